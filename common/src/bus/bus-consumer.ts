@@ -1,0 +1,81 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { Orm } from '../database/open-orm';
+import { Logger } from '../logging/logger';
+import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
+
+export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
+
+const BATCH_SIZE = 100;
+
+/**
+ * Applies bus events to the service's own store. The effect of a batch and the
+ * new read position commit together, so each event takes effect exactly once.
+ */
+export class BusConsumer {
+  private timer?: NodeJS.Timeout;
+  private listener?: pg.Client;
+  private running: Promise<void> = Promise.resolve();
+  private pending = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly orm: Orm,
+    private readonly bus: pg.Pool,
+    private readonly busUrl: string,
+    private readonly handlers: Record<string, BusEventHandler>,
+    private readonly logger: Logger,
+    private readonly pollMs = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = new pg.Client({ connectionString: this.busUrl });
+    this.listener.on('error', (error) => this.logger.warn('bus listener connection lost; polling only', { error }));
+    await this.listener.connect();
+    this.listener.on('notification', () => void this.kick());
+    await this.listener.query(`LISTEN ${BUS_CHANNEL}`);
+    this.timer = setInterval(() => void this.kick(), this.pollMs);
+    this.timer.unref();
+    await this.kick();
+  }
+
+  /** Resolves once every event published before the call has been applied. */
+  kick(): Promise<void> {
+    if (this.pending) return this.running;
+    this.pending = true;
+    this.running = this.running.then(async () => {
+      this.pending = false;
+      try {
+        while ((await this.consumeBatch()) === BATCH_SIZE);
+      } catch (error) {
+        this.logger.error('bus consumer failed; will retry', { consumer: this.name, error });
+      }
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end();
+  }
+
+  private async consumeBatch(): Promise<number> {
+    return this.orm.em.fork().transactional(async (em) => {
+      await em.execute('INSERT INTO bus_positions (consumer, position) VALUES (?, 0) ON CONFLICT DO NOTHING', [this.name]);
+      // The row lock keeps two replicas of this service from applying the same batch.
+      const [{ position }] = await em.execute('SELECT position::text FROM bus_positions WHERE consumer = ? FOR UPDATE', [
+        this.name,
+      ]);
+      const events = await readBusEvents(this.bus, position, BATCH_SIZE);
+      for (const event of events) {
+        await this.handlers[event.type]?.(event, em);
+      }
+      if (events.length) {
+        await em.flush();
+        await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [events.at(-1)!.position, this.name]);
+      }
+      return events.length;
+    });
+  }
+}

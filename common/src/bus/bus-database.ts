@@ -1,0 +1,45 @@
+import pg from 'pg';
+
+/** Subgraphs publish to and read from one append-only table in a database of its own. */
+export const BUS_CHANNEL = 'herck_bus';
+
+export interface BusEvent {
+  /** Order of publication; consumers remember the last one they applied. */
+  position: string;
+  id: string;
+  type: string;
+  source: string;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
+  const client = await bus.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('herck:bus-schema'))");
+    await client.query(`CREATE TABLE IF NOT EXISTS bus_events (
+      position bigserial PRIMARY KEY,
+      id uuid NOT NULL UNIQUE,
+      type text NOT NULL,
+      source text NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export async function readBusEvents(bus: pg.Pool | pg.PoolClient, after: string, limit: number): Promise<BusEvent[]> {
+  const { rows } = await bus.query(
+    `SELECT position::text, id, type, source, payload, created_at AS "createdAt"
+       FROM bus_events WHERE position > $1 ORDER BY position LIMIT $2`,
+    [after, limit],
+  );
+  return rows as BusEvent[];
+}

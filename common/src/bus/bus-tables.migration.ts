@@ -1,0 +1,20 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Every service's database holds its outbox and how far it has read the bus. */
+export class BusTablesMigration extends Migration {
+  override up(): void {
+    this.addSql(`CREATE TABLE outbox (
+      id uuid PRIMARY KEY,
+      type text NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    this.addSql('CREATE INDEX outbox_created_at_idx ON outbox (created_at)');
+    this.addSql(`CREATE TABLE bus_positions (
+      consumer text PRIMARY KEY,
+      position bigint NOT NULL
+    )`);
+  }
+}
+
+export const busTablesMigration = { name: 'Migration00000000000000_bus_tables', class: BusTablesMigration };

@@ -1,0 +1,45 @@
+import { MigrationObject } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { EntityClass, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { Logger } from '../logging/logger';
+
+export type Orm = MikroORM;
+
+export interface OpenOrmOptions {
+  url: string;
+  entities: EntityClass<object>[];
+  migrations: MigrationObject[];
+  logger: Logger;
+  poolSize?: number;
+}
+
+/** Connects to the service's own database and applies its committed migrations. */
+export async function openOrm({ url, entities, migrations, logger, poolSize = 10 }: OpenOrmOptions): Promise<Orm> {
+  const orm = await MikroORM.init({
+    driver: PostgreSqlDriver,
+    clientUrl: url,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    pool: { min: 0, max: poolSize },
+    logger: (message) => logger.debug(message),
+  });
+  await migrate(orm, url, logger);
+  return orm;
+}
+
+/** Replicas starting together must not apply the same migration twice: a database-wide lock serialises them. */
+async function migrate(orm: Orm, url: string, logger: Logger): Promise<void> {
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query("SELECT pg_advisory_lock(hashtext('herck:migrations'))");
+    const applied = await orm.getMigrator().up();
+    if (applied.length) logger.info('migrations applied', { migrations: applied.map((m) => m.name) });
+  } finally {
+    await lock.end();
+  }
+}

@@ -1,0 +1,34 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { GraphQLSchema, parse } from 'graphql';
+import { buildSchema, BuildSchemaOptions, createResolversMap } from 'type-graphql';
+import { enforceRolesInSubgraph } from './enforce-roles';
+import { REQUIRES_ROLE, REQUIRES_ROLE_DEFINITION } from './requires-role';
+
+const FEDERATION_LINK = `@link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])`;
+const ROLES_LINK = `@link(url: "https://herck.dev/roles/v1.0", import: ["@${REQUIRES_ROLE}"])`;
+
+export type ReferenceResolvers = GraphQLResolverMap<unknown>;
+
+/**
+ * Builds a subgraph schema from type-graphql resolvers: type-graphql makes the
+ * types, @apollo/subgraph adds the federation fields (`_service`, `_entities`),
+ * and `@requiresRole` is composed so the gateway can enforce it.
+ */
+export async function buildFederatedSchema(
+  options: Omit<BuildSchemaOptions, 'skipCheck'>,
+  referenceResolvers: ReferenceResolvers = {},
+): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ ...options, skipCheck: true });
+  const typeDefs = parse(`
+    extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}")
+    ${REQUIRES_ROLE_DEFINITION}
+    ${printSchemaWithDirectives(schema)}
+  `);
+  const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;
+  for (const [typeName, typeResolvers] of Object.entries(referenceResolvers)) {
+    resolvers[typeName] = { ...(resolvers[typeName] as object), ...(typeResolvers as object) };
+  }
+  return enforceRolesInSubgraph(buildSubgraphSchema({ typeDefs, resolvers }));
+}

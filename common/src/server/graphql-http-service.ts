@@ -1,0 +1,86 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ApolloServer, ApolloServerOptions, BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { Request, RequestHandler } from 'express';
+import { Logger } from '../logging/logger';
+
+export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
+  logger: Logger;
+  apollo: ApolloServerOptions<TContext>;
+  context: (req: Request) => Promise<TContext>;
+  /** Middleware run before GraphQL on `/graphql` (CORS, internal token check, …). */
+  before?: RequestHandler[];
+  /** Largest accepted request body. */
+  bodyLimit?: string;
+  /** `/readyz` answers 200 only while this resolves true. */
+  isReady?: () => Promise<boolean>;
+  /** Extra routes beside `/graphql` (e.g. a JWKS document). */
+  routes?: (app: express.Express) => void;
+}
+
+/**
+ * One GraphQL endpoint on `/graphql` with `/healthz` and `/readyz`, built but not
+ * yet listening. `stop()` refuses new connections, lets in-flight requests finish
+ * (Apollo's drain plugin), then returns so the caller can close its store.
+ */
+export class GraphqlHttpService<TContext extends BaseContext> {
+  readonly httpServer: http.Server;
+  readonly apollo: ApolloServer<TContext>;
+  private readonly app = express();
+  private stopping = false;
+
+  constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
+    this.httpServer = http.createServer(this.app);
+    const plugins = [...(options.apollo.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer })];
+    this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins } as ApolloServerOptions<TContext>);
+  }
+
+  async listen(port: number, host: string): Promise<string> {
+    await this.apollo.start();
+    this.app.disable('x-powered-by');
+    this.app.get('/healthz', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    this.app.get('/readyz', async (_req, res) => {
+      const ready = !this.stopping && (await (this.options.isReady?.() ?? Promise.resolve(true)).catch(() => false));
+      res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
+    });
+    this.options.routes?.(this.app);
+    this.app.use(
+      '/graphql',
+      ...(this.options.before ?? []),
+      express.json({ limit: this.options.bodyLimit ?? '100kb' }),
+      expressMiddleware(this.apollo, { context: async ({ req }) => this.options.context(req) }),
+    );
+    this.app.use(jsonErrors(this.options.logger));
+    await new Promise<void>((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(port, host, resolve);
+    });
+    const address = this.httpServer.address() as AddressInfo;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`;
+  }
+
+  get port(): number {
+    return (this.httpServer.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.apollo.stop();
+  }
+}
+
+/** Body-parser and other HTTP-level failures answer in GraphQL's error shape, without internals. */
+function jsonErrors(logger: Logger): express.ErrorRequestHandler {
+  return (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
+    const status = error.status ?? 500;
+    if (status >= 500) logger.error('request failed', { error });
+    const message =
+      error.type === 'entity.too.large' ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Bad request';
+    const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+  };
+}

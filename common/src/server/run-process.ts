@@ -1,0 +1,42 @@
+import { ConfigError } from '../config/env-reader';
+import { Logger } from '../logging/logger';
+
+/**
+ * The life of one service process: start it, stop it cleanly on SIGINT/SIGTERM,
+ * and exit non-zero when start-up fails (a bad configuration prints every problem).
+ */
+export function runProcess(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void> }>): void {
+  start()
+    .then(({ logger, stop }) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('shutting down', { signal });
+        const forced = setTimeout(() => {
+          logger.error('shutdown took too long; exiting');
+          process.exit(1);
+        }, 15_000);
+        forced.unref();
+        stop()
+          .then(() => {
+            logger.info('stopped');
+            process.exit(0);
+          })
+          .catch((error: unknown) => {
+            logger.error('shutdown failed', { error });
+            process.exit(1);
+          });
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    })
+    .catch((error: unknown) => {
+      if (error instanceof ConfigError) {
+        console.error(`${name}: ${error.message}`);
+      } else {
+        console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', service: name, msg: 'start-up failed', error: String((error as Error)?.stack ?? error) }));
+      }
+      process.exit(1);
+    });
+}

@@ -1,0 +1,30 @@
+import { BadUserInputError } from '../errors/app-errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A practical email check: one @, no spaces, a dotted domain. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function normaliseEmail(value: string, field = 'email'): string {
+  const email = value.trim();
+  if (email.length > 254 || !EMAIL.test(email)) throw new BadUserInputError('Enter a valid email address', field);
+  return email;
+}
+
+export function requireLength(value: string, field: string, min: number, max: number): string {
+  const trimmed = value.trim();
+  const length = [...trimmed].length;
+  if (length < min || length > max) {
+    throw new BadUserInputError(`${field} must be ${min === max ? min : `${min} to ${max}`} characters long`, field);
+  }
+  return trimmed;
+}
+
+export function requireUuid(value: string, field = 'id'): string {
+  if (!isUuid(value)) throw new BadUserInputError(`${field} is not a valid id`, field);
+  return value;
+}

@@ -1,0 +1,41 @@
+import path from 'node:path';
+import { EnvReader, Environment, readSigningKeys, readSubgraphConfig, SigningKey, SubgraphConfig } from '@herck/common';
+
+export interface AccountConfig extends SubgraphConfig {
+  /** Signs the password-setup tokens that the auth subgraph accepts. */
+  setupTokenKey: SigningKey;
+  mail: { smtpUrl?: string; from: string; mailDir: string };
+  /** Link sent in confirmation mail; `{token}` is replaced by the token. */
+  confirmationUrl: string;
+  confirmationTtlMinutes: number;
+  passwordSetupTtlMinutes: number;
+  /** The first admin, created or updated at start-up when an email is given. */
+  admin?: { email: string; username: string };
+}
+
+export function readAccountConfig(source: Environment = process.env): AccountConfig {
+  const env = new EnvReader(source);
+  const subgraph = readSubgraphConfig(env, 'account', 4001);
+  const [setupTokenKey] = readSigningKeys(env, {
+    envName: 'SETUP_TOKEN',
+    devFile: 'setup-token.pem',
+    dataDir: subgraph.dataDir,
+    production: subgraph.production,
+  });
+  const adminEmail = env.string('HERCK_ADMIN_EMAIL');
+  const confirmationUrl = env.string('CONFIRMATION_URL', 'http://localhost:4000/confirm-email?token={token}');
+  if (!confirmationUrl.includes('{token}')) env.problem('CONFIRMATION_URL', 'must contain {token}');
+  return env.finish({
+    ...subgraph,
+    setupTokenKey: setupTokenKey!,
+    mail: {
+      smtpUrl: env.url('SMTP_URL', undefined, ['smtp', 'smtps']),
+      from: env.string('MAIL_FROM', 'Herck <no-reply@herck.local>'),
+      mailDir: path.join(subgraph.dataDir, 'mail'),
+    },
+    confirmationUrl,
+    confirmationTtlMinutes: env.int('CONFIRMATION_TTL_MINUTES', 24 * 60, { min: 1 }),
+    passwordSetupTtlMinutes: env.int('PASSWORD_SETUP_TTL_MINUTES', 30, { min: 1, max: 24 * 60 }),
+    admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin') } : undefined,
+  });
+}

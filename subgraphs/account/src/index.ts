@@ -1,0 +1,3 @@
+export * from './env';
+export * from './server';
+export * from './schema';

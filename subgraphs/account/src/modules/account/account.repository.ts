@@ -1,0 +1,44 @@
+import { raw } from '@mikro-orm/core';
+import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
+import type { Account, AccountStatus } from './account.entity';
+
+export interface AccountPageQuery {
+  first: number;
+  after?: { createdAt: Date; id: string };
+  status?: AccountStatus;
+  search?: string;
+}
+
+export class AccountRepository extends EntityRepository<Account> {
+  /** Emails and usernames are matched regardless of case. */
+  findByEmail(email: string): Promise<Account | null> {
+    return this.findOne({ [raw('lower(email)')]: email.toLowerCase() } as FilterQuery<Account>);
+  }
+
+  findByUsername(username: string): Promise<Account | null> {
+    return this.findOne({ [raw('lower(username)')]: username.toLowerCase() } as FilterQuery<Account>);
+  }
+
+  /** One page in registration order, plus one extra row to tell whether another page follows. */
+  async page({ first, after, status, search }: AccountPageQuery): Promise<{ accounts: Account[]; totalCount: number }> {
+    const filter = this.filterFor(status, search);
+    const keyset = after
+      ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] }
+      : {};
+    const [accounts, totalCount] = await Promise.all([
+      this.find({ $and: [filter, keyset] } as FilterQuery<Account>, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: first + 1 }),
+      this.count(filter as FilterQuery<Account>),
+    ]);
+    return { accounts, totalCount };
+  }
+
+  private filterFor(status?: AccountStatus, search?: string): object {
+    const filter: Record<string, unknown> = {};
+    if (status) filter.status = status;
+    if (search) {
+      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      filter.$or = ['username', 'email', 'firstName', 'lastName'].map((field) => ({ [field]: { $ilike: like } }));
+    }
+    return filter;
+  }
+}

@@ -1,0 +1,88 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { AccountContext } from '../../context';
+import { AccountConnection } from './account-connection.type';
+import { decodeCursor, encodeCursor } from './account-cursor';
+import { Account } from './account.entity';
+import { AccountFilter, UpdateAccountInput } from './account.input';
+import { AccountService } from './account.service';
+
+const MAX_PAGE = 100;
+
+/** Owners see and change their own account; admins any account. */
+function assertOwnerOrAdmin(identity: Identity, accountId: string): void {
+  if (identity.accountId !== accountId && !hasAnyRole(identity, ['ADMIN'])) {
+    throw new ForbiddenError('You can only access your own account');
+  }
+}
+
+@Resolver(() => Account)
+export class AccountResolver {
+  constructor(private readonly accountService: AccountService) {}
+
+  @Authenticated()
+  @Query(() => Account, { nullable: true, description: "The signed-in caller's account" })
+  me(@Ctx() { identity, accountsById }: AccountContext): Promise<Account | null> {
+    if (!identity.accountId) throw new UnauthenticatedError();
+    return accountsById.load(identity.accountId);
+  }
+
+  @Authenticated()
+  @Query(() => Account, { nullable: true, description: 'One account by id: your own, or any for admins' })
+  async account(@Arg('id', () => ID) id: string, @Ctx() { identity, accountsById }: AccountContext): Promise<Account> {
+    assertOwnerOrAdmin(identity, id);
+    const account = isUuid(id) ? await accountsById.load(id) : null;
+    if (!account) throw new NotFoundError('Account');
+    return account;
+  }
+
+  @RequiresRole('ADMIN')
+  @Query(() => AccountConnection, { description: 'All accounts, oldest first, a page at a time (admins)' })
+  async accounts(
+    @Arg('first', () => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE}` }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last account already seen' }) after: string | null,
+    @Arg('filter', () => AccountFilter, { nullable: true, description: 'Narrows the list' }) filter: AccountFilter | null,
+    @Ctx() { em }: AccountContext,
+  ): Promise<AccountConnection> {
+    const size = Math.min(Math.max(first, 1), MAX_PAGE);
+    const { accounts, totalCount } = await em.getRepository(Account).page({
+      first: size,
+      after: after ? decodeCursor(after) : undefined,
+      status: filter?.status,
+      search: filter?.search?.slice(0, 100),
+    });
+    const page = accounts.slice(0, size);
+    const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));
+    return { edges, totalCount, pageInfo: { hasNextPage: accounts.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authenticated()
+  @Mutation(() => Account, { description: 'Change profile fields: your own account, or any for admins' })
+  updateAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateAccountInput) input: UpdateAccountInput,
+    @Ctx() { identity, em }: AccountContext,
+  ): Promise<Account> {
+    assertOwnerOrAdmin(identity, id);
+    return this.accountService.update(em, id, input);
+  }
+
+  @RequiresRole('ADMIN')
+  @Mutation(() => Account, { description: 'Switch an account off: it can no longer sign in (admins)' })
+  deactivateAccount(@Arg('id', () => ID) id: string, @Ctx() { em }: AccountContext): Promise<Account> {
+    return this.accountService.deactivate(em, id);
+  }
+
+  @RequiresRole('ADMIN')
+  @Mutation(() => Boolean, { description: 'Delete an account for good, with its credentials (admins)' })
+  async deleteAccount(@Arg('id', () => ID) id: string, @Ctx() { em }: AccountContext): Promise<boolean> {
+    await this.accountService.delete(em, id);
+    return true;
+  }
+
+  @FieldResolver(() => String, { description: 'Email address; only its owner and admins can read it' })
+  email(@Root() account: Account, @Ctx() { identity }: AccountContext): string {
+    assertOwnerOrAdmin(identity, account.id);
+    return account.email;
+  }
+}

@@ -1,0 +1,37 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { firstAdminAccountId, normaliseEmail } from '@herck/common';
+import { accountChanged } from '../account/account-events';
+import { Account, AccountStatus } from '../account/account.entity';
+import { validUsername } from '../account/profile-rules';
+
+/**
+ * Makes sure the configured first admin has an active account. Its roles and
+ * password are set by the auth subgraph from the same settings.
+ */
+export async function ensureFirstAdminAccount(em: EntityManager, admin: { email: string; username: string }): Promise<Account> {
+  const email = normaliseEmail(admin.email, 'HERCK_ADMIN_EMAIL');
+  return em.transactional(async (tx) => {
+    const repository = tx.getRepository(Account);
+    const existing = await repository.findByEmail(email);
+    if (existing) {
+      if (existing.status !== AccountStatus.ACTIVE) {
+        existing.status = AccountStatus.ACTIVE;
+        existing.version += 1;
+        tx.persist(accountChanged(existing));
+      }
+      return existing;
+    }
+    let username = validUsername(admin.username);
+    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username}${suffix}`;
+    const account = tx.create(Account, {
+      id: firstAdminAccountId(email),
+      username,
+      email,
+      firstName: 'Herck',
+      lastName: 'Admin',
+      status: AccountStatus.ACTIVE,
+    });
+    tx.persist(accountChanged(account));
+    return account;
+  });
+}

@@ -1,0 +1,16 @@
+import { Field, InputType } from 'type-graphql';
+
+@InputType({ description: 'Who is registering; a confirmation link is mailed to the email address' })
+export class RegisterInput {
+  @Field(() => String, { description: '3–32 letters, digits, dots, dashes or underscores' })
+  username!: string;
+
+  @Field(() => String, { description: 'Where the confirmation link is sent' })
+  email!: string;
+
+  @Field(() => String, { description: 'Given name, 1–100 characters' })
+  firstName!: string;
+
+  @Field(() => String, { description: 'Family name, 1–100 characters' })
+  lastName!: string;
+}

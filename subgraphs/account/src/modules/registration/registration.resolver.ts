@@ -1,0 +1,33 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { AccountContext } from '../../context';
+import { RegisterInput } from './registration.input';
+import { RegistrationService } from './registration.service';
+import { EmailConfirmation, RegistrationReceipt } from './registration.types';
+
+const CHECK_INBOX = 'If the details can be used, a confirmation link is on its way to that address. Check your inbox.';
+
+@Resolver()
+export class RegistrationResolver {
+  constructor(private readonly registration: RegistrationService) {}
+
+  @Mutation(() => RegistrationReceipt, {
+    description: 'Register a new account. A single-use confirmation link is mailed; the answer never reveals whether the username or email is taken.',
+  })
+  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
+    await this.registration.register(em, input);
+    return { message: CHECK_INBOX };
+  }
+
+  @Mutation(() => RegistrationReceipt, { description: 'Mail a new confirmation link to a pending account. Answers the same for any address.' })
+  async resendConfirmation(@Arg('email', () => String) email: string, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
+    await this.registration.resendConfirmation(em, email);
+    return { message: CHECK_INBOX };
+  }
+
+  @Mutation(() => EmailConfirmation, {
+    description: 'Confirm an email address with the token from the mailed link; activates the account and returns a token to set the password with.',
+  })
+  confirmEmail(@Arg('token', () => String) token: string, @Ctx() { em }: AccountContext): Promise<EmailConfirmation> {
+    return this.registration.confirmEmail(em, token);
+  }
+}

@@ -1,0 +1,122 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { BadUserInputError, Logger, Mail, Mailer, normaliseEmail, signPasswordSetupToken } from '@herck/common';
+import { AccountConfig } from '../../env';
+import { accountChanged } from '../account/account-events';
+import { Account, AccountStatus } from '../account/account.entity';
+import { validName, validUsername } from '../account/profile-rules';
+import { EmailConfirmation } from './registration.types';
+import { hashConfirmationToken, newConfirmationToken } from './confirmation-token';
+import { RegisterInput } from './registration.input';
+
+/**
+ * Registration never tells the caller whether an email or username is taken:
+ * every outcome answers the same, and what differs goes to the mailbox of the
+ * address given, which only its owner reads. Mail leaves after the response,
+ * so SMTP latency does not reveal which mail was sent either.
+ */
+export class RegistrationService {
+  constructor(
+    private readonly config: AccountConfig,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+    private readonly publishEvents: () => void,
+  ) {}
+
+  async register(em: EntityManager, input: RegisterInput): Promise<void> {
+    const profile = {
+      username: validUsername(input.username),
+      email: normaliseEmail(input.email),
+      firstName: validName(input.firstName, 'firstName'),
+      lastName: validName(input.lastName, 'lastName'),
+    };
+    const mail = await em
+      .transactional(async (tx) => {
+        const repository = tx.getRepository(Account);
+        const byEmail = await repository.findByEmail(profile.email);
+        if (byEmail?.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
+        if (byEmail) return this.alreadyRegisteredMail(profile.email);
+        if (await repository.findByUsername(profile.username)) return this.usernameTakenMail(profile.email, profile.username);
+        const account = tx.create(Account, { ...profile, status: AccountStatus.PENDING });
+        return this.renewConfirmation(tx, account);
+      })
+      .catch((error: unknown) => {
+        // A concurrent registration took the name or address first: answer as usual, mail nothing.
+        if (error instanceof UniqueConstraintViolationException) return null;
+        throw error;
+      });
+    this.publishEvents();
+    if (mail) this.sendLater(mail);
+  }
+
+  async resendConfirmation(em: EntityManager, rawEmail: string): Promise<void> {
+    const email = normaliseEmail(rawEmail);
+    const mail = await em.transactional(async (tx) => {
+      const account = await tx.getRepository(Account).findByEmail(email);
+      return account?.status === AccountStatus.PENDING ? this.renewConfirmation(tx, account) : null;
+    });
+    if (mail) this.sendLater(mail);
+  }
+
+  /** Activates the account and hands out the single-use token to set a password with. */
+  async confirmEmail(em: EntityManager, token: string): Promise<EmailConfirmation> {
+    const invalid = new BadUserInputError('This confirmation link is invalid, was already used or has expired', 'token');
+    if (token.length > 200) throw invalid;
+    const account = await em.transactional(async (tx) => {
+      const found = await tx.findOne(Account, { confirmationTokenHash: hashConfirmationToken(token) });
+      if (!found || found.status !== AccountStatus.PENDING || !found.confirmationExpiresAt || found.confirmationExpiresAt < new Date()) {
+        throw invalid;
+      }
+      found.status = AccountStatus.ACTIVE;
+      found.confirmationTokenHash = null;
+      found.confirmationExpiresAt = null;
+      found.version += 1;
+      tx.persist(accountChanged(found));
+      return found;
+    });
+    this.publishEvents();
+    const { token: passwordSetupToken, expiresAt } = signPasswordSetupToken(
+      this.config.setupTokenKey,
+      { accountId: account.id, username: account.username, email: account.email, version: account.version },
+      this.config.passwordSetupTtlMinutes,
+    );
+    return { passwordSetupToken, expiresAt };
+  }
+
+  private renewConfirmation(em: EntityManager, account: Account): Mail {
+    const { token, hash } = newConfirmationToken();
+    account.confirmationTokenHash = hash;
+    account.confirmationExpiresAt = new Date(Date.now() + this.config.confirmationTtlMinutes * 60_000);
+    account.version += 1;
+    em.persist(account);
+    em.persist(accountChanged(account));
+    const link = this.config.confirmationUrl.replace('{token}', encodeURIComponent(token));
+    return {
+      to: account.email,
+      subject: 'Confirm your Herck account',
+      text: `Hello ${account.firstName},\n\nConfirm your email address to finish registering as ${account.username}:\n\n${link}\n\nThe link works once and expires in ${Math.round(this.config.confirmationTtlMinutes / 60)} hours. If you did not register, ignore this mail.\n`,
+      link,
+    };
+  }
+
+  private alreadyRegisteredMail(email: string): Mail {
+    return {
+      to: email,
+      subject: 'Your Herck account',
+      text: 'Someone (probably you) tried to register with this address, but it already has a Herck account. Sign in instead. If it was not you, ignore this mail.\n',
+    };
+  }
+
+  private usernameTakenMail(email: string, username: string): Mail {
+    return {
+      to: email,
+      subject: 'Choose another Herck username',
+      text: `The username "${username}" is not available. Register again with another username.\n`,
+    };
+  }
+
+  private sendLater(mail: Mail): void {
+    setImmediate(() => {
+      this.mailer.send(mail).catch((error: unknown) => this.logger.error('mail could not be sent', { to: mail.to, error }));
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import {
+  EnvReader,
+  Environment,
+  readSigningKeys,
+  readSubgraphConfig,
+  readVerificationKeys,
+  SigningKey,
+  SubgraphConfig,
+  VerificationKey,
+} from '@herck/common';
+
+export interface AuthConfig extends SubgraphConfig {
+  /** The first key signs access tokens; all of them are published in the JWKS (rotation). */
+  signingKeys: SigningKey[];
+  /** Public keys of the account subgraph's password-setup tokens. */
+  setupTokenKeys: VerificationKey[];
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  throttle: { freeAttempts: number; maxLockSeconds: number };
+  admin?: { email: string; username: string; password: string };
+}
+
+export function readAuthConfig(source: Environment = process.env): AuthConfig {
+  const env = new EnvReader(source);
+  const subgraph = readSubgraphConfig(env, 'auth', 4002);
+  const keySource = { dataDir: subgraph.dataDir, production: subgraph.production };
+  const adminEmail = env.string('HERCK_ADMIN_EMAIL');
+  const adminPassword = env.string('HERCK_ADMIN_PASSWORD');
+  if (adminEmail && !adminPassword) env.problem('HERCK_ADMIN_PASSWORD', 'is required when HERCK_ADMIN_EMAIL is set');
+  return env.finish({
+    ...subgraph,
+    signingKeys: readSigningKeys(env, { ...keySource, envName: 'AUTH_SIGNING', devFile: 'auth-signing.pem' }),
+    setupTokenKeys: readVerificationKeys(env, { ...keySource, envName: 'SETUP_TOKEN', devFile: 'setup-token.pem' }),
+    issuer: env.string('AUTH_ISSUER', 'herck-auth'),
+    audience: env.string('AUTH_AUDIENCE', 'herck'),
+    accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 10, max: 900 }),
+    refreshTokenTtlDays: env.int('REFRESH_TOKEN_TTL_DAYS', 30, { min: 1, max: 365 }),
+    throttle: {
+      freeAttempts: env.int('LOGIN_FREE_ATTEMPTS', 5, { min: 1, max: 100 }),
+      maxLockSeconds: env.int('LOGIN_MAX_LOCK_SECONDS', 900, { min: 1, max: 86_400 }),
+    },
+    admin:
+      adminEmail && adminPassword
+        ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin'), password: adminPassword }
+        : undefined,
+  });
+}

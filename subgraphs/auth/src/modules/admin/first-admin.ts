@@ -1,0 +1,34 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { firstAdminAccountId } from '@herck/common';
+import { Credential } from '../credential/credential.entity';
+import { hashPassword, verifyPassword } from '../credential/password-hasher';
+import { assertAcceptablePassword } from '../credential/password-policy';
+
+/**
+ * Makes sure the configured first admin can sign in: ADMIN role and the
+ * configured password. The account subgraph creates the profile with the same id.
+ */
+export async function ensureFirstAdminCredential(
+  em: EntityManager,
+  admin: { email: string; username: string; password: string },
+): Promise<Credential> {
+  assertAcceptablePassword(admin.password);
+  return em.transactional(async (tx) => {
+    const credential =
+      (await tx.getRepository(Credential).findByEmail(admin.email)) ??
+      tx.create(Credential, {
+        accountId: firstAdminAccountId(admin.email),
+        username: admin.username,
+        email: admin.email,
+        status: 'ACTIVE',
+        // Version 0: the account subgraph's first event for this account supersedes these names.
+        accountVersion: 0,
+      });
+    credential.status = 'ACTIVE';
+    credential.roles = [...new Set([...credential.roles, 'USER' as const, 'ADMIN' as const])];
+    if (!(await verifyPassword(credential.passwordHash, admin.password))) {
+      credential.passwordHash = await hashPassword(admin.password);
+    }
+    return credential;
+  });
+}

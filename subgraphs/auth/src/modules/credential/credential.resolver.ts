@@ -1,0 +1,33 @@
+import { Arg, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { RequiresRole, Role } from '@herck/common';
+import { AuthContext } from '../../context';
+import { toAuthAccount } from './account.reference';
+import { AuthAccount, RoleEnum } from './account.type';
+import { CredentialService } from './credential.service';
+
+@Resolver()
+export class CredentialResolver {
+  constructor(private readonly credentials: CredentialService) {}
+
+  @Mutation(() => Boolean, {
+    description: 'Set the password with the single-use token from `confirmEmail`: 12 to 128 characters, not a common password. Ends open sessions.',
+  })
+  async setPassword(
+    @Arg('token', () => String) token: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() { em }: AuthContext,
+  ): Promise<boolean> {
+    await this.credentials.setPassword(em, token, password);
+    return true;
+  }
+
+  @RequiresRole('ADMIN')
+  @Mutation(() => AuthAccount, { description: "Replace an account's roles (admins). Takes effect at its next sign-in or token refresh." })
+  async setRoles(
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('roles', () => [RoleEnum]) roles: Role[],
+    @Ctx() { em }: AuthContext,
+  ): Promise<AuthAccount> {
+    return toAuthAccount(await this.credentials.setRoles(em, accountId, roles));
+  }
+}

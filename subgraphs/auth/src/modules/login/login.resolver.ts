@@ -1,0 +1,37 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { AuthContext } from '../../context';
+import { SessionService } from '../session/session.service';
+import { AuthTokens } from '../session/session.types';
+import { LoginService } from './login.service';
+
+@Resolver()
+export class LoginResolver {
+  constructor(
+    private readonly logins: LoginService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Mutation(() => AuthTokens, {
+    description: 'Sign in with username or email and password. Repeated failures pause sign-in for that name for a while (RATE_LIMITED).',
+  })
+  login(
+    @Arg('usernameOrEmail', () => String) usernameOrEmail: string,
+    @Arg('password', () => String) password: string,
+    @Ctx() { em }: AuthContext,
+  ): Promise<AuthTokens> {
+    return this.logins.login(em, usernameOrEmail, password);
+  }
+
+  @Mutation(() => AuthTokens, {
+    description: 'Exchange a refresh token for new tokens. Each refresh token works once; using one twice revokes the whole session.',
+  })
+  refreshToken(@Arg('token', () => String) token: string, @Ctx() { em }: AuthContext): Promise<AuthTokens> {
+    return this.sessions.refresh(em, token);
+  }
+
+  @Mutation(() => Boolean, { description: 'End the session this refresh token belongs to. Always true.' })
+  async logout(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() { em }: AuthContext): Promise<boolean> {
+    await this.sessions.logout(em, refreshToken);
+    return true;
+  }
+}

@@ -1,0 +1,67 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { UnauthenticatedError } from '@herck/common';
+import { Credential } from '../credential/credential.entity';
+import { AccessTokenSettings, signAccessToken } from './access-token';
+import { RefreshToken } from './refresh-token.entity';
+import { AuthTokens } from './session.types';
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Issues, rotates and revokes sessions (access token + refresh token family). */
+export class SessionService {
+  constructor(
+    private readonly accessTokens: AccessTokenSettings,
+    private readonly refreshTtlDays: number,
+  ) {}
+
+  /** A new session for a credential that just proved itself; persisted with the caller's flush. */
+  start(em: EntityManager, credential: Credential, familyId: string = randomUUID()): AuthTokens {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = new Date(Date.now() + this.refreshTtlDays * 86_400_000);
+    em.create(RefreshToken, { familyId, accountId: credential.accountId, tokenHash: hashToken(refreshToken), expiresAt: refreshExpiresAt });
+    const access = signAccessToken(this.accessTokens, credential.accountId, credential.roles);
+    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, refreshExpiresAt, tokenType: 'Bearer' };
+  }
+
+  /** Swaps a refresh token for new tokens; a token used twice revokes its whole family. */
+  async refresh(em: EntityManager, presented: string): Promise<AuthTokens> {
+    const rejected = new UnauthenticatedError('Refresh token is invalid or expired; sign in again');
+    const outcome = await em.transactional(async (tx) => {
+      const token = presented.length <= 200 ? await tx.findOne(RefreshToken, { tokenHash: hashToken(presented) }) : null;
+      if (!token || token.revokedAt || token.expiresAt < new Date()) return null;
+      // Claim the token atomically: of two concurrent uses, only one wins.
+      const claimed = await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: new Date() });
+      if (claimed === 0) {
+        await this.revokeFamily(tx, token.familyId);
+        return 'reused' as const;
+      }
+      const credential = await tx.findOne(Credential, { accountId: token.accountId });
+      if (!credential?.canSignIn) {
+        await this.revokeFamily(tx, token.familyId);
+        return null;
+      }
+      return this.start(tx, credential, token.familyId);
+    });
+    if (outcome === 'reused') throw new UnauthenticatedError('Refresh token was already used; every session of this sign-in is revoked');
+    if (!outcome) throw rejected;
+    return outcome;
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
+  async logout(em: EntityManager, presented: string): Promise<void> {
+    if (presented.length > 200) return;
+    const token = await em.findOne(RefreshToken, { tokenHash: hashToken(presented) });
+    if (token) await this.revokeFamily(em, token.familyId);
+  }
+
+  async revokeAll(em: EntityManager, accountId: string): Promise<void> {
+    await em.nativeUpdate(RefreshToken, { accountId, revokedAt: null }, { revokedAt: new Date() });
+  }
+
+  private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
+    await em.nativeUpdate(RefreshToken, { familyId, revokedAt: null }, { revokedAt: new Date() });
+  }
+}
