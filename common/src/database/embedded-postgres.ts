@@ -26,6 +26,8 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: os.userInfo().uid === 0,
+    // The package asks for en_US.UTF-8 messages, a locale many machines lack; C exists everywhere.
+    initdbFlags: ['--locale=C', '--encoding=UTF8', '--lc-messages=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: onLog ?? (() => undefined),
     onError: (error: unknown) => onLog?.(String(error)),

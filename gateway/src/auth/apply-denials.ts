@@ -1,0 +1,64 @@
+import { GraphQLFormattedError } from 'graphql';
+import { Denial, PathStep, PLACEHOLDER_KEY } from './authorize-operation';
+
+type Json = null | string | number | boolean | Json[] | { [key: string]: Json };
+type Path = (string | number)[];
+
+/**
+ * Puts the denied fields back into the result as null, each with its error at
+ * its concrete path, and lets nulls bubble up through non-null fields exactly
+ * as GraphQL execution would have.
+ */
+export function applyDenials(
+  data: Record<string, Json> | null | undefined,
+  denials: Denial[],
+): { data: Record<string, Json> | null; errors: GraphQLFormattedError[] } {
+  const errors: GraphQLFormattedError[] = [];
+  if (!data) return { data: data ?? null, errors };
+  let root: Record<string, Json> | null = data;
+  for (const denial of denials) {
+    if (root && placeNull(root, denial.path, 0, [], denial, errors)) root = null;
+  }
+  return { data: root && (stripPlaceholders(root) as Record<string, Json>), errors };
+}
+
+/** Returns true when `object` itself must become null (a non-null field below it was nulled). */
+function placeNull(object: { [key: string]: Json }, path: PathStep[], depth: number, at: Path, denial: Denial, errors: GraphQLFormattedError[]): boolean {
+  const step = path[depth]!;
+  const here = [...at, step.key];
+  if (depth === path.length - 1) {
+    object[step.key] = null;
+    errors.push({ message: denial.message, path: here, extensions: { code: denial.code } });
+    return !step.nullable;
+  }
+  const value = object[step.key];
+  if (value === null || value === undefined) return false;
+  const mustNull = Array.isArray(value) ? placeNullInList(value, step, path, depth, here, denial, errors) : placeNull(value as { [key: string]: Json }, path, depth + 1, here, denial, errors);
+  if (!mustNull) return false;
+  object[step.key] = null;
+  return !step.nullable;
+}
+
+function placeNullInList(list: Json[], step: PathStep, path: PathStep[], depth: number, at: Path, denial: Denial, errors: GraphQLFormattedError[]): boolean {
+  let listMustNull = false;
+  list.forEach((item, index) => {
+    if (item === null || typeof item !== 'object') return;
+    const itemMustNull = Array.isArray(item)
+      ? placeNullInList(item, step, path, depth, [...at, index], denial, errors)
+      : placeNull(item, path, depth + 1, [...at, index], denial, errors);
+    if (!itemMustNull) return;
+    if (step.itemsNullable) list[index] = null;
+    else listMustNull = true;
+  });
+  return listMustNull;
+}
+
+function stripPlaceholders(value: Json): Json {
+  if (Array.isArray(value)) return value.map(stripPlaceholders);
+  if (value && typeof value === 'object') {
+    const copy: { [key: string]: Json } = {};
+    for (const [key, inner] of Object.entries(value)) if (key !== PLACEHOLDER_KEY) copy[key] = stripPlaceholders(inner);
+    return copy;
+  }
+  return value;
+}

@@ -1,0 +1,44 @@
+import crypto, { JsonWebKey, KeyObject } from 'node:crypto';
+import { Logger } from '@herck/common';
+
+/** Never fetch the JWKS more often than this, however many unknown `kid`s arrive. */
+const MIN_REFRESH_INTERVAL_MS = 10_000;
+
+/**
+ * Auth's public signing keys, fetched from its JWKS endpoint and fetched again
+ * when a token names a key we have not seen (auth rotated its keys).
+ */
+export class JwksKeyStore {
+  private keys = new Map<string, KeyObject>();
+  private lastFetch = 0;
+  private inFlight?: Promise<void>;
+
+  constructor(
+    private readonly jwksUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async get(kid: string): Promise<KeyObject | undefined> {
+    if (!this.keys.has(kid) && Date.now() - this.lastFetch >= MIN_REFRESH_INTERVAL_MS) await this.refresh();
+    return this.keys.get(kid);
+  }
+
+  private refresh(): Promise<void> {
+    this.inFlight ??= this.fetchKeys().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async fetchKeys(): Promise<void> {
+    this.lastFetch = Date.now();
+    try {
+      const response = await fetch(this.jwksUrl, { signal: AbortSignal.timeout(5_000) });
+      if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
+      const { keys } = (await response.json()) as { keys: (JsonWebKey & { kid?: string })[] };
+      this.keys = new Map(keys.filter((jwk) => jwk.kid).map((jwk) => [jwk.kid!, crypto.createPublicKey({ key: jwk, format: 'jwk' })]));
+    } catch (error) {
+      this.logger.warn('could not fetch signing keys from auth', { jwksUrl: this.jwksUrl, error });
+    }
+  }
+}

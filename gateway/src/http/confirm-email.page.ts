@@ -1,0 +1,50 @@
+import { Express } from 'express';
+
+/**
+ * Where the confirmation mail links to. Opening it changes nothing (mail
+ * scanners prefetch links); the button confirms, then the page sets the password.
+ */
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Confirm your Herck account</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}#out{margin-top:1rem}</style>
+</head><body>
+<h1>Herck</h1>
+<form id="confirm"><button>Confirm my email address</button></form>
+<form id="password" hidden><label>Choose a password (12 to 128 characters)<input type="password" name="password" minlength="12" maxlength="128" required autocomplete="new-password"></label><button>Set password</button></form>
+<p id="out" role="status"></p>
+<script>
+const out = document.getElementById('out');
+const token = new URLSearchParams(location.search).get('token') || '';
+let setupToken = '';
+async function call(query, variables) {
+  const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = await response.json();
+  if (body.errors) throw new Error(body.errors[0].message);
+  return body.data;
+}
+document.getElementById('confirm').onsubmit = async (event) => {
+  event.preventDefault();
+  try {
+    const data = await call('mutation ConfirmEmail($token: String!) { confirmEmail(token: $token) { passwordSetupToken } }', { token });
+    setupToken = data.confirmEmail.passwordSetupToken;
+    event.target.hidden = true;
+    document.getElementById('password').hidden = false;
+    out.textContent = 'Email confirmed. Now choose a password.';
+  } catch (error) { out.textContent = error.message; }
+};
+document.getElementById('password').onsubmit = async (event) => {
+  event.preventDefault();
+  try {
+    await call('mutation SetPassword($token: String!, $password: String!) { setPassword(token: $token, password: $password) }', { token: setupToken, password: event.target.password.value });
+    event.target.hidden = true;
+    out.textContent = 'Password set. You can sign in now.';
+  } catch (error) { out.textContent = error.message; }
+};
+</script></body></html>`;
+
+export function serveConfirmEmailPage(app: Express): void {
+  app.get('/confirm-email', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('html').send(PAGE);
+  });
+}

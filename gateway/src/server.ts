@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import cors from 'cors';
+import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@herck/common';
+import { AccessTokenVerifier } from './auth/access-token-verifier';
+import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
+import { JwksKeyStore } from './auth/jwks-key-store';
+import { RolePolicy } from './auth/role-policy';
+import { GatewayConfig, SubgraphName } from './env';
+import { serveConfirmEmailPage } from './http/confirm-email.page';
+import { InternalDataSource } from './remote/internal-data-source';
+
+export interface RunningGateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The public endpoint: composes the subgraphs from the checked-in supergraph and guards every field. */
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
+  const signer = new InternalTokenSigner(config.internalTokenKey);
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer),
+    logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
+  });
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.limits.maxDepth },
+    maxAliases: { n: config.limits.maxAliases },
+    maxDirectives: { n: config.limits.maxDirectives },
+    maxTokens: { n: config.limits.maxTokens },
+    costLimit: { maxCost: config.limits.maxCost },
+    blockFieldSuggestion: { enabled: config.production },
+  }).protect();
+  const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience);
+
+  const http = new GraphqlHttpService<GatewayContext>({
+    logger,
+    apollo: {
+      gateway: new AuthorizingGateway(gateway, RolePolicy.fromSupergraph(supergraphSdl)),
+      introspection: config.introspection,
+      includeStacktraceInErrorResponses: !config.production,
+      hideSchemaDetailsFromClientErrors: config.production,
+      allowBatchedHttpRequests: false,
+      csrfPrevention: true,
+      validationRules: armor.validationRules,
+      plugins: [
+        ...armor.plugins,
+        config.production
+          ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+          : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      ],
+      formatError: maskUnexpectedErrors(logger),
+    },
+    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600 })],
+    bodyLimit: config.bodyLimit,
+    context: async (req) => ({ identity: await verifier.identify(req.header('authorization')) }),
+    routes: (app) => serveConfirmEmailPage(app),
+  });
+  const url = await http.listen(config.port, config.host);
+  logger.info('gateway listening', { url });
+  return { url, stop: () => http.stop() };
+}

@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { EnvReader, Logger, readBaseConfig } from '@herck/common';
+import { ManagedProcess } from './process-group';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const script = (workspace: string, file: string) => path.join(ROOT, workspace, 'dist', 'src', file);
+
+const SERVICES = [
+  { name: 'account', script: script('subgraphs/account', 'main.js'), portVariable: 'ACCOUNT_PORT', port: 4001 },
+  { name: 'auth', script: script('subgraphs/auth', 'main.js'), portVariable: 'AUTH_PORT', port: 4002 },
+];
+const GATEWAY = { name: 'gateway', script: script('gateway', 'main.js'), portVariable: 'GATEWAY_PORT', port: 4000 };
+
+const logger = new Logger('herck', 'info');
+const running: ManagedProcess[] = [];
+let stopping = false;
+
+/** Stops in reverse start order: gateway, subgraphs, database last. */
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping Herck');
+  for (const child of [...running].reverse()) await child.stop();
+  process.exit(code);
+}
+
+/**
+ * `npm start`: the whole platform on one machine. Without DATABASE_URL an
+ * embedded PostgreSQL keeps its data under `.data/postgres`. Ctrl-C stops the
+ * gateway, then the subgraphs (each drains), then the database.
+ */
+async function main(): Promise<void> {
+  const env = new EnvReader();
+  const base = readBaseConfig(env);
+  const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
+  env.finish(null);
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  if (!process.env.DATABASE_URL) {
+    logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: path.join(base.dataDir, 'postgres') });
+    const database = new ManagedProcess('postgres', path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
+    running.push(database);
+    const { url } = await database.firstJsonLine<{ url: string }>();
+    childEnv.DATABASE_URL = url;
+  }
+
+  const launch = async (service: { name: string; script: string }) => {
+    const child = new ManagedProcess(service.name, service.script, childEnv);
+    running.push(child);
+    void child.exited.then((code) => {
+      if (!stopping) {
+        logger.error(`${service.name} exited unexpectedly`, { code });
+        void stopAll(1);
+      }
+    });
+    await waitUntilReady(`http://127.0.0.1:${ports[service.name]}/readyz`, child);
+  };
+  await Promise.all(SERVICES.map(launch));
+  await launch(GATEWAY);
+
+  const gatewayUrl = `http://localhost:${ports.gateway}/graphql`;
+  console.log(`
+  Herck is running
+    GraphQL API and Apollo Sandbox  ${gatewayUrl}
+    account subgraph                http://localhost:${ports.account}/graphql (gateway only)
+    auth subgraph                   http://localhost:${ports.auth}/graphql (gateway only)
+    mail (no SMTP_URL)              ${path.join(base.dataDir, 'mail')}
+  Press Ctrl-C to stop.
+`);
+}
+
+/** Polls the readiness route; gives up if the process dies or after a minute. */
+async function waitUntilReady(url: string, child: ManagedProcess): Promise<void> {
+  let exited = false;
+  void child.exited.then(() => (exited = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !exited) {
+    const ready = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok).catch(() => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${child.name} did not become ready (${url})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`Herck failed to start: ${(error as Error)?.message ?? error}`);
+  void stopAll(1);
+});
