@@ -1,6 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
-import { GraphQLSchema, parse } from 'graphql';
+import { GraphQLSchema, parse, printSchema } from 'graphql';
 import { buildAccountSchema } from '@herck/account';
 import { buildAuthSchema } from '@herck/auth';
 
@@ -28,5 +28,7 @@ export async function composeSchemas(): Promise<ComposedSchemas> {
   const result = composeServices(services);
   if (result.errors) return { files, errors: result.errors.map((error) => error.message) };
   files.set('supergraph.graphql', result.supergraphSdl + '\n');
+  // What clients see: the supergraph without federation's join/link machinery.
+  files.set('api.graphql', printSchema(result.schema.toAPISchema().toGraphQLJSSchema()) + '\n');
   return { files, errors: [] };
 }

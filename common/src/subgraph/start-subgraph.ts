@@ -1,4 +1,5 @@
 import { BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { Express } from 'express';
@@ -89,6 +90,8 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       includeStacktraceInErrorResponses: !config.production,
       formatError: maskUnexpectedErrors(logger),
       csrfPrevention: true,
+      // Apollo Studio's inline traces are of no use here and log a line that is not JSON.
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
     before: [requireInternalToken(verifier)],
     context: async (req) => {

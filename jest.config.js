@@ -1,0 +1,17 @@
+/** One Jest run over every workspace; see README "Tests". */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] },
+  testMatch: ['<rootDir>/**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  moduleNameMapper: {
+    '^@herck/common$': '<rootDir>/common/src/index.ts',
+    '^@herck/account$': '<rootDir>/subgraphs/account/src/index.ts',
+    '^@herck/auth$': '<rootDir>/subgraphs/auth/src/index.ts',
+    '^@herck/gateway$': '<rootDir>/gateway/src/index.ts',
+  },
+  globalSetup: '<rootDir>/tools/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/tools/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

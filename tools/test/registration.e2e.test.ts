@@ -1,0 +1,113 @@
+import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { confirmationTokenIn } from './support/smtp-mailbox';
+import { signUp, STRONG_PASSWORD } from './support/users';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(() => platform?.stop());
+
+const profile = (username: string) => ({ username, email: `${username}@example.com`, firstName: 'Ada', lastName: 'Lovelace' });
+
+describe('register → confirm → set password → login → me', () => {
+  it('returns the federated account: profile from account, roles and last login from auth', async () => {
+    const user = await signUp(platform, 'ada');
+    const me = await send(platform.gatewayUrl, MeDocument, {}, user.accessToken);
+    expect(me.errors).toBeUndefined();
+    expect(me.data?.me).toMatchObject({
+      id: user.accountId,
+      username: 'ada',
+      email: 'ada@example.com',
+      status: 'ACTIVE',
+      roles: ['USER'],
+    });
+    expect(Date.parse(me.data!.me!.lastLoginAt!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('signs in with the email address too, in any letter case', async () => {
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'ADA@Example.com', password: STRONG_PASSWORD });
+    expect(login.data?.login.tokenType).toBe('Bearer');
+  });
+});
+
+describe('register', () => {
+  it('answers the same whether or not the email or username is taken, and never shows the token', async () => {
+    const fresh = await send(platform.gatewayUrl, RegisterDocument, { input: profile('grace') });
+    const sameEmail = await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('other'), email: 'grace@example.com' } });
+    const sameName = await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('grace'), email: 'someone@example.com' } });
+    expect(fresh.data).toEqual(sameEmail.data);
+    expect(fresh.data).toEqual(sameName.data);
+    expect(JSON.stringify([fresh, sameEmail, sameName])).not.toMatch(/token/i);
+    const mailToTaker = await platform.mailbox.waitFor('someone@example.com');
+    expect(mailToTaker.text).toContain('not available');
+  });
+
+  it('rejects malformed input with BAD_USER_INPUT and stores nothing', async () => {
+    const cases = [
+      { ...profile('bob'), email: 'not-an-email' },
+      { ...profile('b') },
+      { ...profile('bob'), firstName: 'x'.repeat(101) },
+      { ...profile('bob'), username: 'bad name!' },
+    ];
+    for (const input of cases) {
+      const response = await send(platform.gatewayUrl, RegisterDocument, { input });
+      expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(platform.mailbox.countFor('bob@example.com')).toBe(0);
+    expect(platform.mailbox.countFor('not-an-email')).toBe(0);
+  });
+
+  it('resends a working link to a pending account and says nothing about unknown ones', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: profile('hopper') });
+    await platform.mailbox.waitFor('hopper@example.com');
+    const resent = await send(platform.gatewayUrl, ResendConfirmationDocument, { email: 'hopper@example.com' });
+    const unknown = await send(platform.gatewayUrl, ResendConfirmationDocument, { email: 'nobody@example.com' });
+    expect(resent.data).toEqual(unknown.data);
+    const second = await platform.mailbox.waitFor('hopper@example.com', 2);
+    const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: confirmationTokenIn(second) });
+    expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
+  });
+});
+
+describe('confirmEmail and setPassword tokens', () => {
+  it('are single use', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: profile('turing') });
+    const token = confirmationTokenIn(await platform.mailbox.waitFor('turing@example.com'));
+    const first = await send(platform.gatewayUrl, ConfirmEmailDocument, { token });
+    const again = await send(platform.gatewayUrl, ConfirmEmailDocument, { token });
+    expect(codes(again)).toEqual(['BAD_USER_INPUT']);
+
+    const setupToken = first.data!.confirmEmail.passwordSetupToken;
+    expect((await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: STRONG_PASSWORD })).data?.setPassword).toBe(true);
+    const reuse = await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: 'another-Long-passphrase-9' });
+    expect(codes(reuse)).toEqual(['BAD_USER_INPUT']);
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'turing', password: STRONG_PASSWORD });
+    expect(login.data?.login.accessToken).toEqual(expect.any(String));
+  });
+
+  it('refuses unknown and forged tokens', async () => {
+    expect(codes(await send(platform.gatewayUrl, ConfirmEmailDocument, { token: 'made-up' }))).toEqual(['BAD_USER_INPUT']);
+    const forged = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token: forged, password: STRONG_PASSWORD }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('enforces the password policy: 12 to 128 characters, no common passwords, nothing stored on refusal', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: profile('lamport') });
+    const token = confirmationTokenIn(await platform.mailbox.waitFor('lamport@example.com'));
+    const setupToken = (await send(platform.gatewayUrl, ConfirmEmailDocument, { token })).data!.confirmEmail.passwordSetupToken;
+    for (const password of ['short', 'x'.repeat(129), 'passwordpassword', 'aaaaaaaaaaaaaaaa', 'lamport-lamport-1']) {
+      const refused = await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password });
+      expect(codes(refused)).toEqual(['BAD_USER_INPUT']);
+    }
+    // The refusals did not spend the token; a 128-character password is kept whole.
+    const long = 'Long-passphrase-'.repeat(8);
+    expect((await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: long })).data?.setPassword).toBe(true);
+    const truncated = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'lamport', password: long.slice(0, 72) });
+    expect(codes(truncated)).toEqual(['UNAUTHENTICATED']);
+    expect((await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'lamport', password: long })).data?.login).toBeDefined();
+  });
+});

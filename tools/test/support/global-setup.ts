@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { RunningPostgres, startEmbeddedPostgres } from '@herck/common';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var herckTestPostgres: { server: RunningPostgres; dir: string } | undefined;
+}
+
+/**
+ * Tests need a real PostgreSQL: the one DATABASE_URL names, or else an embedded
+ * one started here for the run (what a fresh machine gets).
+ */
+export default async function globalSetup(): Promise<void> {
+  if (process.env.DATABASE_URL) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-test-pg-'));
+  fs.chmodSync(dir, 0o755);
+  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort() });
+  globalThis.herckTestPostgres = { server, dir };
+  process.env.DATABASE_URL = server.url;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, SetPasswordDocument } from './operations.generated';
+import { send } from './graphql-client';
+import { confirmationTokenIn } from './smtp-mailbox';
+import { TestPlatform } from './platform';
+
+export interface SignedUpUser {
+  accountId: string;
+  username: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+export const STRONG_PASSWORD = 'plum-Orbit-7-lantern-Quiet';
+
+/** register → mailed link → confirmEmail → setPassword → login, all through the gateway. */
+export async function signUp(platform: TestPlatform, username = `user${randomBytes(3).toString('hex')}`): Promise<SignedUpUser> {
+  const email = `${username}@example.com`;
+  const register = await send(platform.gatewayUrl, RegisterDocument, { input: { username, email, firstName: 'Test', lastName: 'User' } });
+  if (register.errors) throw new Error(JSON.stringify(register.errors));
+  const mail = await platform.mailbox.waitFor(email);
+  const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: confirmationTokenIn(mail) });
+  const setupToken = confirmed.data?.confirmEmail.passwordSetupToken;
+  if (!setupToken) throw new Error(JSON.stringify(confirmed.errors));
+  const set = await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: STRONG_PASSWORD });
+  if (!set.data?.setPassword) throw new Error(JSON.stringify(set.errors));
+  const tokens = await logIn(platform, username, STRONG_PASSWORD);
+  const me = await send(platform.gatewayUrl, MeDocument, {}, tokens.accessToken);
+  return { accountId: me.data!.me!.id, username, email, password: STRONG_PASSWORD, ...tokens };
+}
+
+export async function logIn(platform: TestPlatform, usernameOrEmail: string, password: string): Promise<{ accessToken: string; refreshToken: string }> {
+  const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail, password });
+  if (!login.data) throw new Error(JSON.stringify(login.errors));
+  return login.data.login;
+}
+
+/** Polls until `check` passes: for effects that travel over the event bus. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
