@@ -1,0 +1,104 @@
+import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { signUp, SignedUpUser } from './support/users';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  // A small throttle keeps the lockout test quick.
+  platform = await startTestPlatform({ LOGIN_FREE_ATTEMPTS: '3', LOGIN_MAX_LOCK_SECONDS: '2' });
+});
+afterAll(() => platform?.stop());
+
+function claims(accessToken: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+describe('access token', () => {
+  it('is an ES256 JWT with kid, sub, roles, iss, aud, iat and exp at most 15 minutes away', async () => {
+    const user = await signUp(platform);
+    const header = JSON.parse(Buffer.from(user.accessToken.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(header).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
+    const payload = claims(user.accessToken);
+    expect(payload).toMatchObject({ sub: user.accountId, roles: ['USER'], iss: 'herck-auth', aud: 'herck' });
+    expect((payload.exp as number) - (payload.iat as number)).toBeLessThanOrEqual(900);
+  });
+
+  it('is refused by the gateway when tampered with or garbage', async () => {
+    const user = await signUp(platform);
+    const [head, , signature] = user.accessToken.split('.');
+    const forgedBody = Buffer.from(JSON.stringify({ ...claims(user.accessToken), roles: ['ADMIN'] })).toString('base64url');
+    for (const token of [`${head}.${forgedBody}.${signature}`, 'garbage']) {
+      const response = await send(platform.gatewayUrl, MeDocument, {}, token);
+      expect(response.status).toBe(401);
+      expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+});
+
+describe('refresh tokens', () => {
+  let user: SignedUpUser;
+  beforeAll(async () => {
+    user = await signUp(platform);
+  });
+
+  it('rotate: each refresh returns a new pair, and the new access token works', async () => {
+    const first = await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken });
+    expect(first.data?.refreshToken.refreshToken).not.toBe(user.refreshToken);
+    const me = await send(platform.gatewayUrl, MeDocument, {}, first.data!.refreshToken.accessToken);
+    expect(me.data?.me?.id).toBe(user.accountId);
+    const second = await send(platform.gatewayUrl, RefreshTokenDocument, { token: first.data!.refreshToken.refreshToken });
+    expect(second.data?.refreshToken.accessToken).toEqual(expect.any(String));
+  });
+
+  it('presented again after rotation revokes the whole family', async () => {
+    const session = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+    const original = session.data!.login.refreshToken;
+    const rotated = await send(platform.gatewayUrl, RefreshTokenDocument, { token: original });
+    const latest = rotated.data!.refreshToken.refreshToken;
+
+    const replay = await send(platform.gatewayUrl, RefreshTokenDocument, { token: original });
+    expect(codes(replay)).toEqual(['UNAUTHENTICATED']);
+    // The thief's replay also killed the legitimate holder's newest token.
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: latest }))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('logout revokes the session; other sessions live on', async () => {
+    const a = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    const b = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: a.refreshToken })).data?.logout).toBe(true);
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: a.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    expect((await send(platform.gatewayUrl, RefreshTokenDocument, { token: b.refreshToken })).data?.refreshToken).toBeDefined();
+    expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: 'unknown' })).data?.logout).toBe(true);
+  });
+});
+
+describe('login', () => {
+  it('gives the same error for a wrong password and an unknown user', async () => {
+    const user = await signUp(platform);
+    const wrong = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'wrong password!!' });
+    const unknown = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'nobody-here', password: 'wrong password!!' });
+    expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
+    expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
+    expect(codes(unknown)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('pauses sign-in after repeated failures, then lets the owner back in', async () => {
+    const user = await signUp(platform);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'wrong password!!' });
+    }
+    const locked = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+    expect(codes(locked)).toEqual(['RATE_LIMITED']);
+    expect(locked.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+    // Unknown names are throttled the same way, so a pause reveals nothing.
+    for (let attempt = 0; attempt < 4; attempt += 1) {
+      await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'ghost-user', password: 'wrong password!!' });
+    }
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'ghost-user', password: 'x' }))).toEqual(['RATE_LIMITED']);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    const after = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+    expect(after.data?.login.accessToken).toEqual(expect.any(String));
+  });
+});
