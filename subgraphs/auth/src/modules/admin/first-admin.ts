@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { firstAdminAccountId } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { hashPassword, verifyPassword } from '../credential/password-hasher';
@@ -13,6 +13,16 @@ export async function ensureFirstAdminCredential(
   admin: { email: string; username: string; password: string },
 ): Promise<Credential> {
   assertAcceptablePassword(admin.password);
+  try {
+    return await upsertAdmin(em, admin);
+  } catch (error) {
+    // The account's own event created the credential meanwhile: now it is found by email.
+    if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    return upsertAdmin(em.fork(), admin);
+  }
+}
+
+function upsertAdmin(em: EntityManager, admin: { email: string; username: string; password: string }): Promise<Credential> {
   return em.transactional(async (tx) => {
     const credential =
       (await tx.getRepository(Credential).findByEmail(admin.email)) ??

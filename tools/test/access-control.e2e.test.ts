@@ -1,0 +1,174 @@
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import { firstAdminAccountId, generateKeyPem, InternalTokenSigner, INTERNAL_TOKEN_HEADER, signingKeyFrom } from '@herck/common';
+import {
+  AccountDocument,
+  AccountsDocument,
+  DeactivateAccountDocument,
+  DeleteAccountDocument,
+  LoginDocument,
+  MeDocument,
+  RefreshTokenDocument,
+  SetRolesDocument,
+  UpdateAccountDocument,
+} from './support/operations.generated';
+import { codes, send, sendRaw } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'root@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let alice: SignedUpUser;
+let bob: SignedUpUser;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  alice = await signUp(platform, 'alice');
+  bob = await signUp(platform, 'bob');
+});
+afterAll(() => platform?.stop());
+
+describe('the first admin', () => {
+  it('exists from HERCK_ADMIN_EMAIL/PASSWORD with the ADMIN role and a matching profile', async () => {
+    const me = await send(platform.gatewayUrl, MeDocument, {}, admin.accessToken);
+    expect(me.data?.me).toMatchObject({ id: firstAdminAccountId(ADMIN_EMAIL), email: ADMIN_EMAIL, status: 'ACTIVE' });
+    expect(me.data?.me?.roles).toEqual(expect.arrayContaining(['ADMIN', 'USER']));
+  });
+});
+
+describe('per-field roles at the gateway', () => {
+  it('answers an anonymous caller with UNAUTHENTICATED for protected fields and runs nothing', async () => {
+    const response = await send(platform.gatewayUrl, MeDocument, {});
+    expect(response.data ?? null).toBeNull();
+    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(response.errors?.[0]?.path).toEqual(['me']);
+  });
+
+  it('nulls a forbidden field with FORBIDDEN at its path and still answers the rest', async () => {
+    const response = await sendRaw(
+      platform.gatewayUrl,
+      { query: '{ me { username } everyone: accounts { totalCount } }' },
+      alice.accessToken,
+    );
+    // accounts is non-null, so its null bubbles to the root as GraphQL requires.
+    expect(response.data).toBeNull();
+    expect(response.errors).toEqual([expect.objectContaining({ path: ['everyone'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+
+    const nullable = await sendRaw(platform.gatewayUrl, { query: `{ me { username } other: account(id: "${bob.accountId}") { username } }` }, alice.accessToken);
+    expect(nullable.data).toEqual({ me: { username: 'alice' }, other: null });
+    expect(codes(nullable)).toEqual(['FORBIDDEN']);
+  });
+
+  it('lets admins list accounts a page at a time, with filters', async () => {
+    const first = await send(platform.gatewayUrl, AccountsDocument, { first: 2 }, admin.accessToken);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.accounts.totalCount).toBe(3);
+    expect(first.data?.accounts.edges).toHaveLength(2);
+    expect(first.data?.accounts.pageInfo.hasNextPage).toBe(true);
+    const rest = await send(platform.gatewayUrl, AccountsDocument, { first: 2, after: first.data!.accounts.pageInfo.endCursor }, admin.accessToken);
+    expect(rest.data?.accounts.edges).toHaveLength(1);
+    expect(rest.data?.accounts.pageInfo.hasNextPage).toBe(false);
+    const seen = [...first.data!.accounts.edges, ...rest.data!.accounts.edges].map((edge) => edge.node.username);
+    expect(new Set(seen)).toEqual(new Set(['admin', 'alice', 'bob']));
+    const filtered = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'ALI' } }, admin.accessToken);
+    expect(filtered.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
+    const badCursor = await send(platform.gatewayUrl, AccountsDocument, { after: 'nonsense' }, admin.accessToken);
+    expect(codes(badCursor)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('grants new roles with setRoles; they reach the next token', async () => {
+    const denied = await send(platform.gatewayUrl, SetRolesDocument, { accountId: bob.accountId, roles: ['ADMIN'] }, alice.accessToken);
+    expect(codes(denied)).toEqual(['FORBIDDEN']);
+    const granted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: bob.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken);
+    expect(granted.data?.setRoles.roles).toEqual(['USER', 'ANALYST']);
+    const refreshed = await send(platform.gatewayUrl, RefreshTokenDocument, { token: bob.refreshToken });
+    const me = await send(platform.gatewayUrl, MeDocument, {}, refreshed.data!.refreshToken.accessToken);
+    expect(me.data?.me?.roles).toEqual(['USER', 'ANALYST']);
+    const unknown = await send(platform.gatewayUrl, SetRolesDocument, { accountId: randomUUID(), roles: ['USER'] }, admin.accessToken);
+    expect(codes(unknown)).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('ownership in the subgraphs', () => {
+  it('lets a user read and update only their own account', async () => {
+    expect((await send(platform.gatewayUrl, AccountDocument, { id: alice.accountId }, alice.accessToken)).data?.account?.username).toBe('alice');
+    expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: bob.accountId }, alice.accessToken))).toEqual(['FORBIDDEN']);
+    const own = await send(platform.gatewayUrl, UpdateAccountDocument, { id: alice.accountId, input: { firstName: 'Alicia' } }, alice.accessToken);
+    expect(own.data?.updateAccount.firstName).toBe('Alicia');
+    const other = await send(platform.gatewayUrl, UpdateAccountDocument, { id: bob.accountId, input: { firstName: 'Mallory' } }, alice.accessToken);
+    expect(codes(other)).toEqual(['FORBIDDEN']);
+    const taken = await send(platform.gatewayUrl, UpdateAccountDocument, { id: alice.accountId, input: { username: 'bob' } }, alice.accessToken);
+    expect(codes(taken)).toEqual(['CONFLICT']);
+  });
+
+  it('lets admins read any account and answers NOT_FOUND for unknown ids', async () => {
+    expect((await send(platform.gatewayUrl, AccountDocument, { id: bob.accountId }, admin.accessToken)).data?.account?.email).toBe('bob@example.com');
+    expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: randomUUID() }, admin.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: 'not-a-uuid' }, admin.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('deactivation and deletion', () => {
+  it('a deactivated account can no longer sign in or refresh', async () => {
+    const carol = await signUp(platform, 'carol');
+    const deactivated = await send(platform.gatewayUrl, DeactivateAccountDocument, { id: carol.accountId }, admin.accessToken);
+    expect(deactivated.data?.deactivateAccount.status).toBe('DEACTIVATED');
+    await eventually(async () => {
+      const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'carol', password: carol.password });
+      return codes(login)[0] === 'UNAUTHENTICATED';
+    });
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: carol.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('deleteAccount removes the profile and the credentials', async () => {
+    const dave = await signUp(platform, 'dave');
+    expect(codes(await send(platform.gatewayUrl, DeleteAccountDocument, { id: dave.accountId }, alice.accessToken))).toEqual(['FORBIDDEN']);
+    expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: dave.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
+    expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: dave.accountId }, admin.accessToken))).toEqual(['NOT_FOUND']);
+    await eventually(async () => {
+      const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'dave', password: dave.password });
+      return codes(login)[0] === 'UNAUTHENTICATED';
+    });
+    expect(codes(await send(platform.gatewayUrl, DeleteAccountDocument, { id: dave.accountId }, admin.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('subgraphs accept only the gateway', () => {
+  const meQuery = { query: '{ me { id username } }' };
+
+  it('refuses a direct call without the internal token', async () => {
+    const response = await sendRaw(platform.account.url, meQuery);
+    expect(response.status).toBe(401);
+    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it("refuses a user's own access token presented as the internal token", async () => {
+    const response = await sendRaw(platform.account.url, meQuery, alice.accessToken, { [INTERNAL_TOKEN_HEADER]: alice.accessToken });
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses an internal token forged with another key, or addressed to another subgraph', async () => {
+    const forger = new InternalTokenSigner(signingKeyFrom(createPrivateKey(generateKeyPem())));
+    const forged = await sendRaw(platform.account.url, meQuery, undefined, {
+      [INTERNAL_TOKEN_HEADER]: forger.sign({ accountId: alice.accountId, roles: ['ADMIN'] }, 'account'),
+    });
+    expect(forged.status).toBe(401);
+    const unsigned = jwt.sign({ sub: alice.accountId, roles: ['ADMIN'] }, 'secret', { audience: 'account', issuer: 'herck-gateway' });
+    expect((await sendRaw(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: unsigned })).status).toBe(401);
+    expect((await sendRaw(platform.account.url, meQuery, undefined, { 'x-user-id': alice.accountId })).status).toBe(401);
+
+    const gatewayKey = createPrivateKey(fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8'));
+    const genuine = new InternalTokenSigner(signingKeyFrom(gatewayKey));
+    const forAuth = genuine.sign({ accountId: alice.accountId, roles: ['USER'] }, 'auth');
+    expect((await sendRaw(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: forAuth })).status).toBe(401);
+    const forAccount = genuine.sign({ accountId: alice.accountId, roles: ['USER'] }, 'account');
+    const accepted = await sendRaw<{ me: { username: string } }>(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: forAccount });
+    expect(accepted.data?.me.username).toBe('alice');
+  });
+});
