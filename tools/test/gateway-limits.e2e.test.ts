@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { codes, sendRaw } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { signUp } from './support/users';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(() => platform?.stop());
+
+describe('operation limits', () => {
+  it('rejects too many aliases, too many directives and too many tokens before running anything', async () => {
+    const aliases = `{ me { ${Array.from({ length: 20 }, (_, i) => `a${i}: username`).join(' ')} } }`;
+    const directives = `{ __typename ${'@include(if: true) '.repeat(60)}}`;
+    const tokens = `{ ${'__typename '.repeat(2100)}}`;
+    for (const query of [aliases, directives, tokens]) {
+      const response = await sendRaw(platform.gatewayUrl, { query });
+      expect(response.data ?? null).toBeNull();
+      expect(response.errors?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('rejects operations deeper than MAX_DEPTH and costlier than MAX_COST', async () => {
+    const strict = await platform.startGateway({ MAX_DEPTH: '2', MAX_COST: '3' });
+    const user = await signUp(platform);
+    const deep = await sendRaw(strict.url, { query: '{ accounts { edges { node { id } } } }' }, user.accessToken);
+    expect(deep.data ?? null).toBeNull();
+    expect(JSON.stringify(deep.errors)).toMatch(/depth/i);
+    const costly = await sendRaw(strict.url, { query: '{ me { id username email firstName lastName } }' }, user.accessToken);
+    expect(JSON.stringify(costly.errors)).toMatch(/cost/i);
+  });
+
+  it('refuses batched requests, mutations over GET, CSRF-prone GETs and oversized bodies', async () => {
+    const batch = await sendRaw(platform.gatewayUrl, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
+    expect(batch.status).toBe(400);
+
+    const mutation = encodeURIComponent('mutation { logout(refreshToken: "x") }');
+    const overGet = await fetch(`${platform.gatewayUrl}?query=${mutation}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(overGet.status).toBe(405);
+
+    const simpleGet = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(simpleGet.status).toBe(400);
+
+    const huge = await sendRaw(platform.gatewayUrl, { query: `{ __typename } # ${'x'.repeat(200_000)}` });
+    expect(huge.status).toBe(413);
+    expect(codes(huge)).toEqual(['BAD_REQUEST']);
+  });
+});
+
+describe('development mode', () => {
+  it('serves Apollo Sandbox as the landing page, with introspection on', async () => {
+    const page = await fetch(platform.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/sandbox/i);
+    const introspection = await sendRaw<{ __schema: { queryType: { name: string } } }>(platform.gatewayUrl, { query: '{ __schema { queryType { name } } }' });
+    expect(introspection.data?.__schema.queryType.name).toBe('Query');
+  });
+
+  it("allows Apollo Sandbox's origin through CORS", async () => {
+    const preflight = await fetch(platform.gatewayUrl, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://studio.apollographql.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+    const stranger = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('production mode', () => {
+  const productionEnv = () => ({
+    NODE_ENV: 'production',
+    INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8'),
+  });
+
+  it('turns introspection off, hides suggestions and stack traces', async () => {
+    const production = await platform.startGateway(productionEnv());
+    const introspection = await sendRaw(production.url, { query: '{ __schema { types { name } } }' });
+    expect(introspection.data ?? null).toBeNull();
+    expect(JSON.stringify(introspection.errors)).toMatch(/introspection/i);
+
+    const typo = await sendRaw(production.url, { query: '{ mee { id } }' });
+    expect(typo.errors?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(typo.errors)).not.toMatch(/Did you mean/);
+    expect(JSON.stringify(typo.errors)).not.toMatch(/stacktrace|\.ts:|\.js:/);
+  });
+
+  it('can turn introspection on when configured', async () => {
+    const production = await platform.startGateway({ ...productionEnv(), INTROSPECTION: 'true' });
+    const introspection = await sendRaw<{ __schema: { queryType: { name: string } } }>(production.url, { query: '{ __schema { queryType { name } } }' });
+    expect(introspection.data?.__schema.queryType.name).toBe('Query');
+  });
+
+  it('masks a failing subgraph behind a stable code with no internal detail', async () => {
+    const broken = await platform.startGateway({ ...productionEnv(), AUTH_URL: 'http://127.0.0.1:1/graphql' });
+    const response = await sendRaw(broken.url, { query: 'mutation { login(usernameOrEmail: "a", password: "b") { accessToken } }' });
+    expect(codes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(JSON.stringify(response.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
+  });
+
+  it('refuses to start without its keys, naming the variable', async () => {
+    await expect(platform.startGateway({ NODE_ENV: 'production' })).rejects.toThrow(/INTERNAL_TOKEN_PRIVATE_KEY/);
+  });
+});
