@@ -29,7 +29,7 @@ export class AccountResolver {
 
   @Authenticated()
   @Query(() => Account, { nullable: true, description: 'One account by id: your own, or any for admins' })
-  async account(@Arg('id', () => ID) id: string, @Ctx() { identity, accountsById }: AccountContext): Promise<Account> {
+  async account(@Arg('id', () => ID, { description: 'Account id' }) id: string, @Ctx() { identity, accountsById }: AccountContext): Promise<Account> {
     assertOwnerOrAdmin(identity, id);
     const account = isUuid(id) ? await accountsById.load(id) : null;
     if (!account) throw new NotFoundError('Account');
@@ -59,8 +59,8 @@ export class AccountResolver {
   @Authenticated()
   @Mutation(() => Account, { description: 'Change profile fields: your own account, or any for admins' })
   updateAccount(
-    @Arg('id', () => ID) id: string,
-    @Arg('input', () => UpdateAccountInput) input: UpdateAccountInput,
+    @Arg('id', () => ID, { description: 'Account to change' }) id: string,
+    @Arg('input', () => UpdateAccountInput, { description: 'The fields to change' }) input: UpdateAccountInput,
     @Ctx() { identity, em }: AccountContext,
   ): Promise<Account> {
     assertOwnerOrAdmin(identity, id);
@@ -69,13 +69,13 @@ export class AccountResolver {
 
   @RequiresRole('ADMIN')
   @Mutation(() => Account, { description: 'Switch an account off: it can no longer sign in (admins)' })
-  deactivateAccount(@Arg('id', () => ID) id: string, @Ctx() { em }: AccountContext): Promise<Account> {
+  deactivateAccount(@Arg('id', () => ID, { description: 'Account to deactivate' }) id: string, @Ctx() { em }: AccountContext): Promise<Account> {
     return this.accountService.deactivate(em, id);
   }
 
   @RequiresRole('ADMIN')
   @Mutation(() => Boolean, { description: 'Delete an account for good, with its credentials (admins)' })
-  async deleteAccount(@Arg('id', () => ID) id: string, @Ctx() { em }: AccountContext): Promise<boolean> {
+  async deleteAccount(@Arg('id', () => ID, { description: 'Account to delete' }) id: string, @Ctx() { em }: AccountContext): Promise<boolean> {
     await this.accountService.delete(em, id);
     return true;
   }

@@ -13,13 +13,13 @@ export class RegistrationResolver {
   @Mutation(() => RegistrationReceipt, {
     description: 'Register a new account. A single-use confirmation link is mailed; the answer never reveals whether the username or email is taken.',
   })
-  async register(@Arg('input', () => RegisterInput) input: RegisterInput, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
+  async register(@Arg('input', () => RegisterInput, { description: 'Who is registering' }) input: RegisterInput, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
     await this.registration.register(em, input);
     return { message: CHECK_INBOX };
   }
 
   @Mutation(() => RegistrationReceipt, { description: 'Mail a new confirmation link to a pending account. Answers the same for any address.' })
-  async resendConfirmation(@Arg('email', () => String) email: string, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
+  async resendConfirmation(@Arg('email', () => String, { description: 'Email address the account was registered with' }) email: string, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
     await this.registration.resendConfirmation(em, email);
     return { message: CHECK_INBOX };
   }
@@ -27,7 +27,7 @@ export class RegistrationResolver {
   @Mutation(() => EmailConfirmation, {
     description: 'Confirm an email address with the token from the mailed link; activates the account and returns a token to set the password with.',
   })
-  confirmEmail(@Arg('token', () => String) token: string, @Ctx() { em }: AccountContext): Promise<EmailConfirmation> {
+  confirmEmail(@Arg('token', () => String, { description: 'The token from the mailed link' }) token: string, @Ctx() { em }: AccountContext): Promise<EmailConfirmation> {
     return this.registration.confirmEmail(em, token);
   }
 }

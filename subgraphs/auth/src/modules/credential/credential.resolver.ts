@@ -13,8 +13,8 @@ export class CredentialResolver {
     description: 'Set the password with the single-use token from `confirmEmail`: 12 to 128 characters, not a common password. Ends open sessions.',
   })
   async setPassword(
-    @Arg('token', () => String) token: string,
-    @Arg('password', () => String) password: string,
+    @Arg('token', () => String, { description: 'The passwordSetupToken from confirmEmail' }) token: string,
+    @Arg('password', () => String, { description: 'The new password' }) password: string,
     @Ctx() { em }: AuthContext,
   ): Promise<boolean> {
     await this.credentials.setPassword(em, token, password);
@@ -24,8 +24,8 @@ export class CredentialResolver {
   @RequiresRole('ADMIN')
   @Mutation(() => AuthAccount, { description: "Replace an account's roles (admins). Takes effect at its next sign-in or token refresh." })
   async setRoles(
-    @Arg('accountId', () => ID) accountId: string,
-    @Arg('roles', () => [RoleEnum]) roles: Role[],
+    @Arg('accountId', () => ID, { description: 'Account whose roles change' }) accountId: string,
+    @Arg('roles', () => [RoleEnum], { description: 'The complete new set of roles' }) roles: Role[],
     @Ctx() { em }: AuthContext,
   ): Promise<AuthAccount> {
     return toAuthAccount(await this.credentials.setRoles(em, accountId, roles));

@@ -15,8 +15,8 @@ export class LoginResolver {
     description: 'Sign in with username or email and password. Repeated failures pause sign-in for that name for a while (RATE_LIMITED).',
   })
   login(
-    @Arg('usernameOrEmail', () => String) usernameOrEmail: string,
-    @Arg('password', () => String) password: string,
+    @Arg('usernameOrEmail', () => String, { description: 'Username or email address, in any letter case' }) usernameOrEmail: string,
+    @Arg('password', () => String, { description: 'The account password' }) password: string,
     @Ctx() { em }: AuthContext,
   ): Promise<AuthTokens> {
     return this.logins.login(em, usernameOrEmail, password);
@@ -25,12 +25,12 @@ export class LoginResolver {
   @Mutation(() => AuthTokens, {
     description: 'Exchange a refresh token for new tokens. Each refresh token works once; using one twice revokes the whole session.',
   })
-  refreshToken(@Arg('token', () => String) token: string, @Ctx() { em }: AuthContext): Promise<AuthTokens> {
+  refreshToken(@Arg('token', () => String, { description: 'The latest refresh token of the session' }) token: string, @Ctx() { em }: AuthContext): Promise<AuthTokens> {
     return this.sessions.refresh(em, token);
   }
 
   @Mutation(() => Boolean, { description: 'End the session this refresh token belongs to. Always true.' })
-  async logout(@Arg('refreshToken', () => String) refreshToken: string, @Ctx() { em }: AuthContext): Promise<boolean> {
+  async logout(@Arg('refreshToken', () => String, { description: 'Refresh token of the session to end' }) refreshToken: string, @Ctx() { em }: AuthContext): Promise<boolean> {
     await this.sessions.logout(em, refreshToken);
     return true;
   }
