@@ -38,7 +38,7 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
 export async function readBusEvents(bus: pg.Pool | pg.PoolClient, after: string, limit: number): Promise<BusEvent[]> {
   const { rows } = await bus.query(
     `SELECT position::text, id, type, source, payload, created_at AS "createdAt"
-       FROM bus_events WHERE position > $1 ORDER BY position LIMIT $2`,
+       FROM bus_events WHERE bus_events.position > $1 ORDER BY bus_events.position LIMIT $2`,
     [after, limit],
   );
   return rows as BusEvent[];

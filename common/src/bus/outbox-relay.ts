@@ -59,7 +59,7 @@ export class OutboxRelay {
   private async relayBatch(): Promise<number> {
     return this.orm.em.fork().transactional(async (em) => {
       const rows: OutboxRow[] = await em.execute(
-        `SELECT id, type, payload, created_at FROM outbox ORDER BY created_at, id LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
+        `SELECT id, type, payload, created_at FROM outbox ORDER BY seq LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
       );
       if (rows.length === 0) return 0;
       await this.publish(rows);

@@ -1,0 +1,85 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import {
+  EnvReader,
+  firstAdminAccountId,
+  generateKeyPem,
+  InternalTokenSigner,
+  InternalTokenVerifier,
+  readSigningKeys,
+  readVerificationKeys,
+  signingKeyFrom,
+  signPasswordSetupToken,
+  verifyPasswordSetupToken,
+} from '../src';
+
+const key = () => signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+
+describe('internal tokens', () => {
+  const gatewayKey = key();
+  const signer = new InternalTokenSigner(gatewayKey, 60);
+  const accountVerifier = new InternalTokenVerifier([gatewayKey], 'account');
+
+  it('carry the identity to the subgraph they are addressed to', () => {
+    const token = signer.sign({ accountId: 'abc', roles: ['USER', 'ADMIN'] }, 'account');
+    expect(accountVerifier.verify(token)).toEqual({ accountId: 'abc', roles: ['USER', 'ADMIN'] });
+    expect(accountVerifier.verify(signer.sign({ accountId: null, roles: [] }, 'account'))).toEqual({ accountId: null, roles: [] });
+  });
+
+  it('are refused when missing, for another subgraph, expired or signed by another key', () => {
+    expect(accountVerifier.verify(undefined)).toBeNull();
+    expect(accountVerifier.verify(signer.sign({ accountId: 'abc', roles: [] }, 'auth'))).toBeNull();
+    const expired = jwt.sign({ sub: 'abc', roles: [], exp: Math.floor(Date.now() / 1000) - 10 }, gatewayKey.privateKey, {
+      algorithm: 'ES256',
+      keyid: gatewayKey.kid,
+      issuer: 'herck-gateway',
+      audience: 'account',
+    });
+    expect(accountVerifier.verify(expired)).toBeNull();
+    expect(accountVerifier.verify(new InternalTokenSigner(key()).sign({ accountId: 'abc', roles: [] }, 'account'))).toBeNull();
+  });
+});
+
+describe('password setup tokens', () => {
+  it('round-trip their claims and reject other keys', () => {
+    const accountKey = key();
+    const { token } = signPasswordSetupToken(accountKey, { accountId: 'id-1', username: 'ada', email: 'ada@example.com', version: 3 }, 5);
+    expect(verifyPasswordSetupToken([accountKey], token)).toMatchObject({ accountId: 'id-1', username: 'ada', version: 3, tokenId: expect.any(String) });
+    expect(verifyPasswordSetupToken([key()], token)).toBeNull();
+    expect(verifyPasswordSetupToken([accountKey], token + 'x')).toBeNull();
+  });
+});
+
+describe('development keys', () => {
+  it('are generated once under the data folder and shared by signer and verifier', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-keys-'));
+    const source = { envName: 'TEST', devFile: 'test.pem', dataDir, production: false };
+    const [signing] = readSigningKeys(new EnvReader({}), source);
+    const [verifying] = readVerificationKeys(new EnvReader({}), source);
+    expect(verifying!.kid).toBe(signing!.kid);
+    expect(fs.statSync(path.join(dataDir, 'keys', 'test.pem')).mode & 0o777).toBe(0o600);
+    fs.rmSync(dataDir, { recursive: true });
+  });
+
+  it('come from the environment as PEM when given', () => {
+    const pem = generateKeyPem();
+    const [signing] = readSigningKeys(new EnvReader({ TEST_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }), {
+      envName: 'TEST',
+      devFile: 'unused.pem',
+      dataDir: '/nonexistent',
+      production: true,
+    });
+    expect(signing!.kid).toBe(signingKeyFrom(crypto.createPrivateKey(pem)).kid);
+  });
+});
+
+describe('firstAdminAccountId', () => {
+  it('is a stable version-5 UUID per email, case-insensitive', () => {
+    expect(firstAdminAccountId('Root@Example.com')).toBe(firstAdminAccountId('root@example.com'));
+    expect(firstAdminAccountId('root@example.com')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(firstAdminAccountId('a@example.com')).not.toBe(firstAdminAccountId('b@example.com'));
+  });
+});
