@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -11,7 +13,7 @@ export class Logger {
     private readonly service: string,
     private readonly level: LogLevel = 'info',
     private readonly fields: LogFields = {},
-    private readonly sink: LogSink = (line) => process.stdout.write(line + '\n'),
+    private readonly sink: LogSink = writeToStdout,
   ) {}
 
   child(fields: LogFields): Logger {
@@ -45,4 +47,16 @@ export class Logger {
 function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
   return value;
+}
+
+/**
+ * Synchronous, so the last lines before process.exit() are not lost in a pipe
+ * buffer; falls back to the asynchronous stream when the pipe is full.
+ */
+function writeToStdout(line: string): void {
+  try {
+    fs.writeSync(1, line + '\n');
+  } catch {
+    process.stdout.write(line + '\n');
+  }
 }

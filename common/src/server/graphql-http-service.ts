@@ -34,7 +34,8 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
     this.httpServer = http.createServer(this.app);
     const plugins = [...(options.apollo.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer })];
-    this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins } as ApolloServerOptions<TContext>);
+    // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
+    this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
   }
 
   async listen(port: number, host: string): Promise<string> {

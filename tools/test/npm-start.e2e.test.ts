@@ -1,0 +1,112 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { dropDatabase, repositoryRoot } from '@herck/common';
+import { ConfirmEmailDocument, RegisterDocument } from './support/operations.generated';
+import { send } from './support/graphql-client';
+
+/** What `npm start` runs, after `npm run build` (which `npm test` does first). */
+const START_SCRIPT = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'start.js');
+
+interface Started {
+  process: ChildProcess;
+  output: () => string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function portIsClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(true));
+  });
+}
+
+const launched: ChildProcess[] = [];
+afterAll(() => {
+  // A failed test must not leave a platform running.
+  for (const child of launched) if (child.exitCode === null) child.kill('SIGINT');
+});
+
+async function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  launched.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!output.includes('Herck is running')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { process: child, output: () => output };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.process.once('exit', (code) => resolve(code)));
+  started.process.kill('SIGINT');
+  return exited;
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  let ports: Record<string, number>;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-start-'));
+    fs.chmodSync(dataDir, 0o755);
+    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
+    env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('runs everything on an embedded PostgreSQL, stops cleanly on Ctrl-C, and finds its data again', async () => {
+    const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
+    const first = await start(env);
+    expect(first.output()).toContain(`http://localhost:${ports.GATEWAY_PORT}/graphql`);
+    const registered = await send(gatewayUrl, RegisterDocument, { input: { username: 'persisted', email: 'persisted@example.com', firstName: 'P', lastName: 'Q' } });
+    expect(registered.errors).toBeUndefined();
+
+    // No SMTP_URL: the mail is a file under .data/mail and the link is on the console.
+    const deadline = Date.now() + 10_000;
+    while (!first.output().includes('mail written to file') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const [mailFile] = fs.readdirSync(path.join(dataDir, 'mail'));
+    const token = /token=([A-Za-z0-9_-]+)/.exec(fs.readFileSync(path.join(dataDir, 'mail', mailFile!), 'utf8'))![1]!;
+    expect(first.output()).toContain(token);
+
+    expect(await stop(first)).toBe(0);
+    for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
+    expect(first.output()).toMatch(/"service":"account","msg":"stopped"/);
+
+    const second = await start(env);
+    expect(second.output()).not.toMatch(/migrations applied/);
+    const confirmed = await send(gatewayUrl, ConfirmEmailDocument, { token });
+    expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
+    expect(await stop(second)).toBe(0);
+  });
+
+  it('uses the PostgreSQL server that DATABASE_URL names instead', async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const names = { ACCOUNT_DATABASE_NAME: `start_account_${suffix}`, AUTH_DATABASE_NAME: `start_auth_${suffix}`, BUS_DATABASE_NAME: `start_bus_${suffix}` };
+    const started = await start({ ...env, ...names, DATABASE_URL: process.env.DATABASE_URL });
+    expect(started.output()).not.toContain('starting embedded PostgreSQL');
+    const registered = await send(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, RegisterDocument, {
+      input: { username: 'external', email: 'external@example.com', firstName: 'E', lastName: 'X' },
+    });
+    expect(registered.errors).toBeUndefined();
+    expect(await stop(started)).toBe(0);
+    for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
+  });
+});
