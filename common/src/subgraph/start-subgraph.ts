@@ -56,20 +56,29 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
+/** The subgraph's own database, created if missing and migrated, with the outbox beside its entities. */
+export async function openSubgraphStore(
+  config: SubgraphConfig,
+  logger: Logger,
+  store: { entities: EntityClass<object>[]; migrations: MigrationObject[] },
+): Promise<Orm> {
+  await ensureDatabase(config.serverUrl, config.databaseName);
+  return openOrm({
+    url: config.databaseUrl,
+    entities: [OutboxMessage, ...store.entities],
+    migrations: [busTablesMigration, ...store.migrations],
+    logger,
+  });
+}
+
 /** Database, migrations, bus, schema and HTTP for one subgraph: the bootstrap they all share. */
 export async function startSubgraph<TContext extends SubgraphContext>(
   config: SubgraphConfig,
   logger: Logger,
   definition: SubgraphDefinition<TContext>,
 ): Promise<RunningSubgraph> {
-  await ensureDatabase(config.serverUrl, config.databaseName);
+  const orm = await openSubgraphStore(config, logger, definition);
   await ensureDatabase(config.serverUrl, new URL(config.busUrl).pathname.slice(1));
-  const orm = await openOrm({
-    url: config.databaseUrl,
-    entities: [OutboxMessage, ...definition.entities],
-    migrations: [busTablesMigration, ...definition.migrations],
-    logger,
-  });
   const bus = new pg.Pool({ connectionString: config.busUrl, max: 4 });
   await ensureBusSchema(bus);
   const relay = new OutboxRelay(orm, bus, config.name, logger);

@@ -1,3 +1,5 @@
 export * from './env';
 export * from './server';
 export * from './schema';
+export * from './store';
+export { ensureFirstAdminAccount } from './modules/admin/first-admin';

@@ -1,14 +1,13 @@
 import { createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createAccountContext } from './context';
 import { AccountConfig } from './env';
-import { migrations } from './migrations';
 import { AccountResolver } from './modules/account/account.resolver';
-import { Account } from './modules/account/account.entity';
 import { AccountService } from './modules/account/account.service';
 import { ensureFirstAdminAccount } from './modules/admin/first-admin';
 import { RegistrationResolver } from './modules/registration/registration.resolver';
 import { RegistrationService } from './modules/registration/registration.service';
 import { buildAccountSchema } from './schema';
+import { accountStore } from './store';
 
 export interface AccountServiceOverrides {
   mailer?: Mailer;
@@ -22,8 +21,7 @@ export async function startAccountService(
 ): Promise<RunningSubgraph> {
   const mailer = overrides.mailer ?? createMailer(config.mail, logger);
   return startSubgraph(config, logger, {
-    entities: [Account],
-    migrations,
+    ...accountStore,
     buildSchema: (runtime) =>
       buildAccountSchema(
         new Map<Function, object>([
@@ -34,9 +32,8 @@ export async function startAccountService(
     createContext: (base) => createAccountContext(base),
     async onStart(runtime) {
       if (!config.admin) return;
-      const admin = await ensureFirstAdminAccount(runtime.orm.em.fork(), config.admin);
+      await ensureFirstAdminAccount(runtime.orm.em.fork(), config.admin, logger);
       runtime.publishEvents();
-      logger.info('first admin account ready', { accountId: admin.id, username: admin.username });
     },
   });
 }

@@ -1,20 +1,16 @@
 import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createAuthContext } from './context';
 import { AuthConfig } from './env';
-import { migrations } from './migrations';
 import { ensureFirstAdminCredential } from './modules/admin/first-admin';
 import { accountEventHandlers } from './modules/credential/account-events.handler';
-import { Credential } from './modules/credential/credential.entity';
 import { CredentialResolver } from './modules/credential/credential.resolver';
 import { CredentialService } from './modules/credential/credential.service';
-import { UsedSetupToken } from './modules/credential/used-setup-token.entity';
-import { LoginThrottle } from './modules/login/login-throttle.entity';
 import { LoginResolver } from './modules/login/login.resolver';
 import { LoginService } from './modules/login/login.service';
 import { serveJwks } from './modules/session/jwks.route';
-import { RefreshToken } from './modules/session/refresh-token.entity';
 import { SessionService } from './modules/session/session.service';
 import { buildAuthSchema } from './schema';
+import { authStore } from './store';
 
 /** Builds the auth subgraph and starts serving it (GraphQL and the JWKS document). */
 export async function startAuthService(config: AuthConfig, logger: Logger): Promise<RunningSubgraph> {
@@ -23,8 +19,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     config.refreshTokenTtlDays,
   );
   return startSubgraph(config, logger, {
-    entities: [Credential, UsedSetupToken, RefreshToken, LoginThrottle],
-    migrations,
+    ...authStore,
     buildSchema: () =>
       buildAuthSchema(
         new Map<Function, object>([
@@ -37,8 +32,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     routes: (app) => serveJwks(app, config.signingKeys),
     async onStart(runtime) {
       if (!config.admin) return;
-      const admin = await ensureFirstAdminCredential(runtime.orm.em.fork(), config.admin);
-      logger.info('first admin can sign in', { accountId: admin.accountId });
+      await ensureFirstAdminCredential(runtime.orm.em.fork(), config.admin, logger);
     },
   });
 }

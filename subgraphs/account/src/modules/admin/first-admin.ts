@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { firstAdminAccountId, normaliseEmail } from '@herck/common';
+import { firstAdminAccountId, Logger, normaliseEmail } from '@herck/common';
 import { accountChanged } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
 import { validUsername } from '../account/profile-rules';
@@ -8,9 +8,9 @@ import { validUsername } from '../account/profile-rules';
  * Makes sure the configured first admin has an active account. Its roles and
  * password are set by the auth subgraph from the same settings.
  */
-export async function ensureFirstAdminAccount(em: EntityManager, admin: { email: string; username: string }): Promise<Account> {
+export async function ensureFirstAdminAccount(em: EntityManager, admin: { email: string; username: string }, logger: Logger): Promise<Account> {
   const email = normaliseEmail(admin.email, 'HERCK_ADMIN_EMAIL');
-  return em.transactional(async (tx) => {
+  const account = await em.transactional(async (tx) => {
     const repository = tx.getRepository(Account);
     const existing = await repository.findByEmail(email);
     if (existing) {
@@ -34,4 +34,6 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
     tx.persist(accountChanged(account));
     return account;
   });
+  logger.info('first admin account ready', { accountId: account.id, username: account.username });
+  return account;
 }

@@ -1,8 +1,16 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { firstAdminAccountId } from '@herck/common';
+import { firstAdminAccountId, Logger } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { hashPassword, verifyPassword } from '../credential/password-hasher';
 import { assertAcceptablePassword } from '../credential/password-policy';
+
+export interface FirstAdmin {
+  email: string;
+  username: string;
+  password: string;
+  /** The account's id when known (admin:create reads it from the account store). */
+  accountId?: string;
+}
 
 /**
  * Makes sure the configured first admin can sign in: ADMIN role and the
@@ -10,24 +18,29 @@ import { assertAcceptablePassword } from '../credential/password-policy';
  */
 export async function ensureFirstAdminCredential(
   em: EntityManager,
-  admin: { email: string; username: string; password: string },
+  admin: FirstAdmin,
+  logger: Logger,
 ): Promise<Credential> {
   assertAcceptablePassword(admin.password);
+  let credential: Credential;
   try {
-    return await upsertAdmin(em, admin);
+    credential = await upsertAdmin(em, admin);
   } catch (error) {
     // The account's own event created the credential meanwhile: now it is found by email.
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    return upsertAdmin(em.fork(), admin);
+    credential = await upsertAdmin(em.fork(), admin);
   }
+  logger.info('first admin can sign in', { accountId: credential.accountId });
+  return credential;
 }
 
-function upsertAdmin(em: EntityManager, admin: { email: string; username: string; password: string }): Promise<Credential> {
+function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> {
   return em.transactional(async (tx) => {
     const credential =
+      (admin.accountId ? await tx.findOne(Credential, { accountId: admin.accountId }) : null) ??
       (await tx.getRepository(Credential).findByEmail(admin.email)) ??
       tx.create(Credential, {
-        accountId: firstAdminAccountId(admin.email),
+        accountId: admin.accountId ?? firstAdminAccountId(admin.email),
         username: admin.username,
         email: admin.email,
         status: 'ACTIVE',

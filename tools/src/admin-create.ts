@@ -1,0 +1,55 @@
+import net from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { accountStore, ensureFirstAdminAccount, readAccountConfig } from '@herck/account';
+import { authStore, ensureFirstAdminCredential, readAuthConfig } from '@herck/auth';
+import { ConfigError, DEFAULT_EMBEDDED_POSTGRES_PORT, Logger, openSubgraphStore } from '@herck/common';
+import { ManagedProcess } from './process-group';
+
+const USAGE = 'npm run admin:create -- --email admin@example.com --password "a long passphrase" [--username admin]';
+
+/**
+ * Creates (or updates) an admin directly in the account and auth stores, for
+ * the first admin of an installation or to regain access. The profile change
+ * reaches the other services as an event once the account subgraph runs.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' } } });
+  const email = values.email ?? process.env.HERCK_ADMIN_EMAIL;
+  const password = values.password ?? process.env.HERCK_ADMIN_PASSWORD;
+  if (!email || !password) throw new ConfigError([`--email and --password are required: ${USAGE}`]);
+  const env = { ...process.env, HERCK_ADMIN_EMAIL: email, HERCK_ADMIN_PASSWORD: password, HERCK_ADMIN_USERNAME: values.username ?? process.env.HERCK_ADMIN_USERNAME };
+  const logger = new Logger('admin:create', 'info');
+
+  const database = await embeddedDatabaseIfNeeded(env);
+  try {
+    const accountConfig = readAccountConfig(env);
+    const authConfig = readAuthConfig(env);
+    const accountOrm = await openSubgraphStore(accountConfig, logger, accountStore);
+    const account = await ensureFirstAdminAccount(accountOrm.em.fork(), accountConfig.admin!, logger).finally(() => accountOrm.close());
+    const authOrm = await openSubgraphStore(authConfig, logger, authStore);
+    await ensureFirstAdminCredential(authOrm.em.fork(), { ...authConfig.admin!, email: account.email, accountId: account.id }, logger).finally(() => authOrm.close());
+    console.log(`Admin ${account.username} <${account.email}> can sign in.`);
+  } finally {
+    await database?.stop();
+  }
+}
+
+/** Without DATABASE_URL the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly. */
+async function embeddedDatabaseIfNeeded(env: NodeJS.ProcessEnv): Promise<ManagedProcess | undefined> {
+  if (env.DATABASE_URL) return undefined;
+  const port = Number(env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_POSTGRES_PORT);
+  const running = await new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+  if (running) return undefined;
+  const database = new ManagedProcess('postgres', path.join(__dirname, 'embedded-postgres.main.js'), env, true);
+  await database.firstJsonLine();
+  return database;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `admin:create failed: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});

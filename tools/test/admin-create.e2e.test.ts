@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dropDatabase, repositoryRoot } from '@herck/common';
+import { MeDocument } from './support/operations.generated';
+import { send } from './support/graphql-client';
+import { startTestPlatform } from './support/platform';
+import { logIn, signUp } from './support/users';
+
+const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'admin-create.js');
+
+describe('npm run admin:create', () => {
+  const suffix = randomBytes(3).toString('hex');
+  const databases = { ACCOUNT_DATABASE_NAME: `cli_account_${suffix}`, AUTH_DATABASE_NAME: `cli_auth_${suffix}`, BUS_DATABASE_NAME: `cli_bus_${suffix}` };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-cli-'));
+  const env = { PATH: process.env.PATH, DATABASE_URL: process.env.DATABASE_URL, HERCK_DATA_DIR: dataDir, NODE_ENV: 'development', ...databases };
+  afterAll(async () => {
+    for (const name of Object.values(databases)) await dropDatabase(process.env.DATABASE_URL!, name);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses to run without an email and a password', () => {
+    const run = spawnSync(process.execPath, [CLI, '--email', 'x@example.com'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/--password/);
+  });
+
+  it('creates an admin who can sign in, and promotes an existing user', async () => {
+    const created = spawnSync(process.execPath, [CLI, '--email', 'ops@example.com', '--password', 'ops-Passphrase-2026'], { env, encoding: 'utf8' });
+    expect(created.stderr).toBe('');
+    expect(created.status).toBe(0);
+
+    const platform = await startTestPlatform({ ...databases, HERCK_DATA_DIR: dataDir });
+    try {
+      const admin = await logIn(platform, 'ops@example.com', 'ops-Passphrase-2026');
+      expect((await send(platform.gatewayUrl, MeDocument, {}, admin.accessToken)).data?.me?.roles).toContain('ADMIN');
+
+      const user = await signUp(platform, 'promoted');
+      const promoted = spawnSync(process.execPath, [CLI, '--email', user.email, '--password', 'new-Admin-passphrase-1'], { env, encoding: 'utf8' });
+      expect(promoted.status).toBe(0);
+      const again = await logIn(platform, user.email, 'new-Admin-passphrase-1');
+      const me = await send(platform.gatewayUrl, MeDocument, {}, again.accessToken);
+      expect(me.data?.me).toMatchObject({ id: user.accountId, username: 'promoted', roles: expect.arrayContaining(['ADMIN']) });
+    } finally {
+      await platform.stop();
+    }
+  });
+});
