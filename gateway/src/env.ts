@@ -25,7 +25,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
   const subgraphUrls = Object.fromEntries(
     Object.entries(SUBGRAPHS).map(([name, port]) => {
       const variable = `${name.toUpperCase()}_URL`;
-      const fallback = `http://localhost:${env.port(`${name.toUpperCase()}_PORT`, port)}/graphql`;
+      const fallback = `http://127.0.0.1:${env.port(`${name.toUpperCase()}_PORT`, port)}/graphql`;
       return [name, env.url(variable, fallback, ['http', 'https'])];
     }),
   ) as Record<SubgraphName, string>;

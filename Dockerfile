@@ -1,0 +1,21 @@
+# One image for every Herck service; the compose file picks the service with `command`.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.base.json ./
+COPY common/package.json common/
+COPY gateway/package.json gateway/
+COPY subgraphs/account/package.json subgraphs/account/
+COPY subgraphs/auth/package.json subgraphs/auth/
+COPY tools/package.json tools/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 HERCK_DATA_DIR=/data
+WORKDIR /app
+COPY --from=build /app /app
+# The keys volume is initialised from this folder, so the unprivileged user can write to it.
+RUN mkdir -p /data/keys && chown -R node /data
+USER node
+CMD ["node", "gateway/dist/src/main.js"]
