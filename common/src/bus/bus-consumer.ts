@@ -17,6 +17,7 @@ export class BusConsumer {
   private listener?: pg.Client;
   private running: Promise<void> = Promise.resolve();
   private pending = false;
+  private stopped = false;
 
   constructor(
     private readonly name: string,
@@ -41,7 +42,7 @@ export class BusConsumer {
 
   /** Resolves once every event published before the call has been applied. */
   kick(): Promise<void> {
-    if (this.pending) return this.running;
+    if (this.pending || this.stopped) return this.running;
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
@@ -55,6 +56,7 @@ export class BusConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.running;
     await this.listener?.end();

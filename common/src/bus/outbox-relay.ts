@@ -21,6 +21,7 @@ export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
   private pending = false;
+  private stopped = false;
 
   constructor(
     private readonly orm: Orm,
@@ -38,7 +39,7 @@ export class OutboxRelay {
 
   /** Relays now (callers kick after committing an event, so delivery does not wait for the poll). */
   kick(): Promise<void> {
-    if (this.pending) return this.running;
+    if (this.pending || this.stopped) return this.running;
     this.pending = true;
     this.running = this.running.then(async () => {
       this.pending = false;
@@ -51,8 +52,11 @@ export class OutboxRelay {
     return this.running;
   }
 
+  /** Relays what is left, then stops. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.kick();
+    this.stopped = true;
     await this.running;
   }
 

@@ -18,6 +18,7 @@ import { Logger } from '../logging/logger';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { requireInternalToken } from './internal-auth.middleware';
+import { BackgroundTasks } from './background-tasks';
 import { SubgraphConfig } from './subgraph-config';
 
 /** What every resolver of every subgraph receives. */
@@ -35,6 +36,8 @@ export interface SubgraphRuntime {
   orm: Orm;
   /** Call after committing events to the outbox so they are relayed now, not at the next poll. */
   publishEvents(): void;
+  /** Runs work past the response; shutdown waits for it. */
+  background(name: string, task: () => Promise<void>): void;
 }
 
 export interface SubgraphDefinition<TContext extends SubgraphContext> {
@@ -83,7 +86,14 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   await ensureBusSchema(bus);
   const relay = new OutboxRelay(orm, bus, config.name, logger);
   relay.start();
-  const runtime: SubgraphRuntime = { config, logger, orm, publishEvents: () => void relay.kick() };
+  const tasks = new BackgroundTasks(logger);
+  const runtime: SubgraphRuntime = {
+    config,
+    logger,
+    orm,
+    publishEvents: () => void relay.kick(),
+    background: (name, task) => tasks.run(name, task),
+  };
   const consumer = definition.eventHandlers
     ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger)
     : undefined;
@@ -119,6 +129,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     consumer,
     async stop() {
       await http.stop();
+      await tasks.drain();
       await consumer?.stop();
       await relay.stop();
       await bus.end();

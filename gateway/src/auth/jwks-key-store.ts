@@ -1,8 +1,6 @@
 import crypto, { JsonWebKey, KeyObject } from 'node:crypto';
 import { Logger } from '@herck/common';
 
-/** Never fetch the JWKS more often than this, however many unknown `kid`s arrive. */
-const MIN_REFRESH_INTERVAL_MS = 10_000;
 
 /**
  * Auth's public signing keys, fetched from its JWKS endpoint and fetched again
@@ -16,10 +14,12 @@ export class JwksKeyStore {
   constructor(
     private readonly jwksUrl: string,
     private readonly logger: Logger,
+    /** Never fetch more often than this, however many unknown `kid`s arrive (forged tokens are free to make). */
+    private readonly minRefreshIntervalMs = 10_000,
   ) {}
 
   async get(kid: string): Promise<KeyObject | undefined> {
-    if (!this.keys.has(kid) && Date.now() - this.lastFetch >= MIN_REFRESH_INTERVAL_MS) await this.refresh();
+    if (!this.keys.has(kid) && Date.now() - this.lastFetch >= this.minRefreshIntervalMs) await this.refresh();
     return this.keys.get(kid);
   }
 

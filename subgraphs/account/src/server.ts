@@ -26,7 +26,7 @@ export async function startAccountService(
       buildAccountSchema(
         new Map<Function, object>([
           [AccountResolver, new AccountResolver(new AccountService(runtime.publishEvents))],
-          [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, logger, runtime.publishEvents))],
+          [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, runtime))],
         ]),
       ),
     createContext: (base) => createAccountContext(base),

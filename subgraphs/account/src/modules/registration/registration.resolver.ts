@@ -13,14 +13,14 @@ export class RegistrationResolver {
   @Mutation(() => RegistrationReceipt, {
     description: 'Register a new account. A single-use confirmation link is mailed; the answer never reveals whether the username or email is taken.',
   })
-  async register(@Arg('input', () => RegisterInput, { description: 'Who is registering' }) input: RegisterInput, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
-    await this.registration.register(em, input);
+  register(@Arg('input', () => RegisterInput, { description: 'Who is registering' }) input: RegisterInput): RegistrationReceipt {
+    this.registration.register(input);
     return { message: CHECK_INBOX };
   }
 
   @Mutation(() => RegistrationReceipt, { description: 'Mail a new confirmation link to a pending account. Answers the same for any address.' })
-  async resendConfirmation(@Arg('email', () => String, { description: 'Email address the account was registered with' }) email: string, @Ctx() { em }: AccountContext): Promise<RegistrationReceipt> {
-    await this.registration.resendConfirmation(em, email);
+  resendConfirmation(@Arg('email', () => String, { description: 'Email address the account was registered with' }) email: string): RegistrationReceipt {
+    this.registration.resendConfirmation(email);
     return { message: CHECK_INBOX };
   }
 

@@ -1,5 +1,5 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { BadUserInputError, Logger, Mail, Mailer, normaliseEmail, signPasswordSetupToken } from '@herck/common';
+import { BadUserInputError, Mail, Mailer, normaliseEmail, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
 import { AccountConfig } from '../../env';
 import { accountChanged } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
@@ -11,50 +11,56 @@ import { RegisterInput } from './registration.input';
 /**
  * Registration never tells the caller whether an email or username is taken:
  * every outcome answers the same, and what differs goes to the mailbox of the
- * address given, which only its owner reads. Mail leaves after the response,
- * so SMTP latency does not reveal which mail was sent either.
+ * address given, which only its owner reads. Only input validation happens
+ * before the answer; the lookup, the write and the mail run after it, so the
+ * response time does not tell the cases apart either.
  */
 export class RegistrationService {
   constructor(
     private readonly config: AccountConfig,
     private readonly mailer: Mailer,
-    private readonly logger: Logger,
-    private readonly publishEvents: () => void,
+    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'publishEvents' | 'background'>,
   ) {}
 
-  async register(em: EntityManager, input: RegisterInput): Promise<void> {
+  register(input: RegisterInput): void {
     const profile = {
       username: validUsername(input.username),
       email: normaliseEmail(input.email),
       firstName: validName(input.firstName, 'firstName'),
       lastName: validName(input.lastName, 'lastName'),
     };
-    const mail = await em
-      .transactional(async (tx) => {
-        const repository = tx.getRepository(Account);
-        const byEmail = await repository.findByEmail(profile.email);
-        if (byEmail?.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
-        if (byEmail) return this.alreadyRegisteredMail(profile.email);
-        if (await repository.findByUsername(profile.username)) return this.usernameTakenMail(profile.email, profile.username);
-        const account = tx.create(Account, { ...profile, status: AccountStatus.PENDING });
-        return this.renewConfirmation(tx, account);
-      })
-      .catch((error: unknown) => {
-        // A concurrent registration took the name or address first: answer as usual, mail nothing.
-        if (error instanceof UniqueConstraintViolationException) return null;
-        throw error;
-      });
-    this.publishEvents();
-    if (mail) this.sendLater(mail);
+    this.runtime.background('registration', async () => {
+      const mail = await this.runtime.orm.em
+        .fork()
+        .transactional(async (tx) => {
+          const repository = tx.getRepository(Account);
+          const byEmail = await repository.findByEmail(profile.email);
+          if (byEmail?.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
+          if (byEmail) return this.alreadyRegisteredMail(profile.email);
+          if (await repository.findByUsername(profile.username)) return this.usernameTakenMail(profile.email, profile.username);
+          const account = tx.create(Account, { ...profile, status: AccountStatus.PENDING });
+          return this.renewConfirmation(tx, account);
+        })
+        .catch((error: unknown) => {
+          // A concurrent registration took the name or address first: mail nothing.
+          if (error instanceof UniqueConstraintViolationException) return null;
+          throw error;
+        });
+      this.runtime.publishEvents();
+      if (mail) await this.mailer.send(mail);
+    });
   }
 
-  async resendConfirmation(em: EntityManager, rawEmail: string): Promise<void> {
+  resendConfirmation(rawEmail: string): void {
     const email = normaliseEmail(rawEmail);
-    const mail = await em.transactional(async (tx) => {
-      const account = await tx.getRepository(Account).findByEmail(email);
-      return account?.status === AccountStatus.PENDING ? this.renewConfirmation(tx, account) : null;
+    this.runtime.background('resend confirmation', async () => {
+      const mail = await this.runtime.orm.em.fork().transactional(async (tx) => {
+        const account = await tx.getRepository(Account).findByEmail(email);
+        return account?.status === AccountStatus.PENDING ? this.renewConfirmation(tx, account) : null;
+      });
+      this.runtime.publishEvents();
+      if (mail) await this.mailer.send(mail);
     });
-    if (mail) this.sendLater(mail);
   }
 
   /** Activates the account and hands out the single-use token to set a password with. */
@@ -73,7 +79,7 @@ export class RegistrationService {
       tx.persist(accountChanged(found));
       return found;
     });
-    this.publishEvents();
+    this.runtime.publishEvents();
     const { token: passwordSetupToken, expiresAt } = signPasswordSetupToken(
       this.config.setupTokenKey,
       { accountId: account.id, username: account.username, email: account.email, version: account.version },
@@ -112,11 +118,5 @@ export class RegistrationService {
       subject: 'Choose another Herck username',
       text: `The username "${username}" is not available. Register again with another username.\n`,
     };
-  }
-
-  private sendLater(mail: Mail): void {
-    setImmediate(() => {
-      this.mailer.send(mail).catch((error: unknown) => this.logger.error('mail could not be sent', { to: mail.to, error }));
-    });
   }
 }

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { RunningPostgres, startEmbeddedPostgres } from '@herck/common';
+import { LoginDocument, RegisterDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
+
+/**
+ * Do `login` and `register` take as long for a known account as for an unknown
+ * one? Prints the median of each case and their ratio (1.00 = indistinguishable).
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+
+async function median(run: (i: number) => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    const start = performance.now();
+    await run(i);
+    times.push(performance.now() - start);
+    // Let the work a request leaves behind (mail, writes) finish outside the measurement.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function report(name: string, known: number, unknown: number): void {
+  console.log(`${name.padEnd(34)} known ${known.toFixed(1).padStart(7)} ms   unknown ${unknown.toFixed(1).padStart(7)} ms   ratio ${(known / unknown).toFixed(2)}`);
+}
+
+async function main(): Promise<void> {
+  let embedded: RunningPostgres | undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-bench-'));
+  fs.chmodSync(dir, 0o755);
+  if (!process.env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: 5470 + Math.floor(Math.random() * 100) });
+    process.env.DATABASE_URL = embedded.url;
+  }
+  // A high throttle keeps the pause for repeated failures out of the measurement.
+  const platform = await startTestPlatform({ LOGIN_FREE_ATTEMPTS: '100' });
+  try {
+    const user = await signUp(platform, 'benchuser');
+    const wrongKnown = await median(() => send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'wrong-password-123' }));
+    const wrongUnknown = await median((i) => send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: `ghost${i}`, password: 'wrong-password-123' }));
+    report('login, wrong password', wrongKnown, wrongUnknown);
+
+    const input = (username: string, email: string) => ({ input: { username, email, firstName: 'B', lastName: 'C' } });
+    const registerTaken = await median((i) => send(platform.gatewayUrl, RegisterDocument, input(`taken${i}`, user.email)));
+    const registerFresh = await median((i) => send(platform.gatewayUrl, RegisterDocument, input(`fresh${i}`, `fresh${i}@example.com`)));
+    report('register, email taken vs free', registerTaken, registerFresh);
+  } finally {
+    await platform.stop();
+    await embedded?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { generateKeyPem, Logger, signingKeyFrom } from '@herck/common';
+import { JwksKeyStore } from '../src/auth/jwks-key-store';
+
+const keyA = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+const keyB = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+const jwk = (key: typeof keyA) => ({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid });
+
+let published: object[] = [jwk(keyA)];
+let status = 200;
+let fetches = 0;
+const server = http.createServer((_req, res) => {
+  fetches += 1;
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
+});
+let url: string;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+describe('JwksKeyStore', () => {
+  it('fetches again for an unknown kid (key rotation), but not more often than its interval', async () => {
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), 300);
+    expect((await store.get(keyA.kid))?.equals(keyA.publicKey)).toBe(true);
+    expect(fetches).toBe(1);
+    expect(await store.get(keyA.kid)).toBeDefined();
+    expect(fetches).toBe(1);
+
+    published = [jwk(keyB), jwk(keyA)];
+    expect(await store.get(keyB.kid)).toBeUndefined(); // too soon after the last fetch
+    expect(fetches).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await store.get(keyB.kid))?.equals(keyB.publicKey)).toBe(true);
+    expect(fetches).toBe(2);
+  });
+
+  it('answers undefined when auth is unreachable or failing, and recovers', async () => {
+    status = 500;
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), 0);
+    expect(await store.get(keyA.kid)).toBeUndefined();
+    status = 200;
+    expect(await store.get(keyA.kid)).toBeDefined();
+    const unreachable = new JwksKeyStore('http://127.0.0.1:1/jwks.json', new Logger('test', 'error'), 0);
+    expect(await unreachable.get(keyA.kid)).toBeUndefined();
+  });
+});
