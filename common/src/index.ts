@@ -27,3 +27,4 @@ export * from './events/account-events';
 export * from './validation/input-rules';
 export * from './identity/password-setup-token';
 export * from './identity/first-admin';
+export * from './database/batch-by-id';

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { Orm } from '../database/open-orm';
 import { Logger } from '../logging/logger';
 import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
+import { DrainLoop } from './drain-loop';
 
 export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
 
@@ -15,9 +16,7 @@ const BATCH_SIZE = 100;
 export class BusConsumer {
   private timer?: NodeJS.Timeout;
   private listener?: pg.Client;
-  private running: Promise<void> = Promise.resolve();
-  private pending = false;
-  private stopped = false;
+  private readonly loop: DrainLoop;
 
   constructor(
     private readonly name: string,
@@ -27,7 +26,12 @@ export class BusConsumer {
     private readonly handlers: Record<string, BusEventHandler>,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    this.loop = new DrainLoop(
+      async () => (await this.consumeBatch()) === BATCH_SIZE,
+      (error) => this.logger.error('bus consumer failed; will retry', { consumer: this.name, error }),
+    );
+  }
 
   async start(): Promise<void> {
     this.listener = new pg.Client({ connectionString: this.busUrl });
@@ -42,23 +46,12 @@ export class BusConsumer {
 
   /** Resolves once every event published before the call has been applied. */
   kick(): Promise<void> {
-    if (this.pending || this.stopped) return this.running;
-    this.pending = true;
-    this.running = this.running.then(async () => {
-      this.pending = false;
-      try {
-        while ((await this.consumeBatch()) === BATCH_SIZE);
-      } catch (error) {
-        this.logger.error('bus consumer failed; will retry', { consumer: this.name, error });
-      }
-    });
-    return this.running;
+    return this.loop.kick();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.loop.stop();
     await this.listener?.end();
   }
 

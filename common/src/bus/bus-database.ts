@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { inBusTransaction } from './bus-transaction';
 
 /** Subgraphs publish to and read from one append-only table in a database of its own. */
 export const BUS_CHANNEL = 'herck_bus';
@@ -14,10 +15,7 @@ export interface BusEvent {
 }
 
 export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
-  const client = await bus.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('herck:bus-schema'))");
+  await inBusTransaction(bus, 'herck:bus-schema', async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS bus_events (
       position bigserial PRIMARY KEY,
       id uuid NOT NULL UNIQUE,
@@ -26,13 +24,7 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
       payload jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function readBusEvents(bus: pg.Pool | pg.PoolClient, after: string, limit: number): Promise<BusEvent[]> {

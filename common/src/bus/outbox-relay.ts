@@ -2,6 +2,8 @@ import pg from 'pg';
 import { Orm } from '../database/open-orm';
 import { Logger } from '../logging/logger';
 import { BUS_CHANNEL } from './bus-database';
+import { inBusTransaction } from './bus-transaction';
+import { DrainLoop } from './drain-loop';
 
 interface OutboxRow {
   id: string;
@@ -19,9 +21,7 @@ const BATCH_SIZE = 100;
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private pending = false;
-  private stopped = false;
+  private readonly loop: DrainLoop;
 
   constructor(
     private readonly orm: Orm,
@@ -29,7 +29,12 @@ export class OutboxRelay {
     private readonly source: string,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    this.loop = new DrainLoop(
+      async () => (await this.relayBatch()) === BATCH_SIZE,
+      (error) => this.logger.error('outbox relay failed; will retry', { error }),
+    );
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.kick(), this.pollMs);
@@ -39,25 +44,14 @@ export class OutboxRelay {
 
   /** Relays now (callers kick after committing an event, so delivery does not wait for the poll). */
   kick(): Promise<void> {
-    if (this.pending || this.stopped) return this.running;
-    this.pending = true;
-    this.running = this.running.then(async () => {
-      this.pending = false;
-      try {
-        while ((await this.relayBatch()) === BATCH_SIZE);
-      } catch (error) {
-        this.logger.error('outbox relay failed; will retry', { error });
-      }
-    });
-    return this.running;
+    return this.loop.kick();
   }
 
   /** Relays what is left, then stops. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.kick();
-    this.stopped = true;
-    await this.running;
+    await this.loop.kick();
+    await this.loop.stop();
   }
 
   private async relayBatch(): Promise<number> {
@@ -73,12 +67,9 @@ export class OutboxRelay {
   }
 
   private async publish(rows: OutboxRow[]): Promise<void> {
-    const client = await this.bus.connect();
-    try {
-      await client.query('BEGIN');
-      // Positions are handed out and committed in the same order, so a consumer
-      // that has read up to N never later finds an event below N appear.
-      await client.query("SELECT pg_advisory_xact_lock(hashtext('herck:bus-append'))");
+    // Under the lock, positions are handed out and committed in the same order, so a
+    // consumer that has read up to N never later finds an event below N appear.
+    await inBusTransaction(this.bus, 'herck:bus-append', async (client) => {
       for (const row of rows) {
         await client.query(
           `INSERT INTO bus_events (id, type, source, payload, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -87,12 +78,6 @@ export class OutboxRelay {
         );
       }
       await client.query(`NOTIFY ${BUS_CHANNEL}`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }

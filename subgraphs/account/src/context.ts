@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isUuid, SubgraphContext } from '@herck/common';
+import { batchById, SubgraphContext } from '@herck/common';
 import { Account } from './modules/account/account.entity';
 
 export interface AccountContext extends SubgraphContext {
@@ -8,10 +8,9 @@ export interface AccountContext extends SubgraphContext {
 }
 
 export function createAccountContext(base: SubgraphContext): AccountContext {
-  const accountsById = new DataLoader<string, Account | null>(async (ids) => {
-    const found = await base.em.find(Account, { id: { $in: ids.filter(isUuid) } });
-    const byId = new Map(found.map((account) => [account.id, account]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
+  const accountsById = batchById(
+    (ids) => base.em.find(Account, { id: { $in: ids } }),
+    (account) => account.id,
+  );
   return { ...base, accountsById };
 }

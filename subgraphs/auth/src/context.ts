@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isUuid, SubgraphContext } from '@herck/common';
+import { batchById, SubgraphContext } from '@herck/common';
 import { Credential } from './modules/credential/credential.entity';
 
 export interface AuthContext extends SubgraphContext {
@@ -8,10 +8,9 @@ export interface AuthContext extends SubgraphContext {
 }
 
 export function createAuthContext(base: SubgraphContext): AuthContext {
-  const credentialsById = new DataLoader<string, Credential | null>(async (ids) => {
-    const found = await base.em.find(Credential, { accountId: { $in: ids.filter(isUuid) } });
-    const byId = new Map(found.map((credential) => [credential.accountId, credential]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
+  const credentialsById = batchById(
+    (ids) => base.em.find(Credential, { accountId: { $in: ids } }),
+    (credential) => credential.accountId,
+  );
   return { ...base, credentialsById };
 }
