@@ -49,6 +49,17 @@ describe('operation limits', () => {
   });
 });
 
+describe('health', () => {
+  it('every process answers /healthz and /readyz', async () => {
+    for (const graphqlUrl of [platform.gatewayUrl, platform.account.url, platform.auth.url]) {
+      for (const route of ['/healthz', '/readyz']) {
+        const response = await fetch(new URL(route, graphqlUrl));
+        expect({ url: response.url, status: response.status }).toEqual({ url: new URL(route, graphqlUrl).toString(), status: 200 });
+      }
+    }
+  });
+});
+
 describe('development mode', () => {
   it('serves Apollo Sandbox as the landing page, with introspection on', async () => {
     const page = await fetch(platform.gatewayUrl, { headers: { accept: 'text/html' } });

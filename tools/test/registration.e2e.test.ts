@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { EnvReader, readSigningKeys, signPasswordSetupToken } from '@herck/common';
 import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -87,6 +89,17 @@ describe('confirmEmail and setPassword tokens', () => {
     expect(codes(reuse)).toEqual(['BAD_USER_INPUT']);
     const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'turing', password: STRONG_PASSWORD });
     expect(login.data?.login.accessToken).toEqual(expect.any(String));
+  });
+
+  it('refuse an expired confirmation link and an expired setup token', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: profile('hamming') });
+    const token = confirmationTokenIn(await platform.mailbox.waitFor('hamming@example.com'));
+    await platform.account.runtime.orm.em.fork().execute("UPDATE accounts SET confirmation_expires_at = now() - interval '1 second' WHERE username = 'hamming'");
+    expect(codes(await send(platform.gatewayUrl, ConfirmEmailDocument, { token }))).toEqual(['BAD_USER_INPUT']);
+
+    const accountKey = readSigningKeys(new EnvReader({}), { envName: 'SETUP_TOKEN', devFile: 'setup-token.pem', dataDir: platform.env.HERCK_DATA_DIR!, production: false })[0]!;
+    const expired = signPasswordSetupToken(accountKey, { accountId: randomUUID(), username: 'hamming', email: 'hamming@example.com', version: 9 }, -1);
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token: expired.token, password: STRONG_PASSWORD }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('refuses unknown and forged tokens', async () => {
