@@ -9,7 +9,7 @@ import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
 import { RolePolicy } from './auth/role-policy';
 import { GatewayConfig, SubgraphName } from './env';
-import { serveConfirmEmailPage } from './http/confirm-email.page';
+import { serveAccountPages } from './http/account-pages';
 import { InternalDataSource } from './remote/internal-data-source';
 
 export interface RunningGateway {
@@ -57,7 +57,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600 })],
     bodyLimit: config.bodyLimit,
     context: async (req) => ({ identity: await verifier.identify(req.header('authorization')) }),
-    routes: (app) => serveConfirmEmailPage(app),
+    routes: (app) => serveAccountPages(app),
   });
   const url = await http.listen(config.port, config.host);
   logger.info('gateway listening', { url });

@@ -3,7 +3,7 @@ import { EnvReader, readSigningKeys, signPasswordSetupToken } from '@herck/commo
 import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { confirmationTokenIn } from './support/smtp-mailbox';
+import { tokenInLink } from './support/smtp-mailbox';
 import { signUp, STRONG_PASSWORD } from './support/users';
 
 let platform: TestPlatform;
@@ -70,7 +70,7 @@ describe('register', () => {
     const unknown = await send(platform.gatewayUrl, ResendConfirmationDocument, { email: 'nobody@example.com' });
     expect(resent.data).toEqual(unknown.data);
     const second = await platform.mailbox.waitFor('hopper@example.com', 2);
-    const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: confirmationTokenIn(second) });
+    const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(second) });
     expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
   });
 });
@@ -78,7 +78,7 @@ describe('register', () => {
 describe('confirmEmail and setPassword tokens', () => {
   it('are single use', async () => {
     await send(platform.gatewayUrl, RegisterDocument, { input: profile('turing') });
-    const token = confirmationTokenIn(await platform.mailbox.waitFor('turing@example.com'));
+    const token = tokenInLink(await platform.mailbox.waitFor('turing@example.com'));
     const first = await send(platform.gatewayUrl, ConfirmEmailDocument, { token });
     const again = await send(platform.gatewayUrl, ConfirmEmailDocument, { token });
     expect(codes(again)).toEqual(['BAD_USER_INPUT']);
@@ -93,7 +93,7 @@ describe('confirmEmail and setPassword tokens', () => {
 
   it('refuse an expired confirmation link and an expired setup token', async () => {
     await send(platform.gatewayUrl, RegisterDocument, { input: profile('hamming') });
-    const token = confirmationTokenIn(await platform.mailbox.waitFor('hamming@example.com'));
+    const token = tokenInLink(await platform.mailbox.waitFor('hamming@example.com'));
     await platform.account.runtime.orm.em.fork().execute("UPDATE accounts SET confirmation_expires_at = now() - interval '1 second' WHERE username = 'hamming'");
     expect(codes(await send(platform.gatewayUrl, ConfirmEmailDocument, { token }))).toEqual(['BAD_USER_INPUT']);
 
@@ -110,7 +110,7 @@ describe('confirmEmail and setPassword tokens', () => {
 
   it('enforces the password policy: 12 to 128 characters, no common passwords, nothing stored on refusal', async () => {
     await send(platform.gatewayUrl, RegisterDocument, { input: profile('lamport') });
-    const token = confirmationTokenIn(await platform.mailbox.waitFor('lamport@example.com'));
+    const token = tokenInLink(await platform.mailbox.waitFor('lamport@example.com'));
     const setupToken = (await send(platform.gatewayUrl, ConfirmEmailDocument, { token })).data!.confirmEmail.passwordSetupToken;
     for (const password of ['short', 'x'.repeat(129), 'passwordpassword', 'aaaaaaaaaaaaaaaa', 'lamport-lamport-1']) {
       const refused = await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password });

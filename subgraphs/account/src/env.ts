@@ -7,6 +7,8 @@ export interface AccountConfig extends SubgraphConfig {
   mail: { smtpUrl?: string; from: string; mailDir: string };
   /** Link sent in confirmation mail; `{token}` is replaced by the token. */
   confirmationUrl: string;
+  /** Link sent in password-reset mail; `{token}` is replaced by a password-setup token. */
+  passwordResetUrl: string;
   confirmationTtlMinutes: number;
   passwordSetupTtlMinutes: number;
   /** The first admin, created or updated at start-up when an email is given. */
@@ -24,7 +26,9 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
   });
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
   const confirmationUrl = env.string('CONFIRMATION_URL', 'http://localhost:4000/confirm-email?token={token}');
+  const passwordResetUrl = env.string('PASSWORD_RESET_URL', 'http://localhost:4000/reset-password?token={token}');
   if (!confirmationUrl.includes('{token}')) env.problem('CONFIRMATION_URL', 'must contain {token}');
+  if (!passwordResetUrl.includes('{token}')) env.problem('PASSWORD_RESET_URL', 'must contain {token}');
   return env.finish({
     ...subgraph,
     setupTokenKey: setupTokenKey!,
@@ -34,6 +38,7 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
       mailDir: path.join(subgraph.dataDir, 'mail'),
     },
     confirmationUrl,
+    passwordResetUrl,
     confirmationTtlMinutes: env.int('CONFIRMATION_TTL_MINUTES', 24 * 60, { min: 1 }),
     passwordSetupTtlMinutes: env.int('PASSWORD_SETUP_TTL_MINUTES', 30, { min: 1, max: 24 * 60 }),
     admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin') } : undefined,

@@ -60,9 +60,9 @@ function decodeQuotedPrintable(text: string): string {
   return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
-/** The confirmation token in a mailed link. */
-export function confirmationTokenIn(mail: ReceivedMail): string {
-  const token = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1];
+/** The token in a mailed link (confirmation or password reset). */
+export function tokenInLink(mail: ReceivedMail): string {
+  const token = /[?&]token=([A-Za-z0-9_.-]+)/.exec(mail.text)?.[1];
   if (!token) throw new Error(`no confirmation link in mail: ${mail.text}`);
   return token;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, SetPasswordDocument } from './operations.generated';
 import { send } from './graphql-client';
-import { confirmationTokenIn } from './smtp-mailbox';
+import { tokenInLink } from './smtp-mailbox';
 import { TestPlatform } from './platform';
 
 export interface SignedUpUser {
@@ -21,7 +21,7 @@ export async function signUp(platform: TestPlatform, username = `user${randomByt
   const register = await send(platform.gatewayUrl, RegisterDocument, { input: { username, email, firstName: 'Test', lastName: 'User' } });
   if (register.errors) throw new Error(JSON.stringify(register.errors));
   const mail = await platform.mailbox.waitFor(email);
-  const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: confirmationTokenIn(mail) });
+  const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(mail) });
   const setupToken = confirmed.data?.confirmEmail.passwordSetupToken;
   if (!setupToken) throw new Error(JSON.stringify(confirmed.errors));
   const set = await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: STRONG_PASSWORD });

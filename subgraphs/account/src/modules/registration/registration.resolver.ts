@@ -24,6 +24,14 @@ export class RegistrationResolver {
     return { message: CHECK_INBOX };
   }
 
+  @Mutation(() => RegistrationReceipt, {
+    description: 'Mail a link to choose a new password (the link leads to `setPassword`). Answers the same for any address.',
+  })
+  requestPasswordReset(@Arg('email', () => String, { description: 'Email address of the account' }) email: string): RegistrationReceipt {
+    this.registration.requestPasswordReset(email);
+    return { message: 'If an active account uses that address, a link to choose a new password is on its way. Check your inbox.' };
+  }
+
   @Mutation(() => EmailConfirmation, {
     description: 'Confirm an email address with the token from the mailed link; activates the account and returns a token to set the password with.',
   })

@@ -63,6 +63,26 @@ export class RegistrationService {
     });
   }
 
+  /**
+   * Mails an active account a link to choose a new password (forgotten
+   * password, or a setup token lost after confirming). Same answer for any address.
+   */
+  requestPasswordReset(rawEmail: string): void {
+    const email = normaliseEmail(rawEmail);
+    this.runtime.background('password reset', async () => {
+      const account = await this.runtime.orm.em.fork().getRepository(Account).findByEmail(email);
+      if (account?.status !== AccountStatus.ACTIVE) return;
+      const { token } = this.passwordSetupToken(account);
+      const link = this.config.passwordResetUrl.replace('{token}', encodeURIComponent(token));
+      await this.mailer.send({
+        to: account.email,
+        subject: 'Choose a new Herck password',
+        text: `Hello ${account.firstName},\n\nChoose a new password for ${account.username}:\n\n${link}\n\nThe link works once and expires in ${this.config.passwordSetupTtlMinutes} minutes. If you did not ask for it, ignore this mail: your password stays as it is.\n`,
+        link,
+      });
+    });
+  }
+
   /** Activates the account and hands out the single-use token to set a password with. */
   async confirmEmail(em: EntityManager, token: string): Promise<EmailConfirmation> {
     const invalid = new BadUserInputError('This confirmation link is invalid, was already used or has expired', 'token');
@@ -80,12 +100,16 @@ export class RegistrationService {
       return found;
     });
     this.runtime.publishEvents();
-    const { token: passwordSetupToken, expiresAt } = signPasswordSetupToken(
+    const { token: passwordSetupToken, expiresAt } = this.passwordSetupToken(account);
+    return { passwordSetupToken, expiresAt };
+  }
+
+  private passwordSetupToken(account: Account): { token: string; expiresAt: Date } {
+    return signPasswordSetupToken(
       this.config.setupTokenKey,
       { accountId: account.id, username: account.username, email: account.email, version: account.version },
       this.config.passwordSetupTtlMinutes,
     );
-    return { passwordSetupToken, expiresAt };
   }
 
   private renewConfirmation(em: EntityManager, account: Account): Mail {

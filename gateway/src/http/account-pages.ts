@@ -1,22 +1,23 @@
 import { Express } from 'express';
 
 /**
- * Where the confirmation mail links to. Opening it changes nothing (mail
- * scanners prefetch links); the button confirms, then the page sets the password.
+ * Where the confirmation and password-reset mails link to. Opening a page
+ * changes nothing (mail scanners prefetch links): on /confirm-email the button
+ * confirms, then the page sets the password; /reset-password only sets it.
  */
-const PAGE = `<!doctype html>
+const page = (mode: 'confirm' | 'reset') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Confirm your Herck account</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}#out{margin-top:1rem}</style>
 </head><body>
 <h1>Herck</h1>
-<form id="confirm"><button>Confirm my email address</button></form>
-<form id="password" hidden><label>Choose a password (12 to 128 characters)<input type="password" name="password" minlength="12" maxlength="128" required autocomplete="new-password"></label><button>Set password</button></form>
+<form id="confirm" ${mode === 'reset' ? 'hidden' : ''}><button>Confirm my email address</button></form>
+<form id="password" ${mode === 'reset' ? '' : 'hidden'}><label>Choose a password (12 to 128 characters)<input type="password" name="password" minlength="12" maxlength="128" required autocomplete="new-password"></label><button>Set password</button></form>
 <p id="out" role="status"></p>
 <script>
 const out = document.getElementById('out');
 const token = new URLSearchParams(location.search).get('token') || '';
-let setupToken = '';
+let setupToken = ${mode === 'reset' ? 'token' : "''"};
 async function call(query, variables) {
   const response = await fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   const body = await response.json();
@@ -43,8 +44,13 @@ document.getElementById('password').onsubmit = async (event) => {
 };
 </script></body></html>`;
 
-export function serveConfirmEmailPage(app: Express): void {
+export function serveAccountPages(app: Express): void {
+  const confirm = page('confirm');
+  const reset = page('reset');
   app.get('/confirm-email', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(PAGE);
+    res.set('Cache-Control', 'no-store').type('html').send(confirm);
+  });
+  app.get('/reset-password', (_req, res) => {
+    res.set('Cache-Control', 'no-store').type('html').send(reset);
   });
 }

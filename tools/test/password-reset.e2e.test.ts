@@ -1,0 +1,50 @@
+import { LoginDocument, RefreshTokenDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { tokenInLink } from './support/smtp-mailbox';
+import { signUp } from './support/users';
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform();
+});
+afterAll(() => platform?.stop());
+
+describe('requestPasswordReset', () => {
+  it('mails an active account a single-use link to choose a new password, which ends old sessions', async () => {
+    const user = await signUp(platform, 'forgetful');
+    const answer = await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
+    const mail = await platform.mailbox.waitFor(user.email, 2);
+    expect(mail.text).toContain('/reset-password?token=');
+    const token = tokenInLink(mail);
+
+    const newPassword = 'brand-New-passphrase-77';
+    expect((await send(platform.gatewayUrl, SetPasswordDocument, { token, password: newPassword })).data?.setPassword).toBe(true);
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token, password: 'another-Passphrase-88' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password }))).toEqual(['UNAUTHENTICATED']);
+    expect((await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: newPassword })).data?.login).toBeDefined();
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+
+    // Unknown and pending addresses get the same answer and no mail.
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'waiting', email: 'waiting@example.com', firstName: 'W', lastName: 'X' } });
+    await platform.mailbox.waitFor('waiting@example.com');
+    const unknown = await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: 'nobody@example.com' });
+    const pending = await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: 'waiting@example.com' });
+    expect(unknown.data).toEqual(answer.data);
+    expect(pending.data).toEqual(answer.data);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(platform.mailbox.countFor('nobody@example.com')).toBe(0);
+    expect(platform.mailbox.countFor('waiting@example.com')).toBe(1);
+  });
+
+  it('links to a page that asks for the new password straight away; the confirmation page asks to confirm first', async () => {
+    const reset = await fetch(new URL('/reset-password?token=abc', platform.gatewayUrl));
+    expect(reset.status).toBe(200);
+    const resetHtml = await reset.text();
+    expect(resetHtml).toMatch(/<form id="confirm" hidden>/);
+    expect(resetHtml).toMatch(/<form id="password" >/);
+    const confirmHtml = await (await fetch(new URL('/confirm-email?token=abc', platform.gatewayUrl))).text();
+    expect(confirmHtml).toMatch(/<form id="confirm" >/);
+    expect(confirmHtml).toMatch(/<form id="password" hidden>/);
+  });
+});
