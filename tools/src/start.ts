@@ -1,9 +1,8 @@
 import path from 'node:path';
-import { EnvReader, Logger, readBaseConfig } from '@herck/common';
+import { EnvReader, Logger, readBaseConfig, repositoryRoot } from '@herck/common';
 import { ManagedProcess } from './process-group';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const script = (workspace: string, file: string) => path.join(ROOT, workspace, 'dist', 'src', file);
+const script = (workspace: string, file: string) => path.join(repositoryRoot(), workspace, 'dist', 'src', file);
 
 const SERVICES = [
   { name: 'account', script: script('subgraphs/account', 'main.js'), portVariable: 'ACCOUNT_PORT', port: 4001 },

@@ -64,10 +64,6 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`;
   }
 
-  get port(): number {
-    return (this.httpServer.address() as AddressInfo).port;
-  }
-
   async stop(): Promise<void> {
     this.stopping = true;
     await this.apollo.stop();

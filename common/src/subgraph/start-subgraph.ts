@@ -44,7 +44,7 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   entities: EntityClass<object>[];
   migrations: MigrationObject[];
   buildSchema(runtime: SubgraphRuntime): Promise<GraphQLSchema>;
-  createContext(base: SubgraphContext, runtime: SubgraphRuntime): TContext;
+  createContext(base: SubgraphContext): TContext;
   eventHandlers?: Record<string, BusEventHandler>;
   /** Routes served beside `/graphql`, outside the internal-token check. */
   routes?(app: Express, runtime: SubgraphRuntime): void;
@@ -115,7 +115,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     before: [requireInternalToken(verifier)],
     context: async (req) => {
       const identity = (req.res?.locals.identity ?? null) as Identity;
-      return definition.createContext({ identity, em: orm.em.fork(), logger }, runtime);
+      return definition.createContext({ identity, em: orm.em.fork(), logger });
     },
     isReady: () => orm.isConnected(),
     routes: definition.routes && ((app) => definition.routes!(app, runtime)),
@@ -123,17 +123,20 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const url = await http.listen(config.port, config.host);
   logger.info('subgraph listening', { url });
 
+  let stopped: Promise<void> | undefined;
   return {
     url,
     runtime,
     consumer,
-    async stop() {
-      await http.stop();
-      await tasks.drain();
-      await consumer?.stop();
-      await relay.stop();
-      await bus.end();
-      await orm.close();
-    },
+    // In order: no new requests, in-flight ones and background work finish, events are relayed, the store closes.
+    stop: () =>
+      (stopped ??= (async () => {
+        await http.stop();
+        await tasks.drain();
+        await consumer?.stop();
+        await relay.stop();
+        await bus.end();
+        await orm.close();
+      })()),
   };
 }
