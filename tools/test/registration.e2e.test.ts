@@ -63,6 +63,19 @@ describe('register', () => {
     expect(platform.mailbox.countFor('not-an-email')).toBe(0);
   });
 
+  it('frees the username of a registration that was never confirmed in time', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('claimed'), email: 'first@example.com' } });
+    const stale = tokenInLink(await platform.mailbox.waitFor('first@example.com'));
+    await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('claimed'), email: 'second@example.com' } });
+    expect((await platform.mailbox.waitFor('second@example.com')).text).toContain('not available');
+
+    await platform.account.runtime.orm.em.fork().execute("UPDATE accounts SET confirmation_expires_at = now() - interval '1 second' WHERE username = 'claimed'");
+    await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('claimed'), email: 'second@example.com' } });
+    const fresh = tokenInLink(await platform.mailbox.waitFor('second@example.com', 2));
+    expect((await send(platform.gatewayUrl, ConfirmEmailDocument, { token: fresh })).data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
+    expect(codes(await send(platform.gatewayUrl, ConfirmEmailDocument, { token: stale }))).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('resends a working link to a pending account and says nothing about unknown ones', async () => {
     await send(platform.gatewayUrl, RegisterDocument, { input: profile('hopper') });
     await platform.mailbox.waitFor('hopper@example.com');

@@ -1,7 +1,7 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { BadUserInputError, Mail, Mailer, normaliseEmail, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
 import { AccountConfig } from '../../env';
-import { accountChanged } from '../account/account-events';
+import { accountChanged, accountDeleted } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
 import { validName, validUsername } from '../account/profile-rules';
 import { EmailConfirmation } from './registration.types';
@@ -37,7 +37,14 @@ export class RegistrationService {
           const byEmail = await repository.findByEmail(profile.email);
           if (byEmail?.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
           if (byEmail) return this.alreadyRegisteredMail(profile.email);
-          if (await repository.findByUsername(profile.username)) return this.usernameTakenMail(profile.email, profile.username);
+          const byUsername = await repository.findByUsername(profile.username);
+          if (byUsername && !isAbandoned(byUsername)) return this.usernameTakenMail(profile.email, profile.username);
+          if (byUsername) {
+            // A registration never confirmed in time no longer holds its username.
+            tx.remove(byUsername);
+            tx.persist(accountDeleted(byUsername));
+            await tx.flush();
+          }
           const account = tx.create(Account, { ...profile, status: AccountStatus.PENDING });
           return this.renewConfirmation(tx, account);
         })
@@ -143,4 +150,8 @@ export class RegistrationService {
       text: `The username "${username}" is not available. Register again with another username.\n`,
     };
   }
+}
+
+function isAbandoned(account: Account): boolean {
+  return account.status === AccountStatus.PENDING && (!account.confirmationExpiresAt || account.confirmationExpiresAt < new Date());
 }
