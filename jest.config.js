@@ -14,4 +14,5 @@ module.exports = {
   globalTeardown: '<rootDir>/tools/test/support/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/tools/test/support/summary-reporter.js'],
 };

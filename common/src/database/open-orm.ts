@@ -25,6 +25,9 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     allowGlobalContext: false,
     pool: { min: 0, max: poolSize },
+    // At LOG_LEVEL=debug every SQL statement is logged.
+    debug: logger.enabled('debug') ? ['query'] : false,
+    colors: false,
     logger: (message) => logger.debug(message),
   });
   await migrate(orm, url, logger);

@@ -16,6 +16,10 @@ export class Logger {
     private readonly sink: LogSink = writeToStdout,
   ) {}
 
+  enabled(level: LogLevel): boolean {
+    return LEVEL_RANK[level] >= LEVEL_RANK[this.level];
+  }
+
   child(fields: LogFields): Logger {
     return new Logger(this.service, this.level, { ...this.fields, ...fields }, this.sink);
   }
@@ -37,7 +41,7 @@ export class Logger {
   }
 
   private write(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
+    if (!this.enabled(level)) return;
     const entry = { time: new Date().toISOString(), level, service: this.service, msg, ...this.fields, ...fields };
     this.sink(JSON.stringify(entry, errorReplacer));
   }

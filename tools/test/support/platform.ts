@@ -25,7 +25,7 @@ export interface TestPlatform {
  * gateway on ephemeral ports, each subgraph with fresh databases of its own on
  * the test PostgreSQL, and a real SMTP server catching the mail.
  */
-export async function startTestPlatform(overrides: Environment = {}): Promise<TestPlatform> {
+export async function startTestPlatform(overrides: Environment = {}, loggers: Partial<Record<'account' | 'auth' | 'gateway', Logger>> = {}): Promise<TestPlatform> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('DATABASE_URL is not set: the Jest global setup provides a PostgreSQL server');
   const prefix = `test_${randomBytes(4).toString('hex')}`;
@@ -46,7 +46,7 @@ export async function startTestPlatform(overrides: Environment = {}): Promise<Te
     SMTP_URL: await mailbox.start(),
     ...overrides,
   };
-  const logger = (name: string) => new Logger(name, 'error');
+  const logger = (name: 'account' | 'auth' | 'gateway') => loggers[name] ?? new Logger(name, 'error');
   const [account, auth] = await Promise.all([
     startAccountService(readAccountConfig(env), logger('account')),
     startAuthService(readAuthConfig(env), logger('auth')),
