@@ -28,3 +28,4 @@ export * from './validation/input-rules';
 export * from './identity/password-setup-token';
 export * from './identity/first-admin';
 export * from './database/batch-by-id';
+export * from './testing/test-environment';

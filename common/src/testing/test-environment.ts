@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { dropDatabase } from '../database/database-url';
+import { Environment } from '../config/env-reader';
+
+export interface TestEnvironment {
+  env: Environment;
+  /** Drops the databases and the data folder this environment created. */
+  cleanUp(): Promise<void>;
+}
+
+/**
+ * Settings for services under test: the test PostgreSQL (DATABASE_URL, set by
+ * the Jest global setup), databases and a data folder of their own, ports
+ * chosen by the system.
+ */
+export function testEnvironment(overrides: Environment = {}): TestEnvironment {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) throw new Error('DATABASE_URL is not set: the Jest global setup provides a PostgreSQL server');
+  const prefix = `test_${randomBytes(4).toString('hex')}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-test-'));
+  const names = { ACCOUNT_DATABASE_NAME: `${prefix}_account`, AUTH_DATABASE_NAME: `${prefix}_auth`, BUS_DATABASE_NAME: `${prefix}_bus` };
+  return {
+    env: {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      HOST: '127.0.0.1',
+      HERCK_DATA_DIR: dataDir,
+      DATABASE_URL: serverUrl,
+      ACCOUNT_PORT: '0',
+      AUTH_PORT: '0',
+      GATEWAY_PORT: '0',
+      ...names,
+      ...overrides,
+    },
+    async cleanUp() {
+      for (const name of Object.values(names)) await dropDatabase(serverUrl, name);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
