@@ -55,7 +55,6 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
 export interface RunningSubgraph {
   url: string;
   runtime: SubgraphRuntime;
-  consumer?: BusConsumer;
   stop(): Promise<void>;
 }
 
@@ -81,7 +80,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   definition: SubgraphDefinition<TContext>,
 ): Promise<RunningSubgraph> {
   const orm = await openSubgraphStore(config, logger, definition);
-  await ensureDatabase(config.serverUrl, new URL(config.busUrl).pathname.slice(1));
+  await ensureDatabase(config.serverUrl, config.busDatabaseName);
   const bus = new pg.Pool({ connectionString: config.busUrl, max: 4 });
   await ensureBusSchema(bus);
   const relay = new OutboxRelay(orm, bus, config.name, logger);
@@ -127,7 +126,6 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   return {
     url,
     runtime,
-    consumer,
     // In order: no new requests, in-flight ones and background work finish, events are relayed, the store closes.
     stop: () =>
       (stopped ??= (async () => {

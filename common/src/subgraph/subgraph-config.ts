@@ -13,6 +13,7 @@ export interface SubgraphConfig extends BaseConfig {
   serverUrl: string;
   databaseName: string;
   databaseUrl: string;
+  busDatabaseName: string;
   busUrl: string;
   /** Public keys of the gateway's internal tokens. */
   internalTokenKeys: VerificationKey[];
@@ -26,7 +27,7 @@ export function readSubgraphConfig(env: EnvReader, name: string, defaultPort: nu
     : env.url('DATABASE_URL', embedded, ['postgres', 'postgresql']);
   if (base.production && !serverUrl) env.problem('DATABASE_URL', 'is required in production');
   const databaseName = env.string(`${name.toUpperCase()}_DATABASE_NAME`, name);
-  const busName = env.string('BUS_DATABASE_NAME', 'bus');
+  const busDatabaseName = env.string('BUS_DATABASE_NAME', 'bus');
   return {
     ...base,
     name,
@@ -34,7 +35,8 @@ export function readSubgraphConfig(env: EnvReader, name: string, defaultPort: nu
     serverUrl,
     databaseName,
     databaseUrl: serverUrl ? databaseUrl(serverUrl, databaseName) : '',
-    busUrl: serverUrl ? databaseUrl(serverUrl, busName) : '',
+    busDatabaseName,
+    busUrl: serverUrl ? databaseUrl(serverUrl, busDatabaseName) : '',
     internalTokenKeys: readVerificationKeys(env, {
       envName: 'INTERNAL_TOKEN',
       devFile: 'internal-token.pem',
