@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DEFAULT_EMBEDDED_POSTGRES_PORT, EnvReader, readBaseConfig, startEmbeddedPostgres } from '@herck/common';
+import { DEFAULT_EMBEDDED_POSTGRES_PORT, EnvReader, readBaseConfig, startEmbeddedPostgres, watchParent } from '@herck/common';
 
 /**
  * Runs the embedded PostgreSQL in a process of its own, so `npm start` can stop
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   env.finish(null);
   const server = await startEmbeddedPostgres({ dir: path.join(base.dataDir, 'postgres'), port });
   process.stdout.write(JSON.stringify({ ready: true, url: server.url }) + '\n');
+  watchParent(() => void server.stop().then(() => process.exit(0)));
 }
 
 main().catch((error: unknown) => {

@@ -16,7 +16,7 @@ export class ManagedProcess {
     captureStdout = false,
   ) {
     this.child = spawn(process.execPath, [script], {
-      env,
+      env: { ...env, HERCK_PARENT_PID: String(process.pid) },
       detached: true,
       stdio: ['ignore', captureStdout ? 'pipe' : 'inherit', 'inherit'],
     });

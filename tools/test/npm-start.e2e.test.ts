@@ -97,6 +97,17 @@ describe('npm start', () => {
     expect(await stop(second)).toBe(0);
   });
 
+  it('stops every service and the database when npm start itself is killed', async () => {
+    const started = await start(env);
+    const exited = new Promise((resolve) => started.process.once('exit', resolve));
+    started.process.kill('SIGKILL');
+    await exited;
+    const deadline = Date.now() + 15_000;
+    const open = async () => (await Promise.all(Object.values(ports).map(portIsClosed))).some((closed) => !closed);
+    while ((await open()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
+  });
+
   it('uses the PostgreSQL server that DATABASE_URL names instead', async () => {
     const suffix = randomBytes(3).toString('hex');
     const names = { ACCOUNT_DATABASE_NAME: `start_account_${suffix}`, AUTH_DATABASE_NAME: `start_auth_${suffix}`, BUS_DATABASE_NAME: `start_bus_${suffix}` };

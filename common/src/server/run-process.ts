@@ -30,6 +30,7 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
       };
       process.on('SIGINT', () => shutdown('SIGINT'));
       process.on('SIGTERM', () => shutdown('SIGTERM'));
+      watchParent(() => shutdown('parent exited'));
     })
     .catch((error: unknown) => {
       if (error instanceof ConfigError) {
@@ -39,4 +40,21 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
       }
       process.exit(1);
     });
+}
+
+/**
+ * `npm start` runs services in process groups of their own and names itself in
+ * HERCK_PARENT_PID: should it die without stopping them (kill -9), they stop too.
+ */
+export function watchParent(onGone: () => void, parentPid = Number(process.env.HERCK_PARENT_PID)): void {
+  if (!parentPid) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parentPid, 0);
+    } catch {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1_000);
+  timer.unref();
 }
