@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EnvReader, readSigningKeys, signPasswordSetupToken } from '@herck/common';
 import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
@@ -27,6 +27,20 @@ describe('register → confirm → set password → login → me', () => {
       roles: ['USER'],
     });
     expect(Date.parse(me.data!.me!.lastLoginAt!)).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('stores only a hash of the mailed token, and the password only as argon2id in the auth database', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: profile('babbage') });
+    const token = tokenInLink(await platform.mailbox.waitFor('babbage@example.com'));
+    const [row] = await platform.account.runtime.orm.em.fork().execute("SELECT confirmation_token_hash FROM accounts WHERE username = 'babbage'");
+    expect(row.confirmation_token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+
+    const [credential] = await platform.auth.runtime.orm.em.fork().execute("SELECT password_hash FROM credentials WHERE username = 'ada'");
+    expect(credential.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const passwordColumns = await platform.account.runtime.orm.em
+      .fork()
+      .execute("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name ILIKE '%password%'");
+    expect(passwordColumns).toEqual([]);
   });
 
   it('signs in with the email address too, in any letter case', async () => {
