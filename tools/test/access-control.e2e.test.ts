@@ -76,6 +76,8 @@ describe('per-field roles at the gateway', () => {
     expect(rest.data?.accounts.pageInfo.hasNextPage).toBe(false);
     const seen = [...first.data!.accounts.edges, ...rest.data!.accounts.edges].map((edge) => edge.node.username);
     expect(new Set(seen)).toEqual(new Set(['admin', 'alice', 'bob']));
+    const nodes = await sendRaw<{ accounts: { nodes: { username: string }[] } }>(platform.gatewayUrl, { query: '{ accounts(first: 2) { nodes { username } } }' }, admin.accessToken);
+    expect(nodes.data?.accounts.nodes.map((node) => node.username)).toEqual(first.data!.accounts.edges.map((edge) => edge.node.username));
     const filtered = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'ALI' } }, admin.accessToken);
     expect(filtered.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
     const badCursor = await send(platform.gatewayUrl, AccountsDocument, { after: 'nonsense' }, admin.accessToken);
@@ -105,6 +107,8 @@ describe('ownership in the subgraphs', () => {
     expect(codes(other)).toEqual(['FORBIDDEN']);
     const taken = await send(platform.gatewayUrl, UpdateAccountDocument, { id: alice.accountId, input: { username: 'bob' } }, alice.accessToken);
     expect(codes(taken)).toEqual(['CONFLICT']);
+    const withoutId = await send(platform.gatewayUrl, UpdateAccountDocument, { input: { lastName: 'Liddell' } }, alice.accessToken);
+    expect(withoutId.data?.updateAccount).toMatchObject({ id: alice.accountId, lastName: 'Liddell' });
   });
 
   it('lets admins read any account and answers NOT_FOUND for unknown ids', async () => {

@@ -71,6 +71,15 @@ describe('refresh tokens', () => {
     expect((await send(platform.gatewayUrl, RefreshTokenDocument, { token: b.refreshToken })).data?.refreshToken).toBeDefined();
     expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: 'unknown' })).data?.logout).toBe(true);
   });
+
+  it('logout without a refresh token ends every session of the signed-in caller', async () => {
+    const a = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    const b = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    expect((await send(platform.gatewayUrl, LogoutDocument, {}, a.accessToken)).data?.logout).toBe(true);
+    for (const session of [a, b]) {
+      expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    }
+  });
 });
 
 describe('login', () => {

@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Account } from './account.entity';
 
 @ObjectType({ description: 'An account and where it stands in the list' })
@@ -10,7 +10,9 @@ export class AccountEdge {
   node!: Account;
 }
 
+// Every subgraph that pages shares this type; @shareable lets each define it.
 @ObjectType({ description: 'Whether there is more to fetch' })
+@Directive('@shareable')
 export class PageInfo {
   @Field(() => Boolean, { description: 'True when another page follows' })
   hasNextPage!: boolean;
@@ -21,8 +23,11 @@ export class PageInfo {
 
 @ObjectType({ description: 'One page of accounts, oldest first' })
 export class AccountConnection {
-  @Field(() => [AccountEdge], { description: 'The accounts of this page' })
+  @Field(() => [AccountEdge], { description: 'The accounts of this page, each with its cursor' })
   edges!: AccountEdge[];
+
+  @Field(() => [Account], { description: 'The accounts of this page' })
+  nodes!: Account[];
 
   @Field(() => PageInfo, { description: 'Paging state' })
   pageInfo!: PageInfo;

@@ -53,18 +53,19 @@ export class AccountResolver {
     });
     const page = accounts.slice(0, size);
     const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));
-    return { edges, totalCount, pageInfo: { hasNextPage: accounts.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes: page, totalCount, pageInfo: { hasNextPage: accounts.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
   }
 
   @Authenticated()
   @Mutation(() => Account, { description: 'Change profile fields: your own account, or any for admins' })
   updateAccount(
-    @Arg('id', () => ID, { description: 'Account to change' }) id: string,
     @Arg('input', () => UpdateAccountInput, { description: 'The fields to change' }) input: UpdateAccountInput,
+    @Arg('id', () => ID, { nullable: true, description: "Account to change; the caller's own when omitted" }) id: string | null,
     @Ctx() { identity, em }: AccountContext,
   ): Promise<Account> {
-    assertOwnerOrAdmin(identity, id);
-    return this.accountService.update(em, id, input);
+    const target = id ?? identity.accountId!;
+    assertOwnerOrAdmin(identity, target);
+    return this.accountService.update(em, target, input);
   }
 
   @RequiresRole('ADMIN')

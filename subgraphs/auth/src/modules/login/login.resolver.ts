@@ -29,9 +29,15 @@ export class LoginResolver {
     return this.sessions.refresh(em, token);
   }
 
-  @Mutation(() => Boolean, { description: 'End the session this refresh token belongs to. Always true.' })
-  async logout(@Arg('refreshToken', () => String, { description: 'Refresh token of the session to end' }) refreshToken: string, @Ctx() { em }: AuthContext): Promise<boolean> {
-    await this.sessions.logout(em, refreshToken);
+  @Mutation(() => Boolean, {
+    description: 'End the session this refresh token belongs to; without one, end every session of the signed-in caller. Always true.',
+  })
+  async logout(
+    @Arg('refreshToken', () => String, { nullable: true, description: 'Refresh token of the session to end' }) refreshToken: string | null,
+    @Ctx() { em, identity }: AuthContext,
+  ): Promise<boolean> {
+    if (refreshToken) await this.sessions.logout(em, refreshToken);
+    else if (identity.accountId) await this.sessions.revokeAll(em, identity.accountId);
     return true;
   }
 }
