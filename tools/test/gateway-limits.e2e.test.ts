@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { getIntrospectionQuery } from 'graphql';
 import path from 'node:path';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -62,11 +63,17 @@ describe('health', () => {
 
 describe('development mode', () => {
   it('serves Apollo Sandbox as the landing page, with introspection on', async () => {
-    const page = await fetch(platform.gatewayUrl, { headers: { accept: 'text/html' } });
+    const page = await fetch(new URL('/', platform.gatewayUrl), { headers: { accept: 'text/html' } });
+    expect(page.url).toBe(platform.gatewayUrl);
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/sandbox/i);
-    const introspection = await sendRaw<{ __schema: { queryType: { name: string } } }>(platform.gatewayUrl, { query: '{ __schema { queryType { name } } }' });
+    // The full query Sandbox sends must get past the depth, token and cost limits.
+    const introspection = await sendRaw<{ __schema: { queryType: { name: string }; types: unknown[] } }>(platform.gatewayUrl, {
+      query: getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true }),
+    });
+    expect(introspection.errors).toBeUndefined();
     expect(introspection.data?.__schema.queryType.name).toBe('Query');
+    expect(introspection.data?.__schema.types.length).toBeGreaterThan(10);
   });
 
   it("allows Apollo Sandbox's origin through CORS", async () => {

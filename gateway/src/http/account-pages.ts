@@ -45,6 +45,8 @@ document.getElementById('password').onsubmit = async (event) => {
 </script></body></html>`;
 
 export function serveAccountPages(app: Express): void {
+  // People open the bare address in a browser: send them to Sandbox.
+  app.get('/', (_req, res) => res.redirect('/graphql'));
   const confirm = page('confirm');
   const reset = page('reset');
   app.get('/confirm-email', (_req, res) => {
