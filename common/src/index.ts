@@ -26,6 +26,7 @@ export * from './server/graphql-http-service';
 export * from './server/mask-errors';
 export * from './server/run-process';
 export * from './subgraph/start-subgraph';
+export * from './subgraph/subgraph-catalog';
 export * from './subgraph/subgraph-config';
 export * from './testing/test-environment';
 export * from './validation/input-rules';

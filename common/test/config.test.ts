@@ -37,7 +37,7 @@ describe('readSubgraphConfig', () => {
   it('derives its own database and the bus database from DATABASE_URL', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-config-'));
     const env = new EnvReader({ DATABASE_URL: 'postgres://u:p@db:5432/postgres', HERCK_DATA_DIR: dataDir, ACCOUNT_PORT: '5001' });
-    const config = env.finish(readSubgraphConfig(env, 'account', 4001));
+    const config = env.finish(readSubgraphConfig(env, 'account'));
     expect(config.databaseUrl).toBe('postgres://u:p@db:5432/account');
     expect(config.busUrl).toBe('postgres://u:p@db:5432/bus');
     expect(config.port).toBe(5001);
@@ -47,7 +47,7 @@ describe('readSubgraphConfig', () => {
 
   it('refuses to start in production without a database or keys, naming the variables', () => {
     const env = new EnvReader({ NODE_ENV: 'production' });
-    readSubgraphConfig(env, 'auth', 4002);
+    readSubgraphConfig(env, 'auth');
     expect(() => env.finish({})).toThrow(/DATABASE_URL[\s\S]*INTERNAL_TOKEN_PUBLIC_KEY/);
   });
 });

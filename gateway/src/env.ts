@@ -1,9 +1,5 @@
 import path from 'node:path';
-import { BaseConfig, EnvReader, Environment, readBaseConfig, readSigningKeys, repositoryRoot, SigningKey } from '@herck/common';
-
-/** The subgraphs the supergraph is composed of, with their default local ports. */
-export const SUBGRAPHS = { account: 4001, auth: 4002 } as const;
-export type SubgraphName = keyof typeof SUBGRAPHS;
+import { BaseConfig, EnvReader, Environment, readBaseConfig, readSigningKeys, repositoryRoot, SigningKey, SubgraphName, SUBGRAPHS } from '@herck/common';
 
 export interface GatewayConfig extends BaseConfig {
   port: number;
@@ -23,7 +19,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
   const env = new EnvReader(source);
   const base = readBaseConfig(env);
   const subgraphUrls = Object.fromEntries(
-    Object.entries(SUBGRAPHS).map(([name, port]) => {
+    SUBGRAPHS.map(({ name, port }) => {
       const variable = `${name.toUpperCase()}_URL`;
       const fallback = `http://127.0.0.1:${env.port(`${name.toUpperCase()}_PORT`, port)}/graphql`;
       return [name, env.url(variable, fallback, ['http', 'https'])];

@@ -3,12 +3,12 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
-import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@herck/common';
+import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
 import { RolePolicy } from './auth/role-policy';
-import { GatewayConfig, SubgraphName } from './env';
+import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { InternalDataSource } from './remote/internal-data-source';
 

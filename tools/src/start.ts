@@ -1,13 +1,15 @@
 import path from 'node:path';
-import { EnvReader, Logger, readBaseConfig, repositoryRoot } from '@herck/common';
+import { EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { ManagedProcess } from './process-group';
 
 const script = (workspace: string, file: string) => path.join(repositoryRoot(), workspace, 'dist', 'src', file);
 
-const SERVICES = [
-  { name: 'account', script: script('subgraphs/account', 'main.js'), portVariable: 'ACCOUNT_PORT', port: 4001 },
-  { name: 'auth', script: script('subgraphs/auth', 'main.js'), portVariable: 'AUTH_PORT', port: 4002 },
-];
+const SERVICES = SUBGRAPHS.map(({ name, port, workspace }) => ({
+  name,
+  script: script(workspace, 'main.js'),
+  portVariable: `${name.toUpperCase()}_PORT`,
+  port,
+}));
 const GATEWAY = { name: 'gateway', script: script('gateway', 'main.js'), portVariable: 'GATEWAY_PORT', port: 4000 };
 
 const logger = new Logger('herck', 'info');
@@ -63,8 +65,7 @@ async function main(): Promise<void> {
   console.log(`
   Herck is running
     GraphQL API and Apollo Sandbox  ${gatewayUrl}
-    account subgraph                http://localhost:${ports.account}/graphql (gateway only)
-    auth subgraph                   http://localhost:${ports.auth}/graphql (gateway only)
+${SERVICES.map((s) => `    ${`${s.name} subgraph`.padEnd(32)}http://localhost:${ports[s.name]}/graphql (gateway only)`).join('\n')}
     mail (no SMTP_URL)              ${path.join(base.dataDir, 'mail')}
   Press Ctrl-C to stop.
 `);

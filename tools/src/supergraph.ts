@@ -3,12 +3,13 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLSchema, parse, printSchema } from 'graphql';
 import { buildAccountSchema } from '@herck/account';
 import { buildAuthSchema } from '@herck/auth';
+import { SubgraphName, SUBGRAPHS } from '@herck/common';
 
-/** Every subgraph with the schema its code builds; the order is the order of `schema/`. */
-const SUBGRAPHS: { name: string; url: string; build: () => Promise<GraphQLSchema> }[] = [
-  { name: 'account', url: 'http://localhost:4001/graphql', build: () => buildAccountSchema() },
-  { name: 'auth', url: 'http://localhost:4002/graphql', build: () => buildAuthSchema() },
-];
+/** The schema each subgraph's code builds (the compiler insists on one per catalogued subgraph). */
+const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
+  account: () => buildAccountSchema(),
+  auth: () => buildAuthSchema(),
+};
 
 export interface ComposedSchemas {
   /** File name under `schema/` → content. */
@@ -21,9 +22,10 @@ export async function composeSchemas(): Promise<ComposedSchemas> {
   const files = new Map<string, string>();
   const services = [];
   for (const subgraph of SUBGRAPHS) {
-    const sdl = printSubgraphSchema(await subgraph.build()) + '\n';
+    const sdl = printSubgraphSchema(await SCHEMA_BUILDERS[subgraph.name]()) + '\n';
     files.set(`${subgraph.name}.graphql`, sdl);
-    services.push({ name: subgraph.name, url: subgraph.url, typeDefs: parse(sdl) });
+    // The URL is a placeholder: the gateway takes the real ones from its configuration.
+    services.push({ name: subgraph.name, url: `http://localhost:${subgraph.port}/graphql`, typeDefs: parse(sdl) });
   }
   const result = composeServices(services);
   if (result.errors) return { files, errors: result.errors.map((error) => error.message) };

@@ -2,6 +2,7 @@ import { BaseConfig, readBaseConfig } from '../config/base-config';
 import { EnvReader } from '../config/env-reader';
 import { databaseUrl } from '../database/database-url';
 import { readVerificationKeys, VerificationKey } from '../keys/key-material';
+import { SubgraphName, subgraphDefaults } from './subgraph-catalog';
 
 /** The embedded PostgreSQL `npm start` runs listens here unless told otherwise. */
 export const DEFAULT_EMBEDDED_POSTGRES_PORT = 5454;
@@ -19,7 +20,7 @@ export interface SubgraphConfig extends BaseConfig {
   internalTokenKeys: VerificationKey[];
 }
 
-export function readSubgraphConfig(env: EnvReader, name: string, defaultPort: number): SubgraphConfig {
+export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   const base = readBaseConfig(env);
   const embedded = `postgres://postgres:postgres@127.0.0.1:${env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT)}/postgres`;
   const serverUrl = base.production
@@ -31,7 +32,7 @@ export function readSubgraphConfig(env: EnvReader, name: string, defaultPort: nu
   return {
     ...base,
     name,
-    port: env.port(`${name.toUpperCase()}_PORT`, defaultPort),
+    port: env.port(`${name.toUpperCase()}_PORT`, subgraphDefaults(name).port),
     serverUrl,
     databaseName,
     databaseUrl: serverUrl ? databaseUrl(serverUrl, databaseName) : '',

@@ -17,7 +17,7 @@ export interface AccountConfig extends SubgraphConfig {
 
 export function readAccountConfig(source: Environment = process.env): AccountConfig {
   const env = new EnvReader(source);
-  const subgraph = readSubgraphConfig(env, 'account', 4001);
+  const subgraph = readSubgraphConfig(env, 'account');
   const [setupTokenKey] = readSigningKeys(env, {
     envName: 'SETUP_TOKEN',
     devFile: 'setup-token.pem',

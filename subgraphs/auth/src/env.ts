@@ -24,7 +24,7 @@ export interface AuthConfig extends SubgraphConfig {
 
 export function readAuthConfig(source: Environment = process.env): AuthConfig {
   const env = new EnvReader(source);
-  const subgraph = readSubgraphConfig(env, 'auth', 4002);
+  const subgraph = readSubgraphConfig(env, 'auth');
   const keySource = { dataDir: subgraph.dataDir, production: subgraph.production };
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
   const adminPassword = env.string('HERCK_ADMIN_PASSWORD');

@@ -1,0 +1,14 @@
+/**
+ * Every subgraph of the supergraph, with its default port and workspace.
+ * Adding a subgraph starts here; the gateway, `npm start` and composition read it.
+ */
+export const SUBGRAPHS = [
+  { name: 'account', port: 4001, workspace: 'subgraphs/account' },
+  { name: 'auth', port: 4002, workspace: 'subgraphs/auth' },
+] as const;
+
+export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
+
+export function subgraphDefaults(name: SubgraphName): (typeof SUBGRAPHS)[number] {
+  return SUBGRAPHS.find((subgraph) => subgraph.name === name)!;
+}
