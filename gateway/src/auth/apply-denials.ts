@@ -8,6 +8,10 @@ type Path = (string | number)[];
  * Puts the denied fields back into the result as null, each with its error at
  * its concrete path, and lets nulls bubble up through non-null fields exactly
  * as GraphQL execution would have.
+ *
+ * Known limit: a denied field inside a type-conditioned fragment on an abstract
+ * type is nulled in every object at that path, whatever its concrete type. The
+ * API has no interfaces or unions yet; the first one needs `__typename` here.
  */
 export function applyDenials(
   data: Record<string, Json> | null | undefined,
