@@ -11,6 +11,18 @@ const SUPERGRAPH = `
     me: Account @requiresRole(roles: ["USER"])
     accounts: [Account!]! @requiresRole(roles: ["ADMIN"])
     team: [Account]
+    feed: [Item!]!
+  }
+  interface Item {
+    id: ID!
+  }
+  type Post implements Item {
+    id: ID!
+    draft: String @requiresRole(roles: ["ADMIN"])
+  }
+  type Photo implements Item {
+    id: ID!
+    draft: String
   }
   type Account {
     id: ID!
@@ -91,6 +103,16 @@ describe('applyDenials', () => {
     // Account.secret is non-null and team items are nullable: each item becomes null.
     expect(result.data).toEqual({ public: 'p', team: [null, null] });
     expect(result.errors.map((e) => e.path)).toEqual([['team', 0, 'secret'], ['team', 1, 'secret']]);
+  });
+
+  it('nulls a field denied inside a type-conditioned fragment only on objects of that type', () => {
+    const { document, denials } = authorize('{ feed { id ... on Post { draft } ... on Photo { draft } } }', user);
+    expect(print(document)).toContain(`... on Post {\n      ${PLACEHOLDER_KEY}: __typename`);
+    // What the subgraphs answer for the reduced document:
+    const data = { feed: [{ id: 'p1', [PLACEHOLDER_KEY]: 'Post' }, { id: 'f1', draft: 'kept' }] };
+    const result = applyDenials(data, denials);
+    expect(result.data).toEqual({ feed: [{ id: 'p1', draft: null }, { id: 'f1', draft: 'kept' }] });
+    expect(result.errors.map((e) => e.path)).toEqual([['feed', 0, 'draft']]);
   });
 
   it('nulls the whole response when the null reaches a non-null root field', () => {

@@ -8,10 +8,6 @@ type Path = (string | number)[];
  * Puts the denied fields back into the result as null, each with its error at
  * its concrete path, and lets nulls bubble up through non-null fields exactly
  * as GraphQL execution would have.
- *
- * Known limit: a denied field inside a type-conditioned fragment on an abstract
- * type is nulled in every object at that path, whatever its concrete type. The
- * API has no interfaces or unions yet; the first one needs `__typename` here.
  */
 export function applyDenials(
   data: Record<string, Json> | null | undefined,
@@ -31,6 +27,8 @@ function placeNull(object: { [key: string]: Json }, path: PathStep[], depth: num
   const step = path[depth]!;
   const here = [...at, step.key];
   if (depth === path.length - 1) {
+    // A field denied inside `... on SomeType` concerns objects of that type only.
+    if (step.onlyFor && !step.onlyFor.includes(String(object[PLACEHOLDER_KEY]))) return false;
     object[step.key] = null;
     errors.push({ message: denial.message, path: here, extensions: { code: denial.code } });
     return !step.nullable;

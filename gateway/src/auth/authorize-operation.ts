@@ -28,6 +28,11 @@ export interface PathStep {
   nullable: boolean;
   /** For list fields: whether an item may be null (null otherwise). */
   itemsNullable: boolean | null;
+  /**
+   * When the field sits in a fragment narrower than its parent's type: the
+   * concrete types it applies to, checked against the `PLACEHOLDER_KEY` typename.
+   */
+  onlyFor: string[] | null;
 }
 
 export interface Denial {
@@ -44,7 +49,10 @@ export interface AuthorizedOperation {
   nothingLeft: boolean;
 }
 
-/** Response key standing in for a selection set whose every field was denied. */
+/**
+ * Response key (holding `__typename`) standing in for a selection set whose every
+ * field was denied, and telling which concrete type a fragment's denial hit.
+ */
 export const PLACEHOLDER_KEY = '__herck_denied';
 
 /**
@@ -70,8 +78,9 @@ export function authorizeOperation(
   const rootType = schema.getRootType(operation.operation)!;
   const denials: Denial[] = [];
 
-  const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[]): SelectionSetNode => {
+  const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null = null): SelectionSetNode => {
     const kept: SelectionNode[] = [];
+    let needsTypename = false;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value)!;
@@ -80,20 +89,28 @@ export function authorizeOperation(
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         keepFragment(selection);
       } else {
-        const field = visitField(selection, parentType, path);
+        const deniedBefore = denials.length;
+        const field = visitField(selection, parentType, path, onlyFor);
         if (field) kept.push(field);
+        else if (onlyFor && denials.length > deniedBefore) needsTypename = true;
       }
     }
-    return { kind: Kind.SELECTION_SET, selections: kept.length ? kept : [placeholder()] };
+    if (!kept.length || needsTypename) kept.push(placeholder());
+    return { kind: Kind.SELECTION_SET, selections: kept };
 
     function keepFragment(fragment: { typeCondition?: { name: { value: string } } | undefined } & SelectionNode & { selectionSet: SelectionSetNode }) {
       const type = fragment.typeCondition ? (schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType) : parentType;
-      const inner = visit(fragment.selectionSet, type, path);
-      if (inner.selections.some((s) => !isPlaceholder(s))) kept.push({ ...fragment, selectionSet: inner } as SelectionNode);
+      const narrower = type === parentType ? onlyFor : concreteTypes(type);
+      const inner = visit(fragment.selectionSet, type, path, narrower);
+      // A fragment left with only the typename is kept when it tells which objects a denial hit.
+      if (inner.selections.some((s) => !isPlaceholder(s)) || narrower) kept.push({ ...fragment, selectionSet: inner } as SelectionNode);
     }
   };
 
-  const visitField = (field: FieldNode, parentType: GraphQLCompositeType, path: PathStep[]): FieldNode | null => {
+  const concreteTypes = (type: GraphQLCompositeType): string[] =>
+    isAbstractType(type) ? schema.getPossibleTypes(type).map((possible) => possible.name) : [type.name];
+
+  const visitField = (field: FieldNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null): FieldNode | null => {
     const name = field.name.value;
     if (name.startsWith('__')) return field;
     const key = field.alias?.value ?? name;
@@ -104,6 +121,7 @@ export function authorizeOperation(
       key,
       nullable: !isNonNullType(fieldType),
       itemsNullable: isListType(nullableType) ? !isNonNullType(nullableType.ofType) : null,
+      onlyFor,
     };
     if (isSkipped(field, variables)) return field;
     const denial = denialFor(parentType, name);
