@@ -109,7 +109,7 @@ describe('applyDenials', () => {
     const { document, denials } = authorize('{ feed { id ... on Post { draft } ... on Photo { draft } } }', user);
     expect(print(document)).toContain(`... on Post {\n      ${PLACEHOLDER_KEY}: __typename`);
     // What the subgraphs answer for the reduced document:
-    const data = { feed: [{ id: 'p1', [PLACEHOLDER_KEY]: 'Post' }, { id: 'f1', draft: 'kept' }] };
+    const data: Parameters<typeof applyDenials>[0] = { feed: [{ id: 'p1', [PLACEHOLDER_KEY]: 'Post' }, { id: 'f1', draft: 'kept' }] };
     const result = applyDenials(data, denials);
     expect(result.data).toEqual({ feed: [{ id: 'p1', draft: null }, { id: 'f1', draft: 'kept' }] });
     expect(result.errors.map((e) => e.path)).toEqual([['feed', 0, 'draft']]);
