@@ -25,8 +25,11 @@ describe('internal tokens', () => {
 
   it('carry the identity to the subgraph they are addressed to', () => {
     const token = signer.sign({ accountId: 'abc', roles: ['USER', 'ADMIN'] }, 'account');
-    expect(accountVerifier.verify(token)).toEqual({ accountId: 'abc', roles: ['USER', 'ADMIN'] });
-    expect(accountVerifier.verify(signer.sign({ accountId: null, roles: [] }, 'account'))).toEqual({ accountId: null, roles: [] });
+    expect(accountVerifier.verify(token)).toEqual({ identity: { accountId: 'abc', roles: ['USER', 'ADMIN'] }, client: null });
+    expect(accountVerifier.verify(signer.sign({ accountId: null, roles: [] }, 'account', '203.0.113.7'))).toEqual({
+      identity: { accountId: null, roles: [] },
+      client: '203.0.113.7',
+    });
   });
 
   it('are refused when missing, for another subgraph, expired or signed by another key', () => {

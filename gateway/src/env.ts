@@ -1,11 +1,28 @@
 import path from 'node:path';
-import { BaseConfig, EnvReader, Environment, readBaseConfig, readSigningKeys, repositoryRoot, SigningKey, SubgraphName, SUBGRAPHS } from '@herck/common';
+import {
+  BaseConfig,
+  EnvReader,
+  Environment,
+  readBaseConfig,
+  readSigningKeys,
+  repositoryRoot,
+  SESSION_STATE_PATH,
+  SigningKey,
+  SubgraphName,
+  SUBGRAPHS,
+} from '@herck/common';
 
 export interface GatewayConfig extends BaseConfig {
   port: number;
   supergraphPath: string;
   subgraphUrls: Record<SubgraphName, string>;
   jwksUrl: string;
+  /** Auth's answer to whether a session still stands. */
+  sessionStateUrl: string;
+  /** How long that answer is trusted: the bound on how late a logout reaches an access token. */
+  sessionCheckSeconds: number;
+  /** Express's `trust proxy`: which proxies may name the client's address (X-Forwarded-For). */
+  trustProxy: boolean | number | string;
   issuer: string;
   audience: string;
   internalTokenKey: SigningKey;
@@ -37,6 +54,9 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(repositoryRoot(), 'schema', 'supergraph.graphql'))),
     subgraphUrls,
     jwksUrl: env.url('AUTH_JWKS_URL', new URL('/.well-known/jwks.json', subgraphUrls.auth).toString(), ['http', 'https']),
+    sessionStateUrl: new URL(SESSION_STATE_PATH, subgraphUrls.auth).toString(),
+    sessionCheckSeconds: env.int('SESSION_CHECK_SECONDS', 5, { min: 0, max: 60 }),
+    trustProxy: parseTrustProxy(env.string('TRUST_PROXY', 'false')),
     issuer: env.string('AUTH_ISSUER', 'herck-auth'),
     audience: env.string('AUTH_AUDIENCE', 'herck'),
     internalTokenKey: internalTokenKey!,
@@ -51,4 +71,10 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
       maxCost: env.int('MAX_COST', 5000, { min: 1 }),
     },
   });
+}
+
+/** `true`, `false`, a hop count, or addresses and subnets (`loopback, 10.0.0.0/8`), as Express takes them. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }

@@ -8,6 +8,7 @@ import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
 import { RolePolicy } from './auth/role-policy';
+import { SessionStates } from './auth/session-states';
 import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { InternalDataSource } from './remote/internal-data-source';
@@ -34,7 +35,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     costLimit: { maxCost: config.limits.maxCost },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
-  const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience);
+  const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
+  const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
   const http = new GraphqlHttpService<GatewayContext>({
     logger,
@@ -52,11 +54,12 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ],
-      formatError: maskUnexpectedErrors(logger),
+      formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
     before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600 })],
     bodyLimit: config.bodyLimit,
-    context: async (req) => ({ identity: await verifier.identify(req.header('authorization')) }),
+    trustProxy: config.trustProxy,
+    context: async (req) => ({ identity: await verifier.identify(req.header('authorization')), client: req.ip ?? 'unknown' }),
     routes: (app) => serveAccountPages(app),
   });
   const url = await http.listen(config.port, config.host);

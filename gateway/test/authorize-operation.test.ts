@@ -1,4 +1,4 @@
-import { buildSchema, parse, print } from 'graphql';
+import { buildSchema, DocumentNode, NoUnusedVariablesRule, parse, print, specifiedRules, validate } from 'graphql';
 import { Identity } from '@herck/common';
 import { applyDenials } from '../src/auth/apply-denials';
 import { authorizeOperation, PLACEHOLDER_KEY } from '../src/auth/authorize-operation';
@@ -44,6 +44,18 @@ function authorize(query: string, identity: Identity, variables: Record<string, 
   return authorizeOperation(schema, parse(query), undefined, variables, identity, policy);
 }
 
+// The rewrite keeps every variable definition so the gateway coerces what the client
+// sent exactly as for the original operation, even when the field using one is gone.
+const rewriteRules = specifiedRules.filter((rule) => rule !== NoUnusedVariablesRule);
+
+function validationErrors(document: DocumentNode): string[] {
+  return validate(schema, document, rewriteRules).map((error) => error.message);
+}
+
+function deniedPaths(result: { denials: { path: { key: string }[] }[] }): string[][] {
+  return result.denials.map((denial) => denial.path.map((step) => step.key));
+}
+
 describe('authorizeOperation', () => {
   it('leaves an allowed operation untouched', () => {
     const document = parse('{ me { id name } public }');
@@ -80,6 +92,54 @@ describe('authorizeOperation', () => {
   it('does not demand roles for a field that @skip or @include leave out', () => {
     expect(authorize('query ($no: Boolean!) { public accounts @include(if: $no) { id } }', user, { no: false }).denials).toEqual([]);
     expect(authorize('query ($no: Boolean!) { public accounts @include(if: $no) { id } }', user, { no: true }).denials).toHaveLength(1);
+  });
+
+  it('drops skipped fields, fragment spreads inside them included, when another field is denied', () => {
+    const skipped = authorize('{ public me @skip(if: true) { ...F } accounts { id } } fragment F on Account { id name }', user);
+    expect(deniedPaths(skipped)).toEqual([['accounts']]);
+    expect(validationErrors(skipped.document)).toEqual([]);
+    expect(print(skipped.document)).not.toMatch(/\bme\b/);
+
+    const excluded = authorize('query ($yes: Boolean!) { team @include(if: $yes) { ...F } public me { secret } } fragment F on Account { name }', user, { yes: false });
+    expect(deniedPaths(excluded)).toEqual([['me', 'secret']]);
+    expect(validationErrors(excluded.document)).toEqual([]);
+    expect(print(excluded.document)).not.toContain('team');
+  });
+
+  it('honours variable default values in @skip and @include', () => {
+    const query = 'query ($s: Boolean = true, $i: Boolean = false) { public accounts @skip(if: $s) { ...F } team @include(if: $i) { ...F } me { secret } } fragment F on Account { name }';
+    const defaults = authorize(query, user);
+    expect(deniedPaths(defaults)).toEqual([['me', 'secret']]);
+    expect(validationErrors(defaults.document)).toEqual([]);
+    const sent = authorize(query, user, { s: false, i: true });
+    expect(deniedPaths(sent)).toEqual([['accounts'], ['me', 'secret']]);
+    expect(validationErrors(sent.document)).toEqual([]);
+  });
+
+  it('treats nothing as skipped when the variables do not coerce, and still inlines every spread', () => {
+    const result = authorize('query ($s: Boolean!) { public me @skip(if: $s) { ...F } accounts { id } } fragment F on Account { name }', user, { s: 'yes' });
+    expect(deniedPaths(result)).toEqual([['accounts']]);
+    expect(validationErrors(result.document)).toEqual([]);
+  });
+
+  it('inlines fragment spreads inside __schema and __type when another field is denied', () => {
+    const result = authorize(
+      '{ __typename __schema { queryType { ...T } } named: __type(name: "Account") { ...T fields { name } } me { secret } } fragment T on __Type { name kind }',
+      user,
+    );
+    expect(deniedPaths(result)).toEqual([['me', 'secret']]);
+    expect(validationErrors(result.document)).toEqual([]);
+    expect(print(result.document)).toContain('__typename');
+  });
+
+  it('does not demand roles inside a skipped fragment, and keeps a selection set left empty valid', () => {
+    const fragment = authorize('{ me { id ...G @skip(if: true) ... on Account @include(if: false) { audit { note } } } accounts { id } } fragment G on Account { secret }', user);
+    expect(deniedPaths(fragment)).toEqual([['accounts']]);
+    expect(validationErrors(fragment.document)).toEqual([]);
+
+    const emptied = authorize('{ me { name @skip(if: true) } accounts { id } }', user);
+    expect(print(emptied.document)).toContain(`me {\n    ${PLACEHOLDER_KEY}: __typename`);
+    expect(validationErrors(emptied.document)).toEqual([]);
   });
 
   it('lets admins through', () => {

@@ -35,7 +35,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** Without DATABASE_URL the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly. */
+/**
+ * Without DATABASE_URL the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly.
+ * Either way the subgraph config's default URL reaches it, with the password kept under the data folder.
+ */
 async function embeddedDatabaseIfNeeded(env: NodeJS.ProcessEnv): Promise<ManagedProcess | undefined> {
   if (env.DATABASE_URL) return undefined;
   const port = Number(env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_POSTGRES_PORT);

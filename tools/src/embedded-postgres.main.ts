@@ -1,9 +1,9 @@
-import path from 'node:path';
-import { DEFAULT_EMBEDDED_POSTGRES_PORT, EnvReader, readBaseConfig, startEmbeddedPostgres, watchParent } from '@herck/common';
+import { DEFAULT_EMBEDDED_POSTGRES_PORT, embeddedPostgresDir, EnvReader, readBaseConfig, startEmbeddedPostgres, watchParent } from '@herck/common';
 
 /**
  * Runs the embedded PostgreSQL in a process of its own, so `npm start` can stop
- * it last, after every service has drained. Prints one JSON line when ready;
+ * it last, after every service has drained. Prints one JSON line when ready,
+ * whose `url` carries the password kept in `<dataDir>/postgres-password`;
  * SIGTERM/SIGINT stop the cluster (embedded-postgres' exit hook) and exit.
  */
 async function main(): Promise<void> {
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const base = readBaseConfig(env);
   const port = env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT);
   env.finish(null);
-  const server = await startEmbeddedPostgres({ dir: path.join(base.dataDir, 'postgres'), port });
+  const server = await startEmbeddedPostgres({ dir: embeddedPostgresDir(base.dataDir), port });
   process.stdout.write(JSON.stringify({ ready: true, url: server.url }) + '\n');
   watchParent(() => void server.stop().then(() => process.exit(0)));
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { embeddedPostgresDir, EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { ManagedProcess } from './process-group';
 
 const script = (workspace: string, file: string) => path.join(repositoryRoot(), workspace, 'dist', 'src', file);
@@ -27,7 +27,8 @@ async function stopAll(code: number): Promise<void> {
 
 /**
  * `npm start`: the whole platform on one machine. Without DATABASE_URL an
- * embedded PostgreSQL keeps its data under `.data/postgres`. Ctrl-C stops the
+ * embedded PostgreSQL keeps its data under `.data/postgres` (its password in
+ * `.data/postgres-password`) and its URL goes to the subgraphs. Ctrl-C stops the
  * gateway, then the subgraphs (each drains), then the database.
  */
 async function main(): Promise<void> {
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   if (!process.env.DATABASE_URL) {
-    logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: path.join(base.dataDir, 'postgres') });
+    logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: embeddedPostgresDir(base.dataDir) });
     const database = new ManagedProcess('postgres', path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
     running.push(database);
     const { url } = await database.firstJsonLine<{ url: string }>();

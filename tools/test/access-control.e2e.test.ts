@@ -65,6 +65,29 @@ describe('per-field roles at the gateway', () => {
     expect(codes(nullable)).toEqual(['FORBIDDEN']);
   });
 
+  it('answers a denied field next to skipped fields and introspection that use fragment spreads', async () => {
+    const query = `
+      query ($hide: Boolean = true) {
+        __type(name: "Account") { ...TypeName }
+        me { ...Profile }
+        hidden: account(id: "${bob.accountId}") @skip(if: $hide) { ...Profile }
+        excluded: accounts @include(if: false) { nodes { ...Profile } }
+      }
+      fragment TypeName on __Type { name }
+      fragment Profile on Account { username }
+    `;
+    const anonymous = await sendRaw(platform.gatewayUrl, { query });
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.data).toEqual({ __type: { name: 'Account' }, me: null });
+    expect(anonymous.errors).toEqual([expect.objectContaining({ path: ['me'], extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+
+    const signedIn = await sendRaw(platform.gatewayUrl, { query: query.replace('me { ...Profile }', 'me { ...Profile email } everyone: accounts { totalCount }') }, alice.accessToken);
+    expect(signedIn.status).toBe(200);
+    // accounts is non-null, so its null bubbles to the root as GraphQL requires.
+    expect(signedIn.data).toBeNull();
+    expect(signedIn.errors).toEqual([expect.objectContaining({ path: ['everyone'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+  });
+
   it('lets admins list accounts a page at a time, with filters', async () => {
     const first = await send(platform.gatewayUrl, AccountsDocument, { first: 2 }, admin.accessToken);
     expect(first.errors).toBeUndefined();

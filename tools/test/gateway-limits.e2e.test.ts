@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { getIntrospectionQuery } from 'graphql';
 import path from 'node:path';
@@ -103,6 +104,22 @@ describe('production mode', () => {
     expect(typo.errors?.length).toBeGreaterThan(0);
     expect(JSON.stringify(typo.errors)).not.toMatch(/Did you mean/);
     expect(JSON.stringify(typo.errors)).not.toMatch(/stacktrace|\.ts:|\.js:/);
+  });
+
+  it('relays no stack trace from a subgraph running in development mode', async () => {
+    const production = await platform.startGateway(productionEnv());
+    const user = await signUp(platform);
+    // Raised by the account subgraph (a user may read only their own account), which runs in development mode here.
+    const query = { query: `{ account(id: "${randomUUID()}") { id } }` };
+    const development = await sendRaw(platform.gatewayUrl, query, user.accessToken);
+    expect(codes(development)).toEqual(['FORBIDDEN']);
+    expect(development.errors?.[0]?.extensions?.stacktrace).toEqual(expect.any(Array));
+
+    const relayed = await sendRaw(production.url, query, user.accessToken);
+    expect(relayed.status).toBe(200);
+    expect(codes(relayed)).toEqual(['FORBIDDEN']);
+    expect(relayed.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
+    expect(JSON.stringify(relayed.errors)).not.toMatch(/stacktrace|exception|\.ts:|\.js:/);
   });
 
   it('can turn introspection on when configured', async () => {

@@ -79,12 +79,16 @@ describe('npm start', () => {
     const registered = await send(gatewayUrl, RegisterDocument, { input: { username: 'persisted', email: 'persisted@example.com', firstName: 'P', lastName: 'Q' } });
     expect(registered.errors).toBeUndefined();
 
-    // No SMTP_URL: the mail is a file under .data/mail and the link is on the console.
+    // No SMTP_URL: the mail is a file under .data/mail that only its owner can read, and the live link is never logged.
     const deadline = Date.now() + 10_000;
     while (!first.output().includes('mail written to file') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    const [mailFile] = fs.readdirSync(path.join(dataDir, 'mail'));
-    const token = /token=([A-Za-z0-9_-]+)/.exec(fs.readFileSync(path.join(dataDir, 'mail', mailFile!), 'utf8'))![1]!;
-    expect(first.output()).toContain(token);
+    const mailDir = path.join(dataDir, 'mail');
+    const [mailFile] = fs.readdirSync(mailDir);
+    const token = /token=([A-Za-z0-9_-]+)/.exec(fs.readFileSync(path.join(mailDir, mailFile!), 'utf8'))![1]!;
+    expect(fs.statSync(mailDir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(mailDir, mailFile!)).mode & 0o777).toBe(0o600);
+    expect(first.output()).toContain(mailFile);
+    expect(first.output()).not.toContain(token);
 
     expect(await stop(first)).toBe(0);
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);

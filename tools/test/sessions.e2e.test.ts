@@ -5,8 +5,7 @@ import { signUp, SignedUpUser } from './support/users';
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  // A small throttle keeps the lockout test quick.
-  platform = await startTestPlatform({ LOGIN_FREE_ATTEMPTS: '3', LOGIN_MAX_LOCK_SECONDS: '2' });
+  platform = await startTestPlatform();
 });
 afterAll(() => platform?.stop());
 
@@ -20,7 +19,7 @@ describe('access token', () => {
     const header = JSON.parse(Buffer.from(user.accessToken.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
     expect(header).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
     const payload = claims(user.accessToken);
-    expect(payload).toMatchObject({ sub: user.accountId, roles: ['USER'], iss: 'herck-auth', aud: 'herck' });
+    expect(payload).toMatchObject({ sub: user.accountId, sid: expect.any(String), roles: ['USER'], iss: 'herck-auth', aud: 'herck' });
     expect((payload.exp as number) - (payload.iat as number)).toBeLessThanOrEqual(900);
   });
 
@@ -90,24 +89,5 @@ describe('login', () => {
     expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
     expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
     expect(codes(unknown)).toEqual(['UNAUTHENTICATED']);
-  });
-
-  it('pauses sign-in after repeated failures, then lets the owner back in', async () => {
-    const user = await signUp(platform);
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'wrong password!!' });
-    }
-    const locked = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
-    expect(codes(locked)).toEqual(['RATE_LIMITED']);
-    expect(locked.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
-    // Unknown names are throttled the same way, so a pause reveals nothing.
-    for (let attempt = 0; attempt < 4; attempt += 1) {
-      await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'ghost-user', password: 'wrong password!!' });
-    }
-    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'ghost-user', password: 'x' }))).toEqual(['RATE_LIMITED']);
-
-    await new Promise((resolve) => setTimeout(resolve, 2_200));
-    const after = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
-    expect(after.data?.login.accessToken).toEqual(expect.any(String));
   });
 });

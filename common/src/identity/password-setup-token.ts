@@ -14,6 +14,7 @@ export interface PasswordSetupClaims {
   version: number;
   /** Single use: auth records it. */
   tokenId: string;
+  issuedAt: Date;
   expiresAt: Date;
 }
 
@@ -22,7 +23,7 @@ const AUDIENCE = 'herck-auth:password-setup';
 
 export function signPasswordSetupToken(
   key: SigningKey,
-  claims: Omit<PasswordSetupClaims, 'tokenId' | 'expiresAt'>,
+  claims: Omit<PasswordSetupClaims, 'tokenId' | 'issuedAt' | 'expiresAt'>,
   ttlMinutes: number,
 ): { token: string; expiresAt: Date } {
   const expiresAt = new Date(Date.now() + ttlMinutes * 60_000);
@@ -52,6 +53,7 @@ export function verifyPasswordSetupToken(keys: VerificationKey[], token: string)
       email: claims.email,
       version: Number(claims.ver),
       tokenId: claims.jti,
+      issuedAt: new Date((claims.iat ?? 0) * 1000),
       expiresAt: new Date((claims.exp ?? 0) * 1000),
     };
   } catch {

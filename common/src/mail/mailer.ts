@@ -8,8 +8,6 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
-  /** A link worth printing on the console when mail is not really sent (development). */
-  link?: string;
 }
 
 export interface Mailer {
@@ -23,7 +21,12 @@ export interface MailerConfig {
   mailDir: string;
 }
 
-/** SMTP when SMTP_URL is set; otherwise one file per mail under `.data/mail/`, link on the console. */
+/**
+ * SMTP when SMTP_URL is set; otherwise one file per mail under `.data/mail/`
+ * (development only: production requires SMTP_URL). Mail holds live tokens, so
+ * the files are readable by their owner alone and the log names the file, never
+ * the link.
+ */
 export function createMailer(config: MailerConfig, logger: Logger): Mailer {
   if (config.smtpUrl) {
     const transport = nodemailer.createTransport(config.smtpUrl);
@@ -35,11 +38,13 @@ export function createMailer(config: MailerConfig, logger: Logger): Mailer {
   }
   return {
     async send(mail) {
-      await fs.mkdir(config.mailDir, { recursive: true });
+      await fs.mkdir(config.mailDir, { recursive: true, mode: 0o700 });
+      // mkdir leaves an existing folder's mode alone: a folder from an older version may be world-readable.
+      await fs.chmod(config.mailDir, 0o700);
       const file = path.join(config.mailDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
       const message = `From: ${config.from}\nTo: ${mail.to}\nSubject: ${mail.subject}\nContent-Type: text/plain; charset=utf-8\n\n${mail.text}\n`;
-      await fs.writeFile(file, message, 'utf8');
-      logger.info('mail written to file (no SMTP_URL set)', { to: mail.to, subject: mail.subject, file, link: mail.link });
+      await fs.writeFile(file, message, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
+      logger.info('mail written to file (no SMTP_URL set); open it for the link', { subject: mail.subject, file });
     },
   };
 }

@@ -12,6 +12,8 @@ export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   context: (req: Request) => Promise<TContext>;
   /** Middleware run before GraphQL on `/graphql` (CORS, internal token check, …). */
   before?: RequestHandler[];
+  /** Express's `trust proxy` setting: which proxies may name the client's address. */
+  trustProxy?: boolean | number | string;
   /** Largest accepted request body. */
   bodyLimit?: string;
   /** `/readyz` answers 200 only while this resolves true. */
@@ -41,6 +43,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   async listen(port: number, host: string): Promise<string> {
     await this.apollo.start();
     this.app.disable('x-powered-by');
+    this.app.set('trust proxy', this.options.trustProxy ?? false);
     this.app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });

@@ -5,19 +5,36 @@ import { Logger } from '../logging/logger';
 
 const STABLE_CODES = new Set<string>(ERROR_CODES);
 
+/** Extensions that describe the server's insides (Apollo Server 4 and 2 names). */
+const INTERNAL_EXTENSIONS = ['stacktrace', 'exception'];
+
+export interface MaskOptions {
+  /**
+   * Strip stack traces from every error, also from extensions relayed as they
+   * came: a subgraph running in development mode sends its own.
+   */
+  production?: boolean;
+}
+
 /**
  * Errors we raise on purpose carry a stable code and a message meant for the
  * client; anything else is a bug or an outage: log it, tell the client nothing.
  */
-export function maskUnexpectedErrors(logger: Logger) {
+export function maskUnexpectedErrors(logger: Logger, { production = false }: MaskOptions = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && STABLE_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') return formatted;
+    if (typeof code === 'string' && STABLE_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') return expose(formatted, production);
     const original = unwrapResolverError(error);
     if (original instanceof GraphQLError && original.extensions?.code && STABLE_CODES.has(String(original.extensions.code))) {
-      return formatted;
+      return expose(formatted, production);
     }
     logger.error('unexpected error', { error: original, path: formatted.path });
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+function expose(formatted: GraphQLFormattedError, production: boolean): GraphQLFormattedError {
+  if (!production || !formatted.extensions) return formatted;
+  const extensions = Object.fromEntries(Object.entries(formatted.extensions).filter(([key]) => !INTERNAL_EXTENSIONS.includes(key)));
+  return { ...formatted, extensions };
 }

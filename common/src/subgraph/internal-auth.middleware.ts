@@ -7,14 +7,14 @@ import { InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/intern
  */
 export function requireInternalToken(verifier: InternalTokenVerifier): RequestHandler {
   return (req, res, next) => {
-    const identity = verifier.verify(req.header(INTERNAL_TOKEN_HEADER));
-    if (!identity) {
+    const caller = verifier.verify(req.header(INTERNAL_TOKEN_HEADER));
+    if (!caller) {
       res.status(401).json({
         errors: [{ message: 'This service accepts requests from the Herck gateway only', extensions: { code: 'UNAUTHENTICATED' } }],
       });
       return;
     }
-    res.locals.identity = identity;
+    res.locals.caller = caller;
     next();
   };
 }

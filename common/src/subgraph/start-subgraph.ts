@@ -2,7 +2,7 @@ import { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
-import { Express } from 'express';
+import { Express, RequestHandler } from 'express';
 import { GraphQLSchema } from 'graphql';
 import pg from 'pg';
 import { BusConsumer, BusEventHandler } from '../bus/bus-consumer';
@@ -12,18 +12,23 @@ import { OutboxRelay } from '../bus/outbox-relay';
 import { busTablesMigration } from '../bus/bus-tables.migration';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
-import { InternalTokenVerifier } from '../identity/internal-token';
+import { InternalCaller, InternalTokenVerifier } from '../identity/internal-token';
 import { Identity } from '../identity/roles';
+import { deleteExpiredRateLimits } from '../limits/rate-budget';
+import { rateLimitTableMigration } from '../limits/rate-limit-table.migration';
 import { Logger } from '../logging/logger';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
+import { Housekeeping } from './housekeeping';
 import { SubgraphConfig } from './subgraph-config';
 
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext extends BaseContext {
   identity: Identity;
+  /** The client's network address as the gateway saw it (for per-client limits); null when unknown. */
+  client: string | null;
   /** A fork of the entity manager for this request only. */
   em: EntityManager;
   logger: Logger;
@@ -38,6 +43,8 @@ export interface SubgraphRuntime {
   publishEvents(): void;
   /** Runs work past the response; shutdown waits for it. */
   background(name: string, task: () => Promise<void>): void;
+  /** Resolves once the bus events published so far have been applied here (no-op without handlers). */
+  catchUpEvents(): Promise<void>;
 }
 
 export interface SubgraphDefinition<TContext extends SubgraphContext> {
@@ -46,15 +53,22 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   buildSchema(runtime: SubgraphRuntime): Promise<GraphQLSchema>;
   createContext(base: SubgraphContext): TContext;
   eventHandlers?: Record<string, BusEventHandler>;
-  /** Routes served beside `/graphql`, outside the internal-token check. */
-  routes?(app: Express, runtime: SubgraphRuntime): void;
+  /**
+   * Routes served beside `/graphql`, outside the internal-token check;
+   * `gatewayOnly` is that check, for routes only the gateway may call.
+   */
+  routes?(app: Express, runtime: SubgraphRuntime, gatewayOnly: RequestHandler): void;
   /** Runs once the store is migrated, before the service accepts requests (e.g. the first admin). */
   onStart?(runtime: SubgraphRuntime): Promise<void>;
+  /** Deletes what has expired (tokens, pending registrations, …); run periodically. */
+  housekeeping?(runtime: SubgraphRuntime): Promise<void>;
 }
 
 export interface RunningSubgraph {
   url: string;
   runtime: SubgraphRuntime;
+  /** One housekeeping pass now (the timer runs it every `housekeepingIntervalSeconds`). */
+  housekeeping(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +82,7 @@ export async function openSubgraphStore(
   return openOrm({
     url: config.databaseUrl,
     entities: [OutboxMessage, ...store.entities],
-    migrations: [busTablesMigration, ...store.migrations],
+    migrations: [busTablesMigration, rateLimitTableMigration, ...store.migrations],
     logger,
   });
 }
@@ -86,20 +100,21 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const relay = new OutboxRelay(orm, bus, config.name, logger);
   relay.start();
   const tasks = new BackgroundTasks(logger);
+  const consumer = definition.eventHandlers
+    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger)
+    : undefined;
   const runtime: SubgraphRuntime = {
     config,
     logger,
     orm,
     publishEvents: () => void relay.kick(),
     background: (name, task) => tasks.run(name, task),
+    catchUpEvents: async () => consumer?.kick(),
   };
-  const consumer = definition.eventHandlers
-    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger)
-    : undefined;
   await consumer?.start();
   await definition.onStart?.(runtime);
 
-  const verifier = new InternalTokenVerifier(config.internalTokenKeys, config.name);
+  const gatewayOnly = requireInternalToken(new InternalTokenVerifier(config.internalTokenKeys, config.name));
   const http = new GraphqlHttpService<TContext>({
     logger,
     apollo: {
@@ -111,25 +126,34 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       // Apollo Studio's inline traces are of no use here and log a line that is not JSON.
       plugins: [ApolloServerPluginInlineTraceDisabled()],
     },
-    before: [requireInternalToken(verifier)],
+    before: [gatewayOnly],
     context: async (req) => {
-      const identity = (req.res?.locals.identity ?? null) as Identity;
-      return definition.createContext({ identity, em: orm.em.fork(), logger });
+      const { identity, client } = req.res?.locals.caller as InternalCaller;
+      return definition.createContext({ identity, client, em: orm.em.fork(), logger });
     },
     isReady: () => orm.isConnected(),
-    routes: definition.routes && ((app) => definition.routes!(app, runtime)),
+    routes: definition.routes && ((app) => definition.routes!(app, runtime, gatewayOnly)),
   });
   const url = await http.listen(config.port, config.host);
   logger.info('subgraph listening', { url });
+
+  const housekeeping = new Housekeeping(logger, async () => {
+    const rateLimits = await deleteExpiredRateLimits(orm);
+    if (rateLimits) logger.info('expired rate limits deleted', { rows: rateLimits });
+    await definition.housekeeping?.(runtime);
+  });
+  housekeeping.start(config.housekeepingIntervalSeconds * 1000);
 
   let stopped: Promise<void> | undefined;
   return {
     url,
     runtime,
+    housekeeping: () => housekeeping.runOnce(),
     // In order: no new requests, in-flight ones and background work finish, events are relayed, the store closes.
     stop: () =>
       (stopped ??= (async () => {
         await http.stop();
+        await housekeeping.stop();
         await tasks.drain();
         await consumer?.stop();
         await relay.stop();

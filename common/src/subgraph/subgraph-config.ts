@@ -1,6 +1,7 @@
 import { BaseConfig, readBaseConfig } from '../config/base-config';
 import { EnvReader } from '../config/env-reader';
 import { databaseUrl } from '../database/database-url';
+import { embeddedPostgresDir, embeddedPostgresPasswordFile, embeddedServerUrl } from '../database/embedded-postgres-password';
 import { readVerificationKeys, VerificationKey } from '../keys/key-material';
 import { SubgraphName, subgraphDefaults } from './subgraph-catalog';
 
@@ -18,14 +19,14 @@ export interface SubgraphConfig extends BaseConfig {
   busUrl: string;
   /** Public keys of the gateway's internal tokens. */
   internalTokenKeys: VerificationKey[];
+  /** How often expired rows (tokens, counters, abandoned registrations) are deleted. */
+  housekeepingIntervalSeconds: number;
 }
 
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
   const base = readBaseConfig(env);
-  const embedded = `postgres://postgres:postgres@127.0.0.1:${env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT)}/postgres`;
-  const serverUrl = base.production
-    ? env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']) ?? ''
-    : env.url('DATABASE_URL', embedded, ['postgres', 'postgresql']);
+  const embeddedPort = env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT);
+  const serverUrl = env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']) ?? (base.production ? '' : embeddedDefault(env, base.dataDir, embeddedPort));
   if (base.production && !serverUrl) env.problem('DATABASE_URL', 'is required in production');
   const databaseName = env.string(`${name.toUpperCase()}_DATABASE_NAME`, name);
   const busDatabaseName = env.string('BUS_DATABASE_NAME', 'bus');
@@ -44,5 +45,25 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
       dataDir: base.dataDir,
       production: base.production,
     }),
+    housekeepingIntervalSeconds: env.int('HOUSEKEEPING_INTERVAL_SECONDS', 3600, { min: 1 }),
   };
+}
+
+/**
+ * Without DATABASE_URL in development: the embedded PostgreSQL `npm start` runs,
+ * with the password it keeps under the data folder. `npm start` hands its
+ * subgraphs the URL itself, so this serves `admin:create` and subgraphs started
+ * by hand. Before the first `npm start` there is no password, and no server
+ * either: say so now rather than fail to connect later.
+ */
+function embeddedDefault(env: EnvReader, dataDir: string, port: number): string {
+  const file = embeddedPostgresPasswordFile(embeddedPostgresDir(dataDir));
+  try {
+    const url = embeddedServerUrl(dataDir, port);
+    if (url) return url;
+    env.problem('DATABASE_URL', `is not set and the embedded PostgreSQL has no password file (${file}) yet: run npm start once, or set DATABASE_URL`);
+  } catch (error) {
+    env.problem('DATABASE_URL', `is not set and the embedded PostgreSQL's password file cannot be read: ${(error as Error).message}`);
+  }
+  return '';
 }

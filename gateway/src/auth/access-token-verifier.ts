@@ -2,13 +2,19 @@ import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
 import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM } from '@herck/common';
 import { JwksKeyStore } from './jwks-key-store';
+import { SessionStates } from './session-states';
 
-/** Turns the `Authorization` header into an identity; a bad token fails the request. */
+/**
+ * Turns the `Authorization` header into an identity; a bad token fails the
+ * request. A valid signature is not enough: the token's session must still
+ * stand, and the roles are the account's current ones.
+ */
 export class AccessTokenVerifier {
   constructor(
     private readonly keys: JwksKeyStore,
     private readonly issuer: string,
     private readonly audience: string,
+    private readonly sessions: SessionStates,
   ) {}
 
   async identify(authorization: string | undefined): Promise<Identity> {
@@ -19,14 +25,18 @@ export class AccessTokenVerifier {
     const kid = jwt.decode(token, { complete: true })?.header.kid;
     const key = kid ? await this.keys.get(kid) : undefined;
     if (!key) throw rejected('Access token is invalid or expired');
+    let claims: jwt.JwtPayload;
     try {
-      const claims = jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: this.issuer, audience: this.audience }) as jwt.JwtPayload;
-      if (!claims.sub) throw new Error('no subject');
-      const roles = Array.isArray(claims.roles) ? claims.roles.filter(isRole) : [];
-      return { accountId: claims.sub, roles };
+      claims = jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: this.issuer, audience: this.audience }) as jwt.JwtPayload;
     } catch {
       throw rejected('Access token is invalid or expired');
     }
+    if (!claims.sub || typeof claims.sid !== 'string') throw rejected('Access token is invalid or expired');
+    const session = await this.sessions.get(claims.sub, claims.sid).catch(() => {
+      throw new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 503 } } });
+    });
+    if (!session.active) throw rejected('This session has ended; sign in again');
+    return { accountId: claims.sub, roles: session.roles.filter(isRole) };
   }
 }
 

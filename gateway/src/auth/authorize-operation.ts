@@ -2,21 +2,29 @@ import {
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
+  FragmentSpreadNode,
+  getDirectiveValues,
   getNamedType,
   getNullableType,
+  getVariableValues,
   GraphQLCompositeType,
+  GraphQLField,
+  GraphQLIncludeDirective,
   GraphQLObjectType,
   GraphQLSchema,
+  GraphQLSkipDirective,
+  InlineFragmentNode,
   isAbstractType,
   isCompositeType,
   isListType,
   isNonNullType,
   Kind,
   OperationDefinitionNode,
+  SchemaMetaFieldDef,
   SelectionNode,
   SelectionSetNode,
-  ValueNode,
-  valueFromASTUntyped,
+  TypeMetaFieldDef,
+  TypeNameMetaFieldDef,
 } from 'graphql';
 import { hasAnyRole, Identity } from '@herck/common';
 import { RolePolicy } from './role-policy';
@@ -76,16 +84,18 @@ export function authorizeOperation(
       .map((d) => [d.name.value, d]),
   );
   const rootType = schema.getRootType(operation.operation)!;
+  const variableValues = coerceVariables(schema, operation, variables);
   const denials: Denial[] = [];
+  const inline = (spread: FragmentSpreadNode): InlineFragmentNode => inlineSpread(spread, fragments.get(spread.name.value)!);
 
   const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null = null): SelectionSetNode => {
     const kept: SelectionNode[] = [];
     let needsTypename = false;
     for (const selection of selectionSet.selections) {
+      // GraphQL would neither run a skipped selection nor put it in the result: it needs no permission and can go.
+      if (isSkipped(selection, variableValues)) continue;
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value)!;
-        const inlined = { kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: selection.directives, selectionSet: fragment.selectionSet } as const;
-        keepFragment(inlined);
+        keepFragment(inline(selection));
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         keepFragment(selection);
       } else {
@@ -112,10 +122,11 @@ export function authorizeOperation(
 
   const visitField = (field: FieldNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null): FieldNode | null => {
     const name = field.name.value;
-    if (name.startsWith('__')) return field;
+    if (name === TypeNameMetaFieldDef.name) return field;
     const key = field.alias?.value ?? name;
-    const fieldType = 'getFields' in parentType ? parentType.getFields()[name]?.type : undefined;
-    if (!fieldType) return field;
+    const fieldType = fieldDefinition(schema, parentType, name)?.type;
+    // Validation rules this out; should it happen, the rewritten document must still name no dropped fragment.
+    if (!fieldType) return inlineAllSpreads(field, inline);
     const nullableType = getNullableType(fieldType);
     const step: PathStep = {
       key,
@@ -123,7 +134,6 @@ export function authorizeOperation(
       itemsNullable: isListType(nullableType) ? !isNonNullType(nullableType.ofType) : null,
       onlyFor,
     };
-    if (isSkipped(field, variables)) return field;
     const denial = denialFor(parentType, name);
     if (denial) {
       denials.push({ ...denial, path: [...path, step] });
@@ -162,11 +172,53 @@ function isPlaceholder(selection: SelectionNode): boolean {
   return selection.kind === Kind.FIELD && selection.alias?.value === PLACEHOLDER_KEY;
 }
 
-/** `@skip(if: true)` / `@include(if: false)`: the field will not run, so it needs no permission. */
-function isSkipped(field: FieldNode, variables: Record<string, unknown>): boolean {
-  const condition = (name: string): unknown => {
-    const value = field.directives?.find((d) => d.name.value === name)?.arguments?.find((a) => a.name.value === 'if')?.value;
-    return value === undefined ? undefined : valueFromASTUntyped(value as ValueNode, variables);
-  };
-  return condition('skip') === true || condition('include') === false;
+type VariableValues = { [name: string]: unknown };
+
+/**
+ * The variables as execution will see them, defaults included, or null when
+ * they do not coerce: execution reports that error itself, and meanwhile no
+ * field counts as skipped, so none escapes the role check.
+ */
+function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): VariableValues | null {
+  const { coerced } = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  return coerced ?? null;
+}
+
+/** `@skip(if: true)` / `@include(if: false)`, decided exactly as execution decides it. */
+function isSkipped(selection: SelectionNode, variableValues: VariableValues | null): boolean {
+  if (!variableValues) return false;
+  try {
+    const skip = getDirectiveValues(GraphQLSkipDirective, selection, variableValues);
+    const include = getDirectiveValues(GraphQLIncludeDirective, selection, variableValues);
+    return skip?.if === true || include?.if === false;
+  } catch {
+    // An unusable `if` argument fails execution anyway: treat the selection as run, and check it.
+    return false;
+  }
+}
+
+/**
+ * The field `name` selects on `parentType`, meta fields included: `__schema`
+ * and `__type` exist on the query type only and `getFields()` does not list them.
+ */
+function fieldDefinition(schema: GraphQLSchema, parentType: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  if (parentType === schema.getQueryType()) {
+    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
+    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
+  }
+  return 'getFields' in parentType ? parentType.getFields()[name] : undefined;
+}
+
+/** A named fragment's selections in place of its spread: the rewritten document has no fragment definitions. */
+function inlineSpread(spread: FragmentSpreadNode, fragment: FragmentDefinitionNode): InlineFragmentNode {
+  return { kind: Kind.INLINE_FRAGMENT, typeCondition: fragment.typeCondition, directives: spread.directives, selectionSet: fragment.selectionSet };
+}
+
+/** Replaces every fragment spread under `node`, however deep, by the fragment's selections. */
+function inlineAllSpreads<T extends FieldNode | InlineFragmentNode>(node: T, inline: (spread: FragmentSpreadNode) => InlineFragmentNode): T {
+  if (!node.selectionSet) return node;
+  const selections = node.selectionSet.selections.map((selection) =>
+    inlineAllSpreads(selection.kind === Kind.FRAGMENT_SPREAD ? inline(selection) : selection, inline),
+  );
+  return { ...node, selectionSet: { ...node.selectionSet, selections } };
 }

@@ -16,6 +16,8 @@ import { RolePolicy } from './role-policy';
 
 export interface GatewayContext {
   identity: Identity;
+  /** The client's network address (behind trusted proxies, the one they name). */
+  client: string;
 }
 
 /**

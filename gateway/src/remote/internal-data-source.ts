@@ -13,7 +13,7 @@ export class InternalDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const identity = (context as Partial<GatewayContext>).identity ?? ANONYMOUS;
-    request.http?.headers.set(INTERNAL_TOKEN_HEADER, this.signer.sign(identity, this.subgraphName));
+    const { identity = ANONYMOUS, client } = context as Partial<GatewayContext>;
+    request.http?.headers.set(INTERNAL_TOKEN_HEADER, this.signer.sign(identity, this.subgraphName, client));
   }
 }

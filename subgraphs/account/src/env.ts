@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EnvReader, Environment, readSigningKeys, readSubgraphConfig, SigningKey, SubgraphConfig } from '@herck/common';
+import { MailLimits } from './modules/registration/mail-limits';
 
 export interface AccountConfig extends SubgraphConfig {
   /** Signs the password-setup tokens that the auth subgraph accepts. */
@@ -9,7 +10,9 @@ export interface AccountConfig extends SubgraphConfig {
   confirmationUrl: string;
   /** Link sent in password-reset mail; `{token}` is replaced by a password-setup token. */
   passwordResetUrl: string;
+  /** How long a pending registration lives, from the moment it was made (resending does not extend it). */
   confirmationTtlMinutes: number;
+  mailLimits: MailLimits;
   passwordSetupTtlMinutes: number;
   /** The first admin, created or updated at start-up when an email is given. */
   admin?: { email: string; username: string };
@@ -25,6 +28,9 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
     production: subgraph.production,
   });
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
+  const smtpUrl = env.url('SMTP_URL', undefined, ['smtp', 'smtps']);
+  // Without SMTP, mail (and its live links) lands in files: fine on a laptop, not in production.
+  if (subgraph.production && !smtpUrl) env.problem('SMTP_URL', 'is required in production');
   const confirmationUrl = env.string('CONFIRMATION_URL', 'http://localhost:4000/confirm-email?token={token}');
   const passwordResetUrl = env.string('PASSWORD_RESET_URL', 'http://localhost:4000/reset-password?token={token}');
   if (!confirmationUrl.includes('{token}')) env.problem('CONFIRMATION_URL', 'must contain {token}');
@@ -33,13 +39,17 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
     ...subgraph,
     setupTokenKey: setupTokenKey!,
     mail: {
-      smtpUrl: env.url('SMTP_URL', undefined, ['smtp', 'smtps']),
+      smtpUrl,
       from: env.string('MAIL_FROM', 'Herck <no-reply@herck.local>'),
       mailDir: path.join(subgraph.dataDir, 'mail'),
     },
     confirmationUrl,
     passwordResetUrl,
     confirmationTtlMinutes: env.int('CONFIRMATION_TTL_MINUTES', 24 * 60, { min: 1 }),
+    mailLimits: {
+      perRecipientPerHour: env.int('MAIL_PER_RECIPIENT_PER_HOUR', 3, { min: 1, max: 1000 }),
+      perClientPerHour: env.int('MAIL_REQUESTS_PER_CLIENT_PER_HOUR', 60, { min: 1, max: 100_000 }),
+    },
     passwordSetupTtlMinutes: env.int('PASSWORD_SETUP_TTL_MINUTES', 30, { min: 1, max: 24 * 60 }),
     admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin') } : undefined,
   });

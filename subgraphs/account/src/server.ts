@@ -5,6 +5,8 @@ import { AccountResolver } from './modules/account/account.resolver';
 import { AccountService } from './modules/account/account.service';
 import { ensureFirstAdminAccount } from './modules/admin/first-admin';
 import { RegistrationResolver } from './modules/registration/registration.resolver';
+import { MailLimiter } from './modules/registration/mail-limits';
+import { deleteAbandonedRegistrations } from './modules/registration/abandoned-registrations';
 import { RegistrationService } from './modules/registration/registration.service';
 import { buildAccountSchema } from './schema';
 import { accountStore } from './store';
@@ -26,7 +28,7 @@ export async function startAccountService(
       buildAccountSchema(
         new Map<Function, object>([
           [AccountResolver, new AccountResolver(new AccountService(runtime.publishEvents))],
-          [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, runtime))],
+          [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, new MailLimiter(runtime.orm, config.mailLimits), runtime))],
         ]),
       ),
     createContext: (base) => createAccountContext(base),
@@ -35,5 +37,6 @@ export async function startAccountService(
       await ensureFirstAdminAccount(runtime.orm.em.fork(), config.admin, logger);
       runtime.publishEvents();
     },
+    housekeeping: async (runtime) => void (await deleteAbandonedRegistrations(runtime, logger)),
   });
 }

@@ -8,6 +8,7 @@ import {
   SubgraphConfig,
   VerificationKey,
 } from '@herck/common';
+import { LoginLimits } from './modules/login/login.service';
 
 export interface AuthConfig extends SubgraphConfig {
   /** The first key signs access tokens; all of them are published in the JWKS (rotation). */
@@ -18,7 +19,7 @@ export interface AuthConfig extends SubgraphConfig {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
-  throttle: { freeAttempts: number; maxLockSeconds: number };
+  loginLimits: LoginLimits;
   admin?: { email: string; username: string; password: string };
 }
 
@@ -29,6 +30,7 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
   const adminPassword = env.string('HERCK_ADMIN_PASSWORD');
   if (adminEmail && !adminPassword) env.problem('HERCK_ADMIN_PASSWORD', 'is required when HERCK_ADMIN_EMAIL is set');
+  const freeAttempts = env.int('LOGIN_FREE_ATTEMPTS', 5, { min: 1, max: 100 });
   return env.finish({
     ...subgraph,
     signingKeys: readSigningKeys(env, { ...keySource, envName: 'AUTH_SIGNING', devFile: 'auth-signing.pem' }),
@@ -37,9 +39,11 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
     audience: env.string('AUTH_AUDIENCE', 'herck'),
     accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 10, max: 900 }),
     refreshTokenTtlDays: env.int('REFRESH_TOKEN_TTL_DAYS', 30, { min: 1, max: 365 }),
-    throttle: {
-      freeAttempts: env.int('LOGIN_FREE_ATTEMPTS', 5, { min: 1, max: 100 }),
-      maxLockSeconds: env.int('LOGIN_MAX_LOCK_SECONDS', 900, { min: 1, max: 86_400 }),
+    loginLimits: {
+      perAccountAndClient: freeAttempts,
+      perAccount: env.int('LOGIN_ACCOUNT_ATTEMPTS', freeAttempts * 10, { min: freeAttempts, max: 10_000 }),
+      perClient: env.int('LOGIN_CLIENT_ATTEMPTS', 100, { min: 1, max: 100_000 }),
+      windowSeconds: env.int('LOGIN_MAX_LOCK_SECONDS', 900, { min: 1, max: 86_400 }),
     },
     admin:
       adminEmail && adminPassword

@@ -7,7 +7,9 @@ import { CredentialResolver } from './modules/credential/credential.resolver';
 import { CredentialService } from './modules/credential/credential.service';
 import { LoginResolver } from './modules/login/login.resolver';
 import { LoginService } from './modules/login/login.service';
+import { deleteExpiredAuthRows } from './modules/maintenance/expired-rows';
 import { serveJwks } from './modules/session/jwks.route';
+import { serveSessionState } from './modules/session/session-state.route';
 import { SessionService } from './modules/session/session.service';
 import { buildAuthSchema } from './schema';
 import { authStore } from './store';
@@ -20,19 +22,23 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
   );
   return startSubgraph(config, logger, {
     ...authStore,
-    buildSchema: () =>
+    buildSchema: (runtime) =>
       buildAuthSchema(
         new Map<Function, object>([
-          [CredentialResolver, new CredentialResolver(new CredentialService(config.setupTokenKeys, sessions))],
-          [LoginResolver, new LoginResolver(new LoginService(sessions, config.throttle), sessions)],
+          [CredentialResolver, new CredentialResolver(new CredentialService(config.setupTokenKeys, sessions, runtime))],
+          [LoginResolver, new LoginResolver(new LoginService(sessions, runtime.orm, config.loginLimits), sessions)],
         ]),
       ),
     createContext: (base) => createAuthContext(base),
     eventHandlers: accountEventHandlers,
-    routes: (app) => serveJwks(app, config.signingKeys),
+    routes(app, runtime, gatewayOnly) {
+      serveJwks(app, config.signingKeys);
+      serveSessionState(app, runtime.orm, gatewayOnly);
+    },
     async onStart(runtime) {
       if (!config.admin) return;
       await ensureFirstAdminCredential(runtime.orm.em.fork(), config.admin, logger);
     },
+    housekeeping: (runtime) => deleteExpiredAuthRows(runtime.orm.em.fork(), logger),
   });
 }

@@ -18,9 +18,10 @@ export const STRONG_PASSWORD = 'plum-Orbit-7-lantern-Quiet';
 /** register → mailed link → confirmEmail → setPassword → login, all through the gateway. */
 export async function signUp(platform: TestPlatform, username = `user${randomBytes(3).toString('hex')}`): Promise<SignedUpUser> {
   const email = `${username}@example.com`;
+  const mailsBefore = platform.mailbox.countFor(email);
   const register = await send(platform.gatewayUrl, RegisterDocument, { input: { username, email, firstName: 'Test', lastName: 'User' } });
   if (register.errors) throw new Error(JSON.stringify(register.errors));
-  const mail = await platform.mailbox.waitFor(email);
+  const mail = await platform.mailbox.waitFor(email, mailsBefore + 1);
   const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(mail) });
   const setupToken = confirmed.data?.confirmEmail.passwordSetupToken;
   if (!setupToken) throw new Error(JSON.stringify(confirmed.errors));

@@ -1,4 +1,8 @@
 import { Migration20261122000200_auth } from './Migration20261122000200_auth';
+import { Migration20261123000100_identity_hardening } from './Migration20261123000100_identity_hardening';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
-export const migrations = [{ name: 'Migration20261122000200_auth', class: Migration20261122000200_auth }];
+export const migrations = [
+  { name: 'Migration20261122000200_auth', class: Migration20261122000200_auth },
+  { name: 'Migration20261123000100_identity_hardening', class: Migration20261123000100_identity_hardening },
+];

@@ -11,24 +11,34 @@ export class RegistrationResolver {
   constructor(private readonly registration: RegistrationService) {}
 
   @Mutation(() => RegistrationReceipt, {
-    description: 'Register a new account. A single-use confirmation link is mailed; the answer never reveals whether the username or email is taken.',
+    description:
+      'Register a new account. A single-use confirmation link is mailed; the answer never reveals whether the username or email is taken. Mail-sending requests are limited per client (RATE_LIMITED) and per mailbox (silently).',
   })
-  register(@Arg('input', () => RegisterInput, { description: 'Who is registering' }) input: RegisterInput): RegistrationReceipt {
-    this.registration.register(input);
+  async register(
+    @Arg('input', () => RegisterInput, { description: 'Who is registering' }) input: RegisterInput,
+    @Ctx() { client }: AccountContext,
+  ): Promise<RegistrationReceipt> {
+    await this.registration.register(input, client);
     return { message: CHECK_INBOX };
   }
 
   @Mutation(() => RegistrationReceipt, { description: 'Mail a new confirmation link to a pending account. Answers the same for any address.' })
-  resendConfirmation(@Arg('email', () => String, { description: 'Email address the account was registered with' }) email: string): RegistrationReceipt {
-    this.registration.resendConfirmation(email);
+  async resendConfirmation(
+    @Arg('email', () => String, { description: 'Email address the account was registered with' }) email: string,
+    @Ctx() { client }: AccountContext,
+  ): Promise<RegistrationReceipt> {
+    await this.registration.resendConfirmation(email, client);
     return { message: CHECK_INBOX };
   }
 
   @Mutation(() => RegistrationReceipt, {
     description: 'Mail a link to choose a new password (the link leads to `setPassword`). Answers the same for any address.',
   })
-  requestPasswordReset(@Arg('email', () => String, { description: 'Email address of the account' }) email: string): RegistrationReceipt {
-    this.registration.requestPasswordReset(email);
+  async requestPasswordReset(
+    @Arg('email', () => String, { description: 'Email address of the account' }) email: string,
+    @Ctx() { client }: AccountContext,
+  ): Promise<RegistrationReceipt> {
+    await this.registration.requestPasswordReset(email, client);
     return { message: 'If an active account uses that address, a link to choose a new password is on its way. Check your inbox.' };
   }
 

@@ -6,46 +6,60 @@ import { Account, AccountStatus } from '../account/account.entity';
 import { validName, validUsername } from '../account/profile-rules';
 import { EmailConfirmation } from './registration.types';
 import { hashConfirmationToken, newConfirmationToken } from './confirmation-token';
+import { MailLimiter } from './mail-limits';
+import { registrationMails } from './registration-mails';
 import { RegisterInput } from './registration.input';
 
 /**
  * Registration never tells the caller whether an email or username is taken:
  * every outcome answers the same, and what differs goes to the mailbox of the
- * address given, which only its owner reads. Only input validation happens
- * before the answer; the lookup, the write and the mail run after it, so the
- * response time does not tell the cases apart either.
+ * address given, which only its owner reads. Only input validation and the
+ * client's budget are checked before the answer; the lookup, the write and the
+ * mail run after it, so the response time does not tell the cases apart either.
+ *
+ * A pending registration expires at a fixed time after it was made
+ * (`CONFIRMATION_TTL_MINUTES`): resending the link does not extend it, so a
+ * username cannot be held forever without confirming.
  */
 export class RegistrationService {
   constructor(
     private readonly config: AccountConfig,
     private readonly mailer: Mailer,
-    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'publishEvents' | 'background'>,
+    private readonly limits: MailLimiter,
+    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'publishEvents' | 'background' | 'logger'>,
   ) {}
 
-  register(input: RegisterInput): void {
+  async register(input: RegisterInput, client: string | null): Promise<void> {
     const profile = {
       username: validUsername(input.username),
       email: normaliseEmail(input.email),
       firstName: validName(input.firstName, 'firstName'),
       lastName: validName(input.lastName, 'lastName'),
     };
-    this.runtime.background('registration', async () => {
+    await this.limits.admitClient(client);
+    this.mailAfterAnswer('registration', profile.email, async () => {
       const mail = await this.runtime.orm.em
         .fork()
         .transactional(async (tx) => {
           const repository = tx.getRepository(Account);
           const byEmail = await repository.findByEmail(profile.email);
-          if (byEmail?.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
-          if (byEmail) return this.alreadyRegisteredMail(profile.email);
-          const byUsername = await repository.findByUsername(profile.username);
-          if (byUsername && !isAbandoned(byUsername)) return this.usernameTakenMail(profile.email, profile.username);
-          if (byUsername) {
-            // A registration never confirmed in time no longer holds its username.
-            tx.remove(byUsername);
-            tx.persist(accountDeleted(byUsername));
-            await tx.flush();
+          if (byEmail && !isAbandoned(byEmail)) {
+            return byEmail.status === AccountStatus.PENDING ? this.renewConfirmation(tx, byEmail) : registrationMails.alreadyRegistered(profile.email);
           }
-          const account = tx.create(Account, { ...profile, status: AccountStatus.PENDING });
+          const byUsername = await repository.findByUsername(profile.username);
+          if (byUsername && byUsername !== byEmail && !isAbandoned(byUsername)) return registrationMails.usernameTaken(profile.email);
+          // A registration never confirmed in time holds neither its address nor its username.
+          for (const abandoned of new Set([byEmail, byUsername])) {
+            if (!abandoned) continue;
+            tx.remove(abandoned);
+            tx.persist(accountDeleted(abandoned));
+          }
+          await tx.flush();
+          const account = tx.create(Account, {
+            ...profile,
+            status: AccountStatus.PENDING,
+            confirmationExpiresAt: new Date(Date.now() + this.config.confirmationTtlMinutes * 60_000),
+          });
           return this.renewConfirmation(tx, account);
         })
         .catch((error: unknown) => {
@@ -54,61 +68,82 @@ export class RegistrationService {
           throw error;
         });
       this.runtime.publishEvents();
-      if (mail) await this.mailer.send(mail);
+      return mail;
     });
   }
 
-  resendConfirmation(rawEmail: string): void {
+  async resendConfirmation(rawEmail: string, client: string | null): Promise<void> {
     const email = normaliseEmail(rawEmail);
-    this.runtime.background('resend confirmation', async () => {
+    await this.limits.admitClient(client);
+    this.mailAfterAnswer('resend confirmation', email, async () => {
       const mail = await this.runtime.orm.em.fork().transactional(async (tx) => {
         const account = await tx.getRepository(Account).findByEmail(email);
-        return account?.status === AccountStatus.PENDING ? this.renewConfirmation(tx, account) : null;
+        return account?.status === AccountStatus.PENDING && !isAbandoned(account) ? this.renewConfirmation(tx, account) : null;
       });
       this.runtime.publishEvents();
-      if (mail) await this.mailer.send(mail);
+      return mail;
     });
   }
 
   /**
    * Mails an active account a link to choose a new password (forgotten
-   * password, or a setup token lost after confirming). Same answer for any address.
+   * password, or a setup token lost after confirming). Same answer for any
+   * address. Issuing the link bumps the account's version, which makes every
+   * setup or reset token issued before it useless.
    */
-  requestPasswordReset(rawEmail: string): void {
+  async requestPasswordReset(rawEmail: string, client: string | null): Promise<void> {
     const email = normaliseEmail(rawEmail);
-    this.runtime.background('password reset', async () => {
-      const account = await this.runtime.orm.em.fork().getRepository(Account).findByEmail(email);
-      if (account?.status !== AccountStatus.ACTIVE) return;
+    await this.limits.admitClient(client);
+    this.mailAfterAnswer('password reset', email, async () => {
+      const account = await this.runtime.orm.em.fork().transactional(async (tx) => {
+        const found = await tx.getRepository(Account).findByEmail(email);
+        if (found?.status !== AccountStatus.ACTIVE) return null;
+        found.version += 1;
+        tx.persist(accountChanged(found));
+        return found;
+      });
+      if (!account) return null;
+      this.runtime.publishEvents();
       const { token } = this.passwordSetupToken(account);
       const link = this.config.passwordResetUrl.replace('{token}', encodeURIComponent(token));
-      await this.mailer.send({
-        to: account.email,
-        subject: 'Choose a new Herck password',
-        text: `Hello ${account.firstName},\n\nChoose a new password for ${account.username}:\n\n${link}\n\nThe link works once and expires in ${this.config.passwordSetupTtlMinutes} minutes. If you did not ask for it, ignore this mail: your password stays as it is.\n`,
-        link,
-      });
+      return registrationMails.passwordReset(account.email, account.firstName, link, this.config.passwordSetupTtlMinutes);
     });
   }
 
-  /** Activates the account and hands out the single-use token to set a password with. */
+  /**
+   * Activates the account and hands out the single-use token to set a password
+   * with. One conditional update: of simultaneous uses of a link, one wins.
+   */
   async confirmEmail(em: EntityManager, token: string): Promise<EmailConfirmation> {
     const invalid = new BadUserInputError('This confirmation link is invalid, was already used or has expired', 'token');
     if (token.length > 200) throw invalid;
     const account = await em.transactional(async (tx) => {
-      const found = await tx.findOne(Account, { confirmationTokenHash: hashConfirmationToken(token) });
-      if (!found || found.status !== AccountStatus.PENDING || !found.confirmationExpiresAt || found.confirmationExpiresAt < new Date()) {
-        throw invalid;
-      }
-      found.status = AccountStatus.ACTIVE;
-      found.confirmationTokenHash = null;
-      found.confirmationExpiresAt = null;
-      found.version += 1;
-      tx.persist(accountChanged(found));
-      return found;
+      const [claimed] = await tx.execute<{ id: string }[]>(
+        `UPDATE accounts SET status = 'ACTIVE', confirmation_token_hash = NULL, confirmation_expires_at = NULL, version = version + 1, updated_at = now()
+         WHERE confirmation_token_hash = ? AND status = 'PENDING' AND confirmation_expires_at > now()
+         RETURNING id`,
+        [hashConfirmationToken(token)],
+      );
+      if (!claimed) throw invalid;
+      const confirmed = await tx.findOneOrFail(Account, { id: claimed.id });
+      tx.persist(accountChanged(confirmed));
+      return confirmed;
     });
     this.runtime.publishEvents();
     const { token: passwordSetupToken, expiresAt } = this.passwordSetupToken(account);
     return { passwordSetupToken, expiresAt };
+  }
+
+  /** After the answer: a mailbox over its hourly budget gets nothing, and nothing is written for it. */
+  private mailAfterAnswer(name: string, recipient: string, compose: () => Promise<Mail | null>): void {
+    this.runtime.background(name, async () => {
+      if (!(await this.limits.admitRecipient(recipient))) {
+        this.runtime.logger.info('mail not sent: the recipient had enough mail this hour', { kind: name });
+        return;
+      }
+      const mail = await compose();
+      if (mail) await this.mailer.send(mail);
+    });
   }
 
   private passwordSetupToken(account: Account): { token: string; expiresAt: Date } {
@@ -119,39 +154,19 @@ export class RegistrationService {
     );
   }
 
+  /** A new link for a pending account; the registration's own expiry stays as it was. */
   private renewConfirmation(em: EntityManager, account: Account): Mail {
     const { token, hash } = newConfirmationToken();
     account.confirmationTokenHash = hash;
-    account.confirmationExpiresAt = new Date(Date.now() + this.config.confirmationTtlMinutes * 60_000);
     account.version += 1;
     em.persist(account);
     em.persist(accountChanged(account));
     const link = this.config.confirmationUrl.replace('{token}', encodeURIComponent(token));
-    return {
-      to: account.email,
-      subject: 'Confirm your Herck account',
-      text: `Hello ${account.firstName},\n\nConfirm your email address to finish registering as ${account.username}:\n\n${link}\n\nThe link works once and expires in ${Math.round(this.config.confirmationTtlMinutes / 60)} hours. If you did not register, ignore this mail.\n`,
-      link,
-    };
-  }
-
-  private alreadyRegisteredMail(email: string): Mail {
-    return {
-      to: email,
-      subject: 'Your Herck account',
-      text: 'Someone (probably you) tried to register with this address, but it already has a Herck account. Sign in instead. If it was not you, ignore this mail.\n',
-    };
-  }
-
-  private usernameTakenMail(email: string, username: string): Mail {
-    return {
-      to: email,
-      subject: 'Choose another Herck username',
-      text: `The username "${username}" is not available. Register again with another username.\n`,
-    };
+    return registrationMails.confirmation(account.email, account.firstName, link, account.confirmationExpiresAt!);
   }
 }
 
-function isAbandoned(account: Account): boolean {
+/** A pending registration past its expiry: it no longer holds its username or address. */
+export function isAbandoned(account: Account): boolean {
   return account.status === AccountStatus.PENDING && (!account.confirmationExpiresAt || account.confirmationExpiresAt < new Date());
 }

@@ -36,12 +36,16 @@ export async function ensureFirstAdminCredential(
 
 function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> {
   return em.transactional(async (tx) => {
+    const repository = tx.getRepository(Credential);
+    const accountId = admin.accountId ?? firstAdminAccountId(admin.email);
     const credential =
-      (admin.accountId ? await tx.findOne(Credential, { accountId: admin.accountId }) : null) ??
-      (await tx.getRepository(Credential).findByEmail(admin.email)) ??
+      (await tx.findOne(Credential, { accountId })) ??
+      (await repository.findByEmail(admin.email)) ??
       tx.create(Credential, {
-        accountId: admin.accountId ?? firstAdminAccountId(admin.email),
-        username: admin.username,
+        accountId,
+        // Names are unique: when a user holds this one, the account subgraph picks another,
+        // and until its event arrives the admin signs in by email (an id is never a username).
+        username: (await repository.findByLogin(admin.username)) ? accountId : admin.username,
         email: admin.email,
         status: 'ACTIVE',
         // Version 0: the account subgraph's first event for this account supersedes these names.
@@ -51,6 +55,7 @@ function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> 
     credential.roles = [...new Set([...credential.roles, 'USER' as const, 'ADMIN' as const])];
     if (!(await verifyPassword(credential.passwordHash, admin.password))) {
       credential.passwordHash = await hashPassword(admin.password);
+      credential.passwordChangedAt = new Date();
     }
     return credential;
   });

@@ -2,11 +2,13 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
 import { RefreshToken } from '../session/refresh-token.entity';
 import { Credential } from './credential.entity';
+import { DeletedAccount } from './deleted-account.entity';
 
 /** Keeps the login names and status of every account current; a deactivated or deleted account loses its sessions. */
 export const accountEventHandlers: Record<string, BusEventHandler> = {
   async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
     const account = event.payload as unknown as AccountChangedEvent;
+    if (await em.findOne(DeletedAccount, { accountId: account.id })) return;
     const credential = await em.findOne(Credential, { accountId: account.id });
     if (credential && credential.accountVersion >= account.version) return;
     const snapshot = { username: account.username, email: account.email, status: account.status, accountVersion: account.version };
@@ -18,8 +20,8 @@ export const accountEventHandlers: Record<string, BusEventHandler> = {
 
   async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
     const { id } = event.payload as unknown as AccountDeletedEvent;
-    const credential = await em.findOne(Credential, { accountId: id });
-    if (credential) await em.remove(credential).flush();
+    await em.execute('INSERT INTO deleted_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
+    await em.nativeDelete(Credential, { accountId: id });
     await em.nativeDelete(RefreshToken, { accountId: id });
   },
 };

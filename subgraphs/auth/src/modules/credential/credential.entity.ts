@@ -6,7 +6,7 @@ import { CredentialRepository } from './credential.repository';
 @Entity({ tableName: 'credentials', repository: () => CredentialRepository })
 export class Credential {
   [EntityRepositoryType]?: CredentialRepository;
-  [OptionalProps]?: 'passwordHash' | 'roles' | 'lastLoginAt' | 'createdAt' | 'updatedAt' | 'canSignIn';
+  [OptionalProps]?: 'passwordHash' | 'passwordChangedAt' | 'roles' | 'lastLoginAt' | 'createdAt' | 'updatedAt' | 'canSignIn';
 
   @PrimaryKey({ type: 'uuid' })
   accountId!: string;
@@ -26,6 +26,10 @@ export class Credential {
 
   @Property({ type: 'text', nullable: true, hidden: true })
   passwordHash: string | null = null;
+
+  /** Password-setup tokens issued before this are refused. */
+  @Property({ type: 'datetime', nullable: true })
+  passwordChangedAt: Date | null = null;
 
   @Property({ type: ArrayType, columnType: 'text[]' })
   roles: Role[] = ['USER'];

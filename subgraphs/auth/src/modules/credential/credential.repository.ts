@@ -3,11 +3,16 @@ import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
 import type { Credential } from './credential.entity';
 
 export class CredentialRepository extends EntityRepository<Credential> {
-  /** Users sign in with their username or their email, in any letter case. */
-  findByLogin(usernameOrEmail: string): Promise<Credential | null> {
+  /**
+   * Users sign in with their username or their email, in any letter case. Names
+   * are unique, so more than one match means the copy is inconsistent: refuse
+   * rather than guess whose password to check.
+   */
+  async findByLogin(usernameOrEmail: string): Promise<Credential | null> {
     const login = usernameOrEmail.trim().toLowerCase();
     const field = login.includes('@') ? 'email' : 'username';
-    return this.findOne({ [raw(`lower(${field})`)]: login } as FilterQuery<Credential>);
+    const matches = await this.find({ [raw(`lower(${field})`)]: login } as FilterQuery<Credential>, { limit: 2 });
+    return matches.length === 1 ? matches[0]! : null;
   }
 
   findByEmail(email: string): Promise<Credential | null> {

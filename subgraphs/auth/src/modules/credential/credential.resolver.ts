@@ -22,7 +22,7 @@ export class CredentialResolver {
   }
 
   @RequiresRole('ADMIN')
-  @Mutation(() => AuthAccount, { description: "Replace an account's roles (admins). Takes effect at its next sign-in or token refresh." })
+  @Mutation(() => AuthAccount, { description: "Replace an account's roles (admins). Tokens already issued carry the new roles within seconds." })
   async setRoles(
     @Arg('accountId', () => ID, { description: 'Account whose roles change' }) accountId: string,
     @Arg('roles', () => [RoleEnum], { description: 'The complete new set of roles' }) roles: Role[],

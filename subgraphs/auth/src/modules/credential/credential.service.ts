@@ -1,44 +1,56 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { BadUserInputError, NotFoundError, requireUuid, Role, VerificationKey, verifyPasswordSetupToken } from '@herck/common';
+import { setTimeout as delay } from 'node:timers/promises';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import {
+  BadUserInputError,
+  ConflictError,
+  NotFoundError,
+  PasswordSetupClaims,
+  requireUuid,
+  Role,
+  SubgraphRuntime,
+  VerificationKey,
+  verifyPasswordSetupToken,
+} from '@herck/common';
 import { SessionService } from '../session/session.service';
 import { Credential } from './credential.entity';
+import { DeletedAccount } from './deleted-account.entity';
 import { hashPassword } from './password-hasher';
 import { assertAcceptablePassword } from './password-policy';
 import { UsedSetupToken } from './used-setup-token.entity';
+
+/** How long `setPassword` waits for the account event that announced the token's account version. */
+const CATCH_UP_MS = 5_000;
 
 export class CredentialService {
   constructor(
     private readonly setupTokenKeys: VerificationKey[],
     private readonly sessions: SessionService,
+    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents'>,
   ) {}
 
-  /** Sets (or replaces) the password with a single-use token from `confirmEmail`; ends every open session. */
+  /**
+   * Sets (or replaces) the password with a single-use token from `confirmEmail`
+   * or a reset mail; ends every open session. The token is honoured only for an
+   * account auth knows as ACTIVE at exactly the token's version: a token never
+   * creates a credential, a deleted account stays deleted, and any later change
+   * of the account (a newer token, a deactivation) makes older tokens useless.
+   */
   async setPassword(em: EntityManager, token: string, password: string): Promise<void> {
     const claims = verifyPasswordSetupToken(this.setupTokenKeys, token);
     const invalid = new BadUserInputError('The password setup token is invalid, was already used or has expired', 'token');
     if (!claims) throw invalid;
     assertAcceptablePassword(password, [claims.username, claims.email.split('@')[0]!]);
     const passwordHash = await hashPassword(password);
+    await this.catchUp(em, claims);
     try {
       await em.transactional(async (tx) => {
         tx.create(UsedSetupToken, { tokenId: claims.tokenId, accountId: claims.accountId, expiresAt: claims.expiresAt });
-        let credential = await tx.findOne(Credential, { accountId: claims.accountId });
-        if (!credential) {
-          // The token was issued for an active account whose event has not reached us yet.
-          credential = tx.create(Credential, {
-            accountId: claims.accountId,
-            username: claims.username,
-            email: claims.email,
-            status: 'ACTIVE',
-            accountVersion: claims.version,
-          });
-        }
-        if (claims.version > credential.accountVersion) {
-          // The token is newer than our copy: the account was confirmed after the last event we applied.
-          Object.assign(credential, { username: claims.username, email: claims.email, status: 'ACTIVE', accountVersion: claims.version });
-        }
-        if (credential.status !== 'ACTIVE') throw invalid;
+        const credential = await tx.findOne(Credential, { accountId: claims.accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!credential) throw invalid;
+        if (credential.accountVersion < claims.version) throw new ConflictError('Your account is still being set up; try again in a few seconds');
+        if (!redeemable(credential, claims)) throw invalid;
         credential.passwordHash = passwordHash;
+        credential.passwordChangedAt = new Date();
         await tx.flush();
         await this.sessions.revokeAll(tx, claims.accountId);
       });
@@ -55,4 +67,31 @@ export class CredentialService {
     await em.flush();
     return credential;
   }
+
+  /**
+   * The token may be a moment ahead of auth's copy of the account (confirmEmail
+   * answers before its event arrives here): wait, within a bound, for the event.
+   */
+  private async catchUp(em: EntityManager, claims: PasswordSetupClaims): Promise<void> {
+    const deadline = Date.now() + CATCH_UP_MS;
+    for (;;) {
+      const fresh = em.fork();
+      const credential = await fresh.findOne(Credential, { accountId: claims.accountId });
+      if (credential && credential.accountVersion >= claims.version) return;
+      if (await fresh.findOne(DeletedAccount, { accountId: claims.accountId })) return;
+      if (Date.now() > deadline) return;
+      await this.runtime.catchUpEvents();
+      await delay(50);
+    }
+  }
+}
+
+function redeemable(credential: Credential, claims: PasswordSetupClaims): boolean {
+  // JWT times have whole seconds: a token from the second of the last change still counts as after it.
+  const changedAt = credential.passwordChangedAt && Math.floor(credential.passwordChangedAt.getTime() / 1000) * 1000;
+  return (
+    credential.status === 'ACTIVE' &&
+    credential.accountVersion === claims.version &&
+    (changedAt === null || claims.issuedAt.getTime() >= changedAt)
+  );
 }

@@ -12,14 +12,14 @@ export class LoginResolver {
   ) {}
 
   @Mutation(() => AuthTokens, {
-    description: 'Sign in with username or email and password. Repeated failures pause sign-in for that name for a while (RATE_LIMITED).',
+    description: 'Sign in with username or email and password. Repeated failures pause sign-in to that account from that client for a while (RATE_LIMITED).',
   })
   login(
     @Arg('usernameOrEmail', () => String, { description: 'Username or email address, in any letter case' }) usernameOrEmail: string,
     @Arg('password', () => String, { description: 'The account password' }) password: string,
-    @Ctx() { em }: AuthContext,
+    @Ctx() { em, client }: AuthContext,
   ): Promise<AuthTokens> {
-    return this.logins.login(em, usernameOrEmail, password);
+    return this.logins.login(em, usernameOrEmail, password, client);
   }
 
   @Mutation(() => AuthTokens, {

@@ -1,62 +1,81 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { RateLimitedError, UnauthenticatedError } from '@herck/common';
+import { Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { verifyPassword } from '../credential/password-hasher';
 import { SessionService } from '../session/session.service';
 import { AuthTokens } from '../session/session.types';
-import { LoginThrottle } from './login-throttle.entity';
 
-export interface ThrottleSettings {
-  /** Failures allowed before sign-in is paused. */
-  freeAttempts: number;
-  /** The pause doubles with each further failure, up to this; it always ends. */
-  maxLockSeconds: number;
+export interface LoginLimits {
+  /** Sign-ins one client may try against one account per window before it is paused. */
+  perAccountAndClient: number;
+  /** Sign-ins against one account per window, all clients together. */
+  perAccount: number;
+  /** Sign-ins one client may try per window, whatever the names. */
+  perClient: number;
+  /** Counts are forgotten when the window ends: failures decay, and no pause outlasts it. */
+  windowSeconds: number;
 }
 
 const INVALID = 'Invalid username, email or password';
 
+/**
+ * Password sign-in, throttled so guessing stays slow. Every attempt takes a
+ * use from three budgets before the password is checked (an atomic count, so a
+ * burst of simultaneous guesses gets no more checks than a slow series); a
+ * successful sign-in gives them back. The budgets are per account — whichever
+ * of its names was typed — and client, per account, and per client: one client
+ * can pause its own attempts, but costs the account's shared budget no more
+ * than its own small share.
+ */
 export class LoginService {
+  private readonly accountAndClient: RateBudget;
+  private readonly account: RateBudget;
+  private readonly client: RateBudget;
+
   constructor(
     private readonly sessions: SessionService,
-    private readonly throttle: ThrottleSettings,
-  ) {}
+    orm: Orm,
+    limits: LoginLimits,
+  ) {
+    const window = limits.windowSeconds;
+    this.accountAndClient = new RateBudget(orm, { name: 'login-account-client', points: limits.perAccountAndClient, windowSeconds: window });
+    this.account = new RateBudget(orm, { name: 'login-account', points: limits.perAccount, windowSeconds: window });
+    this.client = new RateBudget(orm, { name: 'login-client', points: limits.perClient, windowSeconds: window });
+  }
 
-  async login(em: EntityManager, usernameOrEmail: string, password: string): Promise<AuthTokens> {
+  async login(em: EntityManager, usernameOrEmail: string, password: string, client: string | null): Promise<AuthTokens> {
     const login = usernameOrEmail.trim().toLowerCase().slice(0, 254);
-    const key = createHash('sha256').update(login).digest('hex');
-    const throttle = await em.findOne(LoginThrottle, { key });
-    if (throttle?.lockedUntil && throttle.lockedUntil > new Date()) {
-      const retryAfterSeconds = Math.ceil((throttle.lockedUntil.getTime() - Date.now()) / 1000);
-      throw new RateLimitedError(`Too many failed sign-ins; try again in ${retryAfterSeconds} seconds`, retryAfterSeconds);
-    }
     const credential = await em.getRepository(Credential).findByLogin(login);
+    // Unknown names are counted per name, the same way, so a pause reveals nothing.
+    const subject = credential ? `account:${credential.accountId}` : `name:${createHash('sha256').update(login).digest('hex')}`;
+    const keys = { accountAndClient: `${subject}|${client ?? 'unknown'}`, account: subject, client: client ?? 'unknown' };
+    await this.reserveAttempt(keys);
     // Unknown names are checked against a decoy hash, so both answers take as long.
     const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
-    if (!valid || !credential?.canSignIn) {
-      await this.recordFailure(em, key);
-      throw new UnauthenticatedError(INVALID);
-    }
+    if (!valid || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
+    await Promise.all([this.accountAndClient.reset(keys.accountAndClient), this.account.giveBack(keys.account), this.client.giveBack(keys.client)]);
     return em.transactional(async (tx) => {
-      await tx.nativeDelete(LoginThrottle, { key });
       const fresh = await tx.findOneOrFail(Credential, { accountId: credential.accountId });
       fresh.lastLoginAt = new Date();
       return this.sessions.start(tx, fresh);
     });
   }
 
-  private async recordFailure(em: EntityManager, key: string): Promise<void> {
-    const { freeAttempts, maxLockSeconds } = this.throttle;
-    // One statement, so concurrent failures all count.
-    await em.execute(
-      `INSERT INTO login_throttles (key, failures, locked_until, updated_at) VALUES (?, 1, NULL, now())
-       ON CONFLICT (key) DO UPDATE SET
-         failures = login_throttles.failures + 1,
-         locked_until = CASE WHEN login_throttles.failures + 1 >= ?
-           THEN now() + least(power(2, login_throttles.failures + 1 - ?), ?) * interval '1 second'
-           ELSE NULL END,
-         updated_at = now()`,
-      [key, freeAttempts, freeAttempts, maxLockSeconds],
-    );
+  /**
+   * In this order, so that a client already paused for this account spends
+   * nothing of the account's shared budget.
+   */
+  private async reserveAttempt(keys: { accountAndClient: string; account: string; client: string }): Promise<void> {
+    for (const [budget, key] of [
+      [this.accountAndClient, keys.accountAndClient],
+      [this.client, keys.client],
+      [this.account, keys.account],
+    ] as const) {
+      const outcome = await budget.take(key);
+      if (!outcome.allowed) {
+        throw new RateLimitedError(`Too many failed sign-ins; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
+      }
+    }
   }
 }

@@ -8,10 +8,13 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
 }
 
-/** A short-lived JWT the gateway verifies against auth's JWKS. */
-export function signAccessToken(settings: AccessTokenSettings, accountId: string, roles: Role[]): { token: string; expiresAt: Date } {
+/**
+ * A short-lived JWT the gateway verifies against auth's JWKS. `sid` names the
+ * session (refresh-token family), so the gateway can tell when it has ended.
+ */
+export function signAccessToken(settings: AccessTokenSettings, accountId: string, roles: Role[], sessionId: string): { token: string; expiresAt: Date } {
   const issuedAt = Math.floor(Date.now() / 1000);
-  const token = jwt.sign({ roles, iat: issuedAt }, settings.key.privateKey, {
+  const token = jwt.sign({ roles, sid: sessionId, iat: issuedAt }, settings.key.privateKey, {
     algorithm: SIGNING_ALGORITHM,
     keyid: settings.key.kid,
     issuer: settings.issuer,

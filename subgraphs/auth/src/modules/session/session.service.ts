@@ -22,7 +22,7 @@ export class SessionService {
     const refreshToken = randomBytes(32).toString('base64url');
     const refreshExpiresAt = new Date(Date.now() + this.refreshTtlDays * 86_400_000);
     em.create(RefreshToken, { familyId, accountId: credential.accountId, tokenHash: hashToken(refreshToken), expiresAt: refreshExpiresAt });
-    const access = signAccessToken(this.accessTokens, credential.accountId, credential.roles);
+    const access = signAccessToken(this.accessTokens, credential.accountId, credential.roles, familyId);
     return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, refreshExpiresAt, tokenType: 'Bearer' };
   }
 

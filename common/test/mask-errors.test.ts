@@ -1,0 +1,23 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { Logger, maskUnexpectedErrors } from '../src';
+
+const silent = new Logger('test', 'error', {}, () => undefined);
+// What Apollo Gateway relays from a subgraph running in development mode.
+const relayed: GraphQLFormattedError = {
+  message: 'You can only access your own account',
+  path: ['account'],
+  extensions: { code: 'FORBIDDEN', serviceName: 'account', stacktrace: ['GraphQLError: …', '    at account.resolver.ts:15:11'], exception: { stacktrace: ['…'] } },
+};
+const original = new GraphQLError(relayed.message, { extensions: relayed.extensions });
+
+describe('maskUnexpectedErrors', () => {
+  it('in production strips stack traces from the errors it lets through, whatever sent them', () => {
+    const formatted = maskUnexpectedErrors(silent, { production: true })(relayed, original);
+    expect(formatted).toEqual({ message: relayed.message, path: ['account'], extensions: { code: 'FORBIDDEN', serviceName: 'account' } });
+  });
+
+  it('in development leaves them as they are', () => {
+    expect(maskUnexpectedErrors(silent)(relayed, original)).toBe(relayed);
+    expect(maskUnexpectedErrors(silent, { production: false })(relayed, original)).toBe(relayed);
+  });
+});

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { Orm, RateBudget, RateLimitedError } from '@herck/common';
+
+export interface MailLimits {
+  /** Mails one mailbox receives per hour at most, whatever asked for them. */
+  perRecipientPerHour: number;
+  /** Mail-sending requests (register, resend, reset) one client may make per hour. */
+  perClientPerHour: number;
+}
+
+const HOUR = 3600;
+
+/**
+ * Keeps the mail-sending mutations from being turned against a mailbox or
+ * used as a spam relay. A client over its budget is told so (RATE_LIMITED: it
+ * learns only about its own use); a mailbox over its budget just gets no
+ * more mail, and the answer stays the same, so nothing about it is revealed.
+ */
+export class MailLimiter {
+  private readonly recipients: RateBudget;
+  private readonly clients: RateBudget;
+
+  constructor(orm: Orm, limits: MailLimits) {
+    this.recipients = new RateBudget(orm, { name: 'mail-recipient', points: limits.perRecipientPerHour, windowSeconds: HOUR });
+    this.clients = new RateBudget(orm, { name: 'mail-client', points: limits.perClientPerHour, windowSeconds: HOUR });
+  }
+
+  async admitClient(client: string | null): Promise<void> {
+    const outcome = await this.clients.take(client ?? 'unknown');
+    if (!outcome.allowed) {
+      throw new RateLimitedError(`Too many requests; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
+    }
+  }
+
+  async admitRecipient(email: string): Promise<boolean> {
+    return (await this.recipients.take(mailboxKey(email))).allowed;
+  }
+}
+
+/**
+ * One mailbox, however it is spelled: letter case and `+tag` sub-addresses
+ * (ada+1@…, ada+2@…) reach the same inbox. Hashed: the counters hold no addresses.
+ */
+export function mailboxKey(email: string): string {
+  const [local = '', domain = ''] = email.trim().toLowerCase().split(/@(?=[^@]*$)/);
+  return createHash('sha256').update(`${local.replace(/\+.*$/, '')}@${domain}`).digest('hex');
+}

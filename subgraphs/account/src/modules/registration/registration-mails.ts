@@ -1,0 +1,46 @@
+import { Mail } from '@herck/common';
+import { isPersonalName } from '../account/profile-rules';
+
+/**
+ * The mails registration sends. Nothing the registrant typed goes into them
+ * but a greeting with a first name that passed the name rule, so a mail sent
+ * to any address cannot be made to carry someone else's text or links.
+ */
+export const registrationMails = {
+  confirmation(to: string, firstName: string, link: string, expiresAt: Date): Mail {
+    return {
+      to,
+      subject: 'Confirm your Herck account',
+      text: `${greeting(firstName)}\n\nConfirm your email address to finish registering with Herck:\n\n${link}\n\nThe link works once and expires on ${expiresAt.toUTCString()}. If you did not register, ignore this mail.\n`,
+    };
+  },
+
+  alreadyRegistered(to: string): Mail {
+    return {
+      to,
+      subject: 'Your Herck account',
+      text: 'Someone (probably you) tried to register with this address, but it already has a Herck account. Sign in instead. If it was not you, ignore this mail.\n',
+    };
+  },
+
+  usernameTaken(to: string): Mail {
+    return {
+      to,
+      subject: 'Choose another Herck username',
+      text: 'The username you chose is not available. Register again with another username. If you did not register, ignore this mail.\n',
+    };
+  },
+
+  passwordReset(to: string, firstName: string, link: string, ttlMinutes: number): Mail {
+    return {
+      to,
+      subject: 'Choose a new Herck password',
+      text: `${greeting(firstName)}\n\nChoose a new password for your Herck account:\n\n${link}\n\nThe link works once and expires in ${ttlMinutes} minutes. If you did not ask for it, ignore this mail: your password stays as it is.\n`,
+    };
+  },
+};
+
+/** Names stored before the name rule existed are left out rather than trusted. */
+function greeting(firstName: string): string {
+  return isPersonalName(firstName) ? `Hello ${firstName},` : 'Hello,';
+}

@@ -1,0 +1,75 @@
+import { DeleteAccountDocument, LoginDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { tokenInLink } from './support/smtp-mailbox';
+import { eventually, logIn, signUp, STRONG_PASSWORD } from './support/users';
+
+const ADMIN_EMAIL = 'keeper@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+});
+afterAll(() => platform?.stop());
+
+const authDb = () => platform.auth.runtime.orm.em.fork();
+
+/** Deletes the account as an admin and waits until auth has applied the deletion. */
+async function deleteAndWait(accountId: string, username: string, password: string): Promise<void> {
+  expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
+  await eventually(async () => codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: username, password })).includes('UNAUTHENTICATED'));
+}
+
+describe('a deleted account', () => {
+  it('does not come back through a reset link issued before the deletion', async () => {
+    const user = await signUp(platform, 'doomed');
+    await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
+    const unusedResetToken = tokenInLink(await platform.mailbox.waitFor(user.email, 2));
+    await deleteAndWait(user.accountId, user.username, user.password);
+
+    const revived = await send(platform.gatewayUrl, SetPasswordDocument, { token: unusedResetToken, password: 'resurrection-Passphrase-1' });
+    expect(codes(revived)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'resurrection-Passphrase-1' }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    expect(await authDb().execute('SELECT 1 FROM credentials WHERE account_id = ?', [user.accountId])).toEqual([]);
+    expect(await authDb().execute('SELECT 1 FROM deleted_accounts WHERE account_id = ?', [user.accountId])).toHaveLength(1);
+  });
+
+  it("frees its names for a newcomer, and the old owner's leftover link cannot take them over", async () => {
+    const first = await signUp(platform, 'reused');
+    await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: first.email });
+    const leftover = tokenInLink(await platform.mailbox.waitFor(first.email, 2));
+    await deleteAndWait(first.accountId, first.username, first.password);
+
+    const newcomer = await signUp(platform, 'reused');
+    expect(newcomer.accountId).not.toBe(first.accountId);
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token: leftover, password: 'old-Owner-passphrase-2' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'reused', password: 'old-Owner-passphrase-2' }))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'reused', password: STRONG_PASSWORD });
+    expect(subjectOf(login.data!.login.accessToken)).toBe(newcomer.accountId);
+  });
+});
+
+describe("auth's copy of login names", () => {
+  it('keeps usernames and emails unique regardless of letter case', async () => {
+    const user = await signUp(platform, 'uniquely');
+    const insert = (username: string, email: string) =>
+      authDb().execute(
+        "INSERT INTO credentials (account_id, username, email, status, account_version) VALUES (gen_random_uuid(), ?, ?, 'ACTIVE', 1)",
+        [username, email],
+      );
+    await expect(insert('UNIQUELY', 'someone-else@example.com')).rejects.toThrow(/unique/i);
+    await expect(insert('someone-else', user.email.toUpperCase())).rejects.toThrow(/unique/i);
+  });
+});
+
+function subjectOf(accessToken: string): string {
+  return (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub;
+}

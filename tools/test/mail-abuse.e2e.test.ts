@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { RegisterDocument, ResendConfirmationDocument } from './support/operations.generated';
+import { codes, send, sendRaw } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, signUp } from './support/users';
+
+const PER_RECIPIENT = 3;
+const PER_CLIENT = 80;
+
+let platform: TestPlatform;
+beforeAll(async () => {
+  platform = await startTestPlatform({
+    TRUST_PROXY: 'loopback',
+    MAIL_PER_RECIPIENT_PER_HOUR: String(PER_RECIPIENT),
+    MAIL_REQUESTS_PER_CLIENT_PER_HOUR: String(PER_CLIENT),
+  });
+});
+afterAll(() => platform?.stop());
+
+let clientNumber = 0;
+const newClient = () => ({ 'x-forwarded-for': `198.51.100.${(clientNumber += 1)}` });
+const accountDb = () => platform.account.runtime.orm.em.fork();
+
+/** The mail budget's counter for one mailbox: how many mail requests for it have been decided. */
+async function decidedFor(email: string): Promise<number> {
+  const [local, domain] = email.toLowerCase().split('@');
+  const key = createHash('sha256').update(`${local!.replace(/\+.*$/, '')}@${domain}`).digest('hex');
+  const [row] = await accountDb().execute<{ points: number }[]>('SELECT points FROM rate_limits WHERE key = ?', [`mail-recipient:${key}`]);
+  return row?.points ?? 0;
+}
+
+/** One request running each of the mail-sending mutation calls under an alias of its own. */
+function aliased(calls: string[]): string {
+  return `mutation { ${calls.map((call, i) => `m${i}: ${call} { message }`).join(' ')} }`;
+}
+
+describe('mail-sending mutations', () => {
+  it('mail one mailbox at most a few times an hour, however they are batched or spelled, and answer the same', async () => {
+    const user = await signUp(platform);
+    const headers = newClient();
+    const resets = (emails: string[]) => sendRaw(platform.gatewayUrl, { query: aliased(emails.map((email) => `requestPasswordReset(email: "${email}")`)) }, undefined, headers);
+    // 4 simultaneous requests of 15 aliased resets each.
+    const answers = await Promise.all([0, 1, 2, 3].map(() => resets(Array(15).fill(user.email))));
+    expect(answers.every((answer) => answer.status === 200 && !answer.errors)).toBe(true);
+    const messages = new Set(answers.flatMap((answer) => Object.values(answer.data as Record<string, { message: string }>).map((m) => m.message)));
+    expect(messages.size).toBe(1);
+
+    // 1 confirmation + 60 reset requests decided; only the budget's worth reached the mailbox.
+    await eventually(async () => (await decidedFor(user.email)) === 61);
+    await eventually(async () => platform.mailbox.countFor(user.email) === PER_RECIPIENT);
+    expect(platform.mailbox.countFor(user.email)).toBe(PER_RECIPIENT);
+
+    // Other spellings of the same mailbox (letter case, +tags) draw on the same budget.
+    const spellings = [user.email.toUpperCase(), user.email.replace('@', '+news@'), user.email.replace('@', '+1@').toUpperCase()];
+    expect((await resets(spellings)).errors).toBeUndefined();
+    await eventually(async () => (await decidedFor(user.email)) === 61 + spellings.length);
+  });
+
+  it('tell a client over its own hourly budget to slow down, with RATE_LIMITED', async () => {
+    const headers = newClient();
+    for (let batch = 0; batch < PER_CLIENT / 10; batch += 1) {
+      const resends = Array.from({ length: 10 }, (_, i) => `resendConfirmation(email: "nobody-${batch}-${i}@example.com")`);
+      expect((await sendRaw(platform.gatewayUrl, { query: aliased(resends) }, undefined, headers)).errors).toBeUndefined();
+    }
+    const over = await send(platform.gatewayUrl, ResendConfirmationDocument, { email: 'one-more@example.com' }, undefined, headers);
+    expect(codes(over)).toEqual(['RATE_LIMITED']);
+    expect(over.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+    // Another client is not affected.
+    expect((await send(platform.gatewayUrl, ResendConfirmationDocument, { email: 'one-more@example.com' }, undefined, newClient())).errors).toBeUndefined();
+  });
+});
+
+describe('registration input and mails', () => {
+  const input = (overrides: Record<string, string>) => ({ username: 'namecheck', email: 'namecheck@example.com', firstName: 'Ada', lastName: 'Lovelace', ...overrides });
+
+  it('refuses names with control characters, links, digits or symbols', async () => {
+    for (const firstName of ['Ada\nVisit http://phish.example', 'www.phish.example', 'Ada\u0000', 'Call 0800', 'Ada <b>', 'Ada\u202Eevil']) {
+      const answer = await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName }) }, undefined, newClient());
+      expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
+      expect(answer.errors?.[0]?.extensions?.field).toBe('firstName');
+    }
+    for (const firstName of ['Jean-Luc', "O'Brien", 'J. R. R.', 'Zoë', 'Mary Ann', 'Łukasz']) {
+      expect((await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName, username: `ok${firstName.length}x${clientNumber}` }) }, undefined, newClient())).errors).toBeUndefined();
+    }
+  });
+
+  it('carry nothing the registrant typed but the greeting', async () => {
+    const username = 'visit.phish.example';
+    await send(platform.gatewayUrl, RegisterDocument, { input: input({ username, email: 'target@example.com' }) }, undefined, newClient());
+    const confirmation = await platform.mailbox.waitFor('target@example.com');
+    expect(confirmation.text).toContain('Hello Ada,');
+    expect(confirmation.text).not.toContain(username);
+    await send(platform.gatewayUrl, RegisterDocument, { input: input({ username, email: 'second-target@example.com' }) }, undefined, newClient());
+    const taken = await platform.mailbox.waitFor('second-target@example.com');
+    expect(taken.text).toContain('not available');
+    expect(taken.text).not.toContain(username);
+  });
+
+  it('keep a pending registration to its first expiry: resending does not extend it', async () => {
+    const email = 'patient@example.com';
+    await send(platform.gatewayUrl, RegisterDocument, { input: input({ username: 'patient', email }) }, undefined, newClient());
+    await platform.mailbox.waitFor(email);
+    const pending = async () =>
+      (await accountDb().execute<{ version: number; confirmation_expires_at: string }[]>('SELECT version, confirmation_expires_at FROM accounts WHERE email = ?', [email]))[0]!;
+    const before = await pending();
+    await send(platform.gatewayUrl, ResendConfirmationDocument, { email }, undefined, newClient());
+    await platform.mailbox.waitFor(email, 2);
+    const after = await pending();
+    expect(after.version).toBeGreaterThan(before.version);
+    expect(new Date(after.confirmation_expires_at).getTime()).toBe(new Date(before.confirmation_expires_at).getTime());
+  });
+});

@@ -1,0 +1,79 @@
+import {
+  AccountsDocument,
+  DeactivateAccountDocument,
+  DeleteAccountDocument,
+  LogoutDocument,
+  MeDocument,
+  SetRolesDocument,
+} from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp } from './support/users';
+
+const ADMIN_EMAIL = 'warden@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+
+beforeAll(async () => {
+  // The gateway trusts auth's answer about a session for 1 second (5 by default).
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, SESSION_CHECK_SECONDS: '1' });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+});
+afterAll(() => platform?.stop());
+
+const me = (accessToken: string) => send(platform.gatewayUrl, MeDocument, {}, accessToken);
+
+/** Waits until the access token is refused with 401 UNAUTHENTICATED, as after an expiry. */
+async function refusedSoon(accessToken: string): Promise<void> {
+  await eventually(async () => {
+    const response = await me(accessToken);
+    return response.status === 401 && codes(response).includes('UNAUTHENTICATED');
+  }, 5_000);
+}
+
+describe('an access token stops working within seconds, well before it expires, after', () => {
+  it('logout of its session, while the other sessions keep working', async () => {
+    const user = await signUp(platform);
+    const other = await logIn(platform, user.username, user.password);
+    expect((await me(user.accessToken)).data?.me?.id).toBe(user.accountId);
+    await send(platform.gatewayUrl, LogoutDocument, { refreshToken: user.refreshToken });
+    await refusedSoon(user.accessToken);
+    expect((await me(other.accessToken)).data?.me?.id).toBe(user.accountId);
+  });
+
+  it('logout of every session', async () => {
+    const user = await signUp(platform);
+    const other = await logIn(platform, user.username, user.password);
+    await send(platform.gatewayUrl, LogoutDocument, {}, user.accessToken);
+    await refusedSoon(user.accessToken);
+    await refusedSoon(other.accessToken);
+  });
+
+  it('deactivation of the account', async () => {
+    const user = await signUp(platform);
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    await refusedSoon(user.accessToken);
+  });
+
+  it('deletion of the account', async () => {
+    const user = await signUp(platform);
+    expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
+    await refusedSoon(user.accessToken);
+  });
+});
+
+describe('a role change', () => {
+  it('applies to tokens already issued within seconds, both ways', async () => {
+    const user = await signUp(platform);
+    const listAccounts = () => send(platform.gatewayUrl, AccountsDocument, { first: 1 }, user.accessToken);
+    expect(codes(await listAccounts())).toEqual(['FORBIDDEN']);
+
+    await send(platform.gatewayUrl, SetRolesDocument, { accountId: user.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken);
+    await eventually(async () => (await listAccounts()).data?.accounts.totalCount !== undefined, 5_000);
+
+    await send(platform.gatewayUrl, SetRolesDocument, { accountId: user.accountId, roles: ['USER'] }, admin.accessToken);
+    await eventually(async () => codes(await listAccounts()).includes('FORBIDDEN'), 5_000);
+  });
+});
