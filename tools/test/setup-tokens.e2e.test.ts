@@ -1,10 +1,11 @@
 import jwt from 'jsonwebtoken';
+import pg from 'pg';
 import { EnvReader, readSigningKeys } from '@herck/common';
 import { ConfirmEmailDocument, LoginDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
-import { signUp, STRONG_PASSWORD } from './support/users';
+import { eventually, signUp, STRONG_PASSWORD } from './support/users';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -13,12 +14,33 @@ beforeAll(async () => {
 afterAll(() => platform?.stop());
 
 describe('a confirmation link', () => {
-  it('used 10 times at once gives exactly one password-setup token', async () => {
+  it('used by several requests at once gives exactly one password-setup token', async () => {
+    const uses = 8; // fewer than the account subgraph's 10 pooled connections, which the waiting uses hold
     await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'hasty', email: 'hasty@example.com', firstName: 'Has', lastName: 'Ty' } });
     const token = tokenInLink(await platform.mailbox.waitFor('hasty@example.com'));
-    const answers = await Promise.all(Array.from({ length: 10 }, () => send(platform.gatewayUrl, ConfirmEmailDocument, { token })));
+    // Hold the account's row so that every use is in flight at the same time, then let them race.
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: platform.account.runtime.config.databaseUrl });
+      await client.connect();
+      return client;
+    };
+    const [holder, monitor] = [await connect(), await connect()];
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM accounts WHERE username = 'hasty' FOR UPDATE");
+    const pending = Array.from({ length: uses }, () => send(platform.gatewayUrl, ConfirmEmailDocument, { token }));
+    try {
+      // Read by a client outside any transaction: pg_stat_activity is a snapshot within one.
+      await eventually(async () => {
+        const { rows } = await monitor.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        return rows[0].n === uses;
+      });
+    } finally {
+      await holder.query('COMMIT');
+      await Promise.all([holder.end(), monitor.end()]);
+    }
+    const answers = await Promise.all(pending);
     expect(answers.filter((answer) => answer.data?.confirmEmail.passwordSetupToken)).toHaveLength(1);
-    expect(answers.filter((answer) => codes(answer).includes('BAD_USER_INPUT'))).toHaveLength(9);
+    expect(answers.filter((answer) => codes(answer).includes('BAD_USER_INPUT'))).toHaveLength(uses - 1);
   });
 });
 
