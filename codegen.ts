@@ -13,7 +13,7 @@ const config: CodegenConfig = {
       config: {
         enumsAsTypes: true,
         useTypeImports: true,
-        scalars: { DateTimeISO: 'string', ID: 'string' },
+        scalars: { DateTime: 'string', Decimal: 'string', ID: 'string' },
       },
     },
   },

@@ -8,6 +8,7 @@ module.exports = {
     '^@herck/common$': '<rootDir>/common/src/index.ts',
     '^@herck/account$': '<rootDir>/subgraphs/account/src/index.ts',
     '^@herck/auth$': '<rootDir>/subgraphs/auth/src/index.ts',
+    '^@herck/market$': '<rootDir>/subgraphs/market/src/index.ts',
     '^@herck/gateway$': '<rootDir>/gateway/src/index.ts',
   },
   globalSetup: '<rootDir>/tools/test/support/global-setup.ts',

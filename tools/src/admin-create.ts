@@ -1,10 +1,8 @@
-import net from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { accountStore, ensureFirstAdminAccount, readAccountConfig } from '@herck/account';
 import { authStore, ensureFirstAdminCredential, readAuthConfig } from '@herck/auth';
-import { ConfigError, DEFAULT_EMBEDDED_POSTGRES_PORT, Logger, openSubgraphStore } from '@herck/common';
-import { ManagedProcess } from './process-group';
+import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
+import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = 'npm run admin:create -- --email admin@example.com --password "a long passphrase" [--username admin]';
 
@@ -33,23 +31,6 @@ async function main(): Promise<void> {
   } finally {
     await database?.stop();
   }
-}
-
-/**
- * Without DATABASE_URL the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly.
- * Either way the subgraph config's default URL reaches it, with the password kept under the data folder.
- */
-async function embeddedDatabaseIfNeeded(env: NodeJS.ProcessEnv): Promise<ManagedProcess | undefined> {
-  if (env.DATABASE_URL) return undefined;
-  const port = Number(env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_POSTGRES_PORT);
-  const running = await new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-  if (running) return undefined;
-  const database = new ManagedProcess('postgres', path.join(__dirname, 'embedded-postgres.main.js'), env, true);
-  await database.firstJsonLine();
-  return database;
 }
 
 main().catch((error: unknown) => {

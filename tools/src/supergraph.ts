@@ -3,12 +3,14 @@ import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLSchema, parse, printSchema } from 'graphql';
 import { buildAccountSchema } from '@herck/account';
 import { buildAuthSchema } from '@herck/auth';
+import { buildMarketSchema } from '@herck/market';
 import { SubgraphName, SUBGRAPHS } from '@herck/common';
 
 /** The schema each subgraph's code builds (the compiler insists on one per catalogued subgraph). */
 const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
   account: () => buildAccountSchema(),
   auth: () => buildAuthSchema(),
+  market: () => buildMarketSchema(),
 };
 
 export interface ComposedSchemas {

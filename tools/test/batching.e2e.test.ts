@@ -14,7 +14,7 @@ const authLogger = new Logger('auth', 'debug', {}, (line) => {
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform(ADMIN, { auth: authLogger });
+  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger } });
 });
 afterAll(() => platform?.stop());
 

@@ -5,6 +5,7 @@ import { GraphQLSchema, parse } from 'graphql';
 import { buildSchema, BuildSchemaOptions, createResolversMap } from 'type-graphql';
 import { enforceRolesInSubgraph } from './enforce-roles';
 import { REQUIRES_ROLE, REQUIRES_ROLE_DEFINITION } from './requires-role';
+import { DateTimeScalar } from './scalars';
 
 const FEDERATION_LINK = `@link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])`;
 const ROLES_LINK = `@link(url: "https://herck.dev/roles/v1.0", import: ["@${REQUIRES_ROLE}"])`;
@@ -20,7 +21,8 @@ export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, 'skipCheck'>,
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ ...options, skipCheck: true });
+  // Every subgraph names its times `DateTime` and its exact numbers `Decimal`.
+  const schema = await buildSchema({ scalarsMap: [{ type: Date, scalar: DateTimeScalar }], ...options, skipCheck: true });
   const typeDefs = parse(`
     extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}")
     ${REQUIRES_ROLE_DEFINITION}

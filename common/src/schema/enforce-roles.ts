@@ -27,12 +27,23 @@ export function enforceRolesInSubgraph(schema: GraphQLSchema): GraphQLSchema {
     for (const field of Object.values(type.getFields())) {
       const roles = requiredRoles(field.astNode) ?? typeRoles;
       if (!roles) continue;
-      const resolve = field.resolve ?? defaultFieldResolver;
-      field.resolve = (source, args, context: { identity: Identity }, info) => {
+      const check = (context: { identity: Identity }) => {
         if (!context.identity.accountId) throw new UnauthenticatedError();
         if (!hasAnyRole(context.identity, roles)) throw new ForbiddenError();
+      };
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context: { identity: Identity }, info) => {
+        check(context);
         return resolve(source, args, context, info);
       };
+      // A subscription is refused when it starts, not at each event.
+      const subscribe = field.subscribe;
+      if (subscribe) {
+        field.subscribe = (source, args, context: { identity: Identity }, info) => {
+          check(context);
+          return subscribe(source, args, context, info);
+        };
+      }
     }
   }
   return schema;

@@ -12,12 +12,13 @@ import { OutboxRelay } from '../bus/outbox-relay';
 import { busTablesMigration } from '../bus/bus-tables.migration';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
-import { InternalCaller, InternalTokenVerifier } from '../identity/internal-token';
+import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
 import { Identity } from '../identity/roles';
 import { deleteExpiredRateLimits } from '../limits/rate-budget';
 import { rateLimitTableMigration } from '../limits/rate-limit-table.migration';
 import { Logger } from '../logging/logger';
 import { GraphqlHttpService } from '../server/graphql-http-service';
+import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
@@ -62,6 +63,10 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   onStart?(runtime: SubgraphRuntime): Promise<void>;
   /** Deletes what has expired (tokens, pending registrations, …); run periodically. */
   housekeeping?(runtime: SubgraphRuntime): Promise<void>;
+  /** Serve subscriptions over graphql-ws on `/graphql` too (the gateway's internal token in `connection_init`). */
+  subscriptions?: boolean;
+  /** Runs after the HTTP server stopped taking requests, before the store closes (e.g. stop a scheduler). */
+  onStop?(): Promise<void>;
 }
 
 export interface RunningSubgraph {
@@ -114,11 +119,13 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   await consumer?.start();
   await definition.onStart?.(runtime);
 
-  const gatewayOnly = requireInternalToken(new InternalTokenVerifier(config.internalTokenKeys, config.name));
+  const verifier = new InternalTokenVerifier(config.internalTokenKeys, config.name);
+  const gatewayOnly = requireInternalToken(verifier);
+  const schema = await definition.buildSchema(runtime);
   const http = new GraphqlHttpService<TContext>({
     logger,
     apollo: {
-      schema: await definition.buildSchema(runtime),
+      schema,
       introspection: true,
       includeStacktraceInErrorResponses: !config.production,
       formatError: maskUnexpectedErrors(logger),
@@ -135,6 +142,16 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     routes: definition.routes && ((app) => definition.routes!(app, runtime, gatewayOnly)),
   });
   const url = await http.listen(config.port, config.host);
+  const webSocket = definition.subscriptions
+    ? serveGraphqlWs<TContext>(http.httpServer, schema, {
+        path: '/graphql',
+        authenticate: (params) => {
+          const caller = verifier.verify(typeof params?.[INTERNAL_TOKEN_HEADER] === 'string' ? params[INTERNAL_TOKEN_HEADER] : undefined);
+          return caller && definition.createContext({ ...caller, em: orm.em.fork(), logger });
+        },
+        contextFor: (authenticated) => definition.createContext({ identity: authenticated.identity, client: authenticated.client, em: orm.em.fork(), logger }),
+      })
+    : undefined;
   logger.info('subgraph listening', { url });
 
   const housekeeping = new Housekeeping(logger, async () => {
@@ -152,7 +169,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     // In order: no new requests, in-flight ones and background work finish, events are relayed, the store closes.
     stop: () =>
       (stopped ??= (async () => {
+        await webSocket?.dispose();
         await http.stop();
+        await definition.onStop?.();
         await housekeeping.stop();
         await tasks.drain();
         await consumer?.stop();

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase } from '../database/database-url';
 import { Environment } from '../config/env-reader';
+import { SUBGRAPHS } from '../subgraph/subgraph-catalog';
 
 export interface TestEnvironment {
   env: Environment;
@@ -21,7 +22,12 @@ export function testEnvironment(overrides: Environment = {}): TestEnvironment {
   if (!serverUrl) throw new Error('DATABASE_URL is not set: the Jest global setup provides a PostgreSQL server');
   const prefix = `test_${randomBytes(4).toString('hex')}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-test-'));
-  const names = { ACCOUNT_DATABASE_NAME: `${prefix}_account`, AUTH_DATABASE_NAME: `${prefix}_auth`, BUS_DATABASE_NAME: `${prefix}_bus` };
+  const names: Record<string, string> = { BUS_DATABASE_NAME: `${prefix}_bus` };
+  const ports: Record<string, string> = { GATEWAY_PORT: '0' };
+  for (const { name } of SUBGRAPHS) {
+    names[`${name.toUpperCase()}_DATABASE_NAME`] = `${prefix}_${name}`;
+    ports[`${name.toUpperCase()}_PORT`] = '0';
+  }
   return {
     env: {
       NODE_ENV: 'test',
@@ -29,9 +35,7 @@ export function testEnvironment(overrides: Environment = {}): TestEnvironment {
       HOST: '127.0.0.1',
       HERCK_DATA_DIR: dataDir,
       DATABASE_URL: serverUrl,
-      ACCOUNT_PORT: '0',
-      AUTH_PORT: '0',
-      GATEWAY_PORT: '0',
+      ...ports,
       ...names,
       ...overrides,
     },

@@ -1,4 +1,5 @@
-import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { PageInfo } from '@herck/common';
 import { Account } from './account.entity';
 
 @ObjectType({ description: 'An account and where it stands in the list' })
@@ -8,17 +9,6 @@ export class AccountEdge {
 
   @Field(() => Account, { description: 'The account' })
   node!: Account;
-}
-
-// Every subgraph that pages shares this type; @shareable lets each define it.
-@ObjectType({ description: 'Whether there is more to fetch' })
-@Directive('@shareable')
-export class PageInfo {
-  @Field(() => Boolean, { description: 'True when another page follows' })
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true, description: 'Cursor of the last edge of this page' })
-  endCursor!: string | null;
 }
 
 @ObjectType({ description: 'One page of accounts, oldest first' })

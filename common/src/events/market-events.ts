@@ -1,0 +1,30 @@
+/** Published by the market subgraph; consumed by analysis and orders. Decimals travel as strings. */
+
+/** One ingestion round: its time and each tracked asset's price (USD) with the provider it came from. */
+export const MARKET_TICK = 'market.tick';
+export interface MarketTickEvent {
+  time: string;
+  prices: { symbol: string; price: string; source: string }[];
+}
+
+/** A candle that has closed (its period ended); OHLCV in USD. */
+export const MARKET_CANDLE = 'market.candle';
+export interface MarketCandleEvent {
+  symbol: string;
+  interval: 'M1' | 'M5' | 'M15' | 'H1' | 'H4' | 'D1';
+  openTime: string;
+  closeTime: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+/** The FX rates of one round: how many units of each quote currency one unit of `base` buys. */
+export const MARKET_FX = 'market.fx';
+export interface MarketFxEvent {
+  time: string;
+  base: 'USD';
+  rates: Record<string, string>;
+}

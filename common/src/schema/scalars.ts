@@ -1,0 +1,38 @@
+import Decimal from 'decimal.js';
+import { GraphQLScalarType, Kind } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { BadUserInputError } from '../errors/app-errors';
+
+/** Longest decimal text accepted: far beyond any price, short enough to bound parsing work. */
+const MAX_DECIMAL_LENGTH = 64;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+
+/** Parses decimal text (`"64123.45"`) exactly; anything else is BAD_USER_INPUT. */
+export function parseDecimal(value: unknown, field = 'value'): Decimal {
+  if (typeof value !== 'string' || value.length > MAX_DECIMAL_LENGTH || !DECIMAL_TEXT.test(value.trim())) {
+    throw new BadUserInputError(`${field} must be a decimal number written as a string, such as "64123.45"`, field);
+  }
+  return new Decimal(value.trim());
+}
+
+/**
+ * Money, prices, volumes and rates: a string on the wire ("64123.45"), a
+ * decimal.js Decimal in code, `numeric` in PostgreSQL — never a binary float.
+ */
+export const DecimalScalar = new GraphQLScalarType<Decimal, string>({
+  name: 'Decimal',
+  description: 'An exact decimal number, written as a string such as "64123.45" (never a binary float)',
+  serialize(value) {
+    if (Decimal.isDecimal(value)) return (value as Decimal).toFixed();
+    if (typeof value === 'string' && DECIMAL_TEXT.test(value)) return new Decimal(value).toFixed();
+    throw new TypeError('Decimal fields must resolve to a Decimal or decimal text');
+  },
+  parseValue: (value) => parseDecimal(value),
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw new BadUserInputError('Decimal values are written as strings, such as "64123.45"');
+    return parseDecimal(ast.value);
+  },
+});
+
+/** Points in time: ISO-8601 (RFC 3339) strings with a zone on the wire, UTC `Date` in code. */
+export const DateTimeScalar = DateTimeResolver;

@@ -1,0 +1,41 @@
+import http from 'node:http';
+import { GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+
+export interface GraphqlWsOptions<TContext> {
+  /** Same path as HTTP: graphql-ws clients connect to the URL they POST to. */
+  path: string;
+  /**
+   * Turns `connection_init`'s payload into the context of every operation on
+   * that socket; null refuses the connection (closed with 4403 Forbidden).
+   */
+  authenticate(connectionParams: Record<string, unknown> | undefined): TContext | null;
+  /** A fresh context per operation (e.g. a new entity manager fork). */
+  contextFor(authenticated: TContext): TContext;
+}
+
+/** A graphql-ws (graphql-transport-ws) endpoint on an HTTP server, for subscriptions. */
+export function serveGraphqlWs<TContext extends object>(server: http.Server, schema: GraphQLSchema, options: GraphqlWsOptions<TContext>): { dispose(): Promise<void> } {
+  const sockets = new WebSocketServer({ server, path: options.path });
+  const authenticated = new WeakMap<object, TContext>();
+  const cleanup = useServer<Record<string, unknown> | undefined>(
+    {
+      schema,
+      onConnect(ctx) {
+        const context = options.authenticate(ctx.connectionParams);
+        if (!context) return false;
+        authenticated.set(ctx.extra, context);
+        return true;
+      },
+      context: (ctx) => options.contextFor(authenticated.get(ctx.extra)!),
+    },
+    sockets,
+  );
+  return {
+    async dispose() {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import DataLoader from 'dataloader';
+import { SubgraphContext } from '@herck/common';
+import { Asset } from './modules/asset/asset.entity';
+import { GlobalMetrics } from './modules/global/global-metrics.type';
+import { HistoryRepository } from './modules/history/history.repository';
+import { LiveFeed } from './modules/live/live-feed';
+import { Tick } from './modules/tick/tick.type';
+
+export interface MarketContext extends SubgraphContext {
+  history: HistoryRepository;
+  /** Batches every asset lookup of one request (references from other subgraphs included). */
+  assetsBySymbol: DataLoader<string, Asset | null>;
+  /** A past round's global figures, by round time in milliseconds. */
+  globalByTime: DataLoader<number, GlobalMetrics | null>;
+  /** A past round's ticks, by round time in milliseconds. */
+  ticksByTime: DataLoader<number, Tick[]>;
+  /** Committed rounds and candle updates, for subscriptions. */
+  live: LiveFeed;
+}
+
+export function createMarketContext(base: SubgraphContext, live: LiveFeed): MarketContext {
+  const history = new HistoryRepository(base.em);
+  const assetsBySymbol = new DataLoader<string, Asset | null>(async (symbols) => {
+    const found = await base.em.find(Asset, { symbol: { $in: [...symbols] } });
+    return symbols.map((symbol) => found.find((asset) => asset.symbol === symbol) ?? null);
+  });
+  const globalByTime = new DataLoader<number, GlobalMetrics | null>(async (times) => {
+    const found = await history.globalMetricsAt(times.map((time) => new Date(time)));
+    return times.map((time) => found.find((metrics) => metrics.time.getTime() === time) ?? null);
+  });
+  const ticksByTime = new DataLoader<number, Tick[]>(async (times) => {
+    const found = await history.ticksAt(times.map((time) => new Date(time)));
+    return times.map((time) => found.filter((tick) => tick.time.getTime() === time));
+  });
+  return { ...base, history, assetsBySymbol, globalByTime, ticksByTime, live };
+}

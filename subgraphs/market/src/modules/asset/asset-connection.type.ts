@@ -1,0 +1,4 @@
+import { connectionType } from '../paging/connection.type';
+import { Asset } from './asset.entity';
+
+export const AssetConnection = connectionType(Asset, 'Asset', 'asset');

@@ -1,0 +1,62 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, PageInfo } from '@herck/common';
+import { Connection } from '../paging/connection.type';
+import { MAX_PAGE } from '../paging/time-page';
+import { Asset } from './asset.entity';
+import { DEFAULT_ASSETS } from './default-assets';
+import { normaliseSymbol } from './symbol-rules';
+
+/** Which assets the market follows. */
+export class AssetService {
+  /** Tracks the configured symbols on first start; later starts leave admins' choices alone. */
+  async seed(em: EntityManager, symbols: string[]): Promise<void> {
+    if (await em.count(Asset, {})) return;
+    for (const symbol of symbols) em.create(Asset, { symbol, name: defaultName(symbol) });
+    await em.flush();
+  }
+
+  async track(em: EntityManager, rawSymbol: string, name: string | null): Promise<Asset> {
+    const symbol = normaliseSymbol(rawSymbol);
+    const displayName = name?.trim() || null;
+    if (displayName !== null && (displayName.length > 100 || /\p{C}/u.test(displayName))) {
+      throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
+    }
+    const asset = (await em.findOne(Asset, { symbol })) ?? em.create(Asset, { symbol, name: displayName ?? defaultName(symbol) });
+    asset.tracked = true;
+    if (displayName) asset.name = displayName;
+    await em.flush();
+    return asset;
+  }
+
+  async untrack(em: EntityManager, rawSymbol: string): Promise<void> {
+    const symbol = normaliseSymbol(rawSymbol);
+    const asset = await em.findOne(Asset, { symbol });
+    if (!asset) throw new BadUserInputError(`No asset ${symbol} is known`, 'symbol');
+    asset.tracked = false;
+    await em.flush();
+  }
+
+  /** Tracked assets in symbol order, optionally matching `search` in the symbol or name. */
+  async page(em: EntityManager, search: string | null, first: number, after: string | null): Promise<Connection<Asset>> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+    const afterSymbol = after ? Buffer.from(after, 'base64url').toString('utf8') : null;
+    const like = search ? `%${search.slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const assets = await em.find(
+      Asset,
+      {
+        tracked: true,
+        ...(afterSymbol && { symbol: { $gt: afterSymbol } }),
+        ...(like && { $or: [{ symbol: { $ilike: like } }, { name: { $ilike: like } }] }),
+      },
+      { orderBy: { symbol: 'asc' }, limit: first + 1 },
+    );
+    const nodes = assets.slice(0, first);
+    const edges = nodes.map((node) => ({ node, cursor: Buffer.from(node.symbol).toString('base64url') }));
+    const pageInfo: PageInfo = { hasNextPage: assets.length > first, endCursor: edges.at(-1)?.cursor ?? null };
+    return { edges, nodes, pageInfo };
+  }
+}
+
+function defaultName(symbol: string): string {
+  return DEFAULT_ASSETS.find((asset) => asset.symbol === symbol)?.name ?? symbol;
+}

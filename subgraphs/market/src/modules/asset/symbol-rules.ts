@@ -1,0 +1,19 @@
+import { BadUserInputError, NotFoundError } from '@herck/common';
+import { MarketContext } from '../../context';
+import { Asset } from './asset.entity';
+
+const SYMBOL = /^[A-Z0-9]{1,15}$/;
+
+/** Ticker symbols are matched in upper case; anything that cannot be one is BAD_USER_INPUT. */
+export function normaliseSymbol(value: string, field = 'symbol'): string {
+  const symbol = value.trim().toUpperCase();
+  if (!SYMBOL.test(symbol)) throw new BadUserInputError(`${field} must be a ticker symbol such as BTC (1 to 15 letters or digits)`, field);
+  return symbol;
+}
+
+/** Queries about an asset the platform does not know answer NOT_FOUND. */
+export async function knownAsset(context: MarketContext, value: string): Promise<Asset> {
+  const asset = await context.assetsBySymbol.load(normaliseSymbol(value));
+  if (!asset) throw new NotFoundError(`Asset ${value.trim().toUpperCase()}`);
+  return asset;
+}

@@ -1,0 +1,66 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '@herck/common';
+import { valuesPlaceholders } from '../history/market-rows';
+import { CsvCandleRow, CsvRowError, parseCandleCsv } from './candle-csv';
+import { CandleImport } from './candle-import.type';
+import { candleOpenTime, CandleInterval } from './candle-interval';
+
+/** Rows per INSERT statement: far below PostgreSQL's 65 535 parameters. */
+const BATCH = 1000;
+
+/**
+ * Imports historical candles: closed candles of one asset and interval,
+ * written with an upsert that leaves identical rows alone, so importing the
+ * same file twice changes nothing. A file with a wrong header imports nothing;
+ * bad rows are reported by line and the good ones imported, in one transaction.
+ */
+export class CandleImportService {
+  async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
+    const parsed = parseCandleCsv(csv);
+    if (parsed.headerError) throw new BadUserInputError(parsed.headerError, 'csv');
+    const errors = [...parsed.errors];
+    const rows = this.validForInterval(parsed.rows, interval, errors);
+    const imported = await em.transactional((tx) => this.write(tx, symbol, interval, rows));
+    return { imported, skipped: rows.length - imported, errors: errors.sort((a, b) => a.line - b.line) };
+  }
+
+  /**
+   * Keeps the rows whose time starts a candle of `interval`, each time once;
+   * the others go to `errors` with their line.
+   */
+  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen = new Map<number, number>()): CsvCandleRow[] {
+    return rows.filter((row) => {
+      const time = row.openTime.getTime();
+      if (candleOpenTime(interval, row.openTime).getTime() !== time) {
+        errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} is not the start of a ${interval} candle` });
+        return false;
+      }
+      if (seen.has(time)) {
+        errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} already appears on line ${seen.get(time)}` });
+        return false;
+      }
+      seen.set(time, row.line);
+      return true;
+    });
+  }
+
+  /** Writes validated rows; returns how many were new or changed. */
+  async write(em: EntityManager, symbol: string, interval: CandleInterval, rows: CsvCandleRow[]): Promise<number> {
+    let written = 0;
+    for (let start = 0; start < rows.length; start += BATCH) {
+      const batch = rows.slice(start, start + BATCH);
+      const result = await em.execute<{ symbol: string }[]>(
+        `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed)
+         VALUES ${valuesPlaceholders(batch.length, 10)}
+         ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
+           open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, closed = true
+         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.closed)
+           IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, true)
+         RETURNING symbol`,
+        batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
+      );
+      written += result.length;
+    }
+    return written;
+  }
+}

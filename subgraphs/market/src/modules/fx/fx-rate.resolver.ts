@@ -1,0 +1,26 @@
+import Decimal from 'decimal.js';
+import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Authenticated, NotFoundError } from '@herck/common';
+import { MarketContext } from '../../context';
+import { FxRate } from './fx-rate.type';
+
+/** Rates are kept against USD; other bases are derived from them, to 12 significant digits. */
+const CROSS_RATE_DIGITS = 12;
+
+@Resolver(() => FxRate)
+export class FxRateResolver {
+  @Authenticated()
+  @Query(() => [FxRate], { description: 'The latest exchange rates from a base currency to every other known one' })
+  async fxRates(@Arg('base', () => String, { defaultValue: 'USD', description: 'Currency converted from (ISO 4217)' }) base: string, @Ctx() { history }: MarketContext): Promise<FxRate[]> {
+    const code = base.trim().toUpperCase();
+    const usdRates = await history.latestUsdRates();
+    if (code === 'USD') return usdRates;
+    const baseRate = usdRates.find((rate) => rate.quote === code);
+    if (!baseRate) throw new NotFoundError(`Currency ${code}`);
+    const usd: FxRate = { base: code, quote: 'USD', rate: new Decimal(1).div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: baseRate.time };
+    const crosses = usdRates
+      .filter((rate) => rate.quote !== code)
+      .map((rate) => ({ base: code, quote: rate.quote, rate: rate.rate.div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: rate.time }));
+    return [usd, ...crosses].sort((a, b) => a.quote.localeCompare(b.quote));
+  }
+}

@@ -1,0 +1,22 @@
+import Decimal from 'decimal.js';
+import { Field, Int, ObjectType } from 'type-graphql';
+import { DecimalScalar } from '@herck/common';
+
+/** The market-wide figures of one ingestion round. */
+@ObjectType({ description: 'Market-wide figures of one ingestion round' })
+export class GlobalMetrics {
+  @Field(() => Date, { description: 'The round (UTC); its ticks share this time' })
+  time!: Date;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Total market capitalisation of all cryptocurrencies, USD' })
+  totalMarketCap!: Decimal | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: 'Total volume over the last 24 hours, USD' })
+  totalVolume24h!: Decimal | null;
+
+  @Field(() => DecimalScalar, { nullable: true, description: "Bitcoin's share of the total market cap, in percent" })
+  btcDominance!: Decimal | null;
+
+  @Field(() => Int, { nullable: true, description: 'How many cryptocurrencies the source lists' })
+  activeCryptocurrencies!: number | null;
+}

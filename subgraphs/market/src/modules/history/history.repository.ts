@@ -1,0 +1,87 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Asset } from '../asset/asset.entity';
+import { Candle } from '../candle/candle.type';
+import { CandleInterval } from '../candle/candle-interval';
+import { FxRate } from '../fx/fx-rate.type';
+import { GlobalMetrics } from '../global/global-metrics.type';
+import { MarketRound } from '../ingestion/market-round';
+import { TimePage, timeWindowSql } from '../paging/time-page';
+import { Tick } from '../tick/tick.type';
+import { CandleRow, FxRateRow, GlobalMetricsRow, TickRow, toCandle, toFxRate, toGlobalMetrics, toTick } from './market-rows';
+
+/**
+ * Reads the stored history. Every query walks an index in key order with a
+ * limit (first + 1 rows): ticks by (symbol, time), candles by (symbol,
+ * interval, open_time), rounds by time.
+ */
+export class HistoryRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async ticks(symbol: string, page: TimePage): Promise<Tick[]> {
+    const params: unknown[] = [symbol];
+    const window = timeWindowSql('time', page, params);
+    const rows = await this.em.execute<TickRow[]>(`SELECT * FROM ticks WHERE symbol = ? AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`, params);
+    return rows.map(toTick);
+  }
+
+  async candles(symbol: string, interval: CandleInterval, page: TimePage): Promise<Candle[]> {
+    const params: unknown[] = [symbol, interval];
+    const window = timeWindowSql('open_time', page, params);
+    const rows = await this.em.execute<CandleRow[]>(
+      `SELECT * FROM candles WHERE symbol = ? AND interval = ? AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`,
+      params,
+    );
+    return rows.map(toCandle);
+  }
+
+  async globalMetrics(page: TimePage): Promise<GlobalMetrics[]> {
+    const params: unknown[] = [];
+    const window = timeWindowSql('time', page, params);
+    const rows = await this.em.execute<GlobalMetricsRow[]>(`SELECT * FROM global_metrics WHERE ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`, params);
+    return rows.map(toGlobalMetrics);
+  }
+
+  /** The global figures of each round time, for batching (`Tick.global` of historical ticks). */
+  async globalMetricsAt(times: Date[]): Promise<GlobalMetrics[]> {
+    const rows = await this.em.execute<GlobalMetricsRow[]>(`SELECT * FROM global_metrics WHERE time IN (${times.map(() => '?').join(', ')})`, times);
+    return rows.map(toGlobalMetrics);
+  }
+
+  /** Every tick of each round time (`GlobalMetrics.ticks` of past rounds). */
+  async ticksAt(times: Date[]): Promise<Tick[]> {
+    const rows = await this.em.execute<TickRow[]>(`SELECT * FROM ticks WHERE time IN (${times.map(() => '?').join(', ')}) ORDER BY symbol`, times);
+    return rows.map(toTick);
+  }
+
+  /** The latest rate of every quote currency against USD. */
+  async latestUsdRates(): Promise<FxRate[]> {
+    const rows = await this.em.execute<FxRateRow[]>(
+      "SELECT DISTINCT ON (quote) base, quote, rate, time FROM fx_rates WHERE base = 'USD' ORDER BY quote, time DESC",
+    );
+    return rows.map(toFxRate);
+  }
+
+  /** The assets a round quotes. */
+  assetsOf(round: MarketRound): Promise<Asset[]> {
+    return this.em.find(Asset, { symbol: { $in: round.ticks.map((tick) => tick.symbol) } });
+  }
+
+  /** The latest stored round, or null before the first one. */
+  async round(time?: Date): Promise<MarketRound | null> {
+    const [row] = await this.em.execute<GlobalMetricsRow[]>(
+      time ? 'SELECT * FROM global_metrics WHERE time = ?' : 'SELECT * FROM global_metrics ORDER BY time DESC LIMIT 1',
+      time ? [time] : [],
+    );
+    if (!row) return null;
+    const global = toGlobalMetrics(row);
+    const hasFigures = global.totalMarketCap !== null || global.btcDominance !== null;
+    const fx = await this.em.execute<FxRateRow[]>('SELECT * FROM fx_rates WHERE time = ?', [global.time]);
+    return {
+      time: global.time,
+      ticks: await this.ticksAt([global.time]),
+      global: hasFigures ? global : null,
+      globalSource: row.source ?? null,
+      fx: fx.map(toFxRate),
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import pg from 'pg';
+import { Logger } from '@herck/common';
+
+/**
+ * One replica ingests at a time: the one holding a PostgreSQL session-level
+ * advisory lock on its own connection. When that replica stops (or its
+ * connection dies) the lock is released and a standby takes it at its next try.
+ */
+export class IngestionLeader {
+  private client?: pg.Client;
+  private leadingNow = false;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True while this replica holds the lock; tries to take it when it does not. */
+  async isLeader(): Promise<boolean> {
+    if (this.leadingNow) return true;
+    try {
+      this.client ??= await this.connect();
+      const { rows } = await this.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('herck:market:ingestion')) AS locked");
+      this.leadingNow = rows[0]!.locked;
+      if (this.leadingNow) this.logger.info('this replica now ingests market data');
+    } catch (error) {
+      this.logger.warn('could not try the ingestion lock', { error });
+      await this.release();
+    }
+    return this.leadingNow;
+  }
+
+  /** Whether this replica held the lock at its last try. */
+  get leading(): boolean {
+    return this.leadingNow;
+  }
+
+  async release(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.leadingNow = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('error', (error) => {
+      this.logger.warn('ingestion lock connection lost', { error });
+      void this.release();
+    });
+    await client.connect();
+    return client;
+  }
+}

@@ -1,0 +1,92 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { SubgraphRuntime } from '@herck/common';
+import { Asset } from '../asset/asset.entity';
+import { LiveFeed } from '../live/live-feed';
+import { MarketProvider, ProviderError, ProviderRound } from '../provider/market-provider';
+import { ProviderStates } from '../provider/provider-states';
+import { SnapshotStore } from '../snapshot/snapshot-store';
+import { Tick } from '../tick/tick.type';
+import { MarketRound } from './market-round';
+import { writeRound } from './round-writer';
+
+export interface IngestionSettings {
+  intervalSeconds: number;
+  providerTimeoutMs: number;
+}
+
+type Outcome = { provider: MarketProvider; round: ProviderRound } | { provider: MarketProvider; error: string; retryAfterSeconds: number | null } | { provider: MarketProvider; skipped: true };
+
+/**
+ * One ingestion round: asks every enabled provider at once, takes each
+ * symbol's tick from the first provider (in priority order) that has it, and
+ * writes the round. A provider that fails only fails for this round; the round
+ * goes on with the others. Live publication follows the commit.
+ */
+export class IngestionService {
+  constructor(
+    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'logger' | 'publishEvents'>,
+    private readonly providers: MarketProvider[],
+    private readonly providerStates: ProviderStates,
+    private readonly settings: IngestionSettings,
+    private readonly snapshot: SnapshotStore,
+    private readonly live: LiveFeed,
+  ) {}
+
+  async runRound(time: Date): Promise<void> {
+    const em = this.runtime.orm.em.fork();
+    const assets = await em.find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } });
+    const symbols = assets.map((asset) => asset.symbol);
+    const available = await this.providerStates.availableAt(em, time);
+    const outcomes = await Promise.all(this.providers.map((provider) => this.ask(provider, available.has(provider.name), symbols, time)));
+    await this.providerStates.record(em, time, outcomes.flatMap((o) => ('skipped' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
+    const round = merge(time, symbols, outcomes);
+    if (!round.ticks.length) {
+      const reasons = outcomes.flatMap((o) => ('error' in o ? [`${o.provider.name}: ${o.error}`] : []));
+      await recordGap(em, time, symbols.length ? `no provider answered (${reasons.join('; ') || 'all disabled'})` : 'no asset is tracked');
+      return;
+    }
+    const written = await writeRound(em, round, this.settings.intervalSeconds);
+    this.runtime.publishEvents();
+    if (this.snapshot.update(round, assets)) {
+      this.live.publishRound(round.ticks);
+      this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
+    }
+  }
+
+  private async ask(provider: MarketProvider, available: boolean, symbols: string[], time: Date): Promise<Outcome> {
+    if (!available || !symbols.length) return { provider, skipped: true };
+    try {
+      return { provider, round: await provider.fetchRound(symbols, time, AbortSignal.timeout(this.settings.providerTimeoutMs)) };
+    } catch (error) {
+      const message = error instanceof ProviderError ? error.message : `failed: ${(error as Error)?.message ?? String(error)}`;
+      this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });
+      return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null };
+    }
+  }
+}
+
+/** Per symbol, the first provider in priority order that has it; the first global figures and FX rates likewise. */
+function merge(time: Date, symbols: string[], outcomes: Outcome[]): MarketRound {
+  const tracked = new Set(symbols);
+  const ticks = new Map<string, Tick>();
+  const round: MarketRound = { time, ticks: [], global: null, globalSource: null, fx: [] };
+  for (const outcome of outcomes) {
+    if (!('round' in outcome)) continue;
+    const source = outcome.provider.name;
+    for (const quote of outcome.round.quotes) {
+      if (!tracked.has(quote.symbol) || ticks.has(quote.symbol)) continue;
+      ticks.set(quote.symbol, { ...quote, time, quoteCurrency: 'USD', source });
+    }
+    if (!round.global && outcome.round.global) {
+      round.global = { time, ...outcome.round.global };
+      round.globalSource = source;
+    }
+    if (!round.fx.length && outcome.round.fx.length) round.fx = outcome.round.fx.map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
+  }
+  round.ticks = symbols.flatMap((symbol) => ticks.get(symbol) ?? []);
+  return round;
+}
+
+export async function recordGap(em: EntityManager, time: Date, reason: string): Promise<void> {
+  await em.execute('INSERT INTO ingestion_gaps (round_time, reason) VALUES (?, ?) ON CONFLICT DO NOTHING', [time, reason]);
+}

@@ -1,0 +1,125 @@
+import Decimal from 'decimal.js';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
+import { Candle } from '../candle/candle.type';
+import { CANDLE_INTERVALS, candleOpenTime } from '../candle/candle-interval';
+import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
+import { MarketRound } from './market-round';
+
+/** Channel on which the ingesting replica announces a committed round to the others. */
+export const ROUND_CHANNEL = 'market_round';
+
+const DAY_MS = 86_400_000;
+
+export interface WrittenRound {
+  /** Every candle the round's ticks touched, as it stands now. */
+  updatedCandles: Candle[];
+  /** Candles whose period ended with this round. */
+  closedCandles: Candle[];
+}
+
+/**
+ * Writes one round in one transaction: its ticks (one batched insert), its
+ * global figures and FX rates, the candles of all six intervals, and the
+ * `market.tick`, `market.fx` and closed `market.candle` events in the outbox.
+ * A round is all there or not at all.
+ */
+export async function writeRound(em: EntityManager, round: MarketRound, roundSeconds: number): Promise<WrittenRound> {
+  return em.transactional(async (tx) => {
+    // The round's own row comes first: a round written already (a second replica, a retry) changes nothing.
+    const g = round.global;
+    const [claimed] = await tx.execute<{ time: string }[]>(
+      `INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING time`,
+      [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource],
+    );
+    if (!claimed) return { updatedCandles: [], closedCandles: [] };
+    if (round.ticks.length) {
+      const params = round.ticks.flatMap((t) => [t.symbol, round.time, t.price.toFixed(), t.volume24h?.toFixed() ?? null, t.marketCap?.toFixed() ?? null, t.percentChange1h?.toFixed() ?? null, t.percentChange24h?.toFixed() ?? null, t.source]);
+      await tx.execute(
+        `INSERT INTO ticks (symbol, time, price, volume_24h, market_cap, percent_change_1h, percent_change_24h, source)
+         VALUES ${valuesPlaceholders(round.ticks.length, 8)}`,
+        params,
+      );
+    }
+    if (round.fx.length) {
+      await tx.execute(
+        `INSERT INTO fx_rates (base, quote, time, rate) VALUES ${valuesPlaceholders(round.fx.length, 4)} ON CONFLICT DO NOTHING`,
+        round.fx.flatMap((rate) => [rate.base, rate.quote, round.time, rate.rate.toFixed()]),
+      );
+    }
+    const closedCandles = await closeEndedCandles(tx, round.time);
+    const updatedCandles = await addTicksToCandles(tx, round, roundSeconds);
+
+    tx.persist(new OutboxMessage(MARKET_TICK, tickEvent(round) as unknown as Record<string, unknown>));
+    if (round.fx.length) tx.persist(new OutboxMessage(MARKET_FX, fxEvent(round) as unknown as Record<string, unknown>));
+    for (const candle of closedCandles) tx.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(candle) as unknown as Record<string, unknown>));
+    await tx.flush();
+    // Delivered on commit: the other replicas load the round into their snapshot.
+    await tx.execute(`SELECT pg_notify('${ROUND_CHANNEL}', ?)`, [round.time.toISOString()]);
+    return { updatedCandles, closedCandles };
+  });
+}
+
+/** Every open candle whose period ended before this round, whatever its asset. */
+async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Candle[]> {
+  const closed: Candle[] = [];
+  for (const interval of CANDLE_INTERVALS) {
+    const rows = await tx.execute<CandleRow[]>(
+      'UPDATE candles SET closed = true WHERE NOT closed AND interval = ? AND open_time < ? RETURNING *',
+      [interval, candleOpenTime(interval, roundTime)],
+    );
+    closed.push(...rows.map(toCandle));
+  }
+  return closed;
+}
+
+/**
+ * Each tick extends the current candle of every interval. Ticks carry a 24-hour
+ * volume, not trades: a candle's volume is estimated as the share of that
+ * volume one round represents, summed over its rounds.
+ */
+async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSeconds: number): Promise<Candle[]> {
+  if (!round.ticks.length) return [];
+  const share = new Decimal(roundSeconds * 1000).div(DAY_MS);
+  const params = round.ticks.flatMap((tick) => {
+    const price = tick.price.toFixed();
+    const volume = (tick.volume24h ?? new Decimal(0)).mul(share).toDecimalPlaces(8).toFixed();
+    return CANDLE_INTERVALS.flatMap((interval) => [tick.symbol, interval, candleOpenTime(interval, round.time), price, price, price, price, volume, 1]);
+  });
+  const rows = await tx.execute<CandleRow[]>(
+    `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count)
+     VALUES ${valuesPlaceholders(round.ticks.length * CANDLE_INTERVALS.length, 9)}
+     ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
+       high = GREATEST(candles.high, EXCLUDED.high),
+       low = LEAST(candles.low, EXCLUDED.low),
+       close = EXCLUDED.close,
+       volume = candles.volume + EXCLUDED.volume,
+       tick_count = candles.tick_count + 1
+     RETURNING *`,
+    params,
+  );
+  return rows.map(toCandle);
+}
+
+function tickEvent(round: MarketRound): MarketTickEvent {
+  return { time: round.time.toISOString(), prices: round.ticks.map((t) => ({ symbol: t.symbol, price: t.price.toFixed(), source: t.source })) };
+}
+
+function fxEvent(round: MarketRound): MarketFxEvent {
+  return { time: round.time.toISOString(), base: 'USD', rates: Object.fromEntries(round.fx.map((rate) => [rate.quote, rate.rate.toFixed()])) };
+}
+
+export function candleEvent(candle: Candle): MarketCandleEvent {
+  return {
+    symbol: candle.symbol,
+    interval: candle.interval,
+    openTime: candle.openTime.toISOString(),
+    closeTime: candle.closeTime.toISOString(),
+    open: candle.open.toFixed(),
+    high: candle.high.toFixed(),
+    low: candle.low.toFixed(),
+    close: candle.close.toFixed(),
+    volume: candle.volume.toFixed(),
+  };
+}

@@ -1,0 +1,44 @@
+import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
+import { Authenticated } from '@herck/common';
+import { MarketContext } from '../../context';
+import { normaliseSymbol } from '../asset/symbol-rules';
+import { Candle, CandleIntervalEnum } from '../candle/candle.type';
+import { CandleInterval } from '../candle/candle-interval';
+import { Tick } from '../tick/tick.type';
+
+type SubscribeData = SubscribeResolverData<unknown, Record<string, unknown>, MarketContext>;
+
+/**
+ * Live data at the subgraph, over graphql-ws (the gateway subscribes here
+ * with its internal token). Events are published after each round commits.
+ */
+@Resolver()
+export class LiveResolver {
+  @Authenticated()
+  @Subscription(() => [Tick], {
+    description: "Each round's ticks for the given symbols (all tracked symbols when omitted)",
+    subscribe: ({ args, context }: SubscribeData) => {
+      const symbols = (args.symbols as string[] | null | undefined)?.map((symbol) => normaliseSymbol(symbol, 'symbols')) ?? null;
+      return context.live.rounds(symbols);
+    },
+  })
+  ticks(
+    @Root() ticks: Tick[],
+    @Arg('symbols', () => [String], { nullable: true, description: 'Ticker symbols; all tracked ones when omitted' }) _symbols: string[] | null,
+  ): Tick[] {
+    return ticks;
+  }
+
+  @Authenticated()
+  @Subscription(() => Candle, {
+    description: 'Each update of the current candle of one asset and interval, then its close',
+    subscribe: ({ args, context }: SubscribeData) => context.live.candles(normaliseSymbol(String(args.symbol)), args.interval as CandleInterval),
+  })
+  candles(
+    @Root() candle: Candle,
+    @Arg('symbol', () => String, { description: 'Ticker symbol' }) _symbol: string,
+    @Arg('interval', () => CandleIntervalEnum, { description: 'Candle length' }) _interval: CandleInterval,
+  ): Candle {
+    return candle;
+  }
+}

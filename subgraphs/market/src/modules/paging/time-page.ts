@@ -1,0 +1,65 @@
+import { BadUserInputError } from '@herck/common';
+import { Connection } from './connection.type';
+
+export const MAX_PAGE = 1000;
+export const DEFAULT_PAGE = 100;
+
+/** A validated request for one page of a time series. */
+export interface TimePage {
+  from: Date | null;
+  to: Date | null;
+  first: number;
+  /** Oldest first when `from` is given, newest first otherwise. */
+  ascending: boolean;
+  /** Continue strictly after this time (in the page's direction). */
+  after: Date | null;
+}
+
+export interface TimePageArgs {
+  from?: Date | null;
+  to?: Date | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/** Checks the arguments every history query shares; bad ones are BAD_USER_INPUT naming the field. */
+export function timePage({ from = null, to = null, first, after = null }: TimePageArgs): TimePage {
+  const size = first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+  if (from && to && from > to) throw new BadUserInputError('from must not be after to', 'from');
+  return { from, to, first: size, ascending: from !== null, after: after === null ? null : decodeTimeCursor(after) };
+}
+
+/** Opaque to clients: the time of the last item seen. */
+export function encodeTimeCursor(time: Date): string {
+  return Buffer.from(time.toISOString()).toString('base64url');
+}
+
+function decodeTimeCursor(cursor: string): Date {
+  const time = new Date(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (cursor.length > 64 || Number.isNaN(time.getTime())) throw new BadUserInputError('Invalid cursor', 'after');
+  return time;
+}
+
+/** SQL conditions and order for `column` (parameters appended to `params`). */
+export function timeWindowSql(column: string, page: TimePage, params: unknown[]): { where: string; order: string } {
+  const conditions: string[] = [];
+  const bounds: [string, Date | null][] = [
+    ['>=', page.from],
+    ['<=', page.to],
+    [page.ascending ? '>' : '<', page.after],
+  ];
+  for (const [operator, value] of bounds) {
+    if (!value) continue;
+    conditions.push(`${column} ${operator} ?`);
+    params.push(value);
+  }
+  return { where: conditions.length ? conditions.join(' AND ') : 'true', order: `${column} ${page.ascending ? 'ASC' : 'DESC'}` };
+}
+
+/** Rows fetched with `first + 1` as the limit become a connection; the extra row only says another page follows. */
+export function toConnection<T>(rows: T[], page: TimePage, timeOf: (row: T) => Date): Connection<T> {
+  const nodes = rows.slice(0, page.first);
+  const edges = nodes.map((node) => ({ node, cursor: encodeTimeCursor(timeOf(node)) }));
+  return { edges, nodes, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+}

@@ -1,0 +1,71 @@
+import Decimal from 'decimal.js';
+import { CandleInterval } from '../candle/candle-interval';
+
+/** One asset's quote in one round, in USD. Figures a provider does not have are null. */
+export interface ProviderQuote {
+  symbol: string;
+  /** The asset's display name when the provider gives one. */
+  name: string | null;
+  price: Decimal;
+  volume24h: Decimal | null;
+  marketCap: Decimal | null;
+  percentChange1h: Decimal | null;
+  percentChange24h: Decimal | null;
+}
+
+/** Market-wide figures of one round, in USD (dominance in percent). */
+export interface ProviderGlobalMetrics {
+  totalMarketCap: Decimal;
+  totalVolume24h: Decimal;
+  btcDominance: Decimal;
+  activeCryptocurrencies: number | null;
+}
+
+/** How many units of `quote` one US dollar buys. */
+export interface ProviderFxRate {
+  quote: string;
+  rate: Decimal;
+}
+
+/** What a provider returns for one round; symbols it does not know are simply absent from `quotes`. */
+export interface ProviderRound {
+  quotes: ProviderQuote[];
+  global: ProviderGlobalMetrics | null;
+  fx: ProviderFxRate[];
+}
+
+/** A historical OHLCV candle (open time in UTC). */
+export interface ProviderCandle {
+  openTime: Date;
+  open: Decimal;
+  high: Decimal;
+  low: Decimal;
+  close: Decimal;
+  volume: Decimal;
+}
+
+/** A source of market data (simulated, CoinMarketCap, CoinGecko, Binance, …), behind one interface. */
+export interface MarketProvider {
+  readonly name: string;
+  /**
+   * The latest quotes for `symbols` (upper-case tickers such as BTC) at round
+   * `time`. Throws a ProviderError when the provider fails for this round
+   * (HTTP error, 429, error body, timeout, malformed answer).
+   */
+  fetchRound(symbols: string[], time: Date, signal: AbortSignal): Promise<ProviderRound>;
+  /** Historical candles, for providers that have them (Binance klines). */
+  fetchCandles?(symbol: string, interval: CandleInterval, from: Date, to: Date, signal: AbortSignal): Promise<ProviderCandle[]>;
+}
+
+/** A provider failed for this round; the reason is shown to admins in `marketProviders`. */
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: string,
+    message: string,
+    /** From HTTP 429's Retry-After: do not ask again before this many seconds. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(`${provider}: ${message}`);
+    this.name = 'ProviderError';
+  }
+}

@@ -1,0 +1,139 @@
+import { ProviderError } from './market-provider';
+import { dig } from './provider-json';
+
+/** How long one request may take, answer body included, unless a provider is told otherwise. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What every HTTP provider is constructed with. */
+export interface HttpProviderOptions {
+  /** Scheme, host and optional path prefix (a proxy); the provider's public API when omitted. */
+  baseUrl?: string;
+  apiKey?: string;
+  timeoutMs?: number;
+}
+
+/** One GET for a JSON document. */
+export interface JsonRequest {
+  provider: string;
+  baseUrl: string;
+  path: string;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** The provider's own error message when `body` is an error document, else null. */
+  errorIn(body: unknown): string | null;
+}
+
+/** A provider answered with an HTTP error or an error document; keeps the status and body for callers that recover. */
+export class ProviderHttpError extends ProviderError {
+  constructor(
+    provider: string,
+    message: string,
+    readonly status: number,
+    readonly body: unknown,
+    retryAfterSeconds: number | null,
+  ) {
+    super(provider, message, retryAfterSeconds);
+    this.name = 'ProviderHttpError';
+  }
+}
+
+/** Statuses whose Retry-After says when to come back (Binance sends it with 418, its ban after ignored 429s). */
+const RETRY_AFTER_STATUSES = new Set([418, 429, 503]);
+const MESSAGE_LIMIT = 300;
+
+/**
+ * GETs `request.path` and returns the parsed JSON. Every failure is a
+ * ProviderError: network error, timeout (the whole exchange, body included,
+ * bounded by `timeoutMs`), HTTP error (with the provider's message and, for
+ * 429, Retry-After), error document in a 2xx answer, or a body that is not
+ * JSON. When the caller's own signal aborts, its reason is thrown as it is:
+ * a cancelled round is not the provider's failure.
+ */
+export async function fetchJson(request: JsonRequest): Promise<unknown> {
+  const { provider, path, timeoutMs, signal } = request;
+  const where = `GET ${path}`;
+  signal.throwIfAborted();
+  // One controller per request, tied to the caller's signal by a listener removed
+  // afterwards. AbortSignal.any([signal, timeout]) would be shorter, but every
+  // combined signal fetch listens to stays attached to a long-lived caller signal
+  // (nodejs/node#55351, #64476), and rounds run for the life of the process.
+  const controller = new AbortController();
+  const forwardAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', forwardAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(endpointUrl(request.baseUrl, path, request.query), {
+      headers: { accept: 'application/json', ...request.headers },
+      signal: controller.signal,
+    });
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (timedOut) throw new ProviderError(provider, `${where} timed out after ${timeoutMs} ms`);
+    throw new ProviderError(provider, `${where} failed: ${networkReason(error)}`);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', forwardAbort);
+  }
+  const body = parseJson(text);
+  const message = body === undefined ? null : request.errorIn(body);
+  if (!response.ok) {
+    const retryAfter = RETRY_AFTER_STATUSES.has(response.status) ? parseRetryAfter(response.headers.get('retry-after')) : null;
+    const detail = message ? `: ${clean(message)}` : '';
+    throw new ProviderHttpError(provider, `${where}: HTTP ${response.status}${detail}`, response.status, body, retryAfter);
+  }
+  if (body === undefined) throw new ProviderError(provider, `${where}: the answer is not JSON`);
+  if (message) throw new ProviderHttpError(provider, `${where}: ${clean(message)}`, response.status, body, null);
+  return body;
+}
+
+/** `baseUrl` + `path` + `query`, keeping any path prefix of `baseUrl` (new URL('/x', base) would drop it). */
+export function endpointUrl(baseUrl: string, path: string, query: Record<string, string> = {}): URL {
+  const url = new URL(path.replace(/^\/+/, ''), baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url;
+}
+
+/** Retry-After as seconds from `now`: either delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | null {
+  if (header === null) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * fetch reports "fetch failed" and hides the reason (ECONNREFUSED, ENOTFOUND…)
+ * in `cause`. Read by shape, not instanceof: errors made in another realm (a
+ * Jest sandbox, for one) are not instances of this realm's Error.
+ */
+function networkReason(error: unknown): string {
+  const cause = dig(error, 'cause');
+  const code = dig(cause, 'code');
+  if (typeof code === 'string') return code;
+  const message = dig(cause, 'message') ?? dig(error, 'message');
+  return typeof message === 'string' ? clean(message) : 'unknown error';
+}
+
+/** Provider messages reach admins' screens: one line, printable, bounded. */
+function clean(message: string): string {
+  const line = message.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return line.length > MESSAGE_LIMIT ? `${line.slice(0, MESSAGE_LIMIT)}…` : line;
+}

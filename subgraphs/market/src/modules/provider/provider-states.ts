@@ -1,0 +1,81 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ProviderStatus } from './provider-status.type';
+
+interface ProviderRow {
+  name: string;
+  enabled: boolean;
+  last_success_at: string | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  retry_after: string | null;
+}
+
+export interface ProviderOutcome {
+  name: string;
+  /** Absent when the provider answered. */
+  error?: string;
+  retryAfterSeconds?: number | null;
+}
+
+/** The configured providers' switches and health, kept in the market database so every replica agrees. */
+export class ProviderStates {
+  constructor(
+    /** Provider names in priority order. */
+    private readonly names: string[],
+    private readonly intervalSeconds: number,
+  ) {}
+
+  /** Makes sure every configured provider has its row (enabled at first). */
+  async register(em: EntityManager): Promise<void> {
+    for (const name of this.names) await em.execute('INSERT INTO providers (name) VALUES (?) ON CONFLICT DO NOTHING', [name]);
+  }
+
+  /** The providers a round at `time` may ask: enabled, and not waiting out a 429's Retry-After. */
+  async availableAt(em: EntityManager, time: Date): Promise<Set<string>> {
+    const rows = await em.execute<{ name: string }[]>('SELECT name FROM providers WHERE enabled AND (retry_after IS NULL OR retry_after <= ?)', [time]);
+    return new Set(rows.map((row) => row.name));
+  }
+
+  async record(em: EntityManager, time: Date, outcomes: ProviderOutcome[]): Promise<void> {
+    for (const outcome of outcomes) {
+      if (outcome.error === undefined) {
+        await em.execute('UPDATE providers SET last_success_at = ?, consecutive_failures = 0, retry_after = NULL WHERE name = ?', [time, outcome.name]);
+      } else {
+        const retryAfter = outcome.retryAfterSeconds ? new Date(time.getTime() + outcome.retryAfterSeconds * 1000) : null;
+        await em.execute(
+          'UPDATE providers SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1, retry_after = ? WHERE name = ?',
+          [outcome.error.slice(0, 1000), time, retryAfter, outcome.name],
+        );
+      }
+    }
+  }
+
+  /** Returns the provider after the change, or null when it is not configured. */
+  async setEnabled(em: EntityManager, name: string, enabled: boolean): Promise<ProviderStatus | null> {
+    await em.execute('UPDATE providers SET enabled = ? WHERE name = ?', [enabled, name]);
+    return (await this.list(em)).find((status) => status.name === name) ?? null;
+  }
+
+  async list(em: EntityManager, now = new Date()): Promise<ProviderStatus[]> {
+    const rows = await em.execute<ProviderRow[]>('SELECT * FROM providers');
+    const intervalMs = this.intervalSeconds * 1000;
+    const nextRound = new Date(Math.floor(now.getTime() / intervalMs) * intervalMs + intervalMs);
+    return this.names.flatMap((name, priority) => {
+      const row = rows.find((candidate) => candidate.name === name);
+      if (!row) return [];
+      const retryAfter = row.retry_after ? new Date(row.retry_after) : null;
+      return [
+        {
+          name,
+          enabled: row.enabled,
+          priority,
+          intervalSeconds: this.intervalSeconds,
+          lastSuccessAt: row.last_success_at ? new Date(row.last_success_at) : null,
+          lastError: row.last_error,
+          nextRunAt: !row.enabled ? null : retryAfter && retryAfter > nextRound ? retryAfter : nextRound,
+          consecutiveFailures: row.consecutive_failures,
+        },
+      ];
+    });
+  }
+}

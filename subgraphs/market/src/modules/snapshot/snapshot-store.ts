@@ -1,0 +1,55 @@
+import { Asset } from '../asset/asset.entity';
+import { GlobalMetrics } from '../global/global-metrics.type';
+import { MarketRound } from '../ingestion/market-round';
+import { Tick } from '../tick/tick.type';
+
+/**
+ * The latest round, in memory: `marketSnapshot`, `latestTick` and the ticks and
+ * figures of the current round never read the database.
+ */
+export class SnapshotStore {
+  private round: MarketRound | null = null;
+  private bySymbol = new Map<string, Tick>();
+  private assets = new Map<string, Asset>();
+
+  get time(): Date | null {
+    return this.round?.time ?? null;
+  }
+
+  get global(): GlobalMetrics | null {
+    return this.round?.global ?? null;
+  }
+
+  /**
+   * Takes a newer round, with the assets it quotes (so `Tick.asset` of the
+   * snapshot needs no query either); an older one (arriving late from another
+   * replica) is ignored.
+   */
+  update(round: MarketRound, assets: Asset[]): boolean {
+    if (this.round && this.round.time >= round.time) return false;
+    this.round = round;
+    this.bySymbol = new Map(round.ticks.map((tick) => [tick.symbol, tick]));
+    this.assets = new Map(assets.map((asset) => [asset.symbol, asset]));
+    return true;
+  }
+
+  /** An asset quoted in the latest round, or null. */
+  asset(symbol: string): Asset | null {
+    return this.assets.get(symbol) ?? null;
+  }
+
+  /** The latest round's ticks, for the given symbols (all when null), in symbol order. */
+  ticks(symbols: string[] | null = null): Tick[] {
+    if (!symbols) return [...this.bySymbol.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
+    return symbols.flatMap((symbol) => this.bySymbol.get(symbol) ?? []);
+  }
+
+  latestTick(symbol: string): Tick | null {
+    return this.bySymbol.get(symbol) ?? null;
+  }
+
+  /** Whether `time` is the round held here (its ticks and figures can be served from memory). */
+  holds(time: Date): boolean {
+    return this.round?.time.getTime() === time.getTime();
+  }
+}

@@ -1,0 +1,95 @@
+import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
+import { createMarketContext } from './context';
+import { MarketConfig } from './env';
+import { AssetResolver } from './modules/asset/asset.resolver';
+import { AssetService } from './modules/asset/asset.service';
+import { CandleImportService } from './modules/candle/candle-import.service';
+import { CandleResolver } from './modules/candle/candle.resolver';
+import { FxRateResolver } from './modules/fx/fx-rate.resolver';
+import { GlobalMetricsResolver } from './modules/global/global-metrics.resolver';
+import { HistoryRepository } from './modules/history/history.repository';
+import { Clock } from './modules/ingestion/clock';
+import { IngestionLeader } from './modules/ingestion/ingestion-leader';
+import { IngestionRunner } from './modules/ingestion/ingestion-runner';
+import { IngestionService } from './modules/ingestion/ingestion.service';
+import { LiveFeed } from './modules/live/live-feed';
+import { LiveResolver } from './modules/live/live.resolver';
+import { MarketProvider } from './modules/provider/market-provider';
+import { createProviders } from './modules/provider/provider-registry';
+import { ProviderResolver } from './modules/provider/provider.resolver';
+import { ProviderStates } from './modules/provider/provider-states';
+import { MarketSnapshotResolver } from './modules/snapshot/market-snapshot.resolver';
+import { RoundListener } from './modules/snapshot/round-listener';
+import { SnapshotStore } from './modules/snapshot/snapshot-store';
+import { deleteOldTicks } from './modules/tick/tick-retention';
+import { TickResolver } from './modules/tick/tick.resolver';
+import { buildMarketSchema } from './schema';
+import { marketStore } from './store';
+
+export interface MarketServiceOverrides {
+  /** Replaces the configured providers (tests). */
+  providers?: MarketProvider[];
+  /** Replaces the system clock of the round schedule (tests). */
+  clock?: Clock;
+}
+
+export interface RunningMarket extends RunningSubgraph {
+  snapshot: SnapshotStore;
+  /** Whether this replica holds the ingestion lock (one replica ingests; the others stand by). */
+  ingesting(): boolean;
+}
+
+/**
+ * Builds the market subgraph: the latest round loaded into memory before it
+ * reports ready, rounds on a drift-free schedule on the replica holding the
+ * ingestion lock, queries over the stored history, and subscriptions.
+ */
+export async function startMarketService(config: MarketConfig, logger: Logger, overrides: MarketServiceOverrides = {}): Promise<RunningMarket> {
+  const snapshot = new SnapshotStore();
+  const live = new LiveFeed();
+  const assets = new AssetService();
+  const providerStates = new ProviderStates(config.providers, config.intervalSeconds);
+  const providers = overrides.providers ?? createProviders({ names: config.providers, seed: config.seed, timeoutMs: config.providerTimeoutMs, coinmarketcap: config.coinmarketcap, coingecko: config.coingecko, binance: config.binance });
+  let runner: IngestionRunner | undefined;
+  let listener: RoundListener | undefined;
+
+  const subgraph = await startSubgraph(config, logger, {
+    ...marketStore,
+    subscriptions: true,
+    buildSchema: () =>
+      buildMarketSchema(
+        new Map<Function, object>([
+          [AssetResolver, new AssetResolver(assets, snapshot)],
+          [TickResolver, new TickResolver(snapshot)],
+          [GlobalMetricsResolver, new GlobalMetricsResolver(snapshot)],
+          [CandleResolver, new CandleResolver(new CandleImportService())],
+          [MarketSnapshotResolver, new MarketSnapshotResolver(snapshot)],
+          [FxRateResolver, new FxRateResolver()],
+          [ProviderResolver, new ProviderResolver(providerStates)],
+          [LiveResolver, new LiveResolver()],
+        ]),
+      ),
+    createContext: (base) => createMarketContext(base, live),
+    async onStart(runtime) {
+      const em = runtime.orm.em.fork();
+      await assets.seed(em, config.symbols);
+      await providerStates.register(em);
+      // Ready only once the latest round is in memory: marketSnapshot never reads the database.
+      const history = new HistoryRepository(em);
+      const latest = await history.round();
+      if (latest) snapshot.update(latest, await history.assetsOf(latest));
+      listener = new RoundListener(config.databaseUrl, runtime.orm, snapshot, live, logger);
+      await listener.start();
+      if (!config.ingest) return;
+      const service = new IngestionService(runtime, providers, providerStates, config, snapshot, live);
+      runner = new IngestionRunner(runtime.orm, service, new IngestionLeader(config.databaseUrl, logger), logger, config.intervalSeconds, overrides.clock);
+      runner.start();
+    },
+    async onStop() {
+      await runner?.stop();
+      await listener?.stop();
+    },
+    housekeeping: async (runtime) => void (await deleteOldTicks(runtime.orm.em.fork(), config.tickRetentionDays, logger)),
+  });
+  return { ...subgraph, snapshot, ingesting: () => runner?.ingesting ?? false };
+}

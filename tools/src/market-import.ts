@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
+import { CANDLE_INTERVALS, CandleCsvHeaderError, CandleImportService, isCandleInterval, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
+import { embeddedDatabaseIfNeeded } from './embedded-database';
+
+const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
+
+/**
+ * Imports a large CSV of historical candles straight into the market store,
+ * streaming it a batch at a time (the API's importCandles takes small files).
+ * Same format, same checks, same idempotent upsert; prints a summary.
+ */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true });
+  const [file] = positionals;
+  const interval = values.interval?.toUpperCase();
+  if (!values.symbol || !interval || !file) throw new ConfigError([`--symbol, --interval and a file are required: ${USAGE}`]);
+  if (!isCandleInterval(interval)) throw new ConfigError([`--interval must be one of ${CANDLE_INTERVALS.join(', ')}`]);
+  if (!fs.existsSync(file)) throw new ConfigError([`no file ${file}`]);
+  const symbol = normaliseSymbol(values.symbol);
+  const logger = new Logger('market:import', 'info');
+  const database = await embeddedDatabaseIfNeeded(process.env);
+  try {
+    const orm = await openSubgraphStore(readMarketConfig(process.env), logger, marketStore);
+    try {
+      const em = orm.em.fork();
+      const [known] = await em.execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE symbol = ?', [symbol]);
+      if (!known) throw new ConfigError([`no asset ${symbol} is known: track it first (trackAsset)`]);
+      const service = new CandleImportService();
+      const seen = new Map<number, number>();
+      let imported = 0;
+      let valid = 0;
+      let refused = 0;
+      for await (const batch of parseCandleCsvStream(fs.createReadStream(file))) {
+        const errors = [...batch.errors];
+        const rows = service.validForInterval(batch.rows, interval, errors, seen);
+        imported += await em.transactional((tx) => service.write(tx, symbol, interval, rows));
+        valid += rows.length;
+        refused += errors.length;
+        for (const error of errors) console.error(`line ${error.line}: ${error.message}`);
+      }
+      console.log(`${symbol} ${interval}: ${imported} imported, ${valid - imported} unchanged, ${refused} refused`);
+    } finally {
+      await orm.close();
+    }
+  } finally {
+    await database?.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof CandleCsvHeaderError;
+  console.error(known ? (error as Error).message : `market:import failed: ${(error as Error)?.message ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { print } from 'graphql';
+import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, signingKeyFrom } from '@herck/common';
+import { RunningMarket } from '@herck/market';
+import { LiveCandlesDocument, LiveCandlesSubscription, LiveTicksDocument, LiveTicksSubscription, MarketSnapshotDocument } from './support/operations.generated';
+import { send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually } from './support/users';
+
+let platform: TestPlatform;
+let signer: InternalTokenSigner;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  const keyFile = path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem');
+  signer = new InternalTokenSigner(signingKeyFrom(createPrivateKey(fs.readFileSync(keyFile, 'utf8'))));
+  await eventually(async () => platform.market!.snapshot.time !== null, 15_000);
+});
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+  await platform?.stop();
+});
+
+/** A graphql-ws client of a market replica, presenting the gateway's internal token as the gateway does. */
+function subgraphClient(market: RunningMarket, roles: ('USER' | 'ADMIN')[] = ['USER'], token?: string): Client {
+  const client = createClient({
+    url: market.url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams: { [INTERNAL_TOKEN_HEADER]: token ?? signer.sign({ accountId: roles.length ? 'a8f5f167-f44f-4964-8b4b-3e9a0a4f0b0e' : null, roles }, 'market') },
+    onNonLazyError: () => undefined,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** The first `count` events of a subscription. */
+function firstEvents<T>(client: Client, query: string, variables: Record<string, unknown>, count: number): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const events: T[] = [];
+    const unsubscribe = client.subscribe<T>({ query, variables }, {
+      next: (result) => {
+        if (result.errors) return reject(new Error(JSON.stringify(result.errors)));
+        events.push(result.data as T);
+        if (events.length === count) {
+          unsubscribe();
+          resolve(events);
+        }
+      },
+      error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+      complete: () => undefined,
+    });
+  });
+}
+
+describe('market subscriptions at the subgraph (graphql-ws, internal token)', () => {
+  it("deliver each round's ticks for the symbols asked for", async () => {
+    const events = await firstEvents<LiveTicksSubscription>(subgraphClient(platform.market!), print(LiveTicksDocument), { symbols: ['BTC', 'ETH'] }, 2);
+    for (const event of events) expect(event.ticks.map((tick) => tick.symbol)).toEqual(['BTC', 'ETH']);
+    expect(new Date(events[1]!.ticks[0]!.time) > new Date(events[0]!.ticks[0]!.time)).toBe(true);
+    expect(events[0]!.ticks[0]!.price).toMatch(/^\d+(\.\d+)?$/);
+  });
+
+  it('deliver each update of the current candle', async () => {
+    const events = await firstEvents<LiveCandlesSubscription>(subgraphClient(platform.market!), print(LiveCandlesDocument), { symbol: 'btc', interval: 'H1' }, 2);
+    expect(events.map((event) => event.candles.symbol)).toEqual(['BTC', 'BTC']);
+    expect(events[1]!.candles.tickCount).toBeGreaterThan(events[0]!.candles.tickCount);
+  });
+
+  it('refuse an anonymous caller when it subscribes, and a connection without a valid internal token', async () => {
+    await expect(firstEvents(subgraphClient(platform.market!, []), print(LiveTicksDocument), {}, 1)).rejects.toThrow(/UNAUTHENTICATED/);
+    const refused = new Promise<number>((resolve) => {
+      const client = createClient({
+        url: platform.market!.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        connectionParams: { [INTERNAL_TOKEN_HEADER]: 'forged' },
+        on: { closed: (event) => resolve((event as { code: number }).code) },
+      });
+      clients.push(client);
+      client.subscribe({ query: print(LiveTicksDocument) }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    });
+    expect(await refused).toBe(4403);
+  });
+});
+
+describe('a second market replica', () => {
+  it('stands by without ingesting, serves the latest round from memory, and takes over when the first stops', async () => {
+    const queries: string[] = [];
+    const sqlLogger = new Logger('market', 'debug', {}, (line) => {
+      // The outbox relay polls on its own every second; everything else would come from the requests.
+      if (/\[query\]/.test(line) && !/outbox|\] (begin|commit)/.test(line)) queries.push(line);
+    });
+    const standby = await platform.startMarketReplica({}, { MARKET_INTERVAL_SECONDS: '1', LOG_LEVEL: 'debug' }, sqlLogger);
+    expect(standby.ingesting()).toBe(false);
+    expect(platform.market!.ingesting()).toBe(true);
+    // Loaded before it reported ready, then kept current by the first replica's announcements.
+    expect(standby.snapshot.time).not.toBeNull();
+    const known = platform.market!.snapshot.time!;
+    await eventually(async () => (standby.snapshot.time?.getTime() ?? 0) > known.getTime(), 10_000);
+
+    // With no new rounds to load (the provider switched off), serving snapshots runs no SQL at all.
+    const leaderDb = platform.market!.runtime.orm.em.fork();
+    await leaderDb.execute('UPDATE providers SET enabled = false');
+    const quietSince = new Date();
+    await eventually(async () => (await leaderDb.execute('SELECT 1 FROM ingestion_gaps WHERE recorded_at > ?', [quietSince])).length > 0, 10_000);
+    const viaStandby = await platform.startGateway({ MARKET_URL: standby.url });
+    queries.length = 0;
+    for (let i = 0; i < 10; i += 1) {
+      const answer = await send(viaStandby.url, MarketSnapshotDocument, {});
+      expect(answer.data?.marketSnapshot.ticks).toHaveLength(20);
+    }
+    expect(queries).toEqual([]);
+    await leaderDb.execute('UPDATE providers SET enabled = true');
+
+    await platform.market!.stop();
+    const before = standby.snapshot.time!.getTime();
+    await eventually(async () => standby.ingesting() && (standby.snapshot.time?.getTime() ?? 0) > before, 15_000);
+    const rounds = await standby.runtime.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM global_metrics');
+    expect(rounds[0]!.n).toBeGreaterThan(2);
+  });
+});

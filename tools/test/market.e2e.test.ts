@@ -1,0 +1,227 @@
+import Decimal from 'decimal.js';
+import {
+  AssetDocument,
+  AssetsDocument,
+  CandlesDocument,
+  FxRatesDocument,
+  GlobalMetricsDocument,
+  ImportCandlesDocument,
+  IngestionGapsDocument,
+  MarketProvidersDocument,
+  MarketSnapshotDocument,
+  SetProviderEnabledDocument,
+  TicksDocument,
+  TrackAssetDocument,
+  UntrackAssetDocument,
+} from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'marketeer@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let user: SignedUpUser;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  user = await signUp(platform);
+  await roundsAfter(null, 2);
+});
+afterAll(() => platform?.stop());
+
+const snapshot = () => send(platform.gatewayUrl, MarketSnapshotDocument, {});
+const marketDb = () => platform.market!.runtime.orm.em.fork();
+
+/** Waits until `count` more rounds than `since` are in memory; returns the newest round time. */
+async function roundsAfter(since: string | null, count = 1): Promise<string> {
+  let latest = since;
+  await eventually(async () => {
+    latest = (await snapshot()).data?.marketSnapshot.time ?? null;
+    if (!latest) return false;
+    const rows = await marketDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM global_metrics WHERE time > ?', [since ?? new Date(0).toISOString()]);
+    return rows[0]!.n >= count && latest !== since;
+  }, 15_000);
+  return latest!;
+}
+
+describe('the market overview (public)', () => {
+  it('shows the latest round of the 20 default assets, with decimal strings, names and global figures, and changes every round', async () => {
+    const first = await snapshot();
+    expect(first.errors).toBeUndefined();
+    const round = first.data!.marketSnapshot;
+    expect(round.ticks).toHaveLength(20);
+    expect(round.ticks.map((tick) => tick.symbol)).toEqual(expect.arrayContaining(['BTC', 'ETH']));
+    const btc = round.ticks.find((tick) => tick.symbol === 'BTC')!;
+    expect(btc).toMatchObject({ quoteCurrency: 'USD', source: 'simulated', time: round.time, asset: { name: 'Bitcoin' } });
+    for (const value of [btc.price, btc.volume24h, btc.marketCap]) expect(value).toMatch(/^\d+(\.\d+)?$/);
+    expect(new Decimal(round.global!.btcDominance!).gt(0)).toBe(true);
+    expect(round.global!.time).toBe(round.time);
+
+    const later = await roundsAfter(round.time);
+    const next = (await snapshot()).data!.marketSnapshot;
+    expect(next.time).toBe(later);
+    expect(next.ticks.find((tick) => tick.symbol === 'BTC')!.price).not.toBe(btc.price);
+  });
+
+  it('lists and finds assets, and narrows the snapshot to the symbols asked for', async () => {
+    const page = await send(platform.gatewayUrl, AssetsDocument, { first: 5 });
+    expect(page.data?.assets.nodes).toHaveLength(5);
+    const rest = await send(platform.gatewayUrl, AssetsDocument, { first: 100, after: page.data!.assets.pageInfo.endCursor });
+    expect(rest.data?.assets.nodes).toHaveLength(15);
+    expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'ethereum' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ETH']);
+    const narrowed = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['eth', 'BTC'] });
+    expect(narrowed.data?.marketSnapshot.ticks.map((tick) => tick.symbol)).toEqual(['ETH', 'BTC']);
+  });
+
+  it('answers NOT_FOUND for an unknown symbol', async () => {
+    expect(codes(await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['NOPE'] }))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, AssetDocument, { symbol: 'NOPE', interval: 'M1' }, user.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, TicksDocument, { symbol: 'NOPE' }, user.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('history (signed-in users)', () => {
+  it('is refused to anonymous callers', async () => {
+    expect(codes(await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC' }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await send(platform.gatewayUrl, GlobalMetricsDocument, {}))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('pages ticks newest first, or oldest first from a time, each with its round’s global figures', async () => {
+    await roundsAfter(null, 3);
+    const newest = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 2 }, user.accessToken);
+    const [a, b] = newest.data!.ticks.edges.map((edge) => edge.node);
+    expect(new Date(a!.time) > new Date(b!.time)).toBe(true);
+    expect(a!.global?.btcDominance).toMatch(/^\d+(\.\d+)?$/);
+    const next = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: newest.data!.ticks.pageInfo.endCursor }, user.accessToken);
+    expect(new Date(next.data!.ticks.edges[0]!.node.time) < new Date(b!.time)).toBe(true);
+
+    const from = b!.time;
+    const ascending = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', from, first: 2 }, user.accessToken);
+    expect(ascending.data!.ticks.edges.map((edge) => edge.node.time)).toEqual([b!.time, a!.time]);
+  });
+
+  it('keeps growing candles of every interval from the ticks', async () => {
+    const before = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'ETH', interval: 'D1', first: 1 }, user.accessToken);
+    const candle = before.data!.candles.nodes[0]!;
+    expect(new Decimal(candle.high).gte(candle.low)).toBe(true);
+    expect(candle.closed).toBe(false);
+    await roundsAfter((await snapshot()).data!.marketSnapshot.time);
+    const after = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'ETH', interval: 'D1', first: 1 }, user.accessToken);
+    expect(after.data!.candles.nodes[0]!.tickCount).toBeGreaterThan(candle.tickCount);
+    const latest = (await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['ETH'] })).data!.marketSnapshot;
+    expect(after.data!.candles.nodes[0]!.close).toBe(latest.ticks[0]!.price);
+  });
+
+  it('lists global figures with that round’s ticks, and FX rates from USD or another base', async () => {
+    const rounds = await send(platform.gatewayUrl, GlobalMetricsDocument, { first: 1 }, user.accessToken);
+    expect(rounds.data!.globalMetrics.nodes[0]!.ticks).toHaveLength(20);
+    const usd = await send(platform.gatewayUrl, FxRatesDocument, {}, user.accessToken);
+    const eur = usd.data!.fxRates.find((rate) => rate.quote === 'EUR')!;
+    expect(eur.base).toBe('USD');
+    const fromEur = await send(platform.gatewayUrl, FxRatesDocument, { base: 'EUR' }, user.accessToken);
+    const back = fromEur.data!.fxRates.find((rate) => rate.quote === 'USD')!;
+    expect(new Decimal(back.rate).mul(eur.rate).toDecimalPlaces(6).toFixed()).toBe('1');
+    expect(codes(await send(platform.gatewayUrl, FxRatesDocument, { base: 'XXX' }, user.accessToken))).toEqual(['NOT_FOUND']);
+  });
+
+  it('refuses bad paging and ranges with BAD_USER_INPUT naming the field', async () => {
+    const tooMany = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1001 }, user.accessToken);
+    expect(codes(tooMany)).toEqual(['BAD_USER_INPUT']);
+    expect(tooMany.errors![0]!.extensions!.field).toBe('first');
+    const backwards = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'H1', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, user.accessToken);
+    expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
+    expect(backwards.errors![0]!.extensions!.field).toBe('from');
+  });
+});
+
+describe('administration', () => {
+  it('is for admins only', async () => {
+    expect(codes(await send(platform.gatewayUrl, MarketProvidersDocument, {}, user.accessToken))).toEqual(['FORBIDDEN']);
+    expect(codes(await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ARB' }, user.accessToken))).toEqual(['FORBIDDEN']);
+  });
+
+  it('shows provider health, and a disabled provider leaves recorded gaps until it is enabled again', async () => {
+    const providers = await send(platform.gatewayUrl, MarketProvidersDocument, {}, admin.accessToken);
+    expect(providers.data?.marketProviders).toEqual([
+      expect.objectContaining({ name: 'simulated', enabled: true, priority: 0, intervalSeconds: 1, lastError: null, consecutiveFailures: 0 }),
+    ]);
+    expect(providers.data!.marketProviders[0]!.lastSuccessAt).not.toBeNull();
+
+    const disabledAt = new Date().toISOString();
+    expect((await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: false }, admin.accessToken)).data?.setProviderEnabled.enabled).toBe(false);
+    await eventually(async () => {
+      const gaps = await send(platform.gatewayUrl, IngestionGapsDocument, { from: disabledAt }, admin.accessToken);
+      return (gaps.data?.ingestionGaps.nodes ?? []).some((gap) => gap.reason.includes('no provider'));
+    });
+    await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: true }, admin.accessToken);
+    await roundsAfter((await snapshot()).data!.marketSnapshot.time);
+    expect(codes(await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'nonesuch', enabled: true }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('tracks and untracks assets, refusing malformed or unknown symbols', async () => {
+    const tracked = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'arb', name: 'Arbitrum' }, admin.accessToken);
+    expect(tracked.data?.trackAsset).toEqual({ symbol: 'ARB', name: 'Arbitrum' });
+    expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'arb' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ARB']);
+    expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ARB' }, admin.accessToken)).data?.untrackAsset).toBe(true);
+    expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'arb' })).data?.assets.nodes).toEqual([]);
+    const malformed = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'not a symbol!' }, admin.accessToken);
+    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+    expect(malformed.errors![0]!.extensions!.field).toBe('symbol');
+    expect(codes(await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'NOPE' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('imports candles from CSV once, reports bad lines, and imports nothing under a wrong header', async () => {
+    const csv = ['time,open,high,low,close,volume', '2024-01-01T00:00:00Z,42000.5,43000,41000.25,42500,1234.5', '1704153600,42500,44000,42000,43900.125,999', '1704240000000,43900,44100,43000,43500,100', '2024-01-04T00:00:00Z,1,0.5,2,1,1', '2024-01-05T00:00:00Z,-1,2,1,1,1'].join('\n');
+    const first = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv }, admin.accessToken);
+    expect(first.data?.importCandles).toMatchObject({ imported: 3, skipped: 0 });
+    expect(first.data!.importCandles.errors.map((error) => error.line)).toEqual([5, 6]);
+    const again = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv }, admin.accessToken);
+    expect(again.data?.importCandles).toMatchObject({ imported: 0, skipped: 3 });
+
+    const stored = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'D1', from: '2024-01-01T00:00:00Z', to: '2024-01-03T00:00:00Z' }, user.accessToken);
+    expect(stored.data?.candles.nodes.map((c) => [c.openTime, c.open, c.high, c.low, c.close, c.volume, c.closed])).toEqual([
+      ['2024-01-01T00:00:00.000Z', '42000.5', '43000', '41000.25', '42500', '1234.5', true],
+      ['2024-01-02T00:00:00.000Z', '42500', '44000', '42000', '43900.125', '999', true],
+      ['2024-01-03T00:00:00.000Z', '43900', '44100', '43000', '43500', '100', true],
+    ]);
+
+    const wrongHeader = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv: 'date,o,h,l,c,v\n2024-01-01,1,1,1,1,1' }, admin.accessToken);
+    expect(codes(wrongHeader)).toEqual(['BAD_USER_INPUT']);
+    expect(wrongHeader.errors![0]!.extensions!.field).toBe('csv');
+    const rows = await marketDb().execute<{ n: number }[]>("SELECT count(*)::int AS n FROM candles WHERE symbol = 'ETH' AND open_time < '2025-01-01'");
+    expect(rows[0]!.n).toBe(0);
+  });
+});
+
+describe('events and retention', () => {
+  it('announces every round on the bus with decimal prices', async () => {
+    const busUrl = platform.market!.runtime.config.busUrl;
+    const { default: pg } = await import('pg');
+    const bus = new pg.Client({ connectionString: busUrl });
+    await bus.connect();
+    try {
+      await eventually(async () => (await bus.query("SELECT 1 FROM bus_events WHERE type = 'market.tick' LIMIT 1")).rowCount === 1);
+      const { rows } = await bus.query("SELECT payload FROM bus_events WHERE type = 'market.tick' ORDER BY position DESC LIMIT 1");
+      const payload = rows[0].payload as { time: string; prices: { symbol: string; price: string; source: string }[] };
+      expect(payload.prices).toHaveLength(20);
+      expect(payload.prices[0]!.price).toMatch(/^\d+(\.\d+)?$/);
+    } finally {
+      await bus.end();
+    }
+  });
+
+  it('deletes raw ticks past the retention and keeps the candles', async () => {
+    await marketDb().execute("INSERT INTO ticks (symbol, time, price, source) VALUES ('BTC', now() - interval '400 days', 1, 'simulated')");
+    const countOf = async (sql: string) => (await marketDb().execute<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
+    const candlesBefore = await countOf('candles');
+    expect(await countOf("ticks WHERE time < now() - interval '31 days'")).toBe(1);
+    await platform.market!.housekeeping();
+    expect(await countOf("ticks WHERE time < now() - interval '31 days'")).toBe(0);
+    expect(await countOf("ticks WHERE time > now() - interval '1 day'")).toBeGreaterThan(0);
+    expect(await countOf('candles')).toBeGreaterThanOrEqual(candlesBefore);
+  });
+});
