@@ -5,8 +5,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, repositoryRoot } from '@herck/common';
-import { ConfirmEmailDocument, RegisterDocument } from './support/operations.generated';
+import { ConfirmEmailDocument, MarketSnapshotDocument, RegisterDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
+import { eventually } from './support/users';
 
 /** What `npm start` runs, after `npm run build` (which `npm test` does first). */
 const START_SCRIPT = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'start.js');
@@ -67,7 +68,7 @@ describe('npm start', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-start-'));
     fs.chmodSync(dataDir, 0o755);
-    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
+    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), MARKET_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
     env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -90,12 +91,19 @@ describe('npm start', () => {
     expect(first.output()).toContain(mailFile);
     expect(first.output()).not.toContain(token);
 
+    // Simulated prices flow with nothing configured.
+    let firstRound: string | null = null;
+    await eventually(async () => (firstRound = (await send(gatewayUrl, MarketSnapshotDocument, { symbols: ['BTC'] })).data?.marketSnapshot.time ?? null) !== null, 20_000);
+
     expect(await stop(first)).toBe(0);
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
     expect(first.output()).toMatch(/"service":"account","msg":"stopped"/);
 
     const second = await start(env);
     expect(second.output()).not.toMatch(/migrations applied/);
+    // The snapshot was loaded before the market reported ready: the last round before the restart, or a later one.
+    const resumed = (await send(gatewayUrl, MarketSnapshotDocument, { symbols: ['BTC'] })).data?.marketSnapshot.time;
+    expect(new Date(resumed!).getTime()).toBeGreaterThanOrEqual(new Date(firstRound!).getTime());
     const confirmed = await send(gatewayUrl, ConfirmEmailDocument, { token });
     expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
     expect(await stop(second)).toBe(0);

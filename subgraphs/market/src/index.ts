@@ -7,3 +7,6 @@ export { CandleCsvHeaderError, parseCandleCsvStream } from './modules/candle/can
 export { CANDLE_INTERVALS, isCandleInterval } from './modules/candle/candle-interval';
 export type { CandleInterval } from './modules/candle/candle-interval';
 export { normaliseSymbol } from './modules/asset/symbol-rules';
+export { writeRound } from './modules/ingestion/round-writer';
+export { SimulatedProvider } from './modules/provider/simulated.provider';
+export { DEFAULT_ASSETS } from './modules/asset/default-assets';
