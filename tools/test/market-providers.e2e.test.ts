@@ -1,4 +1,4 @@
-import { MarketProvidersDocument, MarketSnapshotDocument } from './support/operations.generated';
+import { IngestionGapsDocument, MarketProvidersDocument, MarketSnapshotDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn } from './support/users';
@@ -58,5 +58,17 @@ describe('providers in priority order', () => {
     const time = (await latest())!.time;
     await eventually(async () => (await latest())!.time !== time, 10_000);
     expect(coingecko.requestsTo('/api/v3/coins/markets').length).toBe(asked);
+  });
+
+  it('record the boundaries a slow round overran as gaps, and go on at the next boundary', async () => {
+    coingecko.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json', delayMs: 2_500 });
+    await platform.market!.runtime.orm.em.fork().execute('UPDATE providers SET retry_after = NULL');
+    const slowSince = new Date().toISOString();
+    await eventually(async () => {
+      const gaps = await send(platform.gatewayUrl, IngestionGapsDocument, { from: slowSince }, admin.accessToken);
+      return (gaps.data?.ingestionGaps.nodes ?? []).some((gap) => gap.reason === 'previous round overran');
+    }, 15_000);
+    // The slow provider still answered: its rounds were written, late but whole.
+    await eventually(async () => sourceOf(await latest(), 'BTC') === 'coingecko', 15_000);
   });
 });
