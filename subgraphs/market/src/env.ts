@@ -23,6 +23,8 @@ export interface MarketConfig extends SubgraphConfig {
   coinmarketcap: ProviderEndpoint;
   coingecko: ProviderEndpoint;
   binance: ProviderEndpoint;
+  /** ECB reference rates (FX only). */
+  frankfurter: ProviderEndpoint;
 }
 
 export function readMarketConfig(source: Environment = process.env): MarketConfig {
@@ -49,5 +51,6 @@ export function readMarketConfig(source: Environment = process.env): MarketConfi
     coinmarketcap: { baseUrl: env.url('CMC_BASE_URL', 'https://pro-api.coinmarketcap.com', ['http', 'https']), apiKey: cmcKey },
     coingecko: { baseUrl: env.url('COINGECKO_BASE_URL', 'https://api.coingecko.com', ['http', 'https']), apiKey: env.string('COINGECKO_API_KEY') },
     binance: { baseUrl: env.url('BINANCE_BASE_URL', 'https://api.binance.com', ['http', 'https']) },
+    frankfurter: { baseUrl: env.url('FRANKFURTER_BASE_URL', 'https://api.frankfurter.app', ['http', 'https']) },
   });
 }

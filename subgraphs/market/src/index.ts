@@ -10,3 +10,6 @@ export { normaliseSymbol } from './modules/asset/symbol-rules';
 export { writeRound } from './modules/ingestion/round-writer';
 export { SimulatedProvider } from './modules/provider/simulated.provider';
 export { DEFAULT_ASSETS } from './modules/asset/default-assets';
+export { BinanceProvider } from './modules/provider/binance.provider';
+export { candleOpenTime, INTERVAL_MS } from './modules/candle/candle-interval';
+export type { CsvCandleRow } from './modules/candle/candle-csv';

@@ -49,7 +49,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
   const live = new LiveFeed();
   const assets = new AssetService();
   const providerStates = new ProviderStates(config.providers, config.intervalSeconds);
-  const providers = overrides.providers ?? createProviders({ names: config.providers, seed: config.seed, timeoutMs: config.providerTimeoutMs, coinmarketcap: config.coinmarketcap, coingecko: config.coingecko, binance: config.binance });
+  const providers = overrides.providers ?? createProviders({ names: config.providers, seed: config.seed, timeoutMs: config.providerTimeoutMs, coinmarketcap: config.coinmarketcap, coingecko: config.coingecko, binance: config.binance, frankfurter: config.frankfurter });
   let runner: IngestionRunner | undefined;
   let listener: RoundListener | undefined;
 

@@ -1,11 +1,12 @@
 import { BinanceProvider } from './binance.provider';
 import { CoinGeckoProvider } from './coingecko.provider';
 import { CoinMarketCapProvider } from './coinmarketcap.provider';
+import { FrankfurterProvider } from './frankfurter.provider';
 import { MarketProvider } from './market-provider';
 import { SimulatedProvider } from './simulated.provider';
 
 /** Every provider the platform can use, by the name configuration gives it. */
-export const PROVIDER_NAMES = ['simulated', 'coinmarketcap', 'coingecko', 'binance'] as const;
+export const PROVIDER_NAMES = ['simulated', 'coinmarketcap', 'coingecko', 'binance', 'frankfurter'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 export function isProviderName(name: string): name is ProviderName {
@@ -23,6 +24,7 @@ export interface ProvidersConfig {
   coinmarketcap?: { baseUrl?: string; apiKey?: string };
   coingecko?: { baseUrl?: string; apiKey?: string };
   binance?: { baseUrl?: string };
+  frankfurter?: { baseUrl?: string };
 }
 
 /**
@@ -52,5 +54,7 @@ function createProvider(name: ProviderName, config: ProvidersConfig): MarketProv
       return new CoinGeckoProvider({ ...config.coingecko, timeoutMs });
     case 'binance':
       return new BinanceProvider({ ...config.binance, timeoutMs });
+    case 'frankfurter':
+      return new FrankfurterProvider({ ...config.frankfurter, timeoutMs });
   }
 }

@@ -3,7 +3,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 /** A provider as admins see it: configuration and recent health. */
 @ObjectType('MarketProvider', { description: 'A source of market data, with its recent health (admins)' })
 export class ProviderStatus {
-  @Field(() => String, { description: 'Provider name (simulated, coinmarketcap, coingecko, binance)' })
+  @Field(() => String, { description: 'Provider name (simulated, coinmarketcap, coingecko, binance, frankfurter)' })
   name!: string;
 
   @Field(() => Boolean, { description: 'Whether rounds ask this provider' })
