@@ -20,6 +20,7 @@ export * from './identity/password-setup-token';
 export * from './identity/roles';
 export * from './identity/session-state';
 export * from './keys/key-material';
+export * from './limits/client-key';
 export * from './limits/rate-budget';
 export * from './logging/logger';
 export * from './mail/mailer';

@@ -14,6 +14,7 @@ import {
   signingKeyFrom,
   signPasswordSetupToken,
   verifyPasswordSetupToken,
+  clientKey,
 } from '../src';
 
 const key = () => signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
@@ -84,5 +85,17 @@ describe('firstAdminAccountId', () => {
     expect(firstAdminAccountId('Root@Example.com')).toBe(firstAdminAccountId('root@example.com'));
     expect(firstAdminAccountId('root@example.com')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(firstAdminAccountId('a@example.com')).not.toBe(firstAdminAccountId('b@example.com'));
+  });
+});
+
+describe('client keys', () => {
+  it('count an IPv4 address as itself and an IPv6 address by its /64 network', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:aa:bb:1:2:3:4')).toBe('2001:db8:aa:bb::/64');
+    expect(clientKey('2001:db8:aa:bb::9')).toBe(clientKey('2001:0db8:00aa:00bb:ffff:0:0:1'));
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey(null)).toBe('unknown');
   });
 });

@@ -33,7 +33,7 @@ export class AccessTokenVerifier {
     }
     if (!claims.sub || typeof claims.sid !== 'string') throw rejected('Access token is invalid or expired');
     const session = await this.sessions.get(claims.sub, claims.sid).catch(() => {
-      throw new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'INTERNAL_SERVER_ERROR', http: { status: 503 } } });
+      throw new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
     });
     if (!session.active) throw rejected('This session has ended; sign in again');
     return { accountId: claims.sub, roles: session.roles.filter(isRole) };

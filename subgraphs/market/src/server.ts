@@ -64,7 +64,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
           [GlobalMetricsResolver, new GlobalMetricsResolver(snapshot)],
           [CandleResolver, new CandleResolver(new CandleImportService())],
           [MarketSnapshotResolver, new MarketSnapshotResolver(snapshot)],
-          [FxRateResolver, new FxRateResolver()],
+          [FxRateResolver, new FxRateResolver(snapshot)],
           [ProviderResolver, new ProviderResolver(providerStates)],
           [LiveResolver, new LiveResolver()],
         ]),
@@ -78,7 +78,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
       const history = new HistoryRepository(em);
       const latest = await history.round();
       if (latest) snapshot.update(latest, await history.assetsOf(latest));
-      listener = new RoundListener(config.databaseUrl, runtime.orm, snapshot, live, logger);
+      listener = new RoundListener(config.databaseUrl, runtime.orm, snapshot, live, logger, () => runner?.ingesting ?? false);
       await listener.start();
       if (!config.ingest) return;
       const service = new IngestionService(runtime, providers, providerStates, config, snapshot, live);

@@ -3,12 +3,16 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261123000100_identity_hardening extends Migration {
   override up(): void {
     // Login names are unique here as they are in the account subgraph. Copies that
-    // collide can only come from the resurrection defect this release fixes: keep
-    // the most recently updated one, the others sign in no more.
-    this.addSql(`DELETE FROM credentials c USING credentials newer
-      WHERE c.account_id <> newer.account_id
-        AND (lower(c.username) = lower(newer.username) OR lower(c.email) = lower(newer.email))
-        AND (c.updated_at, c.account_id) < (newer.updated_at, newer.account_id)`);
+    // collide can only come from the resurrection defect this release fixes, and
+    // auth cannot tell the owner's from the revenant's: both go, with their
+    // sessions. The owner's next account event brings the name back, and a
+    // password reset the password.
+    this.addSql(`CREATE TEMPORARY TABLE colliding ON COMMIT DROP AS
+      SELECT DISTINCT c.account_id FROM credentials c JOIN credentials other
+        ON c.account_id <> other.account_id
+       AND (lower(c.username) = lower(other.username) OR lower(c.email) = lower(other.email))`);
+    this.addSql('DELETE FROM refresh_tokens WHERE account_id IN (SELECT account_id FROM colliding)');
+    this.addSql('DELETE FROM credentials WHERE account_id IN (SELECT account_id FROM colliding)');
     this.addSql('DROP INDEX credentials_username_idx');
     this.addSql('DROP INDEX credentials_email_idx');
     this.addSql('CREATE UNIQUE INDEX credentials_username_key ON credentials (lower(username))');

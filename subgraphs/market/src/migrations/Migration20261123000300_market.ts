@@ -53,6 +53,8 @@ export class Migration20261123000300_market extends Migration {
       rate numeric NOT NULL CHECK (rate > 0),
       PRIMARY KEY (base, quote, time)
     )`);
+    // The latest rates and retention both look by time.
+    this.addSql('CREATE INDEX fx_rates_time_idx ON fx_rates (time)');
     this.addSql(`CREATE TABLE providers (
       name text PRIMARY KEY,
       enabled boolean NOT NULL DEFAULT true,

@@ -24,6 +24,8 @@ describe('provider HTTP helper', () => {
     expect(parseRetryAfter('Mon, 02 Jun 2025 10:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
+    // Honoured up to an hour, so no header can switch a provider off for good.
+    expect(parseRetryAfter('99999999', now)).toBe(3600);
   });
 
   it('passes an HTTP-date Retry-After of a 429 on as seconds', async () => {

@@ -1,5 +1,5 @@
 import { raw } from '@mikro-orm/core';
-import { EntityRepository, FilterQuery } from '@mikro-orm/postgresql';
+import { EntityRepository, FilterQuery, LockMode } from '@mikro-orm/postgresql';
 import type { Account, AccountStatus } from './account.entity';
 
 export interface AccountPageQuery {
@@ -11,8 +11,8 @@ export interface AccountPageQuery {
 
 export class AccountRepository extends EntityRepository<Account> {
   /** Emails and usernames are matched regardless of case. */
-  findByEmail(email: string): Promise<Account | null> {
-    return this.findOne({ [raw('lower(email)')]: email.toLowerCase() } as FilterQuery<Account>);
+  findByEmail(email: string, lockMode?: LockMode): Promise<Account | null> {
+    return this.findOne({ [raw('lower(email)')]: email.toLowerCase() } as FilterQuery<Account>, lockMode ? { lockMode } : {});
   }
 
   findByUsername(username: string): Promise<Account | null> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Orm, RateBudget, RateLimitedError } from '@herck/common';
+import { clientKey, Orm, RateBudget, RateLimitedError } from '@herck/common';
 
 export interface MailLimits {
   /** Mails one mailbox receives per hour at most, whatever asked for them. */
@@ -26,7 +26,7 @@ export class MailLimiter {
   }
 
   async admitClient(client: string | null): Promise<void> {
-    const outcome = await this.clients.take(client ?? 'unknown');
+    const outcome = await this.clients.take(clientKey(client));
     if (!outcome.allowed) {
       throw new RateLimitedError(`Too many requests; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
     }

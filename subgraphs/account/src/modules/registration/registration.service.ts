@@ -1,4 +1,4 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { BadUserInputError, Mail, Mailer, normaliseEmail, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
 import { AccountConfig } from '../../env';
 import { accountChanged, accountDeleted } from '../account/account-events';
@@ -42,7 +42,7 @@ export class RegistrationService {
         .fork()
         .transactional(async (tx) => {
           const repository = tx.getRepository(Account);
-          const byEmail = await repository.findByEmail(profile.email);
+          const byEmail = await repository.findByEmail(profile.email, LockMode.PESSIMISTIC_WRITE);
           if (byEmail && !isAbandoned(byEmail)) {
             return byEmail.status === AccountStatus.PENDING ? this.renewConfirmation(tx, byEmail) : registrationMails.alreadyRegistered(profile.email);
           }
@@ -77,7 +77,7 @@ export class RegistrationService {
     await this.limits.admitClient(client);
     this.mailAfterAnswer('resend confirmation', email, async () => {
       const mail = await this.runtime.orm.em.fork().transactional(async (tx) => {
-        const account = await tx.getRepository(Account).findByEmail(email);
+        const account = await tx.getRepository(Account).findByEmail(email, LockMode.PESSIMISTIC_WRITE);
         return account?.status === AccountStatus.PENDING && !isAbandoned(account) ? this.renewConfirmation(tx, account) : null;
       });
       this.runtime.publishEvents();
@@ -96,7 +96,8 @@ export class RegistrationService {
     await this.limits.admitClient(client);
     this.mailAfterAnswer('password reset', email, async () => {
       const account = await this.runtime.orm.em.fork().transactional(async (tx) => {
-        const found = await tx.getRepository(Account).findByEmail(email);
+        // Locked: two resets at once must get two versions, or both links would work.
+        const found = await tx.getRepository(Account).findByEmail(email, LockMode.PESSIMISTIC_WRITE);
         if (found?.status !== AccountStatus.ACTIVE) return null;
         found.version += 1;
         tx.persist(accountChanged(found));

@@ -20,7 +20,12 @@ export const accountEventHandlers: Record<string, BusEventHandler> = {
 
   async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
     const { id } = event.payload as unknown as AccountDeletedEvent;
-    await em.execute('INSERT INTO deleted_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
+    // Registrations that were never confirmed need no tombstone: nothing was ever issued for them
+    // that auth would honour. Sparing them keeps abandoned sign-ups from growing the table.
+    const credential = await em.findOne(Credential, { accountId: id });
+    if (!credential || credential.status !== 'PENDING') {
+      await em.execute('INSERT INTO deleted_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
+    }
     await em.nativeDelete(Credential, { accountId: id });
     await em.nativeDelete(RefreshToken, { accountId: id });
   },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
+import { clientKey, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { verifyPassword } from '../credential/password-hasher';
 import { SessionService } from '../session/session.service';
@@ -49,7 +49,8 @@ export class LoginService {
     const credential = await em.getRepository(Credential).findByLogin(login);
     // Unknown names are counted per name, the same way, so a pause reveals nothing.
     const subject = credential ? `account:${credential.accountId}` : `name:${createHash('sha256').update(login).digest('hex')}`;
-    const keys = { accountAndClient: `${subject}|${client ?? 'unknown'}`, account: subject, client: client ?? 'unknown' };
+    const from = clientKey(client);
+    const keys = { accountAndClient: `${subject}|${from}`, account: subject, client: from };
     await this.reserveAttempt(keys);
     // Unknown names are checked against a decoy hash, so both answers take as long.
     const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));

@@ -24,11 +24,11 @@ export class AssetResolver {
   @Query(() => AssetConnection, { description: 'The tracked assets in symbol order, a page at a time' })
   assets(
     @Arg('search', () => String, { nullable: true, description: 'Text found in the symbol or name (case-insensitive)' }) search: string | null,
-    @Arg('first', () => Int, { defaultValue: 100, description: 'Page size, 1 to 1000' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last asset already seen' }) after: string | null,
     @Ctx() { em }: MarketContext,
   ): Promise<Connection<Asset>> {
-    return this.assetService.page(em, search, first, after);
+    return this.assetService.page(em, search, first ?? 100, after);
   }
 
   @Query(() => Asset, { nullable: true, description: 'One asset by ticker symbol (NOT_FOUND when unknown)' })

@@ -1,9 +1,10 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '@herck/common';
-import { valuesPlaceholders } from '../history/market-rows';
+import { BadUserInputError, MARKET_CANDLE, OutboxMessage } from '@herck/common';
+import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
+import { candleEvent } from '../ingestion/round-writer';
 import { CsvCandleRow, CsvRowError, parseCandleCsv } from './candle-csv';
 import { CandleImport } from './candle-import.type';
-import { candleOpenTime, CandleInterval } from './candle-interval';
+import { candleOpenTime, CandleInterval, INTERVAL_MS } from './candle-interval';
 
 /** Rows per INSERT statement: far below PostgreSQL's 65 535 parameters. */
 const BATCH = 1000;
@@ -12,7 +13,8 @@ const BATCH = 1000;
  * Imports historical candles: closed candles of one asset and interval,
  * written with an upsert that leaves identical rows alone, so importing the
  * same file twice changes nothing. A file with a wrong header imports nothing;
- * bad rows are reported by line and the good ones imported, in one transaction.
+ * bad rows are reported by line and the good ones imported, in one transaction,
+ * each new or changed candle announced as `market.candle` like a closed one.
  */
 export class CandleImportService {
   async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
@@ -29,8 +31,13 @@ export class CandleImportService {
    * the others go to `errors` with their line.
    */
   validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen = new Map<number, number>()): CsvCandleRow[] {
+    const now = Date.now();
     return rows.filter((row) => {
       const time = row.openTime.getTime();
+      if (time + INTERVAL_MS[interval] > now) {
+        errors.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
+        return false;
+      }
       if (candleOpenTime(interval, row.openTime).getTime() !== time) {
         errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} is not the start of a ${interval} candle` });
         return false;
@@ -49,17 +56,20 @@ export class CandleImportService {
     let written = 0;
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
-      const result = await em.execute<{ symbol: string }[]>(
+      const result = await em.execute<CandleRow[]>(
         `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed)
          VALUES ${valuesPlaceholders(batch.length, 10)}
          ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
            open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, closed = true
          WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.closed)
            IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, true)
-         RETURNING symbol`,
+         RETURNING *`,
         batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
       );
       written += result.length;
+      // Imported history reaches the other subgraphs like any closed candle does.
+      for (const row of result) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
+      await em.flush();
     }
     return written;
   }

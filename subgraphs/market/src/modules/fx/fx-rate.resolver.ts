@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { Authenticated, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
+import { SnapshotStore } from '../snapshot/snapshot-store';
 import { FxRate } from './fx-rate.type';
 
 /** Rates are kept against USD; other bases are derived from them, to 12 significant digits. */
@@ -9,11 +10,14 @@ const CROSS_RATE_DIGITS = 12;
 
 @Resolver(() => FxRate)
 export class FxRateResolver {
+  constructor(private readonly snapshot: SnapshotStore) {}
+
   @Authenticated()
   @Query(() => [FxRate], { description: 'The latest exchange rates from a base currency to every other known one' })
-  async fxRates(@Arg('base', () => String, { defaultValue: 'USD', description: 'Currency converted from (ISO 4217)' }) base: string, @Ctx() { history }: MarketContext): Promise<FxRate[]> {
-    const code = base.trim().toUpperCase();
-    const usdRates = await history.latestUsdRates();
+  async fxRates(@Arg('base', () => String, { nullable: true, defaultValue: 'USD', description: 'Currency converted from (ISO 4217)' }) base: string | null, @Ctx() { history }: MarketContext): Promise<FxRate[]> {
+    const code = (base ?? 'USD').trim().toUpperCase();
+    // The latest round's rates are in memory; the database only when that round had none.
+    const usdRates = this.snapshot.fx.length ? this.snapshot.fx : await history.latestUsdRates();
     if (code === 'USD') return usdRates;
     const baseRate = usdRates.find((rate) => rate.quote === code);
     if (!baseRate) throw new NotFoundError(`Currency ${code}`);

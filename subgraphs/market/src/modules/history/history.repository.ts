@@ -53,17 +53,15 @@ export class HistoryRepository {
     return rows.map(toTick);
   }
 
-  /** The latest rate of every quote currency against USD. */
+  /** The rates of the latest round that had any, against USD. */
   async latestUsdRates(): Promise<FxRate[]> {
-    const rows = await this.em.execute<FxRateRow[]>(
-      "SELECT DISTINCT ON (quote) base, quote, rate, time FROM fx_rates WHERE base = 'USD' ORDER BY quote, time DESC",
-    );
+    const rows = await this.em.execute<FxRateRow[]>("SELECT * FROM fx_rates WHERE base = 'USD' AND time = (SELECT max(time) FROM fx_rates)");
     return rows.map(toFxRate);
   }
 
-  /** The assets a round quotes. */
+  /** The tracked assets, with those a round quotes (untracked since). */
   assetsOf(round: MarketRound): Promise<Asset[]> {
-    return this.em.find(Asset, { symbol: { $in: round.ticks.map((tick) => tick.symbol) } });
+    return this.em.find(Asset, { $or: [{ tracked: true }, { symbol: { $in: round.ticks.map((tick) => tick.symbol) } }] });
   }
 
   /** The latest stored round, or null before the first one. */

@@ -43,7 +43,8 @@ export class IngestionLeader {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    // Keep-alive: a leader whose host vanished must lose the lock in seconds, not at the OS's two-hour default.
+    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('error', (error) => {
       this.logger.warn('ingestion lock connection lost', { error });
       void this.release();

@@ -47,16 +47,18 @@ export class IngestionService {
     }
     const written = await writeRound(em, round, this.settings.intervalSeconds);
     this.runtime.publishEvents();
-    if (this.snapshot.update(round, assets)) {
-      this.live.publishRound(round.ticks);
-      this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
-    }
+    // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
+    this.snapshot.update(round, assets);
+    this.live.publishRound(round.ticks);
+    this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
   }
 
   private async ask(provider: MarketProvider, available: boolean, symbols: string[], time: Date): Promise<Outcome> {
     if (!available || !symbols.length) return { provider, skipped: true };
     try {
-      return { provider, round: await provider.fetchRound(symbols, time, AbortSignal.timeout(this.settings.providerTimeoutMs)) };
+      // A provider never holds the round past its own interval: the next boundary would be missed.
+      const timeoutMs = Math.min(this.settings.providerTimeoutMs, Math.max(this.settings.intervalSeconds * 1000 - 250, 250));
+      return { provider, round: await provider.fetchRound(symbols, time, AbortSignal.timeout(timeoutMs)) };
     } catch (error) {
       const message = error instanceof ProviderError ? error.message : `failed: ${(error as Error)?.message ?? String(error)}`;
       this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });

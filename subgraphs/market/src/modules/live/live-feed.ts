@@ -27,18 +27,47 @@ export class LiveFeed {
   }
 
   /** Each round's ticks for `symbols` (all when null); rounds with none of them are skipped. */
-  async *rounds(symbols: string[] | null, signal?: AbortSignal): AsyncGenerator<Tick[]> {
+  rounds(symbols: string[] | null): AsyncIterableIterator<Tick[]> {
     const wanted = symbols && new Set(symbols);
-    for await (const [ticks] of on(this.emitter, ROUND, { signal }) as AsyncIterable<[Tick[]]>) {
+    return this.events<Tick[], Tick[]>(ROUND, (ticks) => {
       const selected = wanted ? ticks.filter((tick) => wanted.has(tick.symbol)) : ticks;
-      if (selected.length) yield selected;
-    }
+      return selected.length ? selected : undefined;
+    });
   }
 
   /** Each update of the `interval` candles of `symbol`, the closing one included. */
-  async *candles(symbol: string, interval: CandleInterval, signal?: AbortSignal): AsyncGenerator<Candle> {
-    for await (const [candle] of on(this.emitter, CANDLE, { signal }) as AsyncIterable<[Candle]>) {
-      if (candle.symbol === symbol && candle.interval === interval) yield candle;
-    }
+  candles(symbol: string, interval: CandleInterval): AsyncIterableIterator<Candle> {
+    return this.events<Candle, Candle>(CANDLE, (candle) => (candle.symbol === symbol && candle.interval === interval ? candle : undefined));
+  }
+
+  /**
+   * The emitter's events, mapped and filtered (undefined skips one). Written as
+   * a plain iterator, not an async generator: a generator waiting inside its
+   * loop would not see `return()` until the next matching event, so a
+   * subscription that never matches would keep its listener for good.
+   */
+  private events<E, T>(name: string, select: (event: E) => T | undefined): AsyncIterableIterator<T> {
+    const source = on(this.emitter, name) as AsyncIterableIterator<[E]>;
+    const iterator: AsyncIterableIterator<T> = {
+      async next(): Promise<IteratorResult<T>> {
+        for (;;) {
+          const result = await source.next();
+          if (result.done) return { done: true, value: undefined };
+          const selected = select(result.value[0]);
+          if (selected !== undefined) return { done: false, value: selected };
+        }
+      },
+      async return(): Promise<IteratorResult<T>> {
+        await source.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** Open subscriptions, for tests and diagnostics. */
+  listenerCount(): number {
+    return this.emitter.listenerCount(ROUND) + this.emitter.listenerCount(CANDLE);
   }
 }

@@ -102,13 +102,15 @@ export function endpointUrl(baseUrl: string, path: string, query: Record<string,
   return url;
 }
 
+/** A provider's Retry-After is honoured up to an hour: a typo or a hostile header must not switch it off for good. */
+export const MAX_RETRY_AFTER_SECONDS = 3600;
+
 /** Retry-After as seconds from `now`: either delta-seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or unreadable. */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | null {
   if (header === null) return null;
   const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+  const seconds = /^\d+$/.test(value) ? Number(value) : Math.ceil((Date.parse(value) - now) / 1000);
+  return Number.isNaN(seconds) ? null : Math.min(Math.max(0, seconds), MAX_RETRY_AFTER_SECONDS);
 }
 
 function parseJson(text: string): unknown {

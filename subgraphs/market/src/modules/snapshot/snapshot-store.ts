@@ -1,4 +1,5 @@
 import { Asset } from '../asset/asset.entity';
+import { FxRate } from '../fx/fx-rate.type';
 import { GlobalMetrics } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
 import { Tick } from '../tick/tick.type';
@@ -14,6 +15,11 @@ export class SnapshotStore {
 
   get time(): Date | null {
     return this.round?.time ?? null;
+  }
+
+  /** The latest round's FX rates (base USD); empty when its providers gave none. */
+  get fx(): FxRate[] {
+    return this.round?.fx ?? [];
   }
 
   get global(): GlobalMetrics | null {
@@ -33,7 +39,7 @@ export class SnapshotStore {
     return true;
   }
 
-  /** An asset quoted in the latest round, or null. */
+  /** A tracked asset as of the latest round, or null (the round may have no tick for it). */
   asset(symbol: string): Asset | null {
     return this.assets.get(symbol) ?? null;
   }
