@@ -20,3 +20,8 @@ export class GlobalMetrics {
   @Field(() => Int, { nullable: true, description: 'How many cryptocurrencies the source lists' })
   activeCryptocurrencies!: number | null;
 }
+
+/** A round whose providers gave no market-wide figures keeps a row without any. */
+export function hasFigures(metrics: GlobalMetrics): boolean {
+  return metrics.totalMarketCap !== null || metrics.totalVolume24h !== null || metrics.btcDominance !== null;
+}

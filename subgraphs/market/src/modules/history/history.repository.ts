@@ -3,7 +3,7 @@ import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
 import { CandleInterval } from '../candle/candle-interval';
 import { FxRate } from '../fx/fx-rate.type';
-import { GlobalMetrics } from '../global/global-metrics.type';
+import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
 import { TimePage, timeWindowSql } from '../paging/time-page';
 import { Tick } from '../tick/tick.type';
@@ -72,12 +72,11 @@ export class HistoryRepository {
     );
     if (!row) return null;
     const global = toGlobalMetrics(row);
-    const hasFigures = global.totalMarketCap !== null || global.btcDominance !== null;
     const fx = await this.em.execute<FxRateRow[]>('SELECT * FROM fx_rates WHERE time = ?', [global.time]);
     return {
       time: global.time,
       ticks: await this.ticksAt([global.time]),
-      global: hasFigures ? global : null,
+      global: hasFigures(global) ? global : null,
       globalSource: row.source ?? null,
       fx: fx.map(toFxRate),
     };

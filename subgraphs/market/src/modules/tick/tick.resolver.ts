@@ -3,7 +3,7 @@ import { Authenticated } from '@herck/common';
 import { MarketContext } from '../../context';
 import { Asset } from '../asset/asset.entity';
 import { knownAsset } from '../asset/symbol-rules';
-import { GlobalMetrics } from '../global/global-metrics.type';
+import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
 import { Connection } from '../paging/connection.type';
 import { timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
@@ -41,9 +41,4 @@ export class TickResolver {
     const metrics = await globalByTime.load(tick.time.getTime());
     return metrics && hasFigures(metrics) ? metrics : null;
   }
-}
-
-/** A round whose providers gave no market-wide figures keeps a row without any. */
-export function hasFigures(metrics: GlobalMetrics): boolean {
-  return metrics.totalMarketCap !== null || metrics.totalVolume24h !== null || metrics.btcDominance !== null;
 }
