@@ -60,15 +60,36 @@ describe('providers in priority order', () => {
     expect(coingecko.requestsTo('/api/v3/coins/markets').length).toBe(asked);
   });
 
-  it('record the boundaries a slow round overran as gaps, and go on at the next boundary', async () => {
-    coingecko.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json', delayMs: 2_500 });
+  it('cut a provider slower than the interval, so the round still lands on time', async () => {
+    coingecko.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json', delayMs: 5_000 });
     await platform.market!.runtime.orm.em.fork().execute('UPDATE providers SET retry_after = NULL');
-    const slowSince = new Date().toISOString();
     await eventually(async () => {
-      const gaps = await send(platform.gatewayUrl, IngestionGapsDocument, { from: slowSince }, admin.accessToken);
+      const providers = (await send(platform.gatewayUrl, MarketProvidersDocument, {}, admin.accessToken)).data!.marketProviders;
+      return /timed out/.test(providers.find((provider) => provider.name === 'coingecko')!.lastError ?? '');
+    }, 15_000);
+    expect(sourceOf(await latest(), 'BTC')).toBe('simulated');
+  });
+
+  it('record the boundaries a round overran as gaps, and go on at the next boundary', async () => {
+    // A round blocked in its transaction (here by a lock on the rounds' table) overruns its boundaries.
+    const { default: pg } = await import('pg');
+    const holder = new pg.Client({ connectionString: platform.market!.runtime.config.databaseUrl });
+    await holder.connect();
+    const blockedSince = new Date();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE global_metrics IN EXCLUSIVE MODE');
+    try {
+      // Two boundaries pass while the round waits.
+      await eventually(async () => Date.now() - blockedSince.getTime() > 2_200, 10_000);
+    } finally {
+      await holder.query('COMMIT');
+      await holder.end();
+    }
+    await eventually(async () => {
+      const gaps = await send(platform.gatewayUrl, IngestionGapsDocument, { from: blockedSince.toISOString() }, admin.accessToken);
       return (gaps.data?.ingestionGaps.nodes ?? []).some((gap) => gap.reason === 'previous round overran');
     }, 15_000);
-    // The slow provider still answered: its rounds were written, late but whole.
-    await eventually(async () => sourceOf(await latest(), 'BTC') === 'coingecko', 15_000);
+    const resumedFrom = (await latest())!.time!;
+    await eventually(async () => (await latest())!.time! > resumedFrom, 10_000);
   });
 });

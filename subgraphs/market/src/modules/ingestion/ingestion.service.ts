@@ -55,12 +55,17 @@ export class IngestionService {
 
   private async ask(provider: MarketProvider, available: boolean, symbols: string[], time: Date): Promise<Outcome> {
     if (!available || !symbols.length) return { provider, skipped: true };
+    // A provider never holds the round past its own interval: the next boundary would be missed.
+    const timeoutMs = Math.min(this.settings.providerTimeoutMs, Math.max(this.settings.intervalSeconds * 1000 - 250, 250));
+    const signal = AbortSignal.timeout(timeoutMs);
     try {
-      // A provider never holds the round past its own interval: the next boundary would be missed.
-      const timeoutMs = Math.min(this.settings.providerTimeoutMs, Math.max(this.settings.intervalSeconds * 1000 - 250, 250));
-      return { provider, round: await provider.fetchRound(symbols, time, AbortSignal.timeout(timeoutMs)) };
+      return { provider, round: await provider.fetchRound(symbols, time, signal) };
     } catch (error) {
-      const message = error instanceof ProviderError ? error.message : `failed: ${(error as Error)?.message ?? String(error)}`;
+      const message = signal.aborted
+        ? `timed out after ${timeoutMs} ms`
+        : error instanceof ProviderError
+          ? error.message
+          : `failed: ${(error as Error)?.message ?? String(error)}`;
       this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });
       return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null };
     }
