@@ -30,6 +30,10 @@ export interface GatewayConfig extends BaseConfig {
   corsOrigins: string[];
   bodyLimit: string;
   limits: { maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number };
+  /** Operations (subscriptions, queries, mutations) running at once on one graphql-ws connection. */
+  wsMaxSubscriptionsPerConnection: number;
+  /** graphql-ws connections one account may hold open at once. */
+  wsMaxConnectionsPerAccount: number;
 }
 
 export function readGatewayConfig(source: Environment = process.env): GatewayConfig {
@@ -70,6 +74,8 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
       maxTokens: env.int('MAX_TOKENS', 2000, { min: 1 }),
       maxCost: env.int('MAX_COST', 5000, { min: 1 }),
     },
+    wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1 }),
+    wsMaxConnectionsPerAccount: env.int('WS_MAX_CONNECTIONS_PER_ACCOUNT', 20, { min: 1 }),
   });
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, SubgraphName } from '@herck/common';
@@ -11,10 +12,15 @@ import { RolePolicy } from './auth/role-policy';
 import { SessionStates } from './auth/session-states';
 import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
+import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
+import { operationLimitsRule } from './http/operation-limits.rule';
+import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
 import { InternalDataSource } from './remote/internal-data-source';
 
 export interface RunningGateway {
   url: string;
+  /** The graphql-ws endpoint's counters (connections, shared and upstream subscriptions). */
+  live: () => LiveStats;
   stop(): Promise<void>;
 }
 
@@ -31,7 +37,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     maxDepth: { n: config.limits.maxDepth },
     maxAliases: { n: config.limits.maxAliases },
     maxDirectives: { n: config.limits.maxDirectives },
-    maxTokens: { n: config.limits.maxTokens },
+    // The parser counts tokens itself (parseOptions below): armor's token plugin parses again in a hook
+    // whose every throw, a plain syntax error included, becomes a 500.
+    maxTokens: { enabled: false },
     costLimit: { maxCost: config.limits.maxCost },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
@@ -47,12 +55,13 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       hideSchemaDetailsFromClientErrors: config.production,
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
-      validationRules: armor.validationRules,
+      parseOptions: { maxTokens: config.limits.maxTokens },
+      validationRules: [operationLimitsRule(armor.validationRules)],
       plugins: [
         ...armor.plugins,
-        config.production
-          ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-          : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        documentFailureStatusPlugin(),
+        // Production serves no page: Apollo's pages load their scripts from Apollo's CDN.
+        config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       ],
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
@@ -64,5 +73,26 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   });
   const url = await http.listen(config.port, config.host);
   logger.info('gateway listening', { url });
-  return { url, stop: () => http.stop() };
+  const live = startLiveEndpoint({
+    httpServer: http.httpServer,
+    config,
+    logger,
+    supergraphSdl,
+    verifier,
+    signer,
+    apollo: http.apollo,
+    validationRules: [operationLimitsRule(armor.validationRules)],
+  });
+  // Subscriptions end (close 1001) before HTTP drains.
+  return {
+    url,
+    live: () => live.stats(),
+    stop: async () => {
+      try {
+        await live.stop();
+      } finally {
+        await http.stop();
+      }
+    },
+  };
 }

@@ -24,6 +24,24 @@ describe('operation limits', () => {
     }
   });
 
+  it('answers an overloaded document with one error naming the limit, before validation piles up its own', async () => {
+    const accept = { accept: 'application/graphql-response+json' };
+    const overloaded = [
+      { query: `{ __typename ${'@aa '.repeat(100)}}`, code: 'GRAPHQL_VALIDATION_FAILED', message: /^Directives limit of 50 exceeded, found 100\.$/ },
+      { query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: nope`).join(' ')} }`, code: 'GRAPHQL_VALIDATION_FAILED', message: /^Aliases limit of 15 exceeded, found 20\.$/ },
+      // The parser itself stops counting at the limit: the document never parses.
+      { query: `{ ${'nope '.repeat(2100)}}`, code: 'GRAPHQL_PARSE_FAILED', message: /2000 tokens/ },
+    ];
+    for (const { query, code, message } of overloaded) {
+      const response = await sendRaw(platform.gatewayUrl, { query }, undefined, accept);
+      expect({ status: response.status, codes: codes(response) }).toEqual({ status: 400, codes: [code] });
+      expect(response.errors?.[0]?.message).toMatch(message);
+      expect(response).not.toHaveProperty('data');
+    }
+    // A document within the limits still hears of each of its mistakes.
+    expect(codes(await sendRaw(platform.gatewayUrl, { query: '{ nope nada }' }, undefined, accept))).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
+  });
+
   it('rejects operations deeper than MAX_DEPTH and costlier than MAX_COST', async () => {
     const strict = await platform.startGateway({ MAX_DEPTH: '2', MAX_COST: '3' });
     const user = await signUp(platform);
@@ -120,6 +138,14 @@ describe('production mode', () => {
     expect(codes(relayed)).toEqual(['FORBIDDEN']);
     expect(relayed.errors?.[0]?.extensions).not.toHaveProperty('stacktrace');
     expect(JSON.stringify(relayed.errors)).not.toMatch(/stacktrace|exception|\.ts:|\.js:/);
+  });
+
+  it("serves no landing page that loads Apollo's scripts", async () => {
+    const production = await platform.startGateway(productionEnv());
+    for (const route of ['/graphql', '/']) {
+      const page = await fetch(new URL(route, production.url), { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/apollographql\.com|<script/i);
+    }
   });
 
   it('can turn introspection on when configured', async () => {

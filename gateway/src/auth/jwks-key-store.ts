@@ -19,6 +19,8 @@ export class JwksKeyStore {
   ) {}
 
   async get(kid: string): Promise<KeyObject | undefined> {
+    // A fetch under way may bring this key: wait for it rather than refuse the token meanwhile.
+    if (!this.keys.has(kid) && this.inFlight) await this.inFlight;
     if (!this.keys.has(kid) && Date.now() - this.lastFetch >= this.minRefreshIntervalMs) await this.refresh();
     return this.keys.get(kid);
   }

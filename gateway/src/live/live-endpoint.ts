@@ -1,0 +1,222 @@
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ExecutionArgs, GraphQLError, ValidationRule } from 'graphql';
+import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
+import { Extra, useServer } from 'graphql-ws/use/ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, SUBGRAPHS } from '@herck/common';
+import { AccessTokenVerifier } from '../auth/access-token-verifier';
+import { GatewayContext } from '../auth/authorizing-gateway';
+import { RolePolicy } from '../auth/role-policy';
+import { GatewayConfig } from '../env';
+import { InternalDataSource } from '../remote/internal-data-source';
+import { authorizationFrom, tokenExpiry } from './connection-auth';
+import { EventExecutor } from './event-executor';
+import { checkSubscription, OperationPayload, parseOperation } from './operation-checks';
+import { PreformattedError } from './preformatted-error';
+import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
+import { SubscriptionPlanner } from './subscription-planner';
+import { UpstreamSubscriptions } from './upstream-subscriptions';
+
+/** Close codes this endpoint uses beyond graphql-ws's own. */
+export const LIVE_CLOSE = {
+  /** Invalid or expired access token, also when it expires while connected (graphql-ws's Forbidden). */
+  forbidden: CloseCode.Forbidden,
+  /** The account already has `wsMaxConnectionsPerAccount` connections open. */
+  tooManyConnections: 4429,
+  /** Auth could not be asked whether the session stands: a retryable "try again later". */
+  tryAgainLater: 1013,
+  /** The gateway is stopping. */
+  goingAway: 1001,
+} as const;
+
+/** `connection_init` must arrive within this time after the handshake. */
+const CONNECTION_INIT_TIMEOUT_MS = 10_000;
+/** On stop, sockets that have not finished their closing handshake by then are cut. */
+const CLOSE_GRACE_MS = 3_000;
+
+export interface LiveEndpointOptions {
+  httpServer: http.Server;
+  config: GatewayConfig;
+  logger: Logger;
+  supergraphSdl: string;
+  verifier: AccessTokenVerifier;
+  signer: InternalTokenSigner;
+  /** Queries and mutations sent over the socket run through it, so HTTP's whole pipeline applies. */
+  apollo: ApolloServer<GatewayContext>;
+  /** The limit rules HTTP validates with (graphql-armor's). */
+  validationRules: readonly ValidationRule[];
+}
+
+export interface LiveStats {
+  /** Open client connections (acknowledged or not). */
+  connections: number;
+  /** Subscriptions open at the subgraphs. */
+  upstreamSubscriptions: number;
+  /** Distinct shared subscriptions (each serves one or more clients). */
+  sharedSubscriptions: number;
+}
+
+export interface LiveEndpoint {
+  stats(): LiveStats;
+  /** Closes every client socket (1001) and the upstream connections. Call before HTTP drains. */
+  stop(): Promise<void>;
+}
+
+/** Who is on a connection, decided at `connection_init`. */
+interface Connection {
+  identity: Identity;
+  client: string;
+}
+
+/** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
+type Operation =
+  | { kind: 'single'; payload: OperationPayload; connection: Connection }
+  | { kind: 'subscription'; prepared: PreparedSubscription };
+
+type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Record<PropertyKey, never>>>;
+
+/**
+ * graphql-ws on the gateway's `/graphql` (same port and path as HTTP): the
+ * access token in `connection_init`, the CORS list for the handshake's Origin,
+ * HTTP's limits and role checks for every operation, and subscriptions run
+ * through the supergraph's query plans.
+ */
+export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
+  const { config, logger } = options;
+  const planner = new SubscriptionPlanner(options.supergraphSdl);
+  const policy = RolePolicy.fromSupergraph(options.supergraphSdl);
+  const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger);
+  const services = Object.fromEntries(SUBGRAPHS.map(({ name }) => [name, new InternalDataSource(config.subgraphUrls[name], name, options.signer)]));
+  const shared = new SharedSubscriptions(
+    planner,
+    upstream,
+    new EventExecutor(planner, services, logger),
+    maskUnexpectedErrors(logger, { production: config.production }),
+    logger,
+  );
+  const connections = new WeakMap<Ctx, Connection>();
+  const perAccount = new Map<string, number>();
+
+  const sockets = new WebSocketServer({
+    server: options.httpServer,
+    path: '/graphql',
+    maxPayload: bytes(config.bodyLimit),
+    // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
+    verifyClient: ({ origin }: { origin?: string }) => !origin || config.corsOrigins.includes(origin),
+  });
+
+  const onConnect = async (ctx: Ctx): Promise<boolean> => {
+    const { socket, request } = ctx.extra;
+    const authorization = authorizationFrom(ctx.connectionParams);
+    let identity: Identity;
+    try {
+      identity = await options.verifier.identify(authorization);
+    } catch (error) {
+      const unavailable = error instanceof GraphQLError && error.extensions.code === 'INTERNAL_SERVER_ERROR';
+      // Closing here names the reason; graphql-ws's own close (4403 "Forbidden") that follows is then a no-op.
+      if (unavailable) socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
+      else socket.close(LIVE_CLOSE.forbidden, 'Access token is invalid or expired');
+      return false;
+    }
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    const { accountId } = identity;
+    if (accountId) {
+      const open = perAccount.get(accountId) ?? 0;
+      if (open >= config.wsMaxConnectionsPerAccount) {
+        socket.close(LIVE_CLOSE.tooManyConnections, 'Too many connections for this account');
+        return false;
+      }
+      perAccount.set(accountId, open + 1);
+    }
+    const expiresAt = authorization ? tokenExpiry(authorization) : null;
+    const expiry = expiresAt === null ? undefined : setTimeout(() => socket.close(LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
+    expiry?.unref();
+    socket.once('close', () => {
+      clearTimeout(expiry);
+      if (!accountId) return;
+      const left = (perAccount.get(accountId) ?? 1) - 1;
+      if (left > 0) perAccount.set(accountId, left);
+      else perAccount.delete(accountId);
+    });
+    connections.set(ctx, { identity, client: request.socket.remoteAddress ?? 'unknown' });
+    return true;
+  };
+
+  const onSubscribe = (ctx: Ctx, _id: string, payload: OperationPayload): ExecutionArgs | GraphQLError[] => {
+    const connection = connections.get(ctx)!;
+    // The operation being subscribed already holds its slot in `ctx.subscriptions`.
+    if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptionsPerConnection) {
+      return [new GraphQLError(`At most ${config.wsMaxSubscriptionsPerConnection} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMITED' } })];
+    }
+    const parsed = parseOperation(payload, config.limits.maxTokens);
+    if (Array.isArray(parsed)) return parsed;
+    const args = { schema: planner.schema, document: parsed.document, operationName: parsed.operationName, variableValues: parsed.variables };
+    if (parsed.kind !== 'subscription') {
+      return { ...args, contextValue: { kind: 'single', payload, connection } satisfies Operation };
+    }
+    const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy);
+    if (Array.isArray(checked)) return checked;
+    try {
+      const prepared = shared.prepare({ ...parsed, document: checked.document, denials: checked.denials, ...connection });
+      return { ...args, contextValue: { kind: 'subscription', prepared } satisfies Operation };
+    } catch (error) {
+      logger.error('could not plan a subscription', { error });
+      return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+    }
+  };
+
+  const server = useServer<Record<string, unknown> | undefined>(
+    {
+      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      onConnect,
+      onSubscribe,
+      execute: (args) => executeSingle(options.apollo, args.contextValue as Operation),
+      subscribe: (args) => {
+        const operation = args.contextValue as Operation;
+        return operation.kind === 'subscription' ? shared.open(operation.prepared) : executeSingle(options.apollo, operation);
+      },
+    },
+    sockets,
+  );
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stats: () => ({ connections: sockets.clients.size, upstreamSubscriptions: upstream.activeCount, sharedSubscriptions: shared.size }),
+    stop: () =>
+      (stopped ??= (async () => {
+        // A client that does not answer the close frame must not hold up shutdown.
+        const cut = setTimeout(() => sockets.clients.forEach((socket) => socket.terminate()), CLOSE_GRACE_MS);
+        try {
+          await server.dispose();
+        } finally {
+          clearTimeout(cut);
+          shared.stop();
+          await upstream.stop();
+        }
+      })()),
+  };
+}
+
+/** A query or mutation sent over the socket, run by Apollo Server as if it came over HTTP. */
+async function executeSingle(apollo: ApolloServer<GatewayContext>, operation: Operation): Promise<ExecutionResult> {
+  if (operation.kind !== 'single') throw new Error('not a single operation');
+  const { payload, connection } = operation;
+  const response = await apollo.executeOperation(
+    { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
+    { contextValue: { identity: connection.identity, client: connection.client } },
+  );
+  if (response.body.kind !== 'single') {
+    return { errors: [new PreformattedError({ message: '@defer and @stream are not served over WebSocket', extensions: { code: 'BAD_REQUEST' } })] };
+  }
+  const { data, errors, extensions } = response.body.singleResult;
+  return { data: data ?? null, ...(errors && { errors: errors.map((error) => new PreformattedError(error)) }), ...(extensions && { extensions }) };
+}
+
+/** Express's body limit notation (`100kb`, `1mb`, `512`) in bytes, for the largest accepted message. */
+function bytes(limit: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit.trim());
+  if (!match) return 100 * 1024;
+  const unit = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'];
+  return Math.floor(Number(match[1]) * unit);
+}

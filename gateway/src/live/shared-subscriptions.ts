@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { DocumentNode, GraphQLFormattedError, print } from 'graphql';
+import { ExecutionResult, FormattedExecutionResult } from 'graphql-ws';
+import { Identity, Logger } from '@herck/common';
+import { applyDenials } from '../auth/apply-denials';
+import { Denial } from '../auth/authorize-operation';
+import { EventExecutor } from './event-executor';
+import { EventStream } from './event-stream';
+import { PreformattedError } from './preformatted-error';
+import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
+import { UpstreamSubscriptions } from './upstream-subscriptions';
+
+/** A subscription that passed every check: the document without denied fields, and the denials. */
+export interface LiveRequest {
+  document: DocumentNode;
+  operationName?: string;
+  variables: Record<string, unknown>;
+  identity: Identity;
+  client: string;
+  denials: Denial[];
+}
+
+/** A request planned and keyed, ready to be opened (planning failures surface before that). */
+export interface PreparedSubscription {
+  key: string;
+  request: LiveRequest;
+  plan: SubscriptionPlan;
+  source: string;
+}
+
+/** Plans kept at most (one per running shared subscription, normally). */
+const MAX_PLANS = 10_000;
+
+type Json = Parameters<typeof applyDenials>[0];
+
+interface Channel {
+  streams: Set<EventStream>;
+  stopUpstream: () => void;
+  /** Events are executed one after the other, so clients see them in the subgraph's order. */
+  pending: Promise<void>;
+}
+
+/**
+ * Identical subscriptions — same document, variables and role set — share one
+ * upstream subscription and one execution per event; every client gets the
+ * shared result. (The role set decides which fields were denied, so it is part
+ * of the key; the account is not, as no subscription yet depends on it.)
+ */
+export class SharedSubscriptions {
+  private readonly channels = new Map<string, Channel>();
+  private readonly plans = new Map<string, SubscriptionPlan>();
+
+  constructor(
+    private readonly planner: SubscriptionPlanner,
+    private readonly upstream: UpstreamSubscriptions,
+    private readonly executor: EventExecutor,
+    private readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Shared subscriptions currently running. */
+  get size(): number {
+    return this.channels.size;
+  }
+
+  /** Plans the request (once per key); throws when it cannot be planned. */
+  prepare(request: LiveRequest): PreparedSubscription {
+    const source = print(request.document);
+    const key = createHash('sha256')
+      .update(JSON.stringify([source, request.operationName ?? null, request.variables, [...request.identity.roles].sort()]))
+      .digest('hex');
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = this.planner.plan(request.document, request.operationName);
+      // Plans are dropped with their channel; the bound covers requests prepared but never opened.
+      if (this.plans.size >= MAX_PLANS) this.plans.clear();
+      this.plans.set(key, plan);
+    }
+    return { key, request, plan, source };
+  }
+
+  /** Joins the shared subscription for `prepared.key`, starting it upstream if it is the first. */
+  open(prepared: PreparedSubscription): EventStream {
+    const stream = new EventStream((detached) => this.detach(prepared.key, detached));
+    const existing = this.channels.get(prepared.key);
+    if (existing) {
+      existing.streams.add(stream);
+      return stream;
+    }
+    const channel: Channel = { streams: new Set([stream]), stopUpstream: () => undefined, pending: Promise.resolve() };
+    this.channels.set(prepared.key, channel);
+    const { primary } = prepared.plan;
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in prepared.request.variables).map((name) => [name, prepared.request.variables[name]]));
+    channel.stopUpstream = this.upstream.subscribe(
+      primary.serviceName,
+      prepared.request.identity,
+      { query: primary.operation, variables, ...(primary.operationName && { operationName: primary.operationName }) },
+      {
+        next: (event) => {
+          channel.pending = channel.pending.then(() => this.deliver(prepared, channel, event));
+        },
+        error: (error) => {
+          this.logger.warn('upstream subscription failed', { subgraph: primary.serviceName, error });
+          const result = { errors: [new PreformattedError(this.formatError(upstreamError(error), error))] };
+          channel.pending = channel.pending.then(() => this.close(prepared.key, channel, result));
+        },
+        complete: () => {
+          channel.pending = channel.pending.then(() => this.close(prepared.key, channel));
+        },
+      },
+    );
+    return stream;
+  }
+
+  /** Ends every client stream and upstream subscription (the endpoint is stopping). */
+  stop(): void {
+    for (const [key, channel] of this.channels) this.close(key, channel);
+  }
+
+  private async deliver(prepared: PreparedSubscription, channel: Channel, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<void> {
+    if (channel.streams.size === 0) return;
+    let result: ExecutionResult;
+    try {
+      const executed = await this.executor.execute(
+        prepared.plan,
+        {
+          document: prepared.request.document,
+          source: prepared.source,
+          operationName: prepared.request.operationName,
+          variables: prepared.request.variables,
+          context: { identity: prepared.request.identity, client: prepared.request.client },
+        },
+        event,
+      );
+      const { data, errors: denied } = applyDenials(executed.data as Json, prepared.request.denials);
+      const errors = [...(executed.errors ?? []).map((error) => this.formatError(error.toJSON(), error)), ...denied];
+      result = { data, ...(errors.length && { errors: errors.map((error) => new PreformattedError(error)) }) };
+    } catch (error) {
+      result = { data: null, errors: [new PreformattedError(this.formatError({ message: String(error) }, error))] };
+    }
+    for (const stream of channel.streams) stream.push(result);
+  }
+
+  private close(key: string, channel: Channel, last?: ExecutionResult): void {
+    if (this.channels.get(key) !== channel) return;
+    this.channels.delete(key);
+    this.plans.delete(key);
+    channel.stopUpstream();
+    for (const stream of channel.streams) {
+      if (last) stream.push(last);
+      stream.end();
+    }
+    channel.streams.clear();
+  }
+
+  private detach(key: string, stream: EventStream): void {
+    const channel = this.channels.get(key);
+    if (!channel || !channel.streams.delete(stream) || channel.streams.size > 0) return;
+    this.close(key, channel);
+  }
+}
+
+/** What a client learns of an upstream failure: errors the subgraph sent as they are, anything else masked. */
+function upstreamError(error: unknown): GraphQLFormattedError {
+  if (Array.isArray(error) && error.length && typeof error[0]?.message === 'string') return error[0] as GraphQLFormattedError;
+  return { message: 'The live data source is unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+

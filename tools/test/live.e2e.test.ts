@@ -1,0 +1,278 @@
+import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, createClient } from 'graphql-ws';
+import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
+import { GraphQLFormattedError } from 'graphql';
+import { SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
+import { RunningGateway } from '@herck/gateway';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const TICKS = 'subscription { ticks(symbols: ["BTC","ETH"]) { symbol price time asset { name } global { btcDominance } } }';
+
+interface TickEvent {
+  ticks: { symbol: string; price: string; time: string; asset: { name: string }; global: { btcDominance: string | null } | null }[];
+}
+interface Event<T> {
+  data?: T | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+let platform: TestPlatform;
+let user: SignedUpUser;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  await eventually(async () => platform.market!.snapshot.time !== null, 30_000);
+  user = await signUp(platform);
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await platform?.stop();
+}, 60_000);
+
+const wsUrl = (gateway: RunningGateway = platform.gateway) => gateway.url.replace(/^http/, 'ws');
+
+interface Connection {
+  client: Client;
+  /** Resolves with the close code once the gateway (or the client) closes the socket. */
+  closed: Promise<number>;
+}
+
+/** A real graphql-ws client of the gateway, connected at once. */
+function connect(connectionParams: Record<string, unknown> = {}, gateway?: RunningGateway): Connection {
+  let closedWith: (code: number) => void = () => undefined;
+  const closed = new Promise<number>((resolve) => (closedWith = resolve));
+  const client = createClient({
+    url: wsUrl(gateway),
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    connectionParams,
+    onNonLazyError: () => undefined,
+    on: { closed: (event) => closedWith((event as { code: number }).code) },
+  });
+  clients.push(client);
+  return { client, closed };
+}
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** The first `count` events of a subscription (each with its data and errors), then unsubscribes. */
+function firstEvents<T>(client: Client, query: string, count: number): Promise<Event<T>[]> {
+  return new Promise((resolve, reject) => {
+    const events: Event<T>[] = [];
+    const unsubscribe = client.subscribe<T>({ query }, {
+      next: (result) => {
+        events.push(result as Event<T>);
+        if (events.length === count) {
+          unsubscribe();
+          resolve(events);
+        }
+      },
+      error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+      complete: () => reject(new Error(`completed after ${events.length} events`)),
+    });
+  });
+}
+
+/** The `error` message the gateway answers an operation with (rejects if it delivers anything instead). */
+function failure(client: Client, query: string): Promise<GraphQLFormattedError[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe({ query }, {
+      next: (result) => reject(new Error(`unexpected result ${JSON.stringify(result)}`)),
+      error: (error) => (Array.isArray(error) ? resolve(error as GraphQLFormattedError[]) : reject(error instanceof Error ? error : new Error(String(error)))),
+      complete: () => reject(new Error('completed without an error')),
+    });
+  });
+}
+
+/**
+ * Keeps a ticks subscription running on `client` (graphql-ws's client closes
+ * its socket once no operation is left); resolves at its first event.
+ */
+function streaming(client: Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.subscribe({ query: TICKS }, { next: () => resolve(), error: (error) => reject(new Error(`subscription failed: ${JSON.stringify(error)} ${String((error as { code?: number }).code)}`)), complete: () => undefined });
+  });
+}
+
+/** One query or mutation over the socket. */
+function single<T>(client: Client, query: string): Promise<Event<T>> {
+  return firstEvents<T>(client, query, 1).then(([event]) => event!);
+}
+
+/** The access token's claims signed again with auth's key, with another expiry: a genuine token that expires soon. */
+function tokenExpiringIn(accessToken: string, seconds: number): string {
+  const keyFile = path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'auth-signing.pem');
+  const key = signingKeyFrom(createPrivateKey(fs.readFileSync(keyFile, 'utf8')));
+  const claims = jwt.decode(accessToken, { json: true })!;
+  return jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + seconds }, key.privateKey, { algorithm: SIGNING_ALGORITHM, keyid: key.kid });
+}
+
+describe('federated subscriptions through the gateway (graphql-ws on /graphql)', () => {
+  it("delivers each round's ticks for two symbols to a USER, with the nested fields", async () => {
+    const { client } = connect(bearer(user.accessToken));
+    const events = await firstEvents<TickEvent>(client, TICKS, 2);
+    for (const event of events) {
+      expect(event.errors).toBeUndefined();
+      expect(event.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC', 'ETH']);
+      expect(event.data!.ticks[0]!.asset.name).toEqual(expect.any(String));
+      expect(event.data!.ticks[0]!.price).toMatch(/^\d+(\.\d+)?$/);
+      expect(event.data!.ticks[0]).toHaveProperty('global');
+    }
+    expect(new Date(events[1]!.data!.ticks[0]!.time) > new Date(events[0]!.data!.ticks[0]!.time)).toBe(true);
+  }, 30_000);
+
+  it('accepts the token as `authorization` and under `headers`, runs queries and mutations with the same identity', async () => {
+    for (const params of [{ authorization: `Bearer ${user.accessToken}` }, { headers: bearer(user.accessToken) }]) {
+      const { client } = connect(params);
+      const me = await single<{ me: { id: string } }>(client, '{ me { id } }');
+      expect(me.data?.me.id).toBe(user.accountId);
+    }
+    const { client } = connect(bearer(user.accessToken));
+    const updated = await single<{ updateAccount: { firstName: string } }>(client, 'mutation { updateAccount(input: { firstName: "Socket" }) { firstName } }');
+    expect(updated.data?.updateAccount.firstName).toBe('Socket');
+  }, 30_000);
+
+  it('closes with 4403 for an invalid or expired token; without one the caller is anonymous', async () => {
+    expect(await connect(bearer('not-a-token')).closed).toBe(4403);
+    expect(await connect({ Authorization: 'Basic abc' }).closed).toBe(4403);
+    expect(await connect(bearer(tokenExpiringIn(user.accessToken, -60))).closed).toBe(4403);
+
+    const anonymous = connect();
+    const errors = await failure(anonymous.client, TICKS);
+    expect(errors.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    // The operation failed, not the connection: it still serves public data.
+    const typename = await single<{ __typename: string }>(anonymous.client, '{ __typename }');
+    expect(typename.data?.__typename).toBe('Query');
+    const me = await single<{ me: unknown }>(anonymous.client, '{ me { id } }');
+    expect(me.data?.me ?? null).toBeNull();
+  }, 30_000);
+
+  it('closes with 4403 when the access token expires while connected', async () => {
+    const { client, closed } = connect(bearer(tokenExpiringIn((await logIn(platform, user.username, user.password)).accessToken, 3)));
+    client.subscribe({ query: TICKS }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    const started = Date.now();
+    expect(await closed).toBe(4403);
+    expect(Date.now() - started).toBeGreaterThan(1_000);
+  }, 20_000);
+
+  it('applies the HTTP limits to subscriptions, queries and unknown fields', async () => {
+    const { client } = connect(bearer(user.accessToken));
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: symbol`).join(' ');
+    const overAliases = await failure(client, `subscription { ticks(symbols: ["BTC"]) { ${aliases} } }`);
+    expect(overAliases[0]!.message).toMatch(/alias/i);
+    const unknown = await failure(client, 'subscription { ticks { nope } }');
+    expect(unknown[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const syntax = await failure(client, 'subscription {');
+    expect(syntax[0]!.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    // A query over the limit is answered by Apollo Server's pipeline, as over HTTP.
+    const query = await single<unknown>(client, `{ marketSnapshot { ${aliases.replace(/symbol/g, 'time')} } }`);
+    expect(query.errors?.[0]?.message).toMatch(/alias/i);
+  }, 30_000);
+
+  it('shares one upstream subscription and one execution among identical subscriptions', async () => {
+    const stats = () => platform.gateway.live();
+    await eventually(async () => stats().upstreamSubscriptions === 0, 15_000);
+    const other = await signUp(platform);
+    const first = connect(bearer(user.accessToken)).client;
+    const second = connect(bearer(other.accessToken)).client;
+    const seen: Event<TickEvent>[][] = [[], []];
+    const stops = [first, second].map((client, index) =>
+      client.subscribe<TickEvent>({ query: TICKS }, { next: (event) => void seen[index]!.push(event as Event<TickEvent>), error: () => undefined, complete: () => undefined }),
+    );
+    await eventually(async () => seen[0]!.length >= 2 && seen[1]!.length >= 2, 20_000);
+    expect(stats().upstreamSubscriptions).toBe(1);
+    expect(stats().sharedSubscriptions).toBe(1);
+    // One execution per event: both clients received the same round.
+    const times = (events: Event<TickEvent>[]) => events.map((event) => event.data!.ticks[0]!.time);
+    expect(times(seen[1]!).some((time) => times(seen[0]!).includes(time))).toBe(true);
+
+    // Different variables (here: a different document) are a subscription of their own.
+    const btcOnly = firstEvents<TickEvent>(first, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
+    await eventually(async () => stats().upstreamSubscriptions === 2, 10_000);
+    await btcOnly;
+    stops.forEach((stop) => stop());
+    await eventually(async () => stats().upstreamSubscriptions === 0 && stats().sharedSubscriptions === 0, 10_000);
+  }, 60_000);
+
+  it('answers a field the role may not read with null and FORBIDDEN in every event', async () => {
+    const supergraph = fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
+    const adminOnly = supergraph.replace(/^(\s+btcDominance: Decimal)$/m, '$1 @requiresRole(roles: ["ADMIN"])');
+    expect(adminOnly).not.toBe(supergraph);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'herck-live-')), 'supergraph.graphql');
+    fs.writeFileSync(file, adminOnly);
+    const gateway = await platform.startGateway({ SUPERGRAPH_PATH: file });
+    const { client } = connect(bearer(user.accessToken), gateway);
+    const events = await firstEvents<TickEvent>(client, TICKS, 2);
+    for (const event of events) {
+      expect(event.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC', 'ETH']);
+      for (const tick of event.data!.ticks) expect(tick.global === null || tick.global.btcDominance === null).toBe(true);
+      expect(event.errors!.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+      expect(event.errors!.map((error) => error.path)).toEqual([
+        ['ticks', 0, 'global', 'btcDominance'],
+        ['ticks', 1, 'global', 'btcDominance'],
+      ]);
+    }
+  }, 60_000);
+});
+
+describe('graphql-ws connection limits', () => {
+  /** The handshake's outcome: 'open', or the HTTP status the server refused it with. */
+  function handshake(origin?: string): Promise<'open' | number> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(wsUrl(), 'graphql-transport-ws', origin ? { headers: { Origin: origin } } : {});
+      socket.once('open', () => {
+        socket.close();
+        resolve('open');
+      });
+      socket.once('unexpected-response', (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once('error', (error) => reject(error));
+    });
+  }
+
+  it('refuses handshakes from an Origin outside the CORS list and allows listed or absent ones', async () => {
+    expect(await handshake('https://evil.example')).toBe(401);
+    expect(await handshake('http://localhost:4000')).toBe('open');
+    expect(await handshake()).toBe('open');
+  });
+
+  it('bounds operations per connection and connections per account (close 4429)', async () => {
+    const gateway = await platform.startGateway({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2', WS_MAX_CONNECTIONS_PER_ACCOUNT: '2' });
+    const { client } = connect(bearer(user.accessToken), gateway);
+    const sink = { next: () => undefined, error: () => undefined, complete: () => undefined };
+    client.subscribe({ query: TICKS }, sink);
+    client.subscribe({ query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' }, sink);
+    const third = await failure(client, '{ __typename }');
+    expect(third[0]!.extensions?.code).toBe('RATE_LIMITED');
+
+    // The first connection holds two running subscriptions; the second holds one.
+    await streaming(connect(bearer(user.accessToken), gateway).client);
+    const overLimit = connect(bearer(user.accessToken), gateway);
+    expect(await overLimit.closed).toBe(4429);
+    // Anonymous connections are not counted against an account.
+    await single(connect({}, gateway).client, '{ __typename }');
+  }, 30_000);
+
+  it("stop closes client sockets with 1001 and the gateway's upstream subscriptions", async () => {
+    const gateway = await platform.startGateway({});
+    // One after the other: a fresh gateway's key store refuses a token that arrives while it fetches the keys.
+    const first = connect(bearer(user.accessToken), gateway);
+    await streaming(first.client);
+    const second = connect(bearer(user.accessToken), gateway);
+    await streaming(second.client);
+    expect(gateway.live().upstreamSubscriptions).toBe(1);
+    await gateway.stop();
+    expect(await first.closed).toBe(1001);
+    expect(await second.closed).toBe(1001);
+    expect(gateway.live()).toMatchObject({ connections: 0, upstreamSubscriptions: 0, sharedSubscriptions: 0 });
+  }, 30_000);
+});
