@@ -105,6 +105,11 @@ describe('a second market replica', () => {
     const known = platform.market!.snapshot.time!;
     await eventually(async () => (standby.snapshot.time?.getTime() ?? 0) > known.getTime(), 10_000);
 
+    // Its subscribers get the rounds' candle updates too, loaded with each announced round.
+    const candles = await firstEvents<LiveCandlesSubscription>(subgraphClient(standby), print(LiveCandlesDocument), { symbol: 'BTC', interval: 'H1' }, 2);
+    const [first, second] = candles.map((event) => event.candles);
+    expect(second!.openTime === first!.openTime ? second!.tickCount > first!.tickCount : second!.openTime > first!.openTime).toBe(true);
+
     // With no new rounds to load (the provider switched off), serving snapshots runs no SQL at all.
     const leaderDb = platform.market!.runtime.orm.em.fork();
     await leaderDb.execute('UPDATE providers SET enabled = false');

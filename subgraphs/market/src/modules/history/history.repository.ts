@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
-import { CandleInterval } from '../candle/candle-interval';
+import { CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '../candle/candle-interval';
 import { FxRate } from '../fx/fx-rate.type';
 import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
@@ -57,6 +57,27 @@ export class HistoryRepository {
   async latestUsdRates(): Promise<FxRate[]> {
     const rows = await this.em.execute<FxRateRow[]>("SELECT * FROM fx_rates WHERE base = 'USD' AND time = (SELECT max(time) FROM fx_rates)");
     return rows.map(toFxRate);
+  }
+
+  /**
+   * The candles a round touched, for a standby replica's subscribers: each
+   * interval's current candle of the quoted symbols and, where that candle
+   * began with this round, the one it closed.
+   */
+  async candlesOfRound(round: MarketRound): Promise<Candle[]> {
+    const symbols = round.ticks.map((tick) => tick.symbol);
+    if (!symbols.length) return [];
+    const opens = CANDLE_INTERVALS.map((interval) => [interval, candleOpenTime(interval, round.time)] as const);
+    const rows = await this.em.execute<CandleRow[]>(
+      `SELECT * FROM candles WHERE symbol IN (${symbols.map(() => '?').join(', ')}) AND (${opens.map(() => '(interval = ? AND open_time IN (?, ?))').join(' OR ')})`,
+      [...symbols, ...opens.flatMap(([interval, open]) => [interval, open, new Date(open.getTime() - INTERVAL_MS[interval])])],
+    );
+    const candles = rows.map(toCandle);
+    const began = new Set(candles.filter((c) => c.tickCount === 1 && c.openTime.getTime() === candleOpenTime(c.interval, round.time).getTime()).map((c) => `${c.symbol}|${c.interval}`));
+    // Closed ones first, as the ingesting replica publishes them.
+    return candles
+      .filter((c) => c.openTime.getTime() === candleOpenTime(c.interval, round.time).getTime() || (c.closed && began.has(`${c.symbol}|${c.interval}`)))
+      .sort((a, b) => Number(b.closed) - Number(a.closed));
   }
 
   /** The tracked assets, with those a round quotes (untracked since). */

@@ -78,7 +78,10 @@ export class RoundListener {
     try {
       const history = new HistoryRepository(this.orm.em.fork());
       const round = await history.round(time ?? undefined);
-      if (round && this.snapshot.update(round, await history.assetsOf(round))) this.live.publishRound(round.ticks);
+      if (round && this.snapshot.update(round, await history.assetsOf(round))) {
+        this.live.publishRound(round.ticks);
+        this.live.publishCandles(await history.candlesOfRound(round));
+      }
     } catch (error) {
       this.logger.warn('could not load an announced round', { time, error });
     }
