@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   BaseConfig,
@@ -15,7 +16,8 @@ import {
 export interface GatewayConfig extends BaseConfig {
   port: number;
   supergraphPath: string;
-  subgraphUrls: Record<SubgraphName, string>;
+  /** The catalogued subgraphs, and any other the supergraph joins (each named by `<NAME>_URL`). */
+  subgraphUrls: Record<SubgraphName, string> & Record<string, string>;
   jwksUrl: string;
   /** Auth's answer to whether a session still stands. */
   sessionStateUrl: string;
@@ -34,18 +36,31 @@ export interface GatewayConfig extends BaseConfig {
   wsMaxSubscriptionsPerConnection: number;
   /** graphql-ws connections one account may hold open at once. */
   wsMaxConnectionsPerAccount: number;
+  /**
+   * Events one graphql-ws connection may hold unsent (across its subscriptions)
+   * while its client does not read; beyond it ticks are conflated and other events dropped.
+   */
+  wsMaxQueuedEvents: number;
+  /** Bytes a connection's socket may hold unsent before the gateway stops handing it events. */
+  wsMaxBufferedBytes: number;
+  /** The longest wait between attempts to reach a subgraph's graphql-ws endpoint again. */
+  upstreamRetryMaxSeconds: number;
 }
 
 export function readGatewayConfig(source: Environment = process.env): GatewayConfig {
   const env = new EnvReader(source);
   const base = readBaseConfig(env);
-  const subgraphUrls = Object.fromEntries(
-    SUBGRAPHS.map(({ name, port }) => {
-      const variable = `${name.toUpperCase()}_URL`;
-      const fallback = `http://127.0.0.1:${env.port(`${name.toUpperCase()}_PORT`, port)}/graphql`;
-      return [name, env.url(variable, fallback, ['http', 'https'])];
-    }),
-  ) as Record<SubgraphName, string>;
+  const supergraphPath = path.resolve(env.string('SUPERGRAPH_PATH', path.join(repositoryRoot(), 'schema', 'supergraph.graphql')));
+  const subgraphUrls = {
+    ...uncataloguedSubgraphUrls(env, supergraphPath),
+    ...Object.fromEntries(
+      SUBGRAPHS.map(({ name, port }) => {
+        const variable = `${name.toUpperCase()}_URL`;
+        const fallback = `http://127.0.0.1:${env.port(`${name.toUpperCase()}_PORT`, port)}/graphql`;
+        return [name, env.url(variable, fallback, ['http', 'https'])];
+      }),
+    ),
+  } as Record<SubgraphName, string> & Record<string, string>;
   const [internalTokenKey] = readSigningKeys(env, {
     envName: 'INTERNAL_TOKEN',
     devFile: 'internal-token.pem',
@@ -55,7 +70,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
   return env.finish({
     ...base,
     port: env.port('GATEWAY_PORT', 4000),
-    supergraphPath: path.resolve(env.string('SUPERGRAPH_PATH', path.join(repositoryRoot(), 'schema', 'supergraph.graphql'))),
+    supergraphPath,
     subgraphUrls,
     jwksUrl: env.url('AUTH_JWKS_URL', new URL('/.well-known/jwks.json', subgraphUrls.auth).toString(), ['http', 'https']),
     sessionStateUrl: new URL(SESSION_STATE_PATH, subgraphUrls.auth).toString(),
@@ -76,6 +91,9 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     },
     wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1 }),
     wsMaxConnectionsPerAccount: env.int('WS_MAX_CONNECTIONS_PER_ACCOUNT', 20, { min: 1 }),
+    wsMaxQueuedEvents: env.int('WS_MAX_QUEUED_EVENTS', 100, { min: 1 }),
+    wsMaxBufferedBytes: env.int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 1024 }),
+    upstreamRetryMaxSeconds: env.int('UPSTREAM_RETRY_MAX_SECONDS', 10, { min: 1, max: 300 }),
   });
 }
 
@@ -83,4 +101,31 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
 function parseTrustProxy(value: string): boolean | number | string {
   if (value === 'true' || value === 'false') return value === 'true';
   return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * URLs of the subgraphs the supergraph joins that the catalogue does not name
+ * (a test's own subgraph, say): `<NAME>_URL` for each, required, since the
+ * URLs written in a supergraph are composition's placeholders.
+ */
+function uncataloguedSubgraphUrls(env: EnvReader, supergraphPath: string): Record<string, string> {
+  let supergraphSdl: string;
+  try {
+    supergraphSdl = fs.readFileSync(supergraphPath, 'utf8');
+  } catch {
+    // Reported where the gateway reads it.
+    return {};
+  }
+  const catalogued = new Set<string>(SUBGRAPHS.map(({ name }) => name));
+  const joined = [...supergraphSdl.matchAll(/@join__graph\(\s*name:\s*"([^"]+)"/g)].map((match) => match[1]!);
+  return Object.fromEntries(
+    joined
+      .filter((name) => !catalogued.has(name))
+      .map((name) => {
+        const variable = `${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_URL`;
+        const url = env.url(variable, undefined, ['http', 'https']);
+        if (url === undefined) env.problem(variable, `is required: the supergraph joins the subgraph "${name}"`);
+        return [name, url ?? ''];
+      }),
+  );
 }

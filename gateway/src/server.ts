@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, SubgraphName } from '@herck/common';
@@ -14,6 +13,7 @@ import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
 import { operationLimitsRule } from './http/operation-limits.rule';
+import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
 import { InternalDataSource } from './remote/internal-data-source';
 
@@ -61,7 +61,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         ...armor.plugins,
         documentFailureStatusPlugin(),
         // Production serves no page: Apollo's pages load their scripts from Apollo's CDN.
-        config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+        config.production ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPagePlugin(),
       ],
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },

@@ -4,13 +4,15 @@ import { ExecutionArgs, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import { Extra, useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, SUBGRAPHS } from '@herck/common';
+import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
 import { GatewayConfig } from '../env';
 import { InternalDataSource } from '../remote/internal-data-source';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
+import { ConnectionOutbox } from './connection-outbox';
+import { ConnectionOutboxes, OutboxStats } from './connection-outboxes';
 import { EventExecutor } from './event-executor';
 import { checkSubscription, OperationPayload, parseOperation } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
@@ -48,7 +50,7 @@ export interface LiveEndpointOptions {
   validationRules: readonly ValidationRule[];
 }
 
-export interface LiveStats {
+export interface LiveStats extends OutboxStats {
   /** Open client connections (acknowledged or not). */
   connections: number;
   /** Subscriptions open at the subgraphs. */
@@ -67,6 +69,8 @@ export interface LiveEndpoint {
 interface Connection {
   identity: Identity;
   client: string;
+  /** The connection's bounded queue of unsent events (slow consumers). */
+  outbox: ConnectionOutbox;
 }
 
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
@@ -86,8 +90,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const { config, logger } = options;
   const planner = new SubscriptionPlanner(options.supergraphSdl);
   const policy = RolePolicy.fromSupergraph(options.supergraphSdl);
-  const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger);
-  const services = Object.fromEntries(SUBGRAPHS.map(({ name }) => [name, new InternalDataSource(config.subgraphUrls[name], name, options.signer)]));
+  const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger, config.upstreamRetryMaxSeconds * 1000);
+  const outboxes = new ConnectionOutboxes({ maxQueuedEvents: config.wsMaxQueuedEvents, maxBufferedBytes: config.wsMaxBufferedBytes }, logger);
+  // Every subgraph the gateway knows, catalogued or named only by the supergraph.
+  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer)]));
   const shared = new SharedSubscriptions(
     planner,
     upstream,
@@ -139,7 +145,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       if (left > 0) perAccount.set(accountId, left);
       else perAccount.delete(accountId);
     });
-    connections.set(ctx, { identity, client: request.socket.remoteAddress ?? 'unknown' });
+    const client = request.socket.remoteAddress ?? 'unknown';
+    connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client) });
     return true;
   };
 
@@ -182,7 +189,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
 
   let stopped: Promise<void> | undefined;
   return {
-    stats: () => ({ connections: sockets.clients.size, upstreamSubscriptions: upstream.activeCount, sharedSubscriptions: shared.size }),
+    stats: () => ({ connections: sockets.clients.size, upstreamSubscriptions: upstream.activeCount, sharedSubscriptions: shared.size, ...outboxes.stats() }),
     stop: () =>
       (stopped ??= (async () => {
         // A client that does not answer the close frame must not hold up shutdown.

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { DocumentNode, GraphQLFormattedError, print } from 'graphql';
+import { DocumentNode, GraphQLError, GraphQLFormattedError, print } from 'graphql';
 import { ExecutionResult, FormattedExecutionResult } from 'graphql-ws';
 import { Identity, Logger } from '@herck/common';
 import { applyDenials } from '../auth/apply-denials';
 import { Denial } from '../auth/authorize-operation';
+import { ConnectionOutbox } from './connection-outbox';
 import { EventExecutor } from './event-executor';
 import { EventStream } from './event-stream';
 import { PreformattedError } from './preformatted-error';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
+import { Conflate, conflationFor } from './tick-conflation';
 import { UpstreamSubscriptions } from './upstream-subscriptions';
 
 /** A subscription that passed every check: the document without denied fields, and the denials. */
@@ -18,6 +20,8 @@ export interface LiveRequest {
   identity: Identity;
   client: string;
   denials: Denial[];
+  /** The connection's bounded queue of unsent events, which the client's stream counts against. */
+  outbox: ConnectionOutbox;
 }
 
 /** A request planned and keyed, ready to be opened (planning failures surface before that). */
@@ -26,6 +30,8 @@ export interface PreparedSubscription {
   request: LiveRequest;
   plan: SubscriptionPlan;
   source: string;
+  /** How events merge when the client falls behind (ticks), or undefined to drop them instead. */
+  conflate: Conflate | undefined;
 }
 
 /** Plans kept at most (one per running shared subscription, normally). */
@@ -76,12 +82,12 @@ export class SharedSubscriptions {
       if (this.plans.size >= MAX_PLANS) this.plans.clear();
       this.plans.set(key, plan);
     }
-    return { key, request, plan, source };
+    return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName) };
   }
 
   /** Joins the shared subscription for `prepared.key`, starting it upstream if it is the first. */
   open(prepared: PreparedSubscription): EventStream {
-    const stream = new EventStream((detached) => this.detach(prepared.key, detached));
+    const stream = new EventStream(prepared.request.outbox, prepared.conflate, (detached) => this.detach(prepared.key, detached));
     const existing = this.channels.get(prepared.key);
     if (existing) {
       existing.streams.add(stream);
@@ -133,7 +139,8 @@ export class SharedSubscriptions {
         event,
       );
       const { data, errors: denied } = applyDenials(executed.data as Json, prepared.request.denials);
-      const errors = [...(executed.errors ?? []).map((error) => this.formatError(error.toJSON(), error)), ...denied];
+      // executeQueryPlan also reports plain Errors (a fetch that failed), which have no toJSON.
+      const errors = [...(executed.errors ?? []).map((error) => this.formatError(error instanceof GraphQLError ? error.toJSON() : { message: (error as Error).message }, error)), ...denied];
       result = { data, ...(errors.length && { errors: errors.map((error) => new PreformattedError(error)) }) };
     } catch (error) {
       result = { data: null, errors: [new PreformattedError(this.formatError({ message: String(error) }, error))] };

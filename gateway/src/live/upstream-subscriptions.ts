@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, createClient, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger } from '@herck/common';
@@ -26,17 +27,26 @@ export interface UpstreamSink {
  * subscription that depends on *who* subscribes (e.g. one account's alerts)
  * will need the account in this key and in the sharing key.
  *
- * graphql-ws's client retries a dropped connection with backoff and
- * re-subscribes what was open; a fresh internal token is signed per connect.
+ * A subgraph that restarts must not end its clients' subscriptions: a dropped
+ * or refused connection is retried for as long as subscriptions are open, with
+ * exponential backoff (capped at `retryMaxMs`, with jitter so replicas do not
+ * reconnect in step), and graphql-ws's client re-subscribes every open
+ * subscription once it is connected again; a fresh internal token is signed
+ * per connect. Only a subgraph's fatal close codes (bad request, internal
+ * error, …) and its `error` messages reach the sinks.
  */
 export class UpstreamSubscriptions {
   private readonly clients = new Map<string, Client>();
   private open = 0;
+  /** Cuts the backoff waits short on stop. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly subgraphUrls: Record<string, string>,
     private readonly signer: InternalTokenSigner,
     private readonly logger: Logger,
+    /** The longest wait between two attempts to reach a subgraph again. */
+    private readonly retryMaxMs = 10_000,
   ) {}
 
   /** Subscriptions currently open at the subgraphs (for tests and metrics). */
@@ -72,6 +82,7 @@ export class UpstreamSubscriptions {
 
   /** Closes every upstream connection (their subscriptions end without notifying the sinks' owners again). */
   async stop(): Promise<void> {
+    this.stopping.abort();
     const clients = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(clients.map((client) => client.dispose()));
@@ -83,6 +94,7 @@ export class UpstreamSubscriptions {
     if (client) return client;
     const url = this.subgraphUrls[subgraph];
     if (!url) throw new Error(`No URL for subgraph ${subgraph}`);
+    let connected = false;
     client = createClient({
       url: url.replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
@@ -90,13 +102,39 @@ export class UpstreamSubscriptions {
       lazy: true,
       lazyCloseTimeout: 1_000,
       connectionParams: () => ({ [INTERNAL_TOKEN_HEADER]: this.signer.sign(identity, subgraph) }),
-      retryAttempts: 10,
+      retryAttempts: Infinity,
+      // graphql-ws retries only close events by default; a refused connection (the subgraph is down) is an error event.
+      shouldRetry: () => !this.stopping.signal.aborted,
+      retryWait: (retries) => this.backoff(retries),
       on: {
-        closed: (event) => this.logger.debug('upstream graphql-ws connection closed', { subgraph, code: (event as { code?: number }).code }),
-        error: (error) => this.logger.warn('upstream graphql-ws connection failed', { subgraph, error }),
+        connected: (_socket, _payload, wasRetry) => {
+          connected = true;
+          if (wasRetry) this.logger.info('upstream graphql-ws connection restored; open subscriptions resubscribed', { subgraph });
+        },
+        closed: (event) => {
+          const code = (event as { code?: number }).code;
+          const lost = connected && this.open > 0 && !this.stopping.signal.aborted;
+          connected = false;
+          if (lost) this.logger.warn('upstream graphql-ws connection lost; reconnecting', { subgraph, code });
+          else this.logger.debug('upstream graphql-ws connection closed', { subgraph, code });
+        },
+        error: (error) => this.logger.debug('upstream graphql-ws connection failed', { subgraph, error: errorMessage(error) }),
       },
     });
     this.clients.set(key, client);
     return client;
   }
+
+  /** 0.5 s, 1 s, 2 s, … up to `retryMaxMs`, each stretched by up to a quarter at random. */
+  private async backoff(retries: number): Promise<void> {
+    const base = Math.min(this.retryMaxMs, 500 * 2 ** Math.min(retries, 20));
+    await sleep(base * (1 + Math.random() / 4), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+  }
+}
+
+/** A failed connect is an `ErrorEvent` of `ws` (its message says why), or anything else. */
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }

@@ -1,0 +1,222 @@
+import net from 'node:net';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { Logger } from '@herck/common';
+import { RunningGateway } from '@herck/gateway';
+import { RunningMarket } from '@herck/market';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, signUp, SignedUpUser } from './support/users';
+
+/** Ticks of every tracked symbol, with every field: a few kilobytes per round. */
+const ALL_TICKS = 'subscription { ticks { symbol price quoteCurrency volume24h marketCap percentChange1h percentChange24h source time asset { symbol name } } }';
+const TICKS = 'subscription { ticks(symbols: ["BTC","ETH"]) { symbol price time } }';
+
+interface Tick {
+  symbol: string;
+  time: string;
+}
+
+let platform: TestPlatform;
+let market: RunningMarket;
+let user: SignedUpUser;
+const cleanUps: (() => unknown)[] = [];
+/** What the gateways of this file logged (info and above). */
+const gatewayLog: { level: string; msg: string; [field: string]: unknown }[] = [];
+const logged = (msg: string) => gatewayLog.filter((entry) => entry.msg === msg);
+
+beforeAll(async () => {
+  // A fixed port, so a market started again is where the gateway's MARKET_URL points.
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', MARKET_PORT: String(await freePort()) }, {
+    market: {},
+    loggers: { gateway: new Logger('gateway', 'info', {}, (line) => void gatewayLog.push(JSON.parse(line))) },
+  });
+  market = platform.market!;
+  await eventually(async () => market.snapshot.time !== null, 30_000);
+  user = await signUp(platform);
+}, 120_000);
+afterAll(async () => {
+  for (const cleanUp of cleanUps) await cleanUp();
+  await platform?.stop();
+}, 60_000);
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Stands where a stopped subgraph was: accepts and at once drops `count`
+ * connections (the gateway's reconnect attempts fail as against a dead
+ * service), then frees the port.
+ */
+async function refuseConnections(port: number, count: number, timeoutMs = 30_000): Promise<void> {
+  let seen = 0;
+  const server = net.createServer((socket) => {
+    seen += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  try {
+    await eventually(async () => seen >= count, timeoutMs);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The time of the market's newest round, in ms. */
+const latestRound = () => market.snapshot.time?.getTime() ?? 0;
+
+/** Waits until the market has published `count` more rounds. */
+async function rounds(count: number, timeoutMs = 30_000): Promise<void> {
+  const from = latestRound();
+  let seen = 0;
+  let last = from;
+  await eventually(async () => {
+    if (latestRound() > last) {
+      seen += 1;
+      last = latestRound();
+    }
+    return seen >= count;
+  }, timeoutMs);
+}
+
+/**
+ * A client speaking graphql-transport-ws by hand, so the test can stop
+ * reading from its TCP socket like a stalled browser tab.
+ */
+class RawClient {
+  readonly socket: WebSocket;
+  /** The newest round time seen per subscription id. */
+  readonly newest = new Map<string, number>();
+  events = 0;
+  readonly problems: string[] = [];
+  private acknowledged: () => void = () => undefined;
+  readonly ready = new Promise<void>((resolve) => (this.acknowledged = resolve));
+
+  constructor(gateway: RunningGateway, accessToken: string) {
+    this.socket = new WebSocket(gateway.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    this.socket.on('open', () => this.socket.send(JSON.stringify({ type: 'connection_init', payload: { Authorization: `Bearer ${accessToken}` } })));
+    this.socket.on('message', (data) => this.receive(JSON.parse(String(data))));
+    this.socket.on('close', (code) => this.problems.push(`closed ${code}`));
+  }
+
+  subscribe(id: string, query: string): void {
+    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+  }
+
+  /** Stops reading: the gateway's writes pile up in the kernel, then in its own buffers. */
+  pause(): void {
+    (this.socket as any)._socket.pause();
+  }
+
+  resume(): void {
+    (this.socket as any)._socket.resume();
+  }
+
+  private receive(message: { type: string; id?: string; payload?: { data?: { ticks: Tick[] } } }): void {
+    if (message.type === 'connection_ack') this.acknowledged();
+    else if (message.type === 'ping') this.socket.send(JSON.stringify({ type: 'pong' }));
+    else if (message.type === 'next' && message.id) {
+      this.events += 1;
+      const times = (message.payload?.data?.ticks ?? []).map((tick) => new Date(tick.time).getTime());
+      this.newest.set(message.id, Math.max(this.newest.get(message.id) ?? 0, ...times));
+    } else if (message.type === 'error' || message.type === 'complete') this.problems.push(`${message.type} ${JSON.stringify(message)}`);
+  }
+}
+
+describe('slow graphql-ws consumers', () => {
+  it('keeps a stalled connection to its queue bound, conflates its ticks and counts the drops, then delivers the newest round', async () => {
+    const bound = 20;
+    // Many identical subscriptions on one connection (one execution per round between them) fill the kernel's socket buffers within seconds.
+    const subscriptions = 250;
+    const gateway = await platform.startGateway({
+      WS_MAX_QUEUED_EVENTS: String(bound),
+      WS_MAX_BUFFERED_BYTES: String(256 * 1024),
+      WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: String(subscriptions),
+    });
+    const client = new RawClient(gateway, user.accessToken);
+    cleanUps.push(() => client.socket.terminate());
+    await client.ready;
+    for (let id = 0; id < subscriptions; id += 1) client.subscribe(String(id), ALL_TICKS);
+    await eventually(async () => client.problems.length > 0 || client.newest.size === subscriptions, 30_000);
+    expect(client.problems).toEqual([]);
+
+    const before = { stats: gateway.live(), rss: process.memoryUsage().rss, warnings: logged('slow graphql-ws client: events dropped').length };
+    const pausedAt = Date.now();
+    client.pause();
+    let largestQueue = 0;
+    let largestRss = before.rss;
+    const sample = setInterval(() => {
+      largestQueue = Math.max(largestQueue, gateway.live().largestConnectionQueue);
+      largestRss = Math.max(largestRss, process.memoryUsage().rss);
+    }, 50);
+    cleanUps.push(() => clearInterval(sample));
+    try {
+      // Ticks are merged once the bound is reached; keep going a few rounds past it.
+      await eventually(async () => gateway.live().conflatedEvents > before.stats.conflatedEvents, 20_000);
+      await rounds(2);
+    } finally {
+      clearInterval(sample);
+    }
+    const stalled = gateway.live();
+    expect(largestQueue).toBeGreaterThan(0);
+    expect(largestQueue).toBeLessThanOrEqual(bound);
+    expect(stalled.droppedEvents).toBeGreaterThan(before.stats.droppedEvents);
+    expect(stalled.conflatedEvents).toBeGreaterThan(0);
+    // Generous: the jest process holds the whole platform; unbounded queues of 250 subscriptions would grow far beyond it.
+    expect(largestRss - before.rss).toBeLessThan(200 * 1024 * 1024);
+    // Logged per connection at most every 5 s, not per event.
+    const warnings = logged('slow graphql-ws client: events dropped').slice(before.warnings);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.length).toBeLessThanOrEqual(Math.ceil((Date.now() - pausedAt) / 5_000) + 1);
+    expect(warnings[0]).toMatchObject({ level: 'warn', dropped: expect.any(Number), conflated: expect.any(Number), client: expect.any(String) });
+
+    const newestAtResume = latestRound();
+    client.resume();
+    // Conflation put the newest round into the last unsent event of each subscription.
+    await eventually(async () => (client.newest.get('0') ?? 0) >= newestAtResume && (client.newest.get(String(subscriptions - 1)) ?? 0) >= newestAtResume, 30_000);
+    expect(client.problems).toEqual([]);
+    await eventually(async () => gateway.live().queuedEvents === 0, 15_000);
+    client.socket.close();
+    await eventually(async () => gateway.live().upstreamSubscriptions === 0, 15_000);
+  }, 120_000);
+});
+
+describe('a subgraph restart', () => {
+  it('keeps client subscriptions open while market is down and resumes them when it is back', async () => {
+    const events: number[] = [];
+    const problems: string[] = [];
+    const client: Client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    cleanUps.push(() => client.dispose());
+    client.subscribe<{ ticks: Tick[] }>(
+      { query: TICKS },
+      {
+        next: (event) => {
+          if (event.errors) problems.push(JSON.stringify(event.errors));
+          for (const tick of event.data?.ticks ?? []) events.push(new Date(tick.time).getTime());
+        },
+        error: (error) => problems.push(`error ${JSON.stringify(error)}`),
+        complete: () => problems.push('complete'),
+      },
+    );
+    await eventually(async () => events.length > 0, 30_000);
+
+    const url = market.url;
+    await market.stop();
+    const lastBeforeStop = Math.max(...events);
+    // The gateway keeps trying (with backoff) while nothing answers there.
+    await refuseConnections(Number(new URL(url).port), 3);
+    expect(problems).toEqual([]);
+    market = await platform.startMarketReplica();
+    expect(market.url).toBe(url);
+    await eventually(async () => Math.max(...events) > lastBeforeStop, 60_000);
+    expect(problems).toEqual([]);
+    expect(platform.gateway.live()).toMatchObject({ upstreamSubscriptions: 1, sharedSubscriptions: 1 });
+    // The events came back over a new upstream connection, not a surviving one.
+    expect(logged('upstream graphql-ws connection lost; reconnecting').length).toBeGreaterThan(0);
+    expect(logged('upstream graphql-ws connection restored; open subscriptions resubscribed').length).toBeGreaterThan(0);
+  }, 120_000);
+});
