@@ -8,6 +8,8 @@ import WebSocket from 'ws';
 import { GraphQLFormattedError } from 'graphql';
 import { SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
+import { send } from './support/graphql-client';
+import { LogoutDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -26,7 +28,7 @@ let user: SignedUpUser;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', SESSION_CHECK_SECONDS: '1' }, { market: {} });
   await eventually(async () => platform.market!.snapshot.time !== null, 30_000);
   user = await signUp(platform);
 }, 120_000);
@@ -152,6 +154,27 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(typename.data?.__typename).toBe('Query');
     const me = await single<{ me: unknown }>(anonymous.client, '{ me { id } }');
     expect(me.data?.me ?? null).toBeNull();
+  }, 30_000);
+
+  it('closes with 4403 soon after the session is logged out, well before the token expires', async () => {
+    const session = await logIn(platform, user.username, user.password);
+    const { client, closed } = connect(bearer(session.accessToken));
+    await firstEvents(client, TICKS, 1);
+    await send(platform.gatewayUrl, LogoutDocument, { refreshToken: session.refreshToken });
+    // The gateway re-checks open sockets' sessions every SESSION_CHECK_SECONDS (1 s here).
+    expect(await closed).toBe(4403);
+  }, 30_000);
+
+  it('delivers each update of the current candle through the gateway', async () => {
+    const { client } = connect(bearer(user.accessToken));
+    const events = await firstEvents<{ candles: { symbol: string; interval: string; openTime: string; tickCount: number } }>(
+      client,
+      'subscription { candles(symbol: "BTC", interval: H1) { symbol interval openTime tickCount } }',
+      2,
+    );
+    const [first, second] = events.map((event) => event.data!.candles);
+    expect([first!.symbol, first!.interval]).toEqual(['BTC', 'H1']);
+    expect(second!.openTime === first!.openTime ? second!.tickCount > first!.tickCount : second!.openTime > first!.openTime).toBe(true);
   }, 30_000);
 
   it('closes with 4403 when the access token expires while connected', async () => {

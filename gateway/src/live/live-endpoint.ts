@@ -119,7 +119,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     try {
       identity = await options.verifier.identify(authorization);
     } catch (error) {
-      const unavailable = error instanceof GraphQLError && error.extensions.code === 'INTERNAL_SERVER_ERROR';
+      const unavailable = error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE';
       // Closing here names the reason; graphql-ws's own close (4403 "Forbidden") that follows is then a no-op.
       if (unavailable) socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
       else socket.close(LIVE_CLOSE.forbidden, 'Access token is invalid or expired');
@@ -138,8 +138,13 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
     const expiry = expiresAt === null ? undefined : setTimeout(() => socket.close(LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
+    // A logout, deactivation, deletion or role change reaches open sockets as it reaches HTTP requests:
+    // within the session check's interval, the socket closes (4403) and the client reconnects anew.
+    const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity), Math.max(config.sessionCheckSeconds, 1) * 1000) : undefined;
+    recheck?.unref();
     socket.once('close', () => {
       clearTimeout(expiry);
+      clearInterval(recheck);
       if (!accountId) return;
       const left = (perAccount.get(accountId) ?? 1) - 1;
       if (left > 0) perAccount.set(accountId, left);
@@ -148,6 +153,16 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const client = request.socket.remoteAddress ?? 'unknown';
     connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client) });
     return true;
+  };
+
+  const recheckSession = async (socket: WebSocket, authorization: string, identity: Identity): Promise<void> => {
+    try {
+      const current = await options.verifier.identify(authorization);
+      const sameRoles = current.roles.length === identity.roles.length && current.roles.every((role) => identity.roles.includes(role));
+      if (!sameRoles) socket.close(LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') socket.close(LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
+    }
   };
 
   const onSubscribe = (ctx: Ctx, _id: string, payload: OperationPayload): ExecutionArgs | GraphQLError[] => {
