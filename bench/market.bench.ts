@@ -1,12 +1,12 @@
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { print } from 'graphql';
-import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, RunningPostgres, signingKeyFrom, startEmbeddedPostgres } from '@herck/common';
+import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, signingKeyFrom } from '@herck/common';
 import { DEFAULT_ASSETS, SimulatedProvider, writeRound } from '@herck/market';
 import { CandlesDocument, MarketSnapshotDocument, send, sendRaw, signUp, startTestPlatform, TicksDocument } from '@herck/tools/test-support';
+import { withBenchDatabase } from './bench-database';
 
 /**
  * Market speed, measured in one run: a round's commit (20 symbols, candles of
@@ -36,13 +36,6 @@ const line = (name: string, times: number[]) =>
   console.log(`${name.padEnd(52)} p50 ${percentile(times, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(times, 99).toFixed(2).padStart(8)} ms`);
 
 async function main(): Promise<void> {
-  let embedded: RunningPostgres | undefined;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-bench-'));
-  fs.chmodSync(dir, 0o755);
-  if (!process.env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: 5470 + Math.floor(Math.random() * 100) });
-    process.env.DATABASE_URL = embedded.url;
-  }
   const platform = await startTestPlatform({ MAIL_REQUESTS_PER_CLIENT_PER_HOUR: '10000' }, { market: {} });
   try {
     const market = platform.market!;
@@ -106,12 +99,10 @@ async function main(): Promise<void> {
     console.log(`marketSnapshot gateway / direct (p50): ${(percentile(viaGateway, 50) / percentile(direct, 50)).toFixed(2)}`);
   } finally {
     await platform.stop();
-    await embedded?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
+withBenchDatabase(main).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

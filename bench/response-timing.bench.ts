@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RunningPostgres, startEmbeddedPostgres } from '@herck/common';
 import { LoginDocument, RegisterDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
+import { withBenchDatabase } from './bench-database';
 
 /**
  * Do `login` and `register` take as long for a known account as for an unknown
@@ -29,13 +26,6 @@ function report(name: string, known: number, unknown: number): void {
 }
 
 async function main(): Promise<void> {
-  let embedded: RunningPostgres | undefined;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-bench-'));
-  fs.chmodSync(dir, 0o755);
-  if (!process.env.DATABASE_URL) {
-    embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: 5470 + Math.floor(Math.random() * 100) });
-    process.env.DATABASE_URL = embedded.url;
-  }
   // High limits keep the pauses for repeated failures and requests out of the measurement.
   const platform = await startTestPlatform({ LOGIN_FREE_ATTEMPTS: '100', LOGIN_CLIENT_ATTEMPTS: '10000', MAIL_REQUESTS_PER_CLIENT_PER_HOUR: '10000' });
   try {
@@ -50,12 +40,10 @@ async function main(): Promise<void> {
     report('register, email taken vs free', registerTaken, registerFresh);
   } finally {
     await platform.stop();
-    await embedded?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
+withBenchDatabase(main).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
