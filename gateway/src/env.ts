@@ -45,6 +45,8 @@ export interface GatewayConfig extends BaseConfig {
   wsMaxBufferedBytes: number;
   /** The longest wait between attempts to reach a subgraph's graphql-ws endpoint again. */
   upstreamRetryMaxSeconds: number;
+  /** How long a graphql-ws socket may stay open without `connection_init` before it is closed (4408). */
+  wsConnectionInitTimeoutMs: number;
 }
 
 export function readGatewayConfig(source: Environment = process.env): GatewayConfig {
@@ -94,6 +96,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     wsMaxQueuedEvents: env.int('WS_MAX_QUEUED_EVENTS', 100, { min: 1 }),
     wsMaxBufferedBytes: env.int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 1024 }),
     upstreamRetryMaxSeconds: env.int('UPSTREAM_RETRY_MAX_SECONDS', 10, { min: 1, max: 300 }),
+    wsConnectionInitTimeoutMs: env.int('WS_CONNECTION_INIT_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
   });
 }
 

@@ -28,6 +28,10 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
   const signer = new InternalTokenSigner(config.internalTokenKey);
+  // Unless this is set, ApolloGateway's constructor starts reporting anonymous usage to Apollo and, to
+  // describe the host, probes cloud metadata addresses (169.254.169.254, …): requests to hosts the gateway
+  // has no business calling, left hanging where there is no such service (they held test workers open).
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer),
@@ -82,6 +86,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     signer,
     apollo: http.apollo,
     validationRules: [operationLimitsRule(armor.validationRules)],
+    clientAddress: (request) => http.clientAddress(request),
   });
   // Subscriptions end (close 1001) before HTTP drains.
   return {

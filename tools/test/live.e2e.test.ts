@@ -1,14 +1,16 @@
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { GraphQLFormattedError } from 'graphql';
-import { SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
+import { INTERNAL_TOKEN_HEADER, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
-import { send } from './support/graphql-client';
+import { send, sendRaw } from './support/graphql-client';
 import { LogoutDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
@@ -34,7 +36,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.dispose()));
+  rawSockets.forEach((socket) => socket.terminate());
   await platform?.stop();
+  await Promise.all(proxies.map((proxy) => proxy.stop()));
 }, 60_000);
 
 const wsUrl = (gateway: RunningGateway = platform.gateway) => gateway.url.replace(/^http/, 'ws');
@@ -45,13 +49,13 @@ interface Connection {
   closed: Promise<number>;
 }
 
-/** A real graphql-ws client of the gateway, connected at once. */
-function connect(connectionParams: Record<string, unknown> = {}, gateway?: RunningGateway): Connection {
+/** A real graphql-ws client of the gateway, connected at once (`headers` go on its handshake). */
+function connect(connectionParams: Record<string, unknown> = {}, gateway?: RunningGateway, headers?: Record<string, string>): Connection {
   let closedWith: (code: number) => void = () => undefined;
   const closed = new Promise<number>((resolve) => (closedWith = resolve));
   const client = createClient({
     url: wsUrl(gateway),
-    webSocketImpl: WebSocket,
+    webSocketImpl: headers ? socketWithHeaders(headers) : WebSocket,
     lazy: false,
     retryAttempts: 0,
     connectionParams,
@@ -62,7 +66,22 @@ function connect(connectionParams: Record<string, unknown> = {}, gateway?: Runni
   return { client, closed };
 }
 
+/** The `ws` WebSocket, sending `headers` with its handshake (as a proxy in front of the gateway would). */
+function socketWithHeaders(headers: Record<string, string>): new (url: string, protocols?: string | string[]) => WebSocket {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  };
+}
+
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** The platform's key for internal tokens, which a production gateway must be given. */
+const productionEnv = () => ({
+  NODE_ENV: 'production',
+  INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8'),
+});
 
 /** The first `count` events of a subscription (each with its data and errors), then unsubscribes. */
 function firstEvents<T>(client: Client, query: string, count: number): Promise<Event<T>[]> {
@@ -114,6 +133,84 @@ function tokenExpiringIn(accessToken: string, seconds: number): string {
   const key = signingKeyFrom(createPrivateKey(fs.readFileSync(keyFile, 'utf8')));
   const claims = jwt.decode(accessToken, { json: true })!;
   return jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + seconds }, key.privateKey, { algorithm: SIGNING_ALGORITHM, keyid: key.kid });
+}
+
+interface RawSocket {
+  /** Resolves with the next message the gateway sends, parsed. */
+  next(): Promise<{ type: string; id?: string; payload?: unknown }>;
+  send(message: string): void;
+  /** Resolves with the close code once the socket is closed. */
+  closed: Promise<number>;
+}
+const rawSockets: WebSocket[] = [];
+
+/** A bare graphql-transport-ws socket to the gateway, open and with nothing sent, for what no client library sends. */
+async function rawSocket(gateway: RunningGateway): Promise<RawSocket> {
+  const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws');
+  rawSockets.push(socket);
+  const received: string[] = [];
+  const waiting: ((message: string) => void)[] = [];
+  socket.on('message', (data) => {
+    const message = String(data);
+    const waiter = waiting.shift();
+    if (waiter) waiter(message);
+    else received.push(message);
+  });
+  const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return {
+    next: async () => JSON.parse(received.shift() ?? (await new Promise<string>((resolve) => waiting.push(resolve)))) as { type: string; id?: string; payload?: unknown },
+    send: (message) => socket.send(message),
+    closed,
+  };
+}
+
+/** A `subscribe` message of exactly `bytes` bytes, running `{ __typename }` (a comment pads it). */
+function subscribeMessageOf(bytes: number, id: string): string {
+  const message = (padding: number) => JSON.stringify({ id, type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(padding)}` } });
+  const padding = bytes - message(0).length;
+  expect(padding).toBeGreaterThanOrEqual(0);
+  return message(padding);
+}
+
+interface RecordingProxy {
+  url: string;
+  /** The client address (`cip`) named by the internal token of each request passed on, in order. */
+  clients: (string | null)[];
+  stop(): Promise<void>;
+}
+const proxies: RecordingProxy[] = [];
+
+/** An HTTP hop in front of a subgraph that notes the client address the gateway vouches for, then passes the request on. */
+async function recordingProxy(subgraphUrl: string): Promise<RecordingProxy> {
+  const clients: (string | null)[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const token = req.headers[INTERNAL_TOKEN_HEADER] as string | undefined;
+      const claims = token ? jwt.decode(token, { json: true }) : null;
+      clients.push(typeof claims?.cip === 'string' ? claims.cip : null);
+      const headers = Object.fromEntries(['content-type', 'accept', INTERNAL_TOKEN_HEADER].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
+      fetch(subgraphUrl, { method: req.method, headers, body: Buffer.concat(chunks) })
+        .then(async (answer) => {
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+          res.end(await answer.text());
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    clients,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  proxies.push(proxy);
+  return proxy;
 }
 
 describe('federated subscriptions through the gateway (graphql-ws on /graphql)', () => {
@@ -224,6 +321,50 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     await eventually(async () => stats().upstreamSubscriptions === 0 && stats().sharedSubscriptions === 0, 10_000);
   }, 60_000);
 
+  it('hides field suggestions from validation errors in production, over the socket as over HTTP', async () => {
+    const typo = 'subscription { ticks(symbols: ["BTC"]) { symbl } }';
+    // In development the message guesses the field: what production must not reveal.
+    const development = await failure(connect(bearer(user.accessToken)).client, typo);
+    expect(development.map((error) => error.message)).toEqual(['Cannot query field "symbl" on type "Tick". Did you mean "symbol"?']);
+
+    const production = await platform.startGateway(productionEnv());
+    const { client } = connect(bearer(user.accessToken), production);
+    const subscription = await failure(client, typo);
+    expect(subscription.map((error) => [error.message, error.extensions?.code])).toEqual([['Cannot query field "symbl" on type "Tick".', 'GRAPHQL_VALIDATION_FAILED']]);
+    const query = await single<unknown>(client, '{ mee { id } }');
+    expect(query.errors?.map((error) => error.message)).toEqual(['Cannot query field "mee" on type "Query".']);
+    const overHttp = await sendRaw(production.url, { query: '{ mee { id } }' });
+    expect(overHttp.errors?.map((error) => error.message)).toEqual(query.errors?.map((error) => error.message));
+  }, 30_000);
+
+  it('names the client by X-Forwarded-For on the handshake only when TRUST_PROXY trusts the hop, as HTTP does', async () => {
+    const me = '{ me { id } }';
+    const proxy = await recordingProxy(platform.account.url);
+    /** The address the subgraph was told for the one request `ask` makes, naming `forwardedFor`. */
+    const seenBy = async (ask: (forwardedFor: string) => Promise<unknown>, forwardedFor: string) => {
+      const before = proxy.clients.length;
+      await ask(forwardedFor);
+      expect(proxy.clients.length).toBe(before + 1);
+      return proxy.clients[before];
+    };
+    const overSocket = (gateway: RunningGateway) => async (forwardedFor: string) => {
+      const result = await single<{ me: { id: string } }>(connect(bearer(user.accessToken), gateway, { 'x-forwarded-for': forwardedFor }).client, me);
+      expect(result.data?.me.id).toBe(user.accountId);
+    };
+    const overHttp = (gateway: RunningGateway) => async (forwardedFor: string) => {
+      const result = await sendRaw<{ me: { id: string } }>(gateway.url, { query: me }, user.accessToken, { 'x-forwarded-for': forwardedFor });
+      expect(result.data?.me.id).toBe(user.accountId);
+    };
+
+    const trusting = await platform.startGateway({ TRUST_PROXY: 'loopback', ACCOUNT_URL: proxy.url });
+    expect(await seenBy(overSocket(trusting), '198.51.100.7')).toBe('198.51.100.7');
+    expect(await seenBy(overHttp(trusting), '198.51.100.8')).toBe('198.51.100.8');
+    // Without TRUST_PROXY anyone could name any address: the header is ignored and the peer's own address is used.
+    const direct = await platform.startGateway({ ACCOUNT_URL: proxy.url });
+    expect(await seenBy(overSocket(direct), '198.51.100.9')).toBe('127.0.0.1');
+    expect(await seenBy(overHttp(direct), '198.51.100.9')).toBe('127.0.0.1');
+  }, 30_000);
+
   it('answers a field the role may not read with null and FORBIDDEN in every event', async () => {
     const supergraph = fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
     const adminOnly = supergraph.replace(/^(\s+btcDominance: Decimal)$/m, '$1 @requiresRole(roles: ["ADMIN"])');
@@ -283,6 +424,34 @@ describe('graphql-ws connection limits', () => {
     expect(await overLimit.closed).toBe(4429);
     // Anonymous connections are not counted against an account.
     await single(connect({}, gateway).client, '{ __typename }');
+  }, 30_000);
+
+  it('closes a socket that sends no connection_init within WS_CONNECTION_INIT_TIMEOUT_MS (4408), and only such a socket', async () => {
+    const gateway = await platform.startGateway({ WS_CONNECTION_INIT_TIMEOUT_MS: '500' });
+    const acknowledged = connect(bearer(user.accessToken), gateway);
+    await single(acknowledged.client, '{ __typename }');
+    const started = Date.now();
+    const silent = await rawSocket(gateway);
+    expect(await silent.closed).toBe(4408);
+    const waited = Date.now() - started;
+    // Not before the configured time (timers may fire a millisecond early), and long before the 10 s default.
+    expect(waited).toBeGreaterThanOrEqual(490);
+    expect(waited).toBeLessThan(5_000);
+    // The connection that did send connection_init outlived the timeout and still serves operations.
+    const typename = await single<{ __typename: string }>(acknowledged.client, '{ __typename }');
+    expect(typename.data?.__typename).toBe('Query');
+  }, 30_000);
+
+  it('closes a socket whose message is larger than BODY_LIMIT with 1009; one of exactly BODY_LIMIT is served', async () => {
+    const gateway = await platform.startGateway({ BODY_LIMIT: '4kb' });
+    const socket = await rawSocket(gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    socket.send(subscribeMessageOf(4 * 1024, 'fits'));
+    expect(await socket.next()).toEqual({ id: 'fits', type: 'next', payload: { data: { __typename: 'Query' } } });
+    expect(await socket.next()).toEqual({ id: 'fits', type: 'complete' });
+    socket.send(subscribeMessageOf(4 * 1024 + 1, 'too-large'));
+    expect(await socket.closed).toBe(1009);
   }, 30_000);
 
   it("stop closes client sockets with 1001 and the gateway's upstream subscriptions", async () => {

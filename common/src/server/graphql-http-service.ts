@@ -5,6 +5,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Request, RequestHandler } from 'express';
 import { Logger } from '../logging/logger';
+import { unparsableBodies, wellFormedRequests } from './graphql-over-http';
+
+// For the gateway's status plugin: documents that fail and malformed requests choose their media type alike.
+export { GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from './graphql-over-http';
 
 export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   logger: Logger;
@@ -38,12 +42,22 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     const plugins = [...(options.apollo.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer })];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
     this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
+    this.app.set('trust proxy', options.trustProxy ?? false);
+  }
+
+  /**
+   * The client's address for a request that reached the server outside Express
+   * (a WebSocket upgrade): Express's own `req.ip` read on it, so `trust proxy`
+   * decides whose X-Forwarded-For counts exactly as for HTTP requests.
+   */
+  clientAddress(request: http.IncomingMessage): string {
+    const asExpressRequest = Object.create(this.app.request, { headers: { value: request.headers }, socket: { value: request.socket } }) as Request;
+    return asExpressRequest.ip ?? 'unknown';
   }
 
   async listen(port: number, host: string): Promise<string> {
     await this.apollo.start();
     this.app.disable('x-powered-by');
-    this.app.set('trust proxy', this.options.trustProxy ?? false);
     this.app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -56,9 +70,10 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       '/graphql',
       ...(this.options.before ?? []),
       express.json({ limit: this.options.bodyLimit ?? '100kb' }),
+      wellFormedRequests(),
       expressMiddleware(this.apollo, { context: async ({ req }) => this.options.context(req) }),
     );
-    this.app.use(jsonErrors(this.options.logger));
+    this.app.use(unparsableBodies(), jsonErrors(this.options.logger));
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
       this.httpServer.listen(port, host, resolve);

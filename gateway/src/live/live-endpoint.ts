@@ -32,8 +32,6 @@ export const LIVE_CLOSE = {
   goingAway: 1001,
 } as const;
 
-/** `connection_init` must arrive within this time after the handshake. */
-const CONNECTION_INIT_TIMEOUT_MS = 10_000;
 /** On stop, sockets that have not finished their closing handshake by then are cut. */
 const CLOSE_GRACE_MS = 3_000;
 
@@ -48,6 +46,8 @@ export interface LiveEndpointOptions {
   apollo: ApolloServer<GatewayContext>;
   /** The limit rules HTTP validates with (graphql-armor's). */
   validationRules: readonly ValidationRule[];
+  /** The client's address as HTTP computes it (TRUST_PROXY decides whether X-Forwarded-For counts). */
+  clientAddress: (request: http.IncomingMessage) => string;
 }
 
 export interface LiveStats extends OutboxStats {
@@ -150,7 +150,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       if (left > 0) perAccount.set(accountId, left);
       else perAccount.delete(accountId);
     });
-    const client = request.socket.remoteAddress ?? 'unknown';
+    const client = options.clientAddress(request);
     connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client) });
     return true;
   };
@@ -177,7 +177,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (parsed.kind !== 'subscription') {
       return { ...args, contextValue: { kind: 'single', payload, connection } satisfies Operation };
     }
-    const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy);
+    const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, denials: checked.denials, ...connection });
@@ -190,7 +190,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
 
   const server = useServer<Record<string, unknown> | undefined>(
     {
-      connectionInitWaitTimeout: CONNECTION_INIT_TIMEOUT_MS,
+      // graphql-ws closes a socket that has not sent `connection_init` by then with 4408.
+      connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
       onConnect,
       onSubscribe,
       execute: (args) => executeSingle(options.apollo, args.contextValue as Operation),
@@ -201,6 +202,12 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     },
     sockets,
   );
+  // graphql-ws prints every socket error to the console as a fault of ours, with a stack. Those a client
+  // causes (a message over maxPayload, which ws has already answered by closing with 1009) go to the log.
+  sockets.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => logger.warn('graphql-ws socket error', { error: error.message }));
+  });
 
   let stopped: Promise<void> | undefined;
   return {

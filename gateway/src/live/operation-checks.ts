@@ -39,7 +39,8 @@ export function parseOperation(payload: OperationPayload, maxTokens: number): Pa
  * The checks HTTP applies before planning, for a subscription: validation
  * against the API schema with the same limit rules (depth, aliases,
  * directives, cost), then the role check. Returns the operation without its
- * denied fields, or the errors for an `error` message.
+ * denied fields, or the errors for an `error` message. With `hideSuggestions`
+ * (production) validation errors name no field the schema has, as over HTTP.
  */
 export function checkSubscription(
   operation: ParsedOperation,
@@ -47,14 +48,28 @@ export function checkSubscription(
   limitRules: readonly ValidationRule[],
   identity: Identity,
   policy: RolePolicy,
+  { hideSuggestions }: { hideSuggestions: boolean },
 ): AuthorizedOperation | GraphQLError[] {
   const invalid = validate(schema, operation.document, [...specifiedRules, ...limitRules]);
   if (invalid.length) {
-    return invalid.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    return invalid.map((error) => {
+      const message = hideSuggestions ? withoutSuggestion(error.message) : error.message;
+      return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+    });
   }
   const authorized = authorizeOperation(schema, operation.document, operation.operationName, operation.variables, identity, policy);
   if (authorized.nothingLeft) {
     return authorized.denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
   }
   return authorized;
+}
+
+/**
+ * The message without graphql-js's closing "Did you mean …?": the edit Apollo
+ * Server makes to HTTP's validation errors when `hideSchemaDetailsFromClientErrors`
+ * is on (its DisableSuggestions plugin, same pattern), so a typo does not
+ * reveal the schema's fields to a client that may not introspect it.
+ */
+function withoutSuggestion(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
 }
