@@ -6,6 +6,8 @@ COPY common/package.json common/
 COPY gateway/package.json gateway/
 COPY subgraphs/account/package.json subgraphs/account/
 COPY subgraphs/auth/package.json subgraphs/auth/
+COPY subgraphs/market/package.json subgraphs/market/
+COPY subgraphs/analysis/package.json subgraphs/analysis/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -1,7 +1,12 @@
 /** One Jest run over every workspace; see README "Tests". */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
+    // ESM-only packages: Node loads them with require() (20.19+), Jest's own loader cannot, so they are compiled to CommonJS here.
+    '/node_modules/(trading-signals|@marcbachmann/cel-js)/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(trading-signals|@marcbachmann/cel-js)/)'],
   testMatch: ['<rootDir>/**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
@@ -9,6 +14,7 @@ module.exports = {
     '^@herck/account$': '<rootDir>/subgraphs/account/src/index.ts',
     '^@herck/auth$': '<rootDir>/subgraphs/auth/src/index.ts',
     '^@herck/market$': '<rootDir>/subgraphs/market/src/index.ts',
+    '^@herck/analysis$': '<rootDir>/subgraphs/analysis/src/index.ts',
     '^@herck/gateway$': '<rootDir>/gateway/src/index.ts',
   },
   globalSetup: '<rootDir>/tools/test/support/global-setup.ts',

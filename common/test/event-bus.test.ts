@@ -53,7 +53,7 @@ function consumer(): BusConsumer {
   const record = async (event: BusEvent, em: Parameters<Parameters<typeof consumerOrm.em.transactional>[0]>[0]) => {
     await em.execute('INSERT INTO received (event_id, type, n) VALUES (?, ?, ?)', [event.id, event.type, event.payload.n]);
   };
-  return new BusConsumer('test-consumer', consumerOrm, bus, busUrl, { 'test.counted': record }, logger, 60_000);
+  return new BusConsumer('test-consumer', consumerOrm, bus, busUrl, { 'test.counted': record }, logger, {}, 60_000);
 }
 
 async function received(): Promise<{ n: number }[]> {

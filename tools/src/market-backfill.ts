@@ -1,18 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
-import {
-  BinanceProvider,
-  CANDLE_INTERVALS,
-  candleOpenTime,
-  CandleImportService,
-  CandleInterval,
-  CsvCandleRow,
-  INTERVAL_MS,
-  isCandleInterval,
-  marketStore,
-  normaliseSymbol,
-  readMarketConfig,
-} from '@herck/market';
+import { CANDLE_INTERVALS, candleOpenTime, CandleInterval, ConfigError, INTERVAL_MS, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
+import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = `npm run market:backfill -- --symbol BTC --interval H1 --from 2024-01-01 --to 2024-02-01   (intervals: ${CANDLE_INTERVALS.join(', ')}; times in UTC)`;

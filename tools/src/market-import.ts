@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
-import { CANDLE_INTERVALS, CandleCsvHeaderError, CandleImportService, isCandleInterval, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
+import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
+import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;

@@ -2,6 +2,7 @@ import { composeServices } from '@apollo/composition';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLSchema, parse, printSchema } from 'graphql';
 import { buildAccountSchema } from '@herck/account';
+import { buildAnalysisSchema } from '@herck/analysis';
 import { buildAuthSchema } from '@herck/auth';
 import { buildMarketSchema } from '@herck/market';
 import { SubgraphName, SUBGRAPHS } from '@herck/common';
@@ -11,6 +12,7 @@ const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
   account: () => buildAccountSchema(),
   auth: () => buildAuthSchema(),
   market: () => buildMarketSchema(),
+  analysis: () => buildAnalysisSchema(),
 };
 
 export interface ComposedSchemas {

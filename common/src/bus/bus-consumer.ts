@@ -7,6 +7,16 @@ import { DrainLoop } from './drain-loop';
 
 export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
 
+/**
+ * For consumers that keep state in memory beside their store: told when a
+ * batch's effects committed, and when a batch failed and rolled back (memory
+ * may then be ahead of the store, so reload it from there).
+ */
+export interface BusBatchHooks {
+  committed?(): void;
+  rolledBack?(): Promise<void>;
+}
+
 const BATCH_SIZE = 100;
 
 /**
@@ -25,10 +35,11 @@ export class BusConsumer {
     private readonly busUrl: string,
     private readonly handlers: Record<string, BusEventHandler>,
     private readonly logger: Logger,
+    private readonly hooks: BusBatchHooks = {},
     private readonly pollMs = 1000,
   ) {
     this.loop = new DrainLoop(
-      async () => (await this.consumeBatch()) === BATCH_SIZE,
+      async () => (await this.consumeBatchWithHooks()) === BATCH_SIZE,
       (error) => this.logger.error('bus consumer failed; will retry', { consumer: this.name, error }),
     );
   }
@@ -53,6 +64,18 @@ export class BusConsumer {
     clearInterval(this.timer);
     await this.loop.stop();
     await this.listener?.end();
+  }
+
+  private async consumeBatchWithHooks(): Promise<number> {
+    let applied: number;
+    try {
+      applied = await this.consumeBatch();
+    } catch (error) {
+      await this.hooks.rolledBack?.();
+      throw error;
+    }
+    if (applied) this.hooks.committed?.();
+    return applied;
   }
 
   private async consumeBatch(): Promise<number> {

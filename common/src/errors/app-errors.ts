@@ -32,9 +32,9 @@ abstract class AppError extends GraphQLError {
 }
 
 export class BadUserInputError extends AppError {
-  /** `field` names the offending input so forms can show the message next to it. */
-  constructor(message: string, field?: string) {
-    super(message, 'BAD_USER_INPUT', field ? { field } : {});
+  /** `field` names the offending input so forms can show the message next to it; `extra` adds detail (e.g. a position). */
+  constructor(message: string, field?: string, extra: Extra = {}) {
+    super(message, 'BAD_USER_INPUT', field ? { ...extra, field } : extra);
   }
 }
 

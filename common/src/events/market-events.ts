@@ -1,10 +1,14 @@
 /** Published by the market subgraph; consumed by analysis and orders. Decimals travel as strings. */
 
-/** One ingestion round: its time and each tracked asset's price (USD) with the provider it came from. */
+/**
+ * One ingestion round: its time and each tracked asset's price (USD) with the
+ * provider it came from, its 24 h traded volume (USD) and 24 h change (percent)
+ * when the provider has them. A round's closed candles are announced before it.
+ */
 export const MARKET_TICK = 'market.tick';
 export interface MarketTickEvent {
   time: string;
-  prices: { symbol: string; price: string; source: string }[];
+  prices: { symbol: string; price: string; source: string; volume24h?: string | null; change24h?: string | null }[];
 }
 
 /** A candle that has closed (its period ended); OHLCV in USD. */

@@ -3,12 +3,13 @@ import { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLSchema, parse } from 'graphql';
 import { buildSchema, BuildSchemaOptions, createResolversMap } from 'type-graphql';
+import { CALLER_SCOPED, CALLER_SCOPED_DEFINITION } from './caller-scoped';
 import { enforceRolesInSubgraph } from './enforce-roles';
 import { REQUIRES_ROLE, REQUIRES_ROLE_DEFINITION } from './requires-role';
 import { DateTimeScalar } from './scalars';
 
 const FEDERATION_LINK = `@link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@requires", "@composeDirective"])`;
-const ROLES_LINK = `@link(url: "https://herck.dev/roles/v1.0", import: ["@${REQUIRES_ROLE}"])`;
+const ROLES_LINK = `@link(url: "https://herck.dev/roles/v1.0", import: ["@${REQUIRES_ROLE}", "@${CALLER_SCOPED}"])`;
 
 export type ReferenceResolvers = GraphQLResolverMap<unknown>;
 
@@ -24,8 +25,9 @@ export async function buildFederatedSchema(
   // Every subgraph names its times `DateTime` and its exact numbers `Decimal`.
   const schema = await buildSchema({ scalarsMap: [{ type: Date, scalar: DateTimeScalar }], ...options, skipCheck: true });
   const typeDefs = parse(`
-    extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}")
+    extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}") @composeDirective(name: "@${CALLER_SCOPED}")
     ${REQUIRES_ROLE_DEFINITION}
+    ${CALLER_SCOPED_DEFINITION}
     ${printSchemaWithDirectives(schema)}
   `);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;

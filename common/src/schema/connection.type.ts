@@ -1,5 +1,5 @@
 import { ClassType, Field, ObjectType } from 'type-graphql';
-import { PageInfo } from '@herck/common';
+import { PageInfo } from './page-info.type';
 
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { GraphQLScalarType, Kind } from 'graphql';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { BadUserInputError } from '../errors/app-errors';
 
 /** Longest decimal text accepted: far beyond any price, short enough to bound parsing work. */
@@ -36,3 +36,6 @@ export const DecimalScalar = new GraphQLScalarType<Decimal, string>({
 
 /** Points in time: ISO-8601 (RFC 3339) strings with a zone on the wire, UTC `Date` in code. */
 export const DateTimeScalar = DateTimeResolver;
+
+/** Free-form JSON (e.g. the indicator values of an alert): `JSON` on the wire. */
+export const JsonScalar = JSONResolver;

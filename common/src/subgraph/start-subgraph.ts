@@ -5,7 +5,7 @@ import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { Express, RequestHandler } from 'express';
 import { GraphQLSchema } from 'graphql';
 import pg from 'pg';
-import { BusConsumer, BusEventHandler } from '../bus/bus-consumer';
+import { BusBatchHooks, BusConsumer, BusEventHandler } from '../bus/bus-consumer';
 import { ensureBusSchema } from '../bus/bus-database';
 import { OutboxMessage } from '../bus/outbox-message.entity';
 import { OutboxRelay } from '../bus/outbox-relay';
@@ -54,6 +54,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   buildSchema(runtime: SubgraphRuntime): Promise<GraphQLSchema>;
   createContext(base: SubgraphContext): TContext;
   eventHandlers?: Record<string, BusEventHandler>;
+  /** Told when a batch of events committed or rolled back (for state kept in memory). */
+  eventHooks?: BusBatchHooks;
   /**
    * Routes served beside `/graphql`, outside the internal-token check;
    * `gatewayOnly` is that check, for routes only the gateway may call.
@@ -106,7 +108,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   relay.start();
   const tasks = new BackgroundTasks(logger);
   const consumer = definition.eventHandlers
-    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger)
+    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger, definition.eventHooks)
     : undefined;
   const runtime: SubgraphRuntime = {
     config,

@@ -6,6 +6,7 @@ export const SUBGRAPHS = [
   { name: 'account', port: 4001, workspace: 'subgraphs/account' },
   { name: 'auth', port: 4002, workspace: 'subgraphs/auth' },
   { name: 'market', port: 4003, workspace: 'subgraphs/market' },
+  { name: 'analysis', port: 4004, workspace: 'subgraphs/analysis' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

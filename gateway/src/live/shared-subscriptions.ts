@@ -32,6 +32,8 @@ export interface PreparedSubscription {
   source: string;
   /** How events merge when the client falls behind (ticks), or undefined to drop them instead. */
   conflate: Conflate | undefined;
+  /** The events depend on the caller (their own alerts): shared only within one account, opened upstream as it. */
+  perCaller: boolean;
 }
 
 /** Plans kept at most (one per running shared subscription, normally). */
@@ -50,7 +52,8 @@ interface Channel {
  * Identical subscriptions — same document, variables and role set — share one
  * upstream subscription and one execution per event; every client gets the
  * shared result. (The role set decides which fields were denied, so it is part
- * of the key; the account is not, as no subscription yet depends on it.)
+ * of the key; the account is too for `@callerScoped` fields, whose events
+ * belong to one caller.)
  */
 export class SharedSubscriptions {
   private readonly channels = new Map<string, Channel>();
@@ -72,8 +75,9 @@ export class SharedSubscriptions {
   /** Plans the request (once per key); throws when it cannot be planned. */
   prepare(request: LiveRequest): PreparedSubscription {
     const source = print(request.document);
+    const perCaller = this.planner.isCallerScoped(request.document, request.operationName);
     const key = createHash('sha256')
-      .update(JSON.stringify([source, request.operationName ?? null, request.variables, [...request.identity.roles].sort()]))
+      .update(JSON.stringify([source, request.operationName ?? null, request.variables, [...request.identity.roles].sort(), perCaller ? request.identity.accountId : null]))
       .digest('hex');
     let plan = this.plans.get(key);
     if (!plan) {
@@ -82,7 +86,7 @@ export class SharedSubscriptions {
       if (this.plans.size >= MAX_PLANS) this.plans.clear();
       this.plans.set(key, plan);
     }
-    return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName) };
+    return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName), perCaller };
   }
 
   /** Joins the shared subscription for `prepared.key`, starting it upstream if it is the first. */
@@ -100,6 +104,7 @@ export class SharedSubscriptions {
     channel.stopUpstream = this.upstream.subscribe(
       primary.serviceName,
       prepared.request.identity,
+      prepared.perCaller,
       { query: primary.operation, variables, ...(primary.operationName && { operationName: primary.operationName }) },
       {
         next: (event) => {

@@ -1,7 +1,8 @@
 import { buildOperationContext } from '@apollo/gateway';
 import { operationFromDocument, Schema, Supergraph } from '@apollo/federation-internals';
 import { FetchNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
-import { DocumentNode, GraphQLSchema } from 'graphql';
+import { DocumentNode, getOperationAST, GraphQLSchema, Kind } from 'graphql';
+import { isCallerScoped } from '@herck/common';
 
 export type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -28,6 +29,8 @@ export class SubscriptionPlanner {
   readonly schema: GraphQLSchema;
   readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
+  /** Subscription fields marked `@callerScoped`: their events depend on who asks. */
+  private readonly callerScopedFields: Set<string>;
 
   constructor(supergraphSdl: string) {
     const supergraph = Supergraph.build(supergraphSdl);
@@ -35,6 +38,18 @@ export class SubscriptionPlanner {
     this.schema = this.apiSchema.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.planner = new QueryPlanner(supergraph);
+    const fields = Object.values(this.supergraphSchema.getSubscriptionType()?.getFields() ?? {});
+    this.callerScopedFields = new Set(fields.filter((field) => isCallerScoped(field.astNode)).map((field) => field.name));
+  }
+
+  /**
+   * Whether a subscription's events depend on the caller, so it must not be
+   * shared between accounts. A root that is not a plain field (a fragment)
+   * counts as caller-scoped: sharing by mistake would leak, not sharing only costs.
+   */
+  isCallerScoped(document: DocumentNode, operationName: string | undefined): boolean {
+    const root = getOperationAST(document, operationName)?.selectionSet.selections[0];
+    return root?.kind !== Kind.FIELD || this.callerScopedFields.has(root.name.value);
   }
 
   /** Plans a validated subscription document; throws when it does not plan to a subscription. */

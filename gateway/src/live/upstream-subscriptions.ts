@@ -38,6 +38,8 @@ export interface UpstreamSink {
 export class UpstreamSubscriptions {
   private readonly clients = new Map<string, Client>();
   private open = 0;
+  /** Subscriptions open per connection key. */
+  private readonly usage = new Map<string, number>();
   /** Cuts the backoff waits short on stop. */
   private readonly stopping = new AbortController();
 
@@ -54,17 +56,24 @@ export class UpstreamSubscriptions {
     return this.open;
   }
 
-  /** Starts one subscription at `subgraph`; the returned function ends it (idempotent). */
-  subscribe(subgraph: string, identity: Identity, request: UpstreamRequest, sink: UpstreamSink): () => void {
+  /**
+   * Starts one subscription at `subgraph`; the returned function ends it
+   * (idempotent). `perCaller` subscriptions go over a connection of the
+   * caller's own, closed with its last subscription.
+   */
+  subscribe(subgraph: string, identity: Identity, perCaller: boolean, request: UpstreamRequest, sink: UpstreamSink): () => void {
     let active = true;
+    const key = this.keyFor(subgraph, identity, perCaller);
     const finish = () => {
       if (!active) return false;
       active = false;
       this.open -= 1;
+      this.release(key);
       return true;
     };
     this.open += 1;
-    const unsubscribe = this.clientFor(subgraph, identity).subscribe<Record<string, unknown>>(request, {
+    this.usage.set(key, (this.usage.get(key) ?? 0) + 1);
+    const unsubscribe = this.clientFor(key, subgraph, identity).subscribe<Record<string, unknown>>(request, {
       next: (event) => {
         if (active) sink.next(event);
       },
@@ -88,8 +97,23 @@ export class UpstreamSubscriptions {
     await Promise.all(clients.map((client) => client.dispose()));
   }
 
-  private clientFor(subgraph: string, identity: Identity): Client {
-    const key = `${subgraph}|${[...identity.roles].sort().join(',')}`;
+  /** One connection per subgraph and role set, and one per account for caller-scoped subscriptions. */
+  private keyFor(subgraph: string, identity: Identity, perCaller: boolean): string {
+    return `${subgraph}|${[...identity.roles].sort().join(',')}|${perCaller ? (identity.accountId ?? 'anonymous') : '*'}`;
+  }
+
+  /** A caller's own connection goes with its last subscription (shared ones close lazily by themselves). */
+  private release(key: string): void {
+    const left = (this.usage.get(key) ?? 1) - 1;
+    if (left > 0) return void this.usage.set(key, left);
+    this.usage.delete(key);
+    if (key.endsWith('|*')) return;
+    const client = this.clients.get(key);
+    this.clients.delete(key);
+    void client?.dispose();
+  }
+
+  private clientFor(key: string, subgraph: string, identity: Identity): Client {
     let client = this.clients.get(key);
     if (client) return client;
     const url = this.subgraphUrls[subgraph];

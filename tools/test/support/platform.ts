@@ -1,16 +1,19 @@
 import { readAccountConfig, startAccountService } from '@herck/account';
+import { AnalysisServiceOverrides, readAnalysisConfig, RunningAnalysis, startAnalysisService } from '@herck/analysis';
 import { readAuthConfig, startAuthService } from '@herck/auth';
 import { Environment, Logger, RunningSubgraph, testEnvironment } from '@herck/common';
 import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway';
 import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketService } from '@herck/market';
 import { SmtpMailbox } from './smtp-mailbox';
 
-type ServiceName = 'account' | 'auth' | 'market' | 'gateway';
+type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'gateway';
 
 export interface TestPlatformOptions {
   loggers?: Partial<Record<ServiceName, Logger>>;
   /** Start the market subgraph too (with these overrides); tests that need no market data leave it out. */
   market?: MarketServiceOverrides;
+  /** Start the analysis subgraph too (with these overrides). */
+  analysis?: AnalysisServiceOverrides;
 }
 
 export interface TestPlatform {
@@ -18,11 +21,14 @@ export interface TestPlatform {
   account: RunningSubgraph;
   auth: RunningSubgraph;
   market?: RunningMarket;
+  analysis?: RunningAnalysis;
   gateway: RunningGateway;
   mailbox: SmtpMailbox;
   env: Environment;
   /** Starts another gateway on the same subgraphs with extra settings (e.g. production mode). */
   startGateway(overrides: Environment): Promise<RunningGateway>;
+  /** Stops the analysis subgraph and starts it again on the same port and databases (`analysis` then names the new one). */
+  restartAnalysis(): Promise<RunningAnalysis>;
   /** Starts another market replica on the same databases (it stands by while the first ingests). */
   startMarketReplica(overrides?: MarketServiceOverrides, env?: Environment, logger?: Logger): Promise<RunningMarket>;
   stop(): Promise<void>;
@@ -43,14 +49,16 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     markets.push(market);
     return market;
   };
-  const [account, auth, market] = await Promise.all([
+  const [account, auth, market, firstAnalysis] = await Promise.all([
     startAccountService(readAccountConfig(env), logger('account')),
     startAuthService(readAuthConfig(env), logger('auth')),
     options.market ? startMarketReplica(options.market) : Promise.resolve(undefined),
+    options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
   ]);
+  let analysis = firstAnalysis;
   const gateways: RunningGateway[] = [];
   const launchGateway = async (extra: Environment) => {
-    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }) };
+    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }) };
     const gateway = await startGateway(readGatewayConfig({ ...env, ...urls, ...extra }), logger('gateway'));
     gateways.push(gateway);
     return gateway;
@@ -61,14 +69,24 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     account,
     auth,
     market,
+    get analysis() {
+      return analysis;
+    },
     gateway,
     mailbox,
     env,
     startGateway: launchGateway,
     startMarketReplica,
+    async restartAnalysis() {
+      if (!analysis) throw new Error('this platform runs no analysis subgraph');
+      const port = new URL(analysis.url).port;
+      await analysis.stop();
+      analysis = await startAnalysisService(readAnalysisConfig({ ...env, ANALYSIS_PORT: port }), logger('analysis'), options.analysis);
+      return analysis;
+    },
     async stop() {
       for (const running of gateways) await running.stop();
-      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop())]);
+      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : [])]);
       await mailbox.stop();
       await cleanUp();
     },

@@ -1,4 +1,4 @@
-import { connectionType } from '../paging/connection.type';
+import { connectionType } from '@herck/common';
 import { Asset } from './asset.entity';
 
 export const AssetConnection = connectionType(Asset, 'Asset', 'asset');

@@ -1,10 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequiresRole } from '@herck/common';
+import { CandleInterval, CandleIntervalEnum, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { CandleConnection } from '../candle/candle-connection.type';
-import { CandleIntervalEnum } from '../candle/candle.type';
-import { CandleInterval } from '../candle/candle-interval';
-import { Connection } from '../paging/connection.type';
 import { timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';

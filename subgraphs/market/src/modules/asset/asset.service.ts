@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, PageInfo } from '@herck/common';
-import { Connection } from '../paging/connection.type';
+import { BadUserInputError, Connection, PageInfo } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';

@@ -1,4 +1,4 @@
-import { connectionType } from '../paging/connection.type';
+import { connectionType } from '@herck/common';
 import { Candle } from './candle.type';
 
 export const CandleConnection = connectionType(Candle, 'Candle', 'candle');

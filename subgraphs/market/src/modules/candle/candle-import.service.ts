@@ -1,10 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, MARKET_CANDLE, OutboxMessage } from '@herck/common';
+import { BadUserInputError, CandleInterval, candleOpenTime, INTERVAL_MS, MARKET_CANDLE, OutboxMessage } from '@herck/common';
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { candleEvent } from '../ingestion/round-writer';
 import { CsvCandleRow, CsvRowError, parseCandleCsv } from './candle-csv';
 import { CandleImport } from './candle-import.type';
-import { candleOpenTime, CandleInterval, INTERVAL_MS } from './candle-interval';
 
 /** Rows per INSERT statement: far below PostgreSQL's 65 535 parameters. */
 const BATCH = 1000;

@@ -1,14 +1,12 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Authenticated, BadUserInputError, RequiresRole } from '@herck/common';
+import { Authenticated, BadUserInputError, CandleInterval, CandleIntervalEnum, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { knownAsset, normaliseSymbol } from '../asset/symbol-rules';
-import { Connection } from '../paging/connection.type';
 import { timePage, toConnection } from '../paging/time-page';
 import { CandleConnection } from './candle-connection.type';
 import { CandleImport } from './candle-import.type';
 import { CandleImportService } from './candle-import.service';
-import { Candle, CandleIntervalEnum } from './candle.type';
-import { CandleInterval } from './candle-interval';
+import { Candle } from './candle.type';
 
 /** Largest CSV accepted through the API; bigger files go through `npm run market:import`. */
 const MAX_CSV_BYTES = 5 * 1024 * 1024;

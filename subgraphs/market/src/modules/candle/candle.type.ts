@@ -1,22 +1,6 @@
 import Decimal from 'decimal.js';
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DecimalScalar } from '@herck/common';
-import { CANDLE_INTERVALS, CandleInterval } from './candle-interval';
-
-export const CandleIntervalEnum = Object.fromEntries(CANDLE_INTERVALS.map((interval) => [interval, interval])) as { [I in CandleInterval]: I };
-
-registerEnumType(CandleIntervalEnum, {
-  name: 'CandleInterval',
-  description: 'The length of a candle',
-  valuesConfig: {
-    M1: { description: 'One minute' },
-    M5: { description: 'Five minutes' },
-    M15: { description: 'Fifteen minutes' },
-    H1: { description: 'One hour' },
-    H4: { description: 'Four hours' },
-    D1: { description: 'One day (UTC)' },
-  },
-});
+import { Field, Int, ObjectType } from 'type-graphql';
+import { CandleInterval, CandleIntervalEnum, DecimalScalar } from '@herck/common';
 
 /** Open, high, low, close and volume of one asset over one interval. */
 @ObjectType({ description: 'Open, high, low, close and volume of an asset over one interval (USD)' })

@@ -1,4 +1,4 @@
-import { connectionType } from '../paging/connection.type';
+import { connectionType } from '@herck/common';
 import { GlobalMetrics } from './global-metrics.type';
 
 export const GlobalMetricsConnection = connectionType(GlobalMetrics, 'GlobalMetrics', 'round of global metrics');

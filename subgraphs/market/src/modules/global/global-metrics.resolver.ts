@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated } from '@herck/common';
+import { Authenticated, Connection } from '@herck/common';
 import { MarketContext } from '../../context';
-import { Connection } from '../paging/connection.type';
 import { timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';

@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
-import { CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '../candle/candle-interval';
+import { CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
 import { FxRate } from '../fx/fx-rate.type';
 import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';

@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { GlobalMetrics } from '../global/global-metrics.type';
 import { Candle } from '../candle/candle.type';
-import { CandleInterval, INTERVAL_MS } from '../candle/candle-interval';
+import { CandleInterval, INTERVAL_MS } from '@herck/common';
 import { FxRate } from '../fx/fx-rate.type';
 import { Tick } from '../tick/tick.type';
 

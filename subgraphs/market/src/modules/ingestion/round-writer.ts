@@ -1,8 +1,7 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
+import { CANDLE_INTERVALS, candleOpenTime, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
 import { Candle } from '../candle/candle.type';
-import { CANDLE_INTERVALS, candleOpenTime } from '../candle/candle-interval';
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { MarketRound } from './market-round';
 
@@ -51,9 +50,10 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     const closedCandles = await closeEndedCandles(tx, round.time);
     const updatedCandles = await addTicksToCandles(tx, round, roundSeconds);
 
+    // Candles the round closed come first: consumers see a period end before the next one's first tick.
+    for (const candle of closedCandles) tx.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(candle) as unknown as Record<string, unknown>));
     tx.persist(new OutboxMessage(MARKET_TICK, tickEvent(round) as unknown as Record<string, unknown>));
     if (round.fx.length) tx.persist(new OutboxMessage(MARKET_FX, fxEvent(round) as unknown as Record<string, unknown>));
-    for (const candle of closedCandles) tx.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(candle) as unknown as Record<string, unknown>));
     await tx.flush();
     // Delivered on commit: the other replicas load the round into their snapshot.
     await tx.execute(`SELECT pg_notify('${ROUND_CHANNEL}', ?)`, [round.time.toISOString()]);
@@ -103,7 +103,16 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
 }
 
 function tickEvent(round: MarketRound): MarketTickEvent {
-  return { time: round.time.toISOString(), prices: round.ticks.map((t) => ({ symbol: t.symbol, price: t.price.toFixed(), source: t.source })) };
+  return {
+    time: round.time.toISOString(),
+    prices: round.ticks.map((t) => ({
+      symbol: t.symbol,
+      price: t.price.toFixed(),
+      source: t.source,
+      volume24h: t.volume24h?.toFixed() ?? null,
+      change24h: t.percentChange24h?.toFixed() ?? null,
+    })),
+  };
 }
 
 function fxEvent(round: MarketRound): MarketFxEvent {

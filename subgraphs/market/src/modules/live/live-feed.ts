@@ -1,6 +1,6 @@
 import { EventEmitter, on } from 'node:events';
 import { Candle } from '../candle/candle.type';
-import { CandleInterval } from '../candle/candle-interval';
+import { CandleInterval } from '@herck/common';
 import { Tick } from '../tick/tick.type';
 
 const ROUND = 'round';

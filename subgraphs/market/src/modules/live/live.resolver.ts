@@ -1,9 +1,8 @@
 import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated } from '@herck/common';
+import { Authenticated, CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { MarketContext } from '../../context';
 import { normaliseSymbol } from '../asset/symbol-rules';
-import { Candle, CandleIntervalEnum } from '../candle/candle.type';
-import { CandleInterval } from '../candle/candle-interval';
+import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
 
 type SubscribeData = SubscribeResolverData<unknown, Record<string, unknown>, MarketContext>;

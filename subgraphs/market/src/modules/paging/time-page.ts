@@ -1,5 +1,4 @@
-import { BadUserInputError } from '@herck/common';
-import { Connection } from './connection.type';
+import { BadUserInputError, Connection } from '@herck/common';
 
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;

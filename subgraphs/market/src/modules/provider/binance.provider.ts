@@ -1,4 +1,4 @@
-import { CandleInterval, INTERVAL_MS } from '../candle/candle-interval';
+import { CandleInterval, INTERVAL_MS } from '@herck/common';
 import { BinanceListing } from './binance-listing';
 import { MarketProvider, ProviderCandle, ProviderError, ProviderQuote, ProviderRound } from './market-provider';
 import { DEFAULT_TIMEOUT_MS, fetchJson, HttpProviderOptions, ProviderHttpError } from './provider-http';

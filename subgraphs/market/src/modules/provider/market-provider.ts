@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { CandleInterval } from '../candle/candle-interval';
+import { CandleInterval } from '@herck/common';
 
 /** One asset's quote in one round, in USD. Figures a provider does not have are null. */
 export interface ProviderQuote {

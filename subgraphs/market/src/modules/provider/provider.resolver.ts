@@ -1,9 +1,8 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BadUserInputError, RequiresRole } from '@herck/common';
+import { BadUserInputError, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { IngestionGapConnection } from '../ingestion/ingestion-gap-connection.type';
 import { IngestionGap } from '../ingestion/ingestion-gap.type';
-import { Connection } from '../paging/connection.type';
 import { timePage, timeWindowSql, toConnection } from '../paging/time-page';
 import { ProviderStates } from './provider-states';
 import { ProviderStatus } from './provider-status.type';

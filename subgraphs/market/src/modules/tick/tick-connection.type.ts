@@ -1,4 +1,4 @@
-import { connectionType } from '../paging/connection.type';
+import { connectionType } from '@herck/common';
 import { Tick } from './tick.type';
 
 export const TickConnection = connectionType(Tick, 'Tick', 'tick');

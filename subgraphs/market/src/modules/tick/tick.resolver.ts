@@ -1,10 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated } from '@herck/common';
+import { Authenticated, Connection } from '@herck/common';
 import { MarketContext } from '../../context';
 import { Asset } from '../asset/asset.entity';
 import { knownAsset } from '../asset/symbol-rules';
 import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
-import { Connection } from '../paging/connection.type';
 import { timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { TickConnection } from './tick-connection.type';

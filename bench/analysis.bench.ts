@@ -1,0 +1,155 @@
+import { performance } from 'node:perf_hooks';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { CandleSeries, ClosedCandle, compileCondition, IndicatorKind, StrategyEngine, TriggerMode } from '@herck/analysis';
+import { AlertRaisedDocument, AlertRaisedSubscription, CreateStrategyDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
+import { withBenchDatabase } from './bench-database';
+
+/**
+ * Analysis speed, measured in one run: condition evaluations per second on
+ * one core (10,000 strategies over 20 symbols, indicators ready), the cost of
+ * one tick with 1,000 and with 100,000 candles of history (it should not
+ * grow), and tick-to-alert latency through the gateway's subscription.
+ */
+const STRATEGIES = Number(process.env.BENCH_STRATEGIES ?? 10_000);
+const SYMBOLS = Array.from({ length: 20 }, (_, index) => `S${index}`);
+const ALERT_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const MINUTE = 60_000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function history(symbol: string, count: number, interval: CandleInterval = 'M1'): ClosedCandle[] {
+  const start = Date.UTC(2026, 0, 1);
+  return Array.from({ length: count }, (_, index) => {
+    const close = 100 + 10 * Math.sin(index / 7) + (index % 3);
+    return { symbol, interval, openTime: new Date(start + index * MINUTE), open: close - 1, high: close + 2, low: close - 2, close, volume: 10 + (index % 5) };
+  });
+}
+type CandleInterval = ClosedCandle['interval'];
+
+const CONDITIONS = ['rsi14 < 30.0 && price > sma50', 'macd.histogram > 0.0 && price < bb.lower', 'price > ema20 * 1.01 || change24h < -5.0', 'stoch.k > 80.0 && rsi14 > 70.0'];
+const INDICATORS = [
+  { name: 'rsi14', kind: IndicatorKind.RSI, period: 14 },
+  { name: 'sma50', kind: IndicatorKind.SMA, period: 50 },
+  { name: 'ema20', kind: IndicatorKind.EMA, period: 20 },
+  { name: 'macd', kind: IndicatorKind.MACD, period: 26, fastPeriod: 12, signalPeriod: 9 },
+  { name: 'bb', kind: IndicatorKind.BBANDS, period: 20, deviation: 2 },
+  { name: 'stoch', kind: IndicatorKind.STOCH, period: 14, signalPeriod: 3 },
+];
+
+/** 1. Evaluations per second: the engine's whole tick path, and the compiled conditions alone. */
+async function evaluationsPerSecond(): Promise<void> {
+  const engine = new StrategyEngine(async (symbol, interval, count) => history(symbol, Math.min(count, 600), interval), () => Date.UTC(2026, 0, 2));
+  for (let index = 0; index < STRATEGIES; index += 1) {
+    await engine.watch({
+      id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+      ownerId: '00000000-0000-4000-8000-000000000000',
+      name: `s${index}`,
+      symbols: [SYMBOLS[index % SYMBOLS.length]!],
+      interval: 'M1',
+      indicators: INDICATORS,
+      condition: CONDITIONS[index % CONDITIONS.length]!,
+      trigger: TriggerMode.ON_CROSS,
+      cooldownSeconds: 60,
+    });
+  }
+  const rounds = 50;
+  const start = performance.now();
+  let evaluations = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    const time = new Date(Date.UTC(2026, 0, 2) + round * 5_000);
+    for (const symbol of SYMBOLS) {
+      const outcome = engine.onTick(symbol, time, 100 + Math.sin(round) * 5, 1.5);
+      evaluations += STRATEGIES / SYMBOLS.length;
+      if (outcome.errors.length) throw new Error(outcome.errors[0]!.message);
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`engine: ${STRATEGIES} strategies × ${SYMBOLS.length} symbols, ${rounds} rounds: ${Math.round(evaluations / seconds).toLocaleString('en')} evaluations/s (tick, indicators, condition, decision)`);
+
+  const compiled = CONDITIONS.map((condition) => compileCondition(condition, INDICATORS)).map((result) => {
+    if (!result.ok) throw new Error('condition did not compile');
+    return result.condition;
+  });
+  const series = new CandleSeries('S0', 'M1');
+  series.reset(INDICATORS, history('S0', 600));
+  const values = Object.fromEntries(INDICATORS.map((spec) => [spec.name, series.value(spec)]));
+  const count = 2_000_000;
+  let held = 0;
+  const conditionsStart = performance.now();
+  for (let index = 0; index < count; index += 1) {
+    if (compiled[index & 3]!.evaluate({ price: 100 + (index % 10), volume: 10, change24h: 1.5, ...values })) held += 1;
+  }
+  const conditionSeconds = (performance.now() - conditionsStart) / 1000;
+  console.log(`conditions alone (CEL, fresh activation each time): ${Math.round(count / conditionSeconds).toLocaleString('en')} evaluations/s (target ≥ 1,000,000; ${held} held)`);
+}
+
+/** 2. One tick's cost with short and long history: indicators update incrementally. */
+function tickCostAgainstHistory(): void {
+  const costs: number[] = [];
+  for (const length of [1_000, 100_000]) {
+    const series = new CandleSeries('S0', 'M1');
+    series.reset(INDICATORS, history('S0', length));
+    const base = Date.UTC(2026, 0, 1) + length * MINUTE;
+    const ticks = 20_000;
+    const start = performance.now();
+    for (let index = 0; index < ticks; index += 1) {
+      series.tick(new Date(base + index * 3_000), 100 + (index % 7));
+      for (const spec of INDICATORS) series.value(spec);
+    }
+    const micros = ((performance.now() - start) * 1000) / ticks;
+    costs.push(micros);
+    console.log(`tick with ${length.toLocaleString('en')} candles of history: ${micros.toFixed(2)} µs (${INDICATORS.length} indicators)`);
+  }
+  console.log(`ratio 100k / 1k history: ${(costs[1]! / costs[0]!).toFixed(2)} (flat is 1)`);
+}
+
+/** 3. Tick-to-alert latency: from the round's time to the alert arriving over the gateway's subscription. */
+async function tickToAlert(): Promise<void> {
+  const platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', MAIL_REQUESTS_PER_CLIENT_PER_HOUR: '10000' }, { market: {}, analysis: {} });
+  try {
+    const user = await signUp(platform);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // Flips often on the simulated feed: the price against the average of its last two minutes' closes and now.
+    const created = await send(
+      platform.gatewayUrl,
+      CreateStrategyDocument,
+      { input: { name: 'flip', symbols: ['BTC', 'ETH', 'SOL', 'XRP', 'DOGE'], indicators: [], condition: 'change24h > -1000.0 && price > 0.0 && int(price * 1000.0) % 2 == 0', cooldownSeconds: 0 } },
+      user.accessToken,
+    );
+    if (!created.data) throw new Error(JSON.stringify(created.errors));
+    const latencies: number[] = [];
+    const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    client.subscribe<AlertRaisedSubscription>({ query: print(AlertRaisedDocument) }, {
+      next: (event) => {
+        if (event.data) latencies.push(Date.now() - new Date(event.data.alerts.triggeredAt).getTime());
+      },
+      error: (error) => console.error(error),
+      complete: () => undefined,
+    });
+    await new Promise((resolve) => setTimeout(resolve, ALERT_SECONDS * 1000));
+    await client.dispose();
+    latencies.sort((a, b) => a - b);
+    if (!latencies.length) throw new Error('no alert arrived');
+    console.log(`tick → alert via gateway subscription (${latencies.length} alerts in ${ALERT_SECONDS} s): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms (from the round's time)`);
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  await evaluationsPerSecond();
+  tickCostAgainstHistory();
+  await withBenchDatabase(tickToAlert);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

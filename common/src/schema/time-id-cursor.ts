@@ -1,0 +1,24 @@
+import { BadUserInputError } from '../errors/app-errors';
+import { isUuid } from '../validation/input-rules';
+
+/** A position in a list ordered by (time, id): opaque to clients. */
+export interface TimeIdPosition {
+  time: Date;
+  id: string;
+}
+
+export function encodeTimeIdCursor(time: Date, id: string): string {
+  return Buffer.from(JSON.stringify([time.toISOString(), id])).toString('base64url');
+}
+
+/** The position a cursor names; anything else is BAD_USER_INPUT on `after`. */
+export function decodeTimeIdCursor(cursor: string): TimeIdPosition {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(cursor.slice(0, 200), 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(time);
+    if (!Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) return { time: date, id };
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('Invalid cursor', 'after');
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { EnvReader, Environment, readSubgraphConfig, SubgraphConfig } from '@herck/common';
+
+export interface AnalysisConfig extends SubgraphConfig {
+  /** Strategies one account may keep. */
+  strategiesPerAccount: number;
+  mail: { smtpUrl?: string; from: string; mailDir: string };
+  /** Loopback and private webhook targets are refused unless this is set (tests, a private network). */
+  webhookAllowPrivate: boolean;
+  /** Webhook and mail deliveries are retried with exponential backoff for this long. */
+  deliveryRetryHours: number;
+  /** The first retry waits this long; each next one twice as long (capped at an hour). */
+  deliveryFirstRetrySeconds: number;
+  webhookTimeoutMs: number;
+  /** How far back a USER's backtest may reach (ANALYST and ADMIN: all history). */
+  userBacktestDays: number;
+}
+
+export function readAnalysisConfig(source: Environment = process.env): AnalysisConfig {
+  const env = new EnvReader(source);
+  const subgraph = readSubgraphConfig(env, 'analysis');
+  const smtpUrl = env.url('SMTP_URL', undefined, ['smtp', 'smtps']);
+  if (subgraph.production && !smtpUrl) env.problem('SMTP_URL', 'is required in production');
+  return env.finish({
+    ...subgraph,
+    strategiesPerAccount: env.int('STRATEGIES_PER_ACCOUNT', 50, { min: 1, max: 10_000 }),
+    mail: { smtpUrl, from: env.string('MAIL_FROM', 'Herck <no-reply@herck.local>'), mailDir: path.join(subgraph.dataDir, 'mail') },
+    webhookAllowPrivate: env.bool('WEBHOOK_ALLOW_PRIVATE', false),
+    deliveryRetryHours: env.int('DELIVERY_RETRY_HOURS', 24, { min: 1, max: 24 * 7 }),
+    deliveryFirstRetrySeconds: env.int('DELIVERY_FIRST_RETRY_SECONDS', 10, { min: 1, max: 3600 }),
+    webhookTimeoutMs: env.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
+    userBacktestDays: env.int('USER_BACKTEST_DAYS', 90, { min: 1 }),
+  });
+}

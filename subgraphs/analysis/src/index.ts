@@ -1,0 +1,12 @@
+export * from './env';
+export * from './schema';
+export * from './server';
+export * from './store';
+export { verifyWebhook, signWebhook, SIGNATURE_HEADER } from './modules/delivery/webhook-signature';
+export { compileCondition } from './modules/condition/condition-compiler';
+export { createIndicator } from './modules/indicator/live-indicator';
+export { IndicatorKind } from './modules/indicator/indicator-kind';
+export { StrategyEngine } from './modules/evaluation/strategy-engine';
+export { CandleSeries } from './modules/evaluation/candle-series';
+export { TriggerMode } from './modules/strategy/trigger-mode';
+export type { ClosedCandle } from './modules/candle/closed-candle';

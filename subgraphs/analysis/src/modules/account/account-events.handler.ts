@@ -1,0 +1,29 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
+
+/**
+ * Keeps each owner's mail address and status current (stale copies ignored by
+ * version); a deleted account takes its strategies, alerts and notifications with it.
+ */
+export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => void): Record<string, BusEventHandler> {
+  return {
+    async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
+      const account = event.payload as unknown as AccountChangedEvent;
+      await em.execute(
+        `INSERT INTO accounts (id, email, status, version) VALUES (?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email, status = excluded.status, version = excluded.version
+         WHERE accounts.version < excluded.version`,
+        [account.id, account.email, account.status, account.version],
+      );
+    },
+
+    async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
+      const { id } = event.payload as unknown as AccountDeletedEvent;
+      await em.execute('DELETE FROM notifications WHERE owner_id = ?', [id]);
+      // Alerts, deliveries and states go with their strategies (ON DELETE CASCADE).
+      await em.execute('DELETE FROM strategies WHERE owner_id = ?', [id]);
+      await em.execute('DELETE FROM accounts WHERE id = ?', [id]);
+      onStrategiesRemoved(id);
+    },
+  };
+}

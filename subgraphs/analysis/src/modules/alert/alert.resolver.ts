@@ -1,0 +1,71 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
+import { Authenticated, BadUserInputError, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, isUuid } from '@herck/common';
+import { AnalysisContext } from '../../context';
+import { AssetReference } from '../asset/asset.type';
+import { pageSize } from '../paging/page-size';
+import { Strategy } from '../strategy/strategy.entity';
+import { callerId } from '../strategy/strategy.resolver';
+import { Alert, AlertRow, toAlert } from './alert.type';
+
+export const AlertConnection = connectionType(Alert, 'Alert', 'alert');
+
+const MAX_IDS = 1000;
+
+@Resolver(() => Alert)
+export class AlertResolver {
+  @Authenticated()
+  @Query(() => AlertConnection, { description: 'Your alerts, newest first; `since` reads what you missed while offline' })
+  async alerts(
+    @Arg('since', () => Date, { nullable: true, description: 'Only alerts raised at or after this time' }) since: Date | null,
+    @Arg('unacknowledgedOnly', () => Boolean, { nullable: true, description: 'Only alerts not acknowledged yet' }) unacknowledgedOnly: boolean | null,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last alert already seen' }) after: string | null,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Connection<Alert>> {
+    const size = pageSize(first);
+    const conditions = ['owner_id = ?'];
+    const params: unknown[] = [callerId(context)];
+    if (since) (conditions.push('triggered_at >= ?'), params.push(since));
+    if (unacknowledgedOnly) conditions.push('NOT acknowledged');
+    if (after) {
+      const position = decodeTimeIdCursor(after);
+      conditions.push('(triggered_at, id) < (?, ?)');
+      params.push(position.time, position.id);
+    }
+    const rows = await context.em.execute<AlertRow[]>(`SELECT * FROM alerts WHERE ${conditions.join(' AND ')} ORDER BY triggered_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
+    const nodes = rows.slice(0, size).map(toAlert);
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.triggeredAt, node.id) }));
+    return { edges, nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authenticated()
+  @Mutation(() => Int, { description: 'Marks your alerts acknowledged; returns how many changed (others’ ids change nothing)' })
+  async acknowledgeAlerts(@Arg('ids', () => [ID], { description: 'Alert ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
+    if (ids.length > MAX_IDS) throw new BadUserInputError(`At most ${MAX_IDS} ids at a time`, 'ids');
+    const valid = ids.filter(isUuid);
+    if (!valid.length) return 0;
+    const rows = await context.em.execute<{ id: string }[]>('UPDATE alerts SET acknowledged = true WHERE owner_id = ? AND id IN (?) AND NOT acknowledged RETURNING id', [callerId(context), valid]);
+    return rows.length;
+  }
+
+  @Authenticated()
+  @CallerScoped()
+  @Subscription(() => Alert, {
+    name: 'alerts',
+    description: 'Your alerts as they are raised (each is stored before it is published)',
+    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, AnalysisContext>) => context.liveAlerts.of(callerId(context)),
+  })
+  alertRaised(@Root() alert: Alert): Alert {
+    return alert;
+  }
+
+  @FieldResolver(() => Strategy, { description: 'The strategy that raised it' })
+  async strategy(@Root() alert: Alert, @Ctx() context: AnalysisContext): Promise<Strategy> {
+    return (await context.strategiesById.load(alert.strategyId))!;
+  }
+
+  @FieldResolver(() => AssetReference, { description: 'The asset it fired for (market data: e.g. `asset { latestTick { price } }`)' })
+  asset(@Root() alert: Alert): AssetReference {
+    return { symbol: alert.symbol };
+  }
+}

@@ -1,0 +1,33 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Authenticated, BadUserInputError, hasAnyRole } from '@herck/common';
+import { AnalysisContext } from '../../context';
+import { definitionOf } from '../evaluation/engine-loader';
+import { callerId } from '../strategy/strategy.resolver';
+import { StrategyService } from '../strategy/strategy.service';
+import { Backtest } from './backtest.type';
+import { runBacktest } from './backtest.service';
+
+@Resolver()
+export class BacktestResolver {
+  constructor(
+    private readonly strategies: StrategyService,
+    private readonly userBacktestDays: number,
+  ) {}
+
+  @Authenticated()
+  @Query(() => Backtest, { description: 'Replays one of your strategies over stored candles (USER: the last 90 days; ANALYST and ADMIN: all history)' })
+  async backtestStrategy(
+    @Arg('id', () => ID, { description: 'One of your strategies' }) id: string,
+    @Arg('from', () => Date, { description: 'Replay candles opening at or after this time' }) from: Date,
+    @Arg('to', () => Date, { description: 'Replay candles opening before this time' }) to: Date,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Backtest> {
+    if (from >= to) throw new BadUserInputError('from must be before to', 'from');
+    const strategy = await this.strategies.own(context.em, callerId(context), id);
+    const oldest = Date.now() - this.userBacktestDays * 86_400_000;
+    if (!hasAnyRole(context.identity, ['ANALYST', 'ADMIN']) && from.getTime() < oldest) {
+      throw new BadUserInputError(`Backtests reach back ${this.userBacktestDays} days (analysts: all history)`, 'from');
+    }
+    return runBacktest(context.em, definitionOf(strategy), from, to);
+  }
+}

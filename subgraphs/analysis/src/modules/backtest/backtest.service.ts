@@ -1,0 +1,56 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import Decimal from 'decimal.js';
+import { BadUserInputError, INTERVAL_MS } from '@herck/common';
+import { CandleStore } from '../candle/candle-store';
+import { compileCondition } from '../condition/condition-compiler';
+import { CandleSeries } from '../evaluation/candle-series';
+import { evaluateCondition } from '../evaluation/evaluate-condition';
+import { StrategyDefinition } from '../evaluation/strategy-definition';
+import { decide, INITIAL_STATE } from '../evaluation/trigger-policy';
+import { TriggerMode } from '../strategy/trigger-mode';
+import { warmUpCandles } from '../indicator/live-indicator';
+import { Backtest, BacktestTrigger } from './backtest.type';
+
+/** Candles replayed at most per backtest (all symbols together): a year of M1 candles for one symbol is 525,600. */
+export const MAX_BACKTEST_CANDLES = 600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Replays a strategy over analysis's stored candles with the code live
+ * evaluation runs: the same series, condition and trigger decision, one
+ * evaluation per candle at its close. `change24h` is the change from the
+ * close 24 hours before (live evaluation reads the provider's figure).
+ */
+export async function runBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<Backtest> {
+  const compiled = compileCondition(strategy.condition, strategy.indicators);
+  if (!compiled.ok) throw new BadUserInputError('The strategy’s condition does not compile', 'id');
+  const length = INTERVAL_MS[strategy.interval];
+  if ((to.getTime() - from.getTime()) / length * strategy.symbols.length > MAX_BACKTEST_CANDLES) {
+    throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
+  }
+  const warmUp = Math.max(0, ...strategy.indicators.map(warmUpCandles));
+  const triggers: BacktestTrigger[] = [];
+  for (const symbol of strategy.symbols) {
+    const series = new CandleSeries(symbol, strategy.interval);
+    series.reset(strategy.indicators, await CandleStore.latest(em, symbol, strategy.interval, warmUp, from));
+    const candles = await CandleStore.between(em, symbol, strategy.interval, from, to);
+    const closes = new Map(candles.map((candle) => [candle.openTime.getTime(), candle.close]));
+    let state = INITIAL_STATE;
+    for (const candle of candles) {
+      if (!series.close(candle)) continue;
+      const at = candle.openTime.getTime() + length;
+      const dayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
+      const change24h = dayBefore ? ((candle.close - dayBefore) / dayBefore) * 100 : Number.NaN;
+      const evaluation = evaluateCondition(strategy, compiled.condition, series, { price: candle.close, change24h });
+      if (evaluation.kind !== 'result') continue;
+      const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);
+      state = decision.state;
+      if (!decision.fire) continue;
+      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.close), values: evaluation.values });
+      if (strategy.trigger === TriggerMode.ONCE) break;
+    }
+  }
+  triggers.sort((a, b) => a.time.getTime() - b.time.getTime() || a.symbol.localeCompare(b.symbol));
+  const kept = strategy.trigger === TriggerMode.ONCE ? triggers.slice(0, 1) : triggers;
+  return { triggers: kept, summary: { count: kept.length, firstAt: kept[0]?.time ?? null, lastAt: kept.at(-1)?.time ?? null } };
+}

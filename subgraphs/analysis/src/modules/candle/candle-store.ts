@@ -1,0 +1,63 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { CandleInterval, MarketCandleEvent } from '@herck/common';
+import { ClosedCandle } from './closed-candle';
+
+interface CandleRow {
+  symbol: string;
+  interval: CandleInterval;
+  open_time: Date;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+}
+
+/** Analysis's own copy of the closed candles market announces: for warming indicators up and for backtests. */
+export class CandleStore {
+  /** Keeps a closed candle; a redelivered or corrected one replaces the row (true when it was new). */
+  static async save(em: EntityManager, candle: MarketCandleEvent): Promise<boolean> {
+    const rows = await em.execute<{ inserted: boolean }[]>(
+      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (symbol, interval, open_time) DO UPDATE
+         SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
+       RETURNING (xmax = 0) AS inserted`,
+      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume],
+    );
+    return rows[0]?.inserted ?? false;
+  }
+
+  /** The last `count` closed candles of a series (before `before`, when given), oldest first. */
+  static async latest(em: EntityManager, symbol: string, interval: CandleInterval, count: number, before?: Date): Promise<ClosedCandle[]> {
+    if (count <= 0) return [];
+    const rows = await em.execute<CandleRow[]>(
+      `SELECT * FROM (SELECT * FROM candles WHERE symbol = ? AND interval = ? ${before ? 'AND open_time < ?' : ''} ORDER BY open_time DESC LIMIT ?) recent ORDER BY open_time`,
+      before ? [symbol, interval, before, count] : [symbol, interval, count],
+    );
+    return rows.map(toClosedCandle);
+  }
+
+  /** The closed candles of a series with `from <= open_time < to`, oldest first. */
+  static async between(em: EntityManager, symbol: string, interval: CandleInterval, from: Date, to: Date): Promise<ClosedCandle[]> {
+    const rows = await em.execute<CandleRow[]>('SELECT * FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ORDER BY open_time', [
+      symbol,
+      interval,
+      from,
+      to,
+    ]);
+    return rows.map(toClosedCandle);
+  }
+}
+
+function toClosedCandle(row: CandleRow): ClosedCandle {
+  return {
+    symbol: row.symbol,
+    interval: row.interval,
+    openTime: new Date(row.open_time),
+    open: Number(row.open),
+    high: Number(row.high),
+    low: Number(row.low),
+    close: Number(row.close),
+    volume: Number(row.volume),
+  };
+}

@@ -1,0 +1,13 @@
+import { CandleInterval } from '@herck/common';
+
+/** A candle whose period ended, as analysis keeps it (numbers: indicators compute in floating point). */
+export interface ClosedCandle {
+  symbol: string;
+  interval: CandleInterval;
+  openTime: Date;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}

@@ -1,0 +1,99 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { IndicatorKind } from '../indicator/indicator-kind';
+import { BUILT_IN_NAMES, IndicatorSpec } from '../indicator/indicator-spec';
+import { BandsValue, MacdValue, StochValue } from '../indicator/indicator-values';
+
+export const MAX_CONDITION_LENGTH = 1000;
+
+/** What is wrong with a condition, and where (0-based character offset into it). */
+export interface ConditionProblem {
+  message: string;
+  position: number;
+}
+
+/** A checked condition, compiled once; evaluating it runs CEL over plain values, never JavaScript from the user. */
+export interface CompiledCondition {
+  evaluate(variables: Record<string, unknown>): boolean;
+}
+
+export type CompileResult = { ok: true; condition: CompiledCondition } | { ok: false; problems: ConditionProblem[] };
+
+/**
+ * Macros (`exists`, `map`, …) iterate, and nested ones cost time that grows
+ * with the power of their nesting: a condition over scalars never needs them.
+ */
+const FORBIDDEN_CALLS = new Set(['all', 'exists', 'exists_one', 'map', 'filter', 'bind', 'matches']);
+
+/** Types and limits shared by every condition; each compile adds its own variables to a clone. */
+const BASE = new Environment({ limits: { maxAstNodes: 200, maxDepth: 32, maxListElements: 32, maxMapEntries: 32, maxCallArguments: 8 } })
+  .registerType('Macd', { ctor: MacdValue, fields: { line: 'double', signal: 'double', histogram: 'double' } })
+  .registerType('Bands', { ctor: BandsValue, fields: { upper: 'double', middle: 'double', lower: 'double' } })
+  .registerType('Stoch', { ctor: StochValue, fields: { k: 'double', d: 'double' } });
+
+const TYPE_OF_KIND: Record<IndicatorKind, string> = {
+  [IndicatorKind.SMA]: 'double',
+  [IndicatorKind.EMA]: 'double',
+  [IndicatorKind.WMA]: 'double',
+  [IndicatorKind.RSI]: 'double',
+  [IndicatorKind.ATR]: 'double',
+  [IndicatorKind.ROC]: 'double',
+  [IndicatorKind.OBV]: 'double',
+  [IndicatorKind.MACD]: 'Macd',
+  [IndicatorKind.BBANDS]: 'Bands',
+  [IndicatorKind.STOCH]: 'Stoch',
+};
+
+/** Parses and type-checks a condition over price, volume, change24h and the indicators; it must be a bool. */
+export function compileCondition(source: string, indicators: IndicatorSpec[]): CompileResult {
+  if (!source.trim()) return fail('The condition is empty', 0);
+  if (source.length > MAX_CONDITION_LENGTH) return fail(`The condition is longer than ${MAX_CONDITION_LENGTH} characters`, MAX_CONDITION_LENGTH);
+  const env = BASE.clone();
+  for (const name of BUILT_IN_NAMES) env.registerVariable(name, 'double');
+  for (const spec of indicators) env.registerVariable(spec.name, TYPE_OF_KIND[spec.kind]);
+  let program: ReturnType<Environment['parse']>;
+  try {
+    program = env.parse(source);
+  } catch (error) {
+    return fail(celMessage(error), celPosition(error));
+  }
+  const forbidden = findForbiddenCall(program.ast);
+  if (forbidden) return fail(`${forbidden.name}() is not allowed in conditions`, forbidden.position);
+  const checked = program.check();
+  if (!checked.valid) return fail(celMessage(checked.error), celPosition(checked.error));
+  if (checked.type !== 'bool') return fail(`The condition must be true or false, not a ${checked.type}`, 0);
+  return { ok: true, condition: { evaluate: (variables) => program(variables) === true } };
+}
+
+function fail(message: string, position: number): CompileResult {
+  return { ok: false, problems: [{ message, position }] };
+}
+
+function celMessage(error: unknown): string {
+  const summary = (error as { summary?: string })?.summary;
+  return summary ?? (error instanceof Error ? error.message.split('\n')[0]! : 'Invalid condition');
+}
+
+function celPosition(error: unknown): number {
+  return (error as { range?: { start: number } })?.range?.start ?? 0;
+}
+
+interface AstNode {
+  op: string;
+  args: unknown;
+  pos?: number;
+  range?: { start: number };
+}
+
+function findForbiddenCall(node: unknown): { name: string; position: number } | null {
+  if (!node || typeof node !== 'object' || !('op' in node)) return null;
+  const { op, args, range, pos } = node as AstNode;
+  if ((op === 'call' || op === 'rcall') && Array.isArray(args) && FORBIDDEN_CALLS.has(args[0] as string)) {
+    return { name: args[0] as string, position: range?.start ?? pos ?? 0 };
+  }
+  const children = Array.isArray(args) ? args.flat(2) : [args];
+  for (const child of children) {
+    const found = findForbiddenCall(child);
+    if (found) return found;
+  }
+  return null;
+}

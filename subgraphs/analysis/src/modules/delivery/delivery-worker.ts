@@ -1,0 +1,124 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Logger, Mailer, Orm } from '@herck/common';
+import { DeliveryRow } from './delivery-row';
+import { DeliveryStatus } from './delivery.type';
+import { postWebhook, WebhookResult } from './webhook-sender';
+
+export interface DeliverySettings {
+  retryHours: number;
+  firstRetrySeconds: number;
+  webhookTimeoutMs: number;
+  allowPrivate: boolean;
+}
+
+/** Deliveries taken per pass; each is leased so another replica does not send it too. */
+const BATCH = 20;
+const MAX_BACKOFF_SECONDS = 3600;
+
+/**
+ * Sends the mail and webhook deliveries written with alerts: due ones are
+ * leased, sent, and recorded; failures are retried with exponential backoff
+ * until the retry window closes, then marked FAILED.
+ */
+export class DeliveryWorker {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly mailer: Mailer,
+    private readonly settings: DeliverySettings,
+    private readonly logger: Logger,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.pollMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Runs a pass now (or right after the one under way). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        const due = await this.lease();
+        if (!due.length) return;
+        await Promise.all(due.map((delivery) => this.send(delivery)));
+      }
+    } catch (error) {
+      this.logger.error('delivery pass failed; will retry', { error });
+    }
+  }
+
+  private async lease(): Promise<(DeliveryRow & { secret: string | null; email: string | null })[]> {
+    const em = this.orm.em.fork() as EntityManager;
+    // The lease outlasts one send; a replica that dies mid-send leaves the row due again after it.
+    return em.execute(
+      `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => ?)
+        FROM strategies s LEFT JOIN accounts a ON a.id = s.owner_id
+       WHERE d.strategy_id = s.id AND d.id IN (
+         SELECT id FROM deliveries WHERE status = 'PENDING' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
+       RETURNING d.*, s.webhook_secret AS secret, a.email AS email`,
+      [Math.ceil(this.settings.webhookTimeoutMs / 1000) + 30, BATCH],
+    );
+  }
+
+  private async send(delivery: DeliveryRow & { secret: string | null; email: string | null }): Promise<void> {
+    let result: WebhookResult;
+    if (delivery.channel === 'webhook') {
+      result = delivery.secret
+        ? await postWebhook(delivery.target, delivery.body, delivery.secret, delivery.id, { timeoutMs: this.settings.webhookTimeoutMs, allowPrivate: this.settings.allowPrivate })
+        : { httpStatus: null, error: 'the strategy has no webhook secret' };
+    } else {
+      result = await this.mail(delivery);
+    }
+    // Mail has no status: it went when the SMTP server took it. A webhook went when the receiver said 2xx.
+    const delivered = result.error === null && (delivery.channel === 'email' || (result.httpStatus !== null && result.httpStatus >= 200 && result.httpStatus < 300));
+    const attempt = { at: new Date().toISOString(), httpStatus: result.httpStatus, error: result.error ?? (delivered ? null : `HTTP ${result.httpStatus}`) };
+    const tries = delivery.attempts.length + 1;
+    const backoffSeconds = Math.min(this.settings.firstRetrySeconds * 2 ** (tries - 1), MAX_BACKOFF_SECONDS);
+    const next = new Date(Date.now() + backoffSeconds * 1000);
+    const windowEnds = new Date(new Date(delivery.created_at).getTime() + this.settings.retryHours * 3600_000);
+    const status = delivered ? DeliveryStatus.DELIVERED : next > windowEnds ? DeliveryStatus.FAILED : DeliveryStatus.PENDING;
+    if (!delivered) this.logger.warn('delivery failed', { delivery: delivery.id, channel: delivery.channel, tries, httpStatus: result.httpStatus, error: attempt.error, status });
+    await this.orm.em.fork().getConnection().execute(
+      `UPDATE deliveries SET status = ?, attempts = attempts || ?::jsonb, next_attempt_at = ? WHERE id = ?`,
+      [status, JSON.stringify([attempt]), status === DeliveryStatus.PENDING ? next : null, delivery.id],
+    );
+  }
+
+  private async mail(delivery: DeliveryRow & { email: string | null }): Promise<WebhookResult> {
+    if (!delivery.email) return { httpStatus: null, error: 'the owner has no known mail address' };
+    const { subject, text } = JSON.parse(delivery.body) as { subject: string; text: string };
+    try {
+      await this.mailer.send({ to: delivery.email, subject, text });
+      return { httpStatus: null, error: null };
+    } catch (error) {
+      return { httpStatus: null, error: (error as Error).message };
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { LookupAddress, lookup as dnsLookup } from 'node:dns';
+import { BlockList, isIP } from 'node:net';
+import { BadUserInputError } from '@herck/common';
+
+/** Addresses a webhook must not reach from our network: loopback, private, link-local, carrier NAT, unspecified. */
+const PRIVATE = new BlockList();
+for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv4');
+}
+for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
+
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 4) return PRIVATE.check(address, 'ipv4');
+  if (family !== 6) return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped ? PRIVATE.check(mapped[1]!, 'ipv4') : PRIVATE.check(address, 'ipv6');
+}
+
+export interface WebhookPolicy {
+  production: boolean;
+  allowPrivate: boolean;
+}
+
+const MAX_URL_LENGTH = 2048;
+
+/** Checks a webhook URL when it is saved: https in production, no credentials, no literal private address. */
+export function normaliseWebhookUrl(value: string, policy: WebhookPolicy, field = 'channels.webhookUrl'): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new BadUserInputError('The webhook URL is not a valid URL', field);
+  }
+  if (value.length > MAX_URL_LENGTH) throw new BadUserInputError(`The webhook URL is longer than ${MAX_URL_LENGTH} characters`, field);
+  const allowed = policy.production ? ['https:'] : ['https:', 'http:'];
+  if (!allowed.includes(url.protocol)) throw new BadUserInputError(`The webhook URL must use ${policy.production ? 'https' : 'http or https'}`, field);
+  if (url.username || url.password) throw new BadUserInputError('The webhook URL must not carry credentials', field);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))) {
+    throw new BadUserInputError('The webhook URL points at a loopback or private address', field);
+  }
+  return url.toString();
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A DNS lookup for outgoing webhook requests that refuses private addresses:
+ * a public name that resolves to one (or is re-pointed at one later) is not reached.
+ */
+export function publicOnlyLookup(allowPrivate: boolean) {
+  return (hostname: string, options: object, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, []);
+      const refused = !allowPrivate && addresses.some((entry) => isPrivateAddress(entry.address));
+      if (refused) return callback(Object.assign(new Error(`${hostname} resolves to a private address`), { code: 'EPRIVATE' }), []);
+      const all = (options as { all?: boolean }).all;
+      if (all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}

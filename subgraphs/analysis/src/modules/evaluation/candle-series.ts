@@ -1,0 +1,102 @@
+import { CandleInterval, candleOpenTime } from '@herck/common';
+import { ClosedCandle } from '../candle/closed-candle';
+import { CandleInput } from '../indicator/candle-input';
+import { createIndicator, LiveIndicator, warmUpCandles } from '../indicator/live-indicator';
+import { IndicatorSpec, indicatorKey } from '../indicator/indicator-spec';
+import { IndicatorValue } from '../indicator/indicator-values';
+
+interface LiveCandle extends CandleInput {
+  openTime: number;
+}
+
+/**
+ * One asset's candles of one interval and the indicators over them, shared by
+ * every strategy that reads the same indicator of the same series. A tick
+ * updates the live candle (indicators replace their last input); the close
+ * market announces, or a tick of a later period, ends it. Either costs the
+ * same whatever the length of the history.
+ */
+export class CandleSeries {
+  private readonly indicators = new Map<string, { spec: IndicatorSpec; indicator: LiveIndicator }>();
+  private live: LiveCandle | null = null;
+  /** Open time (ms) of the newest candle fed, closed or live; older input is ignored. */
+  private newest = -Infinity;
+  /** What conditions read as `volume`: the volume of the last closed candle (ticks carry none of their own). */
+  lastClosedVolume = 0;
+
+  constructor(
+    readonly symbol: string,
+    readonly interval: CandleInterval,
+  ) {}
+
+  /** Closed candles a reset must provide for every indicator to be warm. */
+  get warmUp(): number {
+    return Math.max(0, ...[...this.indicators.values()].map(({ spec }) => warmUpCandles(spec)));
+  }
+
+  /** Whether these indicators are all held already. */
+  holds(specs: IndicatorSpec[]): boolean {
+    return specs.every((spec) => this.indicators.has(indicatorKey(spec)));
+  }
+
+  /**
+   * Starts over from stored closed candles (oldest first) with exactly these
+   * indicators: after a restart, or when a strategy brings a new one.
+   */
+  reset(specs: IndicatorSpec[], history: ClosedCandle[]): void {
+    this.indicators.clear();
+    for (const spec of specs) {
+      const key = indicatorKey(spec);
+      if (this.indicators.has(key)) continue;
+      const indicator = createIndicator(spec);
+      for (const candle of history) indicator.add(candle);
+      this.indicators.set(key, { spec, indicator });
+    }
+    this.live = null;
+    this.newest = history.length ? history.at(-1)!.openTime.getTime() : -Infinity;
+    this.lastClosedVolume = history.at(-1)?.volume ?? 0;
+  }
+
+  value(spec: IndicatorSpec): IndicatorValue | null {
+    return this.indicators.get(indicatorKey(spec))?.indicator.value() ?? null;
+  }
+
+  /** A tick: updates the live candle of its period. Returns false for a tick older than what the series has. */
+  tick(time: Date, price: number): boolean {
+    const openTime = candleOpenTime(this.interval, time).getTime();
+    if (this.live && this.live.openTime === openTime) {
+      this.live.high = Math.max(this.live.high, price);
+      this.live.low = Math.min(this.live.low, price);
+      this.live.close = price;
+      for (const { indicator } of this.indicators.values()) indicator.replace(this.live);
+      return true;
+    }
+    if (openTime <= this.newest) return false;
+    // A new period. A live candle whose close market never announced stays as last seen.
+    this.live = { openTime, open: price, high: price, low: price, close: price, volume: 0 };
+    this.newest = openTime;
+    for (const { indicator } of this.indicators.values()) indicator.add(this.live);
+    return true;
+  }
+
+  /**
+   * A closed candle from market: it replaces the live candle of its period
+   * (exact high, low and volume) or is appended after the newest; older ones
+   * are ignored. Returns whether the series took it.
+   */
+  close(candle: ClosedCandle): boolean {
+    const openTime = candle.openTime.getTime();
+    if (this.live && this.live.openTime === openTime) {
+      for (const { indicator } of this.indicators.values()) indicator.replace(candle);
+      this.live = null;
+      this.lastClosedVolume = candle.volume;
+      return true;
+    }
+    if (openTime <= this.newest) return false;
+    for (const { indicator } of this.indicators.values()) indicator.add(candle);
+    this.live = null;
+    this.newest = openTime;
+    this.lastClosedVolume = candle.volume;
+    return true;
+  }
+}

@@ -1,0 +1,44 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BusEvent, BusEventHandler, MARKET_CANDLE, MARKET_TICK, MarketCandleEvent, MarketTickEvent } from '@herck/common';
+import { CandleStore } from '../candle/candle-store';
+import { writeOutcome } from './outcome-writer';
+import { StrategyEngine } from './strategy-engine';
+
+/**
+ * Ticks are evaluated; closed candles are kept (warm-up, backtests) and end
+ * their period. What fires is written in the consumer's transaction, with
+ * its read position: a redelivered event raises nothing twice.
+ */
+export function marketEventHandlers(engine: StrategyEngine): Record<string, BusEventHandler> {
+  return {
+    async [MARKET_TICK](event: BusEvent, em: EntityManager) {
+      const tick = event.payload as unknown as MarketTickEvent;
+      const time = new Date(tick.time);
+      // Strategies may watch what market announces.
+      await em.execute('INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ? ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at', [
+        JSON.stringify(tick.prices.map((quote) => quote.symbol)),
+        time,
+      ]);
+      for (const quote of tick.prices) {
+        const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
+        await writeOutcome(em, engine.onTick(quote.symbol, time, Number(quote.price), change));
+      }
+    },
+
+    async [MARKET_CANDLE](event: BusEvent, em: EntityManager) {
+      const candle = event.payload as unknown as MarketCandleEvent;
+      await CandleStore.save(em, candle);
+      const outcome = engine.onCandleClosed({
+        symbol: candle.symbol,
+        interval: candle.interval,
+        openTime: new Date(candle.openTime),
+        open: Number(candle.open),
+        high: Number(candle.high),
+        low: Number(candle.low),
+        close: Number(candle.close),
+        volume: Number(candle.volume),
+      });
+      await writeOutcome(em, outcome);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Decimal from 'decimal.js';
+import { EvaluationOutcome, Firing } from './strategy-engine';
+import { ALERT_CHANNEL } from '../alert/alert-channel';
+
+/** How each firing is announced besides the alert itself (read from the strategy row when the alert is written). */
+interface Channels {
+  notify_in_app: boolean;
+  notify_email: boolean;
+  webhook_url: string | null;
+  trigger: string;
+  enabled: boolean;
+}
+
+/**
+ * Stores what an evaluation produced in the consumer's transaction: alerts
+ * (one per strategy, symbol and moment: a redelivered event adds nothing),
+ * their notifications and deliveries, changed states and run-time errors.
+ * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
+ */
+export async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome): Promise<void> {
+  for (const firing of outcome.firings) await writeFiring(em, firing);
+  for (const { strategyId, symbol, state } of outcome.states) {
+    await em.execute(
+      `INSERT INTO strategy_states (strategy_id, symbol, holds, last_fired_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ?)
+       ON CONFLICT (strategy_id, symbol) DO UPDATE SET holds = excluded.holds, last_fired_at = excluded.last_fired_at`,
+      [strategyId, symbol, state.holds, state.lastFiredAt === null ? null : new Date(state.lastFiredAt), strategyId],
+    );
+  }
+  for (const { strategyId, message } of outcome.errors) {
+    await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
+  }
+}
+
+async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
+  const [strategy] = await em.execute<Channels[]>('SELECT notify_in_app, notify_email, webhook_url, trigger, enabled FROM strategies WHERE id = ?', [firing.strategy.id]);
+  if (!strategy?.enabled) return;
+  const id = randomUUID();
+  const price = new Decimal(firing.price).toSignificantDigits(15).toFixed();
+  const message = `${firing.strategy.name}: ${firing.symbol} at ${price} USD (${firing.strategy.condition})`;
+  const inserted = await em.execute<{ id: string }[]>(
+    `INSERT INTO alerts (id, strategy_id, owner_id, symbol, triggered_at, price, values, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (strategy_id, symbol, triggered_at) DO NOTHING RETURNING id`,
+    [id, firing.strategy.id, firing.strategy.ownerId, firing.symbol, firing.at, price, JSON.stringify(firing.values), message],
+  );
+  if (!inserted.length) return;
+  if (strategy.notify_in_app) {
+    await em.execute('INSERT INTO notifications (id, owner_id, alert_id, message, created_at) VALUES (?, ?, ?, ?, now())', [randomUUID(), firing.strategy.ownerId, id, message]);
+  }
+  if (strategy.webhook_url) {
+    const body = JSON.stringify({ type: 'alert', alert: { id, strategyId: firing.strategy.id, strategyName: firing.strategy.name, symbol: firing.symbol, triggeredAt: firing.at.toISOString(), price, values: firing.values, message } });
+    await insertDelivery(em, 'webhook', id, firing.strategy.id, strategy.webhook_url, body);
+  }
+  if (strategy.notify_email) {
+    const mail = { subject: `Herck alert: ${firing.strategy.name} (${firing.symbol})`, text: `${message}\n\nTriggered at ${firing.at.toISOString()}.\n` };
+    await insertDelivery(em, 'email', id, firing.strategy.id, firing.strategy.ownerId, JSON.stringify(mail));
+  }
+  if (strategy.trigger === 'ONCE') await em.execute('UPDATE strategies SET enabled = false, updated_at = now() WHERE id = ?', [firing.strategy.id]);
+  await em.execute('SELECT pg_notify(?, ?)', [ALERT_CHANNEL, id]);
+}
+
+async function insertDelivery(em: EntityManager, channel: 'webhook' | 'email', alertId: string, strategyId: string, target: string, body: string): Promise<void> {
+  await em.execute(
+    `INSERT INTO deliveries (id, channel, alert_id, strategy_id, target, body, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'PENDING', now(), now())`,
+    [randomUUID(), channel, alertId, strategyId, target, body],
+  );
+}

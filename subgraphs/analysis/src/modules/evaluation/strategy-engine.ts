@@ -1,0 +1,158 @@
+import { CandleInterval, INTERVAL_MS } from '@herck/common';
+import { ClosedCandle } from '../candle/closed-candle';
+import { CompiledCondition, compileCondition } from '../condition/condition-compiler';
+import { TriggerMode } from '../strategy/trigger-mode';
+import { CandleSeries } from './candle-series';
+import { evaluateCondition } from './evaluate-condition';
+import { StrategyDefinition } from './strategy-definition';
+import { decide, INITIAL_STATE, SymbolState } from './trigger-policy';
+
+/** A strategy fired for a symbol: the alert to store and send. */
+export interface Firing {
+  strategy: StrategyDefinition;
+  symbol: string;
+  at: Date;
+  price: number;
+  values: Record<string, unknown>;
+}
+
+/** What one event changed, for the caller to store in the same transaction as its read position. */
+export interface EvaluationOutcome {
+  firings: Firing[];
+  /** Per-symbol states that changed (stored so a restart neither re-fires nor forgets a cooldown). */
+  states: { strategyId: string; symbol: string; state: SymbolState }[];
+  /** Conditions that failed at run time (other strategies are evaluated all the same). */
+  errors: { strategyId: string; message: string }[];
+}
+
+/** Loads the closed candles a series needs (from analysis's own store). */
+export type HistoryLoader = (symbol: string, interval: CandleInterval, count: number) => Promise<ClosedCandle[]>;
+
+interface Watched {
+  definition: StrategyDefinition;
+  condition: CompiledCondition;
+  states: Map<string, SymbolState>;
+}
+
+const seriesKey = (symbol: string, interval: CandleInterval) => `${symbol}|${interval}`;
+
+/**
+ * The enabled strategies in memory, their indicator series and per-symbol
+ * states. Each tick updates the series watching its symbols once, then
+ * evaluates every strategy on them; a closed candle ends its period and
+ * evaluates the ON_CLOSE strategies of that series.
+ */
+export class StrategyEngine {
+  private readonly watched = new Map<string, Watched>();
+  private readonly series = new Map<string, CandleSeries>();
+  /** Strategies by the symbols they watch. */
+  private readonly bySymbol = new Map<string, Set<Watched>>();
+  /** The latest 24 h change per symbol, from ticks (ON_CLOSE evaluations read it). */
+  private readonly change24h = new Map<string, number>();
+
+  constructor(
+    private readonly loadHistory: HistoryLoader,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.watched.size;
+  }
+
+  /** Starts watching (or re-reads) a strategy; its series are warmed up from the store when it brings new indicators. */
+  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map()): Promise<void> {
+    const compiled = compileCondition(definition.condition, definition.indicators);
+    // Stored conditions were checked when saved; one that no longer compiles is skipped, not fatal.
+    if (!compiled.ok) throw new Error(`condition does not compile: ${compiled.problems[0]!.message}`);
+    this.unwatch(definition.id);
+    const watched: Watched = { definition, condition: compiled.condition, states };
+    this.watched.set(definition.id, watched);
+    for (const symbol of definition.symbols) {
+      if (!this.bySymbol.has(symbol)) this.bySymbol.set(symbol, new Set());
+      this.bySymbol.get(symbol)!.add(watched);
+      await this.prepareSeries(symbol, definition.interval);
+    }
+  }
+
+  unwatch(strategyId: string): void {
+    const watched = this.watched.get(strategyId);
+    if (!watched) return;
+    this.watched.delete(strategyId);
+    for (const symbol of watched.definition.symbols) this.bySymbol.get(symbol)?.delete(watched);
+  }
+
+  unwatchAll(): void {
+    this.watched.clear();
+    this.bySymbol.clear();
+    this.series.clear();
+  }
+
+  /** One round's price for one symbol. */
+  onTick(symbol: string, time: Date, price: number, change24h: number): EvaluationOutcome {
+    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [] };
+    if (Number.isFinite(change24h)) this.change24h.set(symbol, change24h);
+    const watchers = this.bySymbol.get(symbol);
+    if (!watchers?.size) return outcome;
+    const fresh = new Set<CandleSeries>();
+    for (const series of this.seriesOf(symbol)) if (series.tick(time, price)) fresh.add(series);
+    for (const watched of watchers) {
+      if (watched.definition.trigger === TriggerMode.ON_CLOSE) continue;
+      const series = this.series.get(seriesKey(symbol, watched.definition.interval))!;
+      if (!fresh.has(series)) continue;
+      this.evaluate(watched, symbol, series, time, price, change24h, outcome);
+    }
+    return outcome;
+  }
+
+  /** A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up). */
+  onCandleClosed(candle: ClosedCandle): EvaluationOutcome {
+    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [] };
+    const series = this.series.get(seriesKey(candle.symbol, candle.interval));
+    if (!series?.close(candle)) return outcome;
+    const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
+    if (closeTime < this.now() - 2 * INTERVAL_MS[candle.interval]) return outcome;
+    for (const watched of this.bySymbol.get(candle.symbol) ?? []) {
+      if (watched.definition.trigger !== TriggerMode.ON_CLOSE || watched.definition.interval !== candle.interval) continue;
+      this.evaluate(watched, candle.symbol, series, new Date(closeTime), candle.close, this.change24h.get(candle.symbol) ?? Number.NaN, outcome);
+    }
+    return outcome;
+  }
+
+  private evaluate(watched: Watched, symbol: string, series: CandleSeries, at: Date, price: number, change24h: number, outcome: EvaluationOutcome): void {
+    const { definition } = watched;
+    const evaluation = evaluateCondition(definition, watched.condition, series, { price, change24h });
+    if (evaluation.kind === 'not-ready') return;
+    if (evaluation.kind === 'error') {
+      outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
+      return;
+    }
+    const before = watched.states.get(symbol) ?? INITIAL_STATE;
+    const { fire, state } = decide(definition.trigger, before, evaluation.holds, at.getTime(), definition.cooldownSeconds);
+    if (state.holds !== before.holds || state.lastFiredAt !== before.lastFiredAt) {
+      watched.states.set(symbol, state);
+      outcome.states.push({ strategyId: definition.id, symbol, state });
+    }
+    if (!fire) return;
+    outcome.firings.push({ strategy: definition, symbol, at, price, values: evaluation.values });
+    // ONCE has done its work: nothing more is evaluated for it (the caller disables it in the store).
+    if (definition.trigger === TriggerMode.ONCE) this.unwatch(definition.id);
+  }
+
+  private *seriesOf(symbol: string): Iterable<CandleSeries> {
+    for (const series of this.series.values()) if (series.symbol === symbol) yield series;
+  }
+
+  /** Makes sure the series holds every indicator its strategies read, warmed up from the store if it did not. */
+  private async prepareSeries(symbol: string, interval: CandleInterval): Promise<void> {
+    const key = seriesKey(symbol, interval);
+    const specs = [...this.watched.values()]
+      .filter((watched) => watched.definition.interval === interval && watched.definition.symbols.includes(symbol))
+      .flatMap((watched) => watched.definition.indicators);
+    const existing = this.series.get(key);
+    if (existing?.holds(specs)) return;
+    const series = existing ?? new CandleSeries(symbol, interval);
+    series.reset(specs, []);
+    series.reset(specs, await this.loadHistory(symbol, interval, series.warmUp));
+    this.series.set(key, series);
+  }
+}

@@ -1,0 +1,44 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Authenticated, BadUserInputError, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, isUuid } from '@herck/common';
+import { AnalysisContext } from '../../context';
+import { pageSize } from '../paging/page-size';
+import { callerId } from '../strategy/strategy.resolver';
+import { Notification, NotificationRow, toNotification } from './notification.type';
+
+export const NotificationConnection = connectionType(Notification, 'Notification', 'notification');
+
+@Resolver()
+export class NotificationResolver {
+  @Authenticated()
+  @Query(() => NotificationConnection, { description: 'Your in-app notifications, newest first' })
+  async notifications(
+    @Arg('unreadOnly', () => Boolean, { nullable: true, description: 'Only those not marked read' }) unreadOnly: boolean | null,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last notification already seen' }) after: string | null,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Connection<Notification>> {
+    const size = pageSize(first);
+    const conditions = ['owner_id = ?'];
+    const params: unknown[] = [callerId(context)];
+    if (unreadOnly) conditions.push('read_at IS NULL');
+    if (after) {
+      const position = decodeTimeIdCursor(after);
+      conditions.push('(created_at, id) < (?, ?)');
+      params.push(position.time, position.id);
+    }
+    const rows = await context.em.execute<NotificationRow[]>(`SELECT * FROM notifications WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
+    const nodes = rows.slice(0, size).map(toNotification);
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
+    return { edges, nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authenticated()
+  @Mutation(() => Int, { description: 'Marks your notifications read; returns how many changed' })
+  async markNotificationsRead(@Arg('ids', () => [ID], { description: 'Notification ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
+    if (ids.length > 1000) throw new BadUserInputError('At most 1000 ids at a time', 'ids');
+    const valid = ids.filter(isUuid);
+    if (!valid.length) return 0;
+    const rows = await context.em.execute<{ id: string }[]>('UPDATE notifications SET read_at = now() WHERE owner_id = ? AND id IN (?) AND read_at IS NULL RETURNING id', [callerId(context), valid]);
+    return rows.length;
+  }
+}

@@ -1,0 +1,127 @@
+import { LockMode } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, decodeTimeIdCursor, encodeTimeIdCursor, Connection, isUuid, NotFoundError } from '@herck/common';
+import { STRATEGY_CHANNEL } from '../alert/alert-channel';
+import { newWebhookSecret } from '../delivery/webhook-signature';
+import { WebhookPolicy } from '../delivery/webhook-target';
+import { IndicatorSpec, normaliseIndicators } from '../indicator/indicator-spec';
+import { CreateStrategyInput, UpdateStrategyInput } from './strategy.input';
+import { Strategy } from './strategy.entity';
+import { cooldownSeconds, strategyCondition, strategyInterval, strategyName, strategySymbols, strategyTrigger, webhookUrl } from './strategy-rules';
+
+export interface StrategyLimits extends WebhookPolicy {
+  perAccount: number;
+}
+
+/**
+ * Owners create, change and delete their strategies. Every change is checked
+ * whole before anything is written, and announced on commit so each replica's
+ * engine re-reads the strategy.
+ */
+export class StrategyService {
+  constructor(private readonly limits: StrategyLimits) {}
+
+  async create(em: EntityManager, ownerId: string, input: CreateStrategyInput): Promise<{ strategy: Strategy; webhookSecret: string }> {
+    const indicators = normaliseIndicators(input.indicators);
+    const known = await knownSymbols(em);
+    const strategy = em.create(Strategy, {
+      ownerId,
+      name: strategyName(input.name),
+      symbols: strategySymbols(input.symbols, known),
+      interval: strategyInterval(input.interval),
+      indicators,
+      condition: strategyCondition(input.condition, indicators),
+      trigger: strategyTrigger(input.trigger),
+      cooldownSeconds: cooldownSeconds(input.cooldownSeconds),
+      notifyInApp: input.channels?.inApp ?? true,
+      notifyEmail: input.channels?.email ?? false,
+      webhookUrl: webhookUrl(input.channels?.webhookUrl, this.limits),
+      // Always made, so a webhook added later is signed with the secret shown now.
+      webhookSecret: newWebhookSecret(),
+    });
+    await em.transactional(async (tx) => {
+      // One owner's creations queue here, so the limit holds under concurrent requests.
+      await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`strategies:${ownerId}`]);
+      const [{ count }] = await tx.execute<{ count: string }[]>('SELECT count(*) FROM strategies WHERE owner_id = ?', [ownerId]);
+      if (Number(count) >= this.limits.perAccount) throw new ConflictError(`You already have ${this.limits.perAccount} strategies, the most an account may keep`);
+      tx.persist(strategy);
+      await tx.flush();
+      await announce(tx, strategy.id);
+    });
+    return { strategy, webhookSecret: strategy.webhookSecret! };
+  }
+
+  async update(em: EntityManager, ownerId: string, id: string, input: UpdateStrategyInput): Promise<Strategy> {
+    return em.transactional(async (tx) => {
+      const strategy = await this.own(tx, ownerId, id, true);
+      const indicators: IndicatorSpec[] = input.indicators ? normaliseIndicators(input.indicators) : strategy.indicators;
+      const changes: Partial<Strategy> = { indicators };
+      if (input.name !== undefined && input.name !== null) changes.name = strategyName(input.name);
+      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await knownSymbols(tx));
+      if (input.interval) changes.interval = strategyInterval(input.interval);
+      changes.condition = strategyCondition(input.condition ?? strategy.condition, indicators);
+      if (input.trigger) changes.trigger = strategyTrigger(input.trigger);
+      if (input.cooldownSeconds !== undefined && input.cooldownSeconds !== null) changes.cooldownSeconds = cooldownSeconds(input.cooldownSeconds);
+      if (input.channels) {
+        changes.notifyInApp = input.channels.inApp;
+        changes.notifyEmail = input.channels.email;
+        changes.webhookUrl = webhookUrl(input.channels.webhookUrl, this.limits);
+      }
+      // A strategy that changed starts from a clean slate: what held before says nothing now.
+      const seriesChanged = input.indicators || input.symbols || input.interval || input.condition || input.trigger;
+      Object.assign(strategy, changes, seriesChanged ? { lastError: null, lastErrorAt: null } : {});
+      await tx.flush();
+      if (seriesChanged) await tx.execute('DELETE FROM strategy_states WHERE strategy_id = ?', [id]);
+      await announce(tx, id);
+      return strategy;
+    });
+  }
+
+  async setEnabled(em: EntityManager, ownerId: string, id: string, enabled: boolean): Promise<Strategy> {
+    return em.transactional(async (tx) => {
+      const strategy = await this.own(tx, ownerId, id, true);
+      strategy.enabled = enabled;
+      if (enabled) strategy.lastError = null;
+      await tx.flush();
+      await announce(tx, id);
+      return strategy;
+    });
+  }
+
+  async delete(em: EntityManager, ownerId: string, id: string): Promise<void> {
+    await em.transactional(async (tx) => {
+      await this.own(tx, ownerId, id, true);
+      await tx.execute('DELETE FROM strategies WHERE id = ?', [id]);
+      await announce(tx, id);
+    });
+  }
+
+  /** The owner's strategy; another owner's is NOT_FOUND, exactly like one that does not exist. */
+  async own(em: EntityManager, ownerId: string, id: string, lock = false): Promise<Strategy> {
+    const strategy = isUuid(id) ? await em.findOne(Strategy, { id, ownerId }, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) : null;
+    if (!strategy) throw new NotFoundError('Strategy');
+    return strategy;
+  }
+
+  async page(em: EntityManager, ownerId: string, first: number, after: string | null): Promise<Connection<Strategy>> {
+    const position = after ? decodeTimeIdCursor(after) : null;
+    const strategies = await em.find(
+      Strategy,
+      position ? { ownerId, $or: [{ createdAt: { $gt: position.time } }, { createdAt: position.time, id: { $gt: position.id } }] } : { ownerId },
+      { orderBy: { createdAt: 'ASC', id: 'ASC' }, limit: first + 1 },
+    );
+    const nodes = strategies.slice(0, first);
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
+    return { edges, nodes, pageInfo: { hasNextPage: strategies.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+}
+
+async function knownSymbols(em: EntityManager): Promise<Set<string>> {
+  const rows = await em.execute<{ symbol: string }[]>('SELECT symbol FROM symbols');
+  return new Set(rows.map((row) => row.symbol));
+}
+
+/** Delivered on commit: every replica's engine re-reads the strategy. */
+async function announce(em: EntityManager, id: string): Promise<void> {
+  await em.execute('SELECT pg_notify(?, ?)', [STRATEGY_CHANNEL, id]);
+}

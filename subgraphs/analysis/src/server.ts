@@ -1,0 +1,87 @@
+import { createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
+import { createAnalysisContext } from './context';
+import { AnalysisConfig } from './env';
+import { accountEventHandlers } from './modules/account/account-events.handler';
+import { AlertResolver } from './modules/alert/alert.resolver';
+import { AnalysisListener } from './modules/alert/analysis-listener';
+import { LiveAlerts } from './modules/alert/live-alerts';
+import { BacktestResolver } from './modules/backtest/backtest.resolver';
+import { CandleStore } from './modules/candle/candle-store';
+import { DeliveryResolver } from './modules/delivery/delivery.resolver';
+import { DeliveryWorker } from './modules/delivery/delivery-worker';
+import { EngineLoader } from './modules/evaluation/engine-loader';
+import { marketEventHandlers } from './modules/evaluation/market-events.handler';
+import { StrategyEngine } from './modules/evaluation/strategy-engine';
+import { NotificationResolver } from './modules/notification/notification.resolver';
+import { StrategyResolver } from './modules/strategy/strategy.resolver';
+import { StrategyService } from './modules/strategy/strategy.service';
+import { buildAnalysisSchema } from './schema';
+import { analysisStore } from './store';
+
+export interface AnalysisServiceOverrides {
+  mailer?: Mailer;
+  /** The clock deciding whether a closed candle is recent enough to alert on (tests). */
+  now?: () => number;
+}
+
+export interface RunningAnalysis extends RunningSubgraph {
+  engine: StrategyEngine;
+}
+
+/**
+ * Builds the analysis subgraph: strategies in memory, evaluated on every
+ * market tick and candle close from the bus; alerts stored, then published
+ * to subscribers and delivered in-app, by mail and by signed webhook.
+ */
+export async function startAnalysisService(config: AnalysisConfig, logger: Logger, overrides: AnalysisServiceOverrides = {}): Promise<RunningAnalysis> {
+  const mailer = overrides.mailer ?? createMailer(config.mail, logger);
+  const liveAlerts = new LiveAlerts();
+  const strategies = new StrategyService({ perAccount: config.strategiesPerAccount, production: config.production, allowPrivate: config.webhookAllowPrivate });
+  let loader: EngineLoader | undefined;
+  let listener: AnalysisListener | undefined;
+  let deliveries: DeliveryWorker | undefined;
+  // The engine loads history through the ORM once the store is open (onStart).
+  let loadHistory: ConstructorParameters<typeof StrategyEngine>[0] = async () => [];
+  const engine = new StrategyEngine((symbol, interval, count) => loadHistory(symbol, interval, count), overrides.now);
+
+  const subgraph = await startSubgraph(config, logger, {
+    ...analysisStore,
+    subscriptions: true,
+    buildSchema: () =>
+      buildAnalysisSchema(
+        new Map<Function, object>([
+          [StrategyResolver, new StrategyResolver(strategies)],
+          [AlertResolver, new AlertResolver()],
+          [NotificationResolver, new NotificationResolver()],
+          [DeliveryResolver, new DeliveryResolver(strategies)],
+          [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays)],
+        ]),
+      ),
+    createContext: (base) => createAnalysisContext(base, liveAlerts),
+    eventHandlers: {
+      ...accountEventHandlers((ownerId) => void ownerId),
+      ...marketEventHandlers(engine),
+    },
+    // A batch that rolled back may have moved memory ahead of the store: read it all again.
+    eventHooks: { rolledBack: async () => loader?.loadAll() },
+    async onStart(runtime) {
+      loadHistory = (symbol, interval, count) => CandleStore.latest(runtime.orm.em.fork(), symbol, interval, count);
+      loader = new EngineLoader(runtime.orm, engine, logger);
+      await loader.loadAll();
+      listener = new AnalysisListener(config.databaseUrl, runtime.orm, liveAlerts, (id) => loader!.reload(id), logger);
+      await listener.start();
+      deliveries = new DeliveryWorker(
+        runtime.orm,
+        mailer,
+        { retryHours: config.deliveryRetryHours, firstRetrySeconds: config.deliveryFirstRetrySeconds, webhookTimeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
+        logger,
+      );
+      deliveries.start();
+    },
+    async onStop() {
+      await deliveries?.stop();
+      await listener?.stop();
+    },
+  });
+  return { ...subgraph, engine };
+}

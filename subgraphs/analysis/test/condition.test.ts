@@ -1,0 +1,51 @@
+import { compileCondition } from '../src/modules/condition/condition-compiler';
+import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
+import { BandsValue, MacdValue } from '../src/modules/indicator/indicator-values';
+
+const indicators = [
+  { name: 'rsi14', kind: IndicatorKind.RSI, period: 14 },
+  { name: 'sma50', kind: IndicatorKind.SMA, period: 50 },
+  { name: 'macd', kind: IndicatorKind.MACD, period: 26, fastPeriod: 12, signalPeriod: 9 },
+  { name: 'bb', kind: IndicatorKind.BBANDS, period: 20, deviation: 2 },
+];
+
+function problem(source: string) {
+  const result = compileCondition(source, indicators);
+  if (result.ok) throw new Error(`${source} compiled`);
+  return result.problems[0]!;
+}
+
+describe('conditions (CEL)', () => {
+  it('compiles the documented examples and evaluates them over plain values', () => {
+    const first = compileCondition('rsi14 < 30 && price > sma50', indicators);
+    const second = compileCondition('macd.histogram > 0.0 && price < bb.lower', indicators);
+    if (!first.ok || !second.ok) throw new Error('did not compile');
+    const values = { price: 90, volume: 0, change24h: 1.5, rsi14: 25, sma50: 80, macd: new MacdValue(1, 0.5, 0.5), bb: new BandsValue(110, 100, 95) };
+    expect(first.condition.evaluate(values)).toBe(true);
+    expect(second.condition.evaluate(values)).toBe(true);
+    expect(first.condition.evaluate({ ...values, rsi14: 35 })).toBe(false);
+  });
+
+  it('names unknown variables and fields with their position', () => {
+    expect(problem('price > 1.0 && rsi7 < 30.0')).toEqual({ message: 'Unknown variable: rsi7', position: 15 });
+    expect(problem('macd.line > 0.0 && bb.lowr < 1.0')).toMatchObject({ position: 22 });
+  });
+
+  it('refuses wrong types, non-bool results, syntax errors and macros', () => {
+    expect(problem('price > "a"').message).toMatch(/overload/);
+    expect(problem('rsi14 && true').message).toMatch(/bool/);
+    expect(problem('price + 1.0').message).toBe('The condition must be true or false, not a double');
+    expect(problem('price >')).toMatchObject({ position: 7 });
+    expect(problem('[1, 2].exists(x, x > 1)').message).toMatch(/exists\(\) is not allowed/);
+  });
+
+  it('limits length and size', () => {
+    expect(problem(`price > 1.0${' || price > 1.0'.repeat(100)}`).message).toMatch(/longer than 1000/);
+    expect(problem(Array.from({ length: 60 }, () => 'price > 1.0').join(' || ')).message).toMatch(/maxAstNodes|Exceeded/);
+  });
+
+  it('never runs the text as JavaScript', () => {
+    expect(compileCondition('process.exit(1)', indicators).ok).toBe(false);
+    expect(compileCondition('constructor.constructor("return 1")()', indicators).ok).toBe(false);
+  });
+});

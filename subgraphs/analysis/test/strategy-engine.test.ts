@@ -1,0 +1,98 @@
+import { CandleInterval } from '@herck/common';
+import { ClosedCandle } from '../src/modules/candle/closed-candle';
+import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
+import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
+import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
+import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+function closed(minute: number, close: number): ClosedCandle {
+  return { symbol: 'BTC', interval: 'M1', openTime: new Date(START + minute * MINUTE), open: close, high: close, low: close, close, volume: 1 };
+}
+
+function strategy(overrides: Partial<StrategyDefinition> = {}): StrategyDefinition {
+  return {
+    id: 'a0000000-0000-4000-8000-000000000001',
+    ownerId: 'b0000000-0000-4000-8000-000000000001',
+    name: 'breakout',
+    symbols: ['BTC'],
+    interval: 'M1',
+    indicators: [{ name: 'sma3', kind: IndicatorKind.SMA, period: 3 }],
+    condition: 'price > sma3 * 1.1',
+    trigger: TriggerMode.ON_CROSS,
+    cooldownSeconds: 0,
+    ...overrides,
+  };
+}
+
+/** An engine whose store holds these closed candles (three flat minutes at 100 by default). */
+async function engineWith(definition: StrategyDefinition, history: ClosedCandle[] = [closed(0, 100), closed(1, 100), closed(2, 100)], now = () => START + 10 * MINUTE) {
+  const engine = new StrategyEngine(async (_symbol: string, _interval: CandleInterval, count: number) => history.slice(-count), now);
+  await engine.watch(definition);
+  return engine;
+}
+
+const tick = (engine: StrategyEngine, second: number, price: number): EvaluationOutcome => engine.onTick('BTC', new Date(START + 3 * MINUTE + second * 1000), price, 0);
+
+describe('strategy engine on a scripted price path', () => {
+  it('fires exactly when the condition turns true, not while it stays true', () => {
+    return engineWith(strategy()).then((engine) => {
+      // The live candle counts: sma3 = (100 + 100 + price) / 3, so price > 1.1 · sma3 from 115.8 on.
+      const path = [100, 105, 115, 117, 125, 119, 100, 120];
+      const fired = path.map((price, second) => tick(engine, second, price).firings.length);
+      expect(fired).toEqual([0, 0, 0, 1, 0, 0, 0, 1]);
+    });
+  });
+
+  it('keeps to the cooldown per symbol', async () => {
+    const engine = await engineWith(strategy({ cooldownSeconds: 5 }));
+    const fired = [100, 120, 100, 120, 100, 100, 100, 120].map((price, second) => tick(engine, second, price).firings.length);
+    // Crossings at seconds 1, 3 and 7: the one at 3 falls inside the 5 s cooldown.
+    expect(fired).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it('does not fire before its indicators are warm', async () => {
+    const engine = await engineWith(strategy(), [closed(1, 100)]);
+    expect(tick(engine, 0, 200).firings).toEqual([]);
+    expect(tick(engine, 1, 300).states).toEqual([]);
+  });
+
+  it('reports the values the condition saw', async () => {
+    const engine = await engineWith(strategy());
+    const [firing] = tick(engine, 0, 130).firings;
+    expect(firing).toMatchObject({ symbol: 'BTC', price: 130, values: { price: 130, sma3: 110, volume: 1 } });
+  });
+
+  it('ONCE stops after the first firing', async () => {
+    const engine = await engineWith(strategy({ trigger: TriggerMode.ONCE }));
+    const fired = [130, 100, 130].map((price, second) => tick(engine, second, price).firings.length);
+    expect(fired).toEqual([1, 0, 0]);
+  });
+
+  it('ON_CLOSE fires at recent closes where the condition holds, never on ticks or old candles', async () => {
+    let now = START + 5 * MINUTE;
+    const engine = await engineWith(strategy({ trigger: TriggerMode.ON_CLOSE }), undefined, () => now);
+    expect(tick(engine, 0, 130).firings).toEqual([]);
+    const atClose = engine.onCandleClosed(closed(3, 130));
+    expect(atClose.firings.map((firing) => firing.at.getTime())).toEqual([START + 4 * MINUTE]);
+    now = START + 60 * MINUTE;
+    expect(engine.onCandleClosed(closed(4, 200)).firings).toEqual([]);
+  });
+
+  it('a failing condition is reported and other strategies go on', async () => {
+    const engine = await engineWith(strategy());
+    await engine.watch(strategy({ id: 'a0000000-0000-4000-8000-000000000002', condition: 'price / 0.0 > 1.0 && [1.0][3] > 0.0' }));
+    const outcome = tick(engine, 0, 130);
+    expect(outcome.firings.map((firing) => firing.strategy.id)).toEqual(['a0000000-0000-4000-8000-000000000001']);
+    expect(outcome.errors).toEqual([{ strategyId: 'a0000000-0000-4000-8000-000000000002', message: expect.any(String) }]);
+  });
+
+  it('ignores a redelivered or older tick', async () => {
+    const engine = await engineWith(strategy());
+    expect(tick(engine, 0, 130).firings).toHaveLength(1);
+    // A tick of an older period than the series holds changes nothing.
+    expect(engine.onTick('BTC', new Date(START + MINUTE), 500, 0)).toEqual({ firings: [], states: [], errors: [] });
+  });
+});

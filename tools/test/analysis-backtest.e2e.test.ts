@@ -1,0 +1,91 @@
+import { INTERVAL_MS } from '@herck/common';
+import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
+import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
+import { definitionOf } from '../../subgraphs/analysis/src/modules/evaluation/engine-loader';
+import { Strategy } from '../../subgraphs/analysis/src/modules/strategy/strategy.entity';
+import { codes, send } from './support/graphql-client';
+import { BacktestStrategyDocument, CreateStrategyDocument, ImportCandlesDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'backtests@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+const HOUR = INTERVAL_MS.H1;
+/** 120 hourly candles ending two days ago: a scripted path of rises and falls. */
+const FIRST_OPEN = Math.floor((Date.now() - 7 * 86_400_000) / HOUR) * HOUR;
+const CLOSES = Array.from({ length: 120 }, (_, hour) => 2000 + 150 * Math.sin(hour / 5) + 40 * Math.sin(hour * 1.7));
+
+let platform: TestPlatform;
+let user: SignedUpUser;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH' }, { market: {}, analysis: {} });
+  const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  user = await signUp(platform);
+  const csv = ['time,open,high,low,close,volume', ...CLOSES.map((close, hour) => `${new Date(FIRST_OPEN + hour * HOUR).toISOString()},${close - 5},${close + 10},${close - 10},${close.toFixed(4)},${100 + hour}`)].join('\n');
+  const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'H1', csv }, admin.accessToken);
+  expect(imported.data?.importCandles).toMatchObject({ imported: 120, errors: [] });
+  // Market announces imported candles; analysis keeps its own copy.
+  await eventually(async () => (await CandleStore.between(platform.analysis!.runtime.orm.em.fork(), 'ETH', 'H1', new Date(FIRST_OPEN), new Date(FIRST_OPEN + 120 * HOUR))).length === 120, 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+}, 60_000);
+
+describe('backtests', () => {
+  it('give the triggers live evaluation gives on the same candles', async () => {
+    const created = await send(
+      platform.gatewayUrl,
+      CreateStrategyDocument,
+      {
+        input: {
+          name: 'ETH momentum',
+          symbols: ['ETH'],
+          interval: 'H1',
+          indicators: [
+            { name: 'ema8', kind: 'EMA', period: 8 },
+            { name: 'rsi6', kind: 'RSI', period: 6 },
+            { name: 'bb', kind: 'BBANDS', period: 10, deviation: 1.5 },
+          ],
+          condition: 'price > ema8 && rsi6 > 55.0 && price < bb.upper',
+          trigger: 'ON_CLOSE',
+          cooldownSeconds: 3 * 3600,
+        },
+      },
+      user.accessToken,
+    );
+    const id = created.data!.createStrategy.strategy.id;
+    const from = new Date(FIRST_OPEN + 30 * HOUR);
+    const to = new Date(FIRST_OPEN + 120 * HOUR);
+    const backtest = (await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: from.toISOString(), to: to.toISOString() }, user.accessToken)).data!.backtestStrategy;
+    expect(backtest.summary.count).toBeGreaterThan(2);
+    expect(backtest.summary.count).toBe(backtest.triggers.length);
+    expect(backtest.summary.firstAt).toBe(backtest.triggers[0]!.time);
+
+    // Live evaluation: the engine analysis runs, fed the same candles as market closes them, each at its close time.
+    const em = platform.analysis!.runtime.orm.em.fork();
+    const strategy = await em.findOneOrFail(Strategy, { id });
+    let now = 0;
+    const engine = new StrategyEngine((symbol, interval, count) => CandleStore.latest(platform.analysis!.runtime.orm.em.fork(), symbol, interval, count, from), () => now);
+    await engine.watch(definitionOf(strategy));
+    const live: { time: string; price: number }[] = [];
+    for (const candle of await CandleStore.between(em, 'ETH', 'H1', from, to)) {
+      now = candle.openTime.getTime() + HOUR;
+      for (const firing of engine.onCandleClosed(candle).firings) live.push({ time: firing.at.toISOString(), price: firing.price });
+    }
+    expect(backtest.triggers.map((trigger) => ({ time: new Date(trigger.time).toISOString(), price: Number(trigger.price) }))).toEqual(live);
+  });
+
+  it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'x', symbols: ['ETH'], indicators: [], condition: 'price > 1.0' } }, user.accessToken);
+    const id = created.data!.createStrategy.strategy.id;
+    const old = new Date(Date.now() - 100 * 86_400_000).toISOString();
+    expect(codes(await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: old, to: new Date().toISOString() }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+    const now = new Date().toISOString();
+    expect(codes(await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: now, to: now }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+    const stranger = await signUp(platform);
+    const recent = new Date(Date.now() - 86_400_000).toISOString();
+    expect(codes(await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: recent, to: now }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});

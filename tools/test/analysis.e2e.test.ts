@@ -1,0 +1,249 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { print } from 'graphql';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { verifyWebhook } from '@herck/analysis';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { codes, send } from './support/graphql-client';
+import {
+  AcknowledgeAlertsDocument,
+  AlertRaisedDocument,
+  AlertRaisedSubscription,
+  AlertsDocument,
+  CreateStrategyDocument,
+  DeleteStrategyDocument,
+  MarkNotificationsReadDocument,
+  NotificationsDocument,
+  SetStrategyEnabledDocument,
+  StrategiesDocument,
+  StrategyDocument,
+  UpdateStrategyDocument,
+  ValidateConditionDocument,
+  WebhookDeliveriesDocument,
+} from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, signUp, SignedUpUser } from './support/users';
+
+/** A webhook receiver on loopback: records what it got and answers the statuses it is told to. */
+class WebhookReceiver {
+  readonly received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  statuses: number[] = [];
+  private server!: http.Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        this.received.push({ headers: request.headers, body });
+        response.writeHead(this.statuses.shift() ?? 200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks/herck`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** CoinGecko's recorded answer with Bitcoin at `price`: the scripted price path. */
+async function coinsMarketsAt(price: number): Promise<unknown[]> {
+  const recorded = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(require.resolve('../../subgraphs/market/test/fixtures/coingecko/coins-markets.json'), 'utf8'))) as { symbol: string; current_price: number }[];
+  return recorded.map((coin) => (coin.symbol === 'btc' ? { ...coin, current_price: price } : coin));
+}
+
+let coingecko: ReplayServer;
+let receiver: WebhookReceiver;
+let platform: TestPlatform;
+let owner: SignedUpUser;
+let other: SignedUpUser;
+const clients: Client[] = [];
+
+const setBitcoin = async (price: number) => coingecko.route('GET', '/api/v3/coins/markets', { body: await coinsMarketsAt(price) });
+
+beforeAll(async () => {
+  coingecko = await ReplayServer.start();
+  await setBitcoin(100_000);
+  coingecko.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
+  receiver = new WebhookReceiver();
+  await receiver.start();
+  platform = await startTestPlatform(
+    {
+      MARKET_INTERVAL_SECONDS: '1',
+      MARKET_PROVIDERS: 'coingecko',
+      MARKET_SYMBOLS: 'BTC,ETH',
+      COINGECKO_BASE_URL: coingecko.url,
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      DELIVERY_FIRST_RETRY_SECONDS: '1',
+      STRATEGIES_PER_ACCOUNT: '3',
+    },
+    { market: {}, analysis: {} },
+  );
+  [owner, other] = await Promise.all([signUp(platform), signUp(platform)]);
+  // Strategies may watch what market has announced: wait for analysis to have seen a round.
+  await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute('SELECT 1 FROM symbols')).length === 2, 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await platform?.stop();
+  await coingecko?.stop();
+  await receiver?.stop();
+}, 60_000);
+
+function subscribeToAlerts(accessToken: string): { events: AlertRaisedSubscription['alerts'][] } {
+  const events: AlertRaisedSubscription['alerts'][] = [];
+  const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${accessToken}` }, lazy: false, retryAttempts: 0 });
+  clients.push(client);
+  client.subscribe<AlertRaisedSubscription>({ query: print(AlertRaisedDocument) }, { next: (event) => void (event.data && events.push(event.data.alerts)), error: () => undefined, complete: () => undefined });
+  return { events };
+}
+
+const strategyCount = async () => Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM strategies'))[0].count);
+
+const breakout = (webhookUrl: string | null = null) => ({
+  name: 'Bitcoin breakout',
+  symbols: ['btc'],
+  interval: 'M1' as const,
+  indicators: [],
+  condition: 'price > 105000.0',
+  trigger: 'ON_CROSS' as const,
+  cooldownSeconds: 0,
+  channels: { inApp: true, email: true, webhookUrl },
+});
+
+describe('strategies', () => {
+  it('refuses bad input with a clear code and writes nothing', async () => {
+    const before = await strategyCount();
+    const create = (input: Partial<ReturnType<typeof breakout>> & Record<string, unknown>) => send(platform.gatewayUrl, CreateStrategyDocument, { input: { ...breakout(), ...input } as never }, owner.accessToken);
+    const period = await create({ indicators: [{ name: 'sma', kind: 'SMA', period: 0 }] } as never);
+    expect(codes(period)).toEqual(['BAD_USER_INPUT']);
+    const tooLong = await create({ indicators: [{ name: 'sma', kind: 'SMA', period: 1001 }] } as never);
+    expect(codes(tooLong)).toEqual(['BAD_USER_INPUT']);
+    const kind = await create({ indicators: [{ name: 'x', kind: 'FOO', period: 3 }] } as never);
+    expect(kind.errors?.length).toBeGreaterThan(0);
+    const condition = await create({ condition: 'price > sma50' });
+    expect(codes(condition)).toEqual(['BAD_USER_INPUT']);
+    expect(condition.errors![0]!.extensions).toMatchObject({ field: 'condition', position: 8 });
+    expect(codes(await create({ symbols: ['NOPE'] }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await create({ channels: { inApp: true, email: false, webhookUrl: 'not a url' } }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: breakout() }))).toEqual(['UNAUTHENTICATED']);
+    expect(await strategyCount()).toBe(before);
+  });
+
+  it('checks a condition with the position of what is wrong', async () => {
+    const indicators = [{ name: 'rsi14', kind: 'RSI' as const, period: 14 }];
+    const valid = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'rsi14 < 30 && price > 1.0', indicators }, owner.accessToken);
+    expect(valid.data?.validateCondition).toEqual({ valid: true, errors: [] });
+    const invalid = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'rsi14 < 30 && bogus', indicators }, owner.accessToken);
+    expect(invalid.data?.validateCondition).toEqual({ valid: false, errors: [{ message: 'Unknown variable: bogus', position: 14 }] });
+  });
+
+  it('are their owner’s alone, and limited per account', async () => {
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { ...breakout(), condition: 'price < 1.0' } }, owner.accessToken);
+    const id = created.data!.createStrategy.strategy.id;
+    expect(created.data!.createStrategy.strategy).toMatchObject({ symbols: ['BTC'], enabled: true, owner: { id: owner.accountId } });
+    expect(created.data!.createStrategy.webhookSecret).toMatch(/^whsec_/);
+    expect(codes(await send(platform.gatewayUrl, StrategyDocument, { id }, other.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, UpdateStrategyDocument, { id, input: { name: 'mine now' } }, other.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, DeleteStrategyDocument, { id }, other.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: id }, other.accessToken))).toEqual(['NOT_FOUND']);
+    expect((await send(platform.gatewayUrl, StrategiesDocument, {}, other.accessToken)).data!.strategies.nodes).toEqual([]);
+
+    const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id, input: { name: 'Renamed', cooldownSeconds: 30 } }, owner.accessToken);
+    expect(updated.data!.updateStrategy).toMatchObject({ name: 'Renamed', cooldownSeconds: 30, condition: 'price < 1.0' });
+    const disabled = await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id, enabled: false }, owner.accessToken);
+    expect(disabled.data!.setStrategyEnabled.enabled).toBe(false);
+
+    const more = await Promise.all([1, 2, 3].map(() => send(platform.gatewayUrl, CreateStrategyDocument, { input: { ...breakout(), condition: 'price < 1.0' } }, owner.accessToken)));
+    expect(more.flatMap(codes)).toEqual(['CONFLICT']);
+    const page = await send(platform.gatewayUrl, StrategiesDocument, { first: 2 }, owner.accessToken);
+    expect(page.data!.strategies.nodes).toHaveLength(2);
+    const rest = await send(platform.gatewayUrl, StrategiesDocument, { first: 2, after: page.data!.strategies.pageInfo.endCursor }, owner.accessToken);
+    expect(rest.data!.strategies.nodes).toHaveLength(1);
+    for (const strategy of [...page.data!.strategies.nodes, ...rest.data!.strategies.nodes]) {
+      expect((await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken)).data!.deleteStrategy).toBe(true);
+    }
+    expect(await strategyCount()).toBe(0);
+  });
+});
+
+describe('alerts', () => {
+  it('fire when the price crosses, live over the gateway with market data, in-app, by mail and by signed webhook', async () => {
+    const mailsBefore = platform.mailbox.countFor(owner.email);
+    const mine = subscribeToAlerts(owner.accessToken);
+    const theirs = subscribeToAlerts(other.accessToken);
+    receiver.statuses = [500];
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: breakout(receiver.url) }, owner.accessToken);
+    const { strategy, webhookSecret } = created.data!.createStrategy;
+    // Let a few rounds at 100,000 pass: the condition does not hold, nothing fires.
+    const roundsBefore = coingecko.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= roundsBefore + 3, 15_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(mine.events).toEqual([]);
+
+    await setBitcoin(106_000);
+    await eventually(async () => mine.events.length >= 1, 20_000);
+    const [alert] = mine.events;
+    expect(alert).toMatchObject({ symbol: 'BTC', price: '106000', strategy: { id: strategy.id, name: 'Bitcoin breakout' }, asset: { symbol: 'BTC' } });
+    expect(alert!.asset.latestTick?.price).toEqual(expect.stringMatching(/^\d/));
+    expect(alert!.values).toMatchObject({ price: 106000 });
+
+    // While the price stays above, no second alert.
+    const seen = coingecko.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= seen + 3, 15_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(mine.events).toHaveLength(1);
+    expect(theirs.events).toEqual([]);
+
+    const listed = await send(platform.gatewayUrl, AlertsDocument, { unacknowledgedOnly: true }, owner.accessToken);
+    expect(listed.data!.alerts.nodes.map((node) => node.id)).toEqual([alert!.id]);
+    expect(listed.data!.alerts.nodes[0]!.asset.latestTick?.price).toEqual(expect.stringMatching(/^\d/));
+    expect((await send(platform.gatewayUrl, AlertsDocument, {}, other.accessToken)).data!.alerts.nodes).toEqual([]);
+    expect((await send(platform.gatewayUrl, AcknowledgeAlertsDocument, { ids: [alert!.id] }, other.accessToken)).data!.acknowledgeAlerts).toBe(0);
+    expect((await send(platform.gatewayUrl, AcknowledgeAlertsDocument, { ids: [alert!.id] }, owner.accessToken)).data!.acknowledgeAlerts).toBe(1);
+    expect((await send(platform.gatewayUrl, AlertsDocument, { unacknowledgedOnly: true }, owner.accessToken)).data!.alerts.nodes).toEqual([]);
+
+    const notifications = await send(platform.gatewayUrl, NotificationsDocument, { unreadOnly: true }, owner.accessToken);
+    expect(notifications.data!.notifications.nodes).toEqual([expect.objectContaining({ alertId: alert!.id, readAt: null })]);
+    const read = await send(platform.gatewayUrl, MarkNotificationsReadDocument, { ids: [notifications.data!.notifications.nodes[0]!.id] }, owner.accessToken);
+    expect(read.data!.markNotificationsRead).toBe(1);
+
+    const mail = await platform.mailbox.waitFor(owner.email, mailsBefore + 1, 15_000);
+    expect(mail.subject).toMatch(/Bitcoin breakout/);
+
+    // The receiver failed once (500); the retry a second later succeeds, and both tries are listed.
+    await eventually(async () => receiver.received.length >= 2, 20_000);
+    for (const delivery of receiver.received) {
+      const header = String(delivery.headers['herck-signature']);
+      expect(verifyWebhook(webhookSecret, delivery.body, header, Math.floor(Date.now() / 1000))).toBe(true);
+      expect(verifyWebhook('whsec_wrong', delivery.body, header, Math.floor(Date.now() / 1000))).toBe(false);
+      expect(JSON.parse(delivery.body)).toMatchObject({ type: 'alert', alert: { id: alert!.id, symbol: 'BTC', price: '106000' } });
+    }
+    await eventually(async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, owner.accessToken)).data!.webhookDeliveries[0]?.status === 'DELIVERED', 10_000);
+    const [delivery] = (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, owner.accessToken)).data!.webhookDeliveries;
+    expect(delivery!.attempts.map((attempt) => attempt.httpStatus)).toEqual([500, 200]);
+
+    // A restart keeps the state: the price is still above, so nothing fires again.
+    await platform.restartAnalysis();
+    expect(platform.analysis!.engine.size).toBe(1);
+    const restarted = coingecko.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= restarted + 3, 15_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM alerts'))[0].count)).toBe(1);
+
+    // Falling back and crossing again fires again, and the gateway's subscription (resubscribed upstream) delivers it.
+    await setBitcoin(100_000);
+    const fell = coingecko.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= fell + 2, 15_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    await setBitcoin(107_000);
+    await eventually(async () => mine.events.length >= 2, 20_000);
+    expect(mine.events[1]).toMatchObject({ price: '107000' });
+    await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken);
+  }, 120_000);
+});
