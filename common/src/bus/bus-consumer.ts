@@ -13,6 +13,8 @@ export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<vo
  * may then be ahead of the store, so reload it from there).
  */
 export interface BusBatchHooks {
+  /** Runs before each batch; a failure skips the batch (it is retried). */
+  beforeBatch?(): Promise<void>;
   committed?(): void;
   rolledBack?(): Promise<void>;
 }
@@ -67,11 +69,13 @@ export class BusConsumer {
   }
 
   private async consumeBatchWithHooks(): Promise<number> {
+    await this.hooks.beforeBatch?.();
     let applied: number;
     try {
       applied = await this.consumeBatch();
     } catch (error) {
-      await this.hooks.rolledBack?.();
+      // The batch's own error is the one to report; the hook logs its own failures.
+      await this.hooks.rolledBack?.().catch(() => undefined);
       throw error;
     }
     if (applied) this.hooks.committed?.();

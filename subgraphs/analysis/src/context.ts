@@ -11,9 +11,12 @@ export interface AnalysisContext extends SubgraphContext {
 }
 
 export function createAnalysisContext(base: SubgraphContext, liveAlerts: LiveAlerts): AnalysisContext {
+  // A fork per batch: a subscription's context lives as long as it does, and must neither
+  // serve a strategy as it was when the subscription began nor keep every one it loaded.
   const strategiesById = batchById(
-    (ids) => base.em.find(Strategy, { id: { $in: ids } }),
+    (ids) => base.em.fork().find(Strategy, { id: { $in: ids } }),
     (strategy) => strategy.id,
+    { cache: false },
   );
   return { ...base, strategiesById, liveAlerts };
 }

@@ -59,16 +59,16 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
     eventHandlers: {
-      ...accountEventHandlers((ownerId) => void ownerId),
-      ...marketEventHandlers(engine),
+      ...accountEventHandlers((ownerId) => engine.unwatchOwner(ownerId)),
+      ...marketEventHandlers(engine, logger),
     },
     // A batch that rolled back may have moved memory ahead of the store: read it all again.
-    eventHooks: { rolledBack: async () => loader?.loadAll() },
+    eventHooks: { rolledBack: async () => loader?.afterRollback(), beforeBatch: async () => loader?.beforeBatch() },
     async onStart(runtime) {
       loadHistory = (symbol, interval, count) => CandleStore.latest(runtime.orm.em.fork(), symbol, interval, count);
       loader = new EngineLoader(runtime.orm, engine, logger);
       await loader.loadAll();
-      listener = new AnalysisListener(config.databaseUrl, runtime.orm, liveAlerts, (id) => loader!.reload(id), logger);
+      listener = new AnalysisListener(config.databaseUrl, runtime.orm, liveAlerts, (id) => loader!.reload(id), () => loader!.loadAll(), logger);
       await listener.start();
       deliveries = new DeliveryWorker(
         runtime.orm,

@@ -33,6 +33,24 @@ describe('indicators (trading-signals) against hand-checked values', () => {
     expect(feed({ kind: IndicatorKind.RSI, period: 4 }, [10, 11, 10, 11, 10].map((x) => candle(x)))).toBeCloseTo(50, 6);
   });
 
+  it('MACD is the fast EMA minus the slow, its signal an EMA of that, the histogram their difference', () => {
+    // EMAs seeded with their first input, as above; worked out step by step beside the library.
+    const ema = (values: number[], period: number) => {
+      const k = 2 / (period + 1);
+      return values.reduce<number[]>((out, value, index) => [...out, index === 0 ? value : out[index - 1]! + k * (value - out[index - 1]!)], []);
+    };
+    const closes = [10, 12, 11, 14, 13, 15, 17, 16, 18, 20];
+    const fast = ema(closes, 2);
+    const slow = ema(closes, 3);
+    const lines = closes.map((_, index) => fast[index]! - slow[index]!);
+    // The signal EMA starts with the first MACD value the library reports (once the slow EMA is stable, at input 3).
+    const signal = ema(lines.slice(2), 2);
+    const value = feed({ kind: IndicatorKind.MACD, period: 3, fastPeriod: 2, signalPeriod: 2 }, closes.map((x) => candle(x))) as { line: number; signal: number; histogram: number };
+    expect(value.line).toBeCloseTo(lines.at(-1)!, 10);
+    expect(value.signal).toBeCloseTo(signal.at(-1)!, 10);
+    expect(value.histogram).toBeCloseTo(lines.at(-1)! - signal.at(-1)!, 10);
+  });
+
   it('MACD of a flat price is zero everywhere, and waits for its signal line', () => {
     const flat = Array.from({ length: 40 }, () => candle(100));
     expect(feed({ kind: IndicatorKind.MACD, period: 5, fastPeriod: 3, signalPeriod: 4 }, flat)).toEqual({ line: 0, signal: 0, histogram: 0 });

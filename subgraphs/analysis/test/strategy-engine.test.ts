@@ -81,17 +81,29 @@ describe('strategy engine on a scripted price path', () => {
     expect(engine.onCandleClosed(closed(4, 200)).firings).toEqual([]);
   });
 
-  it('a failing condition is reported and other strategies go on', async () => {
+  it('a renamed strategy keeps its state; one whose condition changed starts afresh', async () => {
+    const engine = await engineWith(strategy());
+    expect(tick(engine, 0, 130).firings).toHaveLength(1);
+    expect(engine.evaluatesAlike(strategy({ name: 'renamed' }))).toBe(true);
+    engine.redefine(strategy({ name: 'renamed' }));
+    expect(tick(engine, 1, 131).firings).toEqual([]);
+    expect(engine.evaluatesAlike(strategy({ condition: 'price > sma3 * 1.2' }))).toBe(false);
+  });
+
+  it('a failing condition is reported once and other strategies go on', async () => {
     const engine = await engineWith(strategy());
     await engine.watch(strategy({ id: 'a0000000-0000-4000-8000-000000000002', condition: 'price / 0.0 > 1.0 && [1.0][3] > 0.0' }));
     const outcome = tick(engine, 0, 130);
     expect(outcome.firings.map((firing) => firing.strategy.id)).toEqual(['a0000000-0000-4000-8000-000000000001']);
     expect(outcome.errors).toEqual([{ strategyId: 'a0000000-0000-4000-8000-000000000002', message: expect.any(String) }]);
+    expect(tick(engine, 1, 131).errors).toEqual([]);
   });
 
   it('ignores a redelivered or older tick', async () => {
     const engine = await engineWith(strategy());
     expect(tick(engine, 0, 130).firings).toHaveLength(1);
+    // The same event again (at-least-once delivery) changes nothing.
+    expect(tick(engine, 0, 130)).toEqual({ firings: [], states: [], errors: [] });
     // A tick of an older period than the series holds changes nothing.
     expect(engine.onTick('BTC', new Date(START + MINUTE), 500, 0)).toEqual({ firings: [], states: [], errors: [] });
   });

@@ -41,7 +41,7 @@ export type CreateStrategyInput = {
   channels?: NotificationChannelsInput | null | undefined;
   /** A CEL expression, e.g. `rsi14 < 30.0 && price > sma50` (at most 1000 characters) */
   condition: string;
-  /** At most one alert per symbol within this many seconds (default 60) */
+  /** At most one alert per symbol within this many seconds (default 0: every crossing) */
   cooldownSeconds?: number;
   /** Indicators, by the names the condition uses (at most 20) */
   indicators: Array<IndicatorInput>;

@@ -1,15 +1,14 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated, BadUserInputError, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, isUuid } from '@herck/common';
+import { Authenticated, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { AssetReference } from '../asset/asset.type';
+import { markOwnRows } from '../paging/mark-own-rows';
 import { pageSize } from '../paging/page-size';
 import { Strategy } from '../strategy/strategy.entity';
 import { callerId } from '../strategy/strategy.resolver';
 import { Alert, AlertRow, toAlert } from './alert.type';
 
 export const AlertConnection = connectionType(Alert, 'Alert', 'alert');
-
-const MAX_IDS = 1000;
 
 @Resolver(() => Alert)
 export class AlertResolver {
@@ -39,13 +38,9 @@ export class AlertResolver {
   }
 
   @Authenticated()
-  @Mutation(() => Int, { description: 'Marks your alerts acknowledged; returns how many changed (others’ ids change nothing)' })
-  async acknowledgeAlerts(@Arg('ids', () => [ID], { description: 'Alert ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
-    if (ids.length > MAX_IDS) throw new BadUserInputError(`At most ${MAX_IDS} ids at a time`, 'ids');
-    const valid = ids.filter(isUuid);
-    if (!valid.length) return 0;
-    const rows = await context.em.execute<{ id: string }[]>('UPDATE alerts SET acknowledged = true WHERE owner_id = ? AND id IN (?) AND NOT acknowledged RETURNING id', [callerId(context), valid]);
-    return rows.length;
+  @Mutation(() => Int, { description: 'Marks your alerts acknowledged; returns how many were not already. Any id that is not one of your alerts: NOT_FOUND, nothing changed' })
+  acknowledgeAlerts(@Arg('ids', () => [ID], { description: 'Alert ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
+    return markOwnRows(context.em, 'alerts', 'Alert', callerId(context), ids, 'acknowledged = true', 'NOT acknowledged');
   }
 
   @Authenticated()

@@ -19,10 +19,12 @@ export class AnalysisListener {
     private readonly orm: Orm,
     private readonly alerts: LiveAlerts,
     private readonly onStrategyChanged: (id: string) => Promise<void>,
+    /** After a reconnect: strategy changes announced while disconnected were missed. */
+    private readonly onReconnected: () => Promise<void>,
     private readonly logger: Logger,
   ) {}
 
-  async start(): Promise<void> {
+  async start(reconnecting = false): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('error', (error) => {
       this.logger.warn('analysis listener connection lost; reconnecting', { error });
@@ -30,10 +32,16 @@ export class AnalysisListener {
       this.scheduleReconnect();
     });
     client.on('notification', (message) => void this.handle(message.channel, message.payload ?? ''));
-    await client.connect();
-    await client.query(`LISTEN ${ALERT_CHANNEL}`);
-    await client.query(`LISTEN ${STRATEGY_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ALERT_CHANNEL}`);
+      await client.query(`LISTEN ${STRATEGY_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.client = client;
+    if (reconnecting) await this.onReconnected().catch((error: unknown) => this.logger.error('strategies not reloaded after reconnecting', { error }));
   }
 
   async stop(): Promise<void> {
@@ -44,7 +52,7 @@ export class AnalysisListener {
 
   private scheduleReconnect(): void {
     if (this.stopped) return;
-    this.retry = setTimeout(() => void this.start().catch(() => this.scheduleReconnect()), 1000);
+    this.retry = setTimeout(() => void this.start(true).catch(() => this.scheduleReconnect()), 1000);
     this.retry.unref();
   }
 

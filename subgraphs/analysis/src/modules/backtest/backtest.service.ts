@@ -4,7 +4,7 @@ import { BadUserInputError, INTERVAL_MS } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { compileCondition } from '../condition/condition-compiler';
 import { CandleSeries } from '../evaluation/candle-series';
-import { evaluateCondition } from '../evaluation/evaluate-condition';
+import { evaluateCondition, plainValues, prepareStrategy } from '../evaluation/evaluate-condition';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
 import { decide, INITIAL_STATE } from '../evaluation/trigger-policy';
 import { TriggerMode } from '../strategy/trigger-mode';
@@ -28,6 +28,7 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
   if ((to.getTime() - from.getTime()) / length * strategy.symbols.length > MAX_BACKTEST_CANDLES) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
   }
+  const prepared = prepareStrategy(strategy, compiled.condition);
   const warmUp = Math.max(0, ...strategy.indicators.map(warmUpCandles));
   const triggers: BacktestTrigger[] = [];
   for (const symbol of strategy.symbols) {
@@ -41,12 +42,12 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
       const at = candle.openTime.getTime() + length;
       const dayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
       const change24h = dayBefore ? ((candle.close - dayBefore) / dayBefore) * 100 : Number.NaN;
-      const evaluation = evaluateCondition(strategy, compiled.condition, series, { price: candle.close, change24h });
+      const evaluation = evaluateCondition(prepared, series, { price: candle.close, change24h });
       if (evaluation.kind !== 'result') continue;
       const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);
       state = decision.state;
       if (!decision.fire) continue;
-      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.close), values: evaluation.values });
+      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.close), values: plainValues(evaluation.variables) });
       if (strategy.trigger === TriggerMode.ONCE) break;
     }
   }

@@ -43,8 +43,26 @@ const TYPE_OF_KIND: Record<IndicatorKind, string> = {
   [IndicatorKind.STOCH]: 'Stoch',
 };
 
+/**
+ * Compiled conditions by source and variable types: strategies with the same
+ * condition share one program, which also keeps V8's caches for it warm.
+ */
+const compiled = new Map<string, CompileResult>();
+const MAX_CACHED = 20_000;
+
 /** Parses and type-checks a condition over price, volume, change24h and the indicators; it must be a bool. */
 export function compileCondition(source: string, indicators: IndicatorSpec[]): CompileResult {
+  const key = `${source}\u0000${indicators.map((spec) => `${spec.name}:${TYPE_OF_KIND[spec.kind]}`).join(',')}`;
+  let result = compiled.get(key);
+  if (!result) {
+    result = compileUncached(source, indicators);
+    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+    compiled.set(key, result);
+  }
+  return result;
+}
+
+function compileUncached(source: string, indicators: IndicatorSpec[]): CompileResult {
   if (!source.trim()) return fail('The condition is empty', 0);
   if (source.length > MAX_CONDITION_LENGTH) return fail(`The condition is longer than ${MAX_CONDITION_LENGTH} characters`, MAX_CONDITION_LENGTH);
   const env = BASE.clone();

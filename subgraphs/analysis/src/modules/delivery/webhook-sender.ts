@@ -40,8 +40,11 @@ export function postWebhook(url: string, body: string, secret: string, deliveryI
         response.on('error', () => undefined);
       },
     );
+    // `timeout` only bounds idleness; a receiver trickling bytes is cut at the deadline all the same.
+    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
     request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     request.on('error', (error) => resolve({ httpStatus: null, error: error.message }));
+    request.on('close', () => clearTimeout(deadline));
     request.end(body);
   });
 }

@@ -1,7 +1,7 @@
 import { CandleInterval, candleOpenTime } from '@herck/common';
 import { ClosedCandle } from '../candle/closed-candle';
 import { CandleInput } from '../indicator/candle-input';
-import { createIndicator, LiveIndicator, warmUpCandles } from '../indicator/live-indicator';
+import { createIndicator, LiveIndicator } from '../indicator/live-indicator';
 import { IndicatorSpec, indicatorKey } from '../indicator/indicator-spec';
 import { IndicatorValue } from '../indicator/indicator-values';
 
@@ -18,6 +18,8 @@ interface LiveCandle extends CandleInput {
  */
 export class CandleSeries {
   private readonly indicators = new Map<string, { spec: IndicatorSpec; indicator: LiveIndicator }>();
+  /** Values read since the last change: every strategy on the series reads the same ones per tick. */
+  private readonly values = new Map<string, IndicatorValue | null>();
   private live: LiveCandle | null = null;
   /** Open time (ms) of the newest candle fed, closed or live; older input is ignored. */
   private newest = -Infinity;
@@ -28,11 +30,6 @@ export class CandleSeries {
     readonly symbol: string,
     readonly interval: CandleInterval,
   ) {}
-
-  /** Closed candles a reset must provide for every indicator to be warm. */
-  get warmUp(): number {
-    return Math.max(0, ...[...this.indicators.values()].map(({ spec }) => warmUpCandles(spec)));
-  }
 
   /** Whether these indicators are all held already. */
   holds(specs: IndicatorSpec[]): boolean {
@@ -45,6 +42,7 @@ export class CandleSeries {
    */
   reset(specs: IndicatorSpec[], history: ClosedCandle[]): void {
     this.indicators.clear();
+    this.values.clear();
     for (const spec of specs) {
       const key = indicatorKey(spec);
       if (this.indicators.has(key)) continue;
@@ -58,12 +56,23 @@ export class CandleSeries {
   }
 
   value(spec: IndicatorSpec): IndicatorValue | null {
-    return this.indicators.get(indicatorKey(spec))?.indicator.value() ?? null;
+    return this.valueOf(indicatorKey(spec));
+  }
+
+  /** The value of the indicator held under `key` (see indicatorKey), null until it is warm. */
+  valueOf(key: string): IndicatorValue | null {
+    let value = this.values.get(key);
+    if (value === undefined) {
+      value = this.indicators.get(key)?.indicator.value() ?? null;
+      this.values.set(key, value);
+    }
+    return value;
   }
 
   /** A tick: updates the live candle of its period. Returns false for a tick older than what the series has. */
   tick(time: Date, price: number): boolean {
     const openTime = candleOpenTime(this.interval, time).getTime();
+    this.values.clear();
     if (this.live && this.live.openTime === openTime) {
       this.live.high = Math.max(this.live.high, price);
       this.live.low = Math.min(this.live.low, price);
@@ -86,6 +95,7 @@ export class CandleSeries {
    */
   close(candle: ClosedCandle): boolean {
     const openTime = candle.openTime.getTime();
+    this.values.clear();
     if (this.live && this.live.openTime === openTime) {
       for (const { indicator } of this.indicators.values()) indicator.replace(candle);
       this.live = null;

@@ -12,6 +12,9 @@ export function definitionOf(strategy: Strategy): StrategyDefinition {
 
 /** Fills the engine from the store: every enabled strategy with its per-symbol states. */
 export class EngineLoader {
+  /** Set when memory may be ahead of the store (a batch rolled back) and a reload has not succeeded yet. */
+  private stale = false;
+
   constructor(
     private readonly orm: Orm,
     private readonly engine: StrategyEngine,
@@ -21,19 +24,38 @@ export class EngineLoader {
   /** Everything again (start-up; after a batch rolled back and memory may be ahead of the store). */
   async loadAll(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
-    this.engine.unwatchAll();
+    // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
     const strategies = await em.find(Strategy, { enabled: true });
-    const states = await this.statesOf(em, strategies.map((strategy) => strategy.id));
+    const states = await this.statesOf(em);
+    this.engine.unwatchAll();
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
+    this.stale = false;
     this.logger.info('strategies loaded', { strategies: this.engine.size });
   }
 
-  /** One strategy after it changed: watched again if enabled, dropped if disabled or deleted. */
+  /** A batch rolled back: reload now if the store answers, else before the next batch. */
+  async afterRollback(): Promise<void> {
+    this.stale = true;
+    await this.loadAll().catch((error: unknown) => this.logger.error('strategies not reloaded; will retry before the next batch', { error }));
+  }
+
+  /** Before a batch: memory must not be ahead of the store. */
+  async beforeBatch(): Promise<void> {
+    if (this.stale) await this.loadAll();
+  }
+
+  /**
+   * One strategy after it changed: watched again if enabled, dropped if
+   * disabled or deleted. When what it evaluates is unchanged (a rename, new
+   * channels) it keeps its in-memory states, which may be ahead of the store.
+   */
   async reload(id: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     const strategy = await em.findOne(Strategy, { id });
     if (!strategy?.enabled) return this.engine.unwatch(id);
-    await this.watch(strategy, (await this.statesOf(em, [id])).get(id));
+    const definition = definitionOf(strategy);
+    if (this.engine.evaluatesAlike(definition)) return this.engine.redefine(definition);
+    await this.watch(strategy, (await this.statesOf(em, id)).get(id));
   }
 
   private async watch(strategy: Strategy, states = new Map<string, SymbolState>()): Promise<void> {
@@ -44,12 +66,13 @@ export class EngineLoader {
     }
   }
 
-  private async statesOf(em: EntityManager, ids: string[]): Promise<Map<string, Map<string, SymbolState>>> {
+  /** The states of one strategy, or of every enabled one. */
+  private async statesOf(em: EntityManager, id?: string): Promise<Map<string, Map<string, SymbolState>>> {
     const byStrategy = new Map<string, Map<string, SymbolState>>();
-    if (!ids.length) return byStrategy;
     const rows = await em.execute<{ strategy_id: string; symbol: string; holds: boolean; last_fired_at: Date | null }[]>(
-      'SELECT strategy_id, symbol, holds, last_fired_at FROM strategy_states WHERE strategy_id IN (?)',
-      [ids],
+      `SELECT st.strategy_id, st.symbol, st.holds, st.last_fired_at FROM strategy_states st JOIN strategies s ON s.id = st.strategy_id
+        WHERE ${id ? 's.id = ?' : 's.enabled'}`,
+      id ? [id] : [],
     );
     for (const row of rows) {
       if (!byStrategy.has(row.strategy_id)) byStrategy.set(row.strategy_id, new Map());

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, MARKET_CANDLE, MARKET_TICK, MarketCandleEvent, MarketTickEvent } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_TICK, MarketCandleEvent, MarketTickEvent } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { StrategyEngine } from './strategy-engine';
@@ -9,7 +9,7 @@ import { StrategyEngine } from './strategy-engine';
  * their period. What fires is written in the consumer's transaction, with
  * its read position: a redelivered event raises nothing twice.
  */
-export function marketEventHandlers(engine: StrategyEngine): Record<string, BusEventHandler> {
+export function marketEventHandlers(engine: StrategyEngine, logger: Logger): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       const tick = event.payload as unknown as MarketTickEvent;
@@ -21,13 +21,14 @@ export function marketEventHandlers(engine: StrategyEngine): Record<string, BusE
       ]);
       for (const quote of tick.prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
-        await writeOutcome(em, engine.onTick(quote.symbol, time, Number(quote.price), change));
+        await writeOutcome(em, engine.onTick(quote.symbol, time, Number(quote.price), change), logger);
       }
     },
 
     async [MARKET_CANDLE](event: BusEvent, em: EntityManager) {
       const candle = event.payload as unknown as MarketCandleEvent;
       await CandleStore.save(em, candle);
+      await em.execute('INSERT INTO symbols (symbol, seen_at) VALUES (?, now()) ON CONFLICT (symbol) DO NOTHING', [candle.symbol]);
       const outcome = engine.onCandleClosed({
         symbol: candle.symbol,
         interval: candle.interval,
@@ -38,7 +39,7 @@ export function marketEventHandlers(engine: StrategyEngine): Record<string, BusE
         close: Number(candle.close),
         volume: Number(candle.volume),
       });
-      await writeOutcome(em, outcome);
+      await writeOutcome(em, outcome, logger);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
+import { Logger } from '@herck/common';
 import { EvaluationOutcome, Firing } from './strategy-engine';
 import { ALERT_CHANNEL } from '../alert/alert-channel';
 
@@ -19,7 +20,7 @@ interface Channels {
  * their notifications and deliveries, changed states and run-time errors.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-export async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome): Promise<void> {
+export async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logger?: Logger): Promise<void> {
   for (const firing of outcome.firings) await writeFiring(em, firing);
   for (const { strategyId, symbol, state } of outcome.states) {
     await em.execute(
@@ -29,6 +30,7 @@ export async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome
     );
   }
   for (const { strategyId, message } of outcome.errors) {
+    logger?.warn('strategy condition failed', { strategy: strategyId, error: message });
     await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
   }
 }

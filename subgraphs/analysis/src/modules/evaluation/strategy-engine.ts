@@ -1,9 +1,10 @@
 import { CandleInterval, INTERVAL_MS } from '@herck/common';
 import { ClosedCandle } from '../candle/closed-candle';
-import { CompiledCondition, compileCondition } from '../condition/condition-compiler';
+import { compileCondition } from '../condition/condition-compiler';
 import { TriggerMode } from '../strategy/trigger-mode';
+import { warmUpCandles } from '../indicator/live-indicator';
 import { CandleSeries } from './candle-series';
-import { evaluateCondition } from './evaluate-condition';
+import { evaluateCondition, plainValues, PreparedStrategy, prepareStrategy } from './evaluate-condition';
 import { StrategyDefinition } from './strategy-definition';
 import { decide, INITIAL_STATE, SymbolState } from './trigger-policy';
 
@@ -28,10 +29,10 @@ export interface EvaluationOutcome {
 /** Loads the closed candles a series needs (from analysis's own store). */
 export type HistoryLoader = (symbol: string, interval: CandleInterval, count: number) => Promise<ClosedCandle[]>;
 
-interface Watched {
-  definition: StrategyDefinition;
-  condition: CompiledCondition;
+interface Watched extends PreparedStrategy {
   states: Map<string, SymbolState>;
+  /** The run-time error last reported, so a failing condition is reported once, not on every tick. */
+  lastError: string | null;
 }
 
 const seriesKey = (symbol: string, interval: CandleInterval) => `${symbol}|${interval}`;
@@ -65,13 +66,31 @@ export class StrategyEngine {
     // Stored conditions were checked when saved; one that no longer compiles is skipped, not fatal.
     if (!compiled.ok) throw new Error(`condition does not compile: ${compiled.problems[0]!.message}`);
     this.unwatch(definition.id);
-    const watched: Watched = { definition, condition: compiled.condition, states };
+    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, lastError: null };
     this.watched.set(definition.id, watched);
     for (const symbol of definition.symbols) {
       if (!this.bySymbol.has(symbol)) this.bySymbol.set(symbol, new Set());
       this.bySymbol.get(symbol)!.add(watched);
       await this.prepareSeries(symbol, definition.interval);
     }
+  }
+
+  /** Whether `definition` evaluates exactly as the watched strategy of its id does (only its name or channels changed). */
+  evaluatesAlike(definition: StrategyDefinition): boolean {
+    const watched = this.watched.get(definition.id)?.definition;
+    const evaluated = (d: StrategyDefinition) => JSON.stringify([d.symbols, d.interval, d.indicators, d.condition, d.trigger, d.cooldownSeconds]);
+    return watched !== undefined && evaluated(watched) === evaluated(definition);
+  }
+
+  /** Takes a changed name into a watched strategy that evaluates alike, keeping its states. */
+  redefine(definition: StrategyDefinition): void {
+    const watched = this.watched.get(definition.id);
+    if (watched) watched.definition = definition;
+  }
+
+  /** Drops every strategy of an owner (the account was deleted). */
+  unwatchOwner(ownerId: string): void {
+    for (const watched of [...this.watched.values()]) if (watched.definition.ownerId === ownerId) this.unwatch(watched.definition.id);
   }
 
   unwatch(strategyId: string): void {
@@ -120,12 +139,15 @@ export class StrategyEngine {
 
   private evaluate(watched: Watched, symbol: string, series: CandleSeries, at: Date, price: number, change24h: number, outcome: EvaluationOutcome): void {
     const { definition } = watched;
-    const evaluation = evaluateCondition(definition, watched.condition, series, { price, change24h });
+    const evaluation = evaluateCondition(watched, series, { price, change24h });
     if (evaluation.kind === 'not-ready') return;
     if (evaluation.kind === 'error') {
-      outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
+      // Reported when it changes, not on every tick: the store keeps the last one.
+      if (watched.lastError !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
+      watched.lastError = evaluation.message;
       return;
     }
+    watched.lastError = null;
     const before = watched.states.get(symbol) ?? INITIAL_STATE;
     const { fire, state } = decide(definition.trigger, before, evaluation.holds, at.getTime(), definition.cooldownSeconds);
     if (state.holds !== before.holds || state.lastFiredAt !== before.lastFiredAt) {
@@ -133,7 +155,7 @@ export class StrategyEngine {
       outcome.states.push({ strategyId: definition.id, symbol, state });
     }
     if (!fire) return;
-    outcome.firings.push({ strategy: definition, symbol, at, price, values: evaluation.values });
+    outcome.firings.push({ strategy: definition, symbol, at, price, values: plainValues(evaluation.variables) });
     // ONCE has done its work: nothing more is evaluated for it (the caller disables it in the store).
     if (definition.trigger === TriggerMode.ONCE) this.unwatch(definition.id);
   }
@@ -151,8 +173,9 @@ export class StrategyEngine {
     const existing = this.series.get(key);
     if (existing?.holds(specs)) return;
     const series = existing ?? new CandleSeries(symbol, interval);
-    series.reset(specs, []);
-    series.reset(specs, await this.loadHistory(symbol, interval, series.warmUp));
+    // Loaded before the reset, so the series' other strategies go on evaluating meanwhile.
+    const history = await this.loadHistory(symbol, interval, Math.max(0, ...specs.map(warmUpCandles)));
+    series.reset(specs, history);
     this.series.set(key, series);
   }
 }

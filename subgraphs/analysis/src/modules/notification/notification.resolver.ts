@@ -1,6 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Authenticated, BadUserInputError, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, isUuid } from '@herck/common';
+import { Authenticated, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor } from '@herck/common';
 import { AnalysisContext } from '../../context';
+import { markOwnRows } from '../paging/mark-own-rows';
 import { pageSize } from '../paging/page-size';
 import { callerId } from '../strategy/strategy.resolver';
 import { Notification, NotificationRow, toNotification } from './notification.type';
@@ -33,12 +34,8 @@ export class NotificationResolver {
   }
 
   @Authenticated()
-  @Mutation(() => Int, { description: 'Marks your notifications read; returns how many changed' })
-  async markNotificationsRead(@Arg('ids', () => [ID], { description: 'Notification ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
-    if (ids.length > 1000) throw new BadUserInputError('At most 1000 ids at a time', 'ids');
-    const valid = ids.filter(isUuid);
-    if (!valid.length) return 0;
-    const rows = await context.em.execute<{ id: string }[]>('UPDATE notifications SET read_at = now() WHERE owner_id = ? AND id IN (?) AND read_at IS NULL RETURNING id', [callerId(context), valid]);
-    return rows.length;
+  @Mutation(() => Int, { description: 'Marks your notifications read; returns how many were not already. Any id that is not one of yours: NOT_FOUND, nothing changed' })
+  markNotificationsRead(@Arg('ids', () => [ID], { description: 'Notification ids (at most 1000)' }) ids: string[], @Ctx() context: AnalysisContext): Promise<number> {
+    return markOwnRows(context.em, 'notifications', 'Notification', callerId(context), ids, 'read_at = now()', 'read_at IS NULL');
   }
 }

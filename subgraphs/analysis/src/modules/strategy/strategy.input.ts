@@ -24,7 +24,7 @@ export class CreateStrategyInput {
   @Field(() => TriggerMode, { defaultValue: TriggerMode.ON_CROSS, description: 'When a holding condition raises an alert (default ON_CROSS)' })
   trigger!: TriggerMode;
 
-  @Field(() => Int, { defaultValue: 60, description: 'At most one alert per symbol within this many seconds (default 60)' })
+  @Field(() => Int, { defaultValue: 0, description: 'At most one alert per symbol within this many seconds (default 0: every crossing)' })
   cooldownSeconds!: number;
 
   @Field(() => NotificationChannelsInput, { nullable: true, description: 'Where alerts go (default: in-app only)' })
