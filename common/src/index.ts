@@ -6,6 +6,7 @@ export * from './bus/outbox-message.entity';
 export * from './config/base-config';
 export * from './config/env-reader';
 export * from './config/repository-root';
+export * from './database/advisory-lease';
 export * from './database/batch-by-id';
 export * from './database/database-url';
 export * from './database/embedded-postgres';

@@ -232,24 +232,30 @@ describe('alerts', () => {
     const [delivery] = (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, owner.accessToken)).data!.webhookDeliveries;
     expect(delivery!.attempts.map((attempt) => attempt.httpStatus)).toEqual([500, 200]);
 
-    // A restart keeps the state: the price is still above, so nothing fires again.
+    // A restart keeps the state: the price is still above, so nothing fires again. A second replica
+    // stands by while the first evaluates, and takes over when it stops.
     await send(platform.gatewayUrl, DeleteStrategyDocument, { id: theirStrategy.id }, other.accessToken);
     const alertsBefore = Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM alerts'))[0].count);
+    const replica = await platform.startAnalysisReplica();
     await platform.restartAnalysis();
-    expect(platform.analysis!.engine.size).toBe(1);
+    await eventually(async () => replica.engine.size === 1, 10_000);
     const restarted = coingecko.requestsTo('/api/v3/coins/markets').length;
     await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= restarted + 3, 15_000);
-    await platform.analysis!.runtime.catchUpEvents();
+    await Promise.all([platform.analysis!.runtime.catchUpEvents(), replica.runtime.catchUpEvents()]);
     expect(Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM alerts'))[0].count)).toBe(alertsBefore);
+    expect([platform.analysis!, replica].filter((running) => running.evaluating())).toHaveLength(1);
 
-    // Falling back and crossing again fires again, and the gateway's subscription (resubscribed upstream) delivers it.
+    // Falling back and crossing again fires once (whichever replica evaluates), and the gateway's
+    // subscription (resubscribed upstream) delivers it.
     await setBitcoin(100_000);
     const fell = coingecko.requestsTo('/api/v3/coins/markets').length;
     await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length >= fell + 2, 15_000);
-    await platform.analysis!.runtime.catchUpEvents();
+    await Promise.all([platform.analysis!.runtime.catchUpEvents(), replica.runtime.catchUpEvents()]);
     await setBitcoin(107_000);
     await eventually(async () => mine.events.length >= 2, 20_000);
     expect(mine.events[1]).toMatchObject({ price: '107000' });
+    await Promise.all([platform.analysis!.runtime.catchUpEvents(), replica.runtime.catchUpEvents()]);
+    expect(Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM alerts'))[0].count)).toBe(alertsBefore + 1);
     await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { AdvisoryLease } from '../database/advisory-lease';
 import { Orm } from '../database/open-orm';
 import { Logger } from '../logging/logger';
 import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
@@ -13,8 +14,14 @@ export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<vo
  * may then be ahead of the store, so reload it from there).
  */
 export interface BusBatchHooks {
-  /** Runs before each batch; a failure skips the batch (it is retried). */
-  beforeBatch?(): Promise<void>;
+  /**
+   * With a lease, only the replica holding it consumes (its state in memory
+   * must see every event, in order); told when this replica takes it over.
+   */
+  lease?: AdvisoryLease;
+  becameLeader?(): void;
+  /** Runs before each batch; false (not ready yet) or a failure skips the batch (it is retried). */
+  beforeBatch?(): Promise<boolean>;
   committed?(): void;
   rolledBack?(): Promise<void>;
 }
@@ -66,10 +73,17 @@ export class BusConsumer {
     clearInterval(this.timer);
     await this.loop.stop();
     await this.listener?.end();
+    await this.hooks.lease?.release();
   }
 
   private async consumeBatchWithHooks(): Promise<number> {
-    await this.hooks.beforeBatch?.();
+    const { lease } = this.hooks;
+    if (lease) {
+      const leading = lease.leading;
+      if (!(await lease.isLeader())) return 0;
+      if (!leading) this.hooks.becameLeader?.();
+    }
+    if ((await this.hooks.beforeBatch?.()) === false) return 0;
     let applied: number;
     try {
       applied = await this.consumeBatch();

@@ -1,4 +1,4 @@
-import { createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
+import { AdvisoryLease, createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createAnalysisContext } from './context';
 import { AnalysisConfig } from './env';
 import { accountEventHandlers } from './modules/account/account-events.handler';
@@ -26,6 +26,8 @@ export interface AnalysisServiceOverrides {
 
 export interface RunningAnalysis extends RunningSubgraph {
   engine: StrategyEngine;
+  /** Whether this replica holds the evaluation lease (one replica evaluates; the others stand by). */
+  evaluating(): boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   // The engine loads history through the ORM once the store is open (onStart).
   let loadHistory: ConstructorParameters<typeof StrategyEngine>[0] = async () => [];
   const engine = new StrategyEngine((symbol, interval, count) => loadHistory(symbol, interval, count), overrides.now);
+  const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);
 
   const subgraph = await startSubgraph(config, logger, {
     ...analysisStore,
@@ -62,13 +65,26 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       ...accountEventHandlers((ownerId) => engine.unwatchOwner(ownerId)),
       ...marketEventHandlers(engine, logger),
     },
-    // A batch that rolled back may have moved memory ahead of the store: read it all again.
-    eventHooks: { rolledBack: async () => loader?.afterRollback(), beforeBatch: async () => loader?.beforeBatch() },
+    eventHooks: {
+      // One replica evaluates (its indicators must see every event, in order); a standby takes over when it goes.
+      lease,
+      becameLeader: () => loader?.markStale(),
+      // Events wait until the engine is loaded (start-up), and for memory to match the store again.
+      beforeBatch: async () => {
+        if (!loader) return false;
+        await loader.beforeBatch();
+        return true;
+      },
+      // A batch that rolled back may have moved memory ahead of the store: read it all again.
+      rolledBack: async () => loader?.afterRollback(),
+    },
     async onStart(runtime) {
       loadHistory = (symbol, interval, count) => CandleStore.latest(runtime.orm.em.fork(), symbol, interval, count);
-      loader = new EngineLoader(runtime.orm, engine, logger);
-      await loader.loadAll();
-      listener = new AnalysisListener(config.databaseUrl, runtime.orm, liveAlerts, (id) => loader!.reload(id), () => loader!.loadAll(), logger);
+      const engineLoader = new EngineLoader(runtime.orm, engine, logger);
+      await engineLoader.loadAll();
+      // Only now may the consumer apply events (see beforeBatch).
+      loader = engineLoader;
+      listener = new AnalysisListener(config.databaseUrl, runtime.orm, liveAlerts, (id) => engineLoader.reload(id), () => engineLoader.loadAll(), logger);
       await listener.start();
       deliveries = new DeliveryWorker(
         runtime.orm,
@@ -77,11 +93,13 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
         logger,
       );
       deliveries.start();
+      // Events that arrived while the engine loaded were left for now.
+      void runtime.catchUpEvents();
     },
     async onStop() {
       await deliveries?.stop();
       await listener?.stop();
     },
   });
-  return { ...subgraph, engine };
+  return { ...subgraph, engine, evaluating: () => lease.leading };
 }

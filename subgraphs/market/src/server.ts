@@ -1,4 +1,4 @@
-import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
+import { AdvisoryLease, Logger, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createMarketContext } from './context';
 import { MarketConfig } from './env';
 import { AssetResolver } from './modules/asset/asset.resolver';
@@ -9,7 +9,6 @@ import { FxRateResolver } from './modules/fx/fx-rate.resolver';
 import { GlobalMetricsResolver } from './modules/global/global-metrics.resolver';
 import { HistoryRepository } from './modules/history/history.repository';
 import { Clock } from './modules/ingestion/clock';
-import { IngestionLeader } from './modules/ingestion/ingestion-leader';
 import { IngestionRunner } from './modules/ingestion/ingestion-runner';
 import { IngestionService } from './modules/ingestion/ingestion.service';
 import { LiveFeed } from './modules/live/live-feed';
@@ -82,7 +81,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
       await listener.start();
       if (!config.ingest) return;
       const service = new IngestionService(runtime, providers, providerStates, config, snapshot, live);
-      runner = new IngestionRunner(runtime.orm, service, new IngestionLeader(config.databaseUrl, logger), logger, config.intervalSeconds, overrides.clock);
+      runner = new IngestionRunner(runtime.orm, service, new AdvisoryLease(config.databaseUrl, 'herck:market:ingestion', 'ingests market data', logger), logger, config.intervalSeconds, overrides.clock);
       runner.start();
     },
     async onStop() {

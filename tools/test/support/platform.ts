@@ -29,6 +29,8 @@ export interface TestPlatform {
   startGateway(overrides: Environment): Promise<RunningGateway>;
   /** Stops the analysis subgraph and starts it again on the same port and databases (`analysis` then names the new one). */
   restartAnalysis(): Promise<RunningAnalysis>;
+  /** Starts another analysis replica on the same databases (it stands by while the first evaluates). */
+  startAnalysisReplica(): Promise<RunningAnalysis>;
   /** Starts another market replica on the same databases (it stands by while the first ingests). */
   startMarketReplica(overrides?: MarketServiceOverrides, env?: Environment, logger?: Logger): Promise<RunningMarket>;
   stop(): Promise<void>;
@@ -56,6 +58,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
   ]);
   let analysis = firstAnalysis;
+  const analysisReplicas: RunningAnalysis[] = [];
   const gateways: RunningGateway[] = [];
   const launchGateway = async (extra: Environment) => {
     const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }) };
@@ -84,8 +87,14 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
       analysis = await startAnalysisService(readAnalysisConfig({ ...env, ANALYSIS_PORT: port }), logger('analysis'), options.analysis);
       return analysis;
     },
+    async startAnalysisReplica() {
+      const replica = await startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis);
+      analysisReplicas.push(replica);
+      return replica;
+    },
     async stop() {
       for (const running of gateways) await running.stop();
+      await Promise.all(analysisReplicas.map((replica) => replica.stop()));
       await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : [])]);
       await mailbox.stop();
       await cleanUp();

@@ -39,7 +39,12 @@ export class EngineLoader {
     await this.loadAll().catch((error: unknown) => this.logger.error('strategies not reloaded; will retry before the next batch', { error }));
   }
 
-  /** Before a batch: memory must not be ahead of the store. */
+  /** Another replica evaluated until now: what this one holds in memory is behind the store. */
+  markStale(): void {
+    this.stale = true;
+  }
+
+  /** Before a batch: memory must not be ahead of (or behind) the store. */
   async beforeBatch(): Promise<void> {
     if (this.stale) await this.loadAll();
   }

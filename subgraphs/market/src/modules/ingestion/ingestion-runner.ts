@@ -1,5 +1,4 @@
-import { Logger, Orm } from '@herck/common';
-import { IngestionLeader } from './ingestion-leader';
+import { AdvisoryLease, Logger, Orm } from '@herck/common';
 import { IngestionService, recordGap } from './ingestion.service';
 import { RoundGap, RoundSchedule } from './round-schedule';
 import { Clock } from './clock';
@@ -14,7 +13,7 @@ export class IngestionRunner {
   constructor(
     private readonly orm: Orm,
     private readonly service: IngestionService,
-    private readonly leader: IngestionLeader,
+    private readonly leader: AdvisoryLease,
     private readonly logger: Logger,
     intervalSeconds: number,
     clock?: Clock,

@@ -1,17 +1,22 @@
 import pg from 'pg';
-import { Logger } from '@herck/common';
+import { Logger } from '../logging/logger';
 
 /**
- * One replica ingests at a time: the one holding a PostgreSQL session-level
- * advisory lock on its own connection. When that replica stops (or its
- * connection dies) the lock is released and a standby takes it at its next try.
+ * One replica does some work at a time (market's ingestion, analysis's
+ * evaluation): the one holding a PostgreSQL session-level advisory lock on its
+ * own connection. When that replica stops (or its connection dies) the lock is
+ * released and a standby takes it at its next try.
  */
-export class IngestionLeader {
+export class AdvisoryLease {
   private client?: pg.Client;
   private leadingNow = false;
 
   constructor(
     private readonly databaseUrl: string,
+    /** The lock's name, e.g. `herck:market:ingestion`. */
+    private readonly lockName: string,
+    /** What holding it means, for the log: "ingests market data". */
+    private readonly role: string,
     private readonly logger: Logger,
   ) {}
 
@@ -20,11 +25,11 @@ export class IngestionLeader {
     if (this.leadingNow) return true;
     try {
       this.client ??= await this.connect();
-      const { rows } = await this.client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('herck:market:ingestion')) AS locked");
+      const { rows } = await this.client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [this.lockName]);
       this.leadingNow = rows[0]!.locked;
-      if (this.leadingNow) this.logger.info('this replica now ingests market data');
+      if (this.leadingNow) this.logger.info(`this replica now ${this.role}`, { lock: this.lockName });
     } catch (error) {
-      this.logger.warn('could not try the ingestion lock', { error });
+      this.logger.warn('could not try the lock', { lock: this.lockName, error });
       await this.release();
     }
     return this.leadingNow;
@@ -46,7 +51,7 @@ export class IngestionLeader {
     // Keep-alive: a leader whose host vanished must lose the lock in seconds, not at the OS's two-hour default.
     const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('error', (error) => {
-      this.logger.warn('ingestion lock connection lost', { error });
+      this.logger.warn('lock connection lost', { lock: this.lockName, error });
       void this.release();
     });
     await client.connect();
