@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { CandleSeries, ClosedCandle, compileCondition, IndicatorKind, StrategyEngine, TriggerMode } from '@herck/analysis';
+import { CandleSeries, ClosedCandle, compileCondition, EvaluationPool, Evaluator, IndicatorKind, StrategyEngine, TriggerMode } from '@herck/analysis';
 import { AlertRaisedDocument, AlertRaisedSubscription, CreateStrategyDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
 import { withBenchDatabase } from './bench-database';
 
@@ -40,36 +40,46 @@ const INDICATORS = [
   { name: 'stoch', kind: IndicatorKind.STOCH, period: 14, signalPeriod: 3 },
 ];
 
-/** 1. Evaluations per second: the engine's whole tick path, and the compiled conditions alone. */
-async function evaluationsPerSecond(): Promise<void> {
-  const engine = new StrategyEngine(async (symbol, interval, count) => history(symbol, Math.min(count, 600), interval), () => Date.UTC(2026, 0, 2));
+/** Watches the strategies, then times rounds of ticks over all symbols. */
+async function tickPath(label: string, evaluator: Evaluator): Promise<void> {
   for (let index = 0; index < STRATEGIES; index += 1) {
-    await engine.watch({
+    await evaluator.watch({
       id: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
       ownerId: '00000000-0000-4000-8000-000000000000',
       name: `s${index}`,
       symbols: [SYMBOLS[index % SYMBOLS.length]!],
       interval: 'M1',
       indicators: INDICATORS,
-      condition: CONDITIONS[index % CONDITIONS.length]!,
+      // Thresholds vary, so conditions are distinct programs as users' would be.
+      condition: CONDITIONS[index % CONDITIONS.length]!.replace('30.0', `${20 + (index % 20)}.0`),
       trigger: TriggerMode.ON_CROSS,
       cooldownSeconds: 60,
     });
   }
   const rounds = 50;
   const start = performance.now();
-  let evaluations = 0;
   for (let round = 0; round < rounds; round += 1) {
     const time = new Date(Date.UTC(2026, 0, 2) + round * 5_000);
-    for (const symbol of SYMBOLS) {
-      const outcome = engine.onTick(symbol, time, 100 + Math.sin(round) * 5, 1.5);
-      evaluations += STRATEGIES / SYMBOLS.length;
-      if (outcome.errors.length) throw new Error(outcome.errors[0]!.message);
-    }
+    const outcomes = await Promise.all(SYMBOLS.map((symbol) => evaluator.onTick(symbol, time, 100 + Math.sin(round) * 5, 1.5)));
+    const failed = outcomes.find((outcome) => outcome.errors.length);
+    if (failed) throw new Error(failed.errors[0]!.message);
   }
   const seconds = (performance.now() - start) / 1000;
-  console.log(`engine: ${STRATEGIES} strategies × ${SYMBOLS.length} symbols, ${rounds} rounds: ${Math.round(evaluations / seconds).toLocaleString('en')} evaluations/s (tick, indicators, condition, decision)`);
+  const evaluations = rounds * STRATEGIES;
+  console.log(`engine, ${label}: ${STRATEGIES} strategies × ${SYMBOLS.length} symbols, ${rounds} rounds: ${Math.round(evaluations / seconds).toLocaleString('en')} evaluations/s, ${((seconds * 1000) / rounds).toFixed(1)} ms a round (tick, indicators, condition, decision)`);
+}
 
+/** 1. Evaluations per second: the engine's whole tick path (in this thread, then over worker threads), and the compiled conditions alone. */
+async function evaluationsPerSecond(): Promise<void> {
+  const loader = async (symbol: string, interval: CandleInterval, count: number) => history(symbol, Math.min(count, 600), interval);
+  await tickPath('one thread', new StrategyEngine(loader, () => Date.UTC(2026, 0, 2)));
+  const workers = Number(process.env.BENCH_WORKERS ?? 2);
+  const pool = new EvaluationPool(workers, loader);
+  try {
+    await tickPath(`${workers} worker threads`, pool);
+  } finally {
+    await pool.stop();
+  }
   const compiled = CONDITIONS.map((condition) => compileCondition(condition, INDICATORS)).map((result) => {
     if (!result.ok) throw new Error('condition did not compile');
     return result.condition;

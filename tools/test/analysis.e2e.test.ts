@@ -80,6 +80,8 @@ beforeAll(async () => {
       WEBHOOK_ALLOW_PRIVATE: 'true',
       DELIVERY_FIRST_RETRY_SECONDS: '1',
       STRATEGIES_PER_ACCOUNT: '3',
+      // Strategies spread over two worker threads: the alerts below come through the pool.
+      ANALYSIS_WORKERS: '2',
     },
     { market: {}, analysis: {} },
   );

@@ -173,10 +173,11 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       (stopped ??= (async () => {
         await webSocket?.dispose();
         await http.stop();
+        // Before onStop: what a subgraph stops there (e.g. evaluation workers) may serve the consumer's handlers.
+        await consumer?.stop();
         await definition.onStop?.();
         await housekeeping.stop();
         await tasks.drain();
-        await consumer?.stop();
         await relay.stop();
         await bus.end();
         await orm.close();

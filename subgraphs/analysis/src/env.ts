@@ -14,6 +14,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   webhookTimeoutMs: number;
   /** How far back a USER's backtest may reach (ANALYST and ADMIN: all history). */
   userBacktestDays: number;
+  /** Worker threads strategies are spread over; 0 evaluates in the service's own thread. */
+  workers: number;
 }
 
 export function readAnalysisConfig(source: Environment = process.env): AnalysisConfig {
@@ -30,5 +32,6 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     deliveryFirstRetrySeconds: env.int('DELIVERY_FIRST_RETRY_SECONDS', 10, { min: 1, max: 3600 }),
     webhookTimeoutMs: env.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
     userBacktestDays: env.int('USER_BACKTEST_DAYS', 90, { min: 1 }),
+    workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
   });
 }

@@ -10,3 +10,5 @@ export { StrategyEngine } from './modules/evaluation/strategy-engine';
 export { CandleSeries } from './modules/evaluation/candle-series';
 export { TriggerMode } from './modules/strategy/trigger-mode';
 export type { ClosedCandle } from './modules/candle/closed-candle';
+export { EvaluationPool } from './modules/evaluation/evaluation-pool';
+export type { Evaluator } from './modules/evaluation/evaluator';

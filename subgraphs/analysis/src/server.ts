@@ -11,7 +11,9 @@ import { DeliveryResolver } from './modules/delivery/delivery.resolver';
 import { DeliveryWorker } from './modules/delivery/delivery-worker';
 import { EngineLoader } from './modules/evaluation/engine-loader';
 import { marketEventHandlers } from './modules/evaluation/market-events.handler';
-import { StrategyEngine } from './modules/evaluation/strategy-engine';
+import { EvaluationPool } from './modules/evaluation/evaluation-pool';
+import { Evaluator } from './modules/evaluation/evaluator';
+import { HistoryLoader, StrategyEngine } from './modules/evaluation/strategy-engine';
 import { NotificationResolver } from './modules/notification/notification.resolver';
 import { StrategyResolver } from './modules/strategy/strategy.resolver';
 import { StrategyService } from './modules/strategy/strategy.service';
@@ -25,7 +27,7 @@ export interface AnalysisServiceOverrides {
 }
 
 export interface RunningAnalysis extends RunningSubgraph {
-  engine: StrategyEngine;
+  engine: Evaluator;
   /** Whether this replica holds the evaluation lease (one replica evaluates; the others stand by). */
   evaluating(): boolean;
 }
@@ -43,8 +45,9 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   let listener: AnalysisListener | undefined;
   let deliveries: DeliveryWorker | undefined;
   // The engine loads history through the ORM once the store is open (onStart).
-  let loadHistory: ConstructorParameters<typeof StrategyEngine>[0] = async () => [];
-  const engine = new StrategyEngine((symbol, interval, count) => loadHistory(symbol, interval, count), overrides.now);
+  let loadHistory: HistoryLoader = async () => [];
+  const history: HistoryLoader = (symbol, interval, count) => loadHistory(symbol, interval, count);
+  const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history) : new StrategyEngine(history, overrides.now);
   const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);
 
   const subgraph = await startSubgraph(config, logger, {
@@ -99,6 +102,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
     async onStop() {
       await deliveries?.stop();
       await listener?.stop();
+      await engine.stop?.();
     },
   });
   return { ...subgraph, engine, evaluating: () => lease.leading };

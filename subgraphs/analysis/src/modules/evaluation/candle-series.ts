@@ -1,7 +1,7 @@
 import { CandleInterval, candleOpenTime } from '@herck/common';
 import { ClosedCandle } from '../candle/closed-candle';
 import { CandleInput } from '../indicator/candle-input';
-import { createIndicator, LiveIndicator } from '../indicator/live-indicator';
+import { createIndicator, LiveIndicator, warmUpCandles } from '../indicator/live-indicator';
 import { IndicatorSpec, indicatorKey } from '../indicator/indicator-spec';
 import { IndicatorValue } from '../indicator/indicator-values';
 
@@ -47,7 +47,9 @@ export class CandleSeries {
       const key = indicatorKey(spec);
       if (this.indicators.has(key)) continue;
       const indicator = createIndicator(spec);
-      for (const candle of history) indicator.add(candle);
+      // Each indicator sees its own warm-up, however long the history loaded for the series' other
+      // indicators: its values then do not depend on which strategies share the series.
+      for (const candle of history.slice(-warmUpCandles(spec))) indicator.add(candle);
       this.indicators.set(key, { spec, indicator });
     }
     this.live = null;

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger, Orm } from '@herck/common';
 import { Strategy } from '../strategy/strategy.entity';
 import { StrategyDefinition } from './strategy-definition';
-import { StrategyEngine } from './strategy-engine';
+import { Evaluator } from './evaluator';
 import { SymbolState } from './trigger-policy';
 
 export function definitionOf(strategy: Strategy): StrategyDefinition {
@@ -17,7 +17,7 @@ export class EngineLoader {
 
   constructor(
     private readonly orm: Orm,
-    private readonly engine: StrategyEngine,
+    private readonly engine: Evaluator,
     private readonly logger: Logger,
   ) {}
 

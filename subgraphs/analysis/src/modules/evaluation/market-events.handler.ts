@@ -2,14 +2,14 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_TICK, MarketCandleEvent, MarketTickEvent } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
-import { StrategyEngine } from './strategy-engine';
+import { Evaluator } from './evaluator';
 
 /**
  * Ticks are evaluated; closed candles are kept (warm-up, backtests) and end
  * their period. What fires is written in the consumer's transaction, with
  * its read position: a redelivered event raises nothing twice.
  */
-export function marketEventHandlers(engine: StrategyEngine, logger: Logger): Record<string, BusEventHandler> {
+export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       const tick = event.payload as unknown as MarketTickEvent;
@@ -21,7 +21,7 @@ export function marketEventHandlers(engine: StrategyEngine, logger: Logger): Rec
       ]);
       for (const quote of tick.prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
-        await writeOutcome(em, engine.onTick(quote.symbol, time, Number(quote.price), change), logger);
+        await writeOutcome(em, await engine.onTick(quote.symbol, time, Number(quote.price), change), logger);
       }
     },
 
@@ -29,7 +29,7 @@ export function marketEventHandlers(engine: StrategyEngine, logger: Logger): Rec
       const candle = event.payload as unknown as MarketCandleEvent;
       await CandleStore.save(em, candle);
       await em.execute('INSERT INTO symbols (symbol, seen_at) VALUES (?, now()) ON CONFLICT (symbol) DO NOTHING', [candle.symbol]);
-      const outcome = engine.onCandleClosed({
+      const outcome = await engine.onCandleClosed({
         symbol: candle.symbol,
         interval: candle.interval,
         openTime: new Date(candle.openTime),

@@ -5,6 +5,7 @@ import { TriggerMode } from '../strategy/trigger-mode';
 import { warmUpCandles } from '../indicator/live-indicator';
 import { CandleSeries } from './candle-series';
 import { evaluateCondition, plainValues, PreparedStrategy, prepareStrategy } from './evaluate-condition';
+import { Evaluator } from './evaluator';
 import { StrategyDefinition } from './strategy-definition';
 import { decide, INITIAL_STATE, SymbolState } from './trigger-policy';
 
@@ -43,7 +44,7 @@ const seriesKey = (symbol: string, interval: CandleInterval) => `${symbol}|${int
  * evaluates every strategy on them; a closed candle ends its period and
  * evaluates the ON_CLOSE strategies of that series.
  */
-export class StrategyEngine {
+export class StrategyEngine implements Evaluator {
   private readonly watched = new Map<string, Watched>();
   private readonly series = new Map<string, CandleSeries>();
   /** Strategies by the symbols they watch. */
@@ -167,9 +168,7 @@ export class StrategyEngine {
   /** Makes sure the series holds every indicator its strategies read, warmed up from the store if it did not. */
   private async prepareSeries(symbol: string, interval: CandleInterval): Promise<void> {
     const key = seriesKey(symbol, interval);
-    const specs = [...this.watched.values()]
-      .filter((watched) => watched.definition.interval === interval && watched.definition.symbols.includes(symbol))
-      .flatMap((watched) => watched.definition.indicators);
+    const specs = [...(this.bySymbol.get(symbol) ?? [])].filter((watched) => watched.definition.interval === interval).flatMap((watched) => watched.definition.indicators);
     const existing = this.series.get(key);
     if (existing?.holds(specs)) return;
     const series = existing ?? new CandleSeries(symbol, interval);

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ClosedCandle } from '../candle/closed-candle';
+import { HistoryReply, WorkerMessage, WorkerRequest } from './evaluation-messages';
+import { Evaluator } from './evaluator';
+import { StrategyDefinition } from './strategy-definition';
+import { EvaluationOutcome, HistoryLoader } from './strategy-engine';
+import { SymbolState } from './trigger-policy';
+
+type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/**
+ * The compiled worker script. Under ts-jest this module runs from `src/*.ts`;
+ * workers are plain Node, so they run the build (`npm test` builds first).
+ */
+function workerFile(): string {
+  const here = __filename.endsWith('.ts') ? __dirname.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}src${path.sep}`) : __dirname;
+  return path.join(here, 'evaluation-worker.js');
+}
+
+/** One worker thread and its requests under way. */
+class EvaluationWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private next = 0;
+
+  constructor(loadHistory: HistoryLoader) {
+    this.worker = new Worker(workerFile());
+    this.worker.on('message', (message: WorkerMessage) => {
+      if (message.kind === 'history') {
+        loadHistory(message.symbol, message.interval, message.count).then(
+          (candles) => this.worker.postMessage({ kind: 'history', requestId: message.requestId, candles } satisfies HistoryReply),
+          (error: unknown) => this.worker.postMessage({ kind: 'history', requestId: message.requestId, candles: [], error: (error as Error).message } satisfies HistoryReply),
+        );
+        return;
+      }
+      const waiting = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error) waiting?.reject(new Error(message.error));
+      else waiting?.resolve(message.result);
+    });
+    this.worker.on('error', (error) => {
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    });
+  }
+
+  request<T>(request: Request): Promise<T> {
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Strategies spread over worker threads when one core is not enough (uBot's
+ * scanner ran ten): each strategy lives in one worker, chosen by its id, with
+ * its own copy of the series it reads; a tick goes to every worker and their
+ * outcomes are merged. Each worker runs the same StrategyEngine, so results
+ * are those of a single engine.
+ */
+export class EvaluationPool implements Evaluator {
+  private readonly workers: EvaluationWorker[];
+  /** What each watched strategy evaluates, to answer without asking a worker. */
+  private readonly definitions = new Map<string, StrategyDefinition>();
+
+  constructor(size: number, loadHistory: HistoryLoader) {
+    this.workers = Array.from({ length: size }, () => new EvaluationWorker(loadHistory));
+  }
+
+  get size(): number {
+    return this.definitions.size;
+  }
+
+  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map()): Promise<void> {
+    this.definitions.set(definition.id, definition);
+    await this.workerOf(definition.id).request({ op: 'watch', definition, states });
+  }
+
+  unwatch(strategyId: string): void {
+    this.definitions.delete(strategyId);
+    void this.workerOf(strategyId).request({ op: 'unwatch', strategyId });
+  }
+
+  unwatchAll(): void {
+    this.definitions.clear();
+    for (const worker of this.workers) void worker.request({ op: 'unwatchAll' });
+  }
+
+  unwatchOwner(ownerId: string): void {
+    for (const [id, definition] of this.definitions) if (definition.ownerId === ownerId) this.definitions.delete(id);
+    for (const worker of this.workers) void worker.request({ op: 'unwatchOwner', ownerId });
+  }
+
+  evaluatesAlike(definition: StrategyDefinition): boolean {
+    const watched = this.definitions.get(definition.id);
+    const evaluated = (d: StrategyDefinition) => JSON.stringify([d.symbols, d.interval, d.indicators, d.condition, d.trigger, d.cooldownSeconds]);
+    return watched !== undefined && evaluated(watched) === evaluated(definition);
+  }
+
+  redefine(definition: StrategyDefinition): void {
+    if (!this.definitions.has(definition.id)) return;
+    this.definitions.set(definition.id, definition);
+    void this.workerOf(definition.id).request({ op: 'redefine', definition });
+  }
+
+  async onTick(symbol: string, time: Date, price: number, change24h: number): Promise<EvaluationOutcome> {
+    return merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'tick', symbol, time, price, change24h }))));
+  }
+
+  async onCandleClosed(candle: ClosedCandle): Promise<EvaluationOutcome> {
+    return merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'candle', candle }))));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.stop()));
+  }
+
+  private workerOf(strategyId: string): EvaluationWorker {
+    return this.workers[createHash('sha1').update(strategyId).digest().readUInt32BE(0) % this.workers.length]!;
+  }
+}
+
+function merge(outcomes: EvaluationOutcome[]): EvaluationOutcome {
+  return {
+    firings: outcomes.flatMap((outcome) => outcome.firings),
+    states: outcomes.flatMap((outcome) => outcome.states),
+    errors: outcomes.flatMap((outcome) => outcome.errors),
+  };
+}

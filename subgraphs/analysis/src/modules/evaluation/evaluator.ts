@@ -1,0 +1,21 @@
+import { ClosedCandle } from '../candle/closed-candle';
+import { StrategyDefinition } from './strategy-definition';
+import { EvaluationOutcome } from './strategy-engine';
+import { SymbolState } from './trigger-policy';
+
+/**
+ * What evaluates the strategies: one engine in this thread, or a pool of
+ * worker threads each holding a share of them. Both give the same outcomes.
+ */
+export interface Evaluator {
+  readonly size: number;
+  watch(definition: StrategyDefinition, states?: Map<string, SymbolState>): Promise<void>;
+  unwatch(strategyId: string): void;
+  unwatchAll(): void;
+  unwatchOwner(ownerId: string): void;
+  evaluatesAlike(definition: StrategyDefinition): boolean;
+  redefine(definition: StrategyDefinition): void;
+  onTick(symbol: string, time: Date, price: number, change24h: number): EvaluationOutcome | Promise<EvaluationOutcome>;
+  onCandleClosed(candle: ClosedCandle): EvaluationOutcome | Promise<EvaluationOutcome>;
+  stop?(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { CandleInterval } from '@herck/common';
+import { ClosedCandle } from '../src/modules/candle/closed-candle';
+import { EvaluationPool } from '../src/modules/evaluation/evaluation-pool';
+import { Evaluator } from '../src/modules/evaluation/evaluator';
+import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
+import { StrategyEngine } from '../src/modules/evaluation/strategy-engine';
+import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
+import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 10, 23, 12, 0, 0);
+const SYMBOLS = ['BTC', 'ETH', 'SOL'];
+
+/** The store: 200 closed minutes before the start; a loader gets the latest `count`. */
+function history(symbol: string, interval: CandleInterval, count: number): ClosedCandle[] {
+  const stored = Array.from({ length: 200 }, (_, index) => {
+    const close = 100 + 10 * Math.sin(index / 5 + symbol.length);
+    return { symbol, interval, openTime: new Date(START - (200 - index) * MINUTE), open: close, high: close + 1, low: close - 1, close, volume: 5 };
+  });
+  return count > 0 ? stored.slice(-count) : [];
+}
+
+const strategies: StrategyDefinition[] = Array.from({ length: 40 }, (_, index) => ({
+  id: `a0000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+  ownerId: 'b0000000-0000-4000-8000-000000000001',
+  name: `s${index}`,
+  symbols: [SYMBOLS[index % 3]!, ...(index % 4 === 0 ? [SYMBOLS[(index + 1) % 3]!] : [])],
+  interval: 'M1',
+  indicators: [
+    { name: 'sma', kind: IndicatorKind.SMA, period: 3 + (index % 5) },
+    { name: 'rsi', kind: IndicatorKind.RSI, period: 5 },
+  ],
+  condition: index % 2 ? `price > sma * ${(1 + (index % 7) / 100).toFixed(2)}` : `rsi > ${40 + (index % 20)}.0`,
+  trigger: index % 3 === 0 ? TriggerMode.ON_CLOSE : TriggerMode.ON_CROSS,
+  cooldownSeconds: (index % 4) * 30,
+}));
+
+/** Runs a scripted price path through an evaluator and lists what fired, in a stable order. */
+async function firings(evaluator: Evaluator): Promise<string[]> {
+  for (const strategy of strategies) await evaluator.watch(strategy);
+  const fired: string[] = [];
+  for (let second = 0; second < 600; second += 10) {
+    const time = new Date(START + second * 1000);
+    for (const [index, symbol] of SYMBOLS.entries()) {
+      const price = 100 + 12 * Math.sin(second / 40 + index) + 3 * Math.cos(second / 7);
+      if (second % 60 === 0 && second > 0) {
+        const openTime = new Date(START + (second - 60) * 1000);
+        const closed = await evaluator.onCandleClosed({ symbol, interval: 'M1', openTime, open: price, high: price + 1, low: price - 1, close: price, volume: 7 });
+        fired.push(...closed.firings.map((firing) => `${firing.strategy.id} ${firing.symbol} ${firing.at.toISOString()}`));
+      }
+      const outcome = await evaluator.onTick(symbol, time, price, 0);
+      fired.push(...outcome.firings.map((firing) => `${firing.strategy.id} ${firing.symbol} ${firing.at.toISOString()} ${firing.price}`));
+    }
+  }
+  return fired.sort();
+}
+
+describe('evaluation worker pool', () => {
+  it('fires exactly what one engine fires on the same path', async () => {
+    const single = await firings(new StrategyEngine(async (symbol, interval, count) => history(symbol, interval, count), () => START));
+    const pool = new EvaluationPool(3, async (symbol, interval, count) => history(symbol, interval, count));
+    try {
+      const spread = await firings(pool);
+      expect(single.length).toBeGreaterThan(20);
+      expect(spread).toEqual(single);
+      expect(pool.size).toBe(strategies.length);
+    } finally {
+      await pool.stop();
+    }
+  });
+});
