@@ -8,6 +8,7 @@ COPY subgraphs/account/package.json subgraphs/account/
 COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/market/package.json subgraphs/market/
 COPY subgraphs/analysis/package.json subgraphs/analysis/
+COPY subgraphs/orders/package.json subgraphs/orders/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -15,6 +15,7 @@ export * from './database/open-orm';
 export * from './errors/app-errors';
 export * from './events/account-events';
 export * from './events/market-events';
+export * from './events/orders-events';
 export * from './identity/first-admin';
 export * from './identity/internal-token';
 export * from './identity/password-setup-token';

@@ -5,6 +5,7 @@ import { buildAccountSchema } from '@herck/account';
 import { buildAnalysisSchema } from '@herck/analysis';
 import { buildAuthSchema } from '@herck/auth';
 import { buildMarketSchema } from '@herck/market';
+import { buildOrdersSchema } from '@herck/orders';
 import { SubgraphName, SUBGRAPHS } from '@herck/common';
 
 /** The schema each subgraph's code builds (the compiler insists on one per catalogued subgraph). */
@@ -13,6 +14,7 @@ const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
   auth: () => buildAuthSchema(),
   market: () => buildMarketSchema(),
   analysis: () => buildAnalysisSchema(),
+  orders: () => buildOrdersSchema(),
 };
 
 export interface ComposedSchemas {

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'RATE_LIMITED',
+  'PRICE_UNAVAILABLE',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
   'GRAPHQL_PARSE_FAILED',
@@ -59,6 +60,13 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string) {
     super(message, 'CONFLICT');
+  }
+}
+
+/** No price fresh enough to act on: nothing is guessed, nothing is done. */
+export class PriceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 'PRICE_UNAVAILABLE');
   }
 }
 

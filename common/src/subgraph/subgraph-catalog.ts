@@ -7,6 +7,7 @@ export const SUBGRAPHS = [
   { name: 'auth', port: 4002, workspace: 'subgraphs/auth' },
   { name: 'market', port: 4003, workspace: 'subgraphs/market' },
   { name: 'analysis', port: 4004, workspace: 'subgraphs/analysis' },
+  { name: 'orders', port: 4005, workspace: 'subgraphs/orders' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

@@ -4,9 +4,10 @@ import { readAuthConfig, startAuthService } from '@herck/auth';
 import { Environment, Logger, RunningSubgraph, testEnvironment } from '@herck/common';
 import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway';
 import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketService } from '@herck/market';
+import { OrdersServiceOverrides, readOrdersConfig, RunningOrders, startOrdersService } from '@herck/orders';
 import { SmtpMailbox } from './smtp-mailbox';
 
-type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'gateway';
+type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'orders' | 'gateway';
 
 export interface TestPlatformOptions {
   loggers?: Partial<Record<ServiceName, Logger>>;
@@ -14,6 +15,8 @@ export interface TestPlatformOptions {
   market?: MarketServiceOverrides;
   /** Start the analysis subgraph too (with these overrides). */
   analysis?: AnalysisServiceOverrides;
+  /** Start the orders subgraph too (with these overrides). */
+  orders?: OrdersServiceOverrides;
 }
 
 export interface TestPlatform {
@@ -22,6 +25,7 @@ export interface TestPlatform {
   auth: RunningSubgraph;
   market?: RunningMarket;
   analysis?: RunningAnalysis;
+  orders?: RunningOrders;
   gateway: RunningGateway;
   mailbox: SmtpMailbox;
   env: Environment;
@@ -51,17 +55,18 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     markets.push(market);
     return market;
   };
-  const [account, auth, market, firstAnalysis] = await Promise.all([
+  const [account, auth, market, firstAnalysis, orders] = await Promise.all([
     startAccountService(readAccountConfig(env), logger('account')),
     startAuthService(readAuthConfig(env), logger('auth')),
     options.market ? startMarketReplica(options.market) : Promise.resolve(undefined),
     options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
+    options.orders ? startOrdersService(readOrdersConfig(env), logger('orders'), options.orders) : Promise.resolve(undefined),
   ]);
   let analysis = firstAnalysis;
   const analysisReplicas: RunningAnalysis[] = [];
   const gateways: RunningGateway[] = [];
   const launchGateway = async (extra: Environment) => {
-    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }) };
+    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }), ...(orders && { ORDERS_URL: orders.url }) };
     const gateway = await startGateway(readGatewayConfig({ ...env, ...urls, ...extra }), logger('gateway'));
     gateways.push(gateway);
     return gateway;
@@ -75,6 +80,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     get analysis() {
       return analysis;
     },
+    orders,
     gateway,
     mailbox,
     env,
@@ -95,7 +101,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     async stop() {
       for (const running of gateways) await running.stop();
       await Promise.all(analysisReplicas.map((replica) => replica.stop()));
-      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : [])]);
+      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : [])]);
       await mailbox.stop();
       await cleanUp();
     },

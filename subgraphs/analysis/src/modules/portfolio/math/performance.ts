@@ -1,0 +1,130 @@
+import Decimal from 'decimal.js';
+import { ExternalFlow, Ledger, LedgerSnapshot } from './ledger';
+import { orderTransactions } from './order-transactions';
+import { PortfolioInputError } from './portfolio-errors';
+import { mergeMissingPrices, MissingPrice, priceDay, PriceLookup } from './price-lookup';
+import { SubPeriod, subPeriodReturn, timeWeightedReturn } from './time-weighted-return';
+import { CostBasisMethod, PortfolioTransaction } from './transaction';
+import { Valuation, valueSnapshot } from './valuation';
+import { DatedCashFlow, xirr } from './xirr';
+
+export interface PerformanceOptions {
+  from: Date;
+  to: Date;
+  method: CostBasisMethod;
+  prices: PriceLookup;
+}
+
+/**
+ * How the portfolio did over (from, to]: `start` includes every transaction
+ * at or before `from`, `end` every one at or before `to`; flows in between
+ * are the period's. Returns are fractions (0.125 = 12.5 %).
+ */
+export interface Performance {
+  from: Date;
+  to: Date;
+  start: Valuation;
+  end: Valuation;
+  /** External flows in the period, implicit deposits (see Ledger) included. */
+  deposits: Decimal;
+  withdrawals: Decimal;
+  /** end.value − start.value − deposits + withdrawals: what the portfolio earned, flows taken out. */
+  gain: Decimal;
+  /** gain / (start.value + deposits): the earnings over all the money at work in the period; null when that is 0. */
+  roi: Decimal | null;
+  /** Time-weighted return over `subPeriods`, split at every external flow. */
+  twr: Decimal | null;
+  subPeriods: SubPeriod[];
+  /**
+   * Money-weighted annual return: XIRR of −start.value at `from`, −each deposit,
+   * +each withdrawal, +end.value at `to`. Null when undefined.
+   */
+  xirr: Decimal | null;
+  /** Realized P&L of the sells in the period. */
+  realizedPnl: Decimal;
+  /** Change of unrealized P&L over the period (end − start), so that gain = realizedPnl + unrealizedPnl − otherFees when complete. */
+  unrealizedPnl: Decimal;
+  /** Fees outside trades in the period (FEE entries, deposit and withdrawal fees). */
+  otherFees: Decimal;
+  /** Every close the figures needed and did not get, at the start, the end and each flow. */
+  missingPrices: MissingPrice[];
+  complete: boolean;
+}
+
+interface FlowPoint {
+  flow: ExternalFlow;
+  before: LedgerSnapshot;
+}
+
+/** Replays the ledger once, valuing it at `from`, just before each flow in (from, to], and at `to`. */
+export function performanceBetween(transactions: readonly PortfolioTransaction[], options: PerformanceOptions): Performance {
+  const { from, to, method, prices } = options;
+  if (!(from.getTime() < to.getTime())) throw new PortfolioInputError('`from` must be before `to`', 'from');
+  const points: FlowPoint[] = [];
+  let inPeriod = false;
+  const ledger = new Ledger(method, (flow, before) => {
+    if (inPeriod) points.push({ flow, before });
+  });
+  const ordered = orderTransactions(transactions);
+  let next = 0;
+  for (; next < ordered.length && ordered[next].time.getTime() <= from.getTime(); next++) ledger.apply(ordered[next]);
+  const startState = ledger.snapshot();
+  inPeriod = true;
+  for (; next < ordered.length && ordered[next].time.getTime() <= to.getTime(); next++) ledger.apply(ordered[next]);
+  const endState = ledger.snapshot();
+
+  const start = valueSnapshot(startState, priceDay(from), prices);
+  const end = valueSnapshot(endState, priceDay(to), prices);
+  const { subPeriods, missingAtFlows } = splitAtFlows(start, end, points, from, to, prices);
+  const deposits = endState.deposits.minus(startState.deposits);
+  const withdrawals = endState.withdrawals.minus(startState.withdrawals);
+  const gain = end.value.minus(start.value).minus(deposits).plus(withdrawals);
+  const invested = start.value.plus(deposits);
+  const missingPrices = mergeMissingPrices([start.missingPrices, ...missingAtFlows, end.missingPrices]);
+  return {
+    from,
+    to,
+    start,
+    end,
+    deposits,
+    withdrawals,
+    gain,
+    roi: invested.isZero() ? null : gain.div(invested),
+    twr: timeWeightedReturn(subPeriods),
+    subPeriods,
+    xirr: xirr(moneyFlows(start, end, points, from, to)),
+    realizedPnl: endState.realizedPnl.minus(startState.realizedPnl),
+    unrealizedPnl: end.unrealizedPnl.minus(start.unrealizedPnl),
+    otherFees: endState.otherFees.minus(startState.otherFees),
+    missingPrices,
+    complete: missingPrices.length === 0,
+  };
+}
+
+/** Sub-periods between flows; the value before a flow is taken at the close of the flow's day. */
+function splitAtFlows(start: Valuation, end: Valuation, points: readonly FlowPoint[], from: Date, to: Date, prices: PriceLookup) {
+  const subPeriods: SubPeriod[] = [];
+  const missingAtFlows: MissingPrice[][] = [];
+  let periodStart = from;
+  let startValue = start.value;
+  const close = (periodEnd: Date, endValue: Decimal) => {
+    subPeriods.push({ start: periodStart, end: periodEnd, startValue, endValue, return: subPeriodReturn(startValue, endValue) });
+  };
+  for (const { flow, before } of points) {
+    const valued = valueSnapshot(before, priceDay(flow.time), prices);
+    missingAtFlows.push(valued.missingPrices);
+    close(flow.time, valued.value);
+    periodStart = flow.time;
+    startValue = flow.kind === 'DEPOSIT' ? valued.value.plus(flow.amount) : valued.value.minus(flow.amount);
+  }
+  close(to, end.value);
+  return { subPeriods, missingAtFlows };
+}
+
+function moneyFlows(start: Valuation, end: Valuation, points: readonly FlowPoint[], from: Date, to: Date): DatedCashFlow[] {
+  const flows: DatedCashFlow[] = [];
+  if (!start.value.isZero()) flows.push({ amount: start.value.neg(), time: from });
+  for (const { flow } of points) flows.push({ amount: flow.kind === 'DEPOSIT' ? flow.amount.neg() : flow.amount, time: flow.time });
+  flows.push({ amount: end.value, time: to });
+  return flows;
+}

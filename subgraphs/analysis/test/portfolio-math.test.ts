@@ -1,0 +1,307 @@
+import Decimal from 'decimal.js';
+import {
+  holdingsAt,
+  InsufficientCashError,
+  OversellError,
+  performanceBetween,
+  PortfolioInputError,
+  PortfolioTransaction,
+  PriceLookup,
+  TransactionKind,
+  valuationAt,
+  xirr,
+} from '../src/modules/portfolio/math';
+
+// Every figure below is worked out by hand in the comment next to it; the code is not the oracle.
+
+const time = (iso: string) => new Date(iso);
+
+function tx(kind: TransactionKind, symbol: string | null, quantity: string, price: string, fee: string, iso: string): PortfolioTransaction {
+  return { kind, symbol, quantity: new Decimal(quantity), price: new Decimal(price), fee: new Decimal(fee), time: time(iso) };
+}
+const deposit = (amount: string, iso: string, fee = '0') => tx('DEPOSIT', null, amount, '1', fee, iso);
+const withdraw = (amount: string, iso: string) => tx('WITHDRAWAL', null, amount, '1', '0', iso);
+
+/** Daily closes by UTC day, then symbol; anything absent is a missing price. */
+function closes(table: Record<string, Record<string, string>>): PriceLookup {
+  return (symbol, day) => {
+    const close = table[day]?.[symbol];
+    return close === undefined ? null : new Decimal(close);
+  };
+}
+
+/** Decimal equality shown as strings, so a failure prints both numbers. */
+function expectDecimal(actual: Decimal | null, expected: Decimal | string, places = 15) {
+  expect(actual).not.toBeNull();
+  expect((actual as Decimal).toDecimalPlaces(places).toString()).toBe(new Decimal(expected).toDecimalPlaces(places).toString());
+}
+
+describe('cost basis: FIFO vs AVERAGE on buy, buy, partial sell', () => {
+  const ledger = [
+    deposit('10000', '2024-01-01T09:00:00Z'),
+    tx('BUY', 'X', '10', '100', '10', '2024-01-02T12:00:00Z'), // lot 1: 10 units, cost 10·100 + 10 fee = 1010
+    tx('BUY', 'X', '10', '120', '10', '2024-01-03T12:00:00Z'), // lot 2: 10 units, cost 10·120 + 10 fee = 1210
+    tx('SELL', 'X', '15', '130', '15', '2024-01-04T12:00:00Z'), // proceeds 15·130 − 15 fee = 1935
+  ];
+  const at = time('2024-01-05T18:00:00Z');
+  const prices = closes({ '2024-01-05': { X: '140' } });
+
+  it('FIFO sells lot 1 whole and half of lot 2', () => {
+    const { positions, cash, realizedPnl } = holdingsAt(ledger, at, 'FIFO');
+    // Cost of the 15 sold: lot 1 (1010) + 5/10 of lot 2 (605) = 1615. Realized = 1935 − 1615 = 320.
+    expectDecimal(realizedPnl, '320');
+    // Left: 5 units of lot 2 costing 1210 − 605 = 605, so 605 / 5 = 121 each.
+    expect(positions).toHaveLength(1);
+    expectDecimal(positions[0].quantity, '5');
+    expectDecimal(positions[0].costBasis, '605');
+    expectDecimal(positions[0].averageCost, '121');
+    // Cash: 10000 − 1010 − 1210 + 1935 = 9715.
+    expectDecimal(cash, '9715');
+
+    const valuation = valuationAt(ledger, at, 'FIFO', prices);
+    // Market value 5·140 = 700; unrealized = 700 − 605 = 95; value = 9715 + 700 = 10415.
+    expectDecimal(valuation.holdings[0].marketValue, '700');
+    expectDecimal(valuation.unrealizedPnl, '95');
+    expectDecimal(valuation.value, '10415');
+    expectDecimal(valuation.cost, '605');
+    expect(valuation.complete).toBe(true);
+  });
+
+  it('AVERAGE sells at the pooled cost per unit', () => {
+    const { positions, cash, realizedPnl } = holdingsAt(ledger, at, 'AVERAGE');
+    // Pool: 20 units costing 1010 + 1210 = 2220, 111 each. The 15 sold cost 15·111 = 1665. Realized = 1935 − 1665 = 270.
+    expectDecimal(realizedPnl, '270');
+    // Left: 5 units costing 2220 − 1665 = 555, still 111 each.
+    expectDecimal(positions[0].quantity, '5');
+    expectDecimal(positions[0].costBasis, '555');
+    expectDecimal(positions[0].averageCost, '111');
+    expectDecimal(cash, '9715'); // cash does not depend on the method
+
+    const valuation = valuationAt(ledger, at, 'AVERAGE', prices);
+    // Unrealized = 700 − 555 = 145. Same value 10415: the methods only move P&L between realized and unrealized (320 + 95 = 270 + 145 = 415).
+    expectDecimal(valuation.unrealizedPnl, '145');
+    expectDecimal(valuation.value, '10415');
+  });
+
+  it('gives the same ROI under both methods, split differently into realized and unrealized', () => {
+    const options = { from: time('2023-12-31T00:00:00Z'), to: at, prices };
+    const fifo = performanceBetween(ledger, { ...options, method: 'FIFO' });
+    const average = performanceBetween(ledger, { ...options, method: 'AVERAGE' });
+    // Start value 0, deposits 10000, end value 10415: gain 415, ROI = 415 / (0 + 10000) = 0.0415.
+    for (const result of [fifo, average]) {
+      expectDecimal(result.gain, '415');
+      expectDecimal(result.roi, '0.0415');
+    }
+    expectDecimal(fifo.realizedPnl, '320');
+    expectDecimal(fifo.unrealizedPnl, '95');
+    expectDecimal(average.realizedPnl, '270');
+    expectDecimal(average.unrealizedPnl, '145');
+  });
+});
+
+describe('ROI over a period with a starting value, a deposit and a withdrawal', () => {
+  const ledger = [
+    deposit('1000', '2024-01-01T09:00:00Z'),
+    tx('BUY', 'X', '10', '100', '0', '2024-01-01T09:00:00Z'), // cash 0, 10 X
+    deposit('500', '2024-02-10T12:00:00Z'), // cash 500
+    withdraw('200', '2024-02-20T12:00:00Z'), // cash 300
+  ];
+  const prices = closes({
+    '2024-01-31': { X: '110' },
+    '2024-02-10': { X: '120' },
+    '2024-02-20': { X: '115' },
+    '2024-02-29': { X: '130' },
+  });
+  const result = performanceBetween(ledger, { from: time('2024-01-31T18:00:00Z'), to: time('2024-02-29T18:00:00Z'), method: 'FIFO', prices });
+
+  it('is gain over start value plus deposits', () => {
+    // Start: 10·110 = 1100. End: cash 300 + 10·130 = 1600.
+    expectDecimal(result.start.value, '1100');
+    expectDecimal(result.end.value, '1600');
+    expectDecimal(result.deposits, '500');
+    expectDecimal(result.withdrawals, '200');
+    // gain = end − start − deposits + withdrawals = 1600 − 1100 − 500 + 200 = 200; ROI = 200 / (1100 + 500) = 0.125.
+    expectDecimal(result.gain, '200');
+    expectDecimal(result.roi, '0.125');
+    // Nothing sold, no fees: the gain is all unrealized, 10·(130 − 100) − 10·(110 − 100) = 300 − 100 = 200.
+    expectDecimal(result.realizedPnl, '0');
+    expectDecimal(result.unrealizedPnl, '200');
+    expect(result.complete).toBe(true);
+  });
+
+  it('chains the sub-periods between the two flows into the TWR', () => {
+    // Before the deposit: 10·120 = 1200, r1 = 1200/1100 − 1 = 1/11; after it 1200 + 500 = 1700.
+    // Before the withdrawal: 500 + 10·115 = 1650, r2 = 1650/1700 − 1 = −1/34; after it 1650 − 200 = 1450.
+    // End 1600, r3 = 1600/1450 − 1 = 3/29.
+    // TWR = (12/11)·(33/34)·(32/29) − 1 = (18/17)·(32/29) − 1 = 576/493 − 1 = 83/493.
+    expect(result.subPeriods.map((period) => [period.startValue.toString(), period.endValue.toString()])).toEqual([
+      ['1100', '1200'],
+      ['1700', '1650'],
+      ['1450', '1600'],
+    ]);
+    expectDecimal(result.subPeriods[0].return, new Decimal(1).div(11));
+    expectDecimal(result.subPeriods[1].return, new Decimal(-1).div(34));
+    expectDecimal(result.subPeriods[2].return, new Decimal(3).div(29));
+    expectDecimal(result.twr, new Decimal(83).div(493));
+  });
+
+  it('counts fees outside trades as a cost, not a flow', () => {
+    // Deposit 1000 paying a 2 fee, then a custody FEE of 8: cash 990, flows 1000, other fees 10.
+    const fees = [deposit('1000', '2024-01-01T09:00:00Z', '2'), tx('FEE', null, '8', '1', '0', '2024-01-02T09:00:00Z')];
+    const outcome = performanceBetween(fees, { from: time('2023-12-31T00:00:00Z'), to: time('2024-01-03T00:00:00Z'), method: 'FIFO', prices });
+    // gain = 990 − 0 − 1000 = −10 = realized 0 + unrealized 0 − other fees 10; ROI = −10 / 1000 = −0.01.
+    expectDecimal(outcome.end.cash, '990');
+    expectDecimal(outcome.otherFees, '10');
+    expectDecimal(outcome.gain, '-10');
+    expectDecimal(outcome.roi, '-0.01');
+  });
+});
+
+describe('time-weighted return with a deposit mid-period', () => {
+  const ledger = [
+    deposit('1000', '2024-01-01T09:00:00Z'),
+    tx('BUY', 'X', '10', '100', '0', '2024-01-01T09:00:00Z'),
+    // Deposit then buy at the same instant, in this order: the split falls before the deposit.
+    deposit('1200', '2024-01-15T12:00:00Z'),
+    tx('BUY', 'X', '10', '120', '0', '2024-01-15T12:00:00Z'),
+  ];
+  const prices = closes({ '2024-01-01': { X: '100' }, '2024-01-15': { X: '120' }, '2024-01-31': { X: '90' } });
+  const result = performanceBetween(ledger, { from: time('2024-01-01T18:00:00Z'), to: time('2024-01-31T18:00:00Z'), method: 'FIFO', prices });
+
+  it('splits at the deposit and chains the two sub-period returns', () => {
+    // Sub-period 1: 10·100 = 1000 → 10·120 = 1200 just before the deposit: r1 = 1200/1000 − 1 = 0.2.
+    // Sub-period 2: 1200 + 1200 = 2400 → 20·90 = 1800 at the end: r2 = 1800/2400 − 1 = −0.25.
+    expect(result.subPeriods.map((period) => [period.startValue.toString(), period.endValue.toString(), period.return?.toString()])).toEqual([
+      ['1000', '1200', '0.2'],
+      ['2400', '1800', '-0.25'],
+    ]);
+    // TWR = 1.2 · 0.75 − 1 = −0.1.
+    expectDecimal(result.twr, '-0.1');
+  });
+
+  it('differs from ROI, which the badly timed deposit weighs down', () => {
+    // gain = 1800 − 1000 − 1200 = −400; ROI = −400 / (1000 + 1200) = −2/11 ≈ −0.1818, worse than the TWR's −0.1
+    // because more money was in during the losing half.
+    expectDecimal(result.gain, '-400');
+    expectDecimal(result.roi, new Decimal(-2).div(11));
+    expect(result.xirr?.isNeg()).toBe(true);
+  });
+});
+
+describe('XIRR', () => {
+  const flow = (amount: string, day: string) => ({ amount: new Decimal(amount), time: time(`${day}T00:00:00Z`) });
+
+  it('solves the example of Excel’s XIRR documentation', () => {
+    const rate = xirr([
+      flow('-10000', '2008-01-01'),
+      flow('2750', '2008-03-01'),
+      flow('4250', '2008-10-30'),
+      flow('3250', '2009-02-15'),
+      flow('2750', '2009-04-01'),
+    ]);
+    // Days from 2008-01-01 (2008 is a leap year): 60, 303, 411, 456. The root of
+    // −10000 + 2750/(1+r)^(60/365) + 4250/(1+r)^(303/365) + 3250/(1+r)^(411/365) + 2750/(1+r)^(456/365) = 0
+    // is r = 0.373362533518831… (checked independently with 50-digit Newton iterations).
+    expectDecimal(rate, '0.373362533519', 12);
+    // Excel prints 0.373362535: its last iterate, within its documented 0.000001 % (1e-8), not the root.
+    // At 9 decimals the exact root rounds to 0.373362534, so Excel's figure is matched to Excel's own accuracy.
+    expect((rate as Decimal).minus('0.373362535').abs().lt('1e-8')).toBe(true);
+  });
+
+  it('is the plain annual rate for two flows a year apart', () => {
+    // −1000 then +1100 365 days later: 1100 / 1000 − 1 = 0.1.
+    expectDecimal(xirr([flow('-1000', '2023-01-01'), flow('1100', '2024-01-01')]), '0.1', 12);
+  });
+
+  it('falls back to bisection where Newton from 0.1 leaves the domain', () => {
+    // −177900000 on 2020-07-03, +8799805.85 237 days later: (1 + r)^(237/365) = 8799805.85 / 177900000,
+    // so r = (8799805.85 / 177900000)^(365/237) − 1 = −0.990247691899… (Excel gives −0.990247691899517).
+    const rate = xirr([flow('-177900000', '2020-07-03'), flow('8799805.85', '2021-02-25')]);
+    expectDecimal(rate, '-0.990247691900', 12);
+  });
+
+  it('has no solution when all flows have the same sign', () => {
+    expect(xirr([flow('-1000', '2023-01-01'), flow('-500', '2023-06-01')])).toBeNull();
+    expect(xirr([flow('1000', '2023-01-01'), flow('500', '2023-06-01')])).toBeNull();
+  });
+});
+
+describe('a missing price', () => {
+  const ledger = [
+    deposit('1000', '2024-03-01T09:00:00Z'),
+    tx('BUY', 'X', '2', '100', '0', '2024-03-01T10:00:00Z'), // cost 200
+    tx('BUY', 'Y', '10', '30', '0', '2024-03-01T11:00:00Z'), // cost 300; cash 1000 − 200 − 300 = 500
+  ];
+  const prices = closes({ '2024-03-05': { X: '150' } }); // no close for Y that day
+
+  it('is listed, adds nothing to the value and marks the valuation incomplete', () => {
+    const valuation = valuationAt(ledger, time('2024-03-05T18:00:00Z'), 'FIFO', prices);
+    expect(valuation.missingPrices).toEqual([{ symbol: 'Y', date: '2024-03-05' }]);
+    expect(valuation.complete).toBe(false);
+    // Value = cash 500 + X 2·150 = 800; Y counts for nothing rather than a guessed price.
+    expectDecimal(valuation.value, '800');
+    // Cost is known without prices: 200 + 300 = 500. Unrealized only where priced: 300 − 200 = 100.
+    expectDecimal(valuation.cost, '500');
+    expectDecimal(valuation.unrealizedPnl, '100');
+    const y = valuation.holdings.find((holding) => holding.symbol === 'Y');
+    expect([y?.price, y?.marketValue, y?.unrealizedPnl]).toEqual([null, null, null]);
+  });
+
+  it('makes the performance incomplete too', () => {
+    const result = performanceBetween(ledger, { from: time('2024-02-29T00:00:00Z'), to: time('2024-03-05T18:00:00Z'), method: 'FIFO', prices });
+    expect(result.missingPrices).toEqual([{ symbol: 'Y', date: '2024-03-05' }]);
+    expect(result.complete).toBe(false);
+  });
+});
+
+describe('rejected input', () => {
+  it('refuses to sell more than is held', () => {
+    const ledger = [tx('BUY', 'X', '1', '100', '0', '2024-01-01T00:00:00Z'), tx('SELL', 'X', '2', '110', '0', '2024-01-02T00:00:00Z')];
+    // Before the sell the ledger is fine; once it is replayed, 2 > 1 held.
+    expectDecimal(holdingsAt(ledger, time('2024-01-01T12:00:00Z'), 'FIFO').positions[0].quantity, '1');
+    for (const method of ['FIFO', 'AVERAGE'] as const) {
+      let error: unknown;
+      try {
+        holdingsAt(ledger, time('2024-01-03T00:00:00Z'), method);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(OversellError);
+      expect(error).toBeInstanceOf(PortfolioInputError); // what the service maps to BAD_USER_INPUT
+      expect((error as OversellError).held.toString()).toBe('1');
+      expect((error as OversellError).requested.toString()).toBe('2');
+      expect((error as OversellError).message).toBe('Cannot sell 2 X at 2024-01-02T00:00:00.000Z: only 1 held then');
+    }
+  });
+
+  it('refuses to sell a symbol never bought', () => {
+    expect(() => holdingsAt([tx('SELL', 'Z', '1', '5', '0', '2024-01-01T00:00:00Z')], time('2024-01-02T00:00:00Z'), 'FIFO')).toThrow(OversellError);
+  });
+
+  it('refuses to withdraw more cash than is held', () => {
+    const ledger = [deposit('100', '2024-01-01T00:00:00Z'), withdraw('150', '2024-01-02T00:00:00Z')];
+    expect(() => holdingsAt(ledger, time('2024-01-03T00:00:00Z'), 'FIFO')).toThrow(InsufficientCashError);
+  });
+
+  it('refuses a malformed transaction', () => {
+    expect(() => holdingsAt([tx('BUY', 'X', '-1', '100', '0', '2024-01-01T00:00:00Z')], time('2024-01-02T00:00:00Z'), 'FIFO')).toThrow(PortfolioInputError);
+    expect(() => holdingsAt([tx('BUY', null, '1', '100', '0', '2024-01-01T00:00:00Z')], time('2024-01-02T00:00:00Z'), 'FIFO')).toThrow('A BUY needs a symbol');
+  });
+});
+
+describe('a portfolio of trades only (no deposits recorded)', () => {
+  it('treats the money a buy needs as deposited then', () => {
+    // One buy of 1 X at 40000 with no cash: an implicit deposit of 40000 at the buy.
+    const ledger = [tx('BUY', 'X', '1', '40000', '0', '2024-01-01T10:00:00Z')];
+    const prices = closes({ '2024-12-31': { X: '44000' } });
+    const result = performanceBetween(ledger, { from: time('2023-12-31T00:00:00Z'), to: time('2024-12-31T10:00:00Z'), method: 'FIFO', prices });
+    // deposits 40000; end value 44000 (cash 0); gain 4000; ROI = 4000 / 40000 = 0.1.
+    expectDecimal(result.deposits, '40000');
+    expectDecimal(result.end.cash, '0');
+    expectDecimal(result.roi, '0.1');
+    // Sub-periods: nothing invested before the buy (0 → 0, return 0), then 40000 → 44000 = 0.1. TWR 0.1.
+    expectDecimal(result.twr, '0.1');
+    // −40000 then +44000 exactly 365 days later (2024-01-01 10:00 → 2024-12-31 10:00): XIRR 0.1.
+    expectDecimal(result.xirr, '0.1', 12);
+  });
+});

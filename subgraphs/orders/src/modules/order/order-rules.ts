@@ -1,0 +1,32 @@
+import Decimal from 'decimal.js';
+import { BadUserInputError } from '@herck/common';
+
+export function orderAsset(value: string): string {
+  const symbol = value.trim().toUpperCase();
+  if (!/^[A-Z0-9]{1,15}$/.test(symbol)) throw new BadUserInputError('asset must be a ticker symbol such as BTC', 'asset');
+  return symbol;
+}
+
+export function orderCurrency(value: string): string {
+  const currency = value.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(currency)) throw new BadUserInputError('currency must be a three-letter code such as EUR', 'currency');
+  return currency;
+}
+
+/** Above 0, at most 2 decimals, at most the configured maximum. */
+export function orderAmount(amount: Decimal, max: Decimal): Decimal {
+  if (amount.lte(0)) throw new BadUserInputError('amount must be above 0', 'amount');
+  if (amount.decimalPlaces() > 2) throw new BadUserInputError('amount has at most 2 decimals', 'amount');
+  if (amount.gt(max)) throw new BadUserInputError(`amount must be at most ${max.toFixed()}`, 'amount');
+  return amount;
+}
+
+export function idempotencyKey(value: string): string {
+  if (value.length < 1 || value.length > 100) throw new BadUserInputError('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  return value;
+}
+
+/** The quantity an amount buys at a price, rounded down to 8 decimals (never more than paid for). */
+export function quantityFor(amount: Decimal, price: Decimal): Decimal {
+  return amount.div(price).toDecimalPlaces(8, Decimal.ROUND_DOWN);
+}

@@ -1,0 +1,82 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authenticated, BadUserInputError, Connection, ForbiddenError, hasAnyRole, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { OrdersContext } from '../../context';
+import { AccountReference } from '../account/account.type';
+import { Order, OrderConnection, OrderFilter, PlaceBuyOrderInput } from './order.type';
+import { OrderPage, OrderService } from './order.service';
+
+const MAX_PAGE = 100;
+
+function callerId({ identity }: OrdersContext): string {
+  if (!identity.accountId) throw new UnauthenticatedError();
+  return identity.accountId;
+}
+
+function pageOf(first: number, afterArg: string | null | undefined, offsetArg: number | null | undefined, filter: OrderFilter | null | undefined): OrderPage {
+  // Omitted arguments arrive as undefined.
+  const after = afterArg ?? null;
+  const offset = offsetArg ?? null;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+  if (offset !== null && (!Number.isInteger(offset) || offset < 0)) throw new BadUserInputError('offset must be 0 or more', 'offset');
+  if (offset !== null && after !== null) throw new BadUserInputError('Page by offset or by after, not both', 'offset');
+  return { first, after, offset, filter: filter ?? null };
+}
+
+@Resolver()
+export class OrderResolver {
+  constructor(private readonly service: OrderService) {}
+
+  @Authenticated()
+  @Mutation(() => Order, { description: 'Buys an amount of fiat worth of an asset at the cached price (PRICE_UNAVAILABLE when it is missing or stale); the same idempotencyKey returns the same order' })
+  placeBuyOrder(@Arg('input', () => PlaceBuyOrderInput, { description: 'The order' }) input: PlaceBuyOrderInput, @Ctx() context: OrdersContext): Promise<Order> {
+    return this.service.placeBuyOrder(context.em, callerId(context), input);
+  }
+
+  @Authenticated()
+  @Query(() => OrderConnection, { description: 'Your orders, newest first' })
+  orders(
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
+    @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor (start / page size style)' }) offset: number | null,
+    @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
+    @Ctx() context: OrdersContext,
+  ): Promise<Connection<Order>> {
+    return this.service.page(context.em, callerId(context), pageOf(first, after, offset, filter));
+  }
+
+  @Authenticated()
+  @Query(() => Order, { description: 'One of your orders (NOT_FOUND for any other id)' })
+  order(@Arg('id', () => ID, { description: 'Order id' }) id: string, @Ctx() context: OrdersContext): Promise<Order> {
+    return this.service.own(context.em, callerId(context), id);
+  }
+
+  @RequiresRole('ADMIN')
+  @Query(() => OrderConnection, { description: 'Everyone’s orders, newest first (admins)' })
+  allOrders(
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
+    @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor' }) offset: number | null,
+    @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
+    @Ctx() context: OrdersContext,
+  ): Promise<Connection<Order>> {
+    return this.service.page(context.em, null, pageOf(first, after, offset, filter));
+  }
+}
+
+/** `Account.orders`: an account's orders, for its owner and admins. */
+@Resolver(() => AccountReference)
+export class AccountOrdersResolver {
+  constructor(private readonly service: OrderService) {}
+
+  @Authenticated()
+  @FieldResolver(() => OrderConnection, { description: 'Orders placed by this account, newest first (its owner and admins)' })
+  orders(
+    @Root() account: AccountReference,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
+    @Ctx() context: OrdersContext,
+  ): Promise<Connection<Order>> {
+    if (context.identity.accountId !== account.id && !hasAnyRole(context.identity, ['ADMIN'])) throw new ForbiddenError('You can only see your own orders');
+    return this.service.page(context.em, account.id, pageOf(first, after, null, null));
+  }
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
+import Decimal from 'decimal.js';
+import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
+import { PriceCache } from '../price/price-cache';
+import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
+import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
+
+export interface OrderLimits {
+  priceMaxAgeSeconds: number;
+  fxMaxAgeSeconds: number;
+  maxAmount: Decimal;
+}
+
+export interface OrderPage {
+  first: number;
+  after: string | null;
+  offset: number | null;
+  filter: OrderFilter | null;
+}
+
+/**
+ * Buy orders priced from the cache of market data: the asset's latest USD
+ * price times the currency's rate; a stale or missing one refuses the order.
+ * The order and its `orders.filled` event commit together.
+ */
+export class OrderService {
+  constructor(
+    private readonly cache: PriceCache,
+    private readonly limits: OrderLimits,
+    private readonly publishEvents: () => void,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async placeBuyOrder(em: EntityManager, ownerId: string, input: PlaceBuyOrderInput): Promise<Order> {
+    const asset = orderAsset(input.asset);
+    const currency = orderCurrency(input.currency);
+    const amount = orderAmount(input.amount, this.limits.maxAmount);
+    const key = idempotencyKey(input.idempotencyKey);
+    // A retry is answered with the order it retries, before any price is looked at.
+    const existing = await this.byKey(em, ownerId, key);
+    if (existing) return this.sameOrder(existing, asset, currency, amount.toFixed());
+
+    const now = this.now();
+    const usd = this.cache.price(asset);
+    if (!usd) throw new PriceUnavailableError(`There is no price for ${asset}`);
+    if (now.getTime() - usd.time.getTime() > this.limits.priceMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest price of ${asset} is too old to trade on`);
+    const rate = this.cache.rate(currency, usd.time);
+    if (!rate) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
+    if (now.getTime() - rate.time.getTime() > this.limits.fxMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest ${currency} rate is too old to trade on`);
+    const price = usd.value.times(rate.value);
+    const quantity = quantityFor(amount, price);
+    if (quantity.lte(0)) throw new BadUserInputError('amount is too small to buy any of the asset', 'amount');
+    const pricedAt = usd.time < rate.time ? usd.time : rate.time;
+
+    const id = randomUUID();
+    const created = await em.transactional(async (tx) => {
+      const rows = await tx.execute<OrderRow[]>(
+        `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, idempotency_key) DO NOTHING RETURNING *`,
+        [id, ownerId, key, asset, currency, amount.toFixed(), price.toFixed(), rate.value.toFixed(), quantity.toFixed(), OrderStatus.FILLED, pricedAt, now],
+      );
+      if (!rows.length) return null;
+      const event: OrdersFilledEvent = {
+        orderId: id,
+        ownerId,
+        asset,
+        currency,
+        amount: amount.toFixed(),
+        price: price.toFixed(),
+        fxRate: rate.value.toFixed(),
+        quantity: quantity.toFixed(),
+        filledAt: now.toISOString(),
+      };
+      tx.persist(new OutboxMessage(ORDERS_FILLED, event as unknown as Record<string, unknown>));
+      await tx.flush();
+      return toOrder(rows[0]!);
+    });
+    if (created) {
+      this.publishEvents();
+      return created;
+    }
+    // A concurrent request with the same key won: its order is the answer.
+    return this.sameOrder((await this.byKey(em, ownerId, key))!, asset, currency, amount.toFixed());
+  }
+
+  async own(em: EntityManager, ownerId: string | null, id: string): Promise<Order> {
+    const rows = isUuid(id) ? await em.execute<OrderRow[]>(`SELECT * FROM orders WHERE id = ? ${ownerId ? 'AND owner_id = ?' : ''}`, ownerId ? [id, ownerId] : [id]) : [];
+    if (!rows.length) throw new NotFoundError('Order');
+    return toOrder(rows[0]!);
+  }
+
+  /** Newest first; `offset` pages by position (the seed's start/page size), `after` by cursor. */
+  async page(em: EntityManager, ownerId: string | null, page: OrderPage): Promise<Connection<Order>> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (ownerId) (conditions.push('owner_id = ?'), params.push(ownerId));
+    const { filter } = page;
+    if (filter?.asset) (conditions.push('asset = ?'), params.push(orderAsset(filter.asset)));
+    if (filter?.currency) (conditions.push('currency = ?'), params.push(orderCurrency(filter.currency)));
+    if (filter?.from) (conditions.push('created_at >= ?'), params.push(filter.from));
+    if (filter?.to) (conditions.push('created_at < ?'), params.push(filter.to));
+    const paged = [...conditions];
+    const pagedParams = [...params];
+    if (page.after) {
+      const position = decodeTimeIdCursor(page.after);
+      paged.push('(created_at, id) < (?, ?)');
+      pagedParams.push(position.time, position.id);
+    }
+    const rows = await em.execute<OrderRow[]>(
+      `SELECT * FROM orders WHERE ${paged.length ? paged.join(' AND ') : 'true'} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
+      [...pagedParams, page.first + 1, page.offset ?? 0],
+    );
+    const nodes = rows.slice(0, page.first).map(toOrder);
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
+    return { edges, nodes, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  private async byKey(em: EntityManager, ownerId: string, key: string): Promise<OrderRow | undefined> {
+    const rows = await em.execute<OrderRow[]>('SELECT * FROM orders WHERE owner_id = ? AND idempotency_key = ?', [ownerId, key]);
+    return rows[0];
+  }
+
+  /** The key names one order: reusing it for a different one is a mistake, not a retry. */
+  private sameOrder(row: OrderRow, asset: string, currency: string, amount: string): Order {
+    const order = toOrder(row);
+    if (row.asset !== asset || row.currency !== currency || !order.amount.eq(amount)) {
+      throw new ConflictError('That idempotencyKey was used for a different order');
+    }
+    return order;
+  }
+}

@@ -1,0 +1,55 @@
+import Decimal from 'decimal.js';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+export interface CachedQuote {
+  value: Decimal;
+  time: Date;
+}
+
+/**
+ * The latest price of each asset (USD) and rate of each currency (units per
+ * USD), from market's events: in memory for placing orders, in orders' own
+ * store so a restart starts from them. Never older news over newer.
+ */
+export class PriceCache {
+  private readonly prices = new Map<string, CachedQuote>();
+  private readonly rates = new Map<string, CachedQuote>();
+
+  async load(em: EntityManager): Promise<void> {
+    for (const row of await em.execute<{ symbol: string; price: string; time: Date }[]>('SELECT symbol, price, time FROM prices')) {
+      this.prices.set(row.symbol, { value: new Decimal(row.price), time: new Date(row.time) });
+    }
+    for (const row of await em.execute<{ currency: string; rate: string; time: Date }[]>('SELECT currency, rate, time FROM fx_rates')) {
+      this.rates.set(row.currency, { value: new Decimal(row.rate), time: new Date(row.time) });
+    }
+  }
+
+  price(symbol: string): CachedQuote | undefined {
+    return this.prices.get(symbol);
+  }
+
+  /** Units of `currency` per USD; USD itself is 1 as of the latest price time. */
+  rate(currency: string, at: Date): CachedQuote | undefined {
+    return currency === 'USD' ? { value: new Decimal(1), time: at } : this.rates.get(currency);
+  }
+
+  async savePrices(em: EntityManager, time: Date, prices: { symbol: string; price: string }[]): Promise<void> {
+    for (const { symbol, price } of prices) {
+      await em.execute('INSERT INTO prices (symbol, price, time) VALUES (?, ?, ?) ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time WHERE prices.time < excluded.time', [symbol, price, time]);
+    }
+    // Memory follows the store once the batch commits; a replay of the same event leaves both as they are.
+    for (const { symbol, price } of prices) this.remember(this.prices, symbol, new Decimal(price), time);
+  }
+
+  async saveRates(em: EntityManager, time: Date, rates: Record<string, string>): Promise<void> {
+    for (const [currency, rate] of Object.entries(rates)) {
+      await em.execute('INSERT INTO fx_rates (currency, rate, time) VALUES (?, ?, ?) ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate, time = excluded.time WHERE fx_rates.time < excluded.time', [currency, rate, time]);
+    }
+    for (const [currency, rate] of Object.entries(rates)) this.remember(this.rates, currency, new Decimal(rate), time);
+  }
+
+  private remember(into: Map<string, CachedQuote>, key: string, value: Decimal, time: Date): void {
+    const known = into.get(key);
+    if (!known || known.time < time) into.set(key, { value, time });
+  }
+}

@@ -1,0 +1,48 @@
+import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
+import { createOrdersContext } from './context';
+import { OrdersConfig } from './env';
+import { AccountOrdersResolver, OrderResolver } from './modules/order/order.resolver';
+import { OrderService } from './modules/order/order.service';
+import { marketEventHandlers } from './modules/price/market-events.handler';
+import { PriceCache } from './modules/price/price-cache';
+import { OrderStatisticsResolver } from './modules/statistics/order-statistics.resolver';
+import { buildOrdersSchema } from './schema';
+import { ordersStore } from './store';
+
+export interface OrdersServiceOverrides {
+  /** The clock orders are priced and dated by (tests). */
+  now?: () => Date;
+}
+
+export interface RunningOrders extends RunningSubgraph {
+  prices: PriceCache;
+}
+
+/** Builds the orders subgraph: buy orders priced from a cache of market data that events keep current. */
+export async function startOrdersService(config: OrdersConfig, logger: Logger, overrides: OrdersServiceOverrides = {}): Promise<RunningOrders> {
+  const prices = new PriceCache();
+  let loaded = false;
+  const subgraph = await startSubgraph(config, logger, {
+    ...ordersStore,
+    buildSchema: (runtime) => {
+      const service = new OrderService(prices, config, runtime.publishEvents, overrides.now);
+      return buildOrdersSchema(
+        new Map<Function, object>([
+          [OrderResolver, new OrderResolver(service)],
+          [AccountOrdersResolver, new AccountOrdersResolver(service)],
+          [OrderStatisticsResolver, new OrderStatisticsResolver()],
+        ]),
+      );
+    },
+    createContext: (base) => createOrdersContext(base),
+    eventHandlers: marketEventHandlers(prices),
+    // Events wait until the cache is loaded from the store, so memory never lags behind it.
+    eventHooks: { beforeBatch: async () => loaded },
+    async onStart(runtime) {
+      await prices.load(runtime.orm.em.fork());
+      loaded = true;
+      void runtime.catchUpEvents();
+    },
+  });
+  return { ...subgraph, prices };
+}

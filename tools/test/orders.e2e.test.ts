@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
+import { codes, send } from './support/graphql-client';
+import { AllOrdersDocument, MyRecentOrdersDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'orders-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let providers: ReplayServer;
+let platform: TestPlatform;
+let buyer: SignedUpUser;
+let other: SignedUpUser;
+let admin: { accessToken: string };
+/** The orders subgraph's clock: real time, moved forward to make the cached price stale. */
+let clockShiftMs = 0;
+
+beforeAll(async () => {
+  // Recorded answers: CoinGecko's prices (BTC at 104612 USD) and the ECB's rates (EUR 0.88051 per USD).
+  providers = await ReplayServer.start();
+  providers.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
+  providers.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
+  providers.route('GET', '/latest', { fixture: 'frankfurter/latest-usd.json' });
+  platform = await startTestPlatform(
+    {
+      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
+      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MARKET_INTERVAL_SECONDS: '1',
+      MARKET_PROVIDERS: 'coingecko,frankfurter',
+      MARKET_SYMBOLS: 'BTC,ETH',
+      COINGECKO_BASE_URL: providers.url,
+      FRANKFURTER_BASE_URL: providers.url,
+      ORDER_MAX_AMOUNT: '50000',
+    },
+    { market: {}, orders: { now: () => new Date(Date.now() + clockShiftMs) } },
+  );
+  [buyer, other] = await Promise.all([signUp(platform), signUp(platform)]);
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await providers?.stop();
+}, 60_000);
+
+const place = (user: { accessToken: string }, input: { asset: string; currency: string; amount: string; idempotencyKey?: string }) =>
+  send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, user.accessToken);
+
+describe('buy orders', () => {
+  it('price an amount of fiat from the cached price and rate, rounding the quantity down', async () => {
+    const placed = await place(buyer, { asset: 'btc', currency: 'eur', amount: '1000.00' });
+    const order = placed.data!.placeBuyOrder;
+    // 104612 USD × 0.88051 EUR/USD = 92111.91212 EUR; 1000 / 92111.91212 = 0.010856358… → 0.01085635.
+    expect(order).toMatchObject({ asset: { symbol: 'BTC' }, currency: 'EUR', amount: '1000', fxRate: '0.88051', price: '92111.91212', quantity: '0.01085635', status: 'FILLED', owner: { id: buyer.accountId } });
+    expect(new Decimal(order.quantity).times(order.price).lte(1000)).toBe(true);
+    const usd = (await place(buyer, { asset: 'BTC', currency: 'USD', amount: '104.61' })).data!.placeBuyOrder;
+    expect(usd).toMatchObject({ fxRate: '1', price: '104612', quantity: '0.00099998' });
+    // The cache is in orders' own store too: a restarted service starts from it.
+    const reloaded = new PriceCache();
+    await reloaded.load(platform.orders!.runtime.orm.em.fork());
+    expect(reloaded.price('BTC')?.value.toFixed()).toBe('104612');
+    expect(reloaded.rate('EUR', new Date())?.value.toFixed()).toBe('0.88051');
+  });
+
+  it('return the same order for the same key, also under concurrent retries', async () => {
+    const idempotencyKey = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 12 }, () => place(other, { asset: 'ETH', currency: 'USD', amount: '250.00', idempotencyKey })));
+    const ids = new Set(answers.map((answer) => answer.data?.placeBuyOrder.id));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toEqual(expect.any(String));
+    const stored = await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders WHERE idempotency_key = ?', [idempotencyKey]);
+    expect(Number(stored[0].count)).toBe(1);
+    // One `orders.filled` event for the one order, relayed to the bus.
+    const { default: pg } = await import('pg');
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      await eventually(async () => (await bus.query("SELECT 1 FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [[...ids][0]])).rowCount === 1, 10_000);
+      const { rows } = await bus.query("SELECT count(*)::int AS n FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [[...ids][0]]);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await bus.end();
+    }
+    expect(codes(await place(other, { asset: 'ETH', currency: 'USD', amount: '300.00', idempotencyKey }))).toEqual(['CONFLICT']);
+  });
+
+  it('refuse bad input and stale or missing prices, writing nothing', async () => {
+    const count = async () => Number((await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders'))[0].count);
+    const before = await count();
+    expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '0' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '10.001' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '50000.01' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await place(buyer, { asset: 'BTC', currency: 'XYZ', amount: '10' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await place(buyer, { asset: 'NOPE', currency: 'EUR', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+    clockShiftMs = 200_000;
+    try {
+      expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+    } finally {
+      clockShiftMs = 0;
+    }
+    expect(codes(await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '10', idempotencyKey: 'x' } }))).toEqual(['UNAUTHENTICATED']);
+    expect(await count()).toBe(before);
+  });
+
+  it('are listed to their owner with filters, cursors and offsets; others get NOT_FOUND', async () => {
+    const mine = await send(platform.gatewayUrl, OrdersDocument, { first: 1 }, buyer.accessToken);
+    expect(mine.errors).toBeUndefined();
+    expect(mine.data!.orders.nodes).toHaveLength(1);
+    expect(mine.data!.orders.pageInfo.hasNextPage).toBe(true);
+    const next = await send(platform.gatewayUrl, OrdersDocument, { first: 1, after: mine.data!.orders.pageInfo.endCursor }, buyer.accessToken);
+    const byOffset = await send(platform.gatewayUrl, OrdersDocument, { first: 1, offset: 1 }, buyer.accessToken);
+    expect(next.data!.orders.nodes[0]!.id).toBe(byOffset.data!.orders.nodes[0]!.id);
+    expect(next.data!.orders.nodes[0]!.id).not.toBe(mine.data!.orders.nodes[0]!.id);
+    const eur = await send(platform.gatewayUrl, OrdersDocument, { filter: { currency: 'EUR' } }, buyer.accessToken);
+    expect(eur.data!.orders.nodes.map((order) => order.currency)).toEqual(['EUR']);
+    const id = eur.data!.orders.nodes[0]!.id;
+    expect((await send(platform.gatewayUrl, OrderDocument, { id }, buyer.accessToken)).data!.order.id).toBe(id);
+    expect(codes(await send(platform.gatewayUrl, OrderDocument, { id }, other.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, AllOrdersDocument, {}, buyer.accessToken))).toEqual(['FORBIDDEN']);
+    const all = await send(platform.gatewayUrl, AllOrdersDocument, { first: 100 }, admin.accessToken);
+    expect(new Set(all.data!.allOrders.nodes.map((order) => order.owner.id))).toEqual(new Set([buyer.accountId, other.accountId]));
+  });
+
+  it('span three subgraphs in one query: the account, its orders and their assets’ live prices', async () => {
+    const me = (await send(platform.gatewayUrl, MyRecentOrdersDocument, {}, buyer.accessToken)).data!.me!;
+    expect(me.username).toBe(buyer.username);
+    expect(me.orders.nodes).toHaveLength(2);
+    for (const order of me.orders.nodes) expect(order.asset).toMatchObject({ symbol: 'BTC', latestTick: { price: '104612' } });
+  });
+});
+
+describe('order statistics', () => {
+  it('give count, total, min, max, median and average per period and currency', async () => {
+    // A fixture in 2025, far from the orders above: worked out by hand below.
+    const rows: [string, string, string][] = [
+      ['2025-01-01T09:00:00Z', 'EUR', '10.00'],
+      ['2025-01-01T10:00:00Z', 'EUR', '20.00'],
+      ['2025-01-01T11:00:00Z', 'EUR', '40.00'],
+      ['2025-01-01T23:59:59Z', 'EUR', '100.00'],
+      ['2025-01-02T00:00:00Z', 'EUR', '5.55'],
+      ['2025-01-02T08:00:00Z', 'USD', '1.01'],
+      ['2025-01-06T08:00:00Z', 'USD', '1.02'],
+    ];
+    const em = platform.orders!.runtime.orm.em.fork();
+    for (const [time, currency, amount] of rows) {
+      await em.execute(
+        `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
+         VALUES (?, ?, ?, 'BTC', ?, ?, 1, 1, ?, 'FILLED', ?, ?)`,
+        [randomUUID(), other.accountId, randomUUID(), currency, amount, amount, time, time],
+      );
+    }
+    const days = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'DAY', from: '2025-01-01T00:00:00Z', to: '2025-01-07T00:00:00Z' }, admin.accessToken);
+    expect(days.data!.orderStatistics).toEqual([
+      // 10 + 20 + 40 + 100 = 170; median of 10, 20, 40, 100 = (20 + 40) / 2 = 30; mean 42.5.
+      { periodStart: '2025-01-01T00:00:00.000Z', currency: 'EUR', count: 4, totalAmount: '170', min: '10', max: '100', median: '30', average: '42.5' },
+      { periodStart: '2025-01-02T00:00:00.000Z', currency: 'EUR', count: 1, totalAmount: '5.55', min: '5.55', max: '5.55', median: '5.55', average: '5.55' },
+      { periodStart: '2025-01-02T00:00:00.000Z', currency: 'USD', count: 1, totalAmount: '1.01', min: '1.01', max: '1.01', median: '1.01', average: '1.01' },
+      { periodStart: '2025-01-06T00:00:00.000Z', currency: 'USD', count: 1, totalAmount: '1.02', min: '1.02', max: '1.02', median: '1.02', average: '1.02' },
+    ]);
+    // Weeks start on Monday: 2024-12-30 holds 1–2 January, 2025-01-06 the last order. USD: median (1.01 + 1.02) / 2 = 1.015.
+    const weeks = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'WEEK', from: '2025-01-01T00:00:00Z', to: '2025-01-07T00:00:00Z', currency: 'usd' }, admin.accessToken);
+    expect(weeks.data!.orderStatistics).toEqual([
+      { periodStart: '2024-12-30T00:00:00.000Z', currency: 'USD', count: 1, totalAmount: '1.01', min: '1.01', max: '1.01', median: '1.01', average: '1.01' },
+      { periodStart: '2025-01-06T00:00:00.000Z', currency: 'USD', count: 1, totalAmount: '1.02', min: '1.02', max: '1.02', median: '1.02', average: '1.02' },
+    ]);
+    const month = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'MONTH', from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z', currency: 'USD' }, admin.accessToken);
+    expect(month.data!.orderStatistics).toEqual([{ periodStart: '2025-01-01T00:00:00.000Z', currency: 'USD', count: 2, totalAmount: '2.03', min: '1.01', max: '1.02', median: '1.015', average: '1.015' }]);
+    expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'DAY', from: '2025-01-01T00:00:00Z', to: '2025-01-07T00:00:00Z' }, buyer.accessToken))).toEqual(['FORBIDDEN']);
+  });
+});
