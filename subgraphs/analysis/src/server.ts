@@ -15,6 +15,9 @@ import { EvaluationPool } from './modules/evaluation/evaluation-pool';
 import { Evaluator } from './modules/evaluation/evaluator';
 import { HistoryLoader, StrategyEngine } from './modules/evaluation/strategy-engine';
 import { NotificationResolver } from './modules/notification/notification.resolver';
+import { ordersEventHandlers } from './modules/portfolio/orders-events.handler';
+import { PortfolioResolver } from './modules/portfolio/portfolio.resolver';
+import { PortfolioService } from './modules/portfolio/portfolio.service';
 import { StrategyResolver } from './modules/strategy/strategy.resolver';
 import { StrategyService } from './modules/strategy/strategy.service';
 import { buildAnalysisSchema } from './schema';
@@ -61,12 +64,14 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
           [NotificationResolver, new NotificationResolver()],
           [DeliveryResolver, new DeliveryResolver(strategies)],
           [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays)],
+          [PortfolioResolver, new PortfolioResolver(new PortfolioService())],
         ]),
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
     eventHandlers: {
       ...accountEventHandlers((ownerId) => engine.unwatchOwner(ownerId)),
       ...marketEventHandlers(engine, logger),
+      ...ordersEventHandlers,
     },
     eventHooks: {
       // One replica evaluates (its indicators must see every event, in order); a standby takes over when it goes.

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_TICK, MarketCandleEvent, MarketTickEvent } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
@@ -14,6 +14,12 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       const tick = event.payload as unknown as MarketTickEvent;
       const time = new Date(tick.time);
+      // Portfolios value today's holdings at the latest price.
+      await em.execute(
+        `INSERT INTO latest_prices (symbol, price, time) SELECT p->>'symbol', (p->>'price')::numeric, ? FROM jsonb_array_elements(?::jsonb) p
+         ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time WHERE latest_prices.time < excluded.time`,
+        [time, JSON.stringify(tick.prices)],
+      );
       // Strategies may watch what market announces.
       await em.execute('INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ? ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at', [
         JSON.stringify(tick.prices.map((quote) => quote.symbol)),
@@ -22,6 +28,18 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
       for (const quote of tick.prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
         await writeOutcome(em, await engine.onTick(quote.symbol, time, Number(quote.price), change), logger);
+      }
+    },
+
+    // Portfolios in other currencies than USD convert with each day's last rate.
+    async [MARKET_FX](event: BusEvent, em: EntityManager) {
+      const fx = event.payload as unknown as MarketFxEvent;
+      for (const [currency, rate] of Object.entries(fx.rates)) {
+        await em.execute(
+          `INSERT INTO daily_fx (currency, day, rate, time) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
+           ON CONFLICT (currency, day) DO UPDATE SET rate = excluded.rate, time = excluded.time WHERE daily_fx.time < excluded.time`,
+          [currency, fx.time, rate, fx.time],
+        );
       }
     },
 

@@ -1,0 +1,28 @@
+import { randomUUID } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BusEvent, BusEventHandler, ORDERS_FILLED, OrdersFilledEvent } from '@herck/common';
+
+/**
+ * A filled buy order becomes a BUY in its owner's default portfolio (made on
+ * the first one, valued in USD): change-data-capture with the order's id as
+ * the transaction's source id, so a redelivered event adds nothing.
+ */
+export const ordersEventHandlers: Record<string, BusEventHandler> = {
+  async [ORDERS_FILLED](event: BusEvent, em: EntityManager) {
+    const order = event.payload as unknown as OrdersFilledEvent;
+    await em.execute(
+      `INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, is_default, created_at)
+       VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO NOTHING`,
+      [randomUUID(), order.ownerId],
+    );
+    const [portfolio] = await em.execute<{ id: string }[]>('SELECT id FROM portfolios WHERE owner_id = ? AND is_default', [order.ownerId]);
+    // The order's price is in its currency; the portfolio counts in USD at the order's own rate.
+    const usdPrice = new Decimal(order.price).div(order.fxRate);
+    await em.execute(
+      `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
+       VALUES (?, ?, 'BUY', ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
+      [randomUUID(), portfolio!.id, order.asset, order.quantity, order.price, order.currency, usdPrice.toFixed(), new Date(order.filledAt), `Buy order for ${order.amount} ${order.currency}`, order.orderId],
+    );
+  },
+};

@@ -1,0 +1,62 @@
+import Decimal from 'decimal.js';
+import { CostBasisMethodEnum, Portfolio, Transaction, TransactionKindEnum } from './portfolio.types';
+import { PortfolioTransaction } from './math';
+
+export interface PortfolioRow {
+  id: string;
+  owner_id: string;
+  name: string;
+  base_currency: string;
+  cost_basis_method: CostBasisMethodEnum;
+  is_default: boolean;
+  created_at: Date;
+}
+
+export interface TransactionRow {
+  id: string;
+  portfolio_id: string;
+  kind: TransactionKindEnum;
+  symbol: string | null;
+  quantity: string;
+  price: string;
+  currency: string;
+  fee: string;
+  base_price: string;
+  base_fee: string;
+  time: Date;
+  note: string | null;
+  source_id: string | null;
+}
+
+export function toPortfolio(row: PortfolioRow): Portfolio {
+  return Object.assign(new Portfolio(), {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    baseCurrency: row.base_currency,
+    costBasisMethod: row.cost_basis_method,
+    isDefault: row.is_default,
+    createdAt: new Date(row.created_at),
+  });
+}
+
+export function toTransaction(row: TransactionRow): Transaction {
+  return Object.assign(new Transaction(), {
+    id: row.id,
+    portfolioId: row.portfolio_id,
+    kind: row.kind,
+    symbol: row.symbol,
+    quantity: new Decimal(row.quantity),
+    price: new Decimal(row.price),
+    currency: row.currency,
+    fee: new Decimal(row.fee),
+    time: new Date(row.time),
+    note: row.note,
+    sourceId: row.source_id,
+  });
+}
+
+/** A stored transaction as the calculations read it: in the base currency. */
+export function toLedgerEntry(row: TransactionRow): PortfolioTransaction {
+  return { id: row.id, kind: row.kind, symbol: row.symbol, quantity: new Decimal(row.quantity), price: new Decimal(row.base_price), fee: new Decimal(row.base_fee), time: new Date(row.time) };
+}

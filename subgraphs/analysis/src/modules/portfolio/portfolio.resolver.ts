@@ -1,0 +1,121 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Authenticated, BadUserInputError, Connection, connectionType } from '@herck/common';
+import { AnalysisContext } from '../../context';
+import { pageSize } from '../paging/page-size';
+import { callerId } from '../strategy/strategy.resolver';
+import { performanceBetween, valuationAt } from './math';
+import { priceLookup } from './portfolio-prices';
+import { PortfolioService } from './portfolio.service';
+import { CostBasisMethodEnum, HoldingType, PerformanceType, Portfolio, Transaction, TransactionInput, Valuation } from './portfolio.types';
+
+export const TransactionConnection = connectionType(Transaction, 'Transaction', 'transaction');
+
+@Resolver(() => Portfolio)
+export class PortfolioResolver {
+  constructor(private readonly service: PortfolioService) {}
+
+  @Authenticated()
+  @Query(() => [Portfolio], { description: 'Your portfolios, oldest first' })
+  portfolios(@Ctx() context: AnalysisContext): Promise<Portfolio[]> {
+    return this.service.list(context.em, callerId(context));
+  }
+
+  @Authenticated()
+  @Query(() => Portfolio, { description: 'One of your portfolios (NOT_FOUND for any other id)' })
+  portfolio(@Arg('id', () => ID, { description: 'Portfolio id' }) id: string, @Ctx() context: AnalysisContext): Promise<Portfolio> {
+    return this.service.own(context.em, callerId(context), id);
+  }
+
+  @Authenticated()
+  @Mutation(() => Portfolio, { description: 'A new, empty portfolio' })
+  createPortfolio(
+    @Arg('name', () => String, { description: 'A name for people, 1–100 characters' }) name: string,
+    @Arg('baseCurrency', () => String, { defaultValue: 'USD', description: 'The currency it is valued in' }) baseCurrency: string,
+    @Arg('costBasisMethod', () => CostBasisMethodEnum, { defaultValue: CostBasisMethodEnum.FIFO, description: 'How the cost of units sold is chosen' }) method: CostBasisMethodEnum,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Portfolio> {
+    return this.service.create(context.em, callerId(context), name, baseCurrency, method);
+  }
+
+  @Authenticated()
+  @Mutation(() => Portfolio, { description: 'Renames one of your portfolios' })
+  renamePortfolio(@Arg('id', () => ID, { description: 'Portfolio id' }) id: string, @Arg('name', () => String, { description: 'The new name' }) name: string, @Ctx() context: AnalysisContext): Promise<Portfolio> {
+    return this.service.rename(context.em, callerId(context), id, name);
+  }
+
+  @Authenticated()
+  @Mutation(() => Boolean, { description: 'Deletes one of your portfolios with its transactions' })
+  async deletePortfolio(@Arg('id', () => ID, { description: 'Portfolio id' }) id: string, @Ctx() context: AnalysisContext): Promise<boolean> {
+    await this.service.delete(context.em, callerId(context), id);
+    return true;
+  }
+
+  @Authenticated()
+  @Mutation(() => Transaction, { description: 'Adds a transaction; one that would sell more than is held (or withdraw more cash than there is) is refused' })
+  addTransaction(
+    @Arg('portfolioId', () => ID, { description: 'One of your portfolios' }) portfolioId: string,
+    @Arg('input', () => TransactionInput, { description: 'The transaction' }) input: TransactionInput,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Transaction> {
+    return this.service.addTransaction(context.em, callerId(context), portfolioId, input);
+  }
+
+  @Authenticated()
+  @Mutation(() => Boolean, { description: 'Deletes a transaction, unless later ones depend on it' })
+  async deleteTransaction(@Arg('id', () => ID, { description: 'Transaction id' }) id: string, @Ctx() context: AnalysisContext): Promise<boolean> {
+    await this.service.deleteTransaction(context.em, callerId(context), id);
+    return true;
+  }
+
+  @Authenticated()
+  @Query(() => TransactionConnection, { description: 'A portfolio’s transactions, newest first' })
+  transactions(
+    @Arg('portfolioId', () => ID, { description: 'One of your portfolios' }) portfolioId: string,
+    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('after', () => String, { nullable: true, description: 'Cursor of the last transaction already seen' }) after: string | null,
+    @Ctx() context: AnalysisContext,
+  ): Promise<Connection<Transaction>> {
+    return this.service.transactions(context.em, callerId(context), portfolioId, pageSize(first), after ?? null);
+  }
+
+  @FieldResolver(() => [HoldingType], { description: 'What it held at `at` (default: now), valued at that day’s prices' })
+  async holdings(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<HoldingType[]> {
+    const valuation = await this.valuation(portfolio, at ?? new Date(), context);
+    return valuation.holdings.map((holding) => ({
+      symbol: holding.symbol,
+      quantity: holding.quantity,
+      costBasis: holding.costBasis,
+      averageCost: holding.averageCost,
+      marketValue: holding.marketValue,
+      unrealizedPnl: holding.unrealizedPnl,
+    }));
+  }
+
+  @FieldResolver(() => Valuation, { description: 'Its value at `at` (default: now) in its base currency' })
+  async balance(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<Valuation> {
+    const valuation = await this.valuation(portfolio, at ?? new Date(), context);
+    return { value: valuation.value, cost: valuation.cost, cash: valuation.cash, complete: valuation.complete, missingPrices: valuation.missingPrices };
+  }
+
+  @FieldResolver(() => PerformanceType, { description: 'How it did from `from` to `to`: ROI, time-weighted return, XIRR, realised and unrealised P&L' })
+  async performance(
+    @Root() portfolio: Portfolio,
+    @Arg('from', () => Date, { description: 'Start of the period' }) from: Date,
+    @Arg('to', () => Date, { description: 'End of the period' }) to: Date,
+    @Ctx() context: AnalysisContext,
+  ): Promise<PerformanceType> {
+    if (from >= to) throw new BadUserInputError('from must be before to', 'from');
+    const ledger = await this.service.ledger(context.em, portfolio.id);
+    const symbols = [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
+    const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, ledger[0]?.time ?? from, to);
+    const result = performanceBetween(ledger, { from, to, method: portfolio.costBasisMethod, prices });
+    return { roi: result.roi, twr: result.twr, xirr: result.xirr, realizedPnl: result.realizedPnl, unrealizedPnl: result.unrealizedPnl, complete: result.complete, missingPrices: result.missingPrices };
+  }
+
+  private async valuation(portfolio: Portfolio, at: Date, context: AnalysisContext) {
+    const ledger = await this.service.ledger(context.em, portfolio.id);
+    const symbols = [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
+    const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, at, at);
+    return valuationAt(ledger, at, portfolio.costBasisMethod, prices);
+  }
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, NotFoundError, requireLength } from '@herck/common';
+import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
+import { convert } from './portfolio-prices';
+import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
+import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
+
+const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
+
+/** Owners keep portfolios of transactions; every change is checked by replaying the ledger before it is written. */
+export class PortfolioService {
+  async create(em: EntityManager, ownerId: string, name: string, baseCurrency: string, method: CostBasisMethodEnum): Promise<Portfolio> {
+    const currency = await this.currency(em, baseCurrency, 'baseCurrency');
+    const rows = await em.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
+      randomUUID(),
+      ownerId,
+      requireLength(name, 'name', 1, 100),
+      currency,
+      method,
+    ]);
+    return toPortfolio(rows[0]!);
+  }
+
+  async list(em: EntityManager, ownerId: string): Promise<Portfolio[]> {
+    return (await em.execute<PortfolioRow[]>('SELECT * FROM portfolios WHERE owner_id = ? ORDER BY created_at, id', [ownerId])).map(toPortfolio);
+  }
+
+  /** The owner's portfolio; anyone else's is NOT_FOUND, exactly like one that does not exist. */
+  async own(em: EntityManager, ownerId: string, id: string, lock = false): Promise<Portfolio> {
+    const rows = isUuid(id) ? await em.execute<PortfolioRow[]>(`SELECT * FROM portfolios WHERE id = ? AND owner_id = ? ${lock ? 'FOR UPDATE' : ''}`, [id, ownerId]) : [];
+    if (!rows.length) throw new NotFoundError('Portfolio');
+    return toPortfolio(rows[0]!);
+  }
+
+  async rename(em: EntityManager, ownerId: string, id: string, name: string): Promise<Portfolio> {
+    await this.own(em, ownerId, id);
+    const rows = await em.execute<PortfolioRow[]>('UPDATE portfolios SET name = ? WHERE id = ? RETURNING *', [requireLength(name, 'name', 1, 100), id]);
+    return toPortfolio(rows[0]!);
+  }
+
+  async delete(em: EntityManager, ownerId: string, id: string): Promise<void> {
+    await this.own(em, ownerId, id);
+    await em.execute('DELETE FROM portfolios WHERE id = ?', [id]);
+  }
+
+  async addTransaction(em: EntityManager, ownerId: string, portfolioId: string, input: TransactionInput): Promise<Transaction> {
+    return em.transactional(async (tx) => {
+      // The row lock queues concurrent changes to one portfolio, so each is checked against the last.
+      const portfolio = await this.own(tx, ownerId, portfolioId, true);
+      const entry = await this.checked(tx, portfolio, input);
+      const ledger = [...(await this.ledger(tx, portfolio.id)), { ...entry.ledger, id: 'new' }];
+      replayOrRefuse(ledger, portfolio);
+      const rows = await tx.execute<TransactionRow[]>(
+        `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) RETURNING *`,
+        [randomUUID(), portfolio.id, entry.kind, entry.symbol, entry.quantity.toFixed(), entry.price.toFixed(), entry.currency, entry.fee.toFixed(), entry.ledger.price.toFixed(), entry.ledger.fee.toFixed(), entry.time, entry.note],
+      );
+      return toTransaction(rows[0]!);
+    });
+  }
+
+  async deleteTransaction(em: EntityManager, ownerId: string, id: string): Promise<void> {
+    await em.transactional(async (tx) => {
+      const rows = isUuid(id)
+        ? await tx.execute<{ portfolio_id: string }[]>('SELECT t.portfolio_id FROM portfolio_transactions t JOIN portfolios p ON p.id = t.portfolio_id WHERE t.id = ? AND p.owner_id = ?', [id, ownerId])
+        : [];
+      if (!rows.length) throw new NotFoundError('Transaction');
+      const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
+      replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
+      await tx.execute('DELETE FROM portfolio_transactions WHERE id = ?', [id]);
+    });
+  }
+
+  async transactions(em: EntityManager, ownerId: string, portfolioId: string, first: number, after: string | null): Promise<Connection<Transaction>> {
+    await this.own(em, ownerId, portfolioId);
+    const position = after ? decodeTimeIdCursor(after) : null;
+    const rows = await em.execute<TransactionRow[]>(
+      `SELECT * FROM portfolio_transactions WHERE portfolio_id = ? ${position ? 'AND (time, id) < (?, ?)' : ''} ORDER BY time DESC, id DESC LIMIT ?`,
+      position ? [portfolioId, position.time, position.id, first + 1] : [portfolioId, first + 1],
+    );
+    const nodes = rows.slice(0, first).map(toTransaction);
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.time, node.id) }));
+    return { edges, nodes, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /** Every entry, in the base currency, in the order they happened (then the order they were entered). */
+  async ledger(em: EntityManager, portfolioId: string): Promise<PortfolioTransaction[]> {
+    return (await em.execute<TransactionRow[]>('SELECT * FROM portfolio_transactions WHERE portfolio_id = ? ORDER BY time, seq', [portfolioId])).map(toLedgerEntry);
+  }
+
+  /** USD, or a currency market has announced a rate for. */
+  async currency(em: EntityManager, value: string, field: string): Promise<string> {
+    const currency = value.trim().toUpperCase();
+    if (currency === 'USD') return currency;
+    const known = /^[A-Z]{3}$/.test(currency) && (await em.execute('SELECT 1 FROM daily_fx WHERE currency = ? LIMIT 1', [currency])).length > 0;
+    if (!known) throw new BadUserInputError(`${value} is not a currency with an exchange rate`, field);
+    return currency;
+  }
+
+  private async checked(em: EntityManager, portfolio: Portfolio, input: TransactionInput) {
+    const trade = TRADES.includes(input.kind);
+    const symbol = input.symbol?.trim().toUpperCase() || null;
+    if (trade && (!symbol || !/^[A-Z0-9]{1,15}$/.test(symbol))) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
+    if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
+    if (input.quantity.lte(0)) throw new BadUserInputError('quantity must be above 0', 'quantity');
+    if (input.price.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
+    const fee = input.fee ?? new Decimal(0);
+    if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
+    if (input.time.getTime() > Date.now() + 60_000) throw new BadUserInputError('time must not be in the future', 'time');
+    const note = input.note ? requireLength(input.note, 'note', 0, 500) : null;
+    const currency = input.currency ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
+    const price = await convert(em, input.price, currency, portfolio.baseCurrency, input.time, 'currency');
+    const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, input.time, 'currency');
+    return {
+      kind: input.kind,
+      symbol,
+      quantity: input.quantity,
+      price: input.price,
+      currency,
+      fee,
+      time: input.time,
+      note,
+      ledger: { kind: input.kind, symbol, quantity: input.quantity, price, fee: baseFee, time: input.time } satisfies PortfolioTransaction,
+    };
+  }
+}
+
+/** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there is, is refused. */
+function replayOrRefuse(ledger: PortfolioTransaction[], portfolio: Portfolio): void {
+  ledger.sort((a, b) => a.time.getTime() - b.time.getTime());
+  try {
+    holdingsAt(ledger, new Date(8.64e15), portfolio.costBasisMethod);
+  } catch (error) {
+    if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, error.field ?? 'input');
+    throw error;
+  }
+}
+

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { codes, send } from './support/graphql-client';
+import {
+  AddTransactionDocument,
+  CreatePortfolioDocument,
+  DeletePortfolioDocument,
+  DeleteTransactionDocument,
+  ImportCandlesDocument,
+  PlaceBuyOrderDocument,
+  PortfolioPerformanceDocument,
+  PortfoliosDocument,
+  PortfolioValuationDocument,
+  RenamePortfolioDocument,
+  TransactionsDocument,
+} from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'portfolios-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let providers: ReplayServer;
+let platform: TestPlatform;
+let owner: SignedUpUser;
+let stranger: SignedUpUser;
+
+beforeAll(async () => {
+  providers = await ReplayServer.start();
+  providers.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
+  providers.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
+  providers.route('GET', '/latest', { fixture: 'frankfurter/latest-usd.json' });
+  platform = await startTestPlatform(
+    {
+      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
+      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      MARKET_INTERVAL_SECONDS: '1',
+      MARKET_PROVIDERS: 'coingecko,frankfurter',
+      MARKET_SYMBOLS: 'BTC,ETH',
+      COINGECKO_BASE_URL: providers.url,
+      FRANKFURTER_BASE_URL: providers.url,
+    },
+    { market: {}, analysis: {}, orders: {} },
+  );
+  [owner, stranger] = await Promise.all([signUp(platform), signUp(platform)]);
+  const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  // Daily closes of ETH on 5, 6 and 7 January 2026: 1000, 1100, 1210 USD.
+  const csv = ['time,open,high,low,close,volume', '2026-01-05,990,1010,980,1000,5', '2026-01-06,1000,1120,995,1100,5', '2026-01-07,1100,1220,1090,1210,5'].join('\n');
+  const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv }, admin.accessToken);
+  expect(imported.data?.importCandles.imported).toBe(3);
+  await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM candles WHERE symbol = 'ETH' AND interval = 'D1'")).length === 3, 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await providers?.stop();
+}, 60_000);
+
+const add = (portfolioId: string, input: Record<string, unknown>, user = owner) =>
+  send(platform.gatewayUrl, AddTransactionDocument, { portfolioId, input: input as never }, user.accessToken);
+
+describe('portfolios', () => {
+  it('value holdings at historical dates from daily closes, and never guess a missing one', async () => {
+    const created = await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Long ETH' }, owner.accessToken);
+    const portfolio = created.data!.createPortfolio;
+    expect(portfolio).toMatchObject({ baseCurrency: 'USD', costBasisMethod: 'FIFO', isDefault: false });
+    expect((await add(portfolio.id, { kind: 'DEPOSIT', quantity: '10000', price: '1', time: '2026-01-05T10:00:00Z' })).errors).toBeUndefined();
+    expect((await add(portfolio.id, { kind: 'BUY', symbol: 'eth', quantity: '2', price: '1000', time: '2026-01-05T12:00:00Z' })).errors).toBeUndefined();
+    expect((await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '1', price: '1100', time: '2026-01-06T12:00:00Z' })).errors).toBeUndefined();
+
+    // On 7 January: cash 10000 − 2000 + 1100 = 9100; 1 ETH left costing 1000, worth 1210 (that day's close).
+    const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio;
+    expect(valued.holdings).toEqual([{ symbol: 'ETH', quantity: '1', costBasis: '1000', averageCost: '1000', marketValue: '1210', unrealizedPnl: '210' }]);
+    expect(valued.balance).toEqual({ value: '10310', cost: '1000', cash: '9100', complete: true, missingPrices: [] });
+
+    // 10 January has no close: listed, and the value leaves the holding out.
+    const missing = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: '2026-01-10T12:00:00Z' }, owner.accessToken)).data!.portfolio;
+    expect(missing.balance).toMatchObject({ value: '9100', complete: false, missingPrices: [{ symbol: 'ETH', date: '2026-01-10' }] });
+    expect(missing.holdings[0]).toMatchObject({ marketValue: null, unrealizedPnl: null });
+
+    // Over 5–7 January: gain 10310 − 0 − 10000 = 310 on 10000 paid in; 100 realised, 210 unrealised.
+    const performance = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id: portfolio.id, from: '2026-01-05T00:00:00Z', to: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
+    expect(performance).toMatchObject({ roi: '0.031', realizedPnl: '100', unrealizedPnl: '210', complete: true, missingPrices: [] });
+    expect(Number(performance.twr)).toBeCloseTo(0.031, 10);
+
+    // Selling more than is held is refused, and nothing is written.
+    expect(codes(await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '5', price: '1100', time: '2026-01-07T12:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
+    const listed = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken);
+    expect(listed.data!.transactions.nodes.map((node) => node.kind)).toEqual(['SELL', 'BUY', 'DEPOSIT']);
+    // Deleting the buy would leave the sale without units: refused.
+    const buy = listed.data!.transactions.nodes.find((node) => node.kind === 'BUY')!;
+    expect(codes(await send(platform.gatewayUrl, DeleteTransactionDocument, { id: buy.id }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+
+    // Another user sees none of it.
+    expect(codes(await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await add(portfolio.id, { kind: 'DEPOSIT', quantity: '1', price: '1', time: '2026-01-05T10:00:00Z' }, stranger))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, DeleteTransactionDocument, { id: buy.id }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, RenamePortfolioDocument, { id: portfolio.id, name: 'mine' }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+    expect((await send(platform.gatewayUrl, PortfoliosDocument, {}, stranger.accessToken)).data!.portfolios).toEqual([]);
+    expect((await send(platform.gatewayUrl, RenamePortfolioDocument, { id: portfolio.id, name: 'ETH' }, owner.accessToken)).data!.renamePortfolio.name).toBe('ETH');
+    expect(codes(await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'x', baseCurrency: 'XYZ' }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+    expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
+  });
+
+  it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {
+    await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+    const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '1000.00', idempotencyKey: randomUUID() } }, owner.accessToken)).data!.placeBuyOrder;
+    const defaultPortfolio = async () => (await send(platform.gatewayUrl, PortfoliosDocument, {}, owner.accessToken)).data!.portfolios.find((portfolio) => portfolio.isDefault);
+    await eventually(async () => Boolean(await defaultPortfolio()), 20_000);
+    const portfolio = (await defaultPortfolio())!;
+    const transactions = async () => (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken)).data!.transactions.nodes;
+    await eventually(async () => (await transactions()).length === 1, 10_000);
+    expect((await transactions())[0]).toMatchObject({ kind: 'BUY', symbol: 'BTC', quantity: order.quantity, price: order.price, currency: 'EUR', sourceId: order.id });
+
+    // The same event delivered again (another bus entry, as after a relay's retry) changes nothing.
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) SELECT gen_random_uuid(), type, source, payload FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [order.id]);
+    } finally {
+      await bus.end();
+    }
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(await transactions()).toHaveLength(1);
+    // Its value in USD: the order's EUR price at the order's own rate.
+    const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
+    expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity });
+  });
+});
