@@ -103,6 +103,19 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 
+  it('value a portfolio in another currency with the day’s FX rate', async () => {
+    await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM daily_fx WHERE currency = 'EUR'")).length > 0 && (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM latest_prices WHERE symbol = 'BTC'")).length > 0, 20_000);
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'In euros', baseCurrency: 'eur', costBasisMethod: 'AVERAGE' }, owner.accessToken)).data!.createPortfolio;
+    expect(portfolio).toMatchObject({ baseCurrency: 'EUR', costBasisMethod: 'AVERAGE' });
+    const now = new Date().toISOString();
+    // Bought in USD: 100000 USD × 0.88051 EUR/USD = 88051 EUR of cost.
+    expect((await add(portfolio.id, { kind: 'BUY', symbol: 'BTC', quantity: '1', price: '100000', currency: 'USD', time: now })).errors).toBeUndefined();
+    const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
+    // Today's price is the latest one: 104612 USD × 0.88051 = 92111.91212 EUR.
+    expect(valued.holdings).toEqual([{ symbol: 'BTC', quantity: '1', costBasis: '88051', averageCost: '88051', marketValue: '92111.91212', unrealizedPnl: '4060.91212' }]);
+    expect(valued.balance).toMatchObject({ cost: '88051', complete: true });
+  });
+
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {
     await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
     const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '1000.00', idempotencyKey: randomUUID() } }, owner.accessToken)).data!.placeBuyOrder;

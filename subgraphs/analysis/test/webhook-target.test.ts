@@ -1,0 +1,35 @@
+import { isPrivateAddress, normaliseWebhookUrl } from '../src/modules/delivery/webhook-target';
+import { signWebhook, verifyWebhook } from '../src/modules/delivery/webhook-signature';
+
+const production = { production: true, allowPrivate: false };
+const development = { production: false, allowPrivate: false };
+
+describe('webhook targets', () => {
+  it('must be https in production; http is allowed in development', () => {
+    expect(normaliseWebhookUrl('https://hooks.example.com/herck', production)).toBe('https://hooks.example.com/herck');
+    expect(() => normaliseWebhookUrl('http://hooks.example.com/herck', production)).toThrow(/https/);
+    expect(normaliseWebhookUrl('http://hooks.example.com/herck', development)).toBe('http://hooks.example.com/herck');
+    expect(() => normaliseWebhookUrl('ftp://hooks.example.com/', development)).toThrow();
+    expect(() => normaliseWebhookUrl('https://user:secret@hooks.example.com/', production)).toThrow(/credentials/);
+    expect(() => normaliseWebhookUrl('not a url', production)).toThrow(/valid URL/);
+  });
+
+  it('refuses loopback and private addresses unless allowed', () => {
+    for (const url of ['https://localhost/x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://172.20.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fd00::1]/x']) {
+      expect(() => normaliseWebhookUrl(url, production)).toThrow(/loopback or private/);
+    }
+    expect(normaliseWebhookUrl('https://127.0.0.1:8443/x', { production: true, allowPrivate: true })).toBe('https://127.0.0.1:8443/x');
+    expect(isPrivateAddress('93.184.216.34')).toBe(false);
+    expect(isPrivateAddress('2606:2800:220:1:248:1893:25c8:1946')).toBe(false);
+    expect(isPrivateAddress('64:ff9b::7f00:1')).toBe(true);
+  });
+
+  it('are signed so a receiver can check body, secret and age', () => {
+    const header = signWebhook('whsec_test', '{"a":1}', 1_700_000_000);
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
+    expect(verifyWebhook('whsec_test', '{"a":1}', header, 1_700_000_100)).toBe(true);
+    expect(verifyWebhook('whsec_test', '{"a":2}', header, 1_700_000_100)).toBe(false);
+    expect(verifyWebhook('whsec_other', '{"a":1}', header, 1_700_000_100)).toBe(false);
+    expect(verifyWebhook('whsec_test', '{"a":1}', header, 1_700_001_000)).toBe(false);
+  });
+});
