@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     MARKET_INTERVAL_SECONDS: '1',
     // Every bench client is the same account.
     WS_MAX_CONNECTIONS_PER_ACCOUNT: String(CLIENTS + 100),
+    // Every client subscribes as the same user: its operation budget must not be what is measured.
+    RATE_LIMIT_USER_PER_MINUTE: '0',
   };
 
   // Subgraphs first (each creates its databases), then the gateway; stopped in reverse order.

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { OperationRateSettings } from './limits/operation-rate-limits';
 import {
   BaseConfig,
   EnvReader,
@@ -47,6 +48,8 @@ export interface GatewayConfig extends BaseConfig {
   upstreamRetryMaxSeconds: number;
   /** How long a graphql-ws socket may stay open without `connection_init` before it is closed (4408). */
   wsConnectionInitTimeoutMs: number;
+  /** Operations a minute per caller (0: no limit), counted in Redis when REDIS_URL is set. */
+  rateLimits: OperationRateSettings;
 }
 
 export function readGatewayConfig(source: Environment = process.env): GatewayConfig {
@@ -97,6 +100,16 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     wsMaxBufferedBytes: env.int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 1024 }),
     upstreamRetryMaxSeconds: env.int('UPSTREAM_RETRY_MAX_SECONDS', 10, { min: 1, max: 300 }),
     wsConnectionInitTimeoutMs: env.int('WS_CONNECTION_INIT_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
+    rateLimits: {
+      anonymous: env.int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 30, { min: 0 }),
+      perRole: {
+        USER: env.int('RATE_LIMIT_USER_PER_MINUTE', 60, { min: 0 }),
+        ANALYST: env.int('RATE_LIMIT_ANALYST_PER_MINUTE', 600, { min: 0 }),
+        ADMIN: env.int('RATE_LIMIT_ADMIN_PER_MINUTE', 0, { min: 0 }),
+      },
+      redisUrl: env.url('REDIS_URL', undefined, ['redis', 'rediss']),
+      keyPrefix: env.string('RATE_LIMIT_KEY_PREFIX', 'herck'),
+    },
   });
 }
 

@@ -15,6 +15,8 @@ import { documentFailureStatusPlugin } from './http/document-failure-status.plug
 import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
+import { OperationRateLimits } from './limits/operation-rate-limits';
+import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { InternalDataSource } from './remote/internal-data-source';
 
 export interface RunningGateway {
@@ -50,6 +52,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
+  const rateLimits = new OperationRateLimits(config.rateLimits, logger);
   const http = new GraphqlHttpService<GatewayContext>({
     logger,
     apollo: {
@@ -63,6 +66,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       validationRules: [operationLimitsRule(armor.validationRules)],
       plugins: [
         ...armor.plugins,
+        rateLimitPlugin(rateLimits),
         documentFailureStatusPlugin(),
         // Production serves no page: Apollo's pages load their scripts from Apollo's CDN.
         config.production ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPagePlugin(),
@@ -87,6 +91,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     apollo: http.apollo,
     validationRules: [operationLimitsRule(armor.validationRules)],
     clientAddress: (request) => http.clientAddress(request),
+    rateLimits,
   });
   // Subscriptions end (close 1001) before HTTP drains.
   return {
@@ -97,6 +102,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         await live.stop();
       } finally {
         await http.stop();
+        await rateLimits.stop();
       }
     },
   };

@@ -35,6 +35,10 @@ export function testEnvironment(overrides: Environment = {}): TestEnvironment {
       HOST: '127.0.0.1',
       HERCK_DATA_DIR: dataDir,
       DATABASE_URL: serverUrl,
+      // Tests send far more than a person would; the rate-limit tests set their own limits.
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
+      RATE_LIMIT_USER_PER_MINUTE: '100000',
+      RATE_LIMIT_ANALYST_PER_MINUTE: '100000',
       ...ports,
       ...names,
       ...overrides,

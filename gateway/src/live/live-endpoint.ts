@@ -8,6 +8,7 @@ import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@he
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
+import { OperationRateLimits, rateLimitedError } from '../limits/operation-rate-limits';
 import { GatewayConfig } from '../env';
 import { InternalDataSource } from '../remote/internal-data-source';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
@@ -48,6 +49,8 @@ export interface LiveEndpointOptions {
   validationRules: readonly ValidationRule[];
   /** The client's address as HTTP computes it (TRUST_PROXY decides whether X-Forwarded-For counts). */
   clientAddress: (request: http.IncomingMessage) => string;
+  /** The per-caller operation budget: a subscription spends one when it starts (queries and mutations, through Apollo). */
+  rateLimits: OperationRateLimits;
 }
 
 export interface LiveStats extends OutboxStats {
@@ -165,7 +168,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
   };
 
-  const onSubscribe = (ctx: Ctx, _id: string, payload: OperationPayload): ExecutionArgs | GraphQLError[] => {
+  const onSubscribe = async (ctx: Ctx, _id: string, payload: OperationPayload): Promise<ExecutionArgs | GraphQLError[]> => {
     const connection = connections.get(ctx)!;
     // The operation being subscribed already holds its slot in `ctx.subscriptions`.
     if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptionsPerConnection) {
@@ -179,6 +182,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
     const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
+    const budget = await options.rateLimits.take(connection.identity, connection.client);
+    if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, denials: checked.denials, ...connection });
       return { ...args, contextValue: { kind: 'subscription', prepared } satisfies Operation };

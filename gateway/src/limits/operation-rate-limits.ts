@@ -1,0 +1,115 @@
+import { GraphQLError } from 'graphql';
+import Redis from 'ioredis';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Identity, Logger, Role } from '@herck/common';
+
+/** Operations a minute per caller by role; 0 means no limit (admins by default). */
+export interface OperationRateSettings {
+  anonymous: number;
+  perRole: Record<Role, number>;
+  /** Counters shared by every gateway replica; in this process's memory when unset. */
+  redisUrl?: string;
+  /** Keys of this deployment in a shared Redis. */
+  keyPrefix: string;
+}
+
+/** What a caller has left in the current minute (for the RateLimit-* headers). */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  resetSeconds: number;
+}
+
+export type RateLimitOutcome = { allowed: true; state: RateLimitState | null } | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * The per-caller operation budget at the gateway: per account when signed in
+ * (the caller's most generous role decides), per client address otherwise.
+ * In memory, or in Redis shared by every replica; when Redis cannot be reached
+ * the operation is allowed and a warning logged — never an error for the client.
+ */
+export class OperationRateLimits {
+  private readonly limiters = new Map<number, RateLimiterAbstract>();
+  private readonly redis?: Redis;
+  private lastWarning = 0;
+
+  constructor(
+    private readonly settings: OperationRateSettings,
+    private readonly logger: Logger,
+  ) {
+    if (settings.redisUrl) {
+      // No offline queue and few retries: a Redis that is away must not hold requests up.
+      this.redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      this.redis.on('error', (error) => this.warn('Redis for rate limits unreachable; operations are let through', error));
+    }
+  }
+
+  /** Takes one operation from the caller's budget. */
+  async take(identity: Identity, client: string): Promise<RateLimitOutcome> {
+    const points = this.limitFor(identity);
+    if (points <= 0) return { allowed: true, state: null };
+    const key = identity.accountId ? `account:${identity.accountId}` : `client:${client}`;
+    try {
+      const result = await this.limiter(points).consume(key);
+      return { allowed: true, state: stateOf(points, result) };
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) {
+        const state = stateOf(points, rejection);
+        return { allowed: false, state, retryAfterSeconds: Math.max(1, state.resetSeconds) };
+      }
+      this.warn('rate limit not checked; the operation is let through', rejection);
+      return { allowed: true, state: null };
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.redis?.disconnect();
+  }
+
+  private limitFor(identity: Identity): number {
+    if (!identity.accountId) return this.settings.anonymous;
+    const limits = identity.roles.map((role) => this.settings.perRole[role]);
+    // No limit for a role wins; otherwise the most generous one.
+    return limits.includes(0) ? 0 : Math.max(0, ...limits);
+  }
+
+  private limiter(points: number): RateLimiterAbstract {
+    let limiter = this.limiters.get(points);
+    if (!limiter) {
+      const options = { points, duration: WINDOW_SECONDS, keyPrefix: `${this.settings.keyPrefix}:ops:${points}` };
+      limiter = this.redis ? new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(options);
+      this.limiters.set(points, limiter);
+    }
+    return limiter;
+  }
+
+  /** At most one warning a minute: an outage must not flood the log. */
+  private warn(message: string, error: unknown): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(message, { error });
+  }
+}
+
+function stateOf(limit: number, result: RateLimiterRes): RateLimitState {
+  return { limit, remaining: Math.max(0, result.remainingPoints), resetSeconds: Math.ceil(result.msBeforeNext / 1000) };
+}
+
+/** The headers every limited answer carries (IETF draft RateLimit fields). */
+export function rateLimitHeaders(state: RateLimitState): [string, string][] {
+  return [
+    ['RateLimit-Limit', String(state.limit)],
+    ['RateLimit-Remaining', String(state.remaining)],
+    ['RateLimit-Reset', String(state.resetSeconds)],
+  ];
+}
+
+/** The error of an operation past the limit: over HTTP with status 429, Retry-After and RateLimit-* headers. */
+export function rateLimitedError(outcome: Extract<RateLimitOutcome, { allowed: false }>, transport: 'http' | 'websocket' = 'http'): GraphQLError {
+  const http = { status: 429, headers: new Map([['Retry-After', String(outcome.retryAfterSeconds)], ...rateLimitHeaders(outcome.state)]) };
+  return new GraphQLError(`Too many operations; try again in ${outcome.retryAfterSeconds} s`, {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds: outcome.retryAfterSeconds, ...(transport === 'http' && { http }) },
+  });
+}

@@ -1,0 +1,36 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { Kind, OperationDefinitionNode } from 'graphql';
+import { GatewayContext } from '../auth/authorizing-gateway';
+import { OperationRateLimits, rateLimitedError, rateLimitHeaders, RateLimitState } from './operation-rate-limits';
+
+/** Sign-in has a throttle of its own (per account and client, in auth): it does not spend the operation budget. */
+const OWN_THROTTLE = new Set(['login', 'refreshToken']);
+
+export function spendsBudget(operation: OperationDefinitionNode): boolean {
+  return !operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && OWN_THROTTLE.has(selection.name.value));
+}
+
+/**
+ * Each HTTP operation takes one from its caller's budget once it is known
+ * which operation it is; past the limit it is refused with 429 and
+ * RATE_LIMITED. Every counted answer says what is left (RateLimit-* headers).
+ */
+export function rateLimitPlugin(limits: OperationRateLimits): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      let state: RateLimitState | null = null;
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (!operation || !spendsBudget(operation)) return;
+          const outcome = await limits.take(contextValue.identity, contextValue.client);
+          if (!outcome.allowed) throw rateLimitedError(outcome);
+          state = outcome.state;
+        },
+        async willSendResponse({ response }) {
+          if (!state) return;
+          for (const [name, value] of rateLimitHeaders(state)) response.http.headers.set(name, value);
+        },
+      };
+    },
+  };
+}

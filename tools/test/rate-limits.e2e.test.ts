@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { Logger } from '@herck/common';
+import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway';
+import { sendRaw } from './support/graphql-client';
+import { LoginDocument, MeDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+
+const ME = print(MeDocument);
+let platform: TestPlatform;
+let user: SignedUpUser;
+const extraGateways: RunningGateway[] = [];
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ RATE_LIMIT_USER_PER_MINUTE: '5', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000' });
+  user = await signUp(platform);
+}, 60_000);
+
+afterAll(async () => {
+  for (const gateway of extraGateways) await gateway.stop();
+  await platform?.stop();
+}, 60_000);
+
+async function gateway(env: Record<string, string>, logger?: Logger): Promise<RunningGateway> {
+  const running = await startGateway(readGatewayConfig({ ...platform.env, ACCOUNT_URL: platform.account.url, AUTH_URL: platform.auth.url, ...env }), logger ?? new Logger('gateway', 'error'));
+  extraGateways.push(running);
+  return running;
+}
+
+describe('operation rate limits', () => {
+  it('let a USER make 60 (here 5) operations a minute, then answer 429 with Retry-After and RATE_LIMITED', async () => {
+    // signUp already asked `me` once.
+    const remaining: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const answer = await sendRaw(platform.gatewayUrl, { query: ME }, user.accessToken);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('ratelimit-limit')).toBe('5');
+      remaining.push(answer.headers.get('ratelimit-remaining')!);
+    }
+    expect(remaining).toEqual(['3', '2', '1', '0']);
+    const refused = await sendRaw(platform.gatewayUrl, { query: ME }, user.accessToken);
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: retryAfter });
+    expect(refused.errors?.[0]?.extensions).not.toHaveProperty('http');
+
+    // Over WebSocket, a subscription gets the same error (not a closed connection).
+    const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0 });
+    try {
+      const error = await new Promise<unknown>((resolve) => client.subscribe({ query: 'subscription { ticks { symbol } }' }, { next: () => undefined, error: resolve, complete: () => resolve(null) }));
+      expect((error as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('RATE_LIMITED');
+    } finally {
+      await client.dispose();
+    }
+
+    // Sign-in has its own throttle: a limited user can still sign in.
+    const login = await sendRaw(platform.gatewayUrl, { query: print(LoginDocument), variables: { usernameOrEmail: user.username, password: STRONG_PASSWORD } });
+    expect(login.status).toBe(200);
+    expect(login.errors).toBeUndefined();
+  });
+
+  it('count anonymous callers per client address', async () => {
+    const anonymous = await gateway({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await sendRaw(anonymous.url, { query: '{ __typename }' })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('share the counts of every gateway through Redis', async () => {
+    const other = await signUp(platform);
+    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '6' };
+    const [first, second] = [await gateway(shared), await gateway(shared)];
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) statuses.push((await sendRaw((i % 2 ? second : first).url, { query: ME }, other.accessToken)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+  });
+
+  it('let operations through, with a warning, when Redis cannot be reached', async () => {
+    const lines: string[] = [];
+    const unreachable = await gateway({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_USER_PER_MINUTE: '1' }, new Logger('gateway', 'warn', {}, (line) => lines.push(line)));
+    const other = await signUp(platform);
+    for (let i = 0; i < 3; i += 1) expect((await sendRaw(unreachable.url, { query: ME }, other.accessToken)).status).toBe(200);
+    expect(lines.some((line) => /rate limit/i.test(line) && JSON.parse(line).level === 'warn')).toBe(true);
+  });
+});
