@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   });
 
   const ports: Record<string, number> = {};
-  for (const name of ['account', 'auth', 'market', 'gateway']) ports[name] = await freePort();
+  for (const name of [...SUBGRAPHS.map((subgraph) => subgraph.name), 'gateway']) ports[name] = await freePort();
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir);
   const env: NodeJS.ProcessEnv = {

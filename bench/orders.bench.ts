@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const db = orders.runtime.orm.em.fork();
     await db.execute(
       `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
-       SELECT gen_random_uuid(), ?, 'bench-' || n, 'BTC', (ARRAY['EUR','USD','GBP'])[1 + n % 3], round((1 + (n * 7919) % 100000) / 100.0, 2), 1, 1, 1, 'FILLED',
+       SELECT gen_random_uuid(), ?, 'bench-' || n, 'BTC', (ARRAY['EUR','USD','GBP'])[1 + n % 3], round((1 + (n::bigint * 7919) % 100000) / 100.0, 2), 1, 1, 1, 'FILLED',
               timestamptz '2025-01-01' + (n % 365) * interval '1 day' + (n % 86400) * interval '1 second',
               timestamptz '2025-01-01' + (n % 365) * interval '1 day' + (n % 86400) * interval '1 second'
          FROM generate_series(1, ?) AS n`,

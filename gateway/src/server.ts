@@ -101,8 +101,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       try {
         await live.stop();
       } finally {
-        await http.stop();
-        await rateLimits.stop();
+        try {
+          await http.stop();
+        } finally {
+          await rateLimits.stop();
+        }
       }
     },
   };

@@ -71,8 +71,10 @@ export class OperationRateLimits {
   private limitFor(identity: Identity): number {
     if (!identity.accountId) return this.settings.anonymous;
     const limits = identity.roles.map((role) => this.settings.perRole[role]);
+    // An account without roles counts as a USER, not as unlimited.
+    if (!limits.length) return this.settings.perRole.USER;
     // No limit for a role wins; otherwise the most generous one.
-    return limits.includes(0) ? 0 : Math.max(0, ...limits);
+    return limits.includes(0) ? 0 : Math.max(...limits);
   }
 
   private limiter(points: number): RateLimiterAbstract {

@@ -4,7 +4,7 @@ import { GatewayContext } from '../auth/authorizing-gateway';
 import { OperationRateLimits, rateLimitedError, rateLimitHeaders, RateLimitState } from './operation-rate-limits';
 
 /** Sign-in has a throttle of its own (per account and client, in auth): it does not spend the operation budget. */
-const OWN_THROTTLE = new Set(['login', 'refreshToken']);
+const OWN_THROTTLE = new Set(['login']);
 
 export function spendsBudget(operation: OperationDefinitionNode): boolean {
   return !operation.selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && OWN_THROTTLE.has(selection.name.value));

@@ -16,13 +16,30 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
        VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO NOTHING`,
       [randomUUID(), order.ownerId],
     );
-    const [portfolio] = await em.execute<{ id: string }[]>('SELECT id FROM portfolios WHERE owner_id = ? AND is_default', [order.ownerId]);
-    // The order's price is in its currency; the portfolio counts in USD at the order's own rate.
-    const usdPrice = new Decimal(order.price).div(order.fxRate);
+    // Locked like addTransaction does, so the two never interleave on one portfolio.
+    const [portfolio] = await em.execute<{ id: string }[]>('SELECT id FROM portfolios WHERE owner_id = ? AND is_default FOR UPDATE', [order.ownerId]);
+    // The portfolio counts in USD at the order's own rate. The quantity was rounded down, so what
+    // the amount bought beyond quantity × price is recorded as a fee: the cost basis is the amount paid.
+    const rate = new Decimal(order.fxRate);
+    const usdPrice = new Decimal(order.price).div(rate);
+    const remainder = new Decimal(order.amount).minus(new Decimal(order.quantity).times(order.price)).div(rate);
     await em.execute(
       `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
-       VALUES (?, ?, 'BUY', ?, ?, ?, ?, 0, ?, 0, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
-      [randomUUID(), portfolio!.id, order.asset, order.quantity, order.price, order.currency, usdPrice.toFixed(), new Date(order.filledAt), `Buy order for ${order.amount} ${order.currency}`, order.orderId],
+       VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
+      [
+        randomUUID(),
+        portfolio!.id,
+        order.asset,
+        order.quantity,
+        order.price,
+        order.currency,
+        remainder.times(rate).toFixed(),
+        usdPrice.toFixed(),
+        remainder.toFixed(),
+        new Date(order.filledAt),
+        `Buy order for ${order.amount} ${order.currency}`,
+        order.orderId,
+      ],
     );
   },
 };

@@ -36,13 +36,20 @@ export async function priceLookup(em: EntityManager, baseCurrency: string, symbo
   };
 }
 
+/** Each day's rate, carried forward over days without one (weekends, today before its first rate) for up to a week, as rateOn does. */
 async function dailyRates(em: EntityManager, currency: string, from: Date, to: Date): Promise<Map<PriceDay, Decimal>> {
-  const rows = await em.execute<{ day: string; rate: string }[]>("SELECT to_char(day, 'YYYY-MM-DD') AS day, rate FROM daily_fx WHERE currency = ? AND day >= ?::date AND day <= ?::date", [
+  const rows = await em.execute<{ day: string; rate: string }[]>("SELECT to_char(day, 'YYYY-MM-DD') AS day, rate FROM daily_fx WHERE currency = ? AND day >= ?::date - 7 AND day <= ?::date ORDER BY day", [
     currency,
     dayOf(from),
     dayOf(to),
   ]);
-  return new Map(rows.map((row) => [row.day, new Decimal(row.rate)]));
+  const rates = new Map<PriceDay, Decimal>();
+  for (const [index, row] of rows.entries()) {
+    const until = rows[index + 1] ? new Date(`${rows[index + 1]!.day}T00:00:00Z`).getTime() : new Date(`${row.day}T00:00:00Z`).getTime() + 7 * DAY_MS;
+    const end = Math.min(until, new Date(`${row.day}T00:00:00Z`).getTime() + 7 * DAY_MS);
+    for (let day = new Date(`${row.day}T00:00:00Z`).getTime(); day < end; day += DAY_MS) rates.set(dayOf(new Date(day)), new Decimal(row.rate));
+  }
+  return rates;
 }
 
 /** Units of `currency` per USD on `time`'s day (or the closest day before, within a week); USD is 1. */

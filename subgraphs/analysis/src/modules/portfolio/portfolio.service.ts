@@ -64,9 +64,11 @@ export class PortfolioService {
   async deleteTransaction(em: EntityManager, ownerId: string, id: string): Promise<void> {
     await em.transactional(async (tx) => {
       const rows = isUuid(id)
-        ? await tx.execute<{ portfolio_id: string }[]>('SELECT t.portfolio_id FROM portfolio_transactions t JOIN portfolios p ON p.id = t.portfolio_id WHERE t.id = ? AND p.owner_id = ?', [id, ownerId])
+        ? await tx.execute<{ portfolio_id: string; source_id: string | null }[]>('SELECT t.portfolio_id, t.source_id FROM portfolio_transactions t JOIN portfolios p ON p.id = t.portfolio_id WHERE t.id = ? AND p.owner_id = ?', [id, ownerId])
         : [];
       if (!rows.length) throw new NotFoundError('Transaction');
+      // It records an order: deleting it would let a redelivered event add it again.
+      if (rows[0]!.source_id) throw new BadUserInputError('This transaction records a filled order and cannot be deleted', 'id');
       const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
       replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
       await tx.execute('DELETE FROM portfolio_transactions WHERE id = ?', [id]);

@@ -37,7 +37,8 @@ export class PriceCache {
     for (const { symbol, price } of prices) {
       await em.execute('INSERT INTO prices (symbol, price, time) VALUES (?, ?, ?) ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time WHERE prices.time < excluded.time', [symbol, price, time]);
     }
-    // Memory follows the store once the batch commits; a replay of the same event leaves both as they are.
+    // Memory takes the news before the batch commits: it is market's own data either way, and a
+    // rolled-back batch is applied again (replaying an event leaves both as they are).
     for (const { symbol, price } of prices) this.remember(this.prices, symbol, new Decimal(price), time);
   }
 
