@@ -9,9 +9,9 @@ import { DrainLoop } from './drain-loop';
 export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
 
 /**
- * For consumers that keep state in memory beside their store: told when a
- * batch's effects committed, and when a batch failed and rolled back (memory
- * may then be ahead of the store, so reload it from there).
+ * For consumers that keep state in memory beside their store: a lease so one
+ * replica consumes, a gate before each batch, and word when a batch failed and
+ * rolled back (memory may then be ahead of the store, so reload it from there).
  */
 export interface BusBatchHooks {
   /**
@@ -22,7 +22,6 @@ export interface BusBatchHooks {
   becameLeader?(): void;
   /** Runs before each batch; false (not ready yet) or a failure skips the batch (it is retried). */
   beforeBatch?(): Promise<boolean>;
-  committed?(): void;
   rolledBack?(): Promise<void>;
 }
 
@@ -84,16 +83,13 @@ export class BusConsumer {
       if (!leading) this.hooks.becameLeader?.();
     }
     if ((await this.hooks.beforeBatch?.()) === false) return 0;
-    let applied: number;
     try {
-      applied = await this.consumeBatch();
+      return await this.consumeBatch();
     } catch (error) {
       // The batch's own error is the one to report; the hook logs its own failures.
       await this.hooks.rolledBack?.().catch(() => undefined);
       throw error;
     }
-    if (applied) this.hooks.committed?.();
-    return applied;
   }
 
   private async consumeBatch(): Promise<number> {

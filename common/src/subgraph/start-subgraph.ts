@@ -54,7 +54,7 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   buildSchema(runtime: SubgraphRuntime): Promise<GraphQLSchema>;
   createContext(base: SubgraphContext): TContext;
   eventHandlers?: Record<string, BusEventHandler>;
-  /** Told when a batch of events committed or rolled back (for state kept in memory). */
+  /** For state kept in memory: one consuming replica, a gate before each batch, word of a rollback. */
   eventHooks?: BusBatchHooks;
   /**
    * Routes served beside `/graphql`, outside the internal-token check;
