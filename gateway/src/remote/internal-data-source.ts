@@ -9,7 +9,10 @@ export class InternalDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly subgraphName: string,
     private readonly signer: InternalTokenSigner,
   ) {
-    super({ url });
+    // Node's own fetch (undici) rather than the default make-fetch-happen: it keeps a pooled
+    // connection only as long as the subgraph's Keep-Alive timeout says, so a request never goes
+    // out on a socket the subgraph is closing (ECONNRESET under light load).
+    super({ url, fetcher: fetch });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

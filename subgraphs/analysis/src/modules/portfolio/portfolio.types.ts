@@ -117,7 +117,7 @@ export class TransactionInput {
   note?: string | null;
 }
 
-@ObjectType({ description: 'A date with no price for an asset: the figure leaves it out rather than guess' })
+@ObjectType('MissingPrice', { description: 'A date with no price for an asset: the figure leaves it out rather than guess' })
 export class MissingPriceType {
   @Field(() => String, { description: 'Ticker symbol' })
   symbol!: string;
@@ -165,7 +165,7 @@ export class Valuation {
   missingPrices!: MissingPriceType[];
 }
 
-@ObjectType({ description: 'How a portfolio did over a period' })
+@ObjectType('Performance', { description: 'How a portfolio did over a period' })
 export class PerformanceType {
   @Field(() => DecimalScalar, { nullable: true, description: 'Gain / (start value + deposits); null when nothing was invested' })
   roi!: Decimal | null;
