@@ -5,6 +5,7 @@ import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache
 import { codes, send } from './support/graphql-client';
 import { AllOrdersDocument, MyRecentOrdersDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'orders-admin@example.com';
@@ -20,21 +21,10 @@ let clockShiftMs = 0;
 
 beforeAll(async () => {
   // Recorded answers: CoinGecko's prices (BTC at 104612 USD) and the ECB's rates (EUR 0.88051 per USD).
-  providers = await ReplayServer.start();
-  providers.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
-  providers.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
-  providers.route('GET', '/latest', { fixture: 'frankfurter/latest-usd.json' });
+  const recorded = await startRecordedProviders();
+  providers = recorded.server;
   platform = await startTestPlatform(
-    {
-      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
-      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      MARKET_INTERVAL_SECONDS: '1',
-      MARKET_PROVIDERS: 'coingecko,frankfurter',
-      MARKET_SYMBOLS: 'BTC,ETH',
-      COINGECKO_BASE_URL: providers.url,
-      FRANKFURTER_BASE_URL: providers.url,
-      ORDER_MAX_AMOUNT: '50000',
-    },
+    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env, ORDER_MAX_AMOUNT: '50000' },
     { market: {}, orders: { now: () => new Date(Date.now() + clockShiftMs) } },
   );
   [buyer, other] = await Promise.all([signUp(platform), signUp(platform)]);

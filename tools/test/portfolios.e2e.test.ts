@@ -16,6 +16,7 @@ import {
   TransactionsDocument,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'portfolios-admin@example.com';
@@ -27,22 +28,9 @@ let owner: SignedUpUser;
 let stranger: SignedUpUser;
 
 beforeAll(async () => {
-  providers = await ReplayServer.start();
-  providers.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
-  providers.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
-  providers.route('GET', '/latest', { fixture: 'frankfurter/latest-usd.json' });
-  platform = await startTestPlatform(
-    {
-      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
-      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      MARKET_INTERVAL_SECONDS: '1',
-      MARKET_PROVIDERS: 'coingecko,frankfurter',
-      MARKET_SYMBOLS: 'BTC,ETH',
-      COINGECKO_BASE_URL: providers.url,
-      FRANKFURTER_BASE_URL: providers.url,
-    },
-    { market: {}, analysis: {}, orders: {} },
-  );
+  const recorded = await startRecordedProviders();
+  providers = recorded.server;
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env }, { market: {}, analysis: {}, orders: {} });
   [owner, stranger] = await Promise.all([signUp(platform), signUp(platform)]);
   const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
   // Daily closes of ETH on 5, 6 and 7 January 2026: 1000, 1100, 1210 USD.
