@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { types } from 'node:util';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -47,9 +48,16 @@ export class Logger {
   }
 }
 
-/** Errors serialise to nothing by default; keep their name, message and stack. */
+/**
+ * Errors serialise to nothing by default; keep their name, message, stack and
+ * cause (fetch puts the network reason there). `isNativeError` also knows
+ * errors made in another realm, where `instanceof Error` is false.
+ */
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error || types.isNativeError(value)) {
+    const error = value as Error;
+    return { name: error.name, message: error.message, stack: error.stack, ...(error.cause !== undefined && { cause: error.cause }) };
+  }
   return value;
 }
 
