@@ -32,6 +32,7 @@ export * from './schema/candle-interval.enum';
 export * from './schema/connection.type';
 export * from './schema/enforce-roles';
 export * from './schema/page-info.type';
+export * from './schema/page-size';
 export * from './schema/requires-role';
 export * from './schema/scalars';
 export * from './schema/time-id-cursor';

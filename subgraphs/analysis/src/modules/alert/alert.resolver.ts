@@ -1,9 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor } from '@herck/common';
+import { Authenticated, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { AssetReference } from '../asset/asset.type';
 import { markOwnRows } from '../paging/mark-own-rows';
-import { pageSize } from '../paging/page-size';
 import { Strategy } from '../strategy/strategy.entity';
 import { callerId } from '../strategy/strategy.resolver';
 import { Alert, AlertRow, toAlert } from './alert.type';

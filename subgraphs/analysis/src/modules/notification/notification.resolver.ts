@@ -1,8 +1,7 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Authenticated, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor } from '@herck/common';
+import { Authenticated, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { markOwnRows } from '../paging/mark-own-rows';
-import { pageSize } from '../paging/page-size';
 import { callerId } from '../strategy/strategy.resolver';
 import { Notification, NotificationRow, toNotification } from './notification.type';
 

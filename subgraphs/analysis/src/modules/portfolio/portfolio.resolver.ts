@@ -1,7 +1,6 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, BadUserInputError, Connection, connectionType } from '@herck/common';
+import { Authenticated, BadUserInputError, Connection, connectionType, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
-import { pageSize } from '../paging/page-size';
 import { callerId } from '../strategy/strategy.resolver';
 import { performanceBetween, valuationAt } from './math';
 import { priceLookup } from './portfolio-prices';

@@ -1,12 +1,11 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, Connection, UnauthenticatedError } from '@herck/common';
+import { Authenticated, Connection, pageSize, UnauthenticatedError } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { AccountReference } from '../account/account.type';
 import { ConditionCheck } from '../condition/condition-check.type';
 import { compileCondition } from '../condition/condition-compiler';
 import { IndicatorInput } from '../indicator/indicator.type';
 import { normaliseIndicators } from '../indicator/indicator-spec';
-import { pageSize } from '../paging/page-size';
 import { CreateStrategyInput, UpdateStrategyInput } from './strategy.input';
 import { Strategy } from './strategy.entity';
 import { CreateStrategyPayload, StrategyConnection } from './strategy-payloads.type';

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, PageInfo } from '@herck/common';
+import { BadUserInputError, Connection, PageInfo, pageSize } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
@@ -37,7 +37,7 @@ export class AssetService {
 
   /** Tracked assets in symbol order, optionally matching `search` in the symbol or name. */
   async page(em: EntityManager, search: string | null, first: number, after: string | null): Promise<Connection<Asset>> {
-    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+    pageSize(first, MAX_PAGE);
     const afterSymbol = after ? Buffer.from(after, 'base64url').toString('utf8') : null;
     const like = search ? `%${search.slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const assets = await em.find(

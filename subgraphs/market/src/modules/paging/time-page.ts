@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection } from '@herck/common';
+import { BadUserInputError, Connection, pageSize } from '@herck/common';
 
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
@@ -24,7 +24,7 @@ export interface TimePageArgs {
 /** Checks the arguments every history query shares; bad ones are BAD_USER_INPUT naming the field. */
 export function timePage({ from = null, to = null, first, after = null }: TimePageArgs): TimePage {
   const size = first ?? DEFAULT_PAGE;
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+  pageSize(size, MAX_PAGE);
   if (from && to && from > to) throw new BadUserInputError('from must not be after to', 'from');
   return { from, to, first: size, ascending: from !== null, after: after === null ? null : decodeTimeCursor(after) };
 }

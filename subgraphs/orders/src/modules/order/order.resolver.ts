@@ -1,11 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, BadUserInputError, Connection, ForbiddenError, hasAnyRole, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { Authenticated, BadUserInputError, Connection, ForbiddenError, hasAnyRole, pageSize, RequiresRole, UnauthenticatedError } from '@herck/common';
 import { OrdersContext } from '../../context';
 import { AccountReference } from '../account/account.type';
 import { Order, OrderConnection, OrderFilter, PlaceBuyOrderInput } from './order.type';
 import { OrderPage, OrderService } from './order.service';
-
-const MAX_PAGE = 100;
 
 function callerId({ identity }: OrdersContext): string {
   if (!identity.accountId) throw new UnauthenticatedError();
@@ -16,7 +14,7 @@ function pageOf(first: number, afterArg: string | null | undefined, offsetArg: n
   // Omitted arguments arrive as undefined.
   const after = afterArg ?? null;
   const offset = offsetArg ?? null;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw new BadUserInputError(`first must be between 1 and ${MAX_PAGE}`, 'first');
+  pageSize(first);
   if (offset !== null && (!Number.isInteger(offset) || offset < 0)) throw new BadUserInputError('offset must be 0 or more', 'offset');
   if (offset !== null && after !== null) throw new BadUserInputError('Page by offset or by after, not both', 'offset');
   return { first, after, offset, filter: filter ?? null };
