@@ -9,6 +9,7 @@ COPY subgraphs/auth/package.json subgraphs/auth/
 COPY subgraphs/market/package.json subgraphs/market/
 COPY subgraphs/analysis/package.json subgraphs/analysis/
 COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/logs/package.json subgraphs/logs/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund
 COPY . .

@@ -16,6 +16,7 @@ module.exports = {
     '^@herck/market$': '<rootDir>/subgraphs/market/src/index.ts',
     '^@herck/analysis$': '<rootDir>/subgraphs/analysis/src/index.ts',
     '^@herck/orders$': '<rootDir>/subgraphs/orders/src/index.ts',
+    '^@herck/logs$': '<rootDir>/subgraphs/logs/src/index.ts',
     '^@herck/gateway$': '<rootDir>/gateway/src/index.ts',
   },
   globalSetup: '<rootDir>/tools/test/support/global-setup.ts',

@@ -14,6 +14,7 @@ import {
   BusEvent,
 } from '../src';
 import { busTablesMigration } from '../src/bus/bus-tables.migration';
+import { busDeadLettersMigration } from '../src/bus/bus-dead-letters.migration';
 import { OutboxRelay } from '../src/bus/outbox-relay';
 
 class ReceivedTable extends Migration {
@@ -25,7 +26,7 @@ class ReceivedTable extends Migration {
 const serverUrl = process.env.DATABASE_URL!;
 const prefix = `test_bus_${randomBytes(4).toString('hex')}`;
 const logger = new Logger('test', 'error');
-const migrations = [busTablesMigration, { name: 'Migration99990000000000_received', class: ReceivedTable }];
+const migrations = [busTablesMigration, { name: 'Migration99990000000000_received', class: ReceivedTable }, busDeadLettersMigration];
 let producer: Orm;
 let consumerOrm: Orm;
 let bus: pg.Pool;
@@ -118,5 +119,107 @@ describe('outbox → bus → consumer', () => {
     while ((await received()).length < 122 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await live.stop();
     expect(await received()).toHaveLength(122);
+  });
+});
+
+describe('dead letters', () => {
+  type Em = Parameters<Parameters<typeof consumerOrm.em.transactional>[0]>[0];
+  const record = async (event: BusEvent, em: Em) => {
+    await em.execute('INSERT INTO received (event_id, type, n) VALUES (?, ?, ?)', [event.id, event.type, event.payload.n]);
+  };
+
+  async function publish(...events: [type: string, n: number][]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [type, n] of events) {
+      await producer.em.fork().transactional(async (em) => {
+        const message = new OutboxMessage(type, { n });
+        ids.push(message.id);
+        em.persist(message);
+      });
+    }
+    await relay.kick();
+    return ids;
+  }
+
+  /** Kicks until the consumer has caught up with the bus (a failed try ends a round; the next kick retries). */
+  async function drain(consumer: BusConsumer): Promise<void> {
+    for (let round = 0; round < 20 && (await consumer.status()).lag > 0; round += 1) await consumer.kick();
+  }
+
+  it('moves an event that keeps failing to bus_dead_letters after BUS_MAX_ATTEMPTS tries; the others are applied once and the lag reaches 0', async () => {
+    const lines: string[] = [];
+    const capturing = new Logger('test', 'warn', {}, (line) => lines.push(line));
+    let poisonCalls = 0;
+    let rollbacks = 0;
+    const consumer = new BusConsumer(
+      'test-consumer',
+      consumerOrm,
+      bus,
+      busUrl,
+      {
+        'test.counted': record,
+        'test.poison': async (event, em) => {
+          poisonCalls += 1;
+          // Its effect must not survive the rollback either.
+          await record(event, em);
+          throw new Error('cannot apply this one');
+        },
+      },
+      capturing,
+      { rolledBack: async () => void (rollbacks += 1) },
+      60_000,
+      3,
+    );
+    const before = (await received()).length;
+    const [, , , poisonId] = await publish(['test.counted', 201], ['test.counted', 202], ['test.counted', 203], ['test.poison', 204], ['test.counted', 205], ['test.counted', 206]);
+    expect((await consumer.status()).lag).toBe(6);
+
+    await consumer.start();
+    await drain(consumer);
+    await consumer.stop();
+
+    expect(poisonCalls).toBe(3);
+    expect(rollbacks).toBe(3);
+    const rows = await received();
+    expect(rows.slice(before).map((row) => row.n)).toEqual([201, 202, 203, 205, 206]);
+    const letters = await consumerOrm.em.fork().execute('SELECT consumer, event_id, type, payload, error, attempts, position::text FROM bus_dead_letters');
+    expect(letters).toEqual([
+      { consumer: 'test-consumer', event_id: poisonId, type: 'test.poison', payload: { n: 204 }, error: 'cannot apply this one', attempts: 3, position: expect.any(String) },
+    ]);
+    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1 });
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.filter((entry) => entry.level === 'error')).toEqual([
+      expect.objectContaining({ msg: 'bus event moved to dead letters', consumer: 'test-consumer', eventId: poisonId, type: 'test.poison', attempts: 3 }),
+    ]);
+  });
+
+  it('applies an event that fails only for a while exactly once, without a dead letter', async () => {
+    let calls = 0;
+    const consumer = new BusConsumer(
+      'test-consumer',
+      consumerOrm,
+      bus,
+      busUrl,
+      {
+        'test.counted': record,
+        'test.flaky': async (event, em) => {
+          calls += 1;
+          if (calls < 3) throw new Error('not yet');
+          await record(event, em);
+        },
+      },
+      logger,
+      {},
+      60_000,
+      3,
+    );
+    const before = (await received()).length;
+    await publish(['test.flaky', 301], ['test.counted', 302]);
+    await consumer.start();
+    await drain(consumer);
+    await consumer.stop();
+    expect(calls).toBe(3);
+    expect((await received()).slice(before).map((row) => row.n)).toEqual([301, 302]);
+    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1 });
   });
 });

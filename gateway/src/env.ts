@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OperationRateSettings } from './limits/operation-rate-limits';
+import { GATEWAY_SUBGRAPH } from './system/gateway-subgraph';
 import {
   BaseConfig,
   EnvReader,
@@ -46,6 +47,10 @@ export interface GatewayConfig extends BaseConfig {
   wsMaxBufferedBytes: number;
   /** The longest wait between attempts to reach a subgraph's graphql-ws endpoint again. */
   upstreamRetryMaxSeconds: number;
+  /** How often every subgraph is probed for `status` (readiness, latency, version, bus). */
+  statusProbeSeconds: number;
+  /** Where `npm run backup` writes, for `backups` (`BACKUP_DIR`, default `<HERCK_DATA_DIR>/backups`). */
+  backupDir: string;
   /** How long a graphql-ws socket may stay open without `connection_init` before it is closed (4408). */
   wsConnectionInitTimeoutMs: number;
   /** Operations a minute per caller (0: no limit), counted in Redis when REDIS_URL is set. */
@@ -99,6 +104,8 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     wsMaxQueuedEvents: env.int('WS_MAX_QUEUED_EVENTS', 100, { min: 1 }),
     wsMaxBufferedBytes: env.int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 1024 }),
     upstreamRetryMaxSeconds: env.int('UPSTREAM_RETRY_MAX_SECONDS', 10, { min: 1, max: 300 }),
+    statusProbeSeconds: env.int('STATUS_PROBE_SECONDS', 15, { min: 1, max: 3600 }),
+    backupDir: path.resolve(env.string('BACKUP_DIR', path.join(base.dataDir, 'backups'))),
     wsConnectionInitTimeoutMs: env.int('WS_CONNECTION_INIT_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
     rateLimits: {
       anonymous: env.int('RATE_LIMIT_ANONYMOUS_PER_MINUTE', 30, { min: 0 }),
@@ -132,7 +139,8 @@ function uncataloguedSubgraphUrls(env: EnvReader, supergraphPath: string): Recor
     // Reported where the gateway reads it.
     return {};
   }
-  const catalogued = new Set<string>(SUBGRAPHS.map(({ name }) => name));
+  // The gateway's own subgraph runs in this process: it has no URL.
+  const catalogued = new Set<string>([...SUBGRAPHS.map(({ name }) => name), GATEWAY_SUBGRAPH]);
   const joined = [...supergraphSdl.matchAll(/@join__graph\(\s*name:\s*"([^"]+)"/g)].map((match) => match[1]!);
   return Object.fromEntries(
     joined

@@ -1,2 +1,3 @@
 export * from './env';
 export * from './server';
+export * from './system/system-schema';

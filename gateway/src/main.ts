@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readGatewayConfig } from './env';
 import { startGateway } from './server';
 
 runProcess('gateway', async () => {
   const config = readGatewayConfig();
-  const logger = new Logger('gateway', config.logLevel);
+  const { logger, shipper } = openServiceLogger('gateway', config);
   const gateway = await startGateway(config, logger);
-  return { logger, stop: () => gateway.stop() };
+  return { logger, shipper, stop: () => gateway.stop() };
 });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
-import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, SubgraphName } from '@herck/common';
+import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
@@ -11,13 +11,20 @@ import { RolePolicy } from './auth/role-policy';
 import { SessionStates } from './auth/session-states';
 import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
+import { serveLogArchiveDownloads } from './http/log-archive-download';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
 import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
+import { registerLiveMetrics } from './live/live.metrics';
 import { OperationRateLimits } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { InternalDataSource } from './remote/internal-data-source';
+import { subgraphFetchDuration } from './remote/subgraph-fetch.metrics';
+import { StatusMonitor } from './system/status-monitor';
+import { buildGatewaySchema, GATEWAY_SUBGRAPH } from './system/system-schema';
+import { BackupResolver } from './system/backup.resolver';
+import { SystemResolver } from './system/system.resolver';
 
 export interface RunningGateway {
   url: string;
@@ -30,13 +37,25 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
   const signer = new InternalTokenSigner(config.internalTokenKey);
+  const metrics = new MetricsRegistry('gateway');
+  const fetchDuration = subgraphFetchDuration(metrics);
+  // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
+  const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000);
+  let liveStats: (() => LiveStats) | null = null;
+  const systemSchema = await buildGatewaySchema(
+    new Map<Function, object>([
+      [SystemResolver, new SystemResolver(monitor, () => liveStats?.() ?? null)],
+      [BackupResolver, new BackupResolver(config.backupDir)],
+    ]),
+  );
   // Unless this is set, ApolloGateway's constructor starts reporting anonymous usage to Apollo and, to
   // describe the host, probes cloud metadata addresses (169.254.169.254, …): requests to hosts the gateway
   // has no business calling, left hanging where there is no such service (they held test workers open).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name }) => new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer),
+    buildService: ({ name }) =>
+      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, fetchDuration),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = new ApolloArmor({
@@ -52,9 +71,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
-  const rateLimits = new OperationRateLimits(config.rateLimits, logger);
+  const rateLimits = new OperationRateLimits(
+    config.rateLimits,
+    logger,
+    metrics.counter({ name: 'herck_rate_limited_operations_total', help: 'Operations refused for exceeding their caller\'s rate limit.' }),
+  );
   const http = new GraphqlHttpService<GatewayContext>({
     logger,
+    accessLogLevel: 'info',
     apollo: {
       gateway: new AuthorizingGateway(gateway, RolePolicy.fromSupergraph(supergraphSdl)),
       introspection: config.introspection,
@@ -77,8 +101,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     context: async (req) => ({ identity: await verifier.identify(req.header('authorization')), client: req.ip ?? 'unknown' }),
-    routes: (app) => serveAccountPages(app),
+    routes: (app) => {
+      serveAccountPages(app);
+      serveLogArchiveDownloads(app, verifier, signer, config.subgraphUrls.logs);
+    },
+    metrics,
+    metricsToken: config.metricsToken,
   });
+  if (config.production && !config.metricsToken) logger.warn('METRICS_TOKEN is not set: /metrics on the public port is open to anyone');
   const url = await http.listen(config.port, config.host);
   logger.info('gateway listening', { url });
   const live = startLiveEndpoint({
@@ -92,12 +122,17 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     validationRules: [operationLimitsRule(armor.validationRules)],
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
+    subgraphFetchDuration: fetchDuration,
   });
+  registerLiveMetrics(metrics, () => live.stats());
+  liveStats = () => live.stats();
+  monitor.start();
   // Subscriptions end (close 1001) before HTTP drains.
   return {
     url,
     live: () => live.stats(),
     stop: async () => {
+      await monitor.stop();
       try {
         await live.stop();
       } finally {

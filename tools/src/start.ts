@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { embeddedPostgresDir, EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { scheduleBackups } from './backup-runner';
+import { readBackupSettings } from './herck-stores';
 import { ManagedProcess } from './process-group';
 
 const script = (workspace: string, file: string) => path.join(repositoryRoot(), workspace, 'dist', 'src', file);
@@ -15,12 +17,14 @@ const GATEWAY = { name: 'gateway', script: script('gateway', 'main.js'), portVar
 const logger = new Logger('herck', 'info');
 const running: ManagedProcess[] = [];
 let stopping = false;
+let backupSchedule: { stop(): void } | undefined;
 
 /** Stops in reverse start order: gateway, subgraphs, database last. */
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('stopping Herck');
+  backupSchedule?.stop();
   for (const child of [...running].reverse()) await child.stop();
   process.exit(code);
 }
@@ -35,6 +39,7 @@ async function main(): Promise<void> {
   const env = new EnvReader();
   const base = readBaseConfig(env);
   const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
+  const backups = readBackupSettings(env, base);
   env.finish(null);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
@@ -61,6 +66,8 @@ async function main(): Promise<void> {
   };
   await Promise.all(SERVICES.map(launch));
   await launch(GATEWAY);
+  // In this process, on the platform's own database; a failed backup is logged and stops nothing.
+  if (backups.intervalHours > 0) backupSchedule = scheduleBackups(childEnv, backups.intervalHours, logger);
 
   const gatewayUrl = `http://localhost:${ports.gateway}/graphql`;
   console.log(`

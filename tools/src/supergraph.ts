@@ -5,8 +5,10 @@ import { buildAccountSchema } from '@herck/account';
 import { buildAnalysisSchema } from '@herck/analysis';
 import { buildAuthSchema } from '@herck/auth';
 import { buildMarketSchema } from '@herck/market';
+import { buildLogsSchema } from '@herck/logs';
 import { buildOrdersSchema } from '@herck/orders';
 import { SubgraphName, SUBGRAPHS } from '@herck/common';
+import { buildGatewaySchema, GATEWAY_SUBGRAPH } from '@herck/gateway';
 
 /** The schema each subgraph's code builds (the compiler insists on one per catalogued subgraph). */
 const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
@@ -15,6 +17,7 @@ const SCHEMA_BUILDERS: Record<SubgraphName, () => Promise<GraphQLSchema>> = {
   market: () => buildMarketSchema(),
   analysis: () => buildAnalysisSchema(),
   orders: () => buildOrdersSchema(),
+  logs: () => buildLogsSchema(),
 };
 
 export interface ComposedSchemas {
@@ -33,6 +36,10 @@ export async function composeSchemas(): Promise<ComposedSchemas> {
     // The URL is a placeholder: the gateway takes the real ones from its configuration.
     services.push({ name: subgraph.name, url: `http://localhost:${subgraph.port}/graphql`, typeDefs: parse(sdl) });
   }
+  // The gateway's own subgraph (`status`) is not a process of the catalogue: the gateway serves it in-process.
+  const gatewaySdl = printSubgraphSchema(await buildGatewaySchema()) + '\n';
+  files.set(`${GATEWAY_SUBGRAPH}.graphql`, gatewaySdl);
+  services.push({ name: GATEWAY_SUBGRAPH, url: 'http://localhost:4000/graphql', typeDefs: parse(gatewaySdl) });
   const result = composeServices(services);
   if (result.errors) return { files, errors: result.errors.map((error) => error.message) };
   files.set('supergraph.graphql', result.supergraphSdl + '\n');

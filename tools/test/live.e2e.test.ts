@@ -191,11 +191,14 @@ async function recordingProxy(subgraphUrl: string): Promise<RecordingProxy> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const token = req.headers[INTERNAL_TOKEN_HEADER] as string | undefined;
-      const claims = token ? jwt.decode(token, { json: true }) : null;
-      clients.push(typeof claims?.cip === 'string' ? claims.cip : null);
+      // Operations only: the gateway's status probes (/readyz, /internal/status) name no client.
+      if (req.method === 'POST') {
+        const token = req.headers[INTERNAL_TOKEN_HEADER] as string | undefined;
+        const claims = token ? jwt.decode(token, { json: true }) : null;
+        clients.push(typeof claims?.cip === 'string' ? claims.cip : null);
+      }
       const headers = Object.fromEntries(['content-type', 'accept', INTERNAL_TOKEN_HEADER].flatMap((name) => (req.headers[name] ? [[name, String(req.headers[name])]] : [])));
-      fetch(subgraphUrl, { method: req.method, headers, body: Buffer.concat(chunks) })
+      fetch(new URL(req.url ?? '/graphql', subgraphUrl), { method: req.method, headers, ...(req.method === 'POST' && { body: Buffer.concat(chunks) }) })
         .then(async (answer) => {
           res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
           res.end(await answer.text());

@@ -95,7 +95,8 @@ describe('a second market replica', () => {
     const queries: string[] = [];
     const sqlLogger = new Logger('market', 'debug', {}, (line) => {
       // The outbox relay polls on its own every second; everything else would come from the requests.
-      if (/\[query\]/.test(line) && !/outbox|\] (begin|commit)/.test(line)) queries.push(line);
+      // So does the gateways' status probe (gaps of the last hour, the bus consumer's position and dead letters).
+      if (/\[query\]/.test(line) && !/outbox|\] (begin|commit)|ingestion_gaps WHERE round_time|bus_dead_letters|bus_events/.test(line)) queries.push(line);
     });
     const standby = await platform.startMarketReplica({}, { MARKET_INTERVAL_SECONDS: '1', LOG_LEVEL: 'debug' }, sqlLogger);
     expect(standby.ingesting()).toBe(false);

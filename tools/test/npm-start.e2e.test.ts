@@ -68,7 +68,7 @@ describe('npm start', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-start-'));
     fs.chmodSync(dataDir, 0o755);
-    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), MARKET_PORT: await freePort(), ANALYSIS_PORT: await freePort(), ORDERS_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
+    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), MARKET_PORT: await freePort(), ANALYSIS_PORT: await freePort(), ORDERS_PORT: await freePort(), LOGS_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
     env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

@@ -27,14 +27,36 @@ export interface BusBatchHooks {
 
 const BATCH_SIZE = 100;
 
+/** How far a consumer is behind the bus, and how many events it gave up on. */
+export interface BusConsumerStatus {
+  consumer: string;
+  /** Events published to the bus that this consumer has not applied yet. */
+  lag: number;
+  /** Events moved to its `bus_dead_letters` table. */
+  deadLetters: number;
+}
+
+/** An event whose handling failed, retried on its own until it succeeds or runs out of attempts. */
+interface Failure {
+  attempts: number;
+  error: string;
+}
+
 /**
  * Applies bus events to the service's own store. The effect of a batch and the
  * new read position commit together, so each event takes effect exactly once.
+ * When a batch fails, its events are applied one per transaction; an event
+ * that fails `maxAttempts` times goes to `bus_dead_letters` in the transaction
+ * that moves the position past it, so one poison event cannot stop the consumer.
  */
 export class BusConsumer {
   private timer?: NodeJS.Timeout;
   private listener?: pg.Client;
   private readonly loop: DrainLoop;
+  /** Failed tries of events not yet applied nor given up, by bus position (this replica's count). */
+  private readonly failures = new Map<string, Failure>();
+  /** After a failed batch, events up to this position are applied one at a time, to find the one that fails. */
+  private isolateThrough: bigint | null = null;
 
   constructor(
     private readonly name: string,
@@ -45,9 +67,11 @@ export class BusConsumer {
     private readonly logger: Logger,
     private readonly hooks: BusBatchHooks = {},
     private readonly pollMs = 1000,
+    /** Failed tries after which an event goes to the dead letters (`BUS_MAX_ATTEMPTS`). */
+    private readonly maxAttempts = 5,
   ) {
     this.loop = new DrainLoop(
-      async () => (await this.consumeBatchWithHooks()) === BATCH_SIZE,
+      () => this.consumeBatchWithHooks(),
       (error) => this.logger.error('bus consumer failed; will retry', { consumer: this.name, error }),
     );
   }
@@ -63,7 +87,7 @@ export class BusConsumer {
     await this.kick();
   }
 
-  /** Resolves once every event published before the call has been applied. */
+  /** Resolves once every event published before the call has been applied (or one failed: it is retried at the next kick). */
   kick(): Promise<void> {
     return this.loop.kick();
   }
@@ -75,39 +99,117 @@ export class BusConsumer {
     await this.hooks.lease?.release();
   }
 
-  private async consumeBatchWithHooks(): Promise<number> {
+  /** Lag behind the newest bus event, and the dead letters so far. */
+  async status(): Promise<BusConsumerStatus> {
+    const [own] = await this.orm.em.fork().execute<{ position: string | null; dead_letters: number }[]>(
+      `SELECT (SELECT position::text FROM bus_positions WHERE consumer = ?) AS position,
+              (SELECT count(*)::int FROM bus_dead_letters WHERE consumer = ?) AS dead_letters`,
+      [this.name, this.name],
+    );
+    const { rows } = await this.bus.query<{ newest: string }>('SELECT coalesce(max(position), 0)::text AS newest FROM bus_events');
+    const lag = BigInt(rows[0]!.newest) - BigInt(own?.position ?? 0);
+    return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters: own?.dead_letters ?? 0 };
+  }
+
+  /** Resolves true when more events may be waiting now. */
+  private async consumeBatchWithHooks(): Promise<boolean> {
     const { lease } = this.hooks;
     if (lease) {
       const leading = lease.leading;
-      if (!(await lease.isLeader())) return 0;
+      if (!(await lease.isLeader())) return false;
       if (!leading) this.hooks.becameLeader?.();
     }
-    if ((await this.hooks.beforeBatch?.()) === false) return 0;
+    if ((await this.hooks.beforeBatch?.()) === false) return false;
+    const attempt: Attempt = { events: [] };
     try {
-      return await this.consumeBatch();
+      return await this.consumeBatch(attempt);
     } catch (error) {
       // The batch's own error is the one to report; the hook logs its own failures.
       await this.hooks.rolledBack?.().catch(() => undefined);
-      throw error;
+      if (attempt.events.length > 1) this.isolateThrough = BigInt(attempt.events.at(-1)!.position);
+      // A failure is an event's own when its handler threw, or when it was alone in the transaction.
+      const culprit = attempt.failed ?? (attempt.events.length === 1 ? attempt.events[0] : undefined);
+      if (!culprit) throw error;
+      const failure = this.failures.get(culprit.position) ?? { attempts: 0, error: '' };
+      failure.attempts += 1;
+      failure.error = describe(error);
+      this.failures.set(culprit.position, failure);
+      this.logger.warn('bus event failed; it will be retried on its own', {
+        consumer: this.name,
+        position: culprit.position,
+        eventId: culprit.id,
+        type: culprit.type,
+        attempts: failure.attempts,
+        maxAttempts: this.maxAttempts,
+        error,
+      });
+      // Retried at the next kick (notification or poll), not in a tight loop.
+      return false;
     }
   }
 
-  private async consumeBatch(): Promise<number> {
+  private async consumeBatch(attempt: Attempt): Promise<boolean> {
     return this.orm.em.fork().transactional(async (em) => {
       await em.execute('INSERT INTO bus_positions (consumer, position) VALUES (?, 0) ON CONFLICT DO NOTHING', [this.name]);
       // The row lock keeps two replicas of this service from applying the same batch.
       const [{ position }] = await em.execute('SELECT position::text FROM bus_positions WHERE consumer = ? FOR UPDATE', [
         this.name,
       ]);
-      const events = await readBusEvents(this.bus, position, BATCH_SIZE);
+      this.forgetUpTo(BigInt(position));
+      const isolating = this.isolateThrough !== null;
+      const events = await readBusEvents(this.bus, position, isolating ? 1 : BATCH_SIZE);
+      if (!events.length) return false;
+      const failure = this.failures.get(events[0]!.position);
+      if (failure && failure.attempts >= this.maxAttempts) {
+        await this.deadLetter(em, events[0]!, failure);
+        return true;
+      }
+      attempt.events = events;
       for (const event of events) {
-        await this.handlers[event.type]?.(event, em);
+        try {
+          await this.handlers[event.type]?.(event, em);
+        } catch (error) {
+          attempt.failed = event;
+          throw error;
+        }
       }
-      if (events.length) {
-        await em.flush();
-        await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [events.at(-1)!.position, this.name]);
-      }
-      return events.length;
+      await em.flush();
+      await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [events.at(-1)!.position, this.name]);
+      return isolating || events.length === BATCH_SIZE;
     });
   }
+
+  /** Records the event as given up and moves past it, in the transaction holding the position's lock. */
+  private async deadLetter(em: EntityManager, event: BusEvent, failure: Failure): Promise<void> {
+    await em.execute(
+      `INSERT INTO bus_dead_letters (consumer, position, event_id, type, payload, error, attempts)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [this.name, event.position, event.id, event.type, JSON.stringify(event.payload), failure.error, failure.attempts],
+    );
+    await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [event.position, this.name]);
+    this.logger.error('bus event moved to dead letters', {
+      consumer: this.name,
+      position: event.position,
+      eventId: event.id,
+      type: event.type,
+      attempts: failure.attempts,
+      error: failure.error,
+    });
+  }
+
+  /** Drops what concerns events already applied (here or by another replica). */
+  private forgetUpTo(position: bigint): void {
+    for (const key of this.failures.keys()) if (BigInt(key) <= position) this.failures.delete(key);
+    if (this.isolateThrough !== null && this.isolateThrough <= position) this.isolateThrough = null;
+  }
+}
+
+/** The events a transaction took on, and the one whose handler threw. */
+interface Attempt {
+  events: BusEvent[];
+  failed?: BusEvent;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -12,6 +12,8 @@ export interface BaseConfig {
   /** Development state lives here: embedded database, generated keys, mail files. */
   dataDir: string;
   host: string;
+  /** When set, `/metrics` requires `Authorization: Bearer <metricsToken>`; unset, it is open. */
+  metricsToken?: string;
 }
 
 export function readBaseConfig(env: EnvReader): BaseConfig {
@@ -22,5 +24,6 @@ export function readBaseConfig(env: EnvReader): BaseConfig {
     logLevel: env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, mode === 'test' ? 'warn' : 'info'),
     dataDir: path.resolve(env.string('HERCK_DATA_DIR', path.join(repositoryRoot(), '.data'))),
     host: env.string('HOST', '127.0.0.1'),
+    metricsToken: env.string('METRICS_TOKEN'),
   };
 }

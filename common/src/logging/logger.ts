@@ -1,51 +1,75 @@
 import fs from 'node:fs';
 import { types } from 'node:util';
+import pino from 'pino';
+import { currentRequestId } from './request-context';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
 export type LogFields = Record<string, unknown>;
+/** Receives each entry as one line of JSON, without the newline. */
 export type LogSink = (line: string) => void;
 
-/** A structured logger: one JSON object per line, with the service name on every entry. */
+/**
+ * A structured logger: one JSON object per line (`time level service msg …fields`)
+ * with the service name on every entry and the id of the request it was written
+ * for, if any. pino does the work; this class keeps the call shape every module
+ * uses (`logger.info(message, fields)`).
+ */
 export class Logger {
-  constructor(
-    private readonly service: string,
-    private readonly level: LogLevel = 'info',
-    private readonly fields: LogFields = {},
-    private readonly sink: LogSink = writeToStdout,
-  ) {}
+  private readonly pino: pino.Logger;
+
+  constructor(service: string, level: LogLevel = 'info', fields: LogFields = {}, sink: LogSink = writeToStdout) {
+    this.pino = createPino(service, level, sink).child(serialiseErrors(fields));
+  }
+
+  /** A Logger around an existing pino logger (a child's). */
+  private static around(instance: pino.Logger): Logger {
+    const logger = Object.create(Logger.prototype) as { pino: pino.Logger };
+    logger.pino = instance;
+    return logger as unknown as Logger;
+  }
 
   enabled(level: LogLevel): boolean {
-    return LEVEL_RANK[level] >= LEVEL_RANK[this.level];
+    return this.pino.isLevelEnabled(level);
   }
 
   child(fields: LogFields): Logger {
-    return new Logger(this.service, this.level, { ...this.fields, ...fields }, this.sink);
+    return Logger.around(this.pino.child(serialiseErrors(fields)));
   }
 
   debug(msg: string, fields?: LogFields): void {
-    this.write('debug', msg, fields);
+    if (this.pino.isLevelEnabled('debug')) this.pino.debug(serialiseErrors(fields ?? {}), msg);
   }
 
   info(msg: string, fields?: LogFields): void {
-    this.write('info', msg, fields);
+    if (this.pino.isLevelEnabled('info')) this.pino.info(serialiseErrors(fields ?? {}), msg);
   }
 
   warn(msg: string, fields?: LogFields): void {
-    this.write('warn', msg, fields);
+    if (this.pino.isLevelEnabled('warn')) this.pino.warn(serialiseErrors(fields ?? {}), msg);
   }
 
   error(msg: string, fields?: LogFields): void {
-    this.write('error', msg, fields);
+    if (this.pino.isLevelEnabled('error')) this.pino.error(serialiseErrors(fields ?? {}), msg);
   }
+}
 
-  private write(level: LogLevel, msg: string, fields?: LogFields): void {
-    if (!this.enabled(level)) return;
-    const entry = { time: new Date().toISOString(), level, service: this.service, msg, ...this.fields, ...fields };
-    this.sink(JSON.stringify(entry, errorReplacer));
-  }
+function createPino(service: string, level: LogLevel, sink: LogSink): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Whatever a request runs, down to the store, is logged with that request's id.
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId ? { requestId } : {};
+      },
+    },
+    { write: (chunk: string) => sink(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) },
+  );
 }
 
 /**
@@ -53,22 +77,44 @@ export class Logger {
  * cause (fetch puts the network reason there). `isNativeError` also knows
  * errors made in another realm, where `instanceof Error` is false.
  */
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error || types.isNativeError(value)) {
-    const error = value as Error;
-    return { name: error.name, message: error.message, stack: error.stack, ...(error.cause !== undefined && { cause: error.cause }) };
+function serialiseErrors(fields: LogFields): LogFields {
+  let copy: LogFields | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (isError(value)) (copy ??= { ...fields })[key] = serialiseError(value);
   }
-  return value;
+  return copy ?? fields;
+}
+
+function isError(value: unknown): value is Error {
+  return value instanceof Error || types.isNativeError(value);
+}
+
+function serialiseError(error: Error, depth = 0): Record<string, unknown> {
+  const cause = error.cause;
+  return {
+    ...(error as unknown as Record<string, unknown>),
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(cause !== undefined && { cause: isError(cause) && depth < 5 ? serialiseError(cause, depth + 1) : cause }),
+  };
 }
 
 /**
  * Synchronous, so the last lines before process.exit() are not lost in a pipe
  * buffer; falls back to the asynchronous stream when the pipe is full.
  */
-function writeToStdout(line: string): void {
+export function writeToStdout(line: string): void {
   try {
     fs.writeSync(1, line + '\n');
   } catch {
     process.stdout.write(line + '\n');
   }
+}
+
+/** One sink that writes to several (stdout and the log shipper). */
+export function teeSinks(...sinks: LogSink[]): LogSink {
+  return (line) => {
+    for (const sink of sinks) sink(line);
+  };
 }

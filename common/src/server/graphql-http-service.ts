@@ -4,7 +4,12 @@ import { ApolloServer, ApolloServerOptions, BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { Request, RequestHandler } from 'express';
-import { Logger } from '../logging/logger';
+import { Logger, LogLevel } from '../logging/logger';
+import { accessLogPlugin } from './access-log.plugin';
+import { requestIdMiddleware } from '../logging/request-context';
+import { MetricsRegistry } from '../metrics/metrics-registry';
+import { metricsRoute } from '../metrics/metrics-route';
+import { operationMetricsPlugin } from '../metrics/operation-metrics.plugin';
 import { unparsableBodies, wellFormedRequests } from './graphql-over-http';
 
 // For the gateway's status plugin: documents that fail and malformed requests choose their media type alike.
@@ -12,6 +17,8 @@ export { GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from
 
 export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   logger: Logger;
+  /** The level of the one line logged per operation (the gateway: info; subgraphs: debug). */
+  accessLogLevel?: LogLevel;
   apollo: ApolloServerOptions<TContext>;
   context: (req: Request) => Promise<TContext>;
   /** Middleware run before GraphQL on `/graphql` (CORS, internal token check, …). */
@@ -24,22 +31,34 @@ export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   isReady?: () => Promise<boolean>;
   /** Extra routes beside `/graphql` (e.g. a JWKS document). */
   routes?: (app: express.Express) => void;
+  /** The service's metrics, served on `/metrics`; a registry without a `service` label is made when omitted. */
+  metrics?: MetricsRegistry;
+  /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>` (METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 /**
- * One GraphQL endpoint on `/graphql` with `/healthz` and `/readyz`, built but not
+ * One GraphQL endpoint on `/graphql` with `/healthz`, `/readyz` and `/metrics`, built but not
  * yet listening. `stop()` refuses new connections, lets in-flight requests finish
  * (Apollo's drain plugin), then returns so the caller can close its store.
  */
 export class GraphqlHttpService<TContext extends BaseContext> {
   readonly httpServer: http.Server;
   readonly apollo: ApolloServer<TContext>;
+  /** Served on `/metrics`, with every operation counted and timed; register the service's own metrics here. */
+  readonly metrics: MetricsRegistry;
   private readonly app = express();
   private stopping = false;
 
   constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
     this.httpServer = http.createServer(this.app);
-    const plugins = [...(options.apollo.plugins ?? []), ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer })];
+    this.metrics = options.metrics ?? new MetricsRegistry();
+    const plugins = [
+      operationMetricsPlugin<TContext>(this.metrics),
+      accessLogPlugin<TContext>(options.logger, options.accessLogLevel ?? 'debug'),
+      ...(options.apollo.plugins ?? []),
+      ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
+    ];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
     this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
     this.app.set('trust proxy', options.trustProxy ?? false);
@@ -65,12 +84,15 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       const ready = !this.stopping && (await (this.options.isReady?.() ?? Promise.resolve(true)).catch(() => false));
       res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable' });
     });
+    this.app.get('/metrics', metricsRoute(this.metrics, this.options.metricsToken));
     this.options.routes?.(this.app);
     this.app.use(
       '/graphql',
       ...(this.options.before ?? []),
       express.json({ limit: this.options.bodyLimit ?? '100kb' }),
       wellFormedRequests(),
+      // After the body parser, so the id's context reaches the resolvers (see requestIdMiddleware).
+      requestIdMiddleware(),
       expressMiddleware(this.apollo, { context: async ({ req }) => this.options.context(req) }),
     );
     this.app.use(unparsableBodies(), jsonErrors(this.options.logger));

@@ -1,13 +1,14 @@
 import { ConfigError } from '../config/env-reader';
+import { LogShipper } from '../logging/log-shipper';
 import { Logger } from '../logging/logger';
 
 /**
  * The life of one service process: start it, stop it cleanly on SIGINT/SIGTERM,
  * and exit non-zero when start-up fails (a bad configuration prints every problem).
  */
-export function runProcess(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void> }>): void {
+export function runProcess(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void>; shipper?: LogShipper }>): void {
   start()
-    .then(({ logger, stop }) => {
+    .then(({ logger, stop, shipper }) => {
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
@@ -19,8 +20,10 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
         }, 15_000);
         forced.unref();
         stop()
-          .then(() => {
+          .then(async () => {
             logger.info('stopped');
+            // Last: the service's final lines (this one included) reach the logs service, if it is still up.
+            await shipper?.close(2_000);
             process.exit(0);
           })
           .catch((error: unknown) => {

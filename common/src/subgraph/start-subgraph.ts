@@ -10,6 +10,7 @@ import { ensureBusSchema } from '../bus/bus-database';
 import { OutboxMessage } from '../bus/outbox-message.entity';
 import { OutboxRelay } from '../bus/outbox-relay';
 import { busTablesMigration } from '../bus/bus-tables.migration';
+import { busDeadLettersMigration } from '../bus/bus-dead-letters.migration';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
 import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
@@ -17,6 +18,7 @@ import { Identity } from '../identity/roles';
 import { deleteExpiredRateLimits } from '../limits/rate-budget';
 import { rateLimitTableMigration } from '../limits/rate-limit-table.migration';
 import { Logger } from '../logging/logger';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
@@ -24,6 +26,7 @@ import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
 import { Housekeeping } from './housekeeping';
 import { SubgraphConfig } from './subgraph-config';
+import { SUBGRAPH_STATUS_PATH, SubgraphStatusExtras, SubgraphStatusReport } from './subgraph-status';
 
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext extends BaseContext {
@@ -69,6 +72,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   subscriptions?: boolean;
   /** Runs after the HTTP server stopped taking requests, before the store closes (e.g. stop a scheduler). */
   onStop?(): Promise<void>;
+  /** What this service adds to its `/internal/status` report (e.g. market's ingestion); keep it cheap. */
+  status?(runtime: SubgraphRuntime): Promise<SubgraphStatusExtras>;
 }
 
 export interface RunningSubgraph {
@@ -89,7 +94,7 @@ export async function openSubgraphStore(
   return openOrm({
     url: config.databaseUrl,
     entities: [OutboxMessage, ...store.entities],
-    migrations: [busTablesMigration, rateLimitTableMigration, ...store.migrations],
+    migrations: [busTablesMigration, rateLimitTableMigration, ...store.migrations, busDeadLettersMigration],
     logger,
   });
 }
@@ -108,7 +113,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   relay.start();
   const tasks = new BackgroundTasks(logger);
   const consumer = definition.eventHandlers
-    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger, definition.eventHooks)
+    ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger, definition.eventHooks, undefined, config.busMaxAttempts)
     : undefined;
   const runtime: SubgraphRuntime = {
     config,
@@ -124,8 +129,20 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const verifier = new InternalTokenVerifier(config.internalTokenKeys, config.name);
   const gatewayOnly = requireInternalToken(verifier);
   const schema = await definition.buildSchema(runtime);
+  const metrics = new MetricsRegistry(config.name);
+  if (consumer) {
+    const busLag = metrics.gauge({ name: 'herck_bus_lag_events', help: 'Bus events published but not yet applied by this consumer.', labelNames: ['consumer'] as const, collect: async () => {
+      const status = await consumer.status();
+      busLag.set({ consumer: status.consumer }, status.lag);
+    } });
+    const deadLetters = metrics.gauge({ name: 'herck_bus_dead_letters', help: 'Bus events this consumer gave up on (see bus_dead_letters).', labelNames: ['consumer'] as const, collect: async () => {
+      deadLetters.set({ consumer: config.name }, (await consumer.status()).deadLetters);
+    } });
+  }
   const http = new GraphqlHttpService<TContext>({
     logger,
+    metrics,
+    metricsToken: config.metricsToken,
     apollo: {
       schema,
       introspection: true,
@@ -141,7 +158,22 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       return definition.createContext({ identity, client, em: orm.em.fork(), logger });
     },
     isReady: () => orm.isConnected(),
-    routes: definition.routes && ((app) => definition.routes!(app, runtime, gatewayOnly)),
+    routes: (app) => {
+      // For the gateway's `status`: version, bus lag and dead letters, and what the service adds.
+      app.get(SUBGRAPH_STATUS_PATH, gatewayOnly, async (_req, res, next) => {
+        try {
+          const report: SubgraphStatusReport = {
+            ...(await definition.status?.(runtime)),
+            version: config.version,
+            bus: (await consumer?.status()) ?? null,
+          };
+          res.json(report);
+        } catch (error) {
+          next(error);
+        }
+      });
+      definition.routes?.(app, runtime, gatewayOnly);
+    },
   });
   const url = await http.listen(config.port, config.host);
   const webSocket = definition.subscriptions

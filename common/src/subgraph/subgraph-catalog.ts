@@ -8,6 +8,7 @@ export const SUBGRAPHS = [
   { name: 'market', port: 4003, workspace: 'subgraphs/market' },
   { name: 'analysis', port: 4004, workspace: 'subgraphs/analysis' },
   { name: 'orders', port: 4005, workspace: 'subgraphs/orders' },
+  { name: 'logs', port: 4006, workspace: 'subgraphs/logs' },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

@@ -3,6 +3,7 @@ import { EnvReader } from '../config/env-reader';
 import { databaseUrl } from '../database/database-url';
 import { embeddedPostgresDir, embeddedPostgresPasswordFile, embeddedServerUrl } from '../database/embedded-postgres-password';
 import { readVerificationKeys, VerificationKey } from '../keys/key-material';
+import { packageVersion } from './subgraph-status';
 import { SubgraphName, subgraphDefaults } from './subgraph-catalog';
 
 /** The embedded PostgreSQL `npm start` runs listens here unless told otherwise. */
@@ -21,6 +22,10 @@ export interface SubgraphConfig extends BaseConfig {
   internalTokenKeys: VerificationKey[];
   /** How often expired rows (tokens, counters, abandoned registrations) are deleted. */
   housekeepingIntervalSeconds: number;
+  /** Failed tries after which a bus event is moved to the consumer's dead letters. */
+  busMaxAttempts: number;
+  /** What `/internal/status` reports: `HERCK_VERSION` (e.g. a git commit), else the package's version. */
+  version: string;
 }
 
 export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
@@ -46,6 +51,8 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
       production: base.production,
     }),
     housekeepingIntervalSeconds: env.int('HOUSEKEEPING_INTERVAL_SECONDS', 3600, { min: 1 }),
+    busMaxAttempts: env.int('BUS_MAX_ATTEMPTS', 5, { min: 1, max: 1000 }),
+    version: env.string('HERCK_VERSION') || packageVersion(name),
   };
 }
 

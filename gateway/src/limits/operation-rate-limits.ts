@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { Identity, Logger, Role } from '@herck/common';
+import { Counter, Identity, Logger, Role } from '@herck/common';
 
 /** Operations a minute per caller by role; 0 means no limit (admins by default). */
 export interface OperationRateSettings {
@@ -38,6 +38,8 @@ export class OperationRateLimits {
   constructor(
     private readonly settings: OperationRateSettings,
     private readonly logger: Logger,
+    /** Counts the operations refused (over HTTP and WebSocket alike). */
+    private readonly refused?: Counter,
   ) {
     if (settings.redisUrl) {
       // No offline queue and few retries: a Redis that is away must not hold requests up.
@@ -56,6 +58,7 @@ export class OperationRateLimits {
       return { allowed: true, state: stateOf(points, result) };
     } catch (rejection) {
       if (rejection instanceof RateLimiterRes) {
+        this.refused?.inc();
         const state = stateOf(points, rejection);
         return { allowed: false, state, retryAfterSeconds: Math.max(1, state.resetSeconds) };
       }

@@ -11,6 +11,7 @@ import { RolePolicy } from '../auth/role-policy';
 import { OperationRateLimits, rateLimitedError } from '../limits/operation-rate-limits';
 import { GatewayConfig } from '../env';
 import { InternalDataSource } from '../remote/internal-data-source';
+import { SubgraphFetchDuration } from '../remote/subgraph-fetch.metrics';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
 import { ConnectionOutbox } from './connection-outbox';
 import { ConnectionOutboxes, OutboxStats } from './connection-outboxes';
@@ -51,6 +52,8 @@ export interface LiveEndpointOptions {
   clientAddress: (request: http.IncomingMessage) => string;
   /** The per-caller operation budget: a subscription spends one when it starts (queries and mutations, through Apollo). */
   rateLimits: OperationRateLimits;
+  /** Times the fetches an event's other fields need, as HTTP's are. */
+  subgraphFetchDuration?: SubgraphFetchDuration;
 }
 
 export interface LiveStats extends OutboxStats {
@@ -60,6 +63,8 @@ export interface LiveStats extends OutboxStats {
   upstreamSubscriptions: number;
   /** Distinct shared subscriptions (each serves one or more clients). */
   sharedSubscriptions: number;
+  /** Client subscriptions open, over every connection. */
+  clientSubscriptions: number;
 }
 
 export interface LiveEndpoint {
@@ -96,7 +101,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger, config.upstreamRetryMaxSeconds * 1000);
   const outboxes = new ConnectionOutboxes({ maxQueuedEvents: config.wsMaxQueuedEvents, maxBufferedBytes: config.wsMaxBufferedBytes }, logger);
   // Every subgraph the gateway knows, catalogued or named only by the supergraph.
-  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer)]));
+  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphFetchDuration)]));
   const shared = new SharedSubscriptions(
     planner,
     upstream,
@@ -216,7 +221,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
 
   let stopped: Promise<void> | undefined;
   return {
-    stats: () => ({ connections: sockets.clients.size, upstreamSubscriptions: upstream.activeCount, sharedSubscriptions: shared.size, ...outboxes.stats() }),
+    stats: () => ({ connections: sockets.clients.size, upstreamSubscriptions: upstream.activeCount, sharedSubscriptions: shared.size, clientSubscriptions: shared.subscriberCount, ...outboxes.stats() }),
     stop: () =>
       (stopped ??= (async () => {
         // A client that does not answer the close frame must not hold up shutdown.

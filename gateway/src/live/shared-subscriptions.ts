@@ -72,6 +72,13 @@ export class SharedSubscriptions {
     return this.channels.size;
   }
 
+  /** Client subscriptions the shared ones serve, over every connection. */
+  get subscriberCount(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += channel.streams.size;
+    return count;
+  }
+
   /** Plans the request (once per key); throws when it cannot be planned. */
   prepare(request: LiveRequest): PreparedSubscription {
     const source = print(request.document);

@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readAccountConfig } from './env';
 import { startAccountService } from './server';
 
 runProcess('account', async () => {
   const config = readAccountConfig();
-  const logger = new Logger('account', config.logLevel);
+  const { logger, shipper } = openServiceLogger('account', config);
   const service = await startAccountService(config, logger);
-  return { logger, stop: () => service.stop() };
+  return { logger, shipper, stop: () => service.stop() };
 });

@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readAnalysisConfig } from './env';
 import { startAnalysisService } from './server';
 
 runProcess('analysis', async () => {
   const config = readAnalysisConfig();
-  const logger = new Logger('analysis', config.logLevel);
+  const { logger, shipper } = openServiceLogger('analysis', config);
   const service = await startAnalysisService(config, logger);
-  return { logger, stop: () => service.stop() };
+  return { logger, shipper, stop: () => service.stop() };
 });

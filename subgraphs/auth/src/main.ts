@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readAuthConfig } from './env';
 import { startAuthService } from './server';
 
 runProcess('auth', async () => {
   const config = readAuthConfig();
-  const logger = new Logger('auth', config.logLevel);
+  const { logger, shipper } = openServiceLogger('auth', config);
   const service = await startAuthService(config, logger);
-  return { logger, stop: () => service.stop() };
+  return { logger, shipper, stop: () => service.stop() };
 });

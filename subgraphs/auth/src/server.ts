@@ -38,6 +38,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     async onStart(runtime) {
       if (!config.admin) return;
       await ensureFirstAdminCredential(runtime.orm.em.fork(), config.admin, logger);
+      runtime.publishEvents();
     },
     housekeeping: (runtime) => deleteExpiredAuthRows(runtime.orm.em.fork(), logger),
   });

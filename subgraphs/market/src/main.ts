@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readMarketConfig } from './env';
 import { startMarketService } from './server';
 
 runProcess('market', async () => {
   const config = readMarketConfig();
-  const logger = new Logger('market', config.logLevel);
+  const { logger, shipper } = openServiceLogger('market', config);
   const service = await startMarketService(config, logger);
-  return { logger, stop: () => service.stop() };
+  return { logger, shipper, stop: () => service.stop() };
 });

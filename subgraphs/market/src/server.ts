@@ -89,6 +89,13 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
       await listener?.stop();
     },
     housekeeping: async (runtime) => void (await deleteOldTicks(runtime.orm.em.fork(), config.tickRetentionDays, logger)),
+    // The latest round comes from memory; missed rounds are the recorded gaps (their key is the round time).
+    status: async (runtime) => {
+      const [{ gaps }] = await runtime.orm.em
+        .fork()
+        .execute<{ gaps: number }[]>("SELECT count(*)::int AS gaps FROM ingestion_gaps WHERE round_time > now() - interval '1 hour'");
+      return { ingestion: { lastRoundAt: snapshot.time?.toISOString() ?? null, gapsLastHour: gaps } };
+    },
   });
   return { ...subgraph, snapshot, ingesting: () => runner?.ingesting ?? false };
 }

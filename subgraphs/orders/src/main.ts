@@ -1,10 +1,10 @@
-import { Logger, runProcess } from '@herck/common';
+import { openServiceLogger, runProcess } from '@herck/common';
 import { readOrdersConfig } from './env';
 import { startOrdersService } from './server';
 
 runProcess('orders', async () => {
   const config = readOrdersConfig();
-  const logger = new Logger('orders', config.logLevel);
+  const { logger, shipper } = openServiceLogger('orders', config);
   const service = await startOrdersService(config, logger);
-  return { logger, stop: () => service.stop() };
+  return { logger, shipper, stop: () => service.stop() };
 });

@@ -4,10 +4,11 @@ import { readAuthConfig, startAuthService } from '@herck/auth';
 import { Environment, Logger, RunningSubgraph, testEnvironment } from '@herck/common';
 import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway';
 import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketService } from '@herck/market';
+import { LogsServiceOverrides, readLogsConfig, RunningLogs, startLogsService } from '@herck/logs';
 import { OrdersServiceOverrides, readOrdersConfig, RunningOrders, startOrdersService } from '@herck/orders';
 import { SmtpMailbox } from './smtp-mailbox';
 
-type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'orders' | 'gateway';
+type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'orders' | 'logs' | 'gateway';
 
 export interface TestPlatformOptions {
   loggers?: Partial<Record<ServiceName, Logger>>;
@@ -17,6 +18,8 @@ export interface TestPlatformOptions {
   analysis?: AnalysisServiceOverrides;
   /** Start the orders subgraph too (with these overrides). */
   orders?: OrdersServiceOverrides;
+  /** Start the logs subgraph too (with these overrides). */
+  logs?: LogsServiceOverrides;
 }
 
 export interface TestPlatform {
@@ -26,6 +29,7 @@ export interface TestPlatform {
   market?: RunningMarket;
   analysis?: RunningAnalysis;
   orders?: RunningOrders;
+  logs?: RunningLogs;
   gateway: RunningGateway;
   mailbox: SmtpMailbox;
   env: Environment;
@@ -55,18 +59,19 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     markets.push(market);
     return market;
   };
-  const [account, auth, market, firstAnalysis, orders] = await Promise.all([
+  const [account, auth, market, firstAnalysis, orders, logs] = await Promise.all([
     startAccountService(readAccountConfig(env), logger('account')),
     startAuthService(readAuthConfig(env), logger('auth')),
     options.market ? startMarketReplica(options.market) : Promise.resolve(undefined),
     options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
     options.orders ? startOrdersService(readOrdersConfig(env), logger('orders'), options.orders) : Promise.resolve(undefined),
+    options.logs ? startLogsService(readLogsConfig(env), logger('logs'), options.logs) : Promise.resolve(undefined),
   ]);
   let analysis = firstAnalysis;
   const analysisReplicas: RunningAnalysis[] = [];
   const gateways: RunningGateway[] = [];
   const launchGateway = async (extra: Environment) => {
-    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }), ...(orders && { ORDERS_URL: orders.url }) };
+    const urls = { ACCOUNT_URL: account.url, AUTH_URL: auth.url, ...(market && { MARKET_URL: market.url }), ...(analysis && { ANALYSIS_URL: analysis.url }), ...(orders && { ORDERS_URL: orders.url }), ...(logs && { LOGS_URL: logs.url }) };
     const gateway = await startGateway(readGatewayConfig({ ...env, ...urls, ...extra }), logger('gateway'));
     gateways.push(gateway);
     return gateway;
@@ -81,6 +86,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
       return analysis;
     },
     orders,
+    logs,
     gateway,
     mailbox,
     env,
@@ -101,7 +107,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     async stop() {
       for (const running of gateways) await running.stop();
       await Promise.all(analysisReplicas.map((replica) => replica.stop()));
-      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : [])]);
+      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : []), ...(logs ? [logs.stop()] : [])]);
       await mailbox.stop();
       await cleanUp();
     },

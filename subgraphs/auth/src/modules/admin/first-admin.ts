@@ -1,6 +1,7 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { firstAdminAccountId, Logger } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
+import { rolesChanged } from '../credential/roles-events';
 import { hashPassword, verifyPassword } from '../credential/password-hasher';
 import { assertAcceptablePassword } from '../credential/password-policy';
 
@@ -52,7 +53,10 @@ function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> 
         accountVersion: 0,
       });
     credential.status = 'ACTIVE';
-    credential.roles = [...new Set([...credential.roles, 'USER' as const, 'ADMIN' as const])];
+    const roles = [...new Set([...credential.roles, 'USER' as const, 'ADMIN' as const])];
+    const rolesGrew = roles.length !== credential.roles.length;
+    credential.roles = roles;
+    if (rolesGrew) tx.persist(rolesChanged(credential));
     if (!(await verifyPassword(credential.passwordHash, admin.password))) {
       credential.passwordHash = await hashPassword(admin.password);
       credential.passwordChangedAt = new Date();

@@ -13,6 +13,7 @@ import {
 } from '@herck/common';
 import { SessionService } from '../session/session.service';
 import { Credential } from './credential.entity';
+import { rolesChanged } from './roles-events';
 import { DeletedAccount } from './deleted-account.entity';
 import { hashPassword } from './password-hasher';
 import { assertAcceptablePassword } from './password-policy';
@@ -25,7 +26,7 @@ export class CredentialService {
   constructor(
     private readonly setupTokenKeys: VerificationKey[],
     private readonly sessions: SessionService,
-    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents'>,
+    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents' | 'publishEvents'>,
   ) {}
 
   /**
@@ -64,7 +65,9 @@ export class CredentialService {
     const credential = await em.findOne(Credential, { accountId: requireUuid(accountId, 'accountId') });
     if (!credential) throw new NotFoundError('Account');
     credential.roles = [...new Set(roles)];
+    em.persist(rolesChanged(credential));
     await em.flush();
+    this.runtime.publishEvents();
     return credential;
   }
 

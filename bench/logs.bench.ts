@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { EnvReader, Logger, LogShipper, openServiceLogger, readBaseConfig } from '@herck/common';
+import type { StoredLogEntry } from '@herck/logs';
+import { LogsDocument, logIn, MeDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
+import { withBenchDatabase } from './bench-database';
+
+/**
+ * Logs speed, measured in one run: entries per second through shipping into
+ * the store, `logs` text search over millions of stored entries, and a
+ * service's request latency while it ships its lines to logs, with logs up and
+ * with logs down.
+ */
+const SHIPPED = Number(process.env.BENCH_SHIPPED_LOGS ?? 300_000);
+const SHIPPERS = 4;
+const STORED = Number(process.env.BENCH_STORED_LOGS ?? 5_000_000);
+const SEARCHES = 50;
+const REQUESTS = 300;
+const ADMIN = { email: 'bench@example.com', password: 'bench-Admin-passphrase-42' };
+const WORDS = ['timeout', 'provider', 'coingecko', 'order', 'placed', 'refused', 'webhook', 'delivered', 'candle', 'closed', 'session', 'expired', 'strategy', 'fired', 'retry', 'cache'];
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timed(count: number, run: () => Promise<unknown>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const start = performance.now();
+    await run();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const line = (name: string, times: number[]) => console.log(`${name.padEnd(44)} p50 ${percentile(times, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(times, 99).toFixed(2).padStart(8)} ms`);
+
+/** A log message of a few words from a small vocabulary, so text searches match a fraction of entries. */
+function message(index: number): string {
+  return `${WORDS[index % WORDS.length]} ${WORDS[(index * 7) % WORDS.length]} ${WORDS[(index * 13) % WORDS.length]} #${index}`;
+}
+
+async function main(): Promise<void> {
+  const shippers: Record<string, LogShipper> = {};
+  const platform = await startTestPlatform(
+    { HERCK_ADMIN_EMAIL: ADMIN.email, HERCK_ADMIN_PASSWORD: ADMIN.password, LOGS_MAX_BYTES_PER_SERVICE: String(1e12), LOGS_KEEP_BYTES_PER_SERVICE: String(1e11) },
+    // Account logs every operation (debug) and ships it: the service whose latency is measured.
+    { logs: {}, loggers: { account: new Logger('account', 'debug', {}, (entry) => shippers.account?.push(entry)) } },
+  );
+  try {
+    const env = { ...platform.env, LOG_SHIPPING: 'true', LOGS_URL: platform.logs!.url };
+    const base = readBaseConfig(new EnvReader(env));
+    const shipperFor = (service: string) => openServiceLogger(service, base, env).shipper!;
+
+    // 1. Entries through shipping into the store: several services ship at once, as many as they can.
+    const senders = Array.from({ length: SHIPPERS }, (_, index) => shipperFor(`bench-${index}`));
+    const perShipper = Math.ceil(SHIPPED / SHIPPERS);
+    const started = performance.now();
+    await Promise.all(
+      senders.map(async (shipper, which) => {
+        for (let index = 0; index < perShipper; index++) {
+          shipper.push(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: message(index), shipper: which, index, requestId: randomUUID() }));
+          // Yield now and then, as a service would between requests, so batches go out while entries are written.
+          if (index % 5_000 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        await shipper.flush();
+        while (shipper.stats().buffered) await shipper.flush();
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const shipped = senders.reduce((sum, shipper) => sum + shipper.stats().shipped, 0);
+    const dropped = senders.reduce((sum, shipper) => sum + shipper.stats().dropped, 0);
+    console.log(`shipping: ${shipped} entries from ${SHIPPERS} shippers in ${seconds.toFixed(1)} s = ${Math.round(shipped / seconds)} entries/s (target >= 50000), ${dropped} dropped`);
+
+    // 2. Text search over STORED entries (bulk-loaded straight into the store; shipping was measured above).
+    const store = platform.logs!.store;
+    const loadStarted = performance.now();
+    const batch = 5_000;
+    const day = Date.now() - 86_400_000;
+    for (let offset = shipped; offset < STORED; offset += batch) {
+      const entries: StoredLogEntry[] = [];
+      for (let index = offset; index < Math.min(STORED, offset + batch); index++) {
+        const text = message(index);
+        entries.push({ id: randomUUID(), time: new Date(day + (index % 86_400_000)), service: `bench-${index % SHIPPERS}`, level: index % 50 === 0 ? 'error' : 'info', message: text, requestId: null, fields: { index }, bytes: text.length + 80 });
+      }
+      await store.insert(entries);
+    }
+    console.log(`loaded ${STORED} entries in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
+    const admin = await logIn(platform, ADMIN.email, ADMIN.password);
+    const search = async (text: string, services?: string[]) => {
+      const answer = await send(platform.gatewayUrl, LogsDocument, { filter: { text, ...(services && { services }) }, first: 50 }, admin.accessToken);
+      if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+      return answer.data!.logs.edges.length;
+    };
+    line(`logs text search over ${STORED} (one word)`, await timed(SEARCHES, () => search(WORDS[Math.floor(Math.random() * WORDS.length)]!)));
+    line(`logs text search over ${STORED} (two words)`, await timed(SEARCHES, () => search('timeout coingecko')));
+    line(`logs text search, one service (two words)`, await timed(SEARCHES, () => search('refused webhook', ['bench-1'])));
+
+    // 3. A service's requests while it ships its lines: logs up, then logs down (shipping fails and backs off).
+    shippers.account = shipperFor('account');
+    const user = await signUp(platform);
+    const me = () => send(platform.gatewayUrl, MeDocument, {}, user.accessToken);
+    await timed(50, me);
+    const up = await timed(REQUESTS, me);
+    await platform.logs!.stop();
+    await timed(50, me);
+    const down = await timed(REQUESTS, me);
+    line('me via gateway, account shipping, logs up', up);
+    line('me via gateway, account shipping, logs down', down);
+    console.log(`me logs down / logs up: p50 ${(percentile(down, 50) / percentile(up, 50)).toFixed(2)}, p99 ${(percentile(down, 99) / percentile(up, 99)).toFixed(2)}; account shipper ${JSON.stringify(shippers.account.stats())}`);
+    await Promise.all([...senders, shippers.account].map((shipper) => shipper.close(100)));
+  } finally {
+    await platform.stop().catch(() => undefined);
+  }
+}
+
+withBenchDatabase(main).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,73 @@
+import {
+  collectDefaultMetrics,
+  Counter,
+  CounterConfiguration,
+  Gauge,
+  GaugeConfiguration,
+  Histogram,
+  HistogramConfiguration,
+  Registry,
+} from 'prom-client';
+
+export type { Counter, Gauge, Histogram } from 'prom-client';
+
+type Own<T> = Omit<T, 'registers'>;
+
+/**
+ * One service's metrics, in Prometheus' text format. Each service instance has
+ * its own prom-client `Registry` (never prom-client's global one: tests run
+ * several services in one Node process), and every sample it exposes carries
+ * the label `service`.
+ *
+ * The process's own figures (CPU, memory, GC, event-loop lag:
+ * `nodejs_eventloop_lag_seconds`, …) describe the process, not the service, so
+ * they are collected once per process and shown by every registry of it: each
+ * `collectDefaultMetrics` call starts an event-loop delay monitor and a GC
+ * observer that can never be stopped, which must not pile up with every
+ * service a test starts.
+ */
+export class MetricsRegistry {
+  /** This service's own metrics, for what the helpers below do not cover. */
+  readonly registry = new Registry();
+
+  constructor(readonly service?: string) {}
+
+  counter<T extends string>(config: Own<CounterConfiguration<T>>): Counter<T> {
+    return new Counter<T>({ ...config, registers: [this.registry] });
+  }
+
+  gauge<T extends string>(config: Own<GaugeConfiguration<T>>): Gauge<T> {
+    return new Gauge<T>({ ...config, registers: [this.registry] });
+  }
+
+  histogram<T extends string>(config: Own<HistogramConfiguration<T>>): Histogram<T> {
+    return new Histogram<T>({ ...config, registers: [this.registry] });
+  }
+
+  /** A gauge without labels whose value `read` gives at each scrape (e.g. a queue's length). */
+  registerGauge(name: string, help: string, read: () => number | Promise<number>): Gauge {
+    const gauge: Gauge = this.gauge({ name, help, collect: async () => gauge.set(await read()) });
+    return gauge;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Every metric of this service and of its process, in the exposition format. */
+  async exposition(): Promise<string> {
+    const merged = Registry.merge([processMetrics(), this.registry]);
+    if (this.service) merged.setDefaultLabels({ service: this.service });
+    return merged.metrics();
+  }
+}
+
+let shared: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (!shared) {
+    shared = new Registry();
+    collectDefaultMetrics({ register: shared });
+  }
+  return shared;
+}

@@ -1,0 +1,46 @@
+import { Readable } from 'node:stream';
+import { Express } from 'express';
+import { GraphQLError } from 'graphql';
+import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER } from '@herck/common';
+import { AccessTokenVerifier } from '../auth/access-token-verifier';
+
+/** The public path of a log archive; the logs subgraph serves the file to the gateway only. */
+export const LOG_ARCHIVE_PATH = '/logs/archives/:fileName';
+const ARCHIVE_NAME = /^[A-Za-z0-9-]{1,64}_\d{8}T\d{6}Z\.log\.gz$/;
+
+/**
+ * `GET /logs/archives/<fileName>` with an admin's access token: the archive,
+ * fetched from the logs subgraph with the admin's identity (which checks it again).
+ */
+export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVerifier, signer: InternalTokenSigner, logsGraphqlUrl: string): void {
+  app.get(LOG_ARCHIVE_PATH, async (req, res) => {
+    const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    let identity;
+    try {
+      identity = await verifier.identify(req.header('authorization'));
+    } catch (error) {
+      const { code, http } = (error as GraphQLError).extensions as { code: string; http?: { status: number } };
+      return void fail(http?.status ?? 401, code, (error as Error).message);
+    }
+    if (!identity.accountId) return void fail(401, 'UNAUTHENTICATED', 'Sign in as an admin to download log archives');
+    if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may download log archives');
+    const fileName = String(req.params.fileName);
+    if (!ARCHIVE_NAME.test(fileName)) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
+    try {
+      const upstream = await fetch(new URL(`/internal/archives/${encodeURIComponent(fileName)}`, logsGraphqlUrl), {
+        headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip) },
+        signal: AbortSignal.timeout(30_000),
+      });
+      res.status(upstream.status);
+      for (const header of ['content-type', 'content-length', 'content-disposition']) {
+        const value = upstream.headers.get(header);
+        if (value) res.setHeader(header, value);
+      }
+      if (!upstream.body) return void res.end();
+      Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).pipe(res);
+    } catch {
+      if (!res.headersSent) fail(503, 'SERVICE_UNAVAILABLE', 'The logs service is unavailable; try again shortly');
+      else res.destroy();
+    }
+  });
+}

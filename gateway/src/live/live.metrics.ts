@@ -1,0 +1,33 @@
+import { Counter, MetricsRegistry } from '@herck/common';
+import { LiveStats } from './live-endpoint';
+
+/**
+ * The graphql-ws endpoint's figures, read from its `stats()` at each scrape:
+ * connections, subscriptions (of clients, shared, upstream), queued events,
+ * and the events dropped or conflated for slow clients since start.
+ */
+export function registerLiveMetrics(metrics: MetricsRegistry, stats: () => LiveStats): void {
+  const gauges: [string, string, (current: LiveStats) => number][] = [
+    ['herck_ws_connections', 'Open graphql-ws client connections.', (current) => current.connections],
+    ['herck_ws_subscriptions', 'Subscriptions open by clients, over every connection.', (current) => current.clientSubscriptions],
+    ['herck_ws_shared_subscriptions', 'Distinct shared subscriptions (each serves one or more client subscriptions).', (current) => current.sharedSubscriptions],
+    ['herck_ws_upstream_subscriptions', 'Subscriptions the gateway holds open at the subgraphs.', (current) => current.upstreamSubscriptions],
+    ['herck_ws_queued_events', 'Events queued unsent to slow clients, over every connection.', (current) => current.queuedEvents],
+  ];
+  for (const [name, help, read] of gauges) metrics.registerGauge(name, help, () => read(stats()));
+  // The endpoint keeps running totals; each scrape shows them as counters.
+  const totals: [string, string, (current: LiveStats) => number][] = [
+    ['herck_ws_dropped_events_total', 'Events given up because a client did not read fast enough (conflated ones included).', (current) => current.droppedEvents],
+    ['herck_ws_conflated_events_total', 'Of the dropped events, ticks replaced by a newer one of the same subscription.', (current) => current.conflatedEvents],
+  ];
+  for (const [name, help, read] of totals) {
+    const counter: Counter = metrics.counter({
+      name,
+      help,
+      collect: () => {
+        counter.reset();
+        counter.inc(read(stats()));
+      },
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import { Query, Resolver } from 'type-graphql';
+import { LiveStats } from '../live/live-endpoint';
+import { StatusMonitor } from './status-monitor';
+import { SystemStatus } from './system-status.type';
+
+/** `status`: answered from the monitor's latest probe, never by probing on request. */
+@Resolver(() => SystemStatus)
+export class SystemResolver {
+  constructor(
+    private readonly monitor: StatusMonitor,
+    /** The live endpoint's counters; null before it runs. */
+    private readonly live: () => LiveStats | null,
+  ) {}
+
+  @Query(() => SystemStatus, { description: 'Whether every subgraph is up (anyone); each service, the bus, ingestion and subscriptions (admins)' })
+  async status(): Promise<SystemStatus> {
+    const report = await this.monitor.current();
+    const live = this.live();
+    const market = report.services.find((service) => service.ingestion);
+    return {
+      healthy: report.healthy,
+      checkedAt: report.checkedAt,
+      services: report.services.map(({ name, url, healthy, ready, version, latencyMs, lastError }) => ({ name, url, healthy, ready, version, latencyMs, lastError })),
+      bus: report.services.flatMap((service) => (service.bus ? [service.bus] : [])),
+      ingestion: market?.ingestion ? { lastRoundAt: market.ingestion.lastRoundAt ? new Date(market.ingestion.lastRoundAt) : null, gapsLastHour: market.ingestion.gapsLastHour } : null,
+      subscriptions: live && { connections: live.connections, active: live.clientSubscriptions, droppedEvents: live.droppedEvents },
+    };
+  }
+}

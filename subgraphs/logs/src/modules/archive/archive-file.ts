@@ -1,0 +1,73 @@
+import { once } from 'node:events';
+import fs from 'node:fs';
+import readline from 'node:readline';
+import zlib from 'node:zlib';
+import { BadUserInputError } from '@herck/common';
+import { StoredLogEntry } from '../store/log-store';
+
+/** `{SERVICE}_{YYYYMMDDTHHMMSSZ}.log.gz`; the service part keeps letters, digits and dashes. */
+const ARCHIVE_NAME = /^[A-Za-z0-9-]{1,64}_\d{8}T\d{6}Z\.log\.gz$/;
+
+export function archiveFileName(service: string, at: Date): string {
+  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${service.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64)}_${stamp}.log.gz`;
+}
+
+/** An archive's name as a client gives it: anything else (a path separator, `..`) is refused. */
+export function requireArchiveName(fileName: string): string {
+  if (!ARCHIVE_NAME.test(fileName)) throw new BadUserInputError('Not an archive name', 'fileName');
+  return fileName;
+}
+
+/** One entry as a line of an archive. */
+export function archiveLine(entry: StoredLogEntry): string {
+  const { id, time, service, level, message, requestId, fields } = entry;
+  return JSON.stringify({ id, time: time.toISOString(), service, level, message, requestId, fields });
+}
+
+/** Writes gzip-compressed lines, on disk (fsync) before it resolves. */
+export class ArchiveWriter {
+  private readonly file: fs.WriteStream;
+  private readonly gzip = zlib.createGzip();
+  bytes = 0;
+
+  constructor(readonly path: string) {
+    this.file = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    this.gzip.pipe(this.file);
+  }
+
+  async write(line: string): Promise<void> {
+    this.bytes += Buffer.byteLength(line) + 1;
+    if (!this.gzip.write(line + '\n', 'utf8')) await once(this.gzip, 'drain');
+  }
+
+  async finish(): Promise<void> {
+    this.gzip.end();
+    await once(this.file, 'finish');
+    const handle = await fs.promises.open(this.path, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Gives up: the file goes. */
+  async discard(): Promise<void> {
+    this.gzip.destroy();
+    this.file.destroy();
+    await fs.promises.rm(this.path, { force: true });
+  }
+}
+
+/** Reads an archive back: the ids of its entries in order (every line must be a JSON entry). */
+export async function readArchiveIds(path: string): Promise<string[]> {
+  const lines = readline.createInterface({ input: fs.createReadStream(path).pipe(zlib.createGunzip()), crlfDelay: Infinity });
+  const ids: string[] = [];
+  for await (const line of lines) {
+    const entry = JSON.parse(line) as { id?: unknown };
+    if (typeof entry.id !== 'string') throw new Error(`${path}: a line without an id`);
+    ids.push(entry.id);
+  }
+  return ids;
+}

@@ -1,0 +1,119 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Logger, Mailer } from '@herck/common';
+import { LogStore, LogPosition, ServiceUsage } from '../store/log-store';
+import { archiveFileName, archiveLine, ArchiveWriter, readArchiveIds } from './archive-file';
+
+export interface ArchiveSettings {
+  maxBytesPerService: number;
+  keepBytesPerService: number;
+  archiveDir: string;
+}
+
+/** Entries read from the store at a time while an archive is written. */
+const PAGE = 2_000;
+
+/**
+ * Moves a service's oldest entries into a compressed file once its stored logs
+ * pass the threshold: the file is written, synced and read back, and only then
+ * are exactly those entries deleted (with the archive's record, in one
+ * transaction); a file that could not be written deletes nothing. Every active
+ * admin is mailed the file's name.
+ */
+export class LogArchiver {
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly settings: ArchiveSettings,
+    private readonly admins: () => Promise<string[]>,
+    private readonly mailer: Mailer,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Archives every service (or these) over the threshold; a service already being archived is not started twice. */
+  async check(services?: Iterable<string>): Promise<void> {
+    const wanted = services ? new Set(services) : undefined;
+    const over = (await this.store.usage()).filter((usage) => usage.bytes > this.settings.maxBytesPerService && (!wanted || wanted.has(usage.service)));
+    await Promise.all(over.map((usage) => this.archiveOnce(usage)));
+  }
+
+  /** Resolves when the archives under way are done (shutdown, tests). */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  private archiveOnce(usage: ServiceUsage): Promise<void> {
+    let run = this.running.get(usage.service);
+    if (!run) {
+      run = this.archive(usage)
+        .catch((error: unknown) => this.logger.error('log archive failed; entries stay in the store', { service: usage.service, error }))
+        .finally(() => this.running.delete(usage.service));
+      this.running.set(usage.service, run);
+    }
+    return run;
+  }
+
+  private async archive({ service, bytes }: ServiceUsage): Promise<void> {
+    const excess = bytes - this.settings.keepBytesPerService;
+    await fs.promises.mkdir(this.settings.archiveDir, { recursive: true, mode: 0o700 });
+    const fileName = this.freeName(service);
+    const finalPath = path.join(this.settings.archiveDir, fileName);
+    const writer = new ArchiveWriter(path.join(this.settings.archiveDir, `.${fileName}.partial`));
+    const ids: string[] = [];
+    let moved = 0;
+    let first: Date | undefined;
+    let last: LogPosition | undefined;
+    try {
+      while (moved < excess) {
+        const page = await this.store.oldest(service, PAGE, last);
+        if (!page.length) break;
+        for (const entry of page) {
+          if (moved >= excess) break;
+          await writer.write(archiveLine(entry));
+          ids.push(entry.id);
+          moved += entry.bytes;
+          first ??= entry.time;
+          last = { time: entry.time, id: entry.id };
+        }
+      }
+      await writer.finish();
+      const written = await readArchiveIds(writer.path);
+      if (written.length !== ids.length || written.some((id, index) => id !== ids[index])) throw new Error(`${fileName}: read back ${written.length} entries, wrote ${ids.length}`);
+      if (!ids.length) return void (await writer.discard());
+      // A hard link never replaces an existing file, unlike rename.
+      await fs.promises.link(writer.path, finalPath);
+      await fs.promises.rm(writer.path);
+    } catch (error) {
+      await writer.discard();
+      throw error;
+    }
+    const stat = await fs.promises.stat(finalPath);
+    try {
+      await this.store.archived(service, ids, { fileName, service, from: first!, to: last!.time, entries: ids.length, bytes: stat.size, createdAt: this.now() });
+    } catch (error) {
+      await fs.promises.rm(finalPath, { force: true });
+      throw error;
+    }
+    this.logger.info('logs archived', { service, fileName, entries: ids.length, bytes: stat.size });
+    await this.mailAdmins(service, fileName, ids.length);
+  }
+
+  /** The name for now; within the same second as an earlier archive of the service, the next free second. */
+  private freeName(service: string): string {
+    for (let offset = 0; ; offset++) {
+      const name = archiveFileName(service, new Date(this.now().getTime() + offset * 1000));
+      if (!fs.existsSync(path.join(this.settings.archiveDir, name))) return name;
+    }
+  }
+
+  private async mailAdmins(service: string, fileName: string, entries: number): Promise<void> {
+    const text =
+      `The logs of ${service} passed ${this.settings.maxBytesPerService} bytes. Its ${entries} oldest entries were moved to ${fileName} ` +
+      `(download it with an admin token from the gateway's /logs/archives/${fileName}).`;
+    for (const to of await this.admins()) {
+      await this.mailer.send({ to, subject: `Herck: ${service} logs archived to ${fileName}`, text }).catch((error: unknown) => this.logger.error('archive mail failed', { to, fileName, error }));
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageSize, SUBGRAPHS } from '@herck/common';
+import { LogBucket as StoreBucket, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
+import { LogArchive, LogBucket, LogBucketSize, LogEntry, LogFilter, LogLevel, ServiceLogUsage } from './log-entry.type';
+
+/** Buckets one `logStats` answer may span (a year of minutes is not a chart). */
+const MAX_BUCKETS = 10_000;
+const BUCKET_MS: Record<LogBucketSize, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+export interface LogQuerySettings {
+  maxQueryLength: number;
+  maxBytesPerService: number;
+}
+
+/** Reads, counts and deletes log entries for admins, refusing what cannot be meant. */
+export class LogQueryService {
+  constructor(
+    private readonly store: LogStore,
+    private readonly settings: LogQuerySettings,
+  ) {}
+
+  async page(filter: LogFilter | null | undefined, first: number, after: string | null | undefined): Promise<Connection<LogEntry>> {
+    pageSize(first);
+    const selection = await this.selection(filter);
+    const position = after ? decodeTimeIdCursor(after) : undefined;
+    const found = await this.store.search(selection, first + 1, position);
+    const nodes = found.slice(0, first).map(toLogEntry);
+    const edges = nodes.map((node) => ({ cursor: encodeTimeIdCursor(node.time, node.id), node }));
+    return { edges, nodes, pageInfo: { hasNextPage: found.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  async stats(from: Date, to: Date, bucket: LogBucketSize): Promise<LogBucket[]> {
+    requireRange(from, to);
+    if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_BUCKETS) throw new BadUserInputError(`At most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter range`, 'bucket');
+    const rows = await this.store.stats(from, to, bucket as StoreBucket);
+    return rows.map((row) => ({ ...row, level: row.level as LogLevel }));
+  }
+
+  async delete(filter: LogFilter): Promise<number> {
+    const selection = await this.selection(filter);
+    // Deleting everything takes a deliberate filter (a time range at least), never an empty one.
+    if (!Object.values(selection).some((part) => part !== undefined)) throw new BadUserInputError('Give at least one filter: an empty filter would delete every entry', 'filter');
+    return this.store.delete(selection);
+  }
+
+  async usage(): Promise<ServiceLogUsage[]> {
+    return (await this.store.usage()).map((usage) => ({ ...usage, thresholdBytes: this.settings.maxBytesPerService }));
+  }
+
+  archives(): Promise<LogArchive[]> {
+    return this.store.archives();
+  }
+
+  /** The services the platform runs, and any other that has shipped entries. */
+  async knownServices(): Promise<Set<string>> {
+    const stored = await this.store.usage();
+    return new Set(['gateway', ...SUBGRAPHS.map(({ name }) => name), ...stored.map(({ service }) => service)]);
+  }
+
+  private async selection(filter: LogFilter | null | undefined): Promise<LogSelection> {
+    if (!filter) return {};
+    const { services, levels, from, to, text, requestId } = filter;
+    if (from && to) requireRange(from, to);
+    if (services) {
+      if (!services.length) throw new BadUserInputError('services must name at least one service (leave it out for all)', 'services');
+      const known = await this.knownServices();
+      const unknown = services.filter((service) => !known.has(service));
+      if (unknown.length) throw new BadUserInputError(`Unknown services: ${unknown.slice(0, 5).join(', ')}`, 'services');
+    }
+    if (levels && !levels.length) throw new BadUserInputError('levels must name at least one level (leave it out for all)', 'levels');
+    if (text != null) {
+      if (text.length > this.settings.maxQueryLength) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
+      if (!text.trim()) throw new BadUserInputError('text is empty', 'text');
+    }
+    if (requestId != null && (requestId.length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters', 'requestId');
+    return {
+      ...(services && { services: [...new Set(services)] }),
+      ...(levels && { levels: [...new Set(levels)] as LogSelection['levels'] }),
+      ...(from && { from }),
+      ...(to && { to }),
+      ...(text != null && { text: text.trim() }),
+      ...(requestId != null && { requestId }),
+    };
+  }
+}
+
+function requireRange(from: Date, to: Date): void {
+  if (from.getTime() > to.getTime()) throw new BadUserInputError('from must not be after to', 'from');
+}
+
+export function toLogEntry(entry: StoredLogEntry): LogEntry {
+  const { id, time, service, level, message, requestId, fields } = entry;
+  return { id, time, service, level: level as LogLevel, message, requestId, fields };
+}

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import { LOG_LEVELS, StoredLogEntry, StoredLogLevel } from '../store/log-store';
+
+/** pino's numeric levels, for shippers that send them. */
+const NUMERIC_LEVELS: [number, StoredLogLevel][] = [
+  [50, 'error'],
+  [40, 'warn'],
+  [30, 'info'],
+  [0, 'debug'],
+];
+
+/**
+ * One shipped line as a stored entry, or null when it is not a JSON object.
+ * The service is the one the shipping token names, whatever the line says: a
+ * service writes only its own logs.
+ */
+export function parseLogLine(line: string, service: string, now: Date): StoredLogEntry | null {
+  let parsed: unknown;
+  try {
+    // PostgreSQL's text and jsonb hold no NUL character.
+    parsed = JSON.parse(line.includes('\\u0000') ? line.replaceAll('\\u0000', '\\ufffd') : line);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  const { time, level, msg, message, requestId, service: _claimed, ...fields } = parsed as Record<string, unknown>;
+  return {
+    id: randomUUID(),
+    time: timeOf(time) ?? now,
+    service,
+    level: levelOf(level),
+    message: typeof msg === 'string' ? msg : typeof message === 'string' ? message : '',
+    requestId: typeof requestId === 'string' && requestId ? requestId.slice(0, 128) : null,
+    fields,
+    bytes: Buffer.byteLength(line),
+  };
+}
+
+function timeOf(value: unknown): Date | null {
+  if (typeof value !== 'string' && typeof value !== 'number') return null;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? null : time;
+}
+
+function levelOf(value: unknown): StoredLogLevel {
+  if (typeof value === 'number') return NUMERIC_LEVELS.find(([floor]) => value >= floor)![1];
+  if (typeof value !== 'string') return 'info';
+  const label = value.toLowerCase();
+  if ((LOG_LEVELS as readonly string[]).includes(label)) return label as StoredLogLevel;
+  if (label === 'fatal') return 'error';
+  if (label === 'trace') return 'debug';
+  return 'info';
+}

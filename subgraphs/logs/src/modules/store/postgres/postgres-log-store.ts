@@ -1,0 +1,170 @@
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel } from '../log-store';
+import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261123000700_logs';
+import { PgLogArchive } from './log-entry.entity';
+
+type Row = Record<string, unknown>;
+
+/** Deletions by id go in chunks: one statement's parameters are bounded. */
+const ID_CHUNK = 5_000;
+
+/** The default store: the logs subgraph's own PostgreSQL database, JSONB fields and a full-text index. */
+export class PostgresLogStore implements LogStore {
+  constructor(private readonly orm: MikroORM) {}
+
+  async insert(entries: StoredLogEntry[]): Promise<void> {
+    if (!entries.length) return;
+    await this.orm.em.fork().transactional(async (em) => {
+      // One statement and one parameter for the whole batch: PostgreSQL unpacks the rows itself.
+      const rows = entries.map(({ id, time, service, level, message, requestId, fields, bytes }) => ({ id, time, service, level, message, request_id: requestId, fields, bytes }));
+      await em.execute(
+        `INSERT INTO log_entries (id, time, service, level, message, request_id, fields, bytes)
+         SELECT id, time, service, level, message, request_id, fields, bytes
+           FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, time timestamptz, service text, level text, message text, request_id text, fields jsonb, bytes integer)`,
+        [JSON.stringify(rows)],
+      );
+      await addUsage(em, totalsByService(entries));
+    });
+  }
+
+  async search(selection: LogSelection, limit: number, after?: LogPosition): Promise<StoredLogEntry[]> {
+    const where = conditions(selection);
+    if (after) where.add('(time, id) < (?, ?)', after.time, after.id);
+    const rows = await this.orm.em.fork().execute<Row[]>(
+      `SELECT id, time, service, level, message, request_id, fields, bytes FROM log_entries ${where.sql()} ORDER BY time DESC, id DESC LIMIT ?`,
+      [...where.params, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async stats(from: Date, to: Date, bucket: LogBucket): Promise<LogStatRow[]> {
+    const rows = await this.orm.em.fork().execute<Row[]>(
+      `SELECT date_trunc(?, time) AS start, service, level, count(*)::int AS count
+         FROM log_entries WHERE time >= ? AND time <= ?
+        GROUP BY 1, service, level ORDER BY 1, service, level`,
+      [bucket, from, to],
+    );
+    return rows.map((row) => ({ start: new Date(row.start as Date), service: row.service as string, level: row.level as StoredLogLevel, count: Number(row.count) }));
+  }
+
+  async delete(selection: LogSelection): Promise<number> {
+    const where = conditions(selection);
+    return this.orm.em.fork().transactional(async (em) => {
+      const gone = await em.execute<Row[]>(
+        `WITH gone AS (DELETE FROM log_entries ${where.sql()} RETURNING service, bytes)
+         SELECT service, count(*)::bigint AS entries, sum(bytes)::bigint AS bytes FROM gone GROUP BY service`,
+        where.params,
+      );
+      const totals = new Map(gone.map((row) => [row.service as string, { entries: -Number(row.entries), bytes: -Number(row.bytes) }]));
+      await addUsage(em, totals);
+      return gone.reduce((sum, row) => sum + Number(row.entries), 0);
+    });
+  }
+
+  async usage(): Promise<ServiceUsage[]> {
+    const rows = await this.orm.em.fork().execute<Row[]>('SELECT service, bytes, entries FROM log_usage ORDER BY service');
+    return rows.map((row) => ({ service: row.service as string, bytes: Number(row.bytes), entries: Number(row.entries) }));
+  }
+
+  async oldest(service: string, limit: number, after?: LogPosition): Promise<StoredLogEntry[]> {
+    const rows = await this.orm.em.fork().execute<Row[]>(
+      `SELECT id, time, service, level, message, request_id, fields, bytes FROM log_entries
+        WHERE service = ? ${after ? 'AND (time, id) > (?, ?)' : ''} ORDER BY time, id LIMIT ?`,
+      [service, ...(after ? [after.time, after.id] : []), limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  async archived(service: string, ids: string[], archive: ArchiveRecord): Promise<void> {
+    await this.orm.em.fork().transactional(async (em) => {
+      let entries = 0;
+      let bytes = 0;
+      for (let start = 0; start < ids.length; start += ID_CHUNK) {
+        const [row] = await em.execute<Row[]>(
+          `WITH gone AS (DELETE FROM log_entries WHERE service = ? AND id IN (?) RETURNING bytes)
+           SELECT count(*)::bigint AS entries, coalesce(sum(bytes), 0)::bigint AS bytes FROM gone`,
+          [service, ids.slice(start, start + ID_CHUNK)],
+        );
+        entries += Number(row!.entries);
+        bytes += Number(row!.bytes);
+      }
+      // Someone deleted some of them meanwhile: the file would hold entries the store no longer had. Start over.
+      if (entries !== ids.length) throw new Error(`archive ${archive.fileName}: ${ids.length} entries written, ${entries} still stored`);
+      await addUsage(em, new Map([[service, { entries: -entries, bytes: -bytes }]]));
+      em.create(PgLogArchive, { ...archive, bytes: String(archive.bytes) });
+      await em.flush();
+    });
+  }
+
+  async archives(): Promise<ArchiveRecord[]> {
+    const rows = await this.orm.em.fork().find(PgLogArchive, {}, { orderBy: { createdAt: 'DESC', fileName: 'DESC' } });
+    return rows.map((row) => ({ ...row, bytes: Number(row.bytes) }));
+  }
+
+  async samples(service: string, message: string, key: string, value: string, from: Date, to: Date, limit: number): Promise<StatusSample[]> {
+    const rows = await this.orm.em.fork().execute<Row[]>(
+      `SELECT time, fields FROM log_entries
+        WHERE service = ? AND message = ? AND fields ->> ? = ? AND time >= ? AND time <= ?
+        ORDER BY time, id LIMIT ?`,
+      [service, message, key, value, from, to, limit],
+    );
+    return rows.map((row) => ({ time: new Date(row.time as Date), fields: row.fields as Record<string, unknown> }));
+  }
+
+  async close(): Promise<void> {
+    // The subgraph's ORM is closed by the subgraph.
+  }
+}
+
+/** A WHERE clause built from the parts of a selection that are present. */
+function conditions(selection: LogSelection) {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, ...values: unknown[]) => {
+    clauses.push(clause);
+    params.push(...values);
+  };
+  // An empty list selects nothing (the resolver refuses it first; this keeps the SQL valid).
+  if (selection.services) add(selection.services.length ? 'service IN (?)' : 'false', ...(selection.services.length ? [selection.services] : []));
+  if (selection.levels) add(selection.levels.length ? 'level IN (?)' : 'false', ...(selection.levels.length ? [selection.levels] : []));
+  if (selection.from) add('time >= ?', selection.from);
+  if (selection.to) add('time <= ?', selection.to);
+  if (selection.requestId) add('request_id = ?', selection.requestId);
+  if (selection.text) add(`${LOG_SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ?)`, selection.text);
+  return { add, params, sql: () => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '') };
+}
+
+function totalsByService(entries: StoredLogEntry[]): Map<string, { entries: number; bytes: number }> {
+  const totals = new Map<string, { entries: number; bytes: number }>();
+  for (const entry of entries) {
+    const total = totals.get(entry.service) ?? { entries: 0, bytes: 0 };
+    total.entries += 1;
+    total.bytes += entry.bytes;
+    totals.set(entry.service, total);
+  }
+  return totals;
+}
+
+async function addUsage(em: EntityManager, totals: Map<string, { entries: number; bytes: number }>): Promise<void> {
+  // In name order, so concurrent writers take the row locks in one order and never deadlock.
+  for (const [service, { entries, bytes }] of [...totals].sort(([a], [b]) => a.localeCompare(b))) {
+    await em.execute(
+      `INSERT INTO log_usage (service, bytes, entries) VALUES (?, ?, ?)
+       ON CONFLICT (service) DO UPDATE SET bytes = log_usage.bytes + EXCLUDED.bytes, entries = log_usage.entries + EXCLUDED.entries`,
+      [service, bytes, entries],
+    );
+  }
+}
+
+function toEntry(row: Row): StoredLogEntry {
+  return {
+    id: row.id as string,
+    time: new Date(row.time as Date),
+    service: row.service as string,
+    level: row.level as StoredLogLevel,
+    message: row.message as string,
+    requestId: (row.request_id as string | null) ?? null,
+    fields: (row.fields as Record<string, unknown>) ?? {},
+    bytes: Number(row.bytes),
+  };
+}

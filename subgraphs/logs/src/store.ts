@@ -1,0 +1,17 @@
+import { Logger, Orm } from '@herck/common';
+import { migrations } from './migrations';
+import { PgLogArchive, PgLogEntry, PgLogUsage } from './modules/store/postgres/log-entry.entity';
+import { PostgresLogStore } from './modules/store/postgres/postgres-log-store';
+import { MongoLogStore } from './modules/store/mongo/mongo-log-store';
+import { LogStore } from './modules/store/log-store';
+
+/** What the logs subgraph keeps in its PostgreSQL database (entries too, unless they live in MongoDB). */
+export const logsStore = { entities: [PgLogEntry, PgLogUsage, PgLogArchive], migrations };
+
+/** The entries' store: MongoDB when a URL is given, else the subgraph's own PostgreSQL database. */
+export async function openLogStore(mongoUrl: string | undefined, orm: Orm, logger: Logger): Promise<LogStore> {
+  if (!mongoUrl) return new PostgresLogStore(orm);
+  const store = await MongoLogStore.open(mongoUrl);
+  logger.info('log entries stored in MongoDB');
+  return store;
+}
