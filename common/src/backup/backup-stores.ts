@@ -4,12 +4,8 @@ import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { ensureBusSchema } from '../bus/bus-database';
-import { busDeadLettersMigration } from '../bus/bus-dead-letters.migration';
-import { busTablesMigration } from '../bus/bus-tables.migration';
-import { OutboxMessage } from '../bus/outbox-message.entity';
 import { databaseUrl, dropDatabase, ensureDatabase, quoteIdentifier } from '../database/database-url';
 import { openOrm } from '../database/open-orm';
-import { rateLimitTableMigration } from '../limits/rate-limit-table.migration';
 import { Logger } from '../logging/logger';
 import { backupName } from './backup-catalog';
 import { BackupError, BackupManifest, DatabaseDump, newManifest, readManifest, writeManifest } from './backup-manifest';
@@ -23,13 +19,7 @@ export type StoreSchema =
   /** Code that creates the tables if missing (the bus): restore runs it, then loads. */
   | { ensureSchema(pool: pg.Pool): Promise<void> };
 
-/**
- * A subgraph's store as `openSubgraphStore` makes it: the same entities and
- * migrations in the same order (a test holds the two together).
- */
-export function subgraphStoreSchema(store: { entities: EntityClass<object>[]; migrations: MigrationObject[] }): { entities: EntityClass<object>[]; migrations: MigrationObject[] } {
-  return { entities: [OutboxMessage, ...store.entities], migrations: [busTablesMigration, rateLimitTableMigration, ...store.migrations, busDeadLettersMigration] };
-}
+export { subgraphStoreSchema } from '../subgraph/subgraph-store-schema';
 
 /** The bus database: its table is made by code at start-up, not by migrations. */
 export const busStoreSchema: StoreSchema = { ensureSchema: ensureBusSchema };

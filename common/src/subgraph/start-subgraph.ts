@@ -7,16 +7,12 @@ import { GraphQLSchema } from 'graphql';
 import pg from 'pg';
 import { BusBatchHooks, BusConsumer, BusEventHandler } from '../bus/bus-consumer';
 import { ensureBusSchema } from '../bus/bus-database';
-import { OutboxMessage } from '../bus/outbox-message.entity';
 import { OutboxRelay } from '../bus/outbox-relay';
-import { busTablesMigration } from '../bus/bus-tables.migration';
-import { busDeadLettersMigration } from '../bus/bus-dead-letters.migration';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
 import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
 import { Identity } from '../identity/roles';
 import { deleteExpiredRateLimits } from '../limits/rate-budget';
-import { rateLimitTableMigration } from '../limits/rate-limit-table.migration';
 import { Logger } from '../logging/logger';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { GraphqlHttpService } from '../server/graphql-http-service';
@@ -26,6 +22,7 @@ import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
 import { Housekeeping } from './housekeeping';
 import { SubgraphConfig } from './subgraph-config';
+import { subgraphStoreSchema } from './subgraph-store-schema';
 import { SUBGRAPH_STATUS_PATH, SubgraphStatusExtras, SubgraphStatusReport } from './subgraph-status';
 
 /** What every resolver of every subgraph receives. */
@@ -91,12 +88,7 @@ export async function openSubgraphStore(
   store: { entities: EntityClass<object>[]; migrations: MigrationObject[] },
 ): Promise<Orm> {
   await ensureDatabase(config.serverUrl, config.databaseName);
-  return openOrm({
-    url: config.databaseUrl,
-    entities: [OutboxMessage, ...store.entities],
-    migrations: [busTablesMigration, rateLimitTableMigration, ...store.migrations, busDeadLettersMigration],
-    logger,
-  });
+  return openOrm({ url: config.databaseUrl, ...subgraphStoreSchema(store), logger });
 }
 
 /** Database, migrations, bus, schema and HTTP for one subgraph: the bootstrap they all share. */
