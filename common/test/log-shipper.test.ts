@@ -5,8 +5,11 @@ import { LogShipper } from '../src';
 /** A stand-in logs ingest route: records every batch and answers with the status the test chooses. */
 class Receiver {
   readonly batches: string[][] = [];
+  /** The batch id of every attempt, failed ones included. */
+  readonly batchIds: string[] = [];
   status = 200;
   private readonly server = http.createServer((req, res) => {
+    this.batchIds.push(String(req.headers['x-herck-log-batch']));
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
@@ -85,6 +88,11 @@ describe('LogShipper', () => {
     receiver.status = 200;
     await until(() => receiver.lines().length === 5);
     expect(receiver.lines()).toEqual([0, 1, 2, 3, 4].map(line));
+    // Each attempt resent the first batch as it was, under one id (logs derives entry ids from it).
+    const firstBatch = receiver.batchIds[0]!;
+    expect(firstBatch).toMatch(/^[0-9a-f-]{36}$/);
+    expect(receiver.batchIds.slice(0, -2).every((id) => id === firstBatch)).toBe(true);
+    expect(receiver.batches[0]).toEqual([line(0), line(1)]);
     // One line when shipping failed, one when it resumed: not one per attempt.
     expect(reports.map((report) => (JSON.parse(report) as { msg: string }).msg)).toEqual(['log shipping failed; retrying with backoff', 'log shipping resumed']);
   });

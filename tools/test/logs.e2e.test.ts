@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
-import { Logger, LogShipper, openServiceLogger, readBaseConfig, EnvReader } from '@herck/common';
+import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShipper, LogShippingSigner, openServiceLogger, readBaseConfig, readSigningKeys } from '@herck/common';
 import { codes, send } from './support/graphql-client';
 import { DeleteLogsDocument, LogArchivesDocument, LogsDocument, LogStatsDocument, LogUsageDocument, MeDocument, ServiceStatusHistoryDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -63,6 +63,23 @@ describe('log shipping and request ids', () => {
     const found = await logsOf({ requestId, services: ['gateway'] });
     const line = found.data!.logs.edges.map((edge) => edge.node).find((node) => node.message === 'operation answered');
     expect(line).toMatchObject({ service: 'gateway', level: 'INFO', requestId, fields: { operation: 'Me', type: 'query' } });
+  });
+
+  it('stores a batch sent twice (an acknowledgement lost on the way) once, and refuses a batch without a valid token', async () => {
+    const env = new EnvReader(platform.env);
+    const [key] = readSigningKeys(env, { envName: 'LOG_SHIPPING', devFile: 'log-shipping.pem', dataDir: platform.env.HERCK_DATA_DIR!, production: false });
+    const ingest = new URL('/internal/logs', platform.logs!.url);
+    const marker = `retried-${randomUUID()}`;
+    const body = [1, 2, 3].map((index) => JSON.stringify({ level: 'info', msg: `${marker} ${index}` })).join('\n');
+    // One batch id across both attempts, as a shipper keeps it until logs acknowledges the batch.
+    const batchId = randomUUID();
+    const post = (token: string) => fetch(ingest, { method: 'POST', headers: { [LOG_SHIPPING_TOKEN_HEADER]: token, [LOG_BATCH_HEADER]: batchId }, body });
+    const token = new LogShippingSigner(key!, 'retry-test').token();
+    expect(await (await post(token)).json()).toEqual({ accepted: 3, rejected: 0 });
+    expect((await post(token)).status).toBe(200);
+    const stored = await logsOf({ services: ['retry-test'] });
+    expect(stored.data!.logs.edges.map((edge) => edge.node.message).sort()).toEqual([`${marker} 1`, `${marker} 2`, `${marker} 3`]);
+    expect((await post('forged')).status).toBe(401);
   });
 
   it('counts entries per bucket and reports each service’s usage against the threshold', async () => {

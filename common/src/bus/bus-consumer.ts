@@ -127,8 +127,9 @@ export class BusConsumer {
       // The batch's own error is the one to report; the hook logs its own failures.
       await this.hooks.rolledBack?.().catch(() => undefined);
       if (attempt.events.length > 1) this.isolateThrough = BigInt(attempt.events.at(-1)!.position);
-      // A failure is an event's own when its handler threw, or when it was alone in the transaction.
-      const culprit = attempt.failed ?? (attempt.events.length === 1 ? attempt.events[0] : undefined);
+      // A failure is an event's own when its handler threw, or when it was alone and its effects failed
+      // to be written; not when the store could not be reached at all (that is no event's fault).
+      const culprit = attempt.failed ?? (attempt.events.length === 1 && attempt.handled ? attempt.events[0] : undefined);
       if (!culprit) throw error;
       const failure = this.failures.get(culprit.position) ?? { attempts: 0, error: '' };
       failure.attempts += 1;
@@ -173,6 +174,7 @@ export class BusConsumer {
           throw error;
         }
       }
+      attempt.handled = true;
       await em.flush();
       await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [events.at(-1)!.position, this.name]);
       return isolating || events.length === BATCH_SIZE;
@@ -207,7 +209,10 @@ export class BusConsumer {
 /** The events a transaction took on, and the one whose handler threw. */
 interface Attempt {
   events: BusEvent[];
+  /** The event whose handler threw. */
   failed?: BusEvent;
+  /** Every handler ran: a failure from here on is in writing their effects. */
+  handled?: boolean;
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { LogSink } from './logger';
+
+/** Names a batch; the same on every attempt to send it. */
+export const LOG_BATCH_HEADER = 'x-herck-log-batch';
+
+interface PendingBatch {
+  id: string;
+  /** Entries taken from the buffer's head. */
+  count: number;
+  /** Drops reported by its last line. */
+  reporting: number;
+  lines: string[];
+}
 
 export interface LogShipperOptions {
   /** The logs subgraph's ingest route. */
@@ -50,6 +63,7 @@ export class LogShipper {
   private timer?: NodeJS.Timeout;
   private timerDue = Infinity;
   private closed = false;
+  private pending?: PendingBatch;
   private readonly options: Required<Omit<LogShipperOptions, 'report'>> & Pick<LogShipperOptions, 'report'>;
 
   constructor(options: LogShipperOptions) {
@@ -134,37 +148,28 @@ export class LogShipper {
   }
 
   private async sendBatch(): Promise<void> {
-    let count = 0;
-    let bytes = 0;
-    while (count < this.buffer.length && count < this.options.batchEntries) {
-      bytes += this.buffer[count]!.length + 1;
-      if (count > 0 && bytes > this.options.batchBytes) break;
-      count++;
-    }
-    // The batch stays at the buffer's head until logs has it: nothing is lost if the attempt fails.
-    const lines = this.buffer.slice(0, count);
-    const reporting = this.unreportedDrops;
-    if (reporting) lines.push(this.dropEntry(reporting));
-    if (!lines.length) return;
+    // A batch is fixed when first sent and resent as it was: logs derives entry ids from its id and
+    // each line's place, so a retry of a batch logs stored but could not acknowledge stores nothing twice.
+    this.pending ??= this.nextBatch();
+    const { id, count, reporting, lines } = this.pending;
+    if (!lines.length) return void (this.pending = undefined);
     try {
       const response = await fetch(this.options.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', ...this.options.headers() },
+        headers: { 'content-type': 'application/x-ndjson', [LOG_BATCH_HEADER]: id, ...this.options.headers() },
         body: lines.join('\n'),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
       await response.arrayBuffer();
       // A batch logs can never take (malformed, too large) is dropped rather than retried for ever.
       if (response.status === 400 || response.status === 413) {
-        this.buffer.splice(0, count);
-        this.unreportedDrops -= reporting;
+        this.settle(count, reporting);
         this.drop(count + reporting);
         this.problem('logs refused a batch; its entries are dropped', { status: response.status, entries: count });
         return;
       }
       if (!response.ok) throw new Error(`logs answered ${response.status}`);
-      this.buffer.splice(0, count);
-      this.unreportedDrops -= reporting;
+      this.settle(count, reporting);
       this.shipped += count;
       if (this.failures) this.problem('log shipping resumed', { failedAttempts: this.failures }, 'info');
       this.failures = 0;
@@ -172,6 +177,29 @@ export class LogShipper {
       this.failures++;
       if (this.failures === 1) this.problem('log shipping failed; retrying with backoff', { error: String((error as Error)?.cause ?? error) });
     }
+  }
+
+  /** The entries at the buffer's head, up to a batch's count and size, and the drops not yet reported. */
+  private nextBatch(): PendingBatch {
+    let count = 0;
+    let bytes = 0;
+    while (count < this.buffer.length && count < this.options.batchEntries) {
+      bytes += this.buffer[count]!.length + 1;
+      if (count > 0 && bytes > this.options.batchBytes) break;
+      count++;
+    }
+    // The batch stays at the buffer's head until logs has it: nothing is lost if an attempt fails.
+    const lines = this.buffer.slice(0, count);
+    const reporting = this.unreportedDrops;
+    if (reporting) lines.push(this.dropEntry(reporting));
+    return { id: randomUUID(), count, reporting, lines };
+  }
+
+  /** The pending batch is done with (stored or refused): its entries leave the buffer. */
+  private settle(count: number, reporting: number): void {
+    this.buffer.splice(0, count);
+    this.unreportedDrops -= reporting;
+    this.pending = undefined;
   }
 
   private backoffMs(): number {

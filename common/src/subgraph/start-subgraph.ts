@@ -123,12 +123,16 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const schema = await definition.buildSchema(runtime);
   const metrics = new MetricsRegistry(config.name);
   if (consumer) {
+    // One status query per scrape, read by both gauges (prom-client collects each metric on its own).
+    let pending: Promise<{ consumer: string; lag: number; deadLetters: number }> | undefined;
+    const status = () => (pending ??= consumer.status().finally(() => setImmediate(() => (pending = undefined))));
     const busLag = metrics.gauge({ name: 'herck_bus_lag_events', help: 'Bus events published but not yet applied by this consumer.', labelNames: ['consumer'] as const, collect: async () => {
-      const status = await consumer.status();
-      busLag.set({ consumer: status.consumer }, status.lag);
+      const { consumer: name, lag } = await status();
+      busLag.set({ consumer: name }, lag);
     } });
     const deadLetters = metrics.gauge({ name: 'herck_bus_dead_letters', help: 'Bus events this consumer gave up on (see bus_dead_letters).', labelNames: ['consumer'] as const, collect: async () => {
-      deadLetters.set({ consumer: config.name }, (await consumer.status()).deadLetters);
+      const { consumer: name, deadLetters: count } = await status();
+      deadLetters.set({ consumer: name }, count);
     } });
   }
   const http = new GraphqlHttpService<TContext>({
@@ -199,8 +203,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
         await http.stop();
         // Before onStop: what a subgraph stops there (e.g. evaluation workers) may serve the consumer's handlers.
         await consumer?.stop();
-        await definition.onStop?.();
+        // Housekeeping may use what onStop closes (logs' archiver runs from it): it ends first.
         await housekeeping.stop();
+        await definition.onStop?.();
         await tasks.drain();
         await relay.stop();
         await bus.end();

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Express } from 'express';
 import { GraphQLError } from 'graphql';
 import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER } from '@herck/common';
@@ -26,19 +27,25 @@ export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVeri
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may download log archives');
     const fileName = String(req.params.fileName);
     if (!ARCHIVE_NAME.test(fileName)) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
+    // The timeout covers the answer's headers; a large file may then take as long as it takes.
+    const headersTimeout = new AbortController();
+    const timer = setTimeout(() => headersTimeout.abort(), 30_000);
     try {
       const upstream = await fetch(new URL(`/internal/archives/${encodeURIComponent(fileName)}`, logsGraphqlUrl), {
         headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip) },
-        signal: AbortSignal.timeout(30_000),
+        signal: headersTimeout.signal,
       });
+      clearTimeout(timer);
       res.status(upstream.status);
       for (const header of ['content-type', 'content-length', 'content-disposition']) {
         const value = upstream.headers.get(header);
         if (value) res.setHeader(header, value);
       }
       if (!upstream.body) return void res.end();
-      Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream).pipe(res);
+      // pipeline, not pipe: a failure on either side ends both instead of escaping as an unhandled error.
+      await pipeline(Readable.fromWeb(upstream.body as import('node:stream/web').ReadableStream), res);
     } catch {
+      clearTimeout(timer);
       if (!res.headersSent) fail(503, 'SERVICE_UNAVAILABLE', 'The logs service is unavailable; try again shortly');
       else res.destroy();
     }

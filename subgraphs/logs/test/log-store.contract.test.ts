@@ -81,6 +81,14 @@ describe.each(stores)('the %s log store', (_name, open) => {
     ]);
   });
 
+  it('stores an entry it already holds (a retried batch) once, and counts it once', async () => {
+    const before = await store.usage();
+    const [again] = await store.search({ requestId: 'req-00000001' }, 10);
+    await store.insert([again!]);
+    expect(await store.search({ requestId: 'req-00000001' }, 10)).toHaveLength(1);
+    expect(await store.usage()).toEqual(before);
+  });
+
   it('searches newest first by service, level, time range and text, and pages by position', async () => {
     const all = await store.search({}, 10);
     expect(all.map((found) => found.time.toISOString())).toEqual(['2026-11-20T10:02:00.000Z', '2026-11-20T10:01:00.000Z', '2026-11-20T10:00:00.000Z']);
@@ -92,6 +100,10 @@ describe.each(stores)('the %s log store', (_name, open) => {
     expect(await store.search({ from: new Date(T0 + 60_000), to: new Date(T0 + 60_000) }, 10)).toHaveLength(1);
     expect((await store.search({ text: 'coingecko timeout' }, 10)).map((found) => found.service)).toEqual(['market']);
     expect(await store.search({ text: 'coingecko', services: ['account'] }, 10)).toEqual([]);
+    // Every word must appear: one that matches and one that does not find nothing.
+    expect(await store.search({ text: 'coingecko nowhere' }, 10)).toEqual([]);
+    // Words in the fields count too.
+    expect((await store.search({ text: '/graphql' }, 10)).map((found) => found.requestId)).toEqual(['req-00000001']);
   });
 
   it('counts entries per bucket, service and level', async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { BadUserInputError } from '@herck/common';
 import { StoredLogEntry } from '../store/log-store';
@@ -25,25 +26,29 @@ export function archiveLine(entry: StoredLogEntry): string {
   return JSON.stringify({ id, time: time.toISOString(), service, level, message, requestId, fields });
 }
 
-/** Writes gzip-compressed lines, on disk (fsync) before it resolves. */
+/** Writes gzip-compressed lines, on disk (fsync) before `finish` resolves; any write failure rejects. */
 export class ArchiveWriter {
-  private readonly file: fs.WriteStream;
   private readonly gzip = zlib.createGzip();
-  bytes = 0;
+  private readonly done: Promise<void>;
+  private failure?: Error;
 
   constructor(readonly path: string) {
-    this.file = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.gzip.pipe(this.file);
+    // `wx`: a leftover file of the same name is an error, never overwritten.
+    this.done = pipeline(this.gzip, fs.createWriteStream(path, { flags: 'wx', mode: 0o600 })).catch((error: Error) => {
+      this.failure = error;
+      throw error;
+    });
+    this.done.catch(() => undefined);
   }
 
   async write(line: string): Promise<void> {
-    this.bytes += Buffer.byteLength(line) + 1;
-    if (!this.gzip.write(line + '\n', 'utf8')) await once(this.gzip, 'drain');
+    if (this.failure) throw this.failure;
+    if (!this.gzip.write(line + '\n', 'utf8')) await Promise.race([once(this.gzip, 'drain'), this.done]);
   }
 
   async finish(): Promise<void> {
     this.gzip.end();
-    await once(this.file, 'finish');
+    await this.done;
     const handle = await fs.promises.open(this.path, 'r');
     try {
       await handle.sync();
@@ -55,7 +60,7 @@ export class ArchiveWriter {
   /** Gives up: the file goes. */
   async discard(): Promise<void> {
     this.gzip.destroy();
-    this.file.destroy();
+    await this.done.catch(() => undefined);
     await fs.promises.rm(this.path, { force: true });
   }
 }

@@ -22,6 +22,7 @@ const PAGE = 2_000;
  */
 export class LogArchiver {
   private readonly running = new Map<string, Promise<void>>();
+  private readonly checks = new Set<Promise<void>>();
 
   constructor(
     private readonly store: LogStore,
@@ -35,20 +36,27 @@ export class LogArchiver {
   /** Archives every service (or these) over the threshold; a service already being archived is not started twice. */
   async check(services?: Iterable<string>): Promise<void> {
     const wanted = services ? new Set(services) : undefined;
-    const over = (await this.store.usage()).filter((usage) => usage.bytes > this.settings.maxBytesPerService && (!wanted || wanted.has(usage.service)));
-    await Promise.all(over.map((usage) => this.archiveOnce(usage)));
+    const checking = this.store
+      .usage()
+      .then((usages) => Promise.all(usages.filter((usage) => usage.bytes > this.settings.maxBytesPerService && (!wanted || wanted.has(usage.service))).map((usage) => this.archiveOnce(usage))))
+      .then(() => undefined)
+      // Never a rejection: callers fire and forget (after each ingested batch), and the next check retries.
+      .catch((error: unknown) => this.logger.error('log threshold check failed', { error }));
+    this.checks.add(checking);
+    await checking.finally(() => this.checks.delete(checking));
   }
 
-  /** Resolves when the archives under way are done (shutdown, tests). */
+  /** Resolves when the checks and archives under way are done (shutdown, tests). */
   async idle(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.checks, ...this.running.values()]);
+    if (this.checks.size || this.running.size) await this.idle();
   }
 
   private archiveOnce(usage: ServiceUsage): Promise<void> {
     let run = this.running.get(usage.service);
     if (!run) {
       run = this.archive(usage)
-        .catch((error: unknown) => this.logger.error('log archive failed; entries stay in the store', { service: usage.service, error }))
+        .catch((error: unknown) => this.logger.error('log archive failed; entries stay in the store', { archivedService: usage.service, error }))
         .finally(() => this.running.delete(usage.service));
       this.running.set(usage.service, run);
     }
@@ -85,6 +93,8 @@ export class LogArchiver {
       // A hard link never replaces an existing file, unlike rename.
       await fs.promises.link(writer.path, finalPath);
       await fs.promises.rm(writer.path);
+      // The file's name is on disk too before its entries leave the store.
+      await syncDirectory(this.settings.archiveDir);
     } catch (error) {
       await writer.discard();
       throw error;
@@ -96,7 +106,7 @@ export class LogArchiver {
       await fs.promises.rm(finalPath, { force: true });
       throw error;
     }
-    this.logger.info('logs archived', { service, fileName, entries: ids.length, bytes: stat.size });
+    this.logger.info('logs archived', { archivedService: service, fileName, entries: ids.length, bytes: stat.size });
     await this.mailAdmins(service, fileName, ids.length);
   }
 
@@ -115,5 +125,14 @@ export class LogArchiver {
     for (const to of await this.admins()) {
       await this.mailer.send({ to, subject: `Herck: ${service} logs archived to ${fileName}`, text }).catch((error: unknown) => this.logger.error('archive mail failed', { to, fileName, error }));
     }
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

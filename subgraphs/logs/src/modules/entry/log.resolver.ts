@@ -11,10 +11,10 @@ export class LogResolver {
   @Query(() => LogEntryConnection, { description: 'Log entries of every service, newest first (admins)' })
   logs(
     @Arg('filter', () => LogFilter, { nullable: true, description: 'Narrows the list' }) filter: LogFilter | null | undefined,
-    @Arg('first', () => Int, { defaultValue: 50, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: 'Page size, 1 to 100' }) first: number | null | undefined,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last entry already seen' }) after: string | null | undefined,
   ): Promise<Connection<LogEntry>> {
-    return this.queries.page(filter, first, after);
+    return this.queries.page(filter, first ?? 50, after);
   }
 
   @RequiresRole('ADMIN')

@@ -1,8 +1,11 @@
-import express, { Express } from 'express';
-import { LOG_INGEST_PATH, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShippingVerifier } from '@herck/common';
+import { randomUUID } from 'node:crypto';
+import express, { Express, RequestHandler } from 'express';
+import { LOG_BATCH_HEADER, LOG_INGEST_PATH, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShippingVerifier } from '@herck/common';
 import { LogArchiver } from '../archive/log-archiver';
 import { LogStore, StoredLogEntry } from '../store/log-store';
-import { parseLogLine } from './log-line';
+import { entryIdFor, parseLogLine } from './log-line';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The largest batch a shipper may send (they send 1 MiB at most). */
 const MAX_BATCH = '8mb';
@@ -13,12 +16,17 @@ const MAX_BATCH = '8mb';
  * a service's threshold starts its archiving afterwards.
  */
 export function serveLogIngest(app: Express, store: LogStore, verifier: LogShippingVerifier, archiver: LogArchiver, logger: Logger): void {
-  app.post(LOG_INGEST_PATH, express.text({ type: () => true, limit: MAX_BATCH }), async (req, res) => {
+  // The token is checked before the body is read: no one without it makes logs parse 8 MB.
+  const shipper: RequestHandler = (req, res, next) => {
     const service = verifier.verify(req.header(LOG_SHIPPING_TOKEN_HEADER));
-    if (!service) {
-      res.status(401).json({ error: 'A log-shipping token is required' });
-      return;
-    }
+    if (!service) return void res.status(401).json({ error: 'A log-shipping token is required' });
+    res.locals.service = service;
+    next();
+  };
+  app.post(LOG_INGEST_PATH, shipper, express.text({ type: () => true, limit: MAX_BATCH }), async (req, res) => {
+    const service = res.locals.service as string;
+    const batchId = req.header(LOG_BATCH_HEADER);
+    const idFor = batchId && UUID.test(batchId) ? (index: number) => entryIdFor(batchId, index) : () => randomUUID();
     if (typeof req.body !== 'string') {
       res.status(400).json({ error: 'Send newline-delimited JSON' });
       return;
@@ -26,9 +34,9 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
     const now = new Date();
     const entries: StoredLogEntry[] = [];
     let rejected = 0;
-    for (const line of req.body.split('\n')) {
+    for (const [index, line] of req.body.split('\n').entries()) {
       if (!line.trim()) continue;
-      const entry = parseLogLine(line, service, now);
+      const entry = parseLogLine(line, service, now, idFor(index));
       if (entry) entries.push(entry);
       else rejected++;
     }
@@ -36,7 +44,7 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
       await store.insert(entries);
     } catch (error) {
       // Not at error level: this line would be shipped here again while the store is failing.
-      logger.warn('log batch not stored', { service, entries: entries.length, error });
+      logger.warn('log batch not stored', { shippedBy: service, entries: entries.length, error });
       res.status(503).json({ error: 'The log store is unavailable; retry later' });
       return;
     }

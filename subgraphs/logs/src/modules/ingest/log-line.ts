@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { LOG_LEVELS, StoredLogEntry, StoredLogLevel } from '../store/log-store';
 
 /** pino's numeric levels, for shippers that send them. */
@@ -14,7 +14,7 @@ const NUMERIC_LEVELS: [number, StoredLogLevel][] = [
  * The service is the one the shipping token names, whatever the line says: a
  * service writes only its own logs.
  */
-export function parseLogLine(line: string, service: string, now: Date): StoredLogEntry | null {
+export function parseLogLine(line: string, service: string, now: Date, id: string = randomUUID()): StoredLogEntry | null {
   let parsed: unknown;
   try {
     // PostgreSQL's text and jsonb hold no NUL character.
@@ -25,7 +25,7 @@ export function parseLogLine(line: string, service: string, now: Date): StoredLo
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
   const { time, level, msg, message, requestId, service: _claimed, ...fields } = parsed as Record<string, unknown>;
   return {
-    id: randomUUID(),
+    id,
     time: timeOf(time) ?? now,
     service,
     level: levelOf(level),
@@ -50,4 +50,17 @@ function levelOf(value: unknown): StoredLogLevel {
   if (label === 'fatal') return 'error';
   if (label === 'trace') return 'debug';
   return 'info';
+}
+
+/**
+ * The id of the line at `index` of batch `batchId`: the same on every attempt
+ * to send the batch, so a retried batch stores nothing twice. A UUID (version 8,
+ * "custom") made of the SHA-256 of both.
+ */
+export function entryIdFor(batchId: string, index: number): string {
+  const hash = createHash('sha256').update(`${batchId}:${index}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x80;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -85,3 +85,15 @@ export interface LogStore {
   samples(service: string, message: string, key: string, value: string, from: Date, to: Date, limit: number): Promise<StatusSample[]>;
   close(): Promise<void>;
 }
+
+/** Entries and bytes per service: what a write adds to (or a deletion takes from) the usage totals. */
+export function totalsByService(entries: StoredLogEntry[]): Map<string, { entries: number; bytes: number }> {
+  const totals = new Map<string, { entries: number; bytes: number }>();
+  for (const entry of entries) {
+    const total = totals.get(entry.service) ?? { entries: 0, bytes: 0 };
+    total.entries += 1;
+    total.bytes += entry.bytes;
+    totals.set(entry.service, total);
+  }
+  return totals;
+}

@@ -83,7 +83,7 @@ export class RoundListener {
         this.live.publishCandles(await history.candlesOfRound(round));
       }
     } catch (error) {
-      this.logger.warn('could not load an announced round', { time, error });
+      this.logger.warn('could not load an announced round', { roundTime: time, error });
     }
   }
 }

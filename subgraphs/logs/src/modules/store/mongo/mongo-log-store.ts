@@ -1,6 +1,9 @@
 import { MikroORM, MongoDriver } from '@mikro-orm/mongodb';
 import type { ClientSession, Document, Filter } from 'mongodb';
-import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel } from '../log-store';
+import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel, totalsByService } from '../log-store';
+
+/** Ids per command when an archive's entries are deleted. */
+const ID_CHUNK = 5_000;
 import { MongoLogArchive, MongoLogEntry, MongoLogUsage } from './mongo-log.entities';
 
 type EntryDocument = Omit<StoredLogEntry, 'id'> & { _id: string };
@@ -41,10 +44,14 @@ export class MongoLogStore implements LogStore {
 
   async insert(entries: StoredLogEntry[]): Promise<void> {
     if (!entries.length) return;
-    const documents: EntryDocument[] = entries.map(({ id, ...rest }) => ({ _id: id, ...rest }));
     await this.inTransaction(async (session) => {
-      await this.collection<EntryDocument>('log_entries').insertMany(documents, { session, ordered: true });
-      await this.addUsage(session, totalsByService(entries));
+      // Insert-if-absent: an id already stored (a retried batch) is skipped, and usage counts only new ones.
+      const result = await this.collection<EntryDocument>('log_entries').bulkWrite(
+        entries.map(({ id, ...rest }) => ({ updateOne: { filter: { _id: id }, update: { $setOnInsert: { _id: id, ...rest } }, upsert: true } })),
+        { session, ordered: true },
+      );
+      const written = new Set(Object.values(result.upsertedIds).map(String));
+      await this.addUsage(session, totalsByService(entries.filter((entry) => written.has(entry.id))));
     });
   }
 
@@ -94,12 +101,20 @@ export class MongoLogStore implements LogStore {
 
   async archived(service: string, ids: string[], archive: ArchiveRecord): Promise<void> {
     await this.inTransaction(async (session) => {
-      const [total] = await this.collection<EntryDocument>('log_entries')
-        .aggregate<{ entries: number; bytes: number }>([{ $match: { service, _id: { $in: ids } } }, { $group: { _id: null, entries: { $sum: 1 }, bytes: { $sum: '$bytes' } } }], { session })
-        .toArray();
-      if ((total?.entries ?? 0) !== ids.length) throw new Error(`archive ${archive.fileName}: ${ids.length} entries written, ${total?.entries ?? 0} still stored`);
-      await this.collection<EntryDocument>('log_entries').deleteMany({ service, _id: { $in: ids } }, { session });
-      await this.addUsage(session, new Map([[service, { entries: -total!.entries, bytes: -total!.bytes }]]));
+      let entries = 0;
+      let bytes = 0;
+      // In chunks: one command stays far below MongoDB's 16 MB limit however large the archive.
+      for (let start = 0; start < ids.length; start += ID_CHUNK) {
+        const chunk = ids.slice(start, start + ID_CHUNK);
+        const [total] = await this.collection<EntryDocument>('log_entries')
+          .aggregate<{ entries: number; bytes: number }>([{ $match: { service, _id: { $in: chunk } } }, { $group: { _id: null, entries: { $sum: 1 }, bytes: { $sum: '$bytes' } } }], { session })
+          .toArray();
+        await this.collection<EntryDocument>('log_entries').deleteMany({ service, _id: { $in: chunk } }, { session });
+        entries += total?.entries ?? 0;
+        bytes += total?.bytes ?? 0;
+      }
+      if (entries !== ids.length) throw new Error(`archive ${archive.fileName}: ${ids.length} entries written, ${entries} still stored`);
+      await this.addUsage(session, new Map([[service, { entries: -entries, bytes: -bytes }]]));
       const { fileName, ...record } = archive;
       await this.collection<Document>('log_archives').insertOne({ _id: fileName as never, ...record }, { session });
     });
@@ -136,19 +151,20 @@ function filterOf(selection: LogSelection): Filter<EntryDocument> {
   if (selection.levels) filter.level = { $in: selection.levels };
   if (selection.from || selection.to) filter.time = { ...(selection.from && { $gte: selection.from }), ...(selection.to && { $lte: selection.to }) };
   if (selection.requestId) filter.requestId = selection.requestId;
-  if (selection.text) filter.$text = { $search: selection.text };
+  if (selection.text) filter.$text = { $search: allWords(selection.text) };
   return filter;
 }
 
-function totalsByService(entries: StoredLogEntry[]): Map<string, { entries: number; bytes: number }> {
-  const totals = new Map<string, { entries: number; bytes: number }>();
-  for (const entry of entries) {
-    const total = totals.get(entry.service) ?? { entries: 0, bytes: 0 };
-    total.entries += 1;
-    total.bytes += entry.bytes;
-    totals.set(entry.service, total);
-  }
-  return totals;
+/**
+ * `$text` matches any of its words; PostgreSQL's web search, all of them. Quoting each
+ * word (and keeping quoted phrases and -exclusions) makes MongoDB ask for all too.
+ */
+function allWords(text: string): string {
+  const terms = text.match(/-?"[^"]*"|\S+/g) ?? [];
+  return terms
+    .filter((term) => term.toLowerCase() !== 'or')
+    .map((term) => (term.startsWith('-') || term.startsWith('"') ? term : `"${term}"`))
+    .join(' ');
 }
 
 function toEntry({ _id, ...rest }: EntryDocument): StoredLogEntry {

@@ -15,15 +15,20 @@ export class PostgresLogStore implements LogStore {
   async insert(entries: StoredLogEntry[]): Promise<void> {
     if (!entries.length) return;
     await this.orm.em.fork().transactional(async (em) => {
-      // One statement and one parameter for the whole batch: PostgreSQL unpacks the rows itself.
+      // One statement and one parameter for the whole batch: PostgreSQL unpacks the rows itself. An id
+      // already stored (a retried batch) is skipped, and usage counts only the rows written now.
       const rows = entries.map(({ id, time, service, level, message, requestId, fields, bytes }) => ({ id, time, service, level, message, request_id: requestId, fields, bytes }));
-      await em.execute(
-        `INSERT INTO log_entries (id, time, service, level, message, request_id, fields, bytes)
-         SELECT id, time, service, level, message, request_id, fields, bytes
-           FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, time timestamptz, service text, level text, message text, request_id text, fields jsonb, bytes integer)`,
+      const written = await em.execute<Row[]>(
+        `WITH written AS (
+           INSERT INTO log_entries (id, time, service, level, message, request_id, fields, bytes)
+           SELECT id, time, service, level, message, request_id, fields, bytes
+             FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, time timestamptz, service text, level text, message text, request_id text, fields jsonb, bytes integer)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING service, bytes)
+         SELECT service, count(*)::bigint AS entries, sum(bytes)::bigint AS bytes FROM written GROUP BY service`,
         [JSON.stringify(rows)],
       );
-      await addUsage(em, totalsByService(entries));
+      await addUsage(em, new Map(written.map((row) => [row.service as string, { entries: Number(row.entries), bytes: Number(row.bytes) }])));
     });
   }
 
@@ -39,7 +44,7 @@ export class PostgresLogStore implements LogStore {
 
   async stats(from: Date, to: Date, bucket: LogBucket): Promise<LogStatRow[]> {
     const rows = await this.orm.em.fork().execute<Row[]>(
-      `SELECT date_trunc(?, time) AS start, service, level, count(*)::int AS count
+      `SELECT date_trunc(?, time, 'UTC') AS start, service, level, count(*)::int AS count
          FROM log_entries WHERE time >= ? AND time <= ?
         GROUP BY 1, service, level ORDER BY 1, service, level`,
       [bucket, from, to],
@@ -132,17 +137,6 @@ function conditions(selection: LogSelection) {
   if (selection.requestId) add('request_id = ?', selection.requestId);
   if (selection.text) add(`${LOG_SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ?)`, selection.text);
   return { add, params, sql: () => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '') };
-}
-
-function totalsByService(entries: StoredLogEntry[]): Map<string, { entries: number; bytes: number }> {
-  const totals = new Map<string, { entries: number; bytes: number }>();
-  for (const entry of entries) {
-    const total = totals.get(entry.service) ?? { entries: 0, bytes: 0 };
-    total.entries += 1;
-    total.bytes += entry.bytes;
-    totals.set(entry.service, total);
-  }
-  return totals;
 }
 
 async function addUsage(em: EntityManager, totals: Map<string, { entries: number; bytes: number }>): Promise<void> {
