@@ -2,12 +2,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express } from 'express';
 import { GraphQLError } from 'graphql';
-import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER } from '@herck/common';
+import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 
 /** The public path of a log archive; the logs subgraph serves the file to the gateway only. */
 export const LOG_ARCHIVE_PATH = '/logs/archives/:fileName';
-const ARCHIVE_NAME = /^[A-Za-z0-9-]{1,64}_\d{8}T\d{6}Z\.log\.gz$/;
 
 /**
  * `GET /logs/archives/<fileName>` with an admin's access token: the archive,
@@ -26,12 +25,12 @@ export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVeri
     if (!identity.accountId) return void fail(401, 'UNAUTHENTICATED', 'Sign in as an admin to download log archives');
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may download log archives');
     const fileName = String(req.params.fileName);
-    if (!ARCHIVE_NAME.test(fileName)) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
+    if (!LOG_ARCHIVE_NAME.test(fileName)) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
     // The timeout covers the answer's headers; a large file may then take as long as it takes.
     const headersTimeout = new AbortController();
     const timer = setTimeout(() => headersTimeout.abort(), 30_000);
     try {
-      const upstream = await fetch(new URL(`/internal/archives/${encodeURIComponent(fileName)}`, logsGraphqlUrl), {
+      const upstream = await fetch(new URL(`${LOG_ARCHIVE_INTERNAL_PATH}/${encodeURIComponent(fileName)}`, logsGraphqlUrl), {
         headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip) },
         signal: headersTimeout.signal,
       });

@@ -3,12 +3,10 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { BadUserInputError } from '@herck/common';
+import { BadUserInputError, LOG_ARCHIVE_NAME } from '@herck/common';
 import { StoredLogEntry } from '../store/log-store';
 
-/** `{SERVICE}_{YYYYMMDDTHHMMSSZ}.log.gz`; the service part keeps letters, digits and dashes. */
-const ARCHIVE_NAME = /^[A-Za-z0-9-]{1,64}_\d{8}T\d{6}Z\.log\.gz$/;
-
+/** The archive of `service` written at `at` (see LOG_ARCHIVE_NAME). */
 export function archiveFileName(service: string, at: Date): string {
   const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
   return `${service.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64)}_${stamp}.log.gz`;
@@ -16,7 +14,7 @@ export function archiveFileName(service: string, at: Date): string {
 
 /** An archive's name as a client gives it: anything else (a path separator, `..`) is refused. */
 export function requireArchiveName(fileName: string): string {
-  if (!ARCHIVE_NAME.test(fileName)) throw new BadUserInputError('Not an archive name', 'fileName');
+  if (!LOG_ARCHIVE_NAME.test(fileName)) throw new BadUserInputError('Not an archive name', 'fileName');
   return fileName;
 }
 

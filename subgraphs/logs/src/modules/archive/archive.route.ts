@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Express, RequestHandler } from 'express';
-import { BadUserInputError, hasAnyRole, InternalCaller } from '@herck/common';
+import { BadUserInputError, hasAnyRole, InternalCaller, LOG_ARCHIVE_INTERNAL_PATH } from '@herck/common';
 import { requireArchiveName } from './archive-file';
 
 /** Where the gateway fetches an archive for an admin (the gateway's /logs/archives/<fileName>). */
-export const ARCHIVE_ROUTE = '/internal/archives/:fileName';
+const ARCHIVE_ROUTE = `${LOG_ARCHIVE_INTERNAL_PATH}/:fileName`;
 
 export function serveArchiveDownloads(app: Express, archiveDir: string, gatewayOnly: RequestHandler): void {
   app.get(ARCHIVE_ROUTE, gatewayOnly, (req, res) => {

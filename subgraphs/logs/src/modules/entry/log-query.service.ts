@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageSize, SUBGRAPHS } from '@herck/common';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageSize, requireTimeRange, SUBGRAPHS } from '@herck/common';
 import { LogBucket as StoreBucket, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
 import { LogArchive, LogBucket, LogBucketSize, LogEntry, LogFilter, LogLevel, ServiceLogUsage } from './log-entry.type';
 
@@ -29,7 +29,7 @@ export class LogQueryService {
   }
 
   async stats(from: Date, to: Date, bucket: LogBucketSize): Promise<LogBucket[]> {
-    requireRange(from, to);
+    requireTimeRange(from, to);
     if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_BUCKETS) throw new BadUserInputError(`At most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter range`, 'bucket');
     const rows = await this.store.stats(from, to, bucket as StoreBucket);
     return rows.map((row) => ({ ...row, level: row.level as LogLevel }));
@@ -59,7 +59,7 @@ export class LogQueryService {
   private async selection(filter: LogFilter | null | undefined): Promise<LogSelection> {
     if (!filter) return {};
     const { services, levels, from, to, text, requestId } = filter;
-    if (from && to) requireRange(from, to);
+    if (from && to) requireTimeRange(from, to);
     if (services) {
       if (!services.length) throw new BadUserInputError('services must name at least one service (leave it out for all)', 'services');
       const known = await this.knownServices();
@@ -81,10 +81,6 @@ export class LogQueryService {
       ...(requestId != null && { requestId }),
     };
   }
-}
-
-function requireRange(from: Date, to: Date): void {
-  if (from.getTime() > to.getTime()) throw new BadUserInputError('from must not be after to', 'from');
 }
 
 export function toLogEntry(entry: StoredLogEntry): LogEntry {

@@ -1,5 +1,5 @@
 import { Arg, Field, Float, ObjectType, Query, Resolver } from 'type-graphql';
-import { BadUserInputError, RequiresRole, SUBGRAPHS } from '@herck/common';
+import { BadUserInputError, requireTimeRange, RequiresRole, SUBGRAPHS } from '@herck/common';
 import { LogStore, StatusSample } from '../store/log-store';
 
 /** The gateway's health checks are log entries: `service status` lines of the gateway, one per subgraph and probe. */
@@ -41,8 +41,10 @@ export class ServiceStatusResolver {
     @Arg('to', () => Date, { description: 'End of the range (inclusive)' }) to: Date,
   ): Promise<ServiceStatusSample[]> {
     if (!SUBGRAPHS.some(({ name }) => name === service)) throw new BadUserInputError(`Unknown service: ${service.slice(0, 64)}`, 'service');
-    if (from.getTime() > to.getTime()) throw new BadUserInputError('from must not be after to', 'from');
-    const samples = await this.store.samples(STATUS_LOG_SERVICE, STATUS_LOG_MESSAGE, 'target', service, from, to, MAX_SAMPLES);
+    requireTimeRange(from, to);
+    const samples = await this.store.samples(STATUS_LOG_SERVICE, STATUS_LOG_MESSAGE, 'target', service, from, to, MAX_SAMPLES + 1);
+    // Never a silently cut history: a range holding more is refused.
+    if (samples.length > MAX_SAMPLES) throw new BadUserInputError(`More than ${MAX_SAMPLES} checks in that range: ask for a shorter one`, 'from');
     return samples.map(toSample);
   }
 }

@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection, pageSize } from '@herck/common';
+import { BadUserInputError, Connection, pageSize, requireTimeRange } from '@herck/common';
 
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
@@ -25,7 +25,7 @@ export interface TimePageArgs {
 export function timePage({ from = null, to = null, first, after = null }: TimePageArgs): TimePage {
   const size = first ?? DEFAULT_PAGE;
   pageSize(size, MAX_PAGE);
-  if (from && to && from > to) throw new BadUserInputError('from must not be after to', 'from');
+  if (from && to) requireTimeRange(from, to);
   return { from, to, first: size, ascending: from !== null, after: after === null ? null : decodeTimeCursor(after) };
 }
 
