@@ -13,7 +13,7 @@ import { withBenchDatabase } from './bench-database';
  * with logs down.
  */
 const SHIPPED = Number(process.env.BENCH_SHIPPED_LOGS ?? 300_000);
-const SHIPPERS = 4;
+const SHIPPERS = Number(process.env.BENCH_LOG_SHIPPERS ?? 4);
 const STORED = Number(process.env.BENCH_STORED_LOGS ?? 5_000_000);
 const SEARCHES = 50;
 const REQUESTS = 300;

@@ -3,7 +3,7 @@ import express, { Express, RequestHandler } from 'express';
 import { LOG_BATCH_HEADER, LOG_INGEST_PATH, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShippingVerifier } from '@herck/common';
 import { LogArchiver } from '../archive/log-archiver';
 import { LogStore, StoredLogEntry } from '../store/log-store';
-import { entryIdFor, parseLogLine } from './log-line';
+import { entryIdsFor, parseLogLine } from './log-line';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,7 +26,7 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
   app.post(LOG_INGEST_PATH, shipper, express.text({ type: () => true, limit: MAX_BATCH }), async (req, res) => {
     const service = res.locals.service as string;
     const batchId = req.header(LOG_BATCH_HEADER);
-    const idFor = batchId && UUID.test(batchId) ? (index: number) => entryIdFor(batchId, index) : () => randomUUID();
+    const idFor = batchId && UUID.test(batchId) ? entryIdsFor(batchId) : () => randomUUID();
     if (typeof req.body !== 'string') {
       res.status(400).json({ error: 'Send newline-delimited JSON' });
       return;

@@ -53,14 +53,16 @@ function levelOf(value: unknown): StoredLogLevel {
 }
 
 /**
- * The id of the line at `index` of batch `batchId`: the same on every attempt
- * to send the batch, so a retried batch stores nothing twice. A UUID (version 8,
- * "custom") made of the SHA-256 of both.
+ * Ids for the lines of batch `batchId`, by their place in it: the same on every
+ * attempt to send the batch, so a retried batch stores nothing twice. UUIDs
+ * (version 8, "custom"): the batch id's SHA-256 with the line's index in the
+ * last four bytes.
  */
-export function entryIdFor(batchId: string, index: number): string {
-  const hash = createHash('sha256').update(`${batchId}:${index}`).digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x80;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+export function entryIdsFor(batchId: string): (index: number) => string {
+  const base = createHash('sha256').update(batchId).digest().subarray(0, 16);
+  base[6] = (base[6]! & 0x0f) | 0x80;
+  base[8] = (base[8]! & 0x3f) | 0x80;
+  const prefix = base.subarray(0, 12).toString('hex');
+  const head = `${prefix.slice(0, 8)}-${prefix.slice(8, 12)}-${prefix.slice(12, 16)}-${prefix.slice(16, 20)}-${prefix.slice(20, 24)}`;
+  return (index) => head + (index >>> 0).toString(16).padStart(8, '0');
 }

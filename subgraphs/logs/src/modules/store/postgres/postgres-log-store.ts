@@ -18,7 +18,9 @@ export class PostgresLogStore implements LogStore {
       // One statement and one parameter for the whole batch: PostgreSQL unpacks the rows itself. An id
       // already stored (a retried batch) is skipped, and usage counts only the rows written now.
       const rows = entries.map(({ id, time, service, level, message, requestId, fields, bytes }) => ({ id, time, service, level, message, request_id: requestId, fields, bytes }));
-      const written = await em.execute<Row[]>(
+      // Through knex, which binds the batch as a parameter ($1), not MikroORM's execute, which would
+      // escape and splice a megabyte of JSON into the SQL text.
+      const query = em.getKnex().raw(
         `WITH written AS (
            INSERT INTO log_entries (id, time, service, level, message, request_id, fields, bytes)
            SELECT id, time, service, level, message, request_id, fields, bytes
@@ -28,6 +30,7 @@ export class PostgresLogStore implements LogStore {
          SELECT service, count(*)::bigint AS entries, sum(bytes)::bigint AS bytes FROM written GROUP BY service`,
         [JSON.stringify(rows)],
       );
+      const written = ((await query.transacting(em.getTransactionContext()!)) as { rows: Row[] }).rows;
       await addUsage(em, new Map(written.map((row) => [row.service as string, { entries: Number(row.entries), bytes: Number(row.bytes) }])));
     });
   }
