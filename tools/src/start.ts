@@ -17,15 +17,22 @@ const GATEWAY = { name: 'gateway', script: script('gateway', 'main.js'), portVar
 const logger = new Logger('herck', 'info');
 const running: ManagedProcess[] = [];
 let stopping = false;
+/** The embedded PostgreSQL's process, when `npm start` runs one. */
+const EMBEDDED_DATABASE = 'postgres';
 let backupSchedule: { stop(): void } | undefined;
 
-/** Stops in reverse start order: gateway, subgraphs, database last. */
+/**
+ * Stops in reverse start order — gateway, subgraphs, database last — except that
+ * logs stops after the other services, so their last lines still reach it.
+ */
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('stopping Herck');
   backupSchedule?.stop();
-  for (const child of [...running].reverse()) await child.stop();
+  // A stable sort: services keep their reverse start order, logs goes after them, the database stays last.
+  const rank = (child: ManagedProcess) => (child.name === EMBEDDED_DATABASE ? 2 : child.name === 'logs' ? 1 : 0);
+  for (const child of [...running].reverse().sort((a, b) => rank(a) - rank(b))) await child.stop();
   process.exit(code);
 }
 
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   if (!process.env.DATABASE_URL) {
     logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: embeddedPostgresDir(base.dataDir) });
-    const database = new ManagedProcess('postgres', path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
+    const database = new ManagedProcess(EMBEDDED_DATABASE, path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
     running.push(database);
     const { url } = await database.firstJsonLine<{ url: string }>();
     childEnv.DATABASE_URL = url;

@@ -175,7 +175,8 @@ export class LogShipper {
       this.failures = 0;
     } catch (error) {
       this.failures++;
-      if (this.failures === 1) this.problem('log shipping failed; retrying with backoff', { error: String((error as Error)?.cause ?? error) });
+      // Closing, there is no retry to announce (the lines are on stdout all the same).
+      if (this.failures === 1 && !this.closed) this.problem('log shipping failed; retrying with backoff', { error: String((error as Error)?.cause ?? error) });
     }
   }
 
