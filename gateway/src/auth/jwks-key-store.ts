@@ -16,12 +16,13 @@ export class JwksKeyStore {
     private readonly logger: Logger,
     /** Never fetch more often than this, however many unknown `kid`s arrive (forged tokens are free to make). */
     private readonly minRefreshIntervalMs = 10_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(kid: string): Promise<KeyObject | undefined> {
     // A fetch under way may bring this key: wait for it rather than refuse the token meanwhile.
     if (!this.keys.has(kid) && this.inFlight) await this.inFlight;
-    if (!this.keys.has(kid) && Date.now() - this.lastFetch >= this.minRefreshIntervalMs) await this.refresh();
+    if (!this.keys.has(kid) && this.now() - this.lastFetch >= this.minRefreshIntervalMs) await this.refresh();
     return this.keys.get(kid);
   }
 
@@ -33,7 +34,7 @@ export class JwksKeyStore {
   }
 
   private async fetchKeys(): Promise<void> {
-    this.lastFetch = Date.now();
+    this.lastFetch = this.now();
     try {
       const response = await fetch(this.jwksUrl, { signal: AbortSignal.timeout(5_000) });
       if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
