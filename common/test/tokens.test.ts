@@ -47,6 +47,40 @@ describe('internal tokens', () => {
   });
 });
 
+describe('internal tokens, reused while young', () => {
+  const gatewayKey = key();
+  let clock = Date.now();
+  const signer = new InternalTokenSigner(gatewayKey, 60, () => clock);
+  const verifier = new InternalTokenVerifier([gatewayKey], 'account', () => clock);
+  const ada = { accountId: 'ada', roles: ['USER' as const] };
+
+  it('serve the same caller and subgraph for half their life, then a new one is signed', () => {
+    const first = signer.sign(ada, 'account', '203.0.113.7');
+    clock += 29_000;
+    expect(signer.sign(ada, 'account', '203.0.113.7')).toBe(first);
+    // Anything that differs gets a token of its own: another subgraph, client, account or set of roles.
+    expect(signer.sign(ada, 'auth', '203.0.113.7')).not.toBe(first);
+    expect(signer.sign(ada, 'account', '203.0.113.8')).not.toBe(first);
+    expect(signer.sign({ accountId: 'bob', roles: ['USER'] }, 'account', '203.0.113.7')).not.toBe(first);
+    expect(signer.sign({ ...ada, roles: ['USER', 'ADMIN'] }, 'account', '203.0.113.7')).not.toBe(first);
+    clock += 1_000;
+    const renewed = signer.sign(ada, 'account', '203.0.113.7');
+    expect(renewed).not.toBe(first);
+    expect(verifier.verify(renewed)).toEqual({ identity: ada, client: '203.0.113.7' });
+  });
+
+  it('are remembered by the subgraph once verified, until they expire, and their caller cannot be changed', () => {
+    const token = signer.sign(ada, 'account');
+    const caller = verifier.verify(token)!;
+    expect(verifier.verify(token)).toBe(caller);
+    expect(() => (caller.identity.roles as string[]).push('ADMIN')).toThrow(TypeError);
+    clock += 60_000;
+    expect(verifier.verify(token)).toBeNull();
+    // A forged variant of a remembered token is checked, not matched.
+    expect(verifier.verify(token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'))).toBeNull();
+  });
+});
+
 describe('password setup tokens', () => {
   it('round-trip their claims and reject other keys', () => {
     const accountKey = key();
