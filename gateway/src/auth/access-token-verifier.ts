@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM } from '@herck/common';
 import { JwksKeyStore } from './jwks-key-store';
 import { SessionStates } from './session-states';
@@ -10,33 +11,51 @@ import { SessionStates } from './session-states';
  * stand, and the roles are the account's current ones.
  */
 export class AccessTokenVerifier {
+  /**
+   * Token strings whose signature checked out, until they expire: a client's
+   * every request carries the same token, and an ES256 verification per request
+   * is the gateway's largest fixed cost. The session is still checked each time.
+   */
+  private readonly verified = new LRUCache<string, { sub: string; sid: string; expiresAt: number }>({ max: 10_000 });
+
   constructor(
     private readonly keys: JwksKeyStore,
     private readonly issuer: string,
     private readonly audience: string,
     private readonly sessions: SessionStates,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async identify(authorization: string | undefined): Promise<Identity> {
     if (!authorization) return ANONYMOUS;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw rejected('The Authorization header must be "Bearer <access token>"');
-    const token = match[1]!;
-    const kid = jwt.decode(token, { complete: true })?.header.kid;
-    const key = kid ? await this.keys.get(kid) : undefined;
-    if (!key) throw rejected('Access token is invalid or expired');
-    let claims: jwt.JwtPayload;
-    try {
-      claims = jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: this.issuer, audience: this.audience }) as jwt.JwtPayload;
-    } catch {
-      throw rejected('Access token is invalid or expired');
-    }
-    if (!claims.sub || typeof claims.sid !== 'string') throw rejected('Access token is invalid or expired');
+    const claims = await this.verify(match[1]!);
     const session = await this.sessions.get(claims.sub, claims.sid).catch(() => {
       throw new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
     });
     if (!session.active) throw rejected('This session has ended; sign in again');
     return { accountId: claims.sub, roles: session.roles.filter(isRole) };
+  }
+
+  /** The token's account and session, from its signature or from having checked that signature before. */
+  private async verify(token: string): Promise<{ sub: string; sid: string }> {
+    const known = this.verified.get(token);
+    if (known && this.now() < known.expiresAt) return known;
+    if (known) this.verified.delete(token);
+    const kid = jwt.decode(token, { complete: true })?.header.kid;
+    const key = kid ? await this.keys.get(kid) : undefined;
+    if (!key) throw rejected('Access token is invalid or expired');
+    let claims: jwt.JwtPayload;
+    try {
+      claims = jwt.verify(token, key, { algorithms: [SIGNING_ALGORITHM], issuer: this.issuer, audience: this.audience, clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
+    } catch {
+      throw rejected('Access token is invalid or expired');
+    }
+    if (!claims.sub || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw rejected('Access token is invalid or expired');
+    const verified = { sub: claims.sub, sid: claims.sid, expiresAt: claims.exp * 1000 };
+    this.verified.set(token, verified);
+    return verified;
   }
 }
 

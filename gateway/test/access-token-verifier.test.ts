@@ -1,0 +1,56 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import jwt from 'jsonwebtoken';
+import { GraphQLError } from 'graphql';
+import { generateKeyPem, InternalTokenSigner, Logger, signingKeyFrom } from '@herck/common';
+import { AccessTokenVerifier } from '../src/auth/access-token-verifier';
+import { JwksKeyStore } from '../src/auth/jwks-key-store';
+import { SessionStates } from '../src/auth/session-states';
+
+const authKey = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+let sessionActive = true;
+/** Auth's two routes the verifier uses: its public keys and the state of a session. */
+const auth = http.createServer((req, res) => {
+  const body = req.url!.startsWith('/jwks') ? { keys: [{ ...authKey.publicKey.export({ format: 'jwk' }), kid: authKey.kid }] } : { active: sessionActive, roles: ['USER'] };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+});
+let base: string;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => auth.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(auth.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise((resolve) => auth.close(resolve)));
+
+const accessToken = (expiresInSeconds: number) =>
+  jwt.sign({ sub: 'ada', sid: 'session-1' }, authKey.privateKey, { algorithm: 'ES256', keyid: authKey.kid, issuer: 'herck', audience: 'herck-api', expiresIn: expiresInSeconds });
+
+const codeOf = (promise: Promise<unknown>) => promise.then(() => 'accepted', (error: GraphQLError) => error.extensions.code);
+
+describe('AccessTokenVerifier', () => {
+  it('remembers a verified token until its expiry, by its own clock, and checks the session every time', async () => {
+    let clock = Date.now();
+    const logger = new Logger('test', 'error');
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 0, logger);
+    const verifier = new AccessTokenVerifier(new JwksKeyStore(`${base}/jwks`, logger), 'herck', 'herck-api', sessions, () => clock);
+    const token = accessToken(60);
+
+    expect(await verifier.identify(`Bearer ${token}`)).toEqual({ accountId: 'ada', roles: ['USER'] });
+    clock += 59_000;
+    expect(await verifier.identify(`Bearer ${token}`)).toEqual({ accountId: 'ada', roles: ['USER'] });
+    // Past its expiry the remembered token is refused.
+    clock += 2_000;
+    expect(await codeOf(verifier.identify(`Bearer ${token}`))).toBe('UNAUTHENTICATED');
+
+    // A remembered signature does not outlive its session.
+    const fresh = accessToken(60);
+    clock = Date.now();
+    expect(await codeOf(verifier.identify(`Bearer ${fresh}`))).toBe('accepted');
+    sessionActive = false;
+    expect(await codeOf(verifier.identify(`Bearer ${fresh}`))).toBe('UNAUTHENTICATED');
+    sessionActive = true;
+    // Nor does a tampered copy of a remembered token pass.
+    expect(await codeOf(verifier.identify(`Bearer ${fresh.slice(0, -3)}abc`))).toBe('UNAUTHENTICATED');
+  });
+});
