@@ -6,11 +6,10 @@ import {
   BackupStore,
   BaseConfig,
   busStoreSchema,
-  DEFAULT_EMBEDDED_POSTGRES_PORT,
-  embeddedServerUrl,
   Environment,
   EnvReader,
   readBaseConfig,
+  readSubgraphDatabases,
   SubgraphName,
   SUBGRAPHS,
   subgraphStoreSchema,
@@ -67,23 +66,12 @@ export function readBackupSettings(env: EnvReader, base: BaseConfig): BackupSett
 export function herckStores(source: Environment): BackupStore[] {
   const env = new EnvReader(source);
   const base = readBaseConfig(env);
-  const serverUrl = env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']) ?? embeddedUrl(env, base);
-  const stores: BackupStore[] = SUBGRAPHS.map(({ name }) => ({
-    name,
-    serverUrl,
-    database: env.string(`${name.toUpperCase()}_DATABASE_NAME`, name),
-    schema: subgraphStoreSchema(SUBGRAPH_STORES[name]),
-  }));
-  stores.push({ name: 'bus', serverUrl, database: env.string('BUS_DATABASE_NAME', 'bus'), schema: busStoreSchema });
+  const stores: BackupStore[] = SUBGRAPHS.map(({ name }) => {
+    const { serverUrl, databaseName } = readSubgraphDatabases(env, base, name);
+    return { name, serverUrl, database: databaseName, schema: subgraphStoreSchema(SUBGRAPH_STORES[name]) };
+  });
+  const { serverUrl, busDatabaseName } = readSubgraphDatabases(env, base, SUBGRAPHS[0].name);
+  stores.push({ name: 'bus', serverUrl, database: busDatabaseName, schema: busStoreSchema });
   return env.finish(stores);
 }
 
-function embeddedUrl(env: EnvReader, base: BaseConfig): string {
-  if (base.production) {
-    env.problem('DATABASE_URL', 'is required in production');
-    return '';
-  }
-  const url = embeddedServerUrl(base.dataDir, env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT));
-  if (!url) env.problem('DATABASE_URL', 'is not set and the embedded PostgreSQL has no password file yet: run npm start once, or set DATABASE_URL');
-  return url ?? '';
-}

@@ -87,8 +87,10 @@ export class EnvReader {
     return raw.split(',').map((item) => item.trim()).filter(Boolean);
   }
 
+  /** Records a bad or missing variable; the same problem found twice (read for several services) is told once. */
   problem(name: string, message: string): void {
-    this.problems.push(`${name} ${message}`);
+    const problem = `${name} ${message}`;
+    if (!this.problems.includes(problem)) this.problems.push(problem);
   }
 
   /** Throws one ConfigError naming every bad variable, or returns the config. */

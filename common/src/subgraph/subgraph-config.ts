@@ -28,13 +28,28 @@ export interface SubgraphConfig extends BaseConfig {
   version: string;
 }
 
-export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
-  const base = readBaseConfig(env);
+/** Where a subgraph's data lives: the PostgreSQL server, its own database there and the bus's. */
+export interface SubgraphDatabases {
+  serverUrl: string;
+  databaseName: string;
+  busDatabaseName: string;
+}
+
+/**
+ * `DATABASE_URL` (else, in development, the embedded server `npm start` runs),
+ * `<NAME>_DATABASE_NAME` and `BUS_DATABASE_NAME`: read the same way by the
+ * subgraph itself and by the backup that must find its database.
+ */
+export function readSubgraphDatabases(env: EnvReader, base: BaseConfig, name: SubgraphName): SubgraphDatabases {
   const embeddedPort = env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT);
   const serverUrl = env.url('DATABASE_URL', undefined, ['postgres', 'postgresql']) ?? (base.production ? '' : embeddedDefault(env, base.dataDir, embeddedPort));
   if (base.production && !serverUrl) env.problem('DATABASE_URL', 'is required in production');
-  const databaseName = env.string(`${name.toUpperCase()}_DATABASE_NAME`, name);
-  const busDatabaseName = env.string('BUS_DATABASE_NAME', 'bus');
+  return { serverUrl, databaseName: env.string(`${name.toUpperCase()}_DATABASE_NAME`, name), busDatabaseName: env.string('BUS_DATABASE_NAME', 'bus') };
+}
+
+export function readSubgraphConfig(env: EnvReader, name: SubgraphName): SubgraphConfig {
+  const base = readBaseConfig(env);
+  const { serverUrl, databaseName, busDatabaseName } = readSubgraphDatabases(env, base, name);
   return {
     ...base,
     name,
