@@ -3,6 +3,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
+import { Agent } from 'undici';
 import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
@@ -39,6 +40,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const signer = new InternalTokenSigner(config.internalTokenKey);
   const metrics = new MetricsRegistry('gateway');
   const fetchDuration = subgraphFetchDuration(metrics);
+  // One keep-alive pool per subgraph origin, shared by queries and subscriptions' follow-up fetches.
+  const subgraphPool = new Agent({ keepAliveTimeout: 4_000 });
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
   const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000);
   let liveStats: (() => LiveStats) | null = null;
@@ -55,7 +58,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) =>
-      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, fetchDuration),
+      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, subgraphPool, fetchDuration),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = new ApolloArmor({
@@ -123,6 +126,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,
+    subgraphPool,
   });
   registerLiveMetrics(metrics, () => live.stats());
   liveStats = () => live.stats();
@@ -140,6 +144,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           await http.stop();
         } finally {
           await rateLimits.stop();
+          await subgraphPool.close();
         }
       }
     },

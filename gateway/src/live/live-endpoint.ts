@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Dispatcher } from 'undici';
 import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
@@ -54,6 +55,8 @@ export interface LiveEndpointOptions {
   rateLimits: OperationRateLimits;
   /** Times the fetches an event's other fields need, as HTTP's are. */
   subgraphFetchDuration?: SubgraphFetchDuration;
+  /** The keep-alive pool the follow-up fetches of subscription events go through. */
+  subgraphPool: Dispatcher;
 }
 
 export interface LiveStats extends OutboxStats {
@@ -101,7 +104,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger, config.upstreamRetryMaxSeconds * 1000);
   const outboxes = new ConnectionOutboxes({ maxQueuedEvents: config.wsMaxQueuedEvents, maxBufferedBytes: config.wsMaxBufferedBytes }, logger);
   // Every subgraph the gateway knows, catalogued or named only by the supergraph.
-  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphFetchDuration)]));
+  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphPool, options.subgraphFetchDuration)]));
   const shared = new SharedSubscriptions(
     planner,
     upstream,

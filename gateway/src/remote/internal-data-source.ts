@@ -1,40 +1,72 @@
-import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { STATUS_CODES } from 'node:http';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { GraphQLError } from 'graphql';
+import { Dispatcher } from 'undici';
 import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 
-/** Calls one subgraph, vouching for the caller's identity with a short-lived internal token. */
-export class InternalDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+/**
+ * Calls one subgraph, vouching for the caller's identity with a short-lived internal token.
+ *
+ * It posts with undici's `request` on a shared keep-alive pool rather than through
+ * RemoteGraphQLDataSource's fetch: a fetch goes through WHATWG streams, an AbortSignal and a
+ * cloned Request per call, which cost the gateway more CPU than the rest of a subgraph hop
+ * together (bench:gateway). The pool retires a connection before the subgraph's Keep-Alive
+ * timeout, so no request goes out on a socket the subgraph is closing.
+ */
+export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly origin: string;
+  private readonly path: string;
+
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly subgraphName: string,
     private readonly signer: InternalTokenSigner,
+    private readonly pool: Dispatcher,
     private readonly fetchDuration?: SubgraphFetchDuration,
   ) {
-    // Node's own fetch (undici) rather than the default make-fetch-happen: it keeps a pooled
-    // connection only as long as the subgraph's Keep-Alive timeout says, so a request never goes
-    // out on a socket the subgraph is closing (ECONNRESET under light load).
-    super({ url, fetcher: fetch });
+    const parsed = new URL(url);
+    this.origin = parsed.origin;
+    this.path = parsed.pathname + parsed.search;
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { identity = ANONYMOUS, client } = context as Partial<GatewayContext>;
-    request.http?.headers.set(INTERNAL_TOKEN_HEADER, this.signer.sign(identity, this.subgraphName, client));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [INTERNAL_TOKEN_HEADER]: this.signer.sign(identity, this.subgraphName, client),
+    };
     // The subgraph logs under the gateway's id for this request.
     const requestId = currentRequestId();
-    if (requestId) request.http?.headers.set(REQUEST_ID_HEADER, requestId);
-  }
+    if (requestId) headers[REQUEST_ID_HEADER] = requestId;
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
 
-  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const done = this.fetchDuration?.startTimer({ subgraph: this.subgraphName });
     try {
-      const response = await super.process(options);
-      done?.({ outcome: response.errors?.length ? 'error' : 'ok' });
-      return response;
+      const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
+      const text = await response.body.text();
+      const contentType = String(response.headers['content-type'] ?? '');
+      const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
+      const parsed: unknown = isJson ? JSON.parse(text) : text;
+      if (response.statusCode < 200 || response.statusCode > 299) throw errorFromResponse(this.url, response.statusCode, parsed);
+      if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
+      const answer = parsed as GatewayGraphQLResponse;
+      done?.({ outcome: answer.errors?.length ? 'error' : 'ok' });
+      return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
       throw error;
     }
   }
 }
+
+/** The error RemoteGraphQLDataSource raises for a non-2xx answer, with the same code for 401 and 403. */
+function errorFromResponse(url: string, status: number, body: unknown): GraphQLError {
+  const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : undefined;
+  return new GraphQLError(`${status}: ${STATUS_CODES[status] ?? 'Error'}`, {
+    extensions: { ...(code && { code }), response: { url, status, body } },
+  });
+}
+

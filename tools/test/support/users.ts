@@ -16,7 +16,7 @@ export interface SignedUpUser {
 export const STRONG_PASSWORD = 'plum-Orbit-7-lantern-Quiet';
 
 /** register → mailed link → confirmEmail → setPassword → login, all through the gateway. */
-export async function signUp(platform: TestPlatform, username = `user${randomBytes(3).toString('hex')}`): Promise<SignedUpUser> {
+export async function signUp(platform: Pick<TestPlatform, 'gatewayUrl' | 'mailbox'>, username = `user${randomBytes(3).toString('hex')}`): Promise<SignedUpUser> {
   const email = `${username}@example.com`;
   const mailsBefore = platform.mailbox.countFor(email);
   const register = await send(platform.gatewayUrl, RegisterDocument, { input: { username, email, firstName: 'Test', lastName: 'User' } });
@@ -32,7 +32,7 @@ export async function signUp(platform: TestPlatform, username = `user${randomByt
   return { accountId: me.data!.me!.id, username, email, password: STRONG_PASSWORD, ...tokens };
 }
 
-export async function logIn(platform: TestPlatform, usernameOrEmail: string, password: string): Promise<{ accessToken: string; refreshToken: string }> {
+export async function logIn(platform: Pick<TestPlatform, 'gatewayUrl'>, usernameOrEmail: string, password: string): Promise<{ accessToken: string; refreshToken: string }> {
   const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail, password });
   if (!login.data) throw new Error(JSON.stringify(login.errors));
   return login.data.login;
