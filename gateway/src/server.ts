@@ -144,7 +144,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
           await http.stop();
         } finally {
           await rateLimits.stop();
-          await subgraphPool.close();
+          // A second stop finds the pool closed already.
+          if (!subgraphPool.closed) await subgraphPool.close();
         }
       }
     },
