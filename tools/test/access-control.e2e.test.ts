@@ -88,6 +88,21 @@ describe('per-field roles at the gateway', () => {
     expect(signedIn.errors).toEqual([expect.objectContaining({ path: ['everyone'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
   });
 
+  it('decides the same document anew for each role set and each @skip value (decisions are remembered per both)', async () => {
+    const query = `query Other($id: ID!, $hide: Boolean!) { me { username } other: account(id: $id) @skip(if: $hide) { username } }`;
+    const ask = (token: string | undefined, hide: boolean) => sendRaw(platform.gatewayUrl, { query, variables: { id: bob.accountId, hide } }, token);
+    for (let round = 0; round < 2; round += 1) {
+      expect((await ask(admin.accessToken, false)).data).toEqual({ me: { username: 'admin' }, other: { username: 'bob' } });
+      const forbidden = await ask(alice.accessToken, false);
+      expect(forbidden.data).toEqual({ me: { username: 'alice' }, other: null });
+      expect(codes(forbidden)).toEqual(['FORBIDDEN']);
+      const skipped = await ask(alice.accessToken, true);
+      expect(skipped.data).toEqual({ me: { username: 'alice' } });
+      expect(codes(skipped)).toEqual([]);
+      expect(codes(await ask(undefined, true))).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
   it('lets admins list accounts a page at a time, with filters', async () => {
     const first = await send(platform.gatewayUrl, AccountsDocument, { first: 2 }, admin.accessToken);
     expect(first.errors).toBeUndefined();

@@ -1,4 +1,4 @@
-import { BaseContext } from '@apollo/server';
+import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
@@ -71,6 +71,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   onStop?(): Promise<void>;
   /** What this service adds to its `/internal/status` report (e.g. market's ingestion); keep it cheap. */
   status?(runtime: SubgraphRuntime): Promise<SubgraphStatusExtras>;
+  /** Apollo Server plugins of the service's own (e.g. market's cache hints for round-scoped answers). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export interface RunningSubgraph {
@@ -146,7 +148,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       formatError: maskUnexpectedErrors(logger),
       csrfPrevention: true,
       // Apollo Studio's inline traces are of no use here and log a line that is not JSON.
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
     },
     before: [gatewayOnly],
     context: async (req) => {

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { Dispatcher } from 'undici';
 import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
+import { PublicAnswerCache } from './public-answer-cache';
 import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 
 /**
@@ -15,10 +16,14 @@ import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
  * cloned Request per call, which cost the gateway more CPU than the rest of a subgraph hop
  * together (bench:gateway). The pool retires a connection before the subgraph's Keep-Alive
  * timeout, so no request goes out on a socket the subgraph is closing.
+ *
+ * Queries whose answer the subgraph declares public for a while (market's round-scoped data)
+ * are answered from a cache until then; the caller's access was checked before any fetch.
  */
 export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly origin: string;
   private readonly path: string;
+  private readonly publicAnswers = new PublicAnswerCache();
 
   constructor(
     private readonly url: string,
@@ -33,6 +38,10 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const cacheKey = request.query && QUERY_OPERATION.test(request.query) ? `${request.query}\u0000${JSON.stringify(request.variables ?? {})}` : undefined;
+    const cached = cacheKey && this.publicAnswers.get(cacheKey);
+    if (cached) return JSON.parse(cached) as GatewayGraphQLResponse;
+
     const { identity = ANONYMOUS, client } = context as Partial<GatewayContext>;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -42,7 +51,6 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
-
     const done = this.fetchDuration?.startTimer({ subgraph: this.subgraphName });
     try {
       const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
@@ -54,6 +62,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
       const answer = parsed as GatewayGraphQLResponse;
       done?.({ outcome: answer.errors?.length ? 'error' : 'ok' });
+      const cacheControl = response.headers['cache-control'];
+      if (cacheKey && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(cacheKey, text, cacheControl);
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
@@ -61,6 +71,9 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 }
+
+/** A fetch of the query plan that reads (a mutation's fetches are never answered from the cache). */
+const QUERY_OPERATION = /^\s*(\{|query\b)/;
 
 /** The error RemoteGraphQLDataSource raises for a non-2xx answer, with the same code for 401 and 403. */
 function errorFromResponse(url: string, status: number, body: unknown): GraphQLError {

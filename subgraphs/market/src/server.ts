@@ -8,7 +8,7 @@ import { CandleResolver } from './modules/candle/candle.resolver';
 import { FxRateResolver } from './modules/fx/fx-rate.resolver';
 import { GlobalMetricsResolver } from './modules/global/global-metrics.resolver';
 import { HistoryRepository } from './modules/history/history.repository';
-import { Clock } from './modules/ingestion/clock';
+import { Clock, systemClock } from './modules/ingestion/clock';
 import { IngestionRunner } from './modules/ingestion/ingestion-runner';
 import { IngestionService } from './modules/ingestion/ingestion.service';
 import { LiveFeed } from './modules/live/live-feed';
@@ -18,6 +18,7 @@ import { createProviders } from './modules/provider/provider-registry';
 import { ProviderResolver } from './modules/provider/provider.resolver';
 import { ProviderStates } from './modules/provider/provider-states';
 import { MarketSnapshotResolver } from './modules/snapshot/market-snapshot.resolver';
+import { roundCachePlugin } from './modules/snapshot/round-cache.plugin';
 import { RoundListener } from './modules/snapshot/round-listener';
 import { SnapshotStore } from './modules/snapshot/snapshot-store';
 import { deleteOldTicks } from './modules/tick/tick-retention';
@@ -69,6 +70,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
         ]),
       ),
     createContext: (base) => createMarketContext(base, live),
+    plugins: [roundCachePlugin(snapshot, config.intervalSeconds, () => (overrides.clock ?? systemClock).now())],
     async onStart(runtime) {
       const em = runtime.orm.em.fork();
       await assets.seed(em, config.symbols);

@@ -1,7 +1,10 @@
 import { readAccountConfig, startAccountService } from '@herck/account';
 import { AnalysisServiceOverrides, readAnalysisConfig, RunningAnalysis, startAnalysisService } from '@herck/analysis';
 import { readAuthConfig, startAuthService } from '@herck/auth';
-import { Environment, Logger, RunningSubgraph, testEnvironment } from '@herck/common';
+import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Environment, InternalTokenSigner, Logger, RunningSubgraph, signingKeyFrom, testEnvironment } from '@herck/common';
 import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway';
 import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketService } from '@herck/market';
 import { LogsServiceOverrides, readLogsConfig, RunningLogs, startLogsService } from '@herck/logs';
@@ -33,6 +36,8 @@ export interface TestPlatform {
   gateway: RunningGateway;
   mailbox: SmtpMailbox;
   env: Environment;
+  /** Signs internal tokens with the gateway's key, to call a subgraph directly as the gateway would. */
+  internalTokenSigner(): InternalTokenSigner;
   /** Starts another gateway on the same subgraphs with extra settings (e.g. production mode). */
   startGateway(overrides: Environment): Promise<RunningGateway>;
   /** Stops the analysis subgraph and starts it again on the same port and databases (`analysis` then names the new one). */
@@ -90,6 +95,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     gateway,
     mailbox,
     env,
+    internalTokenSigner: () => new InternalTokenSigner(signingKeyFrom(createPrivateKey(fs.readFileSync(path.join(env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8')))),
     startGateway: launchGateway,
     startMarketReplica,
     async restartAnalysis() {

@@ -1,0 +1,36 @@
+import { LRUCache } from 'lru-cache';
+
+/** Room for remembered answers, counted in characters of their JSON. */
+const MAX_CHARACTERS = 32 * 1024 * 1024;
+
+/**
+ * Subgraph answers their subgraph declared public (`Cache-Control: public,
+ * max-age=N`: the same for every caller allowed to ask, such as market's
+ * round-scoped data), reused until that age. Personal answers carry no such
+ * header and are never kept. Answers are kept as the JSON text received and
+ * parsed again for each use: the query planner merges later fetches into the
+ * objects it is handed, which must not be shared between requests.
+ */
+export class PublicAnswerCache {
+  private readonly answers = new LRUCache<string, string>({ maxSize: MAX_CHARACTERS, sizeCalculation: (text, key) => text.length + key.length });
+
+  /** The answer's JSON text while it is still fresh. */
+  get(key: string): string | undefined {
+    return this.answers.get(key);
+  }
+
+  /** Keeps `text` for as long as `cacheControl` allows a shared cache to; not at all unless it says `public` with an age. */
+  remember(key: string, text: string, cacheControl: string | undefined): void {
+    const maxAgeSeconds = publicMaxAge(cacheControl);
+    if (maxAgeSeconds > 0) this.answers.set(key, text, { ttl: maxAgeSeconds * 1000 });
+  }
+}
+
+/** `max-age` of a `Cache-Control` value that says `public`, else 0 (private, no-store, no-cache or no age). */
+export function publicMaxAge(cacheControl: string | undefined): number {
+  if (!cacheControl) return 0;
+  const directives = cacheControl.toLowerCase().split(',').map((part) => part.trim());
+  if (!directives.includes('public') || directives.some((d) => d === 'private' || d === 'no-store' || d === 'no-cache')) return 0;
+  const age = directives.find((d) => d.startsWith('max-age='))?.slice('max-age='.length);
+  return age && /^\d+$/.test(age) ? Number(age) : 0;
+}

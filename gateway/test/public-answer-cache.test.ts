@@ -1,0 +1,23 @@
+import { PublicAnswerCache, publicMaxAge } from '../src/remote/public-answer-cache';
+
+describe('public answers', () => {
+  it('are kept only when the subgraph says public with an age', () => {
+    expect(publicMaxAge('public, max-age=3')).toBe(3);
+    expect(publicMaxAge('max-age=3, Public')).toBe(3);
+    expect(publicMaxAge('max-age=3')).toBe(0);
+    expect(publicMaxAge('public')).toBe(0);
+    expect(publicMaxAge('public, max-age=3, private')).toBe(0);
+    expect(publicMaxAge('public, max-age=3, no-store')).toBe(0);
+    expect(publicMaxAge('public, max-age=-1')).toBe(0);
+    expect(publicMaxAge('public, max-age=1.5')).toBe(0);
+    expect(publicMaxAge(undefined)).toBe(0);
+
+    const cache = new PublicAnswerCache();
+    cache.remember('a', '{"data":{}}', 'public, max-age=60');
+    cache.remember('b', '{"data":{}}', 'no-store');
+    cache.remember('c', '{"data":{}}', undefined);
+    expect(cache.get('a')).toBe('{"data":{}}');
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('c')).toBeUndefined();
+  });
+});

@@ -1,0 +1,37 @@
+import { ApolloServerPlugin } from '@apollo/server';
+import { FieldNode, Kind } from 'graphql';
+import { MarketContext } from '../../context';
+import { SnapshotStore } from './snapshot-store';
+
+/**
+ * Root fields whose answers change only when a round lands (or, for history and
+ * assets, by an admin's import within the round): the same for every caller
+ * allowed to ask, personal to nobody.
+ */
+const ROUND_SCOPED = new Set(['marketSnapshot', 'assets', 'asset', 'ticks', 'candles', 'globalMetrics', 'fxRates', '_entities', '__typename']);
+
+/**
+ * Tells the gateway how long a round-scoped answer stays true: `Cache-Control:
+ * public, max-age=N` up to the next round's boundary, in whole seconds rounded
+ * down. Nothing newer than the current round can exist before that boundary,
+ * and the next round lands after it, so an answer reused until then is never
+ * older than the latest round. An answer whose round changed while it was
+ * made, a round already overdue, mutations, errors and admin fields get no hint.
+ */
+export function roundCachePlugin(snapshot: SnapshotStore, intervalSeconds: number, now: () => number = Date.now): ApolloServerPlugin<MarketContext> {
+  return {
+    async requestDidStart() {
+      const round = snapshot.time;
+      return {
+        async willSendResponse({ operation, response }) {
+          if (!round || snapshot.time?.getTime() !== round.getTime()) return;
+          if (operation?.operation !== 'query' || response.body.kind !== 'single' || response.body.singleResult.errors) return;
+          const roots = operation.selectionSet.selections;
+          if (!roots.every((selection) => selection.kind === Kind.FIELD && ROUND_SCOPED.has((selection as FieldNode).name.value))) return;
+          const seconds = Math.floor((round.getTime() + intervalSeconds * 1000 - now()) / 1000);
+          if (seconds >= 1) response.http.headers.set('cache-control', `public, max-age=${seconds}`);
+        },
+      };
+    },
+  };
+}
