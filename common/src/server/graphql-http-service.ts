@@ -2,10 +2,11 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ApolloServer, ApolloServerOptions, BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express, { Request, RequestHandler } from 'express';
 import { Logger, LogLevel } from '../logging/logger';
 import { accessLogPlugin } from './access-log.plugin';
+import { graphqlMiddleware } from './graphql-middleware';
+import { jsonBodies } from './json-bodies';
 import { requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -77,6 +78,8 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   async listen(port: number, host: string): Promise<string> {
     await this.apollo.start();
     this.app.disable('x-powered-by');
+    // No ETags: they would hash every GraphQL answer for nothing.
+    this.app.set('etag', false);
     this.app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -89,11 +92,11 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.app.use(
       '/graphql',
       ...(this.options.before ?? []),
-      express.json({ limit: this.options.bodyLimit ?? '100kb' }),
+      jsonBodies(this.options.bodyLimit ?? '100kb'),
       wellFormedRequests(),
       // After the body parser, so the id's context reaches the resolvers (see requestIdMiddleware).
       requestIdMiddleware(),
-      expressMiddleware(this.apollo, { context: async ({ req }) => this.options.context(req) }),
+      graphqlMiddleware(this.apollo, (req) => this.options.context(req)),
     );
     this.app.use(unparsableBodies(), jsonErrors(this.options.logger));
     await new Promise<void>((resolve, reject) => {
