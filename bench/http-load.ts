@@ -4,8 +4,8 @@ import autocannon from 'autocannon';
 /**
  * The load generator of `bench:gateway`, in a process of its own so the
  * measured servers do not share its event loop: autocannon with a fixed
- * number of connections posting one GraphQL request, for a warm-up and then
- * for the measured span. Prints one JSON line: requests/s, latencies, failures.
+ * number of connections posting one GraphQL request (as fast as answered, or
+ * at a fixed overall rate), for a warm-up and then for the measured span. Prints one JSON line: requests/s, latencies, failures.
  *
  * `__UUID__` in the body is replaced by a fresh UUID per request (idempotency keys).
  */
@@ -16,6 +16,8 @@ export interface LoadSpec {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** Requests per second across all connections; unset: as fast as the server answers. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -36,6 +38,7 @@ async function run(spec: LoadSpec, seconds: number): Promise<autocannon.Result> 
     body: perRequest ? undefined : spec.body,
     requests: perRequest ? [{ setupRequest: (request) => ({ ...request, body: spec.body.replaceAll('__UUID__', randomUUID()) }) }] : undefined,
     connections: spec.connections,
+    overallRate: spec.rate,
     duration: seconds,
     timeout: 10,
   });

@@ -5,16 +5,21 @@ import { logIn, signUp } from './support/users';
 
 const ADMIN = { HERCK_ADMIN_EMAIL: 'batch-admin@example.com', HERCK_ADMIN_PASSWORD: 'batch-Admin-passphrase-1' };
 
-/** Collects the SQL the auth subgraph runs (MikroORM logs each statement at debug level). */
-const authStatements: string[] = [];
-const authLogger = new Logger('auth', 'debug', {}, (line) => {
-  const entry = JSON.parse(line) as { msg: string };
-  if (entry.msg.startsWith('[query]')) authStatements.push(entry.msg);
-});
+/** Collects the SQL a subgraph runs (MikroORM logs each statement at debug level). */
+function statementLog(service: string): { logger: Logger; statements: string[] } {
+  const statements: string[] = [];
+  const logger = new Logger(service, 'debug', {}, (line) => {
+    const entry = JSON.parse(line) as { msg: string };
+    if (entry.msg.startsWith('[query]')) statements.push(entry.msg);
+  });
+  return { logger, statements };
+}
+const { logger: authLogger, statements: authStatements } = statementLog('auth');
+const { logger: ordersLogger, statements: ordersStatements } = statementLog('orders');
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger } });
+  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger, orders: ordersLogger }, orders: {} });
 });
 afterAll(() => platform?.stop());
 
@@ -33,5 +38,29 @@ describe('entity references', () => {
     expect(page.data?.accounts.edges.every((edge) => edge.node.roles.includes('USER'))).toBe(true);
     const credentialReads = authStatements.filter((sql) => /from "credentials"/i.test(sql));
     expect(credentialReads).toHaveLength(1);
+  });
+
+  it("read every listed account's orders in one query, each account its own page", async () => {
+    const admin = await logIn(platform, ADMIN.HERCK_ADMIN_EMAIL, ADMIN.HERCK_ADMIN_PASSWORD);
+    const owners = await Promise.all([0, 1, 2].map((i) => signUp(platform, `buyer${i}`)));
+    // Orders as the orders subgraph stores them: owner i has i + 1 of them.
+    await platform.orders!.runtime.orm.em.fork().execute(
+      `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
+       SELECT gen_random_uuid(), (?::uuid[])[o], 'k' || o || '-' || n, 'BTC', 'EUR', 10, 1, 1, 10, 'FILLED', now(), now() - n * interval '1 minute'
+         FROM generate_series(1, 3) AS o, generate_series(1, 3) AS n WHERE n <= o`,
+      [`{${owners.map((owner) => owner.accountId).join(',')}}`],
+    );
+    ordersStatements.length = 0;
+    const page = await sendRaw<{ accounts: { nodes: { username: string; orders: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean } } }[] } }>(
+      platform.gatewayUrl,
+      { query: '{ accounts(first: 50) { nodes { username orders(first: 2) { nodes { id } pageInfo { hasNextPage } } } } }' },
+      admin.accessToken,
+    );
+    expect(codes(page)).toEqual([]);
+    const byName = new Map(page.data!.accounts.nodes.map((node) => [node.username, node.orders]));
+    expect([0, 1, 2].map((i) => byName.get(`buyer${i}`)!.nodes.length)).toEqual([1, 2, 2]);
+    expect([0, 1, 2].map((i) => byName.get(`buyer${i}`)!.pageInfo.hasNextPage)).toEqual([false, false, true]);
+    expect(byName.get('admin')!.nodes).toEqual([]);
+    expect(ordersStatements.filter((sql) => /from orders|from "orders"/i.test(sql))).toHaveLength(1);
   });
 });

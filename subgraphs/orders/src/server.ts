@@ -29,7 +29,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
       return buildOrdersSchema(
         new Map<Function, object>([
           [OrderResolver, new OrderResolver(service)],
-          [AccountOrdersResolver, new AccountOrdersResolver(service)],
+          [AccountOrdersResolver, new AccountOrdersResolver()],
           [OrderStatisticsResolver, new OrderStatisticsResolver()],
         ]),
       );

@@ -64,8 +64,6 @@ export class OrderResolver {
 /** `Account.orders`: an account's orders, for its owner and admins. */
 @Resolver(() => AccountReference)
 export class AccountOrdersResolver {
-  constructor(private readonly service: OrderService) {}
-
   @Authenticated()
   @FieldResolver(() => OrderConnection, { description: 'Orders placed by this account, newest first (its owner and admins)' })
   orders(
@@ -75,6 +73,7 @@ export class AccountOrdersResolver {
     @Ctx() context: OrdersContext,
   ): Promise<Connection<Order>> {
     if (context.identity.accountId !== account.id && !hasAnyRole(context.identity, ['ADMIN'])) throw new ForbiddenError('You can only see your own orders');
-    return this.service.page(context.em, account.id, pageOf(first, after, null, null));
+    const page = pageOf(first, after, null, null);
+    return context.accountOrders.load({ accountId: account.id, first: page.first, after: page.after });
   }
 }

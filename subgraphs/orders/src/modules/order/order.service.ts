@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
+import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, isUuid, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
+import { orderConnection } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
 
@@ -111,9 +112,7 @@ export class OrderService {
       `SELECT * FROM orders WHERE ${paged.length ? paged.join(' AND ') : 'true'} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...pagedParams, page.first + 1, page.offset ?? 0],
     );
-    const nodes = rows.slice(0, page.first).map(toOrder);
-    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
-    return { edges, nodes, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return orderConnection(rows, page.first);
   }
 
   private async byKey(em: EntityManager, ownerId: string, key: string): Promise<OrderRow | undefined> {
