@@ -13,6 +13,7 @@ export * from './config/env-reader';
 export * from './config/repository-root';
 export * from './database/advisory-lease';
 export * from './database/batch-by-id';
+export * from './database/entities-by-id';
 export * from './database/database-url';
 export * from './database/embedded-postgres';
 export * from './database/embedded-postgres-password';

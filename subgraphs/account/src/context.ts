@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { batchById, SubgraphContext } from '@herck/common';
+import { batchById, entitiesById, SubgraphContext } from '@herck/common';
 import { Account } from './modules/account/account.entity';
 
 export interface AccountContext extends SubgraphContext {
@@ -9,7 +9,7 @@ export interface AccountContext extends SubgraphContext {
 
 export function createAccountContext(base: SubgraphContext): AccountContext {
   const accountsById = batchById(
-    (ids) => base.em.find(Account, { id: { $in: ids } }),
+    (ids) => entitiesById(base.em, Account, ids),
     (account) => account.id,
   );
   return { ...base, accountsById };

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { batchById, SubgraphContext } from '@herck/common';
+import { batchById, entitiesById, SubgraphContext } from '@herck/common';
 import { Credential } from './modules/credential/credential.entity';
 
 export interface AuthContext extends SubgraphContext {
@@ -9,7 +9,7 @@ export interface AuthContext extends SubgraphContext {
 
 export function createAuthContext(base: SubgraphContext): AuthContext {
   const credentialsById = batchById(
-    (ids) => base.em.find(Credential, { accountId: { $in: ids } }),
+    (ids) => entitiesById(base.em, Credential, ids),
     (credential) => credential.accountId,
   );
   return { ...base, credentialsById };
