@@ -10,10 +10,13 @@ import { SnapshotStore } from './snapshot-store';
  */
 const ROUND_SCOPED = new Set(['marketSnapshot', 'assets', 'asset', 'ticks', 'candles', 'globalMetrics', 'fxRates', '_entities', '__typename']);
 
+/** The longest reuse, whatever the round's length: an admin's change (a tracked asset, imported candles) shows within it. */
+const MAX_AGE_SECONDS = 5;
+
 /**
  * Tells the gateway how long a round-scoped answer stays true: `Cache-Control:
- * public, max-age=N` up to the next round's boundary, in whole seconds rounded
- * down. Nothing newer than the current round can exist before that boundary,
+ * public, max-age=N` up to the next round's boundary (at most five seconds), in
+ * whole seconds rounded down. Nothing newer than the current round can exist before that boundary,
  * and the next round lands after it, so an answer reused until then is never
  * older than the latest round. An answer whose round changed while it was
  * made, a round already overdue, mutations, errors and admin fields get no hint.
@@ -28,7 +31,7 @@ export function roundCachePlugin(snapshot: SnapshotStore, intervalSeconds: numbe
           if (operation?.operation !== 'query' || response.body.kind !== 'single' || response.body.singleResult.errors) return;
           const roots = operation.selectionSet.selections;
           if (!roots.every((selection) => selection.kind === Kind.FIELD && ROUND_SCOPED.has((selection as FieldNode).name.value))) return;
-          const seconds = Math.floor((round.getTime() + intervalSeconds * 1000 - now()) / 1000);
+          const seconds = Math.min(MAX_AGE_SECONDS, Math.floor((round.getTime() + intervalSeconds * 1000 - now()) / 1000));
           if (seconds >= 1) response.http.headers.set('cache-control', `public, max-age=${seconds}`);
         },
       };
