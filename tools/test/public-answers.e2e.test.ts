@@ -49,6 +49,9 @@ describe('public answers', () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['BTC'] })));
     for (const answer of answers) expect(answer.data).toEqual(first.data);
     expect(answered('MarketSnapshot') - before).toBe(1);
+    const metrics = await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text();
+    const reused = /herck_subgraph_fetch_duration_seconds_count\{[^}]*subgraph="market",outcome="reused"[^}]*\} (\d+)/.exec(metrics)?.[1];
+    expect(Number(reused)).toBeGreaterThanOrEqual(5);
     // Other variables are another answer.
     const eth = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['ETH'] });
     expect(eth.data?.marketSnapshot.ticks.map((tick) => tick.symbol)).toEqual(['ETH']);

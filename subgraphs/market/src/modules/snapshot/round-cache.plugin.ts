@@ -1,6 +1,5 @@
-import { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { FieldNode, Kind } from 'graphql';
-import { MarketContext } from '../../context';
 import { SnapshotStore } from './snapshot-store';
 
 /**
@@ -21,7 +20,7 @@ const MAX_AGE_SECONDS = 5;
  * older than the latest round. An answer whose round changed while it was
  * made, a round already overdue, mutations, errors and admin fields get no hint.
  */
-export function roundCachePlugin(snapshot: SnapshotStore, intervalSeconds: number, now: () => number = Date.now): ApolloServerPlugin<MarketContext> {
+export function roundCachePlugin(snapshot: SnapshotStore, intervalSeconds: number, now: () => number = Date.now): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       const round = snapshot.time;
