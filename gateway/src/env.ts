@@ -17,6 +17,8 @@ import {
 
 export interface GatewayConfig extends BaseConfig {
   port: number;
+  /** Gateway processes sharing the port (node:cluster); 1: this process serves it alone. */
+  workers: number;
   supergraphPath: string;
   /** The catalogued subgraphs, and any other the supergraph joins (each named by `<NAME>_URL`). */
   subgraphUrls: Record<SubgraphName, string> & Record<string, string>;
@@ -80,6 +82,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
   return env.finish({
     ...base,
     port: env.port('GATEWAY_PORT', 4000),
+    workers: env.int('GATEWAY_WORKERS', 1, { min: 1, max: 64 }),
     supergraphPath,
     subgraphUrls,
     jwksUrl: env.url('AUTH_JWKS_URL', new URL('/.well-known/jwks.json', subgraphUrls.auth).toString(), ['http', 'https']),

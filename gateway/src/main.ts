@@ -1,10 +1,27 @@
-import { openServiceLogger, runProcess } from '@herck/common';
-import { readGatewayConfig } from './env';
+import cluster from 'node:cluster';
+import { ConfigError, Logger, openServiceLogger, runProcess } from '@herck/common';
+import { runGatewayWorkers } from './cluster/gateway-workers';
+import { GatewayConfig, readGatewayConfig } from './env';
 import { startGateway } from './server';
 
-runProcess('gateway', async () => {
-  const config = readGatewayConfig();
-  const { logger, shipper } = openServiceLogger('gateway', config);
-  const gateway = await startGateway(config, logger);
-  return { logger, shipper, stop: () => gateway.stop() };
-});
+function readConfig(): GatewayConfig {
+  try {
+    return readGatewayConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`gateway: ${error.message}`);
+    process.exit(1);
+  }
+}
+
+const config = readConfig();
+if (cluster.isPrimary && config.workers > 1) {
+  // This process only supervises the workers, each of which serves the port with the same configuration.
+  runGatewayWorkers(config.workers, new Logger('gateway', config.logLevel));
+} else {
+  runProcess('gateway', async () => {
+    const { logger, shipper } = openServiceLogger('gateway', config);
+    const gateway = await startGateway(config, logger);
+    return { logger, shipper, stop: () => gateway.stop() };
+  });
+}

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import cluster from 'node:cluster';
+import { RateLimiterAbstract, RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { Counter, Identity, Logger, Role } from '@herck/common';
 
 /** Operations a minute per caller by role; 0 means no limit (admins by default). */
@@ -27,7 +28,8 @@ const WINDOW_SECONDS = 60;
 /**
  * The per-caller operation budget at the gateway: per account when signed in
  * (the caller's most generous role decides), per client address otherwise.
- * In memory, or in Redis shared by every replica; when Redis cannot be reached
+ * In memory (for gateway workers, in the process supervising them), or in Redis
+ * shared by every replica; when Redis cannot be reached
  * the operation is allowed and a warning logged — never an error for the client.
  */
 export class OperationRateLimits {
@@ -84,7 +86,12 @@ export class OperationRateLimits {
     let limiter = this.limiters.get(points);
     if (!limiter) {
       const options = { points, duration: WINDOW_SECONDS, keyPrefix: `${this.settings.keyPrefix}:ops:${points}` };
-      limiter = this.redis ? new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(options);
+      limiter = this.redis
+        ? new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true })
+        : // A gateway worker (GATEWAY_WORKERS) counts in the supervising process, for all workers together.
+          cluster.isWorker
+          ? new RateLimiterCluster({ ...options, timeoutMs: 1_000 })
+          : new RateLimiterMemory(options);
       this.limiters.set(points, limiter);
     }
     return limiter;

@@ -1,0 +1,127 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { repositoryRoot } from '@herck/common';
+import { LiveTicksDocument } from './support/operations.generated';
+import { startTestPlatform, TestPlatform } from './support/platform';
+import { eventually, signUp } from './support/users';
+
+/**
+ * GATEWAY_WORKERS=2: the built gateway as `npm start` runs it, two worker
+ * processes on one port; operation limits counted across both, subscriptions
+ * served by whichever worker holds the socket, and a clean stop.
+ */
+const ANONYMOUS_LIMIT = 10;
+
+let platform: TestPlatform;
+let gateway: ChildProcess;
+let port: number;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  port = await freePort();
+  gateway = spawn(process.execPath, [path.join(repositoryRoot(), 'gateway', 'dist', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      ...platform.env,
+      ACCOUNT_URL: platform.account.url,
+      AUTH_URL: platform.auth.url,
+      MARKET_URL: platform.market!.url,
+      GATEWAY_PORT: String(port),
+      GATEWAY_WORKERS: '2',
+      RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_LIMIT),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await eventually(() => ask('/readyz').then((answer) => answer.status === 200).catch(() => false), 30_000);
+});
+afterAll(async () => {
+  if (gateway?.exitCode === null) gateway.kill('SIGKILL');
+  await platform?.stop();
+});
+
+/** A port the system just handed out (closed again at once; the gateway binds it soon after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+/** One request on a connection of its own, so node:cluster may hand each to another worker. */
+function ask(route: string, body?: unknown): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const request = http.request(
+      { host: '127.0.0.1', port, path: route, method: payload ? 'POST' : 'GET', agent: false, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, text }));
+      },
+    );
+    request.once('error', reject);
+    request.end(payload);
+  });
+}
+
+/** The gateway's worker processes (children of the supervising one). */
+function workers(): number[] {
+  const children = fs.readFileSync(`/proc/${gateway.pid}/task/${gateway.pid}/children`, 'utf8').trim();
+  return children ? children.split(' ').map(Number) : [];
+}
+
+describe('gateway workers', () => {
+  it('serve one port from two processes', () => {
+    expect(workers()).toHaveLength(2);
+  });
+
+  it('count operation limits across every worker', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < ANONYMOUS_LIMIT + 4; i += 1) statuses.push((await ask('/graphql', { query: '{ __typename }' })).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(ANONYMOUS_LIMIT);
+    expect(statuses.slice(ANONYMOUS_LIMIT)).toEqual([429, 429, 429, 429]);
+  });
+
+  it('deliver subscriptions from whichever worker holds the socket', async () => {
+    const user = await signUp(platform);
+    const received = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const client = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0 });
+            const stop = client.subscribe<{ ticks: { symbol: string }[] }>(
+              { query: print(LiveTicksDocument), variables: { symbols: ['BTC'] } },
+              {
+                next: (result) => {
+                  if (result.errors) reject(new Error(JSON.stringify(result.errors)));
+                  stop();
+                  void client.dispose();
+                  resolve(result.data!.ticks[0]!.symbol);
+                },
+                error: reject,
+                complete: () => undefined,
+              },
+            );
+          }),
+      ),
+    );
+    expect(received).toEqual(['BTC', 'BTC', 'BTC']);
+  });
+
+  it('stop together on SIGTERM', async () => {
+    const pids = workers();
+    const exited = new Promise<number | null>((resolve) => gateway.once('exit', (code) => resolve(code)));
+    gateway.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
