@@ -89,19 +89,29 @@ function procFile(pid: number, file: string): string {
   }
 }
 
+/** The process and its children (a gateway's workers, GATEWAY_WORKERS). */
+function processTree(pid: number): number[] {
+  const children = procFile(pid, `task/${pid}/children`).trim();
+  return [pid, ...(children ? children.split(' ').map(Number).flatMap(processTree) : [])];
+}
+
 function cpuTicks(pid: number): number {
-  const stat = procFile(pid, 'stat');
-  // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]); // utime (14th field), stime (15th)
+  return processTree(pid).reduce((total, member) => {
+    const stat = procFile(member, 'stat');
+    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return total + (Number(fields[11]) || 0) + (Number(fields[12]) || 0); // utime (14th field), stime (15th)
+  }, 0);
 }
 
 function rssMb(pid: number): number {
-  const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(procFile(pid, 'status'))?.[1];
-  return kb ? Number(kb) / 1024 : 0;
+  return processTree(pid).reduce((total, member) => {
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(procFile(member, 'status'))?.[1];
+    return total + (kb ? Number(kb) / 1024 : 0);
+  }, 0);
 }
 
-/** Samples a process's RSS every `everyMs` from `start()` to `stop()`; CPU from the two ends. */
+/** Samples the RSS of a process and its children every `everyMs` from `start()` to `stop()`; their CPU from the two ends. */
 export class ProcessSampler {
   private timer?: NodeJS.Timeout;
   private maxRss = 0;

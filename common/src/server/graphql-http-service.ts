@@ -7,6 +7,10 @@ import { Logger, LogLevel } from '../logging/logger';
 import { accessLogPlugin } from './access-log.plugin';
 import { graphqlMiddleware } from './graphql-middleware';
 import { jsonBodies } from './json-bodies';
+import { OperationsInFlight } from './operations-in-flight';
+
+/** How long a stopping service waits for operations whose clients already hung up. */
+const OPERATIONS_SETTLE_MS = 10_000;
 import { requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -41,7 +45,8 @@ export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
 /**
  * One GraphQL endpoint on `/graphql` with `/healthz`, `/readyz` and `/metrics`, built but not
  * yet listening. `stop()` refuses new connections, lets in-flight requests finish
- * (Apollo's drain plugin), then returns so the caller can close its store.
+ * (Apollo's drain plugin) and operations whose clients hung up, then returns so
+ * the caller can close its store.
  */
 export class GraphqlHttpService<TContext extends BaseContext> {
   readonly httpServer: http.Server;
@@ -49,6 +54,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   /** Served on `/metrics`, with every operation counted and timed; register the service's own metrics here. */
   readonly metrics: MetricsRegistry;
   private readonly app = express();
+  private readonly inFlight = new OperationsInFlight();
   private stopping = false;
 
   constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
@@ -58,6 +64,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       operationMetricsPlugin<TContext>(this.metrics),
       accessLogPlugin<TContext>(options.logger, options.accessLogLevel ?? 'debug'),
       ...(options.apollo.plugins ?? []),
+      this.inFlight.plugin<TContext>(),
       ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
     ];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
@@ -110,6 +117,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.apollo.stop();
+    await this.inFlight.settled(OPERATIONS_SETTLE_MS);
   }
 }
 
