@@ -124,7 +124,6 @@ async function main(): Promise<void> {
     });
     if (results.direct) line({ op: operation.name, ratio: 'ours/direct', p50: results.ours!.load.p50Ms / results.direct.load.p50Ms, p99: results.ours!.load.p99Ms / results.direct.load.p99Ms });
   }
-
 }
 
 interface Measured {

@@ -29,10 +29,7 @@ async function main(): Promise<void> {
     RATE_LIMIT_USER_PER_MINUTE: '0',
   });
   const { accessToken } = await signUp(platform);
-  const { signer } = platform;
-  const gatewayUrl = platform.gatewayUrl;
-  const marketUrl = platform.subgraphUrl('market');
-  const gateway = platform.gateway;
+  const { signer, gateway } = platform;
   const market = platform.services.market!;
 
   console.log(`${CLIENTS} graphql-ws clients × all symbols' ticks, one round per second, ${SECONDS} s per run (${os.cpus().length} CPUs, Node ${process.version})`);
@@ -48,8 +45,8 @@ async function main(): Promise<void> {
     return { result, usage: usage! };
   };
 
-  const viaGateway = await run('via gateway', gatewayUrl.replace(/^http/, 'ws'), () => ({ Authorization: `Bearer ${accessToken}` }), gateway.pid);
-  const direct = await run('direct to market', marketUrl.replace(/^http/, 'ws'), () => ({ [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER'] }, 'market') }), market.pid);
+  const viaGateway = await run('via gateway', platform.gatewayUrl.replace(/^http/, 'ws'), () => ({ Authorization: `Bearer ${accessToken}` }), gateway.pid);
+  const direct = await run('direct to market', platform.subgraphUrl('market').replace(/^http/, 'ws'), () => ({ [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER'] }, 'market') }), market.pid);
 
   const p50Ratio = percentile(viaGateway.result.latencies, 50) / percentile(direct.result.latencies, 50);
   const p99Ratio = percentile(viaGateway.result.latencies, 99) / percentile(direct.result.latencies, 99);
