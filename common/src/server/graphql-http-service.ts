@@ -8,14 +8,14 @@ import { accessLogPlugin } from './access-log.plugin';
 import { graphqlMiddleware } from './graphql-middleware';
 import { jsonBodies } from './json-bodies';
 import { OperationsInFlight } from './operations-in-flight';
-
-/** How long a stopping service waits for operations whose clients already hung up. */
-const OPERATIONS_SETTLE_MS = 10_000;
 import { requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
 import { operationMetricsPlugin } from '../metrics/operation-metrics.plugin';
 import { unparsableBodies, wellFormedRequests } from './graphql-over-http';
+
+/** How long a stopping service waits for operations whose clients already hung up. */
+const OPERATIONS_SETTLE_MS = 10_000;
 
 // For the gateway's status plugin: documents that fail and malformed requests choose their media type alike.
 export { GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from './graphql-over-http';
