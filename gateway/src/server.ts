@@ -21,6 +21,7 @@ import { registerLiveMetrics } from './live/live.metrics';
 import { OperationRateLimits } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { InternalDataSource } from './remote/internal-data-source';
+import { PublicAnswerCache } from './remote/public-answer-cache';
 import { subgraphFetchDuration } from './remote/subgraph-fetch.metrics';
 import { StatusMonitor } from './system/status-monitor';
 import { buildGatewaySchema, GATEWAY_SUBGRAPH } from './system/system-schema';
@@ -42,6 +43,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const fetchDuration = subgraphFetchDuration(metrics);
   // One keep-alive pool per subgraph origin, shared by queries and subscriptions' follow-up fetches.
   const subgraphPool = new Agent({ keepAliveTimeout: 4_000 });
+  const publicAnswers = new PublicAnswerCache();
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
   const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000);
   let liveStats: (() => LiveStats) | null = null;
@@ -58,7 +60,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) =>
-      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, subgraphPool, fetchDuration),
+      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, subgraphPool, publicAnswers, fetchDuration),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = new ApolloArmor({
@@ -127,6 +129,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     rateLimits,
     subgraphFetchDuration: fetchDuration,
     subgraphPool,
+    publicAnswers,
   });
   registerLiveMetrics(metrics, () => live.stats());
   liveStats = () => live.stats();

@@ -12,6 +12,7 @@ import { RolePolicy } from '../auth/role-policy';
 import { OperationRateLimits, rateLimitedError } from '../limits/operation-rate-limits';
 import { GatewayConfig } from '../env';
 import { InternalDataSource } from '../remote/internal-data-source';
+import { PublicAnswerCache } from '../remote/public-answer-cache';
 import { SubgraphFetchDuration } from '../remote/subgraph-fetch.metrics';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
 import { ConnectionOutbox } from './connection-outbox';
@@ -57,6 +58,8 @@ export interface LiveEndpointOptions {
   subgraphFetchDuration?: SubgraphFetchDuration;
   /** The keep-alive pool the follow-up fetches of subscription events go through. */
   subgraphPool: Dispatcher;
+  /** Public subgraph answers, shared with HTTP's fetches. */
+  publicAnswers: PublicAnswerCache;
 }
 
 export interface LiveStats extends OutboxStats {
@@ -104,7 +107,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger, config.upstreamRetryMaxSeconds * 1000);
   const outboxes = new ConnectionOutboxes({ maxQueuedEvents: config.wsMaxQueuedEvents, maxBufferedBytes: config.wsMaxBufferedBytes }, logger);
   // Every subgraph the gateway knows, catalogued or named only by the supergraph.
-  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphPool, options.subgraphFetchDuration)]));
+  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphPool, options.publicAnswers, options.subgraphFetchDuration)]));
   const shared = new SharedSubscriptions(
     planner,
     upstream,

@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import { Dispatcher } from 'undici';
 import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
-import { PublicAnswerCache } from './public-answer-cache';
+import type { PublicAnswerCache } from './public-answer-cache';
 import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 
 /**
@@ -23,13 +23,14 @@ import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly origin: string;
   private readonly path: string;
-  private readonly publicAnswers = new PublicAnswerCache();
 
   constructor(
     private readonly url: string,
     private readonly subgraphName: string,
     private readonly signer: InternalTokenSigner,
     private readonly pool: Dispatcher,
+    /** Shared by every subgraph's source (its keys name the subgraph), so its bound is the gateway's. */
+    private readonly publicAnswers: PublicAnswerCache,
     private readonly fetchDuration?: SubgraphFetchDuration,
   ) {
     const parsed = new URL(url);
@@ -38,7 +39,7 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const cacheKey = request.query && QUERY_OPERATION.test(request.query) ? `${request.query}\u0000${JSON.stringify(request.variables ?? {})}` : undefined;
+    const cacheKey = request.query && QUERY_OPERATION.test(request.query) ? `${this.subgraphName}\u0000${request.query}\u0000${JSON.stringify(request.variables ?? {})}` : undefined;
     const cached = cacheKey && this.publicAnswers.get(cacheKey);
     if (cached) {
       this.fetchDuration?.observe({ subgraph: this.subgraphName, outcome: 'reused' }, 0);

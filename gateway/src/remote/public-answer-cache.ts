@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 
-/** Room for remembered answers, counted in characters of their JSON. */
+/** Room for remembered answers (all subgraphs together), counted in characters of their JSON and keys. */
 const MAX_CHARACTERS = 32 * 1024 * 1024;
 
 /**
