@@ -13,11 +13,12 @@ describe('public answers', () => {
     expect(publicMaxAge(undefined)).toBe(0);
 
     const cache = new PublicAnswerCache();
-    cache.remember('a', '{"data":{}}', 'public, max-age=60');
-    cache.remember('b', '{"data":{}}', 'no-store');
-    cache.remember('c', '{"data":{}}', undefined);
-    expect(cache.get('a')).toBe('{"data":{}}');
-    expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('c')).toBeUndefined();
+    cache.remember('market', 'a', '{"data":{}}', 'public, max-age=60');
+    cache.remember('market', 'b', '{"data":{}}', 'no-store');
+    cache.remember('account', 'c', '{"data":{}}', undefined);
+    expect(cache.get('market', 'a')).toBe('{"data":{}}');
+    expect(cache.get('account', 'a')).toBeUndefined();
+    expect(cache.get('market', 'b')).toBeUndefined();
+    expect(cache.get('account', 'c')).toBeUndefined();
   });
 });

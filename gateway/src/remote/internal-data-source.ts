@@ -39,8 +39,9 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const cacheKey = request.query && QUERY_OPERATION.test(request.query) ? `${this.subgraphName}\u0000${request.query}\u0000${JSON.stringify(request.variables ?? {})}` : undefined;
-    const cached = cacheKey && this.publicAnswers.get(cacheKey);
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
+    const reads = !!request.query && QUERY_OPERATION.test(request.query);
+    const cached = reads ? this.publicAnswers.get(this.subgraphName, body) : undefined;
     if (cached) {
       this.fetchDuration?.observe({ subgraph: this.subgraphName, outcome: 'reused' }, 0);
       return JSON.parse(cached) as GatewayGraphQLResponse;
@@ -54,7 +55,6 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     // The subgraph logs under the gateway's id for this request.
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
-    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const done = this.fetchDuration?.startTimer({ subgraph: this.subgraphName });
     try {
       const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
@@ -67,7 +67,7 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       const answer = parsed as GatewayGraphQLResponse;
       done?.({ outcome: answer.errors?.length ? 'error' : 'ok' });
       const cacheControl = response.headers['cache-control'];
-      if (cacheKey && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(cacheKey, text, cacheControl);
+      if (reads && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(this.subgraphName, body, text, cacheControl);
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });

@@ -13,16 +13,20 @@ const MAX_CHARACTERS = 32 * 1024 * 1024;
  */
 export class PublicAnswerCache {
   private readonly answers = new LRUCache<string, string>({ maxSize: MAX_CHARACTERS, sizeCalculation: (text, key) => text.length + key.length });
+  /** Subgraphs that ever declared an answer public: the others' fetches are not looked up at all. */
+  private readonly publicSubgraphs = new Set<string>();
 
-  /** The answer's JSON text while it is still fresh. */
-  get(key: string): string | undefined {
-    return this.answers.get(key);
+  /** The JSON text of the answer to `request` (the fetch's body) while it is still fresh. */
+  get(subgraph: string, request: string): string | undefined {
+    return this.publicSubgraphs.has(subgraph) ? this.answers.get(`${subgraph}\u0000${request}`) : undefined;
   }
 
   /** Keeps `text` for as long as `cacheControl` allows a shared cache to; not at all unless it says `public` with an age. */
-  remember(key: string, text: string, cacheControl: string | undefined): void {
+  remember(subgraph: string, request: string, text: string, cacheControl: string | undefined): void {
     const maxAgeSeconds = publicMaxAge(cacheControl);
-    if (maxAgeSeconds > 0) this.answers.set(key, text, { ttl: maxAgeSeconds * 1000 });
+    if (maxAgeSeconds <= 0) return;
+    this.publicSubgraphs.add(subgraph);
+    this.answers.set(`${subgraph}\u0000${request}`, text, { ttl: maxAgeSeconds * 1000 });
   }
 }
 

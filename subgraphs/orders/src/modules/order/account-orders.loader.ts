@@ -22,7 +22,11 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
     async (pages) => {
       const answers = new Map<string, Connection<Order>>();
       const shapes = new Map<string, AccountOrdersPage[]>();
-      for (const page of pages) shapes.set(shapeOf(page), [...(shapes.get(shapeOf(page)) ?? []), page]);
+      for (const page of pages) {
+        const group = shapes.get(shapeOf(page));
+        if (group) group.push(page);
+        else shapes.set(shapeOf(page), [page]);
+      }
       for (const group of shapes.values()) {
         const { first, after } = group[0]!;
         const position = after ? decodeTimeIdCursor(after) : null;
