@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { LogSink } from './logger';
 
 /** Names a batch; the same on every attempt to send it. */
@@ -193,7 +193,8 @@ export class LogShipper {
     const lines = this.buffer.slice(0, count);
     const reporting = this.unreportedDrops;
     if (reporting) lines.push(this.dropEntry(reporting));
-    return { id: randomUUID(), count, reporting, lines };
+    // Time-ordered: logs derives its entries' ids from it, and ordered ids are cheap to index.
+    return { id: timeOrderedUuid(), count, reporting, lines };
   }
 
   /** The pending batch is done with (stored or refused): its entries leave the buffer. */

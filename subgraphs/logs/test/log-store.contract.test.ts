@@ -156,4 +156,20 @@ describe.each(stores)('the %s log store', (_name, open) => {
       ['2026-11-20T10:22:00.000Z', false],
     ]);
   });
+
+  it('keeps every character of messages and fields as shipped (tabs, newlines, backslashes, quotes, non-Latin text)', async () => {
+    const awkward = 'line one\nline\ttwo\r\nback\\slash \\N "quoted" ünïcödé 价格 🚀';
+    const stored = entry('webhooks', 30, { message: awkward, requestId: 'req\\odd', fields: { body: awkward, path: 'C:\\temp\\x', list: ['\t', '\\', null] } });
+    await store.insert([stored]);
+    expect(await store.search({ services: ['webhooks'] }, 10)).toEqual([stored]);
+  });
+
+  it('stores the new entries of a batch that also holds stored ones, and counts only those', async () => {
+    const [held] = await store.search({ services: ['webhooks'] }, 1);
+    const fresh = entry('webhooks', 31, { bytes: 50 });
+    const before = (await store.usage()).find((usage) => usage.service === 'webhooks')!;
+    await store.insert([held!, fresh]);
+    expect((await store.search({ services: ['webhooks'] }, 10)).map((found) => found.id)).toEqual([fresh.id, held!.id]);
+    expect((await store.usage()).find((usage) => usage.service === 'webhooks')).toEqual({ service: 'webhooks', bytes: before.bytes + 50, entries: before.entries + 1 });
+  });
 });

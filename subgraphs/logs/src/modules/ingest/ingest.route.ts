@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import express, { Express, RequestHandler } from 'express';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { LOG_BATCH_HEADER, LOG_INGEST_PATH, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShippingVerifier } from '@herck/common';
 import { LogArchiver } from '../archive/log-archiver';
 import { LogStore, StoredLogEntry } from '../store/log-store';
@@ -26,7 +26,7 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
   app.post(LOG_INGEST_PATH, shipper, express.text({ type: () => true, limit: MAX_BATCH }), async (req, res) => {
     const service = res.locals.service as string;
     const batchId = req.header(LOG_BATCH_HEADER);
-    const idFor = batchId && UUID.test(batchId) ? entryIdsFor(batchId) : () => randomUUID();
+    const idFor = batchId && UUID.test(batchId) ? entryIdsFor(batchId, service) : () => timeOrderedUuid();
     if (typeof req.body !== 'string') {
       res.status(400).json({ error: 'Send newline-delimited JSON' });
       return;

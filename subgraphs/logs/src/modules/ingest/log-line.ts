@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { v7 as timeOrderedUuid } from 'uuid';
 import { LOG_LEVELS, StoredLogEntry, StoredLogLevel } from '../store/log-store';
 
 /** pino's numeric levels, for shippers that send them. */
@@ -14,7 +15,7 @@ const NUMERIC_LEVELS: [number, StoredLogLevel][] = [
  * The service is the one the shipping token names, whatever the line says: a
  * service writes only its own logs.
  */
-export function parseLogLine(line: string, service: string, now: Date, id: string = randomUUID()): StoredLogEntry | null {
+export function parseLogLine(line: string, service: string, now: Date, id: string = timeOrderedUuid()): StoredLogEntry | null {
   let parsed: unknown;
   try {
     // PostgreSQL's text and jsonb hold no NUL character.
@@ -53,13 +54,19 @@ function levelOf(value: unknown): StoredLogLevel {
 }
 
 /**
- * Ids for the lines of batch `batchId`, by their place in it: the same on every
- * attempt to send the batch, so a retried batch stores nothing twice. UUIDs
- * (version 8, "custom"): the batch id's SHA-256 with the line's index in the
- * last four bytes.
+ * Ids for the lines of batch `batchId` from `service`, by their place in it:
+ * the same on every attempt to send the batch, so a retried batch stores
+ * nothing twice. UUIDs (version 8, "custom") with the line's index in the last
+ * four bytes. A time-ordered batch id (version 7, as shippers send) lends its
+ * millisecond time to the first six bytes, so new entries land at the end of
+ * the primary-key index instead of on random pages of it (random ids made
+ * PostgreSQL spend three times the CPU per stored entry); the rest comes from
+ * SHA-256 of service and batch id, so one service's batch ids never name
+ * another's entries.
  */
-export function entryIdsFor(batchId: string): (index: number) => string {
-  const base = createHash('sha256').update(batchId).digest().subarray(0, 16);
+export function entryIdsFor(batchId: string, service: string): (index: number) => string {
+  const base = createHash('sha256').update(`${service}\n${batchId.toLowerCase()}`).digest().subarray(0, 16);
+  if (batchId[14] === '7') Buffer.from(batchId.replaceAll('-', '').slice(0, 12), 'hex').copy(base, 0);
   base[6] = (base[6]! & 0x0f) | 0x80;
   base[8] = (base[8]! & 0x3f) | 0x80;
   const prefix = base.subarray(0, 12).toString('hex');

@@ -1,0 +1,45 @@
+import { v4 as randomUuid, v7 as timeOrderedUuid } from 'uuid';
+import { entryIdsFor, parseLogLine } from '../src/modules/ingest/log-line';
+
+const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('entry ids of a shipped batch', () => {
+  it('are the same on every attempt, one per line, and another service’s batch id names other entries', () => {
+    const batchId = timeOrderedUuid();
+    const first = entryIdsFor(batchId, 'orders');
+    const again = entryIdsFor(batchId, 'orders');
+    const ids = [0, 1, 2, 999].map(first);
+    expect([0, 1, 2, 999].map(again)).toEqual(ids);
+    expect(new Set(ids).size).toBe(4);
+    for (const id of ids) expect(id).toMatch(UUID_V8);
+    expect(entryIdsFor(batchId, 'market')(0)).not.toBe(ids[0]);
+    expect(entryIdsFor(batchId.toUpperCase(), 'orders')(0)).toBe(ids[0]);
+  });
+
+  it('follow the time of time-ordered batch ids, so new entries sort after older ones', () => {
+    const earlier = timeOrderedUuid({ msecs: Date.UTC(2026, 11, 2, 12, 0, 0) });
+    const later = timeOrderedUuid({ msecs: Date.UTC(2026, 11, 2, 12, 0, 1) });
+    const last = entryIdsFor(earlier, 'zeta')(0xffffffff);
+    const next = entryIdsFor(later, 'alpha')(0);
+    expect(last < next).toBe(true);
+    expect(next.replaceAll('-', '').slice(0, 12)).toBe(later.replaceAll('-', '').slice(0, 12));
+  });
+
+  it('come from the hash alone for other batch ids (still deterministic)', () => {
+    const batchId = randomUuid();
+    const id = entryIdsFor(batchId, 'orders')(7);
+    expect(id).toMatch(UUID_V8);
+    expect(id).toBe(entryIdsFor(batchId, 'orders')(7));
+    expect(id.endsWith('00000007')).toBe(true);
+    expect(id.slice(0, 8)).not.toBe(batchId.slice(0, 8));
+  });
+});
+
+describe('a shipped line', () => {
+  it('gets a time-ordered id when its batch has none', () => {
+    const before = parseLogLine('{"msg":"a"}', 'orders', new Date())!;
+    const after = parseLogLine('{"msg":"b"}', 'orders', new Date())!;
+    expect(before.id[14]).toBe('7');
+    expect(before.id < after.id).toBe(true);
+  });
+});
