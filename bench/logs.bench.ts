@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { EnvReader, Logger, LogShipper, openServiceLogger, readBaseConfig } from '@herck/common';
 import type { StoredLogEntry } from '@herck/logs';
 import { LogsDocument, logIn, MeDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
-import { withBenchDatabase } from './bench-database';
+import { BenchDatabase, withBenchDatabase } from './bench-database';
+import { ProcessSampler } from './bench-processes';
 
 /**
  * Logs speed, measured in one run: entries per second through shipping into
@@ -42,33 +44,46 @@ function message(index: number): string {
 }
 
 /**
- * One shipping service in a thread of its own: pushes `entries` lines, never more than the
- * buffer holds unsent (a service producing faster than logs takes them would drop the excess,
- * which is not what is measured here), and reports what it shipped.
+ * One shipping service in a thread of its own: makes its `entries` lines first (a service's
+ * logger makes them whether or not they are shipped: not what is measured), then, once every
+ * thread is ready, pushes them, never more than the buffer holds unsent (a service producing
+ * faster than logs takes them would drop the excess, which is not what is measured here either),
+ * and reports what it shipped.
  */
-function runShipperThread(env: NodeJS.ProcessEnv, service: string, entries: number): Promise<{ shipped: number; dropped: number }> {
+interface ShipperThread {
+  ready: Promise<void>;
+  go(): void;
+  done: Promise<{ shipped: number; dropped: number }>;
+}
+
+function startShipperThread(env: NodeJS.ProcessEnv, service: string, entries: number): ShipperThread {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const { EnvReader, openServiceLogger, readBaseConfig } = require(workerData.common);
     const { service, entries, env, words } = workerData;
     const shipper = openServiceLogger(service, readBaseConfig(new EnvReader(env)), env).shipper;
-    (async () => {
-      for (let index = 0; index < entries; index++) {
-        shipper.push(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: words[index % words.length] + ' ' + words[(index * 7) % words.length] + ' #' + index, index }));
+    const lines = [];
+    for (let index = 0; index < entries; index++) {
+      lines.push(JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: words[index % words.length] + ' ' + words[(index * 7) % words.length] + ' #' + index, index }));
+    }
+    parentPort.postMessage('ready');
+    parentPort.once('message', async () => {
+      for (const line of lines) {
+        shipper.push(line);
         while (shipper.stats().buffered >= 10000) await new Promise((resolve) => setTimeout(resolve, 1));
       }
       while (shipper.stats().buffered) await shipper.flush();
       parentPort.postMessage(shipper.stats());
       await shipper.close(100);
-    })();`;
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { common: require.resolve('@herck/common'), service, entries, env, words: WORDS } });
-    worker.once('message', (stats: { shipped: number; dropped: number }) => resolve(stats));
-    worker.once('error', reject);
-  });
+    });`;
+  const worker = new Worker(code, { eval: true, workerData: { common: require.resolve('@herck/common'), service, entries, env, words: WORDS } });
+  const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+  const message = () => Promise.race([new Promise<unknown>((resolve) => worker.once('message', resolve)), failed]);
+  const ready = message().then(() => undefined);
+  return { ready, go: () => worker.postMessage('go'), done: ready.then(() => message()) as Promise<{ shipped: number; dropped: number }> };
 }
 
-async function main(): Promise<void> {
+async function main({ postmasterPid }: BenchDatabase): Promise<void> {
   const shippers: Record<string, LogShipper> = {};
   const platform = await startTestPlatform(
     { HERCK_ADMIN_EMAIL: ADMIN.email, HERCK_ADMIN_PASSWORD: ADMIN.password, LOGS_MAX_BYTES_PER_SERVICE: String(1e12), LOGS_KEEP_BYTES_PER_SERVICE: String(1e11) },
@@ -83,12 +98,26 @@ async function main(): Promise<void> {
     // 1. Entries through shipping into the store: shippers in worker threads (event loops of their own,
     //    as other processes would be) send as fast as logs takes them; the logs subgraph runs here.
     const perShipper = Math.ceil(SHIPPED / SHIPPERS);
+    const threads = Array.from({ length: SHIPPERS }, (_, index) => startShipperThread(env, `bench-${index}`, perShipper));
+    await Promise.all(threads.map((thread) => thread.ready));
+    const here = new ProcessSampler(process.pid);
+    const postgres = postmasterPid ? new ProcessSampler(postmasterPid) : undefined;
+    here.start();
+    postgres?.start();
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: SHIPPERS }, (_, index) => runShipperThread(env, `bench-${index}`, perShipper)));
+    for (const thread of threads) thread.go();
+    const results = await Promise.all(threads.map((thread) => thread.done));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = { here: here.stop(), postgres: postgres?.stop() };
     const shipped = results.reduce((sum, result) => sum + result.shipped, 0);
     const dropped = results.reduce((sum, result) => sum + result.dropped, 0);
     console.log(`shipping: ${shipped} entries from ${SHIPPERS} shipper threads in ${seconds.toFixed(1)} s = ${Math.round(shipped / seconds)} entries/s (target >= 50000), ${dropped} dropped`);
+    const perEntry = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / shipped).toFixed(1)} µs`;
+    console.log(
+      `shipping CPU per entry: shippers and logs (this process) ${perEntry(cpu.here.cpuSeconds)}` +
+        (cpu.postgres ? `, PostgreSQL ${perEntry(cpu.postgres.cpuSeconds)}` : '') +
+        ` (${os.cpus().length} CPUs)`,
+    );
 
     // 2. Text search over STORED entries (bulk-loaded straight into the store; shipping was measured above).
     const store = platform.logs!.store;
