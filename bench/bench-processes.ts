@@ -89,14 +89,15 @@ function procFile(pid: number, file: string): string {
   }
 }
 
-/** The process and its children (a gateway's workers, GATEWAY_WORKERS). */
-function processTree(pid: number): number[] {
+/** The process and its children (a gateway's workers, GATEWAY_WORKERS), but for the `excluded` ones and theirs. */
+function processTree(pid: number, excluded: number[] = []): number[] {
+  if (excluded.includes(pid)) return [];
   const children = procFile(pid, `task/${pid}/children`).trim();
-  return [pid, ...(children ? children.split(' ').map(Number).flatMap(processTree) : [])];
+  return [pid, ...(children ? children.split(' ').map(Number).flatMap((child) => processTree(child, excluded)) : [])];
 }
 
-function cpuTicks(pid: number): number {
-  return processTree(pid).reduce((total, member) => {
+function cpuTicks(pid: number, excluded: number[] = []): number {
+  return processTree(pid, excluded).reduce((total, member) => {
     const stat = procFile(member, 'stat');
     // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -104,8 +105,8 @@ function cpuTicks(pid: number): number {
   }, 0);
 }
 
-function rssMb(pid: number): number {
-  return processTree(pid).reduce((total, member) => {
+function rssMb(pid: number, excluded: number[] = []): number {
+  return processTree(pid, excluded).reduce((total, member) => {
     const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(procFile(member, 'status'))?.[1];
     return total + (kb ? Number(kb) / 1024 : 0);
   }, 0);
@@ -121,20 +122,22 @@ export class ProcessSampler {
   constructor(
     private readonly pid: number,
     private readonly everyMs = 250,
+    /** Children not counted (an embedded database the process started). */
+    private readonly excluded: number[] = [],
   ) {}
 
   start(): void {
-    this.startTicks = cpuTicks(this.pid);
+    this.startTicks = cpuTicks(this.pid, this.excluded);
     this.startTime = performance.now();
-    this.maxRss = rssMb(this.pid);
-    this.timer = setInterval(() => (this.maxRss = Math.max(this.maxRss, rssMb(this.pid))), this.everyMs);
+    this.maxRss = rssMb(this.pid, this.excluded);
+    this.timer = setInterval(() => (this.maxRss = Math.max(this.maxRss, rssMb(this.pid, this.excluded))), this.everyMs);
   }
 
   stop(): ProcessUsage {
     clearInterval(this.timer);
-    this.maxRss = Math.max(this.maxRss, rssMb(this.pid));
+    this.maxRss = Math.max(this.maxRss, rssMb(this.pid, this.excluded));
     const seconds = (performance.now() - this.startTime) / 1000;
-    const cpuSeconds = (cpuTicks(this.pid) - this.startTicks) / CLOCK_TICKS_PER_SECOND;
+    const cpuSeconds = (cpuTicks(this.pid, this.excluded) - this.startTicks) / CLOCK_TICKS_PER_SECOND;
     return { maxRssMb: this.maxRss, cpuPercent: (cpuSeconds / seconds) * 100, cpuSeconds };
   }
 }

@@ -100,7 +100,7 @@ async function main({ postmasterPid }: BenchDatabase): Promise<void> {
     const perShipper = Math.ceil(SHIPPED / SHIPPERS);
     const threads = Array.from({ length: SHIPPERS }, (_, index) => startShipperThread(env, `bench-${index}`, perShipper));
     await Promise.all(threads.map((thread) => thread.ready));
-    const here = new ProcessSampler(process.pid);
+    const here = new ProcessSampler(process.pid, 250, postmasterPid ? [postmasterPid] : []);
     const postgres = postmasterPid ? new ProcessSampler(postmasterPid) : undefined;
     here.start();
     postgres?.start();

@@ -3,14 +3,15 @@ import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from
 import { logsStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
 
 /**
- * The PostgreSQL store answers a text search from the text index alone when it
- * matches few entries, and newest-first through the time index otherwise: both
- * ways must give the same pages.
+ * The PostgreSQL store answers a text search newest-first through the time index
+ * when that is quick, else from the text index alone when it selects few entries,
+ * else newest-first after all: every way must give the same pages.
  */
 let environment: TestEnvironment;
 let orm: Orm;
 let indexFirst: PostgresLogStore;
 let timeFirst: PostgresLogStore;
+let timeBounded: PostgresLogStore;
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 const WORDS = ['timeout', 'provider', 'coingecko', 'order', 'placed', 'refused'];
@@ -18,9 +19,11 @@ const WORDS = ['timeout', 'provider', 'coingecko', 'order', 'placed', 'refused']
 beforeAll(async () => {
   environment = testEnvironment();
   orm = await openSubgraphStore(readLogsConfig(environment.env), new Logger('logs', 'error'), logsStore);
-  // Index first for anything but the largest searches, and (almost) never.
-  indexFirst = new PostgresLogStore(orm, { textMatchesSortedInFull: 1_000 });
-  timeFirst = new PostgresLogStore(orm, { textMatchesSortedInFull: 0 });
+  indexFirst = new PostgresLogStore(orm, { newestFirstBudgetMs: 0, textMatchesSortedInFull: 1_000 });
+  // The text index never answers (or only when nothing matches): newest first after all.
+  timeFirst = new PostgresLogStore(orm, { newestFirstBudgetMs: 0, textMatchesSortedInFull: 0 });
+  // Newest first within a budget it keeps here.
+  timeBounded = new PostgresLogStore(orm, { newestFirstBudgetMs: 10_000, textMatchesSortedInFull: 0 });
   const entries: StoredLogEntry[] = Array.from({ length: 60 }, (_, index) => ({
     id: randomUUID(),
     // Some entries share a time: pages are ordered by id among them.
@@ -62,11 +65,37 @@ it.each([
 ])('gives the same pages either way: %s', async (_case, text, services) => {
   const expected = await pages(timeFirst, text, services);
   expect(await pages(indexFirst, text, services)).toEqual(expected);
+  expect(await pages(timeBounded, text, services)).toEqual(expected);
   // Newest first, every page full but the last.
   const flat = expected.flat();
   expect(new Set(flat).size).toBe(flat.length);
   expect(expected.slice(0, -1).every((page) => page.length === 4)).toBe(true);
 });
+
+it('gives up on the newest-first plan past its budget and asks the text index', async () => {
+  const budgeted = new PostgresLogStore(orm, { newestFirstBudgetMs: 50, textMatchesSortedInFull: 1_000 });
+  const expected = await timeFirst.search({ text: 'coingecko order' }, 4);
+  // A lock held elsewhere keeps every read of the table waiting: the newest-first read is cancelled
+  // at its budget, and the text index's read is seen waiting next, until the lock goes.
+  let answer: Promise<unknown> | undefined;
+  await orm.em.fork().transactional(async (locking) => {
+    await locking.execute('LOCK TABLE log_entries IN ACCESS EXCLUSIVE MODE');
+    answer = budgeted.search({ text: 'coingecko order' }, 4);
+    await waitFor(async () => {
+      const waiting = await orm.em.fork().execute<{ query: string }[]>(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%count(*) OVER ()%'`);
+      return waiting.length > 0;
+    });
+  });
+  expect(await answer).toEqual(expected);
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 it('finds what each way should', async () => {
   expect((await pages(indexFirst, 'timeout')).flat()).toHaveLength(10);

@@ -15,20 +15,24 @@ interface PgClient {
 
 const COLUMNS = 'id, time, service, level, message, request_id, fields, bytes';
 const UNIQUE_VIOLATION = '23505';
+const QUERY_CANCELED = '57014';
 
 /** Deletions by id go in chunks: one statement's parameters are bounded. */
 const ID_CHUNK = 5_000;
 
 /** The default store: the logs subgraph's own PostgreSQL database, JSONB fields and a full-text index. */
+/** How a text search is planned (see `search`). */
 export interface PostgresLogStoreOptions {
-  /** A text search with at most this many matches is answered from the text index alone (see `fewTextMatches`). */
+  /** How long PostgreSQL's own newest-first plan may take before the text index is asked (0: not tried). */
+  newestFirstBudgetMs: number;
+  /** A text search selecting at most this many entries is answered from the text index alone. */
   textMatchesSortedInFull: number;
 }
 
 export class PostgresLogStore implements LogStore {
   constructor(
     private readonly orm: MikroORM,
-    private readonly options: PostgresLogStoreOptions = { textMatchesSortedInFull: 10_000 },
+    private readonly options: PostgresLogStoreOptions = { newestFirstBudgetMs: 100, textMatchesSortedInFull: 10_000 },
   ) {}
 
   async insert(entries: StoredLogEntry[]): Promise<void> {
@@ -80,31 +84,42 @@ export class PostgresLogStore implements LogStore {
     });
   }
 
+  /**
+   * Newest first. PostgreSQL's plan for a text search reads the time index newest
+   * first and tests each entry's words: quick for words common among recent entries,
+   * a read of the whole table for words rare or absent there (16 s over 5 million
+   * entries in bench:logs, for a pair of words never seen together). So a text search
+   * gets that plan for a short while; past it, the text index alone answers when it
+   * selects few entries, and only a search selecting many, none of them recent, reads on.
+   */
   async search(selection: LogSelection, limit: number, after?: LogPosition): Promise<StoredLogEntry[]> {
     const where = conditions(selection);
     if (after) where.add('(time, id) < (?, ?)', after.time, after.id);
-    if (selection.text) {
-      const few = await this.fewTextMatches(where, limit);
-      if (few) return few;
-    }
-    const rows = await this.orm.em.fork().execute<Row[]>(
-      `SELECT ${COLUMNS} FROM log_entries ${where.sql()} ORDER BY time DESC, id DESC LIMIT ?`,
-      [...where.params, limit],
-    );
+    if (!selection.text) return this.newestFirst(where, limit);
+    return (await this.newestFirstWithin(where, limit, this.options.newestFirstBudgetMs)) ?? (await this.fewTextMatches(where, limit)) ?? this.newestFirst(where, limit);
+  }
+
+  private async newestFirst(where: Conditions, limit: number, em: EntityManager = this.orm.em.fork()): Promise<StoredLogEntry[]> {
+    const rows = await em.execute<Row[]>(`SELECT ${COLUMNS} FROM log_entries ${where.sql()} ORDER BY time DESC, id DESC LIMIT ?`, [...where.params, limit]);
     return rows.map(toEntry);
   }
 
-  /**
-   * The newest `limit` entries a text search selects, when it selects at most
-   * `textMatchesSortedInFull`; null when it selects more. PostgreSQL's
-   * own plan for a text search reads the time index newest first and tests each
-   * entry's words, which is quick for words that are common among recent entries
-   * and reads the whole table for words that are rare or absent there (a typo:
-   * 16 s over 5 million entries in bench:logs). Asking the text index first costs
-   * little when the matches are few; when they are many, the newest-first plan
-   * finds a page of them soon.
-   */
-  private async fewTextMatches(where: ReturnType<typeof conditions>, limit: number): Promise<StoredLogEntry[] | null> {
+  /** `newestFirst`, or null when it takes longer than `budgetMs`. */
+  private async newestFirstWithin(where: Conditions, limit: number, budgetMs: number): Promise<StoredLogEntry[] | null> {
+    if (budgetMs <= 0) return null;
+    try {
+      return await this.orm.em.fork().transactional(async (em) => {
+        await em.execute(`SET LOCAL statement_timeout = ${Math.round(budgetMs)}`);
+        return this.newestFirst(where, limit, em);
+      });
+    } catch (error) {
+      if ((error as { code?: string }).code === QUERY_CANCELED) return null;
+      throw error;
+    }
+  }
+
+  /** The newest `limit` entries a text search selects, when it selects at most `textMatchesSortedInFull`; null when more. */
+  private async fewTextMatches(where: Conditions, limit: number): Promise<StoredLogEntry[] | null> {
     const cap = this.options.textMatchesSortedInFull;
     return this.orm.em.fork().transactional(async (em) => {
       // Only bitmap scans: the text index (with the time index for a range), never the time order.
@@ -197,6 +212,8 @@ export class PostgresLogStore implements LogStore {
     // The subgraph's ORM is closed by the subgraph.
   }
 }
+
+type Conditions = ReturnType<typeof conditions>;
 
 /** A WHERE clause built from the parts of a selection that are present. */
 function conditions(selection: LogSelection) {
