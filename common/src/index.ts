@@ -12,6 +12,7 @@ export * from './config/base-config';
 export * from './config/env-reader';
 export * from './config/repository-root';
 export * from './database/advisory-lease';
+export * from './database/array-parameter';
 export * from './database/batch-by-id';
 export * from './database/entities-by-id';
 export * from './database/database-url';

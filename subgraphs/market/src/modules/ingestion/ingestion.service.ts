@@ -19,8 +19,10 @@ type Outcome = { provider: MarketProvider; round: ProviderRound } | { provider: 
 /**
  * One ingestion round: asks every enabled provider at once, takes each
  * symbol's tick from the first provider (in priority order) that has it, and
- * writes the round. A provider that fails only fails for this round; the round
- * goes on with the others. Live publication follows the commit.
+ * writes the round with the providers' health. A provider that fails only
+ * fails for this round; the round goes on with the others. Live publication
+ * follows the commit. Every statement is on the way from a provider to a
+ * client, so a round makes as few as it can, all in one transaction.
  */
 export class IngestionService {
   constructor(
@@ -33,19 +35,27 @@ export class IngestionService {
   ) {}
 
   async runRound(time: Date): Promise<void> {
-    const em = this.runtime.orm.em.fork();
-    const assets = await em.find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } });
+    const { orm } = this.runtime;
+    const [assets, available] = await Promise.all([
+      orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }),
+      this.providerStates.availableAt(orm.em.fork(), time),
+    ]);
     const symbols = assets.map((asset) => asset.symbol);
-    const available = await this.providerStates.availableAt(em, time);
     const outcomes = await Promise.all(this.providers.map((provider) => this.ask(provider, available.has(provider.name), symbols, time)));
-    await this.providerStates.record(em, time, outcomes.flatMap((o) => ('skipped' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
     const round = merge(time, symbols, outcomes);
+    // The providers' health commits with the round: whoever sees the round sees how it was asked.
+    const recordProviders = (tx: EntityManager) =>
+      this.providerStates.record(tx, time, outcomes.flatMap((o) => ('skipped' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
+    const em = orm.em.fork();
     if (!round.ticks.length) {
       const reasons = outcomes.flatMap((o) => ('error' in o ? [`${o.provider.name}: ${o.error}`] : []));
-      await recordGap(em, time, symbols.length ? `no provider answered (${reasons.join('; ') || 'all disabled'})` : 'no asset is tracked');
+      await em.transactional(async (tx) => {
+        await recordProviders(tx);
+        await recordGap(tx, time, symbols.length ? `no provider answered (${reasons.join('; ') || 'all disabled'})` : 'no asset is tracked');
+      });
       return;
     }
-    const written = await writeRound(em, round, this.settings.intervalSeconds);
+    const written = await writeRound(em, round, this.settings.intervalSeconds, recordProviders);
     this.runtime.publishEvents();
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
     this.snapshot.update(round, assets);

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { CANDLE_INTERVALS, candleOpenTime, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
+import { arrayParameter, CANDLE_INTERVALS, candleOpenTime, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
 import { Candle } from '../candle/candle.type';
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { MarketRound } from './market-round';
@@ -20,11 +20,13 @@ export interface WrittenRound {
 /**
  * Writes one round in one transaction: its ticks (one batched insert), its
  * global figures and FX rates, the candles of all six intervals, and the
- * `market.tick`, `market.fx` and closed `market.candle` events in the outbox.
- * A round is all there or not at all.
+ * `market.tick`, `market.fx` and closed `market.candle` events in the outbox,
+ * with whatever `alsoInTransaction` writes (the providers' health). A round is
+ * all there or not at all.
  */
-export async function writeRound(em: EntityManager, round: MarketRound, roundSeconds: number): Promise<WrittenRound> {
+export async function writeRound(em: EntityManager, round: MarketRound, roundSeconds: number, alsoInTransaction: (tx: EntityManager) => Promise<void> = async () => undefined): Promise<WrittenRound> {
   return em.transactional(async (tx) => {
+    await alsoInTransaction(tx);
     // The round's own row comes first: a round written already (a second replica, a retry) changes nothing.
     const g = round.global;
     const [claimed] = await tx.execute<{ time: string }[]>(
@@ -61,35 +63,47 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
   });
 }
 
-/** Every open candle whose period ended before this round, whatever its asset. */
+/**
+ * Every open candle whose period ended before this round, whatever its asset,
+ * in one statement for all intervals (the round's latency is its statements).
+ */
 async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Candle[]> {
-  const closed: Candle[] = [];
-  for (const interval of CANDLE_INTERVALS) {
-    const rows = await tx.execute<CandleRow[]>(
-      'UPDATE candles SET closed = true WHERE NOT closed AND interval = ? AND open_time < ? RETURNING *',
-      [interval, candleOpenTime(interval, roundTime)],
-    );
-    closed.push(...rows.map(toCandle));
-  }
-  return closed;
+  const rows = await tx.execute<CandleRow[]>(
+    `UPDATE candles SET closed = true
+       FROM unnest(?::text[], ?::timestamptz[]) AS period(interval, open_time)
+      WHERE NOT candles.closed AND candles.interval = period.interval AND candles.open_time < period.open_time
+      RETURNING candles.*`,
+    [arrayParameter(CANDLE_INTERVALS), arrayParameter(CANDLE_INTERVALS.map((interval) => candleOpenTime(interval, roundTime)))],
+  );
+  // Shortest interval first, then by asset and time: the order events and subscribers see.
+  return rows.map(toCandle).sort((a, b) => CANDLE_INTERVALS.indexOf(a.interval) - CANDLE_INTERVALS.indexOf(b.interval) || a.symbol.localeCompare(b.symbol) || a.openTime.getTime() - b.openTime.getTime());
 }
 
 /**
  * Each tick extends the current candle of every interval. Ticks carry a 24-hour
  * volume, not trades: a candle's volume is estimated as the share of that
- * volume one round represents, summed over its rounds.
+ * volume one round represents, summed over its rounds. One array parameter per
+ * column, not a thousand placeholders: binding those cost more than the upsert.
  */
 async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSeconds: number): Promise<Candle[]> {
   if (!round.ticks.length) return [];
   const share = new Decimal(roundSeconds * 1000).div(DAY_MS);
-  const params = round.ticks.flatMap((tick) => {
+  const columns = { symbol: [] as string[], interval: [] as string[], openTime: [] as Date[], price: [] as string[], volume: [] as string[] };
+  for (const tick of round.ticks) {
     const price = tick.price.toFixed();
     const volume = (tick.volume24h ?? new Decimal(0)).mul(share).toDecimalPlaces(8).toFixed();
-    return CANDLE_INTERVALS.flatMap((interval) => [tick.symbol, interval, candleOpenTime(interval, round.time), price, price, price, price, volume, 1]);
-  });
+    for (const interval of CANDLE_INTERVALS) {
+      columns.symbol.push(tick.symbol);
+      columns.interval.push(interval);
+      columns.openTime.push(candleOpenTime(interval, round.time));
+      columns.price.push(price);
+      columns.volume.push(volume);
+    }
+  }
   const rows = await tx.execute<CandleRow[]>(
     `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count)
-     VALUES ${valuesPlaceholders(round.ticks.length * CANDLE_INTERVALS.length, 9)}
+     SELECT symbol, interval, open_time, price, price, price, price, volume, 1
+       FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::numeric[], ?::numeric[]) AS tick(symbol, interval, open_time, price, volume)
      ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
        high = GREATEST(candles.high, EXCLUDED.high),
        low = LEAST(candles.low, EXCLUDED.low),
@@ -97,7 +111,7 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
        volume = candles.volume + EXCLUDED.volume,
        tick_count = candles.tick_count + 1
      RETURNING *`,
-    params,
+    [arrayParameter(columns.symbol), arrayParameter(columns.interval), arrayParameter(columns.openTime), arrayParameter(columns.price), arrayParameter(columns.volume)],
   );
   return rows.map(toCandle);
 }
