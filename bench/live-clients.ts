@@ -1,8 +1,14 @@
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
+import { Worker } from 'node:worker_threads';
+import type { CrowdCommand, CrowdReport, CrowdShare } from './live-crowd-worker';
 
-/** The crowd of `live.bench.ts`: graphql-ws clients timing each event against its round. */
+/**
+ * The crowd of `live.bench.ts`: graphql-ws clients timing each event against
+ * its round, spread over threads (live-crowd-worker.ts) so that reading a
+ * thousand sockets a round is not itself what the latency measures.
+ */
 
 export interface CrowdOptions {
   /** The graphql-ws URL (ws://…/graphql). */
@@ -11,7 +17,9 @@ export interface CrowdOptions {
   query: string;
   /** Called for each connection (a fresh token each time, if it needs one). */
   connectionParams: () => Record<string, unknown>;
-  /** Connections opened at once while the crowd gathers. */
+  /** Threads the clients are spread over (default: one per CPU). */
+  threads?: number;
+  /** Connections a thread opens at once while the crowd gathers. */
   connectBatch?: number;
   /** How long every client may take to see its first event. */
   readyTimeoutMs?: number;
@@ -29,121 +37,105 @@ export interface CrowdResult {
   ticks: number;
   /** Events that carried errors, and subscriptions that ended in an error or completed. */
   errors: number;
+  threads: number;
 }
 
-interface TickEvent {
-  ticks?: { symbol: string; price: string; time: string }[];
-}
+/** One crowd thread, answering the coordinator's commands with its reports. */
+class CrowdThread {
+  private readonly worker: Worker;
+  private readonly reports: CrowdReport[] = [];
+  private waiting?: () => void;
+  private failure?: Error;
 
-/** Wall-clock now, below the millisecond. */
-const now = () => performance.timeOrigin + performance.now();
+  constructor(share: CrowdShare) {
+    this.worker = new Worker(path.join(__dirname, 'live-crowd-worker.js'), { workerData: share });
+    this.worker.on('message', (report: CrowdReport) => {
+      this.reports.push(report);
+      this.waiting?.();
+    });
+    this.worker.on('error', (error) => {
+      this.failure = error;
+      this.waiting?.();
+    });
+  }
+
+  send(command: CrowdCommand): void {
+    this.worker.postMessage(command);
+  }
+
+  async next<T extends CrowdReport['type']>(type: T): Promise<Extract<CrowdReport, { type: T }>> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const report = this.reports.shift();
+      if (report) {
+        if (report.type !== type) throw new Error(`crowd thread sent ${report.type}, not ${type}`);
+        return report as Extract<CrowdReport, { type: T }>;
+      }
+      await new Promise<void>((resolve) => (this.waiting = resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) {
+      this.send('dispose');
+      await this.next('disposed').catch(() => undefined);
+    }
+    await this.worker.terminate();
+  }
+}
 
 /**
- * Connects `clients` graphql-ws clients, each running `query` (a ticks
- * subscription), waits until every one has had its first event, then records
- * every event for `seconds` while `during` (e.g. a process sampler) runs.
+ * Connects `clients` graphql-ws clients over `threads` threads, each running
+ * `query` (a ticks subscription), waits until every one has had its first
+ * event, then records every event for `seconds` while `during` (e.g. a process
+ * sampler) runs.
  */
 export async function runCrowd(options: CrowdOptions, seconds: number, during: { start(): void; stop(): void }): Promise<CrowdResult> {
-  const clients: Client[] = [];
-  const batch = options.connectBatch ?? 50;
-  let recording = false;
-  const latencies: number[] = [];
-  const perRound = new Map<number, { first: number; last: number }>();
-  let events = 0;
-  let ticks = 0;
-  let errors = 0;
-  let ready = 0;
-  const failures: string[] = [];
-
-  const onEvent = (result: { data?: unknown; errors?: unknown }) => {
-    const received = now();
-    if (!recording) return;
-    if (result.errors) errors += 1;
-    const list = (result.data as TickEvent | null | undefined)?.ticks;
-    if (!list?.length) return;
-    const round = Date.parse(list[0]!.time);
-    const latency = received - round;
-    latencies.push(latency);
-    events += 1;
-    ticks += list.length;
-    const seen = perRound.get(round);
-    if (seen) seen.last = latency;
-    else perRound.set(round, { first: latency, last: latency });
-  };
-
+  const threadCount = Math.max(1, Math.min(options.threads ?? os.cpus().length, options.clients));
+  const params = Array.from({ length: options.clients }, () => options.connectionParams());
+  const threads = Array.from({ length: threadCount }, (_, index) => new CrowdThread({
+    url: options.url,
+    query: options.query,
+    connectionParams: params.filter((_, client) => client % threadCount === index),
+    connectBatch: options.connectBatch ?? 50,
+    readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+  }));
   try {
-    for (let start = 0; start < options.clients; start += batch) {
-      const connected: Promise<void>[] = [];
-      for (let i = start; i < Math.min(options.clients, start + batch); i += 1) {
-        let acknowledged: () => void = () => undefined;
-        connected.push(new Promise<void>((resolve) => (acknowledged = resolve)));
-        const client = createClient({
-          url: options.url,
-          webSocketImpl: WebSocket,
-          lazy: true,
-          retryAttempts: 0,
-          connectionParams: options.connectionParams,
-          on: { connected: () => acknowledged(), closed: () => acknowledged() },
-        });
-        clients.push(client);
-        let first = true;
-        client.subscribe(
-          { query: options.query },
-          {
-            next: (result) => {
-              if (first) {
-                first = false;
-                ready += 1;
-              }
-              onEvent(result);
-            },
-            error: (error) => {
-              errors += 1;
-              failures.push(describe(error));
-            },
-            complete: () => {
-              errors += 1;
-              failures.push('completed');
-            },
-          },
-        );
-      }
-      // A batch at a time: its sockets open and acknowledged (or closed) before the next one starts.
-      await Promise.race([Promise.all(connected), new Promise((resolve) => setTimeout(resolve, 10_000))]);
-    }
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-    while (ready + failures.length < options.clients && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    const readiness = await Promise.all(threads.map((thread) => thread.next('ready')));
+    const ready = readiness.reduce((sum, report) => sum + report.ready, 0);
+    const failures = readiness.flatMap((report) => report.failures);
     if (ready < options.clients) {
       throw new Error(`only ${ready} of ${options.clients} clients got an event (${failures.length} failed${failures.length ? `, e.g. ${failures[0]}` : ''})`);
     }
 
     during.start();
-    recording = true;
+    for (const thread of threads) thread.send('record');
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-    recording = false;
+    for (const thread of threads) thread.send('stop');
     const elapsed = (performance.now() - started) / 1000;
     during.stop();
+    const recorded = await Promise.all(threads.map((thread) => thread.next('recorded')));
 
-    const rounds = [...perRound.values()];
+    // A round's first and last client over every thread.
+    const rounds = new Map<number, { first: number; last: number }>();
+    for (const [round, first, last] of recorded.flatMap((report) => report.rounds)) {
+      const seen = rounds.get(round);
+      rounds.set(round, seen ? { first: Math.min(seen.first, first), last: Math.max(seen.last, last) } : { first, last });
+    }
+    const sum = (key: 'events' | 'ticks' | 'errors') => recorded.reduce((total, report) => total + report[key], 0);
     return {
       seconds: elapsed,
-      latencies: latencies.sort((a, b) => a - b),
-      firstPerRound: rounds.map((round) => round.first).sort((a, b) => a - b),
-      lastPerRound: rounds.map((round) => round.last).sort((a, b) => a - b),
-      events,
-      rounds: rounds.length,
-      ticks,
-      errors,
+      latencies: recorded.flatMap((report) => report.latencies).sort((a, b) => a - b),
+      firstPerRound: [...rounds.values()].map((round) => round.first).sort((a, b) => a - b),
+      lastPerRound: [...rounds.values()].map((round) => round.last).sort((a, b) => a - b),
+      events: sum('events'),
+      rounds: rounds.size,
+      ticks: sum('ticks'),
+      errors: sum('errors'),
+      threads: threadCount,
     };
   } finally {
-    await Promise.all(clients.map((client) => client.dispose()));
+    await Promise.all(threads.map((thread) => thread.close()));
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  const code = (error as { code?: number; reason?: string } | null)?.code;
-  if (code !== undefined) return `closed ${code} ${(error as { reason?: string }).reason ?? ''}`.trim();
-  return JSON.stringify(error);
 }

@@ -11,11 +11,14 @@ import { CrowdResult, runCrowd } from './live-clients';
  * subscribed to every symbol's ticks, one round per second, for BENCH_SECONDS;
  * first through the gateway, then directly against the market subgraph (with
  * the gateway's internal token). The services run as child processes, as
- * `npm start` runs them, so their RSS and CPU are their own; the clients run here.
+ * `npm start` runs them, so their RSS and CPU are their own; the clients run in
+ * threads here (BENCH_CROWD_THREADS, one per CPU by default).
  */
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const QUERY = 'subscription { ticks { symbol price time } }';
+/** Threads the clients are spread over (see live-clients.ts). */
+const CROWD_THREADS = Number(process.env.BENCH_CROWD_THREADS ?? os.cpus().length);
 
 const TARGET_P99_MS = 20;
 const TARGET_RATIO = 1.3;
@@ -32,12 +35,12 @@ async function main(): Promise<void> {
   const { signer, gateway } = platform;
   const market = platform.services.market!;
 
-  console.log(`${CLIENTS} graphql-ws clients × all symbols' ticks, one round per second, ${SECONDS} s per run (${os.cpus().length} CPUs, Node ${process.version})`);
+  console.log(`${CLIENTS} graphql-ws clients × all symbols' ticks, one round per second, ${SECONDS} s per run, clients on ${CROWD_THREADS} threads (${os.cpus().length} CPUs, Node ${process.version})`);
 
   const run = async (name: string, wsUrl: string, connectionParams: () => Record<string, unknown>, pid: number) => {
     const sampler = new ProcessSampler(pid);
     let usage: ProcessUsage | undefined;
-    const result = await runCrowd({ url: wsUrl, clients: CLIENTS, query: QUERY, connectionParams }, SECONDS, {
+    const result = await runCrowd({ url: wsUrl, clients: CLIENTS, query: QUERY, connectionParams, threads: CROWD_THREADS }, SECONDS, {
       start: () => sampler.start(),
       stop: () => (usage = sampler.stop()),
     });

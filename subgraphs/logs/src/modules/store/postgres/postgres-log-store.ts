@@ -20,7 +20,6 @@ const QUERY_CANCELED = '57014';
 /** Deletions by id go in chunks: one statement's parameters are bounded. */
 const ID_CHUNK = 5_000;
 
-/** The default store: the logs subgraph's own PostgreSQL database, JSONB fields and a full-text index. */
 /** How a text search is planned (see `search`). */
 export interface PostgresLogStoreOptions {
   /** How long PostgreSQL's own newest-first plan may take before the text index is asked (0: not tried). */
@@ -29,6 +28,7 @@ export interface PostgresLogStoreOptions {
   textMatchesSortedInFull: number;
 }
 
+/** The default store: the logs subgraph's own PostgreSQL database, JSONB fields and a full-text index. */
 export class PostgresLogStore implements LogStore {
   constructor(
     private readonly orm: MikroORM,
