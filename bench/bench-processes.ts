@@ -31,8 +31,11 @@ export class ServiceProcess {
     script: string,
     env: NodeJS.ProcessEnv,
   ) {
+    // BENCH_PROFILE=gateway,market: those services write a V8 CPU profile when they stop (into BENCH_PROFILE_DIR).
+    const profiled = (process.env.BENCH_PROFILE ?? '').split(',').includes(name);
+    const profiling = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? 'bench-profiles'}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
     // HERCK_PARENT_PID: should the bench die without stopping it, the service stops itself.
-    this.child = spawn(process.execPath, [script], { env: { ...env, HERCK_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...profiling, script], { env: { ...env, HERCK_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => console.error(`  [${name}] ${line}`));
     }
@@ -101,7 +104,9 @@ function cpuTicks(pid: number, excluded: number[] = []): number {
     const stat = procFile(member, 'stat');
     // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return total + (Number(fields[11]) || 0) + (Number(fields[12]) || 0); // utime (14th field), stime (15th)
+    // utime and stime (14th, 15th fields), and cutime and cstime (16th, 17th): children that exited
+    // during the span (a database backend, an autovacuum worker) count through their parent.
+    return total + [11, 12, 13, 14].reduce((sum, field) => sum + (Number(fields[field]) || 0), 0);
   }, 0);
 }
 

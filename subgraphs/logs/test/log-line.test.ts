@@ -43,3 +43,17 @@ describe('a shipped line', () => {
     expect(before.id < after.id).toBe(true);
   });
 });
+
+describe('a shipped line PostgreSQL could not store as it is', () => {
+  it('has half a surrogate pair replaced, in keys and strings alike, and whole pairs kept', () => {
+    const entry = parseLogLine('{"msg":"a\\ud800b","note":["\\udc00"],"k\\udbff":1,"rocket":"\\ud83d\\ude80"}', 'orders', new Date())!;
+    expect(entry.message).toBe('a\ufffdb');
+    expect(entry.fields).toEqual({ note: ['\ufffd'], 'k\ufffd': 1, rocket: '🚀' });
+  });
+
+  it('takes the time of arrival for a time before PostgreSQL’s first day', () => {
+    const now = new Date('2026-12-02T12:00:00Z');
+    expect(parseLogLine('{"msg":"x","time":"-010000-01-01T00:00:00Z"}', 'orders', now)!.time).toEqual(now);
+    expect(parseLogLine('{"msg":"x","time":"0001-01-01T00:00:00Z"}', 'orders', now)!.time).toEqual(new Date('0001-01-01T00:00:00Z'));
+  });
+});

@@ -24,6 +24,8 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
     return null;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  // JSON may escape half a surrogate pair (\ud800 alone); PostgreSQL's jsonb refuses it, and would refuse the whole batch.
+  if (/\\u[dD][89a-fA-F]/.test(line)) parsed = wellFormed(parsed);
   const { time, level, msg, message, requestId, service: _claimed, ...fields } = parsed as Record<string, unknown>;
   return {
     id,
@@ -37,10 +39,23 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
   };
 }
 
+/** PostgreSQL's timestamps start in 4713 BC; JavaScript's reach further back. */
+const EARLIEST_STORABLE_TIME = Date.UTC(-4712, 0, 1);
+
 function timeOf(value: unknown): Date | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   const time = new Date(value);
-  return Number.isNaN(time.getTime()) ? null : time;
+  return Number.isNaN(time.getTime()) || time.getTime() < EARLIEST_STORABLE_TIME ? null : time;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** The value with every unpaired surrogate, in keys and strings, replaced by U+FFFD. */
+function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(LONE_SURROGATE, '\ufffd');
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [wellFormed(key), wellFormed(item)]));
+  return value;
 }
 
 function levelOf(value: unknown): StoredLogLevel {

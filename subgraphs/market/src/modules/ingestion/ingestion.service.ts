@@ -7,7 +7,7 @@ import { ProviderStates } from '../provider/provider-states';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
-import { writeRound } from './round-writer';
+import { writeRound, WrittenRound } from './round-writer';
 
 export interface IngestionSettings {
   intervalSeconds: number;
@@ -55,7 +55,14 @@ export class IngestionService {
       });
       return;
     }
-    const written = await writeRound(em, round, this.settings.intervalSeconds, recordProviders);
+    let written: WrittenRound;
+    try {
+      written = await writeRound(em, round, this.settings.intervalSeconds, recordProviders);
+    } catch (error) {
+      // The round is lost, not what the providers said (a 429's Retry-After must still hold).
+      await em.transactional(recordProviders).catch(() => undefined);
+      throw error;
+    }
     this.runtime.publishEvents();
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
     this.snapshot.update(round, assets);

@@ -109,7 +109,8 @@ export class PostgresLogStore implements LogStore {
     if (budgetMs <= 0) return null;
     try {
       return await this.orm.em.fork().transactional(async (em) => {
-        await em.execute(`SET LOCAL statement_timeout = ${Math.round(budgetMs)}`);
+        // Whole milliseconds, at least one: 0 would mean no timeout at all.
+        await em.execute(`SET LOCAL statement_timeout = ${Math.max(1, Math.ceil(budgetMs))}`);
         return this.newestFirst(where, limit, em);
       });
     } catch (error) {
@@ -125,9 +126,13 @@ export class PostgresLogStore implements LogStore {
       // Only bitmap scans: the text index (with the time index for a range), never the time order.
       await em.execute('SET LOCAL enable_indexscan = off');
       await em.execute('SET LOCAL enable_seqscan = off');
+      // Only positions are counted and sorted; the page's entries are read by id afterwards.
       const rows = await em.execute<Row[]>(
-        `SELECT *, count(*) OVER () AS matched FROM (SELECT ${COLUMNS} FROM log_entries ${where.sql()} LIMIT ?) AS matches
-          ORDER BY time DESC, id DESC LIMIT ?`,
+        `WITH matches AS (SELECT time, id FROM log_entries ${where.sql()} LIMIT ?),
+              page AS (SELECT time, id, count(*) OVER () AS matched FROM matches ORDER BY time DESC, id DESC LIMIT ?)
+         SELECT ${COLUMNS.split(', ').map((column) => `entry.${column}`).join(', ')}, page.matched
+           FROM page JOIN log_entries AS entry ON entry.id = page.id
+          ORDER BY page.time DESC, page.id DESC`,
         [...where.params, cap + 1, limit],
       );
       return rows.length && Number(rows[0]!.matched) > cap ? null : rows.map(toEntry);

@@ -1,0 +1,84 @@
+import Decimal from 'decimal.js';
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { marketStore, readMarketConfig } from '../src';
+import { AssetService } from '../src/modules/asset/asset.service';
+import { IngestionService } from '../src/modules/ingestion/ingestion.service';
+import { LiveFeed } from '../src/modules/live/live-feed';
+import { MarketProvider, ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
+import { ProviderStates } from '../src/modules/provider/provider-states';
+import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
+
+/**
+ * A round against the real database: the providers' health is written with
+ * the round, and still written when the round itself cannot be.
+ */
+let environment: TestEnvironment;
+let orm: Orm;
+
+const quote = (symbol: string, price: string) => ({ symbol, name: null, price: new Decimal(price), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null });
+
+class ScriptedProvider implements MarketProvider {
+  constructor(
+    readonly name: string,
+    private readonly answer: () => ProviderRound,
+  ) {}
+
+  async fetchRound(): Promise<ProviderRound> {
+    return this.answer();
+  }
+}
+
+const limited = new ScriptedProvider('limited', () => {
+  throw new ProviderError('limited', '429 Too Many Requests', 120);
+});
+let price = '100';
+const steady = new ScriptedProvider('steady', () => ({ quotes: [quote('BTC', price)], global: null, fx: [] }));
+
+function service(): { ingestion: IngestionService; states: ProviderStates; published: number[] } {
+  const states = new ProviderStates(['limited', 'steady'], 60);
+  const live = new LiveFeed();
+  const published: number[] = [];
+  live.publishRound = (ticks) => void published.push(ticks.length);
+  const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [limited, steady], states, { intervalSeconds: 60, providerTimeoutMs: 1_000 }, new SnapshotStore(), live);
+  return { ingestion, states, published };
+}
+
+beforeAll(async () => {
+  environment = testEnvironment();
+  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
+  const em = orm.em.fork();
+  await new AssetService().seed(em, ['BTC']);
+  await new ProviderStates(['limited', 'steady'], 60).register(em);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await environment?.cleanUp();
+});
+
+const providers = async (states: ProviderStates) => Object.fromEntries((await states.list(orm.em.fork(), new Date('2026-12-02T12:00:30Z'))).map((status) => [status.name, status]));
+
+it('writes a round with what each provider said, then publishes it', async () => {
+  const { ingestion, states, published } = service();
+  await ingestion.runRound(new Date('2026-12-02T12:00:00Z'));
+  expect(published).toEqual([1]);
+  const status = await providers(states);
+  expect(status.steady).toMatchObject({ lastSuccessAt: new Date('2026-12-02T12:00:00Z'), consecutiveFailures: 0 });
+  expect(status.limited).toMatchObject({ lastError: 'limited: 429 Too Many Requests', consecutiveFailures: 1 });
+  const [{ ticks }] = await orm.em.fork().execute<{ ticks: number }[]>('SELECT count(*)::int AS ticks FROM ticks');
+  expect(ticks).toBe(1);
+});
+
+it('still records what the providers said when the round cannot be written, and publishes nothing', async () => {
+  const { ingestion, states, published } = service();
+  // A negative price breaks the ticks table's check: the round's transaction fails as a whole.
+  price = '-1';
+  await expect(ingestion.runRound(new Date('2026-12-02T12:01:00Z'))).rejects.toThrow();
+  expect(published).toEqual([]);
+  const status = await providers(states);
+  expect(status.steady!.lastSuccessAt).toEqual(new Date('2026-12-02T12:01:00Z'));
+  // Still waiting out its Retry-After (recorded by the first round): not asked, so no new failure.
+  expect(status.limited).toMatchObject({ consecutiveFailures: 1, nextRunAt: new Date('2026-12-02T12:02:00Z') });
+  const [{ rounds }] = await orm.em.fork().execute<{ rounds: number }[]>("SELECT count(*)::int AS rounds FROM global_metrics WHERE time = '2026-12-02T12:01:00Z'");
+  expect(rounds).toBe(0);
+});
