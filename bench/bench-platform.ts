@@ -36,6 +36,11 @@ export const serviceScript = (workspace: string, file = 'main.js') => path.join(
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 let cleaning: Promise<void> | undefined;
 
+/** Adds a step to the bench's clean-up (a process the bench started itself, say). */
+export function atCleanUp(step: () => Promise<unknown> | unknown): void {
+  cleanups.push(step);
+}
+
 function cleanUp(): Promise<void> {
   return (cleaning ??= (async () => {
     for (const step of cleanups.reverse()) {

@@ -9,7 +9,7 @@ import { print } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, Role } from '@herck/common';
 import { CreatePortfolioDocument, CreateStrategyDocument, logIn, MarketSnapshotDocument, PlaceBuyOrderDocument, send, sendRaw, signUp, STRONG_PASSWORD } from '@herck/tools/test-support';
 import { freePort, percentile, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
-import { runBench, startBenchPlatform } from './bench-platform';
+import { atCleanUp, runBench, startBenchPlatform } from './bench-platform';
 import type { LoadResult, LoadSpec } from './http-load';
 
 /**
@@ -198,6 +198,7 @@ async function seedOthers(databaseUrl: (subgraph: string) => string, accountId: 
 /** Stock @apollo/gateway on `port`, for the bench user; ready once it answers a query. */
 async function startStockGateway(env: NodeJS.ProcessEnv, port: number, accountId: string): Promise<ServiceProcess> {
   const stock = new ServiceProcess('stock-gateway', path.join(__dirname, 'stock-gateway.js'), { ...env, STOCK_GATEWAY_PORT: String(port), BENCH_ACCOUNT_ID: accountId });
+  atCleanUp(() => stock.stop());
   const url = `http://127.0.0.1:${port}/graphql`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, Role } from '@herck/common';
+import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, Role, watchParent } from '@herck/common';
 import { readGatewayConfig } from '@herck/gateway';
 
 /**
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   const stop = () => void server.stop().then(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // A bench that dies without stopping it (kill -9) takes it along.
+  watchParent(stop);
 }
 
 main().catch((error: unknown) => {

@@ -99,6 +99,13 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): P
   }
 }
 
+it('finds the words of field names and values as well as of messages', async () => {
+  expect((await pages(indexFirst, 'attempt')).flat()).toHaveLength(60);
+  // attempt 3 (every fourth entry), "#3" in one message that is among them.
+  expect((await pages(indexFirst, '3')).flat()).toHaveLength(15);
+  expect(await pages(timeFirst, '3')).toEqual(await pages(indexFirst, '3'));
+});
+
 it('finds what each way should', async () => {
   expect((await pages(indexFirst, 'timeout')).flat()).toHaveLength(10);
   expect((await pages(indexFirst, 'nowhere')).flat()).toEqual([]);

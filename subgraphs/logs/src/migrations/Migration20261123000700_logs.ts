@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** The text-search document of an entry; queries repeat this expression so the index serves them. */
-export const LOG_SEARCH_VECTOR = "to_tsvector('simple', message || ' ' || fields::text)";
+/** The text-search document of an entry as first indexed (replaced by Migration20261202000800_logs_search_vector). */
+const FIRST_SEARCH_VECTOR = "to_tsvector('simple', message || ' ' || fields::text)";
 
 export class Migration20261123000700_logs extends Migration {
   override up(): void {
@@ -20,7 +20,7 @@ export class Migration20261123000700_logs extends Migration {
     this.addSql('CREATE INDEX log_entries_request_idx ON log_entries (request_id) WHERE request_id IS NOT NULL');
     // Words of the message and of every field, for text search ('simple': log text is not prose). An
     // expression index rather than a stored column: the same work per insert, and no tsvector in every row.
-    this.addSql(`CREATE INDEX log_entries_search_idx ON log_entries USING gin (${LOG_SEARCH_VECTOR})`);
+    this.addSql(`CREATE INDEX log_entries_search_idx ON log_entries USING gin (${FIRST_SEARCH_VECTOR})`);
     // Kept in the same transaction as the entries: thresholds are checked without scanning.
     this.addSql(`CREATE TABLE log_usage (
       service text PRIMARY KEY,

@@ -1,4 +1,8 @@
 import { Migration20261123000700_logs } from './Migration20261123000700_logs';
+import { Migration20261202000800_logs_search_vector } from './Migration20261202000800_logs_search_vector';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
-export const migrations = [{ name: 'Migration20261123000700_logs', class: Migration20261123000700_logs }];
+export const migrations = [
+  { name: 'Migration20261123000700_logs', class: Migration20261123000700_logs },
+  { name: 'Migration20261202000800_logs_search_vector', class: Migration20261202000800_logs_search_vector },
+];

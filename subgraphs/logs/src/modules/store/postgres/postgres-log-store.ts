@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel } from '../log-store';
-import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261123000700_logs';
+import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261202000800_logs_search_vector';
 import { PgLogArchive } from './log-entry.entity';
 
 type Row = Record<string, unknown>;
