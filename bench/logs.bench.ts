@@ -70,7 +70,8 @@ function startShipperThread(env: NodeJS.ProcessEnv, service: string, entries: nu
     parentPort.once('message', async () => {
       for (const line of lines) {
         shipper.push(line);
-        while (shipper.stats().buffered >= 10000) await new Promise((resolve) => setTimeout(resolve, 1));
+        // Every 10 ms, not every millisecond: four threads waking a thousand times a second took CPU from what is measured.
+        while (shipper.stats().buffered >= 10000) await new Promise((resolve) => setTimeout(resolve, 10));
       }
       while (shipper.stats().buffered) await shipper.flush();
       parentPort.postMessage(shipper.stats());
