@@ -4,6 +4,7 @@ import {
   ACCOUNT_DELETED,
   AccountChangedEvent,
   AccountDeletedEvent,
+  arrayParameter,
   BusEvent,
   BusEventHandler,
   ROLES_CHANGED,
@@ -31,7 +32,7 @@ export const recipientEventHandlers: Record<string, BusEventHandler> = {
     await em.execute(
       `INSERT INTO log_recipients (account_id, roles) VALUES (?, ?::text[])
        ON CONFLICT (account_id) DO UPDATE SET roles = EXCLUDED.roles`,
-      [accountId, `{${roles.map((role) => `"${role.replace(/["\\]/g, '')}"`).join(',')}}`],
+      [accountId, arrayParameter(roles)],
     );
   },
 };

@@ -84,7 +84,7 @@ async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Ca
  * volume, not trades: a candle's volume is estimated as the share of that
  * volume one round represents, summed over its rounds. One array parameter per
  * column, not a placeholder per value: with 20 assets the upsert took 5–8 ms
- * with 1,080 placeholders and 2–3 ms with arrays (2-core build machine).
+ * with 1,080 placeholders and mostly 2–4 ms with arrays (2-core build machine).
  */
 async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSeconds: number): Promise<Candle[]> {
   if (!round.ticks.length) return [];

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Connection, decodeTimeIdCursor, isUuid } from '@herck/common';
+import { arrayParameter, Connection, decodeTimeIdCursor, isUuid } from '@herck/common';
 import { Order, OrderRow } from './order.type';
 import { orderConnection } from './order-connection';
 
@@ -38,7 +38,7 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
                SELECT * FROM orders WHERE owner_id = owner.id ${position ? 'AND (created_at, id) < (?, ?)' : ''}
                ORDER BY created_at DESC, id DESC LIMIT ?
              ) o`,
-          [`{${owners.join(',')}}`, ...(position ? [position.time, position.id] : []), first + 1],
+          [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
         );
         for (const page of group) answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first));
       }

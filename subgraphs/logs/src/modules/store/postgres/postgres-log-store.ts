@@ -130,7 +130,7 @@ export class PostgresLogStore implements LogStore {
       const rows = await em.execute<Row[]>(
         `WITH matches AS (SELECT time, id FROM log_entries ${where.sql()} LIMIT ?),
               page AS (SELECT time, id, count(*) OVER () AS matched FROM matches ORDER BY time DESC, id DESC LIMIT ?)
-         SELECT ${COLUMNS.split(', ').map((column) => `entry.${column}`).join(', ')}, page.matched
+         SELECT entry.*, page.matched
            FROM page JOIN log_entries AS entry ON entry.id = page.id
           ORDER BY page.time DESC, page.id DESC`,
         [...where.params, cap + 1, limit],
@@ -170,7 +170,7 @@ export class PostgresLogStore implements LogStore {
 
   async oldest(service: string, limit: number, after?: LogPosition): Promise<StoredLogEntry[]> {
     const rows = await this.orm.em.fork().execute<Row[]>(
-      `SELECT id, time, service, level, message, request_id, fields, bytes FROM log_entries
+      `SELECT ${COLUMNS} FROM log_entries
         WHERE service = ? ${after ? 'AND (time, id) > (?, ?)' : ''} ORDER BY time, id LIMIT ?`,
       [service, ...(after ? [after.time, after.id] : []), limit],
     );
