@@ -21,6 +21,8 @@ export interface BenchPlatform {
   subgraphUrl(name: string): string;
   services: Record<string, ServiceProcess>;
   gateway: ServiceProcess;
+  /** The embedded PostgreSQL's postmaster, when the bench started one (not with DATABASE_URL). */
+  postmasterPid?: number;
   mailbox: SmtpMailbox;
   /** Signs internal tokens with the gateway's key, to call subgraphs directly. */
   signer: InternalTokenSigner;
@@ -61,10 +63,12 @@ export async function startBenchPlatform(overrides: NodeJS.ProcessEnv = {}): Pro
   cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   let serverUrl = process.env.DATABASE_URL;
+  let postmasterPid: number | undefined;
   if (!serverUrl) {
     const embedded = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: 5470 + Math.floor(Math.random() * 100) });
     cleanups.push(() => embedded.stop());
     serverUrl = embedded.url;
+    postmasterPid = Number(fs.readFileSync(path.join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
   }
   const mailbox = new SmtpMailbox();
   const smtpUrl = await mailbox.start();
@@ -115,6 +119,7 @@ export async function startBenchPlatform(overrides: NodeJS.ProcessEnv = {}): Pro
     subgraphUrl: (name) => `http://127.0.0.1:${ports[name]}/graphql`,
     services,
     gateway,
+    postmasterPid,
     mailbox,
     signer,
     databaseUrl: (subgraph) => {

@@ -79,6 +79,8 @@ export interface ProcessUsage {
   cpuPercent: number;
   /** utime + stime over the sampled span, in seconds (10 ms resolution). */
   cpuSeconds: number;
+  /** The part of cpuSeconds spent in the kernel (stime): system calls, the loopback network, waking others. */
+  systemSeconds: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux that Node runs on.
@@ -99,15 +101,20 @@ function processTree(pid: number, excluded: number[] = []): number[] {
   return [pid, ...(children ? children.split(' ').map(Number).flatMap((child) => processTree(child, excluded)) : [])];
 }
 
-function cpuTicks(pid: number, excluded: number[] = []): number {
-  return processTree(pid, excluded).reduce((total, member) => {
-    const stat = procFile(member, 'stat');
-    // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime (14th, 15th fields), and cutime and cstime (16th, 17th): children that exited
-    // during the span (a database backend, an autovacuum worker) count through their parent.
-    return total + [11, 12, 13, 14].reduce((sum, field) => sum + (Number(fields[field]) || 0), 0);
-  }, 0);
+/** CPU ticks of the process tree: all of them, and those in the kernel. */
+function cpuTicks(pid: number, excluded: number[] = []): { all: number; system: number } {
+  return processTree(pid, excluded).reduce(
+    (total, member) => {
+      const stat = procFile(member, 'stat');
+      // The command name (field 2) may hold spaces: fields are counted after its closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = (indexes: number[]) => indexes.reduce((sum, field) => sum + (Number(fields[field]) || 0), 0);
+      // utime and stime (14th, 15th fields), and cutime and cstime (16th, 17th): children that exited
+      // during the span (a database backend, an autovacuum worker) count through their parent.
+      return { all: total.all + ticks([11, 12, 13, 14]), system: total.system + ticks([12, 14]) };
+    },
+    { all: 0, system: 0 },
+  );
 }
 
 function rssMb(pid: number, excluded: number[] = []): number {
@@ -121,7 +128,7 @@ function rssMb(pid: number, excluded: number[] = []): number {
 export class ProcessSampler {
   private timer?: NodeJS.Timeout;
   private maxRss = 0;
-  private startTicks = 0;
+  private startTicks = { all: 0, system: 0 };
   private startTime = 0;
 
   constructor(
@@ -142,8 +149,10 @@ export class ProcessSampler {
     clearInterval(this.timer);
     this.maxRss = Math.max(this.maxRss, rssMb(this.pid, this.excluded));
     const seconds = (performance.now() - this.startTime) / 1000;
-    const cpuSeconds = (cpuTicks(this.pid, this.excluded) - this.startTicks) / CLOCK_TICKS_PER_SECOND;
-    return { maxRssMb: this.maxRss, cpuPercent: (cpuSeconds / seconds) * 100, cpuSeconds };
+    const ticks = cpuTicks(this.pid, this.excluded);
+    const cpuSeconds = (ticks.all - this.startTicks.all) / CLOCK_TICKS_PER_SECOND;
+    const systemSeconds = (ticks.system - this.startTicks.system) / CLOCK_TICKS_PER_SECOND;
+    return { maxRssMb: this.maxRss, cpuPercent: (cpuSeconds / seconds) * 100, cpuSeconds, systemSeconds };
   }
 }
 

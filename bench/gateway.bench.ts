@@ -88,6 +88,8 @@ async function main(): Promise<void> {
   ];
   console.log(`${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up then ${SECONDS} s per run; ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}`);
 
+  const elsewhere: Record<string, number> = Object.fromEntries(Object.entries(platform.services).map(([name, service]) => [name, service.pid]));
+  if (platform.postmasterPid) elsewhere.postgres = platform.postmasterPid;
   for (const operation of operations.filter(({ name }) => !ONLY || ONLY.includes(name))) {
     const token = (await logIn(platform, user.username, STRONG_PASSWORD)).accessToken;
     const targets: { target: string; url: string; headers: () => Record<string, string>; pid: number }[] = [
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
     const results: Record<string, Measured> = {};
     for (const { target, url, headers, pid } of targets) {
       await expectAnswer(url, operation.body, headers());
-      results[target] = await measure({ url, body: operation.body, headers: headers(), connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, pid);
+      results[target] = await measure({ url, body: operation.body, headers: headers(), connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, seconds: SECONDS }, pid, elsewhere);
       report(operation.name, target, results[target]);
     }
     // CPU per request compared under the same load: both gateways at one fixed rate that neither saturates.
@@ -129,6 +131,8 @@ async function main(): Promise<void> {
 interface Measured {
   load: LoadResult;
   usage: ProcessUsage;
+  /** The other processes sampled over the same span, by name. */
+  others: Record<string, ProcessUsage>;
 }
 
 /** The process's CPU time per request answered, in ms. */
@@ -143,10 +147,18 @@ function report(op: string, target: string, measured: Measured): void {
     p50_ms: load.p50Ms,
     p99_ms: load.p99Ms,
     cpu_ms_per_request: cpuPerRequest(measured),
+    kernel_share: usage.systemSeconds / Math.max(usage.cpuSeconds, 0.01),
     requests_per_cpu_second: 1000 / Math.max(cpuPerRequest(measured), 0.001),
     rss_mb: usage.maxRssMb,
     failures: load.failures,
   });
+  // Where the rest of the machine's CPU went: the two cores are shared, so a cheaper gateway answers more only while they have time left.
+  if (Object.keys(measured.others).length) {
+    const perRequest = (seconds: number) => (seconds * 1000) / Math.max(load.requests, 1);
+    const others = Object.entries(measured.others);
+    line({ op, target, cpu_ms_per_request_elsewhere: 'by_process', ...Object.fromEntries(others.map(([name, other]) => [name, perRequest(other.cpuSeconds)])) });
+    line({ op, target, kernel_cpu_ms_per_request_elsewhere: 'by_process', ...Object.fromEntries(others.map(([name, other]) => [name, perRequest(other.systemSeconds)])) });
+  }
 }
 
 /** Twenty orders, two portfolios and a strategy for the bench user, through the gateway. */
@@ -217,20 +229,27 @@ async function expectAnswer(url: string, body: string, headers: Record<string, s
   if (!response.ok || answer.errors || !answer.data) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(answer)}`);
 }
 
-/** Runs the load generator in a child process; the target's CPU is sampled from the end of the warm-up. */
-function measure(spec: LoadSpec, pid: number): Promise<Measured> {
+/**
+ * Runs the load generator in a child process; the target's CPU is sampled from the end of the
+ * warm-up, and so is that of the `others` (the subgraphs, PostgreSQL), which share its cores.
+ */
+function measure(spec: LoadSpec, pid: number, others: Record<string, number> = {}): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const sampler = new ProcessSampler(pid);
+    const otherSamplers = Object.entries(others).map(([name, otherPid]) => [name, new ProcessSampler(otherPid)] as const);
     const child = fork(path.join(__dirname, 'http-load.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('message', (message) => {
-      if (message === 'measuring') sampler.start();
+      if (message !== 'measuring') return;
+      sampler.start();
+      for (const [, other] of otherSamplers) other.start();
     });
     child.once('exit', (code) => {
       const usage = sampler.stop();
+      const othersUsage = Object.fromEntries(otherSamplers.map(([name, other]) => [name, other.stop()]));
       if (code !== 0) reject(new Error(`the load generator exited with ${code}`));
-      else resolve({ load: JSON.parse(output.trim().split('\n').pop()!) as LoadResult, usage });
+      else resolve({ load: JSON.parse(output.trim().split('\n').pop()!) as LoadResult, usage, others: othersUsage });
     });
   });
 }
