@@ -26,6 +26,7 @@ export * from './events/market-events';
 export * from './events/orders-events';
 export * from './identity/first-admin';
 export * from './identity/internal-token';
+export * from './identity/verified-tokens';
 export * from './identity/log-shipping-token';
 export * from './identity/password-setup-token';
 export * from './identity/roles';

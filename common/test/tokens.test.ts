@@ -9,6 +9,8 @@ import {
   generateKeyPem,
   InternalTokenSigner,
   InternalTokenVerifier,
+  LogShippingSigner,
+  LogShippingVerifier,
   readSigningKeys,
   readVerificationKeys,
   signingKeyFrom,
@@ -78,6 +80,32 @@ describe('internal tokens, reused while young', () => {
     expect(verifier.verify(token)).toBeNull();
     // A forged variant of a remembered token is checked, not matched.
     expect(verifier.verify(token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'))).toBeNull();
+  });
+});
+
+describe('log-shipping tokens', () => {
+  const shippingKey = key();
+  let clock = Date.now();
+  const signer = new LogShippingSigner(shippingKey, 'market', () => clock);
+  const verifier = new LogShippingVerifier([shippingKey], () => clock);
+
+  it('name the shipping service, and are refused when missing, forged or signed by another key', () => {
+    const token = signer.token();
+    expect(verifier.verify(token)).toBe('market');
+    expect(verifier.verify(undefined)).toBeNull();
+    expect(verifier.verify('not a token')).toBeNull();
+    expect(verifier.verify(new LogShippingSigner(key(), 'market').token())).toBeNull();
+    // An internal token is no log-shipping token, even from a key logs would know.
+    expect(new LogShippingVerifier([shippingKey]).verify(new InternalTokenSigner(shippingKey).sign({ accountId: null, roles: [] }, 'logs'))).toBeNull();
+  });
+
+  it('are remembered once verified, until they expire, and a forged variant is still checked', () => {
+    const token = signer.token();
+    expect(verifier.verify(token)).toBe('market');
+    expect(verifier.verify(token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA'))).toBeNull();
+    clock += 60_000;
+    expect(verifier.verify(token)).toBeNull();
+    expect(verifier.verify(signer.token())).toBe('market');
   });
 });
 

@@ -2,12 +2,13 @@ import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { SIGNING_ALGORITHM, SigningKey, VerificationKey } from '../keys/key-material';
 import { Identity, isRole, Role } from './roles';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The header carrying the gateway's internal token to subgraphs. */
 export const INTERNAL_TOKEN_HEADER = 'x-herck-internal-token';
 const ISSUER = 'herck-gateway';
 
-/** Tokens (signed or verified) remembered at once; beyond it the least recently used are forgotten. */
+/** Tokens signed remembered at once; beyond it the least recently used are forgotten. */
 const CACHED_TOKENS = 10_000;
 
 /**
@@ -58,7 +59,7 @@ export interface InternalCaller {
  */
 export class InternalTokenVerifier {
   private readonly keys: Map<string, VerificationKey>;
-  private readonly verified = new LRUCache<string, { caller: InternalCaller; expiresAt: number }>({ max: CACHED_TOKENS });
+  private readonly verified: VerifiedTokens<InternalCaller>;
 
   constructor(
     keys: VerificationKey[],
@@ -66,20 +67,18 @@ export class InternalTokenVerifier {
     private readonly now: () => number = Date.now,
   ) {
     this.keys = new Map(keys.map((key) => [key.kid, key]));
+    this.verified = new VerifiedTokens(now);
   }
 
   /** Returns the caller, or null when the token is missing, forged, expired or for someone else. */
   verify(token: string | undefined): InternalCaller | null {
     if (!token) return null;
-    const known = this.verified.get(token);
-    if (known) {
-      if (this.now() < known.expiresAt) return known.caller;
-      this.verified.delete(token);
-      return null;
-    }
-    const caller = this.verifySignature(token);
-    if (caller) this.verified.set(token, caller);
-    return caller?.caller ?? null;
+    const known = this.verified.recall(token);
+    if (known) return known;
+    const verified = this.verifySignature(token);
+    if (!verified) return null;
+    this.verified.remember(token, verified.caller, verified.expiresAt);
+    return verified.caller;
   }
 
   private verifySignature(token: string): { caller: InternalCaller; expiresAt: number } | null {
@@ -91,6 +90,7 @@ export class InternalTokenVerifier {
         algorithms: [SIGNING_ALGORITHM],
         issuer: ISSUER,
         audience: this.audience,
+        clockTimestamp: Math.floor(this.now() / 1000),
       }) as jwt.JwtPayload;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter(isRole) : [];
       // Shared by every request that brings this token: frozen, so none can change it for the others.

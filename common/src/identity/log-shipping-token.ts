@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { SIGNING_ALGORITHM, SigningKey, VerificationKey } from '../keys/key-material';
+import { VerifiedTokens } from './verified-tokens';
 
 /** The header carrying a log shipper's token to the logs subgraph's ingest route. */
 export const LOG_SHIPPING_TOKEN_HEADER = 'x-herck-log-token';
@@ -37,22 +38,36 @@ export class LogShippingSigner {
   }
 }
 
-/** The logs subgraph's side: the shipping service's name, or null for a missing, forged or expired token. */
+/**
+ * The logs subgraph's side: the shipping service's name, or null for a missing,
+ * forged or expired token. A shipper sends one token for half a minute, so a
+ * token string verified once is remembered until it expires: no signature
+ * check per batch either.
+ */
 export class LogShippingVerifier {
   private readonly keys: Map<string, VerificationKey>;
+  private readonly verified: VerifiedTokens<{ service: string }>;
 
-  constructor(keys: VerificationKey[]) {
+  constructor(
+    keys: VerificationKey[],
+    private readonly now: () => number = Date.now,
+  ) {
     this.keys = new Map(keys.map((key) => [key.kid, key]));
+    this.verified = new VerifiedTokens(now);
   }
 
   verify(token: string | undefined): string | null {
     if (!token) return null;
+    const known = this.verified.recall(token);
+    if (known) return known.service;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
     const key = kid ? this.keys.get(kid) : undefined;
     if (!key) return null;
     try {
-      const claims = jwt.verify(token, key.publicKey, { algorithms: [SIGNING_ALGORITHM], issuer: ISSUER, audience: AUDIENCE }) as jwt.JwtPayload;
-      return typeof claims.sub === 'string' && claims.sub ? claims.sub : null;
+      const claims = jwt.verify(token, key.publicKey, { algorithms: [SIGNING_ALGORITHM], issuer: ISSUER, audience: AUDIENCE, clockTimestamp: Math.floor(this.now() / 1000) }) as jwt.JwtPayload;
+      if (typeof claims.sub !== 'string' || !claims.sub || typeof claims.exp !== 'number') return null;
+      this.verified.remember(token, { service: claims.sub }, claims.exp * 1000);
+      return claims.sub;
     } catch {
       return null;
     }

@@ -1,7 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
-import { LRUCache } from 'lru-cache';
-import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM } from '@herck/common';
+import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
 import { JwksKeyStore } from './jwks-key-store';
 import { SessionStates } from './session-states';
 
@@ -16,7 +15,7 @@ export class AccessTokenVerifier {
    * every request carries the same token, and an ES256 verification per request
    * is the gateway's largest fixed cost. The session is still checked each time.
    */
-  private readonly verified = new LRUCache<string, { sub: string; sid: string; expiresAt: number }>({ max: 10_000 });
+  private readonly verified: VerifiedTokens<{ sub: string; sid: string }>;
 
   constructor(
     private readonly keys: JwksKeyStore,
@@ -24,7 +23,9 @@ export class AccessTokenVerifier {
     private readonly audience: string,
     private readonly sessions: SessionStates,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.verified = new VerifiedTokens(now);
+  }
 
   async identify(authorization: string | undefined): Promise<Identity> {
     if (!authorization) return ANONYMOUS;
@@ -40,9 +41,8 @@ export class AccessTokenVerifier {
 
   /** The token's account and session, from its signature or from having checked that signature before. */
   private async verify(token: string): Promise<{ sub: string; sid: string }> {
-    const known = this.verified.get(token);
-    if (known && this.now() < known.expiresAt) return known;
-    if (known) this.verified.delete(token);
+    const known = this.verified.recall(token);
+    if (known) return known;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
     const key = kid ? await this.keys.get(kid) : undefined;
     if (!key) throw rejected('Access token is invalid or expired');
@@ -53,8 +53,8 @@ export class AccessTokenVerifier {
       throw rejected('Access token is invalid or expired');
     }
     if (!claims.sub || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw rejected('Access token is invalid or expired');
-    const verified = { sub: claims.sub, sid: claims.sid, expiresAt: claims.exp * 1000 };
-    this.verified.set(token, verified);
+    const verified = { sub: claims.sub, sid: claims.sid };
+    this.verified.remember(token, verified, claims.exp * 1000);
     return verified;
   }
 }
