@@ -45,9 +45,28 @@ describe('the first admin', () => {
 describe('per-field roles at the gateway', () => {
   it('answers an anonymous caller with UNAUTHENTICATED for protected fields and runs nothing', async () => {
     const response = await send(platform.gatewayUrl, MeDocument, {});
-    expect(response.data ?? null).toBeNull();
+    // Field errors, not a request error: the field is null, the error at its path, the status 200.
+    expect(response.status).toBe(200);
+    expect(response.data).toEqual({ me: null });
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
     expect(response.errors?.[0]?.path).toEqual(['me']);
+  });
+
+  it('answers a request whose every field is denied like one where some are: nulls, each error at its path, status 200', async () => {
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      const response = await sendRaw(platform.gatewayUrl, { query: '{ everyone: accounts { totalCount } me { username } }' }, undefined, { accept });
+      expect(response.status).toBe(200);
+      // accounts is non-null: its null reaches the root.
+      expect(response.data).toBeNull();
+      expect(response.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([
+        [['everyone'], 'UNAUTHENTICATED'],
+        [['me'], 'UNAUTHENTICATED'],
+      ]);
+    }
+    const forbidden = await sendRaw(platform.gatewayUrl, { query: '{ everyone: accounts { totalCount } }' }, alice.accessToken);
+    expect(forbidden.status).toBe(200);
+    expect(forbidden.data).toBeNull();
+    expect(forbidden.errors).toEqual([expect.objectContaining({ path: ['everyone'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
   });
 
   it('nulls a forbidden field with FORBIDDEN at its path and still answers the rest', async () => {

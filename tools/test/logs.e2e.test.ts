@@ -185,6 +185,10 @@ describe('archives past the threshold', () => {
     expect((await fetch(new URL(`/logs/archives/${archive!.fileName}`, platform.gatewayUrl))).status).toBe(401);
     const traversal = await fetch(new URL('/logs/archives/..%2F..%2Fkeys%2Flog-shipping.pem', platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect(traversal.status).toBe(400);
+    // A name with a path in it, slashes unencoded: refused the same way, in JSON.
+    const nested = await fetch(new URL(`/logs/archives/archives/${archive!.fileName}`, platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect(nested.status).toBe(400);
+    expect(await nested.json()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })] });
     const missing = await fetch(new URL(`/logs/archives/${SERVICE}_20000101T000000Z.log.gz`, platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect(missing.status).toBe(404);
 

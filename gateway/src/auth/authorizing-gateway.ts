@@ -66,10 +66,13 @@ export class AuthorizingGateway implements GatewayInterface {
       const { authorized, queryHash } = this.decide(requestContext);
       if (authorized.denials.length === 0) return execute(requestContext);
       if (authorized.nothingLeft) {
+        // Every field asked for is denied: still field errors, as when some are. Each comes back null
+        // (null spreading up from a non-null one as GraphQL does) with its error at its path, with
+        // status 200; an answer without data would be a request error, which Apollo Server sends as 400.
         const errors = authorized.denials.map(
           (denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }),
         );
-        return { errors };
+        return { data: applyDenials({}, authorized.denials).data, errors };
       }
       const result = await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! });
       const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials);

@@ -5,8 +5,13 @@ import { GraphQLError } from 'graphql';
 import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 
-/** The public path of a log archive; the logs subgraph serves the file to the gateway only. */
-export const LOG_ARCHIVE_PATH = '/logs/archives/:fileName';
+/**
+ * The public path of a log archive; the logs subgraph serves the file to the gateway only.
+ * Any path below it is taken (Express 5's wildcard, one or more segments), so a name with a
+ * slash in it is refused as a bad name, like one with an encoded slash, not answered by
+ * Express's HTML 404.
+ */
+export const LOG_ARCHIVE_PATH = '/logs/archives/*fileName';
 
 /**
  * `GET /logs/archives/<fileName>` with an admin's access token: the archive,
@@ -24,7 +29,8 @@ export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVeri
     }
     if (!identity.accountId) return void fail(401, 'UNAUTHENTICATED', 'Sign in as an admin to download log archives');
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may download log archives');
-    const fileName = String(req.params.fileName);
+    const segments = (req.params as { fileName?: string[] }).fileName ?? [];
+    const fileName = segments.join('/');
     if (!LOG_ARCHIVE_NAME.test(fileName)) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
     // The timeout covers the answer's headers; a large file may then take as long as it takes.
     const headersTimeout = new AbortController();

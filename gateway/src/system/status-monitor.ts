@@ -70,7 +70,7 @@ export class StatusMonitor {
     // Cut short by shutdown: what it found says nothing about the subgraphs.
     if (this.stopping.signal.aborted) return report;
     for (const { name, healthy, ready, version, latencyMs, lastError } of services) {
-      this.logger.info('service status', { target: name, healthy, ready, version, latencyMs, lastError });
+      this.logger.alwaysFrom('info').info('service status', { target: name, healthy, ready, version, latencyMs, lastError });
     }
     this.latest = report;
     return report;
