@@ -84,10 +84,10 @@ const productionEnv = () => ({
 });
 
 /** The first `count` events of a subscription (each with its data and errors), then unsubscribes. */
-function firstEvents<T>(client: Client, query: string, count: number): Promise<Event<T>[]> {
+function firstEvents<T>(client: Client, query: string, count: number, variables?: Record<string, unknown>): Promise<Event<T>[]> {
   return new Promise((resolve, reject) => {
     const events: Event<T>[] = [];
-    const unsubscribe = client.subscribe<T>({ query }, {
+    const unsubscribe = client.subscribe<T>({ query, variables }, {
       next: (result) => {
         events.push(result as Event<T>);
         if (events.length === count) {
@@ -102,9 +102,9 @@ function firstEvents<T>(client: Client, query: string, count: number): Promise<E
 }
 
 /** The `error` message the gateway answers an operation with (rejects if it delivers anything instead). */
-function failure(client: Client, query: string): Promise<GraphQLFormattedError[]> {
+function failure(client: Client, query: string, variables?: Record<string, unknown>): Promise<GraphQLFormattedError[]> {
   return new Promise((resolve, reject) => {
-    client.subscribe({ query }, {
+    client.subscribe({ query, variables }, {
       next: (result) => reject(new Error(`unexpected result ${JSON.stringify(result)}`)),
       error: (error) => (Array.isArray(error) ? resolve(error as GraphQLFormattedError[]) : reject(error instanceof Error ? error : new Error(String(error)))),
       complete: () => reject(new Error('completed without an error')),
@@ -294,9 +294,32 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(unknown[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const syntax = await failure(client, 'subscription {');
     expect(syntax[0]!.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
-    // A query over the limit is answered by Apollo Server's pipeline, as over HTTP.
-    const query = await single<unknown>(client, `{ marketSnapshot { ${aliases.replace(/symbol/g, 'time')} } }`);
-    expect(query.errors?.[0]?.message).toMatch(/alias/i);
+    // A query over the limit is refused by Apollo Server's pipeline, as over HTTP, before it runs:
+    // an `error` message, as graphql-ws sends every error that comes before execution.
+    const query = await failure(client, `{ marketSnapshot { ${aliases.replace(/symbol/g, 'time')} } }`);
+    expect(query[0]!.message).toMatch(/alias/i);
+    expect((await failure(client, '{ nope }'))[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A query that runs and fails in part is a result (`next`), its errors beside its data.
+    const anonymous = connect(undefined).client;
+    const partly = await single<{ me: unknown }>(anonymous, '{ me { id } marketSnapshot { time } }');
+    expect(partly.data?.me).toBeNull();
+    expect(partly.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['me'], 'UNAUTHENTICATED']]);
+  }, 30_000);
+
+  it("checks a subscription's variables as HTTP does and decides @include and @skip with them", async () => {
+    const { client } = connect(bearer(user.accessToken));
+    const bySymbols = 'subscription ($s: [String!]!, $x: Boolean! = true) { ticks(symbols: $s) @include(if: $x) { symbol } }';
+    const missing = await failure(client, bySymbols, {});
+    expect(missing.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(missing[0]!.message).toMatch(/\$s/);
+    expect((await failure(client, bySymbols, { s: 5 }))[0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    // Excluded, nothing is left to subscribe to: a validation error, and the connection stays usable.
+    const excluded = await failure(client, bySymbols, { s: ['BTC'], x: false });
+    expect(excluded.map((error) => [error.message, error.extensions?.code])).toEqual([['Anonymous Subscription must select only one top level field.', 'GRAPHQL_VALIDATION_FAILED']]);
+    const twoRoots = await failure(client, 'subscription Two { a: ticks(symbols: ["BTC"]) { symbol } b: ticks(symbols: ["ETH"]) { symbol } }');
+    expect(twoRoots.map((error) => error.message)).toEqual(['Subscription "Two" must select only one top level field.']);
+    const [event] = await firstEvents<TickEvent>(client, bySymbols, 1, { s: ['BTC'], x: true });
+    expect(event!.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC']);
   }, 30_000);
 
   it('shares one upstream subscription and one execution among identical subscriptions', async () => {
@@ -316,7 +339,19 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     const times = (events: Event<TickEvent>[]) => events.map((event) => event.data!.ticks[0]!.time);
     expect(times(seen[1]!).some((time) => times(seen[0]!).includes(time))).toBe(true);
 
+    // The same variables in another key order, or a default given explicitly, are the same subscription.
+    const withVariables = 'subscription ($s: [String!]!, $x: Boolean! = true) { ticks(symbols: $s) @include(if: $x) { symbol } }';
+    const received = [0, 0, 0];
+    const alike = [{ s: ['BTC', 'ETH'], x: true }, { x: true, s: ['BTC', 'ETH'] }, { s: ['BTC', 'ETH'] }].map((variables, index) =>
+      (index ? second : first).subscribe({ query: withVariables, variables }, { next: () => void received[index]!++, error: () => undefined, complete: () => undefined }),
+    );
+    await eventually(async () => received.every((count) => count >= 1), 20_000);
+    expect(stats().clientSubscriptions).toBe(5);
+    expect(stats().upstreamSubscriptions).toBe(2);
+    alike.forEach((stop) => stop());
+
     // Different variables (here: a different document) are a subscription of their own.
+    await eventually(async () => stats().upstreamSubscriptions === 1, 10_000);
     const btcOnly = firstEvents<TickEvent>(first, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
     await eventually(async () => stats().upstreamSubscriptions === 2, 10_000);
     await btcOnly;
@@ -334,10 +369,10 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     const { client } = connect(bearer(user.accessToken), production);
     const subscription = await failure(client, typo);
     expect(subscription.map((error) => [error.message, error.extensions?.code])).toEqual([['Cannot query field "symbl" on type "Tick".', 'GRAPHQL_VALIDATION_FAILED']]);
-    const query = await single<unknown>(client, '{ mee { id } }');
-    expect(query.errors?.map((error) => error.message)).toEqual(['Cannot query field "mee" on type "Query".']);
+    const query = await failure(client, '{ mee { id } }');
+    expect(query.map((error) => error.message)).toEqual(['Cannot query field "mee" on type "Query".']);
     const overHttp = await sendRaw(production.url, { query: '{ mee { id } }' });
-    expect(overHttp.errors?.map((error) => error.message)).toEqual(query.errors?.map((error) => error.message));
+    expect(overHttp.errors?.map((error) => error.message)).toEqual(query.map((error) => error.message));
   }, 30_000);
 
   it('names the client by X-Forwarded-For on the handshake only when TRUST_PROXY trusts the hop, as HTTP does', async () => {

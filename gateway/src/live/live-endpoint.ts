@@ -89,7 +89,7 @@ interface Connection {
 
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
 type Operation =
-  | { kind: 'single'; payload: OperationPayload; connection: Connection }
+  | { kind: 'single'; result: ExecutionResult }
   | { kind: 'subscription'; prepared: PreparedSubscription };
 
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Record<PropertyKey, never>>>;
@@ -189,14 +189,18 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (Array.isArray(parsed)) return parsed;
     const args = { schema: planner.schema, document: parsed.document, operationName: parsed.operationName, variableValues: parsed.variables };
     if (parsed.kind !== 'subscription') {
-      return { ...args, contextValue: { kind: 'single', payload, connection } satisfies Operation };
+      // Run here, so that an answer without data (a request error: validation, limits, nothing left
+      // to run) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
+      const result = await executeSingle(options.apollo, payload, connection);
+      if (Array.isArray(result)) return result;
+      return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
     }
     const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
     const budget = await options.rateLimits.take(connection.identity, connection.client);
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
-      const prepared = shared.prepare({ ...parsed, document: checked.document, denials: checked.denials, ...connection });
+      const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
       return { ...args, contextValue: { kind: 'subscription', prepared } satisfies Operation };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
@@ -210,10 +214,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
       onConnect,
       onSubscribe,
-      execute: (args) => executeSingle(options.apollo, args.contextValue as Operation),
+      execute: (args) => answerOf(args.contextValue as Operation),
       subscribe: (args) => {
         const operation = args.contextValue as Operation;
-        return operation.kind === 'subscription' ? shared.open(operation.prepared) : executeSingle(options.apollo, operation);
+        return operation.kind === 'subscription' ? shared.open(operation.prepared) : answerOf(operation);
       },
     },
     sockets,
@@ -243,19 +247,27 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   };
 }
 
-/** A query or mutation sent over the socket, run by Apollo Server as if it came over HTTP. */
-async function executeSingle(apollo: ApolloServer<GatewayContext>, operation: Operation): Promise<ExecutionResult> {
-  if (operation.kind !== 'single') throw new Error('not a single operation');
-  const { payload, connection } = operation;
+/**
+ * A query or mutation sent over the socket, run by Apollo Server as if it came over HTTP: its
+ * result, or, when it has no data (the request failed before execution), its errors.
+ */
+async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, connection: Connection): Promise<ExecutionResult | GraphQLError[]> {
   const response = await apollo.executeOperation(
     { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
     { contextValue: { identity: connection.identity, client: connection.client } },
   );
   if (response.body.kind !== 'single') {
-    return { errors: [new PreformattedError({ message: '@defer and @stream are not served over WebSocket', extensions: { code: 'BAD_REQUEST' } })] };
+    return [new PreformattedError({ message: '@defer and @stream are not served over WebSocket', extensions: { code: 'BAD_REQUEST' } })];
   }
   const { data, errors, extensions } = response.body.singleResult;
-  return { data: data ?? null, ...(errors && { errors: errors.map((error) => new PreformattedError(error)) }), ...(extensions && { extensions }) };
+  if (data === undefined) return (errors ?? []).map((error) => new PreformattedError(error));
+  return { data, ...(errors && { errors: errors.map((error) => new PreformattedError(error)) }), ...(extensions && { extensions }) };
+}
+
+/** The answer of a query or mutation run in `onSubscribe`. */
+function answerOf(operation: Operation): ExecutionResult {
+  if (operation.kind !== 'single') throw new Error('not a query or mutation');
+  return operation.result;
 }
 
 /** Express's body limit notation (`100kb`, `1mb`, `512`) in bytes, for the largest accepted message. */

@@ -1,4 +1,24 @@
-import { DocumentNode, getOperationAST, GraphQLError, GraphQLSchema, OperationTypeNode, parse, specifiedRules, validate, ValidationRule } from 'graphql';
+import {
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
+  OperationTypeNode,
+  parse,
+  SingleFieldSubscriptionsRule,
+  specifiedRules,
+  validate,
+  ValidationRule,
+  valueFromASTUntyped,
+} from 'graphql';
+// Not re-exported by graphql's index in v16; the same function its executor and validation use.
+import { collectFields } from 'graphql/execution/collectFields';
+
 import { Identity } from '@herck/common';
 import { AuthorizedOperation, authorizeOperation } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
@@ -35,12 +55,26 @@ export function parseOperation(payload: OperationPayload, maxTokens: number): Pa
   return { kind: operation.operation, document, ...(operationName && { operationName }), variables: payload.variables ?? {} };
 }
 
+/** A subscription that passed the checks: its operation without denied fields, and its variables as declared. */
+export interface CheckedSubscription extends AuthorizedOperation {
+  /**
+   * The variables the operation declares, with their defaults, in declaration order: what
+   * identical subscriptions share a key by (a client's key order, an explicit default or an
+   * undeclared extra does not make a subscription different).
+   */
+  declaredVariables: Record<string, unknown>;
+}
+
+/** graphql-js's rule, replaced by `singleRootFieldErrors`: it evaluates `@include(if: $x)` without variables and throws. */
+const RULES_BUT_SINGLE_FIELD = specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule);
+
 /**
  * The checks HTTP applies before planning, for a subscription: validation
  * against the API schema with the same limit rules (depth, aliases,
- * directives, cost), then the role check. Returns the operation without its
- * denied fields, or the errors for an `error` message. With `hideSuggestions`
- * (production) validation errors name no field the schema has, as over HTTP.
+ * directives, cost), the variables against their declared types, then the
+ * role check. Returns the operation without its denied fields, or the errors
+ * for an `error` message. With `hideSuggestions` (production) validation
+ * errors name no field the schema has, as over HTTP.
  */
 export function checkSubscription(
   operation: ParsedOperation,
@@ -49,19 +83,68 @@ export function checkSubscription(
   identity: Identity,
   policy: RolePolicy,
   { hideSuggestions }: { hideSuggestions: boolean },
-): AuthorizedOperation | GraphQLError[] {
-  const invalid = validate(schema, operation.document, [...specifiedRules, ...limitRules]);
+): CheckedSubscription | GraphQLError[] {
+  const invalid = validate(schema, operation.document, [...RULES_BUT_SINGLE_FIELD, ...limitRules]);
   if (invalid.length) {
     return invalid.map((error) => {
       const message = hideSuggestions ? withoutSuggestion(error.message) : error.message;
       return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
     });
   }
-  const authorized = authorizeOperation(schema, operation.document, operation.operationName, operation.variables, identity, policy);
+  const definition = getOperationAST(operation.document, operation.operationName)!;
+  // As HTTP answers them: each variable error with BAD_USER_INPUT.
+  const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables, { maxErrors: 50 });
+  if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
+  const root = rootField(schema, operation.document, definition, coerced.coerced);
+  if ('errors' in root) return root.errors;
+  // The root field's @include/@skip are decided now; the query planner takes no condition at a subscription's root.
+  const document = withRoot(operation.document, definition, root.fieldNodes);
+  const authorized = authorizeOperation(schema, document, operation.operationName, operation.variables, identity, policy);
   if (authorized.nothingLeft) {
     return authorized.denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
   }
-  return authorized;
+  const declaredVariables = Object.fromEntries(
+    (definition.variableDefinitions ?? []).map(({ variable }) => variable.name.value).filter((name) => name in coerced.coerced).map((name) => [name, name in operation.variables ? operation.variables[name] : valueOfDefault(definition, name)]),
+  );
+  return { ...authorized, declaredVariables };
+}
+
+/** A variable's default from the document, as JSON (what a client omitting it means). */
+function valueOfDefault(definition: OperationDefinitionNode, name: string): unknown {
+  const declared = definition.variableDefinitions?.find(({ variable }) => variable.name.value === name);
+  return declared?.defaultValue ? valueFromASTUntyped(declared.defaultValue) : null;
+}
+
+/**
+ * The one root field a subscription selects, counted with the operation's
+ * variables so `@include(if: $x)` and `@skip` are decided; or the errors of
+ * graphql-js's SingleFieldSubscriptionsRule (same messages) when it selects
+ * none, several, or an introspection field.
+ */
+function rootField(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  definition: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): { fieldNodes: readonly FieldNode[] } | { errors: GraphQLError[] } {
+  const subscriptionType = schema.getSubscriptionType();
+  const fragments = Object.fromEntries(
+    document.definitions.filter((node): node is FragmentDefinitionNode => node.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]),
+  );
+  const fields = subscriptionType ? collectFields(schema, fragments, variables, subscriptionType, definition.selectionSet) : new Map<string, readonly FieldNode[]>();
+  const name = definition.name ? `Subscription "${definition.name.value}"` : 'Anonymous Subscription';
+  const failed = (message: string) => ({ errors: [new GraphQLError(message, { nodes: definition, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] });
+  if (fields.size !== 1) return failed(`${name} must select only one top level field.`);
+  const [fieldNodes] = fields.values();
+  if (fieldNodes![0]!.name.value.startsWith('__')) return failed(`${name} must not select an introspection top level field.`);
+  return { fieldNodes: fieldNodes! };
+}
+
+/** The document with the operation selecting just `fieldNodes` (one response key), without their @include/@skip. */
+function withRoot(document: DocumentNode, definition: OperationDefinitionNode, fieldNodes: readonly FieldNode[]): DocumentNode {
+  const decided = fieldNodes.map((field) => ({ ...field, directives: field.directives?.filter(({ name }) => name.value !== 'include' && name.value !== 'skip') }));
+  const operation: OperationDefinitionNode = { ...definition, selectionSet: { ...definition.selectionSet, selections: decided } };
+  return { ...document, definitions: document.definitions.map((node) => (node === definition ? operation : node)) };
 }
 
 /**

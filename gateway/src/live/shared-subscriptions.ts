@@ -84,7 +84,7 @@ export class SharedSubscriptions {
     const source = print(request.document);
     const perCaller = this.planner.isCallerScoped(request.document, request.operationName);
     const key = createHash('sha256')
-      .update(JSON.stringify([source, request.operationName ?? null, request.variables, [...request.identity.roles].sort(), perCaller ? request.identity.accountId : null]))
+      .update(JSON.stringify([source, request.operationName ?? null, sortedKeys(request.variables), [...request.identity.roles].sort(), perCaller ? request.identity.accountId : null]))
       .digest('hex');
     let plan = this.plans.get(key);
     if (!plan) {
@@ -185,3 +185,9 @@ function upstreamError(error: unknown): GraphQLFormattedError {
   return { message: 'The live data source is unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
+/** The value with every object's keys in order: input objects that differ only in key order key alike. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]));
+}
