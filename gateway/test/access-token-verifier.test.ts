@@ -53,4 +53,18 @@ describe('AccessTokenVerifier', () => {
     // Nor does a tampered copy of a remembered token pass.
     expect(await codeOf(verifier.identify(`Bearer ${fresh.slice(0, -3)}abc`))).toBe('UNAUTHENTICATED');
   });
+
+  it("answers SERVICE_UNAVAILABLE, not UNAUTHENTICATED, for a good token while auth's keys cannot be fetched", async () => {
+    const logger = new Logger('test', 'error');
+    const unreachable = 'http://127.0.0.1:1';
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 0, logger);
+    const verifier = new AccessTokenVerifier(new JwksKeyStore(`${unreachable}/jwks`, logger, 0), 'herck', 'herck-api', sessions);
+    const refused = await verifier.identify(`Bearer ${accessToken(60)}`).then(
+      () => undefined,
+      (error: GraphQLError) => error,
+    );
+    expect(refused?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', http: { status: 503 } });
+    // A token that is no token is refused as before, without asking auth.
+    expect(await codeOf(verifier.identify('Bearer not-a-token'))).toBe('UNAUTHENTICATED');
+  });
 });

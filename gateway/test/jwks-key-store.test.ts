@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { generateKeyPem, Logger, signingKeyFrom } from '@herck/common';
-import { JwksKeyStore } from '../src/auth/jwks-key-store';
+import { JwksKeyStore, SigningKeysUnavailableError } from '../src/auth/jwks-key-store';
 
 const keyA = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
 const keyB = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
@@ -44,13 +44,27 @@ describe('JwksKeyStore', () => {
     expect(fetches).toBe(2);
   });
 
-  it('answers undefined when auth is unreachable or failing, and recovers', async () => {
+  it('says the keys are unavailable, not that the key is unknown, while auth is unreachable or failing, and recovers', async () => {
     status = 500;
     const store = new JwksKeyStore(url, new Logger('test', 'error'), 0);
-    expect(await store.get(keyA.kid)).toBeUndefined();
+    await expect(store.get(keyA.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
     status = 200;
     expect(await store.get(keyA.kid)).toBeDefined();
+    // Fetched, auth's keys do not include this one: the token is not auth's.
+    expect(await store.get('no-such-kid')).toBeUndefined();
     const unreachable = new JwksKeyStore('http://127.0.0.1:1/jwks.json', new Logger('test', 'error'), 0);
-    expect(await unreachable.get(keyA.kid)).toBeUndefined();
+    await expect(unreachable.get(keyA.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
+  });
+
+  it('keeps answering from the keys it has while a later fetch fails', async () => {
+    let clock = 2_000_000;
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), 100, () => clock);
+    published = [jwk(keyA)];
+    expect(await store.get(keyA.kid)).toBeDefined();
+    status = 500;
+    clock += 100;
+    await expect(store.get(keyB.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
+    expect(await store.get(keyA.kid)).toBeDefined();
+    status = 200;
   });
 });

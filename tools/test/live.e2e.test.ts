@@ -245,6 +245,13 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(await connect(bearer('not-a-token')).closed).toBe(4403);
     expect(await connect({ Authorization: 'Basic abc' }).closed).toBe(4403);
     expect(await connect(bearer(tokenExpiringIn(user.accessToken, -60))).closed).toBe(4403);
+    // An Authorization that is no text is a bad token, not an absent one.
+    expect(await connect({ Authorization: 42 }).closed).toBe(4403);
+    expect(await connect({ headers: { authorization: { token: user.accessToken } } }).closed).toBe(4403);
+    // Its name in any case, as HTTP's header names: a good token is still the user's.
+    const shouted = connect({ AUTHORIZATION: `Bearer ${user.accessToken}` });
+    const own = await single<{ me: { id: string } }>(shouted.client, '{ me { id } }');
+    expect(own.data?.me.id).toBe(user.accountId);
 
     const anonymous = connect();
     const errors = await failure(anonymous.client, TICKS);
@@ -442,7 +449,7 @@ describe('graphql-ws connection limits', () => {
   }
 
   it('refuses handshakes from an Origin outside the CORS list and allows listed or absent ones', async () => {
-    expect(await handshake('https://evil.example')).toBe(401);
+    expect(await handshake('https://evil.example')).toBe(403);
     expect(await handshake('http://localhost:4000')).toBe('open');
     expect(await handshake()).toBe('open');
   });

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
 import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
-import { JwksKeyStore } from './jwks-key-store';
+import { JwksKeyStore, SigningKeysUnavailableError } from './jwks-key-store';
 import { SessionStates } from './session-states';
 
 /**
@@ -33,7 +33,7 @@ export class AccessTokenVerifier {
     if (!match) throw rejected('The Authorization header must be "Bearer <access token>"');
     const claims = await this.verify(match[1]!);
     const session = await this.sessions.get(claims.sub, claims.sid).catch(() => {
-      throw new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+      throw unavailable();
     });
     if (!session.active) throw rejected('This session has ended; sign in again');
     return { accountId: claims.sub, roles: session.roles.filter(isRole) };
@@ -44,7 +44,12 @@ export class AccessTokenVerifier {
     const known = this.verified.recall(token);
     if (known) return known;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
-    const key = kid ? await this.keys.get(kid) : undefined;
+    const key = kid
+      ? await this.keys.get(kid).catch((error: unknown) => {
+          // Auth is unreachable and the key is not known yet: the token may be good, so not 401.
+          throw error instanceof SigningKeysUnavailableError ? unavailable() : error;
+        })
+      : undefined;
     if (!key) throw rejected('Access token is invalid or expired');
     let claims: jwt.JwtPayload;
     try {
@@ -57,6 +62,11 @@ export class AccessTokenVerifier {
     this.verified.remember(token, verified, claims.exp * 1000);
     return verified;
   }
+}
+
+/** The token could not be checked (auth unreachable): the request fails with 503, and the client tries again. */
+function unavailable(): GraphQLError {
+  return new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
 }
 
 /** A bad token fails the whole request with HTTP 401, so clients know to refresh or sign in again. */

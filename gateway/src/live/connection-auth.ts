@@ -1,17 +1,27 @@
 import jwt from 'jsonwebtoken';
 
+/** What `connection_init` says about the caller. */
+export type ConnectionAuthorization =
+  | { kind: 'anonymous' }
+  | { kind: 'bearer'; authorization: string }
+  /** An Authorization that is no text (a number, an object): refused like a bad token, not taken as anonymous. */
+  | { kind: 'malformed' };
+
 /**
  * The `Authorization` value a graphql-ws client put in `connection_init`:
  * `{ Authorization }`, `{ authorization }` or, as some clients nest it,
- * `{ headers: { Authorization } }`. Undefined means anonymous.
+ * `{ headers: { Authorization } }`, the name in any case as HTTP's header names.
+ * None, or an empty one, means anonymous.
  */
-export function authorizationFrom(params: Record<string, unknown> | undefined): string | undefined {
-  if (!params) return undefined;
+export function authorizationFrom(params: Record<string, unknown> | undefined): ConnectionAuthorization {
+  if (!params) return { kind: 'anonymous' };
   const headers = isRecord(params.headers) ? params.headers : {};
-  for (const value of [params.Authorization, params.authorization, headers.Authorization, headers.authorization]) {
-    if (typeof value === 'string' && value.trim()) return value;
+  const values = [params, headers].flatMap((source) => Object.entries(source).filter(([name]) => name.toLowerCase() === 'authorization').map(([, value]) => value));
+  for (const value of values) {
+    if (typeof value === 'string' && value.trim()) return { kind: 'bearer', authorization: value };
   }
-  return undefined;
+  if (values.some((value) => value !== undefined && value !== null && typeof value !== 'string')) return { kind: 'malformed' };
+  return { kind: 'anonymous' };
 }
 
 /**

@@ -123,14 +123,17 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     path: '/graphql',
     maxPayload: bytes(config.bodyLimit),
     // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
-    verifyClient: ({ origin }: { origin?: string }) => !origin || config.corsOrigins.includes(origin),
+    verifyClient: ({ origin }: { origin?: string }, allow: (allowed: boolean, status?: number, message?: string) => void) =>
+      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed'),
   });
 
   const onConnect = async (ctx: Ctx): Promise<boolean> => {
     const { socket, request } = ctx.extra;
-    const authorization = authorizationFrom(ctx.connectionParams);
+    const claimed = authorizationFrom(ctx.connectionParams);
+    const authorization = claimed.kind === 'bearer' ? claimed.authorization : undefined;
     let identity: Identity;
     try {
+      if (claimed.kind === 'malformed') throw new GraphQLError('The Authorization must be "Bearer <access token>"', { extensions: { code: 'UNAUTHENTICATED' } });
       identity = await options.verifier.identify(authorization);
     } catch (error) {
       const unavailable = error instanceof GraphQLError && error.extensions.code === 'SERVICE_UNAVAILABLE';
