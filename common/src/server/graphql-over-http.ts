@@ -37,16 +37,18 @@ function specificity(range: string, mediaType: string): number {
 }
 
 /**
- * Answers a request GraphQL cannot take (a body that is not JSON, a parameter
- * missing or of the wrong type) as graphql-http's audits ask: 400 in
- * `application/graphql-response+json`, whose clients read the status; 200 in
- * `application/json`, whose clients read the errors from the body whatever the
- * status. A client that accepts neither gets 400 in application/json.
+ * Answers a request GraphQL cannot take (a parameter missing or of the wrong
+ * type) as graphql-http's audits ask: 400 in `application/graphql-response+json`,
+ * whose clients read the status; 200 in `application/json`, whose clients read
+ * the errors from the body whatever the status. A client that accepts neither
+ * gets 400 in application/json. A body that is not JSON at all is no GraphQL
+ * request in either: 400 whatever the client accepts (`notJson`; graphql-http
+ * 1.23's audit BCF8).
  */
-export function answerRequestError(res: Response, accept: string | undefined, message: string): void {
+export function answerRequestError(res: Response, accept: string | undefined, message: string, { notJson = false } = {}): void {
   const mediaType = preferredMediaType(accept);
   res
-    .status(mediaType === JSON_MEDIA_TYPE ? 200 : 400)
+    .status(mediaType === JSON_MEDIA_TYPE && !notJson ? 200 : 400)
     .type(mediaType ?? JSON_MEDIA_TYPE)
     .json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
 }
@@ -71,7 +73,7 @@ export function wellFormedRequests(): RequestHandler {
 export function unparsableBodies(): ErrorRequestHandler {
   return (error: { type?: string }, req, res, next) => {
     if (error.type !== 'entity.parse.failed') return next(error);
-    answerRequestError(res, req.header('accept'), 'The request body is not valid JSON');
+    answerRequestError(res, req.header('accept'), 'The request body is not valid JSON', { notJson: true });
   };
 }
 

@@ -8,7 +8,7 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { GraphQLError, GraphQLFormattedError, print } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationTypeNode, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
 import { applyDenials } from './apply-denials';
@@ -63,6 +63,8 @@ export class AuthorizingGateway implements GatewayInterface {
 
   private authorizing(execute: GatewayExecutor): GatewayExecutor {
     return async (requestContext: GatewayGraphQLRequestContext) => {
+      const refused = refusedOperation(requestContext);
+      if (refused) return { errors: [refused] };
       const { authorized, queryHash } = this.decide(requestContext);
       if (authorized.denials.length === 0) return execute(requestContext);
       if (authorized.nothingLeft) {
@@ -101,6 +103,23 @@ export class AuthorizingGateway implements GatewayInterface {
     this.decisions.set(key, decision);
     return decision;
   }
+}
+
+/**
+ * A request error for a document with no operation to run here: an operationName it does not
+ * have (or none, with several operations), or a subscription, which is served over WebSocket.
+ * Answered without data, so with status 400, before any role check or plan.
+ */
+function refusedOperation({ document, request }: GatewayGraphQLRequestContext): GraphQLError | null {
+  const operation = getOperationAST(document, request.operationName);
+  if (!operation) {
+    const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+    return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
+  }
+  if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+    return new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL', { extensions: { code: 'BAD_REQUEST' } });
+  }
+  return null;
 }
 
 function toGraphQLError(error: GraphQLFormattedError): GraphQLError {
