@@ -6,8 +6,10 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 @Index({ properties: ['service', 'time'] })
 @Index({ properties: ['level', 'time'] })
 @Index({ properties: ['requestId'] })
-// Wildcard: every string of the entry, as PostgreSQL's index covers the message and the fields.
-@Index({ name: 'log_entries_text', options: { '$**': 'text' } })
+// Wildcard: every string of the entry, as PostgreSQL's index covers the message and the fields. Language
+// 'none', as PostgreSQL's 'simple': log text is not English prose, so no stemming and no stop words
+// ("the", "running" → "run"); both stores then match the same words.
+@Index({ options: [{ '$**': 'text' }, { name: 'log_entries_text', default_language: 'none' }] })
 export class MongoLogEntry {
   /** A UUID, as in PostgreSQL: ids survive a move between stores. */
   @PrimaryKey({ type: 'string' })
