@@ -96,6 +96,24 @@ describe('buy orders', () => {
     expect(await count()).toBe(before);
   });
 
+  it('refuse values of the wrong type (text that is no decimal or time, a JSON number, null for a defaulted argument) with BAD_USER_INPUT naming the field, not an internal error', async () => {
+    const problem = (response: { status?: number; errors?: readonly { extensions?: Record<string, unknown> }[] }) => ({
+      status: response.status,
+      errors: response.errors?.map((error) => [error.extensions?.code, error.extensions?.field]),
+    });
+    for (const amount of ['abc', '1e3', 10]) {
+      const input = { asset: 'BTC', currency: 'EUR', amount: amount as string, idempotencyKey: randomUUID() };
+      expect(problem(await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input }, buyer.accessToken))).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'amount']] });
+    }
+    const statistics = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'DAY', from: 'garbage', to: new Date().toISOString() }, buyer.accessToken);
+    expect(problem(statistics)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'from']] });
+    const nullPage = await send(platform.gatewayUrl, OrdersDocument, { first: null }, buyer.accessToken);
+    expect(problem(nullPage)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'first']] });
+    // A bad filter time, deep in an input object.
+    const badFilter = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: 'yesterday' } }, buyer.accessToken);
+    expect(problem(badFilter)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'from']] });
+  });
+
   it('are listed to their owner with filters, cursors and offsets; others get NOT_FOUND', async () => {
     const mine = await send(platform.gatewayUrl, OrdersDocument, { first: 1 }, buyer.accessToken);
     expect(mine.errors).toBeUndefined();

@@ -8,12 +8,13 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationTypeNode, print } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationTypeNode, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
 import { applyDenials } from './apply-denials';
 import { AuthorizedOperation, authorizeOperation } from './authorize-operation';
 import { RolePolicy } from './role-policy';
+import { variableErrors, withCheckedScalars } from './variable-errors';
 
 /** Authorization decisions remembered at once (per document, operation and role set). */
 const CACHED_DECISIONS = 5_000;
@@ -54,7 +55,8 @@ export class AuthorizingGateway implements GatewayInterface {
   }
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback): GatewayUnsubscriber {
-    return this.inner.onSchemaLoadOrUpdate(callback);
+    // The schema Apollo Server validates with and the gateway checks variables with (one object).
+    return this.inner.onSchemaLoadOrUpdate((update) => callback({ ...update, apiSchema: withCheckedScalars(update.apiSchema) }));
   }
 
   stop(): Promise<void> {
@@ -63,8 +65,12 @@ export class AuthorizingGateway implements GatewayInterface {
 
   private authorizing(execute: GatewayExecutor): GatewayExecutor {
     return async (requestContext: GatewayGraphQLRequestContext) => {
-      const refused = refusedOperation(requestContext);
+      const { document, request, schema } = requestContext;
+      const operation = getOperationAST(document, request.operationName);
+      const refused = refusedOperation(operation, request.operationName);
       if (refused) return { errors: [refused] };
+      const invalid = variableErrors(schema, operation!, request.variables ?? {});
+      if (invalid.length) return { errors: invalid };
       const { authorized, queryHash } = this.decide(requestContext);
       if (authorized.denials.length === 0) return execute(requestContext);
       if (authorized.nothingLeft) {
@@ -110,10 +116,9 @@ export class AuthorizingGateway implements GatewayInterface {
  * have (or none, with several operations), or a subscription, which is served over WebSocket.
  * Answered without data, so with status 400, before any role check or plan.
  */
-function refusedOperation({ document, request }: GatewayGraphQLRequestContext): GraphQLError | null {
-  const operation = getOperationAST(document, request.operationName);
+function refusedOperation(operation: OperationDefinitionNode | null | undefined, operationName: string | undefined): GraphQLError | null {
   if (!operation) {
-    const message = request.operationName ? `Unknown operation named "${request.operationName}".` : 'Must provide operation name if query contains multiple operations.';
+    const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
     return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
   }
   if (operation.operation === OperationTypeNode.SUBSCRIPTION) {

@@ -18,10 +18,10 @@ import {
 } from 'graphql';
 // Not re-exported by graphql's index in v16; the same function its executor and validation use.
 import { collectFields } from 'graphql/execution/collectFields';
-
 import { Identity } from '@herck/common';
 import { AuthorizedOperation, authorizeOperation } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
+import { variableErrors } from '../auth/variable-errors';
 
 /** A graphql-ws `subscribe` message's payload. */
 export interface OperationPayload {
@@ -65,7 +65,7 @@ export interface CheckedSubscription extends AuthorizedOperation {
   declaredVariables: Record<string, unknown>;
 }
 
-/** graphql-js's rule, replaced by `singleRootFieldErrors`: it evaluates `@include(if: $x)` without variables and throws. */
+/** graphql-js's rule, replaced by `rootField`: it evaluates `@include(if: $x)` without variables and throws. */
 const RULES_BUT_SINGLE_FIELD = specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule);
 
 /**
@@ -92,8 +92,10 @@ export function checkSubscription(
     });
   }
   const definition = getOperationAST(operation.document, operation.operationName)!;
-  // As HTTP answers them: each variable error with BAD_USER_INPUT.
-  const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables, { maxErrors: 50 });
+  // As HTTP answers them: each variable error with BAD_USER_INPUT and its field.
+  const invalidVariables = variableErrors(schema, definition, operation.variables);
+  if (invalidVariables.length) return invalidVariables;
+  const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables);
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
   const root = rootField(schema, operation.document, definition, coerced.coerced);
   if ('errors' in root) return root.errors;

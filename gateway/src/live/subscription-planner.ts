@@ -3,6 +3,7 @@ import { operationFromDocument, Schema, Supergraph } from '@apollo/federation-in
 import { FetchNode, QueryPlan, QueryPlanner } from '@apollo/query-planner';
 import { DocumentNode, getOperationAST, GraphQLSchema, Kind } from 'graphql';
 import { isCallerScoped } from '@herck/common';
+import { withCheckedScalars } from '../auth/variable-errors';
 
 export type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -35,7 +36,7 @@ export class SubscriptionPlanner {
   constructor(supergraphSdl: string) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
-    this.schema = this.apiSchema.toGraphQLJSSchema();
+    this.schema = withCheckedScalars(this.apiSchema.toGraphQLJSSchema());
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
     this.planner = new QueryPlanner(supergraph);
     const fields = Object.values(this.supergraphSchema.getSubscriptionType()?.getFields() ?? {});

@@ -62,6 +62,12 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       const contentType = String(response.headers['content-type'] ?? '');
       const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
       const parsed: unknown = isJson ? JSON.parse(text) : text;
+      // A 400 with GraphQL errors is the subgraph refusing the request as given (a variable it could not
+      // take, say): its errors, with their codes, are the answer, not a failed fetch.
+      if (response.statusCode === 400 && isGraphQLErrors(parsed)) {
+        done?.({ outcome: 'error' });
+        return parsed;
+      }
       if (response.statusCode < 200 || response.statusCode > 299) throw errorFromResponse(this.url, response.statusCode, parsed);
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
       const answer = parsed as GatewayGraphQLResponse;
@@ -74,6 +80,11 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       throw error;
     }
   }
+}
+
+function isGraphQLErrors(body: unknown): body is GatewayGraphQLResponse {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.length > 0;
 }
 
 /** A fetch of the query plan that reads (a mutation's fetches are never answered from the cache). */
