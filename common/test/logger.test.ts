@@ -20,18 +20,4 @@ describe('Logger', () => {
     expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed', cause: { message: 'connect ECONNREFUSED 127.0.0.1:1' } });
     expect(error.stack).toMatch(/TypeError: fetch failed/);
   });
-
-  it('writes records at their level through alwaysFrom, whatever its own level, and keeps the rest filtered', () => {
-    const lines: string[] = [];
-    const logger = new Logger('gateway', 'warn', { requestId: 'r2' }, (line) => lines.push(line));
-    logger.info('diagnostic');
-    logger.alwaysFrom('info').info('service status', { target: 'market', healthy: true });
-    logger.alwaysFrom('info').debug('still below info');
-    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ level: 'info', service: 'gateway', msg: 'service status', target: 'market', healthy: true, requestId: 'r2' }),
-    ]);
-    // A logger already writing that level is itself.
-    const verbose = new Logger('gateway', 'debug');
-    expect(verbose.alwaysFrom('info')).toBe(verbose);
-  });
 });

@@ -21,7 +21,9 @@ if (cluster.isPrimary && config.workers > 1) {
 } else {
   runProcess('gateway', async () => {
     const { logger, shipper } = openServiceLogger('gateway', config);
-    const gateway = await startGateway(config, logger);
+    // Status samples are records for logs' status history: shipped at info whatever LOG_LEVEL.
+    const records = shipper ? new Logger('gateway', 'info', {}, shipper.sink) : logger;
+    const gateway = await startGateway(config, logger, records);
     return { logger, shipper, stop: () => gateway.stop() };
   });
 }

@@ -36,7 +36,11 @@ export interface RunningGateway {
 }
 
 /** The public endpoint: composes the subgraphs from the checked-in supergraph and guards every field. */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+/**
+ * `records`: where the status samples go (`StatusMonitor`); the process's
+ * shipping to logs at info level, so LOG_LEVEL does not erase status history.
+ */
+export async function startGateway(config: GatewayConfig, logger: Logger, records: Logger = logger): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
   const signer = new InternalTokenSigner(config.internalTokenKey);
   const metrics = new MetricsRegistry('gateway');
@@ -45,7 +49,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const subgraphPool = new Agent({ keepAliveTimeout: 4_000 });
   const publicAnswers = new PublicAnswerCache();
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
-  const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000);
+  const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000, records);
   let liveStats: (() => LiveStats) | null = null;
   const systemSchema = await buildGatewaySchema(
     new Map<Function, object>([

@@ -52,6 +52,23 @@ describe('operation limits', () => {
     expect(JSON.stringify(costly.errors)).toMatch(/cost/i);
   });
 
+  it('lets the largest page the API offers through the default cost limit, but not a page of pages', async () => {
+    const user = await signUp(platform);
+    const candle = 'symbol interval openTime closeTime open high low close volume tickCount closed';
+    const page = (field: string, selection: string) => `${field} { edges { cursor node { ${selection} } } pageInfo { hasNextPage endCursor } }`;
+    for (const query of [
+      `{ ${page('candles(symbol: "BTC", interval: M1, first: 1000)', candle)} }`,
+      `{ ${page('ticks(symbol: "BTC", first: 1000)', 'symbol price time source')} }`,
+      `{ ${page('assets(first: 1000)', 'symbol name')} }`,
+    ]) {
+      // Past validation, limits included (this platform runs no market: the fetch itself fails).
+      const answer = await sendRaw(platform.gatewayUrl, { query }, user.accessToken);
+      expect({ query, status: answer.status, codes: codes(answer) }).toEqual({ query, status: 200, codes: ['INTERNAL_SERVER_ERROR'] });
+    }
+    const pageOfPages = await sendRaw(platform.gatewayUrl, { query: `{ ${page('assets(first: 1000)', `symbol ${page('candles(interval: M1, first: 1000)', candle)}`)} }` }, user.accessToken);
+    expect(JSON.stringify(pageOfPages.errors)).toMatch(/cost/i);
+  });
+
   it('refuses batched requests, mutations over GET, CSRF-prone GETs and oversized bodies', async () => {
     const batch = await sendRaw(platform.gatewayUrl, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
     expect(batch.status).toBe(400);

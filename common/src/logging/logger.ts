@@ -37,16 +37,6 @@ export class Logger {
     return Logger.around(this.pino.child(serialiseErrors(fields)));
   }
 
-  /**
-   * This logger, writing entries of `level` and above even where its own level is set
-   * higher: for entries that are records rather than diagnostics (the gateway's status
-   * samples, which logs keeps as status history), so LOG_LEVEL=warn does not erase them.
-   */
-  alwaysFrom(level: LogLevel): Logger {
-    if (this.pino.isLevelEnabled(level)) return this;
-    return Logger.around(this.pino.child({}, { level }));
-  }
-
   debug(msg: string, fields?: LogFields): void {
     if (this.pino.isLevelEnabled('debug')) this.pino.debug(serialiseErrors(fields ?? {}), msg);
   }

@@ -13,8 +13,8 @@ export interface StatusReport {
 /**
  * Probes every subgraph on a fixed interval and keeps the latest results:
  * `status` answers from them, so however often it is asked, the subgraphs
- * see one probe per interval. Each probe logs one 'service status' line per
- * subgraph, the record the logs subgraph keeps as status history.
+ * see one probe per interval. Each probe writes one 'service status' entry per
+ * subgraph to `records`, the entries the logs subgraph keeps as status history.
  */
 export class StatusMonitor {
   private latest: StatusReport | null = null;
@@ -29,6 +29,8 @@ export class StatusMonitor {
     private readonly signer: InternalTokenSigner,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    /** Where the status samples go: records, not diagnostics, so not subject to LOG_LEVEL where logs are shipped. */
+    private readonly records: Logger = logger,
   ) {}
 
   /** Probes now, then every interval. */
@@ -70,7 +72,7 @@ export class StatusMonitor {
     // Cut short by shutdown: what it found says nothing about the subgraphs.
     if (this.stopping.signal.aborted) return report;
     for (const { name, healthy, ready, version, latencyMs, lastError } of services) {
-      this.logger.alwaysFrom('info').info('service status', { target: name, healthy, ready, version, latencyMs, lastError });
+      this.records.info('service status', { target: name, healthy, ready, version, latencyMs, lastError });
     }
     this.latest = report;
     return report;
