@@ -98,22 +98,28 @@ describe('GraphQL over HTTP status codes', () => {
     expect(results.filter((result) => result.status === 'notice' && !DELIBERATELY_UNMET.has(result.id)).map((result) => `${result.id} ${result.name}`)).toEqual([]);
   });
 
-  it('answers an operationName the document lacks, or a subscription, with a request error, not 500', async () => {
+  it('answers an operationName the document lacks, a subscription or bad variables with a request error, not 500', async () => {
     const twoOperations = 'query A { __typename } query B { __typename }';
-    const unknown = await sendRaw(platform.gatewayUrl, { query: twoOperations, operationName: 'C' });
-    expect({ status: unknown.status, codes: codes(unknown), message: unknown.errors?.[0]?.message }).toEqual({
-      status: 400,
-      codes: ['OPERATION_RESOLUTION_FAILURE'],
-      message: 'Unknown operation named "C".',
-    });
-    expect(unknown).not.toHaveProperty('data');
-    const unnamed = await sendRaw(platform.gatewayUrl, { query: twoOperations });
-    expect({ status: unnamed.status, codes: codes(unnamed) }).toEqual({ status: 400, codes: ['OPERATION_RESOLUTION_FAILURE'] });
+    // Request errors, as a document that fails validation: 400 in graphql-response+json, 200 in application/json.
+    for (const [accept, status] of [[GRAPHQL_RESPONSE, 400], [JSON_TYPE, 200]] as const) {
+      const unknown = await sendRaw(platform.gatewayUrl, { query: twoOperations, operationName: 'C' }, undefined, { accept });
+      expect({ accept, status: unknown.status, codes: codes(unknown), message: unknown.errors?.[0]?.message }).toEqual({
+        accept,
+        status,
+        codes: ['OPERATION_RESOLUTION_FAILURE'],
+        message: 'Unknown operation named "C".',
+      });
+      expect(unknown).not.toHaveProperty('data');
+      const unnamed = await sendRaw(platform.gatewayUrl, { query: twoOperations }, undefined, { accept });
+      expect({ accept, status: unnamed.status, codes: codes(unnamed) }).toEqual({ accept, status, codes: ['OPERATION_RESOLUTION_FAILURE'] });
+      const subscription = await sendRaw(platform.gatewayUrl, { query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' }, undefined, { accept });
+      expect({ accept, status: subscription.status, codes: codes(subscription) }).toEqual({ accept, status, codes: ['BAD_REQUEST'] });
+      expect(subscription.errors?.[0]?.message).toMatch(/WebSocket/);
+      const missingVariable = await sendRaw(platform.gatewayUrl, { query: 'query ($name: String!) { __type(name: $name) { name } }' }, undefined, { accept });
+      expect({ accept, status: missingVariable.status, codes: codes(missingVariable) }).toEqual({ accept, status, codes: ['BAD_USER_INPUT'] });
+    }
     const named = await sendRaw(platform.gatewayUrl, { query: twoOperations, operationName: 'B' });
     expect(named.data).toEqual({ __typename: 'Query' });
-    const subscription = await sendRaw(platform.gatewayUrl, { query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' });
-    expect({ status: subscription.status, codes: codes(subscription) }).toEqual({ status: 400, codes: ['BAD_REQUEST'] });
-    expect(subscription.errors?.[0]?.message).toMatch(/WebSocket/);
   });
 });
 
