@@ -14,6 +14,7 @@ import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { serveLogArchiveDownloads } from './http/log-archive-download';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
+import { noNulTextRule } from './http/no-nul-text.rule';
 import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
@@ -96,7 +97,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      validationRules: [operationLimitsRule(armor.validationRules)],
+      validationRules: [operationLimitsRule(armor.validationRules), noNulTextRule],
       plugins: [
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
@@ -128,7 +129,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     verifier,
     signer,
     apollo: http.apollo,
-    validationRules: [operationLimitsRule(armor.validationRules)],
+    validationRules: [operationLimitsRule(armor.validationRules), noNulTextRule],
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,

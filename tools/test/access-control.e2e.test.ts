@@ -154,6 +154,18 @@ describe('per-field roles at the gateway', () => {
   });
 });
 
+describe('text with a NUL character', () => {
+  it('is refused as bad input, in variables and in the document, before any store sees it', async () => {
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'a\u0000b', password: 'whatever-passphrase' });
+    expect(login.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'usernameOrEmail']]);
+    const search = await sendRaw(platform.gatewayUrl, { query: 'query ($filter: AccountFilter) { accounts(filter: $filter) { totalCount } }', variables: { filter: { search: 'x\u0000' } } }, admin.accessToken);
+    expect(search.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'search']]);
+    const literal = await sendRaw(platform.gatewayUrl, { query: '{ accounts(filter: { search: "x\\u0000" }) { totalCount } }' }, admin.accessToken);
+    expect(codes(literal)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(literal.errors?.[0]?.message).toMatch(/NUL/);
+  });
+});
+
 describe('ownership in the subgraphs', () => {
   it('lets a user read and update only their own account', async () => {
     expect((await send(platform.gatewayUrl, AccountDocument, { id: alice.accountId }, alice.accessToken)).data?.account?.username).toBe('alice');

@@ -13,6 +13,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { DateTimeScalar, DecimalScalar } from '@herck/common';
+import { nulTextPath } from '../http/no-nul-text.rule';
 
 /** The subgraphs' scalars whose input the gateway checks as they do. */
 const CHECKED_SCALARS: GraphQLScalarType[] = [DecimalScalar, DateTimeScalar];
@@ -37,8 +38,9 @@ export function withCheckedScalars(schema: GraphQLSchema): GraphQLSchema {
  * What is wrong with the operation's variables, each a BAD_USER_INPUT naming
  * the field it is for (`extensions.field`: the input field, or the argument the
  * variable is passed to): a required one missing, a value of the wrong type,
- * or null for an argument that may not be null even though it has a default
- * (GraphQL allows `$first: Int` there, and fails the field only when it runs).
+ * null for an argument that may not be null even though it has a default
+ * (GraphQL allows `$first: Int` there, and fails the field only when it runs),
+ * or text with a NUL character, which no store can hold.
  * Empty when the variables are fine.
  */
 export function variableErrors(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Record<string, unknown>): GraphQLError[] {
@@ -62,11 +64,14 @@ export function variableErrors(schema: GraphQLSchema, operation: OperationDefini
       else if (positions.get(name)?.nonNull) errors.push(bad(`Variable "$${name}" must not be null: argument "${field}" takes a value or none (for its default), not null.`, field));
       continue;
     }
+    const where = (path: readonly (string | number)[]) => (path.length ? ` at "${name}${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}"` : '');
+    const fieldAt = (path: readonly (string | number)[]) => [...path].reverse().find((key): key is string => typeof key === 'string') ?? field;
+    const before = errors.length;
     coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => {
-      const where = path.length ? ` at "${name}${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}"` : '';
-      const inputField = [...path].reverse().find((key): key is string => typeof key === 'string');
-      errors.push(bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where}; ${error.message}`, inputField ?? field));
+      errors.push(bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldAt(path)));
     });
+    const nul = errors.length === before ? nulTextPath(value) : null;
+    if (nul) errors.push(bad(`Variable "$${name}"${where(nul)} may not contain the NUL character (U+0000)`, fieldAt(nul)));
   }
   return errors;
 }
