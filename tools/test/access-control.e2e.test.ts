@@ -139,6 +139,11 @@ describe('per-field roles at the gateway', () => {
     expect(filtered.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
     const badCursor = await send(platform.gatewayUrl, AccountsDocument, { after: 'nonsense' }, admin.accessToken);
     expect(codes(badCursor)).toEqual(['BAD_USER_INPUT']);
+    // A page size out of range is refused, not clamped.
+    for (const size of [0, -1, 101]) {
+      const outOfRange = await send(platform.gatewayUrl, AccountsDocument, { first: size }, admin.accessToken);
+      expect(outOfRange.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'first']]);
+    }
   });
 
   it('grants new roles with setRoles; they reach the next token', async () => {

@@ -71,6 +71,10 @@ describe('the market overview (public)', () => {
   it('lists and finds assets, and narrows the snapshot to the symbols asked for', async () => {
     const page = await send(platform.gatewayUrl, AssetsDocument, { first: 5 });
     expect(page.data?.assets.nodes).toHaveLength(5);
+    for (const after of ['!!!', 'zzzz', Buffer.from('btc').toString('base64url')]) {
+      const badCursor = await send(platform.gatewayUrl, AssetsDocument, { first: 2, after });
+      expect(badCursor.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'after']]);
+    }
     const rest = await send(platform.gatewayUrl, AssetsDocument, { first: 100, after: page.data!.assets.pageInfo.endCursor });
     expect(rest.data?.assets.nodes).toHaveLength(15);
     expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'ethereum' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ETH']);

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, pageSize, RequiresRole, UnauthenticatedError } from '@herck/common';
 import { AccountContext } from '../../context';
 import { AccountConnection } from './account-connection.type';
 import { decodeCursor, encodeCursor } from './account-cursor';
@@ -44,7 +44,7 @@ export class AccountResolver {
     @Arg('filter', () => AccountFilter, { nullable: true, description: 'Narrows the list' }) filter: AccountFilter | null,
     @Ctx() { em }: AccountContext,
   ): Promise<AccountConnection> {
-    const size = Math.min(Math.max(first, 1), MAX_PAGE);
+    const size = pageSize(first, MAX_PAGE);
     const { accounts, totalCount } = await em.getRepository(Account).page({
       first: size,
       after: after ? decodeCursor(after) : undefined,

@@ -3,7 +3,7 @@ import { BadUserInputError, Connection, PageInfo, pageSize } from '@herck/common
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
-import { normaliseSymbol } from './symbol-rules';
+import { isSymbol, normaliseSymbol } from './symbol-rules';
 
 /** Which assets the market follows. */
 export class AssetService {
@@ -38,7 +38,7 @@ export class AssetService {
   /** Tracked assets in symbol order, optionally matching `search` in the symbol or name. */
   async page(em: EntityManager, search: string | null, first: number, after: string | null): Promise<Connection<Asset>> {
     pageSize(first, MAX_PAGE);
-    const afterSymbol = after ? Buffer.from(after, 'base64url').toString('utf8') : null;
+    const afterSymbol = after ? symbolOfCursor(after) : null;
     const like = search ? `%${search.slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const assets = await em.find(
       Asset,
@@ -54,6 +54,13 @@ export class AssetService {
     const pageInfo: PageInfo = { hasNextPage: assets.length > first, endCursor: edges.at(-1)?.cursor ?? null };
     return { edges, nodes, pageInfo };
   }
+}
+
+/** The symbol a page's cursor names (its base64url), or BAD_USER_INPUT on `after` for anything else. */
+function symbolOfCursor(cursor: string): string {
+  const symbol = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!isSymbol(symbol) || Buffer.from(symbol).toString('base64url') !== cursor) throw new BadUserInputError('after is not a cursor this list gave out', 'after');
+  return symbol;
 }
 
 function defaultName(symbol: string): string {

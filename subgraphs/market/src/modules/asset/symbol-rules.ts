@@ -4,6 +4,11 @@ import { Asset } from './asset.entity';
 
 const SYMBOL = /^[A-Z0-9]{1,15}$/;
 
+/** Whether `value` is a ticker symbol as stored: upper case, 1 to 15 letters or digits. */
+export function isSymbol(value: string): boolean {
+  return SYMBOL.test(value);
+}
+
 /** Ticker symbols are matched in upper case; anything that cannot be one is BAD_USER_INPUT. */
 export function normaliseSymbol(value: string, field = 'symbol'): string {
   const symbol = value.trim().toUpperCase();
