@@ -18,8 +18,8 @@ export interface MarketContext extends SubgraphContext {
   live: LiveFeed;
 }
 
-export function createMarketContext(base: SubgraphContext, live: LiveFeed): MarketContext {
-  const history = new HistoryRepository(base.em);
+export function createMarketContext(base: SubgraphContext, live: LiveFeed, now: () => number = Date.now): MarketContext {
+  const history = new HistoryRepository(base.em, now);
   const assetsBySymbol = new DataLoader<string, Asset | null>(async (symbols) => {
     const found = await base.em.find(Asset, { symbol: { $in: [...symbols] } });
     return symbols.map((symbol) => found.find((asset) => asset.symbol === symbol) ?? null);

@@ -69,7 +69,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
           [LiveResolver, new LiveResolver()],
         ]),
       ),
-    createContext: (base) => createMarketContext(base, live),
+    createContext: (base) => createMarketContext(base, live, () => (overrides.clock ?? systemClock).now()),
     plugins: [roundCachePlugin(snapshot, config.intervalSeconds, () => (overrides.clock ?? systemClock).now())],
     async onStart(runtime) {
       const em = runtime.orm.em.fork();

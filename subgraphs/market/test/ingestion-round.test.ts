@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { marketStore, readMarketConfig } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
+import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
 import { MarketProvider, ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
@@ -67,6 +68,19 @@ it('writes a round with what each provider said, then publishes it', async () =>
   expect(status.limited).toMatchObject({ lastError: 'limited: 429 Too Many Requests', consecutiveFailures: 1 });
   const [{ ticks }] = await orm.em.fork().execute<{ ticks: number }[]>('SELECT count(*)::int AS ticks FROM ticks');
   expect(ticks).toBe(1);
+});
+
+it("reads a candle as closed once its interval has ended, before the next round marks it so", async () => {
+  const m1 = async (now: string) => {
+    const history = new HistoryRepository(orm.em.fork(), () => Date.parse(now));
+    const [candle] = await history.candles('BTC', 'M1', { from: new Date('2026-12-02T12:00:00Z'), to: new Date('2026-12-02T12:00:00Z'), first: 1, ascending: true, after: null });
+    return candle;
+  };
+  // The first round (above) opened the 12:00 minute; no round has come since.
+  expect(await m1('2026-12-02T12:00:59.999Z')).toMatchObject({ openTime: new Date('2026-12-02T12:00:00Z'), closed: false });
+  expect(await m1('2026-12-02T12:01:00Z')).toMatchObject({ openTime: new Date('2026-12-02T12:00:00Z'), closed: true });
+  const [{ stored }] = await orm.em.fork().execute<{ stored: boolean }[]>("SELECT closed AS stored FROM candles WHERE symbol = 'BTC' AND interval = 'M1' AND open_time = '2026-12-02T12:00:00Z'");
+  expect(stored).toBe(false);
 });
 
 it('still records what the providers said when the round cannot be written, and publishes nothing', async () => {

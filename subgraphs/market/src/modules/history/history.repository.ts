@@ -15,7 +15,11 @@ import { CandleRow, FxRateRow, GlobalMetricsRow, TickRow, toCandle, toFxRate, to
  * interval, open_time), rounds by time.
  */
 export class HistoryRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    /** What "now" is for `Candle.closed` (the ingestion's clock: a fake one in tests). */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async ticks(symbol: string, page: TimePage): Promise<Tick[]> {
     const params: unknown[] = [symbol];
@@ -31,7 +35,9 @@ export class HistoryRepository {
       `SELECT * FROM candles WHERE symbol = ? AND interval = ? AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`,
       params,
     );
-    return rows.map(toCandle);
+    // The stored flag is set by the next round; a candle whose interval has ended is closed already.
+    const now = this.now();
+    return rows.map(toCandle).map((candle) => (candle.closed || candle.closeTime.getTime() > now ? candle : { ...candle, closed: true }));
   }
 
   async globalMetrics(page: TimePage): Promise<GlobalMetrics[]> {
