@@ -69,6 +69,8 @@ describe('refresh tokens', () => {
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: a.refreshToken }))).toEqual(['UNAUTHENTICATED']);
     expect((await send(platform.gatewayUrl, RefreshTokenDocument, { token: b.refreshToken })).data?.refreshToken).toBeDefined();
     expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: 'unknown' })).data?.logout).toBe(true);
+    // Neither a token nor a signed-in caller: there is no session it could mean.
+    expect(codes(await send(platform.gatewayUrl, LogoutDocument, {}))).toEqual(['UNAUTHENTICATED']);
   });
 
   it('logout without a refresh token ends every session of the signed-in caller', async () => {

@@ -1,4 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { UnauthenticatedError } from '@herck/common';
 import { AuthContext } from '../../context';
 import { SessionService } from '../session/session.service';
 import { AuthTokens } from '../session/session.types';
@@ -30,7 +31,8 @@ export class LoginResolver {
   }
 
   @Mutation(() => Boolean, {
-    description: 'End the session this refresh token belongs to; without one, end every session of the signed-in caller. Always true.',
+    description:
+      'End the session this refresh token belongs to (true, also for a token that names none); without one, end every session of the signed-in caller (UNAUTHENTICATED for an anonymous caller).',
   })
   async logout(
     @Arg('refreshToken', () => String, { nullable: true, description: 'Refresh token of the session to end' }) refreshToken: string | null,
@@ -38,6 +40,8 @@ export class LoginResolver {
   ): Promise<boolean> {
     if (refreshToken) await this.sessions.logout(em, refreshToken);
     else if (identity.accountId) await this.sessions.revokeAll(em, identity.accountId);
+    // Neither a session named nor a caller signed in: nothing could be meant.
+    else throw new UnauthenticatedError('Sign in, or give the refresh token of the session to end');
     return true;
   }
 }
