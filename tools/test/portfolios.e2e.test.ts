@@ -74,6 +74,9 @@ describe('portfolios', () => {
 
     // Selling more than is held is refused, and nothing is written.
     expect(codes(await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '5', price: '1100', time: '2026-01-07T12:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
+    // So is a time before any crypto asset existed (year 1 came back from storage as another century).
+    const ancient = await add(portfolio.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', price: '1', time: '0001-01-01T00:00:00Z' });
+    expect(ancient.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'time']]);
     const listed = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken);
     expect(listed.data!.transactions.nodes.map((node) => node.kind)).toEqual(['SELL', 'BUY', 'DEPOSIT']);
     // Deleting the buy would leave the sale without units: refused.

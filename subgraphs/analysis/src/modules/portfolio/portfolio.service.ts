@@ -7,6 +7,9 @@ import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
 
+/** The first Bitcoin block (3 January 2009): no transaction of a crypto asset is older. */
+const EARLIEST_TRANSACTION_TIME = Date.UTC(2009, 0, 3);
+
 const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
 
 /** Owners keep portfolios of transactions; every change is checked by replaying the ledger before it is written. */
@@ -111,6 +114,8 @@ export class PortfolioService {
     const fee = input.fee ?? new Decimal(0);
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
     if (input.time.getTime() > Date.now() + 60_000) throw new BadUserInputError('time must not be in the future', 'time');
+    // Before any crypto-asset existed: a typo (year 1 read back as 1901 or 2001 by date parsers), not a trade.
+    if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 2009 (the first Bitcoin block) or later', 'time');
     const note = input.note ? requireLength(input.note, 'note', 0, 500) : null;
     const currency = input.currency ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
     const price = await convert(em, input.price, currency, portfolio.baseCurrency, input.time, 'currency');
