@@ -47,7 +47,7 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
       const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);
       state = decision.state;
       if (!decision.fire) continue;
-      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.close), values: plainValues(evaluation.variables) });
+      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.exactClose ?? candle.close), values: plainValues(evaluation.variables) });
       if (strategy.trigger === TriggerMode.ONCE) break;
     }
   }

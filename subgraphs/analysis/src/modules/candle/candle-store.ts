@@ -59,5 +59,6 @@ function toClosedCandle(row: CandleRow): ClosedCandle {
     low: Number(row.low),
     close: Number(row.close),
     volume: Number(row.volume),
+    exactClose: row.close,
   };
 }

@@ -10,4 +10,6 @@ export interface ClosedCandle {
   low: number;
   close: number;
   volume: number;
+  /** The close as stored, decimal text: for the prices shown to people (a backtest's triggers), never through a float. */
+  exactClose?: string;
 }

@@ -27,7 +27,10 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
       ]);
       for (const quote of tick.prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
-        await writeOutcome(em, await engine.onTick(quote.symbol, time, Number(quote.price), change), logger);
+        const outcome = await engine.onTick(quote.symbol, time, Number(quote.price), change);
+        // Conditions compute with floats; an alert records the price exactly as market announced it.
+        for (const firing of outcome.firings) firing.exactPrice = quote.price;
+        await writeOutcome(em, outcome, logger);
       }
     },
 

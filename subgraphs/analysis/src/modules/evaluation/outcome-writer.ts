@@ -39,7 +39,7 @@ async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
   const [strategy] = await em.execute<Channels[]>('SELECT notify_in_app, notify_email, webhook_url, trigger, enabled FROM strategies WHERE id = ?', [firing.strategy.id]);
   if (!strategy?.enabled) return;
   const id = randomUUID();
-  const price = new Decimal(firing.price).toSignificantDigits(15).toFixed();
+  const price = firing.exactPrice !== undefined ? new Decimal(firing.exactPrice).toFixed() : new Decimal(firing.price).toSignificantDigits(15).toFixed();
   const message = `${firing.strategy.name}: ${firing.symbol} at ${price} USD (${firing.strategy.condition})`;
   const inserted = await em.execute<{ id: string }[]>(
     `INSERT INTO alerts (id, strategy_id, owner_id, symbol, triggered_at, price, values, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

@@ -14,7 +14,10 @@ export interface Firing {
   strategy: StrategyDefinition;
   symbol: string;
   at: Date;
+  /** The price evaluated (a float, as conditions and indicators compute). */
   price: number;
+  /** The tick's price as market wrote it (decimal text), set by whoever has it: what the alert records. */
+  exactPrice?: string;
   values: Record<string, unknown>;
 }
 
