@@ -186,11 +186,21 @@ describe('administration', () => {
     expect(codes(await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'NOPE' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('imports candles from CSV once, reports bad lines, and imports nothing under a wrong header', async () => {
-    const csv = ['time,open,high,low,close,volume', '2024-01-01T00:00:00Z,42000.5,43000,41000.25,42500,1234.5', '1704153600,42500,44000,42000,43900.125,999', '1704240000000,43900,44100,43000,43500,100', '2024-01-04T00:00:00Z,1,0.5,2,1,1', '2024-01-05T00:00:00Z,-1,2,1,1,1'].join('\n');
+  it('imports candles from CSV once, and nothing from a file with a bad line (named) or a wrong header', async () => {
+    const good = ['time,open,high,low,close,volume', '2024-01-01T00:00:00Z,42000.5,43000,41000.25,42500,1234.5', '1704153600,42500,44000,42000,43900.125,999', '1704240000000,43900,44100,43000,43500,100'];
+    // High below low on line 5, a negative open on line 6: the whole file is refused, its good lines too.
+    const bad = [...good, '2024-01-04T00:00:00Z,1,0.5,2,1,1', '2024-01-05T00:00:00Z,-1,2,1,1,1'].join('\n');
+    const refused = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv: bad }, admin.accessToken);
+    expect(refused.data ?? null).toBeNull();
+    expect(refused.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'csv']]);
+    expect((refused.errors![0]!.extensions!.lines as { line: number }[]).map((error) => error.line)).toEqual([5, 6]);
+    expect(refused.errors![0]!.message).toMatch(/line 5: .*; line 6: /);
+    const none = await marketDb().execute<{ n: number }[]>("SELECT count(*)::int AS n FROM candles WHERE symbol = 'BTC' AND interval = 'D1' AND open_time < '2025-01-01'");
+    expect(none[0]!.n).toBe(0);
+
+    const csv = good.join('\n');
     const first = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv }, admin.accessToken);
-    expect(first.data?.importCandles).toMatchObject({ imported: 3, skipped: 0 });
-    expect(first.data!.importCandles.errors.map((error) => error.line)).toEqual([5, 6]);
+    expect(first.data?.importCandles).toEqual({ imported: 3, skipped: 0, errors: [] });
     const again = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv }, admin.accessToken);
     expect(again.data?.importCandles).toMatchObject({ imported: 0, skipped: 3 });
 

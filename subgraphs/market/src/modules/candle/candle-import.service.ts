@@ -11,9 +11,10 @@ const BATCH = 1000;
 /**
  * Imports historical candles: closed candles of one asset and interval,
  * written with an upsert that leaves identical rows alone, so importing the
- * same file twice changes nothing. A file with a wrong header imports nothing;
- * bad rows are reported by line and the good ones imported, in one transaction,
- * each new or changed candle announced as `market.candle` like a closed one.
+ * same file twice changes nothing. A file with a wrong header or any bad row
+ * imports nothing (BAD_USER_INPUT on `csv`, every bad line named); a good one
+ * is written in one transaction, each new or changed candle announced as
+ * `market.candle` like a closed one.
  */
 export class CandleImportService {
   async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
@@ -21,8 +22,9 @@ export class CandleImportService {
     if (parsed.headerError) throw new BadUserInputError(parsed.headerError, 'csv');
     const errors = [...parsed.errors];
     const rows = this.validForInterval(parsed.rows, interval, errors);
+    if (errors.length) throw badLines(errors.sort((a, b) => a.line - b.line));
     const imported = await em.transactional((tx) => this.write(tx, symbol, interval, rows));
-    return { imported, skipped: rows.length - imported, errors: errors.sort((a, b) => a.line - b.line) };
+    return { imported, skipped: rows.length - imported, errors: [] };
   }
 
   /**
@@ -72,4 +74,17 @@ export class CandleImportService {
     }
     return written;
   }
+}
+
+/** Bad lines shown in the message; `extensions.lines` lists up to MAX_LISTED_LINES of them. */
+const LINES_IN_MESSAGE = 5;
+const MAX_LISTED_LINES = 100;
+
+/** A file with bad rows, refused as a whole: the first few in the message, more in `extensions.lines`. */
+function badLines(errors: CsvRowError[]): BadUserInputError {
+  const shown = errors.slice(0, LINES_IN_MESSAGE).map((error) => `line ${error.line}: ${error.message}`);
+  const more = errors.length > LINES_IN_MESSAGE ? `; and ${errors.length - LINES_IN_MESSAGE} more` : '';
+  return new BadUserInputError(`csv has ${errors.length} bad line${errors.length === 1 ? '' : 's'}, nothing was imported: ${shown.join('; ')}${more}`, 'csv', {
+    lines: errors.slice(0, MAX_LISTED_LINES),
+  });
 }

@@ -17,6 +17,6 @@ export class CandleImport {
   @Field(() => Int, { description: 'Valid rows identical to what was already stored' })
   skipped!: number;
 
-  @Field(() => [CsvLineError], { description: 'Rows refused, with their line numbers' })
+  @Field(() => [CsvLineError], { description: 'Always empty: a file with a bad row is refused as a whole (BAD_USER_INPUT on csv, its lines in extensions.lines)' })
   errors!: CsvLineError[];
 }
