@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { Authenticated, BadUserInputError, hasAnyRole } from '@herck/common';
+import { Authenticated, BadUserInputError, ForbiddenError, hasAnyRole } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { definitionOf } from '../evaluation/engine-loader';
 import { callerId } from '../strategy/strategy.resolver';
@@ -25,8 +25,9 @@ export class BacktestResolver {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');
     const strategy = await this.strategies.own(context.em, callerId(context), id);
     const oldest = Date.now() - this.userBacktestDays * 86_400_000;
+    // A rule of the caller's role, not of the input: the same range is fine for an analyst.
     if (!hasAnyRole(context.identity, ['ANALYST', 'ADMIN']) && from.getTime() < oldest) {
-      throw new BadUserInputError(`Backtests reach back ${this.userBacktestDays} days (analysts: all history)`, 'from');
+      throw new ForbiddenError(`A USER's backtests reach back ${this.userBacktestDays} days; ANALYST and ADMIN see all history`);
     }
     return runBacktest(context.em, definitionOf(strategy), from, to);
   }
