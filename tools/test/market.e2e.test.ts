@@ -78,7 +78,7 @@ describe('the market overview (public)', () => {
     const rest = await send(platform.gatewayUrl, AssetsDocument, { first: 100, after: page.data!.assets.pageInfo.endCursor });
     expect(rest.data?.assets.nodes).toHaveLength(15);
     expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'ethereum' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ETH']);
-    const narrowed = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['eth', 'BTC'] });
+    const narrowed = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['eth', 'BTC', 'btc', 'ETH'] });
     expect(narrowed.data?.marketSnapshot.ticks.map((tick) => tick.symbol)).toEqual(['ETH', 'BTC']);
   });
 

@@ -12,7 +12,8 @@ export class MarketSnapshotResolver {
   marketSnapshot(
     @Arg('symbols', () => [String], { nullable: true, description: 'Only these assets; all tracked ones when omitted' }) symbols: string[] | null,
   ): MarketSnapshot {
-    const wanted = symbols?.map((symbol) => normaliseSymbol(symbol, 'symbols')) ?? null;
+    // Each asset once, however often (or in whatever case) it is named.
+    const wanted = symbols ? [...new Set(symbols.map((symbol) => normaliseSymbol(symbol, 'symbols')))] : null;
     const ticks = this.snapshot.ticks(wanted);
     // Tracked assets without a tick this round are simply absent; unknown ones are an error.
     const unknown = wanted?.find((symbol) => !this.snapshot.asset(symbol));
