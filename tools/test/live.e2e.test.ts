@@ -284,6 +284,17 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(second!.openTime === first!.openTime ? second!.tickCount > first!.tickCount : second!.openTime > first!.openTime).toBe(true);
   }, 30_000);
 
+  it('answers a subscription to an asset the platform does not know with NOT_FOUND, then completes it', async () => {
+    const { client } = connect(bearer(user.accessToken));
+    for (const query of ['subscription { candles(symbol: "NOPE", interval: M1) { symbol } }', 'subscription { ticks(symbols: ["BTC", "NOPE"]) { symbol } }']) {
+      const results: { errors?: readonly GraphQLFormattedError[] }[] = [];
+      await new Promise<void>((resolve, reject) =>
+        client.subscribe({ query }, { next: (result) => void results.push(result), error: reject, complete: resolve }),
+      );
+      expect(results.map((result) => result.errors?.map((error) => error.extensions?.code))).toEqual([['NOT_FOUND']]);
+    }
+  }, 30_000);
+
   it('closes with 4403 when the access token expires while connected', async () => {
     const { client, closed } = connect(bearer(tokenExpiringIn((await logIn(platform, user.username, user.password)).accessToken, 3)));
     client.subscribe({ query: TICKS }, { next: () => undefined, error: () => undefined, complete: () => undefined });

@@ -1,7 +1,7 @@
 import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
 import { Authenticated, CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { MarketContext } from '../../context';
-import { normaliseSymbol } from '../asset/symbol-rules';
+import { knownAsset, normaliseSymbol } from '../asset/symbol-rules';
 import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
 
@@ -16,8 +16,10 @@ export class LiveResolver {
   @Authenticated()
   @Subscription(() => [Tick], {
     description: "Each round's ticks for the given symbols (all tracked symbols when omitted)",
-    subscribe: ({ args, context }: SubscribeData) => {
+    subscribe: async ({ args, context }: SubscribeData) => {
       const symbols = (args.symbols as string[] | null | undefined)?.map((symbol) => normaliseSymbol(symbol, 'symbols')) ?? null;
+      // An asset the platform does not know would never emit: NOT_FOUND, as in queries.
+      await Promise.all((symbols ?? []).map((symbol) => knownAsset(context, symbol)));
       return context.live.rounds(symbols);
     },
   })
@@ -31,7 +33,7 @@ export class LiveResolver {
   @Authenticated()
   @Subscription(() => Candle, {
     description: 'Each update of the current candle of one asset and interval, then its close',
-    subscribe: ({ args, context }: SubscribeData) => context.live.candles(normaliseSymbol(String(args.symbol)), args.interval as CandleInterval),
+    subscribe: async ({ args, context }: SubscribeData) => context.live.candles((await knownAsset(context, String(args.symbol))).symbol, args.interval as CandleInterval),
   })
   candles(
     @Root() candle: Candle,
