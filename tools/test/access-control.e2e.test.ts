@@ -156,6 +156,27 @@ describe('per-field roles at the gateway', () => {
     expect(me.data?.me?.roles).toEqual(['USER', 'ANALYST']);
     const unknown = await send(platform.gatewayUrl, SetRolesDocument, { accountId: randomUUID(), roles: ['USER'] }, admin.accessToken);
     expect(codes(unknown)).toEqual(['NOT_FOUND']);
+    // No roles at all would leave an account that may read nothing, not even `me`.
+    const none = await send(platform.gatewayUrl, SetRolesDocument, { accountId: bob.accountId, roles: [] }, admin.accessToken);
+    expect(none.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'roles']]);
+  });
+
+  it('refuses a cursor naming a time PostgreSQL cannot hold, as any bad cursor', async () => {
+    for (const time of ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '0000-01-01T00:00:00.000Z']) {
+      const after = Buffer.from(JSON.stringify([time, randomUUID()])).toString('base64url');
+      const page = await send(platform.gatewayUrl, AccountsDocument, { after }, admin.accessToken);
+      expect({ time, errors: page.errors?.map((error) => [error.extensions?.code, error.extensions?.field]) }).toEqual({ time, errors: [['BAD_USER_INPUT', 'after']] });
+    }
+  });
+
+  it("lists an account auth has not heard of yet with no roles, rather than nulling the page", async () => {
+    // Auth learns of accounts from account's events; until one arrives, its fields of that account are empty.
+    const stranger = randomUUID();
+    const signer = platform.internalTokenSigner();
+    const answer = await sendRaw(platform.auth.url, { query: `{ _entities(representations: [{ __typename: "Account", id: "${stranger}" }]) { ... on Account { id roles lastLoginAt } } }` }, undefined, {
+      [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER', 'ADMIN'] }, 'auth'),
+    });
+    expect(answer.data).toEqual({ _entities: [{ id: stranger, roles: [], lastLoginAt: null }] });
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RegisterDocument, ResendConfirmationDocument } from './support/operations.generated';
+import { RegisterDocument, RequestPasswordResetDocument, ResendConfirmationDocument } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
@@ -54,6 +54,27 @@ describe('mail-sending mutations', () => {
     const spellings = [user.email.toUpperCase(), user.email.replace('@', '+news@'), user.email.replace('@', '+1@').toUpperCase()];
     expect((await resets(spellings)).errors).toBeUndefined();
     await eventually(async () => (await decidedFor(user.email)) === 61 + spellings.length);
+  });
+
+  it("spend a mailbox's allowance only on mail sent: requests that send nothing cannot block its owner's reset", async () => {
+    const user = await signUp(platform);
+    await eventually(async () => platform.mailbox.countFor(user.email) === 1);
+    // The account is active: a resent confirmation sends nothing, however often it is asked for.
+    for (let i = 0; i < PER_RECIPIENT + 1; i += 1) {
+      expect((await send(platform.gatewayUrl, ResendConfirmationDocument, { email: user.email }, undefined, newClient())).errors).toBeUndefined();
+    }
+    await eventually(async () => (await decidedFor(user.email)) === 1);
+    expect((await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email }, undefined, newClient())).errors).toBeUndefined();
+    await eventually(async () => platform.mailbox.countFor(user.email) === 2);
+  });
+
+  it('refuse an address a mailer would read as several, or as a display name around another', async () => {
+    const victim = 'victim@example.com';
+    for (const email of [`a<${victim}>`, `${victim}(c)`, `g:${victim};`, `${victim},other@example.com`, `"x"@example.com`]) {
+      const answer = await send(platform.gatewayUrl, RegisterDocument, { input: { username: `spoof${clientNumber}`, email, firstName: 'Ada', lastName: 'Lovelace' } }, undefined, newClient());
+      expect({ email, errors: answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field]) }).toEqual({ email, errors: [['BAD_USER_INPUT', 'email']] });
+    }
+    expect(platform.mailbox.countFor(victim)).toBe(0);
   });
 
   it('tell a client over its own hourly budget to slow down, with RATE_LIMITED', async () => {

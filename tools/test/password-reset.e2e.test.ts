@@ -43,7 +43,9 @@ describe('requestPasswordReset', () => {
     const resetHtml = await reset.text();
     expect(resetHtml).toMatch(/<form id="confirm" hidden>/);
     expect(resetHtml).toMatch(/<form id="password" >/);
+    expect(resetHtml).toContain('<title>Choose a new Herck password</title>');
     const confirmHtml = await (await fetch(new URL('/confirm-email?token=abc', platform.gatewayUrl))).text();
+    expect(confirmHtml).toContain('<title>Confirm your Herck account</title>');
     expect(confirmHtml).toMatch(/<form id="confirm" >/);
     expect(confirmHtml).toMatch(/<form id="password" hidden>/);
   });

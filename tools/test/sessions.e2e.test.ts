@@ -1,7 +1,8 @@
-import { LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument } from './support/operations.generated';
+import { ConfirmEmailDocument, LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument, SetPasswordDocument } from './support/operations.generated';
+import { tokenInLink } from './support/smtp-mailbox';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { signUp, SignedUpUser } from './support/users';
+import { signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -71,6 +72,10 @@ describe('refresh tokens', () => {
     expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: 'unknown' })).data?.logout).toBe(true);
     // Neither a token nor a signed-in caller: there is no session it could mean.
     expect(codes(await send(platform.gatewayUrl, LogoutDocument, {}))).toEqual(['UNAUTHENTICATED']);
+    // An empty token names no session either: nothing ends, not even the caller's others.
+    const c = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: '' }, c.accessToken)).data?.logout).toBe(true);
+    expect((await send(platform.gatewayUrl, RefreshTokenDocument, { token: c.refreshToken })).errors).toBeUndefined();
   });
 
   it('logout without a refresh token ends every session of the signed-in caller', async () => {
@@ -84,6 +89,23 @@ describe('refresh tokens', () => {
 });
 
 describe('login', () => {
+  it('finds an address with a capital letter beyond ASCII as it was registered, in any ASCII case', async () => {
+    const username = `elodie${Date.now().toString(36)}`;
+    const email = `Élodie.${username}@example.com`;
+    const register = await send(platform.gatewayUrl, RegisterDocument, { input: { username, email, firstName: 'Élodie', lastName: 'Durand' } });
+    expect(register.errors).toBeUndefined();
+    const confirmed = await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(await platform.mailbox.waitFor(email)) });
+    await send(platform.gatewayUrl, SetPasswordDocument, { token: confirmed.data!.confirmEmail.passwordSetupToken, password: STRONG_PASSWORD });
+    for (const typed of [email, email.replace('example', 'EXAMPLE'), email.replace('.elodie', '.ELODIE')]) {
+      const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: typed, password: STRONG_PASSWORD });
+      expect({ typed, errors: login.errors }).toEqual({ typed, errors: undefined });
+    }
+    // The same address again is the same account (mailed "already registered"), not a second one.
+    const shouted = `${email.split('@')[0]!.toUpperCase()}@example.com`;
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: `${username}2`, email: shouted, firstName: 'Élodie', lastName: 'Durand' } });
+    expect((await platform.mailbox.waitFor(shouted)).text).toMatch(/already/i);
+  });
+
   it('gives the same error for a wrong password and an unknown user', async () => {
     const user = await signUp(platform);
     const wrong = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: 'wrong password!!' });

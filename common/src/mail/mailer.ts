@@ -32,7 +32,8 @@ export function createMailer(config: MailerConfig, logger: Logger): Mailer {
     const transport = nodemailer.createTransport(config.smtpUrl);
     return {
       async send(mail) {
-        await transport.sendMail({ from: config.from, to: mail.to, subject: mail.subject, text: mail.text });
+        // An address object, not text nodemailer would parse as a list: one mail, one mailbox.
+        await transport.sendMail({ from: config.from, to: { name: '', address: mail.to }, subject: mail.subject, text: mail.text });
       },
     };
   }

@@ -11,12 +11,18 @@ export function encodeTimeIdCursor(time: Date, id: string): string {
   return Buffer.from(JSON.stringify([time.toISOString(), id])).toString('base64url');
 }
 
+/** Years 1 to 9999: JavaScript's dates reach much further than PostgreSQL's timestamps, which refuse the rest. */
+function isStorableTime(date: Date): boolean {
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
+}
+
 /** The position a cursor names; anything else is BAD_USER_INPUT on `after`. */
 export function decodeTimeIdCursor(cursor: string): TimeIdPosition {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor.slice(0, 200), 'base64url').toString('utf8')) as [string, string];
     const date = new Date(time);
-    if (!Number.isNaN(date.getTime()) && typeof id === 'string' && isUuid(id)) return { time: date, id };
+    if (isStorableTime(date) && typeof id === 'string' && isUuid(id)) return { time: date, id };
   } catch {
     // fall through to the error below
   }

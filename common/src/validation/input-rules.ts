@@ -6,8 +6,13 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-/** A practical email check: one @, no spaces, a dotted domain. */
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * A practical email check: one mailbox (`local@domain`), no spaces, a dotted domain of letters,
+ * digits and hyphens. Nothing a mailer would read as more than one address or as a display
+ * name (`a<victim@example.com>`, `victim@example.com(c)`, `g:victim@example.com;`): each such
+ * spelling would be a mailbox of its own to the mail limits while reaching the same inbox.
+ */
+const EMAIL = /^[^\s@<>()[\]\\,;:"]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}\p{N}-]{2,}$/u;
 
 export function normaliseEmail(value: string, field = 'email'): string {
   const email = value.trim();

@@ -6,7 +6,7 @@ import { Express } from 'express';
  * confirms, then the page sets the password; /reset-password only sets it.
  */
 const page = (mode: 'confirm' | 'reset') => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Confirm your Herck account</title>
+<html lang="en"><head><meta charset="utf-8"><title>${mode === 'reset' ? 'Choose a new Herck password' : 'Confirm your Herck account'}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}#out{margin-top:1rem}</style>
 </head><body>

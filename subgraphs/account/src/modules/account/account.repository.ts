@@ -10,13 +10,17 @@ export interface AccountPageQuery {
 }
 
 export class AccountRepository extends EntityRepository<Account> {
-  /** Emails and usernames are matched regardless of case. */
+  /**
+   * Emails and usernames are matched regardless of case, folded by PostgreSQL on both sides as
+   * the unique indexes fold them: JavaScript's toLowerCase folds letters a database in the C
+   * locale does not (É), and then an address registered as typed could not be found again.
+   */
   findByEmail(email: string, lockMode?: LockMode): Promise<Account | null> {
-    return this.findOne({ [raw('lower(email)')]: email.toLowerCase() } as FilterQuery<Account>, lockMode ? { lockMode } : {});
+    return this.findOne({ [raw('lower(email)')]: raw('lower(?)', [email.trim()]) } as FilterQuery<Account>, lockMode ? { lockMode } : {});
   }
 
   findByUsername(username: string): Promise<Account | null> {
-    return this.findOne({ [raw('lower(username)')]: username.toLowerCase() } as FilterQuery<Account>);
+    return this.findOne({ [raw('lower(username)')]: raw('lower(?)', [username.trim()]) } as FilterQuery<Account>);
   }
 
   /** One page in registration order, plus one extra row to tell whether another page follows. */

@@ -35,6 +35,11 @@ export class MailLimiter {
   async admitRecipient(email: string): Promise<boolean> {
     return (await this.recipients.take(mailboxKey(email))).allowed;
   }
+
+  /** Gives back a use `admitRecipient` took for a request that sent no mail after all. */
+  async releaseRecipient(email: string): Promise<void> {
+    await this.recipients.giveBack(mailboxKey(email));
+  }
 }
 
 /**

@@ -144,6 +144,9 @@ export class RegistrationService {
       }
       const mail = await compose();
       if (mail) await this.mailer.send(mail);
+      // Nothing to send (a resend for an active account, a reset for none): the mailbox's allowance was
+      // not used, and must not be, or anyone could spend it and block the owner's own reset mails.
+      else await this.limits.releaseRecipient(recipient);
     });
   }
 

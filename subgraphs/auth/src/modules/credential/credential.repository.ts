@@ -9,13 +9,14 @@ export class CredentialRepository extends EntityRepository<Credential> {
    * rather than guess whose password to check.
    */
   async findByLogin(usernameOrEmail: string): Promise<Credential | null> {
-    const login = usernameOrEmail.trim().toLowerCase();
+    const login = usernameOrEmail.trim();
     const field = login.includes('@') ? 'email' : 'username';
-    const matches = await this.find({ [raw(`lower(${field})`)]: login } as FilterQuery<Credential>, { limit: 2 });
+    // Folded by PostgreSQL on both sides, as the unique indexes fold (see AccountRepository).
+    const matches = await this.find({ [raw(`lower(${field})`)]: raw('lower(?)', [login]) } as FilterQuery<Credential>, { limit: 2 });
     return matches.length === 1 ? matches[0]! : null;
   }
 
   findByEmail(email: string): Promise<Credential | null> {
-    return this.findOne({ [raw('lower(email)')]: email.trim().toLowerCase() } as FilterQuery<Credential>);
+    return this.findOne({ [raw('lower(email)')]: raw('lower(?)', [email.trim()]) } as FilterQuery<Credential>);
   }
 }

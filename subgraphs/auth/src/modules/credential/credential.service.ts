@@ -62,6 +62,8 @@ export class CredentialService {
   }
 
   async setRoles(em: EntityManager, accountId: string, roles: Role[]): Promise<Credential> {
+    // No roles would leave an account that signs in and may read nothing, not even `me`.
+    if (!roles.length) throw new BadUserInputError('roles must name at least one role (USER to take the others away)', 'roles');
     const credential = await em.findOne(Credential, { accountId: requireUuid(accountId, 'accountId') });
     if (!credential) throw new NotFoundError('Account');
     credential.roles = [...new Set(roles)];

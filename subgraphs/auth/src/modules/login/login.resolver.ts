@@ -38,7 +38,8 @@ export class LoginResolver {
     @Arg('refreshToken', () => String, { nullable: true, description: 'Refresh token of the session to end' }) refreshToken: string | null,
     @Ctx() { em, identity }: AuthContext,
   ): Promise<boolean> {
-    if (refreshToken) await this.sessions.logout(em, refreshToken);
+    // An empty token names no session, like any unknown one; only a missing one means "all of mine".
+    if (refreshToken !== null && refreshToken !== undefined) await this.sessions.logout(em, refreshToken);
     else if (identity.accountId) await this.sessions.revokeAll(em, identity.accountId);
     // Neither a session named nor a caller signed in: nothing could be meant.
     else throw new UnauthenticatedError('Sign in, or give the refresh token of the session to end');

@@ -45,8 +45,10 @@ export class LoginService {
   }
 
   async login(em: EntityManager, usernameOrEmail: string, password: string, client: string | null): Promise<AuthTokens> {
-    const login = usernameOrEmail.trim().toLowerCase().slice(0, 254);
-    const credential = await em.getRepository(Credential).findByLogin(login);
+    const typed = usernameOrEmail.trim().slice(0, 254);
+    // Found as the database folds case; counted (below) under one key per name in any case.
+    const login = typed.toLowerCase();
+    const credential = await em.getRepository(Credential).findByLogin(typed);
     // Unknown names are counted per name, the same way, so a pause reveals nothing.
     const subject = credential ? `account:${credential.accountId}` : `name:${createHash('sha256').update(login).digest('hex')}`;
     const from = clientKey(client);
