@@ -15,6 +15,7 @@ import { serveAccountPages } from './http/account-pages';
 import { serveLogArchiveDownloads } from './http/log-archive-download';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
 import { noNulTextRule } from './http/no-nul-text.rule';
+import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
@@ -90,7 +91,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     logger,
     accessLogLevel: 'info',
     apollo: {
-      gateway: new AuthorizingGateway(gateway, RolePolicy.fromSupergraph(supergraphSdl)),
+      gateway: new AuthorizingGateway(gateway, RolePolicy.fromSupergraph(supergraphSdl), { hideSuggestions: config.production }),
       introspection: config.introspection,
       includeStacktraceInErrorResponses: !config.production,
       hideSchemaDetailsFromClientErrors: config.production,
@@ -108,6 +109,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
     before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600 })],
+    requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     context: async (req) => ({ identity: await verifier.identify(req.header('authorization')), client: req.ip ?? 'unknown' }),

@@ -18,7 +18,7 @@ import { unparsableBodies, wellFormedRequests } from './graphql-over-http';
 const OPERATIONS_SETTLE_MS = 10_000;
 
 // For the gateway's status plugin: documents that fail and malformed requests choose their media type alike.
-export { GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from './graphql-over-http';
+export { answerRequestError, GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from './graphql-over-http';
 
 export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   logger: Logger;
@@ -28,6 +28,8 @@ export interface GraphqlHttpServiceOptions<TContext extends BaseContext> {
   context: (req: Request) => Promise<TContext>;
   /** Middleware run before GraphQL on `/graphql` (CORS, internal token check, …). */
   before?: RequestHandler[];
+  /** Middleware run on the parsed, well-formed request, before GraphQL (a refusal of its own). */
+  requests?: RequestHandler[];
   /** Express's `trust proxy` setting: which proxies may name the client's address. */
   trustProxy?: boolean | number | string;
   /** Largest accepted request body. */
@@ -101,6 +103,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       ...(this.options.before ?? []),
       jsonBodies(this.options.bodyLimit ?? '100kb'),
       wellFormedRequests(),
+      ...(this.options.requests ?? []),
       // After the body parser, so the id's context reaches the resolvers (see requestIdMiddleware).
       requestIdMiddleware(),
       graphqlMiddleware(this.apollo, (req) => this.options.context(req)),

@@ -8,6 +8,7 @@ import {
   getNullableType,
   getVariableValues,
   GraphQLCompositeType,
+  GraphQLError,
   GraphQLField,
   GraphQLIncludeDirective,
   GraphQLObjectType,
@@ -47,6 +48,11 @@ export interface Denial {
   path: PathStep[];
   code: 'FORBIDDEN' | 'UNAUTHENTICATED';
   message: string;
+}
+
+/** Each denial as the error at its field's path: for an operation with nothing left to run. */
+export function denialErrors(denials: Denial[]): GraphQLError[] {
+  return denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
 }
 
 export interface AuthorizedOperation {

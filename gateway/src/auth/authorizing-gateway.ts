@@ -8,11 +8,11 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationTypeNode, print } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
 import { applyDenials } from './apply-denials';
-import { AuthorizedOperation, authorizeOperation } from './authorize-operation';
+import { AuthorizedOperation, authorizeOperation, denialErrors } from './authorize-operation';
 import { RolePolicy } from './role-policy';
 import { variableErrors, withCheckedScalars } from './variable-errors';
 
@@ -47,6 +47,8 @@ export class AuthorizingGateway implements GatewayInterface {
   constructor(
     private readonly inner: ApolloGateway,
     private readonly policy: RolePolicy,
+    /** Production: errors name no field or value the schema has ("Did you mean …?"). */
+    private readonly options: { hideSuggestions: boolean } = { hideSuggestions: false },
   ) {}
 
   async load(options: Parameters<GatewayInterface['load']>[0]): Promise<GatewayLoadResult> {
@@ -69,7 +71,7 @@ export class AuthorizingGateway implements GatewayInterface {
       const operation = getOperationAST(document, request.operationName);
       const refused = refusedOperation(operation, request.operationName);
       if (refused) return { errors: [refused] };
-      const invalid = variableErrors(schema, operation!, request.variables ?? {});
+      const invalid = variableErrors(schema, document, operation!, request.variables ?? {}, this.options);
       if (invalid.length) return { errors: invalid };
       const { authorized, queryHash } = this.decide(requestContext);
       if (authorized.denials.length === 0) return execute(requestContext);
@@ -77,10 +79,7 @@ export class AuthorizingGateway implements GatewayInterface {
         // Every field asked for is denied: still field errors, as when some are. Each comes back null
         // (null spreading up from a non-null one as GraphQL does) with its error at its path, with
         // status 200; an answer without data would be a request error, which Apollo Server sends as 400.
-        const errors = authorized.denials.map(
-          (denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }),
-        );
-        return { data: applyDenials({}, authorized.denials).data, errors };
+        return { data: applyDenials({}, authorized.denials).data, errors: denialErrors(authorized.denials) };
       }
       const result = await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! });
       const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials);
@@ -112,17 +111,15 @@ export class AuthorizingGateway implements GatewayInterface {
 }
 
 /**
- * A request error for a document with no operation to run here: an operationName it does not
- * have (or none, with several operations), or a subscription, which is served over WebSocket.
- * Answered without data, so with status 400, before any role check or plan.
+ * A request error for a document with no operation to run: an operationName it does not have
+ * (or none, with several operations). Answered without data, before any role check or plan: a
+ * request error (see `documentFailureStatusPlugin` for its status). Subscriptions never get here
+ * (`subscriptionsOverHttp`).
  */
 function refusedOperation(operation: OperationDefinitionNode | null | undefined, operationName: string | undefined): GraphQLError | null {
   if (!operation) {
     const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
     return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
-  }
-  if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
-    return new GraphQLError('Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL', { extensions: { code: 'BAD_REQUEST' } });
   }
   return null;
 }

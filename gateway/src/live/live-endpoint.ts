@@ -192,8 +192,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (Array.isArray(parsed)) return parsed;
     const args = { schema: planner.schema, document: parsed.document, operationName: parsed.operationName, variableValues: parsed.variables };
     if (parsed.kind !== 'subscription') {
-      // Run here, so that an answer without data (a request error: validation, limits, nothing left
-      // to run) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
+      // Run here, so that an answer without data (a request error: parse, validation, limits, bad
+      // variables) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
       const result = await executeSingle(options.apollo, payload, connection);
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };

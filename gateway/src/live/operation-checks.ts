@@ -19,9 +19,9 @@ import {
 // Not re-exported by graphql's index in v16; the same function its executor and validation use.
 import { collectFields } from 'graphql/execution/collectFields';
 import { Identity } from '@herck/common';
-import { AuthorizedOperation, authorizeOperation } from '../auth/authorize-operation';
+import { AuthorizedOperation, authorizeOperation, denialErrors } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
-import { variableErrors } from '../auth/variable-errors';
+import { variableErrors, withoutSuggestion } from '../auth/variable-errors';
 
 /** A graphql-ws `subscribe` message's payload. */
 export interface OperationPayload {
@@ -93,7 +93,7 @@ export function checkSubscription(
   }
   const definition = getOperationAST(operation.document, operation.operationName)!;
   // As HTTP answers them: each variable error with BAD_USER_INPUT and its field.
-  const invalidVariables = variableErrors(schema, definition, operation.variables);
+  const invalidVariables = variableErrors(schema, operation.document, definition, operation.variables, { hideSuggestions });
   if (invalidVariables.length) return invalidVariables;
   const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables);
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
@@ -103,7 +103,7 @@ export function checkSubscription(
   const document = withRoot(operation.document, definition, root.fieldNodes);
   const authorized = authorizeOperation(schema, document, operation.operationName, operation.variables, identity, policy);
   if (authorized.nothingLeft) {
-    return authorized.denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
+    return denialErrors(authorized.denials);
   }
   const declaredVariables = Object.fromEntries(
     (definition.variableDefinitions ?? []).map(({ variable }) => variable.name.value).filter((name) => name in coerced.coerced).map((name) => [name, name in operation.variables ? operation.variables[name] : valueOfDefault(definition, name)]),
@@ -147,14 +147,4 @@ function withRoot(document: DocumentNode, definition: OperationDefinitionNode, f
   const decided = fieldNodes.map((field) => ({ ...field, directives: field.directives?.filter(({ name }) => name.value !== 'include' && name.value !== 'skip') }));
   const operation: OperationDefinitionNode = { ...definition, selectionSet: { ...definition.selectionSet, selections: decided } };
   return { ...document, definitions: document.definitions.map((node) => (node === definition ? operation : node)) };
-}
-
-/**
- * The message without graphql-js's closing "Did you mean …?": the edit Apollo
- * Server makes to HTTP's validation errors when `hideSchemaDetailsFromClientErrors`
- * is on (its DisableSuggestions plugin, same pattern), so a typo does not
- * reveal the schema's fields to a client that may not introspect it.
- */
-function withoutSuggestion(message: string): string {
-  return message.replace(/ ?Did you mean(.+?)\?$/, '');
 }

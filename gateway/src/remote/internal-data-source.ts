@@ -62,9 +62,10 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       const contentType = String(response.headers['content-type'] ?? '');
       const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
       const parsed: unknown = isJson ? JSON.parse(text) : text;
-      // A 400 with GraphQL errors is the subgraph refusing the request as given (a variable it could not
-      // take, say): its errors, with their codes, are the answer, not a failed fetch.
-      if (response.statusCode === 400 && isGraphQLErrors(parsed)) {
+      // A 400 whose every error is BAD_USER_INPUT is the subgraph refusing what the client gave (a value
+      // the gateway could not check): those errors are the answer, not a failed fetch. Any other 400
+      // (a validation error, which could name fields or values the client never sent) stays a failure.
+      if (response.statusCode === 400 && isBadUserInput(parsed)) {
         done?.({ outcome: 'error' });
         return parsed;
       }
@@ -82,9 +83,9 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   }
 }
 
-function isGraphQLErrors(body: unknown): body is GatewayGraphQLResponse {
+function isBadUserInput(body: unknown): body is GatewayGraphQLResponse {
   const errors = (body as { errors?: unknown } | null)?.errors;
-  return Array.isArray(errors) && errors.length > 0;
+  return Array.isArray(errors) && errors.length > 0 && errors.every((error) => (error as { extensions?: { code?: unknown } } | null)?.extensions?.code === 'BAD_USER_INPUT');
 }
 
 /** A fetch of the query plan that reads (a mutation's fetches are never answered from the cache). */

@@ -12,7 +12,8 @@ const BATCH = 1000;
  * Imports historical candles: closed candles of one asset and interval,
  * written with an upsert that leaves identical rows alone, so importing the
  * same file twice changes nothing. A file with a wrong header or any bad row
- * imports nothing (BAD_USER_INPUT on `csv`, every bad line named); a good one
+ * imports nothing (BAD_USER_INPUT on `csv`, the first bad lines in the message
+ * and up to MAX_LISTED_LINES in `extensions.lines`); a good one
  * is written in one transaction, each new or changed candle announced as
  * `market.candle` like a closed one.
  */

@@ -1,0 +1,29 @@
+import { RequestHandler } from 'express';
+import { DocumentNode, getOperationAST, OperationTypeNode, parse } from 'graphql';
+import { answerRequestError } from '@herck/common';
+
+/**
+ * Refuses a subscription sent over HTTP (POST or GET) before Apollo Server sees
+ * it: subscriptions are served over WebSocket on the same URL. Before, because
+ * graphql-js's SingleFieldSubscriptionsRule throws during validation on
+ * `@include(if: $x)` at a subscription's root (it decides directives without
+ * the variables), which Apollo Server answers with a 500. A request error like
+ * any other (`answerRequestError`: 400, or 200 in application/json). Only
+ * documents that mention `subscription` are parsed here; a document that does
+ * not parse is left to Apollo Server, which says why.
+ */
+export function subscriptionsOverHttp(maxTokens: number): RequestHandler {
+  return (req, res, next) => {
+    const { query, operationName } = (req.method === 'GET' ? req.query : req.body ?? {}) as { query?: unknown; operationName?: unknown };
+    if (typeof query !== 'string' || !query.includes('subscription')) return next();
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens });
+    } catch {
+      return next();
+    }
+    const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+    if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return next();
+    answerRequestError(res, req.header('accept'), 'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL');
+  };
+}

@@ -1,0 +1,64 @@
+import { buildSchema, getOperationAST, parse } from 'graphql';
+import { variableErrors, withCheckedScalars } from '../src/auth/variable-errors';
+
+const schema = withCheckedScalars(
+  buildSchema(`
+    scalar Decimal
+    scalar DateTime
+    enum Side { BUY SELL }
+    input OrderInput { amount: Decimal!, side: Side! = BUY, note: String }
+    input Filter { from: DateTime, symbols: [String!] }
+    type Query {
+      orders(first: Int! = 20, filter: Filter): [String!]!
+    }
+    type Mutation {
+      place(input: OrderInput!): String
+    }
+  `),
+);
+
+/** [code, field, message] of each error for `source` with `variables`. */
+function check(source: string, variables: Record<string, unknown>, options = {}) {
+  const document = parse(source);
+  return variableErrors(schema, document, getOperationAST(document)!, variables, options).map((error) => [error.extensions.code, error.extensions.field, error.message]);
+}
+
+describe('variableErrors', () => {
+  it('accepts variables that fit, and operations without variables cost nothing', () => {
+    expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { from: '2026-12-02T12:00:00Z', symbols: ['BTC'] } })).toEqual([]);
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '10.50' } })).toEqual([]);
+    expect(check('{ orders }', { stray: 1 })).toEqual([]);
+  });
+
+  it('names the input field of a value that does not fit, with the Decimal and DateTime checks the subgraphs apply', () => {
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: 'abc' } })).toEqual([['BAD_USER_INPUT', 'amount', expect.stringContaining('at "i.amount"')]]);
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: 10 } }).map(([, field]) => field)).toEqual(['amount']);
+    expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { from: 'yesterday' } }).map(([, field]) => field)).toEqual(['from']);
+    expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { symbols: ['BTC', 7] } }).map(([, field]) => field)).toEqual(['symbols']);
+  });
+
+  it('names the argument a missing or null variable feeds, also through fragments and input objects', () => {
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', {})).toEqual([['BAD_USER_INPUT', 'input', expect.stringContaining('was not provided')]]);
+    // null for an argument that has a default but may not be null: GraphQL lets the document through.
+    expect(check('query ($n: Int) { orders(first: $n) }', { n: null })).toEqual([['BAD_USER_INPUT', 'first', expect.stringContaining('must not be null')]]);
+    expect(check('query ($n: Int) { ...F } fragment F on Query { ...G } fragment G on Query { orders(first: $n) }', { n: null }).map(([, field]) => field)).toEqual(['first']);
+    expect(check('mutation ($s: Side) { place(input: { amount: "1", side: $s }) }', { s: null }).map(([, field]) => field)).toEqual(['side']);
+    // Where null is allowed, it is fine.
+    expect(check('mutation ($t: String) { place(input: { amount: "1", note: $t }) }', { t: null })).toEqual([]);
+  });
+
+  it('refuses text with a NUL character, naming its field', () => {
+    expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { symbols: ['BTC', 'a\u0000b'] } })).toEqual([['BAD_USER_INPUT', 'symbols', expect.stringContaining('NUL')]]);
+  });
+
+  it('stops at 50 errors, however many bad items a list holds', () => {
+    expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { symbols: Array.from({ length: 20_000 }, (_, i) => i) } })).toHaveLength(50);
+  });
+
+  it('drops "Did you mean …?" when asked to hide the schema', () => {
+    const [shown] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', side: 'BUYY' } });
+    expect(shown![2]).toMatch(/Did you mean/);
+    const [hidden] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', side: 'BUYY' } }, { hideSuggestions: true });
+    expect(hidden![2]).not.toMatch(/Did you mean|BUY"/);
+  });
+});
