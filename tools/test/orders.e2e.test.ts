@@ -96,7 +96,7 @@ describe('buy orders', () => {
     expect(await count()).toBe(before);
   });
 
-  it('refuse values of the wrong type (text that is no decimal or time, a JSON number, null for a defaulted argument) with BAD_USER_INPUT naming the field, not an internal error', async () => {
+  it('refuse values of the wrong type (text that is no decimal or time, a JSON number) with BAD_USER_INPUT naming the field, not an internal error', async () => {
     const problem = (response: { status?: number; errors?: readonly { extensions?: Record<string, unknown> }[] }) => ({
       status: response.status,
       errors: response.errors?.map((error) => [error.extensions?.code, error.extensions?.field]),
@@ -107,14 +107,16 @@ describe('buy orders', () => {
     }
     const statistics = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'DAY', from: 'garbage', to: new Date().toISOString() }, buyer.accessToken);
     expect(problem(statistics)).toEqual({ status: 200, errors: [['BAD_USER_INPUT', 'from']] });
+    // `first: Int = 20`, as the issue writes it: null means the default page.
     const nullPage = await send(platform.gatewayUrl, OrdersDocument, { first: null }, buyer.accessToken);
-    expect(problem(nullPage)).toEqual({ status: 200, errors: [['BAD_USER_INPUT', 'first']] });
+    expect(problem(nullPage)).toEqual({ status: 200, errors: undefined });
+    expect(nullPage.data!.orders.nodes.length).toBeGreaterThan(0);
     // A bad filter time, deep in an input object.
     const badFilter = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: 'yesterday' } }, buyer.accessToken);
     expect(problem(badFilter)).toEqual({ status: 200, errors: [['BAD_USER_INPUT', 'from']] });
     // A request error: 200 with errors and no data in application/json (above), 400 in graphql-response+json.
-    const strict = await send(platform.gatewayUrl, OrdersDocument, { first: null }, buyer.accessToken, { accept: 'application/graphql-response+json' });
-    expect(problem(strict)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'first']] });
+    const strict = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: 'yesterday' } }, buyer.accessToken, { accept: 'application/graphql-response+json' });
+    expect(problem(strict)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'from']] });
     expect(strict).not.toHaveProperty('data');
   });
 

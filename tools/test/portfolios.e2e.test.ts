@@ -91,6 +91,9 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, PortfoliosDocument, {}, stranger.accessToken)).data!.portfolios).toEqual([]);
     expect((await send(platform.gatewayUrl, RenamePortfolioDocument, { id: portfolio.id, name: 'ETH' }, owner.accessToken)).data!.renamePortfolio.name).toBe('ETH');
     expect(codes(await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'x', baseCurrency: 'XYZ' }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+    // `costBasisMethod: CostBasisMethod = FIFO`, as the issue writes it: null means the default.
+    const byDefault = await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'defaults', costBasisMethod: null }, owner.accessToken);
+    expect(byDefault.data?.createPortfolio).toMatchObject({ baseCurrency: 'USD', costBasisMethod: 'FIFO' });
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 

@@ -39,7 +39,7 @@ export class AccountResolver {
   @RequiresRole('ADMIN')
   @Query(() => AccountConnection, { description: 'All accounts, oldest first, a page at a time (admins)' })
   async accounts(
-    @Arg('first', () => Int, { defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE}` }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE}` }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last account already seen' }) after: string | null,
     @Arg('filter', () => AccountFilter, { nullable: true, description: 'Narrows the list' }) filter: AccountFilter | null,
     @Ctx() { em }: AccountContext,

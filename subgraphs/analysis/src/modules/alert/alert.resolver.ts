@@ -16,7 +16,7 @@ export class AlertResolver {
   async alerts(
     @Arg('since', () => Date, { nullable: true, description: 'Only alerts raised at or after this time' }) since: Date | null,
     @Arg('unacknowledgedOnly', () => Boolean, { nullable: true, description: 'Only alerts not acknowledged yet' }) unacknowledgedOnly: boolean | null,
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last alert already seen' }) after: string | null,
     @Ctx() context: AnalysisContext,
   ): Promise<Connection<Alert>> {

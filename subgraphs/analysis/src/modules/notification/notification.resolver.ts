@@ -13,7 +13,7 @@ export class NotificationResolver {
   @Query(() => NotificationConnection, { description: 'Your in-app notifications, newest first' })
   async notifications(
     @Arg('unreadOnly', () => Boolean, { nullable: true, description: 'Only those not marked read' }) unreadOnly: boolean | null,
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last notification already seen' }) after: string | null,
     @Ctx() context: AnalysisContext,
   ): Promise<Connection<Notification>> {

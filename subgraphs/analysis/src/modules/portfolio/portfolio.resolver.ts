@@ -30,10 +30,11 @@ export class PortfolioResolver {
   createPortfolio(
     @Arg('name', () => String, { description: 'A name for people, 1–100 characters' }) name: string,
     @Arg('baseCurrency', () => String, { defaultValue: 'USD', description: 'The currency it is valued in' }) baseCurrency: string,
-    @Arg('costBasisMethod', () => CostBasisMethodEnum, { defaultValue: CostBasisMethodEnum.FIFO, description: 'How the cost of units sold is chosen' }) method: CostBasisMethodEnum,
+    @Arg('costBasisMethod', () => CostBasisMethodEnum, { nullable: true, defaultValue: CostBasisMethodEnum.FIFO, description: 'How the cost of units sold is chosen (FIFO when left out or null)' })
+    method: CostBasisMethodEnum | null,
     @Ctx() context: AnalysisContext,
   ): Promise<Portfolio> {
-    return this.service.create(context.em, callerId(context), name, baseCurrency, method);
+    return this.service.create(context.em, callerId(context), name, baseCurrency, method ?? CostBasisMethodEnum.FIFO);
   }
 
   @Authenticated()
@@ -70,7 +71,7 @@ export class PortfolioResolver {
   @Query(() => TransactionConnection, { description: 'A portfolio’s transactions, newest first' })
   transactions(
     @Arg('portfolioId', () => ID, { description: 'One of your portfolios' }) portfolioId: string,
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last transaction already seen' }) after: string | null,
     @Ctx() context: AnalysisContext,
   ): Promise<Connection<Transaction>> {

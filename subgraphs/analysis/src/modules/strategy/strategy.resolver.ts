@@ -23,7 +23,7 @@ export class StrategyResolver {
   @Authenticated()
   @Query(() => StrategyConnection, { description: 'Your strategies, oldest first, a page at a time' })
   strategies(
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last strategy already seen' }) after: string | null,
     @Ctx() context: AnalysisContext,
   ): Promise<Connection<Strategy>> {

@@ -10,11 +10,11 @@ function callerId({ identity }: OrdersContext): string {
   return identity.accountId;
 }
 
-function pageOf(first: number, afterArg: string | null | undefined, offsetArg: number | null | undefined, filter: OrderFilter | null | undefined): OrderPage {
+function pageOf(firstArg: number | null, afterArg: string | null | undefined, offsetArg: number | null | undefined, filter: OrderFilter | null | undefined): OrderPage {
   // Omitted arguments arrive as undefined.
   const after = afterArg ?? null;
   const offset = offsetArg ?? null;
-  pageSize(first);
+  const first = pageSize(firstArg);
   if (offset !== null && (!Number.isInteger(offset) || offset < 0)) throw new BadUserInputError('offset must be 0 or more', 'offset');
   if (offset !== null && after !== null) throw new BadUserInputError('Page by offset or by after, not both', 'offset');
   return { first, after, offset, filter: filter ?? null };
@@ -33,7 +33,7 @@ export class OrderResolver {
   @Authenticated()
   @Query(() => OrderConnection, { description: 'Your orders, newest first' })
   orders(
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
     @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor (start / page size style)' }) offset: number | null,
     @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
@@ -51,7 +51,7 @@ export class OrderResolver {
   @RequiresRole('ADMIN')
   @Query(() => OrderConnection, { description: 'Everyone’s orders, newest first (admins)' })
   allOrders(
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
     @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor' }) offset: number | null,
     @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
@@ -68,7 +68,7 @@ export class AccountOrdersResolver {
   @FieldResolver(() => OrderConnection, { description: 'Orders placed by this account, newest first (its owner and admins)' })
   orders(
     @Root() account: AccountReference,
-    @Arg('first', () => Int, { defaultValue: 20, description: 'Page size, 1 to 100' }) first: number,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
     @Ctx() context: OrdersContext,
   ): Promise<Connection<Order>> {
