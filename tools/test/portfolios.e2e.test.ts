@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Decimal from 'decimal.js';
 import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
@@ -119,6 +120,8 @@ describe('portfolios', () => {
     const transactions = async () => (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken)).data!.transactions.nodes;
     await eventually(async () => (await transactions()).length === 1, 10_000);
     expect((await transactions())[0]).toMatchObject({ kind: 'BUY', symbol: 'BTC', quantity: order.quantity, price: order.price, currency: 'EUR', sourceId: order.id });
+    // What the amount bought beyond quantity × price is its fee, exact in the order's currency.
+    expect((await transactions())[0]!.fee).toBe(new Decimal('1000').minus(new Decimal(order.quantity).times(order.price)).toFixed());
 
     // The same event delivered again (another bus entry, as after a relay's retry) changes nothing.
     const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });

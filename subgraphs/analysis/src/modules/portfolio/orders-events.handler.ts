@@ -22,7 +22,8 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
     // the amount bought beyond quantity × price is recorded as a fee: the cost basis is the amount paid.
     const rate = new Decimal(order.fxRate);
     const usdPrice = new Decimal(order.price).div(rate);
-    const remainder = new Decimal(order.amount).minus(new Decimal(order.quantity).times(order.price)).div(rate);
+    // Exact in the order's currency (no division); only its USD value goes through the rate.
+    const fee = new Decimal(order.amount).minus(new Decimal(order.quantity).times(order.price));
     await em.execute(
       `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
        VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
@@ -33,9 +34,9 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
         order.quantity,
         order.price,
         order.currency,
-        remainder.times(rate).toFixed(),
+        fee.toFixed(),
         usdPrice.toFixed(),
-        remainder.toFixed(),
+        fee.div(rate).toFixed(),
         new Date(order.filledAt),
         `Buy order for ${order.amount} ${order.currency}`,
         order.orderId,
