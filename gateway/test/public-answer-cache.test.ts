@@ -21,4 +21,13 @@ describe('public answers', () => {
     expect(cache.get('market', 'b')).toBeUndefined();
     expect(cache.get('account', 'c')).toBeUndefined();
   });
+
+  it("are forgotten, one subgraph's at a time, when a mutation goes to it", () => {
+    const cache = new PublicAnswerCache();
+    cache.remember('market', 'a', '{"data":{"a":1}}', 'public, max-age=60');
+    cache.remember('orders', 'a', '{"data":{"a":2}}', 'public, max-age=60');
+    cache.forget('market');
+    expect(cache.get('market', 'a')).toBeUndefined();
+    expect(cache.get('orders', 'a')).toBe('{"data":{"a":2}}');
+  });
 });

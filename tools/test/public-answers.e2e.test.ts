@@ -1,8 +1,8 @@
 import { INTERNAL_TOKEN_HEADER, Logger } from '@herck/common';
-import { CandlesDocument, MarketSnapshotDocument, MeDocument } from './support/operations.generated';
+import { AssetsDocument, CandlesDocument, MarketSnapshotDocument, MeDocument, TrackAssetDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { eventually, signUp, SignedUpUser } from './support/users';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
 /**
  * The gateway reuses answers a subgraph declares public (market's round-scoped
@@ -11,6 +11,8 @@ import { eventually, signUp, SignedUpUser } from './support/users';
  * before every reuse.
  */
 const INTERVAL_SECONDS = 6;
+const ADMIN_EMAIL = 'public-answers-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 /** Operations the market subgraph answered, by name (its access log, at debug level). */
 const marketOperations: string[] = [];
@@ -24,7 +26,10 @@ let platform: TestPlatform;
 let user: SignedUpUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: String(INTERVAL_SECONDS) }, { market: {}, loggers: { market: marketLogger } });
+  platform = await startTestPlatform(
+    { MARKET_INTERVAL_SECONDS: String(INTERVAL_SECONDS), HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    { market: {}, loggers: { market: marketLogger } },
+  );
   user = await signUp(platform);
 });
 afterAll(() => platform?.stop());
@@ -60,6 +65,17 @@ describe('public answers', () => {
     const next = await freshRound();
     const after = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['BTC'] });
     expect(after.data?.marketSnapshot.time).toBe(next.toISOString());
+  });
+
+  it('are not reused after a mutation to market: a change is read back at once', async () => {
+    const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const search = async () => (await send(platform.gatewayUrl, AssetsDocument, { search: 'arbitrum' })).data!.assets.nodes.map((asset) => asset.symbol);
+    await freshRound();
+    expect(await search()).toEqual([]);
+    expect(await search()).toEqual([]);
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ARB', name: 'Arbitrum' }, admin.accessToken)).errors).toBeUndefined();
+    // Well within the round the empty answer was declared public for.
+    expect(await search()).toEqual(['ARB']);
   });
 
   it('are declared by market only for round-scoped reads, up to the next boundary', async () => {

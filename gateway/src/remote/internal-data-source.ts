@@ -59,6 +59,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     try {
       const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
       const text = await response.body.text();
+      // A mutation may change what the subgraph's public answers said: they are not reused after it.
+      if (!reads) this.publicAnswers.forget(this.subgraphName);
       const contentType = String(response.headers['content-type'] ?? '');
       const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
       const parsed: unknown = isJson ? JSON.parse(text) : text;

@@ -21,6 +21,16 @@ export class PublicAnswerCache {
     return this.publicSubgraphs.has(subgraph) ? this.answers.get(`${subgraph}\u0000${request}`) : undefined;
   }
 
+  /**
+   * Forgets every answer of `subgraph`: a mutation went to it, and may have changed what they
+   * said (an asset tracked, candles imported). Its next reads go to it, as a client would expect.
+   */
+  forget(subgraph: string): void {
+    if (!this.publicSubgraphs.has(subgraph)) return;
+    const prefix = `${subgraph}\u0000`;
+    for (const key of [...this.answers.keys()]) if (key.startsWith(prefix)) this.answers.delete(key);
+  }
+
   /** Keeps `text` for as long as `cacheControl` allows a shared cache to; not at all unless it says `public` with an age. */
   remember(subgraph: string, request: string, text: string, cacheControl: string | undefined): void {
     const maxAgeSeconds = publicMaxAge(cacheControl);
