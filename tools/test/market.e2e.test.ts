@@ -84,6 +84,9 @@ describe('the market overview (public)', () => {
 
   it('answers NOT_FOUND for an unknown symbol', async () => {
     expect(codes(await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['NOPE'] }))).toEqual(['NOT_FOUND']);
+    // Whatever an unknown symbol looks like, a query answers NOT_FOUND (mutations refuse malformed ones as bad input).
+    expect(codes(await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['not-a-coin'] }))).toEqual(['NOT_FOUND']);
+    expect(codes(await send(platform.gatewayUrl, AssetDocument, { symbol: 'DOESNOTEXISTATALL', interval: 'H1' }))).toEqual(['NOT_FOUND']);
     expect(codes(await send(platform.gatewayUrl, AssetDocument, { symbol: 'NOPE', interval: 'M1' }, user.accessToken))).toEqual(['NOT_FOUND']);
     expect(codes(await send(platform.gatewayUrl, TicksDocument, { symbol: 'NOPE' }, user.accessToken))).toEqual(['NOT_FOUND']);
   });
@@ -103,6 +106,11 @@ describe('history (signed-in users)', () => {
     expect(a!.global?.btcDominance).toMatch(/^\d+(\.\d+)?$/);
     const next = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: newest.data!.ticks.pageInfo.endCursor }, user.accessToken);
     expect(new Date(next.data!.ticks.edges[0]!.node.time) < new Date(b!.time)).toBe(true);
+    // A cursor naming a time PostgreSQL cannot hold is a bad cursor, not an internal error.
+    for (const time of ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z']) {
+      const far = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: Buffer.from(time).toString('base64url') }, user.accessToken);
+      expect(far.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'after']]);
+    }
 
     const from = b!.time;
     const ascending = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', from, first: 2 }, user.accessToken);

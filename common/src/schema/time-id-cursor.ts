@@ -12,7 +12,7 @@ export function encodeTimeIdCursor(time: Date, id: string): string {
 }
 
 /** Years 1 to 9999: JavaScript's dates reach much further than PostgreSQL's timestamps, which refuse the rest. */
-function isStorableTime(date: Date): boolean {
+export function isStorableTime(date: Date): boolean {
   const year = date.getUTCFullYear();
   return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
 }

@@ -16,9 +16,14 @@ export function normaliseSymbol(value: string, field = 'symbol'): string {
   return symbol;
 }
 
-/** Queries about an asset the platform does not know answer NOT_FOUND. */
+/**
+ * Queries (and subscriptions) about an asset the platform does not know answer NOT_FOUND,
+ * whatever the symbol looks like: no asset has `unknown-coin` either. Mutations, which
+ * name a symbol to act on, refuse a malformed one as bad input (`normaliseSymbol`).
+ */
 export async function knownAsset(context: MarketContext, value: string): Promise<Asset> {
-  const asset = await context.assetsBySymbol.load(normaliseSymbol(value));
-  if (!asset) throw new NotFoundError(`Asset ${value.trim().toUpperCase()}`);
+  const symbol = value.trim().toUpperCase();
+  const asset = isSymbol(symbol) ? await context.assetsBySymbol.load(symbol) : null;
+  if (!asset) throw new NotFoundError(`Asset ${symbol.slice(0, 32)}`);
   return asset;
 }

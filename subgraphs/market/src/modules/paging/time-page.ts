@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection, pageSize, requireTimeRange } from '@herck/common';
+import { BadUserInputError, Connection, isStorableTime, pageSize, requireTimeRange } from '@herck/common';
 
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
@@ -36,7 +36,7 @@ export function encodeTimeCursor(time: Date): string {
 
 function decodeTimeCursor(cursor: string): Date {
   const time = new Date(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (cursor.length > 64 || Number.isNaN(time.getTime())) throw new BadUserInputError('Invalid cursor', 'after');
+  if (cursor.length > 64 || !isStorableTime(time)) throw new BadUserInputError('Invalid cursor', 'after');
   return time;
 }
 
