@@ -83,7 +83,7 @@ it("reads a candle as closed once its interval has ended, before the next round 
   expect(stored).toBe(false);
 });
 
-it('still records what the providers said when the round cannot be written, and publishes nothing', async () => {
+it('records a gap and still what the providers said when the round cannot be written, and publishes nothing', async () => {
   const { ingestion, states, published } = service();
   // A negative price breaks the ticks table's check: the round's transaction fails as a whole.
   price = '-1';
@@ -95,4 +95,7 @@ it('still records what the providers said when the round cannot be written, and 
   expect(status.limited).toMatchObject({ consecutiveFailures: 1, nextRunAt: new Date('2026-12-02T12:02:00Z') });
   const [{ rounds }] = await orm.em.fork().execute<{ rounds: number }[]>("SELECT count(*)::int AS rounds FROM global_metrics WHERE time = '2026-12-02T12:01:00Z'");
   expect(rounds).toBe(0);
+  // A round that did not happen is a gap, with the reason.
+  const gaps = await orm.em.fork().execute<{ reason: string }[]>("SELECT reason FROM ingestion_gaps WHERE round_time = '2026-12-02T12:01:00Z'");
+  expect(gaps).toEqual([{ reason: expect.stringMatching(/^the round could not be stored: /) }]);
 });

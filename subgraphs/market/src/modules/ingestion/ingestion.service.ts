@@ -59,8 +59,13 @@ export class IngestionService {
     try {
       written = await writeRound(em, round, this.settings.intervalSeconds, recordProviders);
     } catch (error) {
-      // The round is lost, not what the providers said (a 429's Retry-After must still hold).
-      await em.transactional(recordProviders).catch(() => undefined);
+      // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
+      await em
+        .transactional(async (tx) => {
+          await recordProviders(tx);
+          await recordGap(tx, time, `the round could not be stored: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
+        })
+        .catch(() => undefined);
       throw error;
     }
     this.runtime.publishEvents();
