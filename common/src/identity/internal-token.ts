@@ -8,7 +8,7 @@ import { VerifiedTokens } from './verified-tokens';
 export const INTERNAL_TOKEN_HEADER = 'x-herck-internal-token';
 const ISSUER = 'herck-gateway';
 
-/** Tokens signed remembered at once; beyond it the least recently used are forgotten. */
+/** Signed tokens remembered at once; beyond it the least recently used are forgotten. */
 const CACHED_TOKENS = 10_000;
 
 /**

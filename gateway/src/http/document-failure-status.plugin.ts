@@ -5,7 +5,7 @@ import { GRAPHQL_RESPONSE_MEDIA_TYPE, preferredMediaType } from '@herck/common';
  * The GraphQL-over-HTTP status of a document that never ran: it failed to parse
  * or to validate (the operation limits included), or was refused before
  * execution with status 400 and no data (variables that could not be coerced,
- * an operationName the document lacks, a subscription over HTTP): 400 when the
+ * an operationName the document lacks): 400 when the
  * answer is `application/graphql-response+json`, 200 when it is
  * `application/json`, whose clients read the errors from the body of any
  * well-formed request. Apollo Server answers 400 to both. Every other answer
