@@ -75,9 +75,12 @@ describe('portfolios', () => {
 
     // Selling more than is held is refused, and nothing is written.
     expect(codes(await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '5', price: '1100', time: '2026-01-07T12:00:00Z' }))).toEqual(['BAD_USER_INPUT']);
-    // So is a time before any crypto asset existed (year 1 came back from storage as another century).
+    // So is a time before 1970: a typo (year 1 came back from storage as another century).
     const ancient = await add(portfolio.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', price: '1', time: '0001-01-01T00:00:00Z' });
     expect(ancient.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'time']]);
+    // Worked examples from before crypto assets (Excel's XIRR flows are in 2008) are taken.
+    const examples = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'examples' }, owner.accessToken)).data!.createPortfolio;
+    expect((await add(examples.id, { kind: 'DEPOSIT', quantity: '10000', price: '1', time: '2008-01-01T00:00:00Z' })).errors).toBeUndefined();
     const listed = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken);
     expect(listed.data!.transactions.nodes.map((node) => node.kind)).toEqual(['SELL', 'BUY', 'DEPOSIT']);
     // Deleting the buy would leave the sale without units: refused.

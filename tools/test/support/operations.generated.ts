@@ -231,7 +231,7 @@ export type TransactionInput = {
   quantity: string;
   /** The asset (BUY and SELL) */
   symbol?: string | null | undefined;
-  /** When it happened (from 2009, not in the future) */
+  /** When it happened (from 1970, not in the future) */
   time: string;
 };
 

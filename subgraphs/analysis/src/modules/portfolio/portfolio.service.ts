@@ -7,8 +7,11 @@ import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
 
-/** The first Bitcoin block (3 January 2009): no transaction of a crypto asset is older. */
-const EARLIEST_TRANSACTION_TIME = Date.UTC(2009, 0, 3);
+/**
+ * Times before 1970 are typos (year 1 was stored and read back as another century), not trades.
+ * Not later: worked examples (Excel's XIRR) use cash flows from 2008, before any crypto asset.
+ */
+const EARLIEST_TRANSACTION_TIME = Date.UTC(1970, 0, 1);
 
 const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
 
@@ -114,8 +117,7 @@ export class PortfolioService {
     const fee = input.fee ?? new Decimal(0);
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
     if (input.time.getTime() > Date.now() + 60_000) throw new BadUserInputError('time must not be in the future', 'time');
-    // Before any crypto-asset existed: a typo (year 1 read back as 1901 or 2001 by date parsers), not a trade.
-    if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 2009 (the first Bitcoin block) or later', 'time');
+    if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
     const note = input.note ? requireLength(input.note, 'note', 0, 500) : null;
     const currency = input.currency ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
     const price = await convert(em, input.price, currency, portfolio.baseCurrency, input.time, 'currency');

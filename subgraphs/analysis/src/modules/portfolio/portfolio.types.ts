@@ -110,7 +110,7 @@ export class TransactionInput {
   @Field(() => DecimalScalar, { nullable: true, description: 'Fee in `currency` (default 0)' })
   fee?: Decimal | null;
 
-  @Field(() => Date, { description: 'When it happened (from 2009, not in the future)' })
+  @Field(() => Date, { description: 'When it happened (from 1970, not in the future)' })
   time!: Date;
 
   @Field(() => String, { nullable: true, description: 'A note, at most 500 characters' })
