@@ -7,10 +7,14 @@ import { BadUserInputError } from '../errors/app-errors';
 const MAX_DECIMAL_LENGTH = 64;
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
 
-/** Parses decimal text (`"64123.45"`) exactly; anything else is BAD_USER_INPUT. */
-export function parseDecimal(value: unknown, field = 'value'): Decimal {
+/**
+ * Parses decimal text (`"64123.45"`) exactly; anything else is BAD_USER_INPUT. The scalar
+ * does not know which argument or input field it is parsing: whoever does names it (the
+ * gateway's variable checks), rather than every error saying `value`.
+ */
+export function parseDecimal(value: unknown): Decimal {
   if (typeof value !== 'string' || value.length > MAX_DECIMAL_LENGTH || !DECIMAL_TEXT.test(value.trim())) {
-    throw new BadUserInputError(`${field} must be a decimal number written as a string, such as "64123.45"`, field);
+    throw new BadUserInputError('A decimal number is written as a string, such as "64123.45"');
   }
   return new Decimal(value.trim());
 }
