@@ -140,6 +140,9 @@ describe('history (signed-in users)', () => {
     const rounds = await send(platform.gatewayUrl, GlobalMetricsDocument, { first: 1 }, user.accessToken);
     expect(rounds.data!.globalMetrics.nodes[0]!.ticks).toHaveLength(20);
     const usd = await send(platform.gatewayUrl, FxRatesDocument, {}, user.accessToken);
+    const quotes = usd.data!.fxRates.map((rate) => rate.quote);
+    expect(quotes.length).toBeGreaterThan(1);
+    expect(quotes).toEqual([...quotes].sort());
     const eur = usd.data!.fxRates.find((rate) => rate.quote === 'EUR')!;
     expect(eur.base).toBe('USD');
     const fromEur = await send(platform.gatewayUrl, FxRatesDocument, { base: 'EUR' }, user.accessToken);

@@ -18,7 +18,8 @@ export class FxRateResolver {
     const code = (base ?? 'USD').trim().toUpperCase();
     // The latest round's rates are in memory; the database only when that round had none.
     const usdRates = this.snapshot.fx.length ? this.snapshot.fx : await history.latestUsdRates();
-    if (code === 'USD') return usdRates;
+    // In quote order for every base, USD's included (the provider's own order is no order at all).
+    if (code === 'USD') return [...usdRates].sort((a, b) => a.quote.localeCompare(b.quote));
     const baseRate = usdRates.find((rate) => rate.quote === code);
     if (!baseRate) throw new NotFoundError(`Currency ${code}`);
     const usd: FxRate = { base: code, quote: 'USD', rate: new Decimal(1).div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: baseRate.time };
