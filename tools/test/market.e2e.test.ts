@@ -185,6 +185,20 @@ describe('administration', () => {
     expect(codes(await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'nonesuch', enabled: true }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 
+  it("gives an asset's newest stored tick as its latestTick when the latest round had none of it", async () => {
+    // ZEC is tracked here, but no recorded provider quotes it: its one tick is stored, in no round.
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZEC', name: 'Zcash' }, admin.accessToken)).errors).toBeUndefined();
+    const stored = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
+    await marketDb().execute("INSERT INTO ticks (symbol, time, price, source) VALUES ('ZEC', ?, '41.125', 'imported')", [stored]);
+    const zcash = await send(platform.gatewayUrl, AssetDocument, { symbol: 'ZEC', interval: 'H1' }, user.accessToken);
+    expect(zcash.data?.asset?.latestTick).toMatchObject({ symbol: 'ZEC', price: '41.125', time: stored.toISOString() });
+    // Still what the latest round says for an asset it quoted (a round may land meanwhile).
+    const roundBefore = platform.market!.snapshot.time?.toISOString();
+    const bitcoin = await send(platform.gatewayUrl, AssetDocument, { symbol: 'BTC', interval: 'H1' }, user.accessToken);
+    expect([roundBefore, platform.market!.snapshot.time?.toISOString()]).toContain(bitcoin.data?.asset?.latestTick?.time);
+    await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ZEC' }, admin.accessToken);
+  });
+
   it('tracks and untracks assets, refusing malformed or unknown symbols', async () => {
     const tracked = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'arb', name: 'Arbitrum' }, admin.accessToken);
     expect(tracked.data?.trackAsset).toEqual({ symbol: 'ARB', name: 'Arbitrum' });

@@ -14,6 +14,8 @@ export interface MarketContext extends SubgraphContext {
   globalByTime: DataLoader<number, GlobalMetrics | null>;
   /** A past round's ticks, by round time in milliseconds. */
   ticksByTime: DataLoader<number, Tick[]>;
+  /** The newest stored tick of each symbol, for assets the latest round had no tick of. */
+  storedLatestTick: DataLoader<string, Tick | null>;
   /** Committed rounds and candle updates, for subscriptions. */
   live: LiveFeed;
 }
@@ -32,5 +34,9 @@ export function createMarketContext(base: SubgraphContext, live: LiveFeed, now: 
     const found = await history.ticksAt(times.map((time) => new Date(time)));
     return times.map((time) => found.filter((tick) => tick.time.getTime() === time));
   });
-  return { ...base, history, assetsBySymbol, globalByTime, ticksByTime, live };
+  const storedLatestTick = new DataLoader<string, Tick | null>(async (symbols) => {
+    const found = await history.latestTicksOf([...symbols]);
+    return symbols.map((symbol) => found.find((tick) => tick.symbol === symbol) ?? null);
+  });
+  return { ...base, history, assetsBySymbol, globalByTime, ticksByTime, storedLatestTick, live };
 }

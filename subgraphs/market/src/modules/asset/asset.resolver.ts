@@ -33,9 +33,12 @@ export class AssetResolver {
     return knownAsset(context, symbol);
   }
 
-  @FieldResolver(() => Tick, { nullable: true, description: 'The latest round’s tick (from memory); null when the asset had none' })
-  latestTick(@Root() asset: Asset): Tick | null {
-    return this.snapshot.latestTick(asset.symbol);
+  @FieldResolver(() => Tick, {
+    nullable: true,
+    description: 'The newest tick: the latest round’s (from memory), else the newest stored one (the latest round had none of this asset); null when it never had one',
+  })
+  async latestTick(@Root() asset: Asset, @Ctx() context: MarketContext): Promise<Tick | null> {
+    return this.snapshot.latestTick(asset.symbol) ?? context.storedLatestTick.load(asset.symbol);
   }
 
   @RequiresRole('USER', 'ANALYST', 'ADMIN')

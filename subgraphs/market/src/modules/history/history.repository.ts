@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
-import { CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
+import { arrayParameter, CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
 import { FxRate } from '../fx/fx-rate.type';
 import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
@@ -56,6 +56,12 @@ export class HistoryRepository {
   /** Every tick of each round time (`GlobalMetrics.ticks` of past rounds). */
   async ticksAt(times: Date[]): Promise<Tick[]> {
     const rows = await this.em.execute<TickRow[]>(`SELECT * FROM ticks WHERE time IN (${times.map(() => '?').join(', ')}) ORDER BY symbol`, times);
+    return rows.map(toTick);
+  }
+
+  /** The newest stored tick of each of `symbols` that has any. */
+  async latestTicksOf(symbols: string[]): Promise<Tick[]> {
+    const rows = await this.em.execute<TickRow[]>('SELECT DISTINCT ON (symbol) * FROM ticks WHERE symbol = ANY(?::text[]) ORDER BY symbol, time DESC', [arrayParameter(symbols)]);
     return rows.map(toTick);
   }
 
