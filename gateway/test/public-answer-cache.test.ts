@@ -30,4 +30,14 @@ describe('public answers', () => {
     expect(cache.get('market', 'a')).toBeUndefined();
     expect(cache.get('orders', 'a')).toBe('{"data":{"a":2}}');
   });
+
+  it('are not kept when asked for before a mutation and answered after it', () => {
+    const cache = new PublicAnswerCache();
+    const askedAt = cache.generation('market');
+    cache.forget('market');
+    cache.remember('market', 'a', '{"data":{"old":true}}', 'public, max-age=60', askedAt);
+    expect(cache.get('market', 'a')).toBeUndefined();
+    cache.remember('market', 'a', '{"data":{"new":true}}', 'public, max-age=60', cache.generation('market'));
+    expect(cache.get('market', 'a')).toBe('{"data":{"new":true}}');
+  });
 });

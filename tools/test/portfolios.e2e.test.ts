@@ -124,7 +124,8 @@ describe('portfolios', () => {
     await eventually(async () => (await transactions()).length === 1, 10_000);
     expect((await transactions())[0]).toMatchObject({ kind: 'BUY', symbol: 'BTC', quantity: order.quantity, price: order.price, currency: 'EUR', sourceId: order.id });
     // What the amount bought beyond quantity × price is its fee, exact in the order's currency.
-    expect((await transactions())[0]!.fee).toBe(new Decimal('1000').minus(new Decimal(order.quantity).times(order.price)).toFixed());
+    const exact = Decimal.clone({ precision: 100 });
+    expect((await transactions())[0]!.fee).toBe(new exact('1000').minus(new exact(order.quantity).times(order.price)).toFixed());
 
     // The same event delivered again (another bus entry, as after a relay's retry) changes nothing.
     const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });

@@ -70,12 +70,17 @@ describe('public answers', () => {
   it('are not reused after a mutation to market: a change is read back at once', async () => {
     const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
     const search = async () => (await send(platform.gatewayUrl, AssetsDocument, { search: 'arbitrum' })).data!.assets.nodes.map((asset) => asset.symbol);
-    await freshRound();
+    const round = await freshRound();
+    const before = answered('Assets');
     expect(await search()).toEqual([]);
     expect(await search()).toEqual([]);
+    // The second search was the gateway's reused answer: market was asked once.
+    expect(answered('Assets') - before).toBe(1);
     expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ARB', name: 'Arbitrum' }, admin.accessToken)).errors).toBeUndefined();
-    // Well within the round the empty answer was declared public for.
+    // Well within the round the empty answer was declared public for, it is not reused.
     expect(await search()).toEqual(['ARB']);
+    expect(answered('Assets') - before).toBe(2);
+    expect(platform.market!.snapshot.time?.getTime()).toBe(round.getTime());
   });
 
   it('are declared by market only for round-scoped reads, up to the next boundary', async () => {

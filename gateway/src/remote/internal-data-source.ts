@@ -56,11 +56,11 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     const requestId = currentRequestId();
     if (requestId) headers[REQUEST_ID_HEADER] = requestId;
     const done = this.fetchDuration?.startTimer({ subgraph: this.subgraphName });
+    // A read answered after a mutation to this subgraph may be older than it: not kept (see `forget`).
+    const generation = this.publicAnswers.generation(this.subgraphName);
     try {
       const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
       const text = await response.body.text();
-      // A mutation may change what the subgraph's public answers said: they are not reused after it.
-      if (!reads) this.publicAnswers.forget(this.subgraphName);
       const contentType = String(response.headers['content-type'] ?? '');
       const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
       const parsed: unknown = isJson ? JSON.parse(text) : text;
@@ -76,11 +76,15 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       const answer = parsed as GatewayGraphQLResponse;
       done?.({ outcome: answer.errors?.length ? 'error' : 'ok' });
       const cacheControl = response.headers['cache-control'];
-      if (reads && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(this.subgraphName, body, text, cacheControl);
+      if (reads && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(this.subgraphName, body, text, cacheControl, generation);
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
       throw error;
+    } finally {
+      // A mutation may have changed what the subgraph's public answers said, even one whose answer
+      // never arrived: they are not reused after it.
+      if (!reads) this.publicAnswers.forget(this.subgraphName);
     }
   }
 }

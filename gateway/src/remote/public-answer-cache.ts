@@ -21,20 +21,33 @@ export class PublicAnswerCache {
     return this.publicSubgraphs.has(subgraph) ? this.answers.get(`${subgraph}\u0000${request}`) : undefined;
   }
 
+  /** Per subgraph, how many times its answers were forgotten: an answer asked for before the last time is not kept. */
+  private readonly generations = new Map<string, number>();
+
+  /** Call before sending a read; pass the result to `remember`. */
+  generation(subgraph: string): number {
+    return this.generations.get(subgraph) ?? 0;
+  }
+
   /**
    * Forgets every answer of `subgraph`: a mutation went to it, and may have changed what they
-   * said (an asset tracked, candles imported). Its next reads go to it, as a client would expect.
+   * said (an asset tracked, candles imported). Its next reads go to it, as a client would
+   * expect, and a read already under way is not kept when it returns (it may predate the change).
    */
   forget(subgraph: string): void {
+    this.generations.set(subgraph, this.generation(subgraph) + 1);
     if (!this.publicSubgraphs.has(subgraph)) return;
     const prefix = `${subgraph}\u0000`;
     for (const key of [...this.answers.keys()]) if (key.startsWith(prefix)) this.answers.delete(key);
   }
 
-  /** Keeps `text` for as long as `cacheControl` allows a shared cache to; not at all unless it says `public` with an age. */
-  remember(subgraph: string, request: string, text: string, cacheControl: string | undefined): void {
+  /**
+   * Keeps `text` for as long as `cacheControl` allows a shared cache to; not at all unless it says
+   * `public` with an age, nor when the subgraph's answers were forgotten since it was asked for.
+   */
+  remember(subgraph: string, request: string, text: string, cacheControl: string | undefined, askedAtGeneration = this.generation(subgraph)): void {
     const maxAgeSeconds = publicMaxAge(cacheControl);
-    if (maxAgeSeconds <= 0) return;
+    if (maxAgeSeconds <= 0 || askedAtGeneration !== this.generation(subgraph)) return;
     this.publicSubgraphs.add(subgraph);
     this.answers.set(`${subgraph}\u0000${request}`, text, { ttl: maxAgeSeconds * 1000 });
   }

@@ -3,6 +3,9 @@ import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BusEvent, BusEventHandler, ORDERS_FILLED, OrdersFilledEvent } from '@herck/common';
 
+/** Products of an amount's digits and a price's: 100 significant digits hold any of them exactly. */
+const ExactDecimal = Decimal.clone({ precision: 100 });
+
 /**
  * A filled buy order becomes a BUY in its owner's default portfolio (made on
  * the first one, valued in USD): change-data-capture with the order's id as
@@ -22,8 +25,9 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
     // the amount bought beyond quantity × price is recorded as a fee: the cost basis is the amount paid.
     const rate = new Decimal(order.fxRate);
     const usdPrice = new Decimal(order.price).div(rate);
-    // Exact in the order's currency (no division); only its USD value goes through the rate.
-    const fee = new Decimal(order.amount).minus(new Decimal(order.quantity).times(order.price));
+    // Exact in the order's currency (no division; enough digits that quantity × price is not rounded);
+    // only its USD value goes through the rate.
+    const fee = new ExactDecimal(order.amount).minus(new ExactDecimal(order.quantity).times(order.price));
     await em.execute(
       `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
        VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
@@ -36,7 +40,7 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
         order.currency,
         fee.toFixed(),
         usdPrice.toFixed(),
-        fee.div(rate).toFixed(),
+        new Decimal(fee).div(rate).toFixed(),
         new Date(order.filledAt),
         `Buy order for ${order.amount} ${order.currency}`,
         order.orderId,

@@ -61,7 +61,11 @@ export class HistoryRepository {
 
   /** The newest stored tick of each of `symbols` that has any. */
   async latestTicksOf(symbols: string[]): Promise<Tick[]> {
-    const rows = await this.em.execute<TickRow[]>('SELECT DISTINCT ON (symbol) * FROM ticks WHERE symbol = ANY(?::text[]) ORDER BY symbol, time DESC', [arrayParameter(symbols)]);
+    // One primary-key probe per symbol (newest first, one row), not every stored tick of each.
+    const rows = await this.em.execute<TickRow[]>(
+      'SELECT t.* FROM unnest(?::text[]) AS s(symbol) CROSS JOIN LATERAL (SELECT * FROM ticks WHERE ticks.symbol = s.symbol ORDER BY time DESC LIMIT 1) AS t',
+      [arrayParameter(symbols)],
+    );
     return rows.map(toTick);
   }
 

@@ -1,7 +1,7 @@
 import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
 import { Authenticated, CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { MarketContext } from '../../context';
-import { knownAsset, normaliseSymbol } from '../asset/symbol-rules';
+import { knownAsset } from '../asset/symbol-rules';
 import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
 
@@ -17,10 +17,9 @@ export class LiveResolver {
   @Subscription(() => [Tick], {
     description: "Each round's ticks for the given symbols (all tracked symbols when omitted)",
     subscribe: async ({ args, context }: SubscribeData) => {
-      const symbols = (args.symbols as string[] | null | undefined)?.map((symbol) => normaliseSymbol(symbol, 'symbols')) ?? null;
-      // An asset the platform does not know would never emit: NOT_FOUND, as in queries.
-      await Promise.all((symbols ?? []).map((symbol) => knownAsset(context, symbol)));
-      return context.live.rounds(symbols);
+      // An asset the platform does not know (whatever its symbol looks like) would never emit: NOT_FOUND, as in queries.
+      const assets = await Promise.all(((args.symbols as string[] | null | undefined) ?? []).map((symbol) => knownAsset(context, symbol)));
+      return context.live.rounds(args.symbols ? [...new Set(assets.map((asset) => asset.symbol))] : null);
     },
   })
   ticks(
