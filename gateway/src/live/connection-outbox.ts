@@ -6,6 +6,7 @@ export interface OutgoingSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
   once(event: 'close', listener: () => void): unknown;
+  send(data: string): void;
 }
 
 export interface OutboxLimits {
@@ -78,6 +79,11 @@ export class ConnectionOutbox {
       }, DRAIN_POLL_MS);
     });
     return this.drained;
+  }
+
+  /** Writes one message to the client; a socket no longer open takes nothing (graphql-ws's own rule). */
+  send(message: string): void {
+    if (this.socket.readyState === OPEN) this.socket.send(message);
   }
 
   added(count = 1): void {

@@ -3,78 +3,91 @@ import { ConnectionOutbox } from './connection-outbox';
 import { Conflate } from './tick-conflation';
 
 /**
- * One client subscription's outgoing events, as the async iterator graphql-ws
- * drains (it sends one event and waits for the socket to take it before asking
- * for the next). Pushed to by the shared subscription; `return()` (client
- * completes or disconnects) detaches it.
+ * One event of a shared subscription, serialized once however many clients
+ * receive it: a round sent to a thousand sockets is one `JSON.stringify`, not
+ * a thousand.
+ */
+export class SharedEvent {
+  private json: string | undefined;
+
+  constructor(readonly result: ExecutionResult) {}
+
+  /** The `payload` of graphql-ws's `next` message, as graphql-ws writes it (errors through their `toJSON`). */
+  get payload(): string {
+    return (this.json ??= JSON.stringify(this.result));
+  }
+}
+
+/**
+ * One client subscription's outgoing events. Pushed to by the shared
+ * subscription, it writes each event's `next` message to the client's socket
+ * itself, the shared serialization behind a per-subscription prefix;
+ * graphql-ws only sees an iterator that ends when the subscription does
+ * (and then sends `complete`), and `return()` (the client completes or
+ * disconnects) detaches it.
  *
- * Bounded for slow consumers: an event goes straight to graphql-ws when it
- * is waiting for one and the socket's own buffer is below its bound;
- * otherwise it waits here, counted against the connection's outbox. With the outbox full, a new event is merged into this
- * subscription's newest unsent one when the subscription conflates (ticks),
- * and dropped otherwise; either way the loss is counted.
+ * Bounded for slow consumers: an event is written at once while nothing of
+ * this subscription waits and the socket's own buffer is below its bound;
+ * otherwise it waits here, counted against the connection's outbox, and is
+ * written when the socket drains. With the outbox full, a new event is merged
+ * into this subscription's newest unsent one when the subscription conflates
+ * (ticks), and dropped otherwise; either way the loss is counted.
  */
 export class EventStream implements AsyncIterableIterator<ExecutionResult> {
-  private readonly queue: ExecutionResult[] = [];
-  /** graphql-ws waiting in `next()`: handed an event, or woken (undefined) to look at the queue again. */
-  private waiting: ((handed: IteratorResult<ExecutionResult> | undefined) => void) | undefined;
+  private readonly queue: SharedEvent[] = [];
+  /** `{"id":…,"type":"next","payload":` — what precedes every event's payload on this subscription. */
+  private readonly messageStart: string;
   private ended = false;
   private detached = false;
+  private flushing = false;
+  private finish: () => void = () => undefined;
+  private readonly finished = new Promise<IteratorResult<ExecutionResult>>((resolve) => (this.finish = () => resolve({ value: undefined, done: true })));
 
   constructor(
+    subscriptionId: string,
     private readonly outbox: ConnectionOutbox,
     private readonly conflate: Conflate | undefined,
     private readonly onDetach: (stream: EventStream) => void,
-  ) {}
+  ) {
+    this.messageStart = `{"id":${JSON.stringify(subscriptionId)},"type":"next","payload":`;
+  }
 
-  push(result: ExecutionResult): void {
+  push(event: SharedEvent): void {
     if (this.ended) return;
-    if (this.waiting && this.queue.length === 0 && this.outbox.writable) {
-      this.signal({ value: result, done: false });
+    if (this.queue.length === 0 && !this.flushing && this.outbox.writable) {
+      this.write(event);
       return;
     }
     if (!this.outbox.full) {
-      this.queue.push(result);
+      this.queue.push(event);
       this.outbox.added();
     } else if (this.conflate && this.queue.length > 0) {
       const last = this.queue.length - 1;
-      this.queue[last] = this.conflate(this.queue[last]!, result);
+      this.queue[last] = new SharedEvent(this.conflate(this.queue[last]!.result, event.result));
       this.outbox.gaveUp(true);
     } else {
       this.outbox.gaveUp(false);
       return;
     }
-    this.signal();
+    void this.flush();
   }
 
-  /** No more events; what is queued is still delivered. */
+  /** No more events; what is queued is still delivered before graphql-ws sends `complete`. */
   end(): void {
     this.ended = true;
-    this.signal();
+    if (!this.flushing && this.queue.length === 0) this.finish();
   }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    for (;;) {
-      if (this.queue.length === 0) {
-        if (this.ended) return { value: undefined, done: true };
-        const handed = await new Promise<IteratorResult<ExecutionResult> | undefined>((resolve) => (this.waiting = resolve));
-        if (handed) return handed;
-        continue;
-      }
-      if (!this.outbox.writable) {
-        await this.outbox.whenWritable();
-        continue;
-      }
-      const value = this.queue.shift()!;
-      this.outbox.removed();
-      return { value, done: false };
-    }
+  /** graphql-ws waits here for the subscription's end: every event went to the socket directly. */
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.finished;
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.outbox.removed(this.queue.length);
     this.queue.length = 0;
-    this.end();
+    this.ended = true;
+    this.finish();
     if (!this.detached) {
       this.detached = true;
       this.onDetach(this);
@@ -90,9 +103,25 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
-  private signal(handed?: IteratorResult<ExecutionResult>): void {
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.(handed);
+  /** Writes what waits, in order, as the socket drains. */
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        await this.outbox.whenWritable();
+        const event = this.queue.shift();
+        if (!event) break;
+        this.outbox.removed();
+        this.write(event);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.ended) this.finish();
+    }
+  }
+
+  private write(event: SharedEvent): void {
+    this.outbox.send(`${this.messageStart}${event.payload}}`);
   }
 }

@@ -90,7 +90,7 @@ interface Connection {
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
 type Operation =
   | { kind: 'single'; result: ExecutionResult }
-  | { kind: 'subscription'; prepared: PreparedSubscription };
+  | { kind: 'subscription'; prepared: PreparedSubscription; subscriptionId: string };
 
 type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Record<PropertyKey, never>>>;
 
@@ -182,7 +182,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
   };
 
-  const onSubscribe = async (ctx: Ctx, _id: string, payload: OperationPayload): Promise<ExecutionArgs | GraphQLError[]> => {
+  const onSubscribe = async (ctx: Ctx, id: string, payload: OperationPayload): Promise<ExecutionArgs | GraphQLError[]> => {
     const connection = connections.get(ctx)!;
     // The operation being subscribed already holds its slot in `ctx.subscriptions`.
     if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptionsPerConnection) {
@@ -204,7 +204,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
-      return { ...args, contextValue: { kind: 'subscription', prepared } satisfies Operation };
+      return { ...args, contextValue: { kind: 'subscription', prepared, subscriptionId: id } satisfies Operation };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
@@ -220,7 +220,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       execute: (args) => answerOf(args.contextValue as Operation),
       subscribe: (args) => {
         const operation = args.contextValue as Operation;
-        return operation.kind === 'subscription' ? shared.open(operation.prepared) : answerOf(operation);
+        return operation.kind === 'subscription' ? shared.open(operation.prepared, operation.subscriptionId) : answerOf(operation);
       },
     },
     sockets,

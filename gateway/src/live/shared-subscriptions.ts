@@ -6,7 +6,7 @@ import { applyDenials } from '../auth/apply-denials';
 import { Denial } from '../auth/authorize-operation';
 import { ConnectionOutbox } from './connection-outbox';
 import { EventExecutor } from './event-executor';
-import { EventStream } from './event-stream';
+import { EventStream, SharedEvent } from './event-stream';
 import { PreformattedError } from './preformatted-error';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
 import { Conflate, conflationFor } from './tick-conflation';
@@ -96,9 +96,12 @@ export class SharedSubscriptions {
     return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName), perCaller };
   }
 
-  /** Joins the shared subscription for `prepared.key`, starting it upstream if it is the first. */
-  open(prepared: PreparedSubscription): EventStream {
-    const stream = new EventStream(prepared.request.outbox, prepared.conflate, (detached) => this.detach(prepared.key, detached));
+  /**
+   * Joins the shared subscription for `prepared.key`, starting it upstream if it is the first;
+   * the stream writes the client's events under graphql-ws's `subscriptionId`.
+   */
+  open(prepared: PreparedSubscription, subscriptionId: string): EventStream {
+    const stream = new EventStream(subscriptionId, prepared.request.outbox, prepared.conflate, (detached) => this.detach(prepared.key, detached));
     const existing = this.channels.get(prepared.key);
     if (existing) {
       existing.streams.add(stream);
@@ -157,7 +160,8 @@ export class SharedSubscriptions {
     } catch (error) {
       result = { data: null, errors: [new PreformattedError(this.formatError({ message: String(error) }, error))] };
     }
-    for (const stream of channel.streams) stream.push(result);
+    const shared = new SharedEvent(result);
+    for (const stream of channel.streams) stream.push(shared);
   }
 
   private close(key: string, channel: Channel, last?: ExecutionResult): void {
@@ -165,8 +169,9 @@ export class SharedSubscriptions {
     this.channels.delete(key);
     this.plans.delete(key);
     channel.stopUpstream();
+    const shared = last && new SharedEvent(last);
     for (const stream of channel.streams) {
-      if (last) stream.push(last);
+      if (shared) stream.push(shared);
       stream.end();
     }
     channel.streams.clear();
