@@ -101,6 +101,12 @@ function processTree(pid: number, excluded: number[] = []): number[] {
   return [pid, ...(children ? children.split(' ').map(Number).flatMap((child) => processTree(child, excluded)) : [])];
 }
 
+/** The process's child processes (the services a bench started), to leave out of its own figures. */
+export function childProcesses(pid: number): number[] {
+  const children = procFile(pid, `task/${pid}/children`).trim();
+  return children ? children.split(' ').map(Number) : [];
+}
+
 /** CPU ticks of the process tree: all of them, and those in the kernel. */
 function cpuTicks(pid: number, excluded: number[] = []): { all: number; system: number } {
   return processTree(pid, excluded).reduce(

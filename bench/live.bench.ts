@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { signUp } from '@herck/tools/test-support';
-import { percentile, ProcessSampler, ProcessUsage } from './bench-processes';
+import { childProcesses, percentile, ProcessSampler, ProcessUsage } from './bench-processes';
 import { runBench, startBenchPlatform } from './bench-platform';
 import { CrowdResult, runCrowd } from './live-clients';
 
@@ -39,12 +39,21 @@ async function main(): Promise<void> {
 
   const run = async (name: string, wsUrl: string, connectionParams: () => Record<string, unknown>, pid: number) => {
     const sampler = new ProcessSampler(pid);
+    // The clients share the machine: what they spend reading their events is CPU the server does not have.
+    const crowdSampler = new ProcessSampler(process.pid, undefined, childProcesses(process.pid));
     let usage: ProcessUsage | undefined;
+    let crowd: ProcessUsage | undefined;
     const result = await runCrowd({ url: wsUrl, clients: CLIENTS, query: QUERY, connectionParams, threads: CROWD_THREADS }, SECONDS, {
-      start: () => sampler.start(),
-      stop: () => (usage = sampler.stop()),
+      start: () => {
+        sampler.start();
+        crowdSampler.start();
+      },
+      stop: () => {
+        usage = sampler.stop();
+        crowd = crowdSampler.stop();
+      },
     });
-    report(name, result, usage!);
+    report(name, result, usage!, crowd!);
     return { result, usage: usage! };
   };
 
@@ -60,7 +69,7 @@ async function main(): Promise<void> {
   );
 }
 
-function report(name: string, result: CrowdResult, usage: ProcessUsage): void {
+function report(name: string, result: CrowdResult, usage: ProcessUsage, crowd: ProcessUsage): void {
   const ms = (sorted: number[], p: number) => `${percentile(sorted, p).toFixed(1).padStart(7)} ms`;
   const expected = result.rounds * CLIENTS;
   console.log(`\n${name}`);
@@ -71,7 +80,9 @@ function report(name: string, result: CrowdResult, usage: ProcessUsage): void {
     `  events delivered               ${(result.events / result.seconds).toFixed(0)} /s   (${result.events} of ${expected} over ${result.rounds} rounds, ` +
       `${(result.ticks / Math.max(result.events, 1)).toFixed(1)} ticks each, ${result.errors} errors)`,
   );
-  console.log(`  ${name === 'via gateway' ? 'gateway' : 'market '} process                RSS max ${usage.maxRssMb.toFixed(0)} MB   CPU ${usage.cpuPercent.toFixed(0)} % of one core`);
+  const perRound = (cpu: ProcessUsage) => `${((cpu.cpuSeconds * 1000) / Math.max(result.rounds, 1)).toFixed(0)} ms per round, ${((100 * cpu.systemSeconds) / Math.max(cpu.cpuSeconds, 1e-9)).toFixed(0)} % in the kernel`;
+  console.log(`  ${name === 'via gateway' ? 'gateway' : 'market '} process                RSS max ${usage.maxRssMb.toFixed(0)} MB   CPU ${usage.cpuPercent.toFixed(0)} % of one core (${perRound(usage)})`);
+  console.log(`  the clients (this process)     CPU ${crowd.cpuPercent.toFixed(0)} % of one core (${perRound(crowd)})`);
   console.log(`  host load average (1 min)      ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs`);
 }
 
