@@ -122,6 +122,26 @@ describe('per-field roles at the gateway', () => {
     }
   });
 
+  it('reads @skip and @include from the document however they are spelled, so a remembered decision never lets a denied field through', async () => {
+    // GraphQL ignores whitespace, commas and comments between `@` and the directive's name.
+    const spellings = ['@ skip(if: $hide)', '@#note\nskip(if: $hide)', '@,include(if: $show)', '@\ninclude(if: $show)'];
+    for (const [index, directive] of spellings.entries()) {
+      for (const skippedFirst of [true, false]) {
+        const flag = directive.includes('$show') ? 'show' : 'hide';
+        // SystemStatus.services is for admins: the gateway itself denies it to alice.
+        const query = `query Spelled${index}${skippedFirst}($${flag}: Boolean!) { me { username } status { healthy services ${directive} { name } } }`;
+        const ask = (hidden: boolean) => sendRaw<{ status: { services?: unknown } }>(platform.gatewayUrl, { query, variables: { [flag]: flag === 'hide' ? hidden : !hidden } }, alice.accessToken);
+        // Whichever is asked first is remembered; the other must still be decided on its own variables.
+        const [skipped, shown] = skippedFirst ? [await ask(true), await ask(false)] : [await ask(false), await ask(true)].reverse();
+        expect(skipped!.data).toEqual({ me: { username: 'alice' }, status: { healthy: expect.any(Boolean) } });
+        expect(codes(skipped!)).toEqual([]);
+        expect(shown!.data).toEqual({ me: { username: 'alice' }, status: { healthy: expect.any(Boolean), services: null } });
+        // The gateway's own denial (the field was never fetched), not the status subgraph's refusal.
+        expect(shown!.errors).toEqual([expect.objectContaining({ path: ['status', 'services'], message: expect.stringMatching(/requires one of the roles/), extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+      }
+    }
+  });
+
   it('lets admins list accounts a page at a time, with filters', async () => {
     const first = await send(platform.gatewayUrl, AccountsDocument, { first: 2 }, admin.accessToken);
     expect(first.errors).toBeUndefined();

@@ -8,7 +8,7 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print } from 'graphql';
+import { BREAK, DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print, visit } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
 import { applyDenials } from './apply-denials';
@@ -90,8 +90,7 @@ export class AuthorizingGateway implements GatewayInterface {
   private decide(requestContext: GatewayGraphQLRequestContext): Decision {
     const { identity } = requestContext.context as unknown as GatewayContext;
     const { operationName, variables = {} } = requestContext.request;
-    // Only @skip and @include make a decision depend on the variables.
-    const conditional = requestContext.source === undefined || /@(skip|include)\b/.test(requestContext.source);
+    const conditional = hasConditionalSelections(requestContext.document);
     const key = [
       requestContext.queryHash,
       operationName ?? '',
@@ -122,6 +121,31 @@ function refusedOperation(operation: OperationDefinitionNode | null | undefined,
     return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
   }
   return null;
+}
+
+/** Per parsed document (Apollo Server keeps one per query hash): whether any selection is under @skip or @include. */
+const conditionalDocuments = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * Whether the document's selections depend on its variables, which only @skip and @include
+ * make them do: decisions for such a document are kept per set of variables. Read from the
+ * parsed document, never the text, where `@ skip`, `@#…\nskip` and `@,include` are the same
+ * directive.
+ */
+function hasConditionalSelections(document: DocumentNode): boolean {
+  let conditional = conditionalDocuments.get(document);
+  if (conditional === undefined) {
+    conditional = false;
+    visit(document, {
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return undefined;
+        conditional = true;
+        return BREAK;
+      },
+    });
+    conditionalDocuments.set(document, conditional);
+  }
+  return conditional;
 }
 
 function toGraphQLError(error: GraphQLFormattedError): GraphQLError {
