@@ -20,7 +20,7 @@ import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
 import { registerLiveMetrics } from './live/live.metrics';
-import { OperationRateLimits } from './limits/operation-rate-limits';
+import { OperationRateLimits, RATE_LIMIT_HEADERS } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { InternalDataSource } from './remote/internal-data-source';
 import { PublicAnswerCache } from './remote/public-answer-cache';
@@ -108,7 +108,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       ],
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
-    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600 })],
+    // Browsers show scripts only the safelisted response headers unless told: the rate-limit ones are for clients to read.
+    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600, exposedHeaders: RATE_LIMIT_HEADERS })],
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

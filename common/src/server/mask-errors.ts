@@ -5,8 +5,11 @@ import { Logger } from '../logging/logger';
 
 const STABLE_CODES = new Set<string>(ERROR_CODES);
 
-/** Extensions that describe the server's insides (Apollo Server 4 and 2 names). */
-const INTERNAL_EXTENSIONS = ['stacktrace', 'exception'];
+/** Extensions that describe the server's insides (Apollo Server 4 and 2 names; the gateway's subgraph names). */
+const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'serviceName', 'validationErrorCode'];
+
+/** Apollo Server's refusal of introspection names its own configuration option; clients get a plain sentence. */
+const INTROSPECTION_DISABLED = /^GraphQL introspection is not allowed by Apollo Server/;
 
 export interface MaskOptions {
   /**
@@ -36,5 +39,6 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
 function expose(formatted: GraphQLFormattedError, production: boolean): GraphQLFormattedError {
   if (!production || !formatted.extensions) return formatted;
   const extensions = Object.fromEntries(Object.entries(formatted.extensions).filter(([key]) => !INTERNAL_EXTENSIONS.includes(key)));
-  return { ...formatted, extensions };
+  const message = INTROSPECTION_DISABLED.test(formatted.message) ? 'Introspection is disabled on this server' : formatted.message;
+  return { ...formatted, message, extensions };
 }

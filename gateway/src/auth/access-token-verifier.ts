@@ -70,6 +70,8 @@ function unavailable(): GraphQLError {
 }
 
 /** A bad token fails the whole request with HTTP 401, so clients know to refresh or sign in again. */
+/** 401 with the challenge RFC 6750 asks of a refused bearer token. */
 function rejected(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  const headers = new Map([['www-authenticate', 'Bearer error="invalid_token"']]);
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } } });
 }

@@ -109,6 +109,9 @@ function stateOf(limit: number, result: RateLimiterRes): RateLimitState {
   return { limit, remaining: Math.max(0, result.remainingPoints), resetSeconds: Math.ceil(result.msBeforeNext / 1000) };
 }
 
+/** The response headers that tell a client its budget; CORS exposes them to browser scripts. */
+export const RATE_LIMIT_HEADERS = ['Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
 /** The headers every limited answer carries (IETF draft RateLimit fields). */
 export function rateLimitHeaders(state: RateLimitState): [string, string][] {
   return [

@@ -97,11 +97,12 @@ function isBadUserInput(body: unknown): body is GatewayGraphQLResponse {
 /** A fetch of the query plan that reads (a mutation's fetches are never answered from the cache). */
 const QUERY_OPERATION = /^\s*(\{|query\b)/;
 
-/** The error RemoteGraphQLDataSource raises for a non-2xx answer, with the same code for 401 and 403. */
+/**
+ * A subgraph answering other than 2xx. Our subgraphs refuse a caller inside a 200 answer, so a 401
+ * or 403 here means they refused the gateway itself (its internal token): the gateway's fault, not
+ * the caller's. No stable code, so it is logged and the client sees only INTERNAL_SERVER_ERROR,
+ * never the subgraph's address or answer.
+ */
 function errorFromResponse(url: string, status: number, body: unknown): GraphQLError {
-  const code = status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : undefined;
-  return new GraphQLError(`${status}: ${STATUS_CODES[status] ?? 'Error'}`, {
-    extensions: { ...(code && { code }), response: { url, status, body } },
-  });
+  return new GraphQLError(`${status}: ${STATUS_CODES[status] ?? 'Error'}`, { extensions: { response: { url, status, body } } });
 }
-
