@@ -260,4 +260,26 @@ describe('alerts', () => {
     expect(Number((await platform.analysis!.runtime.orm.em.fork().execute('SELECT count(*) FROM alerts'))[0].count)).toBe(alertsBefore + 1);
     await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken);
   }, 120_000);
+
+  it('pages notifications raised by one tick one at a time, none skipped', async () => {
+    const watcher = await signUp(platform);
+    const everything = { ...breakout(), name: 'Any price', symbols: ['btc', 'eth'], condition: 'price > 0.0', channels: { inApp: true, email: false, webhookUrl: null } };
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: everything }, watcher.accessToken);
+    // Both symbols cross on the same tick: their notifications are written in one transaction.
+    await eventually(async () => (await send(platform.gatewayUrl, NotificationsDocument, {}, watcher.accessToken)).data!.notifications.nodes.length === 2, 20_000);
+    await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: created.data!.createStrategy.strategy.id, enabled: false }, watcher.accessToken);
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 3; page += 1) {
+      const answer = await send(platform.gatewayUrl, NotificationsDocument, { first: 1, after }, watcher.accessToken);
+      const { nodes, pageInfo } = answer.data!.notifications;
+      seen.push(...nodes.map((node) => node.id));
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor!;
+    }
+    const all = (await send(platform.gatewayUrl, NotificationsDocument, {}, watcher.accessToken)).data!.notifications.nodes.map((node) => node.id);
+    expect(seen).toEqual(all);
+    expect(new Set(seen).size).toBe(2);
+  }, 60_000);
 });
