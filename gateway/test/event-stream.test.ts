@@ -98,6 +98,26 @@ describe("a client subscription's event stream", () => {
     socket.emit('close');
   });
 
+  it("delivers the error that ends a subscription even past the connection's bound, before it finishes", async () => {
+    const socket = new RecordingSocket();
+    const { stream, outbox } = streamOn(socket, '1', { conflates: false });
+    let finished = false;
+    void stream.whenFinished().then(() => (finished = true));
+    socket.bufferedAmount = 5_000;
+    stream.push(new SharedEvent({ data: { candles: { close: '1' } } }));
+    stream.push(new SharedEvent({ data: { candles: { close: '2' } } }));
+    expect(outbox.full).toBe(true);
+    stream.end(new SharedEvent({ data: null, errors: [new PreformattedError({ message: 'The live data source is unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } })] }));
+    socket.bufferedAmount = 0;
+    await until(() => finished);
+    expect(socket.sent.map((message) => JSON.parse(message).payload)).toEqual([
+      { data: { candles: { close: '1' } } },
+      { data: { candles: { close: '2' } } },
+      { data: null, errors: [{ message: 'The live data source is unavailable', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] },
+    ]);
+    expect(outbox.dropped).toBe(0);
+  });
+
   it('writes nothing once the client completed, gives back its queue and detaches once', async () => {
     const socket = new RecordingSocket();
     const { stream, outbox, detached } = streamOn(socket, '1');

@@ -141,6 +141,8 @@ interface RawSocket {
   send(message: string): void;
   /** Resolves with the close code once the socket is closed. */
   closed: Promise<number>;
+  /** Drops the connection without a closing handshake. */
+  terminate(): void;
 }
 const rawSockets: WebSocket[] = [];
 
@@ -165,6 +167,7 @@ async function rawSocket(gateway: RunningGateway): Promise<RawSocket> {
     next: async () => JSON.parse(received.shift() ?? (await new Promise<string>((resolve) => waiting.push(resolve)))) as { type: string; id?: string; payload?: unknown },
     send: (message) => socket.send(message),
     closed,
+    terminate: () => socket.terminate(),
   };
 }
 
@@ -440,6 +443,76 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
       ]);
     }
   }, 60_000);
+});
+
+describe('subscription ids', () => {
+  const subscribe = (id: string) => JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { ticks(symbols: ["BTC"]) { symbol time } }' } });
+  const complete = (id: string) => JSON.stringify({ id, type: 'complete' });
+  type Message = { type: string; id?: string; payload?: { data?: { ticks?: { time: string }[] } } };
+
+  /** Reads messages until `enough` says so; every one of them is returned. */
+  async function readUntil(socket: RawSocket, enough: (messages: Message[]) => boolean): Promise<Message[]> {
+    const messages: Message[] = [];
+    while (!enough(messages)) messages.push((await socket.next()) as Message);
+    return messages;
+  }
+  const eventsOf = (messages: Message[], id: string) => messages.filter((message) => message.id === id && message.type === 'next');
+
+  it('runs one subscription per id however fast a client completes an id and uses it again, and leaves nothing behind', async () => {
+    const before = platform.gateway.live();
+    const socket = await rawSocket(platform.gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    socket.send(subscribe('x'));
+    await readUntil(socket, (messages) => eventsOf(messages, 'x').length === 1);
+
+    // Complete and subscribe again in one go: the first winds down while the second starts.
+    socket.send(complete('x'));
+    socket.send(subscribe('x'));
+    // Subscribe, complete and subscribe again before the first has even started.
+    socket.send(subscribe('y'));
+    socket.send(complete('y'));
+    socket.send(subscribe('y'));
+    const seen = await readUntil(socket, (messages) => eventsOf(messages, 'x').length >= 3 && eventsOf(messages, 'y').length >= 3);
+    // Neither new subscription was completed, and each got every round once.
+    expect(seen.filter((message) => message.type !== 'next')).toEqual([]);
+    for (const id of ['x', 'y']) {
+      const rounds = eventsOf(seen, id).map((message) => message.payload!.data!.ticks![0]!.time);
+      expect(new Set(rounds).size).toBe(rounds.length);
+    }
+    expect(platform.gateway.live().clientSubscriptions - before.clientSubscriptions).toBe(2);
+
+    // A complete ends each for good.
+    socket.send(complete('x'));
+    socket.send(complete('y'));
+    await eventually(async () => platform.gateway.live().clientSubscriptions === before.clientSubscriptions, 5_000);
+    socket.send(JSON.stringify({ id: 'probe', type: 'subscribe', payload: { query: '{ __typename }' } }));
+    const after = await readUntil(socket, (messages) => messages.some((message) => message.id === 'probe' && message.type === 'complete'));
+    expect(after.filter((message) => message.id !== 'probe')).toEqual([]);
+    socket.terminate();
+    await eventually(async () => platform.gateway.live().upstreamSubscriptions === before.upstreamSubscriptions, 5_000);
+  }, 30_000);
+
+  it('holds a connection to WS_MAX_SUBSCRIPTIONS_PER_CONNECTION whatever the ids, and frees everything when it closes', async () => {
+    const gateway = await platform.startGateway({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '3' });
+    const socket = await rawSocket(gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    // Each id started, completed and started again at once, five times over: at most three may run.
+    for (const id of ['a', 'b', 'c', 'd', 'e']) {
+      socket.send(subscribe(id));
+      socket.send(complete(id));
+      socket.send(subscribe(id));
+    }
+    const streaming = (messages: Message[]) => new Set(messages.filter((message) => message.type === 'next').map((message) => message.id));
+    const refused = (messages: Message[]) => messages.filter((message) => message.type === 'error');
+    const seen = await readUntil(socket, (messages) => streaming(messages).size === 3 && new Set(refused(messages).map((message) => message.id)).has('e'));
+    expect([...streaming(seen)].sort()).toEqual(['a', 'b', 'c']);
+    expect(new Set(refused(seen).map((message) => (message.payload as unknown as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(new Set(['RATE_LIMITED']));
+    expect(gateway.live().clientSubscriptions).toBe(3);
+    socket.terminate();
+    await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 5_000);
+  }, 30_000);
 });
 
 describe('graphql-ws connection limits', () => {

@@ -72,10 +72,28 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
     void this.flush();
   }
 
-  /** No more events; what is queued is still delivered before graphql-ws sends `complete`. */
-  end(): void {
+  /**
+   * No more events; what is queued is still delivered before graphql-ws sends `complete`, and
+   * so is `last` (the error that ends the subscription), whatever the bound: it is the client's
+   * only word of why the subscription ended.
+   */
+  end(last?: SharedEvent): void {
+    if (this.ended) return;
+    if (last) {
+      if (this.queue.length === 0 && !this.flushing && this.outbox.writable) this.write(last);
+      else {
+        this.queue.push(last);
+        this.outbox.added();
+        void this.flush();
+      }
+    }
     this.ended = true;
     if (!this.flushing && this.queue.length === 0) this.finish();
+  }
+
+  /** Resolves once the stream has ended and written what it holds, or its client left. */
+  async whenFinished(): Promise<void> {
+    await this.finished;
   }
 
   /** graphql-ws waits here for the subscription's end: every event went to the socket directly. */

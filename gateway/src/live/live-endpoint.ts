@@ -3,7 +3,6 @@ import { Dispatcher } from 'undici';
 import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
-import { Extra, useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
@@ -17,6 +16,9 @@ import { SubgraphFetchDuration } from '../remote/subgraph-fetch.metrics';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
 import { ConnectionOutbox } from './connection-outbox';
 import { ConnectionOutboxes, OutboxStats } from './connection-outboxes';
+import { ConnectionStreams } from './connection-streams';
+import { Extra, serveGraphqlWs } from './graphql-ws-server';
+import { clientIdOf } from './operation-ids';
 import { EventExecutor } from './event-executor';
 import { checkSubscription, OperationPayload, parseOperation } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
@@ -85,14 +87,16 @@ interface Connection {
   client: string;
   /** The connection's bounded queue of unsent events (slow consumers). */
   outbox: ConnectionOutbox;
+  /** The subscriptions it runs, by id (graphql-ws's own record can lose some; see ConnectionStreams). */
+  streams: ConnectionStreams;
 }
 
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
 type Operation =
   | { kind: 'single'; result: ExecutionResult }
-  | { kind: 'subscription'; prepared: PreparedSubscription; subscriptionId: string };
+  | { kind: 'subscription'; prepared: PreparedSubscription; operationId: string; streams: ConnectionStreams };
 
-type Ctx = Context<Record<string, unknown> | undefined, Extra & Partial<Record<PropertyKey, never>>>;
+type Ctx = Context<Record<string, unknown> | undefined, Extra>;
 
 /**
  * graphql-ws on the gateway's `/graphql` (same port and path as HTTP): the
@@ -168,7 +172,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       else perAccount.delete(accountId);
     });
     const client = options.clientAddress(request);
-    connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client) });
+    const streams = new ConnectionStreams();
+    socket.once('close', () => streams.closeAll());
+    connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client), streams });
     return true;
   };
 
@@ -184,8 +190,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
 
   const onSubscribe = async (ctx: Ctx, id: string, payload: OperationPayload): Promise<ExecutionArgs | GraphQLError[]> => {
     const connection = connections.get(ctx)!;
-    // The operation being subscribed already holds its slot in `ctx.subscriptions`.
-    if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptionsPerConnection) {
+    // The operation being subscribed already holds its slot in `ctx.subscriptions`; the streams are what really runs.
+    if (Math.max(Object.keys(ctx.subscriptions).length - 1, connection.streams.size) >= config.wsMaxSubscriptionsPerConnection) {
       return [new GraphQLError(`At most ${config.wsMaxSubscriptionsPerConnection} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMITED' } })];
     }
     const parsed = parseOperation(payload, config.limits.maxTokens);
@@ -204,14 +210,14 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
-      return { ...args, contextValue: { kind: 'subscription', prepared, subscriptionId: id } satisfies Operation };
+      return { ...args, contextValue: { kind: 'subscription', prepared, operationId: id, streams: connection.streams } satisfies Operation };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
     }
   };
 
-  const server = useServer<Record<string, unknown> | undefined>(
+  const server = serveGraphqlWs<Record<string, unknown> | undefined>(
     {
       // graphql-ws closes a socket that has not sent `connection_init` by then with 4408.
       connectionInitWaitTimeout: config.wsConnectionInitTimeoutMs,
@@ -220,17 +226,17 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       execute: (args) => answerOf(args.contextValue as Operation),
       subscribe: (args) => {
         const operation = args.contextValue as Operation;
-        return operation.kind === 'subscription' ? shared.open(operation.prepared, operation.subscriptionId) : answerOf(operation);
+        if (operation.kind !== 'subscription') return answerOf(operation);
+        const stream = shared.open(operation.prepared, clientIdOf(operation.operationId));
+        operation.streams.add(operation.operationId, stream);
+        return stream;
       },
+      // Whatever graphql-ws completes, it has told the client so: no stream may go on under that operation.
+      onComplete: (ctx, id) => connections.get(ctx)?.streams.completed(id),
     },
     sockets,
+    logger,
   );
-  // graphql-ws prints every socket error to the console as a fault of ours, with a stack. Those a client
-  // causes (a message over maxPayload, which ws has already answered by closing with 1009) go to the log.
-  sockets.on('connection', (socket) => {
-    socket.removeAllListeners('error');
-    socket.on('error', (error) => logger.warn('graphql-ws socket error', { error: error.message }));
-  });
 
   let stopped: Promise<void> | undefined;
   return {

@@ -170,10 +170,7 @@ export class SharedSubscriptions {
     this.plans.delete(key);
     channel.stopUpstream();
     const shared = last && new SharedEvent(last);
-    for (const stream of channel.streams) {
-      if (shared) stream.push(shared);
-      stream.end();
-    }
+    for (const stream of channel.streams) stream.end(shared);
     channel.streams.clear();
   }
 

@@ -1,0 +1,36 @@
+import { EventStream } from './event-stream';
+
+/**
+ * The subscriptions one connection is running, by operation id, kept by the
+ * gateway itself. A stream writes its events to the socket on its own, so
+ * nothing may depend on graphql-ws remembering it: every stream ends when
+ * graphql-ws completes its operation (and tells the client so) and when the
+ * socket closes, and the connection's limit counts what really runs.
+ */
+export class ConnectionStreams {
+  private readonly streams = new Map<string, EventStream>();
+
+  /** Subscriptions running on the connection. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Registers the stream of operation `id` (operation ids are never reused: see OperationIds). */
+  add(id: string, stream: EventStream): void {
+    this.streams.set(id, stream);
+    void stream.whenFinished().then(() => {
+      if (this.streams.get(id) === stream) this.streams.delete(id);
+    });
+  }
+
+  /** graphql-ws completed `id` (and told the client so): nothing more may be sent under it. */
+  completed(id: string): void {
+    void this.streams.get(id)?.return();
+  }
+
+  /** The socket closed: every stream ends and leaves its shared subscription. */
+  closeAll(): void {
+    for (const stream of [...this.streams.values()]) void stream.return();
+    this.streams.clear();
+  }
+}

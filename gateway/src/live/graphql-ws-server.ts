@@ -1,0 +1,109 @@
+import http from 'node:http';
+import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { Logger } from '@herck/common';
+import { clientIdOf, OperationIds } from './operation-ids';
+
+/** What graphql-ws hands the hooks about a connection: its socket and the upgrade request. */
+export interface Extra {
+  readonly socket: WebSocket;
+  readonly request: http.IncomingMessage;
+}
+
+/** Pings every this often; a client that has not answered the last one by the next is cut. */
+const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * graphql-ws's server core on a `ws` server, as graphql-ws/use/ws serves it
+ * (keep-alive pings, protocol negotiation, 1011 on a failure of ours), with
+ * two differences: each operation reaches the core under an id of its own
+ * (`OperationIds`; the client never sees them), and errors go to the log
+ * rather than the console.
+ */
+export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
+  options: ServerOptions<P, Extra>,
+  sockets: WebSocketServer,
+  logger: Logger,
+): { dispose(): Promise<void> } {
+  const server = makeServer<P, Extra>(options);
+  sockets.options.handleProtocols = handleProtocols;
+  sockets.on('error', (error) => logger.error('graphql-ws server error', { error }));
+
+  sockets.on('connection', (socket, request) => {
+    const ids = new OperationIds();
+    // What a client causes (a message over maxPayload, which ws answers by closing with 1009) is not our fault.
+    socket.on('error', (error) => logger.warn('graphql-ws socket error', { error: error.message }));
+    const fail = (error: unknown) => {
+      logger.error('graphql-ws message handling failed', { error });
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    };
+    const keepAlive = setInterval(() => {
+      if (socket.readyState !== WebSocket.OPEN) return;
+      const cut = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.once('pong', () => clearTimeout(cut));
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(toClient(data, ids), (error) => (error ? reject(error) : resolve()));
+          }),
+        // A duplicate subscribe's reason names the id the client chose.
+        close: (code, reason) => socket.close(code, code === CloseCode.SubscriberAlreadyExists && reason ? reason.replace(/#\d+ already exists$/, ' already exists') : reason),
+        onMessage: (handle) =>
+          socket.on('message', (data) => {
+            void (async () => {
+              try {
+                await handle(toServer(String(data), ids));
+              } catch (error) {
+                fail(error);
+              }
+            })();
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code, reason) => {
+      clearInterval(keepAlive);
+      void closed(code, String(reason)).catch((error: unknown) => logger.error('graphql-ws close handling failed', { error }));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const socket of sockets.clients) socket.close(1001, 'Going away');
+      sockets.removeAllListeners();
+      await new Promise<void>((resolve, reject) => sockets.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/** A client's message with its operation id in place of the client's; anything unreadable goes on as it came (graphql-ws refuses it). */
+function toServer(text: string, ids: OperationIds): string {
+  let message: { type?: unknown; id?: unknown };
+  try {
+    message = JSON.parse(text) as typeof message;
+  } catch {
+    return text;
+  }
+  if (typeof message !== 'object' || message === null || typeof message.id !== 'string' || message.id === '') return text;
+  if (message.type === 'subscribe') return JSON.stringify({ ...message, id: ids.subscribe(message.id) });
+  if (message.type === 'complete') {
+    // An id not running completes nothing; it must not name another operation either.
+    const operationId = ids.complete(message.id);
+    return JSON.stringify({ ...message, id: operationId ?? `${message.id}#` });
+  }
+  return text;
+}
+
+/** A message of graphql-ws's with the client's id back in place; a complete or an error ends the operation. */
+function toClient(text: string, ids: OperationIds): string {
+  const message = JSON.parse(text) as { type: string; id?: string };
+  if (message.id === undefined) return text;
+  if (message.type === 'complete' || message.type === 'error') ids.ended(message.id);
+  return JSON.stringify({ ...message, id: clientIdOf(message.id) });
+}
