@@ -19,6 +19,7 @@ export * from './database/database-url';
 export * from './database/embedded-postgres';
 export * from './database/embedded-postgres-password';
 export * from './database/open-orm';
+export * from './decimal/exact-decimal';
 export * from './errors/app-errors';
 export * from './events/account-events';
 export * from './events/auth-events';

@@ -118,6 +118,9 @@ describe('buy orders', () => {
     const strict = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: 'yesterday' } }, buyer.accessToken, { accept: 'application/graphql-response+json' });
     expect(problem(strict)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'from']] });
     expect(strict).not.toHaveProperty('data');
+    // A period that ends before it starts.
+    const backwards = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: '2030-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' } }, buyer.accessToken);
+    expect(problem(backwards)).toEqual({ status: 200, errors: [['BAD_USER_INPUT', 'from']] });
   });
 
   it('are listed to their owner with filters, cursors and offsets; others get NOT_FOUND', async () => {

@@ -13,10 +13,13 @@ const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
  * gateway's variable checks), rather than every error saying `value`.
  */
 export function parseDecimal(value: unknown): Decimal {
-  if (typeof value !== 'string' || value.length > MAX_DECIMAL_LENGTH || !DECIMAL_TEXT.test(value.trim())) {
+  if (typeof value === 'string' && value.length > MAX_DECIMAL_LENGTH) throw new BadUserInputError(`A decimal number has at most ${MAX_DECIMAL_LENGTH} characters`);
+  if (typeof value !== 'string' || !DECIMAL_TEXT.test(value.trim())) {
     throw new BadUserInputError('A decimal number is written as a string, such as "64123.45"');
   }
-  return new Decimal(value.trim());
+  const parsed = new Decimal(value.trim());
+  // "-0" is zero: not a negative amount that rules refuse.
+  return parsed.isZero() ? new Decimal(0) : parsed;
 }
 
 /**

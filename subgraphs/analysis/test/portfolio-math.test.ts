@@ -289,6 +289,37 @@ describe('rejected input', () => {
   });
 });
 
+describe('amounts with more than 20 significant digits', () => {
+  // decimal.js rounds every result to 20 significant digits unless told otherwise; a ledger must not.
+  const q = '123.456789012345678901'; // 21 digits: an 18-decimal token amount above 100
+
+  it('holds what was bought to the last digit, and sells all of it', () => {
+    for (const method of ['FIFO', 'AVERAGE'] as const) {
+      const bought = [tx('BUY', 'ETH', q, '1', '0', '2024-01-01T00:00:00Z')];
+      const held = holdingsAt(bought, time('2024-01-02T00:00:00Z'), method).positions[0]!;
+      expect(held.quantity.toFixed()).toBe(q);
+      expect(held.costBasis.toFixed()).toBe(q);
+      const sold = holdingsAt([...bought, tx('SELL', 'ETH', q, '1', '0', '2024-01-03T00:00:00Z')], time('2024-01-04T00:00:00Z'), method);
+      expect(sold.positions[0]!.quantity.toFixed()).toBe('0');
+      // Bought and sold at 1: nothing gained, nothing left over.
+      expect(sold.realizedPnl.toFixed()).toBe('0');
+    }
+  });
+
+  it('keeps a tiny buy next to a large one', () => {
+    const ledger = [tx('BUY', 'X', '1000000', '1', '0', '2024-01-01T00:00:00Z'), tx('BUY', 'X', '0.00000000000000000001', '1', '0', '2024-01-01T01:00:00Z')];
+    expect(holdingsAt(ledger, time('2024-01-02T00:00:00Z'), 'FIFO').positions[0]!.quantity.toFixed()).toBe('1000000.00000000000000000001');
+    const all = tx('SELL', 'X', '1000000.00000000000000000001', '1', '0', '2024-01-03T00:00:00Z');
+    expect(holdingsAt([...ledger, all], time('2024-01-04T00:00:00Z'), 'FIFO').positions[0]!.quantity.toFixed()).toBe('0');
+  });
+
+  it('multiplies quantity by price exactly', () => {
+    // 12345678.87654321 × 98765.4321098765 = 1219326308931.564787395220013565 (31 digits, by long multiplication).
+    const ledger = [tx('BUY', 'X', '12345678.87654321', '98765.4321098765', '0', '2024-01-01T00:00:00Z')];
+    expect(holdingsAt(ledger, time('2024-01-02T00:00:00Z'), 'AVERAGE').positions[0]!.costBasis.toFixed()).toBe('1219326308931.564787395220013565');
+  });
+});
+
 describe('a portfolio of trades only (no deposits recorded)', () => {
   it('treats the money a buy needs as deposited then', () => {
     // One buy of 1 X at 40000 with no cash: an implicit deposit of 40000 at the buy.

@@ -37,7 +37,8 @@ export function normaliseWebhookUrl(value: string, policy: WebhookPolicy, field 
   const allowed = policy.production ? ['https:'] : ['https:', 'http:'];
   if (!allowed.includes(url.protocol)) throw new BadUserInputError(`The webhook URL must use ${policy.production ? 'https' : 'http or https'}`, field);
   if (url.username || url.password) throw new BadUserInputError('The webhook URL must not carry credentials', field);
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // A trailing dot names the same host (`localhost.` is localhost).
+  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))) {
     throw new BadUserInputError('The webhook URL points at a loopback or private address', field);
   }

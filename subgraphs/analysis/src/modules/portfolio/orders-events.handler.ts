@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, ORDERS_FILLED, OrdersFilledEvent } from '@herck/common';
+import { BusEvent, BusEventHandler, exact, ORDERS_FILLED, OrdersFilledEvent, quotient } from '@herck/common';
 
 /** Products of an amount's digits and a price's: 100 significant digits hold any of them exactly. */
-const ExactDecimal = Decimal.clone({ precision: 100 });
 
 /**
  * A filled buy order becomes a BUY in its owner's default portfolio (made on
@@ -24,10 +23,9 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
     // The portfolio counts in USD at the order's own rate. The quantity was rounded down, so what
     // the amount bought beyond quantity × price is recorded as a fee: the cost basis is the amount paid.
     const rate = new Decimal(order.fxRate);
-    const usdPrice = new Decimal(order.price).div(rate);
-    // Exact in the order's currency (no division; enough digits that quantity × price is not rounded);
-    // only its USD value goes through the rate.
-    const fee = new ExactDecimal(order.amount).minus(new ExactDecimal(order.quantity).times(order.price));
+    const usdPrice = quotient(order.price, rate);
+    // Exact in the order's currency (no division: quantity × price is not rounded); only its USD value goes through the rate.
+    const fee = exact(order.amount).minus(exact(order.quantity).times(order.price));
     await em.execute(
       `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
        VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
@@ -40,7 +38,7 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
         order.currency,
         fee.toFixed(),
         usdPrice.toFixed(),
-        new Decimal(fee).div(rate).toFixed(),
+        quotient(fee, rate).toFixed(),
         new Date(order.filledAt),
         `Buy order for ${order.amount} ${order.currency}`,
         order.orderId,

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError } from '@herck/common';
+import { BadUserInputError, exact, quotient } from '@herck/common';
 import { PriceDay, PriceLookup } from './math';
 
 const DAY_MS = 86_400_000;
@@ -64,5 +64,6 @@ export async function convert(em: EntityManager, amount: Decimal, currency: stri
   if (currency === base) return amount;
   const [from, to] = [await rateOn(em, currency, time), await rateOn(em, base, time)];
   if (!from || !to) throw new BadUserInputError(`There is no ${currency}/${base} exchange rate for ${dayOf(time)}`, field);
-  return amount.div(from).times(to);
+  // One rounding: the exact product, then the division.
+  return quotient(exact(amount).times(to), from);
 }

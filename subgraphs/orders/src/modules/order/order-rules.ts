@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { BadUserInputError } from '@herck/common';
+import { BadUserInputError, exact } from '@herck/common';
 
 export function orderAsset(value: string): string {
   const symbol = value.trim().toUpperCase();
@@ -26,7 +26,11 @@ export function idempotencyKey(value: string): string {
   return value;
 }
 
-/** The quantity an amount buys at a price, rounded down to 8 decimals (never more than paid for). */
+/**
+ * The quantity an amount buys at a price, rounded down to 8 decimals (never more than paid for).
+ * The quotient is taken to far more digits than it has before the 8th decimal, so the rounding
+ * down is the only one: at 20 significant digits a tiny price's quotient was rounded up first.
+ */
 export function quantityFor(amount: Decimal, price: Decimal): Decimal {
-  return amount.div(price).toDecimalPlaces(8, Decimal.ROUND_DOWN);
+  return exact(amount).div(price).toDecimalPlaces(8, Decimal.ROUND_DOWN);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, isUuid, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
+import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, exact, isUuid, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
 import { orderConnection } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
@@ -49,7 +49,8 @@ export class OrderService {
     const rate = this.cache.rate(currency, usd.time);
     if (!rate) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
     if (now.getTime() - rate.time.getTime() > this.limits.fxMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest ${currency} rate is too old to trade on`);
-    const price = usd.value.times(rate.value);
+    // Exact: a price of many digits times a rate of many more is not rounded to 20.
+    const price = exact(usd.value).times(rate.value);
     const quantity = quantityFor(amount, price);
     if (quantity.lte(0)) throw new BadUserInputError('amount is too small to buy any of the asset', 'amount');
     const pricedAt = usd.time < rate.time ? usd.time : rate.time;
@@ -97,6 +98,7 @@ export class OrderService {
     const params: unknown[] = [];
     if (ownerId) (conditions.push('owner_id = ?'), params.push(ownerId));
     const { filter } = page;
+    if (filter?.from && filter.to) requireTimeRange(filter.from, filter.to);
     if (filter?.asset) (conditions.push('asset = ?'), params.push(orderAsset(filter.asset)));
     if (filter?.currency) (conditions.push('currency = ?'), params.push(orderCurrency(filter.currency)));
     if (filter?.from) (conditions.push('created_at >= ?'), params.push(filter.from));

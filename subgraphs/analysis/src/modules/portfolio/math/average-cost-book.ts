@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { exact } from '@herck/common';
 import { PositionBook } from './position-book';
 import { proportionalCost } from './proportional-cost';
 
@@ -7,8 +8,8 @@ import { proportionalCost } from './proportional-cost';
  * cost in proportion to the units sold and the average of the rest is unchanged.
  */
 export class AverageCostBook implements PositionBook {
-  quantity = new Decimal(0);
-  costBasis = new Decimal(0);
+  quantity = exact(0);
+  costBasis = exact(0);
 
   buy(quantity: Decimal, cost: Decimal): void {
     this.quantity = this.quantity.plus(quantity);

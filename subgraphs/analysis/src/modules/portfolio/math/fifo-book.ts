@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { exact } from '@herck/common';
 import { PositionBook } from './position-book';
 import { proportionalCost } from './proportional-cost';
 
@@ -10,22 +11,22 @@ interface Lot {
 /** First in, first out: each buy is a lot with its own cost (its fee included); a sell consumes the oldest lots. */
 export class FifoBook implements PositionBook {
   private readonly lots: Lot[] = [];
-  quantity = new Decimal(0);
-  costBasis = new Decimal(0);
+  quantity = exact(0);
+  costBasis = exact(0);
 
   buy(quantity: Decimal, cost: Decimal): void {
-    this.lots.push({ quantity, cost });
+    this.lots.push({ quantity: exact(quantity), cost: exact(cost) });
     this.quantity = this.quantity.plus(quantity);
     this.costBasis = this.costBasis.plus(cost);
   }
 
   sell(quantity: Decimal): Decimal {
-    let remaining = quantity;
-    let soldCost = new Decimal(0);
+    let remaining = exact(quantity);
+    let soldCost = exact(0);
     while (remaining.gt(0)) {
       const lot = this.lots[0];
       if (!lot) throw new Error('FifoBook.sell: more units than the lots hold (the ledger checks this first)');
-      const taken = Decimal.min(lot.quantity, remaining);
+      const taken = lot.quantity.lt(remaining) ? lot.quantity : remaining;
       const cost = proportionalCost(lot.cost, taken, lot.quantity);
       soldCost = soldCost.plus(cost);
       remaining = remaining.minus(taken);
@@ -35,7 +36,7 @@ export class FifoBook implements PositionBook {
     }
     this.quantity = this.quantity.minus(quantity);
     // Recomputed from the lots rather than decremented, so the total never drifts from what the lots say.
-    this.costBasis = this.lots.reduce((sum, lot) => sum.plus(lot.cost), new Decimal(0));
+    this.costBasis = this.lots.reduce((sum, lot) => sum.plus(lot.cost), exact(0));
     return soldCost;
   }
 }

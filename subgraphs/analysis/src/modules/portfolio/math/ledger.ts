@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { exact, quotient } from '@herck/common';
 import { InsufficientCashError, OversellError } from './portfolio-errors';
 import { openPositionBook, PositionBook } from './position-book';
 import { CostBasisMethod, grossAmount, PortfolioTransaction } from './transaction';
@@ -60,17 +61,19 @@ interface Holding {
  * held (OversellError).
  */
 export class Ledger {
-  private cash = new Decimal(0);
-  private otherFees = new Decimal(0);
-  private deposits = new Decimal(0);
-  private withdrawals = new Decimal(0);
+  // Exact: every sum below keeps every digit of what went in (see ExactDecimal).
+  private cash = exact(0);
+  private otherFees = exact(0);
+  private deposits = exact(0);
+  private withdrawals = exact(0);
   private readonly holdings = new Map<string, Holding>();
 
   constructor(private readonly method: CostBasisMethod, private readonly onFlow?: FlowListener) {}
 
   apply(transaction: PortfolioTransaction): void {
     const gross = grossAmount(transaction);
-    const { fee, time } = transaction;
+    const fee = exact(transaction.fee);
+    const { time } = transaction;
     switch (transaction.kind) {
       case 'BUY': {
         const cost = gross.plus(fee);
@@ -110,13 +113,13 @@ export class Ledger {
         symbol,
         quantity: book.quantity,
         costBasis: book.costBasis,
-        averageCost: book.quantity.isZero() ? null : book.costBasis.div(book.quantity),
+        averageCost: book.quantity.isZero() ? null : quotient(book.costBasis, book.quantity),
         realizedPnl,
       }));
     return {
       cash: this.cash,
       positions,
-      realizedPnl: positions.reduce((sum, position) => sum.plus(position.realizedPnl), new Decimal(0)),
+      realizedPnl: positions.reduce((sum, position) => sum.plus(position.realizedPnl), exact(0)),
       otherFees: this.otherFees,
       deposits: this.deposits,
       withdrawals: this.withdrawals,
@@ -125,7 +128,7 @@ export class Ledger {
 
   private sell(symbol: string, quantity: Decimal, proceeds: Decimal, time: Date): void {
     const holding = this.holdings.get(symbol);
-    const held = holding?.book.quantity ?? new Decimal(0);
+    const held = holding?.book.quantity ?? exact(0);
     if (!holding || quantity.gt(held)) throw new OversellError(symbol, held, quantity, time);
     const soldCost = holding.book.sell(quantity);
     holding.realizedPnl = holding.realizedPnl.plus(proceeds).minus(soldCost);
@@ -155,7 +158,7 @@ export class Ledger {
   private holding(symbol: string): Holding {
     let holding = this.holdings.get(symbol);
     if (!holding) {
-      holding = { book: openPositionBook(this.method), realizedPnl: new Decimal(0) };
+      holding = { book: openPositionBook(this.method), realizedPnl: exact(0) };
       this.holdings.set(symbol, holding);
     }
     return holding;

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { quotient } from '@herck/common';
 import { ExternalFlow, Ledger, LedgerSnapshot } from './ledger';
 import { orderTransactions } from './order-transactions';
 import { PortfolioInputError } from './portfolio-errors';
@@ -89,7 +90,7 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
     deposits,
     withdrawals,
     gain,
-    roi: invested.isZero() ? null : gain.div(invested),
+    roi: invested.isZero() ? null : quotient(gain, invested),
     twr: timeWeightedReturn(subPeriods),
     subPeriods,
     xirr: xirr(moneyFlows(start, end, points, from, to)),

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { quotient } from '@herck/common';
 
 /**
  * A stretch between external flows. `startValue` is the value right after the
@@ -16,7 +17,7 @@ export interface SubPeriod {
 
 export function subPeriodReturn(startValue: Decimal, endValue: Decimal): Decimal | null {
   if (startValue.isZero()) return endValue.isZero() ? new Decimal(0) : null;
-  return endValue.div(startValue).minus(1);
+  return quotient(endValue, startValue).minus(1);
 }
 
 /**

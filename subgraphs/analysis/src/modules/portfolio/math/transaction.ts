@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { exact } from '@herck/common';
 
 /** What a ledger entry does; `PortfolioTransaction` says how each kind moves cash and holdings. */
 export type TransactionKind = 'BUY' | 'SELL' | 'DEPOSIT' | 'WITHDRAWAL' | 'FEE';
@@ -33,7 +34,7 @@ export interface PortfolioTransaction {
   time: Date;
 }
 
-/** `quantity × price`: the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
+/** `quantity × price`, exactly: the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
 export function grossAmount(transaction: PortfolioTransaction): Decimal {
-  return transaction.quantity.mul(transaction.price);
+  return exact(transaction.quantity).mul(transaction.price);
 }

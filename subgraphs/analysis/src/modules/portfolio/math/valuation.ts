@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { exact } from '@herck/common';
 import { holdingsAt } from './holdings';
 import { LedgerSnapshot, Position } from './ledger';
 import { MissingPrice, PriceDay, priceDay, PriceLookup } from './price-lookup';
@@ -35,7 +36,7 @@ export interface Valuation {
 
 /** Values a ledger state at the closes of `date`. */
 export function valueSnapshot(snapshot: LedgerSnapshot, date: PriceDay, prices: PriceLookup): Valuation {
-  const zero = new Decimal(0);
+  const zero = exact(0);
   const holdings = snapshot.positions
     .filter((position) => position.quantity.gt(0))
     .map((position): ValuedHolding => {

@@ -40,7 +40,8 @@ export function xirr(flows: readonly DatedCashFlow[], guess: Decimal = new Decim
   if (!flows.some((flow) => flow.amount.gt(0)) || !flows.some((flow) => flow.amount.lt(0))) return null;
   // A reduce, not Math.min(...spread), which overflows the call stack on long histories.
   const start = flows.reduce((earliest, flow) => Math.min(earliest, flow.time.getTime()), Number.POSITIVE_INFINITY);
-  const terms = flows.map((flow): Term => ({ amount: flow.amount, days: new Decimal(flow.time.getTime() - start).div(DAY_MS) }));
+  // In decimal.js's own 20 digits (exact amounts would make every power and logarithm 1,000 digits long).
+  const terms = flows.map((flow): Term => ({ amount: new Decimal(flow.amount), days: new Decimal(flow.time.getTime() - start).div(DAY_MS) }));
   const rate = newton(terms, guess) ?? bisection(terms);
   return rate === null ? null : rate.toDecimalPlaces(RESULT_DECIMALS);
 }

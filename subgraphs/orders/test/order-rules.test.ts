@@ -1,0 +1,23 @@
+import Decimal from 'decimal.js';
+import { quantityFor } from '../src/modules/order/order-rules';
+
+describe('the quantity an order buys', () => {
+  it('is amount / price rounded down to 8 decimals, never rounded up on the way', () => {
+    // A tiny price: the quotient has 15 integer digits, so 20 significant digits leave only 5 decimals.
+    const amount = new Decimal('999999.99');
+    const price = new Decimal('0.00000000108704858917');
+    const quantity = quantityFor(amount, price);
+    const exact = Decimal.clone({ precision: 200 });
+    expect(quantity.toFixed()).toBe('919922071527212.3386569');
+    expect(quantity.toFixed()).toBe(new exact(amount).div(price).toDecimalPlaces(8, Decimal.ROUND_DOWN).toFixed());
+    expect(quantity.decimalPlaces()).toBeLessThanOrEqual(8);
+    // Never more than the amount pays for.
+    expect(new exact(quantity).times(price).lte(amount)).toBe(true);
+    // At 20 significant digits the quotient was rounded up first: 919922071527212.33866, more than paid for.
+    expect(quantity.toFixed()).not.toBe('919922071527212.33866');
+  });
+
+  it('keeps 8 decimals of a large quantity', () => {
+    expect(quantityFor(new Decimal('999999.99'), new Decimal('0.000000001234567')).toFixed()).toBe('810000583200425.73631078');
+  });
+});
