@@ -15,6 +15,7 @@ import {
   DeleteStrategyDocument,
   MarkNotificationsReadDocument,
   NotificationsDocument,
+  NotificationsQuery,
   SetStrategyEnabledDocument,
   StrategiesDocument,
   StrategyDocument,
@@ -272,8 +273,7 @@ describe('alerts', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 3; page += 1) {
-      const answer = await send(platform.gatewayUrl, NotificationsDocument, { first: 1, after }, watcher.accessToken);
-      const { nodes, pageInfo } = answer.data!.notifications;
+      const { nodes, pageInfo }: NotificationsQuery['notifications'] = (await send(platform.gatewayUrl, NotificationsDocument, { first: 1, after }, watcher.accessToken)).data!.notifications;
       seen.push(...nodes.map((node) => node.id));
       if (!pageInfo.hasNextPage) break;
       after = pageInfo.endCursor!;
