@@ -11,9 +11,9 @@ const relayed: GraphQLFormattedError = {
 const original = new GraphQLError(relayed.message, { extensions: relayed.extensions });
 
 describe('maskUnexpectedErrors', () => {
-  it('in production strips stack traces from the errors it lets through, whatever sent them', () => {
+  it('in production strips stack traces and subgraph names from the errors it lets through, whatever sent them', () => {
     const formatted = maskUnexpectedErrors(silent, { production: true })(relayed, original);
-    expect(formatted).toEqual({ message: relayed.message, path: ['account'], extensions: { code: 'FORBIDDEN', serviceName: 'account' } });
+    expect(formatted).toEqual({ message: relayed.message, path: ['account'], extensions: { code: 'FORBIDDEN' } });
   });
 
   it('in development leaves them as they are', () => {
