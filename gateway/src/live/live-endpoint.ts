@@ -87,7 +87,7 @@ interface Connection {
   client: string;
   /** The connection's bounded queue of unsent events (slow consumers). */
   outbox: ConnectionOutbox;
-  /** The subscriptions it runs, by id (graphql-ws's own record can lose some; see ConnectionStreams). */
+  /** The subscriptions it runs, by operation id: ended by the gateway when graphql-ws completes them or the socket closes. */
   streams: ConnectionStreams;
 }
 
