@@ -1,4 +1,4 @@
-import { ConfirmEmailDocument, LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument, SetPasswordDocument } from './support/operations.generated';
+import { ConfirmEmailDocument, LoginDocument, LogoutDocument, MeDocument, RefreshTokenDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
 import { tokenInLink } from './support/smtp-mailbox';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -86,6 +86,52 @@ describe('refresh tokens', () => {
       expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: session.refreshToken }))).toEqual(['UNAUTHENTICATED']);
     }
   });
+});
+
+describe('sessions ended while they change', () => {
+  const authSql = (text: string) => platform.auth.runtime.orm.em.fork().execute(text);
+
+  /** Every write of a table in auth's store takes `seconds` longer: the window a race needs, held open. */
+  async function withSlowWrites<T>(table: string, seconds: number, run: () => Promise<T>): Promise<T> {
+    await authSql(`CREATE OR REPLACE FUNCTION test_slow_write() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(${seconds}); RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await authSql(`CREATE TRIGGER test_slow_write BEFORE INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION test_slow_write()`);
+    try {
+      return await run();
+    } finally {
+      await authSql(`DROP TRIGGER IF EXISTS test_slow_write ON ${table}`);
+    }
+  }
+
+  it('a logout that arrives while the session is being refreshed ends the refreshed session too', async () => {
+    const user = await signUp(platform);
+    const session = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    const { refreshed, loggedOut } = await withSlowWrites('refresh_tokens', 0.5, async () => {
+      const refreshing = send(platform.gatewayUrl, RefreshTokenDocument, { token: session.refreshToken });
+      // The refresh is writing its successor token (slowly) when the logout comes.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return { loggedOut: await send(platform.gatewayUrl, LogoutDocument, { refreshToken: session.refreshToken }), refreshed: await refreshing };
+    });
+    expect(loggedOut.data?.logout).toBe(true);
+    const successor = refreshed.data?.refreshToken.refreshToken;
+    if (successor) expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: successor }))).toEqual(['UNAUTHENTICATED']);
+    else expect(codes(refreshed)).toEqual(['UNAUTHENTICATED']);
+  }, 30_000);
+
+  it('a sign-in with the old password that arrives while the password is reset gets no session', async () => {
+    const user = await signUp(platform);
+    const before = platform.mailbox.countFor(user.email);
+    await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
+    const token = tokenInLink(await platform.mailbox.waitFor(user.email, before + 1));
+    // The sign-in reads the credential, then spends a while counting its attempt (slowed here) before
+    // it starts a session; the reset commits in between.
+    const { login, reset } = await withSlowWrites('rate_limits', 0.5, async () => {
+      const signingIn = send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { reset: await send(platform.gatewayUrl, SetPasswordDocument, { token, password: `${STRONG_PASSWORD}-renewed` }), login: await signingIn };
+    });
+    expect(reset.data?.setPassword).toBe(true);
+    expect(codes(login)).toEqual(['UNAUTHENTICATED']);
+  }, 30_000);
 });
 
 describe('login', () => {

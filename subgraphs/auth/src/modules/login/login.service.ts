@@ -58,8 +58,11 @@ export class LoginService {
     const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
     if (!valid || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
     await Promise.all([this.accountAndClient.reset(keys.accountAndClient), this.account.giveBack(keys.account), this.client.giveBack(keys.client)]);
+    const verifiedHash = credential.passwordHash;
     return em.transactional(async (tx) => {
-      const fresh = await tx.findOneOrFail(Credential, { accountId: credential.accountId });
+      const fresh = await this.sessions.lockAccount(tx, credential.accountId);
+      // The password was checked against the hash read before; a reset or deactivation since then voids that check.
+      if (!fresh || fresh.passwordHash !== verifiedHash || !fresh.canSignIn) throw new UnauthenticatedError(INVALID);
       fresh.lastLoginAt = new Date();
       return this.sessions.start(tx, fresh);
     });

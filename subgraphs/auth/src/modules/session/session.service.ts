@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { AccessTokenSettings, signAccessToken } from './access-token';
@@ -10,7 +10,16 @@ function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Issues, rotates and revokes sessions (access token + refresh token family). */
+/**
+ * Issues, rotates and revokes sessions (access token + refresh token family).
+ *
+ * Everything that changes an account's sessions — a rotation, a logout, a
+ * password change — first locks the account's credential row, so they happen
+ * one at a time: a revocation that comes first has revoked the token a
+ * rotation presents by the time the rotation reads it, and one that comes
+ * after sees the successor the rotation wrote. (Without the lock, a logout
+ * racing a refresh missed the successor, which went on working.)
+ */
 export class SessionService {
   constructor(
     private readonly accessTokens: AccessTokenSettings,
@@ -30,7 +39,11 @@ export class SessionService {
   async refresh(em: EntityManager, presented: string): Promise<AuthTokens> {
     const rejected = new UnauthenticatedError('Refresh token is invalid or expired; sign in again');
     const outcome = await em.transactional(async (tx) => {
-      const token = presented.length <= 200 ? await tx.findOne(RefreshToken, { tokenHash: hashToken(presented) }) : null;
+      const found = presented.length <= 200 ? await tx.findOne(RefreshToken, { tokenHash: hashToken(presented) }) : null;
+      if (!found) return null;
+      const credential = await this.lockAccount(tx, found.accountId);
+      // Read again under the lock: a logout or password change may have revoked it meanwhile.
+      const token = await tx.findOne(RefreshToken, { id: found.id }, { refresh: true });
       if (!token || token.revokedAt || token.expiresAt < new Date()) return null;
       // Claim the token atomically: of two concurrent uses, only one wins.
       const claimed = await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: new Date() });
@@ -38,7 +51,6 @@ export class SessionService {
         await this.revokeFamily(tx, token.familyId);
         return 'reused' as const;
       }
-      const credential = await tx.findOne(Credential, { accountId: token.accountId });
       if (!credential?.canSignIn) {
         await this.revokeFamily(tx, token.familyId);
         return null;
@@ -53,12 +65,28 @@ export class SessionService {
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
   async logout(em: EntityManager, presented: string): Promise<void> {
     if (presented.length > 200) return;
-    const token = await em.findOne(RefreshToken, { tokenHash: hashToken(presented) });
-    if (token) await this.revokeFamily(em, token.familyId);
+    await em.transactional(async (tx) => {
+      const token = await tx.findOne(RefreshToken, { tokenHash: hashToken(presented) });
+      if (!token) return;
+      await this.lockAccount(tx, token.accountId);
+      await this.revokeFamily(tx, token.familyId);
+    });
   }
 
+  /** Ends every session of the account (inside the caller's transaction, when there is one). */
   async revokeAll(em: EntityManager, accountId: string): Promise<void> {
-    await em.nativeUpdate(RefreshToken, { accountId, revokedAt: null }, { revokedAt: new Date() });
+    await em.transactional(async (tx) => {
+      await this.lockAccount(tx, accountId);
+      await tx.nativeUpdate(RefreshToken, { accountId, revokedAt: null }, { revokedAt: new Date() });
+    });
+  }
+
+  /**
+   * The account's credential, locked until the transaction ends (see the class comment), read
+   * afresh. Null when auth has no credential for the account (its sessions then lock nothing).
+   */
+  async lockAccount(tx: EntityManager, accountId: string): Promise<Credential | null> {
+    return tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
   }
 
   private async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
