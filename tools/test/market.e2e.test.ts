@@ -158,6 +158,11 @@ describe('history (signed-in users)', () => {
     const backwards = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'H1', from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }, user.accessToken);
     expect(codes(backwards)).toEqual(['BAD_USER_INPUT']);
     expect(backwards.errors![0]!.extensions!.field).toBe('from');
+    // Year 0 is RFC 3339, but no store keeps it.
+    for (const time of ['0000-01-01T00:00:00Z', '0000-12-31T23:59:59Z']) {
+      const yearZero = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'H1', from: time }, user.accessToken);
+      expect(yearZero.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'from']]);
+    }
   });
 });
 
@@ -205,6 +210,10 @@ describe('administration', () => {
     expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'arb' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ARB']);
     expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ARB' }, admin.accessToken)).data?.untrackAsset).toBe(true);
     expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'arb' })).data?.assets.nodes).toEqual([]);
+    // Tracking is idempotent, also when the same new symbol is tracked several times at once.
+    const together = await Promise.all(Array.from({ length: 5 }, () => send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'OP', name: 'Optimism' }, admin.accessToken)));
+    expect(together.map((answer) => [answer.errors, answer.data?.trackAsset])).toEqual(Array.from({ length: 5 }, () => [undefined, { symbol: 'OP', name: 'Optimism' }]));
+    expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'OP' }, admin.accessToken)).data?.untrackAsset).toBe(true);
     const malformed = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'not a symbol!' }, admin.accessToken);
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(malformed.errors![0]!.extensions!.field).toBe('symbol');

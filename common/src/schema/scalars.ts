@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { GraphQLScalarType, Kind } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { BadUserInputError } from '../errors/app-errors';
+import { isStorableTime } from './time-id-cursor';
 
 /** Longest decimal text accepted: far beyond any price, short enough to bound parsing work. */
 const MAX_DECIMAL_LENGTH = 64;
@@ -41,8 +42,21 @@ export const DecimalScalar = new GraphQLScalarType<Decimal, string>({
   },
 });
 
-/** Points in time: ISO-8601 (RFC 3339) strings with a zone on the wire, UTC `Date` in code. */
-export const DateTimeScalar = DateTimeResolver;
+/**
+ * Points in time: ISO-8601 (RFC 3339) strings with a zone on the wire, UTC `Date` in code. Only
+ * years 1 to 9999, which PostgreSQL stores: year 0 (RFC 3339 allows it) had reached the stores
+ * and failed there as an internal error.
+ */
+export const DateTimeScalar = new GraphQLScalarType<Date, Date>({
+  ...DateTimeResolver.toConfig(),
+  parseValue: (value) => storable(DateTimeResolver.parseValue(value)),
+  parseLiteral: (ast, variables) => storable(DateTimeResolver.parseLiteral(ast, variables)),
+});
+
+function storable(time: Date): Date {
+  if (!isStorableTime(time)) throw new BadUserInputError('A time must fall in the years 1 to 9999');
+  return time;
+}
 
 /** Free-form JSON (e.g. the indicator values of an alert): `JSON` on the wire. */
 export const JsonScalar = JSONResolver;

@@ -51,9 +51,14 @@ describe('a shipped line PostgreSQL could not store as it is', () => {
     expect(entry.fields).toEqual({ note: ['\ufffd'], 'k\ufffd': 1, rocket: '🚀' });
   });
 
-  it('takes the time of arrival for a time before PostgreSQL’s first day', () => {
+  it('takes the time of arrival for a time the store would refuse or read back otherwise', () => {
     const now = new Date('2026-12-02T12:00:00Z');
-    expect(parseLogLine('{"msg":"x","time":"-010000-01-01T00:00:00Z"}', 'orders', now)!.time).toEqual(now);
-    expect(parseLogLine('{"msg":"x","time":"0001-01-01T00:00:00Z"}', 'orders', now)!.time).toEqual(new Date('0001-01-01T00:00:00Z'));
+    const timeOf = (time: string | number) => parseLogLine(JSON.stringify({ msg: 'x', time }), 'orders', now)!.time;
+    // Before PostgreSQL's first day, year 0, after 9999 (ISO text then needs six digits), and years
+    // below 100 (read back a century off).
+    for (const time of ['-010000-01-01T00:00:00Z', '0000-06-01T00:00:00Z', '+010000-01-01T00:00:00.000Z', 1e15, '0001-01-01T00:00:00Z', '0099-12-31T23:59:59Z']) {
+      expect(timeOf(time)).toEqual(now);
+    }
+    for (const time of ['0100-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2026-12-02T11:59:59.123Z']) expect(timeOf(time).toISOString()).toBe(time);
   });
 });

@@ -152,6 +152,15 @@ describe('parseCandleCsv', () => {
     ]);
   });
 
+  it('refuses amounts no column holds however short their text, and keeps ordinary exponents', () => {
+    const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,1e200000,1e200000,1e200000,1e200000,1', '2024-03-01T13:00:00Z,1,1,1e-20000,1,1', '2024-03-01T14:00:00Z,1,1,1,1,1.5e-7'));
+    expect(result.errors).toEqual([
+      { line: 2, message: 'open is out of range: "1e200000"; high is out of range: "1e200000"; low is out of range: "1e200000"; close is out of range: "1e200000"' },
+      { line: 3, message: 'low is out of range: "1e-20000"' },
+    ]);
+    expect(result.rows.map((row) => [row.line, row.volume.toFixed()])).toEqual([[4, '0.00000015']]);
+  });
+
   it('numbers a row by the line it starts on, after a quoted field with a line break', () => {
     const result = parseCandleCsv(csv('"2024-03-01\nT12:00:00Z",1,1,1,1,1', '2024-03-01T12:00:00Z,1,1,1,1,1'));
 

@@ -39,13 +39,18 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
   };
 }
 
-/** PostgreSQL's timestamps start in 4713 BC; JavaScript's reach further back. */
-const EARLIEST_STORABLE_TIME = Date.UTC(-4712, 0, 1);
+/**
+ * A line's own time when it is one the store writes and reads back as it was: years 100 to 9999
+ * (ISO text has no other form for later years, and years below 100 come back a century off).
+ * Any other time is the receiving time, so one odd line never holds up a shipper's batch.
+ */
+const EARLIEST_KEPT_TIME = Date.UTC(100, 0, 1);
+const LATEST_KEPT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 function timeOf(value: unknown): Date | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
-  const time = new Date(value);
-  return Number.isNaN(time.getTime()) || time.getTime() < EARLIEST_STORABLE_TIME ? null : time;
+  const time = new Date(value).getTime();
+  return Number.isNaN(time) || time < EARLIEST_KEPT_TIME || time > LATEST_KEPT_TIME ? null : new Date(time);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

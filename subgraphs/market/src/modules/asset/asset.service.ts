@@ -20,11 +20,13 @@ export class AssetService {
     if (displayName !== null && (displayName.length > 100 || /\p{C}/u.test(displayName))) {
       throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
     }
-    const asset = (await em.findOne(Asset, { symbol })) ?? em.create(Asset, { symbol, name: displayName ?? defaultName(symbol) });
-    asset.tracked = true;
-    if (displayName) asset.name = displayName;
-    await em.flush();
-    return asset;
+    // One statement: two admins (or a double click) tracking a new symbol at once both succeed.
+    const [row] = await em.execute<Record<string, unknown>[]>(
+      `INSERT INTO assets (symbol, name, tracked) VALUES (?, ?, true)
+       ON CONFLICT (symbol) DO UPDATE SET tracked = true, name = COALESCE(?, assets.name) RETURNING *`,
+      [symbol, displayName ?? defaultName(symbol), displayName],
+    );
+    return em.map(Asset, row!);
   }
 
   async untrack(em: EntityManager, rawSymbol: string): Promise<void> {

@@ -139,13 +139,18 @@ const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
 /** Far beyond any price, short enough to bound the work of one field. */
 const MAX_DECIMAL_LENGTH = 64;
 
+/** The largest amounts a candle holds: far beyond any price or volume, far below what PostgreSQL refuses. */
+const MAX_INTEGER_DIGITS = 40;
+const MAX_FRACTION_DIGITS = 40;
+
 function parseAmount(column: string, text: string): Decimal | string {
   if (text === '') return `${column} is empty`;
   if (text.length > MAX_DECIMAL_LENGTH || !DECIMAL_TEXT.test(text)) {
     return `${column} is not a decimal number: ${quote(text)}`;
   }
   const value = new Decimal(text);
-  if (!value.isFinite()) return `${column} is out of range: ${quote(text)}`;
+  // An exponent can make a short text a number of 200,000 digits, which no column holds.
+  if (!value.isFinite() || value.e > MAX_INTEGER_DIGITS - 1 || value.decimalPlaces() > MAX_FRACTION_DIGITS) return `${column} is out of range: ${quote(text)}`;
   if (value.isNegative()) return `${column} is negative`;
   return value;
 }

@@ -54,7 +54,10 @@ export class CandleImportService {
   }
 
   /** Writes validated rows; returns how many were new or changed. */
-  async write(em: EntityManager, symbol: string, interval: CandleInterval, rows: CsvCandleRow[]): Promise<number> {
+  async write(em: EntityManager, symbol: string, interval: CandleInterval, unordered: CsvCandleRow[]): Promise<number> {
+    // In time order, whatever the file's: two imports of the same candles then lock them in the same
+    // order and one waits for the other, instead of each holding what the other needs (a deadlock).
+    const rows = [...unordered].sort((a, b) => a.openTime.getTime() - b.openTime.getTime());
     let written = 0;
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
