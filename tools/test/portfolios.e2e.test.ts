@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
-import { codes, send } from './support/graphql-client';
+import { codes, send, sendRaw } from './support/graphql-client';
 import {
   AddTransactionDocument,
   CreatePortfolioDocument,
+  DeleteAccountDocument,
   DeletePortfolioDocument,
   DeleteTransactionDocument,
   ImportCandlesDocument,
@@ -141,4 +142,20 @@ describe('portfolios', () => {
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
     expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity });
   });
+
+  it('go, with their orders, when their owner’s account is deleted', async () => {
+    const leaving = await signUp(platform);
+    await eventually(async () => Boolean(platform.orders!.prices.price('BTC')), 20_000);
+    const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'USD', amount: '100.00', idempotencyKey: randomUUID() } }, leaving.accessToken)).data!.placeBuyOrder;
+    await eventually(async () => (await send(platform.gatewayUrl, PortfoliosDocument, {}, leaving.accessToken)).data!.portfolios.length === 1, 20_000);
+    const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
+
+    const left = async (subgraph: 'orders' | 'analysis', table: string) => (await platform[subgraph]!.runtime.orm.em.fork().execute(`SELECT 1 FROM ${table} WHERE owner_id = ?`, [leaving.accountId])).length;
+    await eventually(async () => (await left('orders', 'orders')) === 0 && (await left('analysis', 'portfolios')) === 0, 20_000);
+    // Nothing any more names an owner who is gone.
+    const everyOrder = await sendRaw<{ allOrders: { nodes: { id: string; owner: { username: string } }[] } }>(platform.gatewayUrl, { query: '{ allOrders(first: 100) { nodes { id owner { username } } } }' }, admin.accessToken);
+    expect(everyOrder.errors).toBeUndefined();
+    expect(everyOrder.data!.allOrders.nodes.map((node) => node.id)).not.toContain(order.id);
+  }, 60_000);
 });

@@ -3,6 +3,7 @@ import { createOrdersContext } from './context';
 import { OrdersConfig } from './env';
 import { AccountOrdersResolver, OrderResolver } from './modules/order/order.resolver';
 import { OrderService } from './modules/order/order.service';
+import { accountEventHandlers } from './modules/order/account-events.handler';
 import { marketEventHandlers } from './modules/price/market-events.handler';
 import { PriceCache } from './modules/price/price-cache';
 import { OrderStatisticsResolver } from './modules/statistics/order-statistics.resolver';
@@ -35,7 +36,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
       );
     },
     createContext: (base) => createOrdersContext(base),
-    eventHandlers: marketEventHandlers(prices),
+    eventHandlers: { ...marketEventHandlers(prices), ...accountEventHandlers() },
     // Events wait until the cache is loaded from the store, so memory never lags behind it.
     eventHooks: { beforeBatch: async () => loaded },
     async onStart(runtime) {

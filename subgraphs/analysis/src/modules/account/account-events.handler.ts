@@ -3,7 +3,7 @@ import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEv
 
 /**
  * Keeps each owner's mail address and status current (stale copies ignored by
- * version); a deleted account takes its strategies, alerts and notifications with it.
+ * version); a deleted account takes its strategies, alerts, notifications and portfolios with it.
  */
 export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => void): Record<string, BusEventHandler> {
   return {
@@ -22,6 +22,8 @@ export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => v
       await em.execute('DELETE FROM notifications WHERE owner_id = ?', [id]);
       // Alerts, deliveries and states go with their strategies (ON DELETE CASCADE).
       await em.execute('DELETE FROM strategies WHERE owner_id = ?', [id]);
+      // Transactions go with their portfolios (ON DELETE CASCADE).
+      await em.execute('DELETE FROM portfolios WHERE owner_id = ?', [id]);
       await em.execute('DELETE FROM accounts WHERE id = ?', [id]);
       onStrategiesRemoved(id);
     },
