@@ -21,17 +21,26 @@ const INVALID = 'Invalid username, email or password';
 
 /**
  * Password sign-in, throttled so guessing stays slow. Every attempt takes a
- * use from three budgets before the password is checked (an atomic count, so a
+ * use from its budgets before the password is checked (an atomic count, so a
  * burst of simultaneous guesses gets no more checks than a slow series); a
- * successful sign-in gives them back. The budgets are per account — whichever
- * of its names was typed — and client, per account, and per client: one client
- * can pause its own attempts, but costs the account's shared budget no more
- * than its own small share.
+ * successful sign-in gives them back.
+ *
+ * The budgets a client is told about (RATE_LIMITED) are the typed name's,
+ * from this client and from all, and the client's: a known name and an
+ * unknown one pause alike, so a pause reveals nothing. Behind them an account
+ * is one budget whichever of its names is typed, from this client and from
+ * all: past it, an attempt is refused as a wrong password would be, after the
+ * same check, so switching from a paused username to the account's email
+ * neither doubles the guesses nor tells whether that email is the account's.
+ * One client can pause its own attempts, but costs the account's shared
+ * budget no more than its own small share.
  */
 export class LoginService {
+  private readonly nameAndClient: RateBudget;
+  private readonly name: RateBudget;
+  private readonly client: RateBudget;
   private readonly accountAndClient: RateBudget;
   private readonly account: RateBudget;
-  private readonly client: RateBudget;
 
   constructor(
     private readonly sessions: SessionService,
@@ -39,25 +48,33 @@ export class LoginService {
     limits: LoginLimits,
   ) {
     const window = limits.windowSeconds;
+    this.nameAndClient = new RateBudget(orm, { name: 'login-name-client', points: limits.perAccountAndClient, windowSeconds: window });
+    this.name = new RateBudget(orm, { name: 'login-name', points: limits.perAccount, windowSeconds: window });
+    this.client = new RateBudget(orm, { name: 'login-client', points: limits.perClient, windowSeconds: window });
     this.accountAndClient = new RateBudget(orm, { name: 'login-account-client', points: limits.perAccountAndClient, windowSeconds: window });
     this.account = new RateBudget(orm, { name: 'login-account', points: limits.perAccount, windowSeconds: window });
-    this.client = new RateBudget(orm, { name: 'login-client', points: limits.perClient, windowSeconds: window });
   }
 
   async login(em: EntityManager, usernameOrEmail: string, password: string, client: string | null): Promise<AuthTokens> {
     const typed = usernameOrEmail.trim().slice(0, 254);
     // Found as the database folds case; counted (below) under one key per name in any case.
-    const login = typed.toLowerCase();
+    const name = `name:${createHash('sha256').update(typed.toLowerCase()).digest('hex')}`;
     const credential = await em.getRepository(Credential).findByLogin(typed);
-    // Unknown names are counted per name, the same way, so a pause reveals nothing.
-    const subject = credential ? `account:${credential.accountId}` : `name:${createHash('sha256').update(login).digest('hex')}`;
+    // An unknown name is its own account.
+    const subject = credential ? `account:${credential.accountId}` : name;
     const from = clientKey(client);
-    const keys = { accountAndClient: `${subject}|${from}`, account: subject, client: from };
-    await this.reserveAttempt(keys);
-    // Unknown names are checked against a decoy hash, so both answers take as long.
+    const keys = { nameAndClient: `${name}|${from}`, name, client: from, accountAndClient: `${subject}|${from}`, account: subject };
+    const withinAccountBudget = await this.reserveAttempt(keys);
+    // Unknown names are checked against a decoy hash, so every answer takes as long.
     const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
-    if (!valid || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
-    await Promise.all([this.accountAndClient.reset(keys.accountAndClient), this.account.giveBack(keys.account), this.client.giveBack(keys.client)]);
+    if (!valid || !withinAccountBudget || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
+    await Promise.all([
+      this.nameAndClient.reset(keys.nameAndClient),
+      this.accountAndClient.reset(keys.accountAndClient),
+      this.name.giveBack(keys.name),
+      this.account.giveBack(keys.account),
+      this.client.giveBack(keys.client),
+    ]);
     const verifiedHash = credential.passwordHash;
     return em.transactional(async (tx) => {
       const fresh = await this.sessions.lockAccount(tx, credential.accountId);
@@ -69,19 +86,28 @@ export class LoginService {
   }
 
   /**
-   * In this order, so that a client already paused for this account spends
-   * nothing of the account's shared budget.
+   * Takes the attempt from every budget, in this order, so that a client already paused spends
+   * nothing of the shared budgets behind it. A spent budget the client may be told about is
+   * RATE_LIMITED; a spent account budget (which could tell an account's names apart from
+   * strangers') answers false, and the attempt fails as a wrong password does.
    */
-  private async reserveAttempt(keys: { accountAndClient: string; account: string; client: string }): Promise<void> {
+  private async reserveAttempt(keys: { nameAndClient: string; name: string; client: string; accountAndClient: string; account: string }): Promise<boolean> {
     for (const [budget, key] of [
-      [this.accountAndClient, keys.accountAndClient],
+      [this.nameAndClient, keys.nameAndClient],
       [this.client, keys.client],
-      [this.account, keys.account],
+      [this.name, keys.name],
     ] as const) {
       const outcome = await budget.take(key);
       if (!outcome.allowed) {
         throw new RateLimitedError(`Too many failed sign-ins; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
       }
     }
+    for (const [budget, key] of [
+      [this.accountAndClient, keys.accountAndClient],
+      [this.account, keys.account],
+    ] as const) {
+      if (!(await budget.take(key)).allowed) return false;
+    }
+    return true;
   }
 }
