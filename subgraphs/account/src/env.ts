@@ -31,8 +31,13 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
   const smtpUrl = env.url('SMTP_URL', undefined, ['smtp', 'smtps']);
   // Without SMTP, mail (and its live links) lands in files: fine on a laptop, not in production.
   if (subgraph.production && !smtpUrl) env.problem('SMTP_URL', 'is required in production');
-  const confirmationUrl = env.string('CONFIRMATION_URL', 'http://localhost:4000/confirm-email?token={token}');
-  const passwordResetUrl = env.string('PASSWORD_RESET_URL', 'http://localhost:4000/reset-password?token={token}');
+  // The gateway serves the pages the links open; on a laptop it is at localhost on its port. In production
+  // the address users reach it at is not known here, and a link to localhost would reach nobody.
+  const gatewayOrigin = `http://localhost:${env.port('GATEWAY_PORT', 4000)}`;
+  const confirmationUrl = env.string('CONFIRMATION_URL', `${gatewayOrigin}/confirm-email?token={token}`);
+  const passwordResetUrl = env.string('PASSWORD_RESET_URL', `${gatewayOrigin}/reset-password?token={token}`);
+  if (subgraph.production && !source.CONFIRMATION_URL) env.problem('CONFIRMATION_URL', 'is required in production (the public address of the gateway\'s confirm-email page)');
+  if (subgraph.production && !source.PASSWORD_RESET_URL) env.problem('PASSWORD_RESET_URL', 'is required in production (the public address of the gateway\'s reset-password page)');
   if (!confirmationUrl.includes('{token}')) env.problem('CONFIRMATION_URL', 'must contain {token}');
   if (!passwordResetUrl.includes('{token}')) env.problem('PASSWORD_RESET_URL', 'must contain {token}');
   return env.finish({

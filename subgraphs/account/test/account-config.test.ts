@@ -1,4 +1,7 @@
 import { createPublicKey } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { generateKeyPem } from '@herck/common';
 import { readAccountConfig } from '../src';
 
@@ -6,7 +9,17 @@ describe('account configuration', () => {
   it('requires SMTP_URL in production, where mail files would hold live links', () => {
     const internalKey = createPublicKey(generateKeyPem()).export({ format: 'pem', type: 'spki' }).toString();
     const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/postgres', SETUP_TOKEN_PRIVATE_KEY: generateKeyPem(), INTERNAL_TOKEN_PUBLIC_KEY: internalKey };
-    expect(() => readAccountConfig(production)).toThrow(/SMTP_URL is required in production/);
-    expect(readAccountConfig({ ...production, SMTP_URL: 'smtp://mail.example.com:587' }).mail.smtpUrl).toBe('smtp://mail.example.com:587');
+    const links = { CONFIRMATION_URL: 'https://herck.example/confirm-email?token={token}', PASSWORD_RESET_URL: 'https://herck.example/reset-password?token={token}' };
+    expect(() => readAccountConfig({ ...production, ...links })).toThrow(/SMTP_URL is required in production/);
+    expect(readAccountConfig({ ...production, ...links, SMTP_URL: 'smtp://mail.example.com:587' }).mail.smtpUrl).toBe('smtp://mail.example.com:587');
+  });
+
+  it('requires the mailed links in production, and points them at the gateway’s port otherwise', () => {
+    const internalKey = createPublicKey(generateKeyPem()).export({ format: 'pem', type: 'spki' }).toString();
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/postgres', SETUP_TOKEN_PRIVATE_KEY: generateKeyPem(), INTERNAL_TOKEN_PUBLIC_KEY: internalKey, SMTP_URL: 'smtp://mail.example.com:587' };
+    expect(() => readAccountConfig(production)).toThrow(/CONFIRMATION_URL is required in production/);
+    expect(() => readAccountConfig({ ...production, CONFIRMATION_URL: 'https://herck.example/confirm-email?token={token}' })).toThrow(/PASSWORD_RESET_URL is required in production/);
+    const development = readAccountConfig({ DATABASE_URL: 'postgres://db/postgres', GATEWAY_PORT: '4100', HERCK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'herck-account-config-')) });
+    expect([development.confirmationUrl, development.passwordResetUrl]).toEqual(['http://localhost:4100/confirm-email?token={token}', 'http://localhost:4100/reset-password?token={token}']);
   });
 });
