@@ -102,7 +102,7 @@ describe("a client subscription's event stream", () => {
     const socket = new RecordingSocket();
     const { stream, outbox } = streamOn(socket, '1', { conflates: false });
     let finished = false;
-    void stream.whenFinished().then(() => (finished = true));
+    stream.onFinished(() => (finished = true));
     socket.bufferedAmount = 5_000;
     stream.push(new SharedEvent({ data: { candles: { close: '1' } } }));
     stream.push(new SharedEvent({ data: { candles: { close: '2' } } }));

@@ -510,6 +510,12 @@ describe('subscription ids', () => {
     expect([...streaming(seen)].sort()).toEqual(['a', 'b', 'c']);
     expect(new Set(refused(seen).map((message) => (message.payload as unknown as { extensions: { code: string } }[])[0]!.extensions.code))).toEqual(new Set(['RATE_LIMITED']));
     expect(gateway.live().clientSubscriptions).toBe(3);
+    // At the limit, completing one and starting another in the same breath finds the slot free.
+    socket.send(complete('a'));
+    socket.send(subscribe('f'));
+    const swapped = await readUntil(socket, (messages) => messages.some((message) => message.id === 'f'));
+    expect(swapped.filter((message) => message.id === 'f').map((message) => message.type)).toEqual(['next']);
+    expect(gateway.live().clientSubscriptions).toBe(3);
     socket.terminate();
     await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 5_000);
   }, 30_000);

@@ -69,8 +69,10 @@ function unavailable(): GraphQLError {
   return new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
 }
 
-/** A bad token fails the whole request with HTTP 401, so clients know to refresh or sign in again. */
-/** 401 with the challenge RFC 6750 asks of a refused bearer token. */
+/**
+ * A bad token fails the whole request with HTTP 401, so clients know to refresh or sign in again,
+ * with the challenge RFC 6750 asks of a refused bearer token.
+ */
 function rejected(message: string): GraphQLError {
   const headers = new Map([['www-authenticate', 'Bearer error="invalid_token"']]);
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } } });

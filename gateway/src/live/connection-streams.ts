@@ -18,12 +18,14 @@ export class ConnectionStreams {
   /** Registers the stream of operation `id` (operation ids are never reused: see OperationIds). */
   add(id: string, stream: EventStream): void {
     this.streams.set(id, stream);
-    void stream.whenFinished().then(() => {
+    // At once, not a few microtasks later: a client at the limit that completes one operation and
+    // starts another in the same breath must find the slot free.
+    stream.onFinished(() => {
       if (this.streams.get(id) === stream) this.streams.delete(id);
     });
   }
 
-  /** graphql-ws completed `id` (and told the client so): nothing more may be sent under it. */
+  /** graphql-ws completed `id` (told the client so, or the client itself completed it): nothing more may be sent under it. */
   completed(id: string): void {
     void this.streams.get(id)?.return();
   }

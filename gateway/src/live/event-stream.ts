@@ -40,8 +40,10 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   private ended = false;
   private detached = false;
   private flushing = false;
-  private finish: () => void = () => undefined;
-  private readonly finished = new Promise<IteratorResult<ExecutionResult>>((resolve) => (this.finish = () => resolve({ value: undefined, done: true })));
+  private done = false;
+  private resolveFinished: () => void = () => undefined;
+  private readonly finished = new Promise<IteratorResult<ExecutionResult>>((resolve) => (this.resolveFinished = () => resolve({ value: undefined, done: true })));
+  private readonly finishListeners: (() => void)[] = [];
 
   constructor(
     subscriptionId: string,
@@ -91,9 +93,13 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
     if (!this.flushing && this.queue.length === 0) this.finish();
   }
 
-  /** Resolves once the stream has ended and written what it holds, or its client left. */
-  async whenFinished(): Promise<void> {
-    await this.finished;
+  /**
+   * Calls `listener` at once, in the same turn, when the stream has ended and written what it
+   * holds or its client left: a count of running streams is then right before the next message.
+   */
+  onFinished(listener: () => void): void {
+    if (this.done) listener();
+    else this.finishListeners.push(listener);
   }
 
   /** graphql-ws waits here for the subscription's end: every event went to the socket directly. */
@@ -137,6 +143,13 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
       this.flushing = false;
       if (this.ended) this.finish();
     }
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolveFinished();
+    for (const listener of this.finishListeners.splice(0)) listener();
   }
 
   private write(event: SharedEvent): void {

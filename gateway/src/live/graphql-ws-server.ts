@@ -37,9 +37,11 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
       logger.error('graphql-ws message handling failed', { error });
       socket.close(CloseCode.InternalServerError, 'Internal server error');
     };
+    let cut: NodeJS.Timeout | undefined;
     const keepAlive = setInterval(() => {
       if (socket.readyState !== WebSocket.OPEN) return;
-      const cut = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      clearTimeout(cut);
+      cut = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
       socket.once('pong', () => clearTimeout(cut));
       socket.ping();
     }, KEEP_ALIVE_MS);
@@ -69,6 +71,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
     );
     socket.once('close', (code, reason) => {
       clearInterval(keepAlive);
+      clearTimeout(cut);
       void closed(code, String(reason)).catch((error: unknown) => logger.error('graphql-ws close handling failed', { error }));
     });
   });

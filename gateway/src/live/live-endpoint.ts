@@ -94,7 +94,7 @@ interface Connection {
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
 type Operation =
   | { kind: 'single'; result: ExecutionResult }
-  | { kind: 'subscription'; prepared: PreparedSubscription; operationId: string; streams: ConnectionStreams };
+  | { kind: 'subscription'; prepared: PreparedSubscription; operationId: string; streams: ConnectionStreams; stillWanted: () => boolean };
 
 type Ctx = Context<Record<string, unknown> | undefined, Extra>;
 
@@ -210,7 +210,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
-      return { ...args, contextValue: { kind: 'subscription', prepared, operationId: id, streams: connection.streams } satisfies Operation };
+      const stillWanted = () => id in ctx.subscriptions;
+      return { ...args, contextValue: { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted } satisfies Operation };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
@@ -227,11 +228,14 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       subscribe: (args) => {
         const operation = args.contextValue as Operation;
         if (operation.kind !== 'subscription') return answerOf(operation);
+        // Completed by its client while it was being set up: joining the shared subscription now
+        // could write an event before graphql-ws drops it.
+        if (!operation.stillWanted()) return nothingMore();
         const stream = shared.open(operation.prepared, clientIdOf(operation.operationId));
         operation.streams.add(operation.operationId, stream);
         return stream;
       },
-      // Whatever graphql-ws completes, it has told the client so: no stream may go on under that operation.
+      // Whatever graphql-ws completes (the subscription ended, the client completed it, the socket closed), no stream may go on under that operation.
       onComplete: (ctx, id) => connections.get(ctx)?.streams.completed(id),
     },
     sockets,
@@ -272,6 +276,9 @@ async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: Oper
   if (data === undefined) return (errors ?? []).map((error) => new PreformattedError(error));
   return { data, ...(errors && { errors: errors.map((error) => new PreformattedError(error)) }), ...(extensions && { extensions }) };
 }
+
+/** A subscription that has already ended. */
+async function* nothingMore(): AsyncGenerator<ExecutionResult> {}
 
 /** The answer of a query or mutation run in `onSubscribe`. */
 function answerOf(operation: Operation): ExecutionResult {

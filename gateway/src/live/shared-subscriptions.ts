@@ -118,15 +118,15 @@ export class SharedSubscriptions {
       { query: primary.operation, variables, ...(primary.operationName && { operationName: primary.operationName }) },
       {
         next: (event) => {
-          channel.pending = channel.pending.then(() => this.deliver(prepared, channel, event));
+          channel.pending = channel.pending.then(() => this.deliver(prepared, channel, event)).catch((error: unknown) => this.logger.error('live event delivery failed', { error }));
         },
         error: (error) => {
           this.logger.warn('upstream subscription failed', { subgraph: primary.serviceName, error });
           const result = { errors: [new PreformattedError(this.formatError(upstreamError(error), error))] };
-          channel.pending = channel.pending.then(() => this.close(prepared.key, channel, result));
+          channel.pending = channel.pending.then(() => this.close(prepared.key, channel, result)).catch((error: unknown) => this.logger.error('live subscription close failed', { error }));
         },
         complete: () => {
-          channel.pending = channel.pending.then(() => this.close(prepared.key, channel));
+          channel.pending = channel.pending.then(() => this.close(prepared.key, channel)).catch((error: unknown) => this.logger.error('live subscription close failed', { error }));
         },
       },
     );

@@ -3,8 +3,6 @@ import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BusEvent, BusEventHandler, exact, ORDERS_FILLED, OrdersFilledEvent, quotient } from '@herck/common';
 
-/** Products of an amount's digits and a price's: 100 significant digits hold any of them exactly. */
-
 /**
  * A filled buy order becomes a BUY in its owner's default portfolio (made on
  * the first one, valued in USD): change-data-capture with the order's id as

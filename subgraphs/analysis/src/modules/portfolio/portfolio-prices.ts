@@ -32,7 +32,7 @@ export async function priceLookup(em: EntityManager, baseCurrency: string, symbo
     if (!close) return null;
     if (!rates) return close;
     const rate = rates.get(day);
-    return rate ? close.times(rate) : null;
+    return rate ? exact(close).times(rate) : null;
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { clientKey, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
+import { clientKey, Logger, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { verifyPassword } from '../credential/password-hasher';
 import { SessionService } from '../session/session.service';
@@ -46,6 +46,7 @@ export class LoginService {
     private readonly sessions: SessionService,
     orm: Orm,
     limits: LoginLimits,
+    private readonly logger: Logger,
   ) {
     const window = limits.windowSeconds;
     this.nameAndClient = new RateBudget(orm, { name: 'login-name-client', points: limits.perAccountAndClient, windowSeconds: window });
@@ -67,6 +68,8 @@ export class LoginService {
     const withinAccountBudget = await this.reserveAttempt(keys);
     // Unknown names are checked against a decoy hash, so every answer takes as long.
     const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
+    // The owner is told "invalid" too: say so where an operator can see it.
+    if (valid && !withinAccountBudget && credential) this.logger.warn('a correct password was refused: the account is paused by failed sign-ins', { accountId: credential.accountId });
     if (!valid || !withinAccountBudget || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
     await Promise.all([
       this.nameAndClient.reset(keys.nameAndClient),
