@@ -128,6 +128,11 @@ describe('who may read logs, and bad input', () => {
     expect(codes(await send(platform.gatewayUrl, DeleteLogsDocument, { filter: {} }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
     const year = await send(platform.gatewayUrl, LogStatsDocument, { from: '2025-01-01T00:00:00Z', to: '2026-01-01T00:00:00Z', bucket: 'MINUTE' }, admin.accessToken);
     expect(codes(year)).toEqual(['BAD_USER_INPUT']);
+    // 10,000 minutes long, but off the minute: it touches 10,001 minute buckets, one too many.
+    const offBoundary = await send(platform.gatewayUrl, LogStatsDocument, { from: '2026-11-21T00:00:30.000Z', to: '2026-11-27T22:40:30.000Z', bucket: 'MINUTE' }, admin.accessToken);
+    expect(codes(offBoundary)).toEqual(['BAD_USER_INPUT']);
+    const tenThousand = await send(platform.gatewayUrl, LogStatsDocument, { from: '2026-11-21T00:00:30.000Z', to: '2026-11-27T22:39:30.000Z', bucket: 'MINUTE' }, admin.accessToken);
+    expect(tenThousand.errors).toBeUndefined();
   });
 });
 

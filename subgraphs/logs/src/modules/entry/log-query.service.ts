@@ -30,7 +30,9 @@ export class LogQueryService {
 
   async stats(from: Date, to: Date, bucket: LogBucketSize): Promise<LogBucket[]> {
     requireTimeRange(from, to);
-    if ((to.getTime() - from.getTime()) / BUCKET_MS[bucket] > MAX_BUCKETS) throw new BadUserInputError(`At most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter range`, 'bucket');
+    // The buckets the range touches (both ends included, as the store reads them), not its length over one.
+    const size = BUCKET_MS[bucket];
+    if (Math.floor(to.getTime() / size) - Math.floor(from.getTime() / size) + 1 > MAX_BUCKETS) throw new BadUserInputError(`At most ${MAX_BUCKETS} buckets: choose a larger bucket or a shorter range`, 'bucket');
     const rows = await this.store.stats(from, to, bucket as StoreBucket);
     return rows.map((row) => ({ ...row, level: row.level as LogLevel }));
   }

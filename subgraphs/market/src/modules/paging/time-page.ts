@@ -34,9 +34,11 @@ export function encodeTimeCursor(time: Date): string {
   return Buffer.from(time.toISOString()).toString('base64url');
 }
 
+/** Only what `encodeTimeCursor` wrote: any other text a Date would parse ("2024", "1") is no position of ours. */
 function decodeTimeCursor(cursor: string): Date {
-  const time = new Date(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (cursor.length > 64 || !isStorableTime(time)) throw new BadUserInputError('Invalid cursor', 'after');
+  const text = Buffer.from(cursor.slice(0, 64), 'base64url').toString('utf8');
+  const time = new Date(text);
+  if (cursor.length > 64 || !isStorableTime(time) || time.toISOString() !== text) throw new BadUserInputError('Invalid cursor', 'after');
   return time;
 }
 
