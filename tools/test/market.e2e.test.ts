@@ -215,6 +215,10 @@ describe('administration', () => {
     const together = await Promise.all(Array.from({ length: 5 }, () => send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'OP', name: 'Optimism' }, admin.accessToken)));
     expect(together.map((answer) => [answer.errors, answer.data?.trackAsset])).toEqual(Array.from({ length: 5 }, () => [undefined, { symbol: 'OP', name: 'Optimism' }]));
     expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'OP' }, admin.accessToken)).data?.untrackAsset).toBe(true);
+    // Known but no longer tracked: named in the snapshot, it is simply absent (NOT_FOUND is for unknown assets).
+    const untracked = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['OP'] });
+    expect([untracked.errors, untracked.data?.marketSnapshot.ticks]).toEqual([undefined, []]);
+    expect(codes(await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['NEVERHEARD'] }))).toEqual(['NOT_FOUND']);
     const malformed = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'not a symbol!' }, admin.accessToken);
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
     expect(malformed.errors![0]!.extensions!.field).toBe('symbol');
