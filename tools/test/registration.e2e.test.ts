@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EnvReader, readSigningKeys, signPasswordSetupToken } from '@herck/common';
-import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument } from './support/operations.generated';
+import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, ResendConfirmationDocument, SetPasswordDocument, UpdateAccountDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
@@ -88,6 +88,17 @@ describe('register', () => {
     const fresh = tokenInLink(await platform.mailbox.waitFor('second@example.com', 2));
     expect((await send(platform.gatewayUrl, ConfirmEmailDocument, { token: fresh })).data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
     expect(codes(await send(platform.gatewayUrl, ConfirmEmailDocument, { token: stale }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('frees such a username for an existing account to take, too', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('lapsed'), email: 'lapsed@example.com' } });
+    await platform.mailbox.waitFor('lapsed@example.com');
+    const renamer = await signUp(platform);
+    expect(codes(await send(platform.gatewayUrl, UpdateAccountDocument, { input: { username: 'lapsed' } }, renamer.accessToken))).toEqual(['CONFLICT']);
+    await platform.account.runtime.orm.em.fork().execute("UPDATE accounts SET confirmation_expires_at = now() - interval '1 second' WHERE username = 'lapsed'");
+    const renamed = await send(platform.gatewayUrl, UpdateAccountDocument, { input: { username: 'lapsed' } }, renamer.accessToken);
+    expect([renamed.errors, renamed.data?.updateAccount.username]).toEqual([undefined, 'lapsed']);
+    expect((await platform.account.runtime.orm.em.fork().execute("SELECT email FROM accounts WHERE username = 'lapsed'")).map((row) => row.email)).toEqual([renamer.email]);
   });
 
   it('resends a working link to a pending account and says nothing about unknown ones', async () => {

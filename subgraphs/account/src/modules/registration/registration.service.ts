@@ -1,5 +1,6 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { BadUserInputError, Mail, Mailer, normaliseEmail, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
+import { isAbandoned } from '../account/abandoned-account';
 import { AccountConfig } from '../../env';
 import { accountChanged, accountDeleted } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
@@ -168,9 +169,4 @@ export class RegistrationService {
     const link = this.config.confirmationUrl.replace('{token}', encodeURIComponent(token));
     return registrationMails.confirmation(account.email, account.firstName, link, account.confirmationExpiresAt!);
   }
-}
-
-/** A pending registration past its expiry: it no longer holds its username or address. */
-export function isAbandoned(account: Account): boolean {
-  return account.status === AccountStatus.PENDING && (!account.confirmationExpiresAt || account.confirmationExpiresAt < new Date());
 }
