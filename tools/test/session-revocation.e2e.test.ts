@@ -4,6 +4,7 @@ import {
   DeleteAccountDocument,
   LogoutDocument,
   MeDocument,
+  RegisterDocument,
   SetRolesDocument,
 } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
@@ -55,6 +56,12 @@ describe('an access token stops working within seconds, well before it expires, 
     const user = await signUp(platform);
     expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
     await refusedSoon(user.accessToken);
+    // Registering the address again tells its mailbox the account is deactivated, not to sign in.
+    const mails = platform.mailbox.countFor(user.email);
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: `${user.username}x`, email: user.email, firstName: 'Test', lastName: 'User' } });
+    const told = await platform.mailbox.waitFor(user.email, mails + 1);
+    expect(told.text).toMatch(/deactivated/);
+    expect(told.text).not.toMatch(/Sign in instead/);
   });
 
   it('deletion of the account', async () => {

@@ -23,6 +23,15 @@ export const registrationMails = {
     };
   },
 
+  /** Told only to the mailbox itself: the requester's answer is the same as for any address. */
+  deactivated(to: string): Mail {
+    return {
+      to,
+      subject: 'Your Herck account',
+      text: 'Someone (probably you) tried to register with this address, but it belongs to a Herck account that an administrator has deactivated, which cannot sign in. Contact an administrator about it. If it was not you, ignore this mail.\n',
+    };
+  },
+
   usernameTaken(to: string): Mail {
     return {
       to,

@@ -45,7 +45,8 @@ export class RegistrationService {
           const repository = tx.getRepository(Account);
           const byEmail = await repository.findByEmail(profile.email, LockMode.PESSIMISTIC_WRITE);
           if (byEmail && !isAbandoned(byEmail)) {
-            return byEmail.status === AccountStatus.PENDING ? this.renewConfirmation(tx, byEmail) : registrationMails.alreadyRegistered(profile.email);
+            if (byEmail.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
+            return byEmail.status === AccountStatus.DEACTIVATED ? registrationMails.deactivated(profile.email) : registrationMails.alreadyRegistered(profile.email);
           }
           const byUsername = await repository.findByUsername(profile.username);
           if (byUsername && byUsername !== byEmail && !isAbandoned(byUsername)) return registrationMails.usernameTaken(profile.email);
