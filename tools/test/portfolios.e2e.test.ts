@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
+import { print } from 'graphql';
 import pg from 'pg';
+import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
 import {
@@ -157,5 +159,21 @@ describe('portfolios', () => {
     const everyOrder = await sendRaw<{ allOrders: { nodes: { id: string; owner: { username: string } }[] } }>(platform.gatewayUrl, { query: '{ allOrders(first: 100) { nodes { id owner { username } } } }' }, admin.accessToken);
     expect(everyOrder.errors).toBeUndefined();
     expect(everyOrder.data!.allOrders.nodes.map((node) => node.id)).not.toContain(order.id);
+
+    // Late news changes nothing: the fill announced again (as a relay would, after the deletion)
+    // opens no portfolio, and an order placed now (the gateway's session check lags a few seconds) is refused.
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) SELECT gen_random_uuid(), type, source, payload FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [order.id]);
+    } finally {
+      await bus.end();
+    }
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(await left('analysis', 'portfolios')).toBe(0);
+    const internal = platform.internalTokenSigner().sign({ accountId: leaving.accountId, roles: ['USER'] }, 'orders');
+    const late = await sendRaw(platform.orders!.url, { query: print(PlaceBuyOrderDocument), variables: { input: { asset: 'BTC', currency: 'USD', amount: '100.00', idempotencyKey: randomUUID() } } }, undefined, { [INTERNAL_TOKEN_HEADER]: internal });
+    expect(codes(late)).toEqual(['UNAUTHENTICATED']);
+    expect(await left('orders', 'orders')).toBe(0);
   }, 60_000);
 });

@@ -1,10 +1,12 @@
 import { Migration20261123000400_analysis } from './Migration20261123000400_analysis';
 import { Migration20261123000600_portfolios } from './Migration20261123000600_portfolios';
 import { Migration20261202000100_notification_times } from './Migration20261202000100_notification_times';
+import { Migration20261202000300_deleted_owners } from './Migration20261202000300_deleted_owners';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
   { name: 'Migration20261123000400_analysis', class: Migration20261123000400_analysis },
   { name: 'Migration20261123000600_portfolios', class: Migration20261123000600_portfolios },
   { name: 'Migration20261202000100_notification_times', class: Migration20261202000100_notification_times },
+  { name: 'Migration20261202000300_deleted_owners', class: Migration20261202000300_deleted_owners },
 ];

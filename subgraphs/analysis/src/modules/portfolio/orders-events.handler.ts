@@ -11,6 +11,8 @@ import { BusEvent, BusEventHandler, exact, ORDERS_FILLED, OrdersFilledEvent, quo
 export const ordersEventHandlers: Record<string, BusEventHandler> = {
   async [ORDERS_FILLED](event: BusEvent, em: EntityManager) {
     const order = event.payload as unknown as OrdersFilledEvent;
+    // Events are applied one after the other: a fill relayed after its owner's deletion finds the owner gone.
+    if ((await em.execute('SELECT 1 FROM deleted_owners WHERE id = ?', [order.ownerId])).length) return;
     await em.execute(
       `INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, is_default, created_at)
        VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO NOTHING`,

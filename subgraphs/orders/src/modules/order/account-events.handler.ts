@@ -3,13 +3,28 @@ import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler } from 
 
 /**
  * A deleted account takes its orders with it: deletion is for good, and an
- * order whose owner no longer exists could not answer `owner` (Account!).
+ * order whose owner no longer exists could not answer `owner` (Account!). Its
+ * id is kept, so an order placed after this (within the gateway's session
+ * check) is refused, and the owner's lock (see `lockOwner`) keeps one placed
+ * at this very moment from slipping between the two.
  */
 export function accountEventHandlers(): Record<string, BusEventHandler> {
   return {
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
       const { id } = event.payload as unknown as AccountDeletedEvent;
+      await lockOwner(em, id);
+      await em.execute('INSERT INTO deleted_owners (id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
       await em.execute('DELETE FROM orders WHERE owner_id = ?', [id]);
     },
   };
+}
+
+/** Held until the transaction ends: an owner's deletion and an order of theirs happen one after the other. */
+export async function lockOwner(em: EntityManager, ownerId: string): Promise<void> {
+  await em.execute('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`orders-owner:${ownerId}`]);
+}
+
+/** Whether the account was deleted (call with the owner locked). */
+export async function ownerDeleted(em: EntityManager, ownerId: string): Promise<boolean> {
+  return (await em.execute('SELECT 1 FROM deleted_owners WHERE id = ?', [ownerId])).length > 0;
 }
