@@ -49,6 +49,17 @@ afterAll(async () => {
   await providers?.stop();
 }, 60_000);
 
+/** The order's `orders.filled` event on the bus once more (another entry, as after a relay's retry). */
+async function announceFillAgain(orderId: string): Promise<void> {
+  const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+  await bus.connect();
+  try {
+    await bus.query("INSERT INTO bus_events (id, type, source, payload) SELECT gen_random_uuid(), type, source, payload FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [orderId]);
+  } finally {
+    await bus.end();
+  }
+}
+
 const add = (portfolioId: string, input: Record<string, unknown>, user = owner) =>
   send(platform.gatewayUrl, AddTransactionDocument, { portfolioId, input: input as never }, user.accessToken);
 
@@ -131,13 +142,7 @@ describe('portfolios', () => {
     expect((await transactions())[0]!.fee).toBe(new exact('1000').minus(new exact(order.quantity).times(order.price)).toFixed());
 
     // The same event delivered again (another bus entry, as after a relay's retry) changes nothing.
-    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
-    await bus.connect();
-    try {
-      await bus.query("INSERT INTO bus_events (id, type, source, payload) SELECT gen_random_uuid(), type, source, payload FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [order.id]);
-    } finally {
-      await bus.end();
-    }
+    await announceFillAgain(order.id);
     await platform.analysis!.runtime.catchUpEvents();
     expect(await transactions()).toHaveLength(1);
     // Its value in USD: the order's EUR price at the order's own rate.
@@ -162,13 +167,7 @@ describe('portfolios', () => {
 
     // Late news changes nothing: the fill announced again (as a relay would, after the deletion)
     // opens no portfolio, and an order placed now (the gateway's session check lags a few seconds) is refused.
-    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
-    await bus.connect();
-    try {
-      await bus.query("INSERT INTO bus_events (id, type, source, payload) SELECT gen_random_uuid(), type, source, payload FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [order.id]);
-    } finally {
-      await bus.end();
-    }
+    await announceFillAgain(order.id);
     await platform.analysis!.runtime.catchUpEvents();
     expect(await left('analysis', 'portfolios')).toBe(0);
     const internal = platform.internalTokenSigner().sign({ accountId: leaving.accountId, roles: ['USER'] }, 'orders');

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
+import { lockOwner } from './deleted-owners';
 
 /**
  * A deleted account takes its orders with it: deletion is for good, and an
@@ -19,12 +20,3 @@ export function accountEventHandlers(): Record<string, BusEventHandler> {
   };
 }
 
-/** Held until the transaction ends: an owner's deletion and an order of theirs happen one after the other. */
-export async function lockOwner(em: EntityManager, ownerId: string): Promise<void> {
-  await em.execute('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`orders-owner:${ownerId}`]);
-}
-
-/** Whether the account was deleted (call with the owner locked). */
-export async function ownerDeleted(em: EntityManager, ownerId: string): Promise<boolean> {
-  return (await em.execute('SELECT 1 FROM deleted_owners WHERE id = ?', [ownerId])).length > 0;
-}

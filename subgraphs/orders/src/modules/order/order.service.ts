@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
 import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, exact, isUuid, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError, UnauthenticatedError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
-import { lockOwner, ownerDeleted } from './account-events.handler';
+import { lockOwner, ownerDeleted } from './deleted-owners';
 import { orderConnection } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
