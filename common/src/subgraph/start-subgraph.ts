@@ -1,5 +1,5 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { Express, RequestHandler } from 'express';
@@ -147,8 +147,10 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       includeStacktraceInErrorResponses: !config.production,
       formatError: maskUnexpectedErrors(logger),
       csrfPrevention: true,
-      // Apollo Studio's inline traces are of no use here and log a line that is not JSON.
-      plugins: [ApolloServerPluginInlineTraceDisabled(), ...(definition.plugins ?? [])],
+      // Apollo Studio's inline traces are of no use here and log a line that is not JSON. Apollo's
+      // cache-control plugin is off: no schema has @cacheControl hints (market sets its own header), and
+      // its per-field hook made Apollo Server wrap every resolver of the schema, costing each request.
+      plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...(definition.plugins ?? [])],
     },
     before: [gatewayOnly],
     context: async (req) => {

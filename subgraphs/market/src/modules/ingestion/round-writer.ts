@@ -26,6 +26,11 @@ export interface WrittenRound {
  */
 export async function writeRound(em: EntityManager, round: MarketRound, roundSeconds: number, alsoInTransaction: (tx: EntityManager) => Promise<void> = async () => undefined): Promise<WrittenRound> {
   return em.transactional(async (tx) => {
+    // The round's commit does not wait for its WAL to reach the disk: live clients get the round that
+    // much sooner (about 8 ms of 25 on the 2-core build machine). A crash of PostgreSQL may lose the
+    // last rounds committed before it (under a second's worth), each whole with its outbox events,
+    // never part of one: history then lacks them, with no ingestion gap recorded.
+    await tx.execute('SET LOCAL synchronous_commit = off');
     await alsoInTransaction(tx);
     // The round's own row comes first: a round written already (a second replica, a retry) changes nothing.
     const g = round.global;
