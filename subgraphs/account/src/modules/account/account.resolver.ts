@@ -16,6 +16,15 @@ function assertOwnerOrAdmin(identity: Identity, accountId: string): void {
   }
 }
 
+/**
+ * Ids are UUIDs, which name the same account in either letter case; they are stored and compared
+ * in lower case. (Taken as typed, the owner's own id in capitals was FORBIDDEN, and an admin's
+ * NOT_FOUND, while deactivateAccount accepted it.)
+ */
+function canonicalId(id: string): string {
+  return id.toLowerCase();
+}
+
 @Resolver(() => Account)
 export class AccountResolver {
   constructor(private readonly accountService: AccountService) {}
@@ -30,8 +39,9 @@ export class AccountResolver {
   @Authenticated()
   @Query(() => Account, { nullable: true, description: 'One account by id: your own, or any for admins' })
   async account(@Arg('id', () => ID, { description: 'Account id' }) id: string, @Ctx() { identity, accountsById }: AccountContext): Promise<Account> {
-    assertOwnerOrAdmin(identity, id);
-    const account = isUuid(id) ? await accountsById.load(id) : null;
+    const accountId = canonicalId(id);
+    assertOwnerOrAdmin(identity, accountId);
+    const account = isUuid(accountId) ? await accountsById.load(accountId) : null;
     if (!account) throw new NotFoundError('Account');
     return account;
   }
@@ -63,7 +73,7 @@ export class AccountResolver {
     @Arg('id', () => ID, { nullable: true, description: "Account to change; the caller's own when omitted" }) id: string | null,
     @Ctx() { identity, em }: AccountContext,
   ): Promise<Account> {
-    const target = id ?? identity.accountId!;
+    const target = id != null ? canonicalId(id) : identity.accountId!;
     assertOwnerOrAdmin(identity, target);
     return this.accountService.update(em, target, input);
   }

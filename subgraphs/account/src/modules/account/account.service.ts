@@ -1,5 +1,5 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { ConflictError, NotFoundError, requireUuid } from '@herck/common';
+import { ConflictError, isUuid, NotFoundError } from '@herck/common';
 import { isAbandoned } from './abandoned-account';
 import { accountChanged, accountDeleted } from './account-events';
 import { Account, AccountStatus } from './account.entity';
@@ -38,8 +38,9 @@ export class AccountService {
 
   async delete(em: EntityManager, id: string): Promise<void> {
     await em.transactional(async (tx) => {
-      const account = await tx.findOne(Account, { id: requireUuid(id) });
-      if (!account) throw new NotFoundError('Account');
+      // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in
+      // a series (unlocked, both answered true and the deletion was announced twice).
+      const account = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
       tx.remove(account);
       tx.persist(accountDeleted(account));
     });
@@ -48,8 +49,7 @@ export class AccountService {
 
   private async change(em: EntityManager, id: string, apply: (account: Account, tx: EntityManager) => void | Promise<void>): Promise<Account> {
     const account = await em.transactional(async (tx) => {
-      const found = await tx.findOne(Account, { id: requireUuid(id) }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (!found) throw new NotFoundError('Account');
+      const found = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
       await apply(found, tx);
       found.version += 1;
       tx.persist(accountChanged(found));
@@ -58,6 +58,17 @@ export class AccountService {
     this.publishEvents();
     return account;
   }
+}
+
+/**
+ * The account an id names, or NOT_FOUND. An id that is not even a UUID names no account either:
+ * NOT_FOUND as for `account(id)` and every other subgraph, not BAD_USER_INPUT, so a client sees one
+ * answer for "no such account" however the id it holds is spelled.
+ */
+async function findAccount(tx: EntityManager, id: string, lockMode: LockMode): Promise<Account> {
+  const account = isUuid(id) ? await tx.findOne(Account, { id }, { lockMode }) : null;
+  if (!account) throw new NotFoundError('Account');
+  return account;
 }
 
 /** Deletes the abandoned registration holding `username`, if that is what holds it (announced like any deletion). */

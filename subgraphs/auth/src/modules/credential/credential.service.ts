@@ -3,9 +3,9 @@ import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mi
 import {
   BadUserInputError,
   ConflictError,
+  isUuid,
   NotFoundError,
   PasswordSetupClaims,
-  requireUuid,
   Role,
   SubgraphRuntime,
   VerificationKey,
@@ -64,7 +64,8 @@ export class CredentialService {
   async setRoles(em: EntityManager, accountId: string, roles: Role[]): Promise<Credential> {
     // No roles would leave an account that signs in and may read nothing, not even `me`.
     if (!roles.length) throw new BadUserInputError('roles must name at least one role (USER to take the others away)', 'roles');
-    const credential = await em.findOne(Credential, { accountId: requireUuid(accountId, 'accountId') });
+    // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
+    const credential = isUuid(accountId) ? await em.findOne(Credential, { accountId }) : null;
     if (!credential) throw new NotFoundError('Account');
     credential.roles = [...new Set(roles)];
     em.persist(rolesChanged(credential));

@@ -1,0 +1,74 @@
+import pg from 'pg';
+import { AccountDocument, DeactivateAccountDocument, DeleteAccountDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp } from './support/users';
+
+/** Contract checks of the identity operations (issues 2 and 5) that a client's test suite would make. */
+
+const ADMIN_EMAIL = 'root@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+});
+afterAll(() => platform?.stop());
+
+describe('an id that names no account', () => {
+  it('answers NOT_FOUND in every admin operation, however it is spelled, and changes nothing', async () => {
+    const user = await signUp(platform);
+    for (const id of ['not-a-uuid', '', '42']) {
+      const answers = {
+        id,
+        account: codes(await send(platform.gatewayUrl, AccountDocument, { id }, admin.accessToken)),
+        updateAccount: codes(await send(platform.gatewayUrl, UpdateAccountDocument, { id, input: { firstName: 'Mallory' } }, admin.accessToken)),
+        deactivateAccount: codes(await send(platform.gatewayUrl, DeactivateAccountDocument, { id }, admin.accessToken)),
+        deleteAccount: codes(await send(platform.gatewayUrl, DeleteAccountDocument, { id }, admin.accessToken)),
+        setRoles: codes(await send(platform.gatewayUrl, SetRolesDocument, { accountId: id, roles: ['ADMIN'] }, admin.accessToken)),
+      };
+      expect(answers).toEqual({ id, account: ['NOT_FOUND'], updateAccount: ['NOT_FOUND'], deactivateAccount: ['NOT_FOUND'], deleteAccount: ['NOT_FOUND'], setRoles: ['NOT_FOUND'] });
+    }
+    const own = await send(platform.gatewayUrl, AccountDocument, { id: user.accountId }, user.accessToken);
+    expect(own.data?.account).toMatchObject({ id: user.accountId, status: 'ACTIVE' });
+  });
+});
+
+describe('an account id in capitals', () => {
+  it('names the same account: its owner reads and updates it, an admin finds it', async () => {
+    const user = await signUp(platform);
+    const shouted = user.accountId.toUpperCase();
+    const read = await send(platform.gatewayUrl, AccountDocument, { id: shouted }, user.accessToken);
+    expect([read.errors, read.data?.account?.id]).toEqual([undefined, user.accountId]);
+    const updated = await send(platform.gatewayUrl, UpdateAccountDocument, { id: shouted, input: { firstName: 'Shouty' } }, user.accessToken);
+    expect([updated.errors, updated.data?.updateAccount.firstName]).toEqual([undefined, 'Shouty']);
+    const byAdmin = await send(platform.gatewayUrl, AccountDocument, { id: shouted }, admin.accessToken);
+    expect(byAdmin.data?.account?.username).toBe(user.username);
+  });
+});
+
+describe('deleteAccount', () => {
+  it('called several times at once deletes once: one true, the others NOT_FOUND, one deletion announced', async () => {
+    const user = await signUp(platform);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => send(platform.gatewayUrl, DeleteAccountDocument, { id: user.accountId }, admin.accessToken)));
+    const outcomes = answers.map((answer) => answer.data?.deleteAccount ?? codes(answer)[0]);
+    expect(outcomes.filter((outcome) => outcome === true)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'NOT_FOUND')).toHaveLength(4);
+
+    const bus = new pg.Client({ connectionString: platform.account.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const deletions = async () =>
+        (await bus.query("SELECT count(*)::int AS n FROM bus_events WHERE type = 'account.deleted' AND payload->>'id' = $1", [user.accountId])).rows[0].n as number;
+      await eventually(async () => (await deletions()) >= 1);
+      // Relayed by now, as anything committed with it: the outbox holds nothing more for this account.
+      await eventually(async () => (await platform.account.runtime.orm.em.fork().execute('SELECT 1 FROM outbox')).length === 0);
+      expect(await deletions()).toBe(1);
+    } finally {
+      await bus.end();
+    }
+  });
+});
