@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { quantityFor } from '../src/modules/order/order-rules';
+import { idempotencyKey, quantityFor } from '../src/modules/order/order-rules';
 
 describe('the quantity an order buys', () => {
   it('is amount / price rounded down to 8 decimals, never rounded up on the way', () => {
@@ -19,5 +19,15 @@ describe('the quantity an order buys', () => {
 
   it('keeps 8 decimals of a large quantity', () => {
     expect(quantityFor(new Decimal('999999.99'), new Decimal('0.000000001234567')).toFixed()).toBe('810000583200425.73631078');
+  });
+});
+
+describe('an idempotency key', () => {
+  it('counts characters, not UTF-16 units, and refuses lone surrogates (PostgreSQL would store each as U+FFFD)', () => {
+    expect(idempotencyKey('😀'.repeat(100))).toBe('😀'.repeat(100));
+    expect(() => idempotencyKey('😀'.repeat(101))).toThrow('1 to 100 characters');
+    expect(() => idempotencyKey('')).toThrow('1 to 100 characters');
+    expect(() => idempotencyKey('a\ud800')).toThrow('well-formed');
+    expect(() => idempotencyKey('a\udc00')).toThrow('well-formed');
   });
 });

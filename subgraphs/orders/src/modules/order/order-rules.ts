@@ -21,8 +21,15 @@ export function orderAmount(amount: Decimal, max: Decimal): Decimal {
   return amount;
 }
 
+/**
+ * 1 to 100 characters, counted as characters (an emoji is one, not two UTF-16 units). A lone
+ * surrogate is no character: PostgreSQL stored each as U+FFFD, so two different keys
+ * ("a\uD800", "a\uDC00") named the same order and the second answered with the first's.
+ */
 export function idempotencyKey(value: string): string {
-  if (value.length < 1 || value.length > 100) throw new BadUserInputError('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
+  const length = [...value].length;
+  if (/\p{Cs}/u.test(value)) throw new BadUserInputError('idempotencyKey must be well-formed text (no lone surrogates)', 'idempotencyKey');
+  if (length < 1 || length > 100) throw new BadUserInputError('idempotencyKey must be 1 to 100 characters', 'idempotencyKey');
   return value;
 }
 

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { codes, send, sendRaw } from './support/graphql-client';
+import { OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { startRecordedProviders } from './support/recorded-providers';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+/**
+ * Issue 9's orders contract at its edges, through the gateway as a client sees it
+ * (orders.e2e.test.ts has the worked examples).
+ */
+const ADMIN_EMAIL = 'orders-contract-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let providers: ReplayServer;
+let platform: TestPlatform;
+let buyer: SignedUpUser;
+let admin: { accessToken: string };
+let analyst: { accessToken: string };
+/** The orders subgraph's clock: real time, moved forward to make the cached price stale. */
+let clockShiftMs = 0;
+
+beforeAll(async () => {
+  // Recorded answers: BTC at 104612 USD, EUR 0.88051 per USD.
+  const recorded = await startRecordedProviders();
+  providers = recorded.server;
+  platform = await startTestPlatform(
+    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env },
+    { market: {}, orders: { now: () => new Date(Date.now() + clockShiftMs) } },
+  );
+  let analystUser: SignedUpUser;
+  [buyer, analystUser] = await Promise.all([signUp(platform), signUp(platform)]);
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const granted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: analystUser.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken);
+  expect(granted.errors).toBeUndefined();
+  analyst = await logIn(platform, analystUser.username, analystUser.password);
+  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await providers?.stop();
+}, 60_000);
+
+const place = (input: { asset: string; currency: string; amount: string; idempotencyKey?: string }) =>
+  send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, buyer.accessToken);
+const storedOrders = async () => Number((await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders'))[0].count);
+
+describe('the idempotency key', () => {
+  it('is text of 1 to 100 characters: two ill-formed keys never name the same order', async () => {
+    const before = await storedOrders();
+    // JSON carries lone surrogates (\ud800, \udc00); PostgreSQL stored both as U+FFFD, so the
+    // second key answered with the first key's order. They are not text: BAD_USER_INPUT, nothing written.
+    for (const idempotencyKey of ['a\ud800', 'a\udc00']) {
+      const answer = await sendRaw(platform.gatewayUrl, { query: 'mutation($input: PlaceBuyOrderInput!) { placeBuyOrder(input: $input) { id } }', variables: { input: { asset: 'BTC', currency: 'USD', amount: '10', idempotencyKey } } }, buyer.accessToken);
+      expect(answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'idempotencyKey']]);
+    }
+    expect(await storedOrders()).toBe(before);
+    // Characters, not UTF-16 units: 100 emoji are 100 characters, 101 are too many.
+    expect((await place({ asset: 'BTC', currency: 'USD', amount: '10', idempotencyKey: '😀'.repeat(100) })).data?.placeBuyOrder.status).toBe('FILLED');
+    expect(codes(await place({ asset: 'BTC', currency: 'USD', amount: '10', idempotencyKey: '😀'.repeat(101) }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await place({ asset: 'BTC', currency: 'USD', amount: '10', idempotencyKey: '' }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('answers a retry with its order even once the price has gone stale, and concurrent different orders under one key with one order and CONFLICT', async () => {
+    const idempotencyKey = randomUUID();
+    const placed = (await place({ asset: 'BTC', currency: 'EUR', amount: '250.00', idempotencyKey })).data!.placeBuyOrder;
+    clockShiftMs = 200_000;
+    try {
+      expect((await place({ asset: 'btc', currency: 'eur', amount: '250', idempotencyKey })).data!.placeBuyOrder).toEqual(placed);
+      expect(codes(await place({ asset: 'BTC', currency: 'EUR', amount: '250' }))).toEqual(['PRICE_UNAVAILABLE']);
+    } finally {
+      clockShiftMs = 0;
+    }
+    const before = await storedOrders();
+    const racing = randomUUID();
+    const answers = await Promise.all(['10', '20', '10', '20', '10', '20'].map((amount) => place({ asset: 'BTC', currency: 'USD', amount, idempotencyKey: racing })));
+    const orders = answers.flatMap((answer) => (answer.data?.placeBuyOrder ? [answer.data.placeBuyOrder] : []));
+    expect(new Set(orders.map((order) => order.id)).size).toBe(1);
+    expect(orders).toHaveLength(3);
+    expect(answers.filter((answer) => answer.errors).map(codes)).toEqual([['CONFLICT'], ['CONFLICT'], ['CONFLICT']]);
+    expect(await storedOrders()).toBe(before + 1);
+  });
+});
+
+describe('order lists and statistics', () => {
+  it('page the same orders by cursor as by offset, newest first', async () => {
+    // Seven or more: pages of three end on a full page or a partial one, whichever the count makes.
+    for (const amount of ['1.01', '2.02', '3.03', '4.04', '5.05', '6.06', '7.07']) expect((await place({ asset: 'ETH', currency: 'USD', amount })).errors).toBeUndefined();
+    const all = (await send(platform.gatewayUrl, OrdersDocument, { first: 100 }, buyer.accessToken)).data!.orders;
+    expect(all.nodes.length).toBeGreaterThanOrEqual(7);
+    const times = all.nodes.map((order) => order.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    const byCursor: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: OrdersQuery['orders'] = (await send(platform.gatewayUrl, OrdersDocument, { first: 3, after }, buyer.accessToken)).data!.orders;
+      byCursor.push(...page.nodes.map((order) => order.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor ?? null;
+    }
+    const byOffset: string[] = [];
+    for (let offset = 0; offset < all.nodes.length; offset += 3) {
+      byOffset.push(...(await send(platform.gatewayUrl, OrdersDocument, { first: 3, offset }, buyer.accessToken)).data!.orders.nodes.map((order) => order.id));
+    }
+    expect(byCursor).toEqual(all.nodes.map((order) => order.id));
+    expect(byOffset).toEqual(byCursor);
+    const last = await send(platform.gatewayUrl, OrdersDocument, { first: 1, offset: all.nodes.length }, buyer.accessToken);
+    expect(last.data!.orders).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+
+  it('give analysts and admins statistics, users FORBIDDEN', async () => {
+    const range = { period: 'DAY' as const, from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString(), currency: 'eur' };
+    const asAnalyst = await send(platform.gatewayUrl, OrderStatisticsDocument, range, analyst.accessToken);
+    expect(asAnalyst.errors).toBeUndefined();
+    expect(asAnalyst.data!.orderStatistics.map((row) => row.currency)).toEqual(['EUR']);
+    expect((await send(platform.gatewayUrl, OrderStatisticsDocument, range, admin.accessToken)).data).toEqual(asAnalyst.data);
+    expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, range, buyer.accessToken))).toEqual(['FORBIDDEN']);
+    expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, range))).toEqual(['UNAUTHENTICATED']);
+  });
+});
