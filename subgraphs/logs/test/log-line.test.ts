@@ -1,5 +1,5 @@
 import { v4 as randomUuid, v7 as timeOrderedUuid } from 'uuid';
-import { entryIdsFor, parseLogLine } from '../src/modules/ingest/log-line';
+import { entryIdsFor, MAX_NESTING, parseLogLine, TOO_DEEP } from '../src/modules/ingest/log-line';
 
 const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -49,6 +49,27 @@ describe('a shipped line PostgreSQL could not store as it is', () => {
     const entry = parseLogLine('{"msg":"a\\ud800b","note":["\\udc00"],"k\\udbff":1,"rocket":"\\ud83d\\ude80"}', 'orders', new Date())!;
     expect(entry.message).toBe('a\ufffdb');
     expect(entry.fields).toEqual({ note: ['\ufffd'], 'k\ufffd': 1, rocket: '🚀' });
+  });
+
+  it('has parts nested deeper than MAX_NESTING cut, and keeps the rest of the entry', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    // 20,000 levels overflowed JSON.stringify's stack when the batch was stored: the batch failed, and was resent for ever.
+    const entry = parseLogLine(`{"msg":"deep","level":"warn","shallow":{"a":[1]},"text":"[[[{{{","payload":${deep(20_000)}}`, 'orders', new Date())!;
+    expect(entry).toMatchObject({ message: 'deep', level: 'warn' });
+    expect(entry.fields.shallow).toEqual({ a: [1] });
+    expect(entry.fields.text).toBe('[[[{{{');
+    expect(() => JSON.stringify(entry.fields)).not.toThrow();
+    let level = 2;
+    let part = entry.fields.payload;
+    while (Array.isArray(part)) {
+      part = part[0];
+      level++;
+    }
+    expect(part).toBe(TOO_DEEP);
+    expect(level).toBe(MAX_NESTING + 1);
+    // Exactly MAX_NESTING deep (the line itself is the first level), and brackets inside strings: kept as they are.
+    const atLimit = `{"msg":"ok","payload":${deep(MAX_NESTING - 1)},"s":"${'['.repeat(2 * MAX_NESTING)}"}`;
+    expect(parseLogLine(atLimit, 'orders', new Date())!.fields).toEqual(JSON.parse(atLimit.replace('"msg":"ok",', '')));
   });
 
   it('takes the time of arrival for a time the store would refuse or read back otherwise', () => {

@@ -66,11 +66,13 @@ export class LogQueryService {
       if (!services.length) throw new BadUserInputError('services must name at least one service (leave it out for all)', 'services');
       const known = await this.knownServices();
       const unknown = services.filter((service) => !known.has(service));
-      if (unknown.length) throw new BadUserInputError(`Unknown services: ${unknown.slice(0, 5).join(', ')}`, 'services');
+      // Each name cut short, as serviceStatusHistory does: a 100 KB name is not echoed back in the error.
+      if (unknown.length) throw new BadUserInputError(`Unknown services: ${unknown.slice(0, 5).map((name) => name.slice(0, 64)).join(', ')}`, 'services');
     }
     if (levels && !levels.length) throw new BadUserInputError('levels must name at least one level (leave it out for all)', 'levels');
     if (text != null) {
-      if (text.length > this.settings.maxQueryLength) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
+      // Characters, not UTF-16 units: 150 emoji are 150 characters, not 300.
+      if (longerThan(text, this.settings.maxQueryLength)) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
       if (!text.trim()) throw new BadUserInputError('text is empty', 'text');
     }
     if (requestId != null && (requestId.length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters', 'requestId');
@@ -83,6 +85,14 @@ export class LogQueryService {
       ...(requestId != null && { requestId }),
     };
   }
+}
+
+/** Whether `text` has more than `max` Unicode characters (code points); stops counting at `max`. */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _character of text) if (++count > max) return true;
+  return false;
 }
 
 export function toLogEntry(entry: StoredLogEntry): LogEntry {

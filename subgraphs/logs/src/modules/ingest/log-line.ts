@@ -24,6 +24,10 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
     return null;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  // A value nested thousands deep overflows the stack of JSON.stringify (and of PostgreSQL's jsonb
+  // parser): the whole batch failed with 503, and the shipper resent it for ever, dropping every later
+  // line of its process. Deeper parts are cut, so the entry (message, level, time) is kept.
+  if (nestedDeeperThan(line, MAX_NESTING)) parsed = cutDeeperThan(parsed, MAX_NESTING);
   // JSON may escape half a surrogate pair (\ud800 alone); PostgreSQL's jsonb refuses it, and would refuse the whole batch.
   if (/\\u[dD][89a-fA-F]/.test(line)) parsed = wellFormed(parsed);
   const { time, level, msg, message, requestId, service: _claimed, ...fields } = parsed as Record<string, unknown>;
@@ -37,6 +41,39 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
     fields,
     bytes: Buffer.byteLength(line),
   };
+}
+
+/** The deepest nesting of objects and arrays a stored entry keeps (the line itself is level 1). */
+export const MAX_NESTING = 512;
+export const TOO_DEEP = '[nested too deeply]';
+
+/**
+ * Whether a JSON text nests objects and arrays more than `max` deep (brackets inside strings do not
+ * count). A text shorter than twice `max` cannot, so most lines are not even read here.
+ */
+function nestedDeeperThan(json: string, max: number): boolean {
+  if (json.length <= 2 * max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < json.length; index++) {
+    const code = json.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // a backslash escapes the next character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      if (++depth > max) return true;
+    } else if (code === 0x7d || code === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** The value with every object or array below level `max` replaced by TOO_DEEP (recursion never goes deeper than `max`). */
+function cutDeeperThan(value: unknown, max: number, level = 1): unknown {
+  if (!value || typeof value !== 'object') return value;
+  if (level > max) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((item) => cutDeeperThan(item, max, level + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, cutDeeperThan(item, max, level + 1)]));
 }
 
 /**

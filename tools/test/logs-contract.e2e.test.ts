@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, LogShippingSigner, readSigningKeys } from '@herck/common';
+import { codes, send } from './support/graphql-client';
+import { LogArchivesDocument, LogsDocument, LogUsageDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { logIn } from './support/users';
+
+/** Issue 10's contract for `logs` and archives, as a client sees it through the gateway. */
+
+const ADMIN_EMAIL = 'logs-contract-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+const MAX_BYTES = 20_000;
+const KEEP_BYTES = 10_000;
+
+/** LOGS_ARCHIVE_DIR lies under a plain file, so no archive can be written until the file makes way for a folder. */
+const archiveParent = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'herck-logs-contract-')), 'archives-parent');
+fs.writeFileSync(archiveParent, 'not a folder');
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let ship: (service: string, lines: object[]) => Promise<void>;
+let shippingToken: (service: string) => string;
+
+beforeAll(async () => {
+  platform = await startTestPlatform(
+    {
+      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
+      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      LOGS_MAX_BYTES_PER_SERVICE: String(MAX_BYTES),
+      LOGS_KEEP_BYTES_PER_SERVICE: String(KEEP_BYTES),
+      LOGS_ARCHIVE_DIR: path.join(archiveParent, 'archives'),
+    },
+    { logs: {} },
+  );
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const [key] = readSigningKeys(new EnvReader(platform.env), { envName: 'LOG_SHIPPING', devFile: 'log-shipping.pem', dataDir: platform.env.HERCK_DATA_DIR!, production: false });
+  shippingToken = (service) => new LogShippingSigner(key!, service).token();
+  // Straight to logs' internal route, as a service's shipper sends a batch.
+  ship = async (service, lines) => {
+    const response = await fetch(new URL('/internal/logs', platform.logs!.url), {
+      method: 'POST',
+      headers: { [LOG_SHIPPING_TOKEN_HEADER]: shippingToken(service), [LOG_BATCH_HEADER]: randomUUID() },
+      body: lines.map((line) => JSON.stringify(line)).join('\n'),
+    });
+    expect(await response.json()).toEqual({ accepted: lines.length, rejected: 0 });
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  fs.rmSync(path.dirname(archiveParent), { recursive: true, force: true });
+}, 60_000);
+
+describe('bad input to logs', () => {
+  it('refuses an oversized unknown service without echoing it back', async () => {
+    const huge = 'x'.repeat(100_000);
+    const response = await send(platform.gatewayUrl, LogsDocument, { filter: { services: [huge] } }, admin.accessToken);
+    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors![0]!.extensions).toMatchObject({ field: 'services' });
+    expect(response.errors![0]!.message.length).toBeLessThan(200);
+  });
+
+  it('counts LOGS_MAX_QUERY_LENGTH (200) in characters, not UTF-16 units', async () => {
+    const marker = `emoji${randomUUID().slice(0, 8)}`;
+    await ship('contract-text', [{ level: 'info', msg: `${marker} 🚀` }]);
+    // 150 characters, 300 UTF-16 units: within the limit.
+    const within = await send(platform.gatewayUrl, LogsDocument, { filter: { services: ['contract-text'], text: `${marker} ${'🚀'.repeat(149 - marker.length)}` } }, admin.accessToken);
+    expect(within.errors).toBeUndefined();
+    const found = await send(platform.gatewayUrl, LogsDocument, { filter: { services: ['contract-text'], text: `${marker} 🚀` } }, admin.accessToken);
+    expect(found.data!.logs.edges.map((edge) => edge.node.message)).toEqual([`${marker} 🚀`]);
+    const over = await send(platform.gatewayUrl, LogsDocument, { filter: { text: '🚀'.repeat(201) } }, admin.accessToken);
+    expect(codes(over)).toEqual(['BAD_USER_INPUT']);
+    expect(over.errors![0]!.extensions).toMatchObject({ field: 'text' });
+  });
+});
+
+describe('log shipping', () => {
+  it('stores a batch holding a line nested thousands deep, cutting the deepest parts, instead of refusing it for ever', async () => {
+    const marker = `deep${randomUUID().slice(0, 8)}`;
+    // 40 KB: well within a shipper's 256 KB line. It used to fail the whole batch with 503, which the shipper resends for ever.
+    const body = [JSON.stringify({ level: 'info', msg: `${marker} plain` }), `{"level":"warn","msg":"${marker} nested","payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}`].join('\n');
+    const response = await fetch(new URL('/internal/logs', platform.logs!.url), {
+      method: 'POST',
+      headers: { [LOG_SHIPPING_TOKEN_HEADER]: shippingToken('contract-deep'), [LOG_BATCH_HEADER]: randomUUID() },
+      body,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ accepted: 2, rejected: 0 });
+    const found = await send(platform.gatewayUrl, LogsDocument, { filter: { services: ['contract-deep'], text: marker } }, admin.accessToken);
+    expect(found.errors).toBeUndefined();
+    expect(found.data!.logs.edges.map((edge) => edge.node.message).sort()).toEqual([`${marker} nested`, `${marker} plain`]);
+  });
+});
+
+describe('an archive that could not be written', () => {
+  const SERVICE = 'contract-archive';
+  const ENTRIES = 40;
+
+  it('deletes nothing; once the folder can be written, the oldest entries move, none lost and none twice', async () => {
+    const lines = Array.from({ length: ENTRIES }, (_, index) => ({ time: new Date(Date.UTC(2026, 10, 20, 0, 0, index)).toISOString(), level: 'info', msg: `entry ${index}`, index, padding: 'p'.repeat(700) }));
+    await ship(SERVICE, lines);
+    // The batch passed the threshold and its archive was tried (and failed: the folder is under a file).
+    await platform.logs!.archiver.idle();
+    const usage = async () => (await send(platform.gatewayUrl, LogUsageDocument, {}, admin.accessToken)).data!.logUsage.find((row) => row.service === SERVICE)!;
+    const stored = async () => (await send(platform.gatewayUrl, LogsDocument, { filter: { services: [SERVICE] }, first: 100 }, admin.accessToken)).data!.logs.edges.map((edge) => (edge.node.fields as { index: number }).index);
+    expect((await usage()).entries).toBe(ENTRIES);
+    expect((await usage()).bytes).toBeGreaterThan(MAX_BYTES);
+    expect(await stored()).toHaveLength(ENTRIES);
+    expect((await send(platform.gatewayUrl, LogArchivesDocument, {}, admin.accessToken)).data!.logArchives).toEqual([]);
+
+    // The next check (after a batch, or housekeeping) archives once the folder can be made.
+    fs.rmSync(archiveParent);
+    fs.mkdirSync(archiveParent);
+    await platform.logs!.archiver.check();
+    const [archive] = (await send(platform.gatewayUrl, LogArchivesDocument, {}, admin.accessToken)).data!.logArchives;
+    expect(archive).toMatchObject({ service: SERVICE, from: '2026-11-20T00:00:00.000Z' });
+    const left = await stored();
+    expect(archive!.entries + left.length).toBe(ENTRIES);
+    expect(Math.min(...left)).toBe(archive!.entries);
+    expect((await usage()).bytes).toBeLessThanOrEqual(KEEP_BYTES);
+  });
+});
