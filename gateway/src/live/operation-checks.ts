@@ -46,8 +46,9 @@ export function parseOperation(payload: OperationPayload, maxTokens: number): Pa
   try {
     document = parse(payload.query, { maxTokens });
   } catch (error) {
-    const message = error instanceof GraphQLError ? error.message : 'Syntax Error';
-    return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    if (!(error instanceof GraphQLError)) return [new GraphQLError('Syntax Error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    // With its source and positions, so the error names its `locations` as over HTTP.
+    return [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
   const operationName = payload.operationName ?? undefined;
   const operation = getOperationAST(document, operationName);

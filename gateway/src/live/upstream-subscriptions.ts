@@ -18,6 +18,20 @@ export interface UpstreamSink {
 }
 
 /**
+ * A subgraph's WebSocket handshake that takes longer fails (and is retried). Without a bound, a
+ * subgraph that accepts the TCP connection but never answers holds the attempt for good, and with
+ * it the gateway's stop, which waits for attempts under way.
+ */
+const HANDSHAKE_TIMEOUT_MS = 5_000;
+
+/** The `ws` WebSocket with a bounded opening handshake, for graphql-ws's client (which passes only url and protocols). */
+class UpstreamSocket extends WebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  }
+}
+
+/**
  * The gateway's graphql-ws connections to the subgraphs that stream events.
  *
  * A subgraph authenticates a graphql-ws connection once, at `connection_init`,
@@ -94,7 +108,8 @@ export class UpstreamSubscriptions {
     this.stopping.abort();
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(clients.map((client) => client.dispose()));
+    // A connection attempt that fails as it is disposed of must not fail the gateway's stop (see release).
+    await Promise.all(clients.map((client) => Promise.resolve(client.dispose()).catch(() => undefined)));
   }
 
   /** One connection per subgraph and role set, and one per account for caller-scoped subscriptions. */
@@ -110,7 +125,10 @@ export class UpstreamSubscriptions {
     if (key.endsWith('|*')) return;
     const client = this.clients.get(key);
     this.clients.delete(key);
-    void client?.dispose();
+    // graphql-ws's dispose() awaits a connection attempt still under way and rejects when it fails
+    // (the subgraph is down, or refused us): that failure was logged already, and left unhandled the
+    // rejection would bring the gateway down.
+    if (client) void Promise.resolve(client.dispose()).catch(() => undefined);
   }
 
   private clientFor(key: string, subgraph: string, identity: Identity): Client {
@@ -121,7 +139,7 @@ export class UpstreamSubscriptions {
     let connected = false;
     client = createClient({
       url: url.replace(/^http/, 'ws'),
-      webSocketImpl: WebSocket,
+      webSocketImpl: UpstreamSocket,
       // Connected while subscriptions are open, closed shortly after the last one ends.
       lazy: true,
       lazyCloseTimeout: 1_000,

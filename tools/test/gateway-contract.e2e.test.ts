@@ -1,0 +1,107 @@
+import net from 'node:net';
+import { AddressInfo } from 'node:net';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { Logger } from '@herck/common';
+import { RunningGateway } from '@herck/gateway';
+import { sendRaw } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, signUp, SignedUpUser } from './support/users';
+
+/**
+ * Contract checks of the gateway's live endpoint (issue 7) found by an audit,
+ * each failing without its fix.
+ */
+
+let platform: TestPlatform;
+let user: SignedUpUser;
+const clients: Client[] = [];
+const servers: net.Server[] = [];
+const heldSockets: net.Socket[] = [];
+/** The gateway's log lines (debug and up), parsed. */
+const gatewayLog: { msg?: string; subgraph?: string }[] = [];
+
+beforeAll(async () => {
+  platform = await startTestPlatform({}, { loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } });
+  user = await signUp(platform);
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.dispose()));
+  await platform?.stop();
+  // A server closes only once the connections it holds are gone.
+  for (const server of servers) {
+    const closed = new Promise((resolve) => server.close(resolve));
+    heldSockets.forEach((socket) => socket.destroy());
+    await closed;
+  }
+}, 60_000);
+
+/** A TCP server that accepts connections and holds them, unanswered, until told to drop them: a subgraph that is not (yet) there. */
+async function silentSubgraph(): Promise<{ url: string; held: net.Socket[] }> {
+  const held: net.Socket[] = [];
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    held.push(socket);
+    heldSockets.push(socket);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, held };
+}
+
+describe('live subscriptions through the gateway: contract checks', () => {
+  it('survives a caller-scoped subscription ending while its subgraph cannot be reached', async () => {
+    // `alerts` is caller-scoped: the gateway opens an upstream connection of the caller's own and
+    // disposes of it with the caller's last subscription. Disposing of a graphql-ws client whose
+    // connection attempt then fails rejects; unhandled, that rejection brings down a Node process.
+    const analysis = await silentSubgraph();
+    const gateway: RunningGateway = await platform.startGateway({ ANALYSIS_URL: analysis.url });
+    const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    clients.push(client);
+    const unsubscribe = client.subscribe({ query: 'subscription { alerts { __typename } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    // The gateway is trying to reach analysis for this caller…
+    await eventually(async () => analysis.held.length > 0, 30_000);
+    // …when the caller leaves, and only then does the attempt fail.
+    unsubscribe();
+    await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 30_000);
+    analysis.held.forEach((socket) => socket.destroy());
+    const failedAttempt = (line: (typeof gatewayLog)[number]) => line.msg === 'upstream graphql-ws connection failed' && line.subgraph === 'analysis';
+    await eventually(async () => gatewayLog.some(failedAttempt), 30_000);
+    // Node reports an unhandled rejection once the microtasks of that failure have run, well before
+    // the gateway answers another request; Jest fails the running test with it.
+    const answer = await sendRaw(gateway.url, { query: '{ __typename }' });
+    expect(answer.data).toEqual({ __typename: 'Query' });
+  }, 120_000);
+
+  it('stops (closing its clients with 1001) while a subgraph it subscribes to does not answer', async () => {
+    const market = await silentSubgraph();
+    const gateway: RunningGateway = await platform.startGateway({ MARKET_URL: market.url });
+    let closedWith: (code: number) => void = () => undefined;
+    const closed = new Promise<number>((resolve) => (closedWith = resolve));
+    const client = createClient({
+      url: gateway.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { Authorization: `Bearer ${user.accessToken}` },
+      on: { closed: (event) => closedWith((event as { code: number }).code) },
+    });
+    clients.push(client);
+    client.subscribe({ query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await eventually(async () => market.held.length > 0, 30_000);
+    // The gateway's connection to market hangs in its handshake; stopping must neither wait on it nor fail.
+    await expect(gateway.stop()).resolves.toBeUndefined();
+    await expect(closed).resolves.toBe(1001);
+  }, 120_000);
+
+  it('answers a document that does not parse over the socket with the error HTTP gives, its locations included', async () => {
+    const query = '{ __typename\n  me {';
+    const overHttp = await sendRaw(platform.gatewayUrl, { query });
+    expect(overHttp.errors?.[0]?.locations).toEqual([{ line: 2, column: 7 }]);
+    const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    clients.push(client);
+    const errors = await new Promise<unknown>((resolve, reject) =>
+      client.subscribe({ query }, { next: (result) => reject(new Error(`unexpected ${JSON.stringify(result)}`)), error: resolve, complete: () => reject(new Error('completed without an error')) }),
+    );
+    expect(errors).toEqual([{ message: overHttp.errors![0]!.message, locations: [{ line: 2, column: 7 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } }]);
+  }, 60_000);
+});
