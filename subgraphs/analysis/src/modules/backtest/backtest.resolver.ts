@@ -7,6 +7,9 @@ import { StrategyService } from '../strategy/strategy.service';
 import { Backtest } from './backtest.type';
 import { runBacktest } from './backtest.service';
 
+/** How far before the USER window a `from` may fall (request latency and clock differences). */
+const USER_RANGE_GRACE_MS = 60_000;
+
 @Resolver()
 export class BacktestResolver {
   constructor(
@@ -24,7 +27,9 @@ export class BacktestResolver {
   ): Promise<Backtest> {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');
     const strategy = await this.strategies.own(context.em, callerId(context), id);
-    const oldest = Date.now() - this.userBacktestDays * 86_400_000;
+    // A minute's grace: a client asking for exactly "the last 90 days" computes `from` a moment
+    // before this line runs, and must not be refused for the milliseconds in between.
+    const oldest = Date.now() - this.userBacktestDays * 86_400_000 - USER_RANGE_GRACE_MS;
     // A rule of the caller's role, not of the input: the same range is fine for an analyst.
     if (!hasAnyRole(context.identity, ['ANALYST', 'ADMIN']) && from.getTime() < oldest) {
       throw new ForbiddenError(`A USER's backtests reach back ${this.userBacktestDays} days; ANALYST and ADMIN see all history`);

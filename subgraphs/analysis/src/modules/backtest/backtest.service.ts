@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, INTERVAL_MS } from '@herck/common';
+import { BadUserInputError, CandleInterval, INTERVAL_MS } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { compileCondition } from '../condition/condition-compiler';
 import { CandleSeries } from '../evaluation/candle-series';
@@ -25,7 +25,10 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
   const compiled = compileCondition(strategy.condition, strategy.indicators);
   if (!compiled.ok) throw new BadUserInputError('The strategy’s condition does not compile', 'id');
   const length = INTERVAL_MS[strategy.interval];
-  if ((to.getTime() - from.getTime()) / length * strategy.symbols.length > MAX_BACKTEST_CANDLES) {
+  // The bound is on the candles actually replayed: ANALYST and ADMIN reach all history, so a range
+  // from long before the first stored candle (or past the last) must not count candles that are not
+  // there — estimated from the requested range alone, `from: 1970` was refused for any strategy.
+  if ((await storedCandleSpan(em, strategy.symbols, strategy.interval, from, to)) > MAX_BACKTEST_CANDLES) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
   }
   const prepared = prepareStrategy(strategy, compiled.condition);
@@ -54,4 +57,21 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
   triggers.sort((a, b) => a.time.getTime() - b.time.getTime() || a.symbol.localeCompare(b.symbol));
   const kept = strategy.trigger === TriggerMode.ONCE ? triggers.slice(0, 1) : triggers;
   return { triggers: kept, summary: { count: kept.length, firstAt: kept[0]?.time ?? null, lastAt: kept.at(-1)?.time ?? null } };
+}
+
+/**
+ * How many candles the stored series hold at most in [from, to): per symbol, the span from its
+ * first to its last stored candle there, in candles. Two index look-ups per symbol, however long the range.
+ */
+async function storedCandleSpan(em: EntityManager, symbols: string[], interval: CandleInterval, from: Date, to: Date): Promise<number> {
+  let candles = 0;
+  for (const symbol of symbols) {
+    const [row] = await em.execute<{ first: Date | null; last: Date | null }[]>(
+      `SELECT (SELECT open_time FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ORDER BY open_time LIMIT 1) AS first,
+              (SELECT open_time FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ORDER BY open_time DESC LIMIT 1) AS last`,
+      [symbol, interval, from, to, symbol, interval, from, to],
+    );
+    if (row?.first && row.last) candles += (new Date(row.last).getTime() - new Date(row.first).getTime()) / INTERVAL_MS[interval] + 1;
+  }
+  return candles;
 }
