@@ -1,0 +1,158 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { codes, send } from './support/graphql-client';
+import {
+  AddTransactionDocument,
+  AlertsDocument,
+  BacktestStrategyDocument,
+  CreatePortfolioDocument,
+  CreateStrategyDocument,
+  CreateStrategyInput,
+  PortfolioPerformanceDocument,
+  StrategyDocument,
+  TransactionInput,
+} from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { startRecordedProviders } from './support/recorded-providers';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+/**
+ * Contract checks of issues 8 and 9 as a client sees them through the gateway:
+ * operations, error codes and worked examples, each computed by hand.
+ */
+const ADMIN_EMAIL = 'analysis-contract-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+const DAY_MS = 86_400_000;
+
+let providers: ReplayServer;
+let platform: TestPlatform;
+let user: SignedUpUser;
+let stranger: SignedUpUser;
+let admin: { accessToken: string };
+const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+let receiver: http.Server;
+let receiverUrl = '';
+
+beforeAll(async () => {
+  receiver = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  const recorded = await startRecordedProviders();
+  providers = recorded.server;
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, WEBHOOK_ALLOW_PRIVATE: 'true', ...recorded.env }, { market: {}, analysis: {} });
+  [user, stranger] = await Promise.all([signUp(platform), signUp(platform)]);
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  // Strategies may watch what market has announced: wait for analysis to have seen a round.
+  await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute('SELECT 1 FROM symbols')).length === 2, 20_000);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await providers?.stop();
+  await new Promise((resolve) => receiver?.close(resolve));
+}, 60_000);
+
+const backtest = (variables: { id: string; from: string; to: string }, token: string) => send(platform.gatewayUrl, BacktestStrategyDocument, variables, token);
+const strategyOf = async (id: string, token: string) => (await send(platform.gatewayUrl, StrategyDocument, { id }, token)).data!.strategy;
+const createStrategy = async (input: Partial<CreateStrategyInput>, token: string) => {
+  const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'contract', symbols: ['BTC'], indicators: [], condition: 'price > 1.0', ...input } }, token);
+  expect(created.errors).toBeUndefined();
+  return created.data!.createStrategy;
+};
+
+describe('backtests', () => {
+  it('reach all history for ADMIN: a range from 1970 is replayed, not refused for candles that are not stored', async () => {
+    const { strategy } = await createStrategy({ symbols: ['BTC', 'ETH'], interval: 'M1' }, admin.accessToken);
+    const all = await backtest({ id: strategy.id, from: '1970-01-01T00:00:00Z', to: new Date().toISOString() }, admin.accessToken);
+    expect(all.errors).toBeUndefined();
+    expect(all.data!.backtestStrategy.summary).toEqual(expect.objectContaining({ count: expect.any(Number) }));
+  });
+
+  it('reach back exactly 90 days for USER; an older `from` is FORBIDDEN and another user’s strategy NOT_FOUND', async () => {
+    const { strategy } = await createStrategy({ symbols: ['BTC', 'ETH'], interval: 'H1' }, user.accessToken);
+    const to = new Date().toISOString();
+    const ninetyDays = await backtest({ id: strategy.id, from: new Date(Date.now() - 90 * DAY_MS).toISOString(), to }, user.accessToken);
+    expect(ninetyDays.errors).toBeUndefined();
+    expect(ninetyDays.data!.backtestStrategy.summary).toMatchObject({ count: expect.any(Number) });
+    expect(codes(await backtest({ id: strategy.id, from: new Date(Date.now() - 91 * DAY_MS).toISOString(), to }, user.accessToken))).toEqual(['FORBIDDEN']);
+    expect(codes(await backtest({ id: strategy.id, from: new Date(Date.now() - DAY_MS).toISOString(), to }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+    expect(codes(await backtest({ id: strategy.id, from: to, to }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+  });
+});
+
+describe('evaluation', () => {
+  it('a run-time failure sets lastError and others go on; ONCE disables itself; the webhook is signed t=…,v1=…', async () => {
+    // `1 / 0` type-checks (int / int) and fails when evaluated.
+    const failing = await createStrategy({ symbols: ['BTC', 'ETH'], condition: 'price > 0.0 && 1 / 0 == 1' }, user.accessToken);
+    const once = await createStrategy({ symbols: ['BTC', 'ETH'], condition: 'price > 0.0', trigger: 'ONCE', channels: { inApp: true, email: false, webhookUrl: receiverUrl } }, user.accessToken);
+    await eventually(async () => (await strategyOf(once.strategy.id, user.accessToken)).enabled === false, 20_000);
+    await eventually(async () => (await strategyOf(failing.strategy.id, user.accessToken)).lastError !== null, 20_000);
+    const { enabled, lastError } = await strategyOf(failing.strategy.id, user.accessToken);
+    expect({ enabled, lastError }).toEqual({ enabled: true, lastError: 'division by zero' });
+    // A few more rounds: ONCE raised exactly one alert, over one of its two symbols.
+    const rounds = providers.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => providers.requestsTo('/api/v3/coins/markets').length >= rounds + 2, 15_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    const alerts = await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken);
+    expect(alerts.data!.alerts.nodes.filter((alert) => alert.strategy.id === once.strategy.id)).toHaveLength(1);
+
+    await eventually(async () => received.length >= 1, 15_000);
+    const [delivery] = received;
+    const signature = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(delivery!.headers['herck-signature']));
+    expect(signature).not.toBeNull();
+    expect(createHmac('sha256', once.webhookSecret).update(`${signature![1]}.${delivery!.body}`).digest('hex')).toBe(signature![2]);
+    expect(delivery!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'alert', alert: { strategyId: once.strategy.id } });
+  }, 60_000);
+});
+
+describe('portfolio performance, by hand', () => {
+  const performanceOf = (variables: { id: string; from: string; to: string }, token: string) => send(platform.gatewayUrl, PortfolioPerformanceDocument, variables, token);
+  const portfolioWith = async (name: string, transactions: TransactionInput[]) => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name }, user.accessToken)).data!.createPortfolio;
+    for (const input of transactions) expect((await send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: id, input }, user.accessToken)).errors).toBeUndefined();
+    return id;
+  };
+
+  it('TWR chains the returns around a mid-period deposit; ROI is the gain over the money put in', async () => {
+    // 1000 in, +10 % (bought at 1000, sold at 1100); 1100 more in, −10 % (2200 → 1980).
+    const id = await portfolioWith('twr', [
+      { kind: 'DEPOSIT', quantity: '1000', price: '1', time: '2011-01-01T00:00:00Z' },
+      { kind: 'BUY', symbol: 'XX', quantity: '1', price: '1000', time: '2011-01-01T00:00:00Z' },
+      { kind: 'SELL', symbol: 'XX', quantity: '1', price: '1100', time: '2011-02-01T00:00:00Z' },
+      { kind: 'DEPOSIT', quantity: '1100', price: '1', time: '2011-03-01T00:00:00Z' },
+      { kind: 'BUY', symbol: 'YY', quantity: '1', price: '2200', time: '2011-03-01T00:00:00Z' },
+      { kind: 'SELL', symbol: 'YY', quantity: '1', price: '1980', time: '2011-04-01T00:00:00Z' },
+    ]);
+    const { performance } = (await performanceOf({ id, from: '2010-12-31T00:00:00Z', to: '2011-05-01T00:00:00Z' }, user.accessToken)).data!.portfolio;
+    // TWR: 1.1 × 0.9 − 1 = −0.01. ROI: (1980 − 2100) / 2100 = −0.0571428…
+    expect(performance).toMatchObject({ twr: '-0.01', realizedPnl: '-120', unrealizedPnl: '0', complete: true });
+    expect(performance.roi).toMatch(/^-0\.0571428571428571428/);
+  });
+
+  it('XIRR of the flows of Excel’s documentation example', async () => {
+    // −10000 on 2008-01-01, +2750, +4250, +3250 and the 2750 left on 2009-04-01 (the gain made by a round trip).
+    const id = await portfolioWith('xirr', [
+      { kind: 'DEPOSIT', quantity: '10000', price: '1', time: '2008-01-01T00:00:00Z' },
+      { kind: 'BUY', symbol: 'ZZ', quantity: '1', price: '10000', time: '2008-01-01T00:00:00Z' },
+      { kind: 'SELL', symbol: 'ZZ', quantity: '1', price: '13000', time: '2008-02-01T00:00:00Z' },
+      { kind: 'WITHDRAWAL', quantity: '2750', price: '1', time: '2008-03-01T00:00:00Z' },
+      { kind: 'WITHDRAWAL', quantity: '4250', price: '1', time: '2008-10-30T00:00:00Z' },
+      { kind: 'WITHDRAWAL', quantity: '3250', price: '1', time: '2009-02-15T00:00:00Z' },
+    ]);
+    const { performance } = (await performanceOf({ id, from: '2007-12-31T00:00:00Z', to: '2009-04-01T00:00:00Z' }, user.accessToken)).data!.portfolio;
+    expect(Math.abs(Number(performance.xirr) - 0.373362535)).toBeLessThan(2e-9);
+    expect(performance).toMatchObject({ roi: '0.3', twr: '0.3', realizedPnl: '3000', complete: true });
+    expect(codes(await performanceOf({ id, from: '2009-04-01T00:00:00Z', to: '2008-01-01T00:00:00Z' }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await performanceOf({ id, from: '2007-12-31T00:00:00Z', to: '2009-04-01T00:00:00Z' }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
