@@ -61,13 +61,15 @@ export class CandleImportService {
     let written = 0;
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
+      // A candle the file replaces is an imported one from then on: its tickCount is 0, as the schema
+      // says of imported candles, not the count of the ticks whose figures it no longer holds.
       const result = await em.execute<CandleRow[]>(
         `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed)
          VALUES ${valuesPlaceholders(batch.length, 10)}
          ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
-           open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, closed = true
-         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.closed)
-           IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, true)
+           open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0, closed = true
+         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count, candles.closed)
+           IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0, true)
          RETURNING *`,
         batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
       );

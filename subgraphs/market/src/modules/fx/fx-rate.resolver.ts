@@ -21,7 +21,8 @@ export class FxRateResolver {
     // In quote order for every base, USD's included (the provider's own order is no order at all).
     if (code === 'USD') return [...usdRates].sort((a, b) => a.quote.localeCompare(b.quote));
     const baseRate = usdRates.find((rate) => rate.quote === code);
-    if (!baseRate) throw new NotFoundError(`Currency ${code}`);
+    // The name echoed is cut short, as an asset's is: an error never hands a caller's whole input back.
+    if (!baseRate) throw new NotFoundError(`Currency ${code.slice(0, 32)}`);
     const usd: FxRate = { base: code, quote: 'USD', rate: new Decimal(1).div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: baseRate.time };
     const crosses = usdRates
       .filter((rate) => rate.quote !== code)

@@ -25,7 +25,8 @@ export class ProviderResolver {
     @Ctx() { em }: MarketContext,
   ): Promise<ProviderStatus> {
     const status = await this.states.setEnabled(em, name.trim().toLowerCase(), enabled);
-    if (!status) throw new BadUserInputError(`No provider named ${name} is configured (MARKET_PROVIDERS)`, 'name');
+    // The name echoed is cut short: an error never hands a caller's whole input back.
+    if (!status) throw new BadUserInputError(`No provider named ${JSON.stringify(name.slice(0, 32))} is configured (MARKET_PROVIDERS)`, 'name');
     return status;
   }
 

@@ -18,11 +18,11 @@ export class MarketSnapshotResolver {
     const wanted = symbols ? [...new Set(symbols.map((symbol) => symbol.trim().toUpperCase()))] : null;
     // Assets without a tick this round (untracked ones included) are simply absent; unknown ones
     // (whatever they look like) are an error. Only a name the round does not hold is looked up.
-    if (this.snapshot.time) {
-      for (const symbol of wanted ?? []) {
-        if (!isSymbol(symbol)) throw new NotFoundError(`Asset ${symbol.slice(0, 32)}`);
-        if (!this.snapshot.asset(symbol)) await knownAsset(context, symbol);
-      }
+    // Checked before the first round too (every name is looked up then): an unknown symbol is
+    // NOT_FOUND in queries from the first request on, not an empty answer until a round lands.
+    for (const symbol of wanted ?? []) {
+      if (!isSymbol(symbol)) throw new NotFoundError(`Asset ${symbol.slice(0, 32)}`);
+      if (!this.snapshot.asset(symbol)) await knownAsset(context, symbol);
     }
     const ticks = this.snapshot.ticks(wanted?.filter(isSymbol) ?? null);
     return { time: this.snapshot.time, ticks, global: this.snapshot.global };

@@ -1,0 +1,72 @@
+import { codes, send } from './support/graphql-client';
+import { CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument } from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { logIn, signUp, SignedUpUser } from './support/users';
+
+/**
+ * Contract checks of the market subgraph (issue 6) through the real gateway, on a
+ * market that has not ingested a round yet (MARKET_INGEST=false: nothing ever lands),
+ * which is what every client sees for the first seconds after a start.
+ */
+const ADMIN_EMAIL = 'contract-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let user: SignedUpUser;
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INGEST: 'false' }, { market: {} });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  user = await signUp(platform);
+});
+afterAll(() => platform?.stop());
+
+const snapshot = (symbols?: string[]) => send(platform.gatewayUrl, MarketSnapshotDocument, { symbols });
+
+describe('marketSnapshot before the first round', () => {
+  it('answers NOT_FOUND for an unknown symbol, as it does once rounds land', async () => {
+    expect(platform.market!.snapshot.time).toBeNull();
+    for (const symbol of ['NOPE', 'not-a-coin', '']) {
+      const answer = await snapshot(['BTC', symbol]);
+      expect(codes(answer)).toEqual(['NOT_FOUND']);
+      expect(answer.data ?? null).toBeNull();
+    }
+  });
+
+  it('answers known assets with an empty round', async () => {
+    expect((await snapshot(['btc', 'ETH'])).data).toEqual({ marketSnapshot: { time: null, ticks: [], global: null } });
+    expect((await snapshot()).data).toEqual({ marketSnapshot: { time: null, ticks: [], global: null } });
+  });
+});
+
+describe('errors about a name the caller gave', () => {
+  it('keep the code and field but do not hand a long input back', async () => {
+    const long = 'X'.repeat(20_000);
+    const currency = await send(platform.gatewayUrl, FxRatesDocument, { base: long }, user.accessToken);
+    expect(codes(currency)).toEqual(['NOT_FOUND']);
+    expect(currency.errors![0]!.message.length).toBeLessThan(100);
+
+    const provider = await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: long, enabled: false }, admin.accessToken);
+    expect(provider.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
+    expect(provider.errors![0]!.message.length).toBeLessThan(150);
+  });
+});
+
+describe('importCandles over candles built from ticks', () => {
+  it('makes them imported candles (tickCount 0), and a second import of the same rows changes nothing', async () => {
+    // A past M1 candle the rounds built from 28 ticks (written as a round would leave it).
+    const openTime = '2024-03-01T12:00:00.000Z';
+    await platform.market!.runtime.orm.em
+      .fork()
+      .execute("INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed) VALUES ('BTC', 'M1', ?, '61000', '61050', '60990', '61010', '1234.5', 28, true)", [openTime]);
+    const importCsv = () =>
+      send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'M1', csv: `time,open,high,low,close,volume\n${openTime},61001.5,61060,60980.25,61020,987.125` }, admin.accessToken);
+    expect((await importCsv()).data?.importCandles).toEqual({ imported: 1, skipped: 0, errors: [] });
+    const stored = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'M1', from: openTime, to: openTime }, user.accessToken);
+    expect(stored.data?.candles.nodes).toEqual([
+      expect.objectContaining({ symbol: 'BTC', interval: 'M1', openTime, open: '61001.5', high: '61060', low: '60980.25', close: '61020', volume: '987.125', tickCount: 0, closed: true }),
+    ]);
+    expect((await importCsv()).data?.importCandles).toEqual({ imported: 0, skipped: 1, errors: [] });
+  });
+});
