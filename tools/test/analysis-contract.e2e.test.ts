@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
 import {
@@ -10,7 +11,9 @@ import {
   CreatePortfolioDocument,
   CreateStrategyDocument,
   CreateStrategyInput,
+  DeletePortfolioDocument,
   PortfolioPerformanceDocument,
+  RenamePortfolioDocument,
   StrategyDocument,
   TransactionInput,
 } from './support/operations.generated';
@@ -154,5 +157,34 @@ describe('portfolio performance, by hand', () => {
     expect(performance).toMatchObject({ roi: '0.3', twr: '0.3', realizedPnl: '3000', complete: true });
     expect(codes(await performanceOf({ id, from: '2009-04-01T00:00:00Z', to: '2008-01-01T00:00:00Z' }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await performanceOf({ id, from: '2007-12-31T00:00:00Z', to: '2009-04-01T00:00:00Z' }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('a portfolio renamed while it is deleted', () => {
+  it('answers NOT_FOUND, as any unknown portfolio', async () => {
+    const id = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Short-lived' }, user.accessToken)).data!.createPortfolio.id;
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
+      await client.connect();
+      return client;
+    };
+    const [holder, monitor] = [await connect(), await connect()];
+    try {
+      // The rename's ownership check passes; its update then waits on the row this test holds and deletes.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM portfolios WHERE id = $1 FOR UPDATE', [id]);
+      const renamed = send(platform.gatewayUrl, RenamePortfolioDocument, { id, name: 'Renamed' }, user.accessToken);
+      await eventually(async () => {
+        const { rows } = await monitor.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        return rows[0].n >= 1;
+      });
+      await holder.query('DELETE FROM portfolios WHERE id = $1', [id]);
+      await holder.query('COMMIT');
+      expect(codes(await renamed)).toEqual(['NOT_FOUND']);
+      expect(codes(await send(platform.gatewayUrl, DeletePortfolioDocument, { id }, user.accessToken))).toEqual(['NOT_FOUND']);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([holder.end(), monitor.end()]);
+    }
   });
 });

@@ -43,7 +43,9 @@ export class PortfolioService {
   async rename(em: EntityManager, ownerId: string, id: string, name: string): Promise<Portfolio> {
     await this.own(em, ownerId, id);
     const rows = await em.execute<PortfolioRow[]>('UPDATE portfolios SET name = ? WHERE id = ? RETURNING *', [requireLength(name, 'name', 1, 100), id]);
-    return toPortfolio(rows[0]!);
+    // Deleted since the check above: gone, as any unknown portfolio (it was an internal error).
+    if (!rows[0]) throw new NotFoundError('Portfolio');
+    return toPortfolio(rows[0]);
   }
 
   async delete(em: EntityManager, ownerId: string, id: string): Promise<void> {
