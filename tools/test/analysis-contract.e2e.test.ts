@@ -188,3 +188,23 @@ describe('a portfolio renamed while it is deleted', () => {
     }
   });
 });
+
+describe('a strategy naming a symbol whose first tick is still on its way', () => {
+  it('is created: the market events already published are applied before the symbol counts as unknown', async () => {
+    // A round announcing a new symbol, on the bus without the notification that wakes analysis's
+    // consumer: until its next poll (a second), only the catch-up makes analysis see it.
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const tick = { time: new Date().toISOString(), prices: [{ symbol: 'NEWCOIN', price: '1.25', source: 'test', volume24h: null, change24h: null }] };
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [JSON.stringify(tick)]);
+      const { strategy } = await createStrategy({ symbols: ['newcoin'] }, user.accessToken);
+      expect(strategy.symbols).toEqual(['NEWCOIN']);
+    } finally {
+      await bus.end();
+    }
+    // A symbol no event has named is still refused.
+    const unknown = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'contract', symbols: ['NOSUCHCOIN'], indicators: [], condition: 'price > 1.0' } }, user.accessToken);
+    expect(codes(unknown)).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -43,7 +43,9 @@ export interface RunningAnalysis extends RunningSubgraph {
 export async function startAnalysisService(config: AnalysisConfig, logger: Logger, overrides: AnalysisServiceOverrides = {}): Promise<RunningAnalysis> {
   const mailer = overrides.mailer ?? createMailer(config.mail, logger);
   const liveAlerts = new LiveAlerts();
-  const strategies = new StrategyService({ perAccount: config.strategiesPerAccount, production: config.production, allowPrivate: config.webhookAllowPrivate });
+  // Bound to the bus consumer once the engine is loaded (onStart); until then nothing is applied anyway.
+  let catchUpEvents = async (): Promise<void> => undefined;
+  const strategies = new StrategyService({ perAccount: config.strategiesPerAccount, production: config.production, allowPrivate: config.webhookAllowPrivate }, () => catchUpEvents());
   let loader: EngineLoader | undefined;
   let listener: AnalysisListener | undefined;
   let deliveries: DeliveryWorker | undefined;
@@ -103,6 +105,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       deliveries.start();
       // Events that arrived while the engine loaded were left for now.
       void runtime.catchUpEvents();
+      catchUpEvents = () => runtime.catchUpEvents();
     },
     async onStop() {
       await deliveries?.stop();

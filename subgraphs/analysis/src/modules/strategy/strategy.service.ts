@@ -18,12 +18,19 @@ export interface StrategyLimits extends WebhookPolicy {
  * whole before anything is written, and announced on commit so each replica's
  * engine re-reads the strategy.
  */
+/** How long a strategy naming a symbol not seen yet waits for the market events already published. */
+const CATCH_UP_MS = 2_000;
+
 export class StrategyService {
-  constructor(private readonly limits: StrategyLimits) {}
+  constructor(
+    private readonly limits: StrategyLimits,
+    /** Resolves once the bus events published so far have been applied here. */
+    private readonly catchUpEvents: () => Promise<void> = async () => undefined,
+  ) {}
 
   async create(em: EntityManager, ownerId: string, input: CreateStrategyInput): Promise<{ strategy: Strategy; webhookSecret: string }> {
     const indicators = normaliseIndicators(input.indicators);
-    const known = await knownSymbols(em);
+    const known = await this.knownSymbols(em, input.symbols);
     const strategy = em.create(Strategy, {
       ownerId,
       name: strategyName(input.name),
@@ -57,7 +64,7 @@ export class StrategyService {
       const indicators: IndicatorSpec[] = input.indicators ? normaliseIndicators(input.indicators) : strategy.indicators;
       const changes: Partial<Strategy> = { indicators };
       if (input.name !== undefined && input.name !== null) changes.name = strategyName(input.name);
-      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await knownSymbols(tx));
+      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await this.knownSymbols(tx, input.symbols));
       if (input.interval) changes.interval = strategyInterval(input.interval);
       changes.condition = strategyCondition(input.condition ?? strategy.condition, indicators);
       if (input.trigger) changes.trigger = strategyTrigger(input.trigger);
@@ -113,6 +120,21 @@ export class StrategyService {
     const nodes = strategies.slice(0, first);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
     return { edges, nodes, pageInfo: { hasNextPage: strategies.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  /**
+   * The symbols analysis has seen in market's events. One `wanted` names that is not among them may
+   * be in a tick on its way (market shows a round as soon as it commits; its event reaches analysis
+   * a moment later): the events published so far are applied first, for a bounded time, before the
+   * symbol counts as unknown.
+   */
+  private async knownSymbols(em: EntityManager, wanted: string[]): Promise<Set<string>> {
+    const known = await knownSymbols(em);
+    if (wanted.every((symbol) => known.has(symbol.trim().toUpperCase()))) return known;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CATCH_UP_MS)));
+    await Promise.race([this.catchUpEvents().catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+    return knownSymbols(em);
   }
 }
 
