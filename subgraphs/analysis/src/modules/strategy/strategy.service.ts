@@ -13,14 +13,14 @@ export interface StrategyLimits extends WebhookPolicy {
   perAccount: number;
 }
 
+/** How long a strategy naming a symbol not seen yet waits for the market events already published. */
+const CATCH_UP_MS = 2_000;
+
 /**
  * Owners create, change and delete their strategies. Every change is checked
  * whole before anything is written, and announced on commit so each replica's
  * engine re-reads the strategy.
  */
-/** How long a strategy naming a symbol not seen yet waits for the market events already published. */
-const CATCH_UP_MS = 2_000;
-
 export class StrategyService {
   constructor(
     private readonly limits: StrategyLimits,
