@@ -1,25 +1,54 @@
+import net from 'node:net';
+import pg from 'pg';
 import { LoginDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { startTestPlatform } from './support/platform';
-import { signUp } from './support/users';
+import { eventually, signUp } from './support/users';
+
+/** True once nothing accepts connections on the URL's port. */
+function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
 
 describe('stopping a subgraph', () => {
   it('finishes the requests in flight, then refuses new ones', async () => {
     const platform = await startTestPlatform();
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: platform.auth.runtime.config.databaseUrl });
+      await client.connect();
+      return client;
+    };
+    const [holder, monitor] = [await connect(), await connect()];
     try {
       const user = await signUp(platform);
-      const logins = () => Array.from({ length: 4 }, () => send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password }));
-      // Open the gateway's connections to auth first, so the next logins reach auth at once.
-      await Promise.all(logins());
-      // A login takes tens of milliseconds (argon2): stop auth while these are running there.
-      const inFlight = logins();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      await platform.auth.stop();
+      const login = () => send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+      // A login ends by locking its account's credentials: holding that row keeps these logins
+      // inside auth, however slow the machine, until auth has stopped listening.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM credentials WHERE account_id = $1 FOR UPDATE', [user.accountId]);
+      const inFlight = Array.from({ length: 4 }, login);
+      await eventually(async () => {
+        const { rows } = await monitor.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        return rows[0].n === inFlight.length;
+      });
+      const stopped = platform.auth.stop();
+      await eventually(() => refusesConnections(platform.auth.url));
+      await holder.query('COMMIT');
+      await stopped;
       for (const response of await Promise.all(inFlight)) expect(response.data?.login.accessToken).toEqual(expect.any(String));
 
-      const after = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
-      expect(codes(after)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(codes(await login())).toEqual(['INTERNAL_SERVER_ERROR']);
     } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([holder.end(), monitor.end()]);
       await platform.stop();
     }
   });
