@@ -14,6 +14,7 @@ import {
   DeletePortfolioDocument,
   PortfolioPerformanceDocument,
   RenamePortfolioDocument,
+  SetStrategyEnabledDocument,
   StrategyDocument,
   TransactionInput,
 } from './support/operations.generated';
@@ -115,7 +116,15 @@ describe('evaluation', () => {
     expect(createHmac('sha256', once.webhookSecret).update(`${signature![1]}.${delivery!.body}`).digest('hex')).toBe(signature![2]);
     expect(delivery!.headers['content-type']).toBe('application/json');
     expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'alert', alert: { strategyId: once.strategy.id } });
-  }, 60_000);
+
+    // Switched back on while its condition still holds, ONCE fires again at the next round, as a new strategy would.
+    const reenabled = await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: once.strategy.id, enabled: true }, user.accessToken);
+    expect(reenabled.data!.setStrategyEnabled.enabled).toBe(true);
+    await eventually(async () => (await strategyOf(once.strategy.id, user.accessToken)).enabled === false, 20_000);
+    await platform.analysis!.runtime.catchUpEvents();
+    const again = await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken);
+    expect(again.data!.alerts.nodes.filter((alert) => alert.strategy.id === once.strategy.id)).toHaveLength(2);
+  }, 90_000);
 });
 
 describe('portfolio performance, by hand', () => {
@@ -157,6 +166,26 @@ describe('portfolio performance, by hand', () => {
     expect(performance).toMatchObject({ roi: '0.3', twr: '0.3', realizedPnl: '3000', complete: true });
     expect(codes(await performanceOf({ id, from: '2009-04-01T00:00:00Z', to: '2008-01-01T00:00:00Z' }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await performanceOf({ id, from: '2007-12-31T00:00:00Z', to: '2009-04-01T00:00:00Z' }, stranger.accessToken))).toEqual(['NOT_FOUND']);
+  });
+
+  it('gives no return where a price is missing, and values a period that ends in the future as of now', async () => {
+    // No close of XX exists: valued at nothing it would be a total loss, which is a guess.
+    const unpriced = await portfolioWith('unpriced', [
+      { kind: 'DEPOSIT', quantity: '1000', price: '1', time: '2011-01-01T00:00:00Z' },
+      { kind: 'BUY', symbol: 'XX', quantity: '1', price: '1000', time: '2011-01-01T00:00:00Z' },
+    ]);
+    const missing = (await performanceOf({ id: unpriced, from: '2010-12-31T00:00:00Z', to: '2011-05-01T00:00:00Z' }, user.accessToken)).data!.portfolio.performance;
+    expect(missing).toMatchObject({ roi: null, twr: null, xirr: null, complete: false, missingPrices: [{ symbol: 'XX', date: '2011-05-01' }] });
+
+    // BTC is priced today (market's latest tick): a `to` years ahead is the performance so far.
+    const priced = await portfolioWith('so far', [
+      { kind: 'DEPOSIT', quantity: '1000', price: '1', time: '2011-01-01T00:00:00Z' },
+      { kind: 'BUY', symbol: 'BTC', quantity: '0.001', price: '1', time: new Date(Date.now() - 60_000).toISOString() },
+    ]);
+    const soFar = (await performanceOf({ id: priced, from: '2010-12-31T00:00:00Z', to: '2100-01-01T00:00:00Z' }, user.accessToken)).data!.portfolio.performance;
+    expect(soFar).toMatchObject({ complete: true, missingPrices: [] });
+    expect(soFar.roi).not.toBeNull();
+    expect(codes(await performanceOf({ id: priced, from: '2099-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 });
 

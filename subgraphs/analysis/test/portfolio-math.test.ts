@@ -247,10 +247,12 @@ describe('a missing price', () => {
     expect([y?.price, y?.marketValue, y?.unrealizedPnl]).toEqual([null, null, null]);
   });
 
-  it('makes the performance incomplete too', () => {
+  it('makes the performance incomplete too, with no return guessed from it', () => {
     const result = performanceBetween(ledger, { from: time('2024-02-29T00:00:00Z'), to: time('2024-03-05T18:00:00Z'), method: 'FIFO', prices });
     expect(result.missingPrices).toEqual([{ symbol: 'Y', date: '2024-03-05' }]);
     expect(result.complete).toBe(false);
+    // Y valued at nothing would make a loss of 200 on 1000 of it: no such return is given.
+    expect([result.roi, result.twr, result.xirr]).toEqual([null, null, null]);
   });
 });
 

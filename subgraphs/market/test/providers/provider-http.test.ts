@@ -119,5 +119,13 @@ describe('provider HTTP helper', () => {
       expect(read.decimal('-3.5', 'v', 'any').toString()).toBe('-3.5');
       expect(read.optionalDecimal(null, 'v', 'any')).toBeNull();
     });
+
+    it('rejects numeric text the store cannot hold, so that provider fails and not the round', () => {
+      // Valid numbers, but of 20,000 fractional or 200,000 integer digits: PostgreSQL's numeric refuses them.
+      expect(() => read.decimal('1e-20000', 'lastPrice', 'nonNegative')).toThrow('test: malformed answer: lastPrice is not a number the store can hold');
+      expect(() => read.decimal('1e200000', 'quoteVolume', 'nonNegative')).toThrow(ProviderError);
+      expect(() => read.decimal(`1${'0'.repeat(100)}`, 'v', 'any')).toThrow(ProviderError);
+      expect(read.decimal('0.000000000001234', 'v', 'nonNegative').toFixed()).toBe('0.000000000001234');
+    });
   });
 });

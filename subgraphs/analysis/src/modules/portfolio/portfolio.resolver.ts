@@ -101,10 +101,14 @@ export class PortfolioResolver {
   async performance(
     @Root() portfolio: Portfolio,
     @Arg('from', () => Date, { description: 'Start of the period' }) from: Date,
-    @Arg('to', () => Date, { description: 'End of the period' }) to: Date,
+    @Arg('to', () => Date, { description: 'End of the period; a time still to come counts as now' }) to: Date,
     @Ctx() context: AnalysisContext,
   ): Promise<PerformanceType> {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');
+    // No price exists yet for a day to come: "up to the end of the year" is the performance so far.
+    const now = new Date();
+    if (to > now) to = now;
+    if (from >= to) throw new BadUserInputError('from must be in the past', 'from');
     const ledger = await this.service.ledger(context.em, portfolio.id);
     const symbols = [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
     const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, ledger[0]?.time ?? from, to);

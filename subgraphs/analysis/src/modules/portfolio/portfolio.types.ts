@@ -167,13 +167,13 @@ export class Valuation {
 
 @ObjectType('Performance', { description: 'How a portfolio did over a period' })
 export class PerformanceType {
-  @Field(() => DecimalScalar, { nullable: true, description: 'Gain / (start value + deposits); null when nothing was invested' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Gain / (start value + deposits); null when nothing was invested or a price is missing' })
   roi!: Decimal | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Time-weighted return: sub-period returns between deposits and withdrawals, chained' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Time-weighted return: sub-period returns between deposits and withdrawals, chained; null when a price is missing' })
   twr!: Decimal | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Annualised money-weighted return of the dated cash flows (Excel XIRR, Actual/365)' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Annualised money-weighted return of the dated cash flows (Excel XIRR, Actual/365); null when undefined or a price is missing' })
   xirr!: Decimal | null;
 
   @Field(() => DecimalScalar, { description: 'Profit realised by sales in the period' })

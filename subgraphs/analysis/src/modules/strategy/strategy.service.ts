@@ -87,9 +87,13 @@ export class StrategyService {
   async setEnabled(em: EntityManager, ownerId: string, id: string, enabled: boolean): Promise<Strategy> {
     return em.transactional(async (tx) => {
       const strategy = await this.own(tx, ownerId, id, true);
+      const reenabled = enabled && !strategy.enabled;
       strategy.enabled = enabled;
       if (enabled) strategy.lastError = null;
       await tx.flush();
+      // Switched back on, it starts as a new strategy would: a condition that held when it was switched
+      // off (or when ONCE fired) turns true afresh, rather than waiting to turn false first.
+      if (reenabled) await tx.execute('DELETE FROM strategy_states WHERE strategy_id = ?', [id]);
       await announce(tx, id);
       return strategy;
     });

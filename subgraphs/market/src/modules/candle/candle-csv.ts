@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { CsvError, Options, parse } from 'csv-parse/sync';
+import { isStorableAmount, MAX_AMOUNT_TEXT_LENGTH } from '../history/storable-amount';
 
 /** The one header a candle CSV may have (matched case-insensitively). */
 export const CANDLE_CSV_COLUMNS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -136,21 +137,14 @@ export function parseCandleCsvRecord(fields: readonly string[], line: number): C
 
 /** Plain decimal text, exponent allowed; not hex, binary, NaN or Infinity, which decimal.js would also take. */
 const DECIMAL_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$/i;
-/** Far beyond any price, short enough to bound the work of one field. */
-const MAX_DECIMAL_LENGTH = 64;
-
-/** The largest amounts a candle holds: far beyond any price or volume, far below what PostgreSQL refuses. */
-const MAX_INTEGER_DIGITS = 40;
-const MAX_FRACTION_DIGITS = 40;
 
 function parseAmount(column: string, text: string): Decimal | string {
   if (text === '') return `${column} is empty`;
-  if (text.length > MAX_DECIMAL_LENGTH || !DECIMAL_TEXT.test(text)) {
+  if (text.length > MAX_AMOUNT_TEXT_LENGTH || !DECIMAL_TEXT.test(text)) {
     return `${column} is not a decimal number: ${quote(text)}`;
   }
   const value = new Decimal(text);
-  // An exponent can make a short text a number of 200,000 digits, which no column holds.
-  if (!value.isFinite() || value.e > MAX_INTEGER_DIGITS - 1 || value.decimalPlaces() > MAX_FRACTION_DIGITS) return `${column} is out of range: ${quote(text)}`;
+  if (!isStorableAmount(value)) return `${column} is out of range: ${quote(text)}`;
   if (value.isNegative()) return `${column} is negative`;
   return value;
 }

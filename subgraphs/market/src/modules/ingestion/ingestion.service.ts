@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { DriverException, EntityManager } from '@mikro-orm/postgresql';
 import { SubgraphRuntime } from '@herck/common';
 import { Asset } from '../asset/asset.entity';
 import { LiveFeed } from '../live/live-feed';
@@ -63,7 +63,7 @@ export class IngestionService {
       await em
         .transactional(async (tx) => {
           await recordProviders(tx);
-          await recordGap(tx, time, `the round could not be stored: ${(error as Error)?.message ?? String(error)}`.slice(0, 500));
+          await recordGap(tx, time, `the round could not be stored: ${storeFailure(error)}`.slice(0, 500));
         })
         .catch(() => undefined);
       throw error;
@@ -118,4 +118,10 @@ function merge(time: Date, symbols: string[], outcomes: Outcome[]): MarketRound 
 
 export async function recordGap(em: EntityManager, time: Date, reason: string): Promise<void> {
   await em.execute('INSERT INTO ingestion_gaps (round_time, reason) VALUES (?, ?) ON CONFLICT DO NOTHING', [time, reason]);
+}
+
+/** Why a round's transaction failed, for its gap: the store's error code, not the statement (kilobytes of SQL, in the market log). */
+function storeFailure(error: unknown): string {
+  if (error instanceof DriverException) return `PostgreSQL error ${error.code ?? 'without a code'}`;
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { isStorableAmount, MAX_AMOUNT_TEXT_LENGTH } from '../history/storable-amount';
 import { ProviderError } from './market-provider';
 
 /** What a decimal field may hold: any sign (percentages), or no negative values (prices, volumes, caps). */
@@ -53,8 +54,10 @@ export class JsonReader {
   decimal(value: unknown, path: string, range: DecimalRange): Decimal {
     let parsed: Decimal;
     if (typeof value === 'number' && Number.isFinite(value)) parsed = new Decimal(String(value));
-    else if (typeof value === 'string' && NUMERIC_TEXT.test(value)) parsed = new Decimal(value);
+    else if (typeof value === 'string' && value.length <= MAX_AMOUNT_TEXT_LENGTH && NUMERIC_TEXT.test(value)) parsed = new Decimal(value);
     else throw this.malformed(path, 'a finite number');
+    // "1e-20000" is numeric text no column holds: it fails this provider, not the whole round's transaction.
+    if (!isStorableAmount(parsed)) throw this.malformed(path, 'a number the store can hold');
     if (range === 'nonNegative' && parsed.isNegative() && !parsed.isZero()) throw this.malformed(path, 'a number of at least 0');
     // -0 would print as "0" but compare oddly; normalise it.
     return parsed.isZero() ? new Decimal(0) : parsed;

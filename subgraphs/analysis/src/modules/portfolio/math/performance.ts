@@ -38,7 +38,7 @@ export interface Performance {
   subPeriods: SubPeriod[];
   /**
    * Money-weighted annual return: XIRR of −start.value at `from`, −each deposit,
-   * +each withdrawal, +end.value at `to`. Null when undefined.
+   * +each withdrawal, +end.value at `to`. Null when undefined or a price is missing.
    */
   xirr: Decimal | null;
   /** Realized P&L of the sells in the period. */
@@ -82,6 +82,9 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
   const gain = end.value.minus(start.value).minus(deposits).plus(withdrawals);
   const invested = start.value.plus(deposits);
   const missingPrices = mergeMissingPrices([start.missingPrices, ...missingAtFlows, end.missingPrices]);
+  // A holding without a price would count as worth nothing: a return from that is a guess (a total
+  // loss, typically), so the returns are left out and the figure says it is incomplete.
+  const complete = missingPrices.length === 0;
   return {
     from,
     to,
@@ -90,15 +93,15 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
     deposits,
     withdrawals,
     gain,
-    roi: invested.isZero() ? null : quotient(gain, invested),
-    twr: timeWeightedReturn(subPeriods),
+    roi: !complete || invested.isZero() ? null : quotient(gain, invested),
+    twr: complete ? timeWeightedReturn(subPeriods) : null,
     subPeriods,
-    xirr: xirr(moneyFlows(start, end, points, from, to)),
+    xirr: complete ? xirr(moneyFlows(start, end, points, from, to)) : null,
     realizedPnl: endState.realizedPnl.minus(startState.realizedPnl),
     unrealizedPnl: end.unrealizedPnl.minus(start.unrealizedPnl),
     otherFees: endState.otherFees.minus(startState.otherFees),
     missingPrices,
-    complete: missingPrices.length === 0,
+    complete,
   };
 }
 
