@@ -24,45 +24,83 @@ beforeAll(async () => {
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
 describe('JwksKeyStore', () => {
-  it('fetches again for an unknown kid (key rotation), but not more often than its interval', async () => {
-    // A clock of the test's own: on a loaded machine real time could pass the interval between two lines.
-    let clock = 1_000_000;
-    const store = new JwksKeyStore(url, new Logger('test', 'error'), 300, () => clock);
-    expect((await store.get(keyA.kid))?.equals(keyA.publicKey)).toBe(true);
-    expect(fetches).toBe(1);
-    expect(await store.get(keyA.kid)).toBeDefined();
-    expect(fetches).toBe(1);
+  /** A clock of the test's own (a loaded machine could pass an interval between two lines); sleeping moves it. */
+  const fakeTime = (start: number) => {
+    const time = { clock: start, slept: [] as number[] };
+    return {
+      time,
+      options: {
+        now: () => time.clock,
+        sleep: async (ms: number) => {
+          time.slept.push(ms);
+          time.clock += ms;
+        },
+      },
+    };
+  };
 
+  it('fetches again for an unknown kid (key rotation), waiting out its interval rather than refusing the token', async () => {
+    const { time, options } = fakeTime(1_000_000);
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 300 });
+    published = [jwk(keyA)];
+    const before = fetches;
+    expect((await store.get(keyA.kid))?.equals(keyA.publicKey)).toBe(true);
+    expect(await store.get(keyA.kid)).toBeDefined();
+    expect(fetches - before).toBe(1);
+
+    // Auth rotated 100 ms after the fetch: a token with the new key waits the 200 ms left, then is verified.
     published = [jwk(keyB), jwk(keyA)];
-    expect(await store.get(keyB.kid)).toBeUndefined(); // too soon after the last fetch
-    expect(fetches).toBe(1);
-    clock += 299;
-    expect(await store.get(keyB.kid)).toBeUndefined();
-    expect(fetches).toBe(1);
-    clock += 1;
+    time.clock += 100;
     expect((await store.get(keyB.kid))?.equals(keyB.publicKey)).toBe(true);
-    expect(fetches).toBe(2);
+    expect(time.slept).toEqual([200]);
+    expect(fetches - before).toBe(2);
+  });
+
+  it('remembers a kid auth does not publish, and costs one fetch per interval however many arrive at once', async () => {
+    const { time, options } = fakeTime(2_000_000);
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 1_000, missingKeyMemoryMs: 10_000 });
+    published = [jwk(keyA)];
+    const before = fetches;
+    expect(await store.get('forged-1')).toBeUndefined();
+    expect(fetches - before).toBe(1);
+    // Remembered as missing: refused at once, no fetch.
+    expect(await store.get('forged-1')).toBeUndefined();
+    expect(fetches - before).toBe(1);
+    // Many new forged kids together: one fetch, a second after the last.
+    expect(await Promise.all(['forged-2', 'forged-3', 'forged-4'].map((kid) => store.get(kid)))).toEqual([undefined, undefined, undefined]);
+    expect(fetches - before).toBe(2);
+    expect(time.slept).toEqual([1_000]);
+    // Forgotten after its memory: asked about again.
+    time.clock += 10_000;
+    expect(await store.get('forged-1')).toBeUndefined();
+    expect(fetches - before).toBe(3);
+    // A remembered kid that auth publishes later is found once another unknown kid brings a fetch.
+    published = [jwk(keyA), { ...jwk(keyB), kid: 'forged-2' }];
+    time.clock += 1_000;
+    expect(await store.get('forged-5')).toBeUndefined();
+    expect(await store.get('forged-2')).toBeDefined();
   });
 
   it('says the keys are unavailable, not that the key is unknown, while auth is unreachable or failing, and recovers', async () => {
     status = 500;
-    const store = new JwksKeyStore(url, new Logger('test', 'error'), 0);
+    published = [jwk(keyA)];
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { minRefreshIntervalMs: 0 });
     await expect(store.get(keyA.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
     status = 200;
     expect(await store.get(keyA.kid)).toBeDefined();
     // Fetched, auth's keys do not include this one: the token is not auth's.
     expect(await store.get('no-such-kid')).toBeUndefined();
-    const unreachable = new JwksKeyStore('http://127.0.0.1:1/jwks.json', new Logger('test', 'error'), 0);
+    const unreachable = new JwksKeyStore('http://127.0.0.1:1/jwks.json', new Logger('test', 'error'), { minRefreshIntervalMs: 0 });
     await expect(unreachable.get(keyA.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
   });
 
   it('keeps answering from the keys it has while a later fetch fails', async () => {
-    let clock = 2_000_000;
-    const store = new JwksKeyStore(url, new Logger('test', 'error'), 100, () => clock);
+    const { time, options } = fakeTime(3_000_000);
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 100 });
     published = [jwk(keyA)];
     expect(await store.get(keyA.kid)).toBeDefined();
     status = 500;
-    clock += 100;
+    time.clock += 100;
     await expect(store.get(keyB.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
     expect(await store.get(keyA.kid)).toBeDefined();
     status = 200;

@@ -8,40 +8,75 @@ export class SigningKeysUnavailableError extends Error {
   }
 }
 
+export interface JwksKeyStoreOptions {
+  /** Never fetch more often than this, however many unknown `kid`s arrive (forged tokens are free to make). */
+  minRefreshIntervalMs?: number;
+  /** How long a `kid` that a successful fetch did not include is refused without fetching again. */
+  missingKeyMemoryMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Forged `kid`s remembered at most: past this the memory starts afresh (each still costs at most one fetch per interval). */
+const MAX_MISSING_KIDS = 10_000;
+
 /**
  * Auth's public signing keys, fetched from its JWKS endpoint and fetched again
- * when a token names a key we have not seen (auth rotated its keys).
+ * when a token names a key we have not seen (auth rotated its keys). A token
+ * signed with a new key waits for that fetch (at most the refresh interval
+ * after the previous one) instead of being refused meanwhile; a `kid` that the
+ * fetched keys do not include is remembered for a while, so forged ones cost
+ * no fetch each.
  */
 export class JwksKeyStore {
   private keys = new Map<string, KeyObject>();
-  private lastFetch = 0;
+  /** `kid`s a successful fetch did not include, with the time of that fetch. */
+  private readonly missing = new Map<string, number>();
+  private lastFetch = Number.NEGATIVE_INFINITY;
   /** Whether the latest fetch failed: an unknown key then says nothing about the token. */
   private lastFetchFailed = false;
   private inFlight?: Promise<void>;
+  private readonly minRefreshIntervalMs: number;
+  private readonly missingKeyMemoryMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly jwksUrl: string,
     private readonly logger: Logger,
-    /** Never fetch more often than this, however many unknown `kid`s arrive (forged tokens are free to make). */
-    private readonly minRefreshIntervalMs = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: JwksKeyStoreOptions = {},
+  ) {
+    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 1_000;
+    this.missingKeyMemoryMs = options.missingKeyMemoryMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
   /**
    * The key, or undefined when auth's current keys do not include it (the token is not
    * auth's); throws SigningKeysUnavailableError when auth's keys could not be fetched.
    */
   async get(kid: string): Promise<KeyObject | undefined> {
-    // A fetch under way may bring this key: wait for it rather than refuse the token meanwhile.
-    if (!this.keys.has(kid) && this.inFlight) await this.inFlight;
-    if (!this.keys.has(kid) && this.now() - this.lastFetch >= this.minRefreshIntervalMs) await this.refresh();
+    const known = this.keys.get(kid);
+    if (known) return known;
+    const missingSince = this.missing.get(kid);
+    if (missingSince === undefined || this.now() - missingSince >= this.missingKeyMemoryMs) await this.refresh();
     const key = this.keys.get(kid);
     if (!key && this.lastFetchFailed) throw new SigningKeysUnavailableError();
+    if (!key && !this.missing.has(kid)) {
+      if (this.missing.size >= MAX_MISSING_KIDS) this.missing.clear();
+      this.missing.set(kid, this.lastFetch);
+    }
     return key;
   }
 
+  /** One fetch for every caller waiting, started no sooner than the interval after the previous one. */
   private refresh(): Promise<void> {
-    this.inFlight ??= this.fetchKeys().finally(() => {
+    this.inFlight ??= (async () => {
+      const wait = this.lastFetch + this.minRefreshIntervalMs - this.now();
+      if (wait > 0) await this.sleep(wait);
+      await this.fetchKeys();
+    })().finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
@@ -55,6 +90,8 @@ export class JwksKeyStore {
       const { keys } = (await response.json()) as { keys: (JsonWebKey & { kid?: string })[] };
       this.keys = new Map(keys.filter((jwk) => jwk.kid).map((jwk) => [jwk.kid!, crypto.createPublicKey({ key: jwk, format: 'jwk' })]));
       this.lastFetchFailed = false;
+      // A key published now is no longer missing; one still absent keeps the time it was first missed.
+      for (const kid of this.keys.keys()) this.missing.delete(kid);
     } catch (error) {
       this.lastFetchFailed = true;
       this.logger.warn('could not fetch signing keys from auth', { jwksUrl: this.jwksUrl, error });
