@@ -61,9 +61,19 @@ describe('register', () => {
     expect(mailToTaker.text).toContain('not available');
   });
 
+  it('made four times at once for one username: one confirmation, and each other registrant is told by mail', async () => {
+    const emails = [0, 1, 2, 3].map((index) => `twin${index}@example.com`);
+    await Promise.all(emails.map((email, index) => send(platform.gatewayUrl, RegisterDocument, { input: { ...profile(index % 2 ? 'Twins' : 'twins'), email } })));
+    const subjects = await Promise.all(emails.map(async (email) => (await platform.mailbox.waitFor(email)).subject));
+    expect(subjects.filter((subject) => subject === 'Choose another Herck username')).toHaveLength(3);
+    expect(emails.map((email) => platform.mailbox.countFor(email))).toEqual([1, 1, 1, 1]);
+  });
+
   it('rejects malformed input with BAD_USER_INPUT and stores nothing', async () => {
     const cases = [
       { ...profile('bob'), email: 'not-an-email' },
+      { ...profile('bob'), email: 'bob\u0007@example.com' },
+      { ...profile('bob'), email: '.bob@example.com' },
       { ...profile('b') },
       { ...profile('bob'), firstName: 'x'.repeat(101) },
       { ...profile('bob'), username: 'bad name!' },

@@ -11,6 +11,11 @@ import { MailLimiter } from './mail-limits';
 import { registrationMails } from './registration-mails';
 import { RegisterInput } from './registration.input';
 
+type RegistrationProfile = Pick<Account, 'username' | 'email' | 'firstName' | 'lastName'>;
+
+/** A registration that lost a race for its name or address tries again: each retry sees one more winner. */
+const REGISTRATION_ATTEMPTS = 3;
+
 /**
  * Registration never tells the caller whether an email or username is taken:
  * every outcome answers the same, and what differs goes to the mailbox of the
@@ -31,7 +36,7 @@ export class RegistrationService {
   ) {}
 
   async register(input: RegisterInput, client: string | null): Promise<void> {
-    const profile = {
+    const profile: RegistrationProfile = {
       username: validUsername(input.username),
       email: normaliseEmail(input.email),
       firstName: validName(input.firstName, 'firstName'),
@@ -39,39 +44,46 @@ export class RegistrationService {
     };
     await this.limits.admitClient(client);
     this.mailAfterAnswer('registration', profile.email, async () => {
-      const mail = await this.runtime.orm.em
-        .fork()
-        .transactional(async (tx) => {
-          const repository = tx.getRepository(Account);
-          const byEmail = await repository.findByEmail(profile.email, LockMode.PESSIMISTIC_WRITE);
-          if (byEmail && !isAbandoned(byEmail)) {
-            if (byEmail.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
-            return byEmail.status === AccountStatus.DEACTIVATED ? registrationMails.deactivated(profile.email) : registrationMails.alreadyRegistered(profile.email);
-          }
-          const byUsername = await repository.findByUsername(profile.username);
-          if (byUsername && byUsername !== byEmail && !isAbandoned(byUsername)) return registrationMails.usernameTaken(profile.email);
-          // A registration never confirmed in time holds neither its address nor its username.
-          for (const abandoned of new Set([byEmail, byUsername])) {
-            if (!abandoned) continue;
-            tx.remove(abandoned);
-            tx.persist(accountDeleted(abandoned));
-          }
-          await tx.flush();
-          const account = tx.create(Account, {
-            ...profile,
-            status: AccountStatus.PENDING,
-            confirmationExpiresAt: new Date(Date.now() + this.config.confirmationTtlMinutes * 60_000),
-          });
-          return this.renewConfirmation(tx, account);
-        })
-        .catch((error: unknown) => {
-          // A concurrent registration took the name or address first: mail nothing.
-          if (error instanceof UniqueConstraintViolationException) return null;
-          throw error;
-        });
+      const mail = await this.registration(profile);
       this.runtime.publishEvents();
       return mail;
     });
+  }
+
+  /**
+   * The registration's transaction and the mail it calls for. A concurrent registration (or a
+   * rename) that takes the name or address first fails this one's insert: it is run again, and
+   * then sees the winner as any later registration would, so its registrant is told by mail.
+   */
+  private async registration(profile: RegistrationProfile, attemptsLeft = REGISTRATION_ATTEMPTS): Promise<Mail | null> {
+    try {
+      return await this.runtime.orm.em.fork().transactional(async (tx) => {
+        const repository = tx.getRepository(Account);
+        const byEmail = await repository.findByEmail(profile.email, LockMode.PESSIMISTIC_WRITE);
+        if (byEmail && !isAbandoned(byEmail)) {
+          if (byEmail.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
+          return byEmail.status === AccountStatus.DEACTIVATED ? registrationMails.deactivated(profile.email) : registrationMails.alreadyRegistered(profile.email);
+        }
+        const byUsername = await repository.findByUsername(profile.username);
+        if (byUsername && byUsername !== byEmail && !isAbandoned(byUsername)) return registrationMails.usernameTaken(profile.email);
+        // A registration never confirmed in time holds neither its address nor its username.
+        for (const abandoned of new Set([byEmail, byUsername])) {
+          if (!abandoned) continue;
+          tx.remove(abandoned);
+          tx.persist(accountDeleted(abandoned));
+        }
+        await tx.flush();
+        const account = tx.create(Account, {
+          ...profile,
+          status: AccountStatus.PENDING,
+          confirmationExpiresAt: new Date(Date.now() + this.config.confirmationTtlMinutes * 60_000),
+        });
+        return this.renewConfirmation(tx, account);
+      });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException && attemptsLeft > 1) return this.registration(profile, attemptsLeft - 1);
+      throw error;
+    }
   }
 
   async resendConfirmation(rawEmail: string, client: string | null): Promise<void> {

@@ -1,0 +1,22 @@
+import { BadUserInputError } from '../src/errors/app-errors';
+import { normaliseEmail } from '../src/validation/input-rules';
+
+describe('normaliseEmail', () => {
+  it('takes one mailbox, trimmed, as typed', () => {
+    for (const email of ['ada@example.com', 'Ada.Lovelace+herck@mail.example.co.uk', "o'brien@example.ie", 'élodie.durand@exemple.fr', `${'a'.repeat(64)}@example.com`, 'x_y-z=1@example-mail.com']) {
+      expect(normaliseEmail(` ${email} `)).toBe(email);
+    }
+  });
+
+  it('refuses control and invisible characters, stray dots and a local part over 64 characters: no mail could reach the registrant', () => {
+    for (const email of ['bell\u0007@example.com', 'nu\u0001l@example.com', 'del\u007f@example.com', 'zw\u200b@example.com', 'a..b@example.com', '.a@example.com', 'a.@example.com', `${'a'.repeat(65)}@example.com`]) {
+      expect(() => normaliseEmail(email)).toThrow(new BadUserInputError('Enter a valid email address', 'email'));
+    }
+  });
+
+  it('refuses what a mailer reads as several addresses or a display name', () => {
+    for (const email of ['a<victim@example.com>', 'victim@example.com(c)', 'g:victim@example.com;', '"a b"@example.com', 'a@b@example.com', 'a@example', 'a b@example.com', '@example.com']) {
+      expect(() => normaliseEmail(email)).toThrow(BadUserInputError);
+    }
+  });
+});
