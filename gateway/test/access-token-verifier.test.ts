@@ -54,6 +54,23 @@ describe('AccessTokenVerifier', () => {
     expect(await codeOf(verifier.identify(`Bearer ${fresh.slice(0, -3)}abc`))).toBe('UNAUTHENTICATED');
   });
 
+  it('reads a session state cached for its interval, or asks auth again when the caller wants a fresher one (open sockets)', async () => {
+    const logger = new Logger('test', 'error');
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 60_000, logger);
+    const verifier = new AccessTokenVerifier(new JwksKeyStore(`${base}/jwks`, logger), 'herck', 'herck-api', sessions);
+    const token = `Bearer ${accessToken(60)}`;
+    expect(await codeOf(verifier.identify(token))).toBe('accepted');
+    sessionActive = false;
+    try {
+      // Cached for a minute: a request reads the state from before the logout.
+      expect(await codeOf(verifier.identify(token))).toBe('accepted');
+      // A socket's check wants a state at most this old: auth is asked, and the logout seen.
+      expect(await codeOf(verifier.identify(token, 0))).toBe('UNAUTHENTICATED');
+    } finally {
+      sessionActive = true;
+    }
+  });
+
   it("answers SERVICE_UNAVAILABLE, not UNAUTHENTICATED, for a good token while auth's keys cannot be fetched", async () => {
     const logger = new Logger('test', 'error');
     const unreachable = 'http://127.0.0.1:1';

@@ -27,12 +27,12 @@ export class AccessTokenVerifier {
     this.verified = new VerifiedTokens(now);
   }
 
-  async identify(authorization: string | undefined): Promise<Identity> {
+  async identify(authorization: string | undefined, sessionMaxAgeMs?: number): Promise<Identity> {
     if (!authorization) return ANONYMOUS;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw rejected('The Authorization header must be "Bearer <access token>"');
     const claims = await this.verify(match[1]!);
-    const session = await this.sessions.get(claims.sub, claims.sid).catch(() => {
+    const session = await this.sessions.get(claims.sub, claims.sid, sessionMaxAgeMs).catch(() => {
       throw unavailable();
     });
     if (!session.active) throw rejected('This session has ended; sign in again');

@@ -24,10 +24,11 @@ export class SessionStates {
     private readonly logger: Logger,
   ) {}
 
-  get(accountId: string, sessionId: string): Promise<SessionState> {
+  /** The session's state, asked of auth unless known from the last `maxAgeMs` (the cache's time by default). */
+  get(accountId: string, sessionId: string, maxAgeMs = this.ttlMs): Promise<SessionState> {
     const key = `${accountId}:${sessionId}`;
     const cached = this.entries.get(key);
-    if (cached && Date.now() - cached.fetchedAt < this.ttlMs) return cached.state;
+    if (cached && Date.now() - cached.fetchedAt < Math.min(maxAgeMs, this.ttlMs)) return cached.state;
     const state = this.fetchState(accountId, sessionId);
     this.entries.delete(key);
     this.entries.set(key, { fetchedAt: Date.now(), state });

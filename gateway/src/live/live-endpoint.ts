@@ -84,6 +84,8 @@ export interface LiveEndpoint {
 /** Who is on a connection, decided at `connection_init`. */
 interface Connection {
   identity: Identity;
+  /** The `Authorization` it signed in with, checked again for each query and mutation as HTTP checks each request. */
+  authorization?: string;
   client: string;
   /** The connection's bounded queue of unsent events (slow consumers). */
   outbox: ConnectionOutbox;
@@ -161,7 +163,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     expiry?.unref();
     // A logout, deactivation, deletion or role change reaches open sockets as it reaches HTTP requests:
     // within the session check's interval, the socket closes (4403) and the client reconnects anew.
-    const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity), Math.max(config.sessionCheckSeconds, 1) * 1000) : undefined;
+    // Checked every half interval against a state at most half an interval old: at most one interval
+    // after the change, as over HTTP (a state cached just before it would otherwise be read for another interval).
+    const recheckMs = Math.max(config.sessionCheckSeconds * 500, 500);
+    const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity, recheckMs), recheckMs) : undefined;
     recheck?.unref();
     socket.once('close', () => {
       clearTimeout(expiry);
@@ -174,17 +179,31 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const client = options.clientAddress(request);
     const streams = new ConnectionStreams();
     socket.once('close', () => streams.closeAll());
-    connections.set(ctx, { identity, client, outbox: outboxes.open(socket, client), streams });
+    connections.set(ctx, { identity, authorization, client, outbox: outboxes.open(socket, client), streams });
     return true;
   };
 
-  const recheckSession = async (socket: WebSocket, authorization: string, identity: Identity): Promise<void> => {
+  const recheckSession = async (socket: WebSocket, authorization: string, identity: Identity, maxAgeMs: number): Promise<void> => {
     try {
-      const current = await options.verifier.identify(authorization);
+      const current = await options.verifier.identify(authorization, maxAgeMs);
       const sameRoles = current.roles.length === identity.roles.length && current.roles.every((role) => identity.roles.includes(role));
       if (!sameRoles) socket.close(LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
     } catch (error) {
-      if (error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED') socket.close(LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
+      const code = error instanceof GraphQLError ? error.extensions.code : undefined;
+      if (code === 'UNAUTHENTICATED') socket.close(LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
+      // Auth cannot say whether the session stands: not let through unchecked, as HTTP answers 503.
+      else if (code === 'SERVICE_UNAVAILABLE') socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
+    }
+  };
+
+  /** The caller of a query or mutation on the socket, its session checked as for an HTTP request; errors as GraphQL errors. */
+  const currentIdentity = async (connection: Connection): Promise<Identity | GraphQLError[]> => {
+    if (!connection.authorization) return connection.identity;
+    try {
+      return await options.verifier.identify(connection.authorization);
+    } catch (error) {
+      if (error instanceof GraphQLError) return [error];
+      throw error;
     }
   };
 
@@ -200,7 +219,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (parsed.kind !== 'subscription') {
       // Run here, so that an answer without data (a request error: parse, validation, limits, bad
       // variables) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
-      const result = await executeSingle(options.apollo, payload, connection);
+      const identity = await currentIdentity(connection);
+      if (Array.isArray(identity)) return identity;
+      const result = await executeSingle(options.apollo, payload, identity, connection.client);
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
     }
@@ -264,10 +285,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
  * A query or mutation sent over the socket, run by Apollo Server as if it came over HTTP: its
  * result, or, when it has no data (the request failed before execution), its errors.
  */
-async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, connection: Connection): Promise<ExecutionResult | GraphQLError[]> {
+async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, identity: Identity, client: string): Promise<ExecutionResult | GraphQLError[]> {
   const response = await apollo.executeOperation(
     { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
-    { contextValue: { identity: connection.identity, client: connection.client } },
+    { contextValue: { identity, client } },
   );
   if (response.body.kind !== 'single') {
     return [new PreformattedError({ message: '@defer and @stream are not served over WebSocket', extensions: { code: 'BAD_REQUEST' } })];
