@@ -52,6 +52,14 @@ describe('per-field roles at the gateway', () => {
     expect(response.errors?.[0]?.path).toEqual(['me']);
   });
 
+  it('keeps every allowed field beside a denied one, whatever alias the client gives it', async () => {
+    for (const alias of ['__herck_denied', '__herck', 'denied']) {
+      const response = await sendRaw(platform.gatewayUrl, { query: `{ ${alias}: __typename me { id } }` });
+      expect(response.data).toEqual({ [alias]: 'Query', me: null });
+      expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
+
   it('answers a request whose every field is denied like one where some are: nulls, each error at its path, status 200', async () => {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
       const response = await sendRaw(platform.gatewayUrl, { query: '{ everyone: accounts { totalCount } me { username } }' }, undefined, { accept });

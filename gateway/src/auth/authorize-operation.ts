@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   DocumentNode,
   FieldNode,
@@ -65,9 +66,11 @@ export interface AuthorizedOperation {
 
 /**
  * Response key (holding `__typename`) standing in for a selection set whose every
- * field was denied, and telling which concrete type a fragment's denial hit.
+ * field was denied, and telling which concrete type a fragment's denial hit. Random per
+ * process: a client's own alias can never be taken for it (and stripped, or its field
+ * counted as denied), and the answer never shows it.
  */
-export const PLACEHOLDER_KEY = '__herck_denied';
+export const PLACEHOLDER_KEY = `__herck_denied_${randomBytes(8).toString('hex')}`;
 
 /**
  * Checks every field of the operation against the role policy before anything
