@@ -159,6 +159,13 @@ describe('strategies', () => {
 
     const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id, input: { name: 'Renamed', cooldownSeconds: 30 } }, owner.accessToken);
     expect(updated.data!.updateStrategy).toMatchObject({ name: 'Renamed', cooldownSeconds: 30, condition: 'price < 1.0' });
+    // Channels change one by one: those not named stay.
+    const channels = async (change: { inApp?: boolean; email?: boolean; webhookUrl?: string | null }) =>
+      (await send(platform.gatewayUrl, UpdateStrategyDocument, { id, input: { channels: change } }, owner.accessToken)).data!.updateStrategy.channels;
+    expect(await channels({ email: true })).toEqual({ inApp: true, email: true, webhookUrl: null });
+    expect(await channels({ webhookUrl: 'https://hooks.example.com/herck' })).toEqual({ inApp: true, email: true, webhookUrl: 'https://hooks.example.com/herck' });
+    expect(await channels({ inApp: false })).toEqual({ inApp: false, email: true, webhookUrl: 'https://hooks.example.com/herck' });
+    expect(await channels({ webhookUrl: null })).toEqual({ inApp: false, email: true, webhookUrl: null });
     const disabled = await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id, enabled: false }, owner.accessToken);
     expect(disabled.data!.setStrategyEnabled.enabled).toBe(false);
 

@@ -156,6 +156,16 @@ export type NotificationChannelsInput = {
   webhookUrl?: string | null | undefined;
 };
 
+/** Changes to where a strategy's alerts are sent; omitted fields stay as they are */
+export type NotificationChannelsUpdate = {
+  /** A mail to the owner's address */
+  email?: boolean | null | undefined;
+  /** An in-app notification */
+  inApp?: boolean | null | undefined;
+  /** https URL to POST each alert to; null (or empty) removes the webhook */
+  webhookUrl?: string | null | undefined;
+};
+
 /** Narrows a list of orders */
 export type OrderFilter = {
   /** Only this asset */
@@ -269,8 +279,8 @@ export type UpdateAccountInput = {
 
 /** Changes to a strategy; omitted fields stay as they are */
 export type UpdateStrategyInput = {
-  /** Replaces the channels */
-  channels?: NotificationChannelsInput | null | undefined;
+  /** Changes to the channels; the ones omitted stay */
+  channels?: NotificationChannelsUpdate | null | undefined;
   /** A new condition (checked against the indicators) */
   condition?: string | null | undefined;
   /** Another cooldown */

@@ -23,3 +23,15 @@ export class NotificationChannelsInput {
   @Field(() => String, { nullable: true, description: 'https URL to POST each alert to, signed with the strategy’s webhook secret' })
   webhookUrl?: string | null;
 }
+
+@InputType({ description: "Changes to where a strategy's alerts are sent; omitted fields stay as they are" })
+export class NotificationChannelsUpdate {
+  @Field(() => Boolean, { nullable: true, description: 'An in-app notification' })
+  inApp?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: "A mail to the owner's address" })
+  email?: boolean | null;
+
+  @Field(() => String, { nullable: true, description: 'https URL to POST each alert to; null (or empty) removes the webhook' })
+  webhookUrl?: string | null;
+}

@@ -1,7 +1,7 @@
 import { CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { Field, InputType, Int } from 'type-graphql';
 import { IndicatorInput } from '../indicator/indicator.type';
-import { NotificationChannelsInput } from './notification-channels.type';
+import { NotificationChannelsInput, NotificationChannelsUpdate } from './notification-channels.type';
 import { TriggerMode } from './trigger-mode';
 
 @InputType({ description: 'A new strategy' })
@@ -54,6 +54,6 @@ export class UpdateStrategyInput {
   @Field(() => Int, { nullable: true, description: 'Another cooldown' })
   cooldownSeconds?: number | null;
 
-  @Field(() => NotificationChannelsInput, { nullable: true, description: 'Replaces the channels' })
-  channels?: NotificationChannelsInput | null;
+  @Field(() => NotificationChannelsUpdate, { nullable: true, description: 'Changes to the channels; the ones omitted stay' })
+  channels?: NotificationChannelsUpdate | null;
 }

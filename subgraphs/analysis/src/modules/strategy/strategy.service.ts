@@ -70,9 +70,11 @@ export class StrategyService {
       if (input.trigger) changes.trigger = strategyTrigger(input.trigger);
       if (input.cooldownSeconds !== undefined && input.cooldownSeconds !== null) changes.cooldownSeconds = cooldownSeconds(input.cooldownSeconds);
       if (input.channels) {
-        changes.notifyInApp = input.channels.inApp;
-        changes.notifyEmail = input.channels.email;
-        changes.webhookUrl = webhookUrl(input.channels.webhookUrl, this.limits);
+        // Each channel changes only when named: `{ webhookUrl }` alone keeps the mail on.
+        const { inApp, email, webhookUrl: url } = input.channels;
+        if (inApp !== undefined && inApp !== null) changes.notifyInApp = inApp;
+        if (email !== undefined && email !== null) changes.notifyEmail = email;
+        if (url !== undefined) changes.webhookUrl = webhookUrl(url, this.limits);
       }
       // A strategy that changed starts from a clean slate: what held before says nothing now.
       const seriesChanged = input.indicators || input.symbols || input.interval || input.condition || input.trigger;
