@@ -81,11 +81,15 @@ describe('indicators (trading-signals) against hand-checked values', () => {
     expect(feed({ kind: IndicatorKind.ROC, period: 2 }, [100, 110, 121].map((x) => candle(x)))).toBeCloseTo(0.21, 10);
   });
 
-  it('OBV adds the volume of up candles and takes away that of down ones', () => {
-    const candles = [candle(10, { volume: 5 }), candle(11, { volume: 7 }), candle(12, { volume: 3 }), candle(11, { volume: 4 })];
-    const obv = feed({ kind: IndicatorKind.OBV, period: 2 }, candles) as number;
-    const direct = feed({ kind: IndicatorKind.OBV, period: 2 }, candles.slice(0, 3)) as number;
-    expect(obv - direct).toBe(-4);
+  it('OBV adds the volume of up candles and takes away that of down ones, over the last `period` candles', () => {
+    const candles = [candle(10, { volume: 5 }), candle(11, { volume: 7 }), candle(12, { volume: 3 }), candle(11, { volume: 4 }), candle(11, { volume: 9 })];
+    // The last two candles: down 4, flat 0 → −4; the last three: +3 − 4 + 0 → −1.
+    expect(feed({ kind: IndicatorKind.OBV, period: 2 }, candles)).toBe(-4);
+    expect(feed({ kind: IndicatorKind.OBV, period: 3 }, candles)).toBe(-1);
+    // The same candles with more history before them: the same value (a backtest's `from`, a restart).
+    expect(feed({ kind: IndicatorKind.OBV, period: 3 }, [candle(50, { volume: 100 }), candle(20, { volume: 80 }), ...candles])).toBe(-1);
+    // Not ready before `period` changes have been seen.
+    expect(feed({ kind: IndicatorKind.OBV, period: 4 }, candles.slice(0, 4))).toBeNull();
   });
 
   it('replacing the live candle gives what a fresh indicator fed the final candle gives', () => {

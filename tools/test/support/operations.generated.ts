@@ -97,7 +97,7 @@ export type IndicatorKind =
   | 'EMA'
   /** Moving average convergence/divergence: `line`, `signal`, `histogram`; `period` is the slow EMA, `fastPeriod` (12) the fast one, `signalPeriod` (9) the signal EMA */
   | 'MACD'
-  /** On-balance volume (a number; `period` is ignored but must be valid) */
+  /** On-balance volume over the last `period` candles: the volume of those that closed up less that of those that closed down (a number) */
   | 'OBV'
   /** Rate of change over `period` candles (a number; 0.05 is +5 %) */
   | 'ROC'

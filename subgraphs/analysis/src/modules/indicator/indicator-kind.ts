@@ -27,6 +27,6 @@ registerEnumType(IndicatorKind, {
     ATR: { description: 'Average true range over `period` candles (a number)' },
     STOCH: { description: 'Stochastic oscillator: `k` over `period` candles and `d`, its SMA over `signalPeriod` (3)' },
     ROC: { description: 'Rate of change over `period` candles (a number; 0.05 is +5 %)' },
-    OBV: { description: 'On-balance volume (a number; `period` is ignored but must be valid)' },
+    OBV: { description: 'On-balance volume over the last `period` candles: the volume of those that closed up less that of those that closed down (a number)' },
   },
 });

@@ -75,12 +75,40 @@ export function createIndicator(spec: IndicatorSpec): LiveIndicator {
         },
       };
     }
-    case IndicatorKind.OBV: {
-      // trading-signals' OBV needs an interval of at least 2; it only decides when the value is ready.
-      const obv = new OBV(Math.max(spec.period, 2));
-      return { add: (candle) => void obv.add(candle), replace: (candle) => void obv.replace(candle), value: () => obv.getResult() };
-    }
+    case IndicatorKind.OBV:
+      return windowedObv(spec.period);
   }
+}
+
+/**
+ * On-balance volume over the last `period` candles: trading-signals' running OBV now less
+ * its value `period` candles before. A running total depends on where its history starts
+ * (a restart, a backtest's `from`, another strategy's warm-up); this window does not, so
+ * live evaluation, restarts and backtests agree.
+ */
+function windowedObv(period: number): LiveIndicator {
+  // An interval of 2: each candle's volume counts by its close against the one before.
+  const obv = new OBV(2);
+  /** The running total after each of the last `period + 1` candles, the live one last. */
+  const totals: number[] = [];
+  const record = (replacing: boolean) => {
+    const total = obv.getResult();
+    if (total === null || total === undefined) return;
+    if (replacing && totals.length) totals[totals.length - 1] = total;
+    else totals.push(total);
+    if (totals.length > period + 1) totals.shift();
+  };
+  return {
+    add: (candle) => {
+      obv.add(candle);
+      record(false);
+    },
+    replace: (candle) => {
+      obv.replace(candle);
+      record(true);
+    },
+    value: () => (totals.length > period ? totals[totals.length - 1]! - totals[0]! : null),
+  };
 }
 
 /**
