@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       if (!known) throw new UsageError([`no asset ${symbol} is known: track it first (trackAsset)`]);
       const service = new CandleImportService();
       const signal = new AbortController().signal;
-      const seen = new Map<number, number>();
+      const seen = new Map<number, CsvCandleRow>();
       const chunk = CHUNK_CANDLES * INTERVAL_MS[interval];
       let fetched = 0;
       let imported = 0;
@@ -59,9 +59,9 @@ async function main(): Promise<void> {
         const klines: CsvCandleRow[] = candles.map((candle, i) => ({ ...candle, line: fetched + i + 1 }));
         fetched += candles.length;
         const errors: { line: number; message: string }[] = [];
-        const rows = service.validForInterval(klines, interval, errors, seen);
+        const { rows, repeats } = service.validForInterval(klines, interval, errors, seen);
         imported += await em.transactional((tx) => service.write(tx, symbol, interval, rows));
-        valid += rows.length;
+        valid += rows.length + repeats;
         refused += errors.length;
         for (const error of errors) console.error(`kline ${error.line}: ${error.message}`);
       }

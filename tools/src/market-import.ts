@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
-import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
+import { CandleCsvHeaderError, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
@@ -28,15 +28,15 @@ async function main(): Promise<void> {
       const [known] = await em.execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE symbol = ?', [symbol]);
       if (!known) throw new ConfigError([`no asset ${symbol} is known: track it first (trackAsset)`]);
       const service = new CandleImportService();
-      const seen = new Map<number, number>();
+      const seen = new Map<number, CsvCandleRow>();
       let imported = 0;
       let valid = 0;
       let refused = 0;
       for await (const batch of parseCandleCsvStream(fs.createReadStream(file))) {
         const errors = [...batch.errors];
-        const rows = service.validForInterval(batch.rows, interval, errors, seen);
+        const { rows, repeats } = service.validForInterval(batch.rows, interval, errors, seen);
         imported += await em.transactional((tx) => service.write(tx, symbol, interval, rows));
-        valid += rows.length;
+        valid += rows.length + repeats;
         refused += errors.length;
         for (const error of errors) console.error(`line ${error.line}: ${error.message}`);
       }

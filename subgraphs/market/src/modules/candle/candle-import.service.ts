@@ -22,19 +22,21 @@ export class CandleImportService {
     const parsed = parseCandleCsv(csv);
     if (parsed.headerError) throw new BadUserInputError(parsed.headerError, 'csv');
     const errors = [...parsed.errors];
-    const rows = this.validForInterval(parsed.rows, interval, errors);
+    const { rows, repeats } = this.validForInterval(parsed.rows, interval, errors);
     if (errors.length) throw badLines(errors.sort((a, b) => a.line - b.line));
     const imported = await em.transactional((tx) => this.write(tx, symbol, interval, rows));
-    return { imported, skipped: rows.length - imported, errors: [] };
+    return { imported, skipped: rows.length - imported + repeats, errors: [] };
   }
 
   /**
-   * Keeps the rows whose time starts a candle of `interval`, each time once;
-   * the others go to `errors` with their line.
+   * Keeps the rows whose time starts a candle of `interval`, each time once; the others go
+   * to `errors` with their line. A row repeated exactly (joined exports often repeat the
+   * boundary row) is counted in `repeats` and left out; the same time with other values is an error.
    */
-  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen = new Map<number, number>()): CsvCandleRow[] {
+  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen = new Map<number, CsvCandleRow>()): { rows: CsvCandleRow[]; repeats: number } {
     const now = Date.now();
-    return rows.filter((row) => {
+    let repeats = 0;
+    const kept = rows.filter((row) => {
       const time = row.openTime.getTime();
       if (time + INTERVAL_MS[interval] > now) {
         errors.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
@@ -44,13 +46,13 @@ export class CandleImportService {
         errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} is not the start of a ${interval} candle` });
         return false;
       }
-      if (seen.has(time)) {
-        errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} already appears on line ${seen.get(time)}` });
-        return false;
-      }
-      seen.set(time, row.line);
-      return true;
+      const earlier = seen.get(time);
+      if (earlier && sameCandle(earlier, row)) repeats += 1;
+      else if (earlier) errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} already appears on line ${earlier.line} with other values` });
+      else seen.set(time, row);
+      return !earlier;
     });
+    return { rows: kept, repeats };
   }
 
   /** Writes validated rows; returns how many were new or changed. */
@@ -94,3 +96,5 @@ function badLines(errors: CsvRowError[]): BadUserInputError {
     lines: errors.slice(0, MAX_LISTED_LINES),
   });
 }
+
+const sameCandle = (a: CsvCandleRow, b: CsvCandleRow) => a.open.eq(b.open) && a.high.eq(b.high) && a.low.eq(b.low) && a.close.eq(b.close) && a.volume.eq(b.volume);
