@@ -298,6 +298,15 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     }
   }, 30_000);
 
+  it('answers ticks for an empty list of symbols (it would never emit) with BAD_USER_INPUT, then completes it', async () => {
+    const { client } = connect(bearer(user.accessToken));
+    const results: { errors?: readonly GraphQLFormattedError[] }[] = [];
+    await new Promise<void>((resolve, reject) =>
+      client.subscribe({ query: 'subscription { ticks(symbols: []) { symbol } }' }, { next: (result) => void results.push(result), error: reject, complete: resolve }),
+    );
+    expect(results.map((result) => result.errors?.map((error) => [error.extensions?.code, error.extensions?.field]))).toEqual([[['BAD_USER_INPUT', 'symbols']]]);
+  }, 30_000);
+
   it('closes with 4403 when the access token expires while connected', async () => {
     const { client, closed } = connect(bearer(tokenExpiringIn((await logIn(platform, user.username, user.password)).accessToken, 3)));
     client.subscribe({ query: TICKS }, { next: () => undefined, error: () => undefined, complete: () => undefined });

@@ -1,5 +1,5 @@
 import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated, CandleInterval, CandleIntervalEnum } from '@herck/common';
+import { Authenticated, BadUserInputError, CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { MarketContext } from '../../context';
 import { knownAsset } from '../asset/symbol-rules';
 import { Candle } from '../candle/candle.type';
@@ -17,6 +17,8 @@ export class LiveResolver {
   @Subscription(() => [Tick], {
     description: "Each round's ticks for the given symbols (all tracked symbols when omitted)",
     subscribe: async ({ args, context }: SubscribeData) => {
+      // No symbol at all would never emit, and hold a subscription slot for nothing.
+      if (Array.isArray(args.symbols) && args.symbols.length === 0) throw new BadUserInputError('Name at least one symbol, or leave symbols out for all of them', 'symbols');
       // An asset the platform does not know (whatever its symbol looks like) would never emit: NOT_FOUND, as in queries.
       const assets = await Promise.all(((args.symbols as string[] | null | undefined) ?? []).map((symbol) => knownAsset(context, symbol)));
       return context.live.rounds(args.symbols ? [...new Set(assets.map((asset) => asset.symbol))] : null);
