@@ -329,6 +329,18 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     const query = await failure(client, `{ marketSnapshot { ${aliases.replace(/symbol/g, 'time')} } }`);
     expect(query[0]!.message).toMatch(/alias/i);
     expect((await failure(client, '{ nope }'))[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A document with no operation to run answers in HTTP's words and codes.
+    for (const [payload, body] of [
+      [{ query: 'query A { __typename }', operationName: 'B' }, { query: 'query A { __typename }', operationName: 'B' }],
+      [{ query: 'query A { __typename } query B { __typename }' }, { query: 'query A { __typename } query B { __typename }' }],
+      [{ query: 'fragment F on Query { __typename }' }, { query: 'fragment F on Query { __typename }' }],
+    ] as const) {
+      const overHttp = await sendRaw(platform.gatewayUrl, body, user.accessToken);
+      const overSocket = await new Promise<GraphQLFormattedError[]>((resolve, reject) =>
+        client.subscribe(payload, { next: reject, error: (error) => resolve(error as GraphQLFormattedError[]), complete: () => reject(new Error('completed')) }),
+      );
+      expect(overSocket.map((error) => [error.message, error.extensions?.code])).toEqual(overHttp.errors!.map((error) => [error.message, error.extensions?.code]));
+    }
     // A query that runs and fails in part is a result (`next`), its errors beside its data.
     const anonymous = connect(undefined).client;
     const partly = await single<{ me: unknown }>(anonymous, '{ me { id } marketSnapshot { time } }');

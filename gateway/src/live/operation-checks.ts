@@ -37,11 +37,15 @@ export interface ParsedOperation {
   variables: Record<string, unknown>;
 }
 
+const EMPTY_DOCUMENT: DocumentNode = { kind: Kind.DOCUMENT, definitions: [] };
+
 /**
  * Parses an operation sent over the socket, with the token limit HTTP applies
  * (graphql-armor's max-tokens is a parser limit), to learn its kind.
  */
 export function parseOperation(payload: OperationPayload, maxTokens: number): ParsedOperation | GraphQLError[] {
+  // No document at all: Apollo Server answers it (BAD_REQUEST), as over HTTP.
+  if (typeof payload.query !== 'string' || payload.query.trim() === '') return { kind: OperationTypeNode.QUERY, document: EMPTY_DOCUMENT, variables: payload.variables ?? {} };
   let document: DocumentNode;
   try {
     document = parse(payload.query, { maxTokens });
@@ -51,9 +55,10 @@ export function parseOperation(payload: OperationPayload, maxTokens: number): Pa
     return [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
   const operationName = payload.operationName ?? undefined;
-  const operation = getOperationAST(document, operationName);
-  if (!operation) return [new GraphQLError('Unable to identify the operation to run', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-  return { kind: operation.operation, document, ...(operationName && { operationName }), variables: payload.variables ?? {} };
+  // No operation to run (an unknown name, several without one, none at all) is no subscription:
+  // Apollo Server answers it as it answers it over HTTP, in the same words.
+  const kind = getOperationAST(document, operationName)?.operation ?? OperationTypeNode.QUERY;
+  return { kind, document, ...(operationName && { operationName }), variables: payload.variables ?? {} };
 }
 
 /** A subscription that passed the checks: its operation without denied fields, and its variables as declared. */
