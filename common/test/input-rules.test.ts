@@ -1,5 +1,5 @@
 import { BadUserInputError } from '../src/errors/app-errors';
-import { normaliseEmail } from '../src/validation/input-rules';
+import { normaliseEmail, searchText } from '../src/validation/input-rules';
 
 describe('normaliseEmail', () => {
   it('takes one mailbox, trimmed, as typed', () => {
@@ -18,5 +18,13 @@ describe('normaliseEmail', () => {
     for (const email of ['a<victim@example.com>', 'victim@example.com(c)', 'g:victim@example.com;', '"a b"@example.com', 'a@b@example.com', 'a@example', 'a b@example.com', '@example.com']) {
       expect(() => normaliseEmail(email)).toThrow(BadUserInputError);
     }
+  });
+});
+
+describe('searchText', () => {
+  it('takes up to 100 characters, counted as characters, and refuses longer text rather than cut it', () => {
+    expect(searchText(undefined)).toBeNull();
+    expect(searchText('é'.repeat(100))).toBe('é'.repeat(100));
+    expect(() => searchText('a'.repeat(101))).toThrow(new BadUserInputError('search is at most 100 characters long', 'search'));
   });
 });

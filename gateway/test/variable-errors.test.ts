@@ -35,6 +35,9 @@ describe('variableErrors', () => {
     expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: 10 } }).map(([, field]) => field)).toEqual(['amount']);
     expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { from: 'yesterday' } }).map(([, field]) => field)).toEqual(['from']);
     expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { symbols: ['BTC', 7] } }).map(([, field]) => field)).toEqual(['symbols']);
+    // A required input field left out, or one the type does not have: that field is named.
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { side: 'SELL' } })).toEqual([['BAD_USER_INPUT', 'amount', expect.stringContaining('Field "amount" of required type "Decimal!" was not provided')]]);
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', colour: 'red' } }).map(([, field]) => field)).toEqual(['colour']);
   });
 
   it('names the argument a missing or null variable feeds, also through fragments and input objects', () => {

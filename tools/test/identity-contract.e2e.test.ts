@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AccountDocument, DeactivateAccountDocument, DeleteAccountDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
+import { AccountDocument, AccountsDocument, DeactivateAccountDocument, DeleteAccountDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp } from './support/users';
@@ -70,5 +70,14 @@ describe('deleteAccount', () => {
     } finally {
       await bus.end();
     }
+  });
+});
+
+describe('accounts', () => {
+  it('refuses a search longer than 100 characters with BAD_USER_INPUT on search, rather than cut it', async () => {
+    const long = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'x'.repeat(101) } }, admin.accessToken);
+    expect(long.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'search']]);
+    const fits = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'x'.repeat(100) } }, admin.accessToken);
+    expect(fits.data?.accounts.totalCount).toBe(0);
   });
 });

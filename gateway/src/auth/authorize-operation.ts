@@ -159,7 +159,7 @@ export function authorizeOperation(
     for (const type of types) {
       const roles = policy.rolesFor(type.name, fieldName);
       if (!roles) continue;
-      if (!identity.accountId) return { code: 'UNAUTHENTICATED', message: `Sign in to read ${type.name}.${fieldName}` };
+      if (!identity.accountId) return { code: 'UNAUTHENTICATED', message: `Sign in to use ${type.name}.${fieldName}` };
       if (!hasAnyRole(identity, roles)) {
         return { code: 'FORBIDDEN', message: `${type.name}.${fieldName} requires one of the roles ${roles.join(', ')}` };
       }

@@ -41,6 +41,9 @@ export function withCheckedScalars(schema: GraphQLSchema): GraphQLSchema {
 /** At most this many errors per request, as graphql-js's own coercion: a list of bad items must not make an answer far larger than its request. */
 const MAX_ERRORS = 50;
 
+/** graphql-js's words for an input object without a required field, or with one its type does not define. */
+const OBJECT_FIELD_ERROR = /^Field "([^"]+)" (?:of required type "[^"]+" was not provided|is not defined by type)/;
+
 /** Thrown to stop coercing once MAX_ERRORS are found. */
 class EnoughErrors extends Error {}
 
@@ -88,7 +91,10 @@ export function variableErrors(
       const where = (path: readonly (string | number)[]) => (path.length ? ` at "${name}${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}"` : '');
       const fieldAt = (path: readonly (string | number)[]) => [...path].reverse().find((key): key is string => typeof key === 'string') ?? field;
       const before = errors.length;
-      coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldAt(path)));
+      coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) =>
+        // A field missing from an input object, or one it does not have, is named itself, not the object that lacks or has it.
+        bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, OBJECT_FIELD_ERROR.exec(error.message)?.[1] ?? fieldAt(path)),
+      );
       const nul = errors.length === before ? nulTextPath(value) : null;
       if (nul) bad(`Variable "$${name}"${where(nul)} may not contain the NUL character (U+0000)`, fieldAt(nul));
     }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, pageSize, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
 import { AccountContext } from '../../context';
 import { AccountConnection } from './account-connection.type';
 import { decodeCursor, encodeCursor } from './account-cursor';
@@ -59,7 +59,7 @@ export class AccountResolver {
       first: size,
       after: after ? decodeCursor(after) : undefined,
       status: filter?.status,
-      search: filter?.search?.slice(0, 100),
+      search: searchText(filter?.search) ?? undefined,
     });
     const page = accounts.slice(0, size);
     const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, PageInfo, pageSize } from '@herck/common';
+import { BadUserInputError, Connection, PageInfo, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
@@ -41,7 +41,8 @@ export class AssetService {
   async page(em: EntityManager, search: string | null, first: number, after: string | null): Promise<Connection<Asset>> {
     pageSize(first, MAX_PAGE);
     const afterSymbol = after ? symbolOfCursor(after) : null;
-    const like = search ? `%${search.slice(0, 100).replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+    const text = searchText(search);
+    const like = text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const assets = await em.find(
       Asset,
       {
