@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, candleOpenTime, CandleInterval, ConfigError, INTERVAL_MS, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
-import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig } from '@herck/market';
+import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = `npm run market:backfill -- --symbol BTC --interval H1 --from 2024-01-01 --to 2024-02-01   (intervals: ${CANDLE_INTERVALS.join(', ')}; times in UTC)`;
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       if (!known) throw new UsageError([`no asset ${symbol} is known: track it first (trackAsset)`]);
       const service = new CandleImportService();
       const signal = new AbortController().signal;
-      const seen = new Map<number, CsvCandleRow>();
+      const seen: SeenCandles = new Map();
       const chunk = CHUNK_CANDLES * INTERVAL_MS[interval];
       let fetched = 0;
       let imported = 0;

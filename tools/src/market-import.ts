@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
-import { CandleCsvHeaderError, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig } from '@herck/market';
+import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       const [known] = await em.execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE symbol = ?', [symbol]);
       if (!known) throw new ConfigError([`no asset ${symbol} is known: track it first (trackAsset)`]);
       const service = new CandleImportService();
-      const seen = new Map<number, CsvCandleRow>();
+      const seen: SeenCandles = new Map();
       let imported = 0;
       let valid = 0;
       let refused = 0;

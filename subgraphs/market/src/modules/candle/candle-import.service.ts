@@ -33,7 +33,7 @@ export class CandleImportService {
    * to `errors` with their line. A row repeated exactly (joined exports often repeat the
    * boundary row) is counted in `repeats` and left out; the same time with other values is an error.
    */
-  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen = new Map<number, CsvCandleRow>()): { rows: CsvCandleRow[]; repeats: number } {
+  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen: SeenCandles = new Map()): { rows: CsvCandleRow[]; repeats: number } {
     const now = Date.now();
     let repeats = 0;
     const kept = rows.filter((row) => {
@@ -47,9 +47,9 @@ export class CandleImportService {
         return false;
       }
       const earlier = seen.get(time);
-      if (earlier && sameCandle(earlier, row)) repeats += 1;
+      if (earlier && earlier.values === valuesOf(row)) repeats += 1;
       else if (earlier) errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} already appears on line ${earlier.line} with other values` });
-      else seen.set(time, row);
+      else seen.set(time, { line: row.line, values: valuesOf(row) });
       return !earlier;
     });
     return { rows: kept, repeats };
@@ -97,4 +97,11 @@ function badLines(errors: CsvRowError[]): BadUserInputError {
   });
 }
 
-const sameCandle = (a: CsvCandleRow, b: CsvCandleRow) => a.open.eq(b.open) && a.high.eq(b.high) && a.low.eq(b.low) && a.close.eq(b.close) && a.volume.eq(b.volume);
+/**
+ * The candles of a file seen so far, by open time: the line and the values, as compact text
+ * (a CLI import of a year of minutes keeps half a million of them).
+ */
+export type SeenCandles = Map<number, { line: number; values: string }>;
+
+/** A row's five numbers as one text, equal for equal values however they were written (`43550.000`, `4.355e4`). */
+const valuesOf = (row: CsvCandleRow) => [row.open, row.high, row.low, row.close, row.volume].map((value) => value.toString()).join(',');
