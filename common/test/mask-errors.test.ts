@@ -20,4 +20,16 @@ describe('maskUnexpectedErrors', () => {
     expect(maskUnexpectedErrors(silent)(relayed, original)).toBe(relayed);
     expect(maskUnexpectedErrors(silent, { production: false })(relayed, original)).toBe(relayed);
   });
+
+  it("answers Apollo Server's refusal of a request before it runs (a 4xx without a code) as BAD_REQUEST, and logs nothing", () => {
+    const lines: string[] = [];
+    const logger = new Logger('test', 'error', {}, (line) => void lines.push(line));
+    const refusal = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    expect(maskUnexpectedErrors(logger)({ message: refusal.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, refusal)).toEqual({ message: 'provided sha does not match query', extensions: { code: 'BAD_REQUEST' } });
+    expect(lines).toEqual([]);
+    // A failure of our own without a code is still masked and logged.
+    const bug = new Error('boom');
+    expect(maskUnexpectedErrors(logger)({ message: 'boom', path: ['x'] }, bug)).toEqual({ message: 'Internal server error', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(lines).toHaveLength(1);
+  });
 });

@@ -4,7 +4,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import { Agent } from 'undici';
-import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, SubgraphName } from '@herck/common';
+import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
@@ -109,7 +109,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
     // Browsers show scripts only the safelisted response headers unless told: the rate-limit ones are for clients to read.
-    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600, exposedHeaders: RATE_LIMIT_HEADERS })],
+    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600, exposedHeaders: [...RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, 'WWW-Authenticate'] })],
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

@@ -76,6 +76,11 @@ describe('GraphQL over HTTP status codes', () => {
     expect({ status: nulls.status, data: nulls.data, errors: nulls.errors }).toEqual({ status: 200, data: { __typename: 'Query' }, errors: undefined });
     const persisted = await sendRaw(platform.gatewayUrl, { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } });
     expect(codes(persisted)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    // A hash that is not the document's, or a version Apollo does not know: the client's mistake, BAD_REQUEST.
+    for (const persistedQuery of [{ version: 1, sha256Hash: 'b'.repeat(64) }, { version: 2, sha256Hash: 'b'.repeat(64) }]) {
+      const refused = await sendRaw(platform.gatewayUrl, { query: '{ __typename }', extensions: { persistedQuery } });
+      expect(refused.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['BAD_REQUEST', expect.not.stringMatching(/internal/i)]]);
+    }
   });
 
   it('keeps the status of every other answer', async () => {
@@ -89,6 +94,17 @@ describe('GraphQL over HTTP status codes', () => {
     expect(unacceptable.status).toBe(406);
     const fine = await sendRaw(platform.gatewayUrl, { query: '{ __typename }' }, undefined, { accept: GRAPHQL_RESPONSE });
     expect({ status: fine.status, data: fine.data }).toEqual({ status: 200, data: { __typename: 'Query' } });
+  });
+
+  it('names every answer with an x-request-id, also a refusal before the body is read, and lets browser scripts read it', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': JSON_TYPE, origin: 'http://localhost:4000', ...headers }, body });
+    for (const answer of [await post('{"query":'), await post(JSON.stringify({ query: `{ __typename } #${'x'.repeat(200_000)}` })), await post('{}'), await post(JSON.stringify({ query: '{ __typename }' }))]) {
+      expect({ status: answer.status, id: answer.headers.get('x-request-id') }).toEqual({ status: answer.status, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(answer.headers.get('access-control-expose-headers')?.toLowerCase().split(',').map((name) => name.trim())).toEqual(expect.arrayContaining(['x-request-id', 'www-authenticate']));
+    }
+    const chosen = await post('{"query":', { 'x-request-id': 'client-chosen-id-1' });
+    expect([chosen.status, chosen.headers.get('x-request-id')]).toEqual([400, 'client-chosen-id-1']);
   });
 
   it("passes graphql-http's own server audits, but for the ones it deliberately does not meet", async () => {

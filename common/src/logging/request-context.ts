@@ -31,13 +31,25 @@ export function requestIdFrom(header: string | string[] | undefined): string {
 }
 
 /**
- * Gives the rest of the request an id (echoed in the response header) that every
- * log line written on its behalf carries. Mount it after the body parser: a
+ * Names the request in the response header before anything may refuse it (a body too
+ * large, not JSON, malformed): every answer carries its request's id.
+ */
+export function requestIdHeader(): RequestHandler {
+  return (req, res, next) => {
+    res.setHeader(REQUEST_ID_HEADER, requestIdFrom(req.headers[REQUEST_ID_HEADER]));
+    next();
+  };
+}
+
+/**
+ * Gives the rest of the request its id (the one `requestIdHeader` chose, or a new one)
+ * that every log line written on its behalf carries. Mount it after the body parser: a
  * stream's events run outside the context set before them.
  */
 export function requestIdMiddleware(): RequestHandler {
   return (req, res, next) => {
-    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const named = res.getHeader(REQUEST_ID_HEADER);
+    const requestId = typeof named === 'string' ? named : requestIdFrom(req.headers[REQUEST_ID_HEADER]);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     runWithRequestId(requestId, next);
   };

@@ -8,7 +8,7 @@ import { accessLogPlugin } from './access-log.plugin';
 import { graphqlMiddleware } from './graphql-middleware';
 import { jsonBodies } from './json-bodies';
 import { OperationsInFlight } from './operations-in-flight';
-import { requestIdMiddleware } from '../logging/request-context';
+import { requestIdHeader, requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
 import { operationMetricsPlugin } from '../metrics/operation-metrics.plugin';
@@ -100,6 +100,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.options.routes?.(this.app);
     this.app.use(
       '/graphql',
+      requestIdHeader(),
       ...(this.options.before ?? []),
       jsonBodies(this.options.bodyLimit ?? '100kb'),
       wellFormedRequests(),

@@ -31,9 +31,18 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
     if (original instanceof GraphQLError && original.extensions?.code && STABLE_CODES.has(String(original.extensions.code))) {
       return expose(formatted, production);
     }
+    // Apollo Server's own refusal of a request before it runs (a persisted query's hash that does not
+    // match, an unsupported version), a 4xx without a code: the client's mistake, not an outage.
+    if (isRequestRefusal(original, formatted)) return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
     logger.error('unexpected error', { error: original, path: formatted.path });
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+function isRequestRefusal(original: unknown, formatted: GraphQLFormattedError): boolean {
+  if (!(original instanceof GraphQLError) || formatted.path || original.extensions?.code) return false;
+  const status = (original.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function expose(formatted: GraphQLFormattedError, production: boolean): GraphQLFormattedError {
