@@ -44,7 +44,8 @@ export function jsonBodies(limit: string): RequestHandler {
     req.once('end', () => {
       if (failed) return;
       if (received !== length) return fail(bodyError(400, 'request.size.invalid', 'request size did not match content length'));
-      const text = Buffer.concat(chunks, received).toString('utf8');
+      // A byte-order mark before the JSON is no part of it, as body-parser (used for other charsets) reads it.
+      const text = Buffer.concat(chunks, received).toString('utf8').replace(/^\uFEFF/, '');
       // Like body-parser's strict mode: only an object or an array is a JSON body.
       const first = text.trimStart()[0];
       if (text.length === 0) req.body = {};
