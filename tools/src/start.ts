@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readAuthConfig } from '@herck/auth';
 import { embeddedPostgresDir, EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { scheduleBackups } from './backup-runner';
 import { readBackupSettings } from './herck-stores';
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
   const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
   const backups = readBackupSettings(env, base);
   env.finish(null);
+  // The services start side by side: a first admin auth would refuse must stop everything before
+  // account creates its profile (each service still reads, and checks, its whole configuration).
+  readAuthConfig(process.env);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 

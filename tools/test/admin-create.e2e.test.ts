@@ -27,6 +27,20 @@ describe('npm run admin:create', () => {
     expect(run.stderr).toMatch(/--password/);
   });
 
+  it('refuses a weak password before writing anything', async () => {
+    const refused = spawnSync(process.execPath, [CLI, '--email', 'weak@example.com', '--password', 'Password123!'], { env, encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/HERCK_ADMIN_PASSWORD .*too common/);
+    const { default: pg } = await import('pg');
+    const account = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]*$/, `/${databases.ACCOUNT_DATABASE_NAME}`) });
+    const created = await account.connect().then(
+      async () => (await account.query("SELECT count(*)::int AS n FROM accounts WHERE email = 'weak@example.com'")).rows[0].n as number,
+      () => 0, // no database yet: nothing was written either
+    );
+    await account.end().catch(() => undefined);
+    expect(created).toBe(0);
+  });
+
   it('creates an admin who can sign in, and promotes an existing user', async () => {
     const created = spawnSync(process.execPath, [CLI, '--email', 'ops@example.com', '--password', 'ops-Passphrase-2026'], { env, encoding: 'utf8' });
     expect(created.stderr).toBe('');

@@ -8,6 +8,7 @@ import {
   SubgraphConfig,
   VerificationKey,
 } from '@herck/common';
+import { assertAcceptablePassword } from './modules/credential/password-policy';
 import { LoginLimits } from './modules/login/login.service';
 
 export interface AuthConfig extends SubgraphConfig {
@@ -30,6 +31,15 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
   const adminPassword = env.string('HERCK_ADMIN_PASSWORD');
   if (adminEmail && !adminPassword) env.problem('HERCK_ADMIN_PASSWORD', 'is required when HERCK_ADMIN_EMAIL is set');
+  const adminUsername = env.string('HERCK_ADMIN_USERNAME', 'admin');
+  // Refused here, before any store is written: the account profile must not be made for an admin auth will refuse.
+  if (adminEmail && adminPassword) {
+    try {
+      assertAcceptablePassword(adminPassword);
+    } catch (error) {
+      env.problem('HERCK_ADMIN_PASSWORD', (error as Error).message.replace(/^This password/, 'is a password that').replace(/^Password must/, 'must'));
+    }
+  }
   const freeAttempts = env.int('LOGIN_FREE_ATTEMPTS', 5, { min: 1, max: 100 });
   return env.finish({
     ...subgraph,
@@ -47,7 +57,7 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
     },
     admin:
       adminEmail && adminPassword
-        ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin'), password: adminPassword }
+        ? { email: adminEmail, username: adminUsername, password: adminPassword }
         : undefined,
   });
 }
