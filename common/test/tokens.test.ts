@@ -12,6 +12,7 @@ import {
   LogShippingSigner,
   LogShippingVerifier,
   readSigningKeys,
+  ConfigError,
   readVerificationKeys,
   signingKeyFrom,
   signPasswordSetupToken,
@@ -139,6 +140,25 @@ describe('development keys', () => {
       production: true,
     });
     expect(signing!.kid).toBe(signingKeyFrom(crypto.createPrivateKey(pem)).kid);
+  });
+
+  it('that are not PEM, or not EC P-256 keys, are problems named after their variable, with the others', () => {
+    const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const p384 = crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const source = { envName: 'TEST', devFile: 'unused.pem', dataDir: '/nonexistent', production: true };
+    for (const [value, problem] of [['not a pem', 'key 1 is not PEM'], [rsa, 'key 1 is not an EC P-256 key'], [`${generateKeyPem()}\n${p384}`, 'key 2 is not an EC P-256 key']]) {
+      const env = new EnvReader({ TEST_PRIVATE_KEY: value, MAX_DEPTH: 'x' });
+      readSigningKeys(env, source);
+      env.int('MAX_DEPTH', 10, { min: 1, max: 100 });
+      let thrown: unknown;
+      try {
+        env.finish(null);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expect((thrown as ConfigError).problems).toEqual([expect.stringContaining(`TEST_PRIVATE_KEY ${problem}`), expect.stringContaining('MAX_DEPTH')]);
+    }
   });
 });
 

@@ -94,7 +94,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     internalTokenKey: internalTokenKey!,
     introspection: env.bool('INTROSPECTION', !base.production),
     corsOrigins: env.list('CORS_ORIGINS', ['https://studio.apollographql.com', 'http://localhost:4000', 'http://127.0.0.1:4000']),
-    bodyLimit: env.string('BODY_LIMIT', '100kb'),
+    bodyLimit: bodyLimit(env),
     limits: {
       maxDepth: env.int('MAX_DEPTH', 10, { min: 1 }),
       maxAliases: env.int('MAX_ALIASES', 15, { min: 0 }),
@@ -158,4 +158,11 @@ function uncataloguedSubgraphUrls(env: EnvReader, supergraphPath: string): Recor
         return [name, url ?? ''];
       }),
   );
+}
+
+/** BODY_LIMIT in body-parser's notation (`100kb`, `1mb`, `512`), checked here so a typo is named at start-up. */
+function bodyLimit(env: EnvReader): string {
+  const limit = env.string('BODY_LIMIT', '100kb');
+  if (!/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(limit.trim())) env.problem('BODY_LIMIT', `must be a size such as 100kb, 1mb or 512 (bytes), got "${limit}"`);
+  return limit;
 }

@@ -33,7 +33,7 @@ interface KeySource {
 export function readSigningKeys(env: EnvReader, source: KeySource): SigningKey[] {
   const variable = `${source.envName}_PRIVATE_KEY`;
   const pems = env.string(variable);
-  if (pems) return parsePemList(pems).map((pem) => signingKeyFrom(crypto.createPrivateKey(pem)));
+  if (pems) return readKeys(env, variable, pems, crypto.createPrivateKey).map(signingKeyFrom);
   if (source.production) {
     env.problem(variable, 'is required in production (PEM of an EC P-256 private key)');
     return [];
@@ -45,7 +45,7 @@ export function readSigningKeys(env: EnvReader, source: KeySource): SigningKey[]
 export function readVerificationKeys(env: EnvReader, source: KeySource): VerificationKey[] {
   const variable = `${source.envName}_PUBLIC_KEY`;
   const pems = env.string(variable);
-  if (pems) return parsePemList(pems).map((pem) => verificationKeyFrom(crypto.createPublicKey(pem)));
+  if (pems) return readKeys(env, variable, pems, crypto.createPublicKey).map(verificationKeyFrom);
   if (source.production) {
     env.problem(variable, 'is required in production (PEM of an EC P-256 public key)');
     return [];
@@ -92,6 +92,27 @@ function loadOrCreateDevKey(dataDir: string, file: string): KeyObject {
     }
   }
   return crypto.createPrivateKey(fs.readFileSync(keyPath, 'utf8'));
+}
+
+/**
+ * The keys of a variable's PEM blocks; one that does not parse, or is not an EC P-256 key (ES256
+ * cannot sign or verify with it), is a problem named after the variable, not a crash at start-up
+ * or a service that starts and then fails every request.
+ */
+function readKeys(env: EnvReader, variable: string, pems: string, parse: (pem: string) => KeyObject): KeyObject[] {
+  const keys: KeyObject[] = [];
+  for (const [index, pem] of parsePemList(pems).entries()) {
+    let key: KeyObject;
+    try {
+      key = parse(pem);
+    } catch {
+      env.problem(variable, `key ${index + 1} is not PEM of an EC P-256 key`);
+      continue;
+    }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') env.problem(variable, `key ${index + 1} is not an EC P-256 key (ES256)`);
+    else keys.push(key);
+  }
+  return keys;
 }
 
 /** Accepts one or more PEM blocks; `\n` escapes allow a PEM in a one-line variable. */

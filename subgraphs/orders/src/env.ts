@@ -15,7 +15,7 @@ export function readOrdersConfig(source: Environment = process.env): OrdersConfi
   const subgraph = readSubgraphConfig(env, 'orders');
   const maxAmount = env.string('ORDER_MAX_AMOUNT', '1000000');
   // At most 12 integer digits: order statistics' median passes through a double, exact to that size.
-  if (!/^\d{1,12}(\.\d{1,2})?$/.test(maxAmount)) env.problem('ORDER_MAX_AMOUNT', 'must be a positive amount below 10^12 with at most 2 decimals');
+  if (!/^\d{1,12}(\.\d{1,2})?$/.test(maxAmount) || /^[0.]+$/.test(maxAmount)) env.problem('ORDER_MAX_AMOUNT', 'must be a positive amount below 10^12 with at most 2 decimals');
   return env.finish({
     ...subgraph,
     priceMaxAgeSeconds: env.int('ORDER_PRICE_MAX_AGE_SECONDS', 120, { min: 1 }),

@@ -1,4 +1,7 @@
+import os from 'node:os';
 import Decimal from 'decimal.js';
+import { ConfigError } from '@herck/common';
+import { readOrdersConfig } from '../src/env';
 import { idempotencyKey, quantityFor } from '../src/modules/order/order-rules';
 
 describe('the quantity an order buys', () => {
@@ -29,5 +32,20 @@ describe('an idempotency key', () => {
     expect(() => idempotencyKey('')).toThrow('1 to 100 characters');
     expect(() => idempotencyKey('a\ud800')).toThrow('well-formed');
     expect(() => idempotencyKey('a\udc00')).toThrow('well-formed');
+  });
+});
+
+describe('ORDER_MAX_AMOUNT', () => {
+  it('must be a positive amount: 0 would refuse every order', () => {
+    const problems = (value: string) => {
+      try {
+        readOrdersConfig({ ORDER_MAX_AMOUNT: value, HERCK_DATA_DIR: os.tmpdir(), DATABASE_URL: 'postgres://127.0.0.1:5432/herck' });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems('250000.50')).toEqual([]);
+    for (const value of ['0', '0.00', '-5', '1e6']) expect(problems(value)).toEqual([expect.stringMatching(/^ORDER_MAX_AMOUNT /)]);
   });
 });
