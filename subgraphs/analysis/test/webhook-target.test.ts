@@ -15,7 +15,7 @@ describe('webhook targets', () => {
   });
 
   it('refuses loopback and private addresses unless allowed', () => {
-    for (const url of ['https://localhost/x', 'https://localhost./x', 'https://api.localhost./x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://172.20.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fd00::1]/x']) {
+    for (const url of ['https://localhost/x', 'https://localhost./x', 'https://api.localhost./x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://172.20.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fd00::1]/x', 'https://[fec0::1]/x']) {
       expect(() => normaliseWebhookUrl(url, production)).toThrow(/loopback or private/);
     }
     expect(normaliseWebhookUrl('https://127.0.0.1:8443/x', { production: true, allowPrivate: true })).toBe('https://127.0.0.1:8443/x');
