@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { INTERVAL_MS } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
@@ -75,6 +76,28 @@ describe('backtests', () => {
       for (const firing of engine.onCandleClosed(candle).firings) live.push({ time: firing.at.toISOString(), price: firing.price });
     }
     expect(backtest.triggers.map((trigger) => ({ time: new Date(trigger.time).toISOString(), price: Number(trigger.price) }))).toEqual(live);
+  });
+
+  it('read the 24-hour change live evaluation read at a close, not one worked out from the closes', async () => {
+    // A tick of a new symbol with the provider's change, then the close of its minute: as market announces them.
+    const closeTime = Math.floor(Date.now() / 60_000) * 60_000;
+    const openTime = closeTime - 60_000;
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const publish = (type: string, payload: object) => bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
+      await publish('market.tick', { time: new Date(closeTime - 1_000).toISOString(), prices: [{ symbol: 'CHG', price: '10', source: 'test', volume24h: null, change24h: '-2.5' }] });
+      const candle = { symbol: 'CHG', interval: 'M1', openTime: new Date(openTime).toISOString(), closeTime: new Date(closeTime).toISOString(), open: '10', high: '10', low: '10', close: '10', volume: '1' };
+      await publish('market.candle', candle);
+    } finally {
+      await bus.end();
+    }
+    await platform.analysis!.runtime.catchUpEvents();
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'falling', symbols: ['CHG'], interval: 'M1', indicators: [], condition: 'change24h < -2.0', trigger: 'ON_CLOSE' } }, user.accessToken);
+    const id = created.data!.createStrategy.strategy.id;
+    const backtest = await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: new Date(openTime - 3_600_000).toISOString(), to: new Date(closeTime).toISOString() }, user.accessToken);
+    // No close a day before exists to work a change out from: only the figure kept with the candle can make it fire.
+    expect(backtest.data!.backtestStrategy.triggers.map((trigger) => [trigger.time, (trigger.values as { change24h: number }).change24h])).toEqual([[new Date(closeTime).toISOString(), -2.5]]);
   });
 
   it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {

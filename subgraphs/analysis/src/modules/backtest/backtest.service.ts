@@ -18,8 +18,10 @@ const DAY_MS = 86_400_000;
 /**
  * Replays a strategy over analysis's stored candles with the code live
  * evaluation runs: the same series, condition and trigger decision, one
- * evaluation per candle at its close. `change24h` is the change from the
- * close 24 hours before (live evaluation reads the provider's figure).
+ * evaluation per candle at its close. `change24h` is the figure live
+ * evaluation read at that close (the provider's, kept with the candle), or,
+ * for a candle analysis did not see close (imported, from before), the change
+ * from the close 24 hours before.
  */
 export async function runBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<Backtest> {
   const compiled = compileCondition(strategy.condition, strategy.indicators);
@@ -44,7 +46,7 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
       if (!series.close(candle)) continue;
       const at = candle.openTime.getTime() + length;
       const dayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
-      const change24h = dayBefore ? ((candle.close - dayBefore) / dayBefore) * 100 : Number.NaN;
+      const change24h = candle.change24h ?? (dayBefore ? ((candle.close - dayBefore) / dayBefore) * 100 : Number.NaN);
       const evaluation = evaluateCondition(prepared, series, { price: candle.close, change24h });
       if (evaluation.kind !== 'result') continue;
       const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { CandleInterval, MarketCandleEvent } from '@herck/common';
+import { CandleInterval, INTERVAL_MS, MarketCandleEvent } from '@herck/common';
 import { ClosedCandle } from './closed-candle';
 
 interface CandleRow {
@@ -11,18 +11,25 @@ interface CandleRow {
   low: string;
   close: string;
   volume: string;
+  change24h: string | null;
 }
 
 /** Analysis's own copy of the closed candles market announces: for warming indicators up and for backtests. */
 export class CandleStore {
-  /** Keeps a closed candle; a redelivered or corrected one replaces the row (true when it was new). */
-  static async save(em: EntityManager, candle: MarketCandleEvent): Promise<boolean> {
+  /**
+   * Keeps a closed candle; a redelivered or corrected one replaces the row (true when it was new).
+   * A candle that closed just now (one live evaluation reads) keeps the 24-hour change of the
+   * latest tick, the figure evaluation reads at its close; an old one (imported, replayed) none.
+   */
+  static async save(em: EntityManager, candle: MarketCandleEvent, now = Date.now()): Promise<boolean> {
     const rows = await em.execute<{ inserted: boolean }[]>(
-      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, change24h)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN (SELECT change24h FROM latest_prices WHERE symbol = ?) END)
        ON CONFLICT (symbol, interval, open_time) DO UPDATE
-         SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume
+         SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
+             change24h = COALESCE(candles.change24h, excluded.change24h)
        RETURNING (xmax = 0) AS inserted`,
-      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume],
+      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, isEvaluatedClose(candle, now), candle.symbol],
     );
     return rows[0]?.inserted ?? false;
   }
@@ -49,6 +56,12 @@ export class CandleStore {
   }
 }
 
+/** Whether live evaluation reads this close: one that ended within two of its periods (StrategyEngine.onCandleClosed's rule). */
+function isEvaluatedClose(candle: MarketCandleEvent, now: number): boolean {
+  const length = INTERVAL_MS[candle.interval];
+  return Date.parse(candle.openTime) + length >= now - 2 * length;
+}
+
 function toClosedCandle(row: CandleRow): ClosedCandle {
   return {
     symbol: row.symbol,
@@ -60,5 +73,6 @@ function toClosedCandle(row: CandleRow): ClosedCandle {
     close: Number(row.close),
     volume: Number(row.volume),
     exactClose: row.close,
+    change24h: row.change24h === null ? null : Number(row.change24h),
   };
 }

@@ -12,4 +12,6 @@ export interface ClosedCandle {
   volume: number;
   /** The close as stored, decimal text: for the prices shown to people (a backtest's triggers), never through a float. */
   exactClose?: string;
+  /** The 24-hour change live evaluation read at this close, when analysis saw it close (backtests read it). */
+  change24h?: number | null;
 }

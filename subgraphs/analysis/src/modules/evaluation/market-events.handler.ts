@@ -14,10 +14,12 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       const tick = event.payload as unknown as MarketTickEvent;
       const time = new Date(tick.time);
-      // Portfolios value today's holdings at the latest price.
+      // Portfolios value today's holdings at the latest price; a candle closing next keeps the change
+      // evaluation reads then (the last one given, as the engine keeps it).
       await em.execute(
-        `INSERT INTO latest_prices (symbol, price, time) SELECT p->>'symbol', (p->>'price')::numeric, ? FROM jsonb_array_elements(?::jsonb) p
-         ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time WHERE latest_prices.time < excluded.time`,
+        `INSERT INTO latest_prices (symbol, price, time, change24h) SELECT p->>'symbol', (p->>'price')::numeric, ?, (p->>'change24h')::numeric FROM jsonb_array_elements(?::jsonb) p
+         ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time, change24h = COALESCE(excluded.change24h, latest_prices.change24h)
+         WHERE latest_prices.time < excluded.time`,
         [time, JSON.stringify(tick.prices)],
       );
       // Strategies may watch what market announces.
