@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, candleOpenTime, CandleInterval, ConfigError, INTERVAL_MS, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
+import { UsageError } from './usage-error';
 
 const USAGE = `npm run market:backfill -- --symbol BTC --interval H1 --from 2024-01-01 --to 2024-02-01   (intervals: ${CANDLE_INTERVALS.join(', ')}; times in UTC)`;
 /** The most candles one run may fetch: about a hundred Binance requests. */
@@ -10,14 +11,6 @@ const MAX_CANDLES = 100_000;
 const CHUNK_CANDLES = 5_000;
 /** A date, or a date and time with its offset: Date.parse reads other shapes in local time, or not at all. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
-/** A bad command line: a ConfigError, reported as the arguments' fault rather than the environment's. */
-class UsageError extends ConfigError {
-  constructor(problems: string[]) {
-    super(problems);
-    this.message = `Invalid arguments:\n  ${problems.join('\n  ')}`;
-  }
-}
 
 interface Backfill {
   symbol: string;

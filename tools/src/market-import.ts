@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
+import { UsageError } from './usage-error';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
 
@@ -15,9 +16,9 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true });
   const [file] = positionals;
   const interval = values.interval?.toUpperCase();
-  if (!values.symbol || !interval || !file) throw new ConfigError([`--symbol, --interval and a file are required: ${USAGE}`]);
-  if (!isCandleInterval(interval)) throw new ConfigError([`--interval must be one of ${CANDLE_INTERVALS.join(', ')}`]);
-  if (!fs.existsSync(file)) throw new ConfigError([`no file ${file}`]);
+  if (!values.symbol || !interval || !file) throw new UsageError([`--symbol, --interval and a file are required: ${USAGE}`]);
+  if (!isCandleInterval(interval)) throw new UsageError([`--interval must be one of ${CANDLE_INTERVALS.join(', ')}`]);
+  if (!fs.existsSync(file)) throw new UsageError([`no file ${file}`]);
   const symbol = normaliseSymbol(values.symbol);
   const logger = new Logger('market:import', 'info');
   const database = await embeddedDatabaseIfNeeded(process.env);
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     try {
       const em = orm.em.fork();
       const [known] = await em.execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE symbol = ?', [symbol]);
-      if (!known) throw new ConfigError([`no asset ${symbol} is known: track it first (trackAsset)`]);
+      if (!known) throw new UsageError([`no asset ${symbol} is known: track it first (trackAsset)`]);
       const service = new CandleImportService();
       const seen: SeenCandles = new Map();
       let imported = 0;
