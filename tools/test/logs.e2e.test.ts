@@ -187,6 +187,8 @@ describe('archives past the threshold', () => {
 
     const asUser = await fetch(new URL(`/logs/archives/${archive!.fileName}`, platform.gatewayUrl), { headers: { authorization: `Bearer ${user.accessToken}` } });
     expect(asUser.status).toBe(403);
+    // Named like every answer, refused or not.
+    expect([asUser.headers.get('x-request-id'), download.headers.get('x-request-id')]).toEqual([expect.stringMatching(/^[0-9a-f-]{36}$/), expect.stringMatching(/^[0-9a-f-]{36}$/)]);
     expect((await fetch(new URL(`/logs/archives/${archive!.fileName}`, platform.gatewayUrl))).status).toBe(401);
     const traversal = await fetch(new URL('/logs/archives/..%2F..%2Fkeys%2Flog-shipping.pem', platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect(traversal.status).toBe(400);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express } from 'express';
 import { GraphQLError } from 'graphql';
-import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME } from '@herck/common';
+import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME, REQUEST_ID_HEADER, requestIdHeader } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 
 /**
@@ -18,7 +18,8 @@ export const LOG_ARCHIVE_PATH = '/logs/archives/*fileName';
  * fetched from the logs subgraph with the admin's identity (which checks it again).
  */
 export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVerifier, signer: InternalTokenSigner, logsGraphqlUrl: string): void {
-  app.get(LOG_ARCHIVE_PATH, async (req, res) => {
+  // Named like every answer of the gateway, and the id passed on, as for GraphQL requests.
+  app.get(LOG_ARCHIVE_PATH, requestIdHeader(), async (req, res) => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
     let identity;
     try {
@@ -37,7 +38,7 @@ export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVeri
     const timer = setTimeout(() => headersTimeout.abort(), 30_000);
     try {
       const upstream = await fetch(new URL(`${LOG_ARCHIVE_INTERNAL_PATH}/${encodeURIComponent(fileName)}`, logsGraphqlUrl), {
-        headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip) },
+        headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip), [REQUEST_ID_HEADER]: String(res.getHeader(REQUEST_ID_HEADER)) },
         signal: headersTimeout.signal,
       });
       clearTimeout(timer);
