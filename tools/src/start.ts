@@ -49,9 +49,6 @@ async function main(): Promise<void> {
   const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
   const backups = readBackupSettings(env, base);
   env.finish(null);
-  // The services start side by side: a first admin auth would refuse must stop everything before
-  // account creates its profile (each service still reads, and checks, its whole configuration).
-  readAuthConfig(process.env);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
@@ -63,6 +60,10 @@ async function main(): Promise<void> {
     const { url } = await database.firstJsonLine<{ url: string }>();
     childEnv.DATABASE_URL = url;
   }
+
+  // The services start side by side: a first admin auth would refuse must stop everything before
+  // account creates its profile (each service still reads, and checks, its whole configuration).
+  readAuthConfig(childEnv);
 
   const launch = async (service: { name: string; script: string }) => {
     const child = new ManagedProcess(service.name, service.script, childEnv);

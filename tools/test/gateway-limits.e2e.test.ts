@@ -120,9 +120,9 @@ describe('development mode', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
     const stranger = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
-    // A browser script may read the rate-limit headers, which are not CORS-safelisted.
+    // A browser script may read the rate-limit headers, the request's id and the token challenge, which are not CORS-safelisted.
     const answer = await fetch(platform.gatewayUrl, { method: 'POST', headers: { origin: 'https://studio.apollographql.com', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
-    expect(answer.headers.get('access-control-expose-headers')?.split(',').map((name) => name.trim().toLowerCase()).sort()).toEqual(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after']);
+    expect(answer.headers.get('access-control-expose-headers')?.split(',').map((name) => name.trim().toLowerCase()).sort()).toEqual(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate', 'x-request-id']);
   });
 
   it('answers a refused access token with 401 and the Bearer challenge', async () => {
