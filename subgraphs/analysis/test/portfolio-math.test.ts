@@ -220,6 +220,17 @@ describe('XIRR', () => {
     expectDecimal(rate, '-0.990247691900', 12);
   });
 
+  it('finds the huge rates a large gain over a few days annualises to', () => {
+    // −100, then +117.8 two days later: r = 1.178^(365/2) − 1 ≈ 9.66e12.
+    const rate = xirr([flow('-100', '2026-01-05'), flow('117.8', '2026-01-07')]);
+    expect(rate).not.toBeNull();
+    expect(Math.abs(rate!.toNumber() / (Math.pow(1.178, 365 / 2) - 1) - 1)).toBeLessThan(1e-9);
+    // Three flows within a day or so: a root near 1.42e13 (Excel answers #NUM! here).
+    const times = (iso: string, amount: string) => ({ amount: new Decimal(amount), time: time(iso) });
+    const three = xirr([times('2026-01-05T10:00:00Z', '-101'), times('2026-01-06T10:00:00Z', '-111'), times('2026-01-07T12:00:00Z', '241.5')]);
+    expect(three!.toNumber()).toBeGreaterThan(1e13);
+  });
+
   it('has no solution when all flows have the same sign', () => {
     expect(xirr([flow('-1000', '2023-01-01'), flow('-500', '2023-06-01')])).toBeNull();
     expect(xirr([flow('1000', '2023-01-01'), flow('500', '2023-06-01')])).toBeNull();

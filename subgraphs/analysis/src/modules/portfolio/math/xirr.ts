@@ -13,8 +13,11 @@ const DAYS_PER_YEAR = 365;
 const STEP_TOLERANCE = new Decimal('1e-14');
 const MAX_NEWTON_STEPS = 100;
 const MAX_BISECTION_STEPS = 200;
-/** Rates where the bisection fallback looks for a sign change, in order; the rate must stay above −1. */
-const BRACKET_GRID = ['-0.999999', '-0.99', '-0.9', '-0.5', '0', '0.5', '1', '2', '5', '10', '100', '1000', '1000000'].map((rate) => new Decimal(rate));
+/**
+ * Rates where the bisection fallback looks for a sign change, in order; the rate must stay above −1.
+ * Up to 1e21: a large gain over a day or two annualises to rates of 1e13 and more, and has a root.
+ */
+const BRACKET_GRID = ['-0.999999', '-0.99', '-0.9', '-0.5', '0', '0.5', '1', '2', '5', '10', '100', '1000', '1e6', '1e9', '1e12', '1e15', '1e18', '1e21'].map((rate) => new Decimal(rate));
 /** Digits kept in the answer: the iteration is good to ~1e-14, more would be noise. */
 const RESULT_DECIMALS = 12;
 
