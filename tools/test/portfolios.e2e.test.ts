@@ -8,6 +8,7 @@ import { codes, send, sendRaw } from './support/graphql-client';
 import {
   AddTransactionDocument,
   CreatePortfolioDocument,
+  CreateStrategyDocument,
   DeleteAccountDocument,
   DeletePortfolioDocument,
   DeleteTransactionDocument,
@@ -174,5 +175,11 @@ describe('portfolios', () => {
     const late = await sendRaw(platform.orders!.url, { query: print(PlaceBuyOrderDocument), variables: { input: { asset: 'BTC', currency: 'USD', amount: '100.00', idempotencyKey: randomUUID() } } }, undefined, { [INTERNAL_TOKEN_HEADER]: internal });
     expect(codes(late)).toEqual(['UNAUTHENTICATED']);
     expect(await left('orders', 'orders')).toBe(0);
+    // Nor does analysis make a portfolio or a strategy for them (they would never be removed).
+    const asLeaving = { [INTERNAL_TOKEN_HEADER]: platform.internalTokenSigner().sign({ accountId: leaving.accountId, roles: ['USER'] }, 'analysis') };
+    const portfolio = await sendRaw(platform.analysis!.url, { query: print(CreatePortfolioDocument), variables: { name: 'Too late' } }, undefined, asLeaving);
+    const strategy = await sendRaw(platform.analysis!.url, { query: print(CreateStrategyDocument), variables: { input: { name: 'Too late', symbols: ['BTC'], indicators: [], condition: 'price > 1.0' } } }, undefined, asLeaving);
+    expect([codes(portfolio), codes(strategy)]).toEqual([['UNAUTHENTICATED'], ['UNAUTHENTICATED']]);
+    expect([await left('analysis', 'portfolios'), await left('analysis', 'strategies')]).toEqual([0, 0]);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
+import { lockOwner } from './owner-lock';
 
 /**
  * Keeps each owner's mail address and status current (stale copies ignored by
@@ -19,6 +20,8 @@ export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => v
 
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
       const { id } = event.payload as unknown as AccountDeletedEvent;
+      // A strategy or portfolio being created for them at this moment is either removed here or refused.
+      await lockOwner(em, id);
       await em.execute('DELETE FROM notifications WHERE owner_id = ?', [id]);
       // Alerts, deliveries and states go with their strategies (ON DELETE CASCADE).
       await em.execute('DELETE FROM strategies WHERE owner_id = ?', [id]);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, NotFoundError, requireLength } from '@herck/common';
+import { lockLiveOwner } from '../account/owner-lock';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
@@ -19,13 +20,17 @@ const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
 export class PortfolioService {
   async create(em: EntityManager, ownerId: string, name: string, baseCurrency: string, method: CostBasisMethodEnum): Promise<Portfolio> {
     const currency = await this.currency(em, baseCurrency, 'baseCurrency');
-    const rows = await em.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
-      randomUUID(),
-      ownerId,
-      requireLength(name, 'name', 1, 100),
-      currency,
-      method,
-    ]);
+    const validName = requireLength(name, 'name', 1, 100);
+    const rows = await em.transactional(async (tx) => {
+      await lockLiveOwner(tx, ownerId);
+      return tx.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
+        randomUUID(),
+        ownerId,
+        validName,
+        currency,
+        method,
+      ]);
+    });
     return toPortfolio(rows[0]!);
   }
 

@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, decodeTimeIdCursor, encodeTimeIdCursor, Connection, isUuid, NotFoundError } from '@herck/common';
+import { lockLiveOwner } from '../account/owner-lock';
 import { STRATEGY_CHANNEL } from '../alert/alert-channel';
 import { newWebhookSecret } from '../delivery/webhook-signature';
 import { WebhookPolicy } from '../delivery/webhook-target';
@@ -47,8 +48,8 @@ export class StrategyService {
       webhookSecret: newWebhookSecret(),
     });
     await em.transactional(async (tx) => {
-      // One owner's creations queue here, so the limit holds under concurrent requests.
-      await tx.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [`strategies:${ownerId}`]);
+      // One owner's creations queue here, so the limit holds under concurrent requests (and none outlives a deletion).
+      await lockLiveOwner(tx, ownerId);
       const [{ count }] = await tx.execute<{ count: string }[]>('SELECT count(*) FROM strategies WHERE owner_id = ?', [ownerId]);
       if (Number(count) >= this.limits.perAccount) throw new ConflictError(`You already have ${this.limits.perAccount} strategies, the most an account may keep`);
       tx.persist(strategy);
