@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { AccountDocument, AccountsDocument, DeactivateAccountDocument, DeleteAccountDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
+import { AccountDocument, AccountsDocument, DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp } from './support/users';
@@ -70,6 +70,20 @@ describe('deleteAccount', () => {
     } finally {
       await bus.end();
     }
+  });
+});
+
+describe('a new username', () => {
+  it('signs in the moment updateAccount answers, and the old one no longer does', async () => {
+    const user = await signUp(platform);
+    for (let round = 0; round < 3; round += 1) {
+      const username = `renamed${round}${user.username}`.slice(0, 32);
+      const renamed = await send(platform.gatewayUrl, UpdateAccountDocument, { input: { username } }, user.accessToken);
+      expect(renamed.data?.updateAccount.username).toBe(username);
+      const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: username, password: user.password });
+      expect({ round, errors: login.errors }).toEqual({ round, errors: undefined });
+    }
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password }))).toEqual(['UNAUTHENTICATED']);
   });
 });
 

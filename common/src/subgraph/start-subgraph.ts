@@ -42,6 +42,8 @@ export interface SubgraphRuntime {
   orm: Orm;
   /** Call after committing events to the outbox so they are relayed now, not at the next poll. */
   publishEvents(): void;
+  /** Relays now, and resolves once the events committed so far are on the bus: for an answer a client may act on at once elsewhere. */
+  relayEvents(): Promise<void>;
   /** Runs work past the response; shutdown waits for it. */
   background(name: string, task: () => Promise<void>): void;
   /** Resolves once the bus events published so far have been applied here (no-op without handlers). */
@@ -114,6 +116,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     logger,
     orm,
     publishEvents: () => void relay.kick(),
+    relayEvents: () => relay.kick(),
     background: (name, task) => tasks.run(name, task),
     catchUpEvents: async () => consumer?.kick(),
   };

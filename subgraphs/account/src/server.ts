@@ -27,7 +27,7 @@ export async function startAccountService(
     buildSchema: (runtime) =>
       buildAccountSchema(
         new Map<Function, object>([
-          [AccountResolver, new AccountResolver(new AccountService(runtime.publishEvents))],
+          [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents))],
           [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, new MailLimiter(runtime.orm, config.mailLimits), runtime))],
         ]),
       ),

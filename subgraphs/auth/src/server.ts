@@ -26,7 +26,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       buildAuthSchema(
         new Map<Function, object>([
           [CredentialResolver, new CredentialResolver(new CredentialService(config.setupTokenKeys, sessions, runtime))],
-          [LoginResolver, new LoginResolver(new LoginService(sessions, runtime.orm, config.loginLimits, runtime.logger), sessions)],
+          [LoginResolver, new LoginResolver(new LoginService(sessions, runtime.orm, config.loginLimits, runtime.logger, runtime.catchUpEvents), sessions)],
         ]),
       ),
     createContext: (base) => createAuthContext(base),

@@ -8,7 +8,8 @@ import { validName, validUsername } from './profile-rules';
 
 /** Profile changes; each commits with the `account.*` event announcing it. */
 export class AccountService {
-  constructor(private readonly publishEvents: () => void) {}
+  /** `relayEvents` resolves once the change is on the bus: auth signs the new username in as soon as this answers. */
+  constructor(private readonly relayEvents: () => Promise<void>) {}
 
   async update(em: EntityManager, id: string, input: UpdateAccountInput): Promise<Account> {
     const changes = {
@@ -44,7 +45,7 @@ export class AccountService {
       tx.remove(account);
       tx.persist(accountDeleted(account));
     });
-    this.publishEvents();
+    await this.relayEvents();
   }
 
   private async change(em: EntityManager, id: string, apply: (account: Account, tx: EntityManager) => void | Promise<void>): Promise<Account> {
@@ -55,7 +56,7 @@ export class AccountService {
       tx.persist(accountChanged(found));
       return found;
     });
-    this.publishEvents();
+    await this.relayEvents();
     return account;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { clientKey, Logger, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
@@ -18,6 +19,8 @@ export interface LoginLimits {
 }
 
 const INVALID = 'Invalid username, email or password';
+/** The longest a sign-in waits for the account events already on the bus. */
+const CATCH_UP_MS = 2_000;
 
 /**
  * Password sign-in, throttled so guessing stays slow. Every attempt takes a
@@ -47,6 +50,8 @@ export class LoginService {
     orm: Orm,
     limits: LoginLimits,
     private readonly logger: Logger,
+    /** Applies the account events already on the bus (a rename answered a moment ago). */
+    private readonly catchUpEvents: () => Promise<void> = async () => undefined,
   ) {
     const window = limits.windowSeconds;
     this.nameAndClient = new RateBudget(orm, { name: 'login-name-client', points: limits.perAccountAndClient, windowSeconds: window });
@@ -60,6 +65,9 @@ export class LoginService {
     const typed = usernameOrEmail.trim().slice(0, 254);
     // Found as the database folds case; counted (below) under one key per name in any case.
     const name = `name:${createHash('sha256').update(typed.toLowerCase()).digest('hex')}`;
+    // A username or address changed a moment ago is already on the bus (account answers once it is):
+    // applied first, for every sign-in alike, so that the new name works at once and no name's answer takes longer.
+    await Promise.race([this.catchUpEvents(), delay(CATCH_UP_MS, undefined, { ref: false })]);
     const credential = await em.getRepository(Credential).findByLogin(typed);
     // An unknown name is its own account.
     const subject = credential ? `account:${credential.accountId}` : name;
