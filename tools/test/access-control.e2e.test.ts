@@ -2,7 +2,8 @@ import { createPrivateKey, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { firstAdminAccountId, generateKeyPem, InternalTokenSigner, INTERNAL_TOKEN_HEADER, signingKeyFrom } from '@herck/common';
+import pg from 'pg';
+import { firstAdminAccountId, generateKeyPem, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Role, signingKeyFrom } from '@herck/common';
 import {
   AccountDocument,
   AccountsDocument,
@@ -238,6 +239,27 @@ describe('ownership in the subgraphs', () => {
     expect((await send(platform.gatewayUrl, AccountDocument, { id: bob.accountId }, admin.accessToken)).data?.account?.email).toBe('bob@example.com');
     expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: randomUUID() }, admin.accessToken))).toEqual(['NOT_FOUND']);
     expect(codes(await send(platform.gatewayUrl, AccountDocument, { id: 'not-a-uuid' }, admin.accessToken))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('roles set by several admins at once', () => {
+  it('are announced in the order they were made: the last event on the bus is the roles auth keeps', async () => {
+    const target = await signUp(platform);
+    const bus = new pg.Client({ connectionString: platform.auth.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const sets: Role[][] = Array.from({ length: 12 }, (_, i) => (i % 2 ? ['USER', 'ADMIN'] : ['USER', 'ANALYST']));
+        const answers = await Promise.all(sets.map((roles) => send(platform.gatewayUrl, SetRolesDocument, { accountId: target.accountId, roles }, admin.accessToken)));
+        expect(answers.flatMap(codes)).toEqual([]);
+        await platform.auth.runtime.relayEvents();
+        const [kept] = await platform.auth.runtime.orm.em.fork().execute<{ roles: string[] }[]>('SELECT roles FROM credentials WHERE account_id = ?', [target.accountId]);
+        const { rows } = await bus.query<{ roles: string[] }>("SELECT payload->'roles' AS roles FROM bus_events WHERE type = 'auth.roles-changed' AND payload->>'accountId' = $1 ORDER BY position DESC LIMIT 1", [target.accountId]);
+        expect({ round, announced: [...rows[0]!.roles].sort() }).toEqual({ round, announced: [...kept!.roles].sort() });
+      }
+    } finally {
+      await bus.end();
+    }
   });
 });
 

@@ -65,11 +65,16 @@ export class CredentialService {
     // No roles would leave an account that signs in and may read nothing, not even `me`.
     if (!roles.length) throw new BadUserInputError('roles must name at least one role (USER to take the others away)', 'roles');
     // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
-    const credential = isUuid(accountId) ? await em.findOne(Credential, { accountId }) : null;
-    if (!credential) throw new NotFoundError('Account');
-    credential.roles = [...new Set(roles)];
-    em.persist(rolesChanged(credential));
-    await em.flush();
+    // The row locked first: simultaneous changes are made, and announced, one after the other, so the
+    // last event on the bus is the last change (unlocked, another service's copy could keep an older set).
+    const credential = await em.transactional(async (tx) => {
+      const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
+      if (!found) throw new NotFoundError('Account');
+      found.roles = [...new Set(roles)];
+      tx.persist(rolesChanged(found));
+      await tx.flush();
+      return found;
+    });
     this.runtime.publishEvents();
     return credential;
   }
