@@ -12,6 +12,7 @@ import {
   CreateStrategyDocument,
   CreateStrategyInput,
   DeletePortfolioDocument,
+  DeleteTransactionDocument,
   PortfolioPerformanceDocument,
   RenamePortfolioDocument,
   SetStrategyEnabledDocument,
@@ -215,6 +216,18 @@ describe('a portfolio renamed while it is deleted', () => {
       await holder.query('ROLLBACK').catch(() => undefined);
       await Promise.all([holder.end(), monitor.end()]);
     }
+  });
+});
+
+describe('a portfolio or a transaction deleted several times at once', () => {
+  it('is deleted once: one true, the others NOT_FOUND, as in a series', async () => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Twice gone' }, user.accessToken)).data!.createPortfolio;
+    const deposit = await send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: id, input: { kind: 'DEPOSIT', quantity: '100', price: '1', time: '2020-01-01T00:00:00Z' } }, user.accessToken);
+    const transactionId = deposit.data!.addTransaction.id;
+    const transactionAnswers = await Promise.all(Array.from({ length: 6 }, () => send(platform.gatewayUrl, DeleteTransactionDocument, { id: transactionId }, user.accessToken)));
+    expect(transactionAnswers.map((answer) => answer.data?.deleteTransaction ?? codes(answer)[0]).sort()).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', true].sort());
+    const portfolioAnswers = await Promise.all(Array.from({ length: 6 }, () => send(platform.gatewayUrl, DeletePortfolioDocument, { id }, user.accessToken)));
+    expect(portfolioAnswers.map((answer) => answer.data?.deletePortfolio ?? codes(answer)[0]).sort()).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', true].sort());
   });
 });
 

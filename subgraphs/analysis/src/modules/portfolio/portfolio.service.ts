@@ -55,7 +55,9 @@ export class PortfolioService {
 
   async delete(em: EntityManager, ownerId: string, id: string): Promise<void> {
     await this.own(em, ownerId, id);
-    await em.execute('DELETE FROM portfolios WHERE id = ?', [id]);
+    // Of two deletions at once, the one that finds the row gone answers NOT_FOUND, as it would after.
+    const deleted = await em.execute<{ id: string }[]>('DELETE FROM portfolios WHERE id = ? AND owner_id = ? RETURNING id', [id, ownerId]);
+    if (!deleted.length) throw new NotFoundError('Portfolio');
   }
 
   async addTransaction(em: EntityManager, ownerId: string, portfolioId: string, input: TransactionInput): Promise<Transaction> {
@@ -84,7 +86,9 @@ export class PortfolioService {
       if (rows[0]!.source_id) throw new BadUserInputError('This transaction records a filled order and cannot be deleted', 'id');
       const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
       replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
-      await tx.execute('DELETE FROM portfolio_transactions WHERE id = ?', [id]);
+      // Another deletion of it may have run while this one waited for the portfolio's lock: then NOT_FOUND.
+      const deleted = await tx.execute<{ id: string }[]>('DELETE FROM portfolio_transactions WHERE id = ? RETURNING id', [id]);
+      if (!deleted.length) throw new NotFoundError('Transaction');
     });
   }
 
