@@ -53,6 +53,15 @@ describe('errors about a name the caller gave', () => {
   });
 });
 
+describe('setProviderEnabled sent several times at once', () => {
+  it('answers each call with the state it left', async () => {
+    const wanted = Array.from({ length: 16 }, (_, i) => i % 2 === 0);
+    const answers = await Promise.all(wanted.map((enabled) => send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled }, admin.accessToken)));
+    expect(answers.map((answer) => answer.data?.setProviderEnabled.enabled)).toEqual(wanted);
+    await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: true }, admin.accessToken);
+  });
+});
+
 describe('importCandles over candles built from ticks', () => {
   it('makes them imported candles (tickCount 0), and a second import of the same rows changes nothing', async () => {
     // A past M1 candle the rounds built from 28 ticks (written as a round would leave it).

@@ -52,12 +52,16 @@ export class ProviderStates {
 
   /** Returns the provider after the change, or null when it is not configured. */
   async setEnabled(em: EntityManager, name: string, enabled: boolean): Promise<ProviderStatus | null> {
-    await em.execute('UPDATE providers SET enabled = ? WHERE name = ?', [enabled, name]);
-    return (await this.list(em)).find((status) => status.name === name) ?? null;
+    // The row as this update left it: read back separately, a simultaneous call's value could answer this one.
+    const rows = await em.execute<ProviderRow[]>('UPDATE providers SET enabled = ? WHERE name = ? RETURNING *', [enabled, name]);
+    return this.statuses(rows).find((status) => status.name === name) ?? null;
   }
 
   async list(em: EntityManager, now = new Date()): Promise<ProviderStatus[]> {
-    const rows = await em.execute<ProviderRow[]>('SELECT * FROM providers');
+    return this.statuses(await em.execute<ProviderRow[]>('SELECT * FROM providers'), now);
+  }
+
+  private statuses(rows: ProviderRow[], now = new Date()): ProviderStatus[] {
     const intervalMs = this.intervalSeconds * 1000;
     const nextRound = new Date(Math.floor(now.getTime() / intervalMs) * intervalMs + intervalMs);
     return this.names.flatMap((name, priority) => {
