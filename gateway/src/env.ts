@@ -51,6 +51,8 @@ export interface GatewayConfig extends BaseConfig {
   upstreamRetryMaxSeconds: number;
   /** How often every subgraph is probed for `status` (readiness, latency, version, bus). */
   statusProbeSeconds: number;
+  /** How long a subgraph may take to answer a fetch (headers, then each part of the body) before the field fails. */
+  subgraphTimeoutMs: number;
   /** Where `npm run backup` writes, for `backups` (`BACKUP_DIR`, default `<HERCK_DATA_DIR>/backups`). */
   backupDir: string;
   /** How long a graphql-ws socket may stay open without `connection_init` before it is closed (4408). */
@@ -111,6 +113,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     wsMaxBufferedBytes: env.int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, { min: 1024 }),
     upstreamRetryMaxSeconds: env.int('UPSTREAM_RETRY_MAX_SECONDS', 10, { min: 1, max: 300 }),
     statusProbeSeconds: env.int('STATUS_PROBE_SECONDS', 15, { min: 1, max: 3600 }),
+    subgraphTimeoutMs: env.int('SUBGRAPH_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),
     backupDir: path.resolve(env.string('BACKUP_DIR', path.join(base.dataDir, 'backups'))),
     wsConnectionInitTimeoutMs: env.int('WS_CONNECTION_INIT_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
     rateLimits: {

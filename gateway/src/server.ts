@@ -48,7 +48,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   const metrics = new MetricsRegistry('gateway');
   const fetchDuration = subgraphFetchDuration(metrics);
   // One keep-alive pool per subgraph origin, shared by queries and subscriptions' follow-up fetches.
-  const subgraphPool = new Agent({ keepAliveTimeout: 4_000 });
+  // A subgraph that takes a request and never answers fails the fetch after SUBGRAPH_TIMEOUT_MS (undici waits 300 s).
+  const subgraphPool = new Agent({ keepAliveTimeout: 4_000, headersTimeout: config.subgraphTimeoutMs, bodyTimeout: config.subgraphTimeoutMs });
   const publicAnswers = new PublicAnswerCache();
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
   const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000, records);

@@ -105,3 +105,16 @@ describe('live subscriptions through the gateway: contract checks', () => {
     expect(errors).toEqual([{ message: overHttp.errors![0]!.message, locations: [{ line: 2, column: 7 }], extensions: { code: 'GRAPHQL_PARSE_FAILED' } }]);
   }, 60_000);
 });
+
+describe('a subgraph that takes a request and never answers', () => {
+  it('fails the fetch after SUBGRAPH_TIMEOUT_MS with SERVICE_UNAVAILABLE, instead of holding the client for minutes', async () => {
+    const silent = await silentSubgraph();
+    const gateway = await platform.startGateway({ ACCOUNT_URL: silent.url, SUBGRAPH_TIMEOUT_MS: '300' });
+    const started = Date.now();
+    const answer = await sendRaw<{ me: unknown }>(gateway.url, { query: '{ me { id username } }' }, user.accessToken);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(answer.data?.me ?? null).toBeNull();
+    expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(JSON.stringify(answer.errors)).not.toMatch(/127\.0\.0\.1|UND_ERR/);
+  });
+});

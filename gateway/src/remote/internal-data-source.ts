@@ -80,6 +80,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
+      // Out of time: the client may try again, as for any service that is down for a moment.
+      if (isTimeout(error)) throw new GraphQLError(`The ${this.subgraphName} service did not answer in time; try again shortly`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       throw error;
     } finally {
       // A mutation may have changed what the subgraph's public answers said, even one whose answer
@@ -105,4 +107,10 @@ const QUERY_OPERATION = /^\s*(\{|query\b)/;
  */
 function errorFromResponse(url: string, status: number, body: unknown): GraphQLError {
   return new GraphQLError(`${status}: ${STATUS_CODES[status] ?? 'Error'}`, { extensions: { response: { url, status, body } } });
+}
+
+/** undici's errors for a subgraph that took too long: no headers, or a pause in the body. */
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
 }
