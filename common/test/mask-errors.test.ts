@@ -32,4 +32,10 @@ describe('maskUnexpectedErrors', () => {
     expect(maskUnexpectedErrors(logger)({ message: 'boom', path: ['x'] }, bug)).toEqual({ message: 'Internal server error', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(lines).toHaveLength(1);
   });
+
+  it('masks an internal error relayed from a subgraph, whatever message it carries', () => {
+    const relayedInternal = new GraphQLError('duplicate key value violates unique constraint at 10.1.2.3:5432', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    const formatted = maskUnexpectedErrors(silent, { production: true })({ message: relayedInternal.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, relayedInternal);
+    expect(formatted).toEqual({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
 });

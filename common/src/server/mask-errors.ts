@@ -28,7 +28,9 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && STABLE_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') return expose(formatted, production);
     const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError && original.extensions?.code && STABLE_CODES.has(String(original.extensions.code))) {
+    const originalCode = original instanceof GraphQLError ? original.extensions?.code : undefined;
+    // An internal error relayed from elsewhere (a subgraph's, whatever its message says) is masked here too.
+    if (originalCode && STABLE_CODES.has(String(originalCode)) && originalCode !== 'INTERNAL_SERVER_ERROR') {
       return expose(formatted, production);
     }
     // Apollo Server's own refusal of a request before it runs (a persisted query's hash that does not
