@@ -11,6 +11,7 @@ import {
   CreatePortfolioDocument,
   CreateStrategyDocument,
   CreateStrategyInput,
+  DeactivateAccountDocument,
   DeletePortfolioDocument,
   DeleteTransactionDocument,
   PortfolioPerformanceDocument,
@@ -215,6 +216,32 @@ describe('a portfolio renamed while it is deleted', () => {
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await Promise.all([holder.end(), monitor.end()]);
+    }
+  });
+});
+
+describe("a deactivated account's strategies", () => {
+  it('are no longer evaluated: an active owner’s twin fires, theirs does not', async () => {
+    const [leaving, staying] = await Promise.all([signUp(platform), signUp(platform)]);
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const tick = (price: string) =>
+      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
+        JSON.stringify({ time: new Date().toISOString(), prices: [{ symbol: 'DEACT', price, source: 'test', volume24h: null, change24h: null }] }),
+      ]);
+    try {
+      await tick('1');
+      const twins = await Promise.all([leaving, staying].map((owner) => createStrategy({ symbols: ['DEACT'], condition: 'price > 5.0' }, owner.accessToken)));
+      expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+      const analysisDb = () => platform.analysis!.runtime.orm.em.fork();
+      await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'DEACTIVATED'", [leaving.accountId])).length === 1);
+      await tick('10');
+      await platform.analysis!.runtime.catchUpEvents();
+      const alerts = async (strategyId: string) => (await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE strategy_id = ?', [strategyId]))[0]!.n;
+      await eventually(async () => (await alerts(twins[1]!.strategy.id)) === 1);
+      expect(await alerts(twins[0]!.strategy.id)).toBe(0);
+    } finally {
+      await bus.end();
     }
   });
 });

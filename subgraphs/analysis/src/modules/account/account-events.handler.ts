@@ -1,10 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
 import { lockOwner } from './owner-lock';
+import { DEACTIVATED } from './owner.entity';
 
 /**
  * Keeps each owner's mail address and status current (stale copies ignored by
- * version); a deleted account takes its strategies, alerts, notifications and portfolios with it.
+ * version); a deactivated account's strategies stop being evaluated (it can no
+ * longer sign in to read or stop their alerts); a deleted account takes its
+ * strategies, alerts, notifications and portfolios with it.
  */
 export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => void): Record<string, BusEventHandler> {
   return {
@@ -16,6 +19,8 @@ export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => v
          WHERE accounts.version < excluded.version`,
         [account.id, account.email, account.status, account.version],
       );
+      // Deactivation is for good (there is no way back but a new account): its strategies are left alone.
+      if (account.status === DEACTIVATED) onStrategiesRemoved(account.id);
     },
 
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {

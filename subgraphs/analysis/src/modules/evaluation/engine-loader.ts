@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Logger, Orm } from '@herck/common';
+import { DEACTIVATED } from '../account/owner.entity';
 import { Strategy } from '../strategy/strategy.entity';
 import { StrategyDefinition } from './strategy-definition';
 import { Evaluator } from './evaluator';
@@ -25,7 +26,7 @@ export class EngineLoader {
   async loadAll(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
-    const strategies = await em.find(Strategy, { enabled: true });
+    const strategies = await em.find(Strategy, { enabled: true, ownerId: { $nin: await deactivatedOwners(em) } });
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
@@ -57,7 +58,7 @@ export class EngineLoader {
   async reload(id: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     const strategy = await em.findOne(Strategy, { id });
-    if (!strategy?.enabled) return this.engine.unwatch(id);
+    if (!strategy?.enabled || (await deactivatedOwners(em, strategy.ownerId)).length) return this.engine.unwatch(id);
     const definition = definitionOf(strategy);
     if (this.engine.evaluatesAlike(definition)) return this.engine.redefine(definition);
     await this.watch(strategy, (await this.statesOf(em, id)).get(id));
@@ -85,4 +86,10 @@ export class EngineLoader {
     }
     return byStrategy;
   }
+}
+
+/** Owners whose account was deactivated (of one owner, when given): their strategies are not evaluated. */
+async function deactivatedOwners(em: EntityManager, ownerId?: string): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(`SELECT id FROM accounts WHERE status = ? ${ownerId ? 'AND id = ?' : ''}`, ownerId ? [DEACTIVATED, ownerId] : [DEACTIVATED]);
+  return rows.map((row) => row.id);
 }
