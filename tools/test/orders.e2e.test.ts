@@ -86,9 +86,12 @@ describe('buy orders', () => {
     expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '50000.01' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await place(buyer, { asset: 'BTC', currency: 'XYZ', amount: '10' }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await place(buyer, { asset: 'NOPE', currency: 'EUR', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+    // A currency no rate names is the client's mistake, also where the asset has no price.
+    expect(codes(await place(buyer, { asset: 'NOPE', currency: 'XYZ', amount: '10' }))).toEqual(['BAD_USER_INPUT']);
     clockShiftMs = 200_000;
     try {
       expect(codes(await place(buyer, { asset: 'BTC', currency: 'EUR', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+      expect(codes(await place(buyer, { asset: 'BTC', currency: 'XYZ', amount: '10' }))).toEqual(['BAD_USER_INPUT']);
     } finally {
       clockShiftMs = 0;
     }
@@ -119,6 +122,8 @@ describe('buy orders', () => {
     expect(problem(strict)).toEqual({ status: 400, errors: [['BAD_USER_INPUT', 'from']] });
     expect(strict).not.toHaveProperty('data');
     // A period that ends before it starts.
+    // An empty asset or currency is malformed, as a blank one is: not "no filter".
+    for (const filter of [{ asset: '' }, { currency: '' }]) expect(codes(await send(platform.gatewayUrl, OrdersDocument, { filter }, buyer.accessToken))).toEqual(['BAD_USER_INPUT']);
     const backwards = await send(platform.gatewayUrl, OrdersDocument, { filter: { from: '2030-01-01T00:00:00Z', to: '2020-01-01T00:00:00Z' } }, buyer.accessToken);
     expect(problem(backwards)).toEqual({ status: 200, errors: [['BAD_USER_INPUT', 'from']] });
   });

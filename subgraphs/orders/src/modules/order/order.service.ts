@@ -44,6 +44,8 @@ export class OrderService {
     if (existing) return this.sameOrder(existing, asset, currency, amount.toFixed());
 
     const now = this.now();
+    // A currency no rate was ever given for is the client's mistake, whatever the state of the asset's price.
+    if (!this.cache.rate(currency, now)) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
     const usd = this.cache.price(asset);
     if (!usd) throw new PriceUnavailableError(`There is no price for ${asset}`);
     if (now.getTime() - usd.time.getTime() > this.limits.priceMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest price of ${asset} is too old to trade on`);
@@ -102,8 +104,9 @@ export class OrderService {
     if (ownerId) (conditions.push('owner_id = ?'), params.push(ownerId));
     const { filter } = page;
     if (filter?.from && filter.to) requireTimeRange(filter.from, filter.to);
-    if (filter?.asset) (conditions.push('asset = ?'), params.push(orderAsset(filter.asset)));
-    if (filter?.currency) (conditions.push('currency = ?'), params.push(orderCurrency(filter.currency)));
+    // Checked when given at all: an empty text is as malformed as a blank one, not "no filter".
+    if (filter?.asset != null) (conditions.push('asset = ?'), params.push(orderAsset(filter.asset)));
+    if (filter?.currency != null) (conditions.push('currency = ?'), params.push(orderCurrency(filter.currency)));
     if (filter?.from) (conditions.push('created_at >= ?'), params.push(filter.from));
     if (filter?.to) (conditions.push('created_at < ?'), params.push(filter.to));
     const paged = [...conditions];

@@ -16,6 +16,6 @@ export class OrderStatisticsResolver {
     @Arg('currency', () => String, { nullable: true, description: 'Only this currency' }) currency: string | null,
     @Ctx() context: OrdersContext,
   ): Promise<OrderPeriodStatistics[]> {
-    return orderStatistics(context.em, period, from, to, currency ? orderCurrency(currency) : null);
+    return orderStatistics(context.em, period, from, to, currency !== null && currency !== undefined ? orderCurrency(currency) : null);
   }
 }
