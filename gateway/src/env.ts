@@ -165,7 +165,10 @@ function uncataloguedSubgraphUrls(env: EnvReader, supergraphPath: string): Recor
 
 /** BODY_LIMIT in body-parser's notation (`100kb`, `1mb`, `512`), checked here so a typo is named at start-up. */
 function bodyLimit(env: EnvReader): string {
-  const limit = env.string('BODY_LIMIT', '100kb');
-  if (!/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(limit.trim())) env.problem('BODY_LIMIT', `must be a size such as 100kb, 1mb or 512 (bytes), got "${limit}"`);
+  // Trimmed here: body-parser reads "1mb " as 1 byte. At least a kilobyte: 0 would refuse every body (and lift the socket's limit).
+  const limit = env.string('BODY_LIMIT', '100kb').trim();
+  const size = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(limit);
+  const bytes = size ? Number(size[1]) * { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[(size[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb' | 'gb'] : 0;
+  if (bytes < 1024) env.problem('BODY_LIMIT', `must be a size of at least 1kb, such as 100kb or 1mb, got "${limit}"`);
   return limit;
 }

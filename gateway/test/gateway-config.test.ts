@@ -17,6 +17,8 @@ const problemsOf = (env: Record<string, string>): string[] => {
 describe('the gateway configuration', () => {
   it('names a BODY_LIMIT that is no size, with every other problem', () => {
     expect(problemsOf({ BODY_LIMIT: '1mb' })).toEqual([]);
+    expect(readGatewayConfig({ HERCK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'herck-gateway-config-')), BODY_LIMIT: ' 2mb ' }).bodyLimit).toBe('2mb');
+    for (const tooSmall of ['0', '512', '0.5kb']) expect(problemsOf({ BODY_LIMIT: tooSmall })).toEqual([expect.stringMatching(/^BODY_LIMIT must be a size of at least 1kb/)]);
     const problems = problemsOf({ BODY_LIMIT: 'banana', MAX_DEPTH: 'x' });
     expect(problems).toHaveLength(2);
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^MAX_DEPTH /), expect.stringMatching(/^BODY_LIMIT must be a size/)]));

@@ -11,9 +11,14 @@ const jwk = (key: typeof keyA) => ({ ...key.publicKey.export({ format: 'jwk' }),
 let published: object[] = [jwk(keyA)];
 let status = 200;
 let fetches = 0;
+/** While set, answers wait for it: the keys as they were when the request came. */
+let hold: Promise<void> | undefined;
 const server = http.createServer((_req, res) => {
   fetches += 1;
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
+  const body = JSON.stringify({ keys: published });
+  const answer = () => res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+  if (hold) void hold.then(answer);
+  else answer();
 });
 let url: string;
 
@@ -79,6 +84,26 @@ describe('JwksKeyStore', () => {
     time.clock += 1_000;
     expect(await store.get('forged-5')).toBeUndefined();
     expect(await store.get('forged-2')).toBeDefined();
+  });
+
+  it('does not refuse a key for a fetch that left before auth published it', async () => {
+    const { time, options } = fakeTime(4_000_000);
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 100 });
+    published = [jwk(keyA)];
+    let release: () => void = () => undefined;
+    hold = new Promise((resolve) => (release = resolve));
+    const before = fetches;
+    const forged = store.get('forged-late');
+    while (fetches === before) await new Promise((resolve) => setImmediate(resolve));
+    // Auth publishes the new key while the fetch with the old keys is on its way back; a token of it comes.
+    published = [jwk(keyA), jwk(keyB)];
+    time.clock += 10;
+    const fresh = store.get(keyB.kid);
+    hold = undefined;
+    release();
+    expect(await forged).toBeUndefined();
+    expect((await fresh)?.equals(keyB.publicKey)).toBe(true);
+    expect(fetches - before).toBe(2);
   });
 
   it('says the keys are unavailable, not that the key is unknown, while auth is unreachable or failing, and recovers', async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
@@ -25,6 +26,9 @@ import { SubgraphConfig } from './subgraph-config';
 import { subgraphStoreSchema } from './subgraph-store-schema';
 import { SUBGRAPH_STATUS_PATH, SubgraphStatusExtras, SubgraphStatusReport } from './subgraph-status';
 
+/** The longest an answer waits for its events to reach the bus (a slow bus must not hold a change already made). */
+const RELAY_WAIT_MS = 2_000;
+
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext extends BaseContext {
   identity: Identity;
@@ -42,7 +46,10 @@ export interface SubgraphRuntime {
   orm: Orm;
   /** Call after committing events to the outbox so they are relayed now, not at the next poll. */
   publishEvents(): void;
-  /** Relays now, and resolves once the events committed so far are on the bus: for an answer a client may act on at once elsewhere. */
+  /**
+   * Relays now and resolves when that attempt ends (whether or not it published, and at most
+   * RELAY_WAIT_MS later): for an answer a client may act on at once in another service.
+   */
   relayEvents(): Promise<void>;
   /** Runs work past the response; shutdown waits for it. */
   background(name: string, task: () => Promise<void>): void;
@@ -116,7 +123,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     logger,
     orm,
     publishEvents: () => void relay.kick(),
-    relayEvents: () => relay.kick(),
+    relayEvents: () => Promise.race([relay.kick(), delay(RELAY_WAIT_MS, undefined, { ref: false })]),
     background: (name, task) => tasks.run(name, task),
     catchUpEvents: async () => consumer?.kick(),
   };

@@ -59,11 +59,16 @@ export class JwksKeyStore {
   async get(kid: string): Promise<KeyObject | undefined> {
     const known = this.keys.get(kid);
     if (known) return known;
+    const askedAt = this.now();
     const missingSince = this.missing.get(kid);
-    if (missingSince === undefined || this.now() - missingSince >= this.missingKeyMemoryMs) await this.refresh();
+    if (missingSince === undefined || askedAt - missingSince >= this.missingKeyMemoryMs) {
+      await this.refresh();
+      // The fetch joined may have left before auth published this key: one more, sent after it was asked for, decides.
+      if (!this.keys.has(kid) && !this.lastFetchFailed && this.lastFetch < askedAt) await this.refresh();
+    }
     const key = this.keys.get(kid);
     if (!key && this.lastFetchFailed) throw new SigningKeysUnavailableError();
-    if (!key && !this.missing.has(kid)) {
+    if (!key && !this.missing.has(kid) && this.lastFetch >= askedAt) {
       if (this.missing.size >= MAX_MISSING_KIDS) this.missing.clear();
       this.missing.set(kid, this.lastFetch);
     }

@@ -80,8 +80,11 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
-      // Out of time: the client may try again, as for any service that is down for a moment.
-      if (isTimeout(error)) throw new GraphQLError(`The ${this.subgraphName} service did not answer in time; try again shortly`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      // Out of time: a read may simply be asked again; a mutation may have been made all the same.
+      if (isTimeout(error)) {
+        const advice = reads ? 'try again shortly' : 'the change may or may not have been made';
+        throw new GraphQLError(`The ${this.subgraphName} service did not answer in time; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+      }
       throw error;
     } finally {
       // A mutation may have changed what the subgraph's public answers said, even one whose answer

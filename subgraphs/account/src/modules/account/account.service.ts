@@ -8,7 +8,7 @@ import { validName, validUsername } from './profile-rules';
 
 /** Profile changes; each commits with the `account.*` event announcing it. */
 export class AccountService {
-  /** `relayEvents` resolves once the change is on the bus: auth signs the new username in as soon as this answers. */
+  /** `relayEvents` tries to put the change on the bus before the answer, so auth signs a new username in at once. */
   constructor(private readonly relayEvents: () => Promise<void>) {}
 
   async update(em: EntityManager, id: string, input: UpdateAccountInput): Promise<Account> {
