@@ -35,7 +35,7 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
   // Refused here, before any store is written: the account profile must not be made for an admin auth will refuse.
   if (adminEmail && adminPassword) {
     try {
-      assertAcceptablePassword(adminPassword);
+      assertAcceptablePassword(adminPassword, [], { variants: false });
     } catch (error) {
       env.problem('HERCK_ADMIN_PASSWORD', (error as Error).message.replace(/^This password/, 'is a password that').replace(/^Password must/, 'must'));
     }

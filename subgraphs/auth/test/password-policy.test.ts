@@ -31,4 +31,17 @@ describe('the password policy', () => {
     const strong = ['plum-Orbit-7-lantern-Quiet', 'first-Admin-passphrase-42', 'correct horse battery staple', 'Xk9#mP2$vL5@qR', '8273645190283746', 'another-Long-passphrase-9', '🔑🔐🗝🔒🔓🛡🧩🎲🌵🍀🚀🌙'];
     expect(strong.filter((password) => refused(password))).toEqual([]);
   });
+
+  it('holds the first admin’s password to the list itself, as earlier versions did, so an existing installation still starts', () => {
+    const asAdmin = (password: string) => {
+      try {
+        assertAcceptablePassword(password, [], { variants: false });
+        return false;
+      } catch (error) {
+        return error instanceof BadUserInputError;
+      }
+    };
+    expect(['password1234', 'aaaaaaaaaaaa', 'short'].map(asAdmin)).toEqual([true, true, true]);
+    expect(['Password123!', 'letmeinletmein', 'first-Admin-passphrase-42'].map(asAdmin)).toEqual([false, false, false]);
+  });
 });

@@ -22,7 +22,7 @@ export async function ensureFirstAdminCredential(
   admin: FirstAdmin,
   logger: Logger,
 ): Promise<Credential> {
-  assertAcceptablePassword(admin.password);
+  assertAcceptablePassword(admin.password, [], { variants: false });
   let credential: Credential;
   try {
     credential = await upsertAdmin(em, admin);

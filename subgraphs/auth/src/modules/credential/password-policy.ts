@@ -42,17 +42,18 @@ function guessableForms(lowered: string): Set<string> {
  * NIST 800-63B style: long enough, never truncated (too long is refused, not
  * cut), and not a password attackers try first: not a common password, nor one
  * with digits or symbols added, look-alikes swapped in, or written twice; not a
- * run of keys or characters; not the account's own name.
+ * run of keys or characters; not the account's own name. `variants: false` (the first admin's
+ * password, which an operator sets and every start checks again) keeps to the list itself, as
+ * earlier versions did, so an installation's existing admin password still starts it.
  */
-export function assertAcceptablePassword(password: string, personal: string[] = []): void {
+export function assertAcceptablePassword(password: string, personal: string[] = [], { variants = true }: { variants?: boolean } = {}): void {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
     throw new BadUserInputError(`Password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`, 'password');
   }
   const lowered = password.toLowerCase();
   const weak =
-    [...guessableForms(lowered)].some((form) => COMMON_PASSWORDS.has(form)) ||
-    SEQUENCES.some((run) => run.includes(lowered)) ||
+    (variants ? [...guessableForms(lowered)].some((form) => COMMON_PASSWORDS.has(form)) || SEQUENCES.some((run) => run.includes(lowered)) : COMMON_PASSWORDS.has(lowered)) ||
     new Set(password).size < 4 ||
     personal.some((word) => word.length >= 3 && lowered.includes(word.toLowerCase()));
   if (weak) {
