@@ -19,7 +19,7 @@ export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => v
          WHERE accounts.version < excluded.version`,
         [account.id, account.email, account.status, account.version],
       );
-      // Deactivation is for good (there is no way back but a new account): its strategies are left alone.
+      // Deactivation is for good (no way back but a new account): the strategies stay stored but are no longer evaluated.
       if (account.status === DEACTIVATED) onStrategiesRemoved(account.id);
     },
 

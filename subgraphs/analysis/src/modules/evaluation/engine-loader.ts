@@ -26,7 +26,8 @@ export class EngineLoader {
   async loadAll(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
-    const strategies = await em.find(Strategy, { enabled: true, ownerId: { $nin: await deactivatedOwners(em) } });
+    const deactivated = new Set(await deactivatedOwners(em));
+    const strategies = (await em.find(Strategy, { enabled: true })).filter((strategy) => !deactivated.has(strategy.ownerId));
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
