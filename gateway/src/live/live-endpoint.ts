@@ -166,7 +166,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     // Checked every half interval against a state at most half an interval old: at most one interval
     // after the change, as over HTTP (a state cached just before it would otherwise be read for another interval).
     const recheckMs = Math.max(config.sessionCheckSeconds * 500, 500);
-    const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity, recheckMs), recheckMs) : undefined;
+    const checks = { unanswered: 0 };
+    const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity, recheckMs, checks), recheckMs) : undefined;
     recheck?.unref();
     socket.once('close', () => {
       clearTimeout(expiry);
@@ -183,16 +184,18 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     return true;
   };
 
-  const recheckSession = async (socket: WebSocket, authorization: string, identity: Identity, maxAgeMs: number): Promise<void> => {
+  const recheckSession = async (socket: WebSocket, authorization: string, identity: Identity, maxAgeMs: number, checks: { unanswered: number }): Promise<void> => {
     try {
       const current = await options.verifier.identify(authorization, maxAgeMs);
+      checks.unanswered = 0;
       const sameRoles = current.roles.length === identity.roles.length && current.roles.every((role) => identity.roles.includes(role));
       if (!sameRoles) socket.close(LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
     } catch (error) {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
       if (code === 'UNAUTHENTICATED') socket.close(LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
-      // Auth cannot say whether the session stands: not let through unchecked, as HTTP answers 503.
-      else if (code === 'SERVICE_UNAVAILABLE') socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
+      // Auth cannot say whether the session stands: twice in a row (a whole interval unchecked, as HTTP
+      // allows at most), the socket closes rather than go on unchecked; one blip closes nothing.
+      else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
     }
   };
 
