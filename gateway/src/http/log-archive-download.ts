@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express } from 'express';
 import { GraphQLError } from 'graphql';
-import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME, REQUEST_ID_HEADER, requestIdHeader } from '@herck/common';
+import { hasAnyRole, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME, REQUEST_ID_HEADER, requestIdMiddleware } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 
 /**
@@ -18,8 +18,8 @@ export const LOG_ARCHIVE_PATH = '/logs/archives/*fileName';
  * fetched from the logs subgraph with the admin's identity (which checks it again).
  */
 export function serveLogArchiveDownloads(app: Express, verifier: AccessTokenVerifier, signer: InternalTokenSigner, logsGraphqlUrl: string): void {
-  // Named like every answer of the gateway, and the id passed on, as for GraphQL requests.
-  app.get(LOG_ARCHIVE_PATH, requestIdHeader(), async (req, res) => {
+  // Named like every answer of the gateway, its log lines carrying the id, which is passed on, as for GraphQL requests.
+  app.get(LOG_ARCHIVE_PATH, requestIdMiddleware(), async (req, res) => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
     let identity;
     try {
