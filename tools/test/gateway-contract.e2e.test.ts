@@ -59,8 +59,9 @@ describe('live subscriptions through the gateway: contract checks', () => {
     const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
     clients.push(client);
     const unsubscribe = client.subscribe({ query: 'subscription { alerts { __typename } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-    // The gateway is trying to reach analysis for this caller…
-    await eventually(async () => analysis.held.length > 0, 30_000);
+    // The gateway is trying to reach analysis for this caller (the silent server also holds the status probe's
+    // connections, so its count alone does not say the subscription got there)…
+    await eventually(async () => gateway.live().upstreamSubscriptions === 1 && analysis.held.length > 0, 30_000);
     // …when the caller leaves, and only then does the attempt fail.
     unsubscribe();
     await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 30_000);
@@ -87,8 +88,10 @@ describe('live subscriptions through the gateway: contract checks', () => {
     });
     clients.push(client);
     client.subscribe({ query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-    await eventually(async () => market.held.length > 0, 30_000);
-    // The gateway's connection to market hangs in its handshake; stopping must neither wait on it nor fail.
+    // The client's subscription is in, and the gateway's connection to market hangs in its handshake
+    // (the silent server also holds the status probe's connections: its count alone says neither).
+    await eventually(async () => gateway.live().clientSubscriptions === 1 && gateway.live().upstreamSubscriptions === 1 && market.held.length > 0, 30_000);
+    // Stopping must neither wait on that connection nor fail.
     await expect(gateway.stop()).resolves.toBeUndefined();
     await expect(closed).resolves.toBe(1001);
   }, 120_000);
