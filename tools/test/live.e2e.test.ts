@@ -394,9 +394,13 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
 
     // Different variables (here: a different document) are a subscription of their own.
     await eventually(async () => stats().upstreamSubscriptions === 1, 10_000);
-    const btcOnly = firstEvents<TickEvent>(first, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
+    // Held open until both its own upstream subscription and an event were seen (one that ended at its first
+    // event could be gone before a poll of the count saw it).
+    let btcEvents = 0;
+    const btcOnly = first.subscribe({ query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' }, { next: () => void btcEvents++, error: () => undefined, complete: () => undefined });
     await eventually(async () => stats().upstreamSubscriptions === 2, 10_000);
-    await btcOnly;
+    await eventually(async () => btcEvents >= 1, 10_000);
+    btcOnly();
     stops.forEach((stop) => stop());
     await eventually(async () => stats().upstreamSubscriptions === 0 && stats().sharedSubscriptions === 0, 10_000);
   }, 60_000);
