@@ -173,7 +173,10 @@ describe('status for admins', () => {
       expect(Object.keys(line).sort()).toEqual(['healthy', 'lastError', 'latencyMs', 'level', 'msg', 'ready', 'service', 'target', 'time', 'version']);
       expect(line).toMatchObject({ level: 'info', service: 'gateway', healthy: expect.any(Boolean), ready: expect.any(Boolean) });
     }
-    expect(lines.find((line) => line.target === 'market')).toMatchObject({ healthy: true, ready: true, version: packageVersion('subgraphs/market'), lastError: null, latencyMs: expect.any(Number) });
+    // A healthy market probe among them (on a loaded machine one probe of the first may have been late).
+    await eventually(async () => gatewayLines.some((line) => line.msg === 'service status' && line.target === 'market' && line.healthy === true));
+    const healthyMarket = gatewayLines.find((line) => line.msg === 'service status' && line.target === 'market' && line.healthy === true);
+    expect(healthyMarket).toMatchObject({ healthy: true, ready: true, version: packageVersion('subgraphs/market'), lastError: null, latencyMs: expect.any(Number) });
   });
 
   it('lists the complete backups under BACKUP_DIR, newest first, to admins only', async () => {
@@ -203,10 +206,11 @@ describe('status for admins', () => {
     await platform.orders!.stop();
     const ordersIn = (current: Status) => current.services!.find((service) => service.name === 'orders')!;
     // A probe during its shutdown may still have found it answering 503; wait for one that finds it gone.
-    const status = await statusWhen((current) => !current.healthy && ordersIn(current).latencyMs === null);
+    // The others healthy in that same probe (one probe of theirs may be late on a loaded machine: waited out too).
+    const othersHealthy = (current: Status) => current.services!.filter((service) => service.name !== 'orders').every((service) => service.healthy);
+    const status = await statusWhen((current) => !current.healthy && ordersIn(current).latencyMs === null && othersHealthy(current));
     const orders = ordersIn(status);
     expect(orders).toMatchObject({ healthy: false, ready: false, latencyMs: null, version: null, lastError: expect.stringMatching(/readyz/) });
-    expect(status.services!.filter((service) => service.name !== 'orders').every((service) => service.healthy)).toBe(true);
     expect((await send(platform.gatewayUrl, HealthDocument, {})).data).toEqual({ status: { healthy: false } });
     await eventually(async () => gatewayLines.some((line) => line.msg === 'service status' && line.target === 'orders' && line.healthy === false && typeof line.lastError === 'string'));
   });
