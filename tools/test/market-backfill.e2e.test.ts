@@ -113,5 +113,6 @@ describe('npm run market:backfill', () => {
     }
     expect(replay.requestsTo(KLINES)).toHaveLength(asked);
     expect(await storedCandles()).toHaveLength(3);
-  });
+    // Eleven CLI runs one after the other: a loaded machine takes several times the idle 12 s.
+  }, 240_000);
 });
