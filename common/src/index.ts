@@ -16,6 +16,7 @@ export * from './database/array-parameter';
 export * from './database/batch-by-id';
 export * from './database/entities-by-id';
 export * from './database/database-url';
+export * from './database/deleted-owners';
 export * from './database/embedded-postgres';
 export * from './database/embedded-postgres-password';
 export * from './database/open-orm';

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { MigrationObject } from '@mikro-orm/core';
@@ -26,8 +25,18 @@ import { SubgraphConfig } from './subgraph-config';
 import { subgraphStoreSchema } from './subgraph-store-schema';
 import { SUBGRAPH_STATUS_PATH, SubgraphStatusExtras, SubgraphStatusReport } from './subgraph-status';
 
-/** The longest an answer waits for its events to reach the bus (a slow bus must not hold a change already made). */
-const RELAY_WAIT_MS = 2_000;
+/**
+ * The longest a request waits for the bus: for its events to reach it (a slow bus must not hold a
+ * change already made), or for the events on it to be applied here.
+ */
+const BUS_WAIT_MS = 2_000;
+
+/** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
+async function atMost(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([work.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
 
 /** What every resolver of every subgraph receives. */
 export interface SubgraphContext extends BaseContext {
@@ -48,12 +57,12 @@ export interface SubgraphRuntime {
   publishEvents(): void;
   /**
    * Relays now and resolves when that attempt ends (whether or not it published, and at most
-   * RELAY_WAIT_MS later): for an answer a client may act on at once in another service.
+   * BUS_WAIT_MS later): for an answer a client may act on at once in another service.
    */
   relayEvents(): Promise<void>;
   /** Runs work past the response; shutdown waits for it. */
   background(name: string, task: () => Promise<void>): void;
-  /** Resolves once the bus events published so far have been applied here (no-op without handlers). */
+  /** Resolves once the bus events published so far have been applied here, or after BUS_WAIT_MS (no-op without handlers). */
   catchUpEvents(): Promise<void>;
 }
 
@@ -123,9 +132,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     logger,
     orm,
     publishEvents: () => void relay.kick(),
-    relayEvents: () => Promise.race([relay.kick(), delay(RELAY_WAIT_MS, undefined, { ref: false })]),
+    relayEvents: () => atMost(BUS_WAIT_MS, relay.kick()),
     background: (name, task) => tasks.run(name, task),
-    catchUpEvents: async () => consumer?.kick(),
+    catchUpEvents: () => atMost(BUS_WAIT_MS, consumer?.kick() ?? Promise.resolve()),
   };
   await consumer?.start();
   await definition.onStart?.(runtime);

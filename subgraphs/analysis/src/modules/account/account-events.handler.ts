@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
-import { lockOwner } from './owner-lock';
+import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler, lockOwner } from '@herck/common';
 import { DEACTIVATED } from './owner.entity';
 
 /**

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { CandleInterval, INTERVAL_MS, MarketCandleEvent } from '@herck/common';
-import { ClosedCandle } from './closed-candle';
+import { ClosedCandle, isRecentClose } from './closed-candle';
 
 interface CandleRow {
   symbol: string;
@@ -29,7 +29,7 @@ export class CandleStore {
          SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
              change24h = COALESCE(candles.change24h, excluded.change24h)
        RETURNING (xmax = 0) AS inserted`,
-      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, isEvaluatedClose(candle, now), candle.symbol],
+      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, isRecentClose(Date.parse(candle.openTime) + INTERVAL_MS[candle.interval], candle.interval, now), candle.symbol],
     );
     return rows[0]?.inserted ?? false;
   }
@@ -54,12 +54,6 @@ export class CandleStore {
     ]);
     return rows.map(toClosedCandle);
   }
-}
-
-/** Whether live evaluation reads this close: one that ended within two of its periods (StrategyEngine.onCandleClosed's rule). */
-function isEvaluatedClose(candle: MarketCandleEvent, now: number): boolean {
-  const length = INTERVAL_MS[candle.interval];
-  return Date.parse(candle.openTime) + length >= now - 2 * length;
 }
 
 function toClosedCandle(row: CandleRow): ClosedCandle {

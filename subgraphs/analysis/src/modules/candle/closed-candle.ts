@@ -1,4 +1,4 @@
-import { CandleInterval } from '@herck/common';
+import { CandleInterval, INTERVAL_MS } from '@herck/common';
 
 /** A candle whose period ended, as analysis keeps it (numbers: indicators compute in floating point). */
 export interface ClosedCandle {
@@ -14,4 +14,9 @@ export interface ClosedCandle {
   exactClose?: string;
   /** The 24-hour change live evaluation read at this close, when analysis saw it close (backtests read it). */
   change24h?: number | null;
+}
+
+/** Whether live evaluation reads a close: one within two periods of now (an older one is history: imported, replayed). */
+export function isRecentClose(closeTime: number, interval: CandleInterval, now: number): boolean {
+  return closeTime >= now - 2 * INTERVAL_MS[interval];
 }

@@ -26,7 +26,7 @@ export class EngineLoader {
   async loadAll(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
-    const deactivated = new Set(await deactivatedOwners(em));
+    const deactivated = new Set(await deactivatedOwnerIds(em));
     const strategies = (await em.find(Strategy, { enabled: true })).filter((strategy) => !deactivated.has(strategy.ownerId));
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
@@ -59,7 +59,7 @@ export class EngineLoader {
   async reload(id: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     const strategy = await em.findOne(Strategy, { id });
-    if (!strategy?.enabled || (await deactivatedOwners(em, strategy.ownerId)).length) return this.engine.unwatch(id);
+    if (!strategy?.enabled || (await isDeactivated(em, strategy.ownerId))) return this.engine.unwatch(id);
     const definition = definitionOf(strategy);
     if (this.engine.evaluatesAlike(definition)) return this.engine.redefine(definition);
     await this.watch(strategy, (await this.statesOf(em, id)).get(id));
@@ -89,8 +89,11 @@ export class EngineLoader {
   }
 }
 
-/** Owners whose account was deactivated (of one owner, when given): their strategies are not evaluated. */
-async function deactivatedOwners(em: EntityManager, ownerId?: string): Promise<string[]> {
-  const rows = await em.execute<{ id: string }[]>(`SELECT id FROM accounts WHERE status = ? ${ownerId ? 'AND id = ?' : ''}`, ownerId ? [DEACTIVATED, ownerId] : [DEACTIVATED]);
-  return rows.map((row) => row.id);
+/** Owners whose account was deactivated: their strategies are not evaluated. */
+async function deactivatedOwnerIds(em: EntityManager): Promise<string[]> {
+  return (await em.execute<{ id: string }[]>('SELECT id FROM accounts WHERE status = ?', [DEACTIVATED])).map((row) => row.id);
+}
+
+async function isDeactivated(em: EntityManager, ownerId: string): Promise<boolean> {
+  return (await em.execute('SELECT 1 FROM accounts WHERE id = ? AND status = ?', [ownerId, DEACTIVATED])).length > 0;
 }

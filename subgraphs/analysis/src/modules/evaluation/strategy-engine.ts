@@ -1,5 +1,5 @@
 import { CandleInterval, INTERVAL_MS } from '@herck/common';
-import { ClosedCandle } from '../candle/closed-candle';
+import { ClosedCandle, isRecentClose } from '../candle/closed-candle';
 import { compileCondition } from '../condition/condition-compiler';
 import { TriggerMode } from '../strategy/trigger-mode';
 import { warmUpCandles } from '../indicator/live-indicator';
@@ -133,7 +133,7 @@ export class StrategyEngine implements Evaluator {
     const series = this.series.get(seriesKey(candle.symbol, candle.interval));
     if (!series?.close(candle)) return outcome;
     const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
-    if (closeTime < this.now() - 2 * INTERVAL_MS[candle.interval]) return outcome;
+    if (!isRecentClose(closeTime, candle.interval, this.now())) return outcome;
     for (const watched of this.bySymbol.get(candle.symbol) ?? []) {
       if (watched.definition.trigger !== TriggerMode.ON_CLOSE || watched.definition.interval !== candle.interval) continue;
       this.evaluate(watched, candle.symbol, series, new Date(closeTime), candle.close, this.change24h.get(candle.symbol) ?? Number.NaN, outcome);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, NotFoundError, requireLength } from '@herck/common';
-import { lockLiveOwner } from '../account/owner-lock';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, requireLength } from '@herck/common';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
@@ -22,7 +21,7 @@ export class PortfolioService {
     const currency = await this.currency(em, baseCurrency, 'baseCurrency');
     const validName = requireLength(name, 'name', 1, 100);
     const rows = await em.transactional(async (tx) => {
-      await lockLiveOwner(tx, ownerId);
+      await lockUndeletedOwner(tx, ownerId);
       return tx.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
         randomUUID(),
         ownerId,

@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, decodeTimeIdCursor, encodeTimeIdCursor, Connection, isUuid, NotFoundError } from '@herck/common';
-import { lockLiveOwner } from '../account/owner-lock';
+import { ConflictError, decodeTimeIdCursor, encodeTimeIdCursor, Connection, isUuid, lockUndeletedOwner, NotFoundError } from '@herck/common';
 import { STRATEGY_CHANNEL } from '../alert/alert-channel';
 import { newWebhookSecret } from '../delivery/webhook-signature';
 import { WebhookPolicy } from '../delivery/webhook-target';
@@ -14,9 +13,6 @@ export interface StrategyLimits extends WebhookPolicy {
   perAccount: number;
 }
 
-/** How long a strategy naming a symbol not seen yet waits for the market events already published. */
-const CATCH_UP_MS = 2_000;
-
 /**
  * Owners create, change and delete their strategies. Every change is checked
  * whole before anything is written, and announced on commit so each replica's
@@ -25,7 +21,7 @@ const CATCH_UP_MS = 2_000;
 export class StrategyService {
   constructor(
     private readonly limits: StrategyLimits,
-    /** Resolves once the bus events published so far have been applied here. */
+    /** Resolves once the bus events published so far have been applied here, or after a bounded wait. */
     private readonly catchUpEvents: () => Promise<void> = async () => undefined,
   ) {}
 
@@ -49,7 +45,7 @@ export class StrategyService {
     });
     await em.transactional(async (tx) => {
       // One owner's creations queue here, so the limit holds under concurrent requests (and none outlives a deletion).
-      await lockLiveOwner(tx, ownerId);
+      await lockUndeletedOwner(tx, ownerId);
       const [{ count }] = await tx.execute<{ count: string }[]>('SELECT count(*) FROM strategies WHERE owner_id = ?', [ownerId]);
       if (Number(count) >= this.limits.perAccount) throw new ConflictError(`You already have ${this.limits.perAccount} strategies, the most an account may keep`);
       tx.persist(strategy);
@@ -138,9 +134,7 @@ export class StrategyService {
   private async knownSymbols(em: EntityManager, wanted: string[]): Promise<Set<string>> {
     const known = await knownSymbols(em);
     if (wanted.every((symbol) => known.has(symbol.trim().toUpperCase()))) return known;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CATCH_UP_MS)));
-    await Promise.race([this.catchUpEvents().catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+    await this.catchUpEvents();
     return knownSymbols(em);
   }
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { clientKey, Logger, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
@@ -19,8 +18,6 @@ export interface LoginLimits {
 }
 
 const INVALID = 'Invalid username, email or password';
-/** The longest a sign-in waits for the account events already on the bus. */
-const CATCH_UP_MS = 2_000;
 
 /**
  * Password sign-in, throttled so guessing stays slow. Every attempt takes a
@@ -50,7 +47,7 @@ export class LoginService {
     orm: Orm,
     limits: LoginLimits,
     private readonly logger: Logger,
-    /** Applies the account events already on the bus (a rename answered a moment ago). */
+    /** Applies the account events already on the bus (a rename answered a moment ago), waiting a bounded time. */
     private readonly catchUpEvents: () => Promise<void> = async () => undefined,
   ) {
     const window = limits.windowSeconds;
@@ -67,7 +64,7 @@ export class LoginService {
     const name = `name:${createHash('sha256').update(typed.toLowerCase()).digest('hex')}`;
     // A username or address changed a moment ago is already on the bus (account answers once it is):
     // applied first, for every sign-in alike, so that the new name works at once and no name's answer takes longer.
-    await Promise.race([this.catchUpEvents(), delay(CATCH_UP_MS, undefined, { ref: false })]);
+    await this.catchUpEvents();
     const credential = await em.getRepository(Credential).findByLogin(typed);
     // An unknown name is its own account.
     const subject = credential ? `account:${credential.accountId}` : name;

@@ -1,6 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler } from '@herck/common';
-import { lockOwner } from './deleted-owners';
+import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler, lockOwner } from '@herck/common';
 
 /**
  * A deleted account takes its orders with it: deletion is for good, and an

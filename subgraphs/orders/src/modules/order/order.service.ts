@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, exact, isUuid, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError, UnauthenticatedError } from '@herck/common';
+import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
-import { lockOwner, ownerDeleted } from './deleted-owners';
 import { orderConnection } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
@@ -60,8 +59,7 @@ export class OrderService {
 
     const id = randomUUID();
     const created = await em.transactional(async (tx) => {
-      await lockOwner(tx, ownerId);
-      if (await ownerDeleted(tx, ownerId)) throw new UnauthenticatedError('This account has been deleted');
+      await lockUndeletedOwner(tx, ownerId);
       const rows = await tx.execute<OrderRow[]>(
         `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, idempotency_key) DO NOTHING RETURNING *`,
