@@ -19,6 +19,8 @@ import {
   SetStrategyEnabledDocument,
   StrategyDocument,
   TransactionInput,
+  UpdateStrategyDocument,
+  ValidateConditionDocument,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
@@ -127,6 +129,50 @@ describe('evaluation', () => {
     const again = await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken);
     expect(again.data!.alerts.nodes.filter((alert) => alert.strategy.id === once.strategy.id)).toHaveLength(2);
   }, 90_000);
+});
+
+describe('a strategy saved unchanged, switched off and on, or given a new condition', () => {
+  it('keeps its cooldown; only a new signal forgets whether the condition held', async () => {
+    const { strategy } = await createStrategy({ interval: 'M1', condition: 'price > 0.0', cooldownSeconds: 3600 }, user.accessToken);
+    const alertsOfIt = async () => {
+      await platform.analysis!.runtime.catchUpEvents();
+      return (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes.filter((alert) => alert.strategy.id === strategy.id);
+    };
+    const stored = async () =>
+      (await platform.analysis!.runtime.orm.em.fork().execute<{ holds: boolean; last_fired_at: Date | null }[]>('SELECT holds, last_fired_at FROM strategy_states WHERE strategy_id = ?', [strategy.id]))[0];
+    await eventually(async () => (await alertsOfIt()).length === 1, 20_000);
+    const firedAt = (await stored())!.last_fired_at;
+    expect(firedAt).not.toBeNull();
+
+    // The whole edit form saved as it was: nothing changed, so the store still says the condition held
+    // (it was forgotten while the engine remembered, so a restart fired again within the cooldown).
+    const form = { name: 'contract', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price > 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 3600 };
+    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: form }, user.accessToken)).errors).toBeUndefined();
+    expect(await stored()).toEqual({ holds: true, last_fired_at: firedAt });
+
+    // Off and on, then a new condition: each starts afresh, and the last alert still counts for the cooldown.
+    for (const enabled of [false, true]) expect((await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: strategy.id, enabled }, user.accessToken)).errors).toBeUndefined();
+    expect(await stored()).toEqual({ holds: false, last_fired_at: firedAt });
+    const rounds = providers.requestsTo('/api/v3/coins/markets').length;
+    await eventually(async () => providers.requestsTo('/api/v3/coins/markets').length >= rounds + 2, 15_000);
+    expect(await alertsOfIt()).toHaveLength(1);
+    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { condition: 'price > 1.0' } }, user.accessToken)).errors).toBeUndefined();
+    expect(await stored()).toEqual({ holds: false, last_fired_at: firedAt });
+  }, 60_000);
+});
+
+describe('condition names', () => {
+  it('refuses CEL’s own names as indicators, and namespaces that type-check but cannot be evaluated', async () => {
+    for (const name of ['optional', 'google', 'null_type']) {
+      const check = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'price > 1.0', indicators: [{ name, kind: 'SMA', period: 3 }] }, user.accessToken);
+      expect([codes(check), check.errors?.[0]?.extensions?.field]).toEqual([['BAD_USER_INPUT'], 'indicators[0].name']);
+    }
+    // The checker knew `optional.none()`; evaluation did not, so the strategy failed at every tick.
+    const optional = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'price > 1.0 && optional.none().hasValue() == false', indicators: [] }, user.accessToken);
+    expect(optional.data!.validateCondition).toEqual({ valid: false, errors: [{ message: 'Unknown variable: optional', position: 15 }] });
+    const arithmetic = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'price * 2 > 1.0', indicators: [] }, user.accessToken);
+    expect(arithmetic.data!.validateCondition.errors[0]!.message).toMatch(/no such overload: double \* int: write whole numbers with a decimal point/);
+  });
 });
 
 describe('portfolio performance, by hand', () => {

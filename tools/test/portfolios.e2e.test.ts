@@ -93,6 +93,11 @@ describe('portfolios', () => {
     // So is a time before 1970: a typo (year 1 came back from storage as another century).
     const ancient = await add(portfolio.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', price: '1', time: '0001-01-01T00:00:00Z' });
     expect(ancient.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'time']]);
+    // A time in the future, even half a minute ahead, and a FEE naming something that is no asset's symbol.
+    const ahead = await add(portfolio.id, { kind: 'DEPOSIT', quantity: '1', price: '1', time: new Date(Date.now() + 30_000).toISOString() });
+    expect(ahead.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'time']]);
+    const longSymbol = await add(portfolio.id, { kind: 'FEE', symbol: 'X'.repeat(20_000), quantity: '1', price: '1', time: '2026-01-07T12:00:00Z' });
+    expect(longSymbol.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'symbol']]);
     // Worked examples from before crypto assets (Excel's XIRR flows are in 2008) are taken.
     const examples = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'examples' }, owner.accessToken)).data!.createPortfolio;
     expect((await add(examples.id, { kind: 'DEPOSIT', quantity: '10000', price: '1', time: '2008-01-01T00:00:00Z' })).errors).toBeUndefined();

@@ -349,3 +349,22 @@ describe('a portfolio of trades only (no deposits recorded)', () => {
     expectDecimal(result.xirr, '0.1', 12);
   });
 });
+
+describe('a filled order (a buy paid from outside the portfolio)', () => {
+  it('never takes the cash a later withdrawal was recorded against', () => {
+    // Deposit 1000, withdraw 950 later; a fill of 100 lands between them (the order was paid through
+    // the orders service). Taking the fill from cash would leave 900 for the 950 withdrawal: the whole
+    // ledger would stop replaying. Paid from outside, it is money put in: cash 1000 → 1000 → 50.
+    const fill = { ...tx('BUY', 'X', '1', '100', '0', '2024-01-02T10:00:00Z'), paidFromOutside: true };
+    const ledger = [deposit('1000', '2024-01-01T10:00:00Z'), fill, withdraw('950', '2024-01-03T10:00:00Z')];
+    const prices = closes({ '2024-01-04': { X: '110' } });
+    const result = performanceBetween(ledger, { from: time('2023-12-31T00:00:00Z'), to: time('2024-01-04T10:00:00Z'), method: 'FIFO', prices });
+    expectDecimal(result.end.cash, '50');
+    // Deposits 1000 + 100 (the fill), withdrawals 950; end value 50 cash + 110 = 160. Gain 160 − 1100 + 950 = 10.
+    expectDecimal(result.deposits, '1100');
+    expectDecimal(result.withdrawals, '950');
+    expectDecimal(result.gain, '10');
+    // The same buy taken from cash is refused at the withdrawal, as before.
+    expect(() => holdingsAt([ledger[0]!, { ...fill, paidFromOutside: false }, ledger[2]!], time('2024-01-04T00:00:00Z'), 'FIFO')).toThrow(InsufficientCashError);
+  });
+});

@@ -1,4 +1,4 @@
-import { isPrivateAddress, normaliseWebhookUrl } from '../src/modules/delivery/webhook-target';
+import { checkedWebhookUrl, isPrivateAddress } from '../src/modules/delivery/webhook-target';
 import { signWebhook, verifyWebhook } from '../src/modules/delivery/webhook-signature';
 
 const production = { production: true, allowPrivate: false };
@@ -6,19 +6,26 @@ const development = { production: false, allowPrivate: false };
 
 describe('webhook targets', () => {
   it('must be https in production; http is allowed in development', () => {
-    expect(normaliseWebhookUrl('https://hooks.example.com/herck', production)).toBe('https://hooks.example.com/herck');
-    expect(() => normaliseWebhookUrl('http://hooks.example.com/herck', production)).toThrow(/https/);
-    expect(normaliseWebhookUrl('http://hooks.example.com/herck', development)).toBe('http://hooks.example.com/herck');
-    expect(() => normaliseWebhookUrl('ftp://hooks.example.com/', development)).toThrow();
-    expect(() => normaliseWebhookUrl('https://user:secret@hooks.example.com/', production)).toThrow(/credentials/);
-    expect(() => normaliseWebhookUrl('not a url', production)).toThrow(/valid URL/);
+    expect(checkedWebhookUrl('https://hooks.example.com/herck', production)).toBe('https://hooks.example.com/herck');
+    expect(() => checkedWebhookUrl('http://hooks.example.com/herck', production)).toThrow(/https/);
+    expect(checkedWebhookUrl('http://hooks.example.com/herck', development)).toBe('http://hooks.example.com/herck');
+    expect(() => checkedWebhookUrl('ftp://hooks.example.com/', development)).toThrow();
+    expect(() => checkedWebhookUrl('https://user:secret@hooks.example.com/', production)).toThrow(/credentials/);
+    expect(() => checkedWebhookUrl('not a url', production)).toThrow(/valid URL/);
+  });
+
+  it('are kept as the owner wrote them, only trimmed', () => {
+    // The URL parser would have answered `https://hooks.example.com/`: not what the owner saved.
+    expect(checkedWebhookUrl('  https://Hooks.Example.com ', production)).toBe('https://Hooks.Example.com');
+    // Checked as parsed all the same: a private address in another spelling is refused.
+    expect(() => checkedWebhookUrl('https://0x7f.0.0.1/x', production)).toThrow(/loopback or private/);
   });
 
   it('refuses loopback and private addresses unless allowed', () => {
     for (const url of ['https://localhost/x', 'https://localhost./x', 'https://api.localhost./x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://172.20.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fd00::1]/x', 'https://[fec0::1]/x']) {
-      expect(() => normaliseWebhookUrl(url, production)).toThrow(/loopback or private/);
+      expect(() => checkedWebhookUrl(url, production)).toThrow(/loopback or private/);
     }
-    expect(normaliseWebhookUrl('https://127.0.0.1:8443/x', { production: true, allowPrivate: true })).toBe('https://127.0.0.1:8443/x');
+    expect(checkedWebhookUrl('https://127.0.0.1:8443/x', { production: true, allowPrivate: true })).toBe('https://127.0.0.1:8443/x');
     expect(isPrivateAddress('93.184.216.34')).toBe(false);
     expect(isPrivateAddress('2606:2800:220:1:248:1893:25c8:1946')).toBe(false);
     expect(isPrivateAddress('64:ff9b::7f00:1')).toBe(true);

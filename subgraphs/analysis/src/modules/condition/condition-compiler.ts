@@ -30,6 +30,9 @@ const BASE = new Environment({ limits: { maxAstNodes: 200, maxDepth: 32, maxList
   .registerType('Bands', { ctor: BandsValue, fields: { upper: 'double', middle: 'double', lower: 'double' } })
   .registerType('Stoch', { ctor: StochValue, fields: { k: 'double', d: 'double' } });
 
+/** CEL's type names, which a condition may compare types with (`type(price) == double`). */
+const TYPE_NAMES = ['string', 'bool', 'int', 'uint', 'double', 'map', 'list', 'bytes', 'null_type', 'type'];
+
 const TYPE_OF_KIND: Record<IndicatorKind, string> = {
   [IndicatorKind.SMA]: 'double',
   [IndicatorKind.EMA]: 'double',
@@ -67,17 +70,21 @@ function compileUncached(source: string, indicators: IndicatorSpec[]): CompileRe
   if (source.length > MAX_CONDITION_LENGTH) return fail(`The condition is longer than ${MAX_CONDITION_LENGTH} characters`, MAX_CONDITION_LENGTH);
   const env = BASE.clone();
   for (const name of BUILT_IN_NAMES) env.registerVariable(name, 'double');
-  for (const spec of indicators) env.registerVariable(spec.name, TYPE_OF_KIND[spec.kind]);
+  for (const spec of indicators) {
+    // Indicator names are checked against CEL's own (indicator-spec.ts); one it knows and that list missed is refused, not thrown.
+    if (env.hasVariable(spec.name)) return fail(`"${spec.name}" is a name of the condition language`, 0);
+    env.registerVariable(spec.name, TYPE_OF_KIND[spec.kind]);
+  }
   let program: ReturnType<Environment['parse']>;
   try {
     program = env.parse(source);
   } catch (error) {
     return fail(celMessage(error), celPosition(error));
   }
-  const forbidden = findForbiddenCall(program.ast);
-  if (forbidden) return fail(`${forbidden.name}() is not allowed in conditions`, forbidden.position);
+  const refused = findRefused(program.ast, new Set([...BUILT_IN_NAMES, ...indicators.map((spec) => spec.name), ...TYPE_NAMES]));
+  if (refused) return fail(refused.message, refused.position);
   const checked = program.check();
-  if (!checked.valid) return fail(celMessage(checked.error), celPosition(checked.error));
+  if (!checked.valid) return fail(withHint(celMessage(checked.error)), celPosition(checked.error));
   if (checked.type !== 'bool') return fail(`The condition must be true or false, not a ${checked.type}`, 0);
   return { ok: true, condition: { evaluate: (variables) => program(variables) === true } };
 }
@@ -91,6 +98,11 @@ function celMessage(error: unknown): string {
   return summary ?? (error instanceof Error ? error.message.split('\n')[0]! : 'Invalid condition');
 }
 
+/** Every variable is a double, and CEL does arithmetic and equality on one type: `price * 2` needs `2.0`. */
+function withHint(message: string): string {
+  return /^no such overload: (double \S+ int|int \S+ double)$/.test(message) ? `${message}: write whole numbers with a decimal point (2.0, not 2)` : message;
+}
+
 function celPosition(error: unknown): number {
   return (error as { range?: { start: number } })?.range?.start ?? 0;
 }
@@ -102,15 +114,22 @@ interface AstNode {
   range?: { start: number };
 }
 
-function findForbiddenCall(node: unknown): { name: string; position: number } | null {
+/**
+ * A macro call, or a name that is neither a variable nor a type: the checker knows CEL's
+ * namespaces (`optional`, `google`), which evaluation does not, so such a condition would
+ * pass when saved and fail at every tick.
+ */
+function findRefused(node: unknown, readable: Set<string>): { message: string; position: number } | null {
   if (!node || typeof node !== 'object' || !('op' in node)) return null;
   const { op, args, range, pos } = node as AstNode;
+  const position = range?.start ?? pos ?? 0;
   if ((op === 'call' || op === 'rcall') && Array.isArray(args) && FORBIDDEN_CALLS.has(args[0] as string)) {
-    return { name: args[0] as string, position: range?.start ?? pos ?? 0 };
+    return { message: `${args[0] as string}() is not allowed in conditions`, position };
   }
+  if (op === 'id' && typeof args === 'string' && !readable.has(args)) return { message: `Unknown variable: ${args}`, position };
   const children = Array.isArray(args) ? args.flat(2) : [args];
   for (const child of children) {
-    const found = findForbiddenCall(child);
+    const found = findRefused(child, readable);
     if (found) return found;
   }
   return null;

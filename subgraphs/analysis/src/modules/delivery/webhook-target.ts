@@ -26,7 +26,7 @@ export interface WebhookPolicy {
 const MAX_URL_LENGTH = 2048;
 
 /** Checks a webhook URL when it is saved: https in production, no credentials, no literal private address. */
-export function normaliseWebhookUrl(value: string, policy: WebhookPolicy, field = 'channels.webhookUrl'): string {
+export function checkedWebhookUrl(value: string, policy: WebhookPolicy, field = 'channels.webhookUrl'): string {
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -42,7 +42,8 @@ export function normaliseWebhookUrl(value: string, policy: WebhookPolicy, field 
   if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))) {
     throw new BadUserInputError('The webhook URL points at a loopback or private address', field);
   }
-  return url.toString();
+  // Kept as written (the owner reads back what they saved); every sender parses it exactly as above.
+  return value.trim();
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

@@ -53,8 +53,8 @@ export class EngineLoader {
 
   /**
    * One strategy after it changed: watched again if enabled, dropped if
-   * disabled or deleted. When what it evaluates is unchanged (a rename, new
-   * channels) it keeps its in-memory states, which may be ahead of the store.
+   * disabled or deleted. When its signal is unchanged (a rename, new
+   * channels, another cooldown) it keeps its in-memory states, which may be ahead of the store.
    */
   async reload(id: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;

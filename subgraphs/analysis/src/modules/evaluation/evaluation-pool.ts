@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { ClosedCandle } from '../candle/closed-candle';
 import { HistoryReply, WorkerMessage, WorkerRequest } from './evaluation-messages';
 import { Evaluator } from './evaluator';
-import { StrategyDefinition } from './strategy-definition';
+import { signalOf, StrategyDefinition } from './strategy-definition';
 import { EvaluationOutcome, HistoryLoader } from './strategy-engine';
 import { SymbolState } from './trigger-policy';
 
@@ -101,8 +101,7 @@ export class EvaluationPool implements Evaluator {
 
   evaluatesAlike(definition: StrategyDefinition): boolean {
     const watched = this.definitions.get(definition.id);
-    const evaluated = (d: StrategyDefinition) => JSON.stringify([d.symbols, d.interval, d.indicators, d.condition, d.trigger, d.cooldownSeconds]);
-    return watched !== undefined && evaluated(watched) === evaluated(definition);
+    return watched !== undefined && signalOf(watched) === signalOf(definition);
   }
 
   redefine(definition: StrategyDefinition): void {

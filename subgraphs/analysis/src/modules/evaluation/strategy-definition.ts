@@ -14,3 +14,12 @@ export interface StrategyDefinition {
   trigger: TriggerMode;
   cooldownSeconds: number;
 }
+
+/**
+ * What decides when the condition holds: a strategy whose signal changed starts afresh (what
+ * held before says nothing now). Written in one key order, whatever order the store gave.
+ */
+export function signalOf({ symbols, interval, indicators, condition, trigger }: Omit<StrategyDefinition, 'id' | 'ownerId' | 'name' | 'cooldownSeconds'>): string {
+  const specs = indicators.map(({ name, kind, period, fastPeriod, signalPeriod, deviation }) => [name, kind, period, fastPeriod ?? null, signalPeriod ?? null, deviation ?? null]);
+  return JSON.stringify([symbols, interval, specs, condition, trigger]);
+}

@@ -6,7 +6,7 @@ import { warmUpCandles } from '../indicator/live-indicator';
 import { CandleSeries } from './candle-series';
 import { evaluateCondition, plainValues, PreparedStrategy, prepareStrategy } from './evaluate-condition';
 import { Evaluator } from './evaluator';
-import { StrategyDefinition } from './strategy-definition';
+import { signalOf, StrategyDefinition } from './strategy-definition';
 import { decide, INITIAL_STATE, SymbolState } from './trigger-policy';
 
 /** A strategy fired for a symbol: the alert to store and send. */
@@ -79,14 +79,13 @@ export class StrategyEngine implements Evaluator {
     }
   }
 
-  /** Whether `definition` evaluates exactly as the watched strategy of its id does (only its name or channels changed). */
+  /** Whether `definition` has the signal of the watched strategy of its id (only its name, channels or cooldown changed). */
   evaluatesAlike(definition: StrategyDefinition): boolean {
     const watched = this.watched.get(definition.id)?.definition;
-    const evaluated = (d: StrategyDefinition) => JSON.stringify([d.symbols, d.interval, d.indicators, d.condition, d.trigger, d.cooldownSeconds]);
-    return watched !== undefined && evaluated(watched) === evaluated(definition);
+    return watched !== undefined && signalOf(watched) === signalOf(definition);
   }
 
-  /** Takes a changed name into a watched strategy that evaluates alike, keeping its states. */
+  /** Takes a changed name or cooldown into a watched strategy with the same signal, keeping its states. */
   redefine(definition: StrategyDefinition): void {
     const watched = this.watched.get(definition.id);
     if (watched) watched.definition = definition;

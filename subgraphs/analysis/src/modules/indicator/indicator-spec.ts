@@ -16,7 +16,7 @@ export const MAX_INDICATORS = 20;
 
 /** Names the condition language gives itself; an indicator cannot take them. */
 export const BUILT_IN_NAMES = ['price', 'volume', 'change24h'] as const;
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'dyn', 'has', 'size']);
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'dyn', 'has', 'size', 'null_type', 'optional', 'google']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 
 /** Defaults of the kinds' own parameters. */

@@ -58,5 +58,15 @@ export function toTransaction(row: TransactionRow): Transaction {
 
 /** A stored transaction as the calculations read it: in the base currency. */
 export function toLedgerEntry(row: TransactionRow): PortfolioTransaction {
-  return { id: row.id, kind: row.kind, symbol: row.symbol, quantity: new Decimal(row.quantity), price: new Decimal(row.base_price), fee: new Decimal(row.base_fee), time: new Date(row.time) };
+  return {
+    id: row.id,
+    kind: row.kind,
+    symbol: row.symbol,
+    quantity: new Decimal(row.quantity),
+    price: new Decimal(row.base_price),
+    fee: new Decimal(row.base_fee),
+    time: new Date(row.time),
+    // Only filled orders have a source: they were paid through the orders service, not from this portfolio's cash.
+    paidFromOutside: row.source_id !== null,
+  };
 }

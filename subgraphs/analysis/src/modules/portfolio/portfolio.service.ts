@@ -13,7 +13,11 @@ import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, Transact
  */
 const EARLIEST_TRANSACTION_TIME = Date.UTC(1970, 0, 1);
 
+/** How far ahead of this server's clock a client's "now" may be: a transaction is not in the future. */
+const CLOCK_SKEW_MS = 5_000;
+
 const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
+const TICKER = /^[A-Z0-9]{1,15}$/;
 
 /** Owners keep portfolios of transactions; every change is checked by replaying the ledger before it is written. */
 export class PortfolioService {
@@ -120,13 +124,15 @@ export class PortfolioService {
   private async checked(em: EntityManager, portfolio: Portfolio, input: TransactionInput) {
     const trade = TRADES.includes(input.kind);
     const symbol = input.symbol?.trim().toUpperCase() || null;
-    if (trade && (!symbol || !/^[A-Z0-9]{1,15}$/.test(symbol))) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
+    if (trade && (!symbol || !TICKER.test(symbol))) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
+    // A FEE may name what it was for: an asset's symbol, like a trade's.
+    if (input.kind === TransactionKindEnum.FEE && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
     if (input.quantity.lte(0)) throw new BadUserInputError('quantity must be above 0', 'quantity');
     if (input.price.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
     const fee = input.fee ?? new Decimal(0);
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
-    if (input.time.getTime() > Date.now() + 60_000) throw new BadUserInputError('time must not be in the future', 'time');
+    if (input.time.getTime() > Date.now() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
     if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
     const note = input.note ? requireLength(input.note, 'note', 0, 500) : null;
     const currency = input.currency ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;

@@ -1,7 +1,7 @@
 import { BadUserInputError, CandleInterval, isCandleInterval, requireLength } from '@herck/common';
 import { compileCondition } from '../condition/condition-compiler';
 import { IndicatorSpec } from '../indicator/indicator-spec';
-import { normaliseWebhookUrl, WebhookPolicy } from '../delivery/webhook-target';
+import { checkedWebhookUrl, WebhookPolicy } from '../delivery/webhook-target';
 import { TriggerMode } from './trigger-mode';
 
 export const MAX_SYMBOLS = 20;
@@ -47,5 +47,5 @@ export function strategyCondition(condition: string, indicators: IndicatorSpec[]
 }
 
 export function webhookUrl(value: string | null | undefined, policy: WebhookPolicy): string | null {
-  return value === null || value === undefined || value.trim() === '' ? null : normaliseWebhookUrl(value, policy);
+  return value === null || value === undefined || value.trim() === '' ? null : checkedWebhookUrl(value, policy);
 }

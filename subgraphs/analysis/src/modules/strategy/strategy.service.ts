@@ -5,6 +5,7 @@ import { STRATEGY_CHANNEL } from '../alert/alert-channel';
 import { newWebhookSecret } from '../delivery/webhook-signature';
 import { WebhookPolicy } from '../delivery/webhook-target';
 import { IndicatorSpec, normaliseIndicators } from '../indicator/indicator-spec';
+import { signalOf } from '../evaluation/strategy-definition';
 import { CreateStrategyInput, UpdateStrategyInput } from './strategy.input';
 import { Strategy } from './strategy.entity';
 import { cooldownSeconds, strategyCondition, strategyInterval, strategyName, strategySymbols, strategyTrigger, webhookUrl } from './strategy-rules';
@@ -73,11 +74,13 @@ export class StrategyService {
         if (email !== undefined && email !== null) changes.notifyEmail = email;
         if (url !== undefined) changes.webhookUrl = webhookUrl(url, this.limits);
       }
-      // A strategy that changed starts from a clean slate: what held before says nothing now.
-      const seriesChanged = input.indicators || input.symbols || input.interval || input.condition || input.trigger;
-      Object.assign(strategy, changes, seriesChanged ? { lastError: null, lastErrorAt: null } : {});
+      // Saving a form unchanged changes nothing; a new signal starts afresh (its cooldown still counts).
+      const signalBefore = signalOf(strategy);
+      Object.assign(strategy, changes);
+      const signalChanged = signalOf(strategy) !== signalBefore;
+      if (signalChanged) Object.assign(strategy, { lastError: null, lastErrorAt: null });
       await tx.flush();
-      if (seriesChanged) await tx.execute('DELETE FROM strategy_states WHERE strategy_id = ?', [id]);
+      if (signalChanged) await startAfresh(tx, id);
       await announce(tx, id);
       return strategy;
     });
@@ -90,9 +93,9 @@ export class StrategyService {
       strategy.enabled = enabled;
       if (enabled) strategy.lastError = null;
       await tx.flush();
-      // Switched back on, it starts as a new strategy would: a condition that held when it was switched
-      // off (or when ONCE fired) turns true afresh, rather than waiting to turn false first.
-      if (reenabled) await tx.execute('DELETE FROM strategy_states WHERE strategy_id = ?', [id]);
+      // Switched back on, a condition that held when it was switched off (or when ONCE fired)
+      // turns true afresh, rather than waiting to turn false first; its cooldown still counts.
+      if (reenabled) await startAfresh(tx, id);
       await announce(tx, id);
       return strategy;
     });
@@ -147,4 +150,12 @@ async function knownSymbols(em: EntityManager): Promise<Set<string>> {
 /** Delivered on commit: every replica's engine re-reads the strategy. */
 async function announce(em: EntityManager, id: string): Promise<void> {
   await em.execute('SELECT pg_notify(?, ?)', [STRATEGY_CHANNEL, id]);
+}
+
+/**
+ * Forgets whether the condition held for each symbol, keeping when it last fired: the next
+ * evaluation may fire as a new strategy's would, but not within the cooldown of its last alert.
+ */
+async function startAfresh(em: EntityManager, strategyId: string): Promise<void> {
+  await em.execute('UPDATE strategy_states SET holds = false WHERE strategy_id = ?', [strategyId]);
 }

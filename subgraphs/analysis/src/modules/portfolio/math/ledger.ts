@@ -56,7 +56,8 @@ interface Holding {
  * exceeds its proceeds — is paid by an implicit DEPOSIT of the shortfall at
  * that moment, so cash never goes negative. This is what makes a portfolio of
  * trades only (e.g. fills copied from the orders subgraph, with no deposits
- * recorded) measurable: each buy is money put in. A WITHDRAWAL beyond the cash
+ * recorded) measurable: each buy is money put in. A BUY paid from outside (a
+ * filled order) is money put in whatever the cash holds. A WITHDRAWAL beyond the cash
  * is rejected instead (InsufficientCashError), and so is selling more than is
  * held (OversellError).
  */
@@ -77,6 +78,7 @@ export class Ledger {
     switch (transaction.kind) {
       case 'BUY': {
         const cost = gross.plus(fee);
+        if (transaction.paidFromOutside) this.flow({ kind: 'DEPOSIT', amount: cost, time, implicit: true });
         this.pay(cost, time);
         this.holding(transaction.symbol as string).book.buy(transaction.quantity, cost);
         return;

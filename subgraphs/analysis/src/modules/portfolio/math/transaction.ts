@@ -32,6 +32,11 @@ export interface PortfolioTransaction {
   price: Decimal;
   fee: Decimal;
   time: Date;
+  /**
+   * A BUY paid with money from outside the portfolio (a filled order, paid in fiat through
+   * the orders service): it never takes the portfolio's cash, which a later withdrawal may need.
+   */
+  paidFromOutside?: boolean;
 }
 
 /** `quantity × price`, exactly: the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
