@@ -21,6 +21,11 @@ let stopping = false;
 /** The embedded PostgreSQL's process, when `npm start` runs one. */
 const EMBEDDED_DATABASE = 'postgres';
 let backupSchedule: { stop(): void } | undefined;
+/** A service that dies after the platform is up is started again after this, doubling up to the maximum. */
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+/** Up this long, a service that dies is restarted after the first delay again. */
+const STABLE_MS = 60_000;
 
 /**
  * Stops in reverse start order — gateway, subgraphs, database last — except that
@@ -40,7 +45,8 @@ async function stopAll(code: number): Promise<void> {
 /**
  * `npm start`: the whole platform on one machine. Without DATABASE_URL an
  * embedded PostgreSQL keeps its data under `.data/postgres` (its password in
- * `.data/postgres-password`) and its URL goes to the subgraphs. Ctrl-C stops the
+ * `.data/postgres-password`) and its URL goes to the subgraphs. A service that dies
+ * once everything is up is started again (the others go on). Ctrl-C stops the
  * gateway, then the subgraphs (each drains), then the database.
  */
 async function main(): Promise<void> {
@@ -65,19 +71,35 @@ async function main(): Promise<void> {
   // account creates its profile (each service still reads, and checks, its whole configuration).
   readAuthConfig(childEnv);
 
+  let up = false;
+  const restarts = new Map<string, number>();
   const launch = async (service: { name: string; script: string }) => {
     const child = new ManagedProcess(service.name, service.script, childEnv);
+    const startedAt = Date.now();
     running.push(child);
     void child.exited.then((code) => {
-      if (!stopping) {
+      if (stopping) return;
+      running.splice(running.indexOf(child), 1);
+      // While starting, a service that dies has a problem a restart will not mend (its configuration).
+      if (!up) {
         logger.error(`${service.name} exited unexpectedly`, { code });
-        void stopAll(1);
+        return void stopAll(1);
       }
+      // Later, one service lost must not take the others with it: it comes back, more slowly each time it
+      // dies soon after a start (a minute up and the next restart is quick again).
+      const attempt = Date.now() - startedAt > STABLE_MS ? 0 : (restarts.get(service.name) ?? 0) + 1;
+      restarts.set(service.name, attempt);
+      const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** attempt);
+      logger.error(`${service.name} exited unexpectedly; restarting it`, { code, delayMs });
+      setTimeout(() => {
+        if (!stopping) launch(service).catch((error: unknown) => logger.error(`${service.name} did not come back`, { error }));
+      }, delayMs).unref();
     });
     await waitUntilReady(`http://127.0.0.1:${ports[service.name]}/readyz`, child);
   };
   await Promise.all(SERVICES.map(launch));
   await launch(GATEWAY);
+  up = true;
   // In this process, on the platform's own database; a failed backup is logged and stops nothing.
   if (backups.intervalHours > 0) backupSchedule = scheduleBackups(childEnv, backups.intervalHours, logger);
 

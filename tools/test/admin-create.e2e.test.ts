@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dropDatabase, repositoryRoot } from '@herck/common';
-import { MeDocument } from './support/operations.generated';
-import { send } from './support/graphql-client';
+import { MeDocument, RefreshTokenDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
 import { startTestPlatform } from './support/platform';
-import { logIn, signUp } from './support/users';
+import { eventually, logIn, signUp } from './support/users';
 
 const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'admin-create.js');
 
@@ -57,6 +57,9 @@ describe('npm run admin:create', () => {
       const again = await logIn(platform, user.email, 'new-Admin-passphrase-1');
       const me = await send(platform.gatewayUrl, MeDocument, {}, again.accessToken);
       expect(me.data?.me).toMatchObject({ id: user.accountId, username: 'promoted', roles: expect.arrayContaining(['ADMIN']) });
+      // The new password ended the sessions of the old one (they went on, now with ADMIN).
+      expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+      await eventually(async () => codes(await send(platform.gatewayUrl, MeDocument, {}, user.accessToken)).includes('UNAUTHENTICATED'), 15_000);
     } finally {
       await platform.stop();
     }

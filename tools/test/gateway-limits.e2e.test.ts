@@ -4,11 +4,14 @@ import { getIntrospectionQuery } from 'graphql';
 import path from 'node:path';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { signUp } from './support/users';
+import { logIn, signUp } from './support/users';
+
+const ADMIN_EMAIL = 'limits-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
 });
 afterAll(() => platform?.stop());
 
@@ -67,6 +70,18 @@ describe('operation limits', () => {
     }
     const pageOfPages = await sendRaw(platform.gatewayUrl, { query: `{ ${page('assets(first: 1000)', `symbol ${page('candles(interval: M1, first: 1000)', candle)}`)} }` }, user.accessToken);
     expect(JSON.stringify(pageOfPages.errors)).toMatch(/cost/i);
+  });
+
+  it('leaves a page larger than any list gives to the subgraph: BAD_USER_INPUT on `first`, written in the document or in a variable', async () => {
+    // The cost limit multiplied by the literal 100000 and refused the document as too costly.
+    const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+    for (const request of [
+      { query: '{ accounts(first: 100000) { nodes { id username } } }' },
+      { query: 'query ($first: Int) { accounts(first: $first) { nodes { id username } } }', variables: { first: 100000 } },
+    ]) {
+      const answer = await sendRaw(platform.gatewayUrl, request, admin.accessToken);
+      expect(answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'first']]);
+    }
   });
 
   it('refuses batched requests, mutations over GET, CSRF-prone GETs and oversized bodies', async () => {

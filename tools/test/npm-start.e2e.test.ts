@@ -34,6 +34,23 @@ function portIsClosed(port: number): Promise<boolean> {
   });
 }
 
+/** The pid of `parent`'s child whose command line names `script` (Linux's /proc). */
+function childRunning(parent: number, script: string): number {
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch {
+      return ''; // gone meanwhile
+    }
+  };
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    // stat: "pid (comm) state ppid …"; comm may hold spaces, so read after its closing parenthesis.
+    const ppid = Number(read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ')[1]);
+    if (ppid === parent && read(`/proc/${pid}/cmdline`).includes(script)) return Number(pid);
+  }
+  throw new Error(`no child of ${parent} runs ${script}`);
+}
+
 const launched: ChildProcess[] = [];
 afterAll(() => {
   // A failed test must not leave a platform running.
@@ -129,6 +146,18 @@ describe('npm start', () => {
       input: { username: 'external', email: 'external@example.com', firstName: 'E', lastName: 'X' },
     });
     expect(registered.errors).toBeUndefined();
+
+    // One service lost (logs, killed outright) takes no other with it: it is started again.
+    const logs = childRunning(started.process.pid!, path.join('subgraphs', 'logs', 'dist'));
+    process.kill(logs, 'SIGKILL');
+    await eventually(async () => started.output().includes('"msg":"logs exited unexpectedly; restarting it"'), 10_000);
+    const meanwhile = await send(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, RegisterDocument, {
+      input: { username: 'meanwhile', email: 'meanwhile@example.com', firstName: 'M', lastName: 'W' },
+    });
+    expect(meanwhile.errors).toBeUndefined();
+    await eventually(async () => (await fetch(`http://127.0.0.1:${ports.LOGS_PORT}/readyz`).catch(() => null))?.ok === true, 30_000);
+    expect(childRunning(started.process.pid!, path.join('subgraphs', 'logs', 'dist'))).not.toBe(logs);
+
     expect(await stop(started)).toBe(0);
     for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
   });

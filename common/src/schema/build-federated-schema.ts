@@ -24,6 +24,7 @@ export async function buildFederatedSchema(
 ): Promise<GraphQLSchema> {
   // Every subgraph names its times `DateTime` and its exact numbers `Decimal`.
   const schema = await buildSchema({ scalarsMap: [{ type: Date, scalar: DateTimeScalar }], ...options, skipCheck: true });
+  describeRootTypes(schema);
   const typeDefs = parse(`
     extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}") @composeDirective(name: "@${CALLER_SCOPED}")
     ${REQUIRES_ROLE_DEFINITION}
@@ -35,4 +36,16 @@ export async function buildFederatedSchema(
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...(typeResolvers as object) };
   }
   return enforceRolesInSubgraph(buildSubgraphSchema({ typeDefs, resolvers }));
+}
+
+/** The same words in every subgraph, so composition keeps them for the supergraph's root types. */
+const ROOT_DESCRIPTIONS = {
+  Query: 'Everything that can be read; each field says which role it needs',
+  Mutation: 'Everything that can be changed; each field says which role it needs',
+  Subscription: 'Live data over graphql-ws on the same URL (subprotocol graphql-transport-ws): one event per change',
+};
+
+function describeRootTypes(schema: GraphQLSchema): void {
+  const roots = { Query: schema.getQueryType(), Mutation: schema.getMutationType(), Subscription: schema.getSubscriptionType() };
+  for (const [name, type] of Object.entries(roots)) if (type) type.description ??= ROOT_DESCRIPTIONS[name as keyof typeof roots];
 }

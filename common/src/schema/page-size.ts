@@ -1,5 +1,8 @@
 import { BadUserInputError } from '../errors/app-errors';
 
+/** No list in any subgraph gives a larger page (market's histories); most stop at 100. */
+export const LARGEST_PAGE_SIZE = 1000;
+
 /** The page size when `first` is left out or null. */
 export const DEFAULT_PAGE_SIZE = 20;
 

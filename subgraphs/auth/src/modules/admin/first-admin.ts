@@ -4,6 +4,7 @@ import { Credential } from '../credential/credential.entity';
 import { rolesChanged } from '../credential/roles-events';
 import { hashPassword, verifyPassword } from '../credential/password-hasher';
 import { assertAcceptablePassword } from '../credential/password-policy';
+import { RefreshToken } from '../session/refresh-token.entity';
 
 export interface FirstAdmin {
   email: string;
@@ -60,6 +61,8 @@ function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> 
     if (!(await verifyPassword(credential.passwordHash, admin.password))) {
       credential.passwordHash = await hashPassword(admin.password);
       credential.passwordChangedAt = new Date();
+      // A new password ends every session, as setPassword's does: whoever held the old one is out.
+      await tx.nativeUpdate(RefreshToken, { accountId: credential.accountId, revokedAt: null }, { revokedAt: new Date() });
     }
     return credential;
   });
