@@ -39,7 +39,8 @@ async function main(): Promise<void> {
         imported += await em.transactional((tx) => service.write(tx, symbol, interval, rows));
         valid += rows.length + repeats;
         refused += errors.length;
-        for (const error of errors) console.error(`line ${error.line}: ${error.message}`);
+        // Rows the parser refused come before those the interval checks refused: print them in file order.
+        for (const error of errors.sort((a, b) => a.line - b.line)) console.error(`line ${error.line}: ${error.message}`);
       }
       console.log(`${symbol} ${interval}: ${imported} imported, ${valid - imported} unchanged, ${refused} refused`);
     } finally {

@@ -184,7 +184,7 @@ describe('administration', () => {
     expect((await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: false }, admin.accessToken)).data?.setProviderEnabled.enabled).toBe(false);
     await eventually(async () => {
       const gaps = await send(platform.gatewayUrl, IngestionGapsDocument, { from: disabledAt }, admin.accessToken);
-      return (gaps.data?.ingestionGaps.nodes ?? []).some((gap) => gap.reason.includes('no provider'));
+      return (gaps.data?.ingestionGaps.nodes ?? []).some((gap) => gap.reason === 'no provider quoted a tracked asset (simulated: disabled)');
     });
     await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: true }, admin.accessToken);
     await roundsAfter((await snapshot()).data!.marketSnapshot.time);

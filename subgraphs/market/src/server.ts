@@ -13,6 +13,7 @@ import { IngestionRunner } from './modules/ingestion/ingestion-runner';
 import { IngestionService } from './modules/ingestion/ingestion.service';
 import { LiveFeed } from './modules/live/live-feed';
 import { LiveResolver } from './modules/live/live.resolver';
+import { fallbackFx } from './modules/provider/fallback-fx';
 import { MarketProvider } from './modules/provider/market-provider';
 import { createProviders } from './modules/provider/provider-registry';
 import { ProviderResolver } from './modules/provider/provider.resolver';
@@ -82,7 +83,9 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
       listener = new RoundListener(config.databaseUrl, runtime.orm, snapshot, live, logger, () => runner?.ingesting ?? false);
       await listener.start();
       if (!config.ingest) return;
-      const service = new IngestionService(runtime, providers, providerStates, config, snapshot, live);
+      const simulatedFx = fallbackFx(providers, config.seed);
+      if (simulatedFx) logger.info('no market provider listed gives FX rates; the simulated rates are used', { providers: providers.map((provider) => provider.name), seed: config.seed });
+      const service = new IngestionService(runtime, providers, providerStates, config, snapshot, live, simulatedFx);
       runner = new IngestionRunner(runtime.orm, service, new AdvisoryLease(config.databaseUrl, 'herck:market:ingestion', 'ingests market data', logger), logger, config.intervalSeconds, overrides.clock);
       runner.start();
     },

@@ -25,3 +25,6 @@ export class GlobalMetrics {
 export function hasFigures(metrics: GlobalMetrics): boolean {
   return metrics.totalMarketCap !== null || metrics.totalVolume24h !== null || metrics.btcDominance !== null;
 }
+
+/** {@link hasFigures} over `global_metrics` rows, so history lists no round that `Tick.global` and the snapshot show as null. */
+export const HAS_FIGURES_SQL = '(total_market_cap IS NOT NULL OR total_volume_24h IS NOT NULL OR btc_dominance IS NOT NULL)';

@@ -3,8 +3,9 @@ import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
 import { arrayParameter, CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
 import { FxRate } from '../fx/fx-rate.type';
-import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
+import { GlobalMetrics, HAS_FIGURES_SQL, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
+import { closeOrder } from '../ingestion/round-writer';
 import { TimePage, timeWindowSql } from '../paging/time-page';
 import { Tick } from '../tick/tick.type';
 import { CandleRow, FxRateRow, GlobalMetricsRow, TickRow, toCandle, toFxRate, toGlobalMetrics, toTick } from './market-rows';
@@ -40,10 +41,14 @@ export class HistoryRepository {
     return rows.map(toCandle).map((candle) => (candle.closed || candle.closeTime.getTime() > now ? candle : { ...candle, closed: true }));
   }
 
+  /** Rounds that have market-wide figures; a round without any (Binance alone gives none) is no node of its own. */
   async globalMetrics(page: TimePage): Promise<GlobalMetrics[]> {
     const params: unknown[] = [];
     const window = timeWindowSql('time', page, params);
-    const rows = await this.em.execute<GlobalMetricsRow[]>(`SELECT * FROM global_metrics WHERE ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`, params);
+    const rows = await this.em.execute<GlobalMetricsRow[]>(
+      `SELECT * FROM global_metrics WHERE ${HAS_FIGURES_SQL} AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`,
+      params,
+    );
     return rows.map(toGlobalMetrics);
   }
 
@@ -76,24 +81,52 @@ export class HistoryRepository {
   }
 
   /**
-   * The candles a round touched, for a standby replica's subscribers: each
-   * interval's current candle of the quoted symbols and, where that candle
-   * began with this round, the one it closed.
+   * The candles a round touched, for a standby replica's subscribers, as the
+   * ingesting replica published them: those the round closed first, then each
+   * interval's current candle of the symbols it quoted.
    */
   async candlesOfRound(round: MarketRound): Promise<Candle[]> {
     const symbols = round.ticks.map((tick) => tick.symbol);
     if (!symbols.length) return [];
     const opens = CANDLE_INTERVALS.map((interval) => [interval, candleOpenTime(interval, round.time)] as const);
     const rows = await this.em.execute<CandleRow[]>(
-      `SELECT * FROM candles WHERE symbol IN (${symbols.map(() => '?').join(', ')}) AND (${opens.map(() => '(interval = ? AND open_time IN (?, ?))').join(' OR ')})`,
-      [...symbols, ...opens.flatMap(([interval, open]) => [interval, open, new Date(open.getTime() - INTERVAL_MS[interval])])],
+      `SELECT * FROM candles WHERE symbol IN (${symbols.map(() => '?').join(', ')}) AND (${opens.map(() => '(interval = ? AND open_time = ?)').join(' OR ')})`,
+      [...symbols, ...opens.flat()],
     );
-    const candles = rows.map(toCandle);
-    const began = new Set(candles.filter((c) => c.tickCount === 1 && c.openTime.getTime() === candleOpenTime(c.interval, round.time).getTime()).map((c) => `${c.symbol}|${c.interval}`));
-    // Closed ones first, as the ingesting replica publishes them.
-    return candles
-      .filter((c) => c.openTime.getTime() === candleOpenTime(c.interval, round.time).getTime() || (c.closed && began.has(`${c.symbol}|${c.interval}`)))
-      .sort((a, b) => Number(b.closed) - Number(a.closed));
+    return [...(await this.candlesClosedBy(round.time)), ...rows.map(toCandle)];
+  }
+
+  /**
+   * The candles the round at `time` closed. The ingesting replica closes, of
+   * every asset, each open candle whose period ended before the round; the round
+   * before it closed those that ended before that one. So the round closed the
+   * candles built from ticks (imports and backfills come closed, with no tick)
+   * that open between the previous round's period and its own: also those of an
+   * asset it did not quote, and never one an earlier round closed.
+   */
+  async candlesClosedBy(time: Date): Promise<Candle[]> {
+    const [{ previous }] = await this.em.execute<{ previous: Date | string | null }[]>('SELECT max(time) AS previous FROM global_metrics WHERE time < ?', [time]);
+    const periods = CANDLE_INTERVALS.map((interval) => {
+      const to = candleOpenTime(interval, time);
+      // No round before (a new store, or history past retention): the period that just ended.
+      const from = previous ? candleOpenTime(interval, new Date(previous)) : new Date(to.getTime() - INTERVAL_MS[interval]);
+      return { interval, from, to };
+    }).filter((period) => period.from < period.to);
+    if (!periods.length) return [];
+    // Per asset and interval, a range of the primary key (symbol, interval, open_time). As a plain join the
+    // planner scanned every candle (160 ms over 1.5 million); OFFSET 0 keeps the lateral one a probe per pair.
+    const rows = await this.em.execute<CandleRow[]>(
+      `SELECT candle.* FROM assets
+         CROSS JOIN unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) AS period(interval, from_time, to_time)
+         CROSS JOIN LATERAL (
+           SELECT * FROM candles
+            WHERE candles.symbol = assets.symbol AND candles.interval = period.interval
+              AND candles.open_time >= period.from_time AND candles.open_time < period.to_time
+              AND candles.closed AND candles.tick_count > 0
+           OFFSET 0) AS candle`,
+      [arrayParameter(periods.map((period) => period.interval)), arrayParameter(periods.map((period) => period.from)), arrayParameter(periods.map((period) => period.to))],
+    );
+    return rows.map(toCandle).sort(closeOrder);
   }
 
   /** The tracked assets, with those a round quotes (untracked since). */

@@ -2,19 +2,19 @@ import { DriverException, EntityManager } from '@mikro-orm/postgresql';
 import { SubgraphRuntime } from '@herck/common';
 import { Asset } from '../asset/asset.entity';
 import { LiveFeed } from '../live/live-feed';
-import { MarketProvider, ProviderError, ProviderRound } from '../provider/market-provider';
-import { ProviderStates } from '../provider/provider-states';
+import { FallbackFx } from '../provider/fallback-fx';
+import { MarketProvider, ProviderError, ProviderTimeout } from '../provider/market-provider';
+import { ProviderAvailability, ProviderStates } from '../provider/provider-states';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
+import { noTickReason, RoundOutcome } from './round-outcome';
 import { writeRound, WrittenRound } from './round-writer';
 
 export interface IngestionSettings {
   intervalSeconds: number;
   providerTimeoutMs: number;
 }
-
-type Outcome = { provider: MarketProvider; round: ProviderRound } | { provider: MarketProvider; error: string; retryAfterSeconds: number | null } | { provider: MarketProvider; skipped: true };
 
 /**
  * One ingestion round: asks every enabled provider at once, takes each
@@ -32,26 +32,27 @@ export class IngestionService {
     private readonly settings: IngestionSettings,
     private readonly snapshot: SnapshotStore,
     private readonly live: LiveFeed,
+    /** The round's FX rates when no listed provider gives any (see fallbackFx). */
+    private readonly fallbackFx: FallbackFx | null = null,
   ) {}
 
   async runRound(time: Date): Promise<void> {
     const { orm } = this.runtime;
-    const [assets, available] = await Promise.all([
+    const [assets, availability] = await Promise.all([
       orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }),
-      this.providerStates.availableAt(orm.em.fork(), time),
+      this.providerStates.availabilityAt(orm.em.fork(), time),
     ]);
     const symbols = assets.map((asset) => asset.symbol);
-    const outcomes = await Promise.all(this.providers.map((provider) => this.ask(provider, available.has(provider.name), symbols, time)));
-    const round = merge(time, symbols, outcomes);
+    const outcomes = await Promise.all(this.providers.map((provider) => this.ask(provider, availability.get(provider.name), symbols, time)));
+    const round = merge(time, symbols, outcomes, this.fallbackFx);
     // The providers' health commits with the round: whoever sees the round sees how it was asked.
     const recordProviders = (tx: EntityManager) =>
-      this.providerStates.record(tx, time, outcomes.flatMap((o) => ('skipped' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
+      this.providerStates.record(tx, time, outcomes.flatMap((o) => ('notAsked' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
     const em = orm.em.fork();
     if (!round.ticks.length) {
-      const reasons = outcomes.flatMap((o) => ('error' in o ? [`${o.provider.name}: ${o.error}`] : []));
       await em.transactional(async (tx) => {
         await recordProviders(tx);
-        await recordGap(tx, time, symbols.length ? `no provider answered (${reasons.join('; ') || 'all disabled'})` : 'no asset is tracked');
+        await recordGap(tx, time, noTickReason(symbols, outcomes));
       });
       return;
     }
@@ -75,27 +76,35 @@ export class IngestionService {
     this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
   }
 
-  private async ask(provider: MarketProvider, available: boolean, symbols: string[], time: Date): Promise<Outcome> {
-    if (!available || !symbols.length) return { provider, skipped: true };
+  private async ask(provider: MarketProvider, availability: ProviderAvailability | undefined, symbols: string[], time: Date): Promise<RoundOutcome> {
+    if (!availability) return { provider, notAsked: 'not registered' };
+    if (!availability.available) return { provider, notAsked: availability.reason };
+    if (!symbols.length) return { provider, notAsked: 'no asset is tracked' };
     // A provider never holds the round past its own interval: the next boundary would be missed.
     const timeoutMs = Math.min(this.settings.providerTimeoutMs, Math.max(this.settings.intervalSeconds * 1000 - 250, 250));
-    const signal = AbortSignal.timeout(timeoutMs);
+    // Aborted with a ProviderTimeout, so the provider can say which of its requests was still waiting.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new ProviderTimeout(timeoutMs)), timeoutMs);
     try {
-      return { provider, round: await provider.fetchRound(symbols, time, signal) };
+      return { provider, round: await provider.fetchRound(symbols, time, deadline.signal) };
     } catch (error) {
-      const message = signal.aborted
-        ? `timed out after ${timeoutMs} ms`
-        : error instanceof ProviderError
+      // Every error starts with the provider's name, as a ProviderError's does: admins read them side by side.
+      const message =
+        error instanceof ProviderError
           ? error.message
-          : `failed: ${(error as Error)?.message ?? String(error)}`;
+          : deadline.signal.aborted
+            ? `${provider.name}: timed out after ${timeoutMs} ms`
+            : `${provider.name}: failed: ${(error as Error)?.message ?? String(error)}`;
       this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });
       return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
 
 /** Per symbol, the first provider in priority order that has it; the first global figures and FX rates likewise. */
-function merge(time: Date, symbols: string[], outcomes: Outcome[]): MarketRound {
+function merge(time: Date, symbols: string[], outcomes: RoundOutcome[], fallbackFx: FallbackFx | null): MarketRound {
   const tracked = new Set(symbols);
   const ticks = new Map<string, Tick>();
   const round: MarketRound = { time, ticks: [], global: null, globalSource: null, fx: [] };
@@ -112,6 +121,7 @@ function merge(time: Date, symbols: string[], outcomes: Outcome[]): MarketRound 
     }
     if (!round.fx.length && outcome.round.fx.length) round.fx = outcome.round.fx.map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
   }
+  if (!round.fx.length && fallbackFx) round.fx = fallbackFx(time).map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
   round.ticks = symbols.flatMap((symbol) => ticks.get(symbol) ?? []);
   return round;
 }

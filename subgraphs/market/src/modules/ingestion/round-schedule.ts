@@ -36,7 +36,8 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
  * Every timer is computed from the clock when it is set (next boundary minus now),
  * so timer error never accumulates. Boundaries that pass while a round runs, or
  * before a late timer fires, are reported to `onGap`; the schedule then carries
- * on at the next boundary. Boundaries before `start()` are not gaps.
+ * on at the next boundary. Boundaries before `start()` are not this schedule's
+ * gaps (IngestionRunner records those no replica ran when it starts ingesting).
  */
 export class RoundSchedule {
   private readonly clock: Clock;

@@ -80,8 +80,12 @@ async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Ca
       RETURNING candles.*`,
     [arrayParameter(CANDLE_INTERVALS), arrayParameter(CANDLE_INTERVALS.map((interval) => candleOpenTime(interval, roundTime)))],
   );
-  // Shortest interval first, then by asset and time: the order events and subscribers see.
-  return rows.map(toCandle).sort((a, b) => CANDLE_INTERVALS.indexOf(a.interval) - CANDLE_INTERVALS.indexOf(b.interval) || a.symbol.localeCompare(b.symbol) || a.openTime.getTime() - b.openTime.getTime());
+  return rows.map(toCandle).sort(closeOrder);
+}
+
+/** Shortest interval first, then by asset and time: the order in which events and subscribers see a round's closed candles. */
+export function closeOrder(a: Candle, b: Candle): number {
+  return CANDLE_INTERVALS.indexOf(a.interval) - CANDLE_INTERVALS.indexOf(b.interval) || a.symbol.localeCompare(b.symbol) || a.openTime.getTime() - b.openTime.getTime();
 }
 
 /**

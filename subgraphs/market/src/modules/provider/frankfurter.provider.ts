@@ -22,6 +22,7 @@ export interface FrankfurterOptions extends Omit<HttpProviderOptions, 'apiKey'> 
  */
 export class FrankfurterProvider implements MarketProvider {
   readonly name = 'frankfurter';
+  readonly givesFxRates = true;
   private readonly read = new JsonReader(this.name);
   private readonly baseUrl: string;
   private readonly timeoutMs: number;

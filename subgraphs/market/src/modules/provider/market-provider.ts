@@ -47,10 +47,14 @@ export interface ProviderCandle {
 /** A source of market data (simulated, CoinMarketCap, CoinGecko, Binance, …), behind one interface. */
 export interface MarketProvider {
   readonly name: string;
+  /** A reference-rate source: its rounds carry FX rates (when none listed is, the simulated rates are used). */
+  readonly givesFxRates?: boolean;
   /**
    * The latest quotes for `symbols` (upper-case tickers such as BTC) at round
    * `time`. Throws a ProviderError when the provider fails for this round
-   * (HTTP error, 429, error body, timeout, malformed answer).
+   * (HTTP error, 429, error body, timeout, malformed answer). When `signal`
+   * aborts with a {@link ProviderTimeout}, the provider's time for the round is
+   * up: that too is a ProviderError, naming the request it was waiting for.
    */
   fetchRound(symbols: string[], time: Date, signal: AbortSignal): Promise<ProviderRound>;
   /** Historical candles, for providers that have them (Binance klines). */
@@ -67,5 +71,17 @@ export class ProviderError extends Error {
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';
+  }
+}
+
+/**
+ * The reason a round aborts a provider's signal when the provider has used up
+ * its time: unlike a cancelled round, the provider failed, and its error says
+ * which request was still waiting, as its other errors do.
+ */
+export class ProviderTimeout extends Error {
+  constructor(readonly limitMs: number) {
+    super(`timed out after ${limitMs} ms`);
+    this.name = 'ProviderTimeout';
   }
 }

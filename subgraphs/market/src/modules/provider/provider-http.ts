@@ -1,4 +1,4 @@
-import { ProviderError } from './market-provider';
+import { ProviderError, ProviderTimeout } from './market-provider';
 import { dig } from './provider-json';
 
 /** How long one request may take, answer body included, unless a provider is told otherwise. */
@@ -49,12 +49,14 @@ const MESSAGE_LIMIT = 300;
  * bounded by `timeoutMs`), HTTP error (with the provider's message and, for
  * 429, Retry-After), error document in a 2xx answer, or a body that is not
  * JSON. When the caller's own signal aborts, its reason is thrown as it is:
- * a cancelled round is not the provider's failure.
+ * a cancelled round is not the provider's failure; a {@link ProviderTimeout}
+ * is, and becomes a ProviderError naming this request.
  */
 export async function fetchJson(request: JsonRequest): Promise<unknown> {
   const { provider, path, timeoutMs, signal } = request;
   const where = `GET ${path}`;
-  signal.throwIfAborted();
+  const callerAbort = () => (signal.reason instanceof ProviderTimeout ? new ProviderError(provider, `${where} ${signal.reason.message}`) : signal.reason);
+  if (signal.aborted) throw callerAbort();
   // One controller per request, tied to the caller's signal by a listener removed
   // afterwards. AbortSignal.any([signal, timeout]) would be shorter, but every
   // combined signal fetch listens to stays attached to a long-lived caller signal
@@ -76,7 +78,7 @@ export async function fetchJson(request: JsonRequest): Promise<unknown> {
     });
     text = await response.text();
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
+    if (signal.aborted) throw callerAbort();
     if (timedOut) throw new ProviderError(provider, `${where} timed out after ${timeoutMs} ms`);
     throw new ProviderError(provider, `${where} failed: ${networkReason(error)}`);
   } finally {

@@ -17,6 +17,9 @@ export interface ProviderOutcome {
   retryAfterSeconds?: number | null;
 }
 
+/** Whether a round may ask a provider, and when not, why not (in a gap's words). */
+export type ProviderAvailability = { available: true } | { available: false; reason: string };
+
 /** The configured providers' switches and health, kept in the market database so every replica agrees. */
 export class ProviderStates {
   constructor(
@@ -30,10 +33,14 @@ export class ProviderStates {
     for (const name of this.names) await em.execute('INSERT INTO providers (name) VALUES (?) ON CONFLICT DO NOTHING', [name]);
   }
 
-  /** The providers a round at `time` may ask: enabled, and not waiting out a 429's Retry-After. */
-  async availableAt(em: EntityManager, time: Date): Promise<Set<string>> {
-    const rows = await em.execute<{ name: string }[]>('SELECT name FROM providers WHERE enabled AND (retry_after IS NULL OR retry_after <= ?)', [time]);
-    return new Set(rows.map((row) => row.name));
+  /**
+   * Which providers a round at `time` may ask (enabled, and not waiting out a
+   * 429's Retry-After), and why each other one sits it out: a round without a
+   * tick tells admins so in its gap. A provider without a row is absent.
+   */
+  async availabilityAt(em: EntityManager, time: Date): Promise<Map<string, ProviderAvailability>> {
+    const rows = await em.execute<Pick<ProviderRow, 'name' | 'enabled' | 'retry_after'>[]>('SELECT name, enabled, retry_after FROM providers');
+    return new Map(rows.map((row) => [row.name, availability(row, time)]));
   }
 
   async record(em: EntityManager, time: Date, outcomes: ProviderOutcome[]): Promise<void> {
@@ -82,4 +89,11 @@ export class ProviderStates {
       ];
     });
   }
+}
+
+function availability(row: Pick<ProviderRow, 'enabled' | 'retry_after'>, time: Date): ProviderAvailability {
+  if (!row.enabled) return { available: false, reason: 'disabled' };
+  const retryAfter = row.retry_after ? new Date(row.retry_after) : null;
+  if (retryAfter && retryAfter > time) return { available: false, reason: `waiting for Retry-After until ${retryAfter.toISOString()}` };
+  return { available: true };
 }

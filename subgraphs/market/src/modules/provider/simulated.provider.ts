@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { DEFAULT_ASSETS } from '../asset/default-assets';
-import { MarketProvider, ProviderError, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from './market-provider';
+import { MarketProvider, ProviderError, ProviderFxRate, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from './market-provider';
 import { uniqueSymbols } from './provider-quotes';
 import { hashString } from './simulation/seeded-noise';
 import { SeededOuProcess } from './simulation/seeded-ou-process';
@@ -33,6 +33,7 @@ export interface SimulatedProviderOptions {
  */
 export class SimulatedProvider implements MarketProvider {
   readonly name = 'simulated';
+  readonly givesFxRates = true;
   private readonly assets: Map<string, SimulatedAsset>;
   private readonly market: SeededOuProcess;
   private readonly activeCount: SeededOuProcess;
@@ -73,7 +74,12 @@ export class SimulatedProvider implements MarketProvider {
         percentChange24h: percentChange(snapshot.price, asset.price(dayAgo, market.dayAgo)),
       });
     }
-    return { quotes, global: this.global(now, snapshots), fx: this.currencies.map((currency) => currency.rate(now)) };
+    return { quotes, global: this.global(now, snapshots), fx: this.fxRates(time) };
+  }
+
+  /** The simulated rates alone (what a round's `fx` holds), for platforms whose listed providers give none. */
+  fxRates(time: Date): ProviderFxRate[] {
+    return this.currencies.map((currency) => currency.rate(time.getTime()));
   }
 
   private global(now: number, snapshots: Map<string, AssetSnapshot>): ProviderGlobalMetrics {

@@ -1,0 +1,47 @@
+import Decimal from 'decimal.js';
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { marketStore, readMarketConfig, writeRound } from '../src';
+import { AssetService } from '../src/modules/asset/asset.service';
+import { HistoryRepository } from '../src/modules/history/history.repository';
+import { MarketRound } from '../src/modules/ingestion/market-round';
+import { timePage } from '../src/modules/paging/time-page';
+
+/**
+ * `globalMetrics` lists the rounds that have market-wide figures: a round
+ * without any (a provider such as Binance gives none) is `global: null` on its
+ * ticks and in the snapshot, so it is no node of nulls in the history either.
+ */
+let environment: TestEnvironment;
+let orm: Orm;
+
+const round = (time: string, withFigures: boolean): MarketRound => ({
+  time: new Date(time),
+  ticks: [{ symbol: 'BTC', price: new Decimal('100'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'test' }],
+  global: withFigures ? { time: new Date(time), totalMarketCap: new Decimal('3000000000000'), totalVolume24h: new Decimal('90000000000'), btcDominance: new Decimal('60'), activeCryptocurrencies: 9500 } : null,
+  globalSource: withFigures ? 'test' : null,
+  fx: [],
+});
+
+beforeAll(async () => {
+  environment = testEnvironment();
+  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
+  await new AssetService().seed(orm.em.fork(), ['BTC']);
+  await writeRound(orm.em.fork(), round('2026-12-02T12:00:00Z', true), 60);
+  await writeRound(orm.em.fork(), round('2026-12-02T12:01:00Z', false), 60);
+  await writeRound(orm.em.fork(), round('2026-12-02T12:02:00Z', true), 60);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await environment?.cleanUp();
+});
+
+it('lists only the rounds with figures, newest first and from a time, as the other paths show them', async () => {
+  const history = new HistoryRepository(orm.em.fork());
+  const newest = await history.globalMetrics(timePage({ first: 10 }));
+  expect(newest.map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
+  const fromTime = await history.globalMetrics(timePage({ from: new Date('2026-12-02T12:01:00Z'), first: 1 }));
+  expect(fromTime.map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z']);
+  // The same round read as a tick's or the snapshot's figures: none.
+  expect((await history.round(new Date('2026-12-02T12:01:00Z')))?.global).toBeNull();
+});

@@ -1,0 +1,101 @@
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { marketStore, readMarketConfig, RunningMarket, startMarketService } from '../src';
+import { MAX_MISSED_ROUNDS, recordMissedRounds } from '../src/modules/ingestion/missed-rounds';
+
+/**
+ * Rounds that passed while no replica was ingesting (market stopped, or a
+ * leader gone) are gaps too: recorded when a replica starts ingesting or
+ * takes over, bounded for a long outage, none for a store that never had a round.
+ */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !check(); await sleep(50)) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+  }
+}
+
+describe('a replica that starts ingesting', () => {
+  let environment: TestEnvironment;
+  const markets: RunningMarket[] = [];
+  const start = async () => {
+    const market = await startMarketService(readMarketConfig(environment.env), new Logger('market', 'error'));
+    markets.push(market);
+    return market;
+  };
+
+  beforeAll(() => {
+    environment = testEnvironment({ MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC' });
+  });
+  afterAll(async () => {
+    for (const market of markets) await market.stop().catch(() => undefined);
+    await environment?.cleanUp();
+  });
+
+  it('records the rounds missed while market was stopped, and nothing on a new store', async () => {
+    const first = await start();
+    await until(() => first.snapshot.time !== null, 'a first round');
+    expect(await first.runtime.orm.em.fork().execute('SELECT * FROM ingestion_gaps')).toEqual([]);
+    await first.stop();
+    const stoppedAt = Date.now();
+    await sleep(3_500);
+
+    const second = await start();
+    await until(() => (second.snapshot.time?.getTime() ?? 0) > stoppedAt, 'a round of the second replica');
+    const db = second.runtime.orm.em.fork();
+    // The first replica's last round, and the second's first.
+    const [{ last }] = await db.execute<{ last: Date }[]>('SELECT max(time) AS last FROM global_metrics WHERE time <= ?', [new Date(stoppedAt)]);
+    const [{ resumed }] = await db.execute<{ resumed: Date }[]>('SELECT min(time) AS resumed FROM global_metrics WHERE time > ?', [last]);
+    // Before the second's first round: a loaded machine may add a late or overrun round of its own afterwards.
+    const gaps = await db.execute<{ round_time: Date; reason: string }[]>('SELECT round_time, reason FROM ingestion_gaps WHERE round_time < ? ORDER BY round_time', [resumed]);
+
+    const missed: string[] = [];
+    for (let time = new Date(last).getTime() + 1_000; time < new Date(resumed).getTime(); time += 1_000) missed.push(new Date(time).toISOString());
+    expect(missed.length).toBeGreaterThanOrEqual(3);
+    expect(gaps.map((gap) => new Date(gap.round_time).toISOString())).toEqual(missed);
+    expect(gaps[0]!.reason).toBe(`no replica was ingesting (rounds missed from ${missed[0]} until ${new Date(resumed).toISOString()})`);
+  });
+});
+
+describe('a long outage', () => {
+  let environment: TestEnvironment;
+  let orm: Orm;
+  const firstRound = new Date('2026-12-03T12:00:00Z');
+  const gaps = async () => (await orm.em.fork().execute<{ round_time: Date }[]>('SELECT round_time FROM ingestion_gaps ORDER BY round_time')).map((gap) => new Date(gap.round_time).toISOString());
+
+  beforeAll(async () => {
+    environment = testEnvironment();
+    orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
+  });
+  afterAll(async () => {
+    await orm?.close();
+    await environment?.cleanUp();
+  });
+  beforeEach(async () => {
+    await orm.em.fork().execute('DELETE FROM ingestion_gaps');
+  });
+
+  it('records nothing when the store never had a round', async () => {
+    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(0);
+    expect(await gaps()).toEqual([]);
+  });
+
+  it('records its last day at most', async () => {
+    await orm.em.fork().execute("INSERT INTO global_metrics (time) VALUES ('2026-11-30T12:00:00Z')");
+    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(1_440);
+    const recorded = await gaps();
+    expect([recorded.length, recorded[0], recorded.at(-1)]).toEqual([1_440, '2026-12-02T12:00:00.000Z', '2026-12-03T11:59:00.000Z']);
+  });
+
+  it('and at most its last MAX_MISSED_ROUNDS rounds', async () => {
+    expect(await recordMissedRounds(orm.em.fork(), firstRound, 1_000)).toBe(MAX_MISSED_ROUNDS);
+    const recorded = await gaps();
+    expect([recorded.length, recorded[0], recorded.at(-1)]).toEqual([MAX_MISSED_ROUNDS, '2026-12-03T09:13:20.000Z', '2026-12-03T11:59:59.000Z']);
+  });
+
+  it('records nothing when the last round known is the one before', async () => {
+    await orm.em.fork().execute("INSERT INTO ingestion_gaps (round_time, reason) VALUES ('2026-12-03T11:59:00Z', 'previous round overran')");
+    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(0);
+    expect(await gaps()).toEqual(['2026-12-03T11:59:00.000Z']);
+  });
+});

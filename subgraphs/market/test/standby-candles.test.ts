@@ -1,0 +1,74 @@
+import Decimal from 'decimal.js';
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { marketStore, readMarketConfig, writeRound } from '../src';
+import { AssetService } from '../src/modules/asset/asset.service';
+import { Candle } from '../src/modules/candle/candle.type';
+import { HistoryRepository } from '../src/modules/history/history.repository';
+import { MarketRound } from '../src/modules/ingestion/market-round';
+
+/**
+ * A standby replica publishes, for each announced round, the candles the
+ * ingesting replica published for it: the same closes (also of an asset the
+ * round did not quote, and never a close again, late), then the same updates.
+ */
+let environment: TestEnvironment;
+let orm: Orm;
+
+const round = (time: string, symbols: string[]): MarketRound => ({
+  time: new Date(time),
+  ticks: symbols.map((symbol) => ({ symbol, price: new Decimal(symbol === 'BTC' ? '100000' : '2500'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'test' })),
+  global: null,
+  globalSource: null,
+  fx: [],
+});
+
+const key = (candle: Candle) => `${candle.symbol} ${candle.interval} ${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount} close:${candle.close.toFixed()}`;
+
+/** What the ingesting replica publishes for the round, and what a standby loading it publishes. */
+async function publishedBoth(time: string, symbols: string[]): Promise<{ leader: string[]; standby: string[] }> {
+  const written = round(time, symbols);
+  const { closedCandles, updatedCandles } = await writeRound(orm.em.fork(), written, 10);
+  const standby = await new HistoryRepository(orm.em.fork()).candlesOfRound(written);
+  // The updates' order within a round is the database's: compared as a set.
+  const closedCount = closedCandles.length;
+  return {
+    leader: [...closedCandles.map(key), ...updatedCandles.map(key).sort()],
+    standby: [...standby.slice(0, closedCount).map(key), ...standby.slice(closedCount).map(key).sort()],
+  };
+}
+
+beforeAll(async () => {
+  environment = testEnvironment();
+  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
+  await new AssetService().seed(orm.em.fork(), ['BTC', 'ETH']);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await environment?.cleanUp();
+});
+
+it('publishes the closes and updates the ingesting replica published, round after round', async () => {
+  await publishedBoth('2026-12-02T12:00:30Z', ['BTC', 'ETH']);
+  await publishedBoth('2026-12-02T12:00:50Z', ['BTC', 'ETH']);
+
+  // BTC is missing from the round that ends its minute: its close comes with ETH's, on time.
+  const boundary = await publishedBoth('2026-12-02T12:01:00Z', ['ETH']);
+  expect(boundary.leader.slice(0, 2)).toEqual(['BTC M1 2026-12-02T12:00:00.000Z closed:true ticks:2 close:100000', 'ETH M1 2026-12-02T12:00:00.000Z closed:true ticks:2 close:2500']);
+  expect(boundary.standby).toEqual(boundary.leader);
+
+  // BTC's first tick of the new minute: the ingesting replica closes nothing, so no late close either.
+  const back = await publishedBoth('2026-12-02T12:01:10Z', ['BTC', 'ETH']);
+  expect(back.leader.filter((candle) => candle.includes('closed:true'))).toEqual([]);
+  expect(back.standby).toEqual(back.leader);
+
+  // After a long pause, the candles of 12:01 close: ETH's too, though only BTC is quoted.
+  const later = await publishedBoth('2026-12-02T12:59:50Z', ['BTC']);
+  expect(later.leader.filter((candle) => candle.includes('closed:true'))).toHaveLength(6);
+  expect(later.standby).toEqual(later.leader);
+
+  // The hour's end closes BTC's minutes since, and both assets' hour.
+  const hour = await publishedBoth('2026-12-02T13:00:00Z', ['BTC', 'ETH']);
+  expect(hour.leader.filter((candle) => candle.includes('closed:true'))).toHaveLength(5);
+  expect(hour.standby).toEqual(hour.leader);
+});
