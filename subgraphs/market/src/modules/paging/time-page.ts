@@ -1,6 +1,7 @@
-import { BadUserInputError, Connection, isStorableTime, pageSize, requireTimeRange } from '@herck/common';
+import { BadUserInputError, Connection, isStorableTime, LARGEST_PAGE_SIZE, pageSize, requireTimeRange } from '@herck/common';
 
-export const MAX_PAGE = 1000;
+/** Histories give the largest pages of the API (a day of minute candles fits in two). */
+export const MAX_PAGE = LARGEST_PAGE_SIZE;
 export const DEFAULT_PAGE = 100;
 
 /** A validated request for one page of a time series. */
