@@ -93,6 +93,18 @@ describe('per-field roles at the gateway', () => {
     expect(codes(nullable)).toEqual(['FORBIDDEN']);
   });
 
+  it('runs no mutation field after a denied one, as GraphQL runs no field after a failed non-null one', async () => {
+    const response = await sendRaw(
+      platform.gatewayUrl,
+      { query: `mutation { setRoles(accountId: "${alice.accountId}", roles: [ADMIN]) { id } updateAccount(input: { firstName: "AfterDenied" }) { firstName } }` },
+      alice.accessToken,
+    );
+    expect(response.data).toBeNull();
+    expect(response.errors?.map((error) => [error.path, error.extensions?.code])).toEqual([[['setRoles'], 'FORBIDDEN']]);
+    // The update after it never ran (it ran, and its answer was lost with `data`).
+    expect((await send(platform.gatewayUrl, MeDocument, {}, alice.accessToken)).data!.me!.firstName).not.toBe('AfterDenied');
+  });
+
   it('answers a denied field next to skipped fields and introspection that use fragment spreads', async () => {
     const query = `
       query ($hide: Boolean = true) {

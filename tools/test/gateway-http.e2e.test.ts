@@ -134,6 +134,13 @@ describe('GraphQL over HTTP status codes', () => {
         expect({ accept, query, status: subscription.status, codes: codes(subscription) }).toEqual({ accept, query, status, codes: ['BAD_REQUEST'] });
         expect(subscription.errors?.[0]?.message).toMatch(/WebSocket/);
       }
+      // A query asked for beside such a subscription: the document is invalid (it was a 500 for every operation in it).
+      const beside = 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }';
+      for (const operationName of ['Q', 'Nope', undefined]) {
+        const invalid = await sendRaw(platform.gatewayUrl, { query: beside, operationName }, undefined, { accept });
+        expect({ accept, operationName, status: invalid.status, codes: codes(invalid) }).toEqual({ accept, operationName, status, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+        expect(invalid.errors?.[0]?.message).toBe('Subscription "A" must not use @skip or @include in its top-level selection');
+      }
       const missingVariable = await sendRaw(platform.gatewayUrl, { query: 'query ($name: String!) { __type(name: $name) { name } }' }, undefined, { accept });
       expect({ accept, status: missingVariable.status, codes: codes(missingVariable) }).toEqual({ accept, status, codes: ['BAD_USER_INPUT'] });
     }

@@ -360,6 +360,11 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(excluded.map((error) => [error.message, error.extensions?.code])).toEqual([['Anonymous Subscription must select only one top level field.', 'GRAPHQL_VALIDATION_FAILED']]);
     const twoRoots = await failure(client, 'subscription Two { a: ticks(symbols: ["BTC"]) { symbol } b: ticks(symbols: ["ETH"]) { symbol } }');
     expect(twoRoots.map((error) => error.message)).toEqual(['Subscription "Two" must select only one top level field.']);
+    // A query beside such a subscription is refused as invalid, that operation alone: it closed the socket (4500) and its subscriptions.
+    const running = firstEvents<TickEvent>(client, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
+    const beside = await failure(client, 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }');
+    expect(beside.map((error) => [error.message, error.extensions?.code])).toEqual([['Subscription "A" must not use @skip or @include in its top-level selection', 'GRAPHQL_VALIDATION_FAILED']]);
+    expect((await running)[0]!.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC']);
     const [event] = await firstEvents<TickEvent>(client, bySymbols, 1, { s: ['BTC'], x: true });
     expect(event!.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC']);
   }, 30_000);

@@ -45,12 +45,12 @@ function specificity(range: string, mediaType: string): number {
  * request in either: 400 whatever the client accepts (`notJson`; graphql-http
  * 1.23's audit BCF8).
  */
-export function answerRequestError(res: Response, accept: string | undefined, message: string, { notJson = false } = {}): void {
+export function answerRequestError(res: Response, accept: string | undefined, message: string, { notJson = false, code = 'BAD_REQUEST' } = {}): void {
   const mediaType = preferredMediaType(accept);
   res
     .status(mediaType === JSON_MEDIA_TYPE && !notJson ? 200 : 400)
     .type(mediaType ?? JSON_MEDIA_TYPE)
-    .json({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    .json({ errors: [{ message, extensions: { code } }] });
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   isNonNullType,
   Kind,
   OperationDefinitionNode,
+  OperationTypeNode,
   SchemaMetaFieldDef,
   SelectionNode,
   SelectionSetNode,
@@ -96,11 +97,16 @@ export function authorizeOperation(
   const variableValues = coerceVariables(schema, operation, variables);
   const denials: Denial[] = [];
   const inline = (spread: FragmentSpreadNode): InlineFragmentNode => inlineSpread(spread, fragments.get(spread.name.value)!);
+  // A mutation's root fields run one after the other, and a non-null one that fails ends the run:
+  // the fields after a denied one must not run either (their answer would be thrown away with `data`).
+  const serial = operation.operation === OperationTypeNode.MUTATION;
+  let halted = false;
 
   const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null = null): SelectionSetNode => {
     const kept: SelectionNode[] = [];
     let needsTypename = false;
     for (const selection of selectionSet.selections) {
+      if (halted && path.length === 0) break;
       // GraphQL would neither run a skipped selection nor put it in the result: it needs no permission and can go.
       if (isSkipped(selection, variableValues)) continue;
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
@@ -146,6 +152,7 @@ export function authorizeOperation(
     const denial = denialFor(parentType, name);
     if (denial) {
       denials.push({ ...denial, path: [...path, step] });
+      if (serial && path.length === 0 && !step.nullable) halted = true;
       return null;
     }
     const namedType = getNamedType(fieldType);

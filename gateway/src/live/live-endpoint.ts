@@ -8,6 +8,7 @@ import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@he
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
+import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
 import { OperationRateLimits, rateLimitedError } from '../limits/operation-rate-limits';
 import { GatewayConfig } from '../env';
 import { InternalDataSource } from '../remote/internal-data-source';
@@ -222,9 +223,18 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (parsed.kind !== 'subscription') {
       // Run here, so that an answer without data (a request error: parse, validation, limits, bad
       // variables) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
+      const problem = subscriptionRootDirectiveProblem(parsed.document);
+      if (problem) return [new GraphQLError(problem, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
       const identity = await currentIdentity(connection);
       if (Array.isArray(identity)) return identity;
-      const result = await executeSingle(options.apollo, payload, identity, connection.client);
+      let result: ExecutionResult | GraphQLError[];
+      try {
+        result = await executeSingle(options.apollo, payload, identity, connection.client);
+      } catch (error) {
+        // One operation's failure is that operation's `error`: the socket and its subscriptions go on.
+        logger.error('an operation on a socket failed', { error });
+        return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+      }
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
     }
