@@ -135,6 +135,22 @@ describe('a database backup', () => {
     await expect(restoreBackup([store(target, [first])], damaged, { force: true }, logger)).rejects.toThrow(/no manifest\.json/);
   });
 
+  it('refuses a backup whose file was changed in place (its size unchanged) before dropping anything', async () => {
+    const [latest] = await listBackups(backups);
+    const changed = path.join(backups, 'changed-in-place');
+    fs.cpSync(path.join(backups, latest.name), changed, { recursive: true });
+    const file = path.join(changed, 'scratch', 'parents.ndjson.gz');
+    const bytes = fs.readFileSync(file);
+    // Four bytes in the middle of the deflate stream: the manifest's sizes still match.
+    const middle = Math.floor(bytes.length / 2);
+    for (let i = middle; i < middle + 4; i += 1) bytes[i] = bytes[i]! ^ 0xff;
+    fs.writeFileSync(file, bytes);
+    const before = await contents(target);
+    await expect(restoreBackup([store(target, [first])], changed, { force: true }, logger)).rejects.toThrow(/nothing was restored: scratch\/parents\.ndjson\.gz .*damaged/);
+    // The database was neither dropped nor emptied.
+    expect(await contents(target)).toEqual(before);
+  });
+
   it('migrates a subgraph store with the very migrations, in the same order, as openSubgraphStore', async () => {
     const own = { entities: [], migrations: [first] };
     const config = { serverUrl, databaseName: subgraph, databaseUrl: databaseUrl(serverUrl, subgraph) } as SubgraphConfig;

@@ -12,7 +12,11 @@ const USAGE = 'npm run admin:create -- --email admin@example.com --password "a l
  * reaches the other services as an event once the account subgraph runs.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' } } });
+  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(`${USAGE}\n\nCreates an admin, or makes an existing account (found by email) an admin with that password, ending its sessions.\nThe username defaults to HERCK_ADMIN_USERNAME, else "admin" (another is picked when it is taken).`);
+    return;
+  }
   const email = values.email ?? process.env.HERCK_ADMIN_EMAIL;
   const password = values.password ?? process.env.HERCK_ADMIN_PASSWORD;
   if (!email || !password) throw new ConfigError([`--email and --password are required: ${USAGE}`]);

@@ -28,16 +28,18 @@ const RESTART_MAX_DELAY_MS = 30_000;
 const STABLE_MS = 60_000;
 
 /**
- * Stops in reverse start order — gateway, subgraphs, database last — except that
- * logs stops after the other services, so their last lines still reach it.
+ * Stops the gateway first, then the subgraphs in reverse start order, the
+ * database last — except that logs stops after the other services, so their
+ * last lines still reach it.
  */
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('stopping Herck');
   backupSchedule?.stop();
-  // A stable sort: services keep their reverse start order, logs goes after them, the database stays last.
-  const rank = (child: ManagedProcess) => (child.name === EMBEDDED_DATABASE ? 2 : child.name === 'logs' ? 1 : 0);
+  // A stable sort: the gateway first (also one restarted after the subgraphs), then the services in
+  // reverse start order, logs after them, the database last.
+  const rank = (child: ManagedProcess) => (child.name === GATEWAY.name ? -1 : child.name === EMBEDDED_DATABASE ? 2 : child.name === 'logs' ? 1 : 0);
   for (const child of [...running].reverse().sort((a, b) => rank(a) - rank(b))) await child.stop();
   process.exit(code);
 }

@@ -147,18 +147,22 @@ describe('npm start', () => {
     });
     expect(registered.errors).toBeUndefined();
 
-    // One service lost (logs, killed outright) takes no other with it: it is started again.
-    const logs = childRunning(started.process.pid!, path.join('subgraphs', 'logs', 'dist'));
-    process.kill(logs, 'SIGKILL');
-    await eventually(async () => started.output().includes('"msg":"logs exited unexpectedly; restarting it"'), 10_000);
+    // One service lost (auth, killed outright) takes no other with it: it is started again.
+    const auth = childRunning(started.process.pid!, path.join('subgraphs', 'auth', 'dist'));
+    process.kill(auth, 'SIGKILL');
+    await eventually(async () => started.output().includes('"msg":"auth exited unexpectedly; restarting it"'), 10_000);
     const meanwhile = await send(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, RegisterDocument, {
       input: { username: 'meanwhile', email: 'meanwhile@example.com', firstName: 'M', lastName: 'W' },
     });
     expect(meanwhile.errors).toBeUndefined();
-    await eventually(async () => (await fetch(`http://127.0.0.1:${ports.LOGS_PORT}/readyz`).catch(() => null))?.ok === true, 30_000);
-    expect(childRunning(started.process.pid!, path.join('subgraphs', 'logs', 'dist'))).not.toBe(logs);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${ports.AUTH_PORT}/readyz`).catch(() => null))?.ok === true, 30_000);
+    expect(childRunning(started.process.pid!, path.join('subgraphs', 'auth', 'dist'))).not.toBe(auth);
 
     expect(await stop(started)).toBe(0);
+    // The gateway still stops first, though auth, restarted, started after it.
+    const stopped = (service: string) => started.output().indexOf(`"service":"${service}","msg":"stopped"`);
+    expect(stopped('gateway')).toBeGreaterThanOrEqual(0);
+    expect(stopped('gateway')).toBeLessThan(stopped('auth'));
     for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
   });
 });

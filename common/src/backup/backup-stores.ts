@@ -10,7 +10,7 @@ import { Logger } from '../logging/logger';
 import { backupName } from './backup-catalog';
 import { BackupError, BackupManifest, DatabaseDump, newManifest, readManifest, writeManifest } from './backup-manifest';
 import { dumpDatabase, MIGRATIONS_TABLE } from './database-backup';
-import { loadDatabase } from './database-restore';
+import { checkDumpFiles, loadDatabase } from './database-restore';
 
 /** How a store's schema comes to be, which is how restore rebuilds it before loading the rows. */
 export type StoreSchema =
@@ -103,7 +103,7 @@ export interface RestoreOptions {
 
 /**
  * Restores the backup in `dir` into `stores`' databases. Everything is checked
- * before anything is touched: the manifest and its files, that this Herck knows
+ * before anything is touched: the manifest and its files (each read to its end), that this Herck knows
  * every store and migration the backup names, that nothing is connected to
  * the target databases (the platform is stopped), and that they hold no data
  * unless `force`. Then each database is dropped, created again, migrated up
@@ -134,6 +134,12 @@ export async function restoreBackup(stores: BackupStore[], dir: string, options:
   if (problems.length) {
     const hints = [...(running ? ['Stop the platform first.'] : []), ...(holdsData ? ['Restore replaces their contents only with --force.'] : [])];
     throw new BackupError(`nothing was restored:\n  ${problems.join('\n  ')}\n${hints.join(' ')}`);
+  }
+  // Every file read through before the first database is dropped: a damaged one stops the restore with nothing changed.
+  for (const { dump } of plan) {
+    await checkDumpFiles(dump, dir).catch((error: unknown) => {
+      throw new BackupError(`nothing was restored: ${(error as Error).message}`);
+    });
   }
   for (const store of stores.filter((candidate) => !plan.some((entry) => entry.store === candidate))) {
     logger.warn('store not in the backup: left as it is', { store: store.name, database: store.database });

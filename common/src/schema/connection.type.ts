@@ -7,8 +7,11 @@ export interface Connection<T> {
   pageInfo: PageInfo;
 }
 
-/** The Relay connection and edge types of one node type, named `<Name>Connection` and `<Name>Edge`. */
-export function connectionType<T extends object>(node: ClassType<T>, name: string, description: string): ClassType<Connection<T>> {
+/**
+ * The Relay connection and edge types of one node type, named `<Name>Connection` and `<Name>Edge`;
+ * `description` names one node, `plural` several (an `s` added unless given).
+ */
+export function connectionType<T extends object>(node: ClassType<T>, name: string, description: string, plural = `${description}s`): ClassType<Connection<T>> {
   @ObjectType(`${name}Edge`, { description: `One ${description} and where it stands in the list` })
   class Edge {
     @Field(() => String, { description: 'Pass as `after` to continue after this item' })
@@ -18,7 +21,7 @@ export function connectionType<T extends object>(node: ClassType<T>, name: strin
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `One page of ${description}s` })
+  @ObjectType(`${name}Connection`, { description: `One page of ${plural}` })
   class ConnectionType {
     @Field(() => [Edge], { description: 'The items of this page, each with its cursor' })
     edges!: Edge[];

@@ -34,6 +34,6 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
     tx.persist(accountChanged(account));
     return account;
   });
-  logger.info('first admin account ready', { accountId: account.id, username: account.username });
+  logger.info('admin account ready', { accountId: account.id, username: account.username });
   return account;
 }

@@ -11,4 +11,4 @@ export class CreateStrategyPayload {
   webhookSecret!: string;
 }
 
-export const StrategyConnection = connectionType(Strategy, 'Strategy', 'strategy');
+export const StrategyConnection = connectionType(Strategy, 'Strategy', 'strategy', 'strategies');

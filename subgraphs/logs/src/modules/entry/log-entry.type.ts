@@ -80,7 +80,7 @@ export class LogEntry {
   fields!: Record<string, unknown>;
 }
 
-export const LogEntryConnection = connectionType(LogEntry, 'LogEntry', 'log entry');
+export const LogEntryConnection = connectionType(LogEntry, 'LogEntry', 'log entry', 'log entries');
 
 @ObjectType({ description: 'How many entries a service logged at one level in one period' })
 export class LogBucket {
