@@ -360,6 +360,14 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(excluded.map((error) => [error.message, error.extensions?.code])).toEqual([['Anonymous Subscription must select only one top level field.', 'GRAPHQL_VALIDATION_FAILED']]);
     const twoRoots = await failure(client, 'subscription Two { a: ticks(symbols: ["BTC"]) { symbol } b: ticks(symbols: ["ETH"]) { symbol } }');
     expect(twoRoots.map((error) => error.message)).toEqual(['Subscription "Two" must select only one top level field.']);
+    // Another subscription of the document is checked too, as HTTP checks the whole document.
+    const otherInvalid = await new Promise<GraphQLFormattedError[]>((resolve, reject) =>
+      client.subscribe(
+        { query: 'subscription One { ticks(symbols: ["BTC"]) { symbol } } subscription Two { a: ticks(symbols: ["BTC"]) { symbol } b: ticks(symbols: ["ETH"]) { symbol } }', operationName: 'One' },
+        { next: reject, error: (error) => resolve(error as GraphQLFormattedError[]), complete: () => reject(new Error('completed')) },
+      ),
+    );
+    expect(otherInvalid.map((error) => [error.message, error.extensions?.code])).toEqual([['Subscription "Two" must select only one top level field.', 'GRAPHQL_VALIDATION_FAILED']]);
     // A query beside such a subscription is refused as invalid, that operation alone: it closed the socket (4500) and its subscriptions.
     const running = firstEvents<TickEvent>(client, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
     const beside = await failure(client, 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }');

@@ -21,6 +21,7 @@ import { collectFields } from 'graphql/execution/collectFields';
 import { Identity } from '@herck/common';
 import { AuthorizedOperation, authorizeOperation, denialErrors } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
+import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
 import { variableErrors, withoutSuggestion } from '../auth/variable-errors';
 
 /** A graphql-ws `subscribe` message's payload. */
@@ -75,6 +76,21 @@ export interface CheckedSubscription extends AuthorizedOperation {
 const RULES_BUT_SINGLE_FIELD = specifiedRules.filter((rule) => rule !== SingleFieldSubscriptionsRule);
 
 /**
+ * The single-root-field rule for the document's other subscriptions, as HTTP applies it to the
+ * whole document: only the one asked for has its root decided with the variables (below).
+ */
+function otherSubscriptionsRootErrors(schema: GraphQLSchema, operation: ParsedOperation): GraphQLError[] {
+  const selected = getOperationAST(operation.document, operation.operationName);
+  const others = operation.document.definitions.filter((definition) => definition !== selected);
+  if (!others.some((definition) => definition.kind === Kind.OPERATION_DEFINITION && definition.operation === OperationTypeNode.SUBSCRIPTION)) return [];
+  const rest: DocumentNode = { kind: Kind.DOCUMENT, definitions: others };
+  // The rule throws on @skip/@include at a root (it decides them without variables): invalid there too.
+  const problem = subscriptionRootDirectiveProblem(rest);
+  if (problem) return [new GraphQLError(problem)];
+  return [...validate(schema, rest, [SingleFieldSubscriptionsRule])];
+}
+
+/**
  * The checks HTTP applies before planning, for a subscription: validation
  * against the API schema with the same limit rules (depth, aliases,
  * directives, cost), the variables against their declared types, then the
@@ -90,7 +106,7 @@ export function checkSubscription(
   policy: RolePolicy,
   { hideSuggestions }: { hideSuggestions: boolean },
 ): CheckedSubscription | GraphQLError[] {
-  const invalid = validate(schema, operation.document, [...RULES_BUT_SINGLE_FIELD, ...limitRules]);
+  const invalid = [...validate(schema, operation.document, [...RULES_BUT_SINGLE_FIELD, ...limitRules]), ...otherSubscriptionsRootErrors(schema, operation)];
   if (invalid.length) {
     return invalid.map((error) => {
       const message = hideSuggestions ? withoutSuggestion(error.message) : error.message;
