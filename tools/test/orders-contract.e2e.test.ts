@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
@@ -118,5 +119,27 @@ describe('order lists and statistics', () => {
     expect((await send(platform.gatewayUrl, OrderStatisticsDocument, range, admin.accessToken)).data).toEqual(asAnalyst.data);
     expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, range, buyer.accessToken))).toEqual(['FORBIDDEN']);
     expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, range))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe("market's events as orders takes them", () => {
+  it('leave out a price that is not above zero and a round dated in the future: no order is priced from them', async () => {
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    const publish = (time: Date, prices: [string, string][]) =>
+      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
+        JSON.stringify({ time: time.toISOString(), prices: prices.map(([symbol, price]) => ({ symbol, price, source: 'test' })) }),
+      ]);
+    try {
+      await publish(new Date(), [['ZEROCOIN', '0'], ['MINUSCOIN', '-5'], ['GOODCOIN', '5']]);
+      // A year ahead: taken, it would have stayed "fresh" for a year and shut out every later round.
+      await publish(new Date(Date.now() + 365 * 86_400_000), [['FUTURECOIN', '7']]);
+      await platform.orders!.runtime.catchUpEvents();
+      const cached = (symbol: string) => platform.orders!.prices.price(symbol)?.value.toString() ?? null;
+      expect(['GOODCOIN', 'ZEROCOIN', 'MINUSCOIN', 'FUTURECOIN'].map(cached)).toEqual(['5', null, null, null]);
+      expect(codes(await place({ asset: 'ZEROCOIN', currency: 'USD', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+    } finally {
+      await bus.end();
+    }
   });
 });

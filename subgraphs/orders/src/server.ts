@@ -36,7 +36,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
       );
     },
     createContext: (base) => createOrdersContext(base),
-    eventHandlers: { ...marketEventHandlers(prices), ...accountEventHandlers() },
+    eventHandlers: { ...marketEventHandlers(prices, logger, overrides.now), ...accountEventHandlers() },
     // Events wait until the cache is loaded from the store, so memory never lags behind it.
     eventHooks: { beforeBatch: async () => loaded },
     async onStart(runtime) {
