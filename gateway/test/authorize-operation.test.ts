@@ -1,7 +1,7 @@
 import { buildSchema, DocumentNode, NoUnusedVariablesRule, parse, print, specifiedRules, validate } from 'graphql';
 import { Identity } from '@herck/common';
 import { applyDenials } from '../src/auth/apply-denials';
-import { authorizeOperation, PLACEHOLDER_KEY } from '../src/auth/authorize-operation';
+import { authorizeOperation, denialErrors, PLACEHOLDER_KEY } from '../src/auth/authorize-operation';
 import { RolePolicy } from '../src/auth/role-policy';
 
 const SUPERGRAPH = `
@@ -178,5 +178,22 @@ describe('applyDenials', () => {
   it('nulls the whole response when the null reaches a non-null root field', () => {
     const { denials } = authorize('{ public accounts { id } }', user);
     expect(applyDenials({ public: 'p' }, denials).data).toBeNull();
+  });
+
+  it('reports every denied field, also those after one that nulled the whole response', () => {
+    // `accounts` (non-null) nulls the response; the denied `audit` after it was dropped from the errors.
+    const { denials } = authorize('{ accounts { id } team { id audit { note } } }', user);
+    const result = applyDenials({ team: [{ id: '1', audit: { [PLACEHOLDER_KEY]: 'Audit' } }] }, denials);
+    expect(result.data).toBeNull();
+    expect(result.errors.map((e) => e.path)).toEqual([['accounts'], ['team', 0, 'audit', 'note']]);
+  });
+
+  it('gives a field selected twice one error, as it is one field of the result', () => {
+    const { denials } = authorize('{ public me { id } me { name } }', anonymous);
+    const result = applyDenials({ public: 'p' }, denials);
+    expect(result.data).toEqual({ public: 'p', me: null });
+    expect(result.errors.map((e) => [e.path, e.extensions?.code])).toEqual([[['me'], 'UNAUTHENTICATED']]);
+    const nothingLeft = authorize('{ me { id } me { name } }', anonymous);
+    expect(denialErrors(nothingLeft.denials).map((e) => e.path)).toEqual([['me']]);
   });
 });

@@ -121,6 +121,23 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 
+  it('list transactions newest first, those at one time in the reverse of the order they were entered, a page at a time', async () => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'same time' }, owner.accessToken)).data!.createPortfolio;
+    const entered: string[] = [];
+    for (const quantity of ['10', '20', '30', '40']) {
+      entered.push((await add(id, { kind: 'DEPOSIT', quantity, price: '1', time: '2026-01-10T00:00:00.000Z' })).data!.addTransaction.id);
+    }
+    // By random id they came out in any order; the ledger counts them in the order entered.
+    const walked: string[] = [];
+    let after: string | null = null;
+    do {
+      const page = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after }, owner.accessToken)).data!.transactions;
+      walked.push(...page.nodes.map((node) => node.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
+    } while (after);
+    expect(walked).toEqual([...entered].reverse());
+  });
+
   it('value a portfolio in another currency with the day’s FX rate', async () => {
     await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM daily_fx WHERE currency = 'EUR'")).length > 0 && (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM latest_prices WHERE symbol = 'BTC'")).length > 0, 20_000);
     const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'In euros', baseCurrency: 'eur', costBasisMethod: 'AVERAGE' }, owner.accessToken)).data!.createPortfolio;

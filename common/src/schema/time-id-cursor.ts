@@ -22,7 +22,9 @@ export function decodeTimeIdCursor(cursor: string): TimeIdPosition {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor.slice(0, 200), 'base64url').toString('utf8')) as [string, string];
     const date = new Date(time);
-    if (isStorableTime(date) && typeof id === 'string' && isUuid(id)) return { time: date, id };
+    // Only the very text encodeTimeIdCursor writes: base64url decoding skips characters it does not
+    // know, and Date reads "1" or "Jan 11 2026" as times.
+    if (isStorableTime(date) && typeof id === 'string' && isUuid(id) && encodeTimeIdCursor(date, id) === cursor) return { time: date, id };
   } catch {
     // fall through to the error below
   }

@@ -1,5 +1,6 @@
 import { GraphQLFormattedError } from 'graphql';
 import { Denial, PathStep, PLACEHOLDER_KEY } from './authorize-operation';
+import { onePerPath } from './one-error-per-path';
 
 type Json = null | string | number | boolean | Json[] | { [key: string]: Json };
 type Path = (string | number)[];
@@ -15,11 +16,11 @@ export function applyDenials(
 ): { data: Record<string, Json> | null; errors: GraphQLFormattedError[] } {
   const errors: GraphQLFormattedError[] = [];
   if (!data) return { data: data ?? null, errors };
-  let root: Record<string, Json> | null = data;
-  for (const denial of denials) {
-    if (root && placeNull(root, denial.path, 0, [], denial, errors)) root = null;
-  }
-  return { data: root && (stripPlaceholders(root) as Record<string, Json>), errors };
+  // Every denial is placed, also after one has nulled the whole result: GraphQL reports every
+  // field error, whatever became of `data`.
+  let rootNulled = false;
+  for (const denial of denials) rootNulled = placeNull(data, denial.path, 0, [], denial, errors) || rootNulled;
+  return { data: rootNulled ? null : (stripPlaceholders(data) as Record<string, Json>), errors: onePerPath(errors) };
 }
 
 /** Returns true when `object` itself must become null (a non-null field below it was nulled). */

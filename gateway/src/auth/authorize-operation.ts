@@ -30,6 +30,7 @@ import {
   TypeNameMetaFieldDef,
 } from 'graphql';
 import { hasAnyRole, Identity } from '@herck/common';
+import { onePerPath } from './one-error-per-path';
 import { RolePolicy } from './role-policy';
 
 /** A step of a denied field's path: its response key and how null may be placed there. */
@@ -54,7 +55,8 @@ export interface Denial {
 
 /** Each denial as the error at its field's path: for an operation with nothing left to run. */
 export function denialErrors(denials: Denial[]): GraphQLError[] {
-  return denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
+  const errors = denials.map((denial) => new GraphQLError(denial.message, { path: denial.path.map((step) => step.key), extensions: { code: denial.code } }));
+  return onePerPath(errors);
 }
 
 export interface AuthorizedOperation {

@@ -10,7 +10,8 @@ const MAX_IDS = 1000;
  */
 export async function markOwnRows(em: EntityManager, table: 'alerts' | 'notifications', what: string, ownerId: string, ids: string[], change: string, pending: string): Promise<number> {
   if (ids.length > MAX_IDS) throw new BadUserInputError(`At most ${MAX_IDS} ids at a time`, 'ids');
-  const unique = [...new Set(ids)];
+  // One id in two letter cases is one row (PostgreSQL reads a uuid in either).
+  const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
   if (!unique.length) return 0;
   if (!unique.every(isUuid)) throw new NotFoundError(what);
   return em.transactional(async (tx) => {

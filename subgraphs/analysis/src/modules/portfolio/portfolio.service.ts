@@ -99,8 +99,13 @@ export class PortfolioService {
     await this.own(em, ownerId, portfolioId);
     const position = after ? decodeTimeIdCursor(after) : null;
     const rows = await em.execute<TransactionRow[]>(
-      `SELECT * FROM portfolio_transactions WHERE portfolio_id = ? ${position ? 'AND (time, id) < (?, ?)' : ''} ORDER BY time DESC, id DESC LIMIT ?`,
-      position ? [portfolioId, position.time, position.id, first + 1] : [portfolioId, first + 1],
+      // The ledger's order, newest first: entries at one time in the reverse of the order they were entered.
+      // The cursor names an entry; its place is (time, seq). Deleted since, every entry at its time comes
+      // again: repeated rather than lost.
+      `SELECT * FROM portfolio_transactions WHERE portfolio_id = ?
+       ${position ? 'AND (time, seq) < (?, COALESCE((SELECT seq FROM portfolio_transactions WHERE id = ? AND portfolio_id = ?), 9223372036854775807))' : ''}
+       ORDER BY time DESC, seq DESC LIMIT ?`,
+      position ? [portfolioId, position.time, position.id, portfolioId, first + 1] : [portfolioId, first + 1],
     );
     const nodes = rows.slice(0, first).map(toTransaction);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.time, node.id) }));

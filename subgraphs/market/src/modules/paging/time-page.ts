@@ -39,7 +39,8 @@ export function encodeTimeCursor(time: Date): string {
 function decodeTimeCursor(cursor: string): Date {
   const text = Buffer.from(cursor.slice(0, 64), 'base64url').toString('utf8');
   const time = new Date(text);
-  if (cursor.length > 64 || !isStorableTime(time) || time.toISOString() !== text) throw new BadUserInputError('Invalid cursor', 'after');
+  // Base64url decoding skips characters it does not know: only the very text encodeTimeCursor writes is taken.
+  if (cursor.length > 64 || !isStorableTime(time) || time.toISOString() !== text || encodeTimeCursor(time) !== cursor) throw new BadUserInputError('Invalid cursor', 'after');
   return time;
 }
 
