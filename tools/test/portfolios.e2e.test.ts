@@ -19,6 +19,7 @@ import {
   PortfolioValuationDocument,
   RenamePortfolioDocument,
   TransactionsDocument,
+  TransactionsQuery,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
@@ -131,7 +132,8 @@ describe('portfolios', () => {
     const walked: string[] = [];
     let after: string | null = null;
     do {
-      const page = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after }, owner.accessToken)).data!.transactions;
+      const answer: { data?: TransactionsQuery | null } = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after }, owner.accessToken);
+      const page = answer.data!.transactions;
       walked.push(...page.nodes.map((node) => node.id));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
     } while (after);
