@@ -32,6 +32,7 @@ export * from './identity/verified-tokens';
 export * from './identity/log-shipping-token';
 export * from './identity/password-setup-token';
 export * from './identity/roles';
+export * from './identity/owner-or-admin';
 export * from './identity/session-state';
 export * from './keys/key-material';
 export * from './limits/client-key';

@@ -332,4 +332,18 @@ describe('subgraphs accept only the gateway', () => {
     const accepted = await sendRaw<{ me: { username: string } }>(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: forAccount });
     expect(accepted.data?.me.username).toBe('alice');
   });
+
+  it("answers another account's roles to its owner and admins only, also when asked for the entity directly", async () => {
+    const signer = platform.internalTokenSigner();
+    const rolesOf = (accountId: string, caller: { accountId: string; roles: Role[] }) =>
+      sendRaw<{ _entities: ({ roles: string[] } | null)[] }>(
+        platform.auth.url,
+        { query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Account { roles } } }', variables: { r: [{ __typename: 'Account', id: accountId }] } },
+        undefined,
+        { [INTERNAL_TOKEN_HEADER]: signer.sign(caller, 'auth') },
+      );
+    expect(codes(await rolesOf(bob.accountId, { accountId: alice.accountId, roles: ['USER'] }))).toEqual(['FORBIDDEN']);
+    expect((await rolesOf(alice.accountId, { accountId: alice.accountId.toUpperCase(), roles: ['USER'] })).data?._entities).toEqual([{ roles: ['USER'] }]);
+    expect((await rolesOf(bob.accountId, { accountId: firstAdminAccountId(ADMIN_EMAIL), roles: ['USER', 'ADMIN'] })).data?._entities).toEqual([{ roles: expect.arrayContaining(['USER']) }]);
+  });
 });

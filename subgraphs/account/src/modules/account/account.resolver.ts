@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, ForbiddenError, hasAnyRole, Identity, isUuid, NotFoundError, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
+import { assertOwnerOrAdmin, Authenticated, isUuid, NotFoundError, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
 import { AccountContext } from '../../context';
 import { AccountConnection } from './account-connection.type';
 import { decodeCursor, encodeCursor } from './account-cursor';
@@ -8,13 +8,6 @@ import { AccountFilter, UpdateAccountInput } from './account.input';
 import { AccountService } from './account.service';
 
 const MAX_PAGE = 100;
-
-/** Owners see and change their own account; admins any account. */
-function assertOwnerOrAdmin(identity: Identity, accountId: string): void {
-  if (identity.accountId !== accountId && !hasAnyRole(identity, ['ADMIN'])) {
-    throw new ForbiddenError('You can only access your own account');
-  }
-}
 
 /**
  * Ids are UUIDs, which name the same account in either letter case; they are stored and compared

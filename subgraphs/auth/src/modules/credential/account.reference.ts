@@ -1,4 +1,4 @@
-import { ReferenceResolvers } from '@herck/common';
+import { assertOwnerOrAdmin, ReferenceResolvers } from '@herck/common';
 import { AuthContext } from '../../context';
 import { AuthAccount } from './account.type';
 import { Credential } from './credential.entity';
@@ -15,6 +15,8 @@ export function toAuthAccount(credential: Credential): AuthAccount {
 export const authReferenceResolvers: ReferenceResolvers = {
   Account: {
     async __resolveReference(reference: { id: string }, context: AuthContext): Promise<AuthAccount> {
+      // Roles and sign-ins are the owner's and the admins' to read, as the account's email is.
+      assertOwnerOrAdmin(context.identity, reference.id);
       const credential = await context.credentialsById.load(reference.id);
       return credential ? toAuthAccount(credential) : { id: reference.id, roles: [], lastLoginAt: null };
     },
