@@ -67,5 +67,6 @@ export * from './subgraph/subgraph-status';
 export * from './testing/prometheus-text';
 export * from './testing/test-environment';
 export * from './time/candle-interval';
+export * from './validation/believable-quotes';
 export * from './validation/input-rules';
 export * from './validation/time-range';

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     running.push(child);
     void child.exited.then((code) => {
       if (stopping) return;
-      running.splice(running.indexOf(child), 1);
+      if (running.includes(child)) running.splice(running.indexOf(child), 1);
       // While starting, a service that dies has a problem a restart will not mend (its configuration).
       if (!up) {
         logger.error(`${service.name} exited unexpectedly`, { code });
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       }
       // Later, one service lost must not take the others with it: it comes back, more slowly each time it
       // dies soon after a start (a minute up and the next restart is quick again).
-      const attempt = Date.now() - startedAt > STABLE_MS ? 0 : (restarts.get(service.name) ?? 0) + 1;
+      const attempt = Date.now() - startedAt > STABLE_MS ? 0 : (restarts.get(service.name) ?? -1) + 1;
       restarts.set(service.name, attempt);
       const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** attempt);
       logger.error(`${service.name} exited unexpectedly; restarting it`, { code, delayMs });

@@ -150,14 +150,15 @@ describe('a strategy saved unchanged, switched off and on, or given a new condit
     expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: form }, user.accessToken)).errors).toBeUndefined();
     expect(await stored()).toEqual({ holds: true, last_fired_at: firedAt });
 
-    // Off and on, then a new condition: each starts afresh, and the last alert still counts for the cooldown.
+    // Off and on, then a new condition: each starts afresh (the next tick finds the condition holding,
+    // as a new strategy's would) and the last alert still counts for the cooldown: no second alert.
     for (const enabled of [false, true]) expect((await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: strategy.id, enabled }, user.accessToken)).errors).toBeUndefined();
-    expect(await stored()).toEqual({ holds: false, last_fired_at: firedAt });
+    expect((await stored())!.last_fired_at).toEqual(firedAt);
+    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { condition: 'price > 1.0' } }, user.accessToken)).errors).toBeUndefined();
+    expect((await stored())!.last_fired_at).toEqual(firedAt);
     const rounds = providers.requestsTo('/api/v3/coins/markets').length;
     await eventually(async () => providers.requestsTo('/api/v3/coins/markets').length >= rounds + 2, 15_000);
     expect(await alertsOfIt()).toHaveLength(1);
-    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { condition: 'price > 1.0' } }, user.accessToken)).errors).toBeUndefined();
-    expect(await stored()).toEqual({ holds: false, last_fired_at: firedAt });
   }, 60_000);
 });
 
@@ -286,6 +287,28 @@ describe("a deactivated account's strategies", () => {
       const alerts = async (strategyId: string) => (await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE strategy_id = ?', [strategyId]))[0]!.n;
       await eventually(async () => (await alerts(twins[1]!.strategy.id)) === 1);
       expect(await alerts(twins[0]!.strategy.id)).toBe(0);
+    } finally {
+      await bus.end();
+    }
+  });
+});
+
+describe("market's events as analysis takes them", () => {
+  it('leave out prices and rates not above zero and rounds dated in the future', async () => {
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const publish = (type: string, payload: object) => bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
+    try {
+      const now = new Date().toISOString();
+      await publish('market.tick', { time: now, prices: [{ symbol: 'ZEROPRICE', price: '0', source: 'test' }, { symbol: 'FINEPRICE', price: '2', source: 'test' }] });
+      // A year ahead, it would have stayed the latest price for a year.
+      await publish('market.tick', { time: new Date(Date.now() + 365 * DAY_MS).toISOString(), prices: [{ symbol: 'FINEPRICE', price: '9', source: 'test' }] });
+      // A rate of 0 is divided by when a portfolio converts.
+      await publish('market.fx', { time: now, rates: { ZZZ: '0', ZZY: '1.5' } });
+      await platform.analysis!.runtime.catchUpEvents();
+      const db = platform.analysis!.runtime.orm.em.fork();
+      expect(await db.execute("SELECT symbol, price::text FROM latest_prices WHERE symbol IN ('ZEROPRICE', 'FINEPRICE') ORDER BY symbol")).toEqual([{ symbol: 'FINEPRICE', price: '2' }]);
+      expect(await db.execute("SELECT currency FROM daily_fx WHERE currency IN ('ZZZ', 'ZZY')")).toEqual([{ currency: 'ZZY' }]);
     } finally {
       await bus.end();
     }

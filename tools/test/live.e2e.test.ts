@@ -370,7 +370,12 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(otherInvalid.map((error) => [error.message, error.extensions?.code])).toEqual([['Subscription "Two" must select only one top level field.', 'GRAPHQL_VALIDATION_FAILED']]);
     // A query beside such a subscription is refused as invalid, that operation alone: it closed the socket (4500) and its subscriptions.
     const running = firstEvents<TickEvent>(client, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
-    const beside = await failure(client, 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }');
+    const beside = await new Promise<GraphQLFormattedError[]>((resolve, reject) =>
+      client.subscribe(
+        { query: 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }', operationName: 'Q' },
+        { next: reject, error: (error) => resolve(error as GraphQLFormattedError[]), complete: () => reject(new Error('completed')) },
+      ),
+    );
     expect(beside.map((error) => [error.message, error.extensions?.code])).toEqual([['Subscription "A" must not use @skip or @include in its top-level selection', 'GRAPHQL_VALIDATION_FAILED']]);
     expect((await running)[0]!.data!.ticks.map((tick) => tick.symbol)).toEqual(['BTC']);
     const [event] = await firstEvents<TickEvent>(client, bySymbols, 1, { s: ['BTC'], x: true });

@@ -151,6 +151,8 @@ describe('npm start', () => {
     const auth = childRunning(started.process.pid!, path.join('subgraphs', 'auth', 'dist'));
     process.kill(auth, 'SIGKILL');
     await eventually(async () => started.output().includes('"msg":"auth exited unexpectedly; restarting it"'), 10_000);
+    // The first restart comes after a second (the README's word).
+    expect(started.output()).toMatch(/"delayMs":1000[^\n]*"msg":"auth exited unexpectedly; restarting it"/);
     const meanwhile = await send(`http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`, RegisterDocument, {
       input: { username: 'meanwhile', email: 'meanwhile@example.com', firstName: 'M', lastName: 'W' },
     });
@@ -164,5 +166,5 @@ describe('npm start', () => {
     expect(stopped('gateway')).toBeGreaterThanOrEqual(0);
     expect(stopped('gateway')).toBeLessThan(stopped('auth'));
     for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
-  });
+  }, 180_000);
 });

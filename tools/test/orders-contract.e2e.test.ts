@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
@@ -138,6 +139,13 @@ describe("market's events as orders takes them", () => {
       const cached = (symbol: string) => platform.orders!.prices.price(symbol)?.value.toString() ?? null;
       expect(['GOODCOIN', 'ZEROCOIN', 'MINUSCOIN', 'FUTURECOIN'].map(cached)).toEqual(['5', null, null, null]);
       expect(codes(await place({ asset: 'ZEROCOIN', currency: 'USD', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+      // What the store kept before such news was left out is dropped when orders starts from it.
+      const db = platform.orders!.runtime.orm.em.fork();
+      await db.execute("INSERT INTO prices (symbol, price, time) VALUES ('OLDZERO', 0, now()), ('OLDFUTURE', 3, now() + interval '1 year')");
+      const reloaded = new PriceCache();
+      await reloaded.load(db, new Date());
+      expect([reloaded.price('OLDZERO'), reloaded.price('OLDFUTURE'), reloaded.price('GOODCOIN')?.value.toString()]).toEqual([undefined, undefined, '5']);
+      expect(await db.execute("SELECT symbol FROM prices WHERE symbol IN ('OLDZERO', 'OLDFUTURE')")).toEqual([]);
     } finally {
       await bus.end();
     }

@@ -51,7 +51,7 @@ describe('buy orders', () => {
     expect(usd).toMatchObject({ fxRate: '1', price: '104612', quantity: '0.00099998' });
     // The cache is in orders' own store too: a restarted service starts from it.
     const reloaded = new PriceCache();
-    await reloaded.load(platform.orders!.runtime.orm.em.fork());
+    await reloaded.load(platform.orders!.runtime.orm.em.fork(), new Date());
     expect(reloaded.price('BTC')?.value.toFixed()).toBe('104612');
     expect(reloaded.rate('EUR', new Date())?.value.toFixed()).toBe('0.88051');
   });

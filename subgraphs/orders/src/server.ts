@@ -40,7 +40,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
     // Events wait until the cache is loaded from the store, so memory never lags behind it.
     eventHooks: { beforeBatch: async () => loaded },
     async onStart(runtime) {
-      await prices.load(runtime.orm.em.fork());
+      await prices.load(runtime.orm.em.fork(), overrides.now?.() ?? new Date());
       loaded = true;
       void runtime.catchUpEvents();
     },

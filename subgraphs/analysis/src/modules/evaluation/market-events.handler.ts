@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
@@ -12,8 +12,13 @@ import { Evaluator } from './evaluator';
 export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
-      const tick = event.payload as unknown as MarketTickEvent;
-      const time = new Date(tick.time);
+      // A round dated ahead would hold its prices as the latest for that long; a price not above
+      // zero is no price (portfolios divide by rates, conditions would fire on it).
+      const round = usableTick(event.payload as unknown as MarketTickEvent, new Date());
+      if (!round) return logger.warn('market round ignored: its time is not believable', { event: event.id, time: event.payload.time });
+      if (round.leftOut.length) logger.warn('market prices ignored: not above zero', { event: event.id, symbols: round.leftOut });
+      const { time, usable: prices } = round;
+      const tick = { time: time.toISOString(), prices };
       // Portfolios value today's holdings at the latest price; a candle closing next keeps the change
       // evaluation reads then (the last one given, as the engine keeps it).
       await em.execute(
@@ -38,7 +43,10 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
 
     // Portfolios in other currencies than USD convert with each day's last rate.
     async [MARKET_FX](event: BusEvent, em: EntityManager) {
-      const fx = event.payload as unknown as MarketFxEvent;
+      const round = usableFx(event.payload as unknown as MarketFxEvent, new Date());
+      if (!round) return logger.warn('FX rates ignored: their time is not believable', { event: event.id, time: event.payload.time });
+      if (round.leftOut.length) logger.warn('FX rates ignored: not above zero', { event: event.id, currencies: round.leftOut });
+      const fx = { time: round.time.toISOString(), rates: round.usable };
       for (const [currency, rate] of Object.entries(fx.rates)) {
         await em.execute(
           `INSERT INTO daily_fx (currency, day, rate, time) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)

@@ -1,4 +1,4 @@
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { firstAdminAccountId, Logger } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { rolesChanged } from '../credential/roles-events';
@@ -40,9 +40,12 @@ function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> 
   return em.transactional(async (tx) => {
     const repository = tx.getRepository(Credential);
     const accountId = admin.accountId ?? firstAdminAccountId(admin.email);
+    const existing = (await tx.findOne(Credential, { accountId })) ?? (await repository.findByEmail(admin.email));
+    // Sessions start, rotate and end with the credential row locked (SessionService): a new password
+    // ending them does too, so no refresh running meanwhile hands out a token that outlives it.
+    if (existing) await tx.lock(existing, LockMode.PESSIMISTIC_WRITE);
     const credential =
-      (await tx.findOne(Credential, { accountId })) ??
-      (await repository.findByEmail(admin.email)) ??
+      existing ??
       tx.create(Credential, {
         accountId,
         // Names are unique: when a user holds this one, the account subgraph picks another,

@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { isBelievableTime, isUsableQuote } from '@herck/common';
 
 export interface CachedQuote {
   value: Decimal;
@@ -15,12 +16,16 @@ export class PriceCache {
   private readonly prices = new Map<string, CachedQuote>();
   private readonly rates = new Map<string, CachedQuote>();
 
-  async load(em: EntityManager): Promise<void> {
+  /** What the store kept, but for what no order can be made at (kept before such news was left out). */
+  async load(em: EntityManager, now: Date): Promise<void> {
+    const usable = (value: string, time: Date) => isUsableQuote(value) && isBelievableTime(new Date(time), now);
     for (const row of await em.execute<{ symbol: string; price: string; time: Date }[]>('SELECT symbol, price, time FROM prices')) {
-      this.prices.set(row.symbol, { value: new Decimal(row.price), time: new Date(row.time) });
+      if (usable(row.price, row.time)) this.prices.set(row.symbol, { value: new Decimal(row.price), time: new Date(row.time) });
+      else await em.execute('DELETE FROM prices WHERE symbol = ?', [row.symbol]);
     }
     for (const row of await em.execute<{ currency: string; rate: string; time: Date }[]>('SELECT currency, rate, time FROM fx_rates')) {
-      this.rates.set(row.currency, { value: new Decimal(row.rate), time: new Date(row.time) });
+      if (usable(row.rate, row.time)) this.rates.set(row.currency, { value: new Decimal(row.rate), time: new Date(row.time) });
+      else await em.execute('DELETE FROM fx_rates WHERE currency = ?', [row.currency]);
     }
   }
 

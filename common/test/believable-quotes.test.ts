@@ -1,4 +1,4 @@
-import { isBelievableTime, isUsableQuote } from '../src/modules/price/believable-quotes';
+import { isBelievableTime, isUsableQuote } from '../src';
 
 describe("market's prices and rates, before an order is priced from them", () => {
   it('are usable only as finite decimals above zero', () => {
