@@ -1,20 +1,14 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { Logger, repositoryRoot, TestEnvironment, testEnvironment } from '@herck/common';
 import { readMarketConfig, startMarketService } from '@herck/market';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { runCli } from './support/run-cli';
 
 const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'market-backfill.js');
 const KLINES = '/api/v3/klines';
 const FROM = '2025-06-02';
 const TO = '2025-06-02T03:00:00Z';
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('npm run market:backfill', () => {
   let replay: ReplayServer;
@@ -22,16 +16,7 @@ describe('npm run market:backfill', () => {
   let market: pg.Client;
 
   /** Runs the CLI without blocking this process: the replay server answering it lives here. */
-  const backfill = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...test.env, PATH: process.env.PATH, BINANCE_BASE_URL: replay.url }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const backfill = (...args: string[]) => runCli(CLI, args, { ...test.env, BINANCE_BASE_URL: replay.url });
 
   const storedCandles = async () =>
     (

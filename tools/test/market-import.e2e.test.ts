@@ -1,32 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Logger, repositoryRoot, TestEnvironment, testEnvironment } from '@herck/common';
 import { readMarketConfig, startMarketService } from '@herck/market';
+import { runCli } from './support/run-cli';
 
 const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'market-import.js');
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('npm run market:import', () => {
   let test: TestEnvironment;
   let dir: string;
 
-  const marketImport = (...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], { env: { ...test.env, PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
-    });
+  const marketImport = (...args: string[]) => runCli(CLI, args, test.env);
 
   beforeAll(async () => {
     test = testEnvironment({ MARKET_INGEST: 'false' });

@@ -5,9 +5,10 @@ import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
-import { MarketProvider, ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
+import { ProviderError } from '../src/modules/provider/market-provider';
 import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
+import { ScriptedProvider } from './providers/provider-test-kit';
 
 /**
  * A round against the real database: the providers' health is written with
@@ -17,17 +18,6 @@ let environment: TestEnvironment;
 let orm: Orm;
 
 const quote = (symbol: string, price: string) => ({ symbol, name: null, price: new Decimal(price), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null });
-
-class ScriptedProvider implements MarketProvider {
-  constructor(
-    readonly name: string,
-    private readonly answer: () => ProviderRound,
-  ) {}
-
-  async fetchRound(): Promise<ProviderRound> {
-    return this.answer();
-  }
-}
 
 const limited = new ScriptedProvider('limited', () => {
   throw new ProviderError('limited', '429 Too Many Requests', 120);

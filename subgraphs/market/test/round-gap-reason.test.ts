@@ -4,10 +4,10 @@ import { AssetService } from '../src/modules/asset/asset.service';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
 import { CoinGeckoProvider } from '../src/modules/provider/coingecko.provider';
-import { MarketProvider, ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
+import { MarketProvider, ProviderError } from '../src/modules/provider/market-provider';
 import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
-import { useReplayServer } from './providers/provider-test-kit';
+import { ScriptedProvider, useReplayServer } from './providers/provider-test-kit';
 
 /**
  * A round without a single tick is a gap, and its reason is what each provider
@@ -16,17 +16,6 @@ import { useReplayServer } from './providers/provider-test-kit';
  */
 let environment: TestEnvironment;
 let orm: Orm;
-
-class ScriptedProvider implements MarketProvider {
-  constructor(
-    readonly name: string,
-    private readonly answer: () => ProviderRound,
-  ) {}
-
-  async fetchRound(): Promise<ProviderRound> {
-    return this.answer();
-  }
-}
 
 const quiet = new ScriptedProvider('quiet', () => ({ quotes: [], global: null, fx: [] }));
 const off = new ScriptedProvider('off', () => ({ quotes: [], global: null, fx: [] }));

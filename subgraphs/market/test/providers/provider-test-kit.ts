@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { ProviderError, ProviderGlobalMetrics, ProviderQuote } from '../../src/modules/provider/market-provider';
+import { MarketProvider, ProviderError, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from '../../src/modules/provider/market-provider';
 import { ReplayServer } from './replay-server';
 
 /** The time the recorded answers were taken (providers other than the simulated one ignore it). */
@@ -50,4 +50,16 @@ export function plainQuote(quote: ProviderQuote): Plain<ProviderQuote> {
 
 export function plainGlobal(global: ProviderGlobalMetrics | null): Plain<ProviderGlobalMetrics> | null {
   return global && plain(global);
+}
+
+/** A provider whose every round answers (or throws) what the test says. */
+export class ScriptedProvider implements MarketProvider {
+  constructor(
+    readonly name: string,
+    private readonly answer: () => ProviderRound,
+  ) {}
+
+  async fetchRound(): Promise<ProviderRound> {
+    return this.answer();
+  }
 }
