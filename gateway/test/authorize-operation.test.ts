@@ -33,6 +33,11 @@ const SUPERGRAPH = `
   type Audit @requiresRole(roles: ["ADMIN"]) {
     note: String
   }
+  type Mutation {
+    touch: String
+    promote: Account! @requiresRole(roles: ["ADMIN"])
+    rename: Account!
+  }
 `;
 const schema = buildSchema(SUPERGRAPH);
 const policy = RolePolicy.fromSupergraph(SUPERGRAPH);
@@ -140,6 +145,16 @@ describe('authorizeOperation', () => {
     const emptied = authorize('{ me { name @skip(if: true) } accounts { id } }', user);
     expect(print(emptied.document)).toContain(`me {\n    ${PLACEHOLDER_KEY}: __typename`);
     expect(validationErrors(emptied.document)).toEqual([]);
+  });
+
+  it('runs no mutation field after one whose denial nulls the whole answer, as GraphQL runs them one after the other', () => {
+    const kept = (query: string) => print(authorize(query, user).document).replace(/\s+/g, ' ');
+    // Denied and non-null at the root: what follows it would never run.
+    expect(kept('mutation { touch promote { id } rename { id } }')).toBe(`mutation { touch }`);
+    // Denied below, through non-null fields only: `rename` runs (its answer is lost), `touch` does not.
+    expect(kept('mutation { rename { secret } touch }')).toBe(`mutation { rename { ${PLACEHOLDER_KEY}: __typename } }`);
+    // Denied below a nullable field: its null stops there, and the mutation goes on.
+    expect(kept('mutation { rename { audit { note } } touch }')).toBe(`mutation { rename { audit { ${PLACEHOLDER_KEY}: __typename } } touch }`);
   });
 
   it('lets admins through', () => {

@@ -99,8 +99,9 @@ export function authorizeOperation(
   const variableValues = coerceVariables(schema, operation, variables);
   const denials: Denial[] = [];
   const inline = (spread: FragmentSpreadNode): InlineFragmentNode => inlineSpread(spread, fragments.get(spread.name.value)!);
-  // A mutation's root fields run one after the other, and a non-null one that fails ends the run:
-  // the fields after a denied one must not run either (their answer would be thrown away with `data`).
+  // A mutation's root fields run one after the other, and one whose null reaches the root (a denied
+  // non-null field, or one below it through non-null fields) ends the run: the fields after it must
+  // not run either (their answer would be thrown away with `data`).
   const serial = operation.operation === OperationTypeNode.MUTATION;
   let halted = false;
 
@@ -154,7 +155,7 @@ export function authorizeOperation(
     const denial = denialFor(parentType, name);
     if (denial) {
       denials.push({ ...denial, path: [...path, step] });
-      if (serial && path.length === 0 && !step.nullable) halted = true;
+      if (serial && bubblesToRoot([...path, step])) halted = true;
       return null;
     }
     const namedType = getNamedType(fieldType);
@@ -180,6 +181,11 @@ export function authorizeOperation(
   const nothingLeft = selectionSet.selections.every(isPlaceholder);
   const rewritten: DocumentNode = { kind: Kind.DOCUMENT, definitions: [{ ...operation, selectionSet }] };
   return { document: denials.length ? rewritten : document, denials, nothingLeft };
+}
+
+/** Whether a null at the end of `path` reaches the root: no nullable field or list item on the way. */
+function bubblesToRoot(path: PathStep[]): boolean {
+  return path.every((step) => !step.nullable && step.itemsNullable !== true && step.onlyFor === null);
 }
 
 function placeholder(): FieldNode {
