@@ -54,6 +54,8 @@ export function plainGlobal(global: ProviderGlobalMetrics | null): Plain<Provide
 
 /** A provider whose every round answers (or throws) what the test says. */
 export class ScriptedProvider implements MarketProvider {
+  readonly givesFxRates = false;
+
   constructor(
     readonly name: string,
     private readonly answer: () => ProviderRound,

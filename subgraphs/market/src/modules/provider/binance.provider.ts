@@ -22,6 +22,7 @@ const BINANCE_INTERVALS: Record<CandleInterval, string> = { M1: '1m', M5: '5m', 
  */
 export class BinanceProvider implements MarketProvider {
   readonly name = 'binance';
+  readonly givesFxRates = false;
   private readonly read = new JsonReader(this.name);
   private readonly baseUrl: string;
   private readonly timeoutMs: number;

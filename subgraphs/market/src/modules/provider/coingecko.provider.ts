@@ -24,6 +24,7 @@ export function coingeckoKeyHeader(baseUrl: string): 'x-cg-pro-api-key' | 'x-cg-
  */
 export class CoinGeckoProvider implements MarketProvider {
   readonly name = 'coingecko';
+  readonly givesFxRates = false;
   private readonly read = new JsonReader(this.name);
   private readonly baseUrl: string;
   private readonly timeoutMs: number;

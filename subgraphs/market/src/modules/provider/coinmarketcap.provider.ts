@@ -12,6 +12,7 @@ export const COINMARKETCAP_BASE_URL = 'https://pro-api.coinmarketcap.com';
  */
 export class CoinMarketCapProvider implements MarketProvider {
   readonly name = 'coinmarketcap';
+  readonly givesFxRates = false;
   private readonly read = new JsonReader(this.name);
   private readonly baseUrl: string;
   private readonly timeoutMs: number;

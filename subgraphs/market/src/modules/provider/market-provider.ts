@@ -48,7 +48,7 @@ export interface ProviderCandle {
 export interface MarketProvider {
   readonly name: string;
   /** A reference-rate source: its rounds carry FX rates (when none listed is, the simulated rates are used). */
-  readonly givesFxRates?: boolean;
+  readonly givesFxRates: boolean;
   /**
    * The latest quotes for `symbols` (upper-case tickers such as BTC) at round
    * `time`. Throws a ProviderError when the provider fails for this round
