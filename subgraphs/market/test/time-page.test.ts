@@ -6,6 +6,8 @@ describe("a history list's cursor", () => {
 
   it('continues after the time it was written for', () => {
     expect(timePage({ first: 10, after: encodeTimeCursor(time) }).after).toEqual(time);
+    // Empty, as every other list takes it: the first page.
+    expect(timePage({ first: 10, after: '' }).after).toBeNull();
   });
 
   it('is refused, BAD_USER_INPUT on `after`, unless it is exactly what the list wrote', () => {

@@ -22,12 +22,15 @@ export interface TimePageArgs {
   after?: string | null;
 }
 
-/** Checks the arguments every history query shares; bad ones are BAD_USER_INPUT naming the field. */
+/**
+ * Checks the arguments every history query shares; bad ones are BAD_USER_INPUT naming the field.
+ * An empty `after` is no cursor, as in every other list.
+ */
 export function timePage({ from = null, to = null, first, after = null }: TimePageArgs): TimePage {
   const size = first ?? DEFAULT_PAGE;
   pageSize(size, MAX_PAGE);
   if (from && to) requireTimeRange(from, to);
-  return { from, to, first: size, ascending: from !== null, after: after === null ? null : decodeTimeCursor(after) };
+  return { from, to, first: size, ascending: from !== null, after: after ? decodeTimeCursor(after) : null };
 }
 
 /** Opaque to clients: the time of the last item seen. */
