@@ -3,6 +3,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
+import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
 import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier } from './auth/access-token-verifier';
@@ -83,6 +84,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
+  // A request refused for its token never reaches Apollo Server's hooks, where answers are logged:
+  // logged here, so its request id finds it in the logs like any other answer.
+  const identifyOrLog = async (authorization: string | undefined) => {
+    try {
+      return await verifier.identify(authorization);
+    } catch (error) {
+      logger.info('request refused before it ran', { reason: (error as Error).message, code: (error as GraphQLError).extensions?.code ?? null });
+      throw error;
+    }
+  };
   const rateLimits = new OperationRateLimits(
     config.rateLimits,
     logger,
@@ -114,7 +125,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    context: async (req) => ({ identity: await verifier.identify(req.header('authorization')), client: req.ip ?? 'unknown' }),
+    context: async (req) => ({ identity: await identifyOrLog(req.header('authorization')), client: req.ip ?? 'unknown' }),
     routes: (app) => {
       serveAccountPages(app);
       serveLogArchiveDownloads(app, verifier, signer, config.subgraphUrls.logs);

@@ -19,7 +19,7 @@ const clients: Client[] = [];
 const servers: net.Server[] = [];
 const heldSockets: net.Socket[] = [];
 /** The gateway's log lines (debug and up), parsed. */
-const gatewayLog: { msg?: string; subgraph?: string }[] = [];
+const gatewayLog: { msg?: string; subgraph?: string; requestId?: string; code?: string }[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform({}, { loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } });
@@ -119,5 +119,15 @@ describe('a subgraph that takes a request and never answers', () => {
     expect(answer.data?.me ?? null).toBeNull();
     expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(JSON.stringify(answer.errors)).not.toMatch(/127\.0\.0\.1|UND_ERR/);
+  });
+});
+
+describe('a request refused for its access token', () => {
+  it('is logged under its request id, as an answered one is', async () => {
+    const requestId = `refused-${Date.now()}`;
+    const answer = await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, 'not-a-token', { 'x-request-id': requestId });
+    expect(answer.status).toBe(401);
+    // It never reached Apollo Server's hooks, where answers are logged: nothing carried its id.
+    await eventually(async () => gatewayLog.some((line) => line.requestId === requestId && line.msg === 'request refused before it ran' && line.code === 'UNAUTHENTICATED'), 5_000);
   });
 });
