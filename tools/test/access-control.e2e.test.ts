@@ -174,6 +174,13 @@ describe('per-field roles at the gateway', () => {
     expect(rest.data?.accounts.pageInfo.hasNextPage).toBe(false);
     const seen = [...first.data!.accounts.edges, ...rest.data!.accounts.edges].map((edge) => edge.node.username);
     expect(new Set(seen)).toEqual(new Set(['admin', 'alice', 'bob']));
+    // Relay's whole PageInfo: a page after a cursor has items before it; startCursor is its first edge's.
+    const relay = `query ($after: String) { accounts(first: 2, after: $after) { edges { cursor } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } }`;
+    type RelayPage = { accounts: { edges: { cursor: string }[]; pageInfo: { hasPreviousPage: boolean; hasNextPage: boolean; startCursor: string | null; endCursor: string | null } } };
+    for (const after of [null, first.data!.accounts.pageInfo.endCursor]) {
+      const page = (await sendRaw<RelayPage>(platform.gatewayUrl, { query: relay, variables: { after } }, admin.accessToken)).data!.accounts;
+      expect(page.pageInfo).toEqual({ hasPreviousPage: after !== null, hasNextPage: after === null, startCursor: page.edges[0]!.cursor, endCursor: page.edges.at(-1)!.cursor });
+    }
     const nodes = await sendRaw<{ accounts: { nodes: { username: string }[] } }>(platform.gatewayUrl, { query: '{ accounts(first: 2) { nodes { username } } }' }, admin.accessToken);
     expect(nodes.data?.accounts.nodes.map((node) => node.username)).toEqual(first.data!.accounts.edges.map((edge) => edge.node.username));
     const filtered = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'ALI' } }, admin.accessToken);

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertOwnerOrAdmin, Authenticated, isUuid, NotFoundError, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
+import { assertOwnerOrAdmin, Authenticated, isUuid, NotFoundError, pageInfoOf, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
 import { AccountContext } from '../../context';
 import { AccountConnection } from './account-connection.type';
 import { decodeCursor, encodeCursor } from './account-cursor';
@@ -56,7 +56,7 @@ export class AccountResolver {
     });
     const page = accounts.slice(0, size);
     const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));
-    return { edges, nodes: page, totalCount, pageInfo: { hasNextPage: accounts.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes: page, totalCount, pageInfo: pageInfoOf(edges, accounts.length > size, Boolean(after)) };
   }
 
   @Authenticated()

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageSize } from '@herck/common';
+import { Authenticated, CallerScoped, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageInfoOf, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { AssetReference } from '../asset/asset.type';
 import { markOwnRows } from '../paging/mark-own-rows';
@@ -33,7 +33,7 @@ export class AlertResolver {
     const rows = await context.em.execute<AlertRow[]>(`SELECT * FROM alerts WHERE ${conditions.join(' AND ')} ORDER BY triggered_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
     const nodes = rows.slice(0, size).map(toAlert);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.triggeredAt, node.id) }));
-    return { edges, nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > size, Boolean(after)) };
   }
 
   @Authenticated()

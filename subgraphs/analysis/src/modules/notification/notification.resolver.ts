@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { Authenticated, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageSize } from '@herck/common';
+import { Authenticated, Connection, connectionType, decodeTimeIdCursor, encodeTimeIdCursor, pageInfoOf, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { markOwnRows } from '../paging/mark-own-rows';
 import { callerId } from '../strategy/strategy.resolver';
@@ -29,7 +29,7 @@ export class NotificationResolver {
     const rows = await context.em.execute<NotificationRow[]>(`SELECT * FROM notifications WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
     const nodes = rows.slice(0, size).map(toNotification);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
-    return { edges, nodes, pageInfo: { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > size, Boolean(after)) };
   }
 
   @Authenticated()

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, requireLength } from '@herck/common';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireLength } from '@herck/common';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
@@ -109,7 +109,7 @@ export class PortfolioService {
     );
     const nodes = rows.slice(0, first).map(toTransaction);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.time, node.id) }));
-    return { edges, nodes, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > first, Boolean(after)) };
   }
 
   /** Every entry, in the base currency, in the order they happened (then the order they were entered). */

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ConflictError, decodeTimeIdCursor, encodeTimeIdCursor, Connection, isUuid, lockUndeletedOwner, NotFoundError } from '@herck/common';
+import { ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf } from '@herck/common';
 import { STRATEGY_CHANNEL } from '../alert/alert-channel';
 import { newWebhookSecret } from '../delivery/webhook-signature';
 import { WebhookPolicy } from '../delivery/webhook-target';
@@ -125,7 +125,7 @@ export class StrategyService {
     );
     const nodes = strategies.slice(0, first);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
-    return { edges, nodes, pageInfo: { hasNextPage: strategies.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, strategies.length > first, Boolean(after)) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageSize, requireTimeRange, SUBGRAPHS } from '@herck/common';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageInfoOf, pageSize, requireTimeRange, SUBGRAPHS } from '@herck/common';
 import { LogBucket as StoreBucket, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
 import { LogArchive, LogBucket, LogBucketSize, LogEntry, LogFilter, LogLevel, ServiceLogUsage } from './log-entry.type';
 
@@ -25,7 +25,7 @@ export class LogQueryService {
     const found = await this.store.search(selection, first + 1, position);
     const nodes = found.slice(0, first).map(toLogEntry);
     const edges = nodes.map((node) => ({ cursor: encodeTimeIdCursor(node.time, node.id), node }));
-    return { edges, nodes, pageInfo: { hasNextPage: found.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, found.length > first, Boolean(after)) };
   }
 
   async stats(from: Date, to: Date, bucket: LogBucketSize): Promise<LogBucket[]> {

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, PageInfo, pageSize, searchText } from '@herck/common';
+import { BadUserInputError, Connection, pageInfoOf, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
@@ -54,8 +54,7 @@ export class AssetService {
     );
     const nodes = assets.slice(0, first);
     const edges = nodes.map((node) => ({ node, cursor: Buffer.from(node.symbol).toString('base64url') }));
-    const pageInfo: PageInfo = { hasNextPage: assets.length > first, endCursor: edges.at(-1)?.cursor ?? null };
-    return { edges, nodes, pageInfo };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, assets.length > first, Boolean(after)) };
   }
 }
 

@@ -1,4 +1,4 @@
-import { BadUserInputError, Connection, isStorableTime, LARGEST_PAGE_SIZE, pageSize, requireTimeRange } from '@herck/common';
+import { BadUserInputError, Connection, isStorableTime, LARGEST_PAGE_SIZE, pageInfoOf, pageSize, requireTimeRange } from '@herck/common';
 
 /** Histories give the largest pages of the API (a day of minute candles fits in two). */
 export const MAX_PAGE = LARGEST_PAGE_SIZE;
@@ -67,5 +67,5 @@ export function timeWindowSql(column: string, page: TimePage, params: unknown[])
 export function toConnection<T>(rows: T[], page: TimePage, timeOf: (row: T) => Date): Connection<T> {
   const nodes = rows.slice(0, page.first);
   const edges = nodes.map((node) => ({ node, cursor: encodeTimeCursor(timeOf(node)) }));
-  return { edges, nodes, pageInfo: { hasNextPage: rows.length > page.first, endCursor: edges.at(-1)?.cursor ?? null } };
+  return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > page.first, page.after !== null) };
 }

@@ -40,7 +40,7 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
              ) o`,
           [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
         );
-        for (const page of group) answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first));
+        for (const page of group) answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first, position !== null));
       }
       return pages.map((page) => answers.get(keyOf(page))!);
     },

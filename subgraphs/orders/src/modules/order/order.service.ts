@@ -118,7 +118,7 @@ export class OrderService {
       `SELECT * FROM orders WHERE ${paged.length ? paged.join(' AND ') : 'true'} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...pagedParams, page.first + 1, page.offset ?? 0],
     );
-    return orderConnection(rows, page.first);
+    return orderConnection(rows, page.first, Boolean(page.after) || (page.offset ?? 0) > 0);
   }
 
   private async byKey(em: EntityManager, ownerId: string, key: string): Promise<OrderRow | undefined> {
