@@ -8,6 +8,7 @@ export * from './backup/database-restore';
 export * from './bus/bus-consumer';
 export * from './bus/bus-database';
 export * from './bus/outbox-message.entity';
+export * from './concurrency/one-at-a-time';
 export * from './config/base-config';
 export * from './config/env-reader';
 export * from './config/repository-root';

@@ -30,12 +30,21 @@ describe('the login throttle', () => {
   it('checks no more passwords in a burst of simultaneous guesses than in a slow series', async () => {
     const user = await signUp(platform);
     const client = newClient();
-    const guesses = Array.from({ length: 60 }, (_, i) => (i === 15 ? user.password : `wrong guess number ${i}`));
+    const guesses = Array.from({ length: 60 }, (_, i) => `wrong guess number ${i}`);
     const answers = await Promise.all(guesses.map((password) => login(user.username, password, client)));
-    const outcomes = answers.map((answer) => (answer.data?.login ? 'TOKENS' : String(codes(answer)[0])));
-    // Exactly the free attempts were checked (the right password, 16th, only had it taken one of their slots).
-    expect(outcomes.filter((outcome) => outcome !== 'RATE_LIMITED')).toHaveLength(FREE_ATTEMPTS);
+    const outcomes = answers.map((answer) => String(codes(answer)[0]));
+    // Exactly the free attempts were checked; then the client is paused, the right password too, as after a slow series.
+    expect(outcomes.filter((outcome) => outcome === 'UNAUTHENTICATED')).toHaveLength(FREE_ATTEMPTS);
     expect(outcomes.filter((outcome) => outcome === 'RATE_LIMITED')).toHaveLength(60 - FREE_ATTEMPTS);
+    expect(codes(await login(user.username, user.password, client))).toEqual(['RATE_LIMITED']);
+  });
+
+  it('signs in every one of simultaneous correct attempts: none counts as a failure while the others are checked', async () => {
+    const user = await signUp(platform);
+    const client = newClient();
+    // Each took a use before its check and gave it back after: the sixth found the five others' uses taken.
+    const answers = await Promise.all(Array.from({ length: 2 * FREE_ATTEMPTS }, () => login(user.username, user.password, client)));
+    expect(answers.map((answer) => (answer.data?.login ? 'TOKENS' : String(codes(answer)[0])))).toEqual(Array(2 * FREE_ATTEMPTS).fill('TOKENS'));
   });
 
   it('counts failures per account, whichever of its names was typed', async () => {

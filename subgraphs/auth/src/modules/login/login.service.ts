@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { clientKey, Logger, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
+import { clientKey, Logger, OneAtATime, Orm, RateBudget, RateLimitedError, UnauthenticatedError } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
 import { verifyPassword } from '../credential/password-hasher';
 import { SessionService } from '../session/session.service';
@@ -41,6 +41,7 @@ export class LoginService {
   private readonly client: RateBudget;
   private readonly accountAndClient: RateBudget;
   private readonly account: RateBudget;
+  private readonly attempts = new OneAtATime();
 
   constructor(
     private readonly sessions: SessionService,
@@ -70,22 +71,28 @@ export class LoginService {
     const subject = credential ? `account:${credential.accountId}` : name;
     const from = clientKey(client);
     const keys = { nameAndClient: `${name}|${from}`, name, client: from, accountAndClient: `${subject}|${from}`, account: subject };
-    const withinAccountBudget = await this.reserveAttempt(keys);
-    // Unknown names are checked against a decoy hash, so every answer takes as long.
-    const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
-    // The owner is told "invalid" too: say so where an operator can see it.
-    if (valid && !withinAccountBudget && credential) this.logger.warn('a correct password was refused: the account is paused by failed sign-ins', { accountId: credential.accountId });
-    if (!valid || !withinAccountBudget || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
-    await Promise.all([
-      this.nameAndClient.reset(keys.nameAndClient),
-      this.accountAndClient.reset(keys.accountAndClient),
-      this.name.giveBack(keys.name),
-      this.account.giveBack(keys.account),
-      this.client.giveBack(keys.client),
-    ]);
-    const verifiedHash = credential.passwordHash;
+    // One name's attempts from one client are checked one after the other: a success gives its uses back
+    // before the next attempt takes one, so simultaneous correct sign-ins are not counted as failures,
+    // and simultaneous guesses still get no more checks than a slow series.
+    const signedIn = await this.attempts.run(keys.nameAndClient, async () => {
+      const withinAccountBudget = await this.reserveAttempt(keys);
+      // Unknown names are checked against a decoy hash, so every answer takes as long.
+      const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
+      // The owner is told "invalid" too: say so where an operator can see it.
+      if (valid && !withinAccountBudget && credential) this.logger.warn('a correct password was refused: the account is paused by failed sign-ins', { accountId: credential.accountId });
+      if (!valid || !withinAccountBudget || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
+      await Promise.all([
+        this.nameAndClient.reset(keys.nameAndClient),
+        this.accountAndClient.reset(keys.accountAndClient),
+        this.name.giveBack(keys.name),
+        this.account.giveBack(keys.account),
+        this.client.giveBack(keys.client),
+      ]);
+      return credential;
+    });
+    const verifiedHash = signedIn.passwordHash;
     return em.transactional(async (tx) => {
-      const fresh = await this.sessions.lockAccount(tx, credential.accountId);
+      const fresh = await this.sessions.lockAccount(tx, signedIn.accountId);
       // The password was checked against the hash read before; a reset or deactivation since then voids that check.
       if (!fresh || fresh.passwordHash !== verifiedHash || !fresh.canSignIn) throw new UnauthenticatedError(INVALID);
       fresh.lastLoginAt = new Date();
