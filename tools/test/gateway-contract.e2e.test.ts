@@ -122,6 +122,21 @@ describe('a subgraph that takes a request and never answers', () => {
   });
 });
 
+describe('a subgraph that cannot be reached (stopped, restarting)', () => {
+  it('is SERVICE_UNAVAILABLE, the same as one out of time: a client may try again', async () => {
+    // A port nothing listens on: the connection is refused (it was INTERNAL_SERVER_ERROR).
+    const closed = await silentSubgraph();
+    const url = closed.url;
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const gateway = await platform.startGateway({ ACCOUNT_URL: url });
+    for (const query of ['{ me { id username } }', 'mutation { updateAccount(input: { firstName: "Away" }) { id } }']) {
+      const answer = await sendRaw(gateway.url, { query }, user.accessToken);
+      expect({ query, codes: answer.errors?.map((error) => error.extensions?.code) }).toEqual({ query, codes: ['SERVICE_UNAVAILABLE'] });
+      expect(answer.errors?.[0]?.message).toBe('The account service is unavailable; try again shortly');
+    }
+  });
+});
+
 describe('a request refused for its access token', () => {
   it('is logged under its request id, as an answered one is', async () => {
     const requestId = `refused-${Date.now()}`;

@@ -71,6 +71,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
         done?.({ outcome: 'error' });
         return parsed;
       }
+      // A proxy or the subgraph itself saying it cannot serve now: the same as not reaching it.
+      if (UNAVAILABLE_STATUSES.has(response.statusCode)) throw unavailable(this.subgraphName, reads ? 'try again shortly' : 'the change may or may not have been made');
       if (response.statusCode < 200 || response.statusCode > 299) throw errorFromResponse(this.url, response.statusCode, parsed);
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
       const answer = parsed as GatewayGraphQLResponse;
@@ -80,11 +82,16 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
+      if (error instanceof GraphQLError) throw error;
       // Out of time: a read may simply be asked again; a mutation may have been made all the same.
       if (isTimeout(error)) {
         const advice = reads ? 'try again shortly' : 'the change may or may not have been made';
         throw new GraphQLError(`The ${this.subgraphName} service did not answer in time; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
       }
+      // Not reached (stopped, restarting): nothing was sent, so a mutation was not made either.
+      if (isUnreachable(error)) throw unavailable(this.subgraphName, 'try again shortly');
+      // Cut off mid-answer: as after a timeout, a mutation may have been made.
+      if (isCutOff(error)) throw unavailable(this.subgraphName, reads ? 'try again shortly' : 'the change may or may not have been made');
       throw error;
     } finally {
       // A mutation may have changed what the subgraph's public answers said, even one whose answer
@@ -110,6 +117,24 @@ const QUERY_OPERATION = /^\s*(\{|query\b)/;
  */
 function errorFromResponse(url: string, status: number, body: unknown): GraphQLError {
   return new GraphQLError(`${status}: ${STATUS_CODES[status] ?? 'Error'}`, { extensions: { response: { url, status, body } } });
+}
+
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+
+function unavailable(subgraph: string, advice: string): GraphQLError {
+  return new GraphQLError(`The ${subgraph} service is unavailable; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+}
+
+/** No connection could be made: the request never left. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
+}
+
+/** The connection went away while the request or its answer was on it. */
+function isCutOff(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED';
 }
 
 /** undici's errors for a subgraph that took too long: no headers, or a pause in the body. */

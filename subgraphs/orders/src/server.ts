@@ -42,7 +42,9 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
     async onStart(runtime) {
       await prices.load(runtime.orm.em.fork(), overrides.now?.() ?? new Date());
       loaded = true;
-      void runtime.catchUpEvents();
+      // The prices published while orders was away are applied before it serves (for at most the bus
+      // wait): an order placed at once must not be priced from a round superseded meanwhile.
+      await runtime.catchUpEvents();
     },
   });
   return { ...subgraph, prices };
