@@ -55,7 +55,7 @@ export async function checkDumpFiles(dump: DatabaseDump, backupDir: string): Pro
     } catch (error) {
       throw new BackupError(`${table.file} cannot be read (${(error as Error).message}): the backup is damaged`);
     }
-    if (rows !== table.rows) throw new BackupError(`${table.file} holds ${rows} rows, the manifest says ${table.rows}: the backup is damaged`);
+    checkRowCount(table, rows);
   }
 }
 
@@ -118,8 +118,13 @@ async function loadTable(client: pg.Client, table: TableDump, backupDir: string)
   }
   await flush();
   if (triggers.rowCount) await client.query(`ALTER TABLE ${quoteIdentifier(table.name)} ENABLE TRIGGER USER`);
-  if (rows !== table.rows) throw new BackupError(`${table.file} holds ${rows} rows, the manifest says ${table.rows}: the backup is damaged`);
+  checkRowCount(table, rows);
   return rows;
+}
+
+/** A file with other than the manifest's number of rows was cut short or added to. */
+function checkRowCount(table: TableDump, rows: number): void {
+  if (rows !== table.rows) throw new BackupError(`${table.file} holds ${rows} rows, the manifest says ${table.rows}: the backup is damaged`);
 }
 
 /** The lines of a gzipped file, streamed; a damaged file fails (the gzip trailer's CRC and length are checked). */

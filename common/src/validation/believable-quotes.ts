@@ -1,5 +1,7 @@
 import Decimal from 'decimal.js';
+import { BusEvent } from '../bus/bus-database';
 import { MarketFxEvent, MarketTickEvent } from '../events/market-events';
+import { Logger } from '../logging/logger';
 
 /** How far ahead of this clock a market round's time may be: hosts' clocks differ a little. */
 const ROUND_CLOCK_SKEW_MS = 60_000;
@@ -27,23 +29,31 @@ export function isUsableQuote(value: string): boolean {
 export interface UsableRound<Quotes> {
   time: Date;
   usable: Quotes;
-  /** Symbols or currencies left out (not above zero), for the log. */
-  leftOut: string[];
 }
 
-/** The prices of a `market.tick` that can be used, or null when its time cannot be believed. */
-export function usableTick(tick: MarketTickEvent, now: Date): UsableRound<MarketTickEvent['prices']> | null {
+/**
+ * The prices of a `market.tick` event that can be used, or null when its time cannot be
+ * believed; what is left out is logged.
+ */
+export function usableTick(event: BusEvent, now: Date, logger: Logger): UsableRound<MarketTickEvent['prices']> | null {
+  const tick = event.payload as unknown as MarketTickEvent;
   const time = new Date(tick.time);
-  if (!isBelievableTime(time, now)) return null;
+  if (!isBelievableTime(time, now)) return (logger.warn('market round ignored: its time is not believable', { event: event.id, time: tick.time }), null);
   const usable = tick.prices.filter(({ price }) => isUsableQuote(price));
-  return { time, usable, leftOut: tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol) };
+  if (usable.length < tick.prices.length) logger.warn('market prices ignored: not above zero', { event: event.id, symbols: tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol) });
+  return { time, usable };
 }
 
-/** The rates of a `market.fx` that can be used, or null when its time cannot be believed. */
-export function usableFx(fx: MarketFxEvent, now: Date): UsableRound<MarketFxEvent['rates']> | null {
+/**
+ * The rates of a `market.fx` event that can be used, or null when its time cannot be
+ * believed; what is left out is logged.
+ */
+export function usableFx(event: BusEvent, now: Date, logger: Logger): UsableRound<MarketFxEvent['rates']> | null {
+  const fx = event.payload as unknown as MarketFxEvent;
   const time = new Date(fx.time);
-  if (!isBelievableTime(time, now)) return null;
+  if (!isBelievableTime(time, now)) return (logger.warn('FX rates ignored: their time is not believable', { event: event.id, time: fx.time }), null);
   const entries = Object.entries(fx.rates);
   const usable = Object.fromEntries(entries.filter(([, rate]) => isUsableQuote(rate)));
-  return { time, usable, leftOut: entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency) };
+  if (entries.length > Object.keys(usable).length) logger.warn('FX rates ignored: not above zero', { event: event.id, currencies: entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency) });
+  return { time, usable };
 }

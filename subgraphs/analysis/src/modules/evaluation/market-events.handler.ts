@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, usableFx, usableTick } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
@@ -14,25 +14,23 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       // A round dated ahead would hold its prices as the latest for that long; a price not above
       // zero is no price (portfolios divide by rates, conditions would fire on it).
-      const round = usableTick(event.payload as unknown as MarketTickEvent, new Date());
-      if (!round) return logger.warn('market round ignored: its time is not believable', { event: event.id, time: event.payload.time });
-      if (round.leftOut.length) logger.warn('market prices ignored: not above zero', { event: event.id, symbols: round.leftOut });
+      const round = usableTick(event, new Date(), logger);
+      if (!round) return;
       const { time, usable: prices } = round;
-      const tick = { time: time.toISOString(), prices };
       // Portfolios value today's holdings at the latest price; a candle closing next keeps the change
       // evaluation reads then (the last one given, as the engine keeps it).
       await em.execute(
         `INSERT INTO latest_prices (symbol, price, time, change24h) SELECT p->>'symbol', (p->>'price')::numeric, ?, (p->>'change24h')::numeric FROM jsonb_array_elements(?::jsonb) p
          ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time, change24h = COALESCE(excluded.change24h, latest_prices.change24h)
          WHERE latest_prices.time < excluded.time`,
-        [time, JSON.stringify(tick.prices)],
+        [time, JSON.stringify(prices)],
       );
       // Strategies may watch what market announces.
       await em.execute('INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ? ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at', [
-        JSON.stringify(tick.prices.map((quote) => quote.symbol)),
+        JSON.stringify(prices.map((quote) => quote.symbol)),
         time,
       ]);
-      for (const quote of tick.prices) {
+      for (const quote of prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
         const outcome = await engine.onTick(quote.symbol, time, Number(quote.price), change);
         // Conditions compute with floats; an alert records the price exactly as market announced it.
@@ -43,15 +41,13 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
 
     // Portfolios in other currencies than USD convert with each day's last rate.
     async [MARKET_FX](event: BusEvent, em: EntityManager) {
-      const round = usableFx(event.payload as unknown as MarketFxEvent, new Date());
-      if (!round) return logger.warn('FX rates ignored: their time is not believable', { event: event.id, time: event.payload.time });
-      if (round.leftOut.length) logger.warn('FX rates ignored: not above zero', { event: event.id, currencies: round.leftOut });
-      const fx = { time: round.time.toISOString(), rates: round.usable };
-      for (const [currency, rate] of Object.entries(fx.rates)) {
+      const round = usableFx(event, new Date(), logger);
+      if (!round) return;
+      for (const [currency, rate] of Object.entries(round.usable)) {
         await em.execute(
           `INSERT INTO daily_fx (currency, day, rate, time) VALUES (?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
            ON CONFLICT (currency, day) DO UPDATE SET rate = excluded.rate, time = excluded.time WHERE daily_fx.time < excluded.time`,
-          [currency, fx.time, rate, fx.time],
+          [currency, round.time, rate, round.time],
         );
       }
     },

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_FX, MARKET_TICK, MarketFxEvent, MarketTickEvent, usableFx, usableTick } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_FX, MARKET_TICK, usableFx, usableTick } from '@herck/common';
 import { PriceCache } from './price-cache';
 
 /**
@@ -10,16 +10,12 @@ import { PriceCache } from './price-cache';
 export function marketEventHandlers(cache: PriceCache, logger: Logger, now: () => Date = () => new Date()): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
-      const round = usableTick(event.payload as unknown as MarketTickEvent, now());
-      if (!round) return logger.warn('market round ignored: its time is not believable', { event: event.id, time: event.payload.time });
-      if (round.leftOut.length) logger.warn('market prices ignored: not above zero', { event: event.id, symbols: round.leftOut });
-      await cache.savePrices(em, round.time, round.usable);
+      const round = usableTick(event, now(), logger);
+      if (round) await cache.savePrices(em, round.time, round.usable);
     },
     async [MARKET_FX](event: BusEvent, em: EntityManager) {
-      const round = usableFx(event.payload as unknown as MarketFxEvent, now());
-      if (!round) return logger.warn('FX rates ignored: their time is not believable', { event: event.id, time: event.payload.time });
-      if (round.leftOut.length) logger.warn('FX rates ignored: not above zero', { event: event.id, currencies: round.leftOut });
-      await cache.saveRates(em, round.time, round.usable);
+      const round = usableFx(event, now(), logger);
+      if (round) await cache.saveRates(em, round.time, round.usable);
     },
   };
 }
