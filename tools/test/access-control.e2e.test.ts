@@ -11,7 +11,9 @@ import {
   DeleteAccountDocument,
   LoginDocument,
   MeDocument,
+  ReactivateAccountDocument,
   RefreshTokenDocument,
+  RegisterDocument,
   SetRolesDocument,
   UpdateAccountDocument,
 } from './support/operations.generated';
@@ -292,6 +294,27 @@ describe('deactivation and deletion', () => {
       return codes(login)[0] === 'UNAUTHENTICATED';
     });
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: carol.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('an admin reactivates a deactivated account: its owner signs in again, its old sessions stay ended', async () => {
+    const erin = await signUp(platform, 'erin');
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: erin.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    expect(codes(await send(platform.gatewayUrl, ReactivateAccountDocument, { id: erin.accountId }, alice.accessToken))).toEqual(['FORBIDDEN']);
+    const reactivated = await send(platform.gatewayUrl, ReactivateAccountDocument, { id: erin.accountId.toUpperCase() }, admin.accessToken);
+    expect(reactivated.data?.reactivateAccount).toEqual({ id: erin.accountId, status: 'ACTIVE' });
+    await eventually(async () => !codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'erin', password: erin.password })).length);
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: erin.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    // Reactivating an active account changes nothing; one that never confirmed its address is not deactivated.
+    expect((await send(platform.gatewayUrl, ReactivateAccountDocument, { id: erin.accountId }, admin.accessToken)).data?.reactivateAccount.status).toBe('ACTIVE');
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'frank', email: 'frank@example.com', firstName: 'Frank', lastName: 'Pending' } });
+    // Registration happens after the answer (its timing tells nothing).
+    let frankId = '';
+    await eventually(async () => {
+      frankId = (await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'frank' } }, admin.accessToken)).data?.accounts.edges[0]?.node.id ?? '';
+      return frankId !== '';
+    });
+    expect(codes(await send(platform.gatewayUrl, ReactivateAccountDocument, { id: frankId }, admin.accessToken))).toEqual(['CONFLICT']);
+    expect(codes(await send(platform.gatewayUrl, ReactivateAccountDocument, { id: 'not-an-id' }, admin.accessToken))).toEqual(['NOT_FOUND']);
   });
 
   it('deleteAccount removes the profile and the credentials', async () => {

@@ -100,6 +100,17 @@ describe('backtests', () => {
     expect(backtest.data!.backtestStrategy.triggers.map((trigger) => [trigger.time, (trigger.values as { change24h: number }).change24h])).toEqual([[new Date(closeTime).toISOString(), -2.5]]);
   });
 
+  it('work the first candles’ 24-hour change out from closes before the range', async () => {
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'any change', symbols: ['ETH'], interval: 'H1', indicators: [], condition: 'change24h > -1000.0', trigger: 'ON_CLOSE' } }, user.accessToken);
+    const id = created.data!.createStrategy.strategy.id;
+    const from = FIRST_OPEN + 30 * HOUR;
+    const backtest = await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: new Date(from).toISOString(), to: new Date(from + 10 * HOUR).toISOString() }, user.accessToken);
+    const triggers = backtest.data!.backtestStrategy.triggers;
+    expect(triggers.map((trigger) => trigger.time)).toEqual(Array.from({ length: 10 }, (_, hour) => new Date(from + (hour + 1) * HOUR).toISOString()));
+    const close = (hour: number) => Number(CLOSES[hour]!.toFixed(4));
+    expect((triggers[0]!.values as { change24h: number }).change24h).toBeCloseTo(((close(30) - close(6)) / close(6)) * 100, 9);
+  });
+
   it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {
     const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'x', symbols: ['ETH'], indicators: [], condition: 'price > 1.0' } }, user.accessToken);
     const id = created.data!.createStrategy.strategy.id;

@@ -15,6 +15,7 @@ import {
   DeletePortfolioDocument,
   DeleteTransactionDocument,
   PortfolioPerformanceDocument,
+  ReactivateAccountDocument,
   RenamePortfolioDocument,
   SetStrategyEnabledDocument,
   StrategyDocument,
@@ -287,6 +288,13 @@ describe("a deactivated account's strategies", () => {
       const alerts = async (strategyId: string) => (await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE strategy_id = ?', [strategyId]))[0]!.n;
       await eventually(async () => (await alerts(twins[1]!.strategy.id)) === 1);
       expect(await alerts(twins[0]!.strategy.id)).toBe(0);
+
+      // Reactivated, the account's strategy is evaluated again from the next round on.
+      expect((await send(platform.gatewayUrl, ReactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.reactivateAccount.status).toBe('ACTIVE');
+      await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'ACTIVE'", [leaving.accountId])).length === 1);
+      await tick('11');
+      await platform.analysis!.runtime.catchUpEvents();
+      await eventually(async () => (await alerts(twins[0]!.strategy.id)) === 1);
     } finally {
       await bus.end();
     }

@@ -49,4 +49,18 @@ describe('requestPasswordReset', () => {
     expect(confirmHtml).toMatch(/<form id="confirm" >/);
     expect(confirmHtml).toMatch(/<form id="password" hidden>/);
   });
+
+  it('serve those pages, whose address holds a token, uncached, unframed and without a referrer', async () => {
+    for (const path of ['/reset-password?token=abc', '/confirm-email?token=abc']) {
+      const { headers } = await fetch(new URL(path, platform.gatewayUrl));
+      expect([path, headers.get('cache-control'), headers.get('referrer-policy'), headers.get('x-frame-options'), headers.get('content-security-policy'), headers.get('x-content-type-options')]).toEqual([
+        path,
+        'no-store',
+        'no-referrer',
+        'DENY',
+        "frame-ancestors 'none'",
+        'nosniff',
+      ]);
+    }
+  });
 });

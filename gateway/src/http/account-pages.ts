@@ -44,15 +44,27 @@ document.getElementById('password').onsubmit = async (event) => {
 };
 </script></body></html>`;
 
+/**
+ * The pages' address holds a live single-use token: it is not cached, not sent on as a referrer,
+ * and the page is not framed by another site (which could overlay its buttons).
+ */
+const TOKEN_PAGE_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+};
+
 export function serveAccountPages(app: Express): void {
   // People open the bare address in a browser: send them to Sandbox.
   app.get('/', (_req, res) => res.redirect('/graphql'));
   const confirm = page('confirm');
   const reset = page('reset');
   app.get('/confirm-email', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(confirm);
+    res.set(TOKEN_PAGE_HEADERS).type('html').send(confirm);
   });
   app.get('/reset-password', (_req, res) => {
-    res.set('Cache-Control', 'no-store').type('html').send(reset);
+    res.set(TOKEN_PAGE_HEADERS).type('html').send(reset);
   });
 }

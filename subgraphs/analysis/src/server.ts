@@ -71,7 +71,11 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
     eventHandlers: {
-      ...accountEventHandlers((ownerId) => engine.unwatchOwner(ownerId)),
+      ...accountEventHandlers({
+        strategiesRemoved: (ownerId) => engine.unwatchOwner(ownerId),
+        // Rare: everything is read again before the next batch, after this one committed.
+        strategiesRestored: () => loader?.markStale(),
+      }),
       ...marketEventHandlers(engine, logger),
       ...ordersEventHandlers,
     },

@@ -78,6 +78,12 @@ export class AccountResolver {
   }
 
   @RequiresRole('ADMIN')
+  @Mutation(() => Account, { description: 'Switch a deactivated account back on: its owner can sign in again (admins)' })
+  reactivateAccount(@Arg('id', () => ID, { description: 'Account to reactivate' }) id: string, @Ctx() { em }: AccountContext): Promise<Account> {
+    return this.accountService.reactivate(em, id);
+  }
+
+  @RequiresRole('ADMIN')
   @Mutation(() => Boolean, { description: 'Delete an account for good, with its credentials (admins)' })
   async deleteAccount(@Arg('id', () => ID, { description: 'Account to delete' }) id: string, @Ctx() { em }: AccountContext): Promise<boolean> {
     await this.accountService.delete(em, id);

@@ -37,6 +37,18 @@ export class AccountService {
     });
   }
 
+  /**
+   * Switches a deactivated account back on; its sessions stay ended, so its owner signs in again.
+   * An account deactivated before its address was confirmed becomes ACTIVE without a password:
+   * a password reset, mailed to that address, sets one (and so proves the address).
+   */
+  reactivate(em: EntityManager, id: string): Promise<Account> {
+    return this.change(em, id, (account) => {
+      if (account.status === AccountStatus.PENDING) throw new ConflictError('The account has not confirmed its email address yet: it is not deactivated');
+      account.status = AccountStatus.ACTIVE;
+    });
+  }
+
   async delete(em: EntityManager, id: string): Promise<void> {
     await em.transactional(async (tx) => {
       // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in

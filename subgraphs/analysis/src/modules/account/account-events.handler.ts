@@ -2,24 +2,34 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler, lockOwner } from '@herck/common';
 import { DEACTIVATED } from './owner.entity';
 
+/** What the evaluation engine hears of owners. */
+export interface OwnerListener {
+  /** The owner's strategies are no longer evaluated (deactivated, deleted). */
+  strategiesRemoved(ownerId: string): void;
+  /** The owner's strategies are evaluated again (reactivated), once this change is committed. */
+  strategiesRestored(ownerId: string): void;
+}
+
 /**
  * Keeps each owner's mail address and status current (stale copies ignored by
  * version); a deactivated account's strategies stop being evaluated (it can no
- * longer sign in to read or stop their alerts); a deleted account takes its
- * strategies, alerts, notifications and portfolios with it.
+ * longer sign in to read or stop their alerts) until it is reactivated; a
+ * deleted account takes its strategies, alerts, notifications and portfolios with it.
  */
-export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => void): Record<string, BusEventHandler> {
+export function accountEventHandlers(owners: OwnerListener): Record<string, BusEventHandler> {
   return {
     async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
       const account = event.payload as unknown as AccountChangedEvent;
+      const [before] = await em.execute<{ status: string }[]>('SELECT status FROM accounts WHERE id = ? AND version < ?', [account.id, account.version]);
       await em.execute(
         `INSERT INTO accounts (id, email, status, version) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET email = excluded.email, status = excluded.status, version = excluded.version
          WHERE accounts.version < excluded.version`,
         [account.id, account.email, account.status, account.version],
       );
-      // Deactivation is for good (no way back but a new account): the strategies stay stored but are no longer evaluated.
-      if (account.status === DEACTIVATED) onStrategiesRemoved(account.id);
+      // The strategies of a deactivated account stay stored but are not evaluated until it is reactivated.
+      if (account.status === DEACTIVATED) owners.strategiesRemoved(account.id);
+      else if (before?.status === DEACTIVATED) owners.strategiesRestored(account.id);
     },
 
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
@@ -34,7 +44,7 @@ export function accountEventHandlers(onStrategiesRemoved: (ownerId: string) => v
       await em.execute('DELETE FROM accounts WHERE id = ?', [id]);
       // Kept, so a fill announced after the deletion opens no portfolio again (orders-events.handler).
       await em.execute('INSERT INTO deleted_owners (id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
-      onStrategiesRemoved(id);
+      owners.strategiesRemoved(id);
     },
   };
 }

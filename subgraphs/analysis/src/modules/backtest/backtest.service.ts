@@ -40,13 +40,15 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
     const series = new CandleSeries(symbol, strategy.interval);
     series.reset(strategy.indicators, await CandleStore.latest(em, symbol, strategy.interval, warmUp, from));
     const candles = await CandleStore.between(em, symbol, strategy.interval, from, to);
-    const closes = new Map(candles.map((candle) => [candle.openTime.getTime(), candle.close]));
+    // The range's first day compares with closes from the day before it.
+    const dayBefore = await CandleStore.between(em, symbol, strategy.interval, new Date(from.getTime() - DAY_MS), from);
+    const closes = new Map([...dayBefore, ...candles].map((candle) => [candle.openTime.getTime(), candle.close]));
     let state = INITIAL_STATE;
     for (const candle of candles) {
       if (!series.close(candle)) continue;
       const at = candle.openTime.getTime() + length;
-      const dayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
-      const change24h = candle.change24h ?? (dayBefore ? ((candle.close - dayBefore) / dayBefore) * 100 : Number.NaN);
+      const closeDayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
+      const change24h = candle.change24h ?? (closeDayBefore ? ((candle.close - closeDayBefore) / closeDayBefore) * 100 : Number.NaN);
       const evaluation = evaluateCondition(prepared, series, { price: candle.close, change24h });
       if (evaluation.kind !== 'result') continue;
       const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);

@@ -173,7 +173,7 @@ export class PerformanceType {
   @Field(() => DecimalScalar, { nullable: true, description: 'Time-weighted return: sub-period returns between deposits and withdrawals, chained; null when a price is missing' })
   twr!: Decimal | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Annualised money-weighted return of the dated cash flows (Excel XIRR, Actual/365); null when undefined or a price is missing' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Annualised money-weighted return of the dated cash flows (Excel’s XIRR equation, Actual/365, on exact times: a time of day counts as a fraction of a day); null when undefined or a price is missing' })
   xirr!: Decimal | null;
 
   @Field(() => DecimalScalar, { description: 'Profit realised by sales in the period' })

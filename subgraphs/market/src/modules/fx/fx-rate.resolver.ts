@@ -1,12 +1,9 @@
-import Decimal from 'decimal.js';
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { Authenticated, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
 import { SnapshotStore } from '../snapshot/snapshot-store';
+import { crossRate } from './cross-rate';
 import { FxRate } from './fx-rate.type';
-
-/** Rates are kept against USD; other bases are derived from them, to 12 significant digits. */
-const CROSS_RATE_DIGITS = 12;
 
 @Resolver(() => FxRate)
 export class FxRateResolver {
@@ -23,10 +20,10 @@ export class FxRateResolver {
     const baseRate = usdRates.find((rate) => rate.quote === code);
     // The name echoed is cut short, as an asset's is: an error never hands a caller's whole input back.
     if (!baseRate) throw new NotFoundError(`Currency ${code.slice(0, 32)}`);
-    const usd: FxRate = { base: code, quote: 'USD', rate: new Decimal(1).div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: baseRate.time };
+    const usd: FxRate = { base: code, quote: 'USD', rate: crossRate(1, baseRate.rate), time: baseRate.time };
     const crosses = usdRates
       .filter((rate) => rate.quote !== code)
-      .map((rate) => ({ base: code, quote: rate.quote, rate: rate.rate.div(baseRate.rate).toSignificantDigits(CROSS_RATE_DIGITS), time: rate.time }));
+      .map((rate) => ({ base: code, quote: rate.quote, rate: crossRate(rate.rate, baseRate.rate), time: rate.time }));
     return [usd, ...crosses].sort((a, b) => a.quote.localeCompare(b.quote));
   }
 }
