@@ -15,7 +15,7 @@ import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { serveLogArchiveDownloads } from './http/log-archive-download';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
-import { noNulTextRule } from './http/no-nul-text.rule';
+import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimitsRule } from './http/operation-limits.rule';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
@@ -110,7 +110,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      validationRules: [operationLimitsRule(armor.validationRules), noNulTextRule],
+      validationRules: [operationLimitsRule(armor.validationRules), storableTextRule],
       plugins: [
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
@@ -144,7 +144,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     verifier,
     signer,
     apollo: http.apollo,
-    validationRules: [operationLimitsRule(armor.validationRules), noNulTextRule],
+    validationRules: [operationLimitsRule(armor.validationRules), storableTextRule],
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,

@@ -6,7 +6,9 @@ const schema = withCheckedScalars(
     scalar Decimal
     scalar DateTime
     enum Side { BUY SELL }
-    input OrderInput { amount: Decimal!, side: Side! = BUY, note: String }
+    input OrderInput { amount: Decimal!, side: Side! = BUY, note: String, legs: [Leg!], channels: Channels }
+    input Leg { period: Int! }
+    input Channels { webhookUrl: String }
     input Filter { from: DateTime, symbols: [String!] }
     type Query {
       orders(first: Int! = 20, filter: Filter): [String!]!
@@ -50,8 +52,22 @@ describe('variableErrors', () => {
     expect(check('mutation ($t: String) { place(input: { amount: "1", note: $t }) }', { t: null })).toEqual([]);
   });
 
-  it('refuses text with a NUL character, naming its field', () => {
+  it('names a nested input field by its path below the argument, as the subgraphs do', () => {
+    const place = 'mutation ($i: OrderInput!) { place(input: $i) }';
+    expect(check(place, { i: { amount: '1', legs: [{ period: 5 }, { period: 'x' }] } }).map(([, field]) => field)).toEqual(['legs[1].period']);
+    expect(check(place, { i: { amount: '1', legs: [{}] } }).map(([, field]) => field)).toEqual(['legs[0].period']);
+    expect(check(place, { i: { amount: '1', channels: { webhookUrl: 7 } } }).map(([, field]) => field)).toEqual(['channels.webhookUrl']);
+    // A variable inside an input object written in the document: the path starts at the argument too.
+    expect(check('mutation ($c: Channels) { place(input: { amount: "1", channels: $c }) }', { c: { webhookUrl: 'a\u0000' } }).map(([, field]) => field)).toEqual(['channels.webhookUrl']);
+  });
+
+  it('refuses text no store can hold (a NUL character, an unpaired surrogate), naming its field', () => {
     expect(check('query ($f: Filter) { orders(filter: $f) }', { f: { symbols: ['BTC', 'a\u0000b'] } })).toEqual([['BAD_USER_INPUT', 'symbols', expect.stringContaining('NUL')]]);
+    for (const text of ['note\ud800', '\udfffnote', 'a\udc00\ud800b']) {
+      expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', note: text } })).toEqual([['BAD_USER_INPUT', 'note', expect.stringContaining('unpaired surrogate')]]);
+    }
+    // A pair is one character (an emoji), not two halves.
+    expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', note: 'rocket \ud83d\ude80' } })).toEqual([]);
   });
 
   it('stops at 50 errors, however many bad items a list holds', () => {

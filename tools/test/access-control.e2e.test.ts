@@ -242,6 +242,21 @@ describe('text with a NUL character', () => {
   });
 });
 
+describe('text with an unpaired surrogate (half of a UTF-16 pair)', () => {
+  it('is refused as bad input: stored as UTF-8 it became U+FFFD, so two passwords differing there were one', async () => {
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'alice', password: `${alice.password}\ud800` });
+    expect(login.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'password']]);
+    const search = await sendRaw(platform.gatewayUrl, { query: 'query ($filter: AccountFilter) { accounts(filter: $filter) { totalCount } }', variables: { filter: { search: 'x\udfff' } } }, admin.accessToken);
+    expect(search.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'search']]);
+    const literal = await sendRaw(platform.gatewayUrl, { query: 'mutation { updateAccount(input: { lastName: "Liddell\\udfff" }) { lastName } }' }, alice.accessToken);
+    // Written in the document, graphql-js's parser refuses it.
+    expect(codes(literal)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    // A pair is one character (here U+20000, a CJK ideograph), and is kept as written.
+    const paired = await send(platform.gatewayUrl, UpdateAccountDocument, { input: { lastName: 'Liddell \ud840\udc00' } }, alice.accessToken);
+    expect(paired.data?.updateAccount.lastName ?? codes(paired)).toBe('Liddell \ud840\udc00');
+  });
+});
+
 describe('ownership in the subgraphs', () => {
   it('lets a user read and update only their own account', async () => {
     expect((await send(platform.gatewayUrl, AccountDocument, { id: alice.accountId }, alice.accessToken)).data?.account?.username).toBe('alice');

@@ -177,6 +177,20 @@ describe('condition names', () => {
   });
 });
 
+describe('a nested input field refused', () => {
+  it('has one name whether the gateway or analysis refuses it: its path below the argument', async () => {
+    const fieldOf = async (input: Partial<CreateStrategyInput>) => {
+      const answer = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'paths', symbols: ['BTC'], indicators: [], condition: 'price > 1.0', ...input } }, user.accessToken);
+      return answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field]);
+    };
+    // The gateway refuses text no store holds and an Int out of range; analysis a URL and a period of 0.
+    expect(await fieldOf({ channels: { inApp: true, webhookUrl: 'https://a\u0000.example' } })).toEqual([['BAD_USER_INPUT', 'channels.webhookUrl']]);
+    expect(await fieldOf({ channels: { inApp: true, webhookUrl: 'not a url' } })).toEqual([['BAD_USER_INPUT', 'channels.webhookUrl']]);
+    expect(await fieldOf({ indicators: [{ name: 'fast', kind: 'SMA', period: 2 ** 31 }] })).toEqual([['BAD_USER_INPUT', 'indicators[0].period']]);
+    expect(await fieldOf({ indicators: [{ name: 'fast', kind: 'SMA', period: 0 }] })).toEqual([['BAD_USER_INPUT', 'indicators[0].period']]);
+  });
+});
+
 describe('portfolio performance, by hand', () => {
   const performanceOf = (variables: { id: string; from: string; to: string }, token: string) => send(platform.gatewayUrl, PortfolioPerformanceDocument, variables, token);
   const portfolioWith = async (name: string, transactions: TransactionInput[]) => {

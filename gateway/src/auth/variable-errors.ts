@@ -1,4 +1,5 @@
 import {
+  ArgumentNode,
   ASTNode,
   coerceInputValue,
   DocumentNode,
@@ -17,7 +18,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import { DateTimeScalar, DecimalScalar } from '@herck/common';
-import { nulTextPath } from '../http/no-nul-text.rule';
+import { unstorableTextIn } from '../http/storable-text.rule';
 
 /** The subgraphs' scalars whose input the gateway checks as they do. */
 const CHECKED_SCALARS: GraphQLScalarType[] = [DecimalScalar, DateTimeScalar];
@@ -49,11 +50,12 @@ class EnoughErrors extends Error {}
 
 /**
  * What is wrong with the operation's variables, each a BAD_USER_INPUT naming
- * the field it is for (`extensions.field`: the input field, or the argument or
- * input field the variable is passed to): a required one missing, a value of
- * the wrong type, null where a variable sits in a non-null position with a
- * default (GraphQL allows `$first: Int` there, and fails the field only when it
- * runs), or text with a NUL character, which no store can hold. At most
+ * the field it is for (`extensions.field`, as the subgraphs name it: the
+ * argument, or the input field's path below it, `channels.webhookUrl`,
+ * `indicators[0].period`): a required one missing, a value of the wrong type,
+ * null where a variable sits in a non-null position with a default (GraphQL
+ * allows `$first: Int` there, and fails the field only when it runs), or text
+ * no store can hold (a NUL character, an unpaired surrogate). At most
  * MAX_ERRORS; empty when the variables are fine. `hideSuggestions` (production)
  * drops graphql-js's "Did you mean …?", which names values of the schema.
  */
@@ -77,7 +79,8 @@ export function variableErrors(
       const type = typeFromAST(schema, definition.type);
       // An unknown type fails validation, which has run before.
       if (!type || !isInputType(type)) continue;
-      const field = positions.get(name)?.field ?? name;
+      const position = positions.get(name) ?? { argument: name, fieldPath: [], nonNull: false };
+      const field = fieldName(position, []);
       const value = Object.hasOwn(variables, name) ? variables[name] : undefined;
       if (value === undefined) {
         if (isNonNullType(type) && !definition.defaultValue) bad(`Variable "$${name}" of required type "${String(type)}" was not provided.`, field);
@@ -85,18 +88,18 @@ export function variableErrors(
       }
       if (value === null) {
         if (isNonNullType(type)) bad(`Variable "$${name}" of non-null type "${String(type)}" must not be null.`, field);
-        else if (positions.get(name)?.nonNull) bad(`Variable "$${name}" must not be null: "${field}" takes a value or none (for its default), not null.`, field);
+        else if (position.nonNull) bad(`Variable "$${name}" must not be null: "${field}" takes a value or none (for its default), not null.`, field);
         continue;
       }
       const where = (path: readonly (string | number)[]) => (path.length ? ` at "${name}${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}"` : '');
-      const fieldAt = (path: readonly (string | number)[]) => [...path].reverse().find((key): key is string => typeof key === 'string') ?? field;
       const before = errors.length;
-      coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) =>
+      coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => {
         // A field missing from an input object, or one it does not have, is named itself, not the object that lacks or has it.
-        bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, OBJECT_FIELD_ERROR.exec(error.message)?.[1] ?? fieldAt(path)),
-      );
-      const nul = errors.length === before ? nulTextPath(value) : null;
-      if (nul) bad(`Variable "$${name}"${where(nul)} may not contain the NUL character (U+0000)`, fieldAt(nul));
+        const objectField = OBJECT_FIELD_ERROR.exec(error.message)?.[1];
+        bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldName(position, objectField ? [...path, objectField] : path));
+      });
+      const unstorable = errors.length === before ? unstorableTextIn(value) : null;
+      if (unstorable) bad(`Variable "$${name}"${where(unstorable.path)} ${unstorable.reason}`, fieldName(position, unstorable.path));
     }
   } catch (error) {
     if (!(error instanceof EnoughErrors)) throw error;
@@ -114,8 +117,25 @@ export function withoutSuggestion(message: string): string {
   return message.replace(/ ?Did you mean(.+?)\?$/, '');
 }
 
-/** Where a variable is used: the argument or input field it fills, and whether that position is non-null. */
-type VariablePositions = Map<string, { field: string; nonNull: boolean }>;
+/** Where a variable is used: the argument it is in, the input fields from there down to it, and whether that position is non-null. */
+interface VariablePosition {
+  argument: string;
+  fieldPath: string[];
+  nonNull: boolean;
+}
+type VariablePositions = Map<string, VariablePosition>;
+
+/**
+ * The field a value at `path` inside a variable is for, as the subgraphs name it: the path below
+ * the argument (`channels.webhookUrl`, `indicators[0].period`; an item of a list of scalars is the
+ * list), or the argument itself.
+ */
+function fieldName(position: VariablePosition, path: readonly (string | number)[]): string {
+  const keys = [...position.fieldPath, ...path];
+  while (typeof keys.at(-1) === 'number') keys.pop();
+  if (!keys.length) return position.argument;
+  return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
+}
 
 /** Per operation node: Apollo Server keeps parsed documents, so steady HTTP traffic walks each operation once. */
 const positionsByOperation = new WeakMap<OperationDefinitionNode, VariablePositions>();
@@ -127,15 +147,18 @@ function variablePositions(schema: GraphQLSchema, document: DocumentNode, operat
   const positions: VariablePositions = new Map();
   const typeInfo = new TypeInfo(schema);
   const visitor = visitWithTypeInfo(typeInfo, {
-    Variable(node, _key, parent) {
+    Variable(node, _key, parent, _path, ancestors) {
       // A variable's own definition (`$first: Int`) is no position.
       if (!parent || Array.isArray(parent) || (parent as ASTNode).kind === Kind.VARIABLE_DEFINITION) return;
-      const owner = parent as ASTNode;
       const expected = typeInfo.getInputType();
-      const field = owner.kind === Kind.ARGUMENT || owner.kind === Kind.OBJECT_FIELD ? owner.name.value : undefined;
+      // From the argument down to the variable (`input: { channels: $c }`): the argument, then the input fields.
+      const nodes = [...ancestors, parent].filter((ancestor): ancestor is ASTNode => !Array.isArray(ancestor));
+      const argumentAt = nodes.findLastIndex((ancestor) => ancestor.kind === Kind.ARGUMENT);
+      const argument = argumentAt >= 0 ? (nodes[argumentAt] as ArgumentNode).name.value : node.name.value;
+      const fieldPath = nodes.slice(argumentAt + 1).flatMap((ancestor) => (ancestor.kind === Kind.OBJECT_FIELD ? [ancestor.name.value] : []));
       const name = node.name.value;
       const seen = positions.get(name);
-      positions.set(name, { field: seen?.field ?? field ?? name, nonNull: seen?.nonNull === true || (expected !== null && isNonNullType(expected)) });
+      positions.set(name, { argument: seen?.argument ?? argument, fieldPath: seen?.fieldPath ?? fieldPath, nonNull: seen?.nonNull === true || (expected !== null && isNonNullType(expected)) });
     },
   });
   for (const definition of [operation, ...usedFragments(document, operation)]) visit(definition, visitor);
