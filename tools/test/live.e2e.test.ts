@@ -566,9 +566,9 @@ describe('subscription ids', () => {
 
 describe('graphql-ws connection limits', () => {
   /** The handshake's outcome: 'open', or the HTTP status the server refused it with. */
-  function handshake(origin?: string): Promise<'open' | number> {
+  function handshake(origin?: string, url = wsUrl()): Promise<'open' | number> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(wsUrl(), 'graphql-transport-ws', origin ? { headers: { Origin: origin } } : {});
+      const socket = new WebSocket(url, 'graphql-transport-ws', origin ? { headers: { Origin: origin } } : {});
       socket.once('open', () => {
         socket.close();
         resolve('open');
@@ -585,6 +585,16 @@ describe('graphql-ws connection limits', () => {
     expect(await handshake('https://evil.example')).toBe(403);
     expect(await handshake('http://localhost:4000')).toBe('open');
     expect(await handshake()).toBe('open');
+  });
+
+  it('takes handshakes where HTTP serves the API, with or without the trailing slash (Sandbox opened at /graphql/ subscribes there), and nowhere else', async () => {
+    const url = new URL(wsUrl());
+    expect(url.pathname).toBe('/graphql');
+    const at = (path: string) => handshake(undefined, new URL(path, url).toString());
+    expect(await at('/graphql/')).toBe('open');
+    expect(await at('/graphql?x=1')).toBe('open');
+    expect(await at('/graphqlx')).toBe(400);
+    expect(await at('/')).toBe(400);
   });
 
   it('bounds operations per connection and connections per account (close 4429)', async () => {
@@ -620,7 +630,7 @@ describe('graphql-ws connection limits', () => {
     expect(typename.data?.__typename).toBe('Query');
   }, 30_000);
 
-  it('closes a socket whose message is larger than BODY_LIMIT with 1009; one of exactly BODY_LIMIT is served', async () => {
+  it('refuses an operation larger than BODY_LIMIT on its own, as HTTP does (413); one of exactly BODY_LIMIT is served', async () => {
     const gateway = await platform.startGateway({ BODY_LIMIT: '4kb' });
     const socket = await rawSocket(gateway);
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
@@ -629,7 +639,19 @@ describe('graphql-ws connection limits', () => {
     expect(await socket.next()).toEqual({ id: 'fits', type: 'next', payload: { data: { __typename: 'Query' } } });
     expect(await socket.next()).toEqual({ id: 'fits', type: 'complete' });
     socket.send(subscribeMessageOf(4 * 1024 + 1, 'too-large'));
+    expect(await socket.next()).toEqual({ id: 'too-large', type: 'error', payload: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
+    // The socket goes on (a close ended every other subscription of a graphql-ws client, which does not retry 1009).
+    socket.send(subscribeMessageOf(1024, 'after'));
+    expect(await socket.next()).toEqual({ id: 'after', type: 'next', payload: { data: { __typename: 'Query' } } });
+    expect(await socket.next()).toEqual({ id: 'after', type: 'complete' });
+    // A message that is no operation, or one past the hard bound (1 MiB here), closes the socket with 1009.
+    socket.send(JSON.stringify({ type: 'ping', payload: { pad: 'x'.repeat(5 * 1024) } }));
     expect(await socket.closed).toBe(1009);
+    const huge = await rawSocket(gateway);
+    huge.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    expect((await huge.next()).type).toBe('connection_ack');
+    huge.send(subscribeMessageOf(1024 * 1024 + 1, 'huge'));
+    expect(await huge.closed).toBe(1009);
   }, 30_000);
 
   it("stop closes client sockets with 1001 and the gateway's upstream subscriptions", async () => {

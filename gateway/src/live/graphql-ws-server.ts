@@ -13,17 +13,27 @@ export interface Extra {
 /** Pings every this often; a client that has not answered the last one by the next is cut. */
 const KEEP_ALIVE_MS = 12_000;
 
+/** HTTP's answer to a body over the limit (413), as an operation's `error` payload. */
+const TOO_LARGE = [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }];
+/** ws's close code for a message over its `maxPayload`, used for oversized messages that are not an operation. */
+const MESSAGE_TOO_BIG = 1009;
+
 /**
  * graphql-ws's server core on a `ws` server, as graphql-ws/use/ws serves it
  * (keep-alive pings, protocol negotiation, 1011 on a failure of ours), with
- * two differences: each operation reaches the core under an id of its own
- * (`OperationIds`; the client never sees them), and errors go to the log
- * rather than the console.
+ * three differences: each operation reaches the core under an id of its own
+ * (`OperationIds`; the client never sees them); a `subscribe` larger than
+ * `messageLimit` bytes is refused as that operation's `error`, as HTTP refuses
+ * such a body (a 1009 close, which graphql-ws clients do not retry, ended every
+ * other subscription of the client for good); and errors go to the log rather
+ * than the console. The server's own `maxPayload` stays the hard bound on any
+ * message.
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, Extra>,
   sockets: WebSocketServer,
   logger: Logger,
+  messageLimit: number,
 ): { dispose(): Promise<void> } {
   const server = makeServer<P, Extra>(options);
   sockets.options.handleProtocols = handleProtocols;
@@ -31,6 +41,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
 
   sockets.on('connection', (socket, request) => {
     const ids = new OperationIds();
+    let acknowledged = false;
     // What a client causes (a message over maxPayload, which ws answers by closing with 1009) is not our fault.
     socket.on('error', (error) => logger.warn('graphql-ws socket error', { error: error.message }));
     const fail = (error: unknown) => {
@@ -52,12 +63,15 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         send: (data) =>
           new Promise<void>((resolve, reject) => {
             if (socket.readyState !== WebSocket.OPEN) return resolve();
-            socket.send(toClient(data, ids), (error) => (error ? reject(error) : resolve()));
+            const message = toClient(data, ids);
+            acknowledged ||= message.type === 'connection_ack';
+            socket.send(message.text, (error) => (error ? reject(error) : resolve()));
           }),
         // A duplicate subscribe's reason names the id the client chose.
         close: (code, reason) => socket.close(code, code === CloseCode.SubscriberAlreadyExists && reason ? reason.replace(/#\d+ already exists$/, ' already exists') : reason),
         onMessage: (handle) =>
-          socket.on('message', (data) => {
+          socket.on('message', (data: Buffer) => {
+            if (data.length > messageLimit) return refuseOversized(socket, String(data), ids, acknowledged);
             void (async () => {
               try {
                 await handle(toServer(String(data), ids));
@@ -103,10 +117,33 @@ function toServer(text: string, ids: OperationIds): string {
   return text;
 }
 
-/** A message of graphql-ws's with the client's id back in place; a complete or an error ends the operation. */
-function toClient(text: string, ids: OperationIds): string {
+/** A message of graphql-ws's with the client's id back in place, and its type; a complete or an error ends the operation. */
+function toClient(text: string, ids: OperationIds): { text: string; type: string } {
   const message = JSON.parse(text) as { type: string; id?: string };
-  if (message.id === undefined) return text;
+  if (message.id === undefined) return { text, type: message.type };
   if (message.type === 'complete' || message.type === 'error') ids.ended(message.id);
-  return JSON.stringify({ ...message, id: clientIdOf(message.id) });
+  return { text: JSON.stringify({ ...message, id: clientIdOf(message.id) }), type: message.type };
+}
+
+/**
+ * A message over the limit: a `subscribe` under an id not in use, once the connection is
+ * acknowledged, gets its `error` and the socket goes on; anything else closes it (1009), as ws would.
+ */
+function refuseOversized(socket: WebSocket, text: string, ids: OperationIds, acknowledged: boolean): void {
+  const message = parsedOrNull(text);
+  const id = message?.id;
+  if (acknowledged && message?.type === 'subscribe' && typeof id === 'string' && id !== '' && !ids.isRunning(id)) {
+    socket.send(JSON.stringify({ id, type: 'error', payload: TOO_LARGE }));
+    return;
+  }
+  socket.close(MESSAGE_TOO_BIG, 'Message too big');
+}
+
+function parsedOrNull(text: string): { type?: unknown; id?: unknown } | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? value : null;
+  } catch {
+    return null;
+  }
 }

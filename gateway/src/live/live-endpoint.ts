@@ -39,6 +39,12 @@ export const LIVE_CLOSE = {
   goingAway: 1001,
 } as const;
 
+/** Where handshakes are taken: the GraphQL path, with or without the trailing slash. */
+const GRAPHQL_PATHS = ['/graphql', '/graphql/'];
+
+/** The smallest hard bound on one message: an operation somewhat over BODY_LIMIT still gets its own `error`. */
+const MIN_MAX_PAYLOAD = 1024 * 1024;
+
 /** On stop, sockets that have not finished their closing handshake by then are cut. */
 const CLOSE_GRACE_MS = 3_000;
 
@@ -125,14 +131,17 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const connections = new WeakMap<Ctx, Connection>();
   const perAccount = new Map<string, number>();
 
+  const messageLimit = bytes(config.bodyLimit);
   const sockets = new WebSocketServer({
     server: options.httpServer,
-    path: '/graphql',
-    maxPayload: bytes(config.bodyLimit),
+    // The hard bound (close 1009); an operation over BODY_LIMIT but under this is refused on its own (serveGraphqlWs).
+    maxPayload: Math.max(4 * messageLimit, MIN_MAX_PAYLOAD),
     // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
     verifyClient: ({ origin }: { origin?: string }, allow: (allowed: boolean, status?: number, message?: string) => void) =>
       allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed'),
   });
+  // HTTP serves the API at `/graphql/` too (Sandbox opened there subscribes to that URL): so does the socket.
+  sockets.shouldHandle = (request) => GRAPHQL_PATHS.includes((request.url ?? '').split('?', 1)[0]!);
 
   const onConnect = async (ctx: Ctx): Promise<boolean> => {
     const { socket, request } = ctx.extra;
@@ -274,6 +283,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     },
     sockets,
     logger,
+    messageLimit,
   );
 
   let stopped: Promise<void> | undefined;

@@ -25,6 +25,11 @@ export class OperationIds {
     return operationId;
   }
 
+  /** Whether an operation runs under `clientId` (a `subscribe` with it would be a duplicate). */
+  isRunning(clientId: string): boolean {
+    return this.running.has(clientId);
+  }
+
   /** The client completes `clientId`: the operation id to tell graphql-ws, and the id is free again. */
   complete(clientId: string): string | undefined {
     const operationId = this.running.get(clientId);
