@@ -96,6 +96,17 @@ describe('GraphQL over HTTP status codes', () => {
     expect({ status: fine.status, data: fine.data }).toEqual({ status: 200, data: { __typename: 'Query' } });
   });
 
+  it('says what is wrong with a body it cannot read, in the media type the client accepts', async () => {
+    const refusal = async (headers: Record<string, string>, body = JSON.stringify({ query: '{ __typename }' })) => {
+      const response = await fetch(platform.gatewayUrl, { method: 'POST', headers: { accept: GRAPHQL_RESPONSE, ...headers }, body });
+      return { status: response.status, type: response.headers.get('content-type'), ...((await response.json()) as object) };
+    };
+    const answer = (status: number, message: string) => ({ status, type: expect.stringContaining(GRAPHQL_RESPONSE), errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    expect(await refusal({ 'content-type': `${JSON_TYPE}; charset=iso-8859-1` })).toEqual(answer(415, 'Unsupported charset: send the body as UTF-8 JSON'));
+    expect(await refusal({ 'content-type': JSON_TYPE, 'content-encoding': 'compress' })).toEqual(answer(415, 'Unsupported content encoding: send the body uncompressed or gzip/deflate/br'));
+    expect(await refusal({ 'content-type': JSON_TYPE }, JSON.stringify({ query: `{ __typename } #${'x'.repeat(200_000)}` }))).toEqual(answer(413, 'Request body too large'));
+  });
+
   it('names every answer with an x-request-id, also a refusal before the body is read, and lets browser scripts read it', async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
       fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': JSON_TYPE, origin: 'http://localhost:4000', ...headers }, body });

@@ -69,6 +69,6 @@ describe('auth unreachable while a socket is open', () => {
     await platform.auth.stop();
     expect(await closed).toBe(1013);
     const overHttp = await send(platform.gatewayUrl, MeDocument, {}, user.accessToken);
-    expect({ status: overHttp.status, codes: codes(overHttp) }).toEqual({ status: 503, codes: ['SERVICE_UNAVAILABLE'] });
+    expect({ status: overHttp.status, retryAfter: overHttp.headers.get('retry-after'), codes: codes(overHttp) }).toEqual({ status: 503, retryAfter: '1', codes: ['SERVICE_UNAVAILABLE'] });
   }, 30_000);
 });

@@ -12,7 +12,7 @@ import { requestIdHeader, requestIdMiddleware } from '../logging/request-context
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
 import { operationMetricsPlugin } from '../metrics/operation-metrics.plugin';
-import { unparsableBodies, wellFormedRequests } from './graphql-over-http';
+import { JSON_MEDIA_TYPE, preferredMediaType, unparsableBodies, wellFormedRequests } from './graphql-over-http';
 
 /** How long a stopping service waits for operations whose clients already hung up. */
 const OPERATIONS_SETTLE_MS = 10_000;
@@ -125,14 +125,26 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   }
 }
 
-/** Body-parser and other HTTP-level failures answer in GraphQL's error shape, without internals. */
+/** What body-parser's refusals mean to a client, by their `type`. */
+const BODY_REFUSALS: Record<string, string> = {
+  'entity.too.large': 'Request body too large',
+  'charset.unsupported': 'Unsupported charset: send the body as UTF-8 JSON',
+  'encoding.unsupported': 'Unsupported content encoding: send the body uncompressed or gzip/deflate/br',
+};
+
+/**
+ * Body-parser and other HTTP-level failures answer in GraphQL's error shape, without internals,
+ * in the media type the client prefers of the two JSON ones.
+ */
 function jsonErrors(logger: Logger): express.ErrorRequestHandler {
-  return (error: { status?: number; type?: string; message?: string }, _req, res, _next) => {
+  return (error: { status?: number; type?: string; message?: string }, req, res, _next) => {
     const status = error.status ?? 500;
     if (status >= 500) logger.error('request failed', { error });
-    const message =
-      error.type === 'entity.too.large' ? 'Request body too large' : status >= 500 ? 'Internal server error' : 'Bad request';
+    const message = (error.type && BODY_REFUSALS[error.type]) ?? (status >= 500 ? 'Internal server error' : 'Bad request');
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    res
+      .status(status)
+      .type(preferredMediaType(req.header('accept')) ?? JSON_MEDIA_TYPE)
+      .json({ errors: [{ message, extensions: { code } }] });
   };
 }

@@ -64,9 +64,14 @@ export class AccessTokenVerifier {
   }
 }
 
+/** How soon a client may try again after a 503 (auth is asked again at once then). */
+const RETRY_AFTER_SECONDS = 1;
+
 /** The token could not be checked (auth unreachable): the request fails with 503, and the client tries again. */
 function unavailable(): GraphQLError {
-  return new GraphQLError('Sign-in could not be checked; try again shortly', { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+  return new GraphQLError('Sign-in could not be checked; try again shortly', {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['Retry-After', String(RETRY_AFTER_SECONDS)]]) } },
+  });
 }
 
 /**
