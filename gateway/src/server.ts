@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
@@ -18,6 +17,7 @@ import { documentFailureStatusPlugin } from './http/document-failure-status.plug
 import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimitsRule } from './http/operation-limits.rule';
+import { plainLandingPagePlugin } from './http/plain-landing-page.plugin';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
 import { registerLiveMetrics } from './live/live.metrics';
@@ -115,8 +115,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
         documentFailureStatusPlugin(),
-        // Production serves no page: Apollo's pages load their scripts from Apollo's CDN.
-        config.production ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPagePlugin(),
+        // Production serves a plain page: Apollo's pages load their scripts from Apollo's CDN.
+        config.production ? plainLandingPagePlugin() : sandboxLandingPagePlugin(),
       ],
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
