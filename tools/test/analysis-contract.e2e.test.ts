@@ -191,6 +191,38 @@ describe('a nested input field refused', () => {
   });
 });
 
+describe('free text and lists given to strategies and portfolios', () => {
+  const refusal = (answer: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) => answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field, error.message]);
+
+  it('refuses control characters in names (they go into mail subjects), and in notes but for line breaks and tabs', async () => {
+    const strategy = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'Line1\r\nBcc: x@example.com', symbols: ['BTC'], indicators: [], condition: 'price > 1.0' } }, user.accessToken);
+    expect(refusal(strategy)).toEqual([['BAD_USER_INPUT', 'name', 'name may not contain control characters']]);
+    expect(refusal(await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Bell\u0007' }, user.accessToken))).toEqual([['BAD_USER_INPUT', 'name', 'name may not contain control characters']]);
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Notes' }, user.accessToken)).data!.createPortfolio;
+    expect(refusal(await send(platform.gatewayUrl, RenamePortfolioDocument, { id, name: 'Esc\u001b[31m' }, user.accessToken))).toEqual([['BAD_USER_INPUT', 'name', 'name may not contain control characters']]);
+    const deposit = (input: Partial<TransactionInput>) =>
+      send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: id, input: { kind: 'DEPOSIT', quantity: '1', price: '100', time: new Date(Date.now() - 60_000).toISOString(), ...input } }, user.accessToken);
+    expect(refusal(await deposit({ note: 'ding\u0007' }))).toEqual([['BAD_USER_INPUT', 'note', 'note may not contain control characters other than line breaks and tabs']]);
+    expect((await deposit({ note: 'first line\n\tsecond line' })).data?.addTransaction.note).toBe('first line\n\tsecond line');
+  });
+
+  it('refuses a blank currency and a malformed symbol with what is wrong, and names no internal placeholder', async () => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Checks' }, user.accessToken)).data!.createPortfolio;
+    const add = (input: Partial<TransactionInput>) =>
+      send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: id, input: { kind: 'DEPOSIT', quantity: '1', price: '100', time: new Date(Date.now() - 60_000).toISOString(), ...input } }, user.accessToken);
+    // Omitted is the portfolio's currency; "" is none.
+    expect(refusal(await add({ currency: '' }))).toEqual([['BAD_USER_INPUT', 'currency', '"" is not a currency with an exchange rate']]);
+    expect(refusal(await add({ price: '0' }))).toEqual([['BAD_USER_INPUT', 'price', 'A DEPOSIT needs an amount (quantity × price) greater than zero']]);
+    expect(refusal(await add({ kind: 'BUY', symbol: 'B\u{1F600}C' }))).toEqual([['BAD_USER_INPUT', 'symbol', 'symbol must be the symbol of an asset (1–15 letters or digits)']]);
+    expect(refusal(await add({ kind: 'BUY' }))).toEqual([['BAD_USER_INPUT', 'symbol', 'BUY needs the symbol of an asset']]);
+  });
+
+  it('refuses more than 20 symbols, also when they name fewer', async () => {
+    const many = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'many', symbols: Array.from({ length: 21 }, () => 'BTC'), indicators: [], condition: 'price > 1.0' } }, user.accessToken);
+    expect(refusal(many)).toEqual([['BAD_USER_INPUT', 'symbols', 'Watch 1 to 20 symbols']]);
+  });
+});
+
 describe('portfolio performance, by hand', () => {
   const performanceOf = (variables: { id: string; from: string; to: string }, token: string) => send(platform.gatewayUrl, PortfolioPerformanceDocument, variables, token);
   const portfolioWith = async (name: string, transactions: TransactionInput[]) => {

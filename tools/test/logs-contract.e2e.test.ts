@@ -77,6 +77,15 @@ describe('bad input to logs', () => {
   });
 });
 
+describe('blank text in a filter', () => {
+  it('is refused as text is (a blank requestId matched nothing, and deleteLogs answered 0)', async () => {
+    for (const filter of [{ text: '   ' }, { requestId: '   ' }]) {
+      const response = await send(platform.gatewayUrl, LogsDocument, { filter }, admin.accessToken);
+      expect(response.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', Object.keys(filter)[0]]]);
+    }
+  });
+});
+
 describe('log shipping', () => {
   it('stores a batch holding a line nested thousands deep, cutting the deepest parts, instead of refusing it for ever', async () => {
     const marker = `deep${randomUUID().slice(0, 8)}`;

@@ -1,5 +1,5 @@
 import { codes, send } from './support/graphql-client';
-import { CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument } from './support/operations.generated';
+import { CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument, TrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { logIn, signUp, SignedUpUser } from './support/users';
 
@@ -50,6 +50,15 @@ describe('errors about a name the caller gave', () => {
     const provider = await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: long, enabled: false }, admin.accessToken);
     expect(provider.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
     expect(provider.errors![0]!.message.length).toBeLessThan(150);
+  });
+});
+
+describe('blank names', () => {
+  it('trackAsset refuses a blank name (it became the symbol); an empty symbol is an asset not found, said without a gap', async () => {
+    const tracked = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'BLANKN', name: '   ' }, admin.accessToken);
+    expect(tracked.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
+    const candles = await send(platform.gatewayUrl, CandlesDocument, { symbol: '', interval: 'M1' }, user.accessToken);
+    expect(candles.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Asset not found']]);
   });
 });
 

@@ -33,6 +33,24 @@ export function requireLength(value: string, field: string, min: number, max: nu
   return trimmed;
 }
 
+/** Control characters (C0, DEL, C1): a name is one line of visible text. */
+const CONTROL = /\p{Cc}/u;
+/** The same, but for line breaks and tabs, which a note may hold. */
+const CONTROL_BUT_LAYOUT = /(?![\t\n\r])\p{Cc}/u;
+
+/**
+ * Free text a person gave a name or a note, trimmed and of `min` to `max` characters, without
+ * control characters (line breaks and tabs only in `multiline` text): a name goes into mail
+ * subjects and one-line lists, where a line break or an escape sequence would forge or garble them.
+ */
+export function requireText(value: string, field: string, min: number, max: number, { multiline = false } = {}): string {
+  const text = requireLength(value, field, min, max);
+  if ((multiline ? CONTROL_BUT_LAYOUT : CONTROL).test(text)) {
+    throw new BadUserInputError(`${field} may not contain control characters${multiline ? ' other than line breaks and tabs' : ''}`, field);
+  }
+  return text;
+}
+
 /** Longest text a list's `search` takes: far beyond any name, short enough to keep a LIKE pattern cheap. */
 export const MAX_SEARCH_LENGTH = 100;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireLength } from '@herck/common';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
@@ -23,7 +23,7 @@ const TICKER = /^[A-Z0-9]{1,15}$/;
 export class PortfolioService {
   async create(em: EntityManager, ownerId: string, name: string, baseCurrency: string, method: CostBasisMethodEnum): Promise<Portfolio> {
     const currency = await this.currency(em, baseCurrency, 'baseCurrency');
-    const validName = requireLength(name, 'name', 1, 100);
+    const validName = requireText(name, 'name', 1, 100);
     const rows = await em.transactional(async (tx) => {
       await lockUndeletedOwner(tx, ownerId);
       return tx.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
@@ -50,7 +50,7 @@ export class PortfolioService {
 
   async rename(em: EntityManager, ownerId: string, id: string, name: string): Promise<Portfolio> {
     await this.own(em, ownerId, id);
-    const rows = await em.execute<PortfolioRow[]>('UPDATE portfolios SET name = ? WHERE id = ? RETURNING *', [requireLength(name, 'name', 1, 100), id]);
+    const rows = await em.execute<PortfolioRow[]>('UPDATE portfolios SET name = ? WHERE id = ? RETURNING *', [requireText(name, 'name', 1, 100), id]);
     // Deleted since the check above: gone, as any unknown portfolio (it was an internal error).
     if (!rows[0]) throw new NotFoundError('Portfolio');
     return toPortfolio(rows[0]);
@@ -68,7 +68,8 @@ export class PortfolioService {
       // The row lock queues concurrent changes to one portfolio, so each is checked against the last.
       const portfolio = await this.own(tx, ownerId, portfolioId, true);
       const entry = await this.checked(tx, portfolio, input);
-      const ledger = [...(await this.ledger(tx, portfolio.id)), { ...entry.ledger, id: 'new' }];
+      // The new entry has no id yet: an error about it names none (stored ones are named by theirs).
+      const ledger = [...(await this.ledger(tx, portfolio.id)), entry.ledger];
       replayOrRefuse(ledger, portfolio);
       const rows = await tx.execute<TransactionRow[]>(
         `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, created_at)
@@ -122,14 +123,15 @@ export class PortfolioService {
     const currency = value.trim().toUpperCase();
     if (currency === 'USD') return currency;
     const known = /^[A-Z]{3}$/.test(currency) && (await em.execute('SELECT 1 FROM daily_fx WHERE currency = ? LIMIT 1', [currency])).length > 0;
-    if (!known) throw new BadUserInputError(`${value} is not a currency with an exchange rate`, field);
+    if (!known) throw new BadUserInputError(`"${currency.slice(0, 32)}" is not a currency with an exchange rate`, field);
     return currency;
   }
 
   private async checked(em: EntityManager, portfolio: Portfolio, input: TransactionInput) {
     const trade = TRADES.includes(input.kind);
     const symbol = input.symbol?.trim().toUpperCase() || null;
-    if (trade && (!symbol || !TICKER.test(symbol))) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
+    if (trade && !symbol) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
+    if (trade && !TICKER.test(symbol!)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     // A FEE may name what it was for: an asset's symbol, like a trade's.
     if (input.kind === TransactionKindEnum.FEE && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
@@ -139,8 +141,9 @@ export class PortfolioService {
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
     if (input.time.getTime() > Date.now() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
     if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
-    const note = input.note ? requireLength(input.note, 'note', 0, 500) : null;
-    const currency = input.currency ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
+    const note = input.note ? requireText(input.note, 'note', 0, 500, { multiline: true }) : null;
+    // Omitted (or null) is the portfolio's currency; "" is no currency.
+    const currency = input.currency != null ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
     const price = await convert(em, input.price, currency, portfolio.baseCurrency, input.time, 'currency');
     const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, input.time, 'currency');
     return {

@@ -1,4 +1,4 @@
-import { BadUserInputError, CandleInterval, isCandleInterval, requireLength } from '@herck/common';
+import { BadUserInputError, CandleInterval, isCandleInterval, requireText } from '@herck/common';
 import { compileCondition } from '../condition/condition-compiler';
 import { IndicatorSpec } from '../indicator/indicator-spec';
 import { checkedWebhookUrl, WebhookPolicy } from '../delivery/webhook-target';
@@ -8,13 +8,14 @@ export const MAX_SYMBOLS = 20;
 export const MAX_COOLDOWN_SECONDS = 7 * 86_400;
 
 export function strategyName(value: string): string {
-  return requireLength(value, 'name', 1, 100);
+  return requireText(value, 'name', 1, 100);
 }
 
 /** Upper-cased, unique, 1–20 of them, each one market tracks. */
 export function strategySymbols(values: string[], known: Set<string>): string[] {
   const symbols = [...new Set(values.map((value) => value.trim().toUpperCase()))];
-  if (!symbols.length || symbols.length > MAX_SYMBOLS) throw new BadUserInputError(`Watch 1 to ${MAX_SYMBOLS} symbols`, 'symbols');
+  // Counted as given too: a list of 10,000 names (of one symbol) is no list of 1–20.
+  if (!symbols.length || values.length > MAX_SYMBOLS) throw new BadUserInputError(`Watch 1 to ${MAX_SYMBOLS} symbols`, 'symbols');
   for (const symbol of symbols) {
     if (!/^[A-Z0-9]{1,15}$/.test(symbol) || !known.has(symbol)) throw new BadUserInputError(`"${symbol}" is not a tracked symbol`, 'symbols');
   }

@@ -75,7 +75,7 @@ export class LogQueryService {
       if (longerThan(text, this.settings.maxQueryLength)) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
       if (!text.trim()) throw new BadUserInputError('text is empty', 'text');
     }
-    if (requestId != null && (requestId.length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters', 'requestId');
+    if (requestId != null && (requestId.trim().length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters, not all blank', 'requestId');
     return {
       ...(services && { services: [...new Set(services)] }),
       ...(levels && { levels: [...new Set(levels)] as LogSelection['levels'] }),

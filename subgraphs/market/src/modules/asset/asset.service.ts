@@ -16,8 +16,9 @@ export class AssetService {
 
   async track(em: EntityManager, rawSymbol: string, name: string | null): Promise<Asset> {
     const symbol = normaliseSymbol(rawSymbol);
-    const displayName = name?.trim() || null;
-    if (displayName !== null && (displayName.length > 100 || /\p{C}/u.test(displayName))) {
+    // Omitted or null keeps the name it has (or the symbol, for a new asset); blank is no name.
+    const displayName = name == null ? null : name.trim();
+    if (displayName !== null && (displayName.length === 0 || displayName.length > 100 || /\p{C}/u.test(displayName))) {
       throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
     }
     // One statement: two admins (or a double click) tracking a new symbol at once both succeed.

@@ -24,6 +24,6 @@ export function normaliseSymbol(value: string, field = 'symbol'): string {
 export async function knownAsset(context: MarketContext, value: string): Promise<Asset> {
   const symbol = value.trim().toUpperCase();
   const asset = isSymbol(symbol) ? await context.assetsBySymbol.load(symbol) : null;
-  if (!asset) throw new NotFoundError(`Asset ${symbol.slice(0, 32)}`);
+  if (!asset) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
   return asset;
 }

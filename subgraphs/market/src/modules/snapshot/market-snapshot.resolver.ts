@@ -21,7 +21,7 @@ export class MarketSnapshotResolver {
     // Checked before the first round too (every name is looked up then): an unknown symbol is
     // NOT_FOUND in queries from the first request on, not an empty answer until a round lands.
     for (const symbol of wanted ?? []) {
-      if (!isSymbol(symbol)) throw new NotFoundError(`Asset ${symbol.slice(0, 32)}`);
+      if (!isSymbol(symbol)) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
       if (!this.snapshot.asset(symbol)) await knownAsset(context, symbol);
     }
     const ticks = this.snapshot.ticks(wanted?.filter(isSymbol) ?? null);
