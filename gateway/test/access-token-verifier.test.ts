@@ -80,7 +80,7 @@ describe('AccessTokenVerifier', () => {
       () => undefined,
       (error: GraphQLError) => error,
     );
-    expect(refused?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', http: { status: 503 } });
+    expect(refused?.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: new Map([['Retry-After', '1']]) } });
     // A token that is no token is refused as before, without asking auth.
     expect(await codeOf(verifier.identify('Bearer not-a-token'))).toBe('UNAUTHENTICATED');
   });

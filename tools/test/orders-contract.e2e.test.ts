@@ -3,7 +3,7 @@ import pg from 'pg';
 import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
-import { OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
+import { AllOrdersDocument, OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
@@ -109,7 +109,20 @@ describe('order lists and statistics', () => {
     expect(byCursor).toEqual(all.nodes.map((order) => order.id));
     expect(byOffset).toEqual(byCursor);
     const last = await send(platform.gatewayUrl, OrdersDocument, { first: 1, offset: all.nodes.length }, buyer.accessToken);
-    expect(last.data!.orders).toEqual({ nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+    expect(last.data!.orders).toEqual({ totalCount: all.nodes.length, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
+  });
+
+  it('count the whole list, its filter applied, whatever the page (the number of pages for offset paging)', async () => {
+    const mine = (await send(platform.gatewayUrl, OrdersDocument, { first: 100 }, buyer.accessToken)).data!.orders;
+    const eth = mine.nodes.filter((order) => order.asset.symbol === 'ETH').length;
+    expect(eth).toBeGreaterThan(0);
+    expect((await send(platform.gatewayUrl, OrdersDocument, { first: 2, offset: 1 }, buyer.accessToken)).data!.orders.totalCount).toBe(mine.nodes.length);
+    expect((await send(platform.gatewayUrl, OrdersDocument, { first: 1, filter: { asset: 'ETH' } }, buyer.accessToken)).data!.orders.totalCount).toBe(eth);
+    // Everyone's orders for admins, and an account's through Account.orders.
+    const everyone = (await send(platform.gatewayUrl, AllOrdersDocument, { first: 1 }, admin.accessToken)).data!.allOrders.totalCount;
+    expect(everyone).toBe(await storedOrders());
+    const viaAccount = await sendRaw<{ me: { orders: { totalCount: number } } }>(platform.gatewayUrl, { query: '{ me { orders(first: 1) { totalCount } } }' }, buyer.accessToken);
+    expect(viaAccount.data?.me.orders.totalCount).toBe(mine.nodes.length);
   });
 
   it('give analysts and admins statistics, users FORBIDDEN', async () => {

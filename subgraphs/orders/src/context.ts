@@ -1,11 +1,11 @@
 import DataLoader from 'dataloader';
-import { Connection, SubgraphContext } from '@herck/common';
+import { SubgraphContext } from '@herck/common';
 import { AccountOrdersPage, accountOrdersLoader } from './modules/order/account-orders.loader';
-import { Order } from './modules/order/order.type';
+import { OrderPageOf } from './modules/order/order-connection';
 
 export interface OrdersContext extends SubgraphContext {
   /** `Account.orders` pages of this request, read together. */
-  accountOrders: DataLoader<AccountOrdersPage, Connection<Order>, string>;
+  accountOrders: DataLoader<AccountOrdersPage, OrderPageOf, string>;
 }
 
 export function createOrdersContext(base: SubgraphContext): OrdersContext {

@@ -1,7 +1,7 @@
 import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createOrdersContext } from './context';
 import { OrdersConfig } from './env';
-import { AccountOrdersResolver, OrderResolver } from './modules/order/order.resolver';
+import { AccountOrdersResolver, OrderConnectionResolver, OrderResolver } from './modules/order/order.resolver';
 import { OrderService } from './modules/order/order.service';
 import { accountEventHandlers } from './modules/order/account-events.handler';
 import { marketEventHandlers } from './modules/price/market-events.handler';
@@ -31,6 +31,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
         new Map<Function, object>([
           [OrderResolver, new OrderResolver(service)],
           [AccountOrdersResolver, new AccountOrdersResolver()],
+          [OrderConnectionResolver, new OrderConnectionResolver()],
           [OrderStatisticsResolver, new OrderStatisticsResolver()],
         ]),
       );

@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { arrayParameter, Connection, decodeTimeIdCursor, isUuid } from '@herck/common';
-import { Order, OrderRow } from './order.type';
-import { orderConnection } from './order-connection';
+import { arrayParameter, decodeTimeIdCursor, isUuid } from '@herck/common';
+import { OrderRow } from './order.type';
+import { orderConnection, OrderPageOf } from './order-connection';
 
 /** One page of one account's orders, newest first. */
 export interface AccountOrdersPage {
@@ -15,12 +15,13 @@ export interface AccountOrdersPage {
  * `Account.orders` for every account of a request in one query per page
  * shape: `accounts { orders(first: 20) }` for a page of fifty accounts reads
  * fifty newest-first pages in one statement (a lateral join over the owner
- * index), not fifty statements.
+ * index), not fifty statements; their `totalCount`s, when asked for, in one more.
  */
-export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrdersPage, Connection<Order>, string> {
-  return new DataLoader<AccountOrdersPage, Connection<Order>, string>(
+export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrdersPage, OrderPageOf, string> {
+  const counts = orderCountsLoader(em);
+  return new DataLoader<AccountOrdersPage, OrderPageOf, string>(
     async (pages) => {
-      const answers = new Map<string, Connection<Order>>();
+      const answers = new Map<string, OrderPageOf>();
       const shapes = new Map<string, AccountOrdersPage[]>();
       for (const page of pages) {
         const group = shapes.get(shapeOf(page));
@@ -40,7 +41,9 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
              ) o`,
           [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
         );
-        for (const page of group) answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first, position !== null));
+        for (const page of group) {
+          answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first, position !== null, () => counts.load(page.accountId)));
+        }
       }
       return pages.map((page) => answers.get(keyOf(page))!);
     },
@@ -50,3 +53,15 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
 
 const shapeOf = (page: AccountOrdersPage) => `${page.first}\u0000${page.after ?? ''}`;
 const keyOf = (page: AccountOrdersPage) => `${page.accountId}\u0000${shapeOf(page)}`;
+
+/** How many orders each account has placed, for every account of a request in one statement. */
+function orderCountsLoader(em: EntityManager): DataLoader<string, number> {
+  return new DataLoader<string, number>(async (accountIds) => {
+    const owners = accountIds.filter(isUuid);
+    const rows = !owners.length
+      ? []
+      : await em.execute<{ owner_id: string; total: number }[]>('SELECT owner_id, count(*)::int AS total FROM orders WHERE owner_id = ANY(?::uuid[]) GROUP BY owner_id', [arrayParameter(owners)]);
+    const totals = new Map(rows.map((row) => [row.owner_id, row.total]));
+    return accountIds.map((id) => totals.get(id) ?? 0);
+  });
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
+import { BadUserInputError, ConflictError, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
-import { orderConnection } from './order-connection';
+import { orderConnection, OrderPageOf } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
 
@@ -96,7 +96,7 @@ export class OrderService {
   }
 
   /** Newest first; `offset` pages by position (the seed's start/page size), `after` by cursor. */
-  async page(em: EntityManager, ownerId: string | null, page: OrderPage): Promise<Connection<Order>> {
+  async page(em: EntityManager, ownerId: string | null, page: OrderPage): Promise<OrderPageOf> {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (ownerId) (conditions.push('owner_id = ?'), params.push(ownerId));
@@ -118,7 +118,10 @@ export class OrderService {
       `SELECT * FROM orders WHERE ${paged.length ? paged.join(' AND ') : 'true'} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`,
       [...pagedParams, page.first + 1, page.offset ?? 0],
     );
-    return orderConnection(rows, page.first, Boolean(page.after) || (page.offset ?? 0) > 0);
+    // The whole list: the filter's conditions, not the page's position.
+    const countAll = async () =>
+      (await em.execute<{ total: number }[]>(`SELECT count(*)::int AS total FROM orders WHERE ${conditions.length ? conditions.join(' AND ') : 'true'}`, params))[0]!.total;
+    return orderConnection(rows, page.first, Boolean(page.after) || (page.offset ?? 0) > 0, countAll);
   }
 
   private async byKey(em: EntityManager, ownerId: string, key: string): Promise<OrderRow | undefined> {
