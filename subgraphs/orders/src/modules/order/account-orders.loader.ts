@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { arrayParameter, decodeTimeIdCursor, isUuid } from '@herck/common';
 import { OrderRow } from './order.type';
-import { orderConnection, OrderPageOf } from './order-connection';
+import { orderConnection, OrderListPage } from './order-connection';
 
 /** One page of one account's orders, newest first. */
 export interface AccountOrdersPage {
@@ -17,11 +17,11 @@ export interface AccountOrdersPage {
  * fifty newest-first pages in one statement (a lateral join over the owner
  * index), not fifty statements; their `totalCount`s, when asked for, in one more.
  */
-export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrdersPage, OrderPageOf, string> {
+export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrdersPage, OrderListPage, string> {
   const counts = orderCountsLoader(em);
-  return new DataLoader<AccountOrdersPage, OrderPageOf, string>(
+  return new DataLoader<AccountOrdersPage, OrderListPage, string>(
     async (pages) => {
-      const answers = new Map<string, OrderPageOf>();
+      const answers = new Map<string, OrderListPage>();
       const shapes = new Map<string, AccountOrdersPage[]>();
       for (const page of pages) {
         const group = shapes.get(shapeOf(page));

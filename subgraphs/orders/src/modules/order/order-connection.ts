@@ -2,7 +2,7 @@ import { Connection, encodeTimeIdCursor, pageInfoOf } from '@herck/common';
 import { Order, OrderRow, toOrder } from './order.type';
 
 /** A page of orders, and how to count the whole list it is a page of (only when `totalCount` is asked for). */
-export interface OrderPageOf extends Connection<Order> {
+export interface OrderListPage extends Connection<Order> {
   countAll(): Promise<number>;
 }
 
@@ -10,7 +10,7 @@ export interface OrderPageOf extends Connection<Order> {
  * A page of orders from rows read newest first with one row past the page (which tells whether
  * more follow); `afterSome` when it was asked for after a cursor or an offset.
  */
-export function orderConnection(rows: OrderRow[], first: number, afterSome: boolean, countAll: () => Promise<number>): OrderPageOf {
+export function orderConnection(rows: OrderRow[], first: number, afterSome: boolean, countAll: () => Promise<number>): OrderListPage {
   const nodes = rows.slice(0, first).map(toOrder);
   const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
   return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > first, afterSome), countAll };

@@ -4,7 +4,7 @@ import { OrdersContext } from '../../context';
 import { AccountReference } from '../account/account.type';
 import { Order, OrderConnection, OrderFilter, PlaceBuyOrderInput } from './order.type';
 import { OrderPage, OrderService } from './order.service';
-import { OrderPageOf } from './order-connection';
+import { OrderListPage } from './order-connection';
 
 function callerId({ identity }: OrdersContext): string {
   if (!identity.accountId) throw new UnauthenticatedError();
@@ -39,7 +39,7 @@ export class OrderResolver {
     @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor (start / page size style)' }) offset: number | null,
     @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
     @Ctx() context: OrdersContext,
-  ): Promise<OrderPageOf> {
+  ): Promise<OrderListPage> {
     return this.service.page(context.em, callerId(context), pageOf(first, after, offset, filter));
   }
 
@@ -57,7 +57,7 @@ export class OrderResolver {
     @Arg('offset', () => Int, { nullable: true, description: 'Orders to skip instead of a cursor' }) offset: number | null,
     @Arg('filter', () => OrderFilter, { nullable: true, description: 'Narrows the list' }) filter: OrderFilter | null,
     @Ctx() context: OrdersContext,
-  ): Promise<OrderPageOf> {
+  ): Promise<OrderListPage> {
     return this.service.page(context.em, null, pageOf(first, after, offset, filter));
   }
 }
@@ -72,7 +72,7 @@ export class AccountOrdersResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: 'Page size, 1 to 100' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
     @Ctx() context: OrdersContext,
-  ): Promise<OrderPageOf> {
+  ): Promise<OrderListPage> {
     if (context.identity.accountId !== account.id && !hasAnyRole(context.identity, ['ADMIN'])) throw new ForbiddenError('You can only see your own orders');
     const page = pageOf(first, after, null, null);
     return context.accountOrders.load({ accountId: account.id, first: page.first, after: page.after });
@@ -83,7 +83,7 @@ export class AccountOrdersResolver {
 @Resolver(() => OrderConnection)
 export class OrderConnectionResolver {
   @FieldResolver(() => Int, { description: 'How many orders the whole list holds (its filter applied): with offset, the number of pages' })
-  totalCount(@Root() page: OrderPageOf): Promise<number> {
+  totalCount(@Root() page: OrderListPage): Promise<number> {
     return page.countAll();
   }
 }

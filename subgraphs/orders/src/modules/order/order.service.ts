@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
 import { BadUserInputError, ConflictError, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
-import { orderConnection, OrderPageOf } from './order-connection';
+import { orderConnection, OrderListPage } from './order-connection';
 import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
 
@@ -96,7 +96,7 @@ export class OrderService {
   }
 
   /** Newest first; `offset` pages by position (the seed's start/page size), `after` by cursor. */
-  async page(em: EntityManager, ownerId: string | null, page: OrderPage): Promise<OrderPageOf> {
+  async page(em: EntityManager, ownerId: string | null, page: OrderPage): Promise<OrderListPage> {
     const conditions: string[] = [];
     const params: unknown[] = [];
     if (ownerId) (conditions.push('owner_id = ?'), params.push(ownerId));
