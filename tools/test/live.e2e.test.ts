@@ -610,8 +610,14 @@ describe('graphql-ws connection limits', () => {
     await streaming(connect(bearer(user.accessToken), gateway).client);
     const overLimit = connect(bearer(user.accessToken), gateway);
     expect(await overLimit.closed).toBe(4429);
-    // Anonymous connections are not counted against an account.
-    await single(connect({}, gateway).client, '{ __typename }');
+    // Anonymous connections are not counted against an account, but per client address, as rate limits count them.
+    const anonymous = async () => {
+      const socket = await rawSocket(gateway);
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      return socket;
+    };
+    for (const socket of [await anonymous(), await anonymous()]) expect((await socket.next()).type).toBe('connection_ack');
+    expect(await (await anonymous()).closed).toBe(4429);
   }, 30_000);
 
   it('closes a socket that sends no connection_init within WS_CONNECTION_INIT_TIMEOUT_MS (4408), and only such a socket', async () => {

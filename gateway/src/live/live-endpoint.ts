@@ -31,7 +31,7 @@ import { UpstreamSubscriptions } from './upstream-subscriptions';
 export const LIVE_CLOSE = {
   /** Invalid or expired access token, also when it expires while connected (graphql-ws's Forbidden). */
   forbidden: CloseCode.Forbidden,
-  /** The account already has `wsMaxConnectionsPerAccount` connections open. */
+  /** The account (or, anonymous, the client address) already has `wsMaxConnectionsPerAccount` connections open. */
   tooManyConnections: 4429,
   /** Auth could not be asked whether the session stands: a retryable "try again later". */
   tryAgainLater: 1013,
@@ -129,7 +129,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     logger,
   );
   const connections = new WeakMap<Ctx, Connection>();
-  const perAccount = new Map<string, number>();
+  /** Open connections per account, and per client address for anonymous ones. */
+  const perHolder = new Map<string, number>();
 
   const messageLimit = bytes(config.bodyLimit);
   const sockets = new WebSocketServer({
@@ -159,15 +160,15 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       return false;
     }
     if (socket.readyState !== WebSocket.OPEN) return false;
-    const { accountId } = identity;
-    if (accountId) {
-      const open = perAccount.get(accountId) ?? 0;
-      if (open >= config.wsMaxConnectionsPerAccount) {
-        socket.close(LIVE_CLOSE.tooManyConnections, 'Too many connections for this account');
-        return false;
-      }
-      perAccount.set(accountId, open + 1);
+    const client = options.clientAddress(request);
+    // Anonymous connections count per client address, as the rate limits count anonymous callers.
+    const holder = identity.accountId ?? `anonymous ${client}`;
+    const open = perHolder.get(holder) ?? 0;
+    if (open >= config.wsMaxConnectionsPerAccount) {
+      socket.close(LIVE_CLOSE.tooManyConnections, identity.accountId ? 'Too many connections for this account' : 'Too many anonymous connections from this address');
+      return false;
     }
+    perHolder.set(holder, open + 1);
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
     const expiry = expiresAt === null ? undefined : setTimeout(() => socket.close(LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
@@ -182,12 +183,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     socket.once('close', () => {
       clearTimeout(expiry);
       clearInterval(recheck);
-      if (!accountId) return;
-      const left = (perAccount.get(accountId) ?? 1) - 1;
-      if (left > 0) perAccount.set(accountId, left);
-      else perAccount.delete(accountId);
+      const left = (perHolder.get(holder) ?? 1) - 1;
+      if (left > 0) perHolder.set(holder, left);
+      else perHolder.delete(holder);
     });
-    const client = options.clientAddress(request);
     const streams = new ConnectionStreams();
     socket.once('close', () => streams.closeAll());
     connections.set(ctx, { identity, authorization, client, outbox: outboxes.open(socket, client), streams });
