@@ -69,4 +69,29 @@ describe('evaluation worker pool', () => {
       await pool.stop();
     }
   });
+
+  it('forgets a ONCE strategy that fired, as one engine does: switched back on, it is watched anew and fires again', async () => {
+    const once: StrategyDefinition = { ...strategies[1]!, id: 'c0000000-0000-4000-8000-000000000001', symbols: ['BTC'], indicators: [], condition: 'price > 100.0', trigger: TriggerMode.ONCE, cooldownSeconds: 0 };
+    const run = async (evaluator: Evaluator) => {
+      const fired: number[] = [];
+      const tick = async (second: number, price: number) => fired.push(...(await evaluator.onTick('BTC', new Date(START + second * 1000), price, 0)).firings.map(() => second));
+      await evaluator.watch(once);
+      await tick(1, 50);
+      await tick(2, 150);
+      // What EngineLoader.reload does when the strategy is switched back on.
+      if (evaluator.evaluatesAlike(once)) evaluator.redefine(once);
+      else await evaluator.watch(once);
+      await tick(3, 50);
+      await tick(4, 150);
+      return { fired, size: evaluator.size };
+    };
+    const single = await run(new StrategyEngine(async (symbol, interval, count) => history(symbol, interval, count), () => START));
+    const pool = new EvaluationPool(2, async (symbol, interval, count) => history(symbol, interval, count));
+    try {
+      expect(single).toEqual({ fired: [2, 4], size: 0 });
+      expect(await run(pool)).toEqual(single);
+    } finally {
+      await pool.stop();
+    }
+  });
 });

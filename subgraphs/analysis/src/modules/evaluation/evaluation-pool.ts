@@ -7,6 +7,7 @@ import { Evaluator } from './evaluator';
 import { signalOf, StrategyDefinition } from './strategy-definition';
 import { EvaluationOutcome, HistoryLoader } from './strategy-engine';
 import { SymbolState } from './trigger-policy';
+import { TriggerMode } from '../strategy/trigger-mode';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -111,11 +112,21 @@ export class EvaluationPool implements Evaluator {
   }
 
   async onTick(symbol: string, time: Date, price: number, change24h: number): Promise<EvaluationOutcome> {
-    return merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'tick', symbol, time, price, change24h }))));
+    return this.settled(merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'tick', symbol, time, price, change24h })))));
   }
 
   async onCandleClosed(candle: ClosedCandle): Promise<EvaluationOutcome> {
-    return merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'candle', candle }))));
+    return this.settled(merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'candle', candle })))));
+  }
+
+  /**
+   * A ONCE strategy that fired is no longer watched by its worker's engine: forgotten here too, so
+   * that switched back on it is watched anew (a definition kept here made its reload a mere
+   * `redefine`, which the worker ignored: it never fired again).
+   */
+  private settled(outcome: EvaluationOutcome): EvaluationOutcome {
+    for (const { strategy } of outcome.firings) if (strategy.trigger === TriggerMode.ONCE) this.definitions.delete(strategy.id);
+    return outcome;
   }
 
   async stop(): Promise<void> {
