@@ -107,4 +107,13 @@ describe('strategy engine on a scripted price path', () => {
     // A tick of an older period than the series holds changes nothing.
     expect(engine.onTick('BTC', new Date(START + MINUTE), 500, 0)).toEqual({ firings: [], states: [], errors: [] });
   });
+
+  it('does not let a round delivered again after later ones set the live candle back', async () => {
+    const engine = await engineWith(strategy());
+    expect([tick(engine, 0, 100), tick(engine, 10, 130), tick(engine, 20, 100)].map((outcome) => outcome.firings.length)).toEqual([0, 1, 0]);
+    // The 130 of second 10 again, after the 100 of second 20: nothing changes, not even what holds…
+    expect(tick(engine, 10, 130)).toEqual({ firings: [], states: [], errors: [] });
+    // …so the next real crossing fires.
+    expect(tick(engine, 30, 130).firings).toHaveLength(1);
+  });
 });

@@ -23,6 +23,8 @@ export class CandleSeries {
   private live: LiveCandle | null = null;
   /** Open time (ms) of the newest candle fed, closed or live; older input is ignored. */
   private newest = -Infinity;
+  /** Time (ms) of the newest tick applied: a round delivered again, or late, must not rewind the live candle. */
+  private newestTick = -Infinity;
   /** What conditions read as `volume`: the volume of the last closed candle (ticks carry none of their own). */
   lastClosedVolume = 0;
 
@@ -71,8 +73,13 @@ export class CandleSeries {
     return value;
   }
 
-  /** A tick: updates the live candle of its period. Returns false for a tick older than what the series has. */
+  /**
+   * A tick: updates the live candle of its period. Returns false for a tick not newer than the last
+   * one applied (a redelivered round would set the close back and swallow the next real crossing)
+   * or older than what the series has.
+   */
   tick(time: Date, price: number): boolean {
+    if (time.getTime() <= this.newestTick) return false;
     const openTime = candleOpenTime(this.interval, time).getTime();
     this.values.clear();
     if (this.live && this.live.openTime === openTime) {
@@ -80,12 +87,14 @@ export class CandleSeries {
       this.live.low = Math.min(this.live.low, price);
       this.live.close = price;
       for (const { indicator } of this.indicators.values()) indicator.replace(this.live);
+      this.newestTick = time.getTime();
       return true;
     }
     if (openTime <= this.newest) return false;
     // A new period. A live candle whose close market never announced stays as last seen.
     this.live = { openTime, open: price, high: price, low: price, close: price, volume: 0 };
     this.newest = openTime;
+    this.newestTick = time.getTime();
     for (const { indicator } of this.indicators.values()) indicator.add(this.live);
     return true;
   }
