@@ -22,6 +22,7 @@ import {
   TransactionInput,
   UpdateStrategyDocument,
   ValidateConditionDocument,
+  WebhookDeliveriesDocument,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
@@ -341,6 +342,40 @@ describe("a deactivated account's strategies", () => {
       await tick('11');
       await platform.analysis!.runtime.catchUpEvents();
       await eventually(async () => (await alerts(twins[0]!.strategy.id)) === 1);
+    } finally {
+      await bus.end();
+    }
+  });
+});
+
+describe('a webhook taken off a strategy', () => {
+  it('gets no more of the retries of alerts raised before: they end as failed', async () => {
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const tick = (price: string) =>
+      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
+        JSON.stringify({ time: new Date().toISOString(), prices: [{ symbol: 'WHOOK', price, source: 'test', volume24h: null, change24h: null }] }),
+      ]);
+    try {
+      await tick('1');
+      await platform.analysis!.runtime.catchUpEvents();
+      // Nothing listens there: the first attempt fails and a retry is due later.
+      const unreachable = 'http://127.0.0.1:9/hook';
+      const { strategy } = await createStrategy({ symbols: ['WHOOK'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
+      await tick('10');
+      await platform.analysis!.runtime.catchUpEvents();
+      const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
+      await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+      expect((await deliveries()).map((delivery) => [delivery.url, delivery.status])).toEqual([[unreachable, 'PENDING']]);
+
+      const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { channels: { webhookUrl: null } } }, user.accessToken);
+      expect(updated.data?.updateStrategy.channels.webhookUrl).toBeNull();
+      // The retry falls due now rather than in DELIVERY_FIRST_RETRY_SECONDS.
+      await platform.analysis!.runtime.orm.em.fork().execute('UPDATE deliveries SET next_attempt_at = now() WHERE strategy_id = ?', [strategy.id]);
+      await eventually(async () => (await deliveries())[0]?.status === 'FAILED', 15_000);
+      const [ended] = await deliveries();
+      expect(ended!.attempts.map((attempt) => attempt.error)).toEqual([expect.any(String), 'the webhook was removed from the strategy']);
+      expect(ended!.nextAttemptAt).toBeNull();
     } finally {
       await bus.end();
     }

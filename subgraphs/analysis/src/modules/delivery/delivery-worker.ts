@@ -74,7 +74,7 @@ export class DeliveryWorker {
     }
   }
 
-  private async lease(): Promise<(DeliveryRow & { secret: string | null; email: string | null })[]> {
+  private async lease(): Promise<LeasedDelivery[]> {
     const em = this.orm.em.fork() as EntityManager;
     // The lease outlasts one send; a replica that dies mid-send leaves the row due again after it.
     return em.execute(
@@ -82,12 +82,14 @@ export class DeliveryWorker {
         FROM strategies s LEFT JOIN accounts a ON a.id = s.owner_id
        WHERE d.strategy_id = s.id AND d.id IN (
          SELECT id FROM deliveries WHERE status = 'PENDING' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
-       RETURNING d.*, s.webhook_secret AS secret, a.email AS email`,
+       RETURNING d.*, s.webhook_secret AS secret, a.email AS email, s.webhook_url AS webhook_url, s.notify_email AS notify_email`,
       [Math.ceil(this.settings.webhookTimeoutMs / 1000) + 30, BATCH],
     );
   }
 
-  private async send(delivery: DeliveryRow & { secret: string | null; email: string | null }): Promise<void> {
+  private async send(delivery: LeasedDelivery): Promise<void> {
+    const withdrawn = channelWithdrawn(delivery);
+    if (withdrawn) return this.giveUp(delivery, withdrawn);
     let result: WebhookResult;
     if (delivery.channel === 'webhook') {
       result = delivery.secret
@@ -111,6 +113,16 @@ export class DeliveryWorker {
     );
   }
 
+  /** Ends a delivery without an attempt: its owner took the channel off the strategy since. */
+  private async giveUp(delivery: LeasedDelivery, reason: string): Promise<void> {
+    const attempt = { at: new Date().toISOString(), httpStatus: null, error: reason };
+    await this.orm.em.fork().getConnection().execute(`UPDATE deliveries SET status = ?, attempts = attempts || ?::jsonb, next_attempt_at = NULL WHERE id = ?`, [
+      DeliveryStatus.FAILED,
+      JSON.stringify([attempt]),
+      delivery.id,
+    ]);
+  }
+
   private async mail(delivery: DeliveryRow & { email: string | null }): Promise<WebhookResult> {
     if (!delivery.email) return { httpStatus: null, error: 'the owner has no known mail address' };
     const { subject, text } = JSON.parse(delivery.body) as { subject: string; text: string };
@@ -121,4 +133,18 @@ export class DeliveryWorker {
       return { httpStatus: null, error: (error as Error).message };
     }
   }
+}
+
+/** A due delivery with what its strategy says now: the secret to sign with, the owner's address, its channels. */
+type LeasedDelivery = DeliveryRow & { secret: string | null; email: string | null; webhook_url: string | null; notify_email: boolean };
+
+/**
+ * Why a delivery must not go any more, or null: its strategy no longer posts to that URL (the
+ * webhook was removed or moved: an alert's data must not reach an endpoint its owner withdrew,
+ * for up to a day of retries) or no longer mails.
+ */
+function channelWithdrawn(delivery: LeasedDelivery): string | null {
+  if (delivery.channel === 'webhook' && delivery.webhook_url !== delivery.target) return 'the webhook was removed from the strategy';
+  if (delivery.channel === 'email' && !delivery.notify_email) return 'mail was turned off for the strategy';
+  return null;
 }
