@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -88,4 +89,54 @@ describe('operation rate limits', () => {
     for (let i = 0; i < 3; i += 1) expect((await sendRaw(unreachable.url, { query: ME }, other.accessToken)).status).toBe(200);
     expect(lines.some((line) => /rate limit/i.test(line) && JSON.parse(line).level === 'warn')).toBe(true);
   });
+
+  it('let operations through, with a warning, when Redis stays connected but stops answering (a partition)', async () => {
+    const proxy = await silenceableProxyToRedis();
+    try {
+      const lines: string[] = [];
+      const partitioned = await gateway(
+        { REDIS_URL: proxy.url, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '100' },
+        new Logger('gateway', 'warn', {}, (line) => lines.push(line)),
+      );
+      const other = await signUp(platform);
+      const counted = await sendRaw(partitioned.url, { query: ME }, other.accessToken);
+      expect([counted.status, counted.headers.get('ratelimit-limit')]).toEqual([200, '100']);
+      proxy.silence();
+      for (let i = 0; i < 2; i += 1) {
+        const answer = await sendRaw(partitioned.url, { query: ME }, other.accessToken);
+        // Answered (it hung for good), uncounted.
+        expect([answer.status, answer.headers.get('ratelimit-limit')]).toEqual([200, null]);
+      }
+      expect(lines.some((line) => /rate limit/i.test(line) && JSON.parse(line).level === 'warn')).toBe(true);
+    } finally {
+      proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to the Redis on 127.0.0.1:6379 that can start swallowing traffic both ways, the connection left open. */
+function silenceableProxyToRedis(): Promise<{ url: string; silence(): void; close(): void }> {
+  let silent = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(6379, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (chunk) => silent || upstream.write(chunk));
+    upstream.on('data', (chunk) => silent || client.write(chunk));
+    for (const socket of [client, upstream]) socket.on('error', () => undefined);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `redis://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+        silence: () => void (silent = true),
+        close: () => {
+          for (const socket of sockets) socket.destroy();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
