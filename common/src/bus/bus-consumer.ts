@@ -34,6 +34,9 @@ export interface BusConsumerStatus {
   lag: number;
   /** Events moved to its `bus_dead_letters` table. */
   deadLetters: number;
+  /** The last bus position it applied, and the newest published (decimal text: bigint): a watcher works the lag out from them once it stops answering. */
+  position?: string;
+  newest?: string;
 }
 
 /** An event whose handling failed, retried on its own until it succeeds or runs out of attempts. */
@@ -108,7 +111,7 @@ export class BusConsumer {
     );
     const { rows } = await this.bus.query<{ newest: string }>('SELECT coalesce(max(position), 0)::text AS newest FROM bus_events');
     const lag = BigInt(rows[0]!.newest) - BigInt(own?.position ?? 0);
-    return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters: own?.dead_letters ?? 0 };
+    return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters: own?.dead_letters ?? 0, position: own?.position ?? '0', newest: rows[0]!.newest };
   }
 
   /** Resolves true when more events may be waiting now. */

@@ -1,4 +1,5 @@
-import { InternalTokenSigner, Logger } from '@herck/common';
+import { BusConsumerStatus, InternalTokenSigner, Logger } from '@herck/common';
+import { BusConsumers } from './bus-consumers';
 import { probeSubgraph, SubgraphProbe } from './subgraph-probe';
 
 /** Every subgraph at one probe. */
@@ -6,6 +7,8 @@ export interface StatusReport {
   checkedAt: Date;
   /** In the order the gateway's configuration names them. */
   services: SubgraphProbe[];
+  /** Every event consumer seen since the gateway started, also one that no longer answers. */
+  bus: BusConsumerStatus[];
   /** Every subgraph was ready. */
   healthy: boolean;
 }
@@ -18,6 +21,7 @@ export interface StatusReport {
  */
 export class StatusMonitor {
   private latest: StatusReport | null = null;
+  private readonly consumers = new BusConsumers();
   private running: Promise<StatusReport> | null = null;
   private timer?: NodeJS.Timeout;
   /** Aborts the probe under way when the gateway stops: shutdown does not wait for a slow subgraph. */
@@ -68,7 +72,8 @@ export class StatusMonitor {
     // A subgraph gets 5 s to answer, or one interval when that is shorter (but at least a second).
     const timeoutMs = Math.max(1_000, Math.min(this.intervalMs, 5_000));
     const services = await Promise.all(Object.entries(this.subgraphs).map(([name, url]) => probeSubgraph(name, url, this.signer, timeoutMs, this.stopping.signal)));
-    const report = { checkedAt: new Date(), services, healthy: services.every((service) => service.ready) };
+    const bus = this.consumers.update(services.flatMap((service) => (service.bus ? [service.bus] : [])));
+    const report = { checkedAt: new Date(), services, bus, healthy: services.every((service) => service.ready) };
     // Cut short by shutdown: what it found says nothing about the subgraphs.
     if (this.stopping.signal.aborted) return report;
     for (const { name, healthy, ready, version, latencyMs, lastError } of services) {

@@ -57,8 +57,9 @@ export async function probeSubgraph(name: string, url: string, signer: InternalT
 
 /** fetch says "fetch failed" and puts the network's reason (ECONNREFUSED, …) in `cause`. */
 function reason(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error) return cause.message;
-  return error instanceof Error ? error.message : String(error);
+  // By shape, not class: errors made in another realm (a VM context, as under jest) fail instanceof.
+  const { name, message, cause } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown; cause?: { message?: unknown } };
+  if (name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  if (typeof cause?.message === 'string') return cause.message;
+  return typeof message === 'string' ? message : String(error);
 }

@@ -72,7 +72,7 @@ export class SystemStatus {
   services!: SubgraphStatus[];
 
   @RequiresRole('ADMIN')
-  @Field(() => [BusConsumerStatus], { nullable: true, description: 'Each event-consuming subgraph that answered: its lag and dead letters (admins)' })
+  @Field(() => [BusConsumerStatus], { nullable: true, description: 'Each event consumer seen since the gateway started: its lag and dead letters; one that stopped answering keeps its last report, its lag worked out from its last position (admins)' })
   bus!: BusConsumerStatus[];
 
   @RequiresRole('ADMIN')
