@@ -46,7 +46,7 @@ export * from './logging/service-logger';
 export * from './mail/mailer';
 export * from './metrics/metrics-registry';
 export * from './metrics/metrics-route';
-export * from './metrics/operation-metrics.plugin';
+export * from './metrics/operation-metrics';
 export * from './schema/build-federated-schema';
 export * from './schema/caller-scoped';
 export * from './schema/candle-interval.enum';

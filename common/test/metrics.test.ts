@@ -6,7 +6,7 @@ import {
   Logger,
   MetricSample,
   MetricsRegistry,
-  operationMetricsPlugin,
+  OperationMetrics,
   parsePrometheusText,
   sampleValue,
 } from '../src';
@@ -132,10 +132,10 @@ describe('GraphqlHttpService /metrics', () => {
   });
 });
 
-describe('operationMetricsPlugin', () => {
+describe('OperationMetrics', () => {
   it('gives only the first distinct operation names a series of their own; later ones count as "other"', async () => {
     const metrics = new MetricsRegistry('capped');
-    const server = new ApolloServer({ typeDefs, resolvers, plugins: [operationMetricsPlugin(metrics, { maxOperationNames: 2 })] });
+    const server = new ApolloServer({ typeDefs, resolvers, plugins: [new OperationMetrics(metrics, { maxOperationNames: 2 }).plugin()] });
     await server.start();
     running.push(server);
     for (const name of ['First', 'Second', 'Third', 'Fourth', 'First', 'Third']) await server.executeOperation({ query: `query ${name} { hello }` });

@@ -148,6 +148,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,
+    operationMetrics: http.operationMetrics,
     subgraphPool,
     publicAnswers,
   });

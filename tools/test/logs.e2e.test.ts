@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShipper, LogShippingSigner, openServiceLogger, readBaseConfig, readSigningKeys } from '@herck/common';
 import { codes, send } from './support/graphql-client';
 import { DeleteLogsDocument, LogArchivesDocument, LogsDocument, LogStatsDocument, LogUsageDocument, MeDocument, ServiceStatusHistoryDocument } from './support/operations.generated';
@@ -63,6 +65,27 @@ describe('log shipping and request ids', () => {
     const found = await logsOf({ requestId, services: ['gateway'] });
     const line = found.data!.logs.edges.map((edge) => edge.node).find((node) => node.message === 'operation answered');
     expect(line).toMatchObject({ service: 'gateway', level: 'INFO', requestId, fields: { operation: 'Me', type: 'query' } });
+  });
+
+  it('gives an operation sent over the socket an id of its own, carried by the subgraphs’ lines for it too', async () => {
+    const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0 });
+    try {
+      const answer = await new Promise<unknown>((resolve, reject) => {
+        let data: unknown;
+        client.subscribe({ query: 'query SocketMe { me { id } }' }, { next: (result) => (data = result.data), error: reject, complete: () => resolve(data) });
+      });
+      expect(answer).toEqual({ me: { id: user.accountId } });
+    } finally {
+      await client.dispose();
+    }
+    let requestId: string | null | undefined;
+    await eventually(async () => {
+      const answered = (await logsOf({ services: ['gateway'], text: 'operation answered' })).data!.logs.edges.map((edge) => edge.node);
+      requestId = answered.find((node) => (node.fields as { operation?: string }).operation === 'SocketMe')?.requestId;
+      return requestId !== undefined;
+    });
+    expect(requestId).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
+    await eventually(async () => (await logsOf({ requestId, services: ['account'] })).data!.logs.edges.length > 0);
   });
 
   it('stores a batch sent twice (an acknowledgement lost on the way) once, and refuses a batch without a valid token', async () => {

@@ -102,6 +102,23 @@ describe('/metrics', () => {
     await eventually(async () => (await wsGauges()).connections === 0, 10_000);
   });
 
+  it('counts the subscriptions the gateway runs itself, started or refused, by type and name', async () => {
+    const start = (query: string, connectionParams: Record<string, unknown>) => {
+      const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams });
+      clients.push(client);
+      return new Promise<string>((resolve) => client.subscribe({ query }, { next: () => resolve('next'), error: () => resolve('error'), complete: () => resolve('complete') }));
+    };
+    // Anonymous: refused (UNAUTHENTICATED) before it starts.
+    expect(await start('subscription MetricsTicksAnonymous { ticks { symbol } }', {})).toBe('error');
+    // Signed in: it starts (with no market in this platform, it ends soon after).
+    void start('subscription MetricsTicks { ticks { symbol } }', { Authorization: `Bearer ${user.accessToken}` });
+    const counted = async (operation: string) =>
+      findSamples(await scrape(platform.gatewayUrl), 'herck_graphql_operations_total', { operation }).map(({ labels, value }) => [labels.type, labels.outcome, value]);
+    await eventually(async () => (await counted('MetricsTicks')).length > 0);
+    expect(await counted('MetricsTicks')).toEqual([['subscription', 'ok', 1]]);
+    expect(await counted('MetricsTicksAnonymous')).toEqual([['subscription', 'error', 1]]);
+  });
+
   it('with METRICS_TOKEN set, answers only a request bearing it', async () => {
     const guarded = await platform.startGateway({ METRICS_TOKEN: 'scrape-me-please' });
     for (const authorization of [undefined, 'Bearer wrong-token']) {

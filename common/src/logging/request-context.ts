@@ -24,6 +24,11 @@ export function runWithRequestId<T>(requestId: string, work: () => T): T {
   return storage.run({ requestId }, work);
 }
 
+/** Runs `work` (and everything it starts: connections, timers) outside any request, as work shared by many is. */
+export function withoutRequestId<T>(work: () => T): T {
+  return storage.exit(work);
+}
+
 /** Keeps a well-formed id the caller sent; otherwise (none, or malformed) a new one. */
 export function requestIdFrom(header: string | string[] | undefined): string {
   const given = Array.isArray(header) ? header[0] : header;

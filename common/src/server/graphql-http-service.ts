@@ -11,7 +11,7 @@ import { OperationsInFlight } from './operations-in-flight';
 import { requestIdHeader, requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
-import { operationMetricsPlugin } from '../metrics/operation-metrics.plugin';
+import { OperationMetrics } from '../metrics/operation-metrics';
 import { JSON_MEDIA_TYPE, preferredMediaType, unparsableBodies, wellFormedRequests } from './graphql-over-http';
 
 /** How long a stopping service waits for operations whose clients already hung up. */
@@ -55,6 +55,8 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   readonly apollo: ApolloServer<TContext>;
   /** Served on `/metrics`, with every operation counted and timed; register the service's own metrics here. */
   readonly metrics: MetricsRegistry;
+  /** Counts and times Apollo Server's operations; operations run elsewhere (a gateway's subscriptions) are observed here too. */
+  readonly operationMetrics: OperationMetrics;
   private readonly app = express();
   private readonly inFlight = new OperationsInFlight();
   private stopping = false;
@@ -62,8 +64,9 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
     this.httpServer = http.createServer(this.app);
     this.metrics = options.metrics ?? new MetricsRegistry();
+    this.operationMetrics = new OperationMetrics(this.metrics);
     const plugins = [
-      operationMetricsPlugin<TContext>(this.metrics),
+      this.operationMetrics.plugin<TContext>(),
       accessLogPlugin<TContext>(options.logger, options.accessLogLevel ?? 'debug'),
       ...(options.apollo.plugins ?? []),
       this.inFlight.plugin<TContext>(),

@@ -2,7 +2,8 @@ import { executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { DocumentNode, getOperationAST, GraphQLError } from 'graphql';
 import { FormattedExecutionResult } from 'graphql-ws';
-import { Logger } from '@herck/common';
+import { randomUUID } from 'node:crypto';
+import { Logger, runWithRequestId } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
 
@@ -29,7 +30,12 @@ export class EventExecutor {
     private readonly logger: Logger,
   ) {}
 
-  async execute(plan: SubscriptionPlan, request: EventRequest, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLError[] }> {
+  /** One event's execution is a request of its own: its fetches, and their log lines, carry an id of their own. */
+  execute(plan: SubscriptionPlan, request: EventRequest, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLError[] }> {
+    return runWithRequestId(randomUUID(), () => this.executeEvent(plan, request, event));
+  }
+
+  private async executeEvent(plan: SubscriptionPlan, request: EventRequest, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLError[] }> {
     const answered: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, ...(event.errors && { errors: event.errors }) }) };
     const serviceMap: ServiceMap = { ...this.services, [plan.primary.serviceName]: answered };
     const result = await executeQueryPlan(

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Logger } from '@herck/common';
+import { Logger, runWithRequestId } from '@herck/common';
 import { clientIdOf, OperationIds } from './operation-ids';
 
 /** What graphql-ws hands the hooks about a connection: its socket and the upgrade request. */
@@ -72,13 +73,14 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
             if (data.length > messageLimit) return refuseOversized(socket, String(data), ids, acknowledged);
-            void (async () => {
+            // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
+            void runWithRequestId(randomUUID(), async () => {
               try {
                 await handle(toServer(String(data), ids));
               } catch (error) {
                 fail(error);
               }
-            })();
+            });
           }),
       },
       { socket, request },

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import { Dispatcher } from 'undici';
 import { ApolloServer } from '@apollo/server';
-import { ExecutionArgs, GraphQLError, ValidationRule } from 'graphql';
+import { ExecutionArgs, getOperationAST, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors } from '@herck/common';
+import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -21,7 +21,7 @@ import { ConnectionStreams } from './connection-streams';
 import { Extra, serveGraphqlWs } from './graphql-ws-server';
 import { clientIdOf } from './operation-ids';
 import { EventExecutor } from './event-executor';
-import { checkSubscription, OperationPayload, parseOperation } from './operation-checks';
+import { checkSubscription, OperationPayload, ParsedOperation, parseOperation } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
 import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
 import { SubscriptionPlanner } from './subscription-planner';
@@ -63,6 +63,8 @@ export interface LiveEndpointOptions {
   clientAddress: (request: http.IncomingMessage) => string;
   /** The per-caller operation budget: a subscription spends one when it starts (queries and mutations, through Apollo). */
   rateLimits: OperationRateLimits;
+  /** Counts and times operations as HTTP's are: the subscriptions the endpoint runs itself are observed here. */
+  operationMetrics: OperationMetrics;
   /** Times the fetches an event's other fields need, as HTTP's are. */
   subgraphFetchDuration?: SubgraphFetchDuration;
   /** The keep-alive pool the follow-up fetches of subscription events go through. */
@@ -246,6 +248,16 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
     }
+    // Apollo Server counts the queries and mutations it runs; the subscriptions the gateway runs itself are counted here.
+    const started = process.hrtime.bigint();
+    const subscription = await startSubscription(ctx, id, parsed, connection);
+    const name = getOperationAST(parsed.document, parsed.operationName)?.name?.value ?? null;
+    options.operationMetrics.observe({ type: 'subscription', name, failed: Array.isArray(subscription) }, started);
+    return Array.isArray(subscription) ? subscription : { ...args, contextValue: subscription };
+  };
+
+  /** A checked, budgeted and planned subscription, ready to join its shared one; or why not. */
+  const startSubscription = async (ctx: Ctx, id: string, parsed: ParsedOperation, connection: Connection): Promise<Operation | GraphQLError[]> => {
     const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
     const budget = await options.rateLimits.take(connection.identity, connection.client);
@@ -253,7 +265,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
       const stillWanted = () => id in ctx.subscriptions;
-      return { ...args, contextValue: { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted } satisfies Operation };
+      return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];

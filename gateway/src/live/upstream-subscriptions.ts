@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, createClient, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger } from '@herck/common';
+import { Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, withoutRequestId } from '@herck/common';
 
 /** What to subscribe to at a subgraph: the primary fetch of a subscription plan. */
 export interface UpstreamRequest {
@@ -87,17 +87,20 @@ export class UpstreamSubscriptions {
     };
     this.open += 1;
     this.usage.set(key, (this.usage.get(key) ?? 0) + 1);
-    const unsubscribe = this.clientFor(key, subgraph, identity).subscribe<Record<string, unknown>>(request, {
-      next: (event) => {
-        if (active) sink.next(event);
-      },
-      error: (error) => {
-        if (finish()) sink.error(error);
-      },
-      complete: () => {
-        if (finish()) sink.complete();
-      },
-    });
+    // Outside the request that opened it: the connection, and every event it brings, serve every client of the subscription.
+    const unsubscribe = withoutRequestId(() =>
+      this.clientFor(key, subgraph, identity).subscribe<Record<string, unknown>>(request, {
+        next: (event) => {
+          if (active) sink.next(event);
+        },
+        error: (error) => {
+          if (finish()) sink.error(error);
+        },
+        complete: () => {
+          if (finish()) sink.complete();
+        },
+      }),
+    );
     return () => {
       if (finish()) unsubscribe();
     };
