@@ -87,6 +87,25 @@ describe("a client subscription's event stream", () => {
     expect(outbox.queued).toBe(0);
   });
 
+  it('queues the newest round of a ticks subscription with nothing waiting even past the bound, so every subscription ends with it', async () => {
+    const socket = new RecordingSocket();
+    const { stream: busy, outbox } = streamOn(socket, 'busy');
+    const quiet = new EventStream('quiet', outbox, conflationFor(parse('subscription { ticks { symbol price } }'), undefined), () => undefined);
+    socket.bufferedAmount = 5_000;
+    busy.push(ticks(['BTC', '1']));
+    busy.push(ticks(['ETH', '2']));
+    expect(outbox.full).toBe(true);
+    quiet.push(ticks(['BTC', '3']));
+    // Its one place past the bound: not dropped. A second round merges into it.
+    expect([outbox.queued, outbox.dropped]).toEqual([3, 0]);
+    quiet.push(ticks(['BTC', '4']));
+    expect([outbox.queued, outbox.dropped, outbox.conflated]).toEqual([3, 1, 1]);
+    socket.bufferedAmount = 0;
+    await until(() => socket.sent.length === 3);
+    expect(socket.sent.map((message) => JSON.parse(message)).filter((message) => message.id === 'quiet').map((message) => message.payload.data.ticks)).toEqual([[{ symbol: 'BTC', price: '4' }]]);
+    socket.emit('close');
+  });
+
   it('drops what is not conflatable past the bound, and counts it', () => {
     const socket = new RecordingSocket();
     const { stream, outbox } = streamOn(socket, '1', { conflates: false });

@@ -31,7 +31,9 @@ export class SharedEvent {
  * otherwise it waits here, counted against the connection's outbox, and is
  * written when the socket drains. With the outbox full, a new event is merged
  * into this subscription's newest unsent one when the subscription conflates
- * (ticks), and dropped otherwise; either way the loss is counted.
+ * (ticks), or, when none waits, queued in the one place each conflating
+ * subscription may hold past the bound (so it always ends with the newest
+ * round); a subscription that does not conflate drops it. Losses are counted.
  */
 export class EventStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly queue: SharedEvent[] = [];
@@ -67,6 +69,11 @@ export class EventStream implements AsyncIterableIterator<ExecutionResult> {
       const last = this.queue.length - 1;
       this.queue[last] = new SharedEvent(this.conflate(this.queue[last]!.result, event.result));
       this.outbox.gaveUp(true);
+    } else if (this.conflate) {
+      // Nothing of this subscription waits: its newest event takes the one place each conflating
+      // subscription may hold past the bound (dropped, the client would read a stale round on resuming).
+      this.queue.push(event);
+      this.outbox.added();
     } else {
       this.outbox.gaveUp(false);
       return;

@@ -14,6 +14,13 @@ export interface Extra {
 /** Pings every this often; a client that has not answered the last one by the next is cut. */
 const KEEP_ALIVE_MS = 12_000;
 
+export interface SocketLimits {
+  /** Bytes of the largest operation a client may send (BODY_LIMIT); a larger `subscribe` gets its `error`. */
+  messageLimit: number;
+  /** Bytes a socket may hold unsent when another answer or pong is due; past them the client is cut. */
+  maxUnsentBytes: number;
+}
+
 /** HTTP's answer to a body over the limit (413), as an operation's `error` payload. */
 const TOO_LARGE = [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }];
 /** ws's close code for a message over its `maxPayload`, used for oversized messages that are not an operation. */
@@ -22,19 +29,19 @@ const MESSAGE_TOO_BIG = 1009;
 /**
  * graphql-ws's server core on a `ws` server, as graphql-ws/use/ws serves it
  * (keep-alive pings, protocol negotiation, 1011 on a failure of ours), with
- * three differences: each operation reaches the core under an id of its own
+ * these differences: each operation reaches the core under an id of its own
  * (`OperationIds`; the client never sees them); a `subscribe` larger than
  * `messageLimit` bytes is refused as that operation's `error`, as HTTP refuses
  * such a body (a 1009 close, which graphql-ws clients do not retry, ended every
- * other subscription of the client for good); and errors go to the log rather
- * than the console. The server's own `maxPayload` stays the hard bound on any
- * message.
+ * other subscription of the client for good); a client that leaves more than
+ * `maxUnsentBytes` unread is cut; and errors go to the log rather than the
+ * console. The server's own `maxPayload` stays the hard bound on any message.
  */
 export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   options: ServerOptions<P, Extra>,
   sockets: WebSocketServer,
   logger: Logger,
-  messageLimit: number,
+  limits: SocketLimits,
 ): { dispose(): Promise<void> } {
   const server = makeServer<P, Extra>(options);
   sockets.options.handleProtocols = handleProtocols;
@@ -62,17 +69,25 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
       {
         protocol: socket.protocol,
         send: (data) =>
-          new Promise<void>((resolve, reject) => {
+          new Promise<void>((resolve) => {
             if (socket.readyState !== WebSocket.OPEN) return resolve();
+            // Answers and pongs are not events: no queue bounds them. A client that sends (pings,
+            // queries) but does not read would have the gateway hold them without end: it is cut.
+            if (socket.bufferedAmount > limits.maxUnsentBytes) {
+              logger.warn('graphql-ws client does not read what it asks for; connection cut', { unsentBytes: socket.bufferedAmount });
+              socket.terminate();
+              return resolve();
+            }
             const message = toClient(data, ids);
             acknowledged ||= message.type === 'connection_ack';
-            socket.send(message.text, (error) => (error ? reject(error) : resolve()));
+            // A write that fails means the client went away: the close that follows ends its operations (not our failure).
+            socket.send(message.text, () => resolve());
           }),
         // A duplicate subscribe's reason names the id the client chose.
         close: (code, reason) => socket.close(code, code === CloseCode.SubscriberAlreadyExists && reason ? reason.replace(/#\d+ already exists$/, ' already exists') : reason),
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
-            if (data.length > messageLimit) return refuseOversized(socket, String(data), ids, acknowledged);
+            if (data.length > limits.messageLimit) return refuseOversized(socket, String(data), ids, acknowledged);
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
               try {

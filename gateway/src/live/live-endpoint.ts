@@ -42,6 +42,9 @@ export const LIVE_CLOSE = {
 /** Where handshakes are taken: the GraphQL path, with or without the trailing slash. */
 const GRAPHQL_PATHS = ['/graphql', '/graphql/'];
 
+/** The least a socket may hold unsent before a client that does not read is cut (a large query answer may sit there a moment). */
+const MIN_MAX_UNSENT_BYTES = 8 * 1024 * 1024;
+
 /** The smallest hard bound on one message: an operation somewhat over BODY_LIMIT still gets its own `error`. */
 const MIN_MAX_PAYLOAD = 1024 * 1024;
 
@@ -294,7 +297,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     },
     sockets,
     logger,
-    messageLimit,
+    { messageLimit, maxUnsentBytes: Math.max(8 * config.wsMaxBufferedBytes, MIN_MAX_UNSENT_BYTES) },
   );
 
   let stopped: Promise<void> | undefined;
