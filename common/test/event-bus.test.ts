@@ -186,7 +186,7 @@ describe('dead letters', () => {
     expect(letters).toEqual([
       { consumer: 'test-consumer', event_id: poisonId, type: 'test.poison', payload: { n: 204 }, error: 'cannot apply this one', attempts: 3, position: expect.any(String) },
     ]);
-    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1 });
+    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1, position: expect.any(String), newest: expect.any(String) });
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged.filter((entry) => entry.level === 'error')).toEqual([
       expect.objectContaining({ msg: 'bus event moved to dead letters', consumer: 'test-consumer', eventId: poisonId, type: 'test.poison', attempts: 3 }),
@@ -220,6 +220,6 @@ describe('dead letters', () => {
     await consumer.stop();
     expect(calls).toBe(3);
     expect((await received()).slice(before).map((row) => row.n)).toEqual([301, 302]);
-    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1 });
+    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1, position: expect.any(String), newest: expect.any(String) });
   });
 });

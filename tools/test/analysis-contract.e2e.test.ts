@@ -79,6 +79,22 @@ const createStrategy = async (input: Partial<CreateStrategyInput>, token: string
   return created.data!.createStrategy;
 };
 
+/** Puts a market event on the bus, as market publishes it, and lets analysis apply it. */
+async function publishToAnalysis(type: string, payload: object): Promise<void> {
+  const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+  await bus.connect();
+  try {
+    await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
+  } finally {
+    await bus.end();
+  }
+  await platform.analysis!.runtime.catchUpEvents();
+}
+
+/** A round quoting one symbol now. */
+const publishTick = (symbol: string, price: string) =>
+  publishToAnalysis('market.tick', { time: new Date().toISOString(), prices: [{ symbol, price, source: 'test', volume24h: null, change24h: null }] });
+
 describe('backtests', () => {
   it('reach all history for ADMIN: a range from 1970 is replayed, not refused for candles that are not stored', async () => {
     const { strategy } = await createStrategy({ symbols: ['BTC', 'ETH'], interval: 'M1' }, admin.accessToken);
@@ -318,89 +334,57 @@ describe('a portfolio renamed while it is deleted', () => {
 describe("a deactivated account's strategies", () => {
   it('are no longer evaluated: an active owner’s twin fires, theirs does not', async () => {
     const [leaving, staying] = await Promise.all([signUp(platform), signUp(platform)]);
-    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
-    await bus.connect();
-    const tick = (price: string) =>
-      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
-        JSON.stringify({ time: new Date().toISOString(), prices: [{ symbol: 'DEACT', price, source: 'test', volume24h: null, change24h: null }] }),
-      ]);
-    try {
-      await tick('1');
-      const twins = await Promise.all([leaving, staying].map((owner) => createStrategy({ symbols: ['DEACT'], condition: 'price > 5.0' }, owner.accessToken)));
-      expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
-      const analysisDb = () => platform.analysis!.runtime.orm.em.fork();
-      await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'DEACTIVATED'", [leaving.accountId])).length === 1);
-      await tick('10');
-      await platform.analysis!.runtime.catchUpEvents();
-      const alerts = async (strategyId: string) => (await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE strategy_id = ?', [strategyId]))[0]!.n;
-      await eventually(async () => (await alerts(twins[1]!.strategy.id)) === 1);
-      expect(await alerts(twins[0]!.strategy.id)).toBe(0);
+    await publishTick('DEACT', '1');
+    const twins = await Promise.all([leaving, staying].map((owner) => createStrategy({ symbols: ['DEACT'], condition: 'price > 5.0' }, owner.accessToken)));
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    const analysisDb = () => platform.analysis!.runtime.orm.em.fork();
+    await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'DEACTIVATED'", [leaving.accountId])).length === 1);
+    await publishTick('DEACT', '10');
+    const alerts = async (strategyId: string) => (await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE strategy_id = ?', [strategyId]))[0]!.n;
+    await eventually(async () => (await alerts(twins[1]!.strategy.id)) === 1);
+    expect(await alerts(twins[0]!.strategy.id)).toBe(0);
 
-      // Reactivated, the account's strategy is evaluated again from the next round on.
-      expect((await send(platform.gatewayUrl, ReactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.reactivateAccount.status).toBe('ACTIVE');
-      await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'ACTIVE'", [leaving.accountId])).length === 1);
-      await tick('11');
-      await platform.analysis!.runtime.catchUpEvents();
-      await eventually(async () => (await alerts(twins[0]!.strategy.id)) === 1);
-    } finally {
-      await bus.end();
-    }
+    // Reactivated, the account's strategy is evaluated again from the next round on.
+    expect((await send(platform.gatewayUrl, ReactivateAccountDocument, { id: leaving.accountId }, admin.accessToken)).data?.reactivateAccount.status).toBe('ACTIVE');
+    await eventually(async () => (await analysisDb().execute("SELECT 1 FROM accounts WHERE id = ? AND status = 'ACTIVE'", [leaving.accountId])).length === 1);
+    await publishTick('DEACT', '11');
+    await eventually(async () => (await alerts(twins[0]!.strategy.id)) === 1);
   });
 });
 
 describe('a webhook taken off a strategy', () => {
   it('gets no more of the retries of alerts raised before: they end as failed', async () => {
-    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
-    await bus.connect();
-    const tick = (price: string) =>
-      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
-        JSON.stringify({ time: new Date().toISOString(), prices: [{ symbol: 'WHOOK', price, source: 'test', volume24h: null, change24h: null }] }),
-      ]);
-    try {
-      await tick('1');
-      await platform.analysis!.runtime.catchUpEvents();
-      // Nothing listens there: the first attempt fails and a retry is due later.
-      const unreachable = 'http://127.0.0.1:9/hook';
-      const { strategy } = await createStrategy({ symbols: ['WHOOK'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
-      await tick('10');
-      await platform.analysis!.runtime.catchUpEvents();
-      const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
-      await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
-      expect((await deliveries()).map((delivery) => [delivery.url, delivery.status])).toEqual([[unreachable, 'PENDING']]);
+    await publishTick('WHOOK', '1');
+    // Nothing listens there: the first attempt fails and a retry is due later.
+    const unreachable = 'http://127.0.0.1:9/hook';
+    const { strategy } = await createStrategy({ symbols: ['WHOOK'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
+    await publishTick('WHOOK', '10');
+    const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
+    await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+    expect((await deliveries()).map((delivery) => [delivery.url, delivery.status])).toEqual([[unreachable, 'PENDING']]);
 
-      const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { channels: { webhookUrl: null } } }, user.accessToken);
-      expect(updated.data?.updateStrategy.channels.webhookUrl).toBeNull();
-      // The retry falls due now rather than in DELIVERY_FIRST_RETRY_SECONDS.
-      await platform.analysis!.runtime.orm.em.fork().execute('UPDATE deliveries SET next_attempt_at = now() WHERE strategy_id = ?', [strategy.id]);
-      await eventually(async () => (await deliveries())[0]?.status === 'FAILED', 15_000);
-      const [ended] = await deliveries();
-      expect(ended!.attempts.map((attempt) => attempt.error)).toEqual([expect.any(String), 'the webhook was removed from the strategy']);
-      expect(ended!.nextAttemptAt).toBeNull();
-    } finally {
-      await bus.end();
-    }
+    const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { channels: { webhookUrl: null } } }, user.accessToken);
+    expect(updated.data?.updateStrategy.channels.webhookUrl).toBeNull();
+    // The retry falls due now rather than in DELIVERY_FIRST_RETRY_SECONDS.
+    await platform.analysis!.runtime.orm.em.fork().execute('UPDATE deliveries SET next_attempt_at = now() WHERE strategy_id = ?', [strategy.id]);
+    await eventually(async () => (await deliveries())[0]?.status === 'FAILED', 15_000);
+    const [ended] = await deliveries();
+    expect(ended!.attempts.map((attempt) => attempt.error)).toEqual([expect.any(String), 'the webhook was removed from the strategy']);
+    expect(ended!.nextAttemptAt).toBeNull();
   });
 });
 
 describe("market's events as analysis takes them", () => {
   it('leave out prices and rates not above zero and rounds dated in the future', async () => {
-    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
-    await bus.connect();
-    const publish = (type: string, payload: object) => bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
-    try {
-      const now = new Date().toISOString();
-      await publish('market.tick', { time: now, prices: [{ symbol: 'ZEROPRICE', price: '0', source: 'test' }, { symbol: 'FINEPRICE', price: '2', source: 'test' }] });
-      // A year ahead, it would have stayed the latest price for a year.
-      await publish('market.tick', { time: new Date(Date.now() + 365 * DAY_MS).toISOString(), prices: [{ symbol: 'FINEPRICE', price: '9', source: 'test' }] });
-      // A rate of 0 is divided by when a portfolio converts.
-      await publish('market.fx', { time: now, rates: { ZZZ: '0', ZZY: '1.5' } });
-      await platform.analysis!.runtime.catchUpEvents();
-      const db = platform.analysis!.runtime.orm.em.fork();
-      expect(await db.execute("SELECT symbol, price::text FROM latest_prices WHERE symbol IN ('ZEROPRICE', 'FINEPRICE') ORDER BY symbol")).toEqual([{ symbol: 'FINEPRICE', price: '2' }]);
-      expect(await db.execute("SELECT currency FROM daily_fx WHERE currency IN ('ZZZ', 'ZZY')")).toEqual([{ currency: 'ZZY' }]);
-    } finally {
-      await bus.end();
-    }
+    const now = new Date().toISOString();
+    await publishToAnalysis('market.tick', { time: now, prices: [{ symbol: 'ZEROPRICE', price: '0', source: 'test' }, { symbol: 'FINEPRICE', price: '2', source: 'test' }] });
+    // A year ahead, it would have stayed the latest price for a year.
+    await publishToAnalysis('market.tick', { time: new Date(Date.now() + 365 * DAY_MS).toISOString(), prices: [{ symbol: 'FINEPRICE', price: '9', source: 'test' }] });
+    // A rate of 0 is divided by when a portfolio converts.
+    await publishToAnalysis('market.fx', { time: now, rates: { ZZZ: '0', ZZY: '1.5' } });
+    const db = platform.analysis!.runtime.orm.em.fork();
+    expect(await db.execute("SELECT symbol, price::text FROM latest_prices WHERE symbol IN ('ZEROPRICE', 'FINEPRICE') ORDER BY symbol")).toEqual([{ symbol: 'FINEPRICE', price: '2' }]);
+    expect(await db.execute("SELECT currency FROM daily_fx WHERE currency IN ('ZZZ', 'ZZY')")).toEqual([{ currency: 'ZZY' }]);
   });
 });
 
