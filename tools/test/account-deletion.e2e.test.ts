@@ -1,4 +1,7 @@
-import { DeleteAccountDocument, LoginDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
+import { ensureFirstAdminAccount } from '@herck/account';
+import { ensureFirstAdminCredential } from '@herck/auth';
+import { Logger } from '@herck/common';
+import { DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, RequestPasswordResetDocument, SetPasswordDocument, SetRolesDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
@@ -67,6 +70,29 @@ describe("auth's copy of login names", () => {
       );
     await expect(insert('UNIQUELY', 'someone-else@example.com')).rejects.toThrow(/unique/i);
     await expect(insert('someone-else', user.email.toUpperCase())).rejects.toThrow(/unique/i);
+  });
+});
+
+describe('the first admin, deleted through the API', () => {
+  it('made again by its operator (the next start, admin:create) is an account auth follows: a deactivation reaches it', async () => {
+    // Another admin, so that the first can go.
+    const keeper = await signUp(platform, 'nextadmin');
+    expect(codes(await send(platform.gatewayUrl, SetRolesDocument, { accountId: keeper.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken))).toEqual([]);
+    const next = await logIn(platform, keeper.username, keeper.password);
+    const firstId = subjectOf(admin.accessToken);
+    expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: firstId }, next.accessToken)).data?.deleteAccount).toBe(true);
+    await eventually(async () => (await authDb().execute('SELECT 1 FROM deleted_accounts WHERE account_id = ?', [firstId])).length === 1);
+
+    // What the next start with HERCK_ADMIN_EMAIL / HERCK_ADMIN_PASSWORD does.
+    const quiet = new Logger('test', 'error');
+    const again = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: ADMIN_EMAIL, username: 'admin' }, quiet);
+    expect(again.id).toBe(firstId);
+    await ensureFirstAdminCredential(platform.auth.runtime.orm.em.fork(), { email: ADMIN_EMAIL, username: 'admin', password: ADMIN_PASSWORD }, quiet);
+    await platform.account.runtime.relayEvents();
+    await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: firstId }, next.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    await eventually(async () => codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: ADMIN_EMAIL, password: ADMIN_PASSWORD })).includes('UNAUTHENTICATED'));
   });
 });
 

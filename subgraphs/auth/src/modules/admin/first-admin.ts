@@ -1,6 +1,7 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { firstAdminAccountId, Logger } from '@herck/common';
 import { Credential } from '../credential/credential.entity';
+import { DeletedAccount } from '../credential/deleted-account.entity';
 import { rolesChanged } from '../credential/roles-events';
 import { hashPassword, verifyPassword } from '../credential/password-hasher';
 import { assertAcceptablePassword } from '../credential/password-policy';
@@ -44,6 +45,10 @@ function upsertAdmin(em: EntityManager, admin: FirstAdmin): Promise<Credential> 
     // Sessions start, rotate and end with the credential row locked (SessionService): a new password
     // ending them does too, so no refresh running meanwhile hands out a token that outlives it.
     if (existing) await tx.lock(existing, LockMode.PESSIMISTIC_WRITE);
+    // The first admin deleted through the API and made again by its operator comes back under the
+    // same id: auth follows that account again (kept as deleted, it ignored every later change to
+    // it, a deactivation included).
+    else await tx.nativeDelete(DeletedAccount, { accountId });
     const credential =
       existing ??
       tx.create(Credential, {
