@@ -81,15 +81,25 @@ describe('simulated provider', () => {
     expect(plainRound(await round(fresh, T2))).toEqual(forwardT2);
   });
 
-  it('quotes only the symbols it knows, in the order asked', async () => {
+  it('quotes the symbols asked, once each, in the order asked; the market totals are the default assets\' alone', async () => {
     const simulated = new SimulatedProvider({ seed: 'known' });
 
     const some = await round(simulated, T1, ['SOL', 'NOTACOIN', 'btc', 'SOL']);
     const none = await round(simulated, T1, []);
 
-    expect(some.quotes.map((quote) => quote.symbol)).toEqual(['SOL', 'BTC']);
+    expect(some.quotes.map((quote) => quote.symbol)).toEqual(['SOL', 'NOTACOIN', 'BTC']);
     expect(none.quotes).toEqual([]);
     expect(plainGlobal(none.global)).toEqual(plainGlobal(some.global));
+  });
+
+  it('makes up a market for a symbol beyond the defaults (an admin tracked it), the same for the same seed and time', async () => {
+    const quoteOf = async (provider: SimulatedProvider, time: Date) => (await round(provider, time, ['PEPEX'])).quotes[0]!;
+    const first = await quoteOf(new SimulatedProvider({ seed: 'known' }), T1);
+    expect(first).toMatchObject({ symbol: 'PEPEX', name: 'PEPEX' });
+    expect(first.price.gt(0)).toBe(true);
+    expect(first.marketCap!.eq(first.price.times('1000000000'))).toBe(true);
+    expect((await quoteOf(new SimulatedProvider({ seed: 'known' }), T1)).price.toString()).toBe(first.price.toString());
+    expect((await quoteOf(new SimulatedProvider({ seed: 'known' }), new Date(T1.getTime() + 3_600_000))).price.toString()).not.toBe(first.price.toString());
   });
 
   it('derives cap from price × supply and the changes from the walk an hour and a day earlier', async () => {

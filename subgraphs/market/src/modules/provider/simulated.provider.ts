@@ -4,7 +4,7 @@ import { MarketProvider, ProviderError, ProviderFxRate, ProviderGlobalMetrics, P
 import { uniqueSymbols } from './provider-quotes';
 import { hashString } from './simulation/seeded-noise';
 import { SeededOuProcess } from './simulation/seeded-ou-process';
-import { AssetSnapshot, DAY_YEARS, SimulatedAsset, VOLATILE_REVERSION_YEARS } from './simulation/simulated-asset';
+import { AssetSnapshot, DAY_YEARS, SeriesFactory, SimulatedAsset, VOLATILE_REVERSION_YEARS } from './simulation/simulated-asset';
 import { SIMULATED_CURRENCIES, SimulatedCurrencySeries } from './simulation/simulated-fx';
 
 /** Every simulated price equals its asset's `startPrice` (and every rate its start rate) at this instant. */
@@ -25,8 +25,8 @@ export interface SimulatedProviderOptions {
 }
 
 /**
- * A deterministic simulated market of the default assets, for development and
- * demos without an API key. Each log-price is a seeded mean-reverting random
+ * A deterministic simulated market of the default assets (and of any other
+ * symbol an admin tracks), for development and demos without an API key. Each log-price is a seeded mean-reverting random
  * walk (SeededOuProcess) scaled to the asset's volatility and pinned to its
  * start price at SIMULATION_EPOCH, so a round at time t depends on the seed and
  * t alone, whatever rounds came before, and costs well under a millisecond.
@@ -35,6 +35,9 @@ export class SimulatedProvider implements MarketProvider {
   readonly name = 'simulated';
   readonly givesFxRates = true;
   private readonly assets: Map<string, SimulatedAsset>;
+  /** Assets an admin tracked beyond the defaults, made up from their symbol when first asked for. */
+  private readonly tracked = new Map<string, SimulatedAsset>();
+  private readonly series: SeriesFactory;
   private readonly market: SeededOuProcess;
   private readonly activeCount: SeededOuProcess;
   private readonly currencies: SimulatedCurrencySeries[];
@@ -46,6 +49,7 @@ export class SimulatedProvider implements MarketProvider {
         reversionYears,
         anchorMs: anchored ? SIMULATION_EPOCH.getTime() : undefined,
       });
+    this.series = series;
     this.market = series('market', VOLATILE_REVERSION_YEARS);
     this.activeCount = series('active-cryptocurrencies', ACTIVE_REVERSION_YEARS, false);
     this.assets = new Map(DEFAULT_ASSETS.map((asset) => [asset.symbol, new SimulatedAsset(asset, series)]));
@@ -59,13 +63,12 @@ export class SimulatedProvider implements MarketProvider {
     const hourAgo = now - HOUR_MS;
     const dayAgo = now - 24 * HOUR_MS;
     const market = { now: this.market.at(now), hourAgo: this.market.at(hourAgo), dayAgo: this.market.at(dayAgo) };
-    // Every asset is needed for the market totals, whichever were asked for.
+    // Every default asset is needed for the market totals, whichever were asked for.
     const snapshots = new Map([...this.assets].map(([symbol, asset]) => [symbol, asset.snapshot(now, market.now)]));
     const quotes: ProviderQuote[] = [];
     for (const symbol of uniqueSymbols(symbols)) {
-      const asset = this.assets.get(symbol);
-      const snapshot = snapshots.get(symbol);
-      if (!asset || !snapshot) continue;
+      const asset = this.assets.get(symbol) ?? this.trackedAsset(symbol);
+      const snapshot = snapshots.get(symbol) ?? asset.snapshot(now, market.now);
       quotes.push({
         symbol,
         name: asset.name,
@@ -75,6 +78,23 @@ export class SimulatedProvider implements MarketProvider {
       });
     }
     return { quotes, global: this.global(now, snapshots), fx: this.fxRates(time) };
+  }
+
+  /**
+   * A simulated market for a symbol outside the defaults (an admin's `trackAsset`), so that it is
+   * quoted like the others: its start price, supply and volume made up from the symbol's hash, the
+   * same for the same symbol and seed. It stays out of the market totals.
+   */
+  private trackedAsset(symbol: string): SimulatedAsset {
+    let asset = this.tracked.get(symbol);
+    if (!asset) {
+      const hash = hashString(`tracked:${symbol}`);
+      // From 0.001 to about 1,000 USD, spread evenly in orders of magnitude.
+      const startPrice = new Decimal(10).pow(((hash >>> 0) % 600) / 100 - 3).toSignificantDigits(4);
+      asset = new SimulatedAsset({ symbol, name: symbol, startPrice: startPrice.toString(), annualVolatility: 0.9, volume24h: '50000000', circulatingSupply: '1000000000' }, this.series);
+      this.tracked.set(symbol, asset);
+    }
+    return asset;
   }
 
   /** The simulated rates alone (what a round's `fx` holds), for platforms whose listed providers give none. */
