@@ -202,6 +202,23 @@ describe('status for admins', () => {
     expect(codes(await send(platform.gatewayUrl, BackupsDocument, {}))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('goes on when PostgreSQL drops the idle bus connections of every subgraph (a restart, a failover)', async () => {
+    const bus = new pg.Client({ connectionString: platform.auth.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const { rows } = await bus.query<{ dropped: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS dropped FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND query NOT ILIKE 'LISTEN%'`,
+      );
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await bus.end();
+    }
+    // Events still travel (a new account reaches auth, so it can sign in), and every subgraph stays up.
+    await signUp(platform);
+    await statusWhen((current) => current.healthy && current.services!.every((service) => service.healthy));
+  });
+
   it('turns unhealthy when a subgraph stops, naming what went wrong at the next probe', async () => {
     await platform.orders!.stop();
     const ordersIn = (current: Status) => current.services!.find((service) => service.name === 'orders')!;

@@ -120,6 +120,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const orm = await openSubgraphStore(config, logger, definition);
   await ensureDatabase(config.serverUrl, config.busDatabaseName);
   const bus = new pg.Pool({ connectionString: config.busUrl, max: 4 });
+  // An idle connection the server drops (a restart, a failover, a proxy's timeout) is an 'error' on
+  // the pool, which opens another when one is needed; unhandled, it brought every subgraph down at once.
+  bus.on('error', (error) => logger.warn('a bus connection was lost; another is opened when needed', { error: error.message }));
   await ensureBusSchema(bus);
   const relay = new OutboxRelay(orm, bus, config.name, logger);
   relay.start();
