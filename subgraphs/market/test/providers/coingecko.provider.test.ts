@@ -111,19 +111,32 @@ describe('CoinGecko provider', () => {
   });
 
   it("reports CoinGecko's message from a flat error body", async () => {
-    server().route('GET', GLOBAL, { status: 400, fixture: 'coingecko/error-400.json' });
+    server().route('GET', MARKETS, { status: 400, fixture: 'coingecko/error-400.json' });
 
     const error = await providerError(provider().fetchRound(['BTC'], ROUND_TIME, liveSignal()));
 
-    expect(error.message).toBe('coingecko: GET /api/v3/global: HTTP 400: invalid vs_currency');
+    expect(error.message).toBe('coingecko: GET /api/v3/coins/markets: HTTP 400: invalid vs_currency');
   });
 
   it('gives up after timeoutMs', async () => {
-    server().route('GET', GLOBAL, { fixture: 'coingecko/global.json', delayMs: 2_000 });
+    server().route('GET', MARKETS, { fixture: 'coingecko/coins-markets.json', delayMs: 2_000 });
 
     const error = await providerError(provider({ timeoutMs: 200 }).fetchRound(['BTC'], ROUND_TIME, liveSignal()));
 
-    expect(error.message).toBe('coingecko: GET /api/v3/global timed out after 200 ms');
+    expect(error.message).toBe('coingecko: GET /api/v3/coins/markets timed out after 200 ms');
+  });
+
+  it('keeps its quotes when only the market-wide figures fail, and says why; a 429 there still fails the round', async () => {
+    server().route('GET', GLOBAL, { status: 400, fixture: 'coingecko/error-400.json' });
+    const refused = await provider().fetchRound(['BTC'], ROUND_TIME, liveSignal());
+    expect([refused.quotes.map((quote) => quote.symbol), refused.global, refused.globalError]).toEqual([['BTC'], null, 'coingecko: GET /api/v3/global: HTTP 400: invalid vs_currency']);
+
+    server().route('GET', GLOBAL, { fixture: 'coingecko/global.json', delayMs: 2_000 });
+    const late = await provider({ timeoutMs: 200 }).fetchRound(['BTC'], ROUND_TIME, liveSignal());
+    expect([late.quotes.map((quote) => quote.symbol), late.global, late.globalError]).toEqual([['BTC'], null, 'coingecko: GET /api/v3/global timed out after 200 ms']);
+
+    server().route('GET', GLOBAL, { status: 429, fixture: 'coingecko/error-429.json', headers: { 'Retry-After': '30' } });
+    expect((await providerError(provider().fetchRound(['BTC'], ROUND_TIME, liveSignal()))).retryAfterSeconds).toBe(30);
   });
 
   it('rejects malformed answers', async () => {

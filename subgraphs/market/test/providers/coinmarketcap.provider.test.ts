@@ -91,12 +91,21 @@ describe('CoinMarketCap provider', () => {
   });
 
   it("reports CMC's own message for an error status", async () => {
-    server().route('GET', GLOBAL, { status: 401, fixture: 'coinmarketcap/error-401.json' });
+    server().route('GET', QUOTES, { status: 401, fixture: 'coinmarketcap/error-401.json' });
 
     const error = await providerError(provider().fetchRound(['BTC'], ROUND_TIME, liveSignal()));
 
-    expect(error.message).toBe('coinmarketcap: GET /v1/global-metrics/quotes/latest: HTTP 401: This API Key is invalid. (error_code 1001)');
+    expect(error.message).toBe('coinmarketcap: GET /v1/cryptocurrency/quotes/latest: HTTP 401: This API Key is invalid. (error_code 1001)');
     expect(error.retryAfterSeconds).toBeNull();
+  });
+
+  it('keeps its quotes when its plan does not give the market-wide figures, and says why', async () => {
+    server().route('GET', GLOBAL, { body: { status: { error_code: 1006, error_message: 'Your API Key subscription plan does not support this endpoint.' } } });
+
+    const round = await provider().fetchRound(['BTC'], ROUND_TIME, liveSignal());
+
+    expect([round.quotes.map((quote) => quote.symbol), round.global]).toEqual([['BTC'], null]);
+    expect(round.globalError).toMatch(/does not support this endpoint\. \(error_code 1006\)$/);
   });
 
   it('treats an error status inside an HTTP 200 answer as a failure', async () => {

@@ -86,7 +86,9 @@ export class IngestionService {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new ProviderTimeout(timeoutMs)), timeoutMs);
     try {
-      return { provider, round: await provider.fetchRound(symbols, time, deadline.signal) };
+      const round = await provider.fetchRound(symbols, time, deadline.signal);
+      if (round.globalError) this.runtime.logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
+      return { provider, round };
     } catch (error) {
       // Every error starts with the provider's name, as a ProviderError's does: admins read them side by side.
       const message =

@@ -1,7 +1,7 @@
 import { MarketProvider, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from './market-provider';
 import { DEFAULT_TIMEOUT_MS, fetchJson, HttpProviderOptions } from './provider-http';
 import { dig, JsonReader } from './provider-json';
-import { largestByMarketCap, uniqueSymbols } from './provider-quotes';
+import { largestByMarketCap, quotesWithGlobal, uniqueSymbols } from './provider-quotes';
 
 /** CoinMarketCap's production API. */
 export const COINMARKETCAP_BASE_URL = 'https://pro-api.coinmarketcap.com';
@@ -24,8 +24,7 @@ export class CoinMarketCapProvider implements MarketProvider {
 
   async fetchRound(symbols: string[], _time: Date, signal: AbortSignal): Promise<ProviderRound> {
     const wanted = uniqueSymbols(symbols);
-    const [quotes, global] = await Promise.all([wanted.length ? this.quotes(wanted, signal) : [], this.global(signal)]);
-    return { quotes, global, fx: [] };
+    return quotesWithGlobal(wanted.length ? this.quotes(wanted, signal) : Promise.resolve([]), this.global(signal));
   }
 
   private async quotes(wanted: string[], signal: AbortSignal): Promise<ProviderQuote[]> {

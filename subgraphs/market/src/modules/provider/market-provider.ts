@@ -32,6 +32,8 @@ export interface ProviderRound {
   quotes: ProviderQuote[];
   global: ProviderGlobalMetrics | null;
   fx: ProviderFxRate[];
+  /** Why the market-wide figures are missing when their own request failed and the quotes did not. */
+  globalError?: string;
 }
 
 /** A historical OHLCV candle (open time in UTC). */

@@ -1,4 +1,4 @@
-import { ProviderQuote } from './market-provider';
+import { ProviderError, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from './market-provider';
 
 /**
  * Several coins can share a ticker (a major asset and look-alike tokens); the
@@ -17,4 +17,22 @@ export function largestByMarketCap(quotes: (ProviderQuote | null)[]): ProviderQu
 /** Upper-case tickers, each once, in the order asked. */
 export function uniqueSymbols(symbols: string[]): string[] {
   return [...new Set(symbols.map((symbol) => symbol.trim().toUpperCase()).filter((symbol) => symbol.length > 0))];
+}
+
+/**
+ * A round from a provider's two requests, its quotes and its market-wide figures: the quotes are
+ * the round, the figures an extra. When only the figures fail (a server error, an answer that does
+ * not parse, a timeout), the quotes stand and the figures come from the next provider, the reason in
+ * `globalError` (a 502 there cost the round its prices, which then came from another source). A
+ * 429 with Retry-After still fails the provider: it asked not to be asked again before then; and
+ * so does any failure of the figures when there are no quotes to stand on.
+ */
+export async function quotesWithGlobal(quotes: Promise<ProviderQuote[]>, global: Promise<ProviderGlobalMetrics>): Promise<ProviderRound> {
+  const [quoted, figures] = await Promise.allSettled([quotes, global]);
+  if (quoted.status === 'rejected') throw quoted.reason;
+  if (figures.status === 'fulfilled') return { quotes: quoted.value, global: figures.value, fx: [] };
+  const failure: unknown = figures.reason;
+  // With no quotes either, the failure is all the round has to say.
+  if (!quoted.value.length || (failure instanceof ProviderError && failure.retryAfterSeconds !== null)) throw failure;
+  return { quotes: quoted.value, global: null, fx: [], globalError: failure instanceof Error ? failure.message : String(failure) };
 }
