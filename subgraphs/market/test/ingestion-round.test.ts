@@ -89,3 +89,19 @@ it('records a gap and still what the providers said when the round cannot be wri
   const gaps = await orm.em.fork().execute<{ reason: string }[]>("SELECT reason FROM ingestion_gaps WHERE round_time = '2026-12-02T12:01:00Z'");
   expect(gaps).toEqual([{ reason: 'the round could not be stored: PostgreSQL error 23514' }]);
 });
+
+it('counts a Retry-After from when the 429 came, and names the first round it allows as the next run', async () => {
+  const states = new ProviderStates(['limited', 'steady'], 60);
+  // Sixty seconds asked 1.5 s into the 13:00 round: the 13:01 round is too early, 13:02 the first allowed.
+  await states.record(orm.em.fork(), new Date('2026-12-02T13:00:00Z'), [{ name: 'limited', error: 'limited: 429', retryAfterSeconds: 60, failedAfterMs: 1_500 }]);
+  const listed = Object.fromEntries((await states.list(orm.em.fork(), new Date('2026-12-02T13:00:30Z'))).map((status) => [status.name, status]));
+  expect(listed.limited!.nextRunAt).toEqual(new Date('2026-12-02T13:02:00Z'));
+  expect((await states.availabilityAt(orm.em.fork(), new Date('2026-12-02T13:01:00Z'))).get('limited')).toMatchObject({ available: false });
+  expect((await states.availabilityAt(orm.em.fork(), new Date('2026-12-02T13:02:00Z'))).get('limited')).toEqual({ available: true });
+});
+
+it('refuses to switch a provider that is not configured (any more), leaving its row as it was', async () => {
+  const states = new ProviderStates(['steady'], 60);
+  expect(await states.setEnabled(orm.em.fork(), 'limited', false)).toBeNull();
+  expect(await orm.em.fork().execute("SELECT enabled FROM providers WHERE name = 'limited'")).toEqual([{ enabled: true }]);
+});

@@ -47,7 +47,7 @@ export class IngestionService {
     const round = merge(time, symbols, outcomes, this.fallbackFx);
     // The providers' health commits with the round: whoever sees the round sees how it was asked.
     const recordProviders = (tx: EntityManager) =>
-      this.providerStates.record(tx, time, outcomes.flatMap((o) => ('notAsked' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds } : {}) }])));
+      this.providerStates.record(tx, time, outcomes.flatMap((o) => ('notAsked' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds, failedAfterMs: o.failedAfterMs } : {}) }])));
     const em = orm.em.fork();
     if (!round.ticks.length) {
       await em.transactional(async (tx) => {
@@ -85,6 +85,7 @@ export class IngestionService {
     // Aborted with a ProviderTimeout, so the provider can say which of its requests was still waiting.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new ProviderTimeout(timeoutMs)), timeoutMs);
+    const asked = performance.now();
     try {
       const round = await provider.fetchRound(symbols, time, deadline.signal);
       if (round.globalError) this.runtime.logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
@@ -98,7 +99,7 @@ export class IngestionService {
             ? `${provider.name}: timed out after ${timeoutMs} ms`
             : `${provider.name}: failed: ${(error as Error)?.message ?? String(error)}`;
       this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });
-      return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null };
+      return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null, failedAfterMs: performance.now() - asked };
     } finally {
       clearTimeout(timer);
     }

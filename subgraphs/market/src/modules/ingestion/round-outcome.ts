@@ -3,7 +3,7 @@ import { MarketProvider, ProviderRound } from '../provider/market-provider';
 /** What one provider did in one round: answered, failed (the error names it), or was not asked, and why. */
 export type RoundOutcome =
   | { provider: MarketProvider; round: ProviderRound }
-  | { provider: MarketProvider; error: string; retryAfterSeconds: number | null }
+  | { provider: MarketProvider; error: string; retryAfterSeconds: number | null; failedAfterMs: number }
   | { provider: MarketProvider; notAsked: string };
 
 /** Symbols named in a gap's reason; the rest are counted, so twenty tracked assets do not drown the providers' story. */

@@ -15,6 +15,8 @@ export interface ProviderOutcome {
   /** Absent when the provider answered. */
   error?: string;
   retryAfterSeconds?: number | null;
+  /** How long into the round the failure came: Retry-After counts from the answer, not from the round's start. */
+  failedAfterMs?: number;
 }
 
 /** Whether a round may ask a provider, and when not, why not (in a gap's words). */
@@ -48,7 +50,7 @@ export class ProviderStates {
       if (outcome.error === undefined) {
         await em.execute('UPDATE providers SET last_success_at = ?, consecutive_failures = 0, retry_after = NULL WHERE name = ?', [time, outcome.name]);
       } else {
-        const retryAfter = outcome.retryAfterSeconds ? new Date(time.getTime() + outcome.retryAfterSeconds * 1000) : null;
+        const retryAfter = outcome.retryAfterSeconds ? new Date(time.getTime() + (outcome.failedAfterMs ?? 0) + outcome.retryAfterSeconds * 1000) : null;
         await em.execute(
           'UPDATE providers SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1, retry_after = ? WHERE name = ?',
           [outcome.error.slice(0, 1000), time, retryAfter, outcome.name],
@@ -59,6 +61,8 @@ export class ProviderStates {
 
   /** Returns the provider after the change, or null when it is not configured. */
   async setEnabled(em: EntityManager, name: string, enabled: boolean): Promise<ProviderStatus | null> {
+    // A row left from an earlier MARKET_PROVIDERS is refused untouched: it would come back disabled once listed again.
+    if (!this.names.includes(name)) return null;
     // The row as this update left it: read back separately, a simultaneous call's value could answer this one.
     const rows = await em.execute<ProviderRow[]>('UPDATE providers SET enabled = ? WHERE name = ? RETURNING *', [enabled, name]);
     return this.statuses(rows).find((status) => status.name === name) ?? null;
@@ -83,7 +87,8 @@ export class ProviderStates {
           intervalSeconds: this.intervalSeconds,
           lastSuccessAt: row.last_success_at ? new Date(row.last_success_at) : null,
           lastError: row.last_error,
-          nextRunAt: !row.enabled ? null : retryAfter && retryAfter > nextRound ? retryAfter : nextRound,
+          // Rounds start on boundaries: after a Retry-After, the first boundary it allows.
+          nextRunAt: !row.enabled ? null : retryAfter && retryAfter > nextRound ? new Date(Math.ceil(retryAfter.getTime() / intervalMs) * intervalMs) : nextRound,
           consecutiveFailures: row.consecutive_failures,
         },
       ];
