@@ -59,6 +59,8 @@ describe('blank names', () => {
     expect(tracked.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'name']]);
     const candles = await send(platform.gatewayUrl, CandlesDocument, { symbol: '', interval: 'M1' }, user.accessToken);
     expect(candles.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Asset not found']]);
+    const rates = await send(platform.gatewayUrl, FxRatesDocument, { base: '' }, user.accessToken);
+    expect(rates.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Currency not found']]);
   });
 });
 

@@ -78,6 +78,9 @@ describe('the market overview (public)', () => {
     const rest = await send(platform.gatewayUrl, AssetsDocument, { first: 100, after: page.data!.assets.pageInfo.endCursor });
     expect(rest.data?.assets.nodes).toHaveLength(15);
     expect((await send(platform.gatewayUrl, AssetsDocument, { search: 'ethereum' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ETH']);
+    // Spaces around the text do not count, as around any name; blank text is no search.
+    expect((await send(platform.gatewayUrl, AssetsDocument, { search: '  Ethereum ' })).data?.assets.nodes.map((asset) => asset.symbol)).toEqual(['ETH']);
+    expect((await send(platform.gatewayUrl, AssetsDocument, { search: '   ', first: 100 })).data?.assets.nodes).toHaveLength(20);
     const narrowed = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['eth', 'BTC', 'btc', 'ETH'] });
     expect(narrowed.data?.marketSnapshot.ticks.map((tick) => tick.symbol)).toEqual(['ETH', 'BTC']);
   });
@@ -283,11 +286,14 @@ describe('events and retention', () => {
 
   it('deletes raw ticks past the retention and keeps the candles', async () => {
     await marketDb().execute("INSERT INTO ticks (symbol, time, price, source) VALUES ('BTC', now() - interval '400 days', 1, 'simulated')");
+    await marketDb().execute("INSERT INTO ingestion_gaps (round_time, reason) VALUES (date_trunc('minute', now()) - interval '400 days', 'an outage long ago')");
     const countOf = async (sql: string) => (await marketDb().execute<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${sql}`))[0]!.n;
     const candlesBefore = await countOf('candles');
     expect(await countOf("ticks WHERE time < now() - interval '31 days'")).toBe(1);
     await platform.market!.housekeeping();
     expect(await countOf("ticks WHERE time < now() - interval '31 days'")).toBe(0);
+    // The gaps of rounds that old go too (an outage at a short interval left tens of thousands a day, for good).
+    expect(await countOf("ingestion_gaps WHERE round_time < now() - interval '31 days'")).toBe(0);
     expect(await countOf("ticks WHERE time > now() - interval '1 day'")).toBeGreaterThan(0);
     expect(await countOf('candles')).toBeGreaterThanOrEqual(candlesBefore);
   });

@@ -54,11 +54,15 @@ export function requireText(value: string, field: string, min: number, max: numb
 /** Longest text a list's `search` takes: far beyond any name, short enough to keep a LIKE pattern cheap. */
 export const MAX_SEARCH_LENGTH = 100;
 
-/** A list's search text as given (null when absent); longer than MAX_SEARCH_LENGTH is BAD_USER_INPUT, not cut. */
+/**
+ * A list's search text without surrounding spaces, as every name argument is taken (null when
+ * absent or blank: no search); longer than MAX_SEARCH_LENGTH is BAD_USER_INPUT, not cut.
+ */
 export function searchText(value: string | null | undefined, field = 'search'): string | null {
-  if (value === null || value === undefined) return null;
-  if ([...value].length > MAX_SEARCH_LENGTH) throw new BadUserInputError(`${field} is at most ${MAX_SEARCH_LENGTH} characters long`, field);
-  return value;
+  const text = value?.trim();
+  if (!text) return null;
+  if ([...text].length > MAX_SEARCH_LENGTH) throw new BadUserInputError(`${field} is at most ${MAX_SEARCH_LENGTH} characters long`, field);
+  return text;
 }
 
 export function requireUuid(value: string, field = 'id'): string {

@@ -19,7 +19,7 @@ export class FxRateResolver {
     if (code === 'USD') return [...usdRates].sort((a, b) => a.quote.localeCompare(b.quote));
     const baseRate = usdRates.find((rate) => rate.quote === code);
     // The name echoed is cut short, as an asset's is: an error never hands a caller's whole input back.
-    if (!baseRate) throw new NotFoundError(`Currency ${code.slice(0, 32)}`);
+    if (!baseRate) throw new NotFoundError(code ? `Currency ${code.slice(0, 32)}` : 'Currency');
     const usd: FxRate = { base: code, quote: 'USD', rate: crossRate(1, baseRate.rate), time: baseRate.time };
     const crosses = usdRates
       .filter((rate) => rate.quote !== code)

@@ -3,15 +3,16 @@ import { Logger } from '@herck/common';
 
 const BATCH = 10_000;
 
-/** What a round leaves besides candles, by the column holding its time. */
+/** What a round leaves besides candles, by the column holding its time; a round that did not happen leaves its gap. */
 const ROUND_TABLES = [
   ['ticks', 'time'],
   ['fx_rates', 'time'],
   ['global_metrics', 'time'],
+  ['ingestion_gaps', 'round_time'],
 ] as const;
 
 /**
- * Deletes raw ticks, and the rounds' FX rates and global figures, older than
+ * Deletes raw ticks, and the rounds' FX rates, global figures and gaps, older than
  * the retention, a small batch per statement so no lock is held long; candles stay.
  */
 export async function deleteOldTicks(em: EntityManager, retentionDays: number, logger: Logger, now = new Date()): Promise<number> {
