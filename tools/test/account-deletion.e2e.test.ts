@@ -73,6 +73,20 @@ describe("auth's copy of login names", () => {
   });
 });
 
+describe('the last admin', () => {
+  it('cannot lose the ADMIN role (nobody could give it back), while another admin can', async () => {
+    const self = subjectOf(admin.accessToken);
+    const refused = await send(platform.gatewayUrl, SetRolesDocument, { accountId: self, roles: ['USER'] }, admin.accessToken);
+    expect(refused.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['CONFLICT', 'At least one active admin must remain: make another account an admin first']]);
+    expect((await authDb().execute<{ roles: string[] }[]>('SELECT roles FROM credentials WHERE account_id = ?', [self]))[0]!.roles).toContain('ADMIN');
+
+    const helper = await signUp(platform, 'helperadmin');
+    expect(codes(await send(platform.gatewayUrl, SetRolesDocument, { accountId: helper.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken))).toEqual([]);
+    const demoted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: helper.accountId, roles: ['USER'] }, admin.accessToken);
+    expect(demoted.data?.setRoles.roles).toEqual(['USER']);
+  });
+});
+
 describe('the first admin, deleted through the API', () => {
   it('made again by its operator (the next start, admin:create) is an account auth follows: a deactivation reaches it', async () => {
     // Another admin, so that the first can go.

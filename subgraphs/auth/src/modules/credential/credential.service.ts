@@ -70,6 +70,7 @@ export class CredentialService {
     const credential = await em.transactional(async (tx) => {
       const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
       if (!found) throw new NotFoundError('Account');
+      if (found.roles.includes('ADMIN') && !roles.includes('ADMIN')) await assertAnotherAdmin(tx, found.accountId);
       found.roles = [...new Set(roles)];
       tx.persist(rolesChanged(found));
       await tx.flush();
@@ -105,4 +106,15 @@ function redeemable(credential: Credential, claims: PasswordSetupClaims): boolea
     credential.accountVersion === claims.version &&
     (changedAt === null || claims.issuedAt.getTime() >= changedAt)
   );
+}
+
+/**
+ * Refuses to take ADMIN from the last active admin: no one could give it back but an operator on
+ * the server (admin:create). Demotions of admins take one lock, one after the other, so two admins
+ * taking it from each other at once cannot both succeed.
+ */
+async function assertAnotherAdmin(tx: EntityManager, accountId: string): Promise<void> {
+  await tx.execute("SELECT pg_advisory_xact_lock(hashtext('herck:auth:admins'))");
+  const [others] = await tx.execute<{ n: number }[]>("SELECT count(*)::int AS n FROM credentials WHERE 'ADMIN' = ANY(roles) AND status = 'ACTIVE' AND account_id <> ?", [accountId]);
+  if (!others?.n) throw new ConflictError('At least one active admin must remain: make another account an admin first');
 }
