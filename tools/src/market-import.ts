@@ -13,13 +13,15 @@ const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (i
  * Same format, same checks, same idempotent upsert; prints a summary.
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = commandLine();
   const [file] = positionals;
   const interval = values.interval?.toUpperCase();
   if (!values.symbol || !interval || !file) throw new UsageError([`--symbol, --interval and a file are required: ${USAGE}`]);
+  // One file a run: a second one was ignored without a word.
+  if (positionals.length > 1) throw new UsageError([`one file at a time (given ${positionals.length}): ${USAGE}`]);
   if (!isCandleInterval(interval)) throw new UsageError([`--interval must be one of ${CANDLE_INTERVALS.join(', ')}`]);
   if (!fs.existsSync(file)) throw new UsageError([`no file ${file}`]);
-  const symbol = normaliseSymbol(values.symbol);
+  const symbol = symbolOf(values.symbol);
   const logger = new Logger('market:import', 'info');
   const database = await embeddedDatabaseIfNeeded(process.env);
   try {
@@ -48,6 +50,23 @@ async function main(): Promise<void> {
     }
   } finally {
     await database?.stop();
+  }
+}
+
+/** The options, or a usage error naming what is wrong with them (an unknown option, a missing value). */
+function commandLine() {
+  try {
+    return parseArgs({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError([`${(error as Error).message}: ${USAGE}`]);
+  }
+}
+
+function symbolOf(value: string): string {
+  try {
+    return normaliseSymbol(value);
+  } catch (error) {
+    throw new UsageError([`--symbol: ${(error as Error).message}`]);
   }
 }
 

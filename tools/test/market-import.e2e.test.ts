@@ -46,4 +46,16 @@ describe('npm run market:import', () => {
     expect(run.stderr.trim().split('\n').map((line) => line.match(/^line (\d+):/)?.[1])).toEqual(['3', '4', '5']);
     expect(run.stdout.trim()).toBe('BTC D1: 1 imported, 0 unchanged, 3 refused');
   });
+
+  it('refuses a command line it cannot follow as invalid arguments, naming the mistake', async () => {
+    const file = path.join(dir, 'one.csv');
+    fs.writeFileSync(file, 'time,open,high,low,close,volume\n');
+    const refusal = async (...args: string[]) => {
+      const run = await marketImport(...args);
+      return [run.status, run.stderr.trim().split('\n')];
+    };
+    expect(await refusal('--symbol', 'BTC', '--interval', 'D1', file, file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}one file at a time \(given 2\)/)]]);
+    expect(await refusal('--symbol', 'BTC', '--interval', 'D1', '--limit', '5', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}Unknown option '--limit'/)]]);
+    expect(await refusal('--symbol', 'B-T-C', '--interval', 'D1', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}--symbol: /)]]);
+  });
 });
