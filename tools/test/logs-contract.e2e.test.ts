@@ -124,7 +124,8 @@ describe('an archive that could not be written', () => {
     fs.rmSync(archiveParent);
     fs.mkdirSync(archiveParent);
     await platform.logs!.archiver.check();
-    const [archive] = (await send(platform.gatewayUrl, LogArchivesDocument, {}, admin.accessToken)).data!.logArchives;
+    // Other services of this file may have passed the threshold too: theirs are archived in the same check.
+    const archive = (await send(platform.gatewayUrl, LogArchivesDocument, {}, admin.accessToken)).data!.logArchives.find((listed) => listed.service === SERVICE);
     expect(archive).toMatchObject({ service: SERVICE, from: '2026-11-20T00:00:00.000Z' });
     const left = await stored();
     expect(archive!.entries + left.length).toBe(ENTRIES);
