@@ -80,6 +80,26 @@ describe('a shipped line PostgreSQL could not store as it is', () => {
     for (const time of ['-010000-01-01T00:00:00Z', '0000-06-01T00:00:00Z', '+010000-01-01T00:00:00.000Z', 1e15, '0001-01-01T00:00:00Z', '0099-12-31T23:59:59Z']) {
       expect(timeOf(time)).toEqual(now);
     }
-    for (const time of ['0100-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z', '2026-12-02T11:59:59.123Z']) expect(timeOf(time).toISOString()).toBe(time);
+    for (const time of ['0100-01-01T00:00:00.000Z', '2026-12-03T11:59:59.999Z', '2026-12-02T11:59:59.123Z']) expect(timeOf(time).toISOString()).toBe(time);
+    // More than a day ahead of its arrival (a clock gone wrong): it would stay first in every newest-first list.
+    for (const time of ['2026-12-03T12:00:00.001Z', '2999-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z']) expect(timeOf(time)).toEqual(now);
+  });
+
+  it('keeps the other of msg and message as a field, and takes a numeric requestId as text', () => {
+    const entry = parseLogLine(JSON.stringify({ msg: 'the text', message: 'also said', requestId: 42 }), 'orders', new Date())!;
+    expect([entry.message, entry.fields, entry.requestId]).toEqual(['the text', { message: 'also said' }, '42']);
+    const numeric = parseLogLine(JSON.stringify({ msg: 7, message: 'the text' }), 'orders', new Date())!;
+    expect([numeric.message, numeric.fields]).toEqual(['the text', { msg: 7 }]);
+  });
+});
+
+describe('the level of a shipped line', () => {
+  it("reads pino's numbers, the four names in any case, and other loggers' names for them", () => {
+    const levelOf = (level: unknown) => parseLogLine(JSON.stringify({ msg: 'x', level }), 'orders', new Date())!.level;
+    expect([10, 20, 30, 40, 50, 60].map(levelOf)).toEqual(['debug', 'debug', 'info', 'warn', 'error', 'error']);
+    expect(['DEBUG', 'Info', 'warn', 'ERROR'].map(levelOf)).toEqual(['debug', 'info', 'warn', 'error']);
+    // Python's WARNING and CRITICAL, syslog's notice and crit, log4j's FATAL and TRACE: filed as INFO before.
+    expect(['WARNING', 'critical', 'notice', 'crit', 'FATAL', 'TRACE', 'emerg'].map(levelOf)).toEqual(['warn', 'error', 'info', 'error', 'error', 'debug', 'error']);
+    expect(['whatever', null].map(levelOf)).toEqual(['info', 'info']);
   });
 });

@@ -30,14 +30,18 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
   if (nestedDeeperThan(line, MAX_NESTING)) parsed = cutDeeperThan(parsed, MAX_NESTING);
   // JSON may escape half a surrogate pair (\ud800 alone); PostgreSQL's jsonb refuses it, and would refuse the whole batch.
   if (/\\u[dD][89a-fA-F]/.test(line)) parsed = wellFormed(parsed);
-  const { time, level, msg, message, requestId, service: _claimed, ...fields } = parsed as Record<string, unknown>;
+  const { time, level, msg, message, requestId, service: _claimed, ...rest } = parsed as Record<string, unknown>;
+  // pino writes `msg`, others `message`: the text is whichever is text; what is not the text stays a field, not lost.
+  const text = typeof msg === 'string' ? msg : typeof message === 'string' ? message : null;
+  const fields = { ...rest, ...(msg !== undefined && msg !== text && { msg }), ...(message !== undefined && message !== text && { message }) };
+  const request = typeof requestId === 'number' ? String(requestId) : requestId;
   return {
     id,
-    time: timeOf(time) ?? now,
+    time: timeOf(time, now) ?? now,
     service,
     level: levelOf(level),
-    message: typeof msg === 'string' ? msg : typeof message === 'string' ? message : '',
-    requestId: typeof requestId === 'string' && requestId ? requestId.slice(0, 128) : null,
+    message: text ?? '',
+    requestId: typeof request === 'string' && request ? request.slice(0, 128) : null,
     fields,
     bytes: Buffer.byteLength(line),
   };
@@ -78,16 +82,19 @@ function cutDeeperThan(value: unknown, max: number, level = 1): unknown {
 
 /**
  * A line's own time when it is one the store writes and reads back as it was: years 100 to 9999
- * (ISO text has no other form for later years, and years below 100 come back a century off).
- * Any other time is the receiving time, so one odd line never holds up a shipper's batch.
+ * (ISO text has no other form for later years, and years below 100 come back a century off), and
+ * not more than a day ahead of its arrival (a line dated 2999 stayed first in every newest-first
+ * list). Any other time is the receiving time, so one odd line never holds up a shipper's batch.
  */
 const EARLIEST_KEPT_TIME = Date.UTC(100, 0, 1);
 const LATEST_KEPT_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const FUTURE_KEPT_MS = 86_400_000;
 
-function timeOf(value: unknown): Date | null {
+function timeOf(value: unknown, now: Date): Date | null {
   if (typeof value !== 'string' && typeof value !== 'number') return null;
   const time = new Date(value).getTime();
-  return Number.isNaN(time) || time < EARLIEST_KEPT_TIME || time > LATEST_KEPT_TIME ? null : new Date(time);
+  const latest = Math.min(LATEST_KEPT_TIME, now.getTime() + FUTURE_KEPT_MS);
+  return Number.isNaN(time) || time < EARLIEST_KEPT_TIME || time > latest ? null : new Date(time);
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -103,12 +110,26 @@ function wellFormed(value: unknown): unknown {
 function levelOf(value: unknown): StoredLogLevel {
   if (typeof value === 'number') return NUMERIC_LEVELS.find(([floor]) => value >= floor)![1];
   if (typeof value !== 'string') return 'info';
-  const label = value.toLowerCase();
+  const label = value.trim().toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(label)) return label as StoredLogLevel;
-  if (label === 'fatal') return 'error';
-  if (label === 'trace') return 'debug';
-  return 'info';
+  return LEVEL_ALIASES[label] ?? 'info';
 }
+
+/** Other loggers' names for the four levels (syslog's, Python's, log4j's), so a warning is not filed as INFO. */
+const LEVEL_ALIASES: Record<string, StoredLogLevel> = {
+  trace: 'debug',
+  verbose: 'debug',
+  notice: 'info',
+  warning: 'warn',
+  err: 'error',
+  fatal: 'error',
+  critical: 'error',
+  crit: 'error',
+  alert: 'error',
+  emerg: 'error',
+  emergency: 'error',
+  panic: 'error',
+};
 
 /**
  * Ids for the lines of batch `batchId` from `service`, by their place in it:
