@@ -173,6 +173,12 @@ describe('portfolios', () => {
     // Its value in USD: the order's EUR price at the order's own rate.
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
     expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity });
+
+    // Also once its portfolio is deleted: the event coming again opens no new portfolio holding that one order.
+    expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data?.deletePortfolio).toBe(true);
+    await announceFillAgain(order.id);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(await defaultPortfolio()).toBeUndefined();
   });
 
   it('go, with their orders, when their owner’s account is deleted', async () => {

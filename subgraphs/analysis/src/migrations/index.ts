@@ -3,6 +3,7 @@ import { Migration20261123000600_portfolios } from './Migration20261123000600_po
 import { Migration20261202000100_notification_times } from './Migration20261202000100_notification_times';
 import { Migration20261202000300_deleted_owners } from './Migration20261202000300_deleted_owners';
 import { Migration20261203000100_close_change24h } from './Migration20261203000100_close_change24h';
+import { Migration20261203000200_applied_fills } from './Migration20261203000200_applied_fills';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: 'Migration20261202000100_notification_times', class: Migration20261202000100_notification_times },
   { name: 'Migration20261202000300_deleted_owners', class: Migration20261202000300_deleted_owners },
   { name: 'Migration20261203000100_close_change24h', class: Migration20261203000100_close_change24h },
+  { name: 'Migration20261203000200_applied_fills', class: Migration20261203000200_applied_fills },
 ];

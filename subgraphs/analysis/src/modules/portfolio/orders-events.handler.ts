@@ -6,13 +6,17 @@ import { BusEvent, BusEventHandler, exact, ORDERS_FILLED, OrdersFilledEvent, quo
 /**
  * A filled buy order becomes a BUY in its owner's default portfolio (made on
  * the first one, valued in USD): change-data-capture with the order's id as
- * the transaction's source id, so a redelivered event adds nothing.
+ * the transaction's source id. Each fill is applied once, recorded apart from
+ * the transaction: a redelivered event adds nothing, also after the portfolio
+ * holding it was deleted.
  */
 export const ordersEventHandlers: Record<string, BusEventHandler> = {
   async [ORDERS_FILLED](event: BusEvent, em: EntityManager) {
     const order = event.payload as unknown as OrdersFilledEvent;
     // Events are applied one after the other: a fill relayed after its owner's deletion finds the owner gone.
     if ((await em.execute('SELECT 1 FROM deleted_owners WHERE id = ?', [order.ownerId])).length) return;
+    const applied = await em.execute('INSERT INTO applied_fills (order_id, owner_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING order_id', [order.orderId, order.ownerId]);
+    if (!applied.length) return;
     await em.execute(
       `INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, is_default, created_at)
        VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO NOTHING`,
