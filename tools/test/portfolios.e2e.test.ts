@@ -151,6 +151,9 @@ describe('portfolios', () => {
     // Today's price is the latest one: 104612 USD × 0.88051 = 92111.91212 EUR.
     expect(valued.holdings).toEqual([{ symbol: 'BTC', quantity: '1', costBasis: '88051', averageCost: '88051', marketValue: '92111.91212', unrealizedPnl: '4060.91212' }]);
     expect(valued.balance).toMatchObject({ cost: '88051', complete: true });
+    // A moment still to come is now, as for performance: no price is missing for a day that has not come.
+    const nextYear = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: new Date(Date.now() + 365 * 86_400_000).toISOString() }, owner.accessToken)).data!.portfolio;
+    expect([nextYear.holdings, nextYear.balance]).toEqual([valued.holdings, valued.balance]);
   });
 
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {

@@ -79,8 +79,8 @@ export class PortfolioResolver {
   }
 
   @FieldResolver(() => [HoldingType], { description: 'What it held at `at` (default: now), valued at that day’s prices' })
-  async holdings(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<HoldingType[]> {
-    const valuation = await this.valuation(portfolio, at ?? new Date(), context);
+  async holdings(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now; a time still to come counts as now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<HoldingType[]> {
+    const valuation = await this.valuation(portfolio, notLaterThanNow(at), context);
     return valuation.holdings.map((holding) => ({
       symbol: holding.symbol,
       quantity: holding.quantity,
@@ -92,8 +92,8 @@ export class PortfolioResolver {
   }
 
   @FieldResolver(() => Valuation, { description: 'Its value at `at` (default: now) in its base currency' })
-  async balance(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<Valuation> {
-    const valuation = await this.valuation(portfolio, at ?? new Date(), context);
+  async balance(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now; a time still to come counts as now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<Valuation> {
+    const valuation = await this.valuation(portfolio, notLaterThanNow(at), context);
     return { value: valuation.value, cost: valuation.cost, cash: valuation.cash, complete: valuation.complete, missingPrices: valuation.missingPrices };
   }
 
@@ -122,4 +122,13 @@ export class PortfolioResolver {
     const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, at, at);
     return valuationAt(ledger, at, portfolio.costBasisMethod, prices);
   }
+}
+
+/**
+ * The moment a valuation is asked for, a time still to come counting as now, as `performance`'s
+ * `to` does: no price exists yet for a day to come (it was listed as missing).
+ */
+function notLaterThanNow(at: Date | null): Date {
+  const now = new Date();
+  return at && at < now ? at : now;
 }
