@@ -72,13 +72,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = new ApolloArmor({
-    maxDepth: { n: config.limits.maxDepth },
+    // A fragment is where its fields are written, not a level of its own (two named fragments made a depth-7 query 11).
+    maxDepth: { n: config.limits.maxDepth, flattenFragments: true },
     maxAliases: { n: config.limits.maxAliases },
     maxDirectives: { n: config.limits.maxDirectives },
     // The parser counts tokens itself (parseOptions below): armor's token plugin parses again in a hook
     // whose every throw, a plain syntax error included, becomes a 500.
     maxTokens: { enabled: false },
-    costLimit: { maxCost: config.limits.maxCost },
+    costLimit: { maxCost: config.limits.maxCost, flattenFragments: true },
     blockFieldSuggestion: { enabled: config.production },
   }).protect();
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
@@ -110,7 +111,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      validationRules: [operationLimitsRule(armor.validationRules), storableTextRule],
+      validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule],
       plugins: [
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
@@ -144,7 +145,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     verifier,
     signer,
     apollo: http.apollo,
-    validationRules: [operationLimitsRule(armor.validationRules), storableTextRule],
+    validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule],
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,

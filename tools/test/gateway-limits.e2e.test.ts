@@ -41,6 +41,16 @@ describe('operation limits', () => {
       expect(response.errors?.[0]?.message).toMatch(message);
       expect(response).not.toHaveProperty('data');
     }
+    // Directives count wherever they are written: a second spread of one fragment, a variable's definition, a fragment no operation uses.
+    for (const query of [
+      `query { ...F ...F ${'@aa '.repeat(100)}} fragment F on Query { __typename }`,
+      `query ($v: Int ${'@aa '.repeat(100)}) { __typename }`,
+      `query { __typename } fragment Unused on Query { __typename ${'@aa '.repeat(100)}}`,
+    ]) {
+      const response = await sendRaw(platform.gatewayUrl, { query }, undefined, accept);
+      expect({ query, status: response.status, codes: codes(response) }).toEqual({ query, status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(response.errors?.[0]?.message).toMatch(/^Directives limit of 50 exceeded, found 10\d\.$/);
+    }
     // A document within the limits still hears of each of its mistakes.
     expect(codes(await sendRaw(platform.gatewayUrl, { query: '{ nope nada }' }, undefined, accept))).toEqual(['GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_VALIDATION_FAILED']);
   });
@@ -53,6 +63,30 @@ describe('operation limits', () => {
     expect(JSON.stringify(deep.errors)).toMatch(/depth/i);
     const costly = await sendRaw(strict.url, { query: '{ me { id username email firstName lastName } }' }, user.accessToken);
     expect(JSON.stringify(costly.errors)).toMatch(/cost/i);
+  });
+
+  it('costs a list without first as twenty items, so lists of lists cannot answer megabytes for a few bytes', async () => {
+    const user = await signUp(platform);
+    // Each round's global figures list its ticks, each tick its round's figures: 160,000 ticks for 115 bytes.
+    const cycle = '{ marketSnapshot { global { ticks { global { ticks { global { ticks { global { ticks { symbol } } } } } } } } } }';
+    const refused = await sendRaw(platform.gatewayUrl, { query: cycle }, user.accessToken);
+    expect([codes(refused), refused.errors?.[0]?.message]).toEqual([['GRAPHQL_VALIDATION_FAILED'], expect.stringMatching(/^Query Cost limit of 100000 exceeded/)]);
+    // A round's ticks with their assets, and a connection's page (its nodes are its `first`), stay well within.
+    for (const query of ['{ marketSnapshot { ticks { symbol price asset { name } global { btcDominance } } } }', '{ me { orders(first: 100) { nodes { id quantity asset { name } } } } }']) {
+      const answer = await sendRaw(platform.gatewayUrl, { query }, user.accessToken);
+      expect({ query, limited: JSON.stringify(answer.errors ?? []).includes('limit') }).toEqual({ query, limited: false });
+    }
+  });
+
+  it('counts the depth of fields, not of the fragments they are written in', async () => {
+    const user = await signUp(platform);
+    // Ten levels of fields (the limit), written through two named fragments and an inline one.
+    const query = `{ me { ...Orders } }
+      fragment Orders on Account { orders(first: 1) { nodes { ...Order } } }
+      fragment Order on Order { asset { ... on Asset { latestTick { global { ticks { asset { latestTick { price } } } } } } } }`;
+    const answer = await sendRaw(platform.gatewayUrl, { query }, user.accessToken);
+    // Valid and within every limit: it runs (this platform runs no orders subgraph: its fetch fails as for a stopped one).
+    expect([answer.status, codes(answer)]).toEqual([200, ['SERVICE_UNAVAILABLE']]);
   });
 
   it('lets the largest page the API offers through the default cost limit, but not a page of pages', async () => {
