@@ -100,6 +100,7 @@ describe('the level of a shipped line', () => {
     expect(['DEBUG', 'Info', 'warn', 'ERROR'].map(levelOf)).toEqual(['debug', 'info', 'warn', 'error']);
     // Python's WARNING and CRITICAL, syslog's notice and crit, log4j's FATAL and TRACE: filed as INFO before.
     expect(['WARNING', 'critical', 'notice', 'crit', 'FATAL', 'TRACE', 'emerg'].map(levelOf)).toEqual(['warn', 'error', 'info', 'error', 'error', 'debug', 'error']);
-    expect(['whatever', null].map(levelOf)).toEqual(['info', 'info']);
+    // A name no logger uses, or one every object has (constructor), is INFO.
+    expect(['whatever', 'constructor', null].map(levelOf)).toEqual(['info', 'info', 'info']);
   });
 });

@@ -144,7 +144,9 @@ type LeasedDelivery = DeliveryRow & { secret: string | null; email: string | nul
  * for up to a day of retries) or no longer mails.
  */
 function channelWithdrawn(delivery: LeasedDelivery): string | null {
-  if (delivery.channel === 'webhook' && delivery.webhook_url !== delivery.target) return 'the webhook was removed from the strategy';
+  if (delivery.channel === 'webhook' && delivery.webhook_url !== delivery.target) {
+    return delivery.webhook_url === null ? 'the webhook was removed from the strategy' : 'the strategy posts to another URL now';
+  }
   if (delivery.channel === 'email' && !delivery.notify_email) return 'mail was turned off for the strategy';
   return null;
 }

@@ -112,24 +112,24 @@ function levelOf(value: unknown): StoredLogLevel {
   if (typeof value !== 'string') return 'info';
   const label = value.trim().toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(label)) return label as StoredLogLevel;
-  return LEVEL_ALIASES[label] ?? 'info';
+  return LEVEL_ALIASES.get(label) ?? 'info';
 }
 
 /** Other loggers' names for the four levels (syslog's, Python's, log4j's), so a warning is not filed as INFO. */
-const LEVEL_ALIASES: Record<string, StoredLogLevel> = {
-  trace: 'debug',
-  verbose: 'debug',
-  notice: 'info',
-  warning: 'warn',
-  err: 'error',
-  fatal: 'error',
-  critical: 'error',
-  crit: 'error',
-  alert: 'error',
-  emerg: 'error',
-  emergency: 'error',
-  panic: 'error',
-};
+const LEVEL_ALIASES = new Map<string, StoredLogLevel>([
+  ['trace', 'debug'],
+  ['verbose', 'debug'],
+  ['notice', 'info'],
+  ['warning', 'warn'],
+  ['err', 'error'],
+  ['fatal', 'error'],
+  ['critical', 'error'],
+  ['crit', 'error'],
+  ['alert', 'error'],
+  ['emerg', 'error'],
+  ['emergency', 'error'],
+  ['panic', 'error'],
+]);
 
 /**
  * Ids for the lines of batch `batchId` from `service`, by their place in it:
