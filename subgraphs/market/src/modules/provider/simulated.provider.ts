@@ -26,10 +26,11 @@ export interface SimulatedProviderOptions {
 
 /**
  * A deterministic simulated market of the default assets (and of any other
- * symbol an admin tracks), for development and demos without an API key. Each log-price is a seeded mean-reverting random
- * walk (SeededOuProcess) scaled to the asset's volatility and pinned to its
- * start price at SIMULATION_EPOCH, so a round at time t depends on the seed and
- * t alone, whatever rounds came before, and costs well under a millisecond.
+ * symbol an admin tracks), for development and demos without an API key. Each
+ * log-price is a seeded mean-reverting random walk (SeededOuProcess) scaled to
+ * the asset's volatility and pinned to its start price at SIMULATION_EPOCH, so a
+ * round at time t depends on the seed and t alone, whatever rounds came before,
+ * and costs well under a millisecond.
  */
 export class SimulatedProvider implements MarketProvider {
   readonly name = 'simulated';
