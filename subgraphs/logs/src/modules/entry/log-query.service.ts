@@ -74,6 +74,8 @@ export class LogQueryService {
       // Characters, not UTF-16 units: 150 emoji are 150 characters, not 300.
       if (longerThan(text, this.settings.maxQueryLength)) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
       if (!text.trim()) throw new BadUserInputError('text is empty', 'text');
+      // Only letters and digits make words to search for: "!!!" matched nothing, silently.
+      if (!/[\p{L}\p{N}]/u.test(text)) throw new BadUserInputError('text has no word to search for (letters or digits)', 'text');
     }
     if (requestId != null && (requestId.trim().length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters, not all blank', 'requestId');
     return {
