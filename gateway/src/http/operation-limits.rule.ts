@@ -20,7 +20,7 @@ import {
 import { LARGEST_PAGE_SIZE } from '@herck/common';
 
 /** What a list without `first` or `last` counts as in the cost limit: about a round's ticks. */
-export const UNPAGED_LIST_COST = 20;
+const UNPAGED_LIST_COST = 20;
 
 /**
  * Runs the operation limits (graphql-armor's depth, cost, alias and directive
@@ -82,20 +82,21 @@ function forCosting(schema: GraphQLSchema, document: DocumentNode): DocumentNode
         const paging = node.arguments?.find((argument) => argument.name.value === 'first' || argument.name.value === 'last');
         if (paging) {
           if (paging.value.kind !== Kind.INT || Number(paging.value.value) <= LARGEST_PAGE_SIZE) return undefined;
-          return { ...node, arguments: node.arguments!.map((argument) => (argument === paging ? pageOf(argument, LARGEST_PAGE_SIZE) : argument)) };
+          return { ...node, arguments: node.arguments!.map((argument) => (argument === paging ? pageArgument(argument.name.value, LARGEST_PAGE_SIZE) : argument)) };
         }
         const type = typeInfo.getType();
         const parent = typeInfo.getParentType();
         if (!type || !isListType(getNullableType(type)) || !isComposite(getNamedType(type))) return undefined;
         if (parent?.name.endsWith('Connection') && (node.name.value === 'edges' || node.name.value === 'nodes')) return undefined;
-        return { ...node, arguments: [...(node.arguments ?? []), pageOf({ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: { kind: Kind.INT, value: '0' } }, UNPAGED_LIST_COST)] };
+        return { ...node, arguments: [...(node.arguments ?? []), pageArgument('first', UNPAGED_LIST_COST)] };
       },
     }),
   );
 }
 
-function pageOf(argument: ArgumentNode, size: number): ArgumentNode {
-  return { ...argument, value: { kind: Kind.INT, value: String(size) } };
+/** `first: size` (or `last`), as the cost limit reads a page written in the document. */
+function pageArgument(name: string, size: number): ArgumentNode {
+  return { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value: { kind: Kind.INT, value: String(size) } };
 }
 
 function isComposite(type: unknown): boolean {

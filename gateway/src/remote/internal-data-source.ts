@@ -41,6 +41,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   async process({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName, extensions: request.extensions });
     const reads = !!request.query && QUERY_OPERATION.test(request.query);
+    // What a client may do after a fetch that failed once sent: a read may simply be asked again; a mutation may have been made all the same.
+    const afterFailure = reads ? 'try again shortly' : 'the change may or may not have been made';
     const cached = reads ? this.publicAnswers.get(this.subgraphName, body) : undefined;
     if (cached) {
       this.fetchDuration?.observe({ subgraph: this.subgraphName, outcome: 'reused' }, 0);
@@ -72,7 +74,7 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
         return parsed;
       }
       // A proxy or the subgraph itself saying it cannot serve now: the same as not reaching it.
-      if (UNAVAILABLE_STATUSES.has(response.statusCode)) throw unavailable(this.subgraphName, reads ? 'try again shortly' : 'the change may or may not have been made');
+      if (UNAVAILABLE_STATUSES.has(response.statusCode)) throw unavailable(this.subgraphName, afterFailure);
       if (response.statusCode < 200 || response.statusCode > 299) throw errorFromResponse(this.url, response.statusCode, parsed);
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
       const answer = parsed as GatewayGraphQLResponse;
@@ -83,15 +85,11 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     } catch (error) {
       done?.({ outcome: 'failed' });
       if (error instanceof GraphQLError) throw error;
-      // Out of time: a read may simply be asked again; a mutation may have been made all the same.
-      if (isTimeout(error)) {
-        const advice = reads ? 'try again shortly' : 'the change may or may not have been made';
-        throw new GraphQLError(`The ${this.subgraphName} service did not answer in time; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
-      }
+      if (isTimeout(error)) throw unavailable(this.subgraphName, afterFailure, 'did not answer in time');
       // Not reached (stopped, restarting): nothing was sent, so a mutation was not made either.
       if (isUnreachable(error)) throw unavailable(this.subgraphName, 'try again shortly');
       // Cut off mid-answer: as after a timeout, a mutation may have been made.
-      if (isCutOff(error)) throw unavailable(this.subgraphName, reads ? 'try again shortly' : 'the change may or may not have been made');
+      if (isCutOff(error)) throw unavailable(this.subgraphName, afterFailure);
       throw error;
     } finally {
       // A mutation may have changed what the subgraph's public answers said, even one whose answer
@@ -121,8 +119,8 @@ function errorFromResponse(url: string, status: number, body: unknown): GraphQLE
 
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
-function unavailable(subgraph: string, advice: string): GraphQLError {
-  return new GraphQLError(`The ${subgraph} service is unavailable; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
+function unavailable(subgraph: string, advice: string, what = 'is unavailable'): GraphQLError {
+  return new GraphQLError(`The ${subgraph} service ${what}; ${advice}`, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
 }
 
 /** No connection could be made: the request never left. */

@@ -131,9 +131,8 @@ export class PortfolioService {
     const trade = TRADES.includes(input.kind);
     const symbol = input.symbol?.trim().toUpperCase() || null;
     if (trade && !symbol) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
-    if (trade && !TICKER.test(symbol!)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     // A FEE may name what it was for: an asset's symbol, like a trade's.
-    if (input.kind === TransactionKindEnum.FEE && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
+    if ((trade || input.kind === TransactionKindEnum.FEE) && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
     if (input.quantity.lte(0)) throw new BadUserInputError('quantity must be above 0', 'quantity');
     if (input.price.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
