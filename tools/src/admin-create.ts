@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { accountStore, ensureFirstAdminAccount, readAccountConfig } from '@herck/account';
 import { authStore, ensureFirstAdminCredential, readAuthConfig } from '@herck/auth';
 import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
+import { parseCommandLine, UsageError } from './usage-error';
 
 const USAGE = 'npm run admin:create -- --email admin@example.com --password "a long passphrase" [--username admin]';
 
@@ -12,14 +12,14 @@ const USAGE = 'npm run admin:create -- --email admin@example.com --password "a l
  * reaches the other services as an event once the account subgraph runs.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandLine({ options: { email: { type: 'string' }, password: { type: 'string' }, username: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }, USAGE);
   if (values.help) {
     console.log(`${USAGE}\n\nCreates an admin, or makes an existing account (found by email) an admin with that password, ending its sessions.\nThe username defaults to HERCK_ADMIN_USERNAME, else "admin" (another is picked when it is taken).`);
     return;
   }
   const email = values.email ?? process.env.HERCK_ADMIN_EMAIL;
   const password = values.password ?? process.env.HERCK_ADMIN_PASSWORD;
-  if (!email || !password) throw new ConfigError([`--email and --password are required: ${USAGE}`]);
+  if (!email || !password) throw new UsageError([`--email and --password are required: ${USAGE}`]);
   const env = { ...process.env, HERCK_ADMIN_EMAIL: email, HERCK_ADMIN_PASSWORD: password, HERCK_ADMIN_USERNAME: values.username ?? process.env.HERCK_ADMIN_USERNAME };
   const logger = new Logger('admin:create', 'info');
 

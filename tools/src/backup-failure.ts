@@ -7,15 +7,10 @@ import { BackupError, ConfigError, Logger } from '@herck/common';
  */
 export function failed(command: 'backup' | 'restore'): (error: unknown) => never {
   return (error) => {
-    // A usage mistake (an option node:util's parseArgs does not know) is a refusal too, not a failure.
-    const expected = error instanceof ConfigError || error instanceof BackupError || isUsageError(error);
+    // A bad command line is a ConfigError (UsageError): a refusal too, not a failure.
+    const expected = error instanceof ConfigError || error instanceof BackupError;
     new Logger(command, 'info').error(`${command} failed`, { error: expected ? (error as Error).message : error });
     console.error(expected ? `${command} refused: ${(error as Error).message}` : `${command} failed: ${(error as Error)?.message ?? error}`);
     process.exit(1);
   };
-}
-
-function isUsageError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { Logger } from '@herck/common';
 import { backUpHerck } from './backup-runner';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 import { failed } from './backup-failure';
+import { parseCommandLine } from './usage-error';
 
 /**
  * `npm run backup`: one consistent, compressed backup of every store under
@@ -10,7 +10,7 @@ import { failed } from './backup-failure';
  * PostgreSQL is started for the time it takes). No pg_dump needed.
  */
 async function main(): Promise<void> {
-  parseArgs({ options: {}, args: process.argv.slice(2) });
+  parseCommandLine({ options: {}, args: process.argv.slice(2) }, 'npm run backup');
   const logger = new Logger('backup', 'info');
   const database = await embeddedDatabaseIfNeeded(process.env);
   try {

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, candleOpenTime, CandleInterval, ConfigError, INTERVAL_MS, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
-import { UsageError } from './usage-error';
+import { parseCommandLine, UsageError } from './usage-error';
 
 const USAGE = `npm run market:backfill -- --symbol BTC --interval H1 --from 2024-01-01 --to 2024-02-01   (intervals: ${CANDLE_INTERVALS.join(', ')}; times in UTC)`;
 /** The most candles one run may fetch: about a hundred Binance requests. */
@@ -70,17 +69,9 @@ async function main(): Promise<void> {
 
 const OPTIONS = { symbol: { type: 'string' }, interval: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } as const;
 
-function parseCommandLine(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError([`${(error as Error).message}: ${USAGE}`]);
-  }
-}
-
 /** The command line, every problem reported at once. */
 function readArguments(args: string[], now: number): Backfill {
-  const { values, positionals } = parseCommandLine(args);
+  const { values, positionals } = parseCommandLine({ args, options: OPTIONS, allowPositionals: true }, USAGE);
   const { symbol: symbolArg, interval: intervalArg, from: fromArg, to: toArg } = values;
   if (!symbolArg || !intervalArg || !fromArg || !toArg) throw new UsageError([`--symbol, --interval, --from and --to are required: ${USAGE}`]);
   const problems: string[] = positionals.length ? [`unexpected argument ${positionals[0]}: ${USAGE}`] : [];

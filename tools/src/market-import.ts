@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
-import { UsageError } from './usage-error';
+import { parseCommandLine, UsageError } from './usage-error';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
 
@@ -13,7 +12,7 @@ const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (i
  * Same format, same checks, same idempotent upsert; prints a summary.
  */
 async function main(): Promise<void> {
-  const { values, positionals } = commandLine();
+  const { values, positionals } = parseCommandLine({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true }, USAGE);
   const [file] = positionals;
   const interval = values.interval?.toUpperCase();
   if (!values.symbol || !interval || !file) throw new UsageError([`--symbol, --interval and a file are required: ${USAGE}`]);
@@ -50,15 +49,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await database?.stop();
-  }
-}
-
-/** The options, or a usage error naming what is wrong with them (an unknown option, a missing value). */
-function commandLine() {
-  try {
-    return parseArgs({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError([`${(error as Error).message}: ${USAGE}`]);
   }
 }
 

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
-import { BackupError, Logger } from '@herck/common';
+import { Logger } from '@herck/common';
 import { restoreHerck } from './backup-runner';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 import { failed } from './backup-failure';
+import { parseCommandLine, UsageError } from './usage-error';
 
 const USAGE = 'npm run restore -- <backup folder or name> [--force]';
 
@@ -12,8 +12,8 @@ const USAGE = 'npm run restore -- <backup folder or name> [--force]';
  * bring the restored databases up to date.
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { force: { type: 'boolean', default: false } }, allowPositionals: true, args: process.argv.slice(2) });
-  if (positionals.length !== 1) throw new BackupError(`name one backup: ${USAGE}`);
+  const { values, positionals } = parseCommandLine({ options: { force: { type: 'boolean', default: false } }, allowPositionals: true, args: process.argv.slice(2) }, USAGE);
+  if (positionals.length !== 1) throw new UsageError([`name one backup: ${USAGE}`]);
   const logger = new Logger('restore', 'info');
   const database = await embeddedDatabaseIfNeeded(process.env);
   try {

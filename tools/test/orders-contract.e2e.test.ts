@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
@@ -123,6 +124,20 @@ describe('order lists and statistics', () => {
     expect(everyone).toBe(await storedOrders());
     const viaAccount = await sendRaw<{ me: { orders: { totalCount: number } } }>(platform.gatewayUrl, { query: '{ me { orders(first: 1) { totalCount } } }' }, buyer.accessToken);
     expect(viaAccount.data?.me.orders.totalCount).toBe(mine.nodes.length);
+  });
+
+  it("answer Account.orders to its owner whatever the letter case of the id, and refuse another user", async () => {
+    const ordersOf = (accountId: string, callerId: string) =>
+      sendRaw<{ _entities: { orders: { totalCount: number } }[] }>(
+        platform.orders!.url,
+        { query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Account { orders(first: 1) { totalCount } } } }', variables: { r: [{ __typename: 'Account', id: accountId }] } },
+        undefined,
+        { [INTERNAL_TOKEN_HEADER]: platform.internalTokenSigner().sign({ accountId: callerId, roles: ['USER'] }, 'orders') },
+      );
+    const mine = (await send(platform.gatewayUrl, OrdersDocument, { first: 1 }, buyer.accessToken)).data!.orders.totalCount;
+    // A UUID is one id in either case: the owner's id written in capitals was refused as another account.
+    expect((await ordersOf(buyer.accountId.toUpperCase(), buyer.accountId)).data?._entities).toEqual([{ orders: { totalCount: mine } }]);
+    expect(codes(await ordersOf(buyer.accountId, randomUUID()))).toEqual(['FORBIDDEN']);
   });
 
   it('give analysts and admins statistics, users FORBIDDEN', async () => {

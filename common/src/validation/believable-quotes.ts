@@ -37,10 +37,10 @@ export interface UsableRound<Quotes> {
  */
 export function usableTick(event: BusEvent, now: Date, logger: Logger): UsableRound<MarketTickEvent['prices']> | null {
   const tick = event.payload as unknown as MarketTickEvent;
-  const time = new Date(tick.time);
-  if (!isBelievableTime(time, now)) return (logger.warn('market round ignored: its time is not believable', { event: event.id, time: tick.time }), null);
+  const time = believedTime(event, tick.time, now, logger, 'market round');
+  if (!time) return null;
   const usable = tick.prices.filter(({ price }) => isUsableQuote(price));
-  if (usable.length < tick.prices.length) logger.warn('market prices ignored: not above zero', { event: event.id, symbols: tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol) });
+  logLeftOut(event, logger, 'market prices', 'symbols', tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol));
   return { time, usable };
 }
 
@@ -50,10 +50,22 @@ export function usableTick(event: BusEvent, now: Date, logger: Logger): UsableRo
  */
 export function usableFx(event: BusEvent, now: Date, logger: Logger): UsableRound<MarketFxEvent['rates']> | null {
   const fx = event.payload as unknown as MarketFxEvent;
-  const time = new Date(fx.time);
-  if (!isBelievableTime(time, now)) return (logger.warn('FX rates ignored: their time is not believable', { event: event.id, time: fx.time }), null);
+  const time = believedTime(event, fx.time, now, logger, 'FX rates');
+  if (!time) return null;
   const entries = Object.entries(fx.rates);
   const usable = Object.fromEntries(entries.filter(([, rate]) => isUsableQuote(rate)));
-  if (entries.length > Object.keys(usable).length) logger.warn('FX rates ignored: not above zero', { event: event.id, currencies: entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency) });
+  logLeftOut(event, logger, 'FX rates', 'currencies', entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency));
   return { time, usable };
+}
+
+/** The event's time, or null (logged) when it cannot be believed. */
+function believedTime(event: BusEvent, written: string, now: Date, logger: Logger, what: string): Date | null {
+  const time = new Date(written);
+  if (isBelievableTime(time, now)) return time;
+  logger.warn(`${what} ignored: the time is not believable`, { event: event.id, time: written });
+  return null;
+}
+
+function logLeftOut(event: BusEvent, logger: Logger, what: string, key: string, names: string[]): void {
+  if (names.length) logger.warn(`${what} ignored: not above zero`, { event: event.id, [key]: names });
 }

@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { Authenticated, BadUserInputError, ForbiddenError, hasAnyRole, pageSize, RequiresRole, UnauthenticatedError } from '@herck/common';
+import { assertOwnerOrAdmin, Authenticated, BadUserInputError, pageSize, RequiresRole, UnauthenticatedError } from '@herck/common';
 import { OrdersContext } from '../../context';
 import { AccountReference } from '../account/account.type';
 import { Order, OrderConnection, OrderFilter, PlaceBuyOrderInput } from './order.type';
@@ -73,9 +73,10 @@ export class AccountOrdersResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last order already seen' }) after: string | null,
     @Ctx() context: OrdersContext,
   ): Promise<OrderListPage> {
-    if (context.identity.accountId !== account.id && !hasAnyRole(context.identity, ['ADMIN'])) throw new ForbiddenError('You can only see your own orders');
+    assertOwnerOrAdmin(context.identity, account.id, 'You can only see your own orders');
     const page = pageOf(first, after, null, null);
-    return context.accountOrders.load({ accountId: account.id, first: page.first, after: page.after });
+    // Orders keep the account's id as account writes it, in lower case.
+    return context.accountOrders.load({ accountId: account.id.toLowerCase(), first: page.first, after: page.after });
   }
 }
 
