@@ -1,8 +1,10 @@
 import vm from 'node:vm';
 import { ApolloClient, gql, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { Client as UrqlClient, subscriptionExchange } from '@urql/core';
 import { Client, createClient, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
+import { LiveTicksDocument, LiveTicksSubscription, MeDocument, MeQuery } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp, SignedUpUser } from './support/users';
 
@@ -71,6 +73,53 @@ describe('Apollo Client with GraphQLWsLink', () => {
       const stats = platform.gateway.live();
       return stats.connections === 0 && stats.upstreamSubscriptions === 0 && stats.sharedSubscriptions === 0;
     }, 10_000);
+  }, 60_000);
+});
+
+describe('urql with its subscriptionExchange over graphql-ws', () => {
+  it('receives ticks and sends queries over the socket as urql sends them (every operation through the exchange)', async () => {
+    const wsClient = graphqlWsClient();
+    // urql's documented wiring of graphql-ws: the client's sink is urql's observer.
+    const urql = new UrqlClient({
+      url: platform.gatewayUrl,
+      exchanges: [
+        subscriptionExchange({
+          enableAllOperations: true,
+          forwardSubscription: (request) => ({
+            subscribe: (sink) => ({ unsubscribe: wsClient.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+          }),
+        }),
+      ],
+    });
+
+    const me = await urql.query<MeQuery>(MeDocument, {}).toPromise();
+    expect(me.error).toBeUndefined();
+    expect(me.data?.me).toMatchObject({ id: user.accountId, username: user.username });
+
+    const received = await new Promise<LiveTicksSubscription>((resolve, reject) => {
+      const { unsubscribe } = urql.subscription<LiveTicksSubscription>(LiveTicksDocument, { symbols: ['ETH', 'BTC'] }).subscribe((result) => {
+        unsubscribe();
+        if (result.error) reject(result.error);
+        else resolve(result.data!);
+      });
+    });
+    expect(received.ticks.map((tick) => tick.symbol).sort()).toEqual(['BTC', 'ETH']);
+    for (const tick of received.ticks) expect(tick).toMatchObject({ price: expect.stringMatching(/^\d+(\.\d+)?$/), time: expect.any(String) });
+
+    // Anonymous through urql: the operation's own error, the socket stays.
+    const anonymousWs = createClient({ url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0 });
+    clients.push(anonymousWs);
+    const anonymous = new UrqlClient({
+      url: platform.gatewayUrl,
+      exchanges: [subscriptionExchange({ forwardSubscription: (request) => ({ subscribe: (sink) => ({ unsubscribe: anonymousWs.subscribe({ ...request, query: request.query ?? '' }, sink) }) }) })],
+    });
+    const refused = await new Promise<unknown>((resolve) => {
+      const { unsubscribe } = anonymous.subscription(LiveTicksDocument, { symbols: ['BTC'] }).subscribe((result) => {
+        unsubscribe();
+        resolve(result.error?.graphQLErrors.map((error) => error.extensions?.code));
+      });
+    });
+    expect(refused).toEqual(['UNAUTHENTICATED']);
   }, 60_000);
 });
 
