@@ -228,7 +228,7 @@ describe('administration', () => {
     expect(codes(await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'NOPE' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('imports candles from CSV once, and nothing from a file with a bad line (named) or a wrong header', async () => {
+  it('imports candles from CSV once, nothing from a file with a bad line (named) or a wrong header, and leaves out a candle not closed yet (listed)', async () => {
     const good = ['time,open,high,low,close,volume', '2024-01-01T00:00:00Z,42000.5,43000,41000.25,42500,1234.5', '1704153600,42500,44000,42000,43900.125,999', '1704240000000,43900,44100,43000,43500,100'];
     // High below low on line 5, a negative open on line 6: the whole file is refused, its good lines too.
     const bad = [...good, '2024-01-04T00:00:00Z,1,0.5,2,1,1', '2024-01-05T00:00:00Z,-1,2,1,1,1'].join('\n');
@@ -258,6 +258,15 @@ describe('administration', () => {
       ['2024-01-02T00:00:00.000Z', '42500', '44000', '42000', '43900.125', '999', true],
       ['2024-01-03T00:00:00.000Z', '43900', '44100', '43000', '43500', '100', true],
     ]);
+
+    // An export ends with the candle still open: it is left out and listed, the closed ones import.
+    const today = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000).toISOString();
+    const withOpenCandle = [...good.slice(0, 1), '2024-02-01T00:00:00Z,43000,43100,42900,43050,5', `${today},1,2,0.5,1.5,3`].join('\n');
+    const partly = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'D1', csv: withOpenCandle }, admin.accessToken);
+    expect(partly.errors).toBeUndefined();
+    expect(partly.data?.importCandles).toEqual({ imported: 1, skipped: 0, errors: [{ line: 3, message: expect.stringMatching(/has not closed yet/) }] });
+    const openStored = await marketDb().execute<{ n: number }[]>("SELECT count(*)::int AS n FROM candles WHERE symbol = 'BTC' AND interval = 'D1' AND open_time = ? AND tick_count = 0", [today]);
+    expect(openStored[0]!.n).toBe(0);
 
     const wrongHeader = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv: 'date,o,h,l,c,v\n2024-01-01,1,1,1,1,1' }, admin.accessToken);
     expect(codes(wrongHeader)).toEqual(['BAD_USER_INPUT']);

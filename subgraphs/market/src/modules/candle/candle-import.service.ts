@@ -15,31 +15,41 @@ const BATCH = 1000;
  * imports nothing (BAD_USER_INPUT on `csv`, the first bad lines in the message
  * and up to MAX_LISTED_LINES in `extensions.lines`); a good one
  * is written in one transaction, each new or changed candle announced as
- * `market.candle` like a closed one.
+ * `market.candle` like a closed one. Rows of candles not closed yet are good
+ * rows that cannot be imported now: an exchange's export ends with the current
+ * candle, so they are left out and listed in `errors`, and the rest imports.
  */
 export class CandleImportService {
   async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
     const parsed = parseCandleCsv(csv);
     if (parsed.headerError) throw new BadUserInputError(parsed.headerError, 'csv');
     const errors = [...parsed.errors];
-    const { rows, repeats } = this.validForInterval(parsed.rows, interval, errors);
+    const notClosed: CsvRowError[] = [];
+    const { rows, repeats } = this.validForInterval(parsed.rows, interval, errors, new Map(), notClosed);
     if (errors.length) throw badLines(errors.sort((a, b) => a.line - b.line));
     const imported = await em.transactional((tx) => this.write(tx, symbol, interval, rows));
-    return { imported, skipped: rows.length - imported + repeats, errors: [] };
+    return { imported, skipped: rows.length - imported + repeats, errors: notClosed };
   }
 
   /**
-   * Keeps the rows whose time starts a candle of `interval`, each time once; the others go
-   * to `errors` with their line. A row repeated exactly (joined exports often repeat the
+   * Keeps the rows of closed candles whose time starts a candle of `interval`, each time once;
+   * the others go to `errors` with their line (rows of candles not closed yet to `notClosed`,
+   * which is `errors` unless given). A row repeated exactly (joined exports often repeat the
    * boundary row) is counted in `repeats` and left out; the same time with other values is an error.
    */
-  validForInterval(rows: CsvCandleRow[], interval: CandleInterval, errors: CsvRowError[], seen: SeenCandles = new Map()): { rows: CsvCandleRow[]; repeats: number } {
+  validForInterval(
+    rows: CsvCandleRow[],
+    interval: CandleInterval,
+    errors: CsvRowError[],
+    seen: SeenCandles = new Map(),
+    notClosed: CsvRowError[] = errors,
+  ): { rows: CsvCandleRow[]; repeats: number } {
     const now = Date.now();
     let repeats = 0;
     const kept = rows.filter((row) => {
       const time = row.openTime.getTime();
       if (time + INTERVAL_MS[interval] > now) {
-        errors.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
+        notClosed.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
         return false;
       }
       if (candleOpenTime(interval, row.openTime).getTime() !== time) {

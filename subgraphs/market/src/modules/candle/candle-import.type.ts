@@ -17,6 +17,9 @@ export class CandleImport {
   @Field(() => Int, { description: 'Valid rows identical to what was already stored' })
   skipped!: number;
 
-  @Field(() => [CsvLineError], { description: 'Always empty: a file with a bad row is refused as a whole (BAD_USER_INPUT on csv, its lines in extensions.lines)' })
+  @Field(() => [CsvLineError], {
+    description:
+      'Rows left out of an imported file: candles not closed yet (an export often ends with the current one). A file with a bad row is refused as a whole instead (BAD_USER_INPUT on csv, its lines in extensions.lines)',
+  })
   errors!: CsvLineError[];
 }
