@@ -122,7 +122,7 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 
-  it('list transactions newest first, those at one time in the reverse of the order they were entered, a page at a time', async () => {
+  it('list transactions newest first, those at one time in the reverse of the order they were entered, a page at a time (also after the entry of a cursor was deleted)', async () => {
     const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'same time' }, owner.accessToken)).data!.createPortfolio;
     const entered: string[] = [];
     for (const quantity of ['10', '20', '30', '40']) {
@@ -138,6 +138,13 @@ describe('portfolios', () => {
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor! : null;
     } while (after);
     expect(walked).toEqual([...entered].reverse());
+
+    // The entry a cursor came from deleted meanwhile: the next page goes on after its place, nothing repeated.
+    const firstPage = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 2 }, owner.accessToken)).data!.transactions;
+    expect((await send(platform.gatewayUrl, DeleteTransactionDocument, { id: firstPage.nodes[1]!.id }, owner.accessToken)).data?.deleteTransaction).toBe(true);
+    const rest = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 10, after: firstPage.pageInfo.endCursor }, owner.accessToken)).data!.transactions;
+    expect(rest.nodes.map((node) => node.id)).toEqual([entered[1], entered[0]]);
+    expect(codes(await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after: 'bm90IGEgY3Vyc29y' }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('value a portfolio in another currency with the day’s FX rate', async () => {

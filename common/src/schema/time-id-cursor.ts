@@ -17,14 +17,17 @@ export function isStorableTime(date: Date): boolean {
   return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
 }
 
-/** The position a cursor names; anything else is BAD_USER_INPUT on `after`. */
-export function decodeTimeIdCursor(cursor: string): TimeIdPosition {
+/**
+ * The position a cursor names; anything else is BAD_USER_INPUT on `after`. The second part is
+ * a UUID unless `isId` says what else it may be (a list ordered by a sequence number).
+ */
+export function decodeTimeIdCursor(cursor: string, isId: (id: string) => boolean = isUuid): TimeIdPosition {
   try {
     const [time, id] = JSON.parse(Buffer.from(cursor.slice(0, 200), 'base64url').toString('utf8')) as [string, string];
     const date = new Date(time);
     // Only the very text encodeTimeIdCursor writes: base64url decoding skips characters it does not
     // know, and Date reads "1" or "Jan 11 2026" as times.
-    if (isStorableTime(date) && typeof id === 'string' && isUuid(id) && encodeTimeIdCursor(date, id) === cursor) return { time: date, id };
+    if (isStorableTime(date) && typeof id === 'string' && isId(id) && encodeTimeIdCursor(date, id) === cursor) return { time: date, id };
   } catch {
     // fall through to the error below
   }

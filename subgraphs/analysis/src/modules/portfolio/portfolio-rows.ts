@@ -26,6 +26,8 @@ export interface TransactionRow {
   time: Date;
   note: string | null;
   source_id: string | null;
+  /** The order entries were made in (bigserial, as text): the ledger's tie-break at one time. */
+  seq: string;
 }
 
 export function toPortfolio(row: PortfolioRow): Portfolio {

@@ -98,18 +98,20 @@ export class PortfolioService {
 
   async transactions(em: EntityManager, ownerId: string, portfolioId: string, first: number, after: string | null): Promise<Connection<Transaction>> {
     await this.own(em, ownerId, portfolioId);
-    const position = after ? decodeTimeIdCursor(after) : null;
+    const position = after ? decodeTimeIdCursor(after, isSeq) : null;
     const rows = await em.execute<TransactionRow[]>(
       // The ledger's order, newest first: entries at one time in the reverse of the order they were entered.
-      // The cursor names an entry; its place is (time, seq). Deleted since, every entry at its time comes
-      // again: repeated rather than lost.
+      // The cursor holds the entry's place, (time, seq), so it stays good when the entry is deleted.
       `SELECT * FROM portfolio_transactions WHERE portfolio_id = ?
-       ${position ? 'AND (time, seq) < (?, COALESCE((SELECT seq FROM portfolio_transactions WHERE id = ? AND portfolio_id = ?), 9223372036854775807))' : ''}
+       ${position ? 'AND (time, seq) < (?, ?::bigint)' : ''}
        ORDER BY time DESC, seq DESC LIMIT ?`,
-      position ? [portfolioId, position.time, position.id, portfolioId, first + 1] : [portfolioId, first + 1],
+      position ? [portfolioId, position.time, position.id, first + 1] : [portfolioId, first + 1],
     );
-    const nodes = rows.slice(0, first).map(toTransaction);
-    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.time, node.id) }));
+    const edges = rows.slice(0, first).map((row) => {
+      const node = toTransaction(row);
+      return { node, cursor: encodeTimeIdCursor(node.time, String(row.seq)) };
+    });
+    const nodes = edges.map((edge) => edge.node);
     return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > first, Boolean(after)) };
   }
 
@@ -170,3 +172,5 @@ function replayOrRefuse(ledger: PortfolioTransaction[], portfolio: Portfolio): v
   }
 }
 
+/** A ledger cursor's sequence number: bigserial's digits. */
+const isSeq = (value: string) => /^[1-9]\d{0,18}$/.test(value);
