@@ -20,16 +20,19 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
   return {
     async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
       const account = event.payload as unknown as AccountChangedEvent;
-      const [before] = await em.execute<{ status: string }[]>('SELECT status FROM accounts WHERE id = ? AND version < ?', [account.id, account.version]);
-      await em.execute(
-        `INSERT INTO accounts (id, email, status, version) VALUES (?, ?, ?, ?)
+      // One statement: the copy is replaced unless newer, and the status it held comes back (the CTE reads
+      // the row as it was before the statement).
+      const [changed] = await em.execute<{ before: string | null }[]>(
+        `WITH previous AS (SELECT status FROM accounts WHERE id = ?)
+         INSERT INTO accounts (id, email, status, version) VALUES (?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET email = excluded.email, status = excluded.status, version = excluded.version
-         WHERE accounts.version < excluded.version`,
-        [account.id, account.email, account.status, account.version],
+         WHERE accounts.version < excluded.version
+         RETURNING (SELECT status FROM previous) AS before`,
+        [account.id, account.id, account.email, account.status, account.version],
       );
       // The strategies of a deactivated account stay stored but are not evaluated until it is reactivated.
       if (account.status === DEACTIVATED) owners.strategiesRemoved(account.id);
-      else if (before?.status === DEACTIVATED) owners.strategiesRestored(account.id);
+      else if (changed?.before === DEACTIVATED) owners.strategiesRestored(account.id);
     },
 
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
