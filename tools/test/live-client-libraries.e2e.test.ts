@@ -77,20 +77,20 @@ describe('Apollo Client with GraphQLWsLink', () => {
 });
 
 describe('urql with its subscriptionExchange over graphql-ws', () => {
-  it('receives ticks and sends queries over the socket as urql sends them (every operation through the exchange)', async () => {
-    const wsClient = graphqlWsClient();
-    // urql's documented wiring of graphql-ws: the client's sink is urql's observer.
-    const urql = new UrqlClient({
+  /** urql's documented wiring of graphql-ws (the client's sink is urql's observer), every operation over the socket. */
+  const urqlOver = (ws: Client) =>
+    new UrqlClient({
       url: platform.gatewayUrl,
       exchanges: [
         subscriptionExchange({
           enableAllOperations: true,
-          forwardSubscription: (request) => ({
-            subscribe: (sink) => ({ unsubscribe: wsClient.subscribe({ ...request, query: request.query ?? '' }, sink) }),
-          }),
+          forwardSubscription: (request) => ({ subscribe: (sink) => ({ unsubscribe: ws.subscribe({ ...request, query: request.query ?? '' }, sink) }) }),
         }),
       ],
     });
+
+  it('receives ticks and sends queries over the socket as urql sends them (every operation through the exchange)', async () => {
+    const urql = urqlOver(graphqlWsClient());
 
     const me = await urql.query<MeQuery>(MeDocument, {}).toPromise();
     expect(me.error).toBeUndefined();
@@ -109,10 +109,7 @@ describe('urql with its subscriptionExchange over graphql-ws', () => {
     // Anonymous through urql: the operation's own error, the socket stays.
     const anonymousWs = createClient({ url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0 });
     clients.push(anonymousWs);
-    const anonymous = new UrqlClient({
-      url: platform.gatewayUrl,
-      exchanges: [subscriptionExchange({ forwardSubscription: (request) => ({ subscribe: (sink) => ({ unsubscribe: anonymousWs.subscribe({ ...request, query: request.query ?? '' }, sink) }) }) })],
-    });
+    const anonymous = urqlOver(anonymousWs);
     const refused = await new Promise<unknown>((resolve) => {
       const { unsubscribe } = anonymous.subscription(LiveTicksDocument, { symbols: ['BTC'] }).subscribe((result) => {
         unsubscribe();
