@@ -102,6 +102,14 @@ describe('portfolios', () => {
     // Worked examples from before crypto assets (Excel's XIRR flows are in 2008) are taken.
     const examples = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'examples' }, owner.accessToken)).data!.createPortfolio;
     expect((await add(examples.id, { kind: 'DEPOSIT', quantity: '10000', price: '1', time: '2008-01-01T00:00:00Z' })).errors).toBeUndefined();
+    // Cash written without a price is at 1, and without a time it happened now; a trade needs its price.
+    const before = Date.now();
+    const plainDeposit = (await add(examples.id, { kind: 'DEPOSIT', quantity: '250.5' })).data?.addTransaction;
+    expect(plainDeposit).toMatchObject({ kind: 'DEPOSIT', quantity: '250.5', price: '1' });
+    expect(Date.parse(plainDeposit!.time)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(plainDeposit!.time)).toBeLessThanOrEqual(Date.now() + 1000);
+    const unpriced = await add(examples.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', time: '2026-01-07T12:00:00Z' });
+    expect(unpriced.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'price']]);
     const listed = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken);
     expect(listed.data!.transactions.nodes.map((node) => node.kind)).toEqual(['SELL', 'BUY', 'DEPOSIT']);
     // Deleting the buy would leave the sale without units: refused.

@@ -235,14 +235,14 @@ export type TransactionInput = {
   kind: TransactionKind;
   /** A note, at most 500 characters */
   note?: string | null | undefined;
-  /** Price of one unit in `currency` */
-  price: string;
+  /** Price of one unit in `currency`: needed for BUY and SELL; cash kinds default to 1 */
+  price?: string | null | undefined;
   /** Units, above 0 (for cash kinds: the amount, with price 1) */
   quantity: string;
   /** The asset (BUY and SELL) */
   symbol?: string | null | undefined;
-  /** When it happened (from 1970, not in the future) */
-  time: string;
+  /** When it happened (default: now; from 1970, not in the future) */
+  time?: string | null | undefined;
 };
 
 /** What a portfolio transaction does */

@@ -137,26 +137,30 @@ export class PortfolioService {
     if ((trade || input.kind === TransactionKindEnum.FEE) && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
     if (input.quantity.lte(0)) throw new BadUserInputError('quantity must be above 0', 'quantity');
-    if (input.price.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
+    // Cash moves one unit of money at a time: a deposit of 10000 is 10000 at 1.
+    const unitPrice = input.price ?? (trade ? null : new Decimal(1));
+    if (!unitPrice) throw new BadUserInputError(`${input.kind} needs the price of one unit`, 'price');
+    if (unitPrice.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
     const fee = input.fee ?? new Decimal(0);
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
-    if (input.time.getTime() > Date.now() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
-    if (input.time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
+    const time = input.time ?? new Date();
+    if (time.getTime() > Date.now() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
+    if (time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
     const note = input.note ? requireText(input.note, 'note', 0, 500, { multiline: true }) : null;
     // Omitted (or null) is the portfolio's currency; "" is no currency.
     const currency = input.currency != null ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
-    const price = await convert(em, input.price, currency, portfolio.baseCurrency, input.time, 'currency');
-    const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, input.time, 'currency');
+    const price = await convert(em, unitPrice, currency, portfolio.baseCurrency, time, 'currency');
+    const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, time, 'currency');
     return {
       kind: input.kind,
       symbol,
       quantity: input.quantity,
-      price: input.price,
+      price: unitPrice,
       currency,
       fee,
-      time: input.time,
+      time,
       note,
-      ledger: { kind: input.kind, symbol, quantity: input.quantity, price, fee: baseFee, time: input.time } satisfies PortfolioTransaction,
+      ledger: { kind: input.kind, symbol, quantity: input.quantity, price, fee: baseFee, time } satisfies PortfolioTransaction,
     };
   }
 }

@@ -101,8 +101,8 @@ export class TransactionInput {
   @Field(() => DecimalScalar, { description: 'Units, above 0 (for cash kinds: the amount, with price 1)' })
   quantity!: Decimal;
 
-  @Field(() => DecimalScalar, { description: 'Price of one unit in `currency`' })
-  price!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Price of one unit in `currency`: needed for BUY and SELL; cash kinds default to 1' })
+  price?: Decimal | null;
 
   @Field(() => String, { nullable: true, description: 'The currency of price and fee (default: the portfolio’s)' })
   currency?: string | null;
@@ -110,8 +110,8 @@ export class TransactionInput {
   @Field(() => DecimalScalar, { nullable: true, description: 'Fee in `currency` (default 0)' })
   fee?: Decimal | null;
 
-  @Field(() => Date, { description: 'When it happened (from 1970, not in the future)' })
-  time!: Date;
+  @Field(() => Date, { nullable: true, description: 'When it happened (default: now; from 1970, not in the future)' })
+  time?: Date | null;
 
   @Field(() => String, { nullable: true, description: 'A note, at most 500 characters' })
   note?: string | null;

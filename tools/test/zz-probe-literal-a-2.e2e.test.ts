@@ -1,0 +1,92 @@
+import { sendRaw } from './support/graphql-client';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+
+const ADMIN_EMAIL = 'marketeer@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let user: SignedUpUser;
+
+function brief(res: { status: number; data?: unknown; errors?: readonly any[] }) {
+  return { status: res.status, data: res.data, errors: res.errors?.map((e) => ({ m: e.message.slice(0, 200), p: e.path, c: e.extensions?.code, f: e.extensions?.field, l: e.extensions?.lines })) };
+}
+const q = (query: string, variables: Record<string, unknown> = {}, token?: string) => sendRaw(platform.gatewayUrl, { query, variables }, token).then(brief);
+const log = (k: string, v: unknown) => console.log(`PROBE ${k} ${JSON.stringify(v).slice(0, 1500)}`);
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  user = await signUp(platform);
+  await eventually(async () => ((await q('{ marketSnapshot { time } }')).data as any)?.marketSnapshot?.time != null, 15_000);
+  await new Promise((r) => setTimeout(r, 2500));
+}, 60_000);
+afterAll(() => platform?.stop());
+
+it('probes', async () => {
+  const A = admin.accessToken;
+  const U = user.accessToken;
+  log('snapAll', await q('{ marketSnapshot { time ticks { symbol price quoteCurrency volume24h marketCap percentChange1h percentChange24h source time global { time } asset { name } } global { time totalMarketCap totalVolume24h btcDominance activeCryptocurrencies } } }'));
+  log('snapLower', await q('{ marketSnapshot(symbols: ["btc"]) { ticks { symbol } } }'));
+  log('snapEmptyList', await q('{ marketSnapshot(symbols: []) { ticks { symbol } } }'));
+  log('snapUnknownMixed', await q('{ marketSnapshot(symbols: ["BTC","NOPE"]) { ticks { symbol } } }'));
+  log('assetAnon', await q('{ asset(symbol: "BTC") { symbol name latestTick { price source } } }'));
+  log('assetCandlesAnon', await q('{ asset(symbol: "BTC") { symbol candles(interval: M1, first: 1) { nodes { openTime } } } }'));
+  log('assetLower', await q('{ asset(symbol: "eth") { symbol } }'));
+  log('assetUnknown', await q('{ asset(symbol: "NOPE") { symbol } }'));
+  log('assetsDefault', await q('{ assets { nodes { symbol } pageInfo { hasNextPage endCursor } } }'));
+  log('assetsSearchBit', await q('{ assets(search: "bit") { nodes { symbol name } } }'));
+  log('assetsSearchSym', await q('{ assets(search: "btc") { nodes { symbol name } } }'));
+  log('assetsFirst0', await q('{ assets(first: 0) { nodes { symbol } } }'));
+  log('assetsFirst1001', await q('{ assets(first: 1001) { nodes { symbol } } }'));
+  log('ticksFirst1000', await q('{ ticks(symbol: "BTC", first: 1000) { nodes { time } } }', {}, U).then((r) => ({ ...r, data: (r.data as any)?.ticks?.nodes?.length })));
+  log('ticksFirst0', await q('{ ticks(symbol: "BTC", first: 0) { nodes { time } } }', {}, U));
+  log('ticksFirstNeg', await q('{ ticks(symbol: "BTC", first: -1) { nodes { time } } }', {}, U));
+  log('ticksLower', await q('{ ticks(symbol: "btc", first: 1) { nodes { symbol } } }', {}, U));
+  log('ticksFromAfterTo', await q('{ ticks(symbol: "BTC", from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") { nodes { time } } }', {}, U));
+  log('gmFromAfterTo', await q('{ globalMetrics(from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") { nodes { time } } }', {}, U));
+  log('gapsFromAfterTo', await q('{ ingestionGaps(from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z") { nodes { time } } }', {}, A));
+  log('ticksBadDate', await q('{ ticks(symbol: "BTC", from: "yesterday") { nodes { time } } }', {}, U));
+  log('ticksBadDateVar', await q('query($f: DateTime) { ticks(symbol: "BTC", from: $f) { nodes { time } } }', { f: 'yesterday' }, U));
+  log('ticksNoOffset', await q('{ ticks(symbol: "BTC", from: "2026-01-01T00:00:00", first: 1) { nodes { time } } }', {}, U));
+  log('candlesUnknown', await q('{ candles(symbol: "NOPE", interval: M1) { nodes { openTime } } }', {}, U));
+  log('candlesAnon', await q('{ candles(symbol: "BTC", interval: M1) { nodes { openTime } } }'));
+  log('candlesAll', await q('{ candles(symbol: "BTC", interval: M1, first: 2) { edges { cursor node { symbol interval openTime closeTime open high low close volume tickCount closed } } pageInfo { hasNextPage endCursor } } }', {}, U));
+  log('gm', await q('{ globalMetrics(first: 1) { nodes { time totalMarketCap totalVolume24h btcDominance activeCryptocurrencies ticks { symbol } } } }', {}, U).then((r) => ({ ...r, data: JSON.stringify(r.data).slice(0, 400) })));
+  log('fxDefault', await q('{ fxRates { base quote rate time } }', {}, U));
+  log('fxEurLower', await q('{ fxRates(base: "eur") { base quote rate } }', {}, U));
+  log('fxAnon', await q('{ fxRates { base quote rate } }'));
+  log('providersUser', await q('{ marketProviders { name } }', {}, U));
+  log('providers', await q('{ marketProviders { name enabled priority intervalSeconds lastSuccessAt lastError nextRunAt consecutiveFailures } }', {}, A));
+  log('gaps', await q('{ ingestionGaps(first: 5) { edges { cursor node { time reason recordedAt } } pageInfo { hasNextPage endCursor } } }', {}, A));
+  log('trackLower', await q('mutation { trackAsset(symbol: "doge") { symbol name latestTick { price } } }', {}, A));
+  log('trackNoName', await q('mutation { trackAsset(symbol: "PEPE") { symbol name } }', {}, A));
+  log('trackBad', await q('mutation { trackAsset(symbol: "???") { symbol } }', {}, A));
+  log('untrackUnknown', await q('mutation { untrackAsset(symbol: "NOPE") }', {}, A));
+  log('untrackPepe', await q('mutation { untrackAsset(symbol: "PEPE") }', {}, A));
+  log('untrackAgain', await q('mutation { untrackAsset(symbol: "PEPE") }', {}, A));
+  log('assetAfterUntrack', await q('{ asset(symbol: "PEPE") { symbol name } }'));
+  log('setProvUnknown', await q('mutation { setProviderEnabled(name: "nope", enabled: true) { name enabled } }', {}, A));
+  const imp = (symbol: string, interval: string, csv: string) => q('mutation($s: String!, $i: CandleInterval!, $c: String!) { importCandles(symbol: $s, interval: $i, csv: $c) { imported skipped errors { line message } } }', { s: symbol, i: interval, c: csv }, A);
+  const H = 'time,open,high,low,close,volume';
+  log('impDateOnly', await imp('ETH', 'D1', `${H}\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10`));
+  log('impSpaceTime', await imp('ETH', 'D1', `${H}\n2024-01-03 00:00:00,1,2,0.5,1.5,10`));
+  log('impNoZ', await imp('ETH', 'D1', `${H}\n2024-01-04T00:00:00,1,2,0.5,1.5,10`));
+  log('impCRLF', await imp('ETH', 'D1', `${H}\r\n2024-01-05T00:00:00Z,1,2,0.5,1.5,10\r\n`));
+  log('impBOM', await imp('ETH', 'D1', `\uFEFF${H}\n2024-01-06T00:00:00Z,1,2,0.5,1.5,10\n`));
+  log('impUpperHeader', await imp('ETH', 'D1', `Time,Open,High,Low,Close,Volume\n2024-01-07T00:00:00Z,1,2,0.5,1.5,10`));
+  log('impSpacesHeader', await imp('ETH', 'D1', `time, open, high, low, close, volume\n2024-01-08T00:00:00Z,1,2,0.5,1.5,10`));
+  log('impUnknownSym', await imp('NOPE', 'D1', `${H}\n2024-01-09T00:00:00Z,1,2,0.5,1.5,10`));
+  log('impNonNumeric', await imp('ETH', 'D1', `${H}\n2024-01-10T00:00:00Z,1,2,0.5,1.5,10\n2024-01-11T00:00:00Z,abc,2,0.5,1.5,10`));
+  log('impNegVolume', await imp('ETH', 'D1', `${H}\n2024-01-12T00:00:00Z,1,2,0.5,1.5,-10`));
+  log('impMisaligned', await imp('ETH', 'D1', `${H}\n2024-01-13T12:00:00Z,1,2,0.5,1.5,10`));
+  log('impExp', await imp('ETH', 'D1', `${H}\n2024-01-14T00:00:00Z,1e3,2e3,5e2,1.5e3,10`));
+  log('impEmpty', await imp('ETH', 'D1', `${H}\n`));
+  log('impHeaderOnlyNoNl', await imp('ETH', 'D1', `${H}`));
+  log('impBlankLine', await imp('ETH', 'D1', `${H}\n2024-01-15T00:00:00Z,1,2,0.5,1.5,10\n\n2024-01-16T00:00:00Z,1,2,0.5,1.5,10`));
+  log('impExtraCol', await imp('ETH', 'D1', `${H},trades\n2024-01-17T00:00:00Z,1,2,0.5,1.5,10,5`));
+  log('impUserForbidden', await q('mutation { importCandles(symbol: "ETH", interval: D1, csv: "time,open,high,low,close,volume") { imported } }', {}, U));
+  log('candlesEthD1', await q('{ candles(symbol: "ETH", interval: D1, from: "2023-12-31T00:00:00Z", to: "2024-02-01T00:00:00Z") { nodes { openTime closeTime open close volume tickCount closed } } }', {}, U));
+  log('candlesFromOnly', await q('{ candles(symbol: "ETH", interval: D1, from: "2023-12-31T00:00:00Z", first: 3) { nodes { openTime } } }', {}, U));
+  log('candlesToOnly', await q('{ candles(symbol: "ETH", interval: D1, to: "2024-01-10T00:00:00Z", first: 3) { nodes { openTime } } }', {}, U));
+}, 120_000);
