@@ -25,15 +25,14 @@ const INVALID = 'Invalid username, email or password';
  * burst of simultaneous guesses gets no more checks than a slow series); a
  * successful sign-in gives them back.
  *
- * The budgets a client is told about (RATE_LIMITED) are the typed name's,
- * from this client and from all, and the client's: a known name and an
- * unknown one pause alike, so a pause reveals nothing. Behind them an account
- * is one budget whichever of its names is typed, from this client and from
- * all: past it, an attempt is refused as a wrong password would be, after the
- * same check, so switching from a paused username to the account's email
- * neither doubles the guesses nor tells whether that email is the account's.
- * One client can pause its own attempts, but costs the account's shared
- * budget no more than its own small share.
+ * Budgets: the typed name's, from this client and from all, and the
+ * client's (a known name and an unknown one pause alike); behind them, an
+ * account is one budget whichever of its names is typed, from this client and
+ * from all, so switching from a paused username to the account's email does
+ * not double the guesses: it is paused too. Past any of them the attempt is
+ * RATE_LIMITED, with the seconds to wait. One client can pause its own
+ * attempts, but costs the account's shared budget no more than its own small
+ * share.
  */
 export class LoginService {
   private readonly nameAndClient: RateBudget;
@@ -75,12 +74,10 @@ export class LoginService {
     // before the next attempt takes one, so simultaneous correct sign-ins are not counted as failures,
     // and simultaneous guesses still get no more checks than a slow series.
     const signedIn = await this.attempts.run(keys.nameAndClient, async () => {
-      const withinAccountBudget = await this.reserveAttempt(keys);
+      await this.reserveAttempt(keys);
       // Unknown names are checked against a decoy hash, so every answer takes as long.
       const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
-      // The owner is told "invalid" too: say so where an operator can see it.
-      if (valid && !withinAccountBudget && credential) this.logger.warn('a correct password was refused: the account is paused by failed sign-ins', { accountId: credential.accountId });
-      if (!valid || !withinAccountBudget || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
+      if (!valid || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
       await Promise.all([
         this.nameAndClient.reset(keys.nameAndClient),
         this.accountAndClient.reset(keys.accountAndClient),
@@ -102,27 +99,22 @@ export class LoginService {
 
   /**
    * Takes the attempt from every budget, in this order, so that a client already paused spends
-   * nothing of the shared budgets behind it. A spent budget the client may be told about is
-   * RATE_LIMITED; a spent account budget (which could tell an account's names apart from
-   * strangers') answers false, and the attempt fails as a wrong password does.
+   * nothing of the shared budgets behind it; the first one spent refuses it (RATE_LIMITED).
    */
-  private async reserveAttempt(keys: { nameAndClient: string; name: string; client: string; accountAndClient: string; account: string }): Promise<boolean> {
+  private async reserveAttempt(keys: { nameAndClient: string; name: string; client: string; accountAndClient: string; account: string }): Promise<void> {
     for (const [budget, key] of [
       [this.nameAndClient, keys.nameAndClient],
       [this.client, keys.client],
       [this.name, keys.name],
-    ] as const) {
-      const outcome = await budget.take(key);
-      if (!outcome.allowed) {
-        throw new RateLimitedError(`Too many failed sign-ins; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
-      }
-    }
-    for (const [budget, key] of [
       [this.accountAndClient, keys.accountAndClient],
       [this.account, keys.account],
     ] as const) {
-      if (!(await budget.take(key)).allowed) return false;
+      const outcome = await budget.take(key);
+      if (!outcome.allowed) {
+        // An account paused for everyone is worth an operator's look: someone is guessing its password.
+        if (budget === this.account) this.logger.warn('sign-ins to an account are paused by failed attempts', { account: key, retryAfterSeconds: outcome.retryAfterSeconds });
+        throw new RateLimitedError(`Too many failed sign-ins; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
+      }
     }
-    return true;
   }
 }
