@@ -94,13 +94,13 @@ describe('mail-sending mutations', () => {
 describe('registration input and mails', () => {
   const input = (overrides: Record<string, string>) => ({ username: 'namecheck', email: 'namecheck@example.com', firstName: 'Ada', lastName: 'Lovelace', ...overrides });
 
-  it('refuses names with control characters, links, digits or symbols', async () => {
-    for (const firstName of ['Ada\nVisit http://phish.example', 'www.phish.example', 'Ada\u0000', 'Call 0800', 'Ada <b>', 'Ada\u202Eevil']) {
+  it('refuses names with control characters, links or symbols', async () => {
+    for (const firstName of ['Ada\nVisit http://phish.example', 'www.phish.example', 'Ada\u0000', 'Ada <b>', 'Ada\u202Eevil', 'ada@phish.example', 'Ada,Lovelace']) {
       const answer = await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName }) }, undefined, newClient());
       expect(codes(answer)).toEqual(['BAD_USER_INPUT']);
       expect(answer.errors?.[0]?.extensions?.field).toBe('firstName');
     }
-    for (const firstName of ['Jean-Luc', "O'Brien", 'J. R. R.', 'Zoë', 'Mary Ann', 'Łukasz']) {
+    for (const firstName of ['Jean-Luc', "O'Brien", 'J. R. R.', 'Zoë', 'Mary Ann', 'Łukasz', 'User1', 'Louis 14', 'Smith, Jr.', 'X Æ A-12']) {
       expect((await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName, username: `ok${firstName.length}x${clientNumber}` }) }, undefined, newClient())).errors).toBeUndefined();
     }
   });

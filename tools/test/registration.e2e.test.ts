@@ -77,6 +77,7 @@ describe('register', () => {
       { ...profile('b') },
       { ...profile('bob'), firstName: 'x'.repeat(101) },
       { ...profile('bob'), username: 'bad name!' },
+      { ...profile('bob'), username: 'b'.repeat(65) },
     ];
     for (const input of cases) {
       const response = await send(platform.gatewayUrl, RegisterDocument, { input });
@@ -85,6 +86,15 @@ describe('register', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(platform.mailbox.countFor('bob@example.com')).toBe(0);
     expect(platform.mailbox.countFor('not-an-email')).toBe(0);
+  });
+
+  it('takes a username of up to 64 characters, such as a prefix and a UUID', async () => {
+    const username = `user-${randomUUID()}-${'x'.repeat(64 - 42)}`;
+    expect(username).toHaveLength(64);
+    const email = `${username.slice(0, 20)}@example.com`;
+    const answer = await send(platform.gatewayUrl, RegisterDocument, { input: { ...profile('unused'), username, email } });
+    expect(answer.errors).toBeUndefined();
+    expect((await platform.mailbox.waitFor(email)).text).toContain('Hello Ada,');
   });
 
   it('frees the username of a registration that was never confirmed in time', async () => {
