@@ -2,7 +2,8 @@ import { accountStore, ensureFirstAdminAccount, readAccountConfig } from '@herck
 import { authStore, ensureFirstAdminCredential, readAuthConfig } from '@herck/auth';
 import { ConfigError, Logger, openSubgraphStore } from '@herck/common';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
-import { parseCommandLine, UsageError } from './usage-error';
+import { parseCommandLine } from './command-line';
+import { UsageError } from './usage-error';
 
 const USAGE = 'npm run admin:create -- --email admin@example.com --password "a long passphrase" [--username admin]';
 

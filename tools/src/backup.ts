@@ -2,7 +2,7 @@ import { Logger } from '@herck/common';
 import { backUpHerck } from './backup-runner';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 import { failed } from './backup-failure';
-import { parseCommandLine } from './usage-error';
+import { parseCommandLine } from './command-line';
 
 /**
  * `npm run backup`: one consistent, compressed backup of every store under

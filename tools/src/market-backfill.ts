@@ -1,7 +1,8 @@
 import { CANDLE_INTERVALS, candleOpenTime, CandleInterval, ConfigError, INTERVAL_MS, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { BinanceProvider, CandleImportService, CsvCandleRow, marketStore, normaliseSymbol, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
-import { parseCommandLine, UsageError } from './usage-error';
+import { parseCommandLine } from './command-line';
+import { UsageError } from './usage-error';
 
 const USAGE = `npm run market:backfill -- --symbol BTC --interval H1 --from 2024-01-01 --to 2024-02-01   (intervals: ${CANDLE_INTERVALS.join(', ')}; times in UTC)`;
 /** The most candles one run may fetch: about a hundred Binance requests. */

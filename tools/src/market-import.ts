@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { CANDLE_INTERVALS, ConfigError, isCandleInterval, Logger, openSubgraphStore } from '@herck/common';
 import { CandleCsvHeaderError, CandleImportService, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
-import { parseCommandLine, UsageError } from './usage-error';
+import { parseCommandLine } from './command-line';
+import { UsageError } from './usage-error';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
 

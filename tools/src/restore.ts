@@ -2,7 +2,8 @@ import { Logger } from '@herck/common';
 import { restoreHerck } from './backup-runner';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 import { failed } from './backup-failure';
-import { parseCommandLine, UsageError } from './usage-error';
+import { parseCommandLine } from './command-line';
+import { UsageError } from './usage-error';
 
 const USAGE = 'npm run restore -- <backup folder or name> [--force]';
 

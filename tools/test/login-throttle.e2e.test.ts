@@ -1,3 +1,4 @@
+import { Logger } from '@herck/common';
 import { LoginDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -7,14 +8,19 @@ const FREE_ATTEMPTS = 5;
 const ACCOUNT_ATTEMPTS = 12;
 
 let platform: TestPlatform;
+/** Auth's log lines at warn and above. */
+const authWarnings: { msg: string; accountId?: string }[] = [];
 beforeAll(async () => {
   // The gateway trusts the local proxy's X-Forwarded-For, so each test can speak as several clients.
-  platform = await startTestPlatform({
-    TRUST_PROXY: 'loopback',
-    LOGIN_FREE_ATTEMPTS: String(FREE_ATTEMPTS),
-    LOGIN_ACCOUNT_ATTEMPTS: String(ACCOUNT_ATTEMPTS),
-    LOGIN_MAX_LOCK_SECONDS: '600',
-  });
+  platform = await startTestPlatform(
+    {
+      TRUST_PROXY: 'loopback',
+      LOGIN_FREE_ATTEMPTS: String(FREE_ATTEMPTS),
+      LOGIN_ACCOUNT_ATTEMPTS: String(ACCOUNT_ATTEMPTS),
+      LOGIN_MAX_LOCK_SECONDS: '600',
+    },
+    { loggers: { auth: new Logger('auth', 'warn', {}, (line) => void authWarnings.push(JSON.parse(line))) } },
+  );
 });
 afterAll(() => platform?.stop());
 
@@ -83,13 +89,14 @@ describe('the login throttle', () => {
     expect((await login(user.username, user.password, newClient())).data?.login.accessToken).toEqual(expect.any(String));
   });
 
-  it("stops a spread of clients at the account's own budget", async () => {
+  it("stops a spread of clients at the account's own budget, and says once that the account is paused", async () => {
     const user = await signUp(platform);
     let refused = 0;
     for (let i = 0; i < ACCOUNT_ATTEMPTS + 3; i += 1) {
       if (codes(await login(user.username, `guess ${i}`, newClient())).includes('RATE_LIMITED')) refused += 1;
     }
     expect(refused).toBe(3);
+    expect(authWarnings.filter((line) => line.accountId === user.accountId).map((line) => line.msg)).toEqual(['sign-ins to an account are paused for every client by failed attempts']);
   });
 
   it('throttles unknown names the same way, so a pause reveals nothing', async () => {

@@ -108,6 +108,7 @@ describe('portfolios', () => {
     expect(plainDeposit).toMatchObject({ kind: 'DEPOSIT', quantity: '250.5', price: '1' });
     expect(Date.parse(plainDeposit!.time)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(plainDeposit!.time)).toBeLessThanOrEqual(Date.now() + 1000);
+    expect((await add(examples.id, { kind: 'FEE', quantity: '2', price: null, time: null })).data?.addTransaction).toMatchObject({ kind: 'FEE', price: '1' });
     const unpriced = await add(examples.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', time: '2026-01-07T12:00:00Z' });
     expect(unpriced.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'price']]);
     const listed = await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: portfolio.id }, owner.accessToken);
@@ -152,7 +153,9 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeleteTransactionDocument, { id: firstPage.nodes[1]!.id }, owner.accessToken)).data?.deleteTransaction).toBe(true);
     const rest = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 10, after: firstPage.pageInfo.endCursor }, owner.accessToken)).data!.transactions;
     expect(rest.nodes.map((node) => node.id)).toEqual([entered[1], entered[0]]);
-    expect(codes(await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after: 'bm90IGEgY3Vyc29y' }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+    for (const after of ['bm90IGEgY3Vyc29y', Buffer.from(JSON.stringify(['2026-01-10T00:00:00.000Z', '9999999999999999999'])).toString('base64url')]) {
+      expect(codes(await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+    }
   });
 
   it('value a portfolio in another currency with the day’s FX rate', async () => {

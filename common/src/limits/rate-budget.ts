@@ -12,7 +12,8 @@ export interface BudgetSettings {
   windowSeconds: number;
 }
 
-export type BudgetOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** `firstRefusal`: the first use refused in this window (the one moment to report a spent budget). */
+export type BudgetOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number; firstRefusal: boolean };
 
 /**
  * A number of uses per key and window, counted in the service's own
@@ -22,8 +23,10 @@ export type BudgetOutcome = { allowed: true } | { allowed: false; retryAfterSeco
  */
 export class RateBudget {
   private readonly limiter: RateLimiterPostgres;
+  private readonly points: number;
 
   constructor(orm: Orm, settings: BudgetSettings) {
+    this.points = settings.points;
     this.limiter = new RateLimiterPostgres({
       storeClient: orm.em.getConnection().getKnex(),
       storeType: 'knex',
@@ -44,7 +47,7 @@ export class RateBudget {
       return { allowed: true };
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)), firstRefusal: rejection.consumedPoints === this.points + 1 };
     }
   }
 

@@ -4,6 +4,7 @@ import { isUuid } from '../validation/input-rules';
 /** A position in a list ordered by (time, id): opaque to clients. */
 export interface TimeIdPosition {
   time: Date;
+  /** The tie-break at one time: a UUID, or what the list orders by after time (a sequence number). */
   id: string;
 }
 

@@ -66,6 +66,7 @@ function believedTime(event: BusEvent, written: string, now: Date, logger: Logge
   return null;
 }
 
+/** One warning naming the quotes of a round that were left out, if any were. */
 function logLeftOut(event: BusEvent, logger: Logger, what: string, key: string, names: string[]): void {
   if (names.length) logger.warn(`${what} ignored: not above zero`, { event: event.id, [key]: names });
 }

@@ -203,7 +203,7 @@ export type RegisterInput = {
   firstName: string;
   /** Family name, 1–100 characters */
   lastName: string;
-  /** 3–32 letters, digits, dots, dashes or underscores */
+  /** 3–64 letters, digits, dots, dashes or underscores */
   username: string;
 };
 
@@ -249,7 +249,7 @@ export type TransactionInput = {
 export type TransactionKind =
   /** `quantity` of `symbol` bought at `price`; cash pays quantity × price + fee */
   | 'BUY'
-  /** Cash paid in: quantity × price (write an amount as quantity = amount, price = 1) */
+  /** Cash paid in: quantity × price (an amount is its quantity; price defaults to 1) */
   | 'DEPOSIT'
   /** A cost paid from cash: quantity × price + fee */
   | 'FEE'

@@ -32,7 +32,7 @@ export class Account {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Field(() => String, { description: 'Unique name, 3–32 letters, digits, dots, dashes or underscores' })
+  @Field(() => String, { description: 'Unique name, 3–64 letters, digits, dots, dashes or underscores' })
   @Property({ type: 'text' })
   username!: string;
 

@@ -2,7 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { firstAdminAccountId, Logger, normaliseEmail } from '@herck/common';
 import { accountChanged } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
-import { validUsername } from '../account/profile-rules';
+import { MAX_USERNAME_LENGTH, validUsername } from '../account/profile-rules';
 
 /**
  * Makes sure the configured first admin has an active account. Its roles and
@@ -22,7 +22,8 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
       return existing;
     }
     let username = validUsername(admin.username);
-    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username}${suffix}`;
+    // A taken name gets a number; the name is cut to make room, so it stays a valid username.
+    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
     const account = tx.create(Account, {
       id: firstAdminAccountId(email),
       username,

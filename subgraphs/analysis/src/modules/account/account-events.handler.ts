@@ -21,7 +21,7 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
     async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
       const account = event.payload as unknown as AccountChangedEvent;
       // One statement: the copy is replaced unless newer, and the status it held comes back (the CTE reads
-      // the row as it was before the statement).
+      // the row as it was before the statement; the bus applies one account's events one at a time).
       const [changed] = await em.execute<{ before: string | null }[]>(
         `WITH previous AS (SELECT status FROM accounts WHERE id = ?)
          INSERT INTO accounts (id, email, status, version) VALUES (?, ?, ?, ?)
@@ -30,6 +30,8 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
          RETURNING (SELECT status FROM previous) AS before`,
         [account.id, account.id, account.email, account.status, account.version],
       );
+      // An older copy delivered again changes nothing, the evaluation included.
+      if (!changed) return;
       // The strategies of a deactivated account stay stored but are not evaluated until it is reactivated.
       if (account.status === DEACTIVATED) owners.strategiesRemoved(account.id);
       else if (changed?.before === DEACTIVATED) owners.strategiesRestored(account.id);

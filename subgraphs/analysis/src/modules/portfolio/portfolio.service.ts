@@ -176,5 +176,5 @@ function replayOrRefuse(ledger: PortfolioTransaction[], portfolio: Portfolio): v
   }
 }
 
-/** A ledger cursor's sequence number: bigserial's digits. */
-const isSeq = (value: string) => /^[1-9]\d{0,18}$/.test(value);
+/** A ledger cursor's sequence number: a bigserial's digits, within bigint (past it PostgreSQL's cast fails). */
+const isSeq = (value: string) => /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= 9223372036854775807n;

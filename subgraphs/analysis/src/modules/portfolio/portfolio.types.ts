@@ -25,7 +25,7 @@ registerEnumType(TransactionKindEnum, {
   valuesConfig: {
     BUY: { description: '`quantity` of `symbol` bought at `price`; cash pays quantity × price + fee' },
     SELL: { description: '`quantity` of `symbol` sold at `price`; cash receives quantity × price − fee' },
-    DEPOSIT: { description: 'Cash paid in: quantity × price (write an amount as quantity = amount, price = 1)' },
+    DEPOSIT: { description: 'Cash paid in: quantity × price (an amount is its quantity; price defaults to 1)' },
     WITHDRAWAL: { description: 'Cash taken out: quantity × price' },
     FEE: { description: 'A cost paid from cash: quantity × price + fee' },
   },

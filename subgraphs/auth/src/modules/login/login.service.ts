@@ -29,7 +29,9 @@ const INVALID = 'Invalid username, email or password';
  * client's (a known name and an unknown one pause alike); behind them, an
  * account is one budget whichever of its names is typed, from this client and
  * from all, so switching from a paused username to the account's email does
- * not double the guesses: it is paused too. Past any of them the attempt is
+ * not double the guesses: it is paused too (which tells a client that has
+ * paused an account that the address is that account's: the price of a pause
+ * the issue wants said). Past any of them the attempt is
  * RATE_LIMITED, with the seconds to wait. One client can pause its own
  * attempts, but costs the account's shared budget no more than its own small
  * share.
@@ -74,7 +76,7 @@ export class LoginService {
     // before the next attempt takes one, so simultaneous correct sign-ins are not counted as failures,
     // and simultaneous guesses still get no more checks than a slow series.
     const signedIn = await this.attempts.run(keys.nameAndClient, async () => {
-      await this.reserveAttempt(keys);
+      await this.reserveAttempt(keys, credential?.accountId ?? null);
       // Unknown names are checked against a decoy hash, so every answer takes as long.
       const valid = await verifyPassword(credential?.passwordHash ?? null, password.slice(0, 1024));
       if (!valid || !credential?.canSignIn) throw new UnauthenticatedError(INVALID);
@@ -98,21 +100,22 @@ export class LoginService {
   }
 
   /**
-   * Takes the attempt from every budget, in this order, so that a client already paused spends
-   * nothing of the shared budgets behind it; the first one spent refuses it (RATE_LIMITED).
+   * Takes the attempt from every budget, the client's own first, so that a client already paused
+   * spends nothing of the budgets it shares with others; the first one spent refuses it (RATE_LIMITED).
    */
-  private async reserveAttempt(keys: { nameAndClient: string; name: string; client: string; accountAndClient: string; account: string }): Promise<void> {
+  private async reserveAttempt(keys: { nameAndClient: string; name: string; client: string; accountAndClient: string; account: string }, accountId: string | null): Promise<void> {
     for (const [budget, key] of [
       [this.nameAndClient, keys.nameAndClient],
+      [this.accountAndClient, keys.accountAndClient],
       [this.client, keys.client],
       [this.name, keys.name],
-      [this.accountAndClient, keys.accountAndClient],
       [this.account, keys.account],
     ] as const) {
       const outcome = await budget.take(key);
       if (!outcome.allowed) {
-        // An account paused for everyone is worth an operator's look: someone is guessing its password.
-        if (budget === this.account) this.logger.warn('sign-ins to an account are paused by failed attempts', { account: key, retryAfterSeconds: outcome.retryAfterSeconds });
+        // An account paused for every client is worth an operator's look (its owner is refused too): said once a window.
+        const sharedBudget = budget === this.name || budget === this.account;
+        if (sharedBudget && accountId && outcome.firstRefusal) this.logger.warn('sign-ins to an account are paused for every client by failed attempts', { accountId, retryAfterSeconds: outcome.retryAfterSeconds });
         throw new RateLimitedError(`Too many failed sign-ins; try again in ${outcome.retryAfterSeconds} seconds`, outcome.retryAfterSeconds);
       }
     }

@@ -33,9 +33,10 @@ export class CandleImportService {
 
   /**
    * Keeps the rows of closed candles whose time starts a candle of `interval`, each time once;
-   * the others go to `errors` with their line (rows of candles not closed yet to `notClosed`,
-   * which is `errors` unless given). A row repeated exactly (joined exports often repeat the
-   * boundary row) is counted in `repeats` and left out; the same time with other values is an error.
+   * the others go to `errors` with their line (a row of the candle open now to `notClosed`, which
+   * is `errors` unless given; a candle still to come is an error: a mistyped year, a wrong unit).
+   * A row repeated exactly (joined exports often repeat the boundary row) is counted in `repeats`
+   * and left out; the same time with other values is an error.
    */
   validForInterval(
     rows: CsvCandleRow[],
@@ -48,12 +49,16 @@ export class CandleImportService {
     let repeats = 0;
     const kept = rows.filter((row) => {
       const time = row.openTime.getTime();
-      if (time + INTERVAL_MS[interval] > now) {
-        notClosed.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
-        return false;
-      }
       if (candleOpenTime(interval, row.openTime).getTime() !== time) {
         errors.push({ line: row.line, message: `time ${row.openTime.toISOString()} is not the start of a ${interval} candle` });
+        return false;
+      }
+      if (time > now) {
+        errors.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} is still to come` });
+        return false;
+      }
+      if (time + INTERVAL_MS[interval] > now) {
+        notClosed.push({ line: row.line, message: `the ${interval} candle at ${row.openTime.toISOString()} has not closed yet; only past candles are imported` });
         return false;
       }
       const earlier = seen.get(time);

@@ -42,7 +42,9 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
           [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
         );
         for (const page of group) {
-          answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === page.accountId), first, position !== null, () => counts.load(page.accountId)));
+          // PostgreSQL writes a uuid in lower case; the id asked for may be written in capitals.
+          const owner = page.accountId.toLowerCase();
+          answers.set(keyOf(page), orderConnection(rows.filter((row) => row.owner_id === owner), first, position !== null, () => counts.load(page.accountId)));
         }
       }
       return pages.map((page) => answers.get(keyOf(page))!);
@@ -62,6 +64,6 @@ function orderCountsLoader(em: EntityManager): DataLoader<string, number> {
       ? []
       : await em.execute<{ owner_id: string; total: number }[]>('SELECT owner_id, count(*)::int AS total FROM orders WHERE owner_id = ANY(?::uuid[]) GROUP BY owner_id', [arrayParameter(owners)]);
     const totals = new Map(rows.map((row) => [row.owner_id, row.total]));
-    return accountIds.map((id) => totals.get(id) ?? 0);
+    return accountIds.map((id) => totals.get(id.toLowerCase()) ?? 0);
   });
 }

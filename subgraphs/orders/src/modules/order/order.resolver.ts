@@ -75,8 +75,7 @@ export class AccountOrdersResolver {
   ): Promise<OrderListPage> {
     assertOwnerOrAdmin(context.identity, account.id, 'You can only see your own orders');
     const page = pageOf(first, after, null, null);
-    // Orders keep the account's id as account writes it, in lower case.
-    return context.accountOrders.load({ accountId: account.id.toLowerCase(), first: page.first, after: page.after });
+    return context.accountOrders.load({ accountId: account.id, first: page.first, after: page.after });
   }
 }
 
