@@ -63,6 +63,7 @@ it('says until when a provider waits out its Retry-After', async () => {
   await runRound([limited], '2026-12-02T12:02:00Z');
   expect(await gapAt('2026-12-02T12:02:00Z')).toBe('no provider quoted a tracked asset (limited: GET /quotes: HTTP 429)');
   await runRound([limited], '2026-12-02T12:03:00Z');
+  // Retry-After counts from the answer, in whole seconds: the failure within the round's first second counts as at its start.
   expect(await gapAt('2026-12-02T12:03:00Z')).toBe('no provider quoted a tracked asset (limited: waiting for Retry-After until 2026-12-02T12:04:00.000Z)');
 });
 

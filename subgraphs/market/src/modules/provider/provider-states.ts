@@ -50,7 +50,10 @@ export class ProviderStates {
       if (outcome.error === undefined) {
         await em.execute('UPDATE providers SET last_success_at = ?, consecutive_failures = 0, retry_after = NULL WHERE name = ?', [time, outcome.name]);
       } else {
-        const retryAfter = outcome.retryAfterSeconds ? new Date(time.getTime() + (outcome.failedAfterMs ?? 0) + outcome.retryAfterSeconds * 1000) : null;
+        // Retry-After counts whole seconds, and so does the answer's moment here: milliseconds past the
+        // round's start would otherwise push the provider a whole round further back.
+        const answeredAfterMs = Math.floor((outcome.failedAfterMs ?? 0) / 1000) * 1000;
+        const retryAfter = outcome.retryAfterSeconds ? new Date(time.getTime() + answeredAfterMs + outcome.retryAfterSeconds * 1000) : null;
         await em.execute(
           'UPDATE providers SET last_error = ?, last_error_at = ?, consecutive_failures = consecutive_failures + 1, retry_after = ? WHERE name = ?',
           [outcome.error.slice(0, 1000), time, retryAfter, outcome.name],
