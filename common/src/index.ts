@@ -23,6 +23,7 @@ export * from './database/embedded-postgres-password';
 export * from './database/open-orm';
 export * from './decimal/exact-decimal';
 export * from './errors/app-errors';
+export * from './errors/echoed-input';
 export * from './events/account-events';
 export * from './events/auth-events';
 export * from './events/market-events';

@@ -1,5 +1,5 @@
 import { BadUserInputError } from '../src/errors/app-errors';
-import { normaliseEmail, searchText } from '../src/validation/input-rules';
+import { normaliseEmail, requireText, searchText } from '../src/validation/input-rules';
 
 describe('normaliseEmail', () => {
   it('takes one mailbox, trimmed, as typed', () => {
@@ -26,5 +26,18 @@ describe('searchText', () => {
     expect(searchText(undefined)).toBeNull();
     expect(searchText('é'.repeat(100))).toBe('é'.repeat(100));
     expect(() => searchText('a'.repeat(101))).toThrow(new BadUserInputError('search is at most 100 characters long', 'search'));
+  });
+});
+
+describe('requireText', () => {
+  it('takes names of any script, emoji (joined ones too) and a note on several lines', () => {
+    for (const name of ['Long ETH', 'Épargne 2026', '李的组合', 'سبد من', '👨‍👩‍👧 fund']) expect(requireText(name, 'name', 1, 100)).toBe(name);
+    expect(requireText('first line\nsecond\tline', 'note', 0, 500, { multiline: true })).toBe('first line\nsecond\tline');
+  });
+
+  it('refuses a name with nothing to see, or one that turns its text around on screen', () => {
+    for (const name of ['\u200b', ' \u200b\u200d ', '\u202eabc', 'abc\u2066def', 'a\u0007b']) {
+      expect(() => requireText(name, 'name', 1, 100)).toThrow(BadUserInputError);
+    }
   });
 });

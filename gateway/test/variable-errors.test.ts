@@ -12,6 +12,7 @@ const schema = withCheckedScalars(
     input Filter { from: DateTime, symbols: [String!] }
     type Query {
       orders(first: Int! = 20, filter: Filter): [String!]!
+      legsOf(legs: [Leg!]!): Int
     }
     type Mutation {
       place(input: OrderInput!): String
@@ -57,6 +58,9 @@ describe('variableErrors', () => {
     expect(check(place, { i: { amount: '1', legs: [{ period: 5 }, { period: 'x' }] } }).map(([, field]) => field)).toEqual(['legs[1].period']);
     expect(check(place, { i: { amount: '1', legs: [{}] } }).map(([, field]) => field)).toEqual(['legs[0].period']);
     expect(check(place, { i: { amount: '1', channels: { webhookUrl: 7 } } }).map(([, field]) => field)).toEqual(['channels.webhookUrl']);
+    // An argument that is itself a list of input objects: its items are named below it.
+    expect(check('query ($l: [Leg!]!) { legsOf(legs: $l) }', { l: [{ period: 1.5 }] }).map(([, field]) => field)).toEqual(['legs[0].period']);
+    expect(check('query ($l: [Leg!]!) { legsOf(legs: $l) }', { l: [{}] }).map(([, field]) => field)).toEqual(['legs[0].period']);
     // A variable inside an input object written in the document: the path starts at the argument too.
     expect(check('mutation ($c: Channels) { place(input: { amount: "1", channels: $c }) }', { c: { webhookUrl: 'a\u0000' } }).map(([, field]) => field)).toEqual(['channels.webhookUrl']);
   });
@@ -68,6 +72,11 @@ describe('variableErrors', () => {
     }
     // A pair is one character (an emoji), not two halves.
     expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', note: 'rocket \ud83d\ude80' } })).toEqual([]);
+  });
+
+  it('repeats no more than the start of a long value it refuses', () => {
+    const [[, field, message]] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '9'.repeat(10_000) + 'x' } });
+    expect([field, (message as string).length < 300]).toEqual(['amount', true]);
   });
 
   it('stops at 50 errors, however many bad items a list holds', () => {

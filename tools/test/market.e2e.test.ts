@@ -281,6 +281,8 @@ describe('administration', () => {
 
     const wrongHeader = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv: 'date,o,h,l,c,v\n2024-01-01,1,1,1,1,1' }, admin.accessToken);
     expect(codes(wrongHeader)).toEqual(['BAD_USER_INPUT']);
+    const longHeader = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv: `${'x'.repeat(10_000)}\n2024-01-01,1,1,1,1,1` }, admin.accessToken);
+    expect(longHeader.errors?.[0]?.message.length).toBeLessThan(200);
     expect(wrongHeader.errors![0]!.extensions!.field).toBe('csv');
     const rows = await marketDb().execute<{ n: number }[]>("SELECT count(*)::int AS n FROM candles WHERE symbol = 'ETH' AND open_time < '2025-01-01'");
     expect(rows[0]!.n).toBe(0);

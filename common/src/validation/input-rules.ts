@@ -38,16 +38,23 @@ const CONTROL = /\p{Cc}/u;
 /** The same, but for line breaks and tabs, which a note may hold. */
 const CONTROL_BUT_LAYOUT = /(?![\t\n\r])\p{Cc}/u;
 
+/** Characters that turn the text after them around on screen (bidirectional overrides and isolates): `gpj.exe` shown as `exe.jpg`. */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
+/** Text with nothing to see: spaces and invisible format characters (zero-width space, joiners, marks) only. */
+const NOTHING_VISIBLE = /^[\s\p{Cf}]*$/u;
+
 /**
  * Free text a person gave a name or a note, trimmed and of `min` to `max` characters, without
- * control characters (line breaks and tabs only in `multiline` text): a name goes into mail
- * subjects and one-line lists, where a line break or an escape sequence would forge or garble them.
+ * control characters (line breaks and tabs only in `multiline` text) or bidirectional overrides:
+ * a name goes into mail subjects and one-line lists, where a line break, an escape sequence or
+ * text shown backwards would forge or garble them. Text required (`min` above 0) must show something.
  */
 export function requireText(value: string, field: string, min: number, max: number, { multiline = false } = {}): string {
   const text = requireLength(value, field, min, max);
-  if ((multiline ? CONTROL_BUT_LAYOUT : CONTROL).test(text)) {
+  if ((multiline ? CONTROL_BUT_LAYOUT : CONTROL).test(text) || BIDI_CONTROL.test(text)) {
     throw new BadUserInputError(`${field} may not contain control characters${multiline ? ' other than line breaks and tabs' : ''}`, field);
   }
+  if (min > 0 && NOTHING_VISIBLE.test(text)) throw new BadUserInputError(`${field} must show at least one character`, field);
   return text;
 }
 

@@ -17,7 +17,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
-import { DateTimeScalar, DecimalScalar } from '@herck/common';
+import { DateTimeScalar, DecimalScalar, echoedInput } from '@herck/common';
 import { unstorableTextIn } from '../http/storable-text.rule';
 
 /** The subgraphs' scalars whose input the gateway checks as they do. */
@@ -96,7 +96,7 @@ export function variableErrors(
       coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => {
         // A field missing from an input object, or one it does not have, is named itself, not the object that lacks or has it.
         const objectField = OBJECT_FIELD_ERROR.exec(error.message)?.[1];
-        bad(`Variable "$${name}" got invalid value ${JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldName(position, objectField ? [...path, objectField] : path));
+        bad(`Variable "$${name}" got invalid value ${typeof invalid === 'string' ? JSON.stringify(echoedInput(invalid)) : JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldName(position, objectField ? [...path, objectField] : path));
       });
       const unstorable = errors.length === before ? unstorableTextIn(value) : null;
       if (unstorable) bad(`Variable "$${name}"${where(unstorable.path)} ${unstorable.reason}`, fieldName(position, unstorable.path));
@@ -134,6 +134,8 @@ function fieldName(position: VariablePosition, path: readonly (string | number)[
   const keys = [...position.fieldPath, ...path];
   while (typeof keys.at(-1) === 'number') keys.pop();
   if (!keys.length) return position.argument;
+  // An item of a list argument is named below the argument (`indicators[0].period`), not as `[0].period`.
+  if (typeof keys[0] === 'number') keys.unshift(position.argument);
   return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
 }
 

@@ -152,6 +152,12 @@ describe('parseCandleCsv', () => {
     ]);
   });
 
+  it('reads -0 as zero, as the Decimal scalar does, not as a negative price', () => {
+    const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,-0,2,0,1.5,-0'));
+    expect(result.errors).toEqual([]);
+    expect(result.rows.map((row) => [row.open.toString(), row.volume.toString()])).toEqual([['0', '0']]);
+  });
+
   it('refuses amounts no column holds however short their text, and keeps ordinary exponents', () => {
     const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,1e200000,1e200000,1e200000,1e200000,1', '2024-03-01T13:00:00Z,1,1,1e-20000,1,1', '2024-03-01T14:00:00Z,1,1,1,1,1.5e-7'));
     expect(result.errors).toEqual([

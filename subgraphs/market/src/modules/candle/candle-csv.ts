@@ -1,5 +1,6 @@
 import Decimal from 'decimal.js';
 import { CsvError, Options, parse } from 'csv-parse/sync';
+import { echoedInput } from '@herck/common';
 import { isStorableAmount, MAX_AMOUNT_TEXT_LENGTH } from '../history/storable-amount';
 
 /** The one header a candle CSV may have (matched case-insensitively). */
@@ -93,7 +94,7 @@ export function parseCandleCsv(text: string, options: { maxRows?: number } = {})
 export function candleCsvHeaderError(fields: readonly string[]): string | null {
   const found = fields.map((field) => field.trim().toLowerCase()).join(',');
   const expected = CANDLE_CSV_COLUMNS.join(',');
-  return found === expected ? null : `the header must be "${expected}", found "${fields.join(',')}"`;
+  return found === expected ? null : `the header must be "${expected}", found ${quote(fields.join(','))}`;
 }
 
 /** csv-parse reports the line a record ends on; a quoted field with line breaks started earlier. */
@@ -145,8 +146,9 @@ function parseAmount(column: string, text: string): Decimal | string {
   }
   const value = new Decimal(text);
   if (!isStorableAmount(value)) return `${column} is out of range: ${quote(text)}`;
-  if (value.isNegative()) return `${column} is negative`;
-  return value;
+  // -0 is zero, as the Decimal scalar reads it: not a negative price.
+  if (value.lt(0)) return `${column} is negative`;
+  return value.isZero() ? new Decimal(0) : value;
 }
 
 const UNIX_TIME = /^\d+(?:\.\d+)?$/;
@@ -210,5 +212,5 @@ function zoneOffsetMinutes(zone: string): number | null {
 
 /** Field text for a message, cut short so one bad field cannot flood the report. */
 function quote(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+  return JSON.stringify(echoedInput(text));
 }
