@@ -15,9 +15,9 @@ const BATCH = 1000;
  * imports nothing (BAD_USER_INPUT on `csv`, the first bad lines in the message
  * and up to MAX_LISTED_LINES in `extensions.lines`); a good one
  * is written in one transaction, each new or changed candle announced as
- * `market.candle` like a closed one. Rows of candles not closed yet are good
- * rows that cannot be imported now: an exchange's export ends with the current
- * candle, so they are left out and listed in `errors`, and the rest imports.
+ * `market.candle` like a closed one. The row of the candle open now is a good
+ * row that cannot be imported yet: an exchange's export ends with it, so it is
+ * left out and listed in `errors`, and the rest imports.
  */
 export class CandleImportService {
   async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
