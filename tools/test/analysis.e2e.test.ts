@@ -135,7 +135,7 @@ describe('strategies', () => {
     expect(codes(await create({ symbols: ['NOPE'] }))).toEqual(['BAD_USER_INPUT']);
     // A refusal names what was wrong without sending 10,000 characters back.
     const long = await create({ symbols: ['X'.repeat(10_000)] });
-    expect([codes(long), long.errors?.[0]?.message.length]).toEqual([['BAD_USER_INPUT'], expect.any(Number)]);
+    expect(codes(long)).toEqual(['BAD_USER_INPUT']);
     expect(long.errors![0]!.message.length).toBeLessThan(200);
     expect(codes(await create({ channels: { inApp: true, email: false, webhookUrl: 'not a url' } }))).toEqual(['BAD_USER_INPUT']);
     expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: breakout() }))).toEqual(['UNAUTHENTICATED']);

@@ -33,7 +33,12 @@ export class MailLimiter {
   }
 
   async admitRecipient(email: string): Promise<boolean> {
-    return (await this.recipients.take(mailboxKey(email))).allowed;
+    const key = mailboxKey(email);
+    const outcome = await this.recipients.take(key);
+    // A refused use is given back: the count stays at the limit, so the uses that requests sending
+    // nothing give back bring it under again (left above, a burst of them kept the owner's mail away).
+    if (!outcome.allowed) await this.recipients.giveBack(key);
+    return outcome.allowed;
   }
 
   /** Gives back a use `admitRecipient` took for a request that sent no mail after all. */
