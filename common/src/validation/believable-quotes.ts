@@ -40,7 +40,7 @@ export function usableTick(event: BusEvent, now: Date, logger: Logger): UsableRo
   const time = believedTime(event, tick.time, now, logger, 'market round');
   if (!time) return null;
   const usable = tick.prices.filter(({ price }) => isUsableQuote(price));
-  logLeftOut(event, logger, 'market prices', 'symbols', tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol));
+  if (usable.length < tick.prices.length) logLeftOut(event, logger, 'market prices', 'symbols', tick.prices.filter((quote) => !usable.includes(quote)).map((quote) => quote.symbol));
   return { time, usable };
 }
 
@@ -54,7 +54,7 @@ export function usableFx(event: BusEvent, now: Date, logger: Logger): UsableRoun
   if (!time) return null;
   const entries = Object.entries(fx.rates);
   const usable = Object.fromEntries(entries.filter(([, rate]) => isUsableQuote(rate)));
-  logLeftOut(event, logger, 'FX rates', 'currencies', entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency));
+  if (entries.length > Object.keys(usable).length) logLeftOut(event, logger, 'FX rates', 'currencies', entries.filter(([currency]) => !(currency in usable)).map(([currency]) => currency));
   return { time, usable };
 }
 
@@ -66,7 +66,7 @@ function believedTime(event: BusEvent, written: string, now: Date, logger: Logge
   return null;
 }
 
-/** One warning naming the quotes of a round that were left out, if any were. */
+/** One warning naming the quotes of a round that were left out (listed only when some were: this runs for every round). */
 function logLeftOut(event: BusEvent, logger: Logger, what: string, key: string, names: string[]): void {
-  if (names.length) logger.warn(`${what} ignored: not above zero`, { event: event.id, [key]: names });
+  logger.warn(`${what} ignored: not above zero`, { event: event.id, [key]: names });
 }

@@ -34,7 +34,7 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
       if (!changed) return;
       // The strategies of a deactivated account stay stored but are not evaluated until it is reactivated.
       if (account.status === DEACTIVATED) owners.strategiesRemoved(account.id);
-      else if (changed?.before === DEACTIVATED) owners.strategiesRestored(account.id);
+      else if (changed.before === DEACTIVATED) owners.strategiesRestored(account.id);
     },
 
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
