@@ -48,6 +48,16 @@ describe('internal tokens', () => {
     expect(accountVerifier.verify(expired)).toBeNull();
     expect(accountVerifier.verify(new InternalTokenSigner(key()).sign({ accountId: 'abc', roles: [] }, 'account'))).toBeNull();
   });
+
+  it('are refused without an expiry or with a life longer than five minutes, even signed by the gateway', () => {
+    const signed = (claims: object) =>
+      jwt.sign({ sub: 'abc', roles: ['USER'], ...claims }, gatewayKey.privateKey, { algorithm: 'ES256', keyid: gatewayKey.kid, issuer: 'herck-gateway', audience: 'account' });
+    const now = Math.floor(Date.now() / 1000);
+    expect(accountVerifier.verify(signed({ iat: now, exp: now + 300 }))).not.toBeNull();
+    expect(accountVerifier.verify(signed({ iat: now }))).toBeNull();
+    expect(accountVerifier.verify(signed({ iat: now, exp: now + 301 }))).toBeNull();
+    expect(accountVerifier.verify(jwt.sign({ sub: 'abc', roles: [], exp: now + 60 }, gatewayKey.privateKey, { algorithm: 'ES256', keyid: gatewayKey.kid, issuer: 'herck-gateway', audience: 'account', noTimestamp: true }))).toBeNull();
+  });
 });
 
 describe('internal tokens, reused while young', () => {

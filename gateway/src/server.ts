@@ -74,7 +74,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   const armor = new ApolloArmor({
     // A fragment is where its fields are written, not a level of its own (two named fragments made a depth-7 query 11).
     maxDepth: { n: config.limits.maxDepth, flattenFragments: true },
-    maxAliases: { n: config.limits.maxAliases },
+    // Every alias counts, `__typename`'s too (armor lets those through: 200 of them went past a limit of 15).
+    maxAliases: { n: config.limits.maxAliases, allowList: [] },
     maxDirectives: { n: config.limits.maxDirectives },
     // The parser counts tokens itself (parseOptions below): armor's token plugin parses again in a hook
     // whose every throw, a plain syntax error included, becomes a 500.

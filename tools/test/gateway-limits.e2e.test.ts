@@ -32,6 +32,7 @@ describe('operation limits', () => {
     const overloaded = [
       { query: `{ __typename ${'@aa '.repeat(100)}}`, code: 'GRAPHQL_VALIDATION_FAILED', message: /^Directives limit of 50 exceeded, found 100\.$/ },
       { query: `{ ${Array.from({ length: 20 }, (_, i) => `a${i}: nope`).join(' ')} }`, code: 'GRAPHQL_VALIDATION_FAILED', message: /^Aliases limit of 15 exceeded, found 20\.$/ },
+      { query: `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: __typename`).join(' ')} }`, code: 'GRAPHQL_VALIDATION_FAILED', message: /^Aliases limit of 15 exceeded, found 200\.$/ },
       // The parser itself stops counting at the limit: the document never parses.
       { query: `{ ${'nope '.repeat(2100)}}`, code: 'GRAPHQL_PARSE_FAILED', message: /2000 tokens/ },
     ];

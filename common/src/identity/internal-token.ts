@@ -10,6 +10,11 @@ const ISSUER = 'herck-gateway';
 
 /** Signed tokens remembered at once; beyond it the least recently used are forgotten. */
 const CACHED_TOKENS = 10_000;
+/**
+ * The longest life a subgraph accepts: the gateway signs for a minute. A token without
+ * an expiry or with a longer one is refused, so no token, however made, serves for good.
+ */
+const LONGEST_TOKEN_LIFE_SECONDS = 300;
 
 /**
  * Signs the identity the gateway established, for one subgraph (the audience),
@@ -92,13 +97,14 @@ export class InternalTokenVerifier {
         audience: this.audience,
         clockTimestamp: Math.floor(this.now() / 1000),
       }) as jwt.JwtPayload;
+      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || claims.exp - claims.iat > LONGEST_TOKEN_LIFE_SECONDS) return null;
       const roles = Array.isArray(claims.roles) ? claims.roles.filter(isRole) : [];
       // Shared by every request that brings this token: frozen, so none can change it for the others.
       const caller: InternalCaller = Object.freeze({
         identity: Object.freeze({ accountId: typeof claims.sub === 'string' ? claims.sub : null, roles: Object.freeze(roles) as Role[] }),
         client: typeof claims.cip === 'string' ? claims.cip : null,
       });
-      return { caller, expiresAt: (claims.exp ?? 0) * 1000 };
+      return { caller, expiresAt: claims.exp * 1000 };
     } catch {
       return null;
     }
