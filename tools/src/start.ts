@@ -3,6 +3,7 @@ import { readAuthConfig } from '@herck/auth';
 import { embeddedPostgresDir, EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { scheduleBackups } from './backup-runner';
 import { readBackupSettings } from './herck-stores';
+import { portsInUse } from './ports-in-use';
 import { ManagedProcess } from './process-group';
 
 const script = (workspace: string, file: string) => path.join(repositoryRoot(), workspace, 'dist', 'src', file);
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
   const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
   const backups = readBackupSettings(env, base);
   env.finish(null);
+  const taken = await portsInUse(ports, base.host);
+  if (taken.length) {
+    throw new Error(`port ${taken.join(', ')} is in use: is Herck running already? Stop it first, or choose other ports (${[...SERVICES, GATEWAY].map((s) => s.portVariable).join(', ')}).`);
+  }
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 

@@ -110,6 +110,21 @@ describe('the first admin, deleted through the API', () => {
   });
 });
 
+describe('an admin configured with a username someone holds', () => {
+  it('gets a numbered one, and the log says which', async () => {
+    const lines: { level: string; msg: string; username?: string }[] = [];
+    const logger = new Logger('account', 'info', {}, (line) => lines.push(JSON.parse(line)));
+    const taken = await signUp(platform, 'opsadmin');
+    const account = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger);
+    expect(account.username).toBe(`${taken.username}2`);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: `the admin's username "${taken.username}" is taken: the admin signs in as "${taken.username}2" or by email` }));
+    // Started again, the account is found by its email: nothing is renamed and nothing said.
+    lines.length = 0;
+    expect((await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger)).username).toBe(`${taken.username}2`);
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+});
+
 function subjectOf(accessToken: string): string {
   return (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub;
 }

@@ -137,6 +137,24 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
   });
 
+  it('says Herck may be running already when one of its ports is taken, before starting anything', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(ports.ORDERS_PORT, '127.0.0.1', resolve));
+    try {
+      const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      launched.push(child);
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(output).toContain(`Herck failed to start: port ${ports.ORDERS_PORT} (orders) is in use: is Herck running already?`);
+      expect(output).not.toContain('starting embedded PostgreSQL');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
   it('uses the PostgreSQL server that DATABASE_URL names instead', async () => {
     const suffix = randomBytes(3).toString('hex');
     const names = { ACCOUNT_DATABASE_NAME: `start_account_${suffix}`, AUTH_DATABASE_NAME: `start_auth_${suffix}`, BUS_DATABASE_NAME: `start_bus_${suffix}` };

@@ -21,9 +21,12 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
       }
       return existing;
     }
-    let username = validUsername(admin.username);
+    const wanted = validUsername(admin.username);
+    let username = wanted;
     // A taken name gets a number; the name is cut to make room, so it stays a valid username.
     for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
+    // Said out loud: the operator asked for one name and signs in with another.
+    if (username !== wanted) logger.warn(`the admin's username "${wanted}" is taken: the admin signs in as "${username}" or by email`, { username });
     const account = tx.create(Account, {
       id: firstAdminAccountId(email),
       username,

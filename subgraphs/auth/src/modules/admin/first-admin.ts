@@ -33,7 +33,7 @@ export async function ensureFirstAdminCredential(
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
     credential = await upsertAdmin(em.fork(), admin);
   }
-  logger.info('first admin can sign in', { accountId: credential.accountId });
+  logger.info('admin can sign in', { accountId: credential.accountId });
   return credential;
 }
 
