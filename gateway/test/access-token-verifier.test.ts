@@ -9,10 +9,12 @@ import { JwksKeyStore } from '../src/auth/jwks-key-store';
 import { SessionStates } from '../src/auth/session-states';
 
 const authKey = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+const nextKey = signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+let publishedKeys = [authKey];
 let sessionActive = true;
 /** Auth's two routes the verifier uses: its public keys and the state of a session. */
 const auth = http.createServer((req, res) => {
-  const body = req.url!.startsWith('/jwks') ? { keys: [{ ...authKey.publicKey.export({ format: 'jwk' }), kid: authKey.kid }] } : { active: sessionActive, roles: ['USER'] };
+  const body = req.url!.startsWith('/jwks') ? { keys: publishedKeys.map((key) => ({ ...key.publicKey.export({ format: 'jwk' }), kid: key.kid })) } : { active: sessionActive, roles: ['USER'] };
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 });
 let base: string;
@@ -52,6 +54,30 @@ describe('AccessTokenVerifier', () => {
     sessionActive = true;
     // Nor does a tampered copy of a remembered token pass.
     expect(await codeOf(verifier.identify(`Bearer ${fresh.slice(0, -3)}abc`))).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses a remembered token once auth no longer publishes the key that signed it', async () => {
+    let clock = Date.now();
+    const logger = new Logger('test', 'error');
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 0, logger);
+    const keys = new JwksKeyStore(`${base}/jwks`, logger, { now: () => clock, maxAgeMs: 60_000, minRefreshIntervalMs: 0 });
+    const verifier = new AccessTokenVerifier(keys, 'herck', 'herck-api', sessions, () => clock);
+    publishedKeys = [authKey];
+    const token = accessToken(900);
+    expect(await codeOf(verifier.identify(`Bearer ${token}`))).toBe('accepted');
+    try {
+      // The key is withdrawn (it leaked; auth signs with another now): once the keys are fetched again, the token is refused.
+      publishedKeys = [nextKey];
+      clock += 60_000;
+      let code = await codeOf(verifier.identify(`Bearer ${token}`));
+      for (let tries = 0; code === 'accepted' && tries < 1_000; tries += 1) {
+        await new Promise((resolve) => setImmediate(resolve));
+        code = await codeOf(verifier.identify(`Bearer ${token}`));
+      }
+      expect(code).toBe('UNAUTHENTICATED');
+    } finally {
+      publishedKeys = [authKey];
+    }
   });
 
   it('reads a session state cached for its interval, or asks auth again when the caller wants a fresher one (open sockets)', async () => {

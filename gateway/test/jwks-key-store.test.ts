@@ -119,6 +119,26 @@ describe('JwksKeyStore', () => {
     await expect(unreachable.get(keyA.kid)).rejects.toBeInstanceOf(SigningKeysUnavailableError);
   });
 
+  it('fetches its keys again once they are old, so a key auth withdrew is refused, without holding a request up', async () => {
+    const { time, options } = fakeTime(5_000_000);
+    const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 100, maxAgeMs: 60_000 });
+    published = [jwk(keyA), jwk(keyB)];
+    const before = fetches;
+    expect(await store.get(keyA.kid)).toBeDefined();
+    // Auth stops publishing A; within the keys' max age nothing is fetched.
+    published = [jwk(keyB)];
+    time.clock += 59_000;
+    expect(store.publishes(keyA.kid)).toBe(true);
+    expect(fetches - before).toBe(1);
+    // Past it, the request in hand is answered from the keys at hand while they are fetched again.
+    time.clock += 1_000;
+    expect(await store.get(keyA.kid)).toBeDefined();
+    for (let turns = 0; store.publishes(keyA.kid) && turns < 10_000; turns += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(store.publishes(keyA.kid)).toBe(false);
+    expect(fetches - before).toBe(2);
+    expect(await store.get(keyB.kid)).toBeDefined();
+  });
+
   it('keeps answering from the keys it has while a later fetch fails', async () => {
     const { time, options } = fakeTime(3_000_000);
     const store = new JwksKeyStore(url, new Logger('test', 'error'), { ...options, minRefreshIntervalMs: 100 });

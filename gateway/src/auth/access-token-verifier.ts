@@ -13,9 +13,10 @@ export class AccessTokenVerifier {
   /**
    * Token strings whose signature checked out, until they expire: a client's
    * every request carries the same token, and an ES256 verification per request
-   * is the gateway's largest fixed cost. The session is still checked each time.
+   * is the gateway's largest fixed cost. The session is still checked each time,
+   * and the key that signed it must still be one auth publishes.
    */
-  private readonly verified: VerifiedTokens<{ sub: string; sid: string }>;
+  private readonly verified: VerifiedTokens<{ sub: string; sid: string; kid: string }>;
 
   constructor(
     private readonly keys: JwksKeyStore,
@@ -42,7 +43,7 @@ export class AccessTokenVerifier {
   /** The token's account and session, from its signature or from having checked that signature before. */
   private async verify(token: string): Promise<{ sub: string; sid: string }> {
     const known = this.verified.recall(token);
-    if (known) return known;
+    if (known && this.keys.publishes(known.kid)) return known;
     const kid = jwt.decode(token, { complete: true })?.header.kid;
     const key = kid
       ? await this.keys.get(kid).catch((error: unknown) => {
@@ -58,7 +59,7 @@ export class AccessTokenVerifier {
       throw rejected('Access token is invalid or expired');
     }
     if (!claims.sub || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw rejected('Access token is invalid or expired');
-    const verified = { sub: claims.sub, sid: claims.sid };
+    const verified = { sub: claims.sub, sid: claims.sid, kid: kid! };
     this.verified.remember(token, verified, claims.exp * 1000);
     return verified;
   }

@@ -13,6 +13,8 @@ export interface JwksKeyStoreOptions {
   minRefreshIntervalMs?: number;
   /** How long a `kid` that a successful fetch did not include is refused without fetching again. */
   missingKeyMemoryMs?: number;
+  /** How old fetched keys may grow before they are fetched again, so a key auth withdrew stops verifying. */
+  maxAgeMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -21,8 +23,10 @@ export interface JwksKeyStoreOptions {
 const MAX_MISSING_KIDS = 10_000;
 
 /**
- * Auth's public signing keys, fetched from its JWKS endpoint and fetched again
- * when a token names a key we have not seen (auth rotated its keys). A token
+ * Auth's public signing keys, fetched from its JWKS endpoint, fetched again
+ * when a token names a key we have not seen (auth rotated its keys), and, in
+ * the background, once they are `maxAgeMs` old: a key auth no longer publishes
+ * (the old one after a rotation, or one that leaked) is then refused. A token
  * signed with a new key waits for that fetch (at most the refresh interval
  * after the previous one) instead of being refused meanwhile; a `kid` that the
  * fetched keys do not include is remembered for a while, so forged ones cost
@@ -38,6 +42,7 @@ export class JwksKeyStore {
   private inFlight?: Promise<void>;
   private readonly minRefreshIntervalMs: number;
   private readonly missingKeyMemoryMs: number;
+  private readonly maxAgeMs: number;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -48,6 +53,7 @@ export class JwksKeyStore {
   ) {
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 1_000;
     this.missingKeyMemoryMs = options.missingKeyMemoryMs ?? 10_000;
+    this.maxAgeMs = options.maxAgeMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -58,7 +64,10 @@ export class JwksKeyStore {
    */
   async get(kid: string): Promise<KeyObject | undefined> {
     const known = this.keys.get(kid);
-    if (known) return known;
+    if (known) {
+      this.refreshIfStale();
+      return known;
+    }
     const askedAt = this.now();
     const missingSince = this.missing.get(kid);
     if (missingSince === undefined || askedAt - missingSince >= this.missingKeyMemoryMs) {
@@ -73,6 +82,18 @@ export class JwksKeyStore {
       this.missing.set(kid, this.lastFetch);
     }
     return key;
+  }
+
+  /** Whether auth still publishes `kid`, as far as the keys at hand tell: a remembered token's key may have been withdrawn since. */
+  publishes(kid: string): boolean {
+    this.refreshIfStale();
+    return this.keys.has(kid);
+  }
+
+  /** Old keys are fetched again in the background; requests go on with the ones at hand meanwhile (auth may be away). */
+  private refreshIfStale(): void {
+    if (this.inFlight || this.now() - this.lastFetch < this.maxAgeMs) return;
+    this.refresh().catch(() => undefined);
   }
 
   /** One fetch for every caller waiting, started no sooner than the interval after the previous one. */
