@@ -1,7 +1,7 @@
 import { ensureFirstAdminAccount } from '@herck/account';
 import { ensureFirstAdminCredential } from '@herck/auth';
 import { Logger } from '@herck/common';
-import { DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, RequestPasswordResetDocument, SetPasswordDocument, SetRolesDocument } from './support/operations.generated';
+import { DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, ReactivateAccountDocument, RequestPasswordResetDocument, SetPasswordDocument, SetRolesDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
@@ -84,6 +84,29 @@ describe('the last admin', () => {
     expect(codes(await send(platform.gatewayUrl, SetRolesDocument, { accountId: helper.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken))).toEqual([]);
     const demoted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: helper.accountId, roles: ['USER'] }, admin.accessToken);
     expect(demoted.data?.setRoles.roles).toEqual(['USER']);
+  });
+
+  it('cannot be deactivated or deleted, while an admin made a moment before can, and then the other', async () => {
+    const self = subjectOf(admin.accessToken);
+    const refusal = [['CONFLICT', 'At least one active admin must remain: make another account an admin first']];
+    const answer = (response: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) =>
+      response.errors?.map((error) => [error.extensions?.code, error.message]);
+    expect(answer(await send(platform.gatewayUrl, DeactivateAccountDocument, { id: self }, admin.accessToken))).toEqual(refusal);
+    expect(answer(await send(platform.gatewayUrl, DeleteAccountDocument, { id: self }, admin.accessToken))).toEqual(refusal);
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: ADMIN_EMAIL, password: ADMIN_PASSWORD }))).toEqual([]);
+
+    // Another account made an admin: the first may go at once (auth's word of the new admin is on the bus before its answer).
+    const second = await signUp(platform, 'secondadmin');
+    expect(codes(await send(platform.gatewayUrl, SetRolesDocument, { accountId: second.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken))).toEqual([]);
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: self }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    const secondAdmin = await logIn(platform, second.username, second.password);
+    expect(codes(await send(platform.gatewayUrl, ReactivateAccountDocument, { id: self }, secondAdmin.accessToken))).toEqual([]);
+    await eventually(async () => codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: ADMIN_EMAIL, password: ADMIN_PASSWORD })).length === 0);
+    admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+
+    // A deactivated admin is no admin to leave behind: with the second deactivated, the first is the last one again.
+    expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: second.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
+    expect(answer(await send(platform.gatewayUrl, DeleteAccountDocument, { id: self }, admin.accessToken))).toEqual(refusal);
   });
 });
 

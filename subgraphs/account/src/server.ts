@@ -4,6 +4,7 @@ import { AccountConfig } from './env';
 import { AccountResolver } from './modules/account/account.resolver';
 import { AccountService } from './modules/account/account.service';
 import { ensureFirstAdminAccount } from './modules/admin/first-admin';
+import { rolesEventHandlers } from './modules/admin/roles-events.handler';
 import { RegistrationResolver } from './modules/registration/registration.resolver';
 import { MailLimiter } from './modules/registration/mail-limits';
 import { deleteAbandonedRegistrations } from './modules/registration/abandoned-registrations';
@@ -27,11 +28,12 @@ export async function startAccountService(
     buildSchema: (runtime) =>
       buildAccountSchema(
         new Map<Function, object>([
-          [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents))],
+          [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents, runtime.catchUpEvents))],
           [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, new MailLimiter(runtime.orm, config.mailLimits), runtime))],
         ]),
       ),
     createContext: (base) => createAccountContext(base),
+    eventHandlers: rolesEventHandlers,
     async onStart(runtime) {
       if (!config.admin) return;
       await ensureFirstAdminAccount(runtime.orm.em.fork(), config.admin, logger);

@@ -1,5 +1,6 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { ConflictError, isUuid, NotFoundError } from '@herck/common';
+import { assertAnotherActiveAdmin } from '../admin/last-admin';
 import { isAbandoned } from './abandoned-account';
 import { accountChanged, accountDeleted } from './account-events';
 import { Account, AccountStatus } from './account.entity';
@@ -8,8 +9,14 @@ import { validName, validUsername } from './profile-rules';
 
 /** Profile changes; each commits with the `account.*` event announcing it. */
 export class AccountService {
-  /** `relayEvents` tries to put the change on the bus before the answer, so auth signs a new username in at once. */
-  constructor(private readonly relayEvents: () => Promise<void>) {}
+  /**
+   * `relayEvents` tries to put the change on the bus before the answer, so auth signs a new username in at once;
+   * `catchUpEvents` applies what auth has put there (its roles), before the last admin is refused.
+   */
+  constructor(
+    private readonly relayEvents: () => Promise<void>,
+    private readonly catchUpEvents: () => Promise<void>,
+  ) {}
 
   async update(em: EntityManager, id: string, input: UpdateAccountInput): Promise<Account> {
     const changes = {
@@ -30,7 +37,8 @@ export class AccountService {
   }
 
   deactivate(em: EntityManager, id: string): Promise<Account> {
-    return this.change(em, id, (account) => {
+    return this.change(em, id, async (account, tx) => {
+      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id, this.catchUpEvents);
       account.status = AccountStatus.DEACTIVATED;
       account.confirmationTokenHash = null;
       account.confirmationExpiresAt = null;
@@ -54,6 +62,7 @@ export class AccountService {
       // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in
       // a series (unlocked, both answered true and the deletion was announced twice).
       const account = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
+      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id, this.catchUpEvents);
       tx.remove(account);
       tx.persist(accountDeleted(account));
     });

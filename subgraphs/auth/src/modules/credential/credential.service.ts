@@ -26,7 +26,7 @@ export class CredentialService {
   constructor(
     private readonly setupTokenKeys: VerificationKey[],
     private readonly sessions: SessionService,
-    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents' | 'publishEvents'>,
+    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents' | 'relayEvents'>,
   ) {}
 
   /**
@@ -76,7 +76,8 @@ export class CredentialService {
       await tx.flush();
       return found;
     });
-    this.runtime.publishEvents();
+    // On the bus before the answer: the services that act on roles (account, for its last admin) know at once.
+    await this.runtime.relayEvents();
     return credential;
   }
 
