@@ -20,6 +20,7 @@ export * from './database/database-url';
 export * from './database/deleted-owners';
 export * from './database/embedded-postgres';
 export * from './database/embedded-postgres-password';
+export * from './database/notification-listener';
 export * from './database/open-orm';
 export * from './decimal/exact-decimal';
 export * from './errors/app-errors';

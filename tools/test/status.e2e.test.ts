@@ -219,6 +219,26 @@ describe('status for admins', () => {
     await statusWhen((current) => current.healthy && current.services!.every((service) => service.healthy));
   });
 
+  it('listens for bus events again when PostgreSQL drops the consumers\' listening connections', async () => {
+    const bus = new pg.Client({ connectionString: platform.auth.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const listening = async () =>
+        (await bus.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN herck_bus'")).rows.map((row) => row.pid);
+      const before = await listening();
+      expect(before.length).toBeGreaterThan(0);
+      await bus.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]);
+      // Each consumer listens again on a new connection (they had fallen back to polling for good).
+      await eventually(async () => {
+        const now = await listening();
+        return now.length === before.length && now.every((pid) => !before.includes(pid));
+      }, 15_000);
+    } finally {
+      await bus.end();
+    }
+    await signUp(platform);
+  });
+
   it('turns unhealthy when a subgraph stops, naming what went wrong at the next probe', async () => {
     await platform.orders!.stop();
     const ordersIn = (current: Status) => current.services!.find((service) => service.name === 'orders')!;

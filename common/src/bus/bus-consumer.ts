@@ -2,6 +2,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { AdvisoryLease } from '../database/advisory-lease';
 import { Orm } from '../database/open-orm';
+import { NotificationListener } from '../database/notification-listener';
 import { Logger } from '../logging/logger';
 import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
 import { DrainLoop } from './drain-loop';
@@ -54,7 +55,7 @@ interface Failure {
  */
 export class BusConsumer {
   private timer?: NodeJS.Timeout;
-  private listener?: pg.Client;
+  private listener?: NotificationListener;
   private readonly loop: DrainLoop;
   /** Failed tries of events not yet applied nor given up, by bus position (this replica's count). */
   private readonly failures = new Map<string, Failure>();
@@ -80,11 +81,16 @@ export class BusConsumer {
   }
 
   async start(): Promise<void> {
-    this.listener = new pg.Client({ connectionString: this.busUrl });
-    this.listener.on('error', (error) => this.logger.warn('bus listener connection lost; polling only', { error }));
-    await this.listener.connect();
-    this.listener.on('notification', () => void this.kick());
-    await this.listener.query(`LISTEN ${BUS_CHANNEL}`);
+    // Without it the consumer still polls, but each event waits up to a poll interval.
+    this.listener = new NotificationListener({
+      name: 'bus listener',
+      databaseUrl: this.busUrl,
+      channels: [BUS_CHANNEL],
+      onNotification: () => void this.kick(),
+      onReconnected: () => this.kick(),
+      logger: this.logger,
+    });
+    await this.listener.start();
     this.timer = setInterval(() => void this.kick(), this.pollMs);
     this.timer.unref();
     await this.kick();
@@ -98,7 +104,7 @@ export class BusConsumer {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.loop.stop();
-    await this.listener?.end();
+    await this.listener?.stop();
     await this.hooks.lease?.release();
   }
 

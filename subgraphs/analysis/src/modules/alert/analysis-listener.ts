@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { Logger, Orm } from '@herck/common';
+import { Logger, NotificationListener, Orm } from '@herck/common';
 import { ALERT_CHANNEL, STRATEGY_CHANNEL } from './alert-channel';
 import { AlertRow, toAlert } from './alert.type';
 import { LiveAlerts } from './live-alerts';
@@ -10,50 +9,33 @@ import { LiveAlerts } from './live-alerts';
  * reconnecting when the connection drops.
  */
 export class AnalysisListener {
-  private client?: pg.Client;
-  private stopped = false;
-  private retry?: NodeJS.Timeout;
+  private readonly listener: NotificationListener;
 
   constructor(
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly orm: Orm,
     private readonly alerts: LiveAlerts,
     private readonly onStrategyChanged: (id: string) => Promise<void>,
     /** After a reconnect: strategy changes announced while disconnected were missed. */
-    private readonly onReconnected: () => Promise<void>,
+    onReconnected: () => Promise<void>,
     private readonly logger: Logger,
-  ) {}
-
-  async start(reconnecting = false): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('error', (error) => {
-      this.logger.warn('analysis listener connection lost; reconnecting', { error });
-      void client.end().catch(() => undefined);
-      this.scheduleReconnect();
+  ) {
+    this.listener = new NotificationListener({
+      name: 'analysis listener',
+      databaseUrl,
+      channels: [ALERT_CHANNEL, STRATEGY_CHANNEL],
+      onNotification: (channel, payload) => void this.handle(channel, payload),
+      onReconnected,
+      logger,
     });
-    client.on('notification', (message) => void this.handle(message.channel, message.payload ?? ''));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${ALERT_CHANNEL}`);
-      await client.query(`LISTEN ${STRATEGY_CHANNEL}`);
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.client = client;
-    if (reconnecting) await this.onReconnected().catch((error: unknown) => this.logger.error('strategies not reloaded after reconnecting', { error }));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    await this.client?.end().catch(() => undefined);
+  start(): Promise<void> {
+    return this.listener.start();
   }
 
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    this.retry = setTimeout(() => void this.start(true).catch(() => this.scheduleReconnect()), 1000);
-    this.retry.unref();
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   private async handle(channel: string, payload: string): Promise<void> {

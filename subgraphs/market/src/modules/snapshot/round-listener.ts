@@ -1,11 +1,8 @@
-import pg from 'pg';
-import { Logger, Orm } from '@herck/common';
+import { Logger, NotificationListener, Orm } from '@herck/common';
 import { HistoryRepository } from '../history/history.repository';
 import { ROUND_CHANNEL } from '../ingestion/round-writer';
 import { LiveFeed } from '../live/live-feed';
 import { SnapshotStore } from './snapshot-store';
-
-const RETRY_MS = { first: 500, max: 10_000 };
 
 /**
  * Keeps a standby replica's snapshot current: the ingesting replica announces
@@ -15,59 +12,33 @@ const RETRY_MS = { first: 500, max: 10_000 };
  * so no announcement missed meanwhile leaves the snapshot behind.
  */
 export class RoundListener {
-  private client?: pg.Client;
-  private stopped = false;
-  private retryMs = RETRY_MS.first;
-  private retry?: NodeJS.Timeout;
+  private readonly listener: NotificationListener;
 
   constructor(
-    private readonly databaseUrl: string,
+    databaseUrl: string,
     private readonly orm: Orm,
     private readonly snapshot: SnapshotStore,
     private readonly live: LiveFeed,
     private readonly logger: Logger,
     /** The ingesting replica publishes its own rounds; it ignores the announcements. */
     private readonly ingesting: () => boolean,
-  ) {}
-
-  async start(): Promise<void> {
-    await this.connect();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.retry);
-    await this.client?.end().catch(() => undefined);
-  }
-
-  private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true });
-    client.on('error', (error) => {
-      this.logger.warn('round listener connection lost; reconnecting', { error });
-      this.reconnectLater(client);
+  ) {
+    this.listener = new NotificationListener({
+      name: 'round listener',
+      databaseUrl,
+      channels: [ROUND_CHANNEL],
+      onNotification: (_channel, payload) => void this.load(new Date(payload)),
+      onReconnected: () => this.load(null),
+      logger,
     });
-    client.on('notification', (message) => void this.load(new Date(message.payload ?? '')));
-    await client.connect();
-    await client.query(`LISTEN ${ROUND_CHANNEL}`);
-    this.client = client;
-    this.retryMs = RETRY_MS.first;
   }
 
-  private reconnectLater(lost: pg.Client): void {
-    if (this.stopped || this.client !== lost) return;
-    this.client = undefined;
-    void lost.end().catch(() => undefined);
-    this.retry = setTimeout(() => {
-      this.connect()
-        .then(() => this.load(null))
-        .catch((error: unknown) => {
-          this.logger.warn('round listener could not reconnect', { error });
-          this.retryMs = Math.min(this.retryMs * 2, RETRY_MS.max);
-          this.client = lost;
-          this.reconnectLater(lost);
-        });
-    }, this.retryMs);
-    this.retry.unref();
+  start(): Promise<void> {
+    return this.listener.start();
+  }
+
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   /** Loads the announced round (the latest one when `time` is null) unless the snapshot has it already. */
