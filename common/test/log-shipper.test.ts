@@ -97,6 +97,28 @@ describe('LogShipper', () => {
     expect(reports.map((report) => (JSON.parse(report) as { msg: string }).msg)).toEqual(['log shipping failed; retrying with backoff', 'log shipping resumed']);
   });
 
+  it('keeps to its backoff while entries keep coming (they asked for a send at every flush interval)', async () => {
+    receiver.status = 503;
+    const attemptTimes: number[] = [];
+    const logs = shipper({ flushIntervalMs: 5, retryBaseMs: 400, retryMaxMs: 400 });
+    logs.push(line(0));
+    await until(() => receiver.attempts === 1);
+    const failedAt = Date.now();
+    // A process logging steadily while logs is away: a line every few milliseconds until the next attempt.
+    for (let index = 1; receiver.attempts < 2; index += 1) {
+      logs.push(line(index));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (Date.now() - failedAt > 5_000) break;
+    }
+    attemptTimes.push(Date.now() - failedAt);
+    // The backoff is 400 ms with jitter down to half: no second attempt sooner than 200 ms.
+    expect(receiver.attempts).toBe(2);
+    expect(attemptTimes[0]).toBeGreaterThanOrEqual(200);
+    receiver.status = 200;
+    await logs.flush();
+    expect(receiver.lines()).toContain(line(0));
+  });
+
   it('holds at most maxBufferedEntries, counts what it drops and reports the count with the next batch that gets through', async () => {
     receiver.status = 503;
     const subject = shipper({ batchEntries: 10, maxBufferedEntries: 3, flushIntervalMs: 10 });

@@ -59,6 +59,8 @@ export class LogShipper {
   private totalDropped = 0;
   private shipped = 0;
   private failures = 0;
+  /** After a failed attempt, no send before this time, however many entries arrive meanwhile. */
+  private retryAt = 0;
   private sending?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private timerDue = Infinity;
@@ -122,10 +124,14 @@ export class LogShipper {
     this.totalDropped += entries;
   }
 
-  /** Runs a send in `delayMs` unless one is due sooner or under way (it reschedules itself when done). */
+  /**
+   * Runs a send in `delayMs` (after a failure, not before its backoff is over) unless one is due
+   * sooner or under way (it reschedules itself when done).
+   */
   private schedule(delayMs: number): void {
     if (this.sending || this.closed) return;
-    const due = this.options.now() + delayMs;
+    const now = this.options.now();
+    const due = Math.max(now + delayMs, this.retryAt);
     if (this.timer && this.timerDue <= due) return;
     clearTimeout(this.timer);
     this.timerDue = due;
@@ -133,15 +139,16 @@ export class LogShipper {
       this.timer = undefined;
       this.timerDue = Infinity;
       void this.send();
-    }, delayMs);
+    }, due - now);
     this.timer.unref();
   }
 
   private send(): Promise<void> {
     this.sending ??= this.sendBatch().finally(() => {
       this.sending = undefined;
+      if (this.failures) this.retryAt = this.options.now() + this.backoffMs();
       if (!this.hasWork()) return;
-      if (this.failures) this.schedule(this.backoffMs());
+      if (this.failures) this.schedule(0);
       else this.schedule(this.buffer.length >= this.options.batchEntries ? 0 : this.options.flushIntervalMs);
     });
     return this.sending;
@@ -173,6 +180,7 @@ export class LogShipper {
       this.shipped += count;
       if (this.failures) this.problem('log shipping resumed', { failedAttempts: this.failures }, 'info');
       this.failures = 0;
+      this.retryAt = 0;
     } catch (error) {
       this.failures++;
       // Closing, there is no retry to announce (the lines are on stdout all the same).
