@@ -1,3 +1,4 @@
+import { ConnectionException } from '@mikro-orm/core';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { Logger, maskUnexpectedErrors } from '../src';
 
@@ -31,6 +32,26 @@ describe('maskUnexpectedErrors', () => {
     const bug = new Error('boom');
     expect(maskUnexpectedErrors(logger)({ message: 'boom', path: ['x'] }, bug)).toEqual({ message: 'Internal server error', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(lines).toHaveLength(1);
+  });
+
+  it('answers a database that cannot be reached as SERVICE_UNAVAILABLE (try again), without its details, and logs it', () => {
+    const lines: { level: string; msg: string }[] = [];
+    const logger = new Logger('test', 'info', {}, (line) => void lines.push(JSON.parse(line)));
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:5432'), { code: 'ECONNREFUSED' });
+    const shuttingDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const lost = new Error('Client has encountered a connection error and is not queryable');
+    const wrapped = new Error('transaction failed', { cause: new ConnectionException(refused) });
+    for (const error of [refused, shuttingDown, lost, wrapped]) {
+      expect(maskUnexpectedErrors(logger, { production: true })({ message: error.message, path: ['me'] }, error)).toEqual({
+        message: 'Temporarily unavailable; try again shortly',
+        path: ['me'],
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    }
+    expect(lines.map((line) => [line.level, line.msg])).toEqual(Array(4).fill(['warn', 'database unavailable']));
+    // A statement the database refused is a bug of ours, not an outage.
+    const constraint = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+    expect(maskUnexpectedErrors(logger)({ message: constraint.message, path: ['x'] }, constraint).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
   });
 
   it('masks an internal error relayed from a subgraph, whatever message it carries', () => {

@@ -29,6 +29,15 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
     debug: logger.enabled('debug') ? ['query'] : false,
     colors: false,
     logger: (message) => logger.debug(message),
+    // knex's own warnings ("Connection Error: …" when the database goes away) as JSON log lines, not plain text on stdout.
+    driverOptions: {
+      log: {
+        warn: (message: unknown) => logger.warn('database driver warning', { message: String(message) }),
+        error: (message: unknown) => logger.error('database driver error', { message: String(message) }),
+        deprecate: (method: unknown, alternative: unknown) => logger.warn('database driver deprecation', { method: String(method), alternative: String(alternative) }),
+        debug: (message: unknown) => logger.debug('database driver', { message: String(message) }),
+      },
+    },
   });
   await migrate(orm, url, logger);
   return orm;
