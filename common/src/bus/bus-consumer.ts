@@ -4,6 +4,7 @@ import { AdvisoryLease } from '../database/advisory-lease';
 import { Orm } from '../database/open-orm';
 import { NotificationListener } from '../database/notification-listener';
 import { Logger } from '../logging/logger';
+import { RepeatedFailure } from '../logging/repeated-failure';
 import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
 import { DrainLoop } from './drain-loop';
 
@@ -74,10 +75,7 @@ export class BusConsumer {
     /** Failed tries after which an event goes to the dead letters (`BUS_MAX_ATTEMPTS`). */
     private readonly maxAttempts = 5,
   ) {
-    this.loop = new DrainLoop(
-      () => this.consumeBatchWithHooks(),
-      (error) => this.logger.error('bus consumer failed; will retry', { consumer: this.name, error }),
-    );
+    this.loop = new DrainLoop(() => this.consumeBatchWithHooks(), new RepeatedFailure(logger, 'bus consumer', { consumer: name }));
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,9 @@
+import { RepeatedFailure } from '../logging/repeated-failure';
+
 /**
  * Runs `step` until it says there is no more to do. A kick while a round runs
  * queues exactly one more round, so bursts of kicks cost one extra pass, and
- * rounds never overlap.
+ * rounds never overlap. A round that fails is tried again at the next kick.
  */
 export class DrainLoop {
   private running: Promise<void> = Promise.resolve();
@@ -11,7 +13,7 @@ export class DrainLoop {
   constructor(
     /** Does one batch; resolves true when another batch may be waiting. */
     private readonly step: () => Promise<boolean>,
-    private readonly onError: (error: unknown) => void,
+    private readonly failures: RepeatedFailure,
   ) {}
 
   /** Resolves when a round that started after this call has finished. */
@@ -22,8 +24,9 @@ export class DrainLoop {
       this.pending = false;
       try {
         while (await this.step());
+        this.failures.succeeded();
       } catch (error) {
-        this.onError(error);
+        this.failures.failed(error);
       }
     });
     return this.running;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Orm } from '../database/open-orm';
 import { Logger } from '../logging/logger';
+import { RepeatedFailure } from '../logging/repeated-failure';
 import { BUS_CHANNEL } from './bus-database';
 import { inBusTransaction } from './bus-transaction';
 import { DrainLoop } from './drain-loop';
@@ -27,13 +28,10 @@ export class OutboxRelay {
     private readonly orm: Orm,
     private readonly bus: pg.Pool,
     private readonly source: string,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly pollMs = 1000,
   ) {
-    this.loop = new DrainLoop(
-      async () => (await this.relayBatch()) === BATCH_SIZE,
-      (error) => this.logger.error('outbox relay failed; will retry', { error }),
-    );
+    this.loop = new DrainLoop(async () => (await this.relayBatch()) === BATCH_SIZE, new RepeatedFailure(logger, 'outbox relay'));
   }
 
   start(): void {
