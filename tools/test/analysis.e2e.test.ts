@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { Logger } from '@herck/common';
 import { verifyWebhook } from '@herck/analysis';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
@@ -63,6 +64,8 @@ let platform: TestPlatform;
 let owner: SignedUpUser;
 let other: SignedUpUser;
 const clients: Client[] = [];
+/** The gateway's log lines (debug and up), parsed. */
+const gatewayLog: { level?: string; msg?: string; subgraph?: string }[] = [];
 
 const setBitcoin = async (price: number) => coingecko.route('GET', '/api/v3/coins/markets', { body: await coinsMarketsAt(price) });
 
@@ -84,7 +87,7 @@ beforeAll(async () => {
       // Strategies spread over two worker threads: the alerts below come through the pool.
       ANALYSIS_WORKERS: '2',
     },
-    { market: {}, analysis: {} },
+    { market: {}, analysis: {}, loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } },
   );
   [owner, other] = await Promise.all([signUp(platform), signUp(platform)]);
   // Strategies may watch what market has announced: wait for analysis to have seen a round.
@@ -183,6 +186,21 @@ describe('strategies', () => {
       expect((await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken)).data!.deleteStrategy).toBe(true);
     }
     expect(await strategyCount()).toBe(0);
+  });
+});
+
+describe('alerts subscriptions', () => {
+  it("end a caller's own upstream connection quietly while others go on (no \"connection lost\" at every logout)", async () => {
+    const closedQuietly = () => gatewayLog.filter((line) => line.msg === 'upstream graphql-ws connection closed' && line.subgraph === 'analysis').length;
+    const before = { upstream: platform.gateway.live().upstreamSubscriptions, closed: closedQuietly() };
+    subscribeToAlerts(owner.accessToken);
+    const leaving = clients.length;
+    subscribeToAlerts(other.accessToken);
+    await eventually(async () => platform.gateway.live().upstreamSubscriptions === before.upstream + 2, 20_000);
+    await clients.splice(leaving - 1, 1)[0]!.dispose();
+    await eventually(async () => closedQuietly() > before.closed, 20_000);
+    expect(platform.gateway.live().upstreamSubscriptions).toBe(before.upstream + 1);
+    expect(gatewayLog.filter((line) => line.msg === 'upstream graphql-ws connection lost; reconnecting')).toEqual([]);
   });
 });
 

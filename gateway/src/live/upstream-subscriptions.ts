@@ -158,7 +158,9 @@ export class UpstreamSubscriptions {
         },
         closed: (event) => {
           const code = (event as { code?: number }).code;
-          const lost = connected && this.open > 0 && !this.stopping.signal.aborted;
+          // Lost, not closed on purpose: its subscriptions still want it (a caller's own connection is
+          // closed with the caller's last subscription while others go on elsewhere).
+          const lost = connected && this.clients.get(key) === client && (this.usage.get(key) ?? 0) > 0 && !this.stopping.signal.aborted;
           connected = false;
           if (lost) this.logger.warn('upstream graphql-ws connection lost; reconnecting', { subgraph, code });
           else this.logger.debug('upstream graphql-ws connection closed', { subgraph, code });
