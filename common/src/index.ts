@@ -7,6 +7,7 @@ export * from './backup/database-backup';
 export * from './backup/database-restore';
 export * from './bus/bus-consumer';
 export * from './bus/bus-database';
+export * from './bus/bus-retention';
 export * from './bus/outbox-message.entity';
 export * from './concurrency/one-at-a-time';
 export * from './config/base-config';

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { inBusTransaction } from './bus-transaction';
 
-/** Subgraphs publish to and read from one append-only table in a database of its own. */
+/** Subgraphs publish to and read from one table in a database of its own (short-lived events are deleted past their retention). */
 export const BUS_CHANNEL = 'herck_bus';
 
 export interface BusEvent {
@@ -24,6 +24,8 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
       payload jsonb NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now()
     )`);
+    // For the deletion of short-lived events past their retention (bus-retention.ts): it reads only those.
+    await client.query('CREATE INDEX IF NOT EXISTS bus_events_type_created_at_idx ON bus_events (type, created_at)');
   });
 }
 

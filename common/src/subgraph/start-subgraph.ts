@@ -20,6 +20,7 @@ import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
+import { BusRetention, deleteOldBusEvents } from '../bus/bus-retention';
 import { Housekeeping } from './housekeeping';
 import { SubgraphConfig } from './subgraph-config';
 import { subgraphStoreSchema } from './subgraph-store-schema';
@@ -83,6 +84,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   onStart?(runtime: SubgraphRuntime): Promise<void>;
   /** Deletes what has expired (tokens, pending registrations, …); run periodically. */
   housekeeping?(runtime: SubgraphRuntime): Promise<void>;
+  /** This service's events the bus keeps for a while only (deleted at housekeeping). */
+  busRetention?: BusRetention;
   /** Serve subscriptions over graphql-ws on `/graphql` too (the gateway's internal token in `connection_init`). */
   subscriptions?: boolean;
   /** Runs after the HTTP server stopped taking requests, before the store closes (e.g. stop a scheduler). */
@@ -214,6 +217,11 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     const rateLimits = await deleteExpiredRateLimits(orm);
     if (rateLimits) logger.info('expired rate limits deleted', { rows: rateLimits });
     await definition.housekeeping?.(runtime);
+    if (definition.busRetention) {
+      const before = new Date(Date.now() - definition.busRetention.days * 86_400_000);
+      const events = await deleteOldBusEvents(bus, definition.busRetention.types, before);
+      if (events) logger.info('old bus events deleted', { events, before, types: definition.busRetention.types });
+    }
   });
   housekeeping.start(config.housekeepingIntervalSeconds * 1000);
 

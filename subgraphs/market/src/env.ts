@@ -17,6 +17,8 @@ export interface MarketConfig extends SubgraphConfig {
   /** The simulated feed's seed: the same seed and time give the same prices. */
   seed: string;
   tickRetentionDays: number;
+  /** How long the bus keeps market's events (ticks, rates, closed candles): a consumer away longer misses them. */
+  eventRetentionDays: number;
   providerTimeoutMs: number;
   /** False: serve queries only, never ingest (a read replica). */
   ingest: boolean;
@@ -46,6 +48,7 @@ export function readMarketConfig(source: Environment = process.env): MarketConfi
     intervalSeconds: env.int('MARKET_INTERVAL_SECONDS', onlySimulated ? 5 : 60, { min: 1, max: 86_400 }),
     seed: env.string('MARKET_SEED', 'herck'),
     tickRetentionDays: env.int('MARKET_TICK_RETENTION_DAYS', 30, { min: 1 }),
+    eventRetentionDays: env.int('MARKET_EVENT_RETENTION_DAYS', 7, { min: 1 }),
     providerTimeoutMs: env.int('MARKET_PROVIDER_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
     ingest: env.bool('MARKET_INGEST', true),
     coinmarketcap: { baseUrl: env.url('CMC_BASE_URL', 'https://pro-api.coinmarketcap.com', ['http', 'https']), apiKey: cmcKey },

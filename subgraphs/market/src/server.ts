@@ -1,4 +1,4 @@
-import { AdvisoryLease, Logger, RunningSubgraph, startSubgraph } from '@herck/common';
+import { AdvisoryLease, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createMarketContext } from './context';
 import { MarketConfig } from './env';
 import { AssetResolver } from './modules/asset/asset.resolver';
@@ -94,6 +94,8 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
       await listener?.stop();
     },
     housekeeping: async (runtime) => void (await deleteOldTicks(runtime.orm.em.fork(), config.tickRetentionDays, logger)),
+    // Market's announcements carry data market itself keeps: the bus need not keep them for good.
+    busRetention: { types: [MARKET_TICK, MARKET_FX, MARKET_CANDLE], days: config.eventRetentionDays },
     // The latest round comes from memory; missed rounds are the recorded gaps (their key is the round time).
     status: async (runtime) => {
       const [{ gaps }] = await runtime.orm.em
