@@ -44,6 +44,8 @@ export class NotificationListener {
   private async connect(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl, keepAlive: true });
     client.on('error', (error) => this.lost(client, error));
+    // A server that closes the connection without an error (a clean shutdown) ends it all the same.
+    client.on('end', () => this.lost(client, new Error('the connection was closed')));
     client.on('notification', (message) => this.options.onNotification(message.channel, message.payload ?? ''));
     try {
       await client.connect();
