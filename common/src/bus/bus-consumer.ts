@@ -5,7 +5,7 @@ import { Orm } from '../database/open-orm';
 import { NotificationListener } from '../database/notification-listener';
 import { Logger } from '../logging/logger';
 import { RepeatedFailure } from '../logging/repeated-failure';
-import { BUS_CHANNEL, BusEvent, readBusEvents } from './bus-database';
+import { BUS_CHANNEL, BusEvent, newestBusPosition, readBusEvents } from './bus-database';
 import { DrainLoop } from './drain-loop';
 
 export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
@@ -165,8 +165,15 @@ export class BusConsumer {
       ]);
       this.forgetUpTo(BigInt(position));
       const isolating = this.isolateThrough !== null;
-      const events = await readBusEvents(this.bus, position, isolating ? 1 : BATCH_SIZE);
-      if (!events.length) return false;
+      const limit = isolating ? 1 : BATCH_SIZE;
+      // Only the events this consumer handles are read; the others are passed over in the same read,
+      // not a transaction per hundred (a new consumer replays the whole bus, ticks and all).
+      const newest = await newestBusPosition(this.bus);
+      const events = await readBusEvents(this.bus, position, newest, Object.keys(this.handlers), limit);
+      if (!events.length) {
+        if (BigInt(newest) > BigInt(position)) await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [newest, this.name]);
+        return false;
+      }
       const failure = this.failures.get(events[0]!.position);
       if (failure && failure.attempts >= this.maxAttempts) {
         await this.deadLetter(em, events[0]!, failure);
@@ -183,8 +190,10 @@ export class BusConsumer {
       }
       attempt.handled = true;
       await em.flush();
-      await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [events.at(-1)!.position, this.name]);
-      return isolating || events.length === BATCH_SIZE;
+      // A batch short of its limit holds every event of ours up to `newest`: the position moves there.
+      const full = events.length === limit;
+      await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [full ? events.at(-1)!.position : newest, this.name]);
+      return full;
     });
   }
 

@@ -29,11 +29,24 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
   });
 }
 
-export async function readBusEvents(bus: pg.Pool | pg.PoolClient, after: string, limit: number): Promise<BusEvent[]> {
+/**
+ * The next events of `types` after position `after`, up to `through`: the newest position when
+ * the read began. Positions commit in order (bus-append's lock), so every event up to it is there.
+ */
+export async function readBusEvents(bus: pg.Pool | pg.PoolClient, after: string, through: string, types: readonly string[], limit: number): Promise<BusEvent[]> {
   const { rows } = await bus.query(
     `SELECT position::text, id, type, source, payload, created_at AS "createdAt"
-       FROM bus_events WHERE bus_events.position > $1 ORDER BY bus_events.position LIMIT $2`,
-    [after, limit],
+       FROM bus_events
+      WHERE bus_events.position > $1 AND bus_events.position <= $2 AND bus_events.type = ANY($3::text[])
+      -- Qualified: a bare "position" here is the text column selected above, which sorts "10" before "9".
+      ORDER BY bus_events.position LIMIT $4`,
+    [after, through, types, limit],
   );
   return rows as BusEvent[];
+}
+
+/** The newest event's position ("0" on an empty bus). */
+export async function newestBusPosition(bus: pg.Pool | pg.PoolClient): Promise<string> {
+  const { rows } = await bus.query<{ newest: string }>('SELECT coalesce(max(position), 0)::text AS newest FROM bus_events');
+  return rows[0]!.newest;
 }
