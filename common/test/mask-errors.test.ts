@@ -48,7 +48,7 @@ describe('maskUnexpectedErrors', () => {
         extensions: { code: 'SERVICE_UNAVAILABLE' },
       });
     }
-    expect(lines.map((line) => [line.level, line.msg])).toEqual(Array(4).fill(['warn', 'database unavailable']));
+    expect(lines.map((line) => [line.level, line.msg])).toEqual(Array(4).fill(['warn', 'unavailable: the database or another dependency could not be reached']));
     // A statement the database refused is a bug of ours, not an outage.
     const constraint = Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
     expect(maskUnexpectedErrors(logger)({ message: constraint.message, path: ['x'] }, constraint).extensions?.code).toBe('INTERNAL_SERVER_ERROR');

@@ -20,5 +20,8 @@ describe('RepeatedFailure', () => {
     failure.failed(databaseAway);
     expect(lines).toHaveLength(62);
     expect(lines[61]).not.toHaveProperty('failures');
+    // Even after a single failure, its end is said.
+    failure.succeeded();
+    expect(lines[62]).toMatchObject({ level: 'info', msg: 'outbox relay working again', failures: 1 });
   });
 });

@@ -135,12 +135,12 @@ describe('the first admin, deleted through the API', () => {
 
 describe('an admin configured with a username someone holds', () => {
   it('gets a numbered one, and the log says which', async () => {
-    const lines: { level: string; msg: string; username?: string }[] = [];
+    const lines: { level: string; msg: string; wanted?: string; username?: string }[] = [];
     const logger = new Logger('account', 'info', {}, (line) => lines.push(JSON.parse(line)));
     const taken = await signUp(platform, 'opsadmin');
     const account = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger);
     expect(account.username).toBe(`${taken.username}2`);
-    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: `the admin's username "${taken.username}" is taken: the admin signs in as "${taken.username}2" or by email` }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: "the admin's username is taken: the admin signs in with another, or by email", wanted: taken.username, username: `${taken.username}2` }));
     // Started again, the account is found by its email: nothing is renamed and nothing said.
     lines.length = 0;
     expect((await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger)).username).toBe(`${taken.username}2`);

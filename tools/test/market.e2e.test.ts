@@ -329,13 +329,13 @@ describe('events and retention', () => {
       const { rows } = await bus.query<{ id: string; type: string }>(
         `INSERT INTO bus_events (id, type, source, payload, created_at) VALUES
            (gen_random_uuid(), 'market.tick', 'market', '{}', ${old}), (gen_random_uuid(), 'market.fx', 'market', '{}', ${old}),
-           (gen_random_uuid(), 'market.candle', 'market', '{}', ${old}), (gen_random_uuid(), 'account.changed', 'account', '{}', ${old}),
-           (gen_random_uuid(), 'orders.filled', 'orders', '{}', ${old}), (gen_random_uuid(), 'market.tick', 'market', '{}', now() - interval '6 days')
+           (gen_random_uuid(), 'market.candle', 'market', '{}', ${old}), (gen_random_uuid(), 'test.kept', 'account', '{}', ${old}),
+           (gen_random_uuid(), 'test.kept', 'orders', '{}', ${old}), (gen_random_uuid(), 'market.tick', 'market', '{}', now() - interval '6 days')
          RETURNING id, type`,
       );
       await platform.market!.housekeeping();
       const left = await bus.query<{ id: string }>('SELECT id FROM bus_events WHERE id = ANY($1::uuid[])', [rows.map((row) => row.id)]);
-      // Market's data is market's to keep (its ticks, rates and candles); a change of state stays for consumers still to come.
+      // Market's data is market's to keep (its ticks, rates and candles); other events (types no consumer here handles) stay.
       expect(new Set(left.rows.map((row) => row.id))).toEqual(new Set([rows[3]!.id, rows[4]!.id, rows[5]!.id]));
     } finally {
       await bus.end();

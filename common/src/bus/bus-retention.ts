@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Logger } from '../logging/logger';
 
 /** Rows deleted per statement: no long lock on the bus while consumers read it. */
 const BATCH = 5_000;
@@ -16,10 +17,17 @@ export async function deleteOldBusEvents(bus: pg.Pool, types: readonly string[],
   for (;;) {
     const { rowCount } = await bus.query(
       `DELETE FROM bus_events WHERE position IN (
-         SELECT position FROM bus_events WHERE type = ANY($1::text[]) AND created_at < $2 ORDER BY position LIMIT ${BATCH})`,
+         SELECT position FROM bus_events WHERE type = ANY($1::text[]) AND created_at < $2 LIMIT ${BATCH})`,
       [types, cutoff],
     );
     deleted += rowCount ?? 0;
     if ((rowCount ?? 0) < BATCH) return deleted;
   }
+}
+
+/** One housekeeping pass: the service's short-lived events past their retention go, and the log says how many. */
+export async function pruneBusEvents(bus: pg.Pool, retention: BusRetention, logger: Logger, now = new Date()): Promise<void> {
+  const before = new Date(now.getTime() - retention.days * 86_400_000);
+  const events = await deleteOldBusEvents(bus, retention.types, before);
+  if (events) logger.info('old bus events deleted', { events, before, types: retention.types });
 }

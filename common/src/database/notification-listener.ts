@@ -25,6 +25,8 @@ export class NotificationListener {
   private stopped = false;
   private retryMs = RETRY_MS.first;
   private retry?: NodeJS.Timeout;
+  /** A reconnection under way: stop waits for it, so no connection outlives the listener. */
+  private reconnecting?: Promise<void>;
 
   constructor(private readonly options: NotificationListenerOptions) {}
 
@@ -36,6 +38,7 @@ export class NotificationListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    await this.reconnecting;
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
@@ -67,7 +70,9 @@ export class NotificationListener {
 
   private reconnectLater(): void {
     if (this.stopped) return;
-    this.retry = setTimeout(() => void this.reconnect(), this.retryMs);
+    this.retry = setTimeout(() => {
+      this.reconnecting = this.reconnect().finally(() => (this.reconnecting = undefined));
+    }, this.retryMs);
     this.retry.unref();
   }
 

@@ -8,7 +8,8 @@ const UNREACHABLE_MESSAGES = /Connection terminated|not queryable|Connection end
 /**
  * Whether an error says the service's database cannot be used right now (stopped, restarting,
  * out of connections), rather than that something is wrong with the request or the code:
- * such a failure is worth trying again shortly.
+ * such a failure is worth trying again shortly. Network codes say so of any connection a
+ * resolver opens; in a resolver that is almost always the database's.
  */
 export function isStoreUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current && depth < 5; current = (current as { cause?: unknown }).cause, depth += 1) {

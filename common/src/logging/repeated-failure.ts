@@ -29,7 +29,7 @@ export class RepeatedFailure {
   }
 
   succeeded(): void {
-    if (this.failures > 1) this.logger.info(`${this.what} working again`, { ...this.fields, failures: this.failures });
+    if (this.failures > 0) this.logger.info(`${this.what} working again`, { ...this.fields, failures: this.failures });
     this.failures = 0;
   }
 }

@@ -37,9 +37,10 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
     // Apollo Server's own refusal of a request before it runs (a persisted query's hash that does not
     // match, an unsupported version), a 4xx without a code: the client's mistake, not an outage.
     if (isRequestRefusal(original, formatted)) return { message: formatted.message, extensions: { code: 'BAD_REQUEST' } };
-    // The database stopped or restarting: an outage the client can wait out, as when a whole subgraph is away.
+    // The database stopped or restarting (or another dependency a resolver calls unreachable): an outage
+    // the client can wait out, as when a whole subgraph is away.
     if (isStoreUnavailable(original)) {
-      logger.warn('database unavailable', { error: original, path: formatted.path });
+      logger.warn('unavailable: the database or another dependency could not be reached', { error: original, path: formatted.path });
       return { message: 'Temporarily unavailable; try again shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     logger.error('unexpected error', { error: original, path: formatted.path });

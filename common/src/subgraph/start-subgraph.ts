@@ -7,6 +7,7 @@ import { GraphQLSchema } from 'graphql';
 import pg from 'pg';
 import { BusBatchHooks, BusConsumer, BusEventHandler } from '../bus/bus-consumer';
 import { ensureBusSchema } from '../bus/bus-database';
+import { BusRetention, pruneBusEvents } from '../bus/bus-retention';
 import { OutboxRelay } from '../bus/outbox-relay';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
@@ -20,7 +21,6 @@ import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
-import { BusRetention, deleteOldBusEvents } from '../bus/bus-retention';
 import { Housekeeping } from './housekeeping';
 import { SubgraphConfig } from './subgraph-config';
 import { subgraphStoreSchema } from './subgraph-store-schema';
@@ -217,11 +217,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     const rateLimits = await deleteExpiredRateLimits(orm);
     if (rateLimits) logger.info('expired rate limits deleted', { rows: rateLimits });
     await definition.housekeeping?.(runtime);
-    if (definition.busRetention) {
-      const before = new Date(Date.now() - definition.busRetention.days * 86_400_000);
-      const events = await deleteOldBusEvents(bus, definition.busRetention.types, before);
-      if (events) logger.info('old bus events deleted', { events, before, types: definition.busRetention.types });
-    }
+    if (definition.busRetention) await pruneBusEvents(bus, definition.busRetention, logger);
   });
   housekeeping.start(config.housekeepingIntervalSeconds * 1000);
 

@@ -155,6 +155,7 @@ export class UpstreamSubscriptions {
         connected: (_socket, _payload, wasRetry) => {
           connected = true;
           if (wasRetry) this.logger.info('upstream graphql-ws connection restored; open subscriptions resubscribed', { subgraph });
+          else this.logger.debug('upstream graphql-ws connection open', { subgraph });
         },
         closed: (event) => {
           const code = (event as { code?: number }).code;

@@ -11,7 +11,7 @@ import { validName, validUsername } from './profile-rules';
 export class AccountService {
   /**
    * `relayEvents` tries to put the change on the bus before the answer, so auth signs a new username in at once;
-   * `catchUpEvents` applies what auth has put there (its roles), before the last admin is refused.
+   * `catchUpEvents` applies what auth has put there (its roles): an admin made, or demoted, a moment ago counts as such.
    */
   constructor(
     private readonly relayEvents: () => Promise<void>,
@@ -36,9 +36,11 @@ export class AccountService {
     }
   }
 
-  deactivate(em: EntityManager, id: string): Promise<Account> {
+  async deactivate(em: EntityManager, id: string): Promise<Account> {
+    // Before any lock is taken: it may wait for the bus.
+    await this.catchUpEvents();
     return this.change(em, id, async (account, tx) => {
-      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id, this.catchUpEvents);
+      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
       account.status = AccountStatus.DEACTIVATED;
       account.confirmationTokenHash = null;
       account.confirmationExpiresAt = null;
@@ -58,12 +60,15 @@ export class AccountService {
   }
 
   async delete(em: EntityManager, id: string): Promise<void> {
+    await this.catchUpEvents();
     await em.transactional(async (tx) => {
       // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in
       // a series (unlocked, both answered true and the deletion was announced twice).
       const account = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
-      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id, this.catchUpEvents);
+      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
       tx.remove(account);
+      // Its copy of the roles goes with it (auth announces nothing more of a deleted account).
+      await tx.execute('DELETE FROM account_roles WHERE account_id = ?', [account.id]);
       tx.persist(accountDeleted(account));
     });
     await this.relayEvents();

@@ -26,7 +26,7 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
     // A taken name gets a number; the name is cut to make room, so it stays a valid username.
     for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
     // Said out loud: the operator asked for one name and signs in with another.
-    if (username !== wanted) logger.warn(`the admin's username "${wanted}" is taken: the admin signs in as "${username}" or by email`, { username });
+    if (username !== wanted) logger.warn('the admin\'s username is taken: the admin signs in with another, or by email', { wanted, username });
     const account = tx.create(Account, {
       id: firstAdminAccountId(email),
       username,

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import {
+  LAST_ADMIN_REFUSAL,
   BadUserInputError,
   ConflictError,
   isUuid,
@@ -117,5 +118,5 @@ function redeemable(credential: Credential, claims: PasswordSetupClaims): boolea
 async function assertAnotherAdmin(tx: EntityManager, accountId: string): Promise<void> {
   await tx.execute("SELECT pg_advisory_xact_lock(hashtext('herck:auth:admins'))");
   const [others] = await tx.execute<{ n: number }[]>("SELECT count(*)::int AS n FROM credentials WHERE 'ADMIN' = ANY(roles) AND status = 'ACTIVE' AND account_id <> ?", [accountId]);
-  if (!others?.n) throw new ConflictError('At least one active admin must remain: make another account an admin first');
+  if (!others?.n) throw new ConflictError(LAST_ADMIN_REFUSAL);
 }
