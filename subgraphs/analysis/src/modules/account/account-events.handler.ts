@@ -32,6 +32,9 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
       );
       // An older copy delivered again changes nothing, the evaluation included.
       if (!changed) return;
+      // Changed after its deletion (bus order keeps one account's events in the order they were made):
+      // the account has come back (only the first admin's id does, made again by its operator).
+      await em.execute('DELETE FROM deleted_owners WHERE id = ?', [account.id]);
       // The strategies of a deactivated account stay stored but are not evaluated until it is reactivated.
       if (account.status === DEACTIVATED) owners.strategiesRemoved(account.id);
       else if (changed.before === DEACTIVATED) owners.strategiesRestored(account.id);

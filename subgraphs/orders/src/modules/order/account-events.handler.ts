@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler, lockOwner } from '@herck/common';
+import { ACCOUNT_CHANGED, ACCOUNT_DELETED, AccountChangedEvent, AccountDeletedEvent, BusEvent, BusEventHandler, lockOwner } from '@herck/common';
 
 /**
  * A deleted account takes its orders with it: deletion is for good, and an
@@ -10,6 +10,12 @@ import { ACCOUNT_DELETED, AccountDeletedEvent, BusEvent, BusEventHandler, lockOw
  */
 export function accountEventHandlers(): Record<string, BusEventHandler> {
   return {
+    // An account changed after its deletion (in bus order, which keeps one account's events in the order
+    // they were made) has come back: only the first admin's id does, made again by its operator.
+    async [ACCOUNT_CHANGED](event: BusEvent, em: EntityManager) {
+      const { id } = event.payload as unknown as AccountChangedEvent;
+      await em.execute('DELETE FROM deleted_owners WHERE id = ?', [id]);
+    },
     async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
       const { id } = event.payload as unknown as AccountDeletedEvent;
       await lockOwner(em, id);
