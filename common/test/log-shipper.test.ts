@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { LogShipper } from '../src';
+import { LogShipper, until } from '../src';
 
 /** A stand-in logs ingest route: records every batch and answers with the status the test chooses. */
 class Receiver {
@@ -38,13 +38,6 @@ class Receiver {
   }
 }
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const line = (index: number) => JSON.stringify({ level: 'info', msg: `line ${index}` });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { databaseUrl, dropDatabase, ensureDatabase, Logger, NotificationListener } from '../src';
+import { databaseUrl, dropDatabase, ensureDatabase, Logger, NotificationListener, until } from '../src';
 
 const serverUrl = process.env.DATABASE_URL!;
 const name = `test_listen_${randomBytes(4).toString('hex')}`;
@@ -17,15 +17,6 @@ afterAll(async () => {
   await admin.end();
   await dropDatabase(serverUrl, name);
 });
-
-/** Polls `condition` until it holds (a bounded number of times), never sleeping a fixed time before looking. */
-async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const listeningBackends = async () =>
   (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN ${CHANNEL}'`)).rows.map((row) => row.pid);
@@ -51,7 +42,7 @@ describe('NotificationListener', () => {
       // PostgreSQL drops the connection (a restart, a failover, an administrator).
       const [first] = await listeningBackends();
       await admin.query('SELECT pg_terminate_backend($1)', [first]);
-      await until(async () => reconnected === 1 && (await listeningBackends()).length === 1);
+      await until(async () => reconnected === 1 && (await listeningBackends()).length === 1, 15_000);
       expect(await listeningBackends()).not.toContain(first);
       expect(lines.map((line) => [line.level, line.msg])).toEqual([
         ['warn', 'test listener connection lost; reconnecting'],

@@ -26,8 +26,8 @@ export async function deleteOldBusEvents(bus: pg.Pool, types: readonly string[],
 }
 
 /** One housekeeping pass: the service's short-lived events past their retention go, and the log says how many. */
-export async function pruneBusEvents(bus: pg.Pool, retention: BusRetention, logger: Logger, now = new Date()): Promise<void> {
-  const before = new Date(now.getTime() - retention.days * 86_400_000);
+export async function pruneBusEvents(bus: pg.Pool, retention: BusRetention, logger: Logger): Promise<void> {
+  const before = new Date(Date.now() - retention.days * 86_400_000);
   const events = await deleteOldBusEvents(bus, retention.types, before);
   if (events) logger.info('old bus events deleted', { events, before, types: retention.types });
 }
