@@ -20,6 +20,8 @@ export interface MarketConfig extends SubgraphConfig {
   /** How long the bus keeps market's events (ticks, rates, closed candles): a consumer away longer misses them. */
   eventRetentionDays: number;
   providerTimeoutMs: number;
+  /** Attempts at a provider that fails transiently, within its time for the round (1: no retry). */
+  providerAttempts: number;
   /** False: serve queries only, never ingest (a read replica). */
   ingest: boolean;
   coinmarketcap: ProviderEndpoint;
@@ -50,6 +52,7 @@ export function readMarketConfig(source: Environment = process.env): MarketConfi
     tickRetentionDays: env.int('MARKET_TICK_RETENTION_DAYS', 30, { min: 1 }),
     eventRetentionDays: env.int('MARKET_EVENT_RETENTION_DAYS', 7, { min: 1 }),
     providerTimeoutMs: env.int('MARKET_PROVIDER_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    providerAttempts: env.int('MARKET_PROVIDER_ATTEMPTS', 3, { min: 1, max: 10 }),
     ingest: env.bool('MARKET_INGEST', true),
     coinmarketcap: { baseUrl: env.url('CMC_BASE_URL', 'https://pro-api.coinmarketcap.com', ['http', 'https']), apiKey: cmcKey },
     coingecko: { baseUrl: env.url('COINGECKO_BASE_URL', 'https://api.coingecko.com', ['http', 'https']), apiKey: env.string('COINGECKO_API_KEY') },

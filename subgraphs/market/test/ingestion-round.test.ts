@@ -5,10 +5,11 @@ import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
-import { ProviderError } from '../src/modules/provider/market-provider';
+import { MarketProvider, ProviderError } from '../src/modules/provider/market-provider';
 import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
-import { ScriptedProvider } from './providers/provider-test-kit';
+import { CoinGeckoProvider } from '../src/modules/provider/coingecko.provider';
+import { ScriptedProvider, useReplayServer } from './providers/provider-test-kit';
 
 /**
  * A round against the real database: the providers' health is written with
@@ -30,7 +31,7 @@ function service(): { ingestion: IngestionService; states: ProviderStates; publi
   const live = new LiveFeed();
   const published: number[] = [];
   live.publishRound = (ticks) => void published.push(ticks.length);
-  const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [limited, steady], states, { intervalSeconds: 60, providerTimeoutMs: 1_000 }, new SnapshotStore(), live);
+  const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [limited, steady], states, { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 }, new SnapshotStore(), live);
   return { ingestion, states, published };
 }
 
@@ -104,4 +105,44 @@ it('refuses to switch a provider that is not configured (any more), leaving its 
   const states = new ProviderStates(['steady'], 60);
   expect(await states.setEnabled(orm.em.fork(), 'limited', false)).toBeNull();
   expect(await orm.em.fork().execute("SELECT enabled FROM providers WHERE name = 'limited'")).toEqual([{ enabled: true }]);
+});
+
+describe('a provider that fails transiently', () => {
+  const server = useReplayServer();
+
+  /** One round with `provider` alone, asked again after 20 ms at first; what was published and the provider's status after. */
+  async function roundWith(provider: MarketProvider, time: string) {
+    const states = new ProviderStates([provider.name], 60);
+    await states.register(orm.em.fork());
+    const live = new LiveFeed();
+    const published: string[] = [];
+    live.publishRound = (ticks) => void published.push(...ticks.map((tick) => `${tick.symbol} from ${tick.source}`));
+    const settings = { intervalSeconds: 60, providerTimeoutMs: 5_000, providerAttempts: 3, providerFirstRetryMs: 20 };
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [provider], states, settings, new SnapshotStore(), live).runRound(new Date(time));
+    const [status] = await states.list(orm.em.fork(), new Date(time));
+    return { published, status: status! };
+  }
+
+  it('is asked again within the round, which keeps its prices', async () => {
+    server().route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
+    server().route('GET', '/api/v3/coins/markets', { status: 502, body: '<html>Bad Gateway</html>', times: 1 });
+    server().route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
+
+    const { published, status } = await roundWith(new CoinGeckoProvider({ baseUrl: server().url }), '2026-12-02T14:00:00Z');
+
+    expect(server().requestsTo('/api/v3/coins/markets')).toHaveLength(2);
+    expect(published).toEqual(['BTC from coingecko']);
+    expect(status).toMatchObject({ name: 'coingecko', lastSuccessAt: new Date('2026-12-02T14:00:00Z'), consecutiveFailures: 0 });
+  });
+
+  it('fails the round after its attempts when it stays down, and its error says how many', async () => {
+    server().route('GET', '/api/v3/coins/markets', { status: 503, body: '' });
+    server().route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
+
+    const { published, status } = await roundWith(new CoinGeckoProvider({ baseUrl: server().url }), '2026-12-02T14:01:00Z');
+
+    expect(server().requestsTo('/api/v3/coins/markets')).toHaveLength(3);
+    expect(published).toEqual([]);
+    expect(status).toMatchObject({ lastError: 'coingecko: GET /api/v3/coins/markets: HTTP 503 (3 attempts)', consecutiveFailures: 1 });
+  });
 });

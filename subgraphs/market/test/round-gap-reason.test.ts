@@ -1,7 +1,7 @@
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { marketStore, readMarketConfig } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
-import { IngestionService } from '../src/modules/ingestion/ingestion.service';
+import { IngestionService, IngestionSettings } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
 import { CoinGeckoProvider } from '../src/modules/provider/coingecko.provider';
 import { MarketProvider, ProviderError } from '../src/modules/provider/market-provider';
@@ -26,7 +26,7 @@ const limited = new ScriptedProvider('limited', () => {
   throw new ProviderError('limited', 'GET /quotes: HTTP 429', 120);
 });
 
-async function runRound(providers: MarketProvider[], time: string, settings = { intervalSeconds: 60, providerTimeoutMs: 1_000 }): Promise<ProviderStates> {
+async function runRound(providers: MarketProvider[], time: string, settings: IngestionSettings = { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 }): Promise<ProviderStates> {
   const states = new ProviderStates(providers.map((provider) => provider.name), settings.intervalSeconds);
   await states.register(orm.em.fork());
   const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, providers, states, settings, new SnapshotStore(), new LiveFeed());
@@ -75,7 +75,7 @@ describe('a provider out of time', () => {
     server().route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
     // The provider's own limit is generous; the round's (300 ms here) cuts it.
     const coingecko = new CoinGeckoProvider({ baseUrl: server().url, timeoutMs: 10_000 });
-    const states = await runRound([coingecko], '2026-12-02T12:05:00Z', { intervalSeconds: 60, providerTimeoutMs: 300 });
+    const states = await runRound([coingecko], '2026-12-02T12:05:00Z', { intervalSeconds: 60, providerTimeoutMs: 300, providerAttempts: 3 });
     const [status] = await states.list(orm.em.fork());
     expect(status!.lastError).toBe('coingecko: GET /api/v3/coins/markets timed out after 300 ms');
     expect(await gapAt('2026-12-02T12:05:00Z')).toBe('no provider quoted a tracked asset (coingecko: GET /api/v3/coins/markets timed out after 300 ms)');

@@ -73,6 +73,27 @@ describe('provider HTTP helper', () => {
     const error = await providerError(fetchJson(request({ baseUrl: closed.url })));
 
     expect(error.message).toBe('test: GET /data failed: ECONNREFUSED');
+    expect(error.transient).toBe(true);
+  });
+
+  it('tells a failure that may pass when asked again from one that would come back the same', async () => {
+    const transience = async (route: Parameters<ReplayServer['route']>[2], overrides: Partial<JsonRequest> = {}) => {
+      server().reset();
+      server().route('GET', '/data', route);
+      return (await providerError(fetchJson(request(overrides)))).transient;
+    };
+    // Server errors and timeouts may pass.
+    expect(await transience({ status: 502, body: '<html>Bad Gateway</html>' })).toBe(true);
+    expect(await transience({ status: 500, body: {} })).toBe(true);
+    expect(await transience({ status: 504, body: '' })).toBe(true);
+    expect(await transience({ status: 408, body: '' })).toBe(true);
+    expect(await transience({ body: {}, delayMs: 500 }, { timeoutMs: 50 })).toBe(true);
+    // A server that names its wait, a refusal, an error document and an answer that is not JSON would come back the same.
+    expect(await transience({ status: 503, body: '', headers: { 'Retry-After': '30' } })).toBe(false);
+    expect(await transience({ status: 429, body: '', headers: { 'Retry-After': '30' } })).toBe(false);
+    expect(await transience({ status: 401, body: { error: 'invalid key' } })).toBe(false);
+    expect(await transience({ body: { error: 'unknown symbol' } }, { errorIn: (body) => (body as { error?: string }).error ?? null })).toBe(false);
+    expect(await transience({ body: '<html>maintenance</html>' })).toBe(false);
   });
 
   it("rethrows the caller's abort as it is: a cancelled round is not the provider's failure", async () => {

@@ -8,19 +8,25 @@ import { ProviderAvailability, ProviderStates } from '../provider/provider-state
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
+import { askWithRetries, FIRST_RETRY_MS, ProviderGaveUp } from './provider-attempts';
 import { noTickReason, RoundOutcome } from './round-outcome';
 import { writeRound, WrittenRound } from './round-writer';
 
 export interface IngestionSettings {
   intervalSeconds: number;
   providerTimeoutMs: number;
+  /** Attempts at a provider that fails transiently, within its time for the round (1: no retry). */
+  providerAttempts: number;
+  /** The wait before a provider's first retry (doubling after); FIRST_RETRY_MS unless a test needs it shorter. */
+  providerFirstRetryMs?: number;
 }
 
 /**
  * One ingestion round: asks every enabled provider at once, takes each
  * symbol's tick from the first provider (in priority order) that has it, and
- * writes the round with the providers' health. A provider that fails only
- * fails for this round; the round goes on with the others. Live publication
+ * writes the round with the providers' health. A provider that fails
+ * transiently is asked again within its time for the round; one that still
+ * fails only fails for this round, and the round goes on with the others. Live publication
  * follows the commit. Every statement is on the way from a provider to a
  * client, so a round makes as few as it can, all in one transaction.
  */
@@ -86,19 +92,26 @@ export class IngestionService {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new ProviderTimeout(timeoutMs)), timeoutMs);
     const asked = performance.now();
+    const { logger } = this.runtime;
+    const policy = { attempts: this.settings.providerAttempts, firstRetryMs: this.settings.providerFirstRetryMs ?? FIRST_RETRY_MS };
     try {
-      const round = await provider.fetchRound(symbols, time, deadline.signal);
-      if (round.globalError) this.runtime.logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
+      const { round, attempts } = await askWithRetries(() => provider.fetchRound(symbols, time, deadline.signal), policy, Date.now() + timeoutMs, deadline.signal, (retry) =>
+        logger.info('market provider failed; asking it again in this round', { provider: provider.name, ...retry }),
+      );
+      if (attempts > 1) logger.info('market provider answered on a later attempt', { provider: provider.name, attempts });
+      if (round.globalError) logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
       return { provider, round };
-    } catch (error) {
+    } catch (gaveUp) {
+      const { failure: error, attempts } = gaveUp as ProviderGaveUp;
       // Every error starts with the provider's name, as a ProviderError's does: admins read them side by side.
-      const message =
+      const reason =
         error instanceof ProviderError
           ? error.message
           : deadline.signal.aborted
             ? `${provider.name}: timed out after ${timeoutMs} ms`
             : `${provider.name}: failed: ${(error as Error)?.message ?? String(error)}`;
-      this.runtime.logger.warn('market provider failed this round', { provider: provider.name, reason: message });
+      const message = attempts > 1 ? `${reason} (${attempts} attempts)` : reason;
+      logger.warn('market provider failed this round', { provider: provider.name, reason: message });
       return { provider, error: message, retryAfterSeconds: error instanceof ProviderError ? error.retryAfterSeconds : null, failedAfterMs: performance.now() - asked };
     } finally {
       clearTimeout(timer);

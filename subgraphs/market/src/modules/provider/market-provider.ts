@@ -70,6 +70,11 @@ export class ProviderError extends Error {
     message: string,
     /** From HTTP 429's Retry-After: do not ask again before this many seconds. */
     readonly retryAfterSeconds: number | null = null,
+    /**
+     * A failure that asking again a moment later may well not repeat (the network, a request
+     * that timed out, a server error without Retry-After): retried within the round.
+     */
+    readonly transient = false,
   ) {
     super(`${provider}: ${message}`);
     this.name = 'ProviderError';

@@ -34,7 +34,8 @@ export class ProviderHttpError extends ProviderError {
     readonly body: unknown,
     retryAfterSeconds: number | null,
   ) {
-    super(provider, message, retryAfterSeconds);
+    // A server error may pass; a refusal (a bad key, an unknown symbol, a 429) would be refused again.
+    super(provider, message, retryAfterSeconds, retryAfterSeconds === null && (status >= 500 || status === 408));
     this.name = 'ProviderHttpError';
   }
 }
@@ -79,8 +80,8 @@ export async function fetchJson(request: JsonRequest): Promise<unknown> {
     text = await response.text();
   } catch (error) {
     if (signal.aborted) throw callerAbort();
-    if (timedOut) throw new ProviderError(provider, `${where} timed out after ${timeoutMs} ms`);
-    throw new ProviderError(provider, `${where} failed: ${networkReason(error)}`);
+    if (timedOut) throw new ProviderError(provider, `${where} timed out after ${timeoutMs} ms`, null, true);
+    throw new ProviderError(provider, `${where} failed: ${networkReason(error)}`, null, true);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', forwardAbort);

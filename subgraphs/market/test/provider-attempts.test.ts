@@ -1,0 +1,96 @@
+import { askWithRetries, ProviderGaveUp, RetryNotice } from '../src/modules/ingestion/provider-attempts';
+import { ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
+import { ProviderHttpError } from '../src/modules/provider/provider-http';
+import { liveSignal } from './providers/provider-test-kit';
+
+/** Asking a provider again within a round: which failures, how often, how long apart, and never past its time. */
+const ANSWER: ProviderRound = { quotes: [], global: null, fx: [] };
+const blip = () => new ProviderError('flaky', 'GET /quotes failed: ECONNRESET', null, true);
+
+/** A provider that throws `failures` in turn, then answers; counts its calls. */
+function scripted(...failures: unknown[]): { ask: () => Promise<ProviderRound>; calls: () => number } {
+  let calls = 0;
+  return {
+    ask: async () => {
+      const failure = failures[calls];
+      calls += 1;
+      if (failure) throw failure;
+      return ANSWER;
+    },
+    calls: () => calls,
+  };
+}
+
+async function gaveUp(promise: Promise<unknown>): Promise<ProviderGaveUp> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof ProviderGaveUp)) throw new Error(`expected the provider to be given up on, got ${String(outcome)}`);
+  return outcome;
+}
+
+const farDeadline = () => Date.now() + 60_000;
+
+it('asks again after failures that may pass, waiting about twice as long each time, and says on which attempt it answered', async () => {
+  const provider = scripted(blip(), blip());
+  const notices: RetryNotice[] = [];
+  const started = performance.now();
+
+  const answered = await askWithRetries(provider.ask, { attempts: 3, firstRetryMs: 40 }, farDeadline(), liveSignal(), (notice) => notices.push(notice));
+
+  expect(answered).toEqual({ round: ANSWER, attempts: 3 });
+  expect(provider.calls()).toBe(3);
+  expect(notices.map(({ attempt, reason }) => ({ attempt, reason }))).toEqual([
+    { attempt: 1, reason: 'flaky: GET /quotes failed: ECONNRESET' },
+    { attempt: 2, reason: 'flaky: GET /quotes failed: ECONNRESET' },
+  ]);
+  // The first wait is 20–40 ms, the second 40–80 ms (up to half taken off at random).
+  expect(notices[0]!.waitMs).toBeGreaterThanOrEqual(20);
+  expect(notices[0]!.waitMs).toBeLessThanOrEqual(40);
+  expect(notices[1]!.waitMs).toBeGreaterThanOrEqual(40);
+  expect(notices[1]!.waitMs).toBeLessThanOrEqual(80);
+  // It did wait (timers may fire a millisecond early).
+  expect(performance.now() - started).toBeGreaterThanOrEqual(notices[0]!.waitMs + notices[1]!.waitMs - 2);
+});
+
+it('asks once when the failure would come back the same: a refusal, a Retry-After, an error document, a bug', async () => {
+  const permanent = [
+    new ProviderError('strict', 'malformed answer: price is not a decimal'),
+    new ProviderHttpError('strict', 'GET /quotes: HTTP 401: invalid key', 401, null, null),
+    new ProviderHttpError('strict', 'GET /quotes: HTTP 429', 429, null, 60),
+    new ProviderHttpError('strict', 'GET /quotes: HTTP 503', 503, null, 30),
+    new ProviderHttpError('strict', 'GET /quotes: unknown symbol', 200, null, null),
+    new TypeError('cannot read properties of undefined'),
+  ];
+  for (const failure of permanent) {
+    const provider = scripted(failure);
+    const given = await gaveUp(askWithRetries(provider.ask, { attempts: 3, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+    expect({ calls: provider.calls(), attempts: given.attempts, failure: given.failure }).toEqual({ calls: 1, attempts: 1, failure });
+  }
+});
+
+it('stops at its number of attempts, with the last failure', async () => {
+  const last = blip();
+  const provider = scripted(blip(), last, blip());
+
+  const given = await gaveUp(askWithRetries(provider.ask, { attempts: 2, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+
+  expect(provider.calls()).toBe(2);
+  expect(given.attempts).toBe(2);
+  expect(given.failure).toBe(last);
+});
+
+it("never waits past the provider's time for the round, nor once the round has called it off", async () => {
+  // The first wait (50–100 ms) would end after the deadline, 30 ms away.
+  const late = scripted(blip(), blip());
+  const tooLate = await gaveUp(askWithRetries(late.ask, { attempts: 3, firstRetryMs: 100 }, Date.now() + 30, liveSignal(), () => undefined));
+  expect({ calls: late.calls(), attempts: tooLate.attempts }).toEqual({ calls: 1, attempts: 1 });
+
+  // Called off during the wait: no further attempt.
+  const round = new AbortController();
+  const waiting = scripted(blip(), blip());
+  const calledOff = askWithRetries(waiting.ask, { attempts: 3, firstRetryMs: 10_000 }, farDeadline(), round.signal, () => round.abort());
+  const given = await gaveUp(calledOff);
+  expect({ calls: waiting.calls(), attempts: given.attempts }).toEqual({ calls: 1, attempts: 1 });
+});
