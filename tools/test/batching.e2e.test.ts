@@ -16,10 +16,11 @@ function statementLog(service: string): { logger: Logger; statements: string[] }
 }
 const { logger: authLogger, statements: authStatements } = statementLog('auth');
 const { logger: ordersLogger, statements: ordersStatements } = statementLog('orders');
+const { logger: marketLogger, statements: marketStatements } = statementLog('market');
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger, orders: ordersLogger }, orders: {} });
+  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger, orders: ordersLogger, market: marketLogger }, orders: {}, market: {} });
 });
 afterAll(() => platform?.stop());
 
@@ -62,5 +63,32 @@ describe('entity references', () => {
     expect([0, 1, 2].map((i) => byName.get(`buyer${i}`)!.pageInfo.hasNextPage)).toEqual([false, false, true]);
     expect(byName.get('admin')!.nodes).toEqual([]);
     expect(ordersStatements.filter((sql) => /from orders|from "orders"/i.test(sql))).toHaveLength(1);
+  });
+
+  it("read every listed asset's candles in one query, each asset its own page", async () => {
+    const user = await signUp(platform, 'chartist');
+    // Daily candles of 2020, long before any the simulated rounds make: BTC has three, ETH two, SOL one.
+    await platform.market!.runtime.orm.em.fork().execute(
+      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed)
+       SELECT s.symbol, 'D1', timestamptz '2020-01-01Z' + (d - 1) * interval '1 day', 10, 12, 9, 11, 100, 0, true
+         FROM (VALUES ('BTC', 3), ('ETH', 2), ('SOL', 1)) AS s(symbol, days), generate_series(1, 3) AS d WHERE d <= s.days`,
+    );
+    marketStatements.length = 0;
+    const page = await sendRaw<{ assets: { nodes: { symbol: string; candles: { nodes: { openTime: string }[]; pageInfo: { hasNextPage: boolean } } }[] } }>(
+      platform.gatewayUrl,
+      { query: '{ assets(first: 100) { nodes { symbol candles(interval: D1, to: "2020-12-31T00:00:00Z", first: 2) { nodes { openTime } pageInfo { hasNextPage } } } } }' },
+      user.accessToken,
+    );
+    expect(codes(page)).toEqual([]);
+    const bySymbol = new Map(page.data!.assets.nodes.map((node) => [node.symbol, node.candles]));
+    expect(bySymbol.size).toBeGreaterThan(3);
+    expect(bySymbol.get('BTC')!.nodes.map((candle) => candle.openTime)).toEqual(['2020-01-03T00:00:00.000Z', '2020-01-02T00:00:00.000Z']);
+    expect(['BTC', 'ETH', 'SOL'].map((symbol) => [bySymbol.get(symbol)!.nodes.length, bySymbol.get(symbol)!.pageInfo.hasNextPage])).toEqual([
+      [2, true],
+      [2, false],
+      [1, false],
+    ]);
+    expect(bySymbol.get('ADA')!.nodes).toEqual([]);
+    expect(marketStatements.filter((sql) => /from candles/i.test(sql))).toHaveLength(1);
   });
 });

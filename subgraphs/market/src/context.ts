@@ -1,9 +1,11 @@
 import DataLoader from 'dataloader';
-import { SubgraphContext } from '@herck/common';
+import { CandleInterval, SubgraphContext } from '@herck/common';
 import { Asset } from './modules/asset/asset.entity';
+import { Candle } from './modules/candle/candle.type';
 import { GlobalMetrics } from './modules/global/global-metrics.type';
 import { HistoryRepository } from './modules/history/history.repository';
 import { LiveFeed } from './modules/live/live-feed';
+import { TimePage } from './modules/paging/time-page';
 import { Tick } from './modules/tick/tick.type';
 
 export interface MarketContext extends SubgraphContext {
@@ -16,6 +18,8 @@ export interface MarketContext extends SubgraphContext {
   ticksByTime: DataLoader<number, Tick[]>;
   /** The newest stored tick of each symbol, for assets the latest round had no tick of. */
   storedLatestTick: DataLoader<string, Tick | null>;
+  /** One page of candles by symbol, batched across the assets of a request that ask for the same interval and page. */
+  candlePages(interval: CandleInterval, page: TimePage): DataLoader<string, Candle[]>;
   /** Committed rounds and candle updates, for subscriptions. */
   live: LiveFeed;
 }
@@ -38,5 +42,19 @@ export function createMarketContext(base: SubgraphContext, live: LiveFeed, now: 
     const found = await history.latestTicksOf([...symbols]);
     return symbols.map((symbol) => found.find((tick) => tick.symbol === symbol) ?? null);
   });
-  return { ...base, history, assetsBySymbol, globalByTime, ticksByTime, storedLatestTick, live };
+  const candleLoaders = new Map<string, DataLoader<string, Candle[]>>();
+  const candlePages = (interval: CandleInterval, page: TimePage) => {
+    const key = JSON.stringify([interval, page]);
+    let loader = candleLoaders.get(key);
+    if (!loader) {
+      loader = new DataLoader<string, Candle[]>(async (symbols) => {
+        const bySymbol = new Map<string, Candle[]>(symbols.map((symbol) => [symbol, []]));
+        for (const candle of await history.candlesOf([...symbols], interval, page)) bySymbol.get(candle.symbol)?.push(candle);
+        return symbols.map((symbol) => bySymbol.get(symbol)!);
+      });
+      candleLoaders.set(key, loader);
+    }
+    return loader;
+  };
+  return { ...base, history, assetsBySymbol, globalByTime, ticksByTime, storedLatestTick, candlePages, live };
 }

@@ -30,10 +30,20 @@ export class HistoryRepository {
   }
 
   async candles(symbol: string, interval: CandleInterval, page: TimePage): Promise<Candle[]> {
-    const params: unknown[] = [symbol, interval];
+    return this.candlesOf([symbol], interval, page);
+  }
+
+  /**
+   * The same page of candles of each of `symbols` (first + 1 rows each), in one
+   * statement: an index walk per symbol, the symbols in the order given.
+   */
+  async candlesOf(symbols: string[], interval: CandleInterval, page: TimePage): Promise<Candle[]> {
+    const params: unknown[] = [arrayParameter(symbols), interval];
     const window = timeWindowSql('open_time', page, params);
     const rows = await this.em.execute<CandleRow[]>(
-      `SELECT * FROM candles WHERE symbol = ? AND interval = ? AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}`,
+      `SELECT c.* FROM unnest(?::text[]) WITH ORDINALITY AS s(symbol, n)
+         CROSS JOIN LATERAL (SELECT * FROM candles WHERE candles.symbol = s.symbol AND interval = ? AND ${window.where} ORDER BY ${window.order} LIMIT ${page.first + 1}) AS c
+        ORDER BY s.n, c.${window.order}`,
       params,
     );
     // The stored flag is set by the next round; a candle whose interval has ended is closed already.
