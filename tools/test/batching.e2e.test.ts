@@ -1,5 +1,6 @@
 import { Logger } from '@herck/common';
-import { codes, sendRaw } from './support/graphql-client';
+import { AddTransactionDocument, CreatePortfolioDocument } from './support/operations.generated';
+import { codes, send, sendRaw } from './support/graphql-client';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { logIn, signUp } from './support/users';
 
@@ -17,10 +18,11 @@ function statementLog(service: string): { logger: Logger; statements: string[] }
 const { logger: authLogger, statements: authStatements } = statementLog('auth');
 const { logger: ordersLogger, statements: ordersStatements } = statementLog('orders');
 const { logger: marketLogger, statements: marketStatements } = statementLog('market');
+const { logger: analysisLogger, statements: analysisStatements } = statementLog('analysis');
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger, orders: ordersLogger, market: marketLogger }, orders: {}, market: {} });
+  platform = await startTestPlatform(ADMIN, { loggers: { auth: authLogger, orders: ordersLogger, market: marketLogger, analysis: analysisLogger }, orders: {}, market: {}, analysis: {} });
 });
 afterAll(() => platform?.stop());
 
@@ -90,5 +92,48 @@ describe('entity references', () => {
     ]);
     expect(bySymbol.get('ADA')!.nodes).toEqual([]);
     expect(marketStatements.filter((sql) => /from candles/i.test(sql))).toHaveLength(1);
+  });
+
+  it("value every listed portfolio from one read of their ledgers and one of their prices", async () => {
+    const investor = await signUp(platform, 'investor');
+    // Daily closes of 7 January 2025 in analysis's own store: ETH 1210, BTC 60000 USD.
+    await platform.analysis!.runtime.orm.em.fork().execute(
+      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume)
+       VALUES ('ETH', 'D1', '2025-01-07Z', 1100, 1220, 1090, 1210, 5), ('BTC', 'D1', '2025-01-07Z', 59000, 61000, 58000, 60000, 5)`,
+    );
+    const holdingsOf: Record<string, { symbol: string; quantity: string; price: string }[]> = {
+      'Ether': [{ symbol: 'ETH', quantity: '2', price: '1000' }],
+      'Bitcoin': [{ symbol: 'BTC', quantity: '0.5', price: '50000' }],
+      'Both': [
+        { symbol: 'ETH', quantity: '1', price: '1000' },
+        { symbol: 'BTC', quantity: '0.1', price: '50000' },
+      ],
+    };
+    for (const [name, buys] of Object.entries(holdingsOf)) {
+      const created = await send(platform.gatewayUrl, CreatePortfolioDocument, { name }, investor.accessToken);
+      for (const buy of buys) {
+        const added = await send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: created.data!.createPortfolio.id, input: { kind: 'BUY', ...buy, time: '2025-01-06T12:00:00Z' } as never }, investor.accessToken);
+        expect(added.errors).toBeUndefined();
+      }
+    }
+    analysisStatements.length = 0;
+    const page = await sendRaw<{ portfolios: { name: string; balance: { value: string; complete: boolean }; holdings: { symbol: string; marketValue: string }[] }[] }>(
+      platform.gatewayUrl,
+      { query: '{ portfolios { name balance(at: "2025-01-07T12:00:00Z") { value complete } holdings(at: "2025-01-07T12:00:00Z") { symbol marketValue } } }' },
+      investor.accessToken,
+    );
+    expect(codes(page)).toEqual([]);
+    // Each valued at its own holdings' prices (no cash: the buys were paid from outside): 2 × 1210; 0.5 × 60000; 1210 + 6000.
+    expect(page.data!.portfolios.map(({ name, balance }) => [name, balance.value, balance.complete])).toEqual([
+      ['Ether', '2420', true],
+      ['Bitcoin', '30000', true],
+      ['Both', '7210', true],
+    ]);
+    expect(page.data!.portfolios.find(({ name }) => name === 'Both')!.holdings).toEqual([
+      { symbol: 'BTC', marketValue: '6000' },
+      { symbol: 'ETH', marketValue: '1210' },
+    ]);
+    expect(analysisStatements.filter((sql) => /from portfolio_transactions/i.test(sql))).toHaveLength(1);
+    expect(analysisStatements.filter((sql) => /from candles/i.test(sql))).toHaveLength(1);
   });
 });

@@ -1,11 +1,17 @@
 import DataLoader from 'dataloader';
 import { batchById, SubgraphContext } from '@herck/common';
 import { LiveAlerts } from './modules/alert/live-alerts';
+import { PortfolioTransaction, PriceLookup } from './modules/portfolio/math';
+import { ledgerLoader, priceLoader, PriceRequest } from './modules/portfolio/portfolio-loaders';
 import { Strategy } from './modules/strategy/strategy.entity';
 
 export interface AnalysisContext extends SubgraphContext {
   /** Batches the strategy lookups of one request (e.g. `alerts { strategy { name } }`). */
   strategiesById: DataLoader<string, Strategy | null>;
+  /** The ledgers of the portfolios a request values, read together. */
+  ledgers: DataLoader<string, PortfolioTransaction[]>;
+  /** The prices of the valuations of a request, one lookup per currency and period. */
+  prices: DataLoader<PriceRequest, PriceLookup>;
   /** Committed alerts, for subscriptions. */
   liveAlerts: LiveAlerts;
 }
@@ -18,5 +24,5 @@ export function createAnalysisContext(base: SubgraphContext, liveAlerts: LiveAle
     (strategy) => strategy.id,
     { cache: false },
   );
-  return { ...base, strategiesById, liveAlerts };
+  return { ...base, strategiesById, ledgers: ledgerLoader(base.em), prices: priceLoader(base.em), liveAlerts };
 }

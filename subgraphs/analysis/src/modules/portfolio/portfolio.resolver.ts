@@ -2,8 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { Authenticated, BadUserInputError, Connection, connectionType, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { callerId } from '../strategy/strategy.resolver';
-import { performanceBetween, valuationAt } from './math';
-import { priceLookup } from './portfolio-prices';
+import { performanceBetween, PortfolioTransaction, valuationAt } from './math';
 import { PortfolioService } from './portfolio.service';
 import { CostBasisMethodEnum, HoldingType, PerformanceType, Portfolio, Transaction, TransactionInput, Valuation } from './portfolio.types';
 
@@ -109,19 +108,23 @@ export class PortfolioResolver {
     const now = new Date();
     if (to > now) to = now;
     if (from >= to) throw new BadUserInputError('from must be in the past', 'from');
-    const ledger = await this.service.ledger(context.em, portfolio.id);
-    const symbols = [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
-    const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, ledger[0]?.time ?? from, to);
+    const ledger = await context.ledgers.load(portfolio.id);
+    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0]?.time ?? from, to });
     const result = performanceBetween(ledger, { from, to, method: portfolio.costBasisMethod, prices });
     return { roi: result.roi, twr: result.twr, xirr: result.xirr, realizedPnl: result.realizedPnl, unrealizedPnl: result.unrealizedPnl, complete: result.complete, missingPrices: result.missingPrices };
   }
 
+  /** The list's portfolios are valued together: their ledgers in one read, their prices in one per currency. */
   private async valuation(portfolio: Portfolio, at: Date, context: AnalysisContext) {
-    const ledger = await this.service.ledger(context.em, portfolio.id);
-    const symbols = [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
-    const prices = await priceLookup(context.em, portfolio.baseCurrency, symbols, at, at);
+    const ledger = await context.ledgers.load(portfolio.id);
+    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: at, to: at });
     return valuationAt(ledger, at, portfolio.costBasisMethod, prices);
   }
+}
+
+/** The assets a ledger names, each once. */
+function symbolsOf(ledger: PortfolioTransaction[]): string[] {
+  return [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
 }
 
 /**

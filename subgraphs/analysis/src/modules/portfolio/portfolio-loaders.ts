@@ -1,0 +1,53 @@
+import DataLoader from 'dataloader';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { PortfolioTransaction, PriceLookup } from './math';
+import { priceLookup } from './portfolio-prices';
+import { toLedgerEntry, TransactionRow } from './portfolio-rows';
+
+/** The prices one valuation needs: its symbols' closes from `from` to `to`, in `currency`. */
+export interface PriceRequest {
+  currency: string;
+  symbols: string[];
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Every ledger the portfolios of one request ask for, read in one statement.
+ * Not cached: a mutation later in the same request may add to a ledger.
+ */
+export function ledgerLoader(em: EntityManager): DataLoader<string, PortfolioTransaction[]> {
+  return new DataLoader<string, PortfolioTransaction[]>(
+    async (ids) => {
+      const rows = await em.execute<TransactionRow[]>('SELECT * FROM portfolio_transactions WHERE portfolio_id IN (?) ORDER BY time, seq', [[...new Set(ids)]]);
+      const byPortfolio = new Map<string, PortfolioTransaction[]>(ids.map((id) => [id, []]));
+      for (const row of rows) byPortfolio.get(row.portfolio_id)!.push(toLedgerEntry(row));
+      return ids.map((id) => byPortfolio.get(id)!);
+    },
+    { cache: false },
+  );
+}
+
+/**
+ * The prices of the valuations of one request, one lookup for all that share a
+ * currency and a period (every portfolio's balance now, say), for the symbols
+ * of them all. Not cached, as a new round's prices may come between two requests' reads.
+ */
+export function priceLoader(em: EntityManager): DataLoader<PriceRequest, PriceLookup> {
+  return new DataLoader<PriceRequest, PriceLookup>(
+    async (requests) => {
+      const groupOf = (request: PriceRequest) => `${request.currency}|${request.from.getTime()}|${request.to.getTime()}`;
+      const groups = new Map<string, { request: PriceRequest; symbols: Set<string> }>();
+      for (const request of requests) {
+        const group = groups.get(groupOf(request)) ?? { request, symbols: new Set<string>() };
+        for (const symbol of request.symbols) group.symbols.add(symbol);
+        groups.set(groupOf(request), group);
+      }
+      const lookups = new Map(
+        await Promise.all([...groups].map(async ([key, { request, symbols }]) => [key, await priceLookup(em, request.currency, [...symbols], request.from, request.to)] as const)),
+      );
+      return requests.map((request) => lookups.get(groupOf(request))!);
+    },
+    { cache: false },
+  );
+}
