@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
+import { Logger } from '@herck/common';
+import { readOrdersConfig, startOrdersService } from '@herck/orders';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
 import { codes, send } from './support/graphql-client';
@@ -192,5 +194,21 @@ describe('order statistics', () => {
     const month = await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'MONTH', from: '2025-01-01T00:00:00Z', to: '2025-02-01T00:00:00Z', currency: 'USD' }, admin.accessToken);
     expect(month.data!.orderStatistics).toEqual([{ periodStart: '2025-01-01T00:00:00.000Z', currency: 'USD', count: 2, totalAmount: '2.03', min: '1.01', max: '1.02', median: '1.015', average: '1.015' }]);
     expect(codes(await send(platform.gatewayUrl, OrderStatisticsDocument, { period: 'DAY', from: '2025-01-01T00:00:00Z', to: '2025-01-07T00:00:00Z' }, buyer.accessToken))).toEqual(['FORBIDDEN']);
+  });
+});
+
+describe('a second orders replica', () => {
+  it('prices from the news the other replica applied: replicas share the bus consumer, each applying only some batches', async () => {
+    const second = await startOrdersService(readOrdersConfig(platform.env), new Logger('orders', 'error'));
+    try {
+      // News only the first replica applies, as when it wins a batch of market's events.
+      const time = new Date();
+      await platform.orders!.runtime.orm.em.fork().transactional((tx) => platform.orders!.prices.savePrices(tx, time, [{ symbol: 'REPLICA', price: '123.45' }]));
+      expect(platform.orders!.prices.price('REPLICA')?.value.toString()).toBe('123.45');
+      await eventually(async () => second.prices.price('REPLICA')?.time.getTime() === time.getTime(), 10_000);
+      expect(second.prices.price('REPLICA')!.value.toString()).toBe('123.45');
+    } finally {
+      await second.stop();
+    }
   });
 });

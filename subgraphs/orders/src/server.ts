@@ -1,11 +1,11 @@
-import { Logger, RunningSubgraph, startSubgraph } from '@herck/common';
+import { Logger, NotificationListener, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createOrdersContext } from './context';
 import { OrdersConfig } from './env';
 import { AccountOrdersResolver, OrderConnectionResolver, OrderResolver } from './modules/order/order.resolver';
 import { OrderService } from './modules/order/order.service';
 import { accountEventHandlers } from './modules/order/account-events.handler';
 import { marketEventHandlers } from './modules/price/market-events.handler';
-import { PriceCache } from './modules/price/price-cache';
+import { PRICES_CHANNEL, PriceCache } from './modules/price/price-cache';
 import { OrderStatisticsResolver } from './modules/statistics/order-statistics.resolver';
 import { buildOrdersSchema } from './schema';
 import { ordersStore } from './store';
@@ -23,6 +23,7 @@ export interface RunningOrders extends RunningSubgraph {
 export async function startOrdersService(config: OrdersConfig, logger: Logger, overrides: OrdersServiceOverrides = {}): Promise<RunningOrders> {
   const prices = new PriceCache();
   let loaded = false;
+  let announcements: NotificationListener | undefined;
   const subgraph = await startSubgraph(config, logger, {
     ...ordersStore,
     buildSchema: (runtime) => {
@@ -43,9 +44,16 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
     async onStart(runtime) {
       await prices.load(runtime.orm.em.fork(), overrides.now?.() ?? new Date());
       loaded = true;
+      // Replicas share the bus consumer, so each applies only some batches: the news of the others comes from the store.
+      const refresh = () => prices.refresh(runtime.orm.em.fork(), overrides.now?.() ?? new Date()).catch((error: unknown) => logger.warn('could not take the prices other replicas stored', { error }));
+      announcements = new NotificationListener({ name: 'price listener', databaseUrl: config.databaseUrl, channels: [PRICES_CHANNEL], onNotification: () => void refresh(), onReconnected: refresh, logger });
+      await announcements.start();
       // The prices published while orders was away are applied before it serves (for at most the bus
       // wait): an order placed at once must not be priced from a round superseded meanwhile.
       await runtime.catchUpEvents();
+    },
+    async onStop() {
+      await announcements?.stop();
     },
   });
   return { ...subgraph, prices };

@@ -7,10 +7,15 @@ export interface CachedQuote {
   time: Date;
 }
 
+/** Announced in the transaction that stores news, so every orders replica takes it from the store. */
+export const PRICES_CHANNEL = 'orders_prices';
+
 /**
  * The latest price of each asset (USD) and rate of each currency (units per
  * USD), from market's events: in memory for placing orders, in orders' own
- * store so a restart starts from them. Never older news over newer.
+ * store so a restart starts from them. Never older news over newer. One
+ * replica applies each batch of events; the others take its news from the
+ * store when it announces it (`refresh`).
  */
 export class PriceCache {
   private readonly prices = new Map<string, CachedQuote>();
@@ -18,14 +23,23 @@ export class PriceCache {
 
   /** What the store kept, but for what no order can be made at (kept before such news was left out). */
   async load(em: EntityManager, now: Date): Promise<void> {
+    await this.takeFromStore(em, now, (table, key, column) => em.execute(`DELETE FROM ${table} WHERE ${column} = ?`, [key]));
+  }
+
+  /** What the store holds that is newer than memory: news another replica applied. */
+  async refresh(em: EntityManager, now: Date): Promise<void> {
+    await this.takeFromStore(em, now, async () => undefined);
+  }
+
+  private async takeFromStore(em: EntityManager, now: Date, unusable: (table: string, key: string, column: string) => Promise<unknown>): Promise<void> {
     const usable = (value: string, time: Date) => isUsableQuote(value) && isBelievableTime(new Date(time), now);
     for (const row of await em.execute<{ symbol: string; price: string; time: Date }[]>('SELECT symbol, price, time FROM prices')) {
-      if (usable(row.price, row.time)) this.prices.set(row.symbol, { value: new Decimal(row.price), time: new Date(row.time) });
-      else await em.execute('DELETE FROM prices WHERE symbol = ?', [row.symbol]);
+      if (usable(row.price, row.time)) this.remember(this.prices, row.symbol, new Decimal(row.price), new Date(row.time));
+      else await unusable('prices', row.symbol, 'symbol');
     }
     for (const row of await em.execute<{ currency: string; rate: string; time: Date }[]>('SELECT currency, rate, time FROM fx_rates')) {
-      if (usable(row.rate, row.time)) this.rates.set(row.currency, { value: new Decimal(row.rate), time: new Date(row.time) });
-      else await em.execute('DELETE FROM fx_rates WHERE currency = ?', [row.currency]);
+      if (usable(row.rate, row.time)) this.remember(this.rates, row.currency, new Decimal(row.rate), new Date(row.time));
+      else await unusable('fx_rates', row.currency, 'currency');
     }
   }
 
@@ -42,6 +56,7 @@ export class PriceCache {
     for (const { symbol, price } of prices) {
       await em.execute('INSERT INTO prices (symbol, price, time) VALUES (?, ?, ?) ON CONFLICT (symbol) DO UPDATE SET price = excluded.price, time = excluded.time WHERE prices.time < excluded.time', [symbol, price, time]);
     }
+    await announce(em);
     // Memory takes the news before the batch commits: it is market's own data either way, and a
     // rolled-back batch is applied again (replaying an event leaves both as they are).
     for (const { symbol, price } of prices) this.remember(this.prices, symbol, new Decimal(price), time);
@@ -51,6 +66,7 @@ export class PriceCache {
     for (const [currency, rate] of Object.entries(rates)) {
       await em.execute('INSERT INTO fx_rates (currency, rate, time) VALUES (?, ?, ?) ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate, time = excluded.time WHERE fx_rates.time < excluded.time', [currency, rate, time]);
     }
+    await announce(em);
     for (const [currency, rate] of Object.entries(rates)) this.remember(this.rates, currency, new Decimal(rate), time);
   }
 
@@ -58,4 +74,9 @@ export class PriceCache {
     const known = into.get(key);
     if (!known || known.time < time) into.set(key, { value, time });
   }
+}
+
+/** Delivered when the batch commits; PostgreSQL sends one for a whole transaction's identical announcements. */
+async function announce(em: EntityManager): Promise<void> {
+  await em.execute(`SELECT pg_notify('${PRICES_CHANNEL}', '')`);
 }
