@@ -333,10 +333,20 @@ describe('events and retention', () => {
            (gen_random_uuid(), 'test.kept', 'orders', '{}', ${old}), (gen_random_uuid(), 'market.tick', 'market', '{}', now() - interval '6 days')
          RETURNING id, type`,
       );
+      // Closed candles stay for their interval's last 1000 candles (a new analysis database warms up on them), at least 7 days.
+      const candle = (interval: string, daysAgo: number) => `(gen_random_uuid(), 'market.candle', 'market', '{"interval": "${interval}"}', now() - interval '${daysAgo} days')`;
+      const candles = await bus.query<{ id: string; payload: { interval: string }; created_at: Date }>(
+        `INSERT INTO bus_events (id, type, source, payload, created_at) VALUES
+           ${[candle('M1', 8), candle('M5', 6), candle('H1', 41), candle('H1', 43), candle('H4', 166), candle('H4', 168), candle('D1', 999), candle('D1', 1001)].join(', ')}
+         RETURNING id, payload, created_at`,
+      );
       await platform.market!.housekeeping();
-      const left = await bus.query<{ id: string }>('SELECT id FROM bus_events WHERE id = ANY($1::uuid[])', [rows.map((row) => row.id)]);
+      const left = await bus.query<{ id: string }>('SELECT id FROM bus_events WHERE id = ANY($1::uuid[])', [[...rows, ...candles.rows].map((row) => row.id)]);
       // Market's data is market's to keep (its ticks, rates and candles); other events (types no consumer here handles) stay.
-      expect(new Set(left.rows.map((row) => row.id))).toEqual(new Set([rows[3]!.id, rows[4]!.id, rows[5]!.id]));
+      const kept = new Set(left.rows.map((row) => row.id));
+      expect(rows.filter((row) => kept.has(row.id))).toEqual([rows[3], rows[4], rows[5]]);
+      const daysAgo = (row: { created_at: Date }) => Math.round((Date.now() - row.created_at.getTime()) / 86_400_000);
+      expect(candles.rows.filter((row) => kept.has(row.id)).map((row) => `${row.payload.interval} ${daysAgo(row)}`)).toEqual(['M5 6', 'H1 41', 'H4 166', 'D1 999']);
     } finally {
       await bus.end();
     }

@@ -3,6 +3,7 @@ import { createMarketContext } from './context';
 import { MarketConfig } from './env';
 import { AssetResolver } from './modules/asset/asset.resolver';
 import { AssetService } from './modules/asset/asset.service';
+import { candleEventRetention } from './modules/candle/candle-event-retention';
 import { CandleImportService } from './modules/candle/candle-import.service';
 import { CandleResolver } from './modules/candle/candle.resolver';
 import { FxRateResolver } from './modules/fx/fx-rate.resolver';
@@ -95,7 +96,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
     },
     housekeeping: async (runtime) => void (await deleteOldTicks(runtime.orm.em.fork(), config.tickRetentionDays, logger)),
     // Market's announcements carry data market itself keeps: the bus need not keep them for good.
-    busRetention: { types: [MARKET_TICK, MARKET_FX, MARKET_CANDLE], days: config.eventRetentionDays },
+    busRetention: { types: [MARKET_TICK, MARKET_FX, MARKET_CANDLE], days: config.eventRetentionDays, longer: candleEventRetention() },
     // The latest round comes from memory; missed rounds are the recorded gaps (their key is the round time).
     status: async (runtime) => {
       const [{ gaps }] = await runtime.orm.em
