@@ -45,3 +45,21 @@ it('lists only the rounds with figures, newest first and from a time, as the oth
   // The same round read as a tick's or the snapshot's figures: none.
   expect((await history.round(new Date('2026-12-02T12:01:00Z')))?.global).toBeNull();
 });
+
+it('pages them through an index of the rounds with figures, not a walk over every round without', async () => {
+  // A month of rounds without figures (a provider that gives none), the two above with.
+  await orm.em.fork().execute(
+    "INSERT INTO global_metrics (time) SELECT timestamptz '2026-11-01Z' + n * interval '1 minute' FROM generate_series(1, 40000) AS n ON CONFLICT DO NOTHING",
+  );
+  await orm.em.fork().execute('ANALYZE global_metrics');
+  const em = orm.em.fork();
+  // The statement globalMetrics runs, as the repository builds it.
+  const statements: string[] = [];
+  const logged = new HistoryRepository(new Proxy(em, { get: (target, key) => (key === 'execute' ? (sql: string, params: unknown[]) => (statements.push(sql), target.execute(sql, params)) : Reflect.get(target, key)) }));
+  // A page of one reads one more, to tell whether another page follows.
+  expect((await logged.globalMetrics(timePage({ first: 1 }))).map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
+  const plan = await em.execute<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, FORMAT TEXT) ${statements[0]!.replace(/\?/g, () => 'NULL')}`);
+  const text = plan.map((row) => row['QUERY PLAN']).join('\n');
+  expect(text).toContain('global_metrics_with_figures');
+  expect(text).not.toMatch(/Rows Removed by Filter: [1-9]/);
+});
