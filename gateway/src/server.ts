@@ -12,7 +12,7 @@ import { RolePolicy } from './auth/role-policy';
 import { SessionStates } from './auth/session-states';
 import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
-import { serveLogArchiveDownloads } from './http/log-archive-download';
+import { serveLogDownloads } from './http/log-downloads';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
 import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
@@ -130,7 +130,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     context: async (req) => ({ identity: await identifyOrLog(req.header('authorization')), client: req.ip ?? 'unknown' }),
     routes: (app) => {
       serveAccountPages(app);
-      serveLogArchiveDownloads(app, verifier, signer, config.subgraphUrls.logs);
+      serveLogDownloads(app, verifier, signer, config.subgraphUrls.logs);
     },
     metrics,
     metricsToken: config.metricsToken,

@@ -6,7 +6,7 @@ import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, LogShippingSign
 import { codes, send } from './support/graphql-client';
 import { LogArchivesDocument, LogsDocument, LogUsageDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn } from './support/users';
+import { logIn, signUp } from './support/users';
 
 /** Issue 10's contract for `logs` and archives, as a client sees it through the gateway. */
 
@@ -133,3 +133,45 @@ describe('an archive that could not be written', () => {
     expect((await usage()).bytes).toBeLessThanOrEqual(KEEP_BYTES);
   });
 });
+
+describe('exporting logs', () => {
+  const exportOf = (query: string, token?: string) => fetch(new URL(`/logs/export${query}`, platform.gatewayUrl), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const SERVICE = 'contract-export';
+
+  it('streams the entries a filter selects to an admin as NDJSON, newest first, in the shape of an archive line', async () => {
+    await ship(SERVICE, [
+      { time: '2026-11-21T10:00:00.000Z', level: 'info', msg: 'started', port: 4100 },
+      { time: '2026-11-21T10:01:00.000Z', level: 'warn', msg: 'slow answer', requestId: 'req-export-1', ms: 950 },
+      { time: '2026-11-21T10:02:00.000Z', level: 'error', msg: 'failed', error: { message: 'boom' } },
+      { time: '2026-11-21T10:03:00.000Z', level: 'debug', msg: 'detail' },
+    ]);
+    const response = await exportOf(`?services=${SERVICE}&levels=WARN,error&from=2026-11-21T00:00:00Z`, admin.accessToken);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="herck-logs_\d{8}T\d{6}Z\.ndjson"$/);
+    const lines = (await response.text()).split('\n');
+    expect(lines.pop()).toBe('');
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries).toEqual([
+      { id: expect.any(String), time: '2026-11-21T10:02:00.000Z', service: SERVICE, level: 'error', message: 'failed', requestId: null, fields: { error: { message: 'boom' } } },
+      { id: expect.any(String), time: '2026-11-21T10:01:00.000Z', service: SERVICE, level: 'warn', message: 'slow answer', requestId: 'req-export-1', fields: { ms: 950 } },
+    ]);
+    // Repeated parameters are lists too; a filter nothing matches is an empty file.
+    expect((await (await exportOf(`?services=${SERVICE}&services=gateway&levels=debug`, admin.accessToken)).text()).split('\n').filter(Boolean).map((line) => JSON.parse(line).message)).toContain('detail');
+    const none = await exportOf(`?services=${SERVICE}&from=2027-01-01T00:00:00Z`, admin.accessToken);
+    expect([none.status, await none.text()]).toEqual([200, '']);
+  });
+
+  it('refuses a bad filter as logs does, other callers than admins, and a parameter it does not know', async () => {
+    const refusal = async (response: Response) => [response.status, ((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code];
+    expect(await refusal(await exportOf(`?services=${SERVICE}&from=2026-11-22T00:00:00Z&to=2026-11-21T00:00:00Z`, admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    expect(await refusal(await exportOf('?services=no-such-service', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    expect(await refusal(await exportOf('?levels=fatal', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    expect(await refusal(await exportOf('?from=yesterday', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    // `service` for `services` would have exported everything.
+    expect(await refusal(await exportOf(`?service=${SERVICE}`, admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    expect(await refusal(await exportOf(`?services=${SERVICE}`, (await signUp(platform)).accessToken))).toEqual([403, 'FORBIDDEN']);
+    expect(await refusal(await exportOf(`?services=${SERVICE}`))).toEqual([401, 'UNAUTHENTICATED']);
+  });
+});
+

@@ -4,6 +4,7 @@ import { LogsConfig } from './env';
 import { serveArchiveDownloads } from './modules/archive/archive.route';
 import { LogArchiver } from './modules/archive/log-archiver';
 import { LogResolver } from './modules/entry/log.resolver';
+import { serveLogExports } from './modules/entry/log-export.route';
 import { LogQueryService } from './modules/entry/log-query.service';
 import { serveLogIngest } from './modules/ingest/ingest.route';
 import { activeAdminEmails, recipientEventHandlers } from './modules/recipients/recipients.handler';
@@ -26,13 +27,14 @@ export interface RunningLogs extends RunningSubgraph {
 export async function startLogsService(config: LogsConfig, logger: Logger, overrides: LogsServiceOverrides = {}): Promise<RunningLogs> {
   let store: LogStore | undefined;
   let archiver: LogArchiver | undefined;
+  let queries: LogQueryService | undefined;
   const subgraph = await startSubgraph(config, logger, {
     ...logsStore,
     async buildSchema(runtime) {
       store = await openLogStore(config.mongoUrl, runtime.orm, logger);
       const mailer = createMailer(config.mail, logger);
       archiver = new LogArchiver(store, config, () => activeAdminEmails(runtime.orm.em.fork()), mailer, logger, overrides.now);
-      const queries = new LogQueryService(store, config);
+      queries = new LogQueryService(store, config);
       return buildLogsSchema(
         new Map<Function, object>([
           [LogResolver, new LogResolver(queries)],
@@ -45,6 +47,7 @@ export async function startLogsService(config: LogsConfig, logger: Logger, overr
     routes(app, _runtime, gatewayOnly) {
       serveLogIngest(app, store!, new LogShippingVerifier(config.shippingKeys), archiver!, logger);
       serveArchiveDownloads(app, config.archiveDir, gatewayOnly);
+      serveLogExports(app, queries!, gatewayOnly, logger);
     },
     // Thresholds may have been passed while no entry arrived (a lower setting after a restart).
     housekeeping: async () => archiver!.check(),

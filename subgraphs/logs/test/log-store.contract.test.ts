@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { BadUserInputError, Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { LogStore, logsStore, MongoLogStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
+import { LogQueryService } from '../src/modules/entry/log-query.service';
 
 /**
  * One suite for every store: PostgreSQL always, MongoDB whenever
@@ -171,5 +172,20 @@ describe.each(stores)('the %s log store', (_name, open) => {
     await store.insert([held!, fresh]);
     expect((await store.search({ services: ['webhooks'] }, 10)).map((found) => found.id)).toEqual([fresh.id, held!.id]);
     expect((await store.usage()).find((usage) => usage.service === 'webhooks')).toEqual({ service: 'webhooks', bytes: before.bytes + 50, entries: before.entries + 1 });
+  });
+
+  it('exports every entry a filter selects a page at a time, newest first, each once, entries of one moment included', async () => {
+    // 2,345 entries, three to a minute: pages of 1,000 end in the middle of a moment.
+    const entries = Array.from({ length: 2_345 }, (_, index) => entry('exported', 1_000 + Math.floor(index / 3), { bytes: 1 }));
+    await store.insert(entries);
+    const queries = new LogQueryService(store, { maxQueryLength: 200, maxBytesPerService: 1_000_000 });
+    const pages: StoredLogEntry[][] = [];
+    for await (const page of await queries.exportPages({ services: ['exported'] })) pages.push(page);
+    expect(pages.map((page) => page.length)).toEqual([1_000, 1_000, 345]);
+    const exported = pages.flat();
+    expect(new Set(exported.map((found) => found.id)).size).toBe(2_345);
+    expect(exported.every((found, index) => index === 0 || exported[index - 1]!.time >= found.time)).toBe(true);
+    // The filter is checked before anything is read, as for `logs`.
+    await expect(queries.exportPages({ services: ['exported'], from: new Date(T0 + 60_000), to: new Date(T0) })).rejects.toThrow(BadUserInputError);
   });
 });

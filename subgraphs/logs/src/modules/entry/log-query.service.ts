@@ -1,6 +1,9 @@
 import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageInfoOf, pageSize, requireTimeRange, SUBGRAPHS } from '@herck/common';
-import { LogBucket as StoreBucket, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
+import { LogBucket as StoreBucket, LogPosition, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
 import { LogArchive, LogBucket, LogBucketSize, LogEntry, LogFilter, LogLevel, ServiceLogUsage } from './log-entry.type';
+
+/** Entries read at a time for an export. */
+const EXPORT_PAGE = 1000;
 
 /** Buckets one `logStats` answer may span (a year of minutes is not a chart). */
 const MAX_BUCKETS = 10_000;
@@ -42,6 +45,26 @@ export class LogQueryService {
     // Deleting everything takes a deliberate filter (a time range at least), never an empty one.
     if (!Object.values(selection).some((part) => part !== undefined)) throw new BadUserInputError('Give at least one filter: an empty filter would delete every entry', 'filter');
     return this.store.delete(selection);
+  }
+
+  /**
+   * Every entry the filter selects, newest first as `logs` lists them, a page at a time (an export
+   * is as long as it is). The filter is checked, as for `logs`, before the first page is read.
+   */
+  async exportPages(filter: LogFilter | null | undefined): Promise<AsyncGenerator<StoredLogEntry[]>> {
+    const selection = await this.selection(filter);
+    return this.pagesOf(selection);
+  }
+
+  private async *pagesOf(selection: LogSelection): AsyncGenerator<StoredLogEntry[]> {
+    let after: LogPosition | undefined;
+    for (;;) {
+      const page = await this.store.search(selection, EXPORT_PAGE, after);
+      if (page.length) yield page;
+      if (page.length < EXPORT_PAGE) return;
+      const last = page[page.length - 1]!;
+      after = { time: last.time, id: last.id };
+    }
   }
 
   async usage(): Promise<ServiceLogUsage[]> {
