@@ -117,7 +117,7 @@ describe('a provider that fails transiently', () => {
     const live = new LiveFeed();
     const published: string[] = [];
     live.publishRound = (ticks) => void published.push(...ticks.map((tick) => `${tick.symbol} from ${tick.source}`));
-    const settings = { intervalSeconds: 60, providerTimeoutMs: 5_000, providerAttempts: 3, providerFirstRetryMs: 20 };
+    const settings = { intervalSeconds: 60, providerTimeoutMs: 5_000, providerAttempts: 3, firstRetryMs: 20 };
     await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [provider], states, settings, new SnapshotStore(), live).runRound(new Date(time));
     const [status] = await states.list(orm.em.fork(), new Date(time));
     return { published, status: status! };
@@ -144,5 +144,33 @@ describe('a provider that fails transiently', () => {
     expect(server().requestsTo('/api/v3/coins/markets')).toHaveLength(3);
     expect(published).toEqual([]);
     expect(status).toMatchObject({ lastError: 'coingecko: GET /api/v3/coins/markets: HTTP 503 (3 attempts)', consecutiveFailures: 1 });
+  });
+});
+
+describe('a round whose write fails for a moment', () => {
+  it('is written again within the round, without asking the providers again', async () => {
+    let asked = 0;
+    const counted = new ScriptedProvider('steady', () => ((asked += 1), { quotes: [quote('BTC', '101')], global: null, fx: [] }));
+    // The connection drops inside the round's first transaction (as when PostgreSQL restarted under a pooled connection).
+    class DroppingStates extends ProviderStates {
+      drops = 1;
+      override async record(...args: Parameters<ProviderStates['record']>): Promise<void> {
+        if (this.drops-- > 0) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+        return super.record(...args);
+      }
+    }
+    const states = new DroppingStates(['steady'], 60);
+    const live = new LiveFeed();
+    const published: number[] = [];
+    live.publishRound = (ticks) => void published.push(ticks.length);
+    const settings = { intervalSeconds: 3_600, providerTimeoutMs: 1_000, providerAttempts: 3, firstRetryMs: 20 };
+    // A round of now: a retry must end before the next round (an hour on here).
+    const roundTime = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [counted], states, settings, new SnapshotStore(), live).runRound(roundTime);
+
+    expect({ asked, published, drops: states.drops }).toEqual({ asked: 1, published: [1], drops: -1 });
+    const stored = await orm.em.fork().execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime]);
+    expect(stored).toEqual([{ price: '101' }]);
+    expect(await orm.em.fork().execute('SELECT 1 FROM ingestion_gaps WHERE round_time = ?', [roundTime])).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { DriverException, EntityManager } from '@mikro-orm/postgresql';
-import { SubgraphRuntime } from '@herck/common';
+import { isStoreUnavailable, SubgraphRuntime } from '@herck/common';
 import { Asset } from '../asset/asset.entity';
 import { LiveFeed } from '../live/live-feed';
 import { FallbackFx } from '../provider/fallback-fx';
@@ -8,7 +8,7 @@ import { ProviderAvailability, ProviderStates } from '../provider/provider-state
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
-import { askWithRetries, FIRST_RETRY_MS, ProviderGaveUp } from './provider-attempts';
+import { FIRST_RETRY_MS, GaveUp, RetryPolicy, retryWithinRound } from './round-retries';
 import { noTickReason, RoundOutcome } from './round-outcome';
 import { writeRound, WrittenRound } from './round-writer';
 
@@ -17,8 +17,8 @@ export interface IngestionSettings {
   providerTimeoutMs: number;
   /** Attempts at a provider that fails transiently, within its time for the round (1: no retry). */
   providerAttempts: number;
-  /** The wait before a provider's first retry (doubling after); FIRST_RETRY_MS unless a test needs it shorter. */
-  providerFirstRetryMs?: number;
+  /** The wait before a first retry in a round (doubling after); FIRST_RETRY_MS unless a test needs it shorter. */
+  firstRetryMs?: number;
 }
 
 /**
@@ -64,8 +64,18 @@ export class IngestionService {
     }
     let written: WrittenRound;
     try {
-      written = await writeRound(em, round, this.settings.intervalSeconds, recordProviders);
-    } catch (error) {
+      // A write that fails as a whole wrote nothing: on a dropped connection it is tried again, in time for the next round.
+      const deadlineAt = time.getTime() + this.settings.intervalSeconds * 1000 - 250;
+      ({ value: written } = await retryWithinRound(
+        () => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders),
+        mayPassInStore,
+        this.retryPolicy(WRITE_ATTEMPTS),
+        deadlineAt,
+        NEVER_CALLED_OFF,
+        (retry) => this.runtime.logger.warn('market round could not be stored; trying again', { roundTime: time, ...retry }),
+      ));
+    } catch (gaveUp) {
+      const error = (gaveUp as GaveUp).failure;
       // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
       await em
         .transactional(async (tx) => {
@@ -82,6 +92,10 @@ export class IngestionService {
     this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
   }
 
+  private retryPolicy(attempts: number): RetryPolicy {
+    return { attempts, firstRetryMs: this.settings.firstRetryMs ?? FIRST_RETRY_MS };
+  }
+
   private async ask(provider: MarketProvider, availability: ProviderAvailability | undefined, symbols: string[], time: Date): Promise<RoundOutcome> {
     if (!availability) return { provider, notAsked: 'not registered' };
     if (!availability.available) return { provider, notAsked: availability.reason };
@@ -93,16 +107,20 @@ export class IngestionService {
     const timer = setTimeout(() => deadline.abort(new ProviderTimeout(timeoutMs)), timeoutMs);
     const asked = performance.now();
     const { logger } = this.runtime;
-    const policy = { attempts: this.settings.providerAttempts, firstRetryMs: this.settings.providerFirstRetryMs ?? FIRST_RETRY_MS };
     try {
-      const { round, attempts } = await askWithRetries(() => provider.fetchRound(symbols, time, deadline.signal), policy, Date.now() + timeoutMs, deadline.signal, (retry) =>
-        logger.info('market provider failed; asking it again in this round', { provider: provider.name, ...retry }),
+      const { value: round, attempts } = await retryWithinRound(
+        () => provider.fetchRound(symbols, time, deadline.signal),
+        (error) => error instanceof ProviderError && error.transient,
+        this.retryPolicy(this.settings.providerAttempts),
+        Date.now() + timeoutMs,
+        deadline.signal,
+        (retry) => logger.info('market provider failed; asking it again in this round', { provider: provider.name, ...retry }),
       );
       if (attempts > 1) logger.info('market provider answered on a later attempt', { provider: provider.name, attempts });
       if (round.globalError) logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
       return { provider, round };
     } catch (gaveUp) {
-      const { failure: error, attempts } = gaveUp as ProviderGaveUp;
+      const { failure: error, attempts } = gaveUp as GaveUp;
       // Every error starts with the provider's name, as a ProviderError's does: admins read them side by side.
       const reason =
         error instanceof ProviderError
@@ -117,6 +135,20 @@ export class IngestionService {
       clearTimeout(timer);
     }
   }
+}
+
+/** Attempts at writing a round whose transaction failed in a way that may pass. */
+const WRITE_ATTEMPTS = 3;
+
+/** Nothing calls a round's write off: its deadline is the next boundary. */
+const NEVER_CALLED_OFF = new AbortController().signal;
+
+/** PostgreSQL codes of a transaction that may go through when tried again: a serialization failure, a deadlock. */
+const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01']);
+
+/** A failure of the store that a second try may not meet: a connection lost or refused, a conflict with another transaction. */
+function mayPassInStore(error: unknown): boolean {
+  return isStoreUnavailable(error) || RETRYABLE_TRANSACTION_CODES.has(String((error as { code?: unknown })?.code ?? ''));
 }
 
 /** Per symbol, the first provider in priority order that has it; the first global figures and FX rates likewise. */

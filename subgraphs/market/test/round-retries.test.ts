@@ -1,11 +1,13 @@
-import { askWithRetries, ProviderGaveUp, RetryNotice } from '../src/modules/ingestion/provider-attempts';
+import { GaveUp, RetryNotice, retryWithinRound } from '../src/modules/ingestion/round-retries';
 import { ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
 import { ProviderHttpError } from '../src/modules/provider/provider-http';
 import { liveSignal } from './providers/provider-test-kit';
 
-/** Asking a provider again within a round: which failures, how often, how long apart, and never past its time. */
+/** Trying again within a round (a provider, the round's write): which failures, how often, how long apart, and never past its time. */
 const ANSWER: ProviderRound = { quotes: [], global: null, fx: [] };
 const blip = () => new ProviderError('flaky', 'GET /quotes failed: ECONNRESET', null, true);
+/** As the round asks a provider: a ProviderError that says it may pass. */
+const mayPass = (error: unknown) => error instanceof ProviderError && error.transient;
 
 /** A provider that throws `failures` in turn, then answers; counts its calls. */
 function scripted(...failures: unknown[]): { ask: () => Promise<ProviderRound>; calls: () => number } {
@@ -21,12 +23,12 @@ function scripted(...failures: unknown[]): { ask: () => Promise<ProviderRound>; 
   };
 }
 
-async function gaveUp(promise: Promise<unknown>): Promise<ProviderGaveUp> {
+async function gaveUp(promise: Promise<unknown>): Promise<GaveUp> {
   const outcome = await promise.then(
     () => undefined,
     (error: unknown) => error,
   );
-  if (!(outcome instanceof ProviderGaveUp)) throw new Error(`expected the provider to be given up on, got ${String(outcome)}`);
+  if (!(outcome instanceof GaveUp)) throw new Error(`expected the provider to be given up on, got ${String(outcome)}`);
   return outcome;
 }
 
@@ -37,9 +39,9 @@ it('asks again after failures that may pass, waiting about twice as long each ti
   const notices: RetryNotice[] = [];
   const started = performance.now();
 
-  const answered = await askWithRetries(provider.ask, { attempts: 3, firstRetryMs: 40 }, farDeadline(), liveSignal(), (notice) => notices.push(notice));
+  const answered = await retryWithinRound(provider.ask, mayPass, { attempts: 3, firstRetryMs: 40 }, farDeadline(), liveSignal(), (notice) => notices.push(notice));
 
-  expect(answered).toEqual({ round: ANSWER, attempts: 3 });
+  expect(answered).toEqual({ value: ANSWER, attempts: 3 });
   expect(provider.calls()).toBe(3);
   expect(notices.map(({ attempt, reason }) => ({ attempt, reason }))).toEqual([
     { attempt: 1, reason: 'flaky: GET /quotes failed: ECONNRESET' },
@@ -65,7 +67,7 @@ it('asks once when the failure would come back the same: a refusal, a Retry-Afte
   ];
   for (const failure of permanent) {
     const provider = scripted(failure);
-    const given = await gaveUp(askWithRetries(provider.ask, { attempts: 3, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+    const given = await gaveUp(retryWithinRound(provider.ask, mayPass, { attempts: 3, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
     expect({ calls: provider.calls(), attempts: given.attempts, failure: given.failure }).toEqual({ calls: 1, attempts: 1, failure });
   }
 });
@@ -74,7 +76,7 @@ it('stops at its number of attempts, with the last failure', async () => {
   const last = blip();
   const provider = scripted(blip(), last, blip());
 
-  const given = await gaveUp(askWithRetries(provider.ask, { attempts: 2, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+  const given = await gaveUp(retryWithinRound(provider.ask, mayPass, { attempts: 2, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
 
   expect(provider.calls()).toBe(2);
   expect(given.attempts).toBe(2);
@@ -84,13 +86,13 @@ it('stops at its number of attempts, with the last failure', async () => {
 it("never waits past the provider's time for the round, nor once the round has called it off", async () => {
   // The first wait (50–100 ms) would end after the deadline, 30 ms away.
   const late = scripted(blip(), blip());
-  const tooLate = await gaveUp(askWithRetries(late.ask, { attempts: 3, firstRetryMs: 100 }, Date.now() + 30, liveSignal(), () => undefined));
+  const tooLate = await gaveUp(retryWithinRound(late.ask, mayPass, { attempts: 3, firstRetryMs: 100 }, Date.now() + 30, liveSignal(), () => undefined));
   expect({ calls: late.calls(), attempts: tooLate.attempts }).toEqual({ calls: 1, attempts: 1 });
 
   // Called off during the wait: no further attempt.
   const round = new AbortController();
   const waiting = scripted(blip(), blip());
-  const calledOff = askWithRetries(waiting.ask, { attempts: 3, firstRetryMs: 10_000 }, farDeadline(), round.signal, () => round.abort());
+  const calledOff = retryWithinRound(waiting.ask, mayPass, { attempts: 3, firstRetryMs: 10_000 }, farDeadline(), round.signal, () => round.abort());
   const given = await gaveUp(calledOff);
   expect({ calls: waiting.calls(), attempts: given.attempts }).toEqual({ calls: 1, attempts: 1 });
 });
