@@ -146,7 +146,7 @@ describe('status for admins', () => {
   it('shows each consumer’s bus lag reaching 0, and a poison event in its dead letters while consumption goes on', async () => {
     const consumers = (status: Status) => new Map(status.bus!.map((consumer) => [consumer.consumer, consumer]));
     const first = await statusWhen((current) => consumers(current).get('auth')?.lag === 0);
-    expect(consumers(first).get('auth')).toEqual({ consumer: 'auth', lag: 0, deadLetters: 0 });
+    expect(consumers(first).get('auth')).toEqual({ consumer: 'auth', lag: 0, deadLetters: 0, recentDeadLetters: [] });
     expect([...consumers(first).keys()]).toEqual(expect.arrayContaining(['auth', 'analysis', 'orders']));
 
     // An account.changed that auth cannot apply (its id is not a uuid): tried BUS_MAX_ATTEMPTS times, then set aside.
@@ -160,7 +160,14 @@ describe('status for admins', () => {
       await bus.end();
     }
     const after = await statusWhen((current) => consumers(current).get('auth')?.deadLetters === 1 && consumers(current).get('auth')?.lag === 0);
-    expect(consumers(after).get('auth')).toEqual({ consumer: 'auth', lag: 0, deadLetters: 1 });
+    // Admins see which event it was, why and when; its payload stays in auth's bus_dead_letters.
+    expect(consumers(after).get('auth')).toEqual({
+      consumer: 'auth',
+      lag: 0,
+      deadLetters: 1,
+      recentDeadLetters: [{ position: expect.stringMatching(/^\d+$/), eventId: poisonId, type: 'account.changed', error: expect.any(String), attempts: 2, failedAt: expect.any(String) }],
+    });
+    expect(consumers(after).get('auth')!.recentDeadLetters[0]!.error).not.toBe('');
     expect(errorLines).toContainEqual(expect.objectContaining({ service: 'auth', msg: 'bus event moved to dead letters', eventId: poisonId, attempts: 2 }));
     // Events after it are still applied: a new account's credentials reach auth, so it can sign in.
     await signUp(platform);

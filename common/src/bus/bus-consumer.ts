@@ -30,12 +30,30 @@ export interface BusBatchHooks {
 const BATCH_SIZE = 100;
 
 /** How far a consumer is behind the bus, and how many events it gave up on. */
+/** One event a consumer gave up on, as admins are shown it (its payload stays in the table). */
+export interface DeadLetterSummary {
+  /** Its bus position (decimal text: bigint). */
+  position: string;
+  eventId: string;
+  type: string;
+  /** The last attempt's error. */
+  error: string;
+  attempts: number;
+  /** ISO time. */
+  failedAt: string;
+}
+
+/** How many of a consumer's dead letters its status shows, newest first. */
+export const DEAD_LETTERS_SHOWN = 10;
+
 export interface BusConsumerStatus {
   consumer: string;
   /** Events published to the bus that this consumer has not applied yet. */
   lag: number;
   /** Events moved to its `bus_dead_letters` table. */
   deadLetters: number;
+  /** The newest DEAD_LETTERS_SHOWN of them, newest first (absent from a report of an older version). */
+  recentDeadLetters?: DeadLetterSummary[];
   /** The last bus position it applied, and the newest published (decimal text: bigint): a watcher works the lag out from them once it stops answering. */
   position?: string;
   newest?: string;
@@ -115,7 +133,18 @@ export class BusConsumer {
     );
     const { rows } = await this.bus.query<{ newest: string }>('SELECT coalesce(max(position), 0)::text AS newest FROM bus_events');
     const lag = BigInt(rows[0]!.newest) - BigInt(own?.position ?? 0);
-    return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters: own?.dead_letters ?? 0, position: own?.position ?? '0', newest: rows[0]!.newest };
+    const deadLetters = own?.dead_letters ?? 0;
+    const recentDeadLetters = deadLetters ? await this.recentDeadLetters() : [];
+    return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters, recentDeadLetters, position: own?.position ?? '0', newest: rows[0]!.newest };
+  }
+
+  /** What admins need to find an event it gave up on and why: not its payload, which may be large. */
+  private async recentDeadLetters(): Promise<DeadLetterSummary[]> {
+    const rows = await this.orm.em.fork().execute<{ position: string; event_id: string; type: string; error: string; attempts: number; failed_at: Date }[]>(
+      `SELECT position::text, event_id, type, error, attempts, failed_at FROM bus_dead_letters WHERE consumer = ? ORDER BY position DESC LIMIT ${DEAD_LETTERS_SHOWN}`,
+      [this.name],
+    );
+    return rows.map((row) => ({ position: row.position, eventId: row.event_id, type: row.type, error: row.error, attempts: row.attempts, failedAt: new Date(row.failed_at).toISOString() }));
   }
 
   /** Resolves true when more events may be waiting now. */

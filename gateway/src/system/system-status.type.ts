@@ -1,4 +1,4 @@
-import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { RequiresRole } from '@herck/common';
 
 @ObjectType({ description: 'One subgraph as the gateway found it at its latest probe' })
@@ -25,6 +25,27 @@ export class SubgraphStatus {
   lastError!: string | null;
 }
 
+@ObjectType({ description: 'An event a consumer gave up on after BUS_MAX_ATTEMPTS failed tries (its payload stays in the consumer’s bus_dead_letters table)' })
+export class DeadLetter {
+  @Field(() => String, { description: 'Its position on the bus' })
+  position!: string;
+
+  @Field(() => ID, { description: 'The event’s id' })
+  eventId!: string;
+
+  @Field(() => String, { description: 'The event’s type, e.g. account.changed' })
+  type!: string;
+
+  @Field(() => String, { description: 'The error of its last try' })
+  error!: string;
+
+  @Field(() => Int, { description: 'How many times it was tried' })
+  attempts!: number;
+
+  @Field(() => Date, { description: 'When the consumer gave up on it' })
+  failedAt!: Date;
+}
+
 @ObjectType({ description: 'How far one subgraph has applied the events of the bus' })
 export class BusConsumerStatus {
   @Field(() => String, { description: 'The consuming subgraph' })
@@ -35,6 +56,9 @@ export class BusConsumerStatus {
 
   @Field(() => Int, { description: 'Events it gave up on after BUS_MAX_ATTEMPTS failed tries (its bus_dead_letters table)' })
   deadLetters!: number;
+
+  @Field(() => [DeadLetter], { description: 'The newest ten it gave up on, newest first: which event, why and when' })
+  recentDeadLetters!: DeadLetter[];
 }
 
 @ObjectType({ description: "Market's ingestion schedule" })

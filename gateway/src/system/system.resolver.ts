@@ -21,7 +21,12 @@ export class SystemResolver {
       healthy: report.healthy,
       checkedAt: report.checkedAt,
       services: report.services.map(({ name, url, healthy, ready, version, latencyMs, lastError }) => ({ name, url, healthy, ready, version, latencyMs, lastError })),
-      bus: report.bus.map(({ consumer, lag, deadLetters }) => ({ consumer, lag, deadLetters })),
+      bus: report.bus.map(({ consumer, lag, deadLetters, recentDeadLetters = [] }) => ({
+        consumer,
+        lag,
+        deadLetters,
+        recentDeadLetters: recentDeadLetters.map((letter) => ({ ...letter, failedAt: new Date(letter.failedAt) })),
+      })),
       ingestion: market?.ingestion ? { lastRoundAt: market.ingestion.lastRoundAt ? new Date(market.ingestion.lastRoundAt) : null, gapsLastHour: market.ingestion.gapsLastHour } : null,
       subscriptions: live && { connections: live.connections, active: live.clientSubscriptions, droppedEvents: live.droppedEvents },
     };
