@@ -214,7 +214,9 @@ describe('dead letters', () => {
     expect(letters).toEqual([
       { consumer: 'test-consumer', event_id: poisonId, type: 'test.poison', payload: { n: 204 }, error: 'cannot apply this one', attempts: 3, position: expect.any(String) },
     ]);
-    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1, position: expect.any(String), newest: expect.any(String) });
+    // Its status names the event, the error and the tries, for admins; not the payload.
+    const poisoned = { position: expect.stringMatching(/^\d+$/), eventId: poisonId, type: 'test.poison', error: 'cannot apply this one', attempts: 3, failedAt: expect.any(String) };
+    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1, recentDeadLetters: [poisoned], position: expect.any(String), newest: expect.any(String) });
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged.filter((entry) => entry.level === 'error')).toEqual([
       expect.objectContaining({ msg: 'bus event moved to dead letters', consumer: 'test-consumer', eventId: poisonId, type: 'test.poison', attempts: 3 }),
@@ -248,6 +250,7 @@ describe('dead letters', () => {
     await consumer.stop();
     expect(calls).toBe(3);
     expect((await received()).slice(before).map((row) => row.n)).toEqual([301, 302]);
-    expect(await consumer.status()).toEqual({ consumer: 'test-consumer', lag: 0, deadLetters: 1, position: expect.any(String), newest: expect.any(String) });
+    // Still only the one dead letter of the test before: the flaky event went through.
+    expect(await consumer.status()).toMatchObject({ consumer: 'test-consumer', lag: 0, deadLetters: 1, recentDeadLetters: [expect.objectContaining({ type: 'test.poison' })] });
   });
 });
