@@ -73,6 +73,14 @@ describe('market subscriptions at the subgraph (graphql-ws, internal token)', ()
     expect(events[1]!.candles.tickCount).toBeGreaterThan(events[0]!.candles.tickCount);
   });
 
+  it("resolve each event's fields afresh: a tick's asset's current candle grows from event to event", async () => {
+    type Event = { ticks: { time: string; asset: { candles: { nodes: { openTime: string; tickCount: number }[] } } }[] };
+    const query = 'subscription { ticks(symbols: ["BTC"]) { time asset { candles(interval: H1, first: 1) { nodes { openTime tickCount } } } } }';
+    const events = await firstEvents<Event>(subgraphClient(platform.market!), query, {}, 2);
+    const [first, second] = events.map((event) => event.ticks[0]!.asset.candles.nodes[0]!);
+    expect(second!.openTime === first!.openTime ? second!.tickCount > first!.tickCount : second!.openTime > first!.openTime).toBe(true);
+  });
+
   it('refuse an anonymous caller when it subscribes, and a connection without a valid internal token', async () => {
     await expect(firstEvents(subgraphClient(platform.market!, []), print(LiveTicksDocument), {}, 1)).rejects.toThrow(/UNAUTHENTICATED/);
     const refused = new Promise<number>((resolve) => {

@@ -24,24 +24,30 @@ export interface MarketContext extends SubgraphContext {
   live: LiveFeed;
 }
 
+/**
+ * A request's context; a subscription's lives as long as it does and serves every event. So its
+ * loaders batch without caching: a cache would serve each event what the first one loaded (an
+ * asset's candles, its stored tick) and keep every round's key for good.
+ */
 export function createMarketContext(base: SubgraphContext, live: LiveFeed, now: () => number = Date.now): MarketContext {
+  const noCache = { cache: false };
   const history = new HistoryRepository(base.em, now);
   const assetsBySymbol = new DataLoader<string, Asset | null>(async (symbols) => {
     const found = await base.em.find(Asset, { symbol: { $in: [...symbols] } });
     return symbols.map((symbol) => found.find((asset) => asset.symbol === symbol) ?? null);
-  });
+  }, noCache);
   const globalByTime = new DataLoader<number, GlobalMetrics | null>(async (times) => {
     const found = await history.globalMetricsAt(times.map((time) => new Date(time)));
     return times.map((time) => found.find((metrics) => metrics.time.getTime() === time) ?? null);
-  });
+  }, noCache);
   const ticksByTime = new DataLoader<number, Tick[]>(async (times) => {
     const found = await history.ticksAt(times.map((time) => new Date(time)));
     return times.map((time) => found.filter((tick) => tick.time.getTime() === time));
-  });
+  }, noCache);
   const storedLatestTick = new DataLoader<string, Tick | null>(async (symbols) => {
     const found = await history.latestTicksOf([...symbols]);
     return symbols.map((symbol) => found.find((tick) => tick.symbol === symbol) ?? null);
-  });
+  }, noCache);
   const candleLoaders = new Map<string, DataLoader<string, Candle[]>>();
   const candlePages = (interval: CandleInterval, page: TimePage) => {
     const key = JSON.stringify([interval, page]);
@@ -49,9 +55,9 @@ export function createMarketContext(base: SubgraphContext, live: LiveFeed, now: 
     if (!loader) {
       loader = new DataLoader<string, Candle[]>(async (symbols) => {
         const bySymbol = new Map<string, Candle[]>(symbols.map((symbol) => [symbol, []]));
-        for (const candle of await history.candlesOf([...symbols], interval, page)) bySymbol.get(candle.symbol)?.push(candle);
+        for (const candle of await history.candlesOf([...new Set(symbols)], interval, page)) bySymbol.get(candle.symbol)?.push(candle);
         return symbols.map((symbol) => bySymbol.get(symbol)!);
-      });
+      }, noCache);
       candleLoaders.set(key, loader);
     }
     return loader;
