@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig } from '../src';
+import { marketStore, readMarketConfig, writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
@@ -172,5 +172,33 @@ describe('a round whose write fails for a moment', () => {
     const stored = await orm.em.fork().execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime]);
     expect(stored).toEqual([{ price: '101' }]);
     expect(await orm.em.fork().execute('SELECT 1 FROM ingestion_gaps WHERE round_time = ?', [roundTime])).toEqual([]);
+  });
+});
+
+describe('a round found stored already', () => {
+  it('(an attempt whose commit went through before its connection dropped) is published from the store, its providers not counted again', async () => {
+    const roundTime = new Date('2026-12-02T16:00:00Z');
+    const steadyRound = { quotes: [quote('BTC', '102')], global: null, fx: [] };
+    // The attempt that committed: the round and its candles are in the store.
+    await writeRound(orm.em.fork(), { time: roundTime, ticks: [{ ...steadyRound.quotes[0]!, time: roundTime, quoteCurrency: 'USD', source: 'steady' }], global: null, globalSource: null, fx: [] }, 60);
+    class CountingStates extends ProviderStates {
+      recorded = 0;
+      override async record(...args: Parameters<ProviderStates['record']>): Promise<void> {
+        this.recorded += 1;
+        return super.record(...args);
+      }
+    }
+    const states = new CountingStates(['steady'], 60);
+    const live = new LiveFeed();
+    const published = { ticks: 0, candles: [] as string[] };
+    live.publishRound = (ticks) => void (published.ticks += ticks.length);
+    live.publishCandles = (candles) => void published.candles.push(...candles.map((candle) => `${candle.symbol} ${candle.interval}`));
+    const settings = { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 };
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [new ScriptedProvider('steady', () => steadyRound)], states, settings, new SnapshotStore(), live).runRound(roundTime);
+
+    expect(states.recorded).toBe(0);
+    expect(published.ticks).toBe(1);
+    // The round's current candle of every interval, read back as a standby replica reads them.
+    expect(published.candles).toEqual(expect.arrayContaining(['BTC M1', 'BTC M5', 'BTC M15', 'BTC H1', 'BTC H4', 'BTC D1']));
   });
 });

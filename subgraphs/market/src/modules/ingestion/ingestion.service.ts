@@ -1,6 +1,7 @@
 import { DriverException, EntityManager } from '@mikro-orm/postgresql';
 import { isStoreUnavailable, SubgraphRuntime } from '@herck/common';
 import { Asset } from '../asset/asset.entity';
+import { HistoryRepository } from '../history/history.repository';
 import { LiveFeed } from '../live/live-feed';
 import { FallbackFx } from '../provider/fallback-fx';
 import { MarketProvider, ProviderError, ProviderTimeout } from '../provider/market-provider';
@@ -64,7 +65,8 @@ export class IngestionService {
     }
     let written: WrittenRound;
     try {
-      // A write that fails as a whole wrote nothing: on a dropped connection it is tried again, in time for the next round.
+      // On a dropped connection or a conflict the write is tried again, in time for the next round; an
+      // attempt whose commit went through all the same leaves the round stored, and the next finds it so.
       const deadlineAt = time.getTime() + this.settings.intervalSeconds * 1000 - 250;
       ({ value: written } = await retryWithinRound(
         () => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders),
@@ -89,7 +91,9 @@ export class IngestionService {
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
     this.snapshot.update(round, assets);
     this.live.publishRound(round.ticks);
-    this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
+    // Stored by an attempt whose commit went through though its connection dropped: its candles are read back, as a standby reads them.
+    const candles = written.alreadyStored ? await new HistoryRepository(orm.em.fork()).candlesOfRound(round) : [...written.closedCandles, ...written.updatedCandles];
+    this.live.publishCandles(candles);
   }
 
   private retryPolicy(attempts: number): RetryPolicy {

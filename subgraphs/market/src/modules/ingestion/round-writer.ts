@@ -15,6 +15,8 @@ export interface WrittenRound {
   updatedCandles: Candle[];
   /** Candles whose period ended with this round. */
   closedCandles: Candle[];
+  /** The round was in the store already (an attempt whose commit went through before its connection dropped): nothing was written. */
+  alreadyStored?: boolean;
 }
 
 /**
@@ -31,15 +33,16 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     // last rounds committed before it (under a second's worth), each whole with its outbox events,
     // never part of one: history then lacks them, with no ingestion gap recorded.
     await tx.execute('SET LOCAL synchronous_commit = off');
-    await alsoInTransaction(tx);
-    // The round's own row comes first: a round written already (a second replica, a retry) changes nothing.
+    // The round's own row comes first: a round written already (a second replica, a retry after a
+    // commit that went through) changes nothing, the providers' health included.
     const g = round.global;
     const [claimed] = await tx.execute<{ time: string }[]>(
       `INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING time`,
       [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource],
     );
-    if (!claimed) return { updatedCandles: [], closedCandles: [] };
+    if (!claimed) return { updatedCandles: [], closedCandles: [], alreadyStored: true };
+    await alsoInTransaction(tx);
     if (round.ticks.length) {
       const params = round.ticks.flatMap((t) => [t.symbol, round.time, t.price.toFixed(), t.volume24h?.toFixed() ?? null, t.marketCap?.toFixed() ?? null, t.percentChange1h?.toFixed() ?? null, t.percentChange24h?.toFixed() ?? null, t.source]);
       await tx.execute(
