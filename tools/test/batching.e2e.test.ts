@@ -135,5 +135,11 @@ describe('entity references', () => {
     ]);
     expect(analysisStatements.filter((sql) => /from portfolio_transactions/i.test(sql))).toHaveLength(1);
     expect(analysisStatements.filter((sql) => /from candles/i.test(sql))).toHaveLength(1);
+
+    // Valued now (each resolver's own moment, milliseconds apart): still one read of prices.
+    analysisStatements.length = 0;
+    const now = await sendRaw(platform.gatewayUrl, { query: '{ portfolios { balance { complete } holdings { symbol } } }' }, investor.accessToken);
+    expect(codes(now)).toEqual([]);
+    expect(analysisStatements.filter((sql) => /from candles/i.test(sql))).toHaveLength(1);
   });
 });

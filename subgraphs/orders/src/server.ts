@@ -42,12 +42,13 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
     // Events wait until the cache is loaded from the store, so memory never lags behind it.
     eventHooks: { beforeBatch: async () => loaded },
     async onStart(runtime) {
-      await prices.load(runtime.orm.em.fork(), overrides.now?.() ?? new Date());
-      loaded = true;
       // Replicas share the bus consumer, so each applies only some batches: the news of the others comes from the store.
+      // Listening before the cache is loaded, so no news announced in between is missed.
       const refresh = () => prices.refresh(runtime.orm.em.fork(), overrides.now?.() ?? new Date()).catch((error: unknown) => logger.warn('could not take the prices other replicas stored', { error }));
       announcements = new NotificationListener({ name: 'price listener', databaseUrl: config.databaseUrl, channels: [PRICES_CHANNEL], onNotification: () => void refresh(), onReconnected: refresh, logger });
       await announcements.start();
+      await prices.load(runtime.orm.em.fork(), overrides.now?.() ?? new Date());
+      loaded = true;
       // The prices published while orders was away are applied before it serves (for at most the bus
       // wait): an order placed at once must not be priced from a round superseded meanwhile.
       await runtime.catchUpEvents();

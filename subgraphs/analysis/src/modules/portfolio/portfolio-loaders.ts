@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { PortfolioTransaction, PriceLookup } from './math';
-import { priceLookup } from './portfolio-prices';
+import { dayOf, priceLookup } from './portfolio-prices';
 import { toLedgerEntry, TransactionRow } from './portfolio-rows';
 
 /** The prices one valuation needs: its symbols' closes from `from` to `to`, in `currency`. */
@@ -36,15 +36,18 @@ export function ledgerLoader(em: EntityManager): DataLoader<string, PortfolioTra
 export function priceLoader(em: EntityManager): DataLoader<PriceRequest, PriceLookup> {
   return new DataLoader<PriceRequest, PriceLookup>(
     async (requests) => {
-      const groupOf = (request: PriceRequest) => `${request.currency}|${request.from.getTime()}|${request.to.getTime()}`;
-      const groups = new Map<string, { request: PriceRequest; symbols: Set<string> }>();
+      // Prices are per day: valuations "now" a millisecond apart (each resolver's own now) share a lookup, through the later moment.
+      const groupOf = (request: PriceRequest) => `${request.currency}|${dayOf(request.from)}|${dayOf(request.to)}`;
+      const groups = new Map<string, { currency: string; from: Date; to: Date; symbols: Set<string> }>();
       for (const request of requests) {
-        const group = groups.get(groupOf(request)) ?? { request, symbols: new Set<string>() };
+        const group = groups.get(groupOf(request)) ?? { currency: request.currency, from: request.from, to: request.to, symbols: new Set<string>() };
         for (const symbol of request.symbols) group.symbols.add(symbol);
+        if (request.from < group.from) group.from = request.from;
+        if (request.to > group.to) group.to = request.to;
         groups.set(groupOf(request), group);
       }
       const lookups = new Map(
-        await Promise.all([...groups].map(async ([key, { request, symbols }]) => [key, await priceLookup(em, request.currency, [...symbols], request.from, request.to)] as const)),
+        await Promise.all([...groups].map(async ([key, { currency, from, to, symbols }]) => [key, await priceLookup(em, currency, [...symbols], from, to)] as const)),
       );
       return requests.map((request) => lookups.get(groupOf(request))!);
     },

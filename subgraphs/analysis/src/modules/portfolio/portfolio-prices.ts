@@ -5,7 +5,8 @@ import { PriceDay, PriceLookup } from './math';
 
 const DAY_MS = 86_400_000;
 
-function dayOf(time: Date): PriceDay {
+/** The UTC day of `time`, as prices are keyed. */
+export function dayOf(time: Date): PriceDay {
   return time.toISOString().slice(0, 10);
 }
 
