@@ -160,6 +160,11 @@ describe('exporting logs', () => {
     expect((await (await exportOf(`?services=${SERVICE}&services=gateway&levels=debug`, admin.accessToken)).text()).split('\n').filter(Boolean).map((line) => JSON.parse(line).message)).toContain('detail');
     const none = await exportOf(`?services=${SERVICE}&from=2027-01-01T00:00:00Z`, admin.accessToken);
     expect([none.status, await none.text()]).toEqual([200, '']);
+    // HEAD checks the filter and answers the headers, reading nothing.
+    const head = await fetch(new URL(`/logs/export?services=${SERVICE}`, platform.gatewayUrl), { method: 'HEAD', headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, 'application/x-ndjson; charset=utf-8', '']);
+    const badHead = await fetch(new URL('/logs/export?levels=fatal', platform.gatewayUrl), { method: 'HEAD', headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect(badHead.status).toBe(400);
   });
 
   it('refuses a bad filter as logs does, other callers than admins, and a parameter it does not know', async () => {
@@ -168,6 +173,8 @@ describe('exporting logs', () => {
     expect(await refusal(await exportOf('?services=no-such-service', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
     expect(await refusal(await exportOf('?levels=fatal', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
     expect(await refusal(await exportOf('?from=yesterday', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
+    // A time without a zone is refused, as the DateTime of `logs` refuses it (the server's zone would have been taken).
+    expect(await refusal(await exportOf('?from=2026-11-21T10:00', admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
     // `service` for `services` would have exported everything.
     expect(await refusal(await exportOf(`?service=${SERVICE}`, admin.accessToken))).toEqual([400, 'BAD_USER_INPUT']);
     expect(await refusal(await exportOf(`?services=${SERVICE}`, (await signUp(platform)).accessToken))).toEqual([403, 'FORBIDDEN']);

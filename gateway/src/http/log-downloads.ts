@@ -30,15 +30,18 @@ export function serveLogDownloads(app: Express, verifier: AccessTokenVerifier, s
   app.get(LOG_ARCHIVE_PATH, requestIdMiddleware(), (req, res) =>
     forward(req, res, 'download log archives', () => {
       const fileName = ((req.params as { fileName?: string[] }).fileName ?? []).join('/');
-      return LOG_ARCHIVE_NAME.test(fileName) ? `${LOG_ARCHIVE_INTERNAL_PATH}/${encodeURIComponent(fileName)}` : null;
+      return LOG_ARCHIVE_NAME.test(fileName) ? { path: `${LOG_ARCHIVE_INTERNAL_PATH}/${encodeURIComponent(fileName)}` } : { refusal: 'Not an archive name' };
     }),
   );
-  app.get(LOG_EXPORT_PATH, requestIdMiddleware(), (req, res) => forward(req, res, 'export logs', () => LOG_EXPORT_INTERNAL_PATH + new URL(req.originalUrl, 'http://gateway').search));
+  app.get(LOG_EXPORT_PATH, requestIdMiddleware(), (req, res) => forward(req, res, 'export logs', () => ({ path: LOG_EXPORT_INTERNAL_PATH + new URL(req.originalUrl, 'http://gateway').search })));
 }
 
-/** Checks the caller is an admin, then streams logs' answer at the path `internalPath` names (null: a bad name). */
+/** Where logs answers a request, or why the gateway refuses it before asking (400). */
+type InternalTarget = { path: string } | { refusal: string };
+
+/** Checks the caller is an admin, then streams logs' answer at the path `target` names. */
 function forwarder(verifier: AccessTokenVerifier, signer: InternalTokenSigner, logsGraphqlUrl: string) {
-  return async (req: Request, res: Response, what: string, internalPath: () => string | null): Promise<void> => {
+  return async (req: Request, res: Response, what: string, target: () => InternalTarget): Promise<void> => {
     const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
     let identity: Identity;
     try {
@@ -49,13 +52,15 @@ function forwarder(verifier: AccessTokenVerifier, signer: InternalTokenSigner, l
     }
     if (!identity.accountId) return void fail(401, 'UNAUTHENTICATED', `Sign in as an admin to ${what}`);
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', `Only admins may ${what}`);
-    const target = internalPath();
-    if (!target) return void fail(400, 'BAD_USER_INPUT', 'Not an archive name');
+    const internal = target();
+    if ('refusal' in internal) return void fail(400, 'BAD_USER_INPUT', internal.refusal);
     // The timeout covers the answer's headers; a large file may then take as long as it takes.
     const headersTimeout = new AbortController();
     const timer = setTimeout(() => headersTimeout.abort(), 30_000);
     try {
-      const upstream = await fetch(new URL(target, logsGraphqlUrl), {
+      const upstream = await fetch(new URL(internal.path, logsGraphqlUrl), {
+        // HEAD stays HEAD: asked with GET, logs would read what the gateway then throws away.
+        method: req.method === 'HEAD' ? 'HEAD' : 'GET',
         headers: { [INTERNAL_TOKEN_HEADER]: signer.sign(identity, 'logs', req.ip), [REQUEST_ID_HEADER]: String(res.getHeader(REQUEST_ID_HEADER)) },
         signal: headersTimeout.signal,
       });

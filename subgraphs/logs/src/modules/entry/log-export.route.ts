@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express, Request, RequestHandler } from 'express';
-import { BadUserInputError, hasAnyRole, InternalCaller, isStorableTime, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
+import { BadUserInputError, DateTimeScalar, hasAnyRole, InternalCaller, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
 import { archiveLine } from '../archive/archive-file';
 import { StoredLogEntry } from '../store/log-store';
 import { LogFilter, LogLevel } from './log-entry.type';
@@ -22,18 +22,24 @@ export function serveLogExports(app: Express, queries: LogQueryService, gatewayO
     const { identity } = res.locals.caller as InternalCaller;
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may export logs');
     let pages: AsyncGenerator<StoredLogEntry[]>;
+    let first: IteratorResult<StoredLogEntry[]>;
     try {
       pages = await queries.exportPages(filterOf(req));
+      // HEAD: the filter checked, nothing read (Node would drop the body, but only after reading it all).
+      first = req.method === 'HEAD' ? { done: true, value: undefined } : await pages.next();
     } catch (error) {
       if (error instanceof BadUserInputError) return void fail(400, 'BAD_USER_INPUT', error.message);
       if (isStoreUnavailable(error)) return void fail(503, 'SERVICE_UNAVAILABLE', 'The log store is unavailable; try again shortly');
       throw error;
     }
+    // The status goes once the first page is read: until then a failure is still an error answer, and the gateway waits for it.
     const stamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
     res.status(200).set({ 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': `attachment; filename="herck-logs_${stamp}.ndjson"` });
+    if (req.method === 'HEAD') return void res.end();
+    res.flushHeaders();
     try {
       // pipeline: a client that goes away stops the reading; the socket's backpressure paces it.
-      await pipeline(Readable.from(lines(pages)), res);
+      await pipeline(Readable.from(lines(first, pages)), res);
     } catch (error) {
       // The status is sent: an export cut short ends without its last line, and says why in the log.
       if (!res.writableEnded && !req.socket.destroyed) logger.warn('log export failed part way', { error });
@@ -42,8 +48,11 @@ export function serveLogExports(app: Express, queries: LogQueryService, gatewayO
   });
 }
 
-async function* lines(pages: AsyncGenerator<StoredLogEntry[]>): AsyncGenerator<string> {
-  for await (const page of pages) yield page.map((entry) => archiveLine(entry) + '\n').join('');
+async function* lines(first: IteratorResult<StoredLogEntry[]>, rest: AsyncGenerator<StoredLogEntry[]>): AsyncGenerator<string> {
+  const text = (page: StoredLogEntry[]) => page.map((entry) => archiveLine(entry) + '\n').join('');
+  if (first.done) return;
+  yield text(first.value);
+  for await (const page of rest) yield text(page);
 }
 
 /** The filter in an export's query string; a parameter it does not know is refused (a typo would export everything). */
@@ -60,12 +69,15 @@ function filterOf(req: Request): LogFilter {
     if (Array.isArray(value)) throw new BadUserInputError(`${name} is given more than once`, name);
     return value;
   };
+  // As the DateTime scalar of `logs` reads them: RFC 3339 with a zone (a time without one would be read in the server's).
   const time = (name: string) => {
     const text = one(name);
     if (text === undefined) return undefined;
-    const value = new Date(text);
-    if (!isStorableTime(value) || !/^\d{4}-\d{2}-\d{2}T/.test(text)) throw new BadUserInputError(`${name} must be an ISO-8601 date-time, e.g. 2026-12-04T10:00:00Z`, name);
-    return value;
+    try {
+      return DateTimeScalar.parseValue(text);
+    } catch {
+      throw new BadUserInputError(`${name} must be a date-time with a zone, e.g. 2026-12-04T10:00:00Z`, name);
+    }
   };
   const levels = list('levels')?.map((level) => level.toLowerCase());
   const badLevel = levels?.find((level) => !LEVELS.has(level));
