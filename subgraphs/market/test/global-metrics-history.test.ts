@@ -47,9 +47,10 @@ it('lists only the rounds with figures, newest first and from a time, as the oth
 });
 
 it('pages them through an index of the rounds with figures, not a walk over every round without', async () => {
-  // A month of rounds without figures (a provider that gives none), the two above with.
+  // A month of rounds without figures since the two above (a provider that gives none took over): the newest page
+  // with figures lies behind all of them in time order.
   await orm.em.fork().execute(
-    "INSERT INTO global_metrics (time) SELECT timestamptz '2026-11-01Z' + n * interval '1 minute' FROM generate_series(1, 40000) AS n ON CONFLICT DO NOTHING",
+    "INSERT INTO global_metrics (time) SELECT timestamptz '2026-12-02T12:02:00Z' + n * interval '1 minute' FROM generate_series(1, 40000) AS n ON CONFLICT DO NOTHING",
   );
   await orm.em.fork().execute('ANALYZE global_metrics');
   const em = orm.em.fork();
