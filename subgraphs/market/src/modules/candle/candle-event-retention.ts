@@ -4,8 +4,10 @@ const DAY_MS = 86_400_000;
 
 /**
  * How many closed candles of each interval the bus keeps at the least: as many as the longest
- * indicator period analysis accepts, so a new analysis database (a new replica's, a restored one)
- * finds enough to warm any strategy up, and the daily closes of as many days to value portfolios.
+ * indicator period analysis accepts (its MAX_PERIOD), so a new analysis database (a new replica's,
+ * a restored one) has a full period of every indicator at once, and the daily closes of as many
+ * days to value portfolios. Analysis warms up on up to ten periods; ten times as many events
+ * (about a million at 20 assets) is more than the bus should hold for it.
  */
 export const CANDLE_EVENTS_KEPT = 1000;
 
