@@ -1,7 +1,6 @@
 import { GaveUp, RetryNotice, retryWithinRound } from '../src/modules/ingestion/round-retries';
 import { ProviderError, ProviderRound } from '../src/modules/provider/market-provider';
 import { ProviderHttpError } from '../src/modules/provider/provider-http';
-import { liveSignal } from './providers/provider-test-kit';
 
 /** Trying again within a round (a provider, the round's write): which failures, how often, how long apart, and never past its time. */
 const ANSWER: ProviderRound = { quotes: [], global: null, fx: [] };
@@ -39,7 +38,7 @@ it('asks again after failures that may pass, waiting about twice as long each ti
   const notices: RetryNotice[] = [];
   const started = performance.now();
 
-  const answered = await retryWithinRound(provider.ask, mayPass, { attempts: 3, firstRetryMs: 40 }, farDeadline(), liveSignal(), (notice) => notices.push(notice));
+  const answered = await retryWithinRound(provider.ask, { mayPass, policy: { attempts: 3, firstRetryMs: 40 }, deadlineAt: farDeadline(), onRetry: (notice) => notices.push(notice) });
 
   expect(answered).toEqual({ value: ANSWER, attempts: 3 });
   expect(provider.calls()).toBe(3);
@@ -67,7 +66,7 @@ it('asks once when the failure would come back the same: a refusal, a Retry-Afte
   ];
   for (const failure of permanent) {
     const provider = scripted(failure);
-    const given = await gaveUp(retryWithinRound(provider.ask, mayPass, { attempts: 3, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+    const given = await gaveUp(retryWithinRound(provider.ask, { mayPass, policy: { attempts: 3, firstRetryMs: 1 }, deadlineAt: farDeadline(), onRetry: () => undefined }));
     expect({ calls: provider.calls(), attempts: given.attempts, failure: given.failure }).toEqual({ calls: 1, attempts: 1, failure });
   }
 });
@@ -76,7 +75,7 @@ it('stops at its number of attempts, with the last failure', async () => {
   const last = blip();
   const provider = scripted(blip(), last, blip());
 
-  const given = await gaveUp(retryWithinRound(provider.ask, mayPass, { attempts: 2, firstRetryMs: 1 }, farDeadline(), liveSignal(), () => undefined));
+  const given = await gaveUp(retryWithinRound(provider.ask, { mayPass, policy: { attempts: 2, firstRetryMs: 1 }, deadlineAt: farDeadline(), onRetry: () => undefined }));
 
   expect(provider.calls()).toBe(2);
   expect(given.attempts).toBe(2);
@@ -86,13 +85,13 @@ it('stops at its number of attempts, with the last failure', async () => {
 it("never waits past the provider's time for the round, nor once the round has called it off", async () => {
   // The first wait (50–100 ms) would end after the deadline, 30 ms away.
   const late = scripted(blip(), blip());
-  const tooLate = await gaveUp(retryWithinRound(late.ask, mayPass, { attempts: 3, firstRetryMs: 100 }, Date.now() + 30, liveSignal(), () => undefined));
+  const tooLate = await gaveUp(retryWithinRound(late.ask, { mayPass, policy: { attempts: 3, firstRetryMs: 100 }, deadlineAt: Date.now() + 30, onRetry: () => undefined }));
   expect({ calls: late.calls(), attempts: tooLate.attempts }).toEqual({ calls: 1, attempts: 1 });
 
   // Called off during the wait: no further attempt.
   const round = new AbortController();
   const waiting = scripted(blip(), blip());
-  const calledOff = retryWithinRound(waiting.ask, mayPass, { attempts: 3, firstRetryMs: 10_000 }, farDeadline(), round.signal, () => round.abort());
+  const calledOff = retryWithinRound(waiting.ask, { mayPass, policy: { attempts: 3, firstRetryMs: 10_000 }, deadlineAt: farDeadline(), signal: round.signal, onRetry: () => round.abort() });
   const given = await gaveUp(calledOff);
   expect({ calls: waiting.calls(), attempts: given.attempts }).toEqual({ calls: 1, attempts: 1 });
 });

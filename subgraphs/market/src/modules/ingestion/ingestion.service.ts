@@ -68,14 +68,12 @@ export class IngestionService {
       // On a dropped connection or a conflict the write is tried again, in time for the next round; an
       // attempt whose commit went through all the same leaves the round stored, and the next finds it so.
       const deadlineAt = time.getTime() + this.settings.intervalSeconds * 1000 - 250;
-      ({ value: written } = await retryWithinRound(
-        () => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders),
-        mayPassInStore,
-        this.retryPolicy(WRITE_ATTEMPTS),
+      ({ value: written } = await retryWithinRound(() => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders), {
+        mayPass: mayPassInStore,
+        policy: this.retryPolicy(WRITE_ATTEMPTS),
         deadlineAt,
-        NEVER_CALLED_OFF,
-        (retry) => this.runtime.logger.warn('market round could not be stored; trying again', { roundTime: time, ...retry }),
-      ));
+        onRetry: (retry) => this.runtime.logger.warn('market round could not be stored; trying again', { roundTime: time, ...retry }),
+      }));
     } catch (gaveUp) {
       const error = (gaveUp as GaveUp).failure;
       // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
@@ -112,14 +110,13 @@ export class IngestionService {
     const asked = performance.now();
     const { logger } = this.runtime;
     try {
-      const { value: round, attempts } = await retryWithinRound(
-        () => provider.fetchRound(symbols, time, deadline.signal),
-        (error) => error instanceof ProviderError && error.transient,
-        this.retryPolicy(this.settings.providerAttempts),
-        Date.now() + timeoutMs,
-        deadline.signal,
-        (retry) => logger.info('market provider failed; asking it again in this round', { provider: provider.name, ...retry }),
-      );
+      const { value: round, attempts } = await retryWithinRound(() => provider.fetchRound(symbols, time, deadline.signal), {
+        mayPass: (error) => error instanceof ProviderError && error.transient,
+        policy: this.retryPolicy(this.settings.providerAttempts),
+        deadlineAt: Date.now() + timeoutMs,
+        signal: deadline.signal,
+        onRetry: (retry) => logger.info('market provider failed; asking it again in this round', { provider: provider.name, ...retry }),
+      });
       if (attempts > 1) logger.info('market provider answered on a later attempt', { provider: provider.name, attempts });
       if (round.globalError) logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
       return { provider, round };
@@ -143,9 +140,6 @@ export class IngestionService {
 
 /** Attempts at writing a round whose transaction failed in a way that may pass. */
 const WRITE_ATTEMPTS = 3;
-
-/** Nothing calls a round's write off: its deadline is the next boundary. */
-const NEVER_CALLED_OFF = new AbortController().signal;
 
 /** PostgreSQL codes of a transaction that may go through when tried again: a serialization failure, a deadlock. */
 const RETRYABLE_TRANSACTION_CODES = new Set(['40001', '40P01']);
