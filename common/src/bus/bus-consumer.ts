@@ -29,7 +29,6 @@ export interface BusBatchHooks {
 
 const BATCH_SIZE = 100;
 
-/** How far a consumer is behind the bus, and how many events it gave up on. */
 /** One event a consumer gave up on, as admins are shown it (its payload stays in the table). */
 export interface DeadLetterSummary {
   /** Its bus position (decimal text: bigint). */
@@ -46,6 +45,7 @@ export interface DeadLetterSummary {
 /** How many of a consumer's dead letters its status shows, newest first. */
 export const DEAD_LETTERS_SHOWN = 10;
 
+/** How far a consumer is behind the bus, and how many events it gave up on. */
 export interface BusConsumerStatus {
   consumer: string;
   /** Events published to the bus that this consumer has not applied yet. */

@@ -27,9 +27,10 @@ export interface IngestionSettings {
  * symbol's tick from the first provider (in priority order) that has it, and
  * writes the round with the providers' health. A provider that fails
  * transiently is asked again within its time for the round; one that still
- * fails only fails for this round, and the round goes on with the others. Live publication
- * follows the commit. Every statement is on the way from a provider to a
- * client, so a round makes as few as it can, all in one transaction.
+ * fails only fails for this round, and the round goes on with the others.
+ * Live publication follows the commit. Every statement is on the way from a
+ * provider to a client, so a round makes as few as it can, all in one
+ * transaction.
  */
 export class IngestionService {
   constructor(
@@ -75,7 +76,7 @@ export class IngestionService {
         onRetry: (retry) => this.runtime.logger.warn('market round could not be stored; trying again', { roundTime: time, ...retry }),
       }));
     } catch (gaveUp) {
-      const error = (gaveUp as GaveUp).failure;
+      const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
       // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
       await em
         .transactional(async (tx) => {
@@ -121,7 +122,7 @@ export class IngestionService {
       if (round.globalError) logger.warn('market provider gave no market-wide figures this round; its quotes stand', { provider: provider.name, reason: round.globalError });
       return { provider, round };
     } catch (gaveUp) {
-      const { failure: error, attempts } = gaveUp as GaveUp;
+      const { failure: error, attempts } = gaveUp instanceof GaveUp ? gaveUp : { failure: gaveUp, attempts: 1 };
       // Every error starts with the provider's name, as a ProviderError's does: admins read them side by side.
       const reason =
         error instanceof ProviderError
