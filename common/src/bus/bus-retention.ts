@@ -17,23 +17,31 @@ export interface BusRetention {
   longer?: { type: string; field: string; days: Record<string, number> };
 }
 
-/** Which events one delete pass takes: of `types`, published before `cutoff`, with `field` of the payload among `values` (or any but them). */
+/**
+ * Which events one delete pass takes: of `types`, published before `cutoff`, or before an earlier
+ * cutoff of their own where `longer` names the value of their payload field.
+ */
 interface Selection {
   types: readonly string[];
   cutoff: Date;
-  payload?: { field: string; values: string[]; except: boolean };
+  longer?: { field: string; values: string[]; cutoffs: Date[] };
 }
 
-/** Deletes the events `selection` names, a batch at a time; returns how many went. */
-async function deleteBusEvents(bus: pg.Pool, { types, cutoff, payload }: Selection): Promise<number> {
-  // An event without the field counts as having none of the values.
-  const byPayload = payload ? `AND ${payload.except ? 'NOT ' : ''}coalesce(payload->>$3 = ANY($4::text[]), false)` : '';
-  const params = payload ? [types, cutoff, payload.field, payload.values] : [types, cutoff];
+/**
+ * Deletes the events `selection` names, a batch at a time; returns how many went. One walk of
+ * the events older than `cutoff` a batch, each held to its own cutoff: the events kept longer
+ * are the oldest, and a walk per value would pass over them all once per value.
+ */
+async function deleteBusEvents(bus: pg.Pool, { types, cutoff, longer }: Selection): Promise<number> {
+  const keptLonger = longer ? 'LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS kept(value, cutoff) ON kept.value = e.payload->>$5' : '';
+  const ownCutoff = longer ? 'AND e.created_at < coalesce(kept.cutoff, $2)' : '';
+  const params = longer ? [types, cutoff, longer.values, longer.cutoffs, longer.field] : [types, cutoff];
   let deleted = 0;
   for (;;) {
     const { rowCount } = await bus.query(
       `DELETE FROM bus_events WHERE position IN (
-         SELECT position FROM bus_events WHERE type = ANY($1::text[]) AND created_at < $2 ${byPayload} LIMIT ${BATCH})`,
+         SELECT e.position FROM bus_events e ${keptLonger}
+          WHERE e.type = ANY($1::text[]) AND e.created_at < $2 ${ownCutoff} LIMIT ${BATCH})`,
       params,
     );
     deleted += rowCount ?? 0;
@@ -48,8 +56,8 @@ export async function pruneBusEvents(bus: pg.Pool, retention: BusRetention, logg
   const selections: Selection[] = [{ types: retention.types.filter((type) => type !== longer?.type), cutoff: before(retention.days) }];
   if (longer) {
     const values = Object.keys(longer.days);
-    selections.push({ types: [longer.type], cutoff: before(retention.days), payload: { field: longer.field, values, except: true } });
-    for (const value of values) selections.push({ types: [longer.type], cutoff: before(longer.days[value]!), payload: { field: longer.field, values: [value], except: false } });
+    // An event without the field, or with a value not listed, keeps to `days`.
+    selections.push({ types: [longer.type], cutoff: before(retention.days), longer: { field: longer.field, values, cutoffs: values.map((value) => before(longer.days[value]!)) } });
   }
   let events = 0;
   for (const selection of selections) events += await deleteBusEvents(bus, selection);
