@@ -3,6 +3,7 @@ import { BadUserInputError, CandleInterval, candleOpenTime, INTERVAL_MS, MARKET_
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { candleEvent } from '../ingestion/round-writer';
 import { CsvCandleRow, CsvRowError, parseCandleCsv } from './candle-csv';
+import { rollUpImportedCandles } from './candle-rollup';
 import { CandleImport } from './candle-import.type';
 
 /** Rows per INSERT statement: far below PostgreSQL's 65 535 parameters. */
@@ -15,7 +16,8 @@ const BATCH = 1000;
  * imports nothing (BAD_USER_INPUT on `csv`, the first bad lines in the message
  * and up to MAX_LISTED_LINES in `extensions.lines`); a good one
  * is written in one transaction, each new or changed candle announced as
- * `market.candle` like a closed one. The row of the candle open now is a good
+ * `market.candle` like a closed one, with the coarser candles the file now
+ * covers whole (see rollUpImportedCandles). The row of the candle open now is a good
  * row that cannot be imported yet: an exchange's export ends with it, so it is
  * left out and listed in `errors`, and the rest imports.
  */
@@ -91,8 +93,10 @@ export class CandleImportService {
         batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
       );
       written += result.length;
+      // The coarser candles the file now completes (the periods a batch ends in the middle of are completed by the next).
+      const rolledUp = result.length ? await rollUpImportedCandles(em, symbol, interval, result.map((row) => new Date(row.open_time))) : [];
       // Imported history reaches the other subgraphs like any closed candle does.
-      for (const row of result) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
+      for (const row of [...result, ...rolledUp]) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
       await em.flush();
     }
     return written;
