@@ -33,7 +33,7 @@ export class CandleResolver {
 
   @RequiresRole('ADMIN')
   @Mutation(() => CandleImport, {
-    description: 'Import historical candles from CSV (admins): header time,open,high,low,close,volume; time is the open time (ISO-8601, Unix seconds or milliseconds). Importing the same rows twice changes nothing; a file with a bad row imports nothing (BAD_USER_INPUT on csv, the bad lines in extensions.lines); the row of the candle open now is left out and listed in errors.',
+    description: 'Import historical candles from CSV (admins): header time,open,high,low,close,volume; time is the open time (ISO-8601, Unix seconds or milliseconds). Importing the same rows twice changes nothing; a file with a bad row imports nothing (BAD_USER_INPUT on csv, the bad lines in extensions.lines); the row of the candle open now is left out and listed in errors. The coarser candles the imported ones cover whole are built from them.',
   })
   async importCandles(
     @Arg('symbol', () => String, { description: 'Ticker symbol of a known asset' }) symbol: string,
