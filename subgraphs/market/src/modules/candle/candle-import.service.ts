@@ -78,6 +78,7 @@ export class CandleImportService {
     // order and one waits for the other, instead of each holding what the other needs (a deadlock).
     const rows = [...unordered].sort((a, b) => a.openTime.getTime() - b.openTime.getTime());
     let written = 0;
+    const changed: Date[] = [];
     for (let start = 0; start < rows.length; start += BATCH) {
       const batch = rows.slice(start, start + BATCH);
       // A candle the file replaces is an imported one from then on: its tickCount is 0, as the schema
@@ -93,13 +94,24 @@ export class CandleImportService {
         batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
       );
       written += result.length;
-      // The coarser candles the file now completes (the periods a batch ends in the middle of are completed by the next).
-      const rolledUp = result.length ? await rollUpImportedCandles(em, symbol, interval, result.map((row) => new Date(row.open_time))) : [];
+      changed.push(...result.map((row) => new Date(row.open_time)));
       // Imported history reaches the other subgraphs like any closed candle does.
-      for (const row of [...result, ...rolledUp]) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
+      this.announce(em, result);
       await em.flush();
+      // What is announced is written: the unit of work need not hold it (a year of minutes is half a million).
+      em.clear();
+    }
+    // The coarser candles the rows now complete, once all are written: a period two batches share is built whole, and announced once.
+    if (changed.length) {
+      this.announce(em, await rollUpImportedCandles(em, symbol, interval, changed));
+      await em.flush();
+      em.clear();
     }
     return written;
+  }
+
+  private announce(em: EntityManager, rows: CandleRow[]): void {
+    for (const row of rows) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
   }
 }
 
