@@ -42,8 +42,9 @@ export interface DeadLetterSummary {
   failedAt: string;
 }
 
-/** How many of a consumer's dead letters its status shows, newest first. */
+/** How many of a consumer's dead letters its status shows, newest first, and how much of each one's error. */
 export const DEAD_LETTERS_SHOWN = 10;
+const DEAD_LETTER_ERROR_LENGTH = 500;
 
 /** How far a consumer is behind the bus, and how many events it gave up on. */
 export interface BusConsumerStatus {
@@ -144,7 +145,8 @@ export class BusConsumer {
       `SELECT position::text, event_id, type, error, attempts, failed_at FROM bus_dead_letters WHERE consumer = ? ORDER BY position DESC LIMIT ${DEAD_LETTERS_SHOWN}`,
       [this.name],
     );
-    return rows.map((row) => ({ position: row.position, eventId: row.event_id, type: row.type, error: row.error, attempts: row.attempts, failedAt: new Date(row.failed_at).toISOString() }));
+    // An error's message may hold a whole statement: its start says what failed.
+    return rows.map((row) => ({ position: row.position, eventId: row.event_id, type: row.type, error: row.error.slice(0, DEAD_LETTER_ERROR_LENGTH), attempts: row.attempts, failedAt: new Date(row.failed_at).toISOString() }));
   }
 
   /** Resolves true when more events may be waiting now. */

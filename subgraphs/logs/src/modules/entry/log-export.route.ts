@@ -76,7 +76,7 @@ function filterOf(req: Request): LogFilter {
     try {
       return DateTimeScalar.parseValue(text);
     } catch {
-      throw new BadUserInputError(`${name} must be a date-time with a zone, e.g. 2026-12-04T10:00:00Z`, name);
+      throw new BadUserInputError(`${name} must be a date-time with a zone, e.g. 2026-12-04T10:00:00Z (a + in an offset is written %2B in a URL)`, name);
     }
   };
   const levels = list('levels')?.map((level) => level.toLowerCase());

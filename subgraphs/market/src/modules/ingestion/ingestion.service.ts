@@ -78,8 +78,10 @@ export class IngestionService {
     } catch (gaveUp) {
       const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
       // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
+      // Unless an attempt's commit went through after all: the round is in the history, with its providers' health.
       await em
         .transactional(async (tx) => {
+          if ((await tx.execute('SELECT 1 FROM global_metrics WHERE time = ?', [time])).length) return;
           await recordProviders(tx);
           await recordGap(tx, time, `the round could not be stored: ${storeFailure(error)}`.slice(0, 500));
         })
@@ -87,12 +89,25 @@ export class IngestionService {
       throw error;
     }
     this.runtime.publishEvents();
+    if (written.alreadyStored) return this.publishStored(time);
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
     this.snapshot.update(round, assets);
     this.live.publishRound(round.ticks);
-    // Stored by an attempt whose commit went through though its connection dropped: its candles are read back, as a standby reads them.
-    const candles = written.alreadyStored ? await new HistoryRepository(orm.em.fork()).candlesOfRound(round) : [...written.closedCandles, ...written.updatedCandles];
-    this.live.publishCandles(candles);
+    this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
+  }
+
+  /**
+   * A round found stored already (an attempt whose commit went through before its connection
+   * dropped, or another replica's) is published as the store holds it, as a standby does, and
+   * only if the snapshot had not taken it yet.
+   */
+  private async publishStored(time: Date): Promise<void> {
+    const history = new HistoryRepository(this.runtime.orm.em.fork());
+    const stored = await history.round(time);
+    if (stored && this.snapshot.update(stored, await history.assetsOf(stored))) {
+      this.live.publishRound(stored.ticks);
+      this.live.publishCandles(await history.candlesOfRound(stored));
+    }
   }
 
   private retryPolicy(attempts: number): RetryPolicy {
