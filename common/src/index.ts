@@ -64,6 +64,7 @@ export * from './schema/time-id-cursor';
 export * from './server/graphql-http-service';
 export * from './server/graphql-ws-endpoint';
 export * from './server/mask-errors';
+export * from './server/route-error';
 export * from './server/run-process';
 export * from './subgraph/start-subgraph';
 export * from './subgraph/subgraph-catalog';

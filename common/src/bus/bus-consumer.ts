@@ -125,8 +125,8 @@ export class BusConsumer {
     await this.hooks.lease?.release();
   }
 
-  /** Lag behind the newest bus event, and the dead letters so far. */
-  async status(): Promise<BusConsumerStatus> {
+  /** Lag behind the newest bus event, and the dead letters so far (the newest listed unless `listDeadLetters` is false: metrics only count them). */
+  async status({ listDeadLetters = true } = {}): Promise<BusConsumerStatus> {
     const [own] = await this.orm.em.fork().execute<{ position: string | null; dead_letters: number }[]>(
       `SELECT (SELECT position::text FROM bus_positions WHERE consumer = ?) AS position,
               (SELECT count(*)::int FROM bus_dead_letters WHERE consumer = ?) AS dead_letters`,
@@ -135,7 +135,7 @@ export class BusConsumer {
     const { rows } = await this.bus.query<{ newest: string }>('SELECT coalesce(max(position), 0)::text AS newest FROM bus_events');
     const lag = BigInt(rows[0]!.newest) - BigInt(own?.position ?? 0);
     const deadLetters = own?.dead_letters ?? 0;
-    const recentDeadLetters = deadLetters ? await this.recentDeadLetters() : [];
+    const recentDeadLetters = deadLetters && listDeadLetters ? await this.recentDeadLetters() : [];
     return { consumer: this.name, lag: lag > 0n ? Number(lag) : 0, deadLetters, recentDeadLetters, position: own?.position ?? '0', newest: rows[0]!.newest };
   }
 

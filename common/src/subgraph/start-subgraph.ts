@@ -152,7 +152,8 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   if (consumer) {
     // One status query per scrape, read by both gauges (prom-client collects each metric on its own).
     let pending: Promise<{ consumer: string; lag: number; deadLetters: number }> | undefined;
-    const status = () => (pending ??= consumer.status().finally(() => setImmediate(() => (pending = undefined))));
+    // A scrape reads the counts only; the dead letters themselves are listed for the gateway's status.
+    const status = () => (pending ??= consumer.status({ listDeadLetters: false }).finally(() => setImmediate(() => (pending = undefined))));
     const busLag = metrics.gauge({ name: 'herck_bus_lag_events', help: 'Bus events published but not yet applied by this consumer.', labelNames: ['consumer'] as const, collect: async () => {
       const { consumer: name, lag } = await status();
       busLag.set({ consumer: name }, lag);

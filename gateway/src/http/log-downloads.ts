@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express, Request, Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { hasAnyRole, Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME, LOG_EXPORT_INTERNAL_PATH, REQUEST_ID_HEADER, requestIdMiddleware } from '@herck/common';
+import { answerRouteError, hasAnyRole, Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, LOG_ARCHIVE_INTERNAL_PATH, LOG_ARCHIVE_NAME, LOG_EXPORT_INTERNAL_PATH, REQUEST_ID_HEADER, requestIdMiddleware } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 
 /**
@@ -42,7 +42,7 @@ type InternalTarget = { path: string } | { refusal: string };
 /** Checks the caller is an admin, then streams logs' answer at the path `target` names. */
 function forwarder(verifier: AccessTokenVerifier, signer: InternalTokenSigner, logsGraphqlUrl: string) {
   return async (req: Request, res: Response, what: string, target: () => InternalTarget): Promise<void> => {
-    const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    const fail = (status: number, code: string, message: string) => answerRouteError(res, status, code, message);
     let identity: Identity;
     try {
       identity = await verifier.identify(req.header('authorization'));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Express, RequestHandler } from 'express';
-import { BadUserInputError, hasAnyRole, InternalCaller, LOG_ARCHIVE_INTERNAL_PATH } from '@herck/common';
+import { answerRouteError, BadUserInputError, hasAnyRole, InternalCaller, LOG_ARCHIVE_INTERNAL_PATH } from '@herck/common';
 import { requireArchiveName } from './archive-file';
 
 /** Where the gateway fetches an archive for an admin (the gateway's /logs/archives/<fileName>). */
@@ -10,18 +10,18 @@ export function serveArchiveDownloads(app: Express, archiveDir: string, gatewayO
   app.get(ARCHIVE_ROUTE, gatewayOnly, (req, res) => {
     const { identity } = res.locals.caller as InternalCaller;
     if (!hasAnyRole(identity, ['ADMIN'])) {
-      res.status(403).json({ errors: [{ message: 'Only admins may download log archives', extensions: { code: 'FORBIDDEN' } }] });
+      answerRouteError(res, 403, 'FORBIDDEN', 'Only admins may download log archives');
       return;
     }
     let fileName: string;
     try {
       fileName = requireArchiveName(String(req.params.fileName));
     } catch (error) {
-      res.status(400).json({ errors: [{ message: (error as BadUserInputError).message, extensions: { code: 'BAD_USER_INPUT' } }] });
+      answerRouteError(res, 400, 'BAD_USER_INPUT', (error as BadUserInputError).message);
       return;
     }
     res.sendFile(path.join(archiveDir, fileName), { headers: { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${fileName}"` } }, (error) => {
-      if (error && !res.headersSent) res.status(404).json({ errors: [{ message: 'No such archive', extensions: { code: 'NOT_FOUND' } }] });
+      if (error && !res.headersSent) answerRouteError(res, 404, 'NOT_FOUND', 'No such archive');
     });
   });
 }

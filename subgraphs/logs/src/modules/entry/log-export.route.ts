@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express, Request, RequestHandler } from 'express';
-import { BadUserInputError, DateTimeScalar, hasAnyRole, InternalCaller, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
+import { answerRouteError, BadUserInputError, DateTimeScalar, hasAnyRole, InternalCaller, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
 import { archiveLine } from '../archive/archive-file';
 import { StoredLogEntry } from '../store/log-store';
 import { LogFilter, LogLevel } from './log-entry.type';
@@ -18,7 +18,7 @@ const LEVELS = new Set<string>(Object.values(LogLevel));
  */
 export function serveLogExports(app: Express, queries: LogQueryService, gatewayOnly: RequestHandler, logger: Logger): void {
   app.get(LOG_EXPORT_INTERNAL_PATH, gatewayOnly, async (req, res) => {
-    const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    const fail = (status: number, code: string, message: string) => answerRouteError(res, status, code, message);
     const { identity } = res.locals.caller as InternalCaller;
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', 'Only admins may export logs');
     let pages: AsyncGenerator<StoredLogEntry[]>;

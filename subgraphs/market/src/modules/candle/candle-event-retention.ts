@@ -1,7 +1,5 @@
 import { BusRetention, CANDLE_INTERVALS, INTERVAL_MS, MARKET_CANDLE } from '@herck/common';
 
-const DAY_MS = 86_400_000;
-
 /**
  * How many closed candles of each interval the bus keeps at the least: as many as the longest
  * indicator period analysis accepts (its MAX_PERIOD), so a new analysis database (a new replica's,
@@ -16,6 +14,6 @@ export function candleEventRetention(): NonNullable<BusRetention['longer']> {
   return {
     type: MARKET_CANDLE,
     field: 'interval',
-    days: Object.fromEntries(CANDLE_INTERVALS.map((interval) => [interval, Math.ceil((CANDLE_EVENTS_KEPT * INTERVAL_MS[interval]) / DAY_MS)])),
+    days: Object.fromEntries(CANDLE_INTERVALS.map((interval) => [interval, Math.ceil((CANDLE_EVENTS_KEPT * INTERVAL_MS[interval]) / INTERVAL_MS.D1)])),
   };
 }
