@@ -32,3 +32,16 @@ export interface MarketFxEvent {
   base: 'USD';
   rates: Record<string, string>;
 }
+
+/**
+ * Market started or stopped following an asset: each configured symbol on market's first
+ * start, each admin's `trackAsset` and `untrackAsset`. Consumers learn of a new asset before its
+ * first tick (up to a round later); ticks of rounds dated before `changedAt` do not undo it.
+ */
+export const MARKET_ASSET = 'market.asset';
+export interface MarketAssetEvent {
+  symbol: string;
+  name: string;
+  tracked: boolean;
+  changedAt: string;
+}

@@ -49,7 +49,9 @@ export interface RunningMarket extends RunningSubgraph {
 export async function startMarketService(config: MarketConfig, logger: Logger, overrides: MarketServiceOverrides = {}): Promise<RunningMarket> {
   const snapshot = new SnapshotStore();
   const live = new LiveFeed();
-  const assets = new AssetService();
+  // Bound at start, before the first request: an asset's announcement is on the bus before the answer.
+  let relayEvents = async (): Promise<void> => undefined;
+  const assets = new AssetService(() => relayEvents());
   const providerStates = new ProviderStates(config.providers, config.intervalSeconds);
   const providers = overrides.providers ?? createProviders({ names: config.providers, seed: config.seed, timeoutMs: config.providerTimeoutMs, coinmarketcap: config.coinmarketcap, coingecko: config.coingecko, binance: config.binance, frankfurter: config.frankfurter });
   let runner: IngestionRunner | undefined;
@@ -74,6 +76,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
     createContext: (base) => createMarketContext(base, live, () => (overrides.clock ?? systemClock).now()),
     plugins: [roundCachePlugin(snapshot, config.intervalSeconds, () => (overrides.clock ?? systemClock).now())],
     async onStart(runtime) {
+      relayEvents = runtime.relayEvents;
       const em = runtime.orm.em.fork();
       await assets.seed(em, config.symbols);
       await providerStates.register(em);

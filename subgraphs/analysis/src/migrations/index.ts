@@ -4,6 +4,7 @@ import { Migration20261202000100_notification_times } from './Migration202612020
 import { Migration20261202000300_deleted_owners } from './Migration20261202000300_deleted_owners';
 import { Migration20261203000100_close_change24h } from './Migration20261203000100_close_change24h';
 import { Migration20261203000200_applied_fills } from './Migration20261203000200_applied_fills';
+import { Migration20261205000100_untracked_symbols } from './Migration20261205000100_untracked_symbols';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: 'Migration20261202000300_deleted_owners', class: Migration20261202000300_deleted_owners },
   { name: 'Migration20261203000100_close_change24h', class: Migration20261203000100_close_change24h },
   { name: 'Migration20261203000200_applied_fills', class: Migration20261203000200_applied_fills },
+  { name: 'Migration20261205000100_untracked_symbols', class: Migration20261205000100_untracked_symbols },
 ];

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
@@ -25,11 +25,14 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
          WHERE latest_prices.time < excluded.time`,
         [time, JSON.stringify(prices)],
       );
-      // Strategies may watch what market announces.
-      await em.execute('INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ? ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at', [
-        JSON.stringify(prices.map((quote) => quote.symbol)),
-        time,
-      ]);
+      // Strategies may watch what market prices; a round dated before an untracking (read just before
+      // it, committed just after) does not track the symbol again.
+      await em.execute(
+        `INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ?
+         ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at,
+           untracked_at = CASE WHEN symbols.untracked_at < excluded.seen_at THEN NULL ELSE symbols.untracked_at END`,
+        [JSON.stringify(prices.map((quote) => quote.symbol)), time],
+      );
       for (const quote of prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
         const outcome = await engine.onTick(quote.symbol, time, Number(quote.price), change);
@@ -49,6 +52,26 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
            ON CONFLICT (currency, day) DO UPDATE SET rate = excluded.rate, time = excluded.time WHERE daily_fx.time < excluded.time`,
           [currency, round.time, rate, round.time],
         );
+      }
+    },
+
+    // Strategies may watch an asset from the moment market follows it, before its first tick, and
+    // no new one may watch it once market stops (existing ones keep it).
+    async [MARKET_ASSET](event: BusEvent, em: EntityManager) {
+      const change = event.payload as unknown as MarketAssetEvent;
+      const changedAt = new Date(change.changedAt);
+      if (typeof change.symbol !== 'string' || !/^[A-Z0-9]{1,15}$/.test(change.symbol) || typeof change.tracked !== 'boolean' || Number.isNaN(changedAt.getTime())) {
+        logger.warn('market.asset event without a usable symbol, flag or time; ignored', { eventId: event.id });
+        return;
+      }
+      if (change.tracked) {
+        await em.execute(
+          `INSERT INTO symbols (symbol, seen_at) VALUES (?, ?)
+           ON CONFLICT (symbol) DO UPDATE SET untracked_at = NULL WHERE symbols.untracked_at <= excluded.seen_at`,
+          [change.symbol, changedAt],
+        );
+      } else {
+        await em.execute('UPDATE symbols SET untracked_at = GREATEST(untracked_at, ?) WHERE symbol = ?', [changedAt, change.symbol]);
       }
     },
 

@@ -143,7 +143,7 @@ export class StrategyService {
 }
 
 async function knownSymbols(em: EntityManager): Promise<Set<string>> {
-  const rows = await em.execute<{ symbol: string }[]>('SELECT symbol FROM symbols');
+  const rows = await em.execute<{ symbol: string }[]>('SELECT symbol FROM symbols WHERE untracked_at IS NULL');
   return new Set(rows.map((row) => row.symbol));
 }
 

@@ -1,17 +1,32 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, pageInfoOf, pageSize, searchText } from '@herck/common';
+import { BadUserInputError, Connection, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
 import { isSymbol, normaliseSymbol } from './symbol-rules';
 
-/** Which assets the market follows. */
+/**
+ * Which assets the market follows. Each asset it starts or stops following is
+ * announced on the bus in the same transaction: analysis learns of a new one
+ * then, not only with its first tick (up to a round later).
+ */
 export class AssetService {
+  /**
+   * @param relayEvents puts committed announcements on the bus (bounded in time): an admin who
+   * tracks an asset can have a user's strategy watch it the moment the answer arrives.
+   */
+  constructor(private readonly relayEvents: () => Promise<void> = async () => undefined) {}
+
   /** Tracks the configured symbols on first start; later starts leave admins' choices alone. */
   async seed(em: EntityManager, symbols: string[]): Promise<void> {
     if (await em.count(Asset, {})) return;
-    for (const symbol of symbols) em.create(Asset, { symbol, name: defaultName(symbol) });
-    await em.flush();
+    await em.transactional(async (tx) => {
+      for (const symbol of symbols) {
+        const asset = tx.create(Asset, { symbol, name: defaultName(symbol) });
+        announce(tx, asset);
+      }
+    });
+    await this.relayEvents();
   }
 
   async track(em: EntityManager, rawSymbol: string, name: string | null): Promise<Asset> {
@@ -21,21 +36,30 @@ export class AssetService {
     if (displayName !== null && (displayName.length === 0 || displayName.length > 100 || /\p{C}/u.test(displayName))) {
       throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
     }
-    // One statement: two admins (or a double click) tracking a new symbol at once both succeed.
-    const [row] = await em.execute<Record<string, unknown>[]>(
-      `INSERT INTO assets (symbol, name, tracked) VALUES (?, ?, true)
-       ON CONFLICT (symbol) DO UPDATE SET tracked = true, name = COALESCE(?, assets.name) RETURNING *`,
-      [symbol, displayName ?? defaultName(symbol), displayName],
-    );
-    return em.map(Asset, row!);
+    const asset = await em.transactional(async (tx) => {
+      // One statement: two admins (or a double click) tracking a new symbol at once both succeed.
+      const [row] = await tx.execute<Record<string, unknown>[]>(
+        `INSERT INTO assets (symbol, name, tracked) VALUES (?, ?, true)
+         ON CONFLICT (symbol) DO UPDATE SET tracked = true, name = COALESCE(?, assets.name) RETURNING *`,
+        [symbol, displayName ?? defaultName(symbol), displayName],
+      );
+      const tracked = tx.map(Asset, row!);
+      announce(tx, tracked);
+      return tracked;
+    });
+    await this.relayEvents();
+    return asset;
   }
 
   async untrack(em: EntityManager, rawSymbol: string): Promise<void> {
     const symbol = normaliseSymbol(rawSymbol);
-    const asset = await em.findOne(Asset, { symbol });
-    if (!asset) throw new BadUserInputError(`No asset ${symbol} is known`, 'symbol');
-    asset.tracked = false;
-    await em.flush();
+    await em.transactional(async (tx) => {
+      const asset = await tx.findOne(Asset, { symbol });
+      if (!asset) throw new BadUserInputError(`No asset ${symbol} is known`, 'symbol');
+      asset.tracked = false;
+      announce(tx, asset);
+    });
+    await this.relayEvents();
   }
 
   /** Tracked assets in symbol order, optionally matching `search` in the symbol or name. */
@@ -57,6 +81,12 @@ export class AssetService {
     const edges = nodes.map((node) => ({ node, cursor: Buffer.from(node.symbol).toString('base64url') }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, assets.length > first, Boolean(after)) };
   }
+}
+
+/** Flushed with the transaction: the announcement exists exactly when the change does. */
+function announce(tx: EntityManager, asset: Asset): void {
+  const event: MarketAssetEvent = { symbol: asset.symbol, name: asset.name, tracked: asset.tracked, changedAt: new Date().toISOString() };
+  tx.persist(new OutboxMessage(MARKET_ASSET, event as unknown as Record<string, unknown>));
 }
 
 /** The symbol a page's cursor names (its base64url), or BAD_USER_INPUT on `after` for anything else. */

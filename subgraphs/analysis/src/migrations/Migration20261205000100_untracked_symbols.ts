@@ -1,0 +1,11 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * When market stopped following a symbol (its `market.asset` event): new strategies may not
+ * watch it from then, until it is tracked again or a round after that time prices it.
+ */
+export class Migration20261205000100_untracked_symbols extends Migration {
+  override up(): void {
+    this.addSql('ALTER TABLE symbols ADD COLUMN untracked_at timestamptz');
+  }
+}

@@ -1,0 +1,92 @@
+import pg from 'pg';
+import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
+import { codes, send } from './support/graphql-client';
+import { CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
+import { startTestPlatform, TestPlatform } from './support/platform';
+import { logIn, signUp, SignedUpUser } from './support/users';
+
+/**
+ * Strategies may watch an asset from the moment market follows it: analysis
+ * learns the tracked assets from market's announcements, not only from their
+ * first tick. Market here never runs a round (its clock's timers never fire),
+ * as on a fresh installation before its first boundary.
+ */
+const ADMIN_EMAIL = 'symbols-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+const noRounds: Clock = { now: () => Date.now(), setTimeout: () => 0, clearTimeout: () => undefined };
+
+let platform: TestPlatform;
+let user: SignedUpUser;
+let admin: { accessToken: string };
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD }, { market: { clock: noRounds }, analysis: {} });
+  user = await signUp(platform);
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+}, 60_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+const watching = (symbol: string): CreateStrategyInput => ({
+  name: `Watch ${symbol}`,
+  symbols: [symbol],
+  interval: 'M1',
+  indicators: [],
+  condition: 'price > 1000000.0',
+  trigger: 'ON_CROSS',
+  cooldownSeconds: 60,
+  channels: { inApp: true, email: false, webhookUrl: null },
+});
+
+describe('strategies on tracked assets', () => {
+  it('accept an asset market follows before any round has priced it', async () => {
+    expect(platform.market!.snapshot.time).toBeNull();
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('BTC') }, user.accessToken);
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createStrategy.strategy.symbols).toEqual(['BTC']);
+  });
+
+  it('accept an asset an admin has just tracked, and refuse it before', async () => {
+    const before = await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('ARB') }, user.accessToken);
+    expect(codes(before)).toEqual(['BAD_USER_INPUT']);
+    expect(before.errors?.[0]?.message).toBe('"ARB" is not a tracked symbol');
+
+    const tracked = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ARB', name: 'Arbitrum' }, admin.accessToken);
+    expect(tracked.errors).toBeUndefined();
+    // At once: the announcement is on the bus before trackAsset answers, and analysis applies what is there first.
+    const after = await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('ARB') }, user.accessToken);
+    expect(after.errors).toBeUndefined();
+    expect(after.data?.createStrategy.strategy.symbols).toEqual(['ARB']);
+    expect(platform.market!.snapshot.time).toBeNull();
+  });
+
+  it('refuse an asset market no longer follows, even when a round read before the untracking lands after it', async () => {
+    const tracked = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'OP', name: null }, admin.accessToken);
+    expect(tracked.errors).toBeUndefined();
+    const kept = await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken);
+    expect(kept.errors).toBeUndefined();
+    const roundBefore = new Date();
+    expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'OP' }, admin.accessToken)).data?.untrackAsset).toBe(true);
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+
+    // A round that read OP as tracked a moment before the untracking, committed after it; then one of a later re-tracking.
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const publishTick = (time: Date) =>
+      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
+        JSON.stringify({ time: time.toISOString(), prices: [{ symbol: 'OP', price: '1.5', source: 'test' }] }),
+      ]);
+    try {
+      await publishTick(roundBefore);
+      await platform.analysis!.runtime.catchUpEvents();
+      expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+      await publishTick(new Date());
+      await platform.analysis!.runtime.catchUpEvents();
+      expect((await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken)).errors).toBeUndefined();
+    } finally {
+      await bus.end();
+    }
+  });
+});
