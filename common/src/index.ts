@@ -76,4 +76,5 @@ export * from './testing/until';
 export * from './time/candle-interval';
 export * from './validation/believable-quotes';
 export * from './validation/input-rules';
+export * from './validation/storable-text';
 export * from './validation/time-range';

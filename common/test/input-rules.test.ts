@@ -14,6 +14,13 @@ describe('normaliseEmail', () => {
     }
   });
 
+  it('takes domain labels up to 63 characters, DNS\'s bound, and refuses longer ones: no host has such a name', () => {
+    expect(normaliseEmail(`z8@${'a'.repeat(63)}.com`)).toBe(`z8@${'a'.repeat(63)}.com`);
+    for (const email of [`z8@${'a'.repeat(64)}.com`, `z8@${'a'.repeat(70)}.com`, `z8@example.${'c'.repeat(64)}`]) {
+      expect(() => normaliseEmail(email)).toThrow(new BadUserInputError('Enter a valid email address', 'email'));
+    }
+  });
+
   it('refuses what a mailer reads as several addresses or a display name', () => {
     for (const email of ['a<victim@example.com>', 'victim@example.com(c)', 'g:victim@example.com;', '"a b"@example.com', 'a@b@example.com', 'a@example', 'a b@example.com', '@example.com']) {
       expect(() => normaliseEmail(email)).toThrow(BadUserInputError);

@@ -1,5 +1,5 @@
 import { buildSchema, getOperationAST, parse } from 'graphql';
-import { variableErrors, withCheckedScalars } from '../src/auth/variable-errors';
+import { MAX_VARIABLE_DEPTH, variableErrors, withCheckedScalars } from '../src/auth/variable-errors';
 
 const schema = withCheckedScalars(
   buildSchema(`
@@ -77,6 +77,24 @@ describe('variableErrors', () => {
   it('repeats no more than the start of a long value it refuses', () => {
     const [[, field, message]] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '9'.repeat(10_000) + 'x' } });
     expect([field, (message as string).length < 300]).toEqual(['amount', true]);
+  });
+
+  it('repeats no more than the start of a long value that is not text', () => {
+    const [[, field, message]] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: { amount: '1', note: { words: 'w'.repeat(10_000) } } });
+    expect([field, (message as string).length < 400]).toEqual(['note', true]);
+  });
+
+  it('refuses a value nested deeper than any input, at once, however deep', () => {
+    const nested = (depth: number, inner: unknown = 'x'): unknown => Array.from({ length: depth }).reduce<unknown>((value) => [value], inner);
+    // Thousands of levels ran the recursive checks out of stack (a 500).
+    for (const depth of [MAX_VARIABLE_DEPTH + 1, 5_000, 200_000]) {
+      expect(check('mutation ($i: OrderInput!) { place(input: $i) }', { i: nested(depth) })).toEqual([
+        ['BAD_USER_INPUT', 'input', `Variable "$i" nests lists or objects more than ${MAX_VARIABLE_DEPTH} levels deep.`],
+      ]);
+    }
+    // At the bound the value is checked as usual: here, a list where an input object belongs.
+    const [[code, field, message]] = check('mutation ($i: OrderInput!) { place(input: $i) }', { i: nested(MAX_VARIABLE_DEPTH) });
+    expect([code, field, message]).toEqual(['BAD_USER_INPUT', 'input', expect.stringContaining('Expected type "OrderInput" to be an object')]);
   });
 
   it('stops at 50 errors, however many bad items a list holds', () => {

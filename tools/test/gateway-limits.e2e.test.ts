@@ -119,6 +119,18 @@ describe('operation limits', () => {
     }
   });
 
+  it('refuses a variable nested thousands of levels deep (well within the body limit) as bad input, not a 500', async () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    for (const [query, variables] of [
+      ['mutation R($input: RegisterInput!) { register(input: $input) { message } }', `{"input":${deep}}`],
+      ['mutation L($u: String!, $p: String!) { login(usernameOrEmail: $u, password: $p) { accessToken } }', `{"u":${deep},"p":"x"}`],
+    ]) {
+      const response = await sendRaw(platform.gatewayUrl, `{"query":${JSON.stringify(query)},"variables":${variables}}`);
+      expect({ status: response.status, codes: codes(response) }).toEqual({ status: 200, codes: ['BAD_USER_INPUT'] });
+      expect(response.errors?.[0]?.message).toMatch(/more than 64 levels deep/);
+    }
+  });
+
   it('refuses batched requests, mutations over GET, CSRF-prone GETs and oversized bodies', async () => {
     const batch = await sendRaw(platform.gatewayUrl, [{ query: '{ __typename }' }, { query: '{ __typename }' }]);
     expect(batch.status).toBe(400);

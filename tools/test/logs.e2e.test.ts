@@ -55,6 +55,11 @@ describe('log shipping and request ids', () => {
     expect(me.headers.get('x-request-id')).toBe(requestId);
     const malformed = await send(platform.gatewayUrl, MeDocument, {}, user.accessToken, { 'x-request-id': 'no spaces "allowed"' });
     expect(malformed.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // The routes beside /graphql answer with an id as well.
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const answer = await fetch(new URL(path, platform.gatewayUrl), { headers: { 'x-request-id': requestId } });
+      expect({ path, id: answer.headers.get('x-request-id') }).toEqual({ path, id: requestId });
+    }
 
     let services: string[] = [];
     await eventually(async () => {
@@ -219,6 +224,16 @@ describe('archives past the threshold', () => {
     const nested = await fetch(new URL(`/logs/archives/archives/${archive!.fileName}`, platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect(nested.status).toBe(400);
     expect(await nested.json()).toEqual({ errors: [expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })] });
+    // No name at all, or one that is not even a URL's text: refused in JSON too, each answer with its request's id.
+    for (const path of ['/logs/archives', '/logs/archives/', '/logs/archives/%ZZ']) {
+      const unnamed = await fetch(new URL(path, platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
+      expect({ path, status: unnamed.status, type: unnamed.headers.get('content-type'), id: unnamed.headers.get('x-request-id') }).toEqual({
+        path,
+        status: 400,
+        type: expect.stringMatching(/json/),
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
+    }
     const missing = await fetch(new URL(`/logs/archives/${SERVICE}_20000101T000000Z.log.gz`, platform.gatewayUrl), { headers: { authorization: `Bearer ${admin.accessToken}` } });
     expect(missing.status).toBe(404);
 

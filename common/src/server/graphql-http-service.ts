@@ -92,6 +92,8 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.app.disable('x-powered-by');
     // No ETags: they would hash every GraphQL answer for nothing.
     this.app.set('etag', false);
+    // Every answer names its request, whatever route (or refusal) gives it.
+    this.app.use(requestIdHeader());
     this.app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });
@@ -103,7 +105,6 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.options.routes?.(this.app);
     this.app.use(
       '/graphql',
-      requestIdHeader(),
       ...(this.options.before ?? []),
       jsonBodies(this.options.bodyLimit ?? '100kb'),
       wellFormedRequests(),

@@ -8,7 +8,7 @@ export function isUuid(value: string): boolean {
 
 /**
  * A practical email check: one mailbox (`local@domain`), a dotted domain of letters, digits and
- * hyphens, and a local part of at most 64 characters made of dot-separated runs of letters,
+ * hyphens in labels of at most 63 characters (DNS's bound: a longer one names no host), and a local part of at most 64 characters made of dot-separated runs of letters,
  * digits and RFC 5322's other atom characters: no space, control or invisible character, no
  * leading, trailing or doubled dot (a mailer quotes such a part, which makes another address).
  * Nothing a mailer would read as more than one address or as a display name
@@ -16,7 +16,7 @@ export function isUuid(value: string): boolean {
  * spelling would be a mailbox of its own to the mail limits while reaching the same inbox.
  */
 const ATOM = "[\\p{L}\\p{M}\\p{N}!#$%&'*+/=?^_`{|}~-]+";
-const EMAIL = new RegExp(`^(?=[^@]{1,64}@)${ATOM}(?:\\.${ATOM})*@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]*[\\p{L}\\p{N}])?\\.)+[\\p{L}\\p{N}-]{2,}$`, 'u');
+const EMAIL = new RegExp(`^(?=[^@]{1,64}@)${ATOM}(?:\\.${ATOM})*@(?:[\\p{L}\\p{N}](?:[\\p{L}\\p{N}-]{0,61}[\\p{L}\\p{N}])?\\.)+[\\p{L}\\p{N}-]{2,63}$`, 'u');
 
 export function normaliseEmail(value: string, field = 'email'): string {
   const email = value.trim();

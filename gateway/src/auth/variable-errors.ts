@@ -42,6 +42,13 @@ export function withCheckedScalars(schema: GraphQLSchema): GraphQLSchema {
 /** At most this many errors per request, as graphql-js's own coercion: a list of bad items must not make an answer far larger than its request. */
 const MAX_ERRORS = 50;
 
+/**
+ * Levels of lists and objects a variable's value may nest. No input type of the schema comes near
+ * (a strategy's indicators are three); past a few thousand levels the checks below, which walk
+ * values recursively as graphql-js does, would run out of stack, and the client saw a 500.
+ */
+export const MAX_VARIABLE_DEPTH = 64;
+
 /** graphql-js's words for an input object without a required field, or with one its type does not define. */
 const OBJECT_FIELD_ERROR = /^Field "([^"]+)" (?:of required type "[^"]+" was not provided|is not defined by type)/;
 
@@ -91,12 +98,16 @@ export function variableErrors(
         else if (position.nonNull) bad(`Variable "$${name}" must not be null: "${field}" takes a value or none (for its default), not null.`, field);
         continue;
       }
+      if (nestsDeeperThan(value, MAX_VARIABLE_DEPTH)) {
+        bad(`Variable "$${name}" nests lists or objects more than ${MAX_VARIABLE_DEPTH} levels deep.`, field);
+        continue;
+      }
       const where = (path: readonly (string | number)[]) => (path.length ? ` at "${name}${path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${key}`)).join('')}"` : '');
       const before = errors.length;
       coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => {
         // A field missing from an input object, or one it does not have, is named itself, not the object that lacks or has it.
         const objectField = OBJECT_FIELD_ERROR.exec(error.message)?.[1];
-        bad(`Variable "$${name}" got invalid value ${typeof invalid === 'string' ? JSON.stringify(echoedInput(invalid)) : JSON.stringify(invalid)}${where(path)}; ${error.message}`, fieldName(position, objectField ? [...path, objectField] : path));
+        bad(`Variable "$${name}" got invalid value ${typeof invalid === 'string' ? JSON.stringify(echoedInput(invalid)) : echoedInput(JSON.stringify(invalid) ?? String(invalid))}${where(path)}; ${boundedReason(error.message)}`, fieldName(position, objectField ? [...path, objectField] : path));
       });
       const unstorable = errors.length === before ? unstorableTextIn(value) : null;
       if (unstorable) bad(`Variable "$${name}"${where(unstorable.path)} ${unstorable.reason}`, fieldName(position, unstorable.path));
@@ -105,6 +116,26 @@ export function variableErrors(
     if (!(error instanceof EnoughErrors)) throw error;
   }
   return errors;
+}
+
+/** The most characters of graphql-js's reason a message keeps: its reasons repeat the value refused, however long. */
+const MAX_REASON = 200;
+
+function boundedReason(reason: string): string {
+  const characters = [...reason];
+  return characters.length > MAX_REASON ? `${characters.slice(0, MAX_REASON).join('')}…` : reason;
+}
+
+/** Whether `value` nests lists and objects more than `limit` levels deep, found without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [item: unknown, depth: number][] = [[value, 0]];
+  while (pending.length) {
+    const [item, depth] = pending.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**

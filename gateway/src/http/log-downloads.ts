@@ -13,6 +13,9 @@ import { AccessTokenVerifier } from '../auth/access-token-verifier';
  */
 export const LOG_ARCHIVE_PATH = '/logs/archives/*fileName';
 
+/** Where archives are listed below; without a name it names no file. */
+const LOG_ARCHIVES_PATH = '/logs/archives';
+
 /** The public path of an export of log entries (LogFilter's fields as query parameters). */
 export const LOG_EXPORT_PATH = '/logs/export';
 
@@ -33,6 +36,8 @@ export function serveLogDownloads(app: Express, verifier: AccessTokenVerifier, s
       return LOG_ARCHIVE_NAME.test(fileName) ? { path: `${LOG_ARCHIVE_INTERNAL_PATH}/${encodeURIComponent(fileName)}` } : { refusal: 'Not an archive name' };
     }),
   );
+  // No name at all is a bad name too (the wildcard needs one segment): a JSON refusal, not Express's HTML 404.
+  app.get(LOG_ARCHIVES_PATH, requestIdMiddleware(), (req, res) => forward(req, res, 'download log archives', () => ({ refusal: 'Not an archive name' })));
   app.get(LOG_EXPORT_PATH, requestIdMiddleware(), (req, res) => forward(req, res, 'export logs', () => ({ path: LOG_EXPORT_INTERNAL_PATH + new URL(req.originalUrl, 'http://gateway').search })));
 }
 

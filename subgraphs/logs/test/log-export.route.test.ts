@@ -71,3 +71,16 @@ it('answers 503 when the store fails before the first page, not a 200 with an em
   expect(failed.status).toBe(503);
   expect(await failed.json()).toEqual({ errors: [{ message: 'The log store is unavailable; try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
 });
+
+it('refuses text the store cannot search for (a NUL character) as bad input, not as a store that is down', async () => {
+  const before = reads;
+  for (const parameter of ['text=abc%00def', 'requestId=abc%00defgh', 'services=a%00b']) {
+    const answer = await fetch(`${url.replace('?services=export-route', '')}?${parameter}`);
+    expect({ parameter, status: answer.status, body: await answer.json() }).toEqual({
+      parameter,
+      status: 400,
+      body: { errors: [expect.objectContaining({ message: expect.stringMatching(/NUL character/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })] },
+    });
+  }
+  expect(reads).toBe(before);
+});

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Express, Request, RequestHandler } from 'express';
-import { answerRouteError, BadUserInputError, DateTimeScalar, hasAnyRole, InternalCaller, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
+import { answerRouteError, BadUserInputError, DateTimeScalar, hasAnyRole, InternalCaller, isStoreUnavailable, Logger, LOG_EXPORT_INTERNAL_PATH, unstorableText } from '@herck/common';
 import { archiveLine } from '../archive/archive-file';
 import { StoredLogEntry } from '../store/log-store';
 import { LogFilter, LogLevel } from './log-entry.type';
@@ -60,6 +60,11 @@ function filterOf(req: Request): LogFilter {
   const query = req.query as Record<string, string | string[] | undefined>;
   const unknown = Object.keys(query).filter((name) => !PARAMETERS.has(name));
   if (unknown.length) throw new BadUserInputError(`Unknown parameters: ${unknown.slice(0, 5).map((name) => name.slice(0, 32)).join(', ')} (known: ${[...PARAMETERS].join(', ')})`, 'filter');
+  // As `logs` refuses such text in its variables: the store cannot search for it (it answered as if it were down).
+  for (const [name, value] of Object.entries(query)) {
+    const reason = [value].flat().map((part) => unstorableText(String(part))).find(Boolean);
+    if (reason) throw new BadUserInputError(`${name} ${reason}`, name);
+  }
   const list = (name: string) => {
     const value = query[name];
     return value === undefined ? undefined : [value].flat().flatMap((part) => String(part).split(',')).map((part) => part.trim()).filter(Boolean);
