@@ -660,6 +660,20 @@ describe('graphql-ws connection limits', () => {
     expect(await huge.closed).toBe(1009);
   }, 30_000);
 
+  it('refuses variables nested thousands of levels deep as that operation\'s bad input, as HTTP does; the socket goes on', async () => {
+    const gateway = await platform.startGateway({});
+    const socket = await rawSocket(gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    // Well within BODY_LIMIT; written again with the gateway's operation id, it had closed the socket with 1011.
+    socket.send(`{"id":"deep","type":"subscribe","payload":{"query":"query ($s: String) { __typename }","variables":{"s":${deep}}}}`);
+    expect(await socket.next()).toEqual({ id: 'deep', type: 'error', payload: [{ message: 'Variables nest lists or objects more than 64 levels deep.', extensions: { code: 'BAD_USER_INPUT' } }] });
+    socket.send(subscribeMessageOf(1024, 'after'));
+    expect(await socket.next()).toEqual({ id: 'after', type: 'next', payload: { data: { __typename: 'Query' } } });
+    expect(await socket.next()).toEqual({ id: 'after', type: 'complete' });
+  }, 30_000);
+
   it("stop closes client sockets with 1001 and the gateway's upstream subscriptions", async () => {
     const gateway = await platform.startGateway({});
     // One after the other: a fresh gateway's key store refuses a token that arrives while it fetches the keys.

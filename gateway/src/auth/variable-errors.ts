@@ -127,7 +127,7 @@ function boundedReason(reason: string): string {
 }
 
 /** Whether `value` nests lists and objects more than `limit` levels deep, found without recursion. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
   const pending: [item: unknown, depth: number][] = [[value, 0]];
   while (pending.length) {
     const [item, depth] = pending.pop()!;

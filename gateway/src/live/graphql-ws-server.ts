@@ -3,6 +3,7 @@ import http from 'node:http';
 import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Logger, runWithRequestId } from '@herck/common';
+import { MAX_VARIABLE_DEPTH, nestsDeeperThan } from '../auth/variable-errors';
 import { clientIdOf, OperationIds } from './operation-ids';
 
 /** What graphql-ws hands the hooks about a connection: its socket and the upgrade request. */
@@ -23,6 +24,10 @@ export interface SocketLimits {
 
 /** HTTP's answer to a body over the limit (413), as an operation's `error` payload. */
 const TOO_LARGE = [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }];
+/** HTTP's answer to variables nested past any input (see MAX_VARIABLE_DEPTH), as an operation's `error` payload. */
+const TOO_DEEP = [{ message: `Variables nest lists or objects more than ${MAX_VARIABLE_DEPTH} levels deep.`, extensions: { code: 'BAD_USER_INPUT' } }];
+/** Levels of a `subscribe` message above its variables' values: the message, its payload, its variables. */
+const LEVELS_ABOVE_VALUES = 3;
 /** ws's close code for a message over its `maxPayload`, used for oversized messages that are not an operation. */
 const MESSAGE_TOO_BIG = 1009;
 
@@ -87,11 +92,15 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         close: (code, reason) => socket.close(code, code === CloseCode.SubscriberAlreadyExists && reason ? reason.replace(/#\d+ already exists$/, ' already exists') : reason),
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
-            if (data.length > limits.messageLimit) return refuseOversized(socket, String(data), ids, acknowledged);
+            const text = String(data);
+            if (data.length > limits.messageLimit) return refuse(socket, parsedOrNull(text), ids, acknowledged, TOO_LARGE);
+            const message = parsedOrNull(text);
+            // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 1011 close).
+            if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP);
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
               try {
-                await handle(toServer(String(data), ids));
+                await handle(toServer(text, message, ids));
               } catch (error) {
                 fail(error);
               }
@@ -117,14 +126,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
 }
 
 /** A client's message with its operation id in place of the client's; anything unreadable goes on as it came (graphql-ws refuses it). */
-function toServer(text: string, ids: OperationIds): string {
-  let message: { type?: unknown; id?: unknown };
-  try {
-    message = JSON.parse(text) as typeof message;
-  } catch {
-    return text;
-  }
-  if (typeof message !== 'object' || message === null || typeof message.id !== 'string' || message.id === '') return text;
+function toServer(text: string, message: ClientMessage | null, ids: OperationIds): string {
+  if (message === null || typeof message.id !== 'string' || message.id === '') return text;
   if (message.type === 'subscribe') return JSON.stringify({ ...message, id: ids.subscribe(message.id) });
   if (message.type === 'complete') {
     // An id not running completes nothing; it must not name another operation either.
@@ -143,20 +146,26 @@ function toClient(text: string, ids: OperationIds): { text: string; type: string
 }
 
 /**
- * A message over the limit: a `subscribe` under an id not in use, once the connection is
- * acknowledged, gets its `error` and the socket goes on; anything else closes it (1009), as ws would.
+ * A message refused before graphql-ws reads it (over the size limit, or nested too deep): a
+ * `subscribe` under an id not in use, once the connection is acknowledged, gets its `error`
+ * and the socket goes on; anything else closes it (1009), as ws would.
  */
-function refuseOversized(socket: WebSocket, text: string, ids: OperationIds, acknowledged: boolean): void {
-  const message = parsedOrNull(text);
+function refuse(socket: WebSocket, message: ClientMessage | null, ids: OperationIds, acknowledged: boolean, errors: typeof TOO_LARGE): void {
   const id = message?.id;
   if (acknowledged && message?.type === 'subscribe' && typeof id === 'string' && id !== '' && !ids.isRunning(id)) {
-    socket.send(JSON.stringify({ id, type: 'error', payload: TOO_LARGE }));
+    socket.send(JSON.stringify({ id, type: 'error', payload: errors }));
     return;
   }
   socket.close(MESSAGE_TOO_BIG, 'Message too big');
 }
 
-function parsedOrNull(text: string): { type?: unknown; id?: unknown } | null {
+/** What the gateway reads of a client's message before graphql-ws does. */
+interface ClientMessage {
+  type?: unknown;
+  id?: unknown;
+}
+
+function parsedOrNull(text: string): ClientMessage | null {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null ? value : null;
