@@ -5,7 +5,7 @@ import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-
 import { definitionOf } from '../../subgraphs/analysis/src/modules/evaluation/engine-loader';
 import { Strategy } from '../../subgraphs/analysis/src/modules/strategy/strategy.entity';
 import { codes, send } from './support/graphql-client';
-import { BacktestStrategyDocument, CreateStrategyDocument, ImportCandlesDocument } from './support/operations.generated';
+import { AlertsDocument, BacktestStrategyDocument, CreateStrategyDocument, ImportCandlesDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -98,6 +98,33 @@ describe('backtests', () => {
     const backtest = await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: new Date(openTime - 3_600_000).toISOString(), to: new Date(closeTime).toISOString() }, user.accessToken);
     // No close a day before exists to work a change out from: only the figure kept with the candle can make it fire.
     expect(backtest.data!.backtestStrategy.triggers.map((trigger) => [trigger.time, (trigger.values as { change24h: number }).change24h])).toEqual([[new Date(closeTime).toISOString(), -2.5]]);
+  });
+
+  it('record an ON_CLOSE alert at the close exactly as market announced it, as the backtest gives it', async () => {
+    const closeTime = Math.floor(Date.now() / 60_000) * 60_000;
+    const openTime = closeTime - 60_000;
+    // More digits than a float keeps: the alert had read the close back from the float the engine compares with.
+    const close = '104612.1234567890123';
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const publish = async (type: string, payload: object) => {
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
+      await platform.analysis!.runtime.catchUpEvents();
+    };
+    try {
+      await publish('market.tick', { time: new Date(closeTime - 1_000).toISOString(), prices: [{ symbol: 'EXACT', price: close, source: 'test' }] });
+      const watched = platform.analysis!.engine.size;
+      const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'exact close', symbols: ['EXACT'], interval: 'M1', indicators: [], condition: 'price > 1.0', trigger: 'ON_CLOSE' } }, user.accessToken);
+      const id = created.data!.createStrategy.strategy.id;
+      await eventually(async () => platform.analysis!.engine.size === watched + 1, 10_000);
+      await publish('market.candle', { symbol: 'EXACT', interval: 'M1', openTime: new Date(openTime).toISOString(), closeTime: new Date(closeTime).toISOString(), open: '104000', high: '105000.5', low: '103000', close, volume: '12.5' });
+      const alerts = async () => (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes.filter((alert) => alert.strategy.id === id);
+      await eventually(async () => (await alerts()).length === 1, 10_000);
+      const backtest = await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: new Date(openTime - 3_600_000).toISOString(), to: new Date(closeTime).toISOString() }, user.accessToken);
+      expect({ alert: (await alerts())[0]!.price, backtest: backtest.data!.backtestStrategy.triggers.map((trigger) => trigger.price) }).toEqual({ alert: close, backtest: [close] });
+    } finally {
+      await bus.end();
+    }
   });
 
   it('work the first candles’ 24-hour change out from closes before the range', async () => {

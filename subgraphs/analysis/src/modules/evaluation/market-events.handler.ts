@@ -89,6 +89,8 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
         close: Number(candle.close),
         volume: Number(candle.volume),
       });
+      // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
+      for (const firing of outcome.firings) firing.exactPrice = candle.close;
       await writeOutcome(em, outcome, logger);
     },
   };
