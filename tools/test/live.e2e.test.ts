@@ -11,10 +11,12 @@ import { GraphQLFormattedError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
 import { send, sendRaw } from './support/graphql-client';
-import { LogoutDocument } from './support/operations.generated';
+import { LogoutDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
+const ADMIN_EMAIL = 'live-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const TICKS = 'subscription { ticks(symbols: ["BTC","ETH"]) { symbol price time asset { name } global { btcDominance } } }';
 
 interface TickEvent {
@@ -30,7 +32,7 @@ let user: SignedUpUser;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', SESSION_CHECK_SECONDS: '1' }, { market: {} });
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', SESSION_CHECK_SECONDS: '1', HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD }, { market: {} });
   await eventually(async () => platform.market!.snapshot.time !== null, 30_000);
   user = await signUp(platform);
 }, 120_000);
@@ -287,9 +289,18 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(second!.openTime === first!.openTime ? second!.tickCount > first!.tickCount : second!.openTime > first!.openTime).toBe(true);
   }, 30_000);
 
-  it('answers a subscription to an asset the platform does not know with NOT_FOUND, then completes it', async () => {
+  it('answers a subscription to an asset the platform does not know, or no longer tracks, with NOT_FOUND, then completes it', async () => {
+    // Known, but untracked: it keeps its history for queries and gets no new ticks.
+    const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'XYZQ', name: 'Xyz' }, admin.accessToken)).errors).toBeUndefined();
+    expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'XYZQ' }, admin.accessToken)).data?.untrackAsset).toBe(true);
     const { client } = connect(bearer(user.accessToken));
-    for (const query of ['subscription { candles(symbol: "NOPE", interval: M1) { symbol } }', 'subscription { ticks(symbols: ["BTC", "NOPE"]) { symbol } }']) {
+    for (const query of [
+      'subscription { candles(symbol: "NOPE", interval: M1) { symbol } }',
+      'subscription { ticks(symbols: ["BTC", "NOPE"]) { symbol } }',
+      'subscription { candles(symbol: "XYZQ", interval: M1) { symbol } }',
+      'subscription { ticks(symbols: ["BTC", "xyzq"]) { symbol } }',
+    ]) {
       const results: { errors?: readonly GraphQLFormattedError[] }[] = [];
       await new Promise<void>((resolve, reject) =>
         client.subscribe({ query }, { next: (result) => void results.push(result), error: reject, complete: resolve }),

@@ -1,6 +1,7 @@
 import { Arg, Resolver, Root, Subscription, SubscribeResolverData } from 'type-graphql';
-import { Authenticated, BadUserInputError, CandleInterval, CandleIntervalEnum } from '@herck/common';
+import { Authenticated, BadUserInputError, CandleInterval, CandleIntervalEnum, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
+import { Asset } from '../asset/asset.entity';
 import { knownAsset } from '../asset/symbol-rules';
 import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
@@ -19,8 +20,8 @@ export class LiveResolver {
     subscribe: async ({ args, context }: SubscribeData) => {
       // No symbol at all would never emit, and hold a subscription slot for nothing.
       if (Array.isArray(args.symbols) && args.symbols.length === 0) throw new BadUserInputError('Name at least one symbol, or leave symbols out for all of them', 'symbols');
-      // An asset the platform does not know (whatever its symbol looks like) would never emit: NOT_FOUND, as in queries.
-      const assets = await Promise.all(((args.symbols as string[] | null | undefined) ?? []).map((symbol) => knownAsset(context, symbol)));
+      // An asset the platform does not know (whatever its symbol looks like), or no longer tracks, would never emit: NOT_FOUND, as in queries.
+      const assets = await Promise.all(((args.symbols as string[] | null | undefined) ?? []).map((symbol) => trackedAsset(context, symbol)));
       return context.live.rounds(args.symbols ? [...new Set(assets.map((asset) => asset.symbol))] : null);
     },
   })
@@ -34,7 +35,7 @@ export class LiveResolver {
   @Authenticated()
   @Subscription(() => Candle, {
     description: 'Each update of the current candle of one asset and interval, then its close',
-    subscribe: async ({ args, context }: SubscribeData) => context.live.candles((await knownAsset(context, String(args.symbol))).symbol, args.interval as CandleInterval),
+    subscribe: async ({ args, context }: SubscribeData) => context.live.candles((await trackedAsset(context, String(args.symbol))).symbol, args.interval as CandleInterval),
   })
   candles(
     @Root() candle: Candle,
@@ -43,4 +44,15 @@ export class LiveResolver {
   ): Candle {
     return candle;
   }
+}
+
+/**
+ * The asset a subscription names, which must be tracked: an untracked one keeps its history for
+ * queries but gets no new ticks, so a subscription to it would wait in silence. (One open when its
+ * asset is untracked stays open, and resumes if an admin tracks it again.)
+ */
+async function trackedAsset(context: MarketContext, symbol: string): Promise<Asset> {
+  const asset = await knownAsset(context, symbol);
+  if (!asset.tracked) throw new NotFoundError(`Tracked asset ${asset.symbol}`);
+  return asset;
 }
