@@ -77,4 +77,5 @@ export * from './time/candle-interval';
 export * from './validation/believable-quotes';
 export * from './validation/input-rules';
 export * from './validation/storable-text';
+export * from './validation/ticker-symbol';
 export * from './validation/time-range';

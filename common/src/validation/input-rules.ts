@@ -8,8 +8,9 @@ export function isUuid(value: string): boolean {
 
 /**
  * A practical email check: one mailbox (`local@domain`), a dotted domain of letters, digits and
- * hyphens in labels of at most 63 characters (DNS's bound: a longer one names no host), and a local part of at most 64 characters made of dot-separated runs of letters,
- * digits and RFC 5322's other atom characters: no space, control or invisible character, no
+ * hyphens in labels of at most 63 characters (DNS's bound: a longer one names no host), and a
+ * local part of at most 64 characters made of dot-separated runs of letters, digits and
+ * RFC 5322's other atom characters: no space, control or invisible character, no
  * leading, trailing or doubled dot (a mailer quotes such a part, which makes another address).
  * Nothing a mailer would read as more than one address or as a display name
  * (`a<victim@example.com>`, `victim@example.com(c)`, `g:victim@example.com;`): each such

@@ -1,4 +1,4 @@
-import { EnvReader, Environment, readSubgraphConfig, SubgraphConfig } from '@herck/common';
+import { EnvReader, Environment, isTickerSymbol, readSubgraphConfig, SubgraphConfig } from '@herck/common';
 import { DEFAULT_ASSETS } from './modules/asset/default-assets';
 import { PROVIDER_NAMES } from './modules/provider/provider-registry';
 
@@ -39,7 +39,7 @@ export function readMarketConfig(source: Environment = process.env): MarketConfi
     if (!(PROVIDER_NAMES as readonly string[]).includes(name)) env.problem('MARKET_PROVIDERS', `names an unknown provider "${name}" (known: ${PROVIDER_NAMES.join(', ')})`);
   }
   const symbols = env.list('MARKET_SYMBOLS', DEFAULT_ASSETS.map((asset) => asset.symbol)).map((symbol) => symbol.toUpperCase());
-  for (const symbol of symbols) if (!/^[A-Z0-9]{1,15}$/.test(symbol)) env.problem('MARKET_SYMBOLS', `"${symbol}" is not a ticker symbol`);
+  for (const symbol of symbols) if (!isTickerSymbol(symbol)) env.problem('MARKET_SYMBOLS', `"${symbol}" is not a ticker symbol`);
   const cmcKey = env.string('CMC_API_KEY');
   if (providers.includes('coinmarketcap') && !cmcKey) env.problem('CMC_API_KEY', 'is required when MARKET_PROVIDERS names coinmarketcap');
   const onlySimulated = providers.every((name) => name === 'simulated');

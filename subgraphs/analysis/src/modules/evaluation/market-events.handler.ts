@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
+import { BusEvent, BusEventHandler, isTickerSymbol, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
@@ -60,7 +60,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
     async [MARKET_ASSET](event: BusEvent, em: EntityManager) {
       const change = event.payload as unknown as MarketAssetEvent;
       const changedAt = new Date(change.changedAt);
-      if (typeof change.symbol !== 'string' || !/^[A-Z0-9]{1,15}$/.test(change.symbol) || typeof change.tracked !== 'boolean' || Number.isNaN(changedAt.getTime())) {
+      if (typeof change.symbol !== 'string' || !isTickerSymbol(change.symbol) || typeof change.tracked !== 'boolean' || Number.isNaN(changedAt.getTime())) {
         logger.warn('market.asset event without a usable symbol, flag or time; ignored', { eventId: event.id });
         return;
       }

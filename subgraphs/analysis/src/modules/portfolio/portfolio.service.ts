@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
+import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
 import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
@@ -17,7 +17,6 @@ const EARLIEST_TRANSACTION_TIME = Date.UTC(1970, 0, 1);
 const CLOCK_SKEW_MS = 5_000;
 
 const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
-const TICKER = /^[A-Z0-9]{1,15}$/;
 
 /** Owners keep portfolios of transactions; every change is checked by replaying the ledger before it is written. */
 export class PortfolioService {
@@ -134,7 +133,7 @@ export class PortfolioService {
     const symbol = input.symbol?.trim().toUpperCase() || null;
     if (trade && !symbol) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
     // A FEE may name what it was for: an asset's symbol, like a trade's.
-    if ((trade || input.kind === TransactionKindEnum.FEE) && symbol && !TICKER.test(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
+    if ((trade || input.kind === TransactionKindEnum.FEE) && symbol && !isTickerSymbol(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');
     if (!trade && input.kind !== TransactionKindEnum.FEE && symbol) throw new BadUserInputError(`${input.kind} moves cash: it takes no symbol`, 'symbol');
     if (input.quantity.lte(0)) throw new BadUserInputError('quantity must be above 0', 'quantity');
     // Cash moves one unit of money at a time: a deposit of 10000 is 10000 at 1.

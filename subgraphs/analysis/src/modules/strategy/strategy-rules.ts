@@ -1,4 +1,4 @@
-import { BadUserInputError, CandleInterval, echoedInput, isCandleInterval, requireText } from '@herck/common';
+import { BadUserInputError, CandleInterval, echoedInput, isCandleInterval, isTickerSymbol, requireText } from '@herck/common';
 import { compileCondition } from '../condition/condition-compiler';
 import { IndicatorSpec } from '../indicator/indicator-spec';
 import { checkedWebhookUrl, WebhookPolicy } from '../delivery/webhook-target';
@@ -17,7 +17,7 @@ export function strategySymbols(values: string[], known: Set<string>): string[] 
   // Counted as given too: a list of 10,000 names (of one symbol) is no list of 1–20.
   if (!symbols.length || values.length > MAX_SYMBOLS) throw new BadUserInputError(`Watch 1 to ${MAX_SYMBOLS} symbols`, 'symbols');
   for (const symbol of symbols) {
-    if (!/^[A-Z0-9]{1,15}$/.test(symbol) || !known.has(symbol)) throw new BadUserInputError(`"${echoedInput(symbol)}" is not a tracked symbol`, 'symbols');
+    if (!isTickerSymbol(symbol) || !known.has(symbol)) throw new BadUserInputError(`"${echoedInput(symbol)}" is not a tracked symbol`, 'symbols');
   }
   return symbols;
 }

@@ -1,18 +1,16 @@
-import { BadUserInputError, NotFoundError } from '@herck/common';
+import { BadUserInputError, isTickerSymbol, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
 import { Asset } from './asset.entity';
 
-const SYMBOL = /^[A-Z0-9]{1,15}$/;
-
 /** Whether `value` is a ticker symbol as stored: upper case, 1 to 15 letters or digits. */
 export function isSymbol(value: string): boolean {
-  return SYMBOL.test(value);
+  return isTickerSymbol(value);
 }
 
 /** Ticker symbols are matched in upper case; anything that cannot be one is BAD_USER_INPUT. */
 export function normaliseSymbol(value: string, field = 'symbol'): string {
   const symbol = value.trim().toUpperCase();
-  if (!SYMBOL.test(symbol)) throw new BadUserInputError(`${field} must be a ticker symbol such as BTC (1 to 15 letters or digits)`, field);
+  if (!isTickerSymbol(symbol)) throw new BadUserInputError(`${field} must be a ticker symbol such as BTC (1 to 15 letters or digits)`, field);
   return symbol;
 }
 

@@ -1,9 +1,9 @@
 import Decimal from 'decimal.js';
-import { BadUserInputError, exact } from '@herck/common';
+import { BadUserInputError, exact, isTickerSymbol } from '@herck/common';
 
 export function orderAsset(value: string): string {
   const symbol = value.trim().toUpperCase();
-  if (!/^[A-Z0-9]{1,15}$/.test(symbol)) throw new BadUserInputError('asset must be a ticker symbol such as BTC', 'asset');
+  if (!isTickerSymbol(symbol)) throw new BadUserInputError('asset must be a ticker symbol such as BTC', 'asset');
   return symbol;
 }
 
