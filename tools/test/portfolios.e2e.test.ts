@@ -88,6 +88,9 @@ describe('portfolios', () => {
     const performance = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id: portfolio.id, from: '2026-01-05T00:00:00Z', to: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
     expect(performance).toMatchObject({ roi: '0.031', realizedPnl: '100', unrealizedPnl: '210', complete: true, missingPrices: [] });
     expect(Number(performance.twr)).toBeCloseTo(0.031, 10);
+    // Through 10 January, which has no close: no return and no change of unrealised profit is guessed (a holding without a price would count as none).
+    const incomplete = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id: portfolio.id, from: '2026-01-05T00:00:00Z', to: '2026-01-10T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
+    expect(incomplete).toMatchObject({ roi: null, twr: null, xirr: null, realizedPnl: '100', unrealizedPnl: null, complete: false, missingPrices: [{ symbol: 'ETH', date: '2026-01-10' }] });
 
     // Selling more than is held is refused, and nothing is written.
     expect(codes(await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '5', price: '1100', time: '2026-01-07T12:00:00Z' }))).toEqual(['BAD_USER_INPUT']);

@@ -263,7 +263,8 @@ describe('a missing price', () => {
     expect(result.missingPrices).toEqual([{ symbol: 'Y', date: '2024-03-05' }]);
     expect(result.complete).toBe(false);
     // Y valued at nothing would make a loss of 200 on 1000 of it: no such return is given.
-    expect([result.roi, result.twr, result.xirr]).toEqual([null, null, null]);
+    expect([result.roi, result.twr, result.xirr, result.unrealizedPnl]).toEqual([null, null, null, null]);
+    expectDecimal(result.realizedPnl, '0');
   });
 });
 

@@ -53,6 +53,15 @@ describe('strategy engine on a scripted price path', () => {
     expect(fired).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
   });
 
+  it('reads the last closed candle\'s volume from the first tick, with no indicator to warm up', async () => {
+    const history = [closed(0, 100), { ...closed(1, 100), volume: 42.5 }];
+    // As the store answers: `count` candles, none for none.
+    const engine = new StrategyEngine(async (_symbol, _interval, count) => (count ? history.slice(-count) : []), () => START + 10 * MINUTE);
+    await engine.watch(strategy({ indicators: [], condition: 'volume > 40.0' }));
+    const [firing] = tick(engine, 0, 100).firings;
+    expect(firing?.values).toEqual(expect.objectContaining({ volume: 42.5 }));
+  });
+
   it('does not fire before its indicators are warm', async () => {
     const engine = await engineWith(strategy(), [closed(1, 100)]);
     expect(tick(engine, 0, 200).firings).toEqual([]);

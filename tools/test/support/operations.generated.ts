@@ -470,7 +470,7 @@ export type PortfolioPerformanceQueryVariables = Exact<{
 }>;
 
 
-export type PortfolioPerformanceQuery = { portfolio: { id: string, performance: { roi: string | null, twr: string | null, xirr: string | null, realizedPnl: string, unrealizedPnl: string, complete: boolean, missingPrices: Array<{ symbol: string, date: string }> } } };
+export type PortfolioPerformanceQuery = { portfolio: { id: string, performance: { roi: string | null, twr: string | null, xirr: string | null, realizedPnl: string, unrealizedPnl: string | null, complete: boolean, missingPrices: Array<{ symbol: string, date: string }> } } };
 
 export type AddTransactionMutationVariables = Exact<{
   portfolioId: string;

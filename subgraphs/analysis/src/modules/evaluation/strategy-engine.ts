@@ -174,8 +174,9 @@ export class StrategyEngine implements Evaluator {
     const existing = this.series.get(key);
     if (existing?.holds(specs)) return;
     const series = existing ?? new CandleSeries(symbol, interval);
-    // Loaded before the reset, so the series' other strategies go on evaluating meanwhile.
-    const history = await this.loadHistory(symbol, interval, Math.max(0, ...specs.map(warmUpCandles)));
+    // Loaded before the reset, so the series' other strategies go on evaluating meanwhile. At least the
+    // last closed candle, whose volume conditions read as `volume` (none without indicators read 0 until the next close).
+    const history = await this.loadHistory(symbol, interval, Math.max(1, ...specs.map(warmUpCandles)));
     series.reset(specs, history);
     this.series.set(key, series);
   }

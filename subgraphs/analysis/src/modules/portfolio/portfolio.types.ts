@@ -179,8 +179,8 @@ export class PerformanceType {
   @Field(() => DecimalScalar, { description: 'Profit realised by sales in the period' })
   realizedPnl!: Decimal;
 
-  @Field(() => DecimalScalar, { description: 'Change of unrealised profit over the period' })
-  unrealizedPnl!: Decimal;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Change of unrealised profit over the period; null when a price is missing' })
+  unrealizedPnl!: Decimal | null;
 
   @Field(() => Boolean, { description: 'False when a price was missing' })
   complete!: boolean;

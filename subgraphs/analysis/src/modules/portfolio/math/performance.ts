@@ -43,8 +43,11 @@ export interface Performance {
   xirr: Decimal | null;
   /** Realized P&L of the sells in the period. */
   realizedPnl: Decimal;
-  /** Change of unrealized P&L over the period (end − start), so that gain = realizedPnl + unrealizedPnl − otherFees when complete. */
-  unrealizedPnl: Decimal;
+  /**
+   * Change of unrealized P&L over the period (end − start), so that gain = realizedPnl + unrealizedPnl − otherFees.
+   * Null when a price is missing: a holding without one would count as no change.
+   */
+  unrealizedPnl: Decimal | null;
   /** Fees outside trades in the period (FEE entries, deposit and withdrawal fees). */
   otherFees: Decimal;
   /** Every close the figures needed and did not get, at the start, the end and each flow. */
@@ -98,7 +101,7 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
     subPeriods,
     xirr: complete ? xirr(moneyFlows(start, end, points, from, to)) : null,
     realizedPnl: endState.realizedPnl.minus(startState.realizedPnl),
-    unrealizedPnl: end.unrealizedPnl.minus(start.unrealizedPnl),
+    unrealizedPnl: complete ? end.unrealizedPnl.minus(start.unrealizedPnl) : null,
     otherFees: endState.otherFees.minus(startState.otherFees),
     missingPrices,
     complete,
