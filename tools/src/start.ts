@@ -42,6 +42,8 @@ async function stopAll(code: number): Promise<void> {
   // reverse start order, logs after them, the database last.
   const rank = (child: ManagedProcess) => (child.name === GATEWAY.name ? -1 : child.name === EMBEDDED_DATABASE ? 2 : child.name === 'logs' ? 1 : 0);
   for (const child of [...running].reverse().sort((a, b) => rank(a) - rank(b))) await child.stop();
+  // The database prints nothing as it stops: this line says the last step is done.
+  logger.info('Herck stopped', { services: running.map((child) => child.name) });
   process.exit(code);
 }
 

@@ -183,6 +183,8 @@ describe('npm start', () => {
     const stopped = (service: string) => started.output().indexOf(`"service":"${service}","msg":"stopped"`);
     expect(stopped('gateway')).toBeGreaterThanOrEqual(0);
     expect(stopped('gateway')).toBeLessThan(stopped('auth'));
+    // Its last line says every step of the stop is done.
+    expect(started.output().trim().split('\n').at(-1)).toMatch(/"msg":"Herck stopped"/);
     for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
   }, 180_000);
 });
