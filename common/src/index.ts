@@ -9,6 +9,7 @@ export * from './bus/bus-consumer';
 export * from './bus/bus-database';
 export * from './bus/bus-retention';
 export * from './bus/outbox-message.entity';
+export * from './bus/platform-lock';
 export * from './concurrency/one-at-a-time';
 export * from './config/base-config';
 export * from './config/env-reader';

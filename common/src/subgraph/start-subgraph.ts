@@ -9,6 +9,7 @@ import { BusBatchHooks, BusConsumer, BusEventHandler } from '../bus/bus-consumer
 import { ensureBusSchema } from '../bus/bus-database';
 import { BusRetention, pruneBusEvents } from '../bus/bus-retention';
 import { OutboxRelay } from '../bus/outbox-relay';
+import { withPlatformLock } from '../bus/platform-lock';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
 import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
@@ -65,6 +66,8 @@ export interface SubgraphRuntime {
   background(name: string, task: () => Promise<void>): void;
   /** Resolves once the bus events published so far have been applied here, or after BUS_WAIT_MS (no-op without handlers). */
   catchUpEvents(): Promise<void>;
+  /** Runs `work` holding the lock `name`, shared by every service of the platform (see withPlatformLock). */
+  exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
 }
 
 export interface SubgraphDefinition<TContext extends SubgraphContext> {
@@ -141,6 +144,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     relayEvents: () => atMost(BUS_WAIT_MS, relay.kick()),
     background: (name, task) => tasks.run(name, task),
     catchUpEvents: () => atMost(BUS_WAIT_MS, consumer?.kick() ?? Promise.resolve()),
+    exclusively: (name, work) => withPlatformLock(config.busUrl, name, work),
   };
   await consumer?.start();
   await definition.onStart?.(runtime);

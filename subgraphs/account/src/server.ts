@@ -28,7 +28,7 @@ export async function startAccountService(
     buildSchema: (runtime) =>
       buildAccountSchema(
         new Map<Function, object>([
-          [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents, runtime.catchUpEvents))],
+          [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents, runtime.catchUpEvents, runtime.exclusively))],
           [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, new MailLimiter(runtime.orm, config.mailLimits), runtime))],
         ]),
       ),

@@ -1,5 +1,5 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { ConflictError, isUuid, NotFoundError } from '@herck/common';
+import { ADMIN_CHANGES_LOCK, ConflictError, isUuid, NotFoundError } from '@herck/common';
 import { assertAnotherActiveAdmin } from '../admin/last-admin';
 import { isAbandoned } from './abandoned-account';
 import { accountChanged, accountDeleted } from './account-events';
@@ -11,11 +11,13 @@ import { validName, validUsername } from './profile-rules';
 export class AccountService {
   /**
    * `relayEvents` tries to put the change on the bus before the answer, so auth signs a new username in at once;
-   * `catchUpEvents` applies what auth has put there (its roles): an admin made, or demoted, a moment ago counts as such.
+   * `catchUpEvents` applies what auth has put there (its roles): an admin made, or demoted, a moment ago counts as such;
+   * `exclusively` makes changes that may end the last admin one at a time with auth's demotions (ADMIN_CHANGES_LOCK).
    */
   constructor(
     private readonly relayEvents: () => Promise<void>,
     private readonly catchUpEvents: () => Promise<void>,
+    private readonly exclusively: <T>(name: string, work: () => Promise<T>) => Promise<T>,
   ) {}
 
   async update(em: EntityManager, id: string, input: UpdateAccountInput): Promise<Account> {
@@ -36,14 +38,17 @@ export class AccountService {
     }
   }
 
-  async deactivate(em: EntityManager, id: string): Promise<Account> {
-    // Before any lock is taken: it may wait for the bus.
-    await this.catchUpEvents();
-    return this.change(em, id, async (account, tx) => {
-      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
-      account.status = AccountStatus.DEACTIVATED;
-      account.confirmationTokenHash = null;
-      account.confirmationExpiresAt = null;
+  deactivate(em: EntityManager, id: string): Promise<Account> {
+    return this.exclusively(ADMIN_CHANGES_LOCK, async () => {
+      // Before any row is locked: it may wait for the bus.
+      await this.catchUpEvents();
+      // `change` announces the deactivation on the bus before the lock goes.
+      return this.change(em, id, async (account, tx) => {
+        if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
+        account.status = AccountStatus.DEACTIVATED;
+        account.confirmationTokenHash = null;
+        account.confirmationExpiresAt = null;
+      });
     });
   }
 
@@ -59,19 +64,21 @@ export class AccountService {
     });
   }
 
-  async delete(em: EntityManager, id: string): Promise<void> {
-    await this.catchUpEvents();
-    await em.transactional(async (tx) => {
-      // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in
-      // a series (unlocked, both answered true and the deletion was announced twice).
-      const account = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
-      if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
-      tx.remove(account);
-      // Its copy of the roles goes with it (auth announces nothing more of a deleted account).
-      await tx.execute('DELETE FROM account_roles WHERE account_id = ?', [account.id]);
-      tx.persist(accountDeleted(account));
+  delete(em: EntityManager, id: string): Promise<void> {
+    return this.exclusively(ADMIN_CHANGES_LOCK, async () => {
+      await this.catchUpEvents();
+      await em.transactional(async (tx) => {
+        // Locked: of two simultaneous deletions one finds the account and the other NOT_FOUND, as in
+        // a series (unlocked, both answered true and the deletion was announced twice).
+        const account = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
+        if (account.status === AccountStatus.ACTIVE) await assertAnotherActiveAdmin(tx, account.id);
+        tx.remove(account);
+        // Its copy of the roles goes with it (auth announces nothing more of a deleted account).
+        await tx.execute('DELETE FROM account_roles WHERE account_id = ?', [account.id]);
+        tx.persist(accountDeleted(account));
+      });
+      await this.relayEvents();
     });
-    await this.relayEvents();
   }
 
   private async change(em: EntityManager, id: string, apply: (account: Account, tx: EntityManager) => void | Promise<void>): Promise<Account> {

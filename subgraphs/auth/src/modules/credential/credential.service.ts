@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import {
+  ADMIN_CHANGES_LOCK,
   LAST_ADMIN_REFUSAL,
   BadUserInputError,
   ConflictError,
@@ -27,7 +28,7 @@ export class CredentialService {
   constructor(
     private readonly setupTokenKeys: VerificationKey[],
     private readonly sessions: SessionService,
-    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents' | 'relayEvents'>,
+    private readonly runtime: Pick<SubgraphRuntime, 'catchUpEvents' | 'relayEvents' | 'exclusively'>,
   ) {}
 
   /**
@@ -65,21 +66,26 @@ export class CredentialService {
   async setRoles(em: EntityManager, accountId: string, roles: Role[]): Promise<Credential> {
     // No roles would leave an account that signs in and may read nothing, not even `me`.
     if (!roles.length) throw new BadUserInputError('roles must name at least one role (USER to take the others away)', 'roles');
-    // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
-    // The row locked first: simultaneous changes are made, and announced, one after the other, so the
-    // last event on the bus is the last change (unlocked, another service's copy could keep an older set).
-    const credential = await em.transactional(async (tx) => {
-      const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
-      if (!found) throw new NotFoundError('Account');
-      if (found.roles.includes('ADMIN') && !roles.includes('ADMIN')) await assertAnotherAdmin(tx, found.accountId);
-      found.roles = [...new Set(roles)];
-      tx.persist(rolesChanged(found));
-      await tx.flush();
-      return found;
+    // One at a time with account's deactivations and deletions (ADMIN_CHANGES_LOCK), on auth's copy of
+    // the accounts brought up to date first: an admin account ends a moment ago is no admin to leave behind.
+    return this.runtime.exclusively(ADMIN_CHANGES_LOCK, async () => {
+      await this.runtime.catchUpEvents();
+      // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
+      // The row locked first: simultaneous changes are made, and announced, one after the other, so the
+      // last event on the bus is the last change (unlocked, another service's copy could keep an older set).
+      const credential = await em.transactional(async (tx) => {
+        const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
+        if (!found) throw new NotFoundError('Account');
+        if (found.roles.includes('ADMIN') && !roles.includes('ADMIN')) await assertAnotherAdmin(tx, found.accountId);
+        found.roles = [...new Set(roles)];
+        tx.persist(rolesChanged(found));
+        await tx.flush();
+        return found;
+      });
+      // On the bus before the answer and before the lock goes: the services that act on roles (account, for its last admin) know at once.
+      await this.runtime.relayEvents();
+      return credential;
     });
-    // On the bus before the answer: the services that act on roles (account, for its last admin) know at once.
-    await this.runtime.relayEvents();
-    return credential;
   }
 
   /**
