@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
 import { codes, send } from './support/graphql-client';
-import { CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
+import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { logIn, signUp, SignedUpUser } from './support/users';
 
@@ -87,6 +87,21 @@ describe('strategies on tracked assets', () => {
       expect((await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken)).errors).toBeUndefined();
     } finally {
       await bus.end();
+    }
+  });
+
+  it('agree with market when a track and an untrack of one asset cross', async () => {
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZZA', name: null }, admin.accessToken)).errors).toBeUndefined();
+    for (let round = 0; round < 10; round += 1) {
+      const answers = await Promise.all([
+        send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZZA', name: null }, admin.accessToken),
+        send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ZZA' }, admin.accessToken),
+      ]);
+      expect(answers.map((answer) => answer.errors)).toEqual([undefined, undefined]);
+      // Whichever came last, market and analysis say the same of it (no round would mend it: none runs here).
+      const tracked = (await send(platform.gatewayUrl, AssetsDocument, { search: 'ZZA' }, user.accessToken)).data!.assets.edges.length === 1;
+      const watched = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { ...watching('ZZA'), name: `ZZA ${round}` } }, user.accessToken);
+      expect({ round, tracked, accepted: codes(watched) }).toEqual({ round, tracked, accepted: tracked ? [] : ['BAD_USER_INPUT'] });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager, LockMode } from '@mikro-orm/postgresql';
 import { BadUserInputError, Connection, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
@@ -54,7 +54,9 @@ export class AssetService {
   async untrack(em: EntityManager, rawSymbol: string): Promise<void> {
     const symbol = normaliseSymbol(rawSymbol);
     await em.transactional(async (tx) => {
-      const asset = await tx.findOne(Asset, { symbol });
+      // Locked before the announcement is stamped, as trackAsset's upsert locks the row first: a track and
+      // an untrack at once are then stamped in the order they commit, which is the order consumers apply them.
+      const asset = await tx.findOne(Asset, { symbol }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!asset) throw new BadUserInputError(`No asset ${symbol} is known`, 'symbol');
       asset.tracked = false;
       announce(tx, asset);
