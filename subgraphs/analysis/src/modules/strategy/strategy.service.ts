@@ -28,7 +28,9 @@ export class StrategyService {
 
   async create(em: EntityManager, ownerId: string, input: CreateStrategyInput): Promise<{ strategy: Strategy; webhookSecret: string }> {
     const indicators = normaliseIndicators(input.indicators);
-    const known = await this.knownSymbols(em, input.symbols);
+    // Market announces a tracking or an untracking before it answers: what is on the bus is applied first.
+    await this.catchUpEvents();
+    const known = await knownSymbols(em);
     const strategy = em.create(Strategy, {
       ownerId,
       name: strategyName(input.name),
@@ -57,12 +59,14 @@ export class StrategyService {
   }
 
   async update(em: EntityManager, ownerId: string, id: string, input: UpdateStrategyInput): Promise<Strategy> {
+    // Before the strategy's row is locked: applying market's events may touch it (a ONCE strategy that fired).
+    if (input.symbols) await this.catchUpEvents();
     return em.transactional(async (tx) => {
       const strategy = await this.own(tx, ownerId, id, true);
       const indicators: IndicatorSpec[] = input.indicators ? normaliseIndicators(input.indicators) : strategy.indicators;
       const changes: Partial<Strategy> = { indicators };
       if (input.name !== undefined && input.name !== null) changes.name = strategyName(input.name);
-      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await this.knownSymbols(tx, input.symbols));
+      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await knownSymbols(tx));
       if (input.interval) changes.interval = strategyInterval(input.interval);
       changes.condition = strategyCondition(input.condition ?? strategy.condition, indicators);
       if (input.trigger) changes.trigger = strategyTrigger(input.trigger);
@@ -127,21 +131,9 @@ export class StrategyService {
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, strategies.length > first, Boolean(after)) };
   }
-
-  /**
-   * The symbols analysis has seen in market's events. One `wanted` names that is not among them may
-   * be in a tick on its way (market shows a round as soon as it commits; its event reaches analysis
-   * a moment later): the events published so far are applied first, for a bounded time, before the
-   * symbol counts as unknown.
-   */
-  private async knownSymbols(em: EntityManager, wanted: string[]): Promise<Set<string>> {
-    const known = await knownSymbols(em);
-    if (wanted.every((symbol) => known.has(symbol.trim().toUpperCase()))) return known;
-    await this.catchUpEvents();
-    return knownSymbols(em);
-  }
 }
 
+/** The symbols market tracks, as its events (`market.asset`, its ticks) told analysis. */
 async function knownSymbols(em: EntityManager): Promise<Set<string>> {
   const rows = await em.execute<{ symbol: string }[]>('SELECT symbol FROM symbols WHERE untracked_at IS NULL');
   return new Set(rows.map((row) => row.symbol));
