@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
 import { codes, send } from './support/graphql-client';
-import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
+import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { logIn, signUp, SignedUpUser } from './support/users';
 
@@ -67,27 +67,33 @@ describe('strategies on tracked assets', () => {
     expect(tracked.errors).toBeUndefined();
     const kept = await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken);
     expect(kept.errors).toBeUndefined();
-    const roundBefore = new Date();
     expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'OP' }, admin.accessToken)).data?.untrackAsset).toBe(true);
     expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
 
-    // A round that read OP as tracked a moment before the untracking, committed after it; then one of a later re-tracking.
     const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
     await bus.connect();
-    const publishTick = (time: Date) =>
-      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
-        JSON.stringify({ time: time.toISOString(), prices: [{ symbol: 'OP', price: '1.5', source: 'test' }] }),
-      ]);
+    const publish = (type: string, payload: object) => bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
+    const tick = (symbol: string, time: Date) => publish('market.tick', { time: time.toISOString(), prices: [{ symbol, price: '1.5', source: 'test' }] });
     try {
-      await publishTick(roundBefore);
+      // A round that read OP as tracked a moment before the untracking, announced after it, whatever its time.
+      await tick('OP', new Date());
+      // An untracking of a symbol analysis has not seen yet, then a round that still quoted it.
+      await publish('market.asset', { symbol: 'GHOST', name: 'Ghost', tracked: false, changedAt: new Date().toISOString() });
+      await tick('GHOST', new Date());
       await platform.analysis!.runtime.catchUpEvents();
-      expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
-      await publishTick(new Date());
-      await platform.analysis!.runtime.catchUpEvents();
-      expect((await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken)).errors).toBeUndefined();
+      for (const symbol of ['OP', 'GHOST']) expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching(symbol) }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
     } finally {
       await bus.end();
     }
+
+    // The strategy that watched OP before keeps it through an edit that sends its symbols back.
+    const id = kept.data!.createStrategy.strategy.id;
+    const edited = await send(platform.gatewayUrl, UpdateStrategyDocument, { id, input: { name: 'Watch OP, renamed', symbols: ['OP'] } }, user.accessToken);
+    expect(edited.errors).toBeUndefined();
+    expect(edited.data?.updateStrategy.symbols).toEqual(['OP']);
+    // Tracked again by an admin: OP may be watched anew.
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'OP', name: null }, admin.accessToken)).errors).toBeUndefined();
+    expect((await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken)).errors).toBeUndefined();
   });
 
   it('agree with market when a track and an untrack of one asset cross', async () => {

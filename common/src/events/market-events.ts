@@ -36,7 +36,8 @@ export interface MarketFxEvent {
 /**
  * Market started or stopped following an asset: each configured symbol on market's first
  * start, each admin's `trackAsset` and `untrackAsset`. Consumers learn of a new asset before its
- * first tick (up to a round later); ticks of rounds dated before `changedAt` do not undo it.
+ * first tick (up to a round later). Only a later `market.asset` undoes an untracking: a round that
+ * read the asset just before it may be announced just after.
  */
 export const MARKET_ASSET = 'market.asset';
 export interface MarketAssetEvent {

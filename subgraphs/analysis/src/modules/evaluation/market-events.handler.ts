@@ -25,12 +25,11 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
          WHERE latest_prices.time < excluded.time`,
         [time, JSON.stringify(prices)],
       );
-      // Strategies may watch what market prices; a round dated before an untracking (read just before
-      // it, committed just after) does not track the symbol again.
+      // Strategies may watch what market prices. Only market's `market.asset` says an untracked symbol
+      // is tracked again: a round that read it just before its untracking may land just after.
       await em.execute(
         `INSERT INTO symbols (symbol, seen_at) SELECT jsonb_array_elements_text(?::jsonb), ?
-         ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at,
-           untracked_at = CASE WHEN symbols.untracked_at < excluded.seen_at THEN NULL ELSE symbols.untracked_at END`,
+         ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at`,
         [JSON.stringify(prices.map((quote) => quote.symbol)), time],
       );
       for (const quote of prices) {
@@ -71,7 +70,12 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
           [change.symbol, changedAt],
         );
       } else {
-        await em.execute('UPDATE symbols SET untracked_at = GREATEST(untracked_at, ?) WHERE symbol = ?', [changedAt, change.symbol]);
+        // Kept even for a symbol not seen yet: a tick or candle of it still on its way must not make it tracked.
+        await em.execute(
+          `INSERT INTO symbols (symbol, seen_at, untracked_at) VALUES (?, ?, ?)
+           ON CONFLICT (symbol) DO UPDATE SET untracked_at = GREATEST(symbols.untracked_at, excluded.untracked_at)`,
+          [change.symbol, changedAt, changedAt],
+        );
       }
     },
 

@@ -66,7 +66,8 @@ export class StrategyService {
       const indicators: IndicatorSpec[] = input.indicators ? normaliseIndicators(input.indicators) : strategy.indicators;
       const changes: Partial<Strategy> = { indicators };
       if (input.name !== undefined && input.name !== null) changes.name = strategyName(input.name);
-      if (input.symbols) changes.symbols = strategySymbols(input.symbols, await knownSymbols(tx));
+      // A symbol the strategy watches already may stay, tracked or not: an edit form sends them all back.
+      if (input.symbols) changes.symbols = strategySymbols(input.symbols, new Set([...(await knownSymbols(tx)), ...strategy.symbols]));
       if (input.interval) changes.interval = strategyInterval(input.interval);
       changes.condition = strategyCondition(input.condition ?? strategy.condition, indicators);
       if (input.trigger) changes.trigger = strategyTrigger(input.trigger);
