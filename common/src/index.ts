@@ -32,6 +32,7 @@ export * from './events/account-events';
 export * from './events/auth-events';
 export * from './events/market-events';
 export * from './events/orders-events';
+export * from './identity/admin-changes-lock';
 export * from './identity/first-admin';
 export * from './identity/internal-token';
 export * from './identity/verified-tokens';

@@ -113,10 +113,11 @@ describe('backtests', () => {
     };
     try {
       await publish('market.tick', { time: new Date(closeTime - 1_000).toISOString(), prices: [{ symbol: 'EXACT', price: close, source: 'test' }] });
-      const watched = platform.analysis!.engine.size;
       const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'exact close', symbols: ['EXACT'], interval: 'M1', indicators: [], condition: 'price > 1.0', trigger: 'ON_CLOSE' } }, user.accessToken);
       const id = created.data!.createStrategy.strategy.id;
-      await eventually(async () => platform.analysis!.engine.size === watched + 1, 10_000);
+      // The engine watches every enabled strategy, this one included (earlier tests' too, each in its own time).
+      const enabled = async () => (await platform.analysis!.runtime.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM strategies WHERE enabled'))[0]!.n;
+      await eventually(async () => platform.analysis!.engine.size === (await enabled()), 10_000);
       await publish('market.candle', { symbol: 'EXACT', interval: 'M1', openTime: new Date(openTime).toISOString(), closeTime: new Date(closeTime).toISOString(), open: '104000', high: '105000.5', low: '103000', close, volume: '12.5' });
       const alerts = async () => (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes.filter((alert) => alert.strategy.id === id);
       await eventually(async () => (await alerts()).length === 1, 10_000);

@@ -679,7 +679,7 @@ describe('graphql-ws connection limits', () => {
     const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
     // Well within BODY_LIMIT; written again with the gateway's operation id, it had closed the socket with 1011.
     socket.send(`{"id":"deep","type":"subscribe","payload":{"query":"query ($s: String) { __typename }","variables":{"s":${deep}}}}`);
-    expect(await socket.next()).toEqual({ id: 'deep', type: 'error', payload: [{ message: 'Variables nest lists or objects more than 64 levels deep.', extensions: { code: 'BAD_USER_INPUT' } }] });
+    expect(await socket.next()).toEqual({ id: 'deep', type: 'error', payload: [{ message: 'The operation nests lists or objects more than 64 levels deep.', extensions: { code: 'BAD_USER_INPUT' } }] });
     socket.send(subscribeMessageOf(1024, 'after'));
     expect(await socket.next()).toEqual({ id: 'after', type: 'next', payload: { data: { __typename: 'Query' } } });
     expect(await socket.next()).toEqual({ id: 'after', type: 'complete' });

@@ -63,6 +63,13 @@ export class ConflictError extends AppError {
   }
 }
 
+/** Something the request needs is busy or away for now: worth trying again shortly. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 'SERVICE_UNAVAILABLE');
+  }
+}
+
 /** No price fresh enough to act on: nothing is guessed, nothing is done. */
 export class PriceUnavailableError extends AppError {
   constructor(message: string) {

@@ -5,7 +5,9 @@ const MAX_ECHOED = 64;
  * A client's input as an error message repeats it: whole when short, else its start and "…".
  * A refusal says what was wrong without sending 10,000 characters back (or into the logs).
  */
-export function echoedInput(text: string): string {
+export function echoedInput(text: string, max = MAX_ECHOED): string {
+  // Characters are never fewer than UTF-16 units: a text that short is whole.
+  if (text.length <= max) return text;
   const characters = [...text];
-  return characters.length > MAX_ECHOED ? `${characters.slice(0, MAX_ECHOED).join('')}…` : text;
+  return characters.length > max ? `${characters.slice(0, max).join('')}…` : text;
 }

@@ -2,13 +2,6 @@
 export const ROLES = ['USER', 'ANALYST', 'ADMIN'] as const;
 
 /** Why the last active admin keeps its role and its account: no one could make another but an operator on the server. */
-/**
- * Held by every change that may leave no active admin, in auth (taking ADMIN away) and in account
- * (deactivating or deleting an account): each reads the other's changes before its own and puts
- * its own on the bus before the next, so two at once cannot each count the other's admin.
- */
-export const ADMIN_CHANGES_LOCK = 'herck:admin-changes';
-
 export const LAST_ADMIN_REFUSAL = 'At least one active admin must remain: make another account an admin first';
 export type Role = (typeof ROLES)[number];
 

@@ -144,7 +144,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     relayEvents: () => atMost(BUS_WAIT_MS, relay.kick()),
     background: (name, task) => tasks.run(name, task),
     catchUpEvents: () => atMost(BUS_WAIT_MS, consumer?.kick() ?? Promise.resolve()),
-    exclusively: (name, work) => withPlatformLock(config.busUrl, name, work),
+    exclusively: (name, work) => withPlatformLock(config.busUrl, name, work, logger),
   };
   await consumer?.start();
   await definition.onStart?.(runtime);

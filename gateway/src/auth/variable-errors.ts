@@ -107,7 +107,7 @@ export function variableErrors(
       coerceInputValue(value, type as GraphQLInputType, (path, invalid, error) => {
         // A field missing from an input object, or one it does not have, is named itself, not the object that lacks or has it.
         const objectField = OBJECT_FIELD_ERROR.exec(error.message)?.[1];
-        bad(`Variable "$${name}" got invalid value ${typeof invalid === 'string' ? JSON.stringify(echoedInput(invalid)) : echoedInput(JSON.stringify(invalid) ?? String(invalid))}${where(path)}; ${boundedReason(error.message)}`, fieldName(position, objectField ? [...path, objectField] : path));
+        bad(`Variable "$${name}" got invalid value ${typeof invalid === 'string' ? JSON.stringify(echoedInput(invalid)) : echoedInput(JSON.stringify(invalid) ?? String(invalid))}${where(path)}; ${echoedInput(error.message, MAX_REASON)}`, fieldName(position, objectField ? [...path, objectField] : path));
       });
       const unstorable = errors.length === before ? unstorableTextIn(value) : null;
       if (unstorable) bad(`Variable "$${name}"${where(unstorable.path)} ${unstorable.reason}`, fieldName(position, unstorable.path));
@@ -120,11 +120,6 @@ export function variableErrors(
 
 /** The most characters of graphql-js's reason a message keeps: its reasons repeat the value refused, however long. */
 const MAX_REASON = 200;
-
-function boundedReason(reason: string): string {
-  const characters = [...reason];
-  return characters.length > MAX_REASON ? `${characters.slice(0, MAX_REASON).join('')}…` : reason;
-}
 
 /** Whether `value` nests lists and objects more than `limit` levels deep, found without recursion. */
 export function nestsDeeperThan(value: unknown, limit: number): boolean {

@@ -25,11 +25,12 @@ export interface SocketLimits {
 /** HTTP's answer to a body over the limit (413), as an operation's `error` payload. */
 const TOO_LARGE = [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }];
 /** HTTP's answer to variables nested past any input (see MAX_VARIABLE_DEPTH), as an operation's `error` payload. */
-const TOO_DEEP = [{ message: `Variables nest lists or objects more than ${MAX_VARIABLE_DEPTH} levels deep.`, extensions: { code: 'BAD_USER_INPUT' } }];
+const TOO_DEEP = [{ message: `The operation nests lists or objects more than ${MAX_VARIABLE_DEPTH} levels deep.`, extensions: { code: 'BAD_USER_INPUT' } }];
 /** Levels of a `subscribe` message above its variables' values: the message, its payload, its variables. */
 const LEVELS_ABOVE_VALUES = 3;
-/** ws's close code for a message over its `maxPayload`, used for oversized messages that are not an operation. */
-const MESSAGE_TOO_BIG = 1009;
+/** How a message refused before graphql-ws reads it closes the socket when it is no operation to answer. */
+const OVERSIZED_CLOSE = { code: 1009, reason: 'Message too big' };
+const TOO_DEEP_CLOSE = { code: CloseCode.BadRequest, reason: `Message nested more than ${MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES} levels deep` };
 
 /**
  * graphql-ws's server core on a `ws` server, as graphql-ws/use/ws serves it
@@ -93,10 +94,10 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
             const text = String(data);
-            if (data.length > limits.messageLimit) return refuse(socket, parsedOrNull(text), ids, acknowledged, TOO_LARGE);
+            if (data.length > limits.messageLimit) return refuse(socket, parsedOrNull(text), ids, acknowledged, TOO_LARGE, OVERSIZED_CLOSE);
             const message = parsedOrNull(text);
             // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 1011 close).
-            if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP);
+            if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP, TOO_DEEP_CLOSE);
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
               try {
@@ -148,15 +149,15 @@ function toClient(text: string, ids: OperationIds): { text: string; type: string
 /**
  * A message refused before graphql-ws reads it (over the size limit, or nested too deep): a
  * `subscribe` under an id not in use, once the connection is acknowledged, gets its `error`
- * and the socket goes on; anything else closes it (1009), as ws would.
+ * and the socket goes on; anything else closes it (1009 for size, as ws would; 4400 for depth).
  */
-function refuse(socket: WebSocket, message: ClientMessage | null, ids: OperationIds, acknowledged: boolean, errors: typeof TOO_LARGE): void {
+function refuse(socket: WebSocket, message: ClientMessage | null, ids: OperationIds, acknowledged: boolean, errors: typeof TOO_LARGE, close: { code: number; reason: string }): void {
   const id = message?.id;
   if (acknowledged && message?.type === 'subscribe' && typeof id === 'string' && id !== '' && !ids.isRunning(id)) {
     socket.send(JSON.stringify({ id, type: 'error', payload: errors }));
     return;
   }
-  socket.close(MESSAGE_TOO_BIG, 'Message too big');
+  socket.close(close.code, close.reason);
 }
 
 /** What the gateway reads of a client's message before graphql-ws does. */

@@ -66,26 +66,32 @@ export class CredentialService {
   async setRoles(em: EntityManager, accountId: string, roles: Role[]): Promise<Credential> {
     // No roles would leave an account that signs in and may read nothing, not even `me`.
     if (!roles.length) throw new BadUserInputError('roles must name at least one role (USER to take the others away)', 'roles');
-    // One at a time with account's deactivations and deletions (ADMIN_CHANGES_LOCK), on auth's copy of
-    // the accounts brought up to date first: an admin account ends a moment ago is no admin to leave behind.
+    // Roles with ADMIN take it from no one. Roles without it may, so those are set one at a time with
+    // account's deactivations and deletions (ADMIN_CHANGES_LOCK), on auth's copy of the accounts brought
+    // up to date first: an admin account ended a moment ago is no admin to leave behind.
+    if (roles.includes('ADMIN')) return this.applyRoles(em, accountId, roles);
     return this.runtime.exclusively(ADMIN_CHANGES_LOCK, async () => {
       await this.runtime.catchUpEvents();
-      // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
-      // The row locked first: simultaneous changes are made, and announced, one after the other, so the
-      // last event on the bus is the last change (unlocked, another service's copy could keep an older set).
-      const credential = await em.transactional(async (tx) => {
-        const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
-        if (!found) throw new NotFoundError('Account');
-        if (found.roles.includes('ADMIN') && !roles.includes('ADMIN')) await assertAnotherAdmin(tx, found.accountId);
-        found.roles = [...new Set(roles)];
-        tx.persist(rolesChanged(found));
-        await tx.flush();
-        return found;
-      });
-      // On the bus before the answer and before the lock goes: the services that act on roles (account, for its last admin) know at once.
-      await this.runtime.relayEvents();
-      return credential;
+      return this.applyRoles(em, accountId, roles);
     });
+  }
+
+  private async applyRoles(em: EntityManager, accountId: string, roles: Role[]): Promise<Credential> {
+    // An id that is not a UUID names no account: NOT_FOUND, as for an unknown one (and as `account(id)` answers).
+    // The row locked first: simultaneous changes are made, and announced, one after the other, so the
+    // last event on the bus is the last change (unlocked, another service's copy could keep an older set).
+    const credential = await em.transactional(async (tx) => {
+      const found = isUuid(accountId) ? await tx.findOne(Credential, { accountId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }) : null;
+      if (!found) throw new NotFoundError('Account');
+      if (found.roles.includes('ADMIN') && !roles.includes('ADMIN')) await assertAnotherAdmin(tx, found.accountId);
+      found.roles = [...new Set(roles)];
+      tx.persist(rolesChanged(found));
+      await tx.flush();
+      return found;
+    });
+    // On the bus before the answer (and before the lock goes): the services that act on roles (account, for its last admin) know at once.
+    await this.runtime.relayEvents();
+    return credential;
   }
 
   /**

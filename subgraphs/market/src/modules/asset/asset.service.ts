@@ -1,9 +1,9 @@
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
+import { BadUserInputError, Connection, isTickerSymbol, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
-import { isSymbol, normaliseSymbol } from './symbol-rules';
+import { normaliseSymbol } from './symbol-rules';
 
 /**
  * Which assets the market follows. Each asset it starts or stops following is
@@ -94,7 +94,7 @@ function announce(tx: EntityManager, asset: Asset): void {
 /** The symbol a page's cursor names (its base64url), or BAD_USER_INPUT on `after` for anything else. */
 function symbolOfCursor(cursor: string): string {
   const symbol = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isSymbol(symbol) || Buffer.from(symbol).toString('base64url') !== cursor) throw new BadUserInputError('after is not a cursor this list gave out', 'after');
+  if (!isTickerSymbol(symbol) || Buffer.from(symbol).toString('base64url') !== cursor) throw new BadUserInputError('after is not a cursor this list gave out', 'after');
   return symbol;
 }
 

@@ -2,11 +2,6 @@ import { BadUserInputError, isTickerSymbol, NotFoundError } from '@herck/common'
 import { MarketContext } from '../../context';
 import { Asset } from './asset.entity';
 
-/** Whether `value` is a ticker symbol as stored: upper case, 1 to 15 letters or digits. */
-export function isSymbol(value: string): boolean {
-  return isTickerSymbol(value);
-}
-
 /** Ticker symbols are matched in upper case; anything that cannot be one is BAD_USER_INPUT. */
 export function normaliseSymbol(value: string, field = 'symbol'): string {
   const symbol = value.trim().toUpperCase();
@@ -21,7 +16,7 @@ export function normaliseSymbol(value: string, field = 'symbol'): string {
  */
 export async function knownAsset(context: MarketContext, value: string): Promise<Asset> {
   const symbol = value.trim().toUpperCase();
-  const asset = isSymbol(symbol) ? await context.assetsBySymbol.load(symbol) : null;
+  const asset = isTickerSymbol(symbol) ? await context.assetsBySymbol.load(symbol) : null;
   if (!asset) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
   return asset;
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { NotFoundError } from '@herck/common';
+import { isTickerSymbol, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
-import { isSymbol, knownAsset } from '../asset/symbol-rules';
+import { knownAsset } from '../asset/symbol-rules';
 import { MarketSnapshot } from './market-snapshot.type';
 import { SnapshotStore } from './snapshot-store';
 
@@ -21,10 +21,10 @@ export class MarketSnapshotResolver {
     // Checked before the first round too (every name is looked up then): an unknown symbol is
     // NOT_FOUND in queries from the first request on, not an empty answer until a round lands.
     for (const symbol of wanted ?? []) {
-      if (!isSymbol(symbol)) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
+      if (!isTickerSymbol(symbol)) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
       if (!this.snapshot.asset(symbol)) await knownAsset(context, symbol);
     }
-    const ticks = this.snapshot.ticks(wanted?.filter(isSymbol) ?? null);
+    const ticks = this.snapshot.ticks(wanted?.filter(isTickerSymbol) ?? null);
     return { time: this.snapshot.time, ticks, global: this.snapshot.global };
   }
 }
