@@ -14,6 +14,7 @@ import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { serveLogDownloads } from './http/log-downloads';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
+import { reservedVariableNamesRule } from './http/reserved-variable-names.rule';
 import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimitsRule } from './http/operation-limits.rule';
@@ -112,7 +113,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule],
+      validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
       plugins: [
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
@@ -146,7 +147,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     verifier,
     signer,
     apollo: http.apollo,
-    validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule],
+    validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,

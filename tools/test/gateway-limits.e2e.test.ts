@@ -119,6 +119,17 @@ describe('operation limits', () => {
     }
   });
 
+  it('refuses variable names beginning with "__" (`$__proto__` became an object\'s prototype on its way to the subgraph)', async () => {
+    for (const query of ['query ($__proto__: Boolean = true) { __typename @include(if: $__proto__) }', 'query ($__x: Boolean = false) { __typename @skip(if: $__x) }']) {
+      const response = await sendRaw(platform.gatewayUrl, { query }, undefined, { accept: 'application/graphql-response+json' });
+      expect({ status: response.status, codes: codes(response) }).toEqual({ status: 400, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+      expect(response.errors?.[0]?.message).toMatch(/names beginning with "__" are reserved/);
+    }
+    // A name merely like an Object method is a variable like any other.
+    const response = await sendRaw(platform.gatewayUrl, { query: 'query ($constructor: Boolean = true) { __typename @include(if: $constructor) }' });
+    expect(response).toMatchObject({ status: 200, data: { __typename: 'Query' } });
+  });
+
   it('refuses a variable nested thousands of levels deep (well within the body limit) as bad input, not a 500', async () => {
     const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
     for (const [query, variables] of [

@@ -671,6 +671,21 @@ describe('graphql-ws connection limits', () => {
     expect(await huge.closed).toBe(1009);
   }, 30_000);
 
+  it('refuses a variable named $__proto__ as an invalid document; one named like another Object member is an ordinary variable', async () => {
+    const gateway = await platform.startGateway({});
+    const socket = await rawSocket(gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    socket.send(JSON.stringify({ id: 'proto', type: 'subscribe', payload: { query: 'subscription ($__proto__: [String!]) { ticks(symbols: $__proto__) { symbol } }' } }));
+    const refused = (await socket.next()) as { id: string; type: string; payload: { extensions?: { code?: string } }[] };
+    expect([refused.id, refused.type, refused.payload.map((error) => error.extensions?.code)]).toEqual(['proto', 'error', ['GRAPHQL_VALIDATION_FAILED']]);
+    // Left out, $constructor is no value (it was Object's constructor, found through the prototype): every symbol's ticks.
+    socket.send(JSON.stringify({ id: 'ctor', type: 'subscribe', payload: { query: 'subscription ($constructor: [String!]) { ticks(symbols: $constructor) { symbol } }' } }));
+    const event = (await socket.next()) as { id: string; type: string; payload: { data?: { ticks: { symbol: string }[] }; errors?: unknown } };
+    expect([event.id, event.type, event.payload.errors]).toEqual(['ctor', 'next', undefined]);
+    expect(event.payload.data!.ticks.map((tick) => tick.symbol)).toEqual(expect.arrayContaining(['BTC', 'ETH']));
+  }, 30_000);
+
   it('refuses variables nested thousands of levels deep as that operation\'s bad input, as HTTP does; the socket goes on', async () => {
     const gateway = await platform.startGateway({});
     const socket = await rawSocket(gateway);

@@ -60,6 +60,16 @@ describe('log shipping and request ids', () => {
       const answer = await fetch(new URL(path, platform.gatewayUrl), { headers: { 'x-request-id': requestId } });
       expect({ path, id: answer.headers.get('x-request-id') }).toEqual({ path, id: requestId });
     }
+    // What no route serves is a JSON refusal with a code, not Express's HTML page.
+    for (const [method, path] of [['PUT', '/logs/export'], ['DELETE', '/healthz'], ['GET', '/nothing-here']]) {
+      const answer = await fetch(new URL(path!, platform.gatewayUrl), { method });
+      expect({ method, path, status: answer.status, body: await answer.json() }).toEqual({
+        method,
+        path,
+        status: 404,
+        body: { errors: [{ message: `Nothing is served at ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] },
+      });
+    }
 
     let services: string[] = [];
     await eventually(async () => {

@@ -13,6 +13,8 @@ import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
 import { OperationMetrics } from '../metrics/operation-metrics';
 import { JSON_MEDIA_TYPE, preferredMediaType, unparsableBodies, wellFormedRequests } from './graphql-over-http';
+import { answerRouteError } from './route-error';
+import { echoedInput } from '../errors/echoed-input';
 
 /** How long a stopping service waits for operations whose clients already hung up. */
 const OPERATIONS_SETTLE_MS = 10_000;
@@ -113,6 +115,8 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       requestIdMiddleware(),
       graphqlMiddleware(this.apollo, (req) => this.options.context(req)),
     );
+    // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page.
+    this.app.use((req, res) => answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(req.path)}`));
     this.app.use(unparsableBodies(), jsonErrors(this.options.logger));
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);

@@ -128,7 +128,7 @@ export function checkSubscription(
     return denialErrors(authorized.denials);
   }
   const declaredVariables = Object.fromEntries(
-    (definition.variableDefinitions ?? []).map(({ variable }) => variable.name.value).filter((name) => name in coerced.coerced).map((name) => [name, name in operation.variables ? operation.variables[name] : valueOfDefault(definition, name)]),
+    (definition.variableDefinitions ?? []).map(({ variable }) => variable.name.value).filter((name) => Object.hasOwn(coerced.coerced, name)).map((name) => [name, Object.hasOwn(operation.variables, name) ? operation.variables[name] : valueOfDefault(definition, name)]),
   );
   return { ...authorized, declaredVariables };
 }

@@ -110,7 +110,7 @@ export class SharedSubscriptions {
     const channel: Channel = { streams: new Set([stream]), stopUpstream: () => undefined, pending: Promise.resolve() };
     this.channels.set(prepared.key, channel);
     const { primary } = prepared.plan;
-    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in prepared.request.variables).map((name) => [name, prepared.request.variables[name]]));
+    const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => Object.hasOwn(prepared.request.variables, name)).map((name) => [name, prepared.request.variables[name]]));
     channel.stopUpstream = this.upstream.subscribe(
       primary.serviceName,
       prepared.request.identity,

@@ -39,6 +39,12 @@ describe('conditions (CEL)', () => {
     expect(problem('[1, 2].exists(x, x > 1)').message).toMatch(/exists\(\) is not allowed/);
   });
 
+  it('names a character it cannot read whole, never half of it (an emoji is two UTF-16 units)', () => {
+    const { message } = problem('😀');
+    expect(message).not.toMatch(/\p{Surrogate}/u);
+    expect(message).toMatch(/\uFFFD|😀/u);
+  });
+
   it('limits length and size', () => {
     expect(problem(`price > 1.0${' || price > 1.0'.repeat(100)}`).message).toMatch(/longer than 1000/);
     expect(problem(Array.from({ length: 60 }, () => 'price > 1.0').join(' || ')).message).toMatch(/maxAstNodes|Exceeded/);

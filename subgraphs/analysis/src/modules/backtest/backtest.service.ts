@@ -14,6 +14,8 @@ import { Backtest, BacktestTrigger } from './backtest.type';
 /** Candles replayed at most per backtest (all symbols together): a year of M1 candles for one symbol is 525,600. */
 export const MAX_BACKTEST_CANDLES = 600_000;
 const DAY_MS = 86_400_000;
+/** The earliest time PostgreSQL and the DateTime scalar both take (a day before it is year 0). */
+const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
 
 /**
  * Replays a strategy over analysis's stored candles with the code live
@@ -40,8 +42,8 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
     const series = new CandleSeries(symbol, strategy.interval);
     series.reset(strategy.indicators, await CandleStore.latest(em, symbol, strategy.interval, warmUp, from));
     const candles = await CandleStore.between(em, symbol, strategy.interval, from, to);
-    // The range's first day compares with closes from the day before it.
-    const dayBefore = await CandleStore.between(em, symbol, strategy.interval, new Date(from.getTime() - DAY_MS), from);
+    // The range's first day compares with closes from the day before it (none before the year 1).
+    const dayBefore = await CandleStore.between(em, symbol, strategy.interval, new Date(Math.max(from.getTime() - DAY_MS, EARLIEST_MS)), from);
     const closes = new Map([...dayBefore, ...candles].map((candle) => [candle.openTime.getTime(), candle.close]));
     let state = INITIAL_STATE;
     for (const candle of candles) {

@@ -95,7 +95,9 @@ function fail(message: string, position: number): CompileResult {
 
 function celMessage(error: unknown): string {
   const summary = (error as { summary?: string })?.summary;
-  return summary ?? (error instanceof Error ? error.message.split('\n')[0]! : 'Invalid condition');
+  const message = summary ?? (error instanceof Error ? error.message.split('\n')[0]! : 'Invalid condition');
+  // The parser reads UTF-16 units: an emoji is named by half of it, which is no text a client can read.
+  return message.replace(/\p{Surrogate}/gu, '\uFFFD');
 }
 
 /** Every variable is a double, and CEL does arithmetic and equality on one type: `price * 2` needs `2.0`. */
