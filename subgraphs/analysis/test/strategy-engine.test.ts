@@ -108,6 +108,16 @@ describe('strategy engine on a scripted price path', () => {
     expect(tick(engine, 1, 131).errors).toEqual([]);
   });
 
+  it('reports a condition failing for one symbol once, though it holds for another every round', async () => {
+    // int(price) - 10 is zero at 10: an integer division by zero for BTC, none for ETH at 20.
+    const engine = await engineWith(strategy({ symbols: ['BTC', 'ETH'], indicators: [], condition: 'int(price) / (int(price) - 10) >= 0' }));
+    const reported = [0, 1, 2, 3].flatMap((round) => {
+      const at = new Date(START + 3 * MINUTE + round * 1000);
+      return [...engine.onTick('BTC', at, 10, 0).errors, ...engine.onTick('ETH', at, 20, 0).errors];
+    });
+    expect(reported).toHaveLength(1);
+  });
+
   it('ignores a redelivered or older tick', async () => {
     const engine = await engineWith(strategy());
     expect(tick(engine, 0, 130).firings).toHaveLength(1);

@@ -31,12 +31,14 @@ export function postWebhook(url: string, body: string, secret: string, deliveryI
         },
       },
       (response) => {
+        // The status is the answer: a receiver that trickles its body after a 2xx has taken the delivery
+        // (waiting for the body, the attempt was recorded as "no answer" and the receiver got it twice).
+        resolve({ httpStatus: response.statusCode ?? null, error: null });
         let read = 0;
         response.on('data', (chunk: Buffer) => {
           read += chunk.length;
           if (read > MAX_ANSWER_BYTES) response.destroy();
         });
-        response.on('close', () => resolve({ httpStatus: response.statusCode ?? null, error: null }));
         response.on('error', () => undefined);
       },
     );

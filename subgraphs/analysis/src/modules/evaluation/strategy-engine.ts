@@ -35,8 +35,11 @@ export type HistoryLoader = (symbol: string, interval: CandleInterval, count: nu
 
 interface Watched extends PreparedStrategy {
   states: Map<string, SymbolState>;
-  /** The run-time error last reported, so a failing condition is reported once, not on every tick. */
-  lastError: string | null;
+  /**
+   * Per symbol, the run-time error last reported, so a failing condition is reported once, not on
+   * every tick (per symbol: one that fails for one symbol and holds for another was reported on every round).
+   */
+  failing: Map<string, string>;
 }
 
 const seriesKey = (symbol: string, interval: CandleInterval) => `${symbol}|${interval}`;
@@ -70,7 +73,7 @@ export class StrategyEngine implements Evaluator {
     // Stored conditions were checked when saved; one that no longer compiles is skipped, not fatal.
     if (!compiled.ok) throw new Error(`condition does not compile: ${compiled.problems[0]!.message}`);
     this.unwatch(definition.id);
-    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, lastError: null };
+    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, failing: new Map() };
     this.watched.set(definition.id, watched);
     for (const symbol of definition.symbols) {
       if (!this.bySymbol.has(symbol)) this.bySymbol.set(symbol, new Set());
@@ -146,11 +149,11 @@ export class StrategyEngine implements Evaluator {
     if (evaluation.kind === 'not-ready') return;
     if (evaluation.kind === 'error') {
       // Reported when it changes, not on every tick: the store keeps the last one.
-      if (watched.lastError !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
-      watched.lastError = evaluation.message;
+      if (watched.failing.get(symbol) !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
+      watched.failing.set(symbol, evaluation.message);
       return;
     }
-    watched.lastError = null;
+    watched.failing.delete(symbol);
     const before = watched.states.get(symbol) ?? INITIAL_STATE;
     const { fire, state } = decide(definition.trigger, before, evaluation.holds, at.getTime(), definition.cooldownSeconds);
     if (state.holds !== before.holds || state.lastFiredAt !== before.lastFiredAt) {

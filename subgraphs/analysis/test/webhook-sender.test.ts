@@ -1,0 +1,41 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { postWebhook } from '../src/modules/delivery/webhook-sender';
+
+/** A receiver on loopback whose answer each test scripts. */
+let server: http.Server;
+let url = '';
+let answer: (response: http.ServerResponse) => void = (response) => response.end();
+const open = new Set<http.ServerResponse>();
+
+beforeAll(async () => {
+  server = http.createServer((request, response) => {
+    open.add(response);
+    response.on('close', () => open.delete(response));
+    request.resume();
+    request.on('end', () => answer(response));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+});
+
+afterAll(async () => {
+  for (const response of open) response.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const post = (timeoutMs: number) => postWebhook(url, '{"type":"alert"}', 'secret', 'delivery-1', { timeoutMs, allowPrivate: true });
+
+it('takes a 2xx as delivered the moment its status arrives, however slowly the body follows', async () => {
+  answer = (response) => {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.write('o');
+    // The rest of the body never comes within the deadline.
+  };
+  expect(await post(1_000)).toEqual({ httpStatus: 200, error: null });
+});
+
+it('says there was no answer when no status came within the deadline', async () => {
+  answer = () => undefined;
+  expect(await post(300)).toEqual({ httpStatus: null, error: 'no answer within 300 ms' });
+});
