@@ -29,7 +29,9 @@ export interface MailerConfig {
  */
 export function createMailer(config: MailerConfig, logger: Logger): Mailer {
   if (config.smtpUrl) {
-    const transport = nodemailer.createTransport(config.smtpUrl);
+    // nodemailer waits up to 2 minutes to connect and 10 of silence: a stalled server would hold a
+    // request (or a delivery past its lease) that long. Options in the URL's query still win.
+    const transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
     return {
       async send(mail) {
         // An address object, not text nodemailer would parse as a list: one mail, one mailbox.

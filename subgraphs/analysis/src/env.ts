@@ -12,6 +12,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   /** The first retry waits this long; each next one twice as long (capped at an hour). */
   deliveryFirstRetrySeconds: number;
   webhookTimeoutMs: number;
+  /** How long an alert mail may take to be taken by the SMTP server before the attempt counts as failed. */
+  mailTimeoutMs: number;
   /** How far back a USER's backtest may reach (ANALYST and ADMIN: all history). */
   userBacktestDays: number;
   /** Worker threads strategies are spread over; 0 evaluates in the service's own thread. */
@@ -31,6 +33,7 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     deliveryRetryHours: env.int('DELIVERY_RETRY_HOURS', 24, { min: 1, max: 24 * 7 }),
     deliveryFirstRetrySeconds: env.int('DELIVERY_FIRST_RETRY_SECONDS', 10, { min: 1, max: 3600 }),
     webhookTimeoutMs: env.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
+    mailTimeoutMs: env.int('MAIL_TIMEOUT_MS', 60_000, { min: 100, max: 600_000 }),
     userBacktestDays: env.int('USER_BACKTEST_DAYS', 90, { min: 1 }),
     workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
   });

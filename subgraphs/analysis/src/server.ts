@@ -103,7 +103,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       deliveries = new DeliveryWorker(
         runtime.orm,
         mailer,
-        { retryHours: config.deliveryRetryHours, firstRetrySeconds: config.deliveryFirstRetrySeconds, webhookTimeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
+        { retryHours: config.deliveryRetryHours, firstRetrySeconds: config.deliveryFirstRetrySeconds, webhookTimeoutMs: config.webhookTimeoutMs, mailTimeoutMs: config.mailTimeoutMs, allowPrivate: config.webhookAllowPrivate },
         logger,
       );
       deliveries.start();

@@ -8,22 +8,32 @@ export interface DeliverySettings {
   retryHours: number;
   firstRetrySeconds: number;
   webhookTimeoutMs: number;
+  /**
+   * How long an SMTP server may take to accept one mail before the attempt counts as failed (it is
+   * tried again later). Left to nodemailer, a server that stalls holds an attempt for minutes, past
+   * the lease: another replica then sent the same mail again.
+   */
+  mailTimeoutMs: number;
   allowPrivate: boolean;
 }
 
 /** Deliveries taken per pass; each is leased so another replica does not send it too. */
 const BATCH = 20;
 const MAX_BACKOFF_SECONDS = 3600;
+/** Each channel is sent on its own: a slow mail server does not hold webhooks back, nor the reverse. */
+const CHANNELS = ['webhook', 'email'] as const;
+type Channel = (typeof CHANNELS)[number];
 
 /**
  * Sends the mail and webhook deliveries written with alerts: due ones are
  * leased, sent, and recorded; failures are retried with exponential backoff
- * until the retry window closes, then marked FAILED.
+ * until the retry window closes, then marked FAILED. Webhooks and mails are
+ * leased and sent in passes of their own.
  */
 export class DeliveryWorker {
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
+  private readonly running = new Map<Channel, Promise<void>>();
+  private readonly again = new Set<Channel>();
   private stopped = false;
 
   constructor(
@@ -40,50 +50,55 @@ export class DeliveryWorker {
     this.kick();
   }
 
-  /** Runs a pass now (or right after the one under way). */
+  /** Runs a pass of each channel now (or right after the one under way). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    for (const channel of CHANNELS) this.kickChannel(channel);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await Promise.all(this.running.values());
   }
 
-  private async drain(): Promise<void> {
+  private kickChannel(channel: Channel): void {
+    if (this.stopped) return;
+    if (this.running.has(channel)) {
+      this.again.add(channel);
+      return;
+    }
+    this.running.set(
+      channel,
+      this.drain(channel).finally(() => {
+        this.running.delete(channel);
+        if (this.again.delete(channel)) this.kickChannel(channel);
+      }),
+    );
+  }
+
+  private async drain(channel: Channel): Promise<void> {
     try {
       while (!this.stopped) {
-        const due = await this.lease();
+        const due = await this.lease(channel);
         if (!due.length) return;
         await Promise.all(due.map((delivery) => this.send(delivery)));
       }
     } catch (error) {
-      this.logger.error('delivery pass failed; will retry', { error });
+      this.logger.error('delivery pass failed; will retry', { error, channel });
     }
   }
 
-  private async lease(): Promise<LeasedDelivery[]> {
+  private async lease(channel: Channel): Promise<LeasedDelivery[]> {
     const em = this.orm.em.fork() as EntityManager;
-    // The lease outlasts one send; a replica that dies mid-send leaves the row due again after it.
+    // The lease outlasts one send (each bounded); a replica that dies mid-send leaves the row due again after it.
+    const leaseSeconds = Math.ceil((channel === 'email' ? this.settings.mailTimeoutMs : this.settings.webhookTimeoutMs) / 1000) + 30;
     return em.execute(
       `UPDATE deliveries d SET next_attempt_at = now() + make_interval(secs => ?)
         FROM strategies s LEFT JOIN accounts a ON a.id = s.owner_id
        WHERE d.strategy_id = s.id AND d.id IN (
-         SELECT id FROM deliveries WHERE status = 'PENDING' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
+         SELECT id FROM deliveries WHERE status = 'PENDING' AND channel = ? AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
        RETURNING d.*, s.webhook_secret AS secret, a.email AS email, s.webhook_url AS webhook_url, s.notify_email AS notify_email`,
-      [Math.ceil(this.settings.webhookTimeoutMs / 1000) + 30, BATCH],
+      [leaseSeconds, channel, BATCH],
     );
   }
 
@@ -126,11 +141,17 @@ export class DeliveryWorker {
   private async mail(delivery: DeliveryRow & { email: string | null }): Promise<WebhookResult> {
     if (!delivery.email) return { httpStatus: null, error: 'the owner has no known mail address' };
     const { subject, text } = JSON.parse(delivery.body) as { subject: string; text: string };
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      await this.mailer.send({ to: delivery.email, subject, text });
+      await Promise.race([
+        this.mailer.send({ to: delivery.email, subject, text }),
+        new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error(`the mail server did not take the mail within ${this.settings.mailTimeoutMs} ms`)), this.settings.mailTimeoutMs))),
+      ]);
       return { httpStatus: null, error: null };
     } catch (error) {
       return { httpStatus: null, error: (error as Error).message };
+    } finally {
+      clearTimeout(deadline);
     }
   }
 }
