@@ -70,6 +70,9 @@ describe('log shipping and request ids', () => {
         body: { errors: [{ message: `Nothing is served at ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] },
       });
     }
+    // OPTIONS is Express's to answer: the methods a path takes.
+    const options = await fetch(new URL('/healthz', platform.gatewayUrl), { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([200, expect.stringContaining('GET')]);
 
     let services: string[] = [];
     await eventually(async () => {

@@ -18,7 +18,8 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * nothing can undo: it is logged.
  */
 export async function withPlatformLock<T>(busUrl: string, name: string, work: () => Promise<T>, logger: Logger): Promise<T> {
-  const client = new pg.Client({ connectionString: busUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // Keep-alive, so a connection that died silently is noticed (the server's lock_timeout cannot end a wait on it).
+  const client = new pg.Client({ connectionString: busUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   let lost = false;
   client.on('error', () => (lost = true));
   await client.connect();
@@ -30,10 +31,9 @@ export async function withPlatformLock<T>(busUrl: string, name: string, work: ()
       if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) throw new ServiceUnavailableError('Another change of this kind is under way; try again shortly');
       throw error;
     }
-    const result = await work();
-    if (lost) logger.warn('the platform lock was lost while its work ran: that work was not one at a time', { lock: name });
-    return result;
+    return await work();
   } finally {
+    if (lost) logger.warn('the platform lock\'s connection was lost: what ran under it may not have been one at a time', { lock: name });
     await client.end().catch(() => undefined);
   }
 }

@@ -11,7 +11,8 @@ export interface Mail {
 }
 
 export interface Mailer {
-  send(mail: Mail): Promise<void>;
+  /** `signal` gives the mail up: an SMTP transport stops sending it (a mail given up must not go out later). */
+  send(mail: Mail, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 export interface MailerConfig {
@@ -29,13 +30,16 @@ export interface MailerConfig {
  */
 export function createMailer(config: MailerConfig, logger: Logger): Mailer {
   if (config.smtpUrl) {
-    // nodemailer waits up to 2 minutes to connect and 10 of silence: a stalled server would hold a
-    // request (or a delivery past its lease) that long. Options in the URL's query still win.
-    const transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+    // nodemailer waits up to 2 minutes to set a connection up (lookup, connect, greeting, TLS) and 10
+    // of silence: a stalled server would hold a request (or a delivery past its lease) that long.
+    // Options in the URL's query still win.
+    const transport = nodemailer.createTransport({ url: config.smtpUrl, connectionTimeout: 20_000, socketTimeout: 30_000 });
     return {
-      async send(mail) {
+      async send(mail, options) {
         // An address object, not text nodemailer would parse as a list: one mail, one mailbox.
-        await transport.sendMail({ from: config.from, to: { name: '', address: mail.to }, subject: mail.subject, text: mail.text });
+        const message = { from: config.from, to: { name: '', address: mail.to }, subject: mail.subject, text: mail.text };
+        // nodemailer's own types predate its `signal` option, which closes the connection or drops the queued mail.
+        await transport.sendMail({ ...message, ...(options?.signal && { signal: options.signal }) } as typeof message);
       },
     };
   }

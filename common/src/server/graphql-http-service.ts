@@ -115,8 +115,9 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       requestIdMiddleware(),
       graphqlMiddleware(this.apollo, (req) => this.options.context(req)),
     );
-    // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page.
-    this.app.use((req, res) => answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(req.path)}`));
+    // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page. (OPTIONS
+    // goes on to Express's own answer, which lists the methods a path takes.)
+    this.app.use((req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(req.path)}`)));
     this.app.use(unparsableBodies(), jsonErrors(this.options.logger));
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);

@@ -35,6 +35,8 @@ export class DeliveryWorker {
   private readonly running = new Map<Channel, Promise<void>>();
   private readonly again = new Set<Channel>();
   private stopped = false;
+  /** Gives up the mails being sent when the service stops: shutdown does not wait out MAIL_TIMEOUT_MS. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly orm: Orm,
@@ -58,6 +60,7 @@ export class DeliveryWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.stopping.abort();
     await Promise.all(this.running.values());
   }
 
@@ -141,17 +144,19 @@ export class DeliveryWorker {
   private async mail(delivery: DeliveryRow & { email: string | null }): Promise<WebhookResult> {
     if (!delivery.email) return { httpStatus: null, error: 'the owner has no known mail address' };
     const { subject, text } = JSON.parse(delivery.body) as { subject: string; text: string };
-    let deadline: NodeJS.Timeout | undefined;
+    // Given up at the deadline or at shutdown, the mail is withdrawn from the transport too: one that
+    // went out after its attempt was recorded as failed would go out again at the retry.
+    const signal = AbortSignal.any([AbortSignal.timeout(this.settings.mailTimeoutMs), this.stopping.signal]);
+    const givenUp = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new Error(this.stopping.signal.aborted ? 'the service stopped before the mail server took the mail' : `the mail server did not take the mail within ${this.settings.mailTimeoutMs} ms`)), { once: true }),
+    );
+    givenUp.catch(() => undefined);
+    if (signal.aborted) return { httpStatus: null, error: 'the service stopped before the mail server took the mail' };
     try {
-      await Promise.race([
-        this.mailer.send({ to: delivery.email, subject, text }),
-        new Promise((_, reject) => (deadline = setTimeout(() => reject(new Error(`the mail server did not take the mail within ${this.settings.mailTimeoutMs} ms`)), this.settings.mailTimeoutMs))),
-      ]);
+      await Promise.race([this.mailer.send({ to: delivery.email, subject, text }, { signal }), givenUp]);
       return { httpStatus: null, error: null };
     } catch (error) {
       return { httpStatus: null, error: (error as Error).message };
-    } finally {
-      clearTimeout(deadline);
     }
   }
 }
