@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Logger, Mailer, Orm } from '@herck/common';
+import { DrainLoop, Logger, Mailer, Orm, RepeatedFailure } from '@herck/common';
 import { DeliveryRow } from './delivery-row';
 import { DeliveryStatus } from './delivery.type';
 import { postWebhook, WebhookResult } from './webhook-sender';
@@ -32,11 +32,10 @@ type Channel = (typeof CHANNELS)[number];
  */
 export class DeliveryWorker {
   private timer?: NodeJS.Timeout;
-  private readonly running = new Map<Channel, Promise<void>>();
-  private readonly again = new Set<Channel>();
   private stopped = false;
   /** Gives up the mails being sent when the service stops: shutdown does not wait out MAIL_TIMEOUT_MS. */
   private readonly stopping = new AbortController();
+  private readonly passes: DrainLoop[];
 
   constructor(
     private readonly orm: Orm,
@@ -44,7 +43,9 @@ export class DeliveryWorker {
     private readonly settings: DeliverySettings,
     private readonly logger: Logger,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    this.passes = CHANNELS.map((channel) => new DrainLoop(() => this.pass(channel), new RepeatedFailure(this.logger, `${channel} delivery`)));
+  }
 
   start(): void {
     this.timer = setInterval(() => this.kick(), this.pollMs);
@@ -54,41 +55,22 @@ export class DeliveryWorker {
 
   /** Runs a pass of each channel now (or right after the one under way). */
   kick(): void {
-    for (const channel of CHANNELS) this.kickChannel(channel);
+    for (const pass of this.passes) void pass.kick();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     this.stopping.abort();
-    await Promise.all(this.running.values());
+    await Promise.all(this.passes.map((pass) => pass.stop()));
   }
 
-  private kickChannel(channel: Channel): void {
-    if (this.stopped) return;
-    if (this.running.has(channel)) {
-      this.again.add(channel);
-      return;
-    }
-    this.running.set(
-      channel,
-      this.drain(channel).finally(() => {
-        this.running.delete(channel);
-        if (this.again.delete(channel)) this.kickChannel(channel);
-      }),
-    );
-  }
-
-  private async drain(channel: Channel): Promise<void> {
-    try {
-      while (!this.stopped) {
-        const due = await this.lease(channel);
-        if (!due.length) return;
-        await Promise.all(due.map((delivery) => this.send(delivery)));
-      }
-    } catch (error) {
-      this.logger.error('delivery pass failed; will retry', { error, channel });
-    }
+  /** Sends one batch of the channel's due deliveries; true when another may be due. */
+  private async pass(channel: Channel): Promise<boolean> {
+    if (this.stopped) return false;
+    const due = await this.lease(channel);
+    await Promise.all(due.map((delivery) => this.send(delivery)));
+    return due.length > 0;
   }
 
   private async lease(channel: Channel): Promise<LeasedDelivery[]> {
@@ -146,12 +128,13 @@ export class DeliveryWorker {
     const { subject, text } = JSON.parse(delivery.body) as { subject: string; text: string };
     // Given up at the deadline or at shutdown, the mail is withdrawn from the transport too: one that
     // went out after its attempt was recorded as failed would go out again at the retry.
+    const stopped = 'the service stopped before the mail server took the mail';
     const signal = AbortSignal.any([AbortSignal.timeout(this.settings.mailTimeoutMs), this.stopping.signal]);
     const givenUp = new Promise<never>((_, reject) =>
-      signal.addEventListener('abort', () => reject(new Error(this.stopping.signal.aborted ? 'the service stopped before the mail server took the mail' : `the mail server did not take the mail within ${this.settings.mailTimeoutMs} ms`)), { once: true }),
+      signal.addEventListener('abort', () => reject(new Error(this.stopping.signal.aborted ? stopped : `the mail server did not take the mail within ${this.settings.mailTimeoutMs} ms`)), { once: true }),
     );
     givenUp.catch(() => undefined);
-    if (signal.aborted) return { httpStatus: null, error: 'the service stopped before the mail server took the mail' };
+    if (signal.aborted) return { httpStatus: null, error: stopped };
     try {
       await Promise.race([this.mailer.send({ to: delivery.email, subject, text }, { signal }), givenUp]);
       return { httpStatus: null, error: null };
