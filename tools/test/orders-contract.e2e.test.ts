@@ -109,6 +109,10 @@ describe('order lists and statistics', () => {
     }
     expect(byCursor).toEqual(all.nodes.map((order) => order.id));
     expect(byOffset).toEqual(byCursor);
+    // An empty `after` is the first page, no cursor: with an offset it is offset paging, not "both".
+    const emptyAfter = await send(platform.gatewayUrl, OrdersDocument, { first: 3, offset: 3, after: '' }, buyer.accessToken);
+    expect(emptyAfter.errors).toBeUndefined();
+    expect(emptyAfter.data!.orders.nodes.map((order) => order.id)).toEqual(byOffset.slice(3, 6));
     const last = await send(platform.gatewayUrl, OrdersDocument, { first: 1, offset: all.nodes.length }, buyer.accessToken);
     expect(last.data!.orders).toEqual({ totalCount: all.nodes.length, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } });
   });

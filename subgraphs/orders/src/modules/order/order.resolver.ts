@@ -12,8 +12,9 @@ function callerId({ identity }: OrdersContext): string {
 }
 
 function pageOf(firstArg: number | null, afterArg: string | null | undefined, offsetArg: number | null | undefined, filter: OrderFilter | null | undefined): OrderPage {
-  // Omitted arguments arrive as undefined.
-  const after = afterArg ?? null;
+  // Omitted arguments arrive as undefined. An empty `after` is the first page (as on every list), so
+  // it is no cursor: with an offset it was refused as "both" though it names no position.
+  const after = afterArg || null;
   const offset = offsetArg ?? null;
   const first = pageSize(firstArg);
   if (offset !== null && (!Number.isInteger(offset) || offset < 0)) throw new BadUserInputError('offset must be 0 or more', 'offset');
