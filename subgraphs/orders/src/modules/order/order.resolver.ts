@@ -83,7 +83,7 @@ export class AccountOrdersResolver {
 /** `OrderConnection.totalCount`: counted only when asked for, with the list's filter. */
 @Resolver(() => OrderConnection)
 export class OrderConnectionResolver {
-  @FieldResolver(() => Int, { description: 'How many orders the whole list holds (its filter applied): with offset, the number of pages' })
+  @FieldResolver(() => Int, { description: 'How many orders the whole list holds, its filter applied, whatever the page (not a count of pages: offset paging has ceil(totalCount / first) pages)' })
   totalCount(@Root() page: OrderListPage): Promise<number> {
     return page.countAll();
   }
