@@ -197,6 +197,10 @@ describe('portfolios', () => {
     // Its value in USD: the order's EUR price at the order's own rate.
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
     expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity });
+    // The record of a fill stays while its portfolio does (the schema says so): the order stays in orders.
+    const fill = (await transactions())[0]!;
+    expect(codes(await send(platform.gatewayUrl, DeleteTransactionDocument, { id: fill.id }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
+    expect(await transactions()).toHaveLength(1);
 
     // Also once its portfolio is deleted: the event coming again opens no new portfolio holding that one order.
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data?.deletePortfolio).toBe(true);

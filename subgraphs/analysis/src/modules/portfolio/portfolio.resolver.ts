@@ -60,7 +60,7 @@ export class PortfolioResolver {
   }
 
   @Authenticated()
-  @Mutation(() => Boolean, { description: 'Deletes a transaction, unless later ones depend on it' })
+  @Mutation(() => Boolean, { description: 'Deletes a transaction, unless later ones depend on it or it records a filled order (BAD_USER_INPUT: the order stays)' })
   async deleteTransaction(@Arg('id', () => ID, { description: 'Transaction id' }) id: string, @Ctx() context: AnalysisContext): Promise<boolean> {
     await this.service.deleteTransaction(context.em, callerId(context), id);
     return true;

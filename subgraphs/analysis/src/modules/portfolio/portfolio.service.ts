@@ -85,7 +85,8 @@ export class PortfolioService {
         ? await tx.execute<{ portfolio_id: string; source_id: string | null }[]>('SELECT t.portfolio_id, t.source_id FROM portfolio_transactions t JOIN portfolios p ON p.id = t.portfolio_id WHERE t.id = ? AND p.owner_id = ?', [id, ownerId])
         : [];
       if (!rows.length) throw new NotFoundError('Transaction');
-      // It records an order: deleting it would let a redelivered event add it again.
+      // It records an order, which stays in orders: the portfolio keeps it as long as it exists (a
+      // redelivered event would not add it back either way: applied_fills remembers every fill).
       if (rows[0]!.source_id) throw new BadUserInputError('This transaction records a filled order and cannot be deleted', 'id');
       const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
       replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
