@@ -30,12 +30,13 @@ export class ServiceProcess {
     readonly name: string,
     script: string,
     env: NodeJS.ProcessEnv,
+    args: string[] = [],
   ) {
     // BENCH_PROFILE=gateway,market: those services write a V8 CPU profile when they stop (into BENCH_PROFILE_DIR).
     const profiled = (process.env.BENCH_PROFILE ?? '').split(',').includes(name);
     const profiling = profiled ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? 'bench-profiles'}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
     // HERCK_PARENT_PID: should the bench die without stopping it, the service stops itself.
-    this.child = spawn(process.execPath, [...profiling, script], { env: { ...env, HERCK_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...profiling, script, ...args], { env: { ...env, HERCK_PARENT_PID: String(process.pid) }, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       readline.createInterface({ input: stream }).on('line', (line) => console.error(`  [${name}] ${line}`));
     }

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { signUp } from '@herck/tools/test-support';
-import { childProcesses, percentile, ProcessSampler, ProcessUsage } from './bench-processes';
-import { runBench, startBenchPlatform } from './bench-platform';
+import path from 'node:path';
+import { childProcesses, freePort, percentile, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
+import { atCleanUp, runBench, startBenchPlatform } from './bench-platform';
 import { CrowdResult, runCrowd } from './live-clients';
 
 /**
  * Live speed (issue 7, "Speed"): BENCH_CLIENTS graphql-ws clients, each
  * subscribed to every symbol's ticks, one round per second, for BENCH_SECONDS;
  * first through the gateway, then directly against the market subgraph (with
- * the gateway's internal token). The services run as child processes, as
+ * the gateway's internal token), then against a bare graphql-ws server that
+ * only writes each round to every socket (live-floor-server.ts): the floor
+ * this machine sets under any gateway. The services run as child processes, as
  * `npm start` runs them, so their RSS and CPU are their own; the clients run in
  * threads here (BENCH_CROWD_THREADS, one per CPU by default).
  */
@@ -59,6 +62,14 @@ async function main(): Promise<void> {
 
   const viaGateway = await run('via gateway', platform.gatewayUrl.replace(/^http/, 'ws'), () => ({ Authorization: `Bearer ${accessToken}` }), gateway.pid);
   const direct = await run('direct to market', platform.subgraphUrl('market').replace(/^http/, 'ws'), () => ({ [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER'] }, 'market') }), market.pid);
+  // The same crowd and rounds of the same size from a server that does nothing but write them.
+  const floorPort = await freePort();
+  const symbols = viaGateway.result.ticks / Math.max(viaGateway.result.events, 1);
+  const floorServer = new ServiceProcess('floor', path.join(__dirname, 'live-floor-server.js'), process.env, [String(floorPort), String(Math.round(symbols))]);
+  atCleanUp(() => floorServer.stop());
+  await floorServer.waitUntilReady(`http://127.0.0.1:${floorPort}/readyz`);
+  const floor = await run('bare ws fan-out (the floor)', `ws://127.0.0.1:${floorPort}/graphql`, () => ({}), floorServer.pid);
+  await floorServer.stop();
 
   const p50Ratio = percentile(viaGateway.result.latencies, 50) / percentile(direct.result.latencies, 50);
   const p99Ratio = percentile(viaGateway.result.latencies, 99) / percentile(direct.result.latencies, 99);
@@ -66,6 +77,10 @@ async function main(): Promise<void> {
   console.log(
     `targets: p99 via gateway ${percentile(viaGateway.result.latencies, 99).toFixed(1)} ms (≤ ${TARGET_P99_MS} ms), ` +
       `ratio ${p99Ratio.toFixed(2)} (≤ ${TARGET_RATIO}), gateway RSS ${viaGateway.usage.maxRssMb.toFixed(0)} MB (≤ ${TARGET_RSS_MB} MB)`,
+  );
+  console.log(
+    `the floor on this machine: p99 ${percentile(floor.result.latencies, 99).toFixed(1)} ms with nothing but the writes; ` +
+      `the gateway's p99 is ${(percentile(viaGateway.result.latencies, 99) / percentile(floor.result.latencies, 99)).toFixed(2)}× it`,
   );
 }
 
@@ -81,7 +96,7 @@ function report(name: string, result: CrowdResult, usage: ProcessUsage, crowd: P
       `${(result.ticks / Math.max(result.events, 1)).toFixed(1)} ticks each, ${result.errors} errors)`,
   );
   const perRound = (cpu: ProcessUsage) => `${((cpu.cpuSeconds * 1000) / Math.max(result.rounds, 1)).toFixed(0)} ms per round, ${((100 * cpu.systemSeconds) / Math.max(cpu.cpuSeconds, 1e-9)).toFixed(0)} % in the kernel`;
-  console.log(`  ${name === 'via gateway' ? 'gateway' : 'market '} process                RSS max ${usage.maxRssMb.toFixed(0)} MB   CPU ${usage.cpuPercent.toFixed(0)} % of one core (${perRound(usage)})`);
+  console.log(`  ${name === 'via gateway' ? 'gateway' : name === 'direct to market' ? 'market ' : 'server '} process                RSS max ${usage.maxRssMb.toFixed(0)} MB   CPU ${usage.cpuPercent.toFixed(0)} % of one core (${perRound(usage)})`);
   console.log(`  the clients (this process)     CPU ${crowd.cpuPercent.toFixed(0)} % of one core (${perRound(crowd)})`);
   console.log(`  host load average (1 min)      ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} CPUs`);
 }
