@@ -43,4 +43,18 @@ describe('schema as code', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('gives every paged list its page size as the default of `first`, where introspection shows it', () => {
+    // Market's history lists only said "(default 100)" in their descriptions: a client reading the schema saw no default.
+    const api = buildSchema(fs.readFileSync(path.join(schemaDir, 'api.graphql'), 'utf8'));
+    const withoutDefault: string[] = [];
+    for (const type of Object.values(api.getTypeMap()) as GraphQLNamedType[]) {
+      if (type.name.startsWith('__') || !(isObjectType(type) || isInterfaceType(type))) continue;
+      for (const field of Object.values(type.getFields())) {
+        const first = field.args.find((arg) => arg.name === 'first');
+        if (first && first.defaultValue === undefined) withoutDefault.push(`${type.name}.${field.name}`);
+      }
+    }
+    expect(withoutDefault).toEqual([]);
+  });
 });

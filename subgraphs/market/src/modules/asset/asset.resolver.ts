@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 't
 import { CandleInterval, CandleIntervalEnum, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { CandleConnection } from '../candle/candle-connection.type';
-import { timePage, toConnection } from '../paging/time-page';
+import { DEFAULT_PAGE, timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { Candle } from '../candle/candle.type';
@@ -21,11 +21,11 @@ export class AssetResolver {
   @Query(() => AssetConnection, { description: 'The tracked assets in symbol order, a page at a time' })
   assets(
     @Arg('search', () => String, { nullable: true, description: 'Text found in the symbol or name (case-insensitive)' }) search: string | null,
-    @Arg('first', () => Int, { nullable: true, defaultValue: 100, description: 'Page size, 1 to 1000' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last asset already seen' }) after: string | null,
     @Ctx() { em }: MarketContext,
   ): Promise<Connection<Asset>> {
-    return this.assetService.page(em, search, first ?? 100, after);
+    return this.assetService.page(em, search, first ?? DEFAULT_PAGE, after);
   }
 
   @Query(() => Asset, { nullable: true, description: 'One asset by ticker symbol (NOT_FOUND when unknown)' })
@@ -48,7 +48,7 @@ export class AssetResolver {
     @Arg('interval', () => CandleIntervalEnum, { description: 'Candle length' }) interval: CandleInterval,
     @Arg('from', () => Date, { nullable: true, description: 'Earliest open time (oldest first from here)' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Latest open time' }) to: Date | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 1000 (default 100)' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last candle already seen' }) after: string | null,
     @Ctx() { candlePages }: MarketContext,
   ): Promise<Connection<Candle>> {

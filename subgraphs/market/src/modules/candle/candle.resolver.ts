@@ -2,7 +2,7 @@ import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Authenticated, BadUserInputError, CandleInterval, CandleIntervalEnum, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { knownAsset, normaliseSymbol } from '../asset/symbol-rules';
-import { timePage, toConnection } from '../paging/time-page';
+import { DEFAULT_PAGE, timePage, toConnection } from '../paging/time-page';
 import { CandleConnection } from './candle-connection.type';
 import { CandleImport } from './candle-import.type';
 import { CandleImportService } from './candle-import.service';
@@ -22,7 +22,7 @@ export class CandleResolver {
     @Arg('interval', () => CandleIntervalEnum, { description: 'Candle length' }) interval: CandleInterval,
     @Arg('from', () => Date, { nullable: true, description: 'Earliest open time (oldest first from here)' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Latest open time' }) to: Date | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 1000 (default 100)' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last candle already seen' }) after: string | null,
     @Ctx() context: MarketContext,
   ): Promise<Connection<Candle>> {

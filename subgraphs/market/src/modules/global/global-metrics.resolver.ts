@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Authenticated, Connection } from '@herck/common';
 import { MarketContext } from '../../context';
-import { timePage, toConnection } from '../paging/time-page';
+import { DEFAULT_PAGE, timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Tick } from '../tick/tick.type';
 import { GlobalMetricsConnection } from './global-metrics-connection.type';
@@ -16,7 +16,7 @@ export class GlobalMetricsResolver {
   async globalMetrics(
     @Arg('from', () => Date, { nullable: true, description: 'Earliest round (oldest first from here)' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Latest round' }) to: Date | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 1000 (default 100)' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last round already seen' }) after: string | null,
     @Ctx() { history }: MarketContext,
   ): Promise<Connection<GlobalMetrics>> {

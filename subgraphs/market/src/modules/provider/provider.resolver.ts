@@ -3,7 +3,7 @@ import { BadUserInputError, Connection, RequiresRole } from '@herck/common';
 import { MarketContext } from '../../context';
 import { IngestionGapConnection } from '../ingestion/ingestion-gap-connection.type';
 import { IngestionGap } from '../ingestion/ingestion-gap.type';
-import { timePage, timeWindowSql, toConnection } from '../paging/time-page';
+import { DEFAULT_PAGE, timePage, timeWindowSql, toConnection } from '../paging/time-page';
 import { ProviderStates } from './provider-states';
 import { ProviderStatus } from './provider-status.type';
 
@@ -35,7 +35,7 @@ export class ProviderResolver {
   async ingestionGaps(
     @Arg('from', () => Date, { nullable: true, description: 'Earliest round time' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Latest round time' }) to: Date | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 1000 (default 100)' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last gap already seen' }) after: string | null,
     @Ctx() { em }: MarketContext,
   ): Promise<Connection<IngestionGap>> {

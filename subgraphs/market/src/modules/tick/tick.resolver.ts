@@ -4,7 +4,7 @@ import { MarketContext } from '../../context';
 import { Asset } from '../asset/asset.entity';
 import { knownAsset } from '../asset/symbol-rules';
 import { GlobalMetrics, hasFigures } from '../global/global-metrics.type';
-import { timePage, toConnection } from '../paging/time-page';
+import { DEFAULT_PAGE, timePage, toConnection } from '../paging/time-page';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { TickConnection } from './tick-connection.type';
 import { Tick } from './tick.type';
@@ -19,7 +19,7 @@ export class TickResolver {
     @Arg('symbol', () => String, { description: 'Ticker symbol' }) symbol: string,
     @Arg('from', () => Date, { nullable: true, description: 'Earliest time (oldest first from here)' }) from: Date | null,
     @Arg('to', () => Date, { nullable: true, description: 'Latest time' }) to: Date | null,
-    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 1000 (default 100)' }) first: number | null,
+    @Arg('first', () => Int, { nullable: true, defaultValue: DEFAULT_PAGE, description: 'Page size, 1 to 1000' }) first: number | null,
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last tick already seen' }) after: string | null,
     @Ctx() context: MarketContext,
   ): Promise<Connection<Tick>> {
