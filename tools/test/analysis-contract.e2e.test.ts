@@ -186,7 +186,8 @@ describe('a strategy saved unchanged, switched off and on, or given a new condit
 
 describe('condition names', () => {
   it('refuses CEL’s own names as indicators, and namespaces that type-check but cannot be evaluated', async () => {
-    for (const name of ['optional', 'google', 'null_type']) {
+    // `__proto__` and `prototype` were an INTERNAL_SERVER_ERROR: the CEL library refuses to declare them.
+    for (const name of ['optional', 'google', 'null_type', '__proto__', 'prototype']) {
       const check = await send(platform.gatewayUrl, ValidateConditionDocument, { condition: 'price > 1.0', indicators: [{ name, kind: 'SMA', period: 3 }] }, user.accessToken);
       expect([codes(check), check.errors?.[0]?.extensions?.field]).toEqual([['BAD_USER_INPUT'], 'indicators[0].name']);
     }

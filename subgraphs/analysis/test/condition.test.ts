@@ -50,6 +50,13 @@ describe('conditions (CEL)', () => {
     expect(problem(Array.from({ length: 60 }, () => 'price > 1.0').join(' || ')).message).toMatch(/maxAstNodes|Exceeded/);
   });
 
+  it('refuses an indicator name the CEL library will not declare, rather than throwing', () => {
+    for (const name of ['__proto__', 'prototype']) {
+      const result = compileCondition('price > 1.0', [{ name, kind: IndicatorKind.SMA, period: 3 }]);
+      expect(result).toEqual({ ok: false, problems: [{ message: `"${name}" is a name of the condition language`, position: 0 }] });
+    }
+  });
+
   it('never runs the text as JavaScript', () => {
     expect(compileCondition('process.exit(1)', indicators).ok).toBe(false);
     expect(compileCondition('constructor.constructor("return 1")()', indicators).ok).toBe(false);

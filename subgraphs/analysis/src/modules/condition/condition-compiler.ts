@@ -73,7 +73,12 @@ function compileUncached(source: string, indicators: IndicatorSpec[]): CompileRe
   for (const spec of indicators) {
     // Indicator names are checked against CEL's own (indicator-spec.ts); one it knows and that list missed is refused, not thrown.
     if (env.hasVariable(spec.name)) return fail(`"${spec.name}" is a name of the condition language`, 0);
-    env.registerVariable(spec.name, TYPE_OF_KIND[spec.kind]);
+    try {
+      env.registerVariable(spec.name, TYPE_OF_KIND[spec.kind]);
+    } catch {
+      // cel-js refuses some names outright (`__proto__`): a refusal, not a server error.
+      return fail(`"${spec.name}" is a name of the condition language`, 0);
+    }
   }
   let program: ReturnType<Environment['parse']>;
   try {

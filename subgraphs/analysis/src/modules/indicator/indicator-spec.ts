@@ -16,7 +16,8 @@ export const MAX_INDICATORS = 20;
 
 /** Names the condition language gives itself; an indicator cannot take them. */
 export const BUILT_IN_NAMES = ['price', 'volume', 'change24h'] as const;
-const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'dyn', 'has', 'size', 'null_type', 'optional', 'google']);
+// `__proto__` and `prototype` are cel-js's own: it refuses to declare a variable of either name.
+const CEL_RESERVED = new Set(['true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function', 'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while', 'int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'type', 'dyn', 'has', 'size', 'null_type', 'optional', 'google', '__proto__', 'prototype']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,31}$/;
 
 /** Defaults of the kinds' own parameters. */
@@ -49,7 +50,7 @@ export function normaliseIndicators(inputs: IndicatorSpecInput[], field = 'indic
   return inputs.map((input, index) => {
     const at = `${field}[${index}]`;
     const name = input.name.trim();
-    if (!NAME.test(name)) throw new BadUserInputError(`${at}.name must be 1–32 letters, digits or underscores, starting with a letter`, `${at}.name`);
+    if (!NAME.test(name)) throw new BadUserInputError(`${at}.name must be 1–32 letters, digits or underscores, starting with a letter or underscore`, `${at}.name`);
     if ((BUILT_IN_NAMES as readonly string[]).includes(name) || CEL_RESERVED.has(name)) throw new BadUserInputError(`${at}.name "${name}" is reserved`, `${at}.name`);
     if (seen.has(name)) throw new BadUserInputError(`${at}.name "${name}" is used twice`, `${at}.name`);
     seen.add(name);
