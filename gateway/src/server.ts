@@ -14,6 +14,7 @@ import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { serveLogDownloads } from './http/log-downloads';
 import { documentFailureStatusPlugin } from './http/document-failure-status.plugin';
+import { literalValueErrorsPlugin } from './http/literal-value-errors';
 import { reservedVariableNamesRule } from './http/reserved-variable-names.rule';
 import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
@@ -118,6 +119,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
         ...armor.plugins,
         rateLimitPlugin(rateLimits),
         documentFailureStatusPlugin(),
+        literalValueErrorsPlugin(),
         // Production serves a plain page: Apollo's pages load their scripts from Apollo's CDN.
         config.production ? plainLandingPagePlugin() : sandboxLandingPagePlugin(),
       ],

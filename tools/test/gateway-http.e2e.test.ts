@@ -35,6 +35,32 @@ describe('GraphQL over HTTP status codes', () => {
     }
   });
 
+  it('answers a value written in the document that its type refuses as bad input naming its field, with the status of a document that fails validation', async () => {
+    const refused = {
+      // A literal of the wrong type for an argument, an item of a list of enums, an input field's enum value.
+      '{ accounts(first: "ten") { totalCount } }': 'first',
+      'mutation { setRoles(accountId: "00000000-0000-4000-8000-000000000000", roles: [USER, NOPE]) { id } }': 'roles',
+      '{ accounts(filter: { status: SLEEPING }) { totalCount } }': 'status',
+      // An input object without a required field, or with one its type lacks: the field itself is named
+      // (as for variables, an input field by its path below the argument).
+      'mutation { register(input: { username: "someone", email: "someone@example.com", firstName: "Some" }) { message } }': 'lastName',
+      'mutation { register(input: { username: "someone", email: "someone@example.com", firstName: "Some", lastName: "One", age: 3 }) { message } }': 'age',
+      // A variable's default is named by its variable.
+      'query ($first: Int = "ten") { accounts(first: $first) { totalCount } }': 'first',
+    };
+    for (const [query, field] of Object.entries(refused)) {
+      for (const [accept, status] of [[GRAPHQL_RESPONSE, 400], [JSON_TYPE, 200]] as const) {
+        const response = await sendRaw(platform.gatewayUrl, { query }, undefined, { accept });
+        expect({ query, accept, status: response.status, errors: response.errors?.map((error) => [error.extensions?.code, error.extensions?.field]) }).toEqual({ query, accept, status, errors: [['BAD_USER_INPUT', field]] });
+        expect(response).not.toHaveProperty('data');
+      }
+    }
+    // What is wrong with the document itself stays a validation failure: an unknown field or argument, a missing argument.
+    for (const query of ['{ accounts(first: 1) { nope } }', '{ accounts(nope: 1) { totalCount } }', 'mutation { setRoles(roles: [USER]) { id } }']) {
+      expect({ query, codes: codes(await sendRaw(platform.gatewayUrl, { query })) }).toEqual({ query, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+    }
+  });
+
   it('answers a body that is not JSON with 400 whatever the client accepts', async () => {
     for (const accept of [JSON_TYPE, undefined, GRAPHQL_RESPONSE]) {
       const response = await sendRaw(platform.gatewayUrl, '{ "not a JSON', undefined, accept ? { accept } : {});

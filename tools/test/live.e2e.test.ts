@@ -333,6 +333,11 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(overAliases[0]!.message).toMatch(/alias/i);
     const unknown = await failure(client, 'subscription { ticks { nope } }');
     expect(unknown[0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A value written in the document that its type refuses is bad input naming its field, as over HTTP.
+    const badLiteral = await failure(client, 'subscription { candles(symbol: "BTC", interval: X9) { symbol } }');
+    expect(badLiteral.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'interval']]);
+    const badQueryLiteral = await failure(client, '{ ticks(symbol: "BTC", first: "ten") { nodes { price } } }');
+    expect(badQueryLiteral.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'first']]);
     const syntax = await failure(client, 'subscription {');
     expect(syntax[0]!.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     // A query over the limit is refused by Apollo Server's pipeline, as over HTTP, before it runs:

@@ -151,17 +151,22 @@ interface VariablePosition {
 }
 type VariablePositions = Map<string, VariablePosition>;
 
-/**
- * The field a value at `path` inside a variable is for, as the subgraphs name it: the path below
- * the argument (`channels.webhookUrl`, `indicators[0].period`; an item of a list of scalars is the
- * list), or the argument itself.
- */
+/** The field a value at `path` inside a variable is for (see `argumentField`). */
 function fieldName(position: VariablePosition, path: readonly (string | number)[]): string {
-  const keys = [...position.fieldPath, ...path];
+  return argumentField(position.argument, [...position.fieldPath, ...path]);
+}
+
+/**
+ * The field a value at `keys` (input field names and list indexes) below `argument` is for, as the
+ * subgraphs name it: the path below the argument (`channels.webhookUrl`, `indicators[0].period`;
+ * an item of a list of scalars is the list), or the argument itself.
+ */
+export function argumentField(argument: string, path: readonly (string | number)[]): string {
+  const keys = [...path];
   while (typeof keys.at(-1) === 'number') keys.pop();
-  if (!keys.length) return position.argument;
+  if (!keys.length) return argument;
   // An item of a list argument is named below the argument (`indicators[0].period`), not as `[0].period`.
-  if (typeof keys[0] === 'number') keys.unshift(position.argument);
+  if (typeof keys[0] === 'number') keys.unshift(argument);
   return keys.map((key, index) => (typeof key === 'number' ? `[${key}]` : index === 0 ? key : `.${key}`)).join('');
 }
 

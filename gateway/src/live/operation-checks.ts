@@ -21,6 +21,7 @@ import { collectFields } from 'graphql/execution/collectFields';
 import { Identity } from '@herck/common';
 import { AuthorizedOperation, authorizeOperation, denialErrors } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
+import { literalValueField } from '../http/literal-value-errors';
 import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
 import { variableErrors, withoutSuggestion } from '../auth/variable-errors';
 
@@ -110,7 +111,10 @@ export function checkSubscription(
   if (invalid.length) {
     return invalid.map((error) => {
       const message = hideSuggestions ? withoutSuggestion(error.message) : error.message;
-      return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+      // A value written in the document that fails is bad input, as over HTTP.
+      const field = literalValueField(operation.document, error);
+      const code = field === null ? { code: 'GRAPHQL_VALIDATION_FAILED' } : { code: 'BAD_USER_INPUT', field };
+      return new GraphQLError(message, { nodes: error.nodes, extensions: { ...error.extensions, ...code } });
     });
   }
   const definition = getOperationAST(operation.document, operation.operationName)!;
