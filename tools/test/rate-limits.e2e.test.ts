@@ -73,6 +73,17 @@ describe('operation rate limits', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
+  it('count an anonymous IPv6 client per /64 network, as sign-in and mail limits do, not per address', async () => {
+    // X-Forwarded-For names the client once TRUST_PROXY trusts the hop (the test's loopback).
+    const anonymous = await gateway({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+    const from = async (address: string) => (await sendRaw(anonymous.url, { query: '{ __typename }' }, undefined, { 'x-forwarded-for': address })).status;
+    const statuses: number[] = [];
+    for (const address of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:db8:1:2:ffff:ffff:ffff:3']) statuses.push(await from(address));
+    expect(statuses).toEqual([200, 200, 429]);
+    // Another network has a budget of its own.
+    expect(await from('2001:db8:1:3::1')).toBe(200);
+  });
+
   it('share the counts of every gateway through Redis', async () => {
     const other = await signUp(platform);
     const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '6' };

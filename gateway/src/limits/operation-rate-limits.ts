@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import Redis from 'ioredis';
 import cluster from 'node:cluster';
 import { RateLimiterAbstract, RateLimiterCluster, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { Counter, Identity, Logger, Role } from '@herck/common';
+import { clientKey, Counter, Identity, Logger, Role } from '@herck/common';
 
 /** Operations a minute per caller by role; 0 means no limit (admins by default). */
 export interface OperationRateSettings {
@@ -58,7 +58,9 @@ export class OperationRateLimits {
   async take(identity: Identity, client: string): Promise<RateLimitOutcome> {
     const points = this.limitFor(identity);
     if (points <= 0) return { allowed: true, state: null };
-    const key = identity.accountId ? `account:${identity.accountId}` : `client:${client}`;
+    // An anonymous IPv6 client is counted per /64, as sign-in and mail limits count it: one host
+    // usually holds a whole /64, and per address it would have a fresh budget for each of them.
+    const key = identity.accountId ? `account:${identity.accountId}` : `client:${clientKey(client)}`;
     try {
       const result = await this.limiter(points).consume(key);
       return { allowed: true, state: stateOf(points, result) };
