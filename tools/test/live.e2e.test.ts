@@ -149,8 +149,8 @@ interface RawSocket {
 const rawSockets: WebSocket[] = [];
 
 /** A bare graphql-transport-ws socket to the gateway, open and with nothing sent, for what no client library sends. */
-async function rawSocket(gateway: RunningGateway): Promise<RawSocket> {
-  const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws');
+async function rawSocket(gateway: RunningGateway, headers?: Record<string, string>): Promise<RawSocket> {
+  const socket = new WebSocket(wsUrl(gateway), 'graphql-transport-ws', { headers });
   rawSockets.push(socket);
   const received: string[] = [];
   const waiting: ((message: string) => void)[] = [];
@@ -634,6 +634,21 @@ describe('graphql-ws connection limits', () => {
     };
     for (const socket of [await anonymous(), await anonymous()]) expect((await socket.next()).type).toBe('connection_ack');
     expect(await (await anonymous()).closed).toBe(4429);
+  }, 30_000);
+
+  it('counts anonymous connections from one IPv6 /64 network together, as the rate limits count its operations', async () => {
+    // X-Forwarded-For on the handshake names the client once TRUST_PROXY trusts the hop (the test's loopback).
+    const gateway = await platform.startGateway({ WS_MAX_CONNECTIONS_PER_ACCOUNT: '1', TRUST_PROXY: 'loopback' });
+    const from = async (address: string) => {
+      const socket = await rawSocket(gateway, { 'x-forwarded-for': address });
+      socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+      return socket;
+    };
+    expect((await (await from('2001:db8:1:2::1')).next()).type).toBe('connection_ack');
+    const sameNetwork = await from('2001:db8:1:2::2');
+    expect(await Promise.race([sameNetwork.closed, sameNetwork.next().then((message) => message.type)])).toBe(4429);
+    // Another network has connections of its own.
+    expect((await (await from('2001:db8:1:3::1')).next()).type).toBe('connection_ack');
   }, 30_000);
 
   it('closes a socket that sends no connection_init within WS_CONNECTION_INIT_TIMEOUT_MS (4408), and only such a socket', async () => {

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, getOperationAST, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics } from '@herck/common';
+import { clientKey, Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -166,8 +166,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
     if (socket.readyState !== WebSocket.OPEN) return false;
     const client = options.clientAddress(request);
-    // Anonymous connections count per client address, as the rate limits count anonymous callers.
-    const holder = identity.accountId ?? `anonymous ${client}`;
+    // Anonymous connections count per client address (an IPv6 one per /64), as the rate limits count anonymous callers.
+    const holder = identity.accountId ?? `anonymous ${clientKey(client)}`;
     const open = perHolder.get(holder) ?? 0;
     if (open >= config.wsMaxConnectionsPerAccount) {
       socket.close(LIVE_CLOSE.tooManyConnections, identity.accountId ? 'Too many connections for this account' : 'Too many anonymous connections from this address');
