@@ -42,6 +42,7 @@ export * from './identity/password-setup-token';
 export * from './identity/roles';
 export * from './identity/owner-or-admin';
 export * from './identity/session-state';
+export * from './identity/token-key-id';
 export * from './keys/key-material';
 export * from './limits/client-key';
 export * from './limits/rate-budget';

@@ -21,6 +21,9 @@ import {
 } from '../src';
 
 const key = () => signingKeyFrom(crypto.createPrivateKey(generateKeyPem()));
+/** A token naming a known key, with a header that says JWT and a payload that is no JSON: anyone can make one. */
+const unreadableToken = (kid: string) =>
+  [JSON.stringify({ alg: 'ES256', typ: 'JWT', kid }), 'not json', 'signature'].map((part) => Buffer.from(part).toString('base64url')).join('.');
 
 describe('internal tokens', () => {
   const gatewayKey = key();
@@ -47,6 +50,14 @@ describe('internal tokens', () => {
     });
     expect(accountVerifier.verify(expired)).toBeNull();
     expect(accountVerifier.verify(new InternalTokenSigner(key()).sign({ accountId: 'abc', roles: [] }, 'account'))).toBeNull();
+  });
+
+  it('are refused, not thrown on, when the header says JWT and the payload is no JSON (jsonwebtoken throws decoding it)', () => {
+    const unreadable = unreadableToken(gatewayKey.kid);
+    expect(() => jwt.decode(unreadable, { complete: true })).toThrow();
+    expect(accountVerifier.verify(unreadable)).toBeNull();
+    expect(new LogShippingVerifier([gatewayKey]).verify(unreadable)).toBeNull();
+    expect(verifyPasswordSetupToken([gatewayKey], unreadable)).toBeNull();
   });
 
   it('are refused without an expiry or with a life longer than five minutes, even signed by the gateway', () => {

@@ -110,4 +110,15 @@ describe('AccessTokenVerifier', () => {
     // A token that is no token is refused as before, without asking auth.
     expect(await codeOf(verifier.identify('Bearer not-a-token'))).toBe('UNAUTHENTICATED');
   });
+
+  it('refuses a token whose header says JWT and whose payload is no JSON (jsonwebtoken throws decoding it: it was a 500)', async () => {
+    const logger = new Logger('test', 'error');
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 0, logger);
+    const verifier = new AccessTokenVerifier(new JwksKeyStore(`${base}/jwks`, logger), 'herck', 'herck-api', sessions);
+    const [header, , signature] = accessToken(60).split('.');
+    const unreadable = `${header}.${Buffer.from('not json').toString('base64url')}.${signature}`;
+    // jsonwebtoken signs with `"typ": "JWT"`, which is what makes its decode throw on such a payload.
+    expect(JSON.parse(Buffer.from(header!, 'base64url').toString())).toMatchObject({ typ: 'JWT' });
+    expect(await codeOf(verifier.identify(`Bearer ${unreadable}`))).toBe('UNAUTHENTICATED');
+  });
 });

@@ -368,6 +368,11 @@ describe('subgraphs accept only the gateway', () => {
     const unsigned = jwt.sign({ sub: alice.accountId, roles: ['ADMIN'] }, 'secret', { audience: 'account', issuer: 'herck-gateway' });
     expect((await sendRaw(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: unsigned })).status).toBe(401);
     expect((await sendRaw(platform.account.url, meQuery, undefined, { 'x-user-id': alice.accountId })).status).toBe(401);
+    // A header that says JWT over a payload that is no JSON made jsonwebtoken throw: a 500, not a refusal.
+    const gatewayKid = signingKeyFrom(createPrivateKey(fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8'))).kid;
+    const unreadable = [JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: gatewayKid }), 'not json', 'signature'].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    const refused = await sendRaw(platform.account.url, meQuery, undefined, { [INTERNAL_TOKEN_HEADER]: unreadable });
+    expect([refused.status, codes(refused)]).toEqual([401, ['UNAUTHENTICATED']]);
 
     const gatewayKey = createPrivateKey(fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8'));
     const genuine = new InternalTokenSigner(signingKeyFrom(gatewayKey));

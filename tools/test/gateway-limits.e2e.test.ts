@@ -199,9 +199,14 @@ describe('development mode', () => {
   });
 
   it('answers a refused access token with 401 and the Bearer challenge', async () => {
-    const refused = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer not-a-token' }, body: JSON.stringify({ query: '{ __typename }' }) });
-    expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    // The second says JWT in its header and carries no JSON payload: jsonwebtoken throws decoding it (it was a 500).
+    const unreadable = [JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: 'k' }), 'not json', 'signature'].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    for (const token of ['not-a-token', unreadable]) {
+      const refused = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(codes((await refused.json()) as { errors?: [] })).toEqual(['UNAUTHENTICATED']);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { SIGNING_ALGORITHM, SigningKey, VerificationKey } from '../keys/key-material';
 import { Identity, isRole, Role } from './roles';
+import { keyIdOf } from './token-key-id';
 import { VerifiedTokens } from './verified-tokens';
 
 /** The header carrying the gateway's internal token to subgraphs. */
@@ -87,8 +88,8 @@ export class InternalTokenVerifier {
   }
 
   private verifySignature(token: string): { caller: InternalCaller; expiresAt: number } | null {
-    const header = jwt.decode(token, { complete: true })?.header;
-    const key = header?.kid ? this.keys.get(header.kid) : undefined;
+    const kid = keyIdOf(token);
+    const key = kid ? this.keys.get(kid) : undefined;
     if (!key) return null;
     try {
       const claims = jwt.verify(token, key.publicKey, {

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { SIGNING_ALGORITHM, SigningKey, VerificationKey } from '../keys/key-material';
+import { keyIdOf } from './token-key-id';
 import { VerifiedTokens } from './verified-tokens';
 
 /** The header carrying a log shipper's token to the logs subgraph's ingest route. */
@@ -60,7 +61,7 @@ export class LogShippingVerifier {
     if (!token) return null;
     const known = this.verified.recall(token);
     if (known) return known.service;
-    const kid = jwt.decode(token, { complete: true })?.header.kid;
+    const kid = keyIdOf(token);
     const key = kid ? this.keys.get(kid) : undefined;
     if (!key) return null;
     try {

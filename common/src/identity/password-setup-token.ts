@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { SIGNING_ALGORITHM, SigningKey, VerificationKey } from '../keys/key-material';
+import { keyIdOf } from './token-key-id';
 
 /**
  * Proof that someone confirmed an email address: account issues it after
@@ -41,7 +42,7 @@ export function signPasswordSetupToken(
 
 /** The claims, or null for anything forged, expired or malformed. */
 export function verifyPasswordSetupToken(keys: VerificationKey[], token: string): PasswordSetupClaims | null {
-  const kid = jwt.decode(token, { complete: true })?.header.kid;
+  const kid = keyIdOf(token);
   const key = keys.find((candidate) => candidate.kid === kid);
   if (!key) return null;
   try {

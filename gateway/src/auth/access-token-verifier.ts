@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
-import { ANONYMOUS, Identity, isRole, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
+import { ANONYMOUS, Identity, isRole, keyIdOf, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
 import { JwksKeyStore, SigningKeysUnavailableError } from './jwks-key-store';
 import { SessionStates } from './session-states';
 
@@ -44,7 +44,7 @@ export class AccessTokenVerifier {
   private async verify(token: string): Promise<{ sub: string; sid: string }> {
     const known = this.verified.recall(token);
     if (known && this.keys.publishes(known.kid)) return known;
-    const kid = jwt.decode(token, { complete: true })?.header.kid;
+    const kid = keyIdOf(token);
     const key = kid
       ? await this.keys.get(kid).catch((error: unknown) => {
           // Auth is unreachable and the key is not known yet: the token may be good, so not 401.
