@@ -34,7 +34,7 @@ const TOO_DEEP_CLOSE = { code: CloseCode.BadRequest, reason: `Message nested mor
 
 /**
  * graphql-ws's server core on a `ws` server, as graphql-ws/use/ws serves it
- * (keep-alive pings, protocol negotiation, 1011 on a failure of ours), with
+ * (keep-alive pings, protocol negotiation, 4500 on a failure of ours), with
  * these differences: each operation reaches the core under an id of its own
  * (`OperationIds`; the client never sees them); a `subscribe` larger than
  * `messageLimit` bytes is refused as that operation's `error`, as HTTP refuses
@@ -96,7 +96,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             const text = String(data);
             if (data.length > limits.messageLimit) return refuse(socket, parsedOrNull(text), ids, acknowledged, TOO_LARGE, OVERSIZED_CLOSE);
             const message = parsedOrNull(text);
-            // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 1011 close).
+            // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 4500 close).
             if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP, TOO_DEEP_CLOSE);
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
