@@ -84,18 +84,22 @@ describe('market subscriptions at the subgraph (graphql-ws, internal token)', ()
 
   it('refuse an anonymous caller when it subscribes, and a connection without a valid internal token', async () => {
     await expect(firstEvents(subgraphClient(platform.market!, []), print(LiveTicksDocument), {}, 1)).rejects.toThrow(/UNAUTHENTICATED/);
-    const refused = new Promise<number>((resolve) => {
-      const client = createClient({
-        url: platform.market!.url.replace(/^http/, 'ws'),
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { [INTERNAL_TOKEN_HEADER]: 'forged' },
-        on: { closed: (event) => resolve((event as { code: number }).code) },
+    const refused = (token: string) =>
+      new Promise<number>((resolve) => {
+        const client = createClient({
+          url: platform.market!.url.replace(/^http/, 'ws'),
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: { [INTERNAL_TOKEN_HEADER]: token },
+          on: { closed: (event) => resolve((event as { code: number }).code) },
+        });
+        clients.push(client);
+        client.subscribe({ query: print(LiveTicksDocument) }, { next: () => undefined, error: () => undefined, complete: () => undefined });
       });
-      clients.push(client);
-      client.subscribe({ query: print(LiveTicksDocument) }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-    });
-    expect(await refused).toBe(4403);
+    expect(await refused('forged')).toBe(4403);
+    // A header that says JWT over a payload that is no JSON made jsonwebtoken throw: the socket closed with 4500, naming the JSON error.
+    const unreadable = [JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: 'k' }), 'not json', 'signature'].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    expect(await refused(unreadable)).toBe(4403);
   });
 });
 
