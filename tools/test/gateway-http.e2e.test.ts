@@ -163,6 +163,9 @@ describe('GraphQL over HTTP status codes', () => {
         message: 'Unknown operation named "C".',
       });
       expect(unknown).not.toHaveProperty('data');
+      // An empty name names no operation; the document has one, so nothing asks for a name (graphql-js's own words).
+      const emptyName = await sendRaw(platform.gatewayUrl, { query: 'query A { __typename }', operationName: '' }, undefined, { accept });
+      expect([emptyName.status, codes(emptyName), emptyName.errors?.[0]?.message]).toEqual([status, ['OPERATION_RESOLUTION_FAILURE'], 'Unknown operation named "".']);
       const unnamed = await sendRaw(platform.gatewayUrl, { query: twoOperations }, undefined, { accept });
       expect({ accept, status: unnamed.status, codes: codes(unnamed) }).toEqual({ accept, status, codes: ['OPERATION_RESOLUTION_FAILURE'] });
       // A subscription is refused before validation (graphql-js's rule throws on `@include(if: $x)` at its root).

@@ -117,7 +117,8 @@ export class AuthorizingGateway implements GatewayInterface {
  */
 function refusedOperation(operation: OperationDefinitionNode | null | undefined, operationName: string | undefined): GraphQLError | null {
   if (!operation) {
-    const message = operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
+    // An empty name is a name no operation has (as graphql-js reads it), not a missing one: the document may hold a single operation.
+    const message = operationName !== undefined && operationName !== null ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.';
     return new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } });
   }
   return null;
