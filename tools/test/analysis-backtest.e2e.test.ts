@@ -78,6 +78,73 @@ describe('backtests', () => {
     expect(backtest.triggers.map((trigger) => ({ time: new Date(trigger.time).toISOString(), price: Number(trigger.price) }))).toEqual(live);
   });
 
+  it('replay the ticks live evaluation read for a strategy that evaluates on ticks, and evaluate at the close where none were kept', async () => {
+    // Ticks every 10 minutes during hours 60–89 of the imported path, announced as market announces rounds.
+    const TICKED = { first: 60, last: 89 };
+    const ticks: { time: number; price: string }[] = [];
+    for (let hour = TICKED.first; hour <= TICKED.last; hour += 1) {
+      for (let step = 0; step < 6; step += 1) {
+        const price = CLOSES[hour - 1]! + ((CLOSES[hour]! - CLOSES[hour - 1]!) * (step + 1)) / 6 + 25 * Math.sin(hour * 3.1 + step * 2.3);
+        ticks.push({ time: FIRST_OPEN + hour * HOUR + step * 600_000, price: price.toFixed(4) });
+      }
+    }
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      for (const tick of ticks) {
+        const round = { time: new Date(tick.time).toISOString(), prices: [{ symbol: 'ETH', price: tick.price, source: 'test', change24h: '1.5' }] };
+        await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [JSON.stringify(round)]);
+      }
+    } finally {
+      await bus.end();
+    }
+    await platform.analysis!.runtime.catchUpEvents();
+    const created = await send(
+      platform.gatewayUrl,
+      CreateStrategyDocument,
+      { input: { name: 'ETH crossing', symbols: ['ETH'], interval: 'H1', indicators: [{ name: 'ema8', kind: 'EMA', period: 8 }], condition: 'price > ema8', trigger: 'ON_CROSS' } },
+      user.accessToken,
+    );
+    const id = created.data!.createStrategy.strategy.id;
+    const backtestOf = async (fromHour: number, toHour: number) =>
+      (await send(platform.gatewayUrl, BacktestStrategyDocument, { id, from: new Date(FIRST_OPEN + fromHour * HOUR).toISOString(), to: new Date(FIRST_OPEN + toHour * HOUR).toISOString() }, user.accessToken)).data!.backtestStrategy;
+    const replayed = await backtestOf(TICKED.first, TICKED.last + 1);
+
+    // Live evaluation: the engine analysis runs, fed as market announced them — a round's closed candle, then its tick.
+    const from = new Date(FIRST_OPEN + TICKED.first * HOUR);
+    const em = platform.analysis!.runtime.orm.em.fork();
+    const strategy = await em.findOneOrFail(Strategy, { id });
+    let now = 0;
+    const engine = new StrategyEngine((symbol, interval, count) => CandleStore.latest(platform.analysis!.runtime.orm.em.fork(), symbol, interval, count, from), () => now);
+    await engine.watch(definitionOf(strategy));
+    const candles = await CandleStore.between(em, 'ETH', 'H1', from, new Date(FIRST_OPEN + (TICKED.last + 1) * HOUR));
+    const live: { time: string; price: number }[] = [];
+    for (const tick of ticks) {
+      const closing = candles.find((candle) => candle.openTime.getTime() + HOUR === tick.time);
+      if (closing) expect(engine.onCandleClosed(closing).firings).toEqual([]);
+      now = tick.time;
+      for (const firing of engine.onTick('ETH', new Date(tick.time), Number(tick.price), 1.5).firings) live.push({ time: firing.at.toISOString(), price: firing.price });
+    }
+    expect(replayed.triggers.map((trigger) => ({ time: new Date(trigger.time).toISOString(), price: Number(trigger.price) }))).toEqual(live);
+    expect(live.length).toBeGreaterThan(2);
+    // Fired at ticks inside their hours, not at closes.
+    expect(live.some(({ time }) => new Date(time).getTime() % HOUR !== 0)).toBe(true);
+    // Where no tick was kept, the strategy is evaluated at each close, as before ticks were kept.
+    const fromCloses = await backtestOf(30, TICKED.first);
+    expect(fromCloses.triggers.length).toBeGreaterThan(0);
+    expect(fromCloses.triggers.every((trigger) => new Date(trigger.time).getTime() % HOUR === 0)).toBe(true);
+  });
+
+  it('keep the ticks backtests replay for ANALYSIS_TICK_RETENTION_DAYS', async () => {
+    const em = platform.analysis!.runtime.orm.em.fork();
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    await em.execute("INSERT INTO ticks (symbol, time, price) VALUES ('OLD', ?, 1), ('OLD', now(), 2)", [old]);
+    await platform.analysis!.housekeeping();
+    expect((await em.execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'OLD'")).map((row) => row.price)).toEqual(['2']);
+    // Market's rounds are kept as they arrive.
+    await eventually(async () => (await em.execute<{ n: number }[]>("SELECT count(*)::int AS n FROM ticks WHERE symbol = 'BTC' AND time > now() - interval '1 minute'"))[0]!.n > 0, 20_000);
+  });
+
   it('read the 24-hour change live evaluation read at a close, not one worked out from the closes', async () => {
     // A tick of a new symbol with the provider's change, then the close of its minute: as market announces them.
     const closeTime = Math.floor(Date.now() / 60_000) * 60_000;

@@ -16,6 +16,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   mailTimeoutMs: number;
   /** How far back a USER's backtest may reach (ANALYST and ADMIN: all history). */
   userBacktestDays: number;
+  /** How long the ticks backtests replay are kept (older periods are replayed from their candles). */
+  tickRetentionDays: number;
   /** Worker threads strategies are spread over; 0 evaluates in the service's own thread. */
   workers: number;
 }
@@ -35,6 +37,7 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     webhookTimeoutMs: env.int('WEBHOOK_TIMEOUT_MS', 10_000, { min: 100, max: 60_000 }),
     mailTimeoutMs: env.int('MAIL_TIMEOUT_MS', 60_000, { min: 100, max: 600_000 }),
     userBacktestDays: env.int('USER_BACKTEST_DAYS', 90, { min: 1 }),
+    tickRetentionDays: env.int('ANALYSIS_TICK_RETENTION_DAYS', 30, { min: 1 }),
     workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
   });
 }

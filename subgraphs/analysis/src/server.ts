@@ -7,6 +7,7 @@ import { AnalysisListener } from './modules/alert/analysis-listener';
 import { LiveAlerts } from './modules/alert/live-alerts';
 import { BacktestResolver } from './modules/backtest/backtest.resolver';
 import { CandleStore } from './modules/candle/candle-store';
+import { TickStore } from './modules/candle/tick-store';
 import { DeliveryResolver } from './modules/delivery/delivery.resolver';
 import { DeliveryWorker } from './modules/delivery/delivery-worker';
 import { EngineLoader } from './modules/evaluation/engine-loader';
@@ -70,6 +71,10 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
         ]),
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
+    housekeeping: async (runtime) => {
+      const deleted = await TickStore.deleteOlderThan(runtime.orm.em.fork(), new Date(Date.now() - config.tickRetentionDays * 86_400_000));
+      if (deleted) logger.info('old ticks deleted', { rows: deleted });
+    },
     eventHandlers: {
       ...accountEventHandlers({
         strategiesRemoved: (ownerId) => engine.unwatchOwner(ownerId),

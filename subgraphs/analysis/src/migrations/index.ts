@@ -6,6 +6,7 @@ import { Migration20261203000100_close_change24h } from './Migration202612030001
 import { Migration20261203000200_applied_fills } from './Migration20261203000200_applied_fills';
 import { Migration20261205000100_untracked_symbols } from './Migration20261205000100_untracked_symbols';
 import { Migration20261205000400_deliveries_by_channel } from './Migration20261205000400_deliveries_by_channel';
+import { Migration20261205000500_ticks } from './Migration20261205000500_ticks';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: 'Migration20261203000200_applied_fills', class: Migration20261203000200_applied_fills },
   { name: 'Migration20261205000100_untracked_symbols', class: Migration20261205000100_untracked_symbols },
   { name: 'Migration20261205000400_deliveries_by_channel', class: Migration20261205000400_deliveries_by_channel },
+  { name: 'Migration20261205000500_ticks', class: Migration20261205000500_ticks },
 ];

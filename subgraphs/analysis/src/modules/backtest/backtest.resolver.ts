@@ -18,11 +18,11 @@ export class BacktestResolver {
   ) {}
 
   @Authenticated()
-  @Query(() => Backtest, { description: 'Replays one of your strategies over stored candles (USER: the last 90 days; ANALYST and ADMIN: all history)' })
+  @Query(() => Backtest, { description: 'Replays one of your strategies over stored candles and ticks as live evaluation met them (USER: the last 90 days; ANALYST and ADMIN: all history)' })
   async backtestStrategy(
     @Arg('id', () => ID, { description: 'One of your strategies' }) id: string,
-    @Arg('from', () => Date, { description: 'Replay candles opening at or after this time' }) from: Date,
-    @Arg('to', () => Date, { description: 'Replay candles opening before this time' }) to: Date,
+    @Arg('from', () => Date, { description: 'Replay candles opening and ticks dated at or after this time' }) from: Date,
+    @Arg('to', () => Date, { description: 'Replay candles opening and ticks dated before this time' }) to: Date,
     @Ctx() context: AnalysisContext,
   ): Promise<Backtest> {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');

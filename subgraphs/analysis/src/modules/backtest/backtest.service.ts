@@ -1,7 +1,9 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
-import { BadUserInputError, CandleInterval, INTERVAL_MS } from '@herck/common';
+import { BadUserInputError, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
+import { ClosedCandle } from '../candle/closed-candle';
+import { StoredTick, TickStore } from '../candle/tick-store';
 import { compileCondition } from '../condition/condition-compiler';
 import { CandleSeries } from '../evaluation/candle-series';
 import { evaluateCondition, plainValues, prepareStrategy } from '../evaluation/evaluate-condition';
@@ -17,12 +19,19 @@ const DAY_MS = 86_400_000;
 /** The earliest time PostgreSQL and the DateTime scalar both take (a day before it is year 0). */
 const EARLIEST_MS = Date.parse('0001-01-01T00:00:00Z');
 
+/** Ticks replayed at most per backtest (all symbols together): 30 days of a round every 5 s for two symbols. */
+export const MAX_BACKTEST_TICKS = 1_000_000;
+
 /**
- * Replays a strategy over analysis's stored candles with the code live
- * evaluation runs: the same series, condition and trigger decision, one
- * evaluation per candle at its close. `change24h` is the figure live
- * evaluation read at that close (the provider's, kept with the candle), or,
- * for a candle analysis did not see close (imported, from before), the change
+ * Replays a strategy over analysis's stored candles and ticks with the code
+ * live evaluation runs: the same series, condition and trigger decision, fed
+ * in the order live evaluation was. An ON_CLOSE strategy evaluates at each
+ * candle's close; the others evaluate on every tick, as live (each candle's
+ * close, announced in the round at its end before that round's tick, only
+ * ends its period), and at the close of a candle whose period has no stored
+ * tick (before ANALYSIS_TICK_RETENTION_DAYS, imported history). `change24h` is
+ * the tick's figure; at a close, the figure live evaluation read then (kept
+ * with the candle), or, for a candle analysis did not see close, the change
  * from the close 24 hours before.
  */
 export async function runBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<Backtest> {
@@ -35,6 +44,10 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
   if ((await storedCandleSpan(em, strategy.symbols, strategy.interval, from, to)) > MAX_BACKTEST_CANDLES) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
   }
+  const onTicks = strategy.trigger !== TriggerMode.ON_CLOSE;
+  if (onTicks && (await TickStore.count(em, strategy.symbols, from, to)) > MAX_BACKTEST_TICKS) {
+    throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_TICKS} ticks; choose a shorter one`, 'to');
+  }
   const prepared = prepareStrategy(strategy, compiled.condition);
   const warmUp = Math.max(0, ...strategy.indicators.map(warmUpCandles));
   const triggers: BacktestTrigger[] = [];
@@ -42,22 +55,36 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
     const series = new CandleSeries(symbol, strategy.interval);
     series.reset(strategy.indicators, await CandleStore.latest(em, symbol, strategy.interval, warmUp, from));
     const candles = await CandleStore.between(em, symbol, strategy.interval, from, to);
+    const ticks = onTicks ? await TickStore.between(em, symbol, from, to) : [];
+    const tickedPeriods = new Set(ticks.map((tick) => candleOpenTime(strategy.interval, tick.time).getTime()));
     // The range's first day compares with closes from the day before it (none before the year 1).
     const dayBefore = await CandleStore.between(em, symbol, strategy.interval, new Date(Math.max(from.getTime() - DAY_MS, EARLIEST_MS)), from);
     const closes = new Map([...dayBefore, ...candles].map((candle) => [candle.openTime.getTime(), candle.close]));
     let state = INITIAL_STATE;
-    for (const candle of candles) {
-      if (!series.close(candle)) continue;
-      const at = candle.openTime.getTime() + length;
-      const closeDayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
-      const change24h = candle.change24h ?? (closeDayBefore ? ((candle.close - closeDayBefore) / closeDayBefore) * 100 : Number.NaN);
-      const evaluation = evaluateCondition(prepared, series, { price: candle.close, change24h });
-      if (evaluation.kind !== 'result') continue;
+    /** Evaluates at `at` with this price; true once a ONCE strategy has fired (nothing more to replay). */
+    const evaluate = (at: number, price: number, exactPrice: string | number, change24h: number): boolean => {
+      const evaluation = evaluateCondition(prepared, series, { price, change24h });
+      if (evaluation.kind !== 'result') return false;
       const decision = decide(strategy.trigger, state, evaluation.holds, at, strategy.cooldownSeconds);
       state = decision.state;
-      if (!decision.fire) continue;
-      triggers.push({ time: new Date(at), symbol, price: new Decimal(candle.exactClose ?? candle.close), values: plainValues(evaluation.variables) });
-      if (strategy.trigger === TriggerMode.ONCE) break;
+      if (!decision.fire) return false;
+      triggers.push({ time: new Date(at), symbol, price: new Decimal(exactPrice), values: plainValues(evaluation.variables) });
+      return strategy.trigger === TriggerMode.ONCE;
+    };
+    for (const event of inLiveOrder(candles, ticks, length)) {
+      if ('close' in event) {
+        const candle = event;
+        if (!series.close(candle)) continue;
+        // Live, a strategy that evaluates on ticks did so during the period; without its ticks, at the close.
+        if (onTicks && tickedPeriods.has(candle.openTime.getTime())) continue;
+        const closeDayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
+        const change24h = candle.change24h ?? (closeDayBefore ? ((candle.close - closeDayBefore) / closeDayBefore) * 100 : Number.NaN);
+        if (evaluate(candle.openTime.getTime() + length, candle.close, candle.exactClose ?? candle.close, change24h)) break;
+      } else {
+        const price = Number(event.price);
+        if (!series.tick(event.time, price)) continue;
+        if (evaluate(event.time.getTime(), price, event.price, event.change24h === null ? Number.NaN : Number(event.change24h))) break;
+      }
     }
   }
   triggers.sort((a, b) => a.time.getTime() - b.time.getTime() || a.symbol.localeCompare(b.symbol));
@@ -80,4 +107,17 @@ async function storedCandleSpan(em: EntityManager, symbols: string[], interval: 
     if (row?.first && row.last) candles += (new Date(row.last).getTime() - new Date(row.first).getTime()) / INTERVAL_MS[interval] + 1;
   }
   return candles;
+}
+
+/**
+ * Candles and ticks in the order live evaluation met them: by time, a candle at
+ * its close; a candle closing when a tick is dated before that tick (market
+ * announces a round's closed candles before its tick).
+ */
+function inLiveOrder(candles: ClosedCandle[], ticks: StoredTick[], length: number): (ClosedCandle | StoredTick)[] {
+  const events: { at: number; order: number; event: ClosedCandle | StoredTick }[] = [
+    ...candles.map((candle) => ({ at: candle.openTime.getTime() + length, order: 0, event: candle })),
+    ...ticks.map((tick) => ({ at: tick.time.getTime(), order: 1, event: tick })),
+  ];
+  return events.sort((a, b) => a.at - b.at || a.order - b.order).map(({ event }) => event);
 }

@@ -1,12 +1,13 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BusEvent, BusEventHandler, isTickerSymbol, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
+import { TickStore } from '../candle/tick-store';
 import { writeOutcome } from './outcome-writer';
 import { Evaluator } from './evaluator';
 
 /**
- * Ticks are evaluated; closed candles are kept (warm-up, backtests) and end
- * their period. What fires is written in the consumer's transaction, with
+ * Ticks are kept (backtests) and evaluated; closed candles are kept (warm-up,
+ * backtests) and end their period. What fires is written in the consumer's transaction, with
  * its read position: a redelivered event raises nothing twice.
  */
 export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<string, BusEventHandler> {
@@ -32,6 +33,8 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
          ON CONFLICT (symbol) DO UPDATE SET seen_at = excluded.seen_at`,
         [JSON.stringify(prices.map((quote) => quote.symbol)), time],
       );
+      // As evaluation reads them: a backtest of a strategy that evaluates on ticks replays them.
+      await TickStore.saveRound(em, time, prices);
       for (const quote of prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
         const outcome = await engine.onTick(quote.symbol, time, Number(quote.price), change);

@@ -1,0 +1,57 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { arrayParameter } from '@herck/common';
+
+/** A tick as live evaluation read it: its price exactly as market announced it, and the 24 h change (null: none given). */
+export interface StoredTick {
+  symbol: string;
+  time: Date;
+  price: string;
+  change24h: string | null;
+}
+
+/** Rows deleted per statement at housekeeping, so no lock is held long. */
+const DELETE_BATCH = 10_000;
+
+/**
+ * Analysis's own copy of the ticks market announces, as evaluation read them:
+ * a backtest of a strategy that evaluates on every tick replays them. Kept for
+ * a retention period; older periods are replayed from their candles alone.
+ */
+export class TickStore {
+  /** Keeps a round's usable prices (a redelivered round changes nothing). */
+  static async saveRound(em: EntityManager, time: Date, prices: { symbol: string; price: string; change24h?: string | null }[]): Promise<void> {
+    await em.execute(
+      `INSERT INTO ticks (symbol, time, price, change24h) SELECT p->>'symbol', ?, (p->>'price')::numeric, (p->>'change24h')::numeric FROM jsonb_array_elements(?::jsonb) p
+       ON CONFLICT (symbol, time) DO NOTHING`,
+      [time, JSON.stringify(prices)],
+    );
+  }
+
+  /** The ticks of `symbol` with `from <= time < to`, oldest first. */
+  static async between(em: EntityManager, symbol: string, from: Date, to: Date): Promise<StoredTick[]> {
+    const rows = await em.execute<{ symbol: string; time: Date; price: string; change24h: string | null }[]>(
+      'SELECT symbol, time, price::text AS price, change24h::text AS change24h FROM ticks WHERE symbol = ? AND time >= ? AND time < ? ORDER BY time',
+      [symbol, from, to],
+    );
+    return rows.map((row) => ({ ...row, time: new Date(row.time) }));
+  }
+
+  /** How many ticks of these symbols lie in `from <= time < to`. */
+  static async count(em: EntityManager, symbols: string[], from: Date, to: Date): Promise<number> {
+    const [row] = await em.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM ticks WHERE symbol = ANY(?::text[]) AND time >= ? AND time < ?', [arrayParameter(symbols), from, to]);
+    return row?.n ?? 0;
+  }
+
+  /** Deletes the ticks older than `cutoff`, a batch per statement; returns how many. */
+  static async deleteOlderThan(em: EntityManager, cutoff: Date): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [row] = await em.execute<{ n: number }[]>(
+        `WITH gone AS (DELETE FROM ticks WHERE ctid IN (SELECT ctid FROM ticks WHERE time < ? LIMIT ${DELETE_BATCH}) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
+        [cutoff],
+      );
+      deleted += row!.n;
+      if (row!.n < DELETE_BATCH) return deleted;
+    }
+  }
+}
