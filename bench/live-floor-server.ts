@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { WebSocket, WebSocketServer } from 'ws';
+import { watchParent } from '@herck/common';
 
 /**
  * The floor under `live.bench.ts`: a bare graphql-ws server that does nothing
@@ -23,7 +24,12 @@ const subscriptions = new Map<WebSocket, string>();
 
 sockets.on('connection', (socket) => {
   socket.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; id?: string };
+    let message: { type?: string; id?: string };
+    try {
+      message = JSON.parse(String(data)) as { type?: string; id?: string };
+    } catch {
+      return socket.close(4400, 'Invalid message received');
+    }
     if (message.type === 'connection_init') socket.send('{"type":"connection_ack"}');
     else if (message.type === 'subscribe' && message.id) subscriptions.set(socket, JSON.stringify(message.id));
     else if (message.type === 'ping') socket.send('{"type":"pong"}');
@@ -38,8 +44,12 @@ function payload(time: Date): string {
   return JSON.stringify({ data: { ticks } });
 }
 
+/** The boundary of the round last sent: a timer firing early must not send a round twice. */
+let lastBoundary = 0;
+
 function nextRound(): void {
-  const boundary = Math.ceil(Date.now() / 1000) * 1000;
+  const boundary = Math.max(Math.ceil(Date.now() / 1000) * 1000, lastBoundary + 1000);
+  lastBoundary = boundary;
   setTimeout(() => {
     const serialized = payload(new Date(boundary));
     for (const [socket, id] of subscriptions) {
@@ -49,8 +59,12 @@ function nextRound(): void {
   }, boundary - Date.now());
 }
 
-server.listen(port, '127.0.0.1', nextRound);
-process.on('SIGTERM', () => {
-  for (const socket of subscriptions.keys()) socket.terminate();
+function stop(): void {
+  for (const socket of sockets.clients) socket.terminate();
   server.close(() => process.exit(0));
-});
+}
+
+server.listen(port, '127.0.0.1', nextRound);
+process.on('SIGTERM', stop);
+// Should the bench die without stopping it (kill -9), it stops too.
+watchParent(stop);

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
-import { codes, send } from './support/graphql-client';
+import { codes, send, sendRaw } from './support/graphql-client';
 import {
   AddTransactionDocument,
   AlertsDocument,
@@ -210,6 +210,15 @@ describe('a nested input field refused', () => {
     expect(await fieldOf({ channels: { inApp: true, webhookUrl: 'not a url' } })).toEqual([['BAD_USER_INPUT', 'channels.webhookUrl']]);
     expect(await fieldOf({ indicators: [{ name: 'fast', kind: 'SMA', period: 2 ** 31 }] })).toEqual([['BAD_USER_INPUT', 'indicators[0].period']]);
     expect(await fieldOf({ indicators: [{ name: 'fast', kind: 'SMA', period: 0 }] })).toEqual([['BAD_USER_INPUT', 'indicators[0].period']]);
+  });
+
+  it('has the same name written in the document: a missing field or a bad value below a list, a malformed DateTime', async () => {
+    const refused = async (query: string) => (await sendRaw(platform.gatewayUrl, { query }, user.accessToken)).errors?.map((error) => [error.extensions?.code, error.extensions?.field]);
+    expect(await refused('mutation { createStrategy(input: { name: "s", symbols: ["BTC"], condition: "price > 1.0", indicators: [{ kind: SMA, period: 3 }] }) { strategy { id } } }')).toEqual([['BAD_USER_INPUT', 'indicators[0].name']]);
+    expect(await refused('mutation { createStrategy(input: { name: "s", symbols: ["BTC"], condition: "price > 1.0", indicators: [{ name: "a", kind: SMA, period: 3 }, { name: "b", kind: NOPE, period: 3 }] }) { strategy { id } } }')).toEqual([['BAD_USER_INPUT', 'indicators[1].kind']]);
+    for (const time of ['"yesterday"', '"0000-01-01T00:00:00Z"']) {
+      expect(await refused(`{ ticks(symbol: "BTC", from: ${time}) { nodes { price } } }`)).toEqual([['BAD_USER_INPUT', 'from']]);
+    }
   });
 });
 

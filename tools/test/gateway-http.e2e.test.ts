@@ -45,8 +45,6 @@ describe('GraphQL over HTTP status codes', () => {
       // (as for variables, an input field by its path below the argument).
       'mutation { register(input: { username: "someone", email: "someone@example.com", firstName: "Some" }) { message } }': 'lastName',
       'mutation { register(input: { username: "someone", email: "someone@example.com", firstName: "Some", lastName: "One", age: 3 }) { message } }': 'age',
-      // A variable's default is named by its variable.
-      'query ($first: Int = "ten") { accounts(first: $first) { totalCount } }': 'first',
     };
     for (const [query, field] of Object.entries(refused)) {
       for (const [accept, status] of [[GRAPHQL_RESPONSE, 400], [JSON_TYPE, 200]] as const) {
@@ -55,8 +53,9 @@ describe('GraphQL over HTTP status codes', () => {
         expect(response).not.toHaveProperty('data');
       }
     }
-    // What is wrong with the document itself stays a validation failure: an unknown field or argument, a missing argument.
-    for (const query of ['{ accounts(first: 1) { nope } }', '{ accounts(nope: 1) { totalCount } }', 'mutation { setRoles(roles: [USER]) { id } }']) {
+    // What is wrong with the document itself stays a validation failure: an unknown field or argument, a missing
+    // argument, a variable's default of the wrong type (a declaration).
+    for (const query of ['{ accounts(first: 1) { nope } }', '{ accounts(nope: 1) { totalCount } }', 'mutation { setRoles(roles: [USER]) { id } }', 'query ($n: Int = "ten") { accounts(first: $n) { totalCount } }']) {
       expect({ query, codes: codes(await sendRaw(platform.gatewayUrl, { query })) }).toEqual({ query, codes: ['GRAPHQL_VALIDATION_FAILED'] });
     }
   });

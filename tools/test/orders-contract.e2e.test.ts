@@ -50,6 +50,17 @@ const place = (input: { asset: string; currency: string; amount: string; idempot
   send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, buyer.accessToken);
 const storedOrders = async () => Number((await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders'))[0].count);
 
+describe('an amount written in the document', () => {
+  it('that is no decimal is bad input naming the field, as in a variable, and nothing is written', async () => {
+    const before = await storedOrders();
+    for (const amount of ['"abc"', '5', `"${'9'.repeat(80)}"`]) {
+      const answer = await sendRaw(platform.gatewayUrl, { query: `mutation { placeBuyOrder(input: { asset: "BTC", currency: "USD", amount: ${amount}, idempotencyKey: "literal-${amount.length}" }) { id } }` }, buyer.accessToken);
+      expect({ amount, errors: answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field]) }).toEqual({ amount, errors: [['BAD_USER_INPUT', 'amount']] });
+    }
+    expect(await storedOrders()).toBe(before);
+  });
+});
+
 describe('the idempotency key', () => {
   it('is text of 1 to 100 characters: two ill-formed keys never name the same order', async () => {
     const before = await storedOrders();

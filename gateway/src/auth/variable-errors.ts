@@ -34,9 +34,25 @@ const CHECKED_SCALARS: GraphQLScalarType[] = [DecimalScalar, DateTimeScalar];
 export function withCheckedScalars(schema: GraphQLSchema): GraphQLSchema {
   for (const scalar of CHECKED_SCALARS) {
     const type = schema.getType(scalar.name);
-    if (type instanceof GraphQLScalarType) Object.assign(type, { parseValue: scalar.parseValue, parseLiteral: scalar.parseLiteral });
+    if (type instanceof GraphQLScalarType) Object.assign(type, { parseValue: scalar.parseValue, parseLiteral: literalParser(scalar) });
   }
   return schema;
+}
+
+/**
+ * The scalar's literal parser, refusing with a plain error: graphql-js reports a GraphQLError
+ * thrown there as it is, without the value's node, and a plain one as "Expected value of type …"
+ * at the value, which is how a bad value written in the document is told from a malformed
+ * document (see literal-value-errors.ts).
+ */
+function literalParser(scalar: GraphQLScalarType): GraphQLScalarType['parseLiteral'] {
+  return (node, variables) => {
+    try {
+      return scalar.parseLiteral(node, variables);
+    } catch (error) {
+      throw new Error((error as Error).message);
+    }
+  };
 }
 
 /** At most this many errors per request, as graphql-js's own coercion: a list of bad items must not make an answer far larger than its request. */

@@ -1,5 +1,5 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { ArgumentNode, ASTNode, BREAK, DocumentNode, GraphQLError, Kind, VariableDefinitionNode, visit } from 'graphql';
+import { ArgumentNode, ASTNode, BREAK, DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 import { argumentField } from '../auth/variable-errors';
 
 /** The nodes a value written in the document is made of (a variable is not one: its value comes apart). */
@@ -17,33 +17,38 @@ const MISSING_FIELD = /^Field "(?:[^".]+\.)?([^".]+)" of required type "[^"]+" w
  * same value in a variable is (BAD_USER_INPUT with `field`), not a malformed
  * document: graphql-js reports it at the value's own node, which is how it is
  * told apart. The field is named as for variables: the argument, or the input
- * field's path below it (`input.amount`, `indicators[0].period`); a value in a
- * variable's default is named by its variable.
+ * field's path below it (`amount`, `indicators[0].period`). A variable's
+ * default is a declaration: its mistakes stay validation failures.
  */
 export function literalValueField(document: DocumentNode, error: GraphQLError): string | null {
   const node = error.nodes?.length === 1 ? error.nodes[0] : undefined;
   if (!node || !VALUE_KINDS.has(node.kind)) return null;
-  let field: string | null = null;
+  let position: { argument: string; keys: (string | number)[] } | null = null;
   visit(document, {
     enter(candidate, _key, parent, path, ancestors) {
       if (candidate !== node) return undefined;
       // From the root down to the value: nodes and the arrays holding them, each reached by path's key.
       const chain = [...ancestors, ...(parent ? [parent] : []), candidate] as (ASTNode | readonly ASTNode[])[];
-      field = fieldOf(chain, path);
+      position = positionOf(chain, path);
       return BREAK;
     },
   });
-  if (field === null) return null;
+  if (position === null) return null;
+  const { argument, keys } = position;
   const missing = MISSING_FIELD.exec(error.message)?.[1];
-  return missing ? argumentField(field, [missing]) : field;
+  return argumentField(argument, missing ? [...keys, missing] : keys);
 }
 
-function fieldOf(chain: (ASTNode | readonly ASTNode[])[], path: readonly (string | number)[]): string | null {
+/**
+ * The argument a value is written in and the input fields and list indexes from there down to
+ * it; null for a value that is in no argument (a variable's default: a declaration, whose
+ * mistakes stay the document's).
+ */
+function positionOf(chain: (ASTNode | readonly ASTNode[])[], path: readonly (string | number)[]): { argument: string; keys: (string | number)[] } | null {
   const isNode = (item: ASTNode | readonly ASTNode[] | undefined): item is ASTNode => item !== undefined && !Array.isArray(item);
-  const at = chain.findLastIndex((item) => isNode(item) && (item.kind === Kind.ARGUMENT || item.kind === Kind.VARIABLE_DEFINITION));
-  const owner = chain[at];
-  if (!isNode(owner)) return null;
-  if (owner.kind === Kind.VARIABLE_DEFINITION) return (owner as VariableDefinitionNode).variable.name.value;
+  const at = chain.findLastIndex((item) => isNode(item) && item.kind === Kind.ARGUMENT);
+  const argument = chain[at];
+  if (!isNode(argument) || chain.slice(at).some((item) => isNode(item) && item.kind === Kind.VARIABLE_DEFINITION)) return null;
   const keys: (string | number)[] = [];
   for (let index = at + 1; index < chain.length; index += 1) {
     const item = chain[index];
@@ -52,7 +57,7 @@ function fieldOf(chain: (ASTNode | readonly ASTNode[])[], path: readonly (string
     const holder = chain[index - 1];
     if (Array.isArray(item) && isNode(holder) && holder.kind === Kind.LIST && typeof path[index] === 'number') keys.push(path[index] as number);
   }
-  return argumentField((owner as ArgumentNode).name.value, keys);
+  return { argument: (argument as ArgumentNode).name.value, keys };
 }
 
 /**
