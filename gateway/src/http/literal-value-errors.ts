@@ -48,7 +48,7 @@ function positionOf(chain: (ASTNode | readonly ASTNode[])[], path: readonly (str
   const isNode = (item: ASTNode | readonly ASTNode[] | undefined): item is ASTNode => item !== undefined && !Array.isArray(item);
   const at = chain.findLastIndex((item) => isNode(item) && item.kind === Kind.ARGUMENT);
   const argument = chain[at];
-  if (!isNode(argument) || chain.slice(at).some((item) => isNode(item) && item.kind === Kind.VARIABLE_DEFINITION)) return null;
+  if (!isNode(argument)) return null;
   const keys: (string | number)[] = [];
   for (let index = at + 1; index < chain.length; index += 1) {
     const item = chain[index];
