@@ -17,6 +17,7 @@ export * from './config/env-reader';
 export * from './config/repository-root';
 export * from './database/advisory-lease';
 export * from './database/array-parameter';
+export * from './database/delete-older-than';
 export * from './database/batch-by-id';
 export * from './database/entities-by-id';
 export * from './database/database-url';

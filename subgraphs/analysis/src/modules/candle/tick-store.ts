@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { arrayParameter } from '@herck/common';
+import { arrayParameter, deleteOlderThan } from '@herck/common';
 
 /** A tick as live evaluation read it: its price exactly as market announced it, and the 24 h change (null: none given). */
 export interface StoredTick {
@@ -8,9 +8,6 @@ export interface StoredTick {
   price: string;
   change24h: string | null;
 }
-
-/** Rows deleted per statement at housekeeping, so no lock is held long. */
-const DELETE_BATCH = 10_000;
 
 /**
  * Analysis's own copy of the ticks market announces, as evaluation read them:
@@ -43,15 +40,7 @@ export class TickStore {
   }
 
   /** Deletes the ticks older than `cutoff`, a batch per statement; returns how many. */
-  static async deleteOlderThan(em: EntityManager, cutoff: Date): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const [row] = await em.execute<{ n: number }[]>(
-        `WITH gone AS (DELETE FROM ticks WHERE ctid IN (SELECT ctid FROM ticks WHERE time < ? LIMIT ${DELETE_BATCH}) RETURNING 1) SELECT count(*)::int AS n FROM gone`,
-        [cutoff],
-      );
-      deleted += row!.n;
-      if (row!.n < DELETE_BATCH) return deleted;
-    }
+  static deleteOlderThan(em: EntityManager, cutoff: Date): Promise<number> {
+    return deleteOlderThan(em, 'ticks', 'time', cutoff);
   }
 }
