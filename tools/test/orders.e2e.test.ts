@@ -80,6 +80,50 @@ describe('buy orders', () => {
     expect(codes(await place(other, { asset: 'ETH', currency: 'USD', amount: '300.00', idempotencyKey }))).toEqual(['CONFLICT']);
   });
 
+  it('answer a retry that lost to the same key with its order, also when the owner is deleted right after (never an internal error)', async () => {
+    // The interleaving is forced with locks held from the test: a request with the key commits first (T1,
+    // standing in for the concurrent request that wins), the retry finds its order under the key, and the
+    // owner's deletion (T2, doing what orders does on `account.deleted`) commits before the retry reads it.
+    const owner = await signUp(platform);
+    const [idempotencyKey, winnerId] = [randomUUID(), randomUUID()];
+    const { default: pg } = await import('pg');
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: platform.orders!.runtime.config.databaseUrl });
+      await client.connect();
+      return client;
+    };
+    const [winner, deletion, watcher] = [await connect(), await connect(), await connect()];
+    const waitingOn = (statement: string) =>
+      eventually(async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [`%${statement}%`])).rowCount! > 0);
+    try {
+      await winner.query('BEGIN');
+      await winner.query(
+        `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
+         VALUES ($1, $2, $3, 'BTC', 'USD', 100, 104612, 1, 0.00095591, 'FILLED', now(), now())`,
+        [winnerId, owner.accountId, idempotencyKey],
+      );
+      const retry = place(owner, { asset: 'BTC', currency: 'USD', amount: '100.00', idempotencyKey });
+      // The retry's insert waits for the winner's; the deletion queues for the whole table behind both.
+      await waitingOn('INSERT INTO orders');
+      await deletion.query('BEGIN');
+      const deletionLocked = deletion.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      await waitingOn('LOCK TABLE orders');
+      await winner.query('COMMIT');
+      await deletionLocked;
+      await deletion.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`owner:${owner.accountId}`]);
+      await deletion.query('INSERT INTO deleted_owners (id) VALUES ($1) ON CONFLICT DO NOTHING', [owner.accountId]);
+      await deletion.query('DELETE FROM orders WHERE owner_id = $1', [owner.accountId]);
+      await deletion.query('COMMIT');
+      const answer = await retry;
+      // As in a series where the retry comes just before the deletion: the order it retried.
+      expect(codes(answer)).toEqual([]);
+      expect(answer.data?.placeBuyOrder.id).toBe(winnerId);
+      expect(codes(await place(owner, { asset: 'BTC', currency: 'USD', amount: '100.00', idempotencyKey }))).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await Promise.all([winner, deletion, watcher].map((client) => client.end()));
+    }
+  });
+
   it('refuse bad input and stale or missing prices, writing nothing', async () => {
     const count = async () => Number((await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders'))[0].count);
     const before = await count();

@@ -58,14 +58,15 @@ export class OrderService {
     const pricedAt = usd.time < rate.time ? usd.time : rate.time;
 
     const id = randomUUID();
-    const created = await em.transactional(async (tx) => {
+    const placed = await em.transactional(async (tx) => {
       await lockUndeletedOwner(tx, ownerId);
       const rows = await tx.execute<OrderRow[]>(
         `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, idempotency_key) DO NOTHING RETURNING *`,
         [id, ownerId, key, asset, currency, amount.toFixed(), price.toFixed(), rate.value.toFixed(), quantity.toFixed(), OrderStatus.FILLED, pricedAt, now],
       );
-      if (!rows.length) return null;
+      // A concurrent request with the same key won: its order is the answer.
+      if (!rows.length) return { created: false, row: await this.winnerOf(tx, ownerId, key) };
       const event: OrdersFilledEvent = {
         orderId: id,
         ownerId,
@@ -79,14 +80,23 @@ export class OrderService {
       };
       tx.persist(new OutboxMessage(ORDERS_FILLED, event as unknown as Record<string, unknown>));
       await tx.flush();
-      return toOrder(rows[0]!);
+      return { created: true, row: rows[0]! };
     });
-    if (created) {
-      this.publishEvents();
-      return created;
-    }
-    // A concurrent request with the same key won: its order is the answer.
-    return this.sameOrder((await this.byKey(em, ownerId, key))!, asset, currency, amount.toFixed());
+    if (!placed.created) return this.sameOrder(placed.row, asset, currency, amount.toFixed());
+    this.publishEvents();
+    return toOrder(placed.row);
+  }
+
+  /**
+   * The order a concurrent request with the same key placed first, read in the transaction that
+   * lost to it: while it holds the owner's lock, the owner's deletion (which takes that lock too and
+   * deletes their orders) cannot come between. Read after the commit, the order could be gone: the
+   * retry was answered INTERNAL_SERVER_ERROR instead of the order (or the deleted account's refusal).
+   */
+  private async winnerOf(tx: EntityManager, ownerId: string, key: string): Promise<OrderRow> {
+    const row = await this.byKey(tx, ownerId, key);
+    if (!row) throw new Error('an order that conflicted on its idempotency key is not there under the owner lock');
+    return row;
   }
 
   async own(em: EntityManager, ownerId: string | null, id: string): Promise<Order> {
