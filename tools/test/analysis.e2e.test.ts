@@ -314,4 +314,35 @@ describe('alerts', () => {
     expect(seen).toEqual(all);
     expect(new Set(seen).size).toBe(2);
   }, 60_000);
+
+  it('are listed with their strategy while it is being deleted: as before the deletion, never an internal error', async () => {
+    const reader = await signUp(platform);
+    const input = { ...breakout(), name: 'Deleted while read', condition: 'price > 0.0', channels: { inApp: false, email: false, webhookUrl: null } };
+    const strategyId = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, reader.accessToken)).data!.createStrategy.strategy.id;
+    await eventually(async () => (await send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken)).data!.alerts.nodes.length === 1, 20_000);
+
+    // The deletion is made to land between the alerts' read and their strategies' (a lock held from the
+    // test keeps the strategies' read waiting): the alert went with its strategy, which the answer still names.
+    const { default: pg } = await import('pg');
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
+      await client.connect();
+      return client;
+    };
+    const [deletion, watcher] = [await connect(), await connect()];
+    try {
+      await deletion.query('BEGIN');
+      await deletion.query('LOCK TABLE strategies IN ACCESS EXCLUSIVE MODE');
+      const reading = send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken);
+      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%from "strategies"%'`)).rowCount! > 0);
+      await deletion.query('DELETE FROM strategies WHERE id = $1', [strategyId]);
+      await deletion.query('COMMIT');
+      const read = await reading;
+      expect(codes(read)).toEqual([]);
+      expect(read.data!.alerts.nodes.map((alert) => alert.strategy)).toEqual([{ id: strategyId, name: 'Deleted while read' }]);
+    } finally {
+      await Promise.all([deletion, watcher].map((client) => client.end()));
+    }
+    expect((await send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken)).data!.alerts.nodes).toEqual([]);
+  }, 60_000);
 });

@@ -5,7 +5,8 @@ import { AssetReference } from '../asset/asset.type';
 import { markOwnRows } from '../paging/mark-own-rows';
 import { Strategy } from '../strategy/strategy.entity';
 import { callerId } from '../strategy/strategy.resolver';
-import { Alert, AlertRow, toAlert } from './alert.type';
+import { Alert } from './alert.type';
+import { readAlerts } from './read-alerts';
 
 export const AlertConnection = connectionType(Alert, 'Alert', 'alert');
 
@@ -30,10 +31,10 @@ export class AlertResolver {
       conditions.push('(triggered_at, id) < (?, ?)');
       params.push(position.time, position.id);
     }
-    const rows = await context.em.execute<AlertRow[]>(`SELECT * FROM alerts WHERE ${conditions.join(' AND ')} ORDER BY triggered_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
-    const nodes = rows.slice(0, size).map(toAlert);
+    const alerts = await readAlerts(context.em, `SELECT * FROM alerts WHERE ${conditions.join(' AND ')} ORDER BY triggered_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
+    const nodes = alerts.slice(0, size);
     const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.triggeredAt, node.id) }));
-    return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > size, Boolean(after)) };
+    return { edges, nodes, pageInfo: pageInfoOf(edges, alerts.length > size, Boolean(after)) };
   }
 
   @Authenticated()
@@ -55,7 +56,7 @@ export class AlertResolver {
 
   @FieldResolver(() => Strategy, { description: 'The strategy that raised it' })
   async strategy(@Root() alert: Alert, @Ctx() context: AnalysisContext): Promise<Strategy> {
-    return (await context.strategiesById.load(alert.strategyId))!;
+    return alert.strategyAsRead ?? (await context.strategiesById.load(alert.strategyId))!;
   }
 
   @FieldResolver(() => AssetReference, { description: 'The asset it fired for (market data: e.g. `asset { latestTick { price } }`)' })

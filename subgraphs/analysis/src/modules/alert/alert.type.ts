@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { DecimalScalar, JsonScalar } from '@herck/common';
+import { Strategy } from '../strategy/strategy.entity';
 
 /** A strategy's condition held for a symbol at a tick: stored, then published. */
 @ObjectType({ description: "A strategy's condition held for an asset" })
@@ -9,6 +10,9 @@ export class Alert {
   id!: string;
 
   strategyId!: string;
+
+  /** The strategy as it was read with the alert, in one snapshot (see readAlerts); `strategy` answers it. */
+  strategyAsRead?: Strategy;
 
   ownerId!: string;
 

@@ -1,6 +1,6 @@
 import { Logger, NotificationListener, Orm } from '@herck/common';
 import { ALERT_CHANNEL, STRATEGY_CHANNEL } from './alert-channel';
-import { AlertRow, toAlert } from './alert.type';
+import { readAlerts } from './read-alerts';
 import { LiveAlerts } from './live-alerts';
 
 /**
@@ -41,8 +41,9 @@ export class AnalysisListener {
   private async handle(channel: string, payload: string): Promise<void> {
     try {
       if (channel === STRATEGY_CHANNEL) return await this.onStrategyChanged(payload);
-      const rows = await this.orm.em.fork().getConnection().execute<AlertRow[]>('SELECT * FROM alerts WHERE id = ?', [payload]);
-      if (rows[0]) this.alerts.publish(toAlert(rows[0]));
+      // With its strategy, as the alerts query reads them: deleted a moment later, the strategy is still named.
+      const [alert] = await readAlerts(this.orm.em.fork(), 'SELECT * FROM alerts WHERE id = ?', [payload]);
+      if (alert) this.alerts.publish(alert);
     } catch (error) {
       this.logger.error('analysis notification not handled', { channel, error });
     }
