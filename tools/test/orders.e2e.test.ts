@@ -4,8 +4,8 @@ import { Logger } from '@herck/common';
 import { readOrdersConfig, startOrdersService } from '@herck/orders';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
-import { codes, send } from './support/graphql-client';
-import { AllOrdersDocument, MyRecentOrdersDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument } from './support/operations.generated';
+import { codes, send, sendRaw } from './support/graphql-client';
+import { AllOrdersDocument, DeleteAccountDocument, MyRecentOrdersDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
@@ -122,6 +122,31 @@ describe('buy orders', () => {
     } finally {
       await Promise.all([winner, deletion, watcher].map((client) => client.end()));
     }
+  });
+
+  it('name an owner deleted a moment ago NOT_FOUND while orders has yet to apply the deletion (not data: null without an error)', async () => {
+    const doomed = await signUp(platform);
+    const since = new Date().toISOString();
+    expect(codes(await place(doomed, { asset: 'BTC', currency: 'USD', amount: '10.00' }))).toEqual([]);
+    // Orders applies `account.deleted` under the owner's lock: held here, the deletion stays on its way.
+    const { default: pg } = await import('pg');
+    const ordersDb = new pg.Client({ connectionString: platform.orders!.runtime.config.databaseUrl });
+    await ordersDb.connect();
+    try {
+      await ordersDb.query('BEGIN');
+      await ordersDb.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`owner:${doomed.accountId}`]);
+      expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: doomed.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
+      const listed = await sendRaw<{ allOrders: { nodes: unknown[] } }>(
+        platform.gatewayUrl,
+        { query: 'query ($since: DateTime) { allOrders(filter: { from: $since }) { nodes { id owner { id username } } } }', variables: { since } },
+        admin.accessToken,
+      );
+      expect(listed.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['NOT_FOUND', ['allOrders', 'nodes', 0, 'owner']]]);
+    } finally {
+      await ordersDb.query('ROLLBACK');
+      await ordersDb.end();
+    }
+    await eventually(async () => (await platform.orders!.runtime.orm.em.fork().execute('SELECT 1 FROM orders WHERE owner_id = ?', [doomed.accountId])).length === 0);
   });
 
   it('refuse bad input and stale or missing prices, writing nothing', async () => {

@@ -7,7 +7,7 @@ import { Account, AccountStatus } from '../src/modules/account/account.entity';
 
 let environment: TestEnvironment;
 let service: RunningSubgraph;
-let asGateway: (query: string, variables?: object) => Promise<{ data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] }>;
+let asGateway: (query: string, variables?: object) => Promise<{ data?: Record<string, unknown>; errors?: { path?: (string | number)[]; extensions?: { code?: string } }[] }>;
 
 beforeAll(async () => {
   environment = testEnvironment();
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('account subgraph: Account entity', () => {
-  it('resolves references by id, and resolves unknown or malformed ids to null', async () => {
+  it('resolves references by id, and unknown or malformed ids to null with NOT_FOUND (an account deleted a moment ago: the gateway then says so)', async () => {
     const em = service.runtime.orm.em.fork();
     const account = em.create(Account, { username: 'entity', email: 'entity@example.com', firstName: 'E', lastName: 'N', status: AccountStatus.ACTIVE });
     await em.flush();
@@ -43,7 +43,10 @@ describe('account subgraph: Account entity', () => {
         ],
       },
     );
-    expect(result.errors).toBeUndefined();
+    expect(result.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([
+      ['NOT_FOUND', ['_entities', 1]],
+      ['NOT_FOUND', ['_entities', 2]],
+    ]);
     expect(result.data?._entities).toEqual([{ id: account.id, username: 'entity', status: 'ACTIVE' }, null, null]);
   });
 
