@@ -124,6 +124,26 @@ describe('buy orders', () => {
     }
   });
 
+  it("name an order's asset market does not know NOT_FOUND at its path (not data: null without an error)", async () => {
+    const holder = await signUp(platform);
+    const id = randomUUID();
+    // Stores that disagree: a row whose symbol market has never had (restored from another backup, say).
+    await platform.orders!.runtime.orm.em.fork().execute(
+      `INSERT INTO orders (id, owner_id, idempotency_key, asset, currency, amount, price, fx_rate, quantity, status, priced_at, created_at)
+       VALUES (?, ?, ?, 'NOSUCHCOIN', 'USD', 10, 1, 1, 10, 'FILLED', now(), now())`,
+      [id, holder.accountId, randomUUID()],
+    );
+    try {
+      // Only the key (`asset { symbol }`) would be answered by orders alone: `name` asks market.
+      const answer = await sendRaw<{ order: unknown }>(platform.gatewayUrl, { query: 'query ($id: ID!) { order(id: $id) { id asset { name } } }', variables: { id } }, holder.accessToken);
+      expect(answer.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['NOT_FOUND', ['order', 'asset']]]);
+      expect(answer.data?.order ?? null).toBeNull();
+    } finally {
+      // The other tests list every order: this one goes again.
+      await platform.orders!.runtime.orm.em.fork().execute('DELETE FROM orders WHERE id = ?', [id]);
+    }
+  });
+
   it('name an owner deleted a moment ago NOT_FOUND while orders has yet to apply the deletion (not data: null without an error)', async () => {
     const doomed = await signUp(platform);
     const since = new Date().toISOString();
