@@ -11,6 +11,7 @@ import type {
 import { BREAK, DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print, visit } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
+import { withValueCompletionErrors } from '../remote/value-completion-errors';
 import { applyDenials } from './apply-denials';
 import { AuthorizedOperation, authorizeOperation, denialErrors } from './authorize-operation';
 import { RolePolicy } from './role-policy';
@@ -74,14 +75,14 @@ export class AuthorizingGateway implements GatewayInterface {
       const invalid = variableErrors(schema, document, operation!, request.variables ?? {}, this.options);
       if (invalid.length) return { errors: invalid };
       const { authorized, queryHash } = this.decide(requestContext);
-      if (authorized.denials.length === 0) return execute(requestContext);
+      if (authorized.denials.length === 0) return withValueCompletionErrors(await execute(requestContext));
       if (authorized.nothingLeft) {
         // Every field asked for is denied: still field errors, as when some are. Each comes back null
         // (null spreading up from a non-null one as GraphQL does) with its error at its path, with
         // status 200; an answer without data would be a request error, which Apollo Server sends as 400.
         return { data: applyDenials({}, authorized.denials).data, errors: denialErrors(authorized.denials) };
       }
-      const result = await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! });
+      const result = withValueCompletionErrors(await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! }));
       const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials);
       return { ...result, data, errors: [...(result.errors ?? []), ...errors.map(toGraphQLError)] };
     };

@@ -5,6 +5,7 @@ import { FormattedExecutionResult } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
 import { Logger, runWithRequestId } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
+import { withValueCompletionErrors } from '../remote/value-completion-errors';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
 
 /** One subscription as a client sent it (after authorization), for running its plan. */
@@ -38,7 +39,7 @@ export class EventExecutor {
   private async executeEvent(plan: SubscriptionPlan, request: EventRequest, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLError[] }> {
     const answered: GraphQLDataSource = { process: async () => ({ data: event.data ?? null, ...(event.errors && { errors: event.errors }) }) };
     const serviceMap: ServiceMap = { ...this.services, [plan.primary.serviceName]: answered };
-    const result = await executeQueryPlan(
+    const executed = await executeQueryPlan(
       plan.perEvent,
       serviceMap,
       this.requestContext(request, plan),
@@ -46,6 +47,7 @@ export class EventExecutor {
       this.planner.supergraphSchema,
       this.planner.apiSchema,
     );
+    const result = withValueCompletionErrors(executed);
     return { data: result.data ?? null, ...(result.errors && { errors: [...result.errors] }) };
   }
 
