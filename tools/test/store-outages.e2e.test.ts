@@ -3,7 +3,7 @@ import net from 'node:net';
 import pg from 'pg';
 import { Logger } from '@herck/common';
 import { readOrdersConfig, RunningOrders, startOrdersService } from '@herck/orders';
-import { codes, send } from './support/graphql-client';
+import { codes, send, sendRaw } from './support/graphql-client';
 import { PlaceBuyOrderDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp, SignedUpUser } from './support/users';
@@ -15,7 +15,8 @@ const errorLines: string[] = [];
 const quiet = (name: string) => new Logger(name, 'error', {}, (line) => void errorLines.push(line));
 
 beforeAll(async () => {
-  platform = await startTestPlatform({}, { market: {}, orders: {}, analysis: {}, loggers: { orders: quiet('orders'), analysis: quiet('analysis'), gateway: quiet('gateway') } });
+  // Two tries before an event goes to the dead letters: the bus test needs to outlast only those.
+  platform = await startTestPlatform({ BUS_MAX_ATTEMPTS: '2' }, { market: {}, orders: {}, analysis: {}, loggers: { orders: quiet('orders'), analysis: quiet('analysis'), gateway: quiet('gateway') } });
   buyer = await signUp(platform);
   await eventually(async () => Boolean(platform.orders!.prices.price('BTC')), 30_000);
 }, 120_000);
@@ -123,6 +124,52 @@ describe('a connection the database drops as a transaction begins on it', () => 
     } finally {
       await replica?.stop();
       await cutter.close();
+    }
+  }, 120_000);
+});
+
+describe('a consumer whose store drops its connection while it applies an event', () => {
+  it('tries the event again until the store holds, applying it once: no lost connection sends it to the dead letters', async () => {
+    // Analysis's store kills the connection recording a fill (a trigger terminating its own backend),
+    // more times than BUS_MAX_ATTEMPTS (2 here): each was counted as the event failing, and the
+    // order's transaction was given up as a dead letter and never reached the portfolio.
+    const analysisDb = platform.analysis!.runtime.config.databaseUrl;
+    await withDatabase(analysisDb, async (client) => {
+      await client.query('CREATE SEQUENCE test_dropped_connections');
+      await client.query(`CREATE FUNCTION test_drop_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM nextval('test_dropped_connections'); PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
+      await client.query('CREATE TRIGGER test_drop_connection BEFORE INSERT ON applied_fills FOR EACH ROW EXECUTE FUNCTION test_drop_connection()');
+    });
+    const deadLetters = (client: pg.Client) => client.query('SELECT count(*)::int AS n FROM bus_dead_letters').then(({ rows }) => rows[0].n as number);
+    try {
+      const placed = await placeOrder(platform.gatewayUrl);
+      expect(placed.errors).toBeUndefined();
+      await withDatabase(analysisDb, async (client) => {
+        // Dropped more times than the event may fail (or, as before, given up on).
+        await eventually(async () => {
+          const { rows } = await client.query("SELECT last_value::int AS drops, is_called FROM test_dropped_connections");
+          return (rows[0].is_called && rows[0].drops > 3) || (await deadLetters(client)) > 0;
+        }, 60_000);
+        expect(await deadLetters(client)).toBe(0);
+        await client.query('DROP TRIGGER test_drop_connection ON applied_fills');
+      });
+      const orderId = placed.data!.placeBuyOrder.id;
+      const sourcesInPortfolio = async () => {
+        const portfolios = await sendRaw<{ portfolios: { id: string; isDefault: boolean }[] }>(platform.gatewayUrl, { query: '{ portfolios { id isDefault } }' }, buyer.accessToken);
+        const portfolio = portfolios.data?.portfolios.find((candidate) => candidate.isDefault);
+        if (!portfolio) return [];
+        const listed = await sendRaw<{ transactions: { nodes: { sourceId: string | null }[] } }>(
+          platform.gatewayUrl,
+          { query: 'query ($id: ID!) { transactions(portfolioId: $id, first: 100) { nodes { sourceId } } }', variables: { id: portfolio.id } },
+          buyer.accessToken,
+        );
+        return listed.data!.transactions.nodes.map((node) => node.sourceId).filter((sourceId) => sourceId === orderId);
+      };
+      await eventually(async () => (await sourcesInPortfolio()).length > 0, 30_000);
+      expect(await sourcesInPortfolio()).toEqual([orderId]);
+      await withDatabase(analysisDb, async (client) => expect(await deadLetters(client)).toBe(0));
+    } finally {
+      await withDatabase(analysisDb, (client) => client.query('DROP TRIGGER IF EXISTS test_drop_connection ON applied_fills'));
     }
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { AdvisoryLease } from '../database/advisory-lease';
 import { Orm } from '../database/open-orm';
 import { NotificationListener } from '../database/notification-listener';
+import { isStoreUnavailable } from '../database/store-unavailable';
 import { Logger } from '../logging/logger';
 import { RepeatedFailure } from '../logging/repeated-failure';
 import { BUS_CHANNEL, BusEvent, newestBusPosition, readBusEvents } from './bus-database';
@@ -164,6 +165,10 @@ export class BusConsumer {
     } catch (error) {
       // The batch's own error is the one to report; the hook logs its own failures.
       await this.hooks.rolledBack?.().catch(() => undefined);
+      // The store lost under the batch (a dropped connection, a restart, a failover) is no event's
+      // fault, even when a handler's statement or the commit is what met it: counted against the
+      // event, a few lost connections in a row would send a sound event to the dead letters.
+      if (isStoreUnavailable(error)) throw error;
       if (attempt.events.length > 1) this.isolateThrough = BigInt(attempt.events.at(-1)!.position);
       // A failure is an event's own when its handler threw, or when it was alone and its effects failed
       // to be written; not when the store could not be reached at all (that is no event's fault).
