@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { Logger } from '@herck/common';
-import { RegisterDocument, RequestPasswordResetDocument, ResendConfirmationDocument } from './support/operations.generated';
+import { ConfirmEmailDocument, RegisterDocument, RequestPasswordResetDocument, ResendConfirmationDocument } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
+import { SmtpMailbox, tokenInLink } from './support/smtp-mailbox';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
 
@@ -141,4 +143,43 @@ describe('registration input and mails', () => {
     expect(after.version).toBeGreaterThan(before.version);
     expect(new Date(after.confirmation_expires_at).getTime()).toBe(new Date(before.confirmation_expires_at).getTime());
   });
+});
+
+describe('mail while the mail server is away', () => {
+  it("spends none of a mailbox's allowance on mail that could not be sent: once the server is back, its owner gets the next one", async () => {
+    // A port nothing listens on yet: every mail fails to go out (the connection is refused).
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    const log: { msg: string }[] = [];
+    const away = await startTestPlatform(
+      { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_PER_RECIPIENT_PER_HOUR: String(PER_RECIPIENT) },
+      { loggers: { account: new Logger('account', 'info', {}, (line) => void log.push(JSON.parse(line))) } },
+    );
+    const mailbox = new SmtpMailbox();
+    try {
+      const email = 'waiting-for-mail@example.com';
+      const failedMails = () => log.filter((line) => line.msg === 'registration failed' || line.msg === 'resend confirmation failed').length;
+      // The registration's mail and a resend for each remaining use of the hour: none goes out.
+      expect((await send(away.gatewayUrl, RegisterDocument, { input: { username: 'waitingformail', email, firstName: 'Wait', lastName: 'Long' } })).errors).toBeUndefined();
+      await eventually(async () => failedMails() === 1);
+      for (let resend = 1; resend < PER_RECIPIENT; resend += 1) {
+        expect((await send(away.gatewayUrl, ResendConfirmationDocument, { email })).errors).toBeUndefined();
+        await eventually(async () => failedMails() === resend + 1);
+      }
+      // The mail server is back: the owner's next request is mailed (before, its allowance was spent
+      // on the mails that never left, and it got nothing for the rest of the hour).
+      await mailbox.start(port);
+      expect((await send(away.gatewayUrl, ResendConfirmationDocument, { email })).errors).toBeUndefined();
+      const mail = await mailbox.waitFor(email, 1, 20_000);
+      const confirmed = await send(away.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(mail) });
+      expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
+    } finally {
+      await mailbox.stop();
+      await away.stop();
+    }
+  }, 120_000);
 });

@@ -157,10 +157,17 @@ export class RegistrationService {
         return;
       }
       const mail = await compose();
-      if (mail) await this.mailer.send(mail);
       // Nothing to send (a resend for an active account, a reset for none): the mailbox's allowance was
       // not used, and must not be, or anyone could spend it and block the owner's own reset mails.
-      else await this.limits.releaseRecipient(recipient);
+      if (!mail) return void (await this.limits.releaseRecipient(recipient));
+      try {
+        await this.mailer.send(mail);
+      } catch (error) {
+        // Not sent (the mail server away or refusing it): nor is the allowance used, or the owner's
+        // requests while the server is away would leave them no mail for the hour after it is back.
+        await this.limits.releaseRecipient(recipient).catch(() => undefined);
+        throw error;
+      }
     });
   }
 
