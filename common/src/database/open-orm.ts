@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { EntityClass, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { Logger } from '../logging/logger';
+import { FailedBeginSubscriber } from './failed-begin.subscriber';
 
 export type Orm = MikroORM;
 
@@ -25,6 +26,7 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
     discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
     allowGlobalContext: false,
     pool: { min: 0, max: poolSize },
+    subscribers: [new FailedBeginSubscriber()],
     // At LOG_LEVEL=debug every SQL statement is logged.
     debug: logger.enabled('debug') ? ['query'] : false,
     colors: false,

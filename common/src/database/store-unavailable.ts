@@ -2,13 +2,8 @@ import { ConnectionException } from '@mikro-orm/core';
 
 /** Codes of a database that cannot be reached or is going away: Node's network errors, PostgreSQL's shutdown and too-many-connections states. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
-/**
- * pg's and knex's words for a connection lost or not to be had (they carry no code). knex says
- * "Transaction query already complete" of a statement run in a transaction whose BEGIN failed: it
- * hands the transaction out all the same, the BEGIN's own error (a pooled connection the database
- * had just dropped) swallowed, so the first statement in it is the one that reports the loss.
- */
-const UNREACHABLE_MESSAGES = /Connection terminated|not queryable|Connection ended unexpectedly|Timeout acquiring a connection|Transaction query already complete/;
+/** pg's and knex's words for a connection lost or not to be had (they carry no code). A BEGIN that met one is raised as such (FailedBeginSubscriber). */
+const UNREACHABLE_MESSAGES = /Connection terminated|not queryable|Connection ended unexpectedly|Timeout acquiring a connection/;
 
 /**
  * Whether an error says the service's database cannot be used right now (stopped, restarting,
