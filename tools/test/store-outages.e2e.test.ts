@@ -134,13 +134,7 @@ describe('a consumer whose store drops its connection while it applies an event'
     // more times than BUS_MAX_ATTEMPTS (2 here): each was counted as the event failing, and the
     // order's transaction was given up as a dead letter and never reached the portfolio.
     const analysisDb = platform.analysis!.runtime.config.databaseUrl;
-    await withDatabase(analysisDb, async (client) => {
-      await client.query('CREATE SEQUENCE test_dropped_connections');
-      await client.query(`CREATE FUNCTION test_drop_connection() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM nextval('test_dropped_connections'); PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
-      await client.query('CREATE TRIGGER test_drop_connection BEFORE INSERT ON applied_fills FOR EACH ROW EXECUTE FUNCTION test_drop_connection()');
-    });
-    const deadLetters = (client: pg.Client) => client.query('SELECT count(*)::int AS n FROM bus_dead_letters').then(({ rows }) => rows[0].n as number);
+    await dropConnectionsRecordingFills(analysisDb);
     try {
       const placed = await placeOrder(platform.gatewayUrl);
       expect(placed.errors).toBeUndefined();
@@ -169,7 +163,41 @@ describe('a consumer whose store drops its connection while it applies an event'
       expect(await sourcesInPortfolio()).toEqual([orderId]);
       await withDatabase(analysisDb, async (client) => expect(await deadLetters(client)).toBe(0));
     } finally {
-      await withDatabase(analysisDb, (client) => client.query('DROP TRIGGER IF EXISTS test_drop_connection ON applied_fills'));
+      await stopDroppingConnections(analysisDb);
+    }
+  }, 120_000);
+
+  it('still gives up on an event that makes the store drop the connection every time, after ten times its attempts', async () => {
+    // A poison event: sound handling never gets past it, and retried for ever it would hold the consumer up.
+    const analysisDb = platform.analysis!.runtime.config.databaseUrl;
+    const before = await withDatabase(analysisDb, deadLetters);
+    await dropConnectionsRecordingFills(analysisDb);
+    try {
+      expect((await placeOrder(platform.gatewayUrl)).errors).toBeUndefined();
+      await withDatabase(analysisDb, async (client) => {
+        await eventually(async () => (await deadLetters(client)) > before, 90_000);
+        const { rows } = await client.query("SELECT attempts FROM bus_dead_letters WHERE type = 'orders.filled' ORDER BY position DESC LIMIT 1");
+        // BUS_MAX_ATTEMPTS is 2 here: twenty losses of the store, each a try.
+        expect(rows[0]).toMatchObject({ attempts: 20 });
+      });
+    } finally {
+      await stopDroppingConnections(analysisDb);
     }
   }, 120_000);
 });
+
+const deadLetters = (client: pg.Client) => client.query('SELECT count(*)::int AS n FROM bus_dead_letters').then(({ rows }) => rows[0].n as number);
+
+/** Analysis's store ends the connection that records an order's fill (a trigger terminating its own backend), counting the drops. */
+async function dropConnectionsRecordingFills(analysisDb: string): Promise<void> {
+  await withDatabase(analysisDb, async (client) => {
+    await client.query('CREATE SEQUENCE IF NOT EXISTS test_dropped_connections');
+    await client.query(`CREATE OR REPLACE FUNCTION test_drop_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM nextval('test_dropped_connections'); PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$`);
+    await client.query('CREATE TRIGGER test_drop_connection BEFORE INSERT ON applied_fills FOR EACH ROW EXECUTE FUNCTION test_drop_connection()');
+  });
+}
+
+async function stopDroppingConnections(analysisDb: string): Promise<void> {
+  await withDatabase(analysisDb, (client) => client.query('DROP TRIGGER IF EXISTS test_drop_connection ON applied_fills'));
+}

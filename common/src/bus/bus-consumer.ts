@@ -64,8 +64,18 @@ export interface BusConsumerStatus {
 /** An event whose handling failed, retried on its own until it succeeds or runs out of attempts. */
 interface Failure {
   attempts: number;
+  /** Tries that met the consumer's store gone under it: counted apart (see STORE_LOSS_TOLERANCE). */
+  storeLosses: number;
   error: string;
 }
+
+/**
+ * A store lost under an event's handling (a dropped connection, a restart, a failover) is seldom the
+ * event's fault: it counts against the event only past this many times its attempts. A sound event
+ * then outlasts any run of bad luck; one that makes the database end the connection every time
+ * (a poison event) still reaches the dead letters instead of holding the consumer up for ever.
+ */
+const STORE_LOSS_TOLERANCE = 10;
 
 /**
  * Applies bus events to the service's own store. The effect of a batch and the
@@ -165,17 +175,15 @@ export class BusConsumer {
     } catch (error) {
       // The batch's own error is the one to report; the hook logs its own failures.
       await this.hooks.rolledBack?.().catch(() => undefined);
-      // The store lost under the batch (a dropped connection, a restart, a failover) is no event's
-      // fault, even when a handler's statement or the commit is what met it: counted against the
-      // event, a few lost connections in a row would send a sound event to the dead letters.
-      if (isStoreUnavailable(error)) throw error;
       if (attempt.events.length > 1) this.isolateThrough = BigInt(attempt.events.at(-1)!.position);
       // A failure is an event's own when its handler threw, or when it was alone and its effects failed
       // to be written; not when the store could not be reached at all (that is no event's fault).
       const culprit = attempt.failed ?? (attempt.events.length === 1 && attempt.handled ? attempt.events[0] : undefined);
       if (!culprit) throw error;
-      const failure = this.failures.get(culprit.position) ?? { attempts: 0, error: '' };
-      failure.attempts += 1;
+      const storeLost = isStoreUnavailable(error);
+      const failure = this.failures.get(culprit.position) ?? { attempts: 0, storeLosses: 0, error: '' };
+      if (storeLost) failure.storeLosses += 1;
+      else failure.attempts += 1;
       failure.error = describe(error);
       this.failures.set(culprit.position, failure);
       this.logger.warn('bus event failed; it will be retried on its own', {
@@ -185,6 +193,7 @@ export class BusConsumer {
         type: culprit.type,
         attempts: failure.attempts,
         maxAttempts: this.maxAttempts,
+        ...(storeLost && { storeLosses: failure.storeLosses, maxStoreLosses: this.maxAttempts * STORE_LOSS_TOLERANCE }),
         error,
       });
       // Retried at the next kick (notification or poll), not in a tight loop.
@@ -211,7 +220,7 @@ export class BusConsumer {
         return false;
       }
       const failure = this.failures.get(events[0]!.position);
-      if (failure && failure.attempts >= this.maxAttempts) {
+      if (failure && (failure.attempts >= this.maxAttempts || failure.storeLosses >= this.maxAttempts * STORE_LOSS_TOLERANCE)) {
         await this.deadLetter(em, events[0]!, failure);
         return true;
       }
@@ -238,7 +247,7 @@ export class BusConsumer {
     await em.execute(
       `INSERT INTO bus_dead_letters (consumer, position, event_id, type, payload, error, attempts)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [this.name, event.position, event.id, event.type, JSON.stringify(event.payload), failure.error, failure.attempts],
+      [this.name, event.position, event.id, event.type, JSON.stringify(event.payload), failure.error, failure.attempts + failure.storeLosses],
     );
     await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [event.position, this.name]);
     this.logger.error('bus event moved to dead letters', {
@@ -247,6 +256,7 @@ export class BusConsumer {
       eventId: event.id,
       type: event.type,
       attempts: failure.attempts,
+      storeLosses: failure.storeLosses,
       error: failure.error,
     });
   }
