@@ -334,7 +334,7 @@ describe('alerts', () => {
       await deletion.query('BEGIN');
       await deletion.query('LOCK TABLE strategies IN ACCESS EXCLUSIVE MODE');
       const reading = send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken);
-      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%from "strategies"%'`)).rowCount! > 0);
+      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%from "strategies"%'`)).rowCount! > 0, 30_000);
       await deletion.query('DELETE FROM strategies WHERE id = $1', [strategyId]);
       await deletion.query('COMMIT');
       const read = await reading;

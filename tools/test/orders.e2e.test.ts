@@ -94,7 +94,7 @@ describe('buy orders', () => {
     };
     const [winner, deletion, watcher] = [await connect(), await connect(), await connect()];
     const waitingOn = (statement: string) =>
-      eventually(async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [`%${statement}%`])).rowCount! > 0);
+      eventually(async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1", [`%${statement}%`])).rowCount! > 0, 30_000);
     try {
       await winner.query('BEGIN');
       await winner.query(

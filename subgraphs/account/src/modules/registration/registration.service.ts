@@ -156,17 +156,18 @@ export class RegistrationService {
         this.runtime.logger.info('mail not sent: the recipient had enough mail this hour', { kind: name });
         return;
       }
-      const mail = await compose();
-      // Nothing to send (a resend for an active account, a reset for none): the mailbox's allowance was
-      // not used, and must not be, or anyone could spend it and block the owner's own reset mails.
-      if (!mail) return void (await this.limits.releaseRecipient(recipient));
+      let sent = false;
       try {
-        await this.mailer.send(mail);
-      } catch (error) {
-        // Not sent (the mail server away or refusing it): nor is the allowance used, or the owner's
-        // requests while the server is away would leave them no mail for the hour after it is back.
-        await this.limits.releaseRecipient(recipient).catch(() => undefined);
-        throw error;
+        const mail = await compose();
+        if (mail) {
+          await this.mailer.send(mail);
+          sent = true;
+        }
+      } finally {
+        // Nothing sent (a resend for an active account, a reset for none; or the mail server away or
+        // refusing it): the mailbox's allowance was not used. Kept, it would let anyone block the owner's
+        // own reset mails, and leave the owner no mail for the hour after a mail server outage.
+        if (!sent) await this.limits.releaseRecipient(recipient).catch((error: unknown) => this.runtime.logger.warn('mail allowance not given back', { kind: name, error }));
       }
     });
   }
