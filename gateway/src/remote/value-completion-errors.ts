@@ -11,7 +11,8 @@ interface ExecutionResultLike {
  * `extensions.valueCompletion`, and only when no fetch failed. The client then got `data: null`, or a
  * parent nulled, with no error at all: GraphQL does not allow that, and no client can tell it from
  * "nothing there". Those nulls become errors at their paths; their code (INVALID_GRAPHQL) is no
- * stable one, so the client sees INTERNAL_SERVER_ERROR and the log the gateway's message.
+ * stable one, so the client sees INTERNAL_SERVER_ERROR and the log the gateway's message. (When a
+ * fetch failed, Apollo Gateway drops these reports altogether; the fetch's error then stands for them.)
  */
 export function withValueCompletionErrors<T extends ExecutionResultLike>(result: T): T {
   const completion = result.extensions?.valueCompletion;
