@@ -55,8 +55,8 @@ export class AlertResolver {
   }
 
   @FieldResolver(() => Strategy, { description: 'The strategy that raised it' })
-  async strategy(@Root() alert: Alert, @Ctx() context: AnalysisContext): Promise<Strategy> {
-    return alert.strategyAsRead ?? (await context.strategiesById.load(alert.strategyId))!;
+  strategy(@Root() alert: Alert): Strategy {
+    return alert.strategyAsRead;
   }
 
   @FieldResolver(() => AssetReference, { description: 'The asset it fired for (market data: e.g. `asset { latestTick { price } }`)' })

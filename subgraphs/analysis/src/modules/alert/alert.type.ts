@@ -12,7 +12,7 @@ export class Alert {
   strategyId!: string;
 
   /** The strategy as it was read with the alert, in one snapshot (see readAlerts); `strategy` answers it. */
-  strategyAsRead?: Strategy;
+  strategyAsRead!: Strategy;
 
   ownerId!: string;
 
@@ -47,10 +47,11 @@ export interface AlertRow {
   acknowledged: boolean;
 }
 
-export function toAlert(row: AlertRow): Alert {
+export function toAlert(row: AlertRow, strategy: Strategy): Alert {
   return Object.assign(new Alert(), {
     id: row.id,
     strategyId: row.strategy_id,
+    strategyAsRead: strategy,
     ownerId: row.owner_id,
     symbol: row.symbol,
     triggeredAt: new Date(row.triggered_at),

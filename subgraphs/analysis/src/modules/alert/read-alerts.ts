@@ -16,7 +16,8 @@ export async function readAlerts(em: EntityManager, sql: string, params: unknown
       const ids = [...new Set(rows.map((row) => row.strategy_id))];
       const strategies = ids.length ? await tx.find(Strategy, { id: { $in: ids } }) : [];
       const byId = new Map(strategies.map((strategy) => [strategy.id, strategy]));
-      return rows.map((row) => Object.assign(toAlert(row), { strategyAsRead: byId.get(row.strategy_id) }));
+      // An alert goes with its strategy (the foreign key cascades): in one snapshot, each has its own.
+      return rows.map((row) => toAlert(row, byId.get(row.strategy_id)!));
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
   );
