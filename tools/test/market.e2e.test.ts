@@ -194,6 +194,24 @@ describe('administration', () => {
     expect(codes(await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'nonesuch', enabled: true }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
   });
 
+  it("shows an asset's new name at once, in the snapshot's ticks as in asset(symbol), not only from the next round", async () => {
+    // No round lands while the provider is off (each is a gap): the snapshot keeps the round it had.
+    const disabledAt = new Date().toISOString();
+    await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: false }, admin.accessToken);
+    try {
+      await eventually(async () => ((await send(platform.gatewayUrl, IngestionGapsDocument, { from: disabledAt }, admin.accessToken)).data?.ingestionGaps.nodes.length ?? 0) > 0);
+      const renamed = await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ETH', name: 'Ether' }, admin.accessToken);
+      expect(renamed.data?.trackAsset).toEqual({ symbol: 'ETH', name: 'Ether' });
+      expect((await send(platform.gatewayUrl, AssetDocument, { symbol: 'ETH', interval: 'H1' }, user.accessToken)).data?.asset?.name).toBe('Ether');
+      const round = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['ETH'] });
+      expect(round.data?.marketSnapshot.ticks.map((tick) => tick.asset.name)).toEqual(['Ether']);
+    } finally {
+      await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ETH', name: 'Ethereum' }, admin.accessToken);
+      await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: true }, admin.accessToken);
+    }
+    await roundsAfter((await snapshot()).data!.marketSnapshot.time);
+  });
+
   it("gives an asset's newest stored tick as its latestTick when the latest round had none of it", async () => {
     // ZEC is tracked here, but no recorded provider quotes it: its one tick is stored, in no round.
     expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZEC', name: 'Zcash' }, admin.accessToken)).errors).toBeUndefined();

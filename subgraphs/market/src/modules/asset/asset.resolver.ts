@@ -59,12 +59,15 @@ export class AssetResolver {
 
   @RequiresRole('ADMIN')
   @Mutation(() => Asset, { description: 'Start collecting prices for an asset (admins); tracking a known asset again resumes it' })
-  trackAsset(
+  async trackAsset(
     @Arg('symbol', () => String, { description: 'Ticker symbol, e.g. ARB' }) symbol: string,
     @Arg('name', () => String, { nullable: true, description: 'Display name; defaults to the known name or the symbol' }) name: string | null,
     @Ctx() { em }: MarketContext,
   ): Promise<Asset> {
-    return this.assetService.track(em, symbol, name);
+    const asset = await this.assetService.track(em, symbol, name);
+    // A new name shows at once in the snapshot's ticks too (other replicas take it with their next round).
+    this.snapshot.assetChanged(asset);
+    return asset;
   }
 
   @RequiresRole('ADMIN')

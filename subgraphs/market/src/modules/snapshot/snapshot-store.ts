@@ -39,6 +39,16 @@ export class SnapshotStore {
     return true;
   }
 
+  /**
+   * An admin changed an asset (its name, by trackAsset): the copy held since the round
+   * is replaced, so that `Tick.asset` of the snapshot answers what `asset(symbol)` reads
+   * from then on, not the old name until the next round (a minute, with real providers).
+   * An asset the round does not hold is left for the next round to bring.
+   */
+  assetChanged(asset: Asset): void {
+    if (this.assets.has(asset.symbol)) this.assets.set(asset.symbol, asset);
+  }
+
   /** A tracked asset as of the latest round, or null (the round may have no tick for it). */
   asset(symbol: string): Asset | null {
     return this.assets.get(symbol) ?? null;
