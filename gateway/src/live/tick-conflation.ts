@@ -1,4 +1,4 @@
-import { DocumentNode, FieldNode, getOperationAST, Kind } from 'graphql';
+import { DocumentNode, FieldNode, FragmentDefinitionNode, getOperationAST, Kind, SelectionSetNode } from 'graphql';
 import { ExecutionResult } from 'graphql-ws';
 
 /** Merges an unsent event with a newer one of the same subscription into the one event to send instead. */
@@ -18,12 +18,15 @@ const CONFLATABLE: Record<string, string> = { ticks: 'symbol' };
  * replaces the older one whole.
  */
 export function conflationFor(document: DocumentNode, operationName: string | undefined): Conflate | undefined {
-  const root = getOperationAST(document, operationName)?.selectionSet.selections[0];
-  if (root?.kind !== Kind.FIELD) return undefined;
+  const operation = getOperationAST(document, operationName);
+  if (!operation) return undefined;
+  const fragments = new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
+  const [root] = fieldsOf(operation.selectionSet, fragments);
+  if (!root) return undefined;
   const identity = CONFLATABLE[root.name.value];
   if (!identity) return undefined;
   const listKey = responseKey(root);
-  const identityField = root.selectionSet?.selections.find((selection): selection is FieldNode => selection.kind === Kind.FIELD && selection.name.value === identity && !selection.directives?.length);
+  const identityField = root.selectionSet && fieldsOf(root.selectionSet, fragments).find((field) => field.name.value === identity && !field.directives?.length);
   const itemKey = identityField && responseKey(identityField);
   return (older, newer) => {
     if (!itemKey || older.errors?.length || newer.errors?.length) return newer;
@@ -35,6 +38,23 @@ export function conflationFor(document: DocumentNode, operationName: string | un
     if (kept.length === 0) return newer;
     return { ...newer, data: { ...newer.data, [listKey]: [...newerItems, ...kept] } };
   };
+}
+
+/**
+ * The fields a selection set always selects, through fragments written inline or spread (as
+ * clients such as Apollo Client write them). A fragment under @skip or @include may not be
+ * there: its fields are left out, as if not asked for.
+ */
+function fieldsOf(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, spread = new Set<string>()): FieldNode[] {
+  return selectionSet.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return [selection];
+    if (selection.directives?.length) return [];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return fieldsOf(selection.selectionSet, fragments, spread);
+    const fragment = fragments.get(selection.name.value);
+    // Validation refuses cycles; the guard keeps a document that was not validated from looping.
+    if (!fragment || spread.has(fragment.name.value)) return [];
+    return fieldsOf(fragment.selectionSet, fragments, new Set([...spread, fragment.name.value]));
+  });
 }
 
 function responseKey(field: FieldNode): string {
