@@ -50,6 +50,23 @@ describe('requestPasswordReset', () => {
     expect(confirmHtml).toMatch(/<form id="password" hidden>/);
   });
 
+  it('are what the mailed links open: the running gateway, whatever port it was given', async () => {
+    const user = await signUp(platform, 'linkfollower');
+    await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
+    const mails = [await platform.mailbox.waitFor(user.email, 1), await platform.mailbox.waitFor(user.email, 2)];
+    const titles = [];
+    for (const mail of mails) {
+      const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+      // Followed as a mail reader would: the address as written, nothing of the test's own URL.
+      const page = await fetch(link!);
+      titles.push([page.status, /<title>(.*)<\/title>/.exec(await page.text())?.[1]]);
+    }
+    expect(titles).toEqual([
+      [200, 'Confirm your Herck account'],
+      [200, 'Choose a new Herck password'],
+    ]);
+  });
+
   it('serve those pages, whose address holds a token, uncached, unframed and without a referrer', async () => {
     for (const path of ['/reset-password?token=abc', '/confirm-email?token=abc']) {
       const { headers } = await fetch(new URL(path, platform.gatewayUrl));

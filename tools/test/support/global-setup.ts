@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { embeddedPostgresDir, RunningPostgres, startEmbeddedPostgres } from '@herck/common';
+import { freePort } from './free-port';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -21,15 +21,4 @@ export default async function globalSetup(): Promise<void> {
   const server = await startEmbeddedPostgres({ dir: embeddedPostgresDir(dir), port: await freePort() });
   globalThis.herckTestPostgres = { server, dir };
   process.env.DATABASE_URL = server.url;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

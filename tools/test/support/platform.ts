@@ -9,6 +9,7 @@ import { readGatewayConfig, RunningGateway, startGateway } from '@herck/gateway'
 import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketService } from '@herck/market';
 import { LogsServiceOverrides, readLogsConfig, RunningLogs, startLogsService } from '@herck/logs';
 import { OrdersServiceOverrides, readOrdersConfig, RunningOrders, startOrdersService } from '@herck/orders';
+import { freePort } from './free-port';
 import { SmtpMailbox } from './smtp-mailbox';
 
 type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'orders' | 'logs' | 'gateway';
@@ -57,6 +58,10 @@ export interface TestPlatform {
 export async function startTestPlatform(overrides: Environment = {}, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const mailbox = new SmtpMailbox();
   const { env, cleanUp } = testEnvironment({ SMTP_URL: await mailbox.start(), ...overrides });
+  // The first gateway's port is chosen before anything starts: the account subgraph writes it into the links
+  // it mails (/confirm-email, /reset-password), which must open that gateway's pages, not "localhost:0".
+  // `env` keeps port 0, so gateways a test starts from it beside this one take ports of their own.
+  const firstGatewayPort = overrides.GATEWAY_PORT ? {} : { GATEWAY_PORT: String(await freePort()) };
   const logger = (name: ServiceName) => options.loggers?.[name] ?? new Logger(name, 'error');
   const markets: RunningMarket[] = [];
   const startMarketReplica = async (marketOverrides: MarketServiceOverrides = {}, extra: Environment = {}, marketLogger = logger('market')) => {
@@ -65,7 +70,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     return market;
   };
   const [account, auth, market, firstAnalysis, orders, logs] = await Promise.all([
-    startAccountService(readAccountConfig(env), logger('account')),
+    startAccountService(readAccountConfig({ ...env, ...firstGatewayPort }), logger('account')),
     startAuthService(readAuthConfig(env), logger('auth')),
     options.market ? startMarketReplica(options.market) : Promise.resolve(undefined),
     options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
@@ -81,7 +86,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     gateways.push(gateway);
     return gateway;
   };
-  const gateway = await launchGateway({});
+  const gateway = await launchGateway(firstGatewayPort);
   return {
     gatewayUrl: gateway.url,
     account,
