@@ -1,5 +1,5 @@
 import { EntityManager, LockMode, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
-import { BadUserInputError, Mail, Mailer, normaliseEmail, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
+import { BadUserInputError, Mail, Mailer, normaliseEmail, OneAtATime, signPasswordSetupToken, SubgraphRuntime } from '@herck/common';
 import { isAbandoned } from '../account/abandoned-account';
 import { AccountConfig } from '../../env';
 import { accountChanged, accountDeleted } from '../account/account-events';
@@ -7,7 +7,7 @@ import { Account, AccountStatus } from '../account/account.entity';
 import { validName, validUsername } from '../account/profile-rules';
 import { EmailConfirmation } from './registration.types';
 import { hashConfirmationToken, newConfirmationToken } from './confirmation-token';
-import { MailLimiter } from './mail-limits';
+import { MailLimiter, mailboxKey } from './mail-limits';
 import { registrationMails } from './registration-mails';
 import { RegisterInput } from './registration.input';
 
@@ -28,6 +28,13 @@ const REGISTRATION_ATTEMPTS = 3;
  * username cannot be held forever without confirming.
  */
 export class RegistrationService {
+  /**
+   * One mailbox's requests are worked through after their answers in the order they came: a
+   * `resendConfirmation` sent the moment `register` answered otherwise ran its lookup before the
+   * registration was written, found no pending account and mailed nothing (half the time).
+   */
+  private readonly mailboxes = new OneAtATime();
+
   constructor(
     private readonly config: AccountConfig,
     private readonly mailer: Mailer,
@@ -151,7 +158,7 @@ export class RegistrationService {
 
   /** After the answer: a mailbox over its hourly budget gets nothing, and nothing is written for it. */
   private mailAfterAnswer(name: string, recipient: string, compose: () => Promise<Mail | null>): void {
-    this.runtime.background(name, async () => {
+    this.runtime.background(name, () => this.mailboxes.run(mailboxKey(recipient), async () => {
       if (!(await this.limits.admitRecipient(recipient))) {
         this.runtime.logger.info('mail not sent: the recipient had enough mail this hour', { kind: name });
         return;
@@ -169,7 +176,7 @@ export class RegistrationService {
         // own reset mails, and leave the owner no mail for the hour after a mail server outage.
         if (!sent) await this.limits.releaseRecipient(recipient).catch((error: unknown) => this.runtime.logger.warn('mail allowance not given back', { kind: name, error }));
       }
-    });
+    }));
   }
 
   private passwordSetupToken(account: Account): { token: string; expiresAt: Date } {
