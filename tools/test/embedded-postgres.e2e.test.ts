@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { databaseUrl, embeddedPostgresDir, embeddedPostgresUrl, EnvReader, readSubgraphConfig, repositoryRoot } from '@herck/common';
 import { ManagedProcess } from '../src/process-group';
+import { freePort } from './support/free-port';
 
 /** What `npm start` and `admin:create` run, after `npm run build`. */
 const LAUNCHER = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'embedded-postgres.main.js');
@@ -25,15 +25,6 @@ function newDataDir(): string {
   fs.chmodSync(dir, 0o755);
   dataDirs.push(dir);
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the embedded PostgreSQL of `dataDir` as `npm start` does; resolves with the URL it prints. */

@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
@@ -10,6 +9,7 @@ import { repositoryRoot } from '@herck/common';
 import { LiveTicksDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
+import { freePort } from './support/free-port';
 
 /**
  * GATEWAY_WORKERS=2: the built gateway as `npm start` runs it, two worker
@@ -44,16 +44,6 @@ afterAll(async () => {
   if (gateway?.exitCode === null) gateway.kill('SIGKILL');
   await platform?.stop();
 });
-
-/** A port the system just handed out (closed again at once; the gateway binds it soon after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-}
 
 /** One request on a connection of its own, so node:cluster may hand each to another worker. */
 function ask(route: string, body?: unknown): Promise<{ status: number; text: string }> {

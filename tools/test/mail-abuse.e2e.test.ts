@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import net from 'node:net';
 import { Logger } from '@herck/common';
 import { ConfirmEmailDocument, RegisterDocument, RequestPasswordResetDocument, ResendConfirmationDocument } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { SmtpMailbox, tokenInLink } from './support/smtp-mailbox';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
+import { freePort } from './support/free-port';
 
 const PER_RECIPIENT = 3;
 const PER_CLIENT = 80;
@@ -148,12 +148,7 @@ describe('registration input and mails', () => {
 describe('mail while the mail server is away', () => {
   it("spends none of a mailbox's allowance on mail that could not be sent: once the server is back, its owner gets the next one", async () => {
     // A port nothing listens on yet: every mail fails to go out (the connection is refused).
-    const port = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const { port: free } = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(free));
-      });
-    });
+    const port = await freePort();
     const log: { msg: string }[] = [];
     const away = await startTestPlatform(
       { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_PER_RECIPIENT_PER_HOUR: String(PER_RECIPIENT) },

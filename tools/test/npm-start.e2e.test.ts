@@ -8,6 +8,7 @@ import { dropDatabase, repositoryRoot } from '@herck/common';
 import { ConfirmEmailDocument, MarketSnapshotDocument, RegisterDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
 import { eventually } from './support/users';
+import { freePort } from './support/free-port';
 
 /** What `npm start` runs, after `npm run build` (which `npm test` does first). */
 const START_SCRIPT = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'start.js');
@@ -15,15 +16,6 @@ const START_SCRIPT = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'start.
 interface Started {
   process: ChildProcess;
   output: () => string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function portIsClosed(port: number): Promise<boolean> {
