@@ -134,6 +134,19 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 
+  it('give a loss over a day or two an XIRR, as they give a gain one (it annualises to just above −1, not to none)', async () => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'bought high' }, owner.accessToken)).data!.createPortfolio;
+    // 1500 paid for 1 ETH at noon on 6 January, worth 1210 (the close) a day later.
+    expect((await add(id, { kind: 'BUY', symbol: 'ETH', quantity: '1', price: '1500', time: '2026-01-06T12:00:00Z' })).errors).toBeUndefined();
+    const performance = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id, from: '2026-01-06T00:00:00Z', to: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
+    // ROI = TWR = (1210 − 1500) / 1500; XIRR: (1210 / 1500)^365 − 1 = −1 + 4e−35, which is −1 to 12 decimals.
+    // Only a gain's huge rates were searched: a loss whose rate lies below −0.999999 came back null though complete.
+    expect(performance).toMatchObject({ complete: true, missingPrices: [] });
+    expect(new Decimal(performance.roi!).minus(new Decimal(-290).div(1500)).abs().lt('1e-15')).toBe(true);
+    expect(new Decimal(performance.twr!).minus(new Decimal(-290).div(1500)).abs().lt('1e-15')).toBe(true);
+    expect(performance.xirr).toBe('-1');
+  });
+
   it('list transactions newest first, those at one time in the reverse of the order they were entered, a page at a time (also after the entry of a cursor was deleted)', async () => {
     const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'same time' }, owner.accessToken)).data!.createPortfolio;
     const entered: string[] = [];

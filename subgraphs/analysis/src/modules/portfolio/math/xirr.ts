@@ -18,6 +18,13 @@ const MAX_BISECTION_STEPS = 200;
  * Up to 1e21: a large gain over a day or two annualises to rates of 1e13 and more, and has a root.
  */
 const BRACKET_GRID = ['-0.999999', '-0.99', '-0.9', '-0.5', '0', '0.5', '1', '2', '5', '10', '100', '1000', '1e6', '1e9', '1e12', '1e15', '1e18', '1e21'].map((rate) => new Decimal(rate));
+/**
+ * Growth factors (1 + rate) from the grid's lowest, 0.000001, toward 0: the mirror of its huge rates. A
+ * loss over a day or two annualises to a rate just above −1 (10 % lost in a day: 0.9^365 − 1 = −1 + 2e−17),
+ * too close to −1 for a rate of 20 digits to tell apart, so it is looked for in factors. Down to 1e−6291456,
+ * where even a loss over a minute has its root.
+ */
+const TOTAL_LOSS_FACTORS = Array.from({ length: 21 }, (_, k) => new Decimal(10).pow(-6 * 2 ** k));
 /** Digits kept in the answer: the iteration is good to ~1e-14, more would be noise. */
 const RESULT_DECIMALS = 12;
 
@@ -31,7 +38,8 @@ interface Term {
  * The annual rate r with Σ amountᵢ / (1 + r)^((tᵢ − t₀) / 365 days) = 0, the
  * XIRR of Excel (t₀ the earliest flow). Newton's method from `guess` (Excel's
  * default 0.1); if it leaves the domain r > −1, stalls or does not settle,
- * bisection over a sign change found on a fixed grid of rates. Null when there
+ * bisection over a sign change found on a fixed grid of rates, then between
+ * −0.999999 and −1 (a loss annualised over a short period). Null when there
  * is no solution: fewer than one positive and one negative flow, or no sign
  * change to bracket. All in decimal.js (20 significant digits), no floats.
  *
@@ -45,7 +53,7 @@ export function xirr(flows: readonly DatedCashFlow[], guess: Decimal = new Decim
   const start = flows.reduce((earliest, flow) => Math.min(earliest, flow.time.getTime()), Number.POSITIVE_INFINITY);
   // In decimal.js's own 20 digits (exact amounts would make every power and logarithm 1,000 digits long).
   const terms = flows.map((flow): Term => ({ amount: new Decimal(flow.amount), days: new Decimal(flow.time.getTime() - start).div(DAY_MS) }));
-  const rate = newton(terms, guess) ?? bisection(terms);
+  const rate = newton(terms, guess) ?? bisection(terms) ?? bisectionNearTotalLoss(terms);
   return rate === null ? null : rate.toDecimalPlaces(RESULT_DECIMALS);
 }
 
@@ -96,6 +104,32 @@ function bisection(terms: readonly Term[]): Decimal | null {
       else high = middle;
     }
     return low.plus(high).div(2);
+  }
+  return null;
+}
+
+/**
+ * Bisection on the growth factor between 0.000001 and 0, for roots the rate grid cannot hold: a short
+ * period's loss came back null (no solution) while a gain as short had its huge rate. Such a root is −1
+ * to the 12 decimals kept, as it is: the loss, annualised, is all but total.
+ */
+function bisectionNearTotalLoss(terms: readonly Term[]): Decimal | null {
+  const sign = (factor: Decimal) => npv(terms, factor).value.comparedTo(0);
+  for (let i = 0; i + 1 < TOTAL_LOSS_FACTORS.length; i++) {
+    let high = TOTAL_LOSS_FACTORS[i];
+    let low = TOTAL_LOSS_FACTORS[i + 1];
+    const highSign = sign(high);
+    const lowSign = sign(low);
+    if (lowSign === 0) return low.minus(1);
+    if (lowSign === highSign) continue;
+    for (let step = 0; step < MAX_BISECTION_STEPS && high.minus(low).gt(STEP_TOLERANCE); step++) {
+      const middle = low.plus(high).div(2);
+      const middleSign = sign(middle);
+      if (middleSign === 0) return middle.minus(1);
+      if (middleSign === lowSign) low = middle;
+      else high = middle;
+    }
+    return low.plus(high).div(2).minus(1);
   }
   return null;
 }
