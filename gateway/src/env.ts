@@ -81,9 +81,10 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     dataDir: base.dataDir,
     production: base.production,
   });
+  const port = env.port('GATEWAY_PORT', 4000);
   return env.finish({
     ...base,
-    port: env.port('GATEWAY_PORT', 4000),
+    port,
     workers: env.int('GATEWAY_WORKERS', 1, { min: 1, max: 64 }),
     supergraphPath,
     subgraphUrls,
@@ -95,7 +96,8 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
     audience: env.string('AUTH_AUDIENCE', 'herck'),
     internalTokenKey: internalTokenKey!,
     introspection: env.bool('INTROSPECTION', !base.production),
-    corsOrigins: env.list('CORS_ORIGINS', ['https://studio.apollographql.com', 'http://localhost:4000', 'http://127.0.0.1:4000']),
+    // The gateway's own pages (Sandbox, whose subscriptions open the socket from the page's origin) wherever it listens.
+    corsOrigins: env.list('CORS_ORIGINS', ['https://studio.apollographql.com', `http://localhost:${port}`, `http://127.0.0.1:${port}`]),
     bodyLimit: bodyLimit(env),
     limits: {
       maxDepth: env.int('MAX_DEPTH', 10, { min: 1 }),

@@ -23,4 +23,11 @@ describe('the gateway configuration', () => {
     expect(problems).toHaveLength(2);
     expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^MAX_DEPTH /), expect.stringMatching(/^BODY_LIMIT must be a size/)]));
   });
+
+  it("allows the gateway's own pages by default wherever it listens, as Sandbox's subscriptions need", () => {
+    const config = (env: Record<string, string>) => readGatewayConfig({ HERCK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'herck-gateway-config-')), ...env });
+    expect(config({}).corsOrigins).toEqual(['https://studio.apollographql.com', 'http://localhost:4000', 'http://127.0.0.1:4000']);
+    expect(config({ GATEWAY_PORT: '5000' }).corsOrigins).toEqual(['https://studio.apollographql.com', 'http://localhost:5000', 'http://127.0.0.1:5000']);
+    expect(config({ GATEWAY_PORT: '5000', CORS_ORIGINS: 'https://app.example.com' }).corsOrigins).toEqual(['https://app.example.com']);
+  });
 });
