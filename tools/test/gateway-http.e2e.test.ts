@@ -134,7 +134,7 @@ describe('GraphQL over HTTP status codes', () => {
 
   it('names every answer with an x-request-id, also a refusal before the body is read, and lets browser scripts read it', async () => {
     const post = (body: string, headers: Record<string, string> = {}) =>
-      fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': JSON_TYPE, origin: 'http://localhost:4000', ...headers }, body });
+      fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': JSON_TYPE, origin: `http://localhost:${new URL(platform.gatewayUrl).port}`, ...headers }, body });
     for (const answer of [await post('{"query":'), await post(JSON.stringify({ query: `{ __typename } #${'x'.repeat(200_000)}` })), await post('{}'), await post(JSON.stringify({ query: '{ __typename }' }))]) {
       expect({ status: answer.status, id: answer.headers.get('x-request-id') }).toEqual({ status: answer.status, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect(answer.headers.get('access-control-expose-headers')?.toLowerCase().split(',').map((name) => name.trim())).toEqual(expect.arrayContaining(['x-request-id', 'www-authenticate']));
