@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, getOperationAST, GraphQLError, ValidationRule } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { clientKey, Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics } from '@herck/common';
+import { clientKey, Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -138,14 +138,24 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const perHolder = new Map<string, number>();
 
   const messageLimit = bytes(config.bodyLimit);
+  /** One id per handshake, the same in a refusal and in the 101 that accepts it. */
+  const handshakeIds = new WeakMap<http.IncomingMessage, string>();
+  const handshakeId = (request: http.IncomingMessage): string => {
+    let id = handshakeIds.get(request);
+    if (!id) handshakeIds.set(request, (id = requestIdFrom(request.headers[REQUEST_ID_HEADER])));
+    return id;
+  };
   const sockets = new WebSocketServer({
     server: options.httpServer,
     // The hard bound (close 1009); an operation over BODY_LIMIT but under this is refused on its own (serveGraphqlWs).
     maxPayload: Math.max(4 * messageLimit, MIN_MAX_PAYLOAD),
     // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
-    verifyClient: ({ origin }: { origin?: string }, allow: (allowed: boolean, status?: number, message?: string) => void) =>
-      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed'),
+    verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, allow: (allowed: boolean, status?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void) =>
+      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed', { [REQUEST_ID_HEADER]: handshakeId(req) }),
   });
+  // The handshake is an HTTP answer too, so it names its request like every other (101 or refusal);
+  // the operations sent over the socket then get ids of their own.
+  sockets.on('headers', (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${handshakeId(request)}`));
   // HTTP serves the API at `/graphql/` too (Sandbox opened there subscribes to that URL): so does the socket.
   sockets.shouldHandle = (request) => GRAPHQL_PATHS.includes((request.url ?? '').split('?', 1)[0]!);
 
