@@ -63,6 +63,20 @@ describe('per-field roles at the gateway', () => {
     }
   });
 
+  it('keeps a field aliased `__proto__` in the answer when another field is denied, as when none is', async () => {
+    // Compared as JSON text: `__proto__` is an own key of the parsed answer, which object literals cannot write.
+    const cases = [
+      { query: '{ __proto__: __typename me { id } }', token: undefined, data: '{"__proto__":"Query","me":null}' },
+      { query: '{ __proto__: me { id } }', token: undefined, data: '{"__proto__":null}' },
+      { query: '{ status { __proto__: services { name } __typename } }', token: alice.accessToken, data: '{"status":{"__typename":"SystemStatus","__proto__":null}}' },
+    ];
+    for (const { query, token, data } of cases) {
+      const response = await sendRaw(platform.gatewayUrl, { query }, token);
+      expect({ query, data: JSON.stringify(response.data) }).toEqual({ query, data });
+      expect(codes(response)).toHaveLength(1);
+    }
+  });
+
   it('answers a request whose every field is denied like one where some are: nulls, each error at its path, status 200', async () => {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
       const response = await sendRaw(platform.gatewayUrl, { query: '{ everyone: accounts { totalCount } me { username } }' }, undefined, { accept });

@@ -59,7 +59,9 @@ function placeNullInList(list: Json[], step: PathStep, path: PathStep[], depth: 
 function stripPlaceholders(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripPlaceholders);
   if (value && typeof value === 'object') {
-    const copy: { [key: string]: Json } = {};
+    // Without a prototype, as GraphQL execution builds results: a client's alias `__proto__` is then a
+    // key like any other, where on a `{}` assigning it would set the prototype and drop the field.
+    const copy: { [key: string]: Json } = Object.create(null);
     for (const [key, inner] of Object.entries(value)) if (key !== PLACEHOLDER_KEY) copy[key] = stripPlaceholders(inner);
     return copy;
   }
