@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
@@ -18,7 +17,9 @@ import { literalValueErrorsPlugin } from './http/literal-value-errors';
 import { reservedVariableNamesRule } from './http/reserved-variable-names.rule';
 import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
+import { operationLimits } from './http/operation-limits';
 import { operationLimitsRule } from './http/operation-limits.rule';
+import { variableCostPlugin } from './http/variable-cost.plugin';
 import { plainLandingPagePlugin } from './http/plain-landing-page.plugin';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
@@ -73,18 +74,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, subgraphPool, publicAnswers, fetchDuration),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
-  const armor = new ApolloArmor({
-    // A fragment is where its fields are written, not a level of its own (two named fragments made a depth-7 query 11).
-    maxDepth: { n: config.limits.maxDepth, flattenFragments: true },
-    // Every alias counts, `__typename`'s too (armor lets those through: 200 of them went past a limit of 15).
-    maxAliases: { n: config.limits.maxAliases, allowList: [] },
-    maxDirectives: { n: config.limits.maxDirectives },
-    // The parser counts tokens itself (parseOptions below): armor's token plugin parses again in a hook
-    // whose every throw, a plain syntax error included, becomes a 500.
-    maxTokens: { enabled: false },
-    costLimit: { maxCost: config.limits.maxCost, flattenFragments: true },
-    blockFieldSuggestion: { enabled: config.production },
-  }).protect();
+  const armor = operationLimits(config.limits, config.production);
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
@@ -117,6 +107,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
       plugins: [
         ...armor.plugins,
+        variableCostPlugin(armor.validationRules),
         rateLimitPlugin(rateLimits),
         documentFailureStatusPlugin(),
         literalValueErrorsPlugin(),

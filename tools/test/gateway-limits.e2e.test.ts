@@ -107,6 +107,23 @@ describe('operation limits', () => {
     expect(JSON.stringify(pageOfPages.errors)).toMatch(/cost/i);
   });
 
+  it("costs a page given in a variable as the request asks for it, and a page left out as its list's default", async () => {
+    const user = await signUp(platform);
+    const query = 'query ($assets: Int, $candles: Int) { assets(first: $assets) { nodes { symbol candles(interval: M1, first: $candles) { nodes { open close } } } } }';
+    for (const [accept, status] of [['application/graphql-response+json', 400], ['application/json', 200]] as const) {
+      // A page of 1,000 pages, asked for in variables: refused as the same document written with literals is.
+      const pageOfPages = await sendRaw(platform.gatewayUrl, { query, variables: { assets: 1000, candles: 1000 } }, user.accessToken, { accept });
+      expect({ accept, status: pageOfPages.status, codes: codes(pageOfPages), data: pageOfPages.data }).toEqual({ accept, status, codes: ['GRAPHQL_VALIDATION_FAILED'], data: undefined });
+      expect(pageOfPages.errors?.[0]?.message).toMatch(/^Query Cost limit of 100000 exceeded, found [\d.]+\.$/);
+      // The lists' default pages (100 assets of 100 candles) are a page of pages too.
+      const defaultPages = await sendRaw(platform.gatewayUrl, { query: '{ assets { nodes { candles(interval: M1) { nodes { open close } } } } }' }, user.accessToken, { accept });
+      expect({ accept, status: defaultPages.status, codes: codes(defaultPages) }).toEqual({ accept, status, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+    }
+    // Small pages in the same variables pass the limit (this platform runs no market: the fetch itself fails).
+    const small = await sendRaw(platform.gatewayUrl, { query, variables: { assets: 3, candles: 10 } }, user.accessToken);
+    expect([small.status, codes(small)]).toEqual([200, ['SERVICE_UNAVAILABLE']]);
+  });
+
   it('leaves a page larger than any list gives to the subgraph: BAD_USER_INPUT on `first`, written in the document or in a variable', async () => {
     // The cost limit multiplied by the literal 100000 and refused the document as too costly.
     const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);

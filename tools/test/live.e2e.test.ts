@@ -338,6 +338,12 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     expect(badLiteral.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'interval']]);
     const badQueryLiteral = await failure(client, '{ ticks(symbol: "BTC", first: "ten") { nodes { price } } }');
     expect(badQueryLiteral.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'first']]);
+    // A page given in a variable is costed as the variables ask for it, for a subscription's events and a query alike.
+    const pages = 'subscription ($n: Int) { ticks(symbols: ["BTC"]) { asset { candles(interval: M1, first: $n) { nodes { open } } } } }';
+    for (const document of [pages, 'query ($n: Int) { assets(first: $n) { nodes { candles(interval: M1, first: $n) { nodes { open } } } } }']) {
+      const tooCostly = await failure(client, document, { n: 1000 });
+      expect(tooCostly.map((error) => [error.extensions?.code, /^Query Cost limit of 100000 exceeded/.test(error.message)])).toEqual([['GRAPHQL_VALIDATION_FAILED', true]]);
+    }
     const syntax = await failure(client, 'subscription {');
     expect(syntax[0]!.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     // A query over the limit is refused by Apollo Server's pipeline, as over HTTP, before it runs:

@@ -11,11 +11,15 @@ import {
   isInterfaceType,
   isUnionType,
   Kind,
+  OperationDefinitionNode,
   TypeInfo,
   validate,
   ValidationRule,
+  ValueNode,
+  valueFromASTUntyped,
   visit,
   visitWithTypeInfo,
+  BREAK,
 } from 'graphql';
 import { LARGEST_PAGE_SIZE } from '@herck/common';
 
@@ -69,29 +73,103 @@ function directiveCount(document: DocumentNode): number {
  * - No list pages more than LARGEST_PAGE_SIZE, so a larger one is costed as that: `logs(first:
  *   100000)` then reaches the subgraph, which refuses the page size itself (BAD_USER_INPUT on
  *   `first`, as when the same number comes in a variable), instead of failing as a costly document.
+ * - A paged field without one is costed as the page its list gives by default: counted as one item,
+ *   `assets { nodes { candles(interval: M1) { nodes { … } } } }` fetched 10,000 candles.
+ * - A `first` in a variable is costed as one item while the document is validated (its value is not
+ *   known yet); with `variables`, as the page they ask for (see `variableCostErrors`).
  * - A list of objects without one (`marketSnapshot.ticks`, `GlobalMetrics.ticks`) is costed as
  *   UNPAGED_LIST_COST items: counted as one, `global { ticks { global { ticks … } } }` cost 188 and
  *   answered 3 MB. A connection's `edges` and `nodes` are its page, already counted by its `first`.
  */
-function forCosting(schema: GraphQLSchema, document: DocumentNode): DocumentNode {
+function forCosting(schema: GraphQLSchema, document: DocumentNode, variables?: VariableValues): DocumentNode {
   const typeInfo = new TypeInfo(schema);
+  const defaults = variables && variableDefaults(document);
   return visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Field(node: FieldNode) {
         const paging = node.arguments?.find((argument) => argument.name.value === 'first' || argument.name.value === 'last');
+        const defaultPage = typeInfo.getFieldDef()?.args.find((argument) => argument.name === 'first')?.defaultValue;
         if (paging) {
-          if (paging.value.kind !== Kind.INT || Number(paging.value.value) <= LARGEST_PAGE_SIZE) return undefined;
-          return { ...node, arguments: node.arguments!.map((argument) => (argument === paging ? pageArgument(argument.name.value, LARGEST_PAGE_SIZE) : argument)) };
+          const size = pageSize(paging.value, variables, defaults, defaultPage);
+          if (size === undefined || (paging.value.kind === Kind.INT && size <= LARGEST_PAGE_SIZE)) return undefined;
+          return withPage(node, paging.name.value, size);
         }
+        if (typeof defaultPage === 'number') return withPage(node, 'first', defaultPage);
         const type = typeInfo.getType();
         const parent = typeInfo.getParentType();
         if (!type || !isListType(getNullableType(type)) || !isComposite(getNamedType(type))) return undefined;
         if (parent?.name.endsWith('Connection') && (node.name.value === 'edges' || node.name.value === 'nodes')) return undefined;
-        return { ...node, arguments: [...(node.arguments ?? []), pageArgument('first', UNPAGED_LIST_COST)] };
+        return withPage(node, 'first', UNPAGED_LIST_COST);
       },
     }),
   );
+}
+
+type VariableValues = Readonly<Record<string, unknown>>;
+
+/**
+ * The page a `first` or `last` asks for: written in the document, or (with `variables`) given by
+ * its variable, the variable's default or, left null, the field's default. Undefined when it is
+ * not known here (a variable while the document is validated, a value coercion will refuse).
+ */
+function pageSize(value: ValueNode, variables: VariableValues | undefined, defaults: VariableValues | undefined, fieldDefault: unknown): number | undefined {
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.NULL) return typeof fieldDefault === 'number' ? fieldDefault : undefined;
+  if (value.kind !== Kind.VARIABLE || !variables) return undefined;
+  const name = value.name.value;
+  const given = Object.hasOwn(variables, name) ? variables[name] : defaults?.[name];
+  const size = given ?? fieldDefault;
+  return Number.isSafeInteger(size) ? (size as number) : undefined;
+}
+
+/** The field with its page argument set to `size` (at most LARGEST_PAGE_SIZE), as the cost limit reads one. */
+function withPage(node: FieldNode, name: string, size: number): FieldNode {
+  const page = pageArgument(name, Math.min(size, LARGEST_PAGE_SIZE));
+  return { ...node, arguments: [...(node.arguments ?? []).filter((argument) => argument.name.value !== name), page] };
+}
+
+/** Each variable's default written in the document (only constant values can be: no variables in them). */
+function variableDefaults(document: DocumentNode): VariableValues {
+  const defaults: Record<string, unknown> = Object.create(null);
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) if (variable.defaultValue) defaults[variable.variable.name.value] = valueFromASTUntyped(variable.defaultValue);
+  }
+  return defaults;
+}
+
+/** Whether a `first` or `last` in the document is given by a variable (per parsed document: Apollo Server keeps one per query). */
+const pagedByVariables = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * The operation limits' errors for this request's variables: a `first: $n` is costed as the page
+ * `$n` asks for, which the document's validation could not know (it counted one item, and a page of
+ * 1,000 pages went through as a variable). Empty when no page comes from a variable.
+ */
+export function variableCostErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: VariableValues,
+  limits: readonly ValidationRule[],
+): GraphQLError[] {
+  let paged = pagedByVariables.get(document);
+  if (paged === undefined) {
+    paged = false;
+    visit(document, {
+      Argument(node) {
+        if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
+        paged = true;
+        return BREAK;
+      },
+    });
+    pagedByVariables.set(document, paged);
+  }
+  if (!paged) return [];
+  // The operation that runs, not the others beside it in the document (these variables are not theirs).
+  const running = { ...document, definitions: document.definitions.filter((definition) => definition.kind !== Kind.OPERATION_DEFINITION || definition === operation) };
+  return validate(schema, forCosting(schema, running, variables), limits).map((error) => new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
 }
 
 /** `first: size` (or `last`), as the cost limit reads a page written in the document. */

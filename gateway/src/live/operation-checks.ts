@@ -24,6 +24,7 @@ import { RolePolicy } from '../auth/role-policy';
 import { literalValueField } from '../http/literal-value-errors';
 import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
 import { variableErrors, withoutSuggestion } from '../auth/variable-errors';
+import { variableCostErrors } from '../http/operation-limits.rule';
 
 /** A graphql-ws `subscribe` message's payload. */
 export interface OperationPayload {
@@ -123,6 +124,9 @@ export function checkSubscription(
   if (invalidVariables.length) return invalidVariables;
   const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables);
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
+  // A page given in a variable, costed now its value is known (as over HTTP: see variableCostPlugin).
+  const tooCostly = variableCostErrors(schema, operation.document, definition, operation.variables, limitRules);
+  if (tooCostly.length) return tooCostly.map((error) => new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   const root = rootField(schema, operation.document, definition, coerced.coerced);
   if ('errors' in root) return root.errors;
   // The root field's @include/@skip are decided now; the query planner takes no condition at a subscription's root.
