@@ -1,6 +1,12 @@
 import path from 'node:path';
+import { readAccountConfig } from '@herck/account';
+import { readAnalysisConfig } from '@herck/analysis';
 import { readAuthConfig } from '@herck/auth';
-import { embeddedPostgresDir, EnvReader, Logger, readBaseConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { ConfigError, embeddedPostgresDir, EnvReader, Logger, readBaseConfig, readLogShippingConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { readGatewayConfig } from '@herck/gateway';
+import { readLogsConfig } from '@herck/logs';
+import { readMarketConfig } from '@herck/market';
+import { readOrdersConfig } from '@herck/orders';
 import { scheduleBackups } from './backup-runner';
 import { readBackupSettings } from './herck-stores';
 import { portsInUse } from './ports-in-use';
@@ -68,7 +74,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  if (!process.env.DATABASE_URL) {
+  // The embedded PostgreSQL is for development: in production DATABASE_URL is required (the check below says so).
+  if (!process.env.DATABASE_URL && !base.production) {
     logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: embeddedPostgresDir(base.dataDir) });
     const database = new ManagedProcess(EMBEDDED_DATABASE, path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
     running.push(database);
@@ -76,9 +83,10 @@ async function main(): Promise<void> {
     childEnv.DATABASE_URL = url;
   }
 
-  // The services start side by side: a first admin auth would refuse must stop everything before
-  // account creates its profile (each service still reads, and checks, its whole configuration).
-  readAuthConfig(childEnv);
+  // The services start side by side: every bad or missing variable of every process is named at once,
+  // before any of them starts (a first admin auth would refuse must stop everything before account
+  // creates its profile); each service still reads, and checks, its whole configuration.
+  checkConfigurations(childEnv);
 
   let up = false;
   const restarts = new Map<string, number>();
@@ -122,6 +130,22 @@ ${SERVICES.map((s) => `    ${`${s.name} subgraph`.padEnd(32)}http://localhost:${
 `);
 }
 
+/** Reads every process's configuration as that process will: all their problems in one error. */
+function checkConfigurations(env: NodeJS.ProcessEnv): void {
+  const problems = new Set<string>();
+  // Every process ships its log lines with the same settings.
+  const logShipping = (source: NodeJS.ProcessEnv) => readLogShippingConfig(readBaseConfig(new EnvReader(source)), source);
+  for (const read of [readAccountConfig, readAuthConfig, readMarketConfig, readAnalysisConfig, readOrdersConfig, readLogsConfig, readGatewayConfig, logShipping]) {
+    try {
+      read(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) problems.add(problem);
+    }
+  }
+  if (problems.size) throw new ConfigError([...problems]);
+}
+
 /** Polls the readiness route; gives up if the process dies or after a minute. */
 async function waitUntilReady(url: string, child: ManagedProcess): Promise<void> {
   let exited = false;
@@ -136,6 +160,7 @@ async function waitUntilReady(url: string, child: ManagedProcess): Promise<void>
 }
 
 main().catch((error: unknown) => {
-  console.error(`Herck failed to start: ${(error as Error)?.message ?? error}`);
+  // Already stopping (a service died while starting, or Ctrl-C): that was said; a service stopped meanwhile is no news.
+  if (!stopping) console.error(`Herck failed to start: ${(error as Error)?.message ?? error}`);
   void stopAll(1);
 });

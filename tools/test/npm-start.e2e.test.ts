@@ -147,6 +147,22 @@ describe('npm start', () => {
     }
   });
 
+  it('names every missing or bad variable of every process at once, and runs no embedded PostgreSQL in production', async () => {
+    const child = spawn(process.execPath, [START_SCRIPT], { env: { ...env, NODE_ENV: 'production', MARKET_INTERVAL_SECONDS: '-1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    launched.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    for (const variable of ['DATABASE_URL', 'SMTP_URL', 'CONFIRMATION_URL', 'AUTH_SIGNING_PRIVATE_KEY', 'INTERNAL_TOKEN_PRIVATE_KEY', 'SETUP_TOKEN_PRIVATE_KEY', 'LOG_SHIPPING_PRIVATE_KEY', 'LOG_SHIPPING_PUBLIC_KEY']) {
+      expect(output).toContain(`  ${variable} is required in production`);
+    }
+    expect(output).toContain('  MARKET_INTERVAL_SECONDS must be');
+    expect(output).not.toContain('starting embedded PostgreSQL');
+    expect(output).not.toMatch(/exited unexpectedly|did not become ready/);
+  });
+
   it('uses the PostgreSQL server that DATABASE_URL names instead', async () => {
     const suffix = randomBytes(3).toString('hex');
     const names = { ACCOUNT_DATABASE_NAME: `start_account_${suffix}`, AUTH_DATABASE_NAME: `start_auth_${suffix}`, BUS_DATABASE_NAME: `start_bus_${suffix}` };
