@@ -26,8 +26,7 @@ async function main(): Promise<void> {
 
   const database = await embeddedDatabaseIfNeeded(env);
   try {
-    const accountConfig = readAccountConfig(env);
-    const authConfig = readAuthConfig(env);
+    const [accountConfig, authConfig] = withOptionNames(() => [readAccountConfig(env), readAuthConfig(env)] as const, values.password !== undefined);
     const accountOrm = await openSubgraphStore(accountConfig, logger, accountStore);
     const account = await ensureFirstAdminAccount(accountOrm.em.fork(), accountConfig.admin!, logger).finally(() => accountOrm.close());
     const authOrm = await openSubgraphStore(authConfig, logger, authStore);
@@ -35,6 +34,19 @@ async function main(): Promise<void> {
     console.log(`Admin ${account.username} <${account.email}> can sign in.`);
   } finally {
     await database?.stop();
+  }
+}
+
+/** A password given as `--password` that the configuration refuses is the argument's fault: say so by its name. */
+function withOptionNames<T>(read: () => T, passwordFromOption: boolean): T {
+  try {
+    return read();
+  } catch (error) {
+    const variable = /^HERCK_ADMIN_PASSWORD /;
+    if (error instanceof ConfigError && passwordFromOption && error.problems.every((problem) => variable.test(problem))) {
+      throw new UsageError(error.problems.map((problem) => problem.replace(variable, '--password ')));
+    }
+    throw error;
   }
 }
 

@@ -30,7 +30,11 @@ describe('npm run admin:create', () => {
   it('refuses a weak password before writing anything', async () => {
     const refused = spawnSync(process.execPath, [CLI, '--email', 'weak@example.com', '--password', 'password1234'], { env, encoding: 'utf8' });
     expect(refused.status).toBe(1);
-    expect(refused.stderr).toMatch(/HERCK_ADMIN_PASSWORD .*too common/);
+    // Named as the user gave it: the option, or the variable.
+    expect(refused.stderr).toMatch(/Invalid arguments:\n {2}--password .*too common/);
+    const fromVariable = spawnSync(process.execPath, [CLI, '--email', 'weak@example.com'], { env: { ...env, HERCK_ADMIN_PASSWORD: 'password1234' }, encoding: 'utf8' });
+    expect(fromVariable.status).toBe(1);
+    expect(fromVariable.stderr).toMatch(/Invalid environment variables:\n {2}HERCK_ADMIN_PASSWORD .*too common/);
     const { default: pg } = await import('pg');
     const account = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]*$/, `/${databases.ACCOUNT_DATABASE_NAME}`) });
     const created = await account.connect().then(
