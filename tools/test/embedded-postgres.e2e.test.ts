@@ -117,6 +117,20 @@ describe('embedded PostgreSQL', () => {
     SLOW,
   );
 
+  // Only root's PostgreSQL runs as another user (`postgres`), one that may be shut out of the data folder.
+  (process.getuid?.() === 0 ? it : it.skip)('started by root in a folder others may not enter, says so', async () => {
+    const dataDir = newDataDir();
+    fs.chmodSync(dataDir, 0o700); // as `mktemp -d` makes it
+    const port = await freePort();
+    const refused = spawnSync(process.execPath, [LAUNCHER], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(port) },
+      encoding: 'utf8',
+      timeout: SLOW,
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`the postgres system user, which must be able to enter ${dataDir}, closed to other users: set HERCK_DATA_DIR`);
+  });
+
   it('has no development default URL before the embedded PostgreSQL first ran, and says why', () => {
     const env = new EnvReader({ NODE_ENV: 'development', HERCK_DATA_DIR: newDataDir() });
     readSubgraphConfig(env, 'auth');

@@ -20,6 +20,18 @@ class RecentLines {
   }
 }
 
+/** The first folder above `dir` that other users may not pass through (the `postgres` user must, under root), if any. */
+function closedToOthers(dir: string): string | undefined {
+  for (let folder = path.dirname(path.resolve(dir)); ; folder = path.dirname(folder)) {
+    try {
+      if ((fs.statSync(folder).mode & 0o001) === 0) return folder;
+    } catch {
+      return folder;
+    }
+    if (folder === path.dirname(folder)) return undefined;
+  }
+}
+
 export interface RunningPostgres {
   /** Server URL (admin database `postgres`); services derive their own databases from it. */
   url: string;
@@ -51,6 +63,7 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
   const passwordFile = embeddedPostgresPasswordFile(dir);
   const initialised = fs.existsSync(path.join(dir, 'PG_VERSION'));
   const password = initialised ? readPasswordFile(passwordFile) : readOrCreatePasswordFile(passwordFile);
+  const runAsPostgres = os.userInfo().uid === 0;
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,
@@ -62,7 +75,7 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     authMethod: 'scram-sha-256',
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: os.userInfo().uid === 0,
+    createPostgresUser: runAsPostgres,
     // The package asks for en_US.UTF-8 messages, a locale many machines lack; C exists everywhere.
     initdbFlags: ['--locale=C', '--encoding=UTF8', '--lc-messages=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
@@ -77,7 +90,10 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     await server.start();
   } catch (error) {
     const reason = (error as Error | undefined)?.message ?? `PostgreSQL did not start on port ${port}`;
-    throw new Error(said.lines.length ? `${reason}\nPostgreSQL said:\n${said.lines.join('\n')}` : reason);
+    // Under root the server runs as `postgres`, which PostgreSQL's own words do not say cannot reach the folder.
+    const closed = runAsPostgres ? closedToOthers(dir) : undefined;
+    const hint = closed ? `\nStarted by root, PostgreSQL runs as the postgres system user, which must be able to enter ${closed}, closed to other users: set HERCK_DATA_DIR to a folder outside /root that others may enter (chmod 755).` : '';
+    throw new Error((said.lines.length ? `${reason}\nPostgreSQL said:\n${said.lines.join('\n')}` : reason) + hint);
   }
   let current = password;
   if (current === undefined) {
