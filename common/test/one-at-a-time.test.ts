@@ -20,6 +20,7 @@ describe('one at a time per key', () => {
       events.push('b1');
       return 'b';
     });
+    expect([queue.pending('a'), queue.pending('b'), queue.pending('c')]).toEqual([2, 1, 0]);
     await expect(other).resolves.toBe('b');
     // b ran while a1 was held; a2 waits for a1.
     expect(events).toEqual(['a1 start', 'b1']);
@@ -27,5 +28,6 @@ describe('one at a time per key', () => {
     await expect(first).rejects.toThrow('a1 failed');
     await expect(second).resolves.toBe(2);
     expect(events).toEqual(['a1 start', 'b1', 'a1 end', 'a2']);
+    expect([queue.pending('a'), queue.pending('b')]).toEqual([0, 0]);
   });
 });

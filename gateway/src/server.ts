@@ -19,7 +19,7 @@ import { storableTextRule } from './http/storable-text.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimits } from './http/operation-limits';
 import { operationLimitsRule } from './http/operation-limits.rule';
-import { variableCostPlugin } from './http/variable-cost.plugin';
+import { variableCostCheck } from './http/variable-cost-check';
 import { plainLandingPagePlugin } from './http/plain-landing-page.plugin';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
@@ -107,8 +107,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
       plugins: [
         ...armor.plugins,
-        variableCostPlugin(armor.validationRules),
-        rateLimitPlugin(rateLimits),
+        // A page given in a variable over the cost limit is refused before the operation is counted.
+        rateLimitPlugin(rateLimits, [variableCostCheck(armor.validationRules)]),
         documentFailureStatusPlugin(),
         literalValueErrorsPlugin(),
         // Production serves a plain page: Apollo's pages load their scripts from Apollo's CDN.

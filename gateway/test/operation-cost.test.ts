@@ -3,7 +3,8 @@ import path from 'node:path';
 import { buildSchema, getOperationAST, Kind, parse, validate } from 'graphql';
 import { repositoryRoot } from '@herck/common';
 import { operationLimits } from '../src/http/operation-limits';
-import { operationLimitsRule, variableCostErrors } from '../src/http/operation-limits.rule';
+import { operationLimitsRule } from '../src/http/operation-limits.rule';
+import { variableCostErrors } from '../src/http/variable-cost';
 
 const schema = buildSchema(fs.readFileSync(path.join(repositoryRoot(), 'schema', 'api.graphql'), 'utf8'));
 const limits = { maxDepth: 10, maxAliases: 15, maxDirectives: 50, maxTokens: 2000, maxCost: 100_000 };

@@ -122,6 +122,11 @@ describe('operation limits', () => {
     // Small pages in the same variables pass the limit (this platform runs no market: the fetch itself fails).
     const small = await sendRaw(platform.gatewayUrl, { query, variables: { assets: 3, candles: 10 } }, user.accessToken);
     expect([small.status, codes(small)]).toEqual([200, ['SERVICE_UNAVAILABLE']]);
+    // Refused before it runs, as an invalid document is: not counted against the caller's rate limit.
+    const remaining = async () => Number((await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, user.accessToken)).headers.get('ratelimit-remaining'));
+    const before = await remaining();
+    await sendRaw(platform.gatewayUrl, { query, variables: { assets: 1000, candles: 1000 } }, user.accessToken);
+    expect(await remaining()).toBe(before - 1);
   });
 
   it('leaves a page larger than any list gives to the subgraph: BAD_USER_INPUT on `first`, written in the document or in a variable', async () => {

@@ -11,7 +11,6 @@ import {
   isInterfaceType,
   isUnionType,
   Kind,
-  OperationDefinitionNode,
   TypeInfo,
   validate,
   ValidationRule,
@@ -19,7 +18,6 @@ import {
   valueFromASTUntyped,
   visit,
   visitWithTypeInfo,
-  BREAK,
 } from 'graphql';
 import { LARGEST_PAGE_SIZE } from '@herck/common';
 
@@ -81,7 +79,7 @@ function directiveCount(document: DocumentNode): number {
  *   UNPAGED_LIST_COST items: counted as one, `global { ticks { global { ticks … } } }` cost 188 and
  *   answered 3 MB. A connection's `edges` and `nodes` are its page, already counted by its `first`.
  */
-function forCosting(schema: GraphQLSchema, document: DocumentNode, variables?: VariableValues): DocumentNode {
+export function forCosting(schema: GraphQLSchema, document: DocumentNode, variables?: VariableValues): DocumentNode {
   const typeInfo = new TypeInfo(schema);
   const defaults = variables && variableDefaults(document);
   return visit(
@@ -106,7 +104,7 @@ function forCosting(schema: GraphQLSchema, document: DocumentNode, variables?: V
   );
 }
 
-type VariableValues = Readonly<Record<string, unknown>>;
+export type VariableValues = Readonly<Record<string, unknown>>;
 
 /**
  * The page a `first` or `last` asks for: written in the document, or (with `variables`) given by
@@ -137,39 +135,6 @@ function variableDefaults(document: DocumentNode): VariableValues {
     for (const variable of definition.variableDefinitions ?? []) if (variable.defaultValue) defaults[variable.variable.name.value] = valueFromASTUntyped(variable.defaultValue);
   }
   return defaults;
-}
-
-/** Whether a `first` or `last` in the document is given by a variable (per parsed document: Apollo Server keeps one per query). */
-const pagedByVariables = new WeakMap<DocumentNode, boolean>();
-
-/**
- * The operation limits' errors for this request's variables: a `first: $n` is costed as the page
- * `$n` asks for, which the document's validation could not know (it counted one item, and a page of
- * 1,000 pages went through as a variable). Empty when no page comes from a variable.
- */
-export function variableCostErrors(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  variables: VariableValues,
-  limits: readonly ValidationRule[],
-): GraphQLError[] {
-  let paged = pagedByVariables.get(document);
-  if (paged === undefined) {
-    paged = false;
-    visit(document, {
-      Argument(node) {
-        if ((node.name.value !== 'first' && node.name.value !== 'last') || node.value.kind !== Kind.VARIABLE) return undefined;
-        paged = true;
-        return BREAK;
-      },
-    });
-    pagedByVariables.set(document, paged);
-  }
-  if (!paged) return [];
-  // The operation that runs, not the others beside it in the document (these variables are not theirs).
-  const running = { ...document, definitions: document.definitions.filter((definition) => definition.kind !== Kind.OPERATION_DEFINITION || definition === operation) };
-  return validate(schema, forCosting(schema, running, variables), limits).map((error) => new GraphQLError(error.message.replace(/^Syntax Error: /, '')));
 }
 
 /** `first: size` (or `last`), as the cost limit reads a page written in the document. */

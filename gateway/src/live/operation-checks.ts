@@ -24,7 +24,7 @@ import { RolePolicy } from '../auth/role-policy';
 import { literalValueField } from '../http/literal-value-errors';
 import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
 import { variableErrors, withoutSuggestion } from '../auth/variable-errors';
-import { variableCostErrors } from '../http/operation-limits.rule';
+import { variableCostErrors } from '../http/variable-cost';
 
 /** A graphql-ws `subscribe` message's payload. */
 export interface OperationPayload {

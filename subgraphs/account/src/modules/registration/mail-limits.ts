@@ -20,7 +20,11 @@ export class MailLimiter {
   private readonly recipients: RateBudget;
   private readonly clients: RateBudget;
 
+  /** Mails one mailbox receives per hour at most. */
+  readonly perRecipientPerHour: number;
+
   constructor(orm: Orm, limits: MailLimits) {
+    this.perRecipientPerHour = limits.perRecipientPerHour;
     this.recipients = new RateBudget(orm, { name: 'mail-recipient', points: limits.perRecipientPerHour, windowSeconds: HOUR });
     this.clients = new RateBudget(orm, { name: 'mail-client', points: limits.perClientPerHour, windowSeconds: HOUR });
   }

@@ -158,7 +158,14 @@ export class RegistrationService {
 
   /** After the answer: a mailbox over its hourly budget gets nothing, and nothing is written for it. */
   private mailAfterAnswer(name: string, recipient: string, compose: () => Promise<Mail | null>): void {
-    this.runtime.background(name, () => this.mailboxes.run(mailboxKey(recipient), async () => {
+    const mailbox = mailboxKey(recipient);
+    // Each waits for the one before (a mail server that never answers holds each for its 20 s time-out, and
+    // shutdown waits for them all): more than a mailbox may get in an hour could not all be sent anyway.
+    if (this.mailboxes.pending(mailbox) >= this.limits.perRecipientPerHour) {
+      this.runtime.logger.info('mail not sent: the recipient had enough mail this hour', { kind: name, waiting: this.limits.perRecipientPerHour });
+      return;
+    }
+    this.runtime.background(name, () => this.mailboxes.run(mailbox, async () => {
       if (!(await this.limits.admitRecipient(recipient))) {
         this.runtime.logger.info('mail not sent: the recipient had enough mail this hour', { kind: name });
         return;
