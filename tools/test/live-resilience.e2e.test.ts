@@ -6,6 +6,7 @@ import { RunningGateway } from '@herck/gateway';
 import { RunningMarket } from '@herck/market';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp, SignedUpUser } from './support/users';
+import { freePort } from './support/free-port';
 
 /** Ticks of every tracked symbol, with every field: a few kilobytes per round. */
 const ALL_TICKS = 'subscription { ticks { symbol price quoteCurrency volume24h marketCap percentChange1h percentChange24h source time asset { symbol name } } }';
@@ -38,14 +39,6 @@ afterAll(async () => {
   for (const cleanUp of cleanUps) await cleanUp();
   await platform?.stop();
 }, 60_000);
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Stands where a stopped subgraph was: accepts and at once drops `count`

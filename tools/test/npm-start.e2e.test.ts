@@ -8,7 +8,7 @@ import { dropDatabase, repositoryRoot } from '@herck/common';
 import { ConfirmEmailDocument, MarketSnapshotDocument, RegisterDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
 import { eventually } from './support/users';
-import { freePort } from './support/free-port';
+import { freePorts } from './support/free-port';
 
 /** What `npm start` runs, after `npm run build` (which `npm test` does first). */
 const START_SCRIPT = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'start.js');
@@ -77,7 +77,9 @@ describe('npm start', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-start-'));
     fs.chmodSync(dataDir, 0o755);
-    ports = { GATEWAY_PORT: await freePort(), ACCOUNT_PORT: await freePort(), AUTH_PORT: await freePort(), MARKET_PORT: await freePort(), ANALYSIS_PORT: await freePort(), ORDERS_PORT: await freePort(), LOGS_PORT: await freePort(), EMBEDDED_POSTGRES_PORT: await freePort() };
+    const names = ['GATEWAY_PORT', 'ACCOUNT_PORT', 'AUTH_PORT', 'MARKET_PORT', 'ANALYSIS_PORT', 'ORDERS_PORT', 'LOGS_PORT', 'EMBEDDED_POSTGRES_PORT'] as const;
+    const chosen = await freePorts(names.length);
+    ports = Object.fromEntries(names.map((name, index) => [name, chosen[index]!]));
     env = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'development', HERCK_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));

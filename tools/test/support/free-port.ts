@@ -32,10 +32,24 @@ function canListenOn(port: number): Promise<boolean> {
  * port outside the range is only ever taken by someone choosing it, as here, at random.
  */
 export async function freePort(): Promise<number> {
-  const candidates = EPHEMERAL_LOW > LOWEST ? [LOWEST, EPHEMERAL_LOW - 1] : [Math.max(LOWEST, EPHEMERAL_HIGH + 1), 65_535];
+  const [first, last] = portWindow();
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const port = candidates[0]! + Math.floor(Math.random() * (candidates[1]! - candidates[0]! + 1));
+    const port = first + Math.floor(Math.random() * (last - first + 1));
     if (await canListenOn(port)) return port;
   }
-  throw new Error('no free port outside the ephemeral range after 100 tries');
+  throw new Error(`no free port in ${first}-${last} after 100 tries`);
+}
+
+/** `count` different free ports, for servers that start together. */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Below the ephemeral range, or above it where it starts too low to leave room. */
+function portWindow(): [number, number] {
+  if (EPHEMERAL_LOW - 1 >= LOWEST + 1000) return [LOWEST, EPHEMERAL_LOW - 1];
+  if (EPHEMERAL_HIGH + 1 <= 65_535 - 1000) return [Math.max(LOWEST, EPHEMERAL_HIGH + 1), 65_535];
+  throw new Error(`the ephemeral port range ${EPHEMERAL_LOW}-${EPHEMERAL_HIGH} leaves no room for chosen ports: narrow it (net.ipv4.ip_local_port_range)`);
 }
