@@ -43,10 +43,11 @@ function withOptionNames<T>(read: () => T, passwordFromOption: boolean): T {
     return read();
   } catch (error) {
     const variable = /^HERCK_ADMIN_PASSWORD /;
-    if (error instanceof ConfigError && passwordFromOption && error.problems.every((problem) => variable.test(problem))) {
-      throw new UsageError(error.problems.map((problem) => problem.replace(variable, '--password ')));
-    }
-    throw error;
+    if (!(error instanceof ConfigError) || !passwordFromOption || !error.problems.some((problem) => variable.test(problem))) throw error;
+    // Only the password's problems are the argument's; any other is still its variable's.
+    const [argument, others] = [error.problems.filter((problem) => variable.test(problem)), error.problems.filter((problem) => !variable.test(problem))];
+    if (others.length) throw new ConfigError([...others, ...argument.map((problem) => problem.replace(variable, 'the --password argument: '))]);
+    throw new UsageError(argument.map((problem) => problem.replace(variable, '--password ')));
   }
 }
 

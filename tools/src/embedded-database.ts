@@ -4,11 +4,12 @@ import { DEFAULT_EMBEDDED_POSTGRES_PORT } from '@herck/common';
 import { ManagedProcess } from './process-group';
 
 /**
- * Without DATABASE_URL the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly.
+ * Without DATABASE_URL (in development) the data lives in the embedded PostgreSQL: use it if `npm start` runs, else start it briefly.
  * Either way the subgraph config's default URL reaches it, with the password kept under the data folder.
  */
 export async function embeddedDatabaseIfNeeded(env: NodeJS.ProcessEnv): Promise<ManagedProcess | undefined> {
-  if (env.DATABASE_URL) return undefined;
+  // Production has no embedded database: its configuration check then names the missing DATABASE_URL.
+  if (env.DATABASE_URL || env.NODE_ENV === 'production') return undefined;
   const port = Number(env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_POSTGRES_PORT);
   const running = await new Promise<boolean>((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));

@@ -54,9 +54,10 @@ async function stopAll(code: number): Promise<void> {
 }
 
 /**
- * `npm start`: the whole platform on one machine. Without DATABASE_URL an
- * embedded PostgreSQL keeps its data under `.data/postgres` (its password in
- * `.data/postgres-password`) and its URL goes to the subgraphs. A service that dies
+ * `npm start`: the whole platform on one machine. Without DATABASE_URL (in
+ * development: production requires it) an embedded PostgreSQL keeps its data
+ * under `.data/postgres` (its password in `.data/postgres-password`) and its URL
+ * goes to the subgraphs. A service that dies
  * once everything is up is started again (the others go on). Ctrl-C stops the
  * gateway, then the subgraphs (each drains), then the database.
  */

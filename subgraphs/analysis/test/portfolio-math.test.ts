@@ -232,7 +232,7 @@ describe('XIRR', () => {
   });
 
   it('finds the rates just above −1 a loss over a day or two annualises to', () => {
-    // −100, then +95 a day later: r = 0.95^365 − 1 = −0.999999992782… (below the grid's −0.999999: it was null).
+    // −100, then +95 a day later: r = 0.95^365 − 1 = −0.999999992602… (below the grid's −0.999999: it was null).
     expectDecimal(xirr([flow('-100', '2026-01-05'), flow('95', '2026-01-06')]), new Decimal('0.95').pow(365).minus(1), 12);
     // −1500, then +1210 a day later: r = −1 + 4e−35, which is −1 to the 12 decimals kept.
     expect(xirr([flow('-1500', '2026-01-06'), flow('1210', '2026-01-07')])?.toFixed()).toBe('-1');

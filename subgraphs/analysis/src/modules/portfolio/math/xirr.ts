@@ -91,19 +91,8 @@ function newton(terms: readonly Term[], guess: Decimal): Decimal | null {
 function bisection(terms: readonly Term[]): Decimal | null {
   const sign = (rate: Decimal) => npv(terms, rate.plus(1)).value.comparedTo(0);
   for (let i = 0; i + 1 < BRACKET_GRID.length; i++) {
-    let low = BRACKET_GRID[i];
-    let high = BRACKET_GRID[i + 1];
-    const lowSign = sign(low);
-    if (lowSign === 0) return low;
-    if (lowSign === sign(high)) continue;
-    for (let step = 0; step < MAX_BISECTION_STEPS && high.minus(low).gt(STEP_TOLERANCE); step++) {
-      const middle = low.plus(high).div(2);
-      const middleSign = sign(middle);
-      if (middleSign === 0) return middle;
-      if (middleSign === lowSign) low = middle;
-      else high = middle;
-    }
-    return low.plus(high).div(2);
+    const root = bisect(sign, BRACKET_GRID[i], BRACKET_GRID[i + 1]);
+    if (root) return root;
   }
   return null;
 }
@@ -116,20 +105,23 @@ function bisection(terms: readonly Term[]): Decimal | null {
 function bisectionNearTotalLoss(terms: readonly Term[]): Decimal | null {
   const sign = (factor: Decimal) => npv(terms, factor).value.comparedTo(0);
   for (let i = 0; i + 1 < TOTAL_LOSS_FACTORS.length; i++) {
-    let high = TOTAL_LOSS_FACTORS[i];
-    let low = TOTAL_LOSS_FACTORS[i + 1];
-    const highSign = sign(high);
-    const lowSign = sign(low);
-    if (lowSign === 0) return low.minus(1);
-    if (lowSign === highSign) continue;
-    for (let step = 0; step < MAX_BISECTION_STEPS && high.minus(low).gt(STEP_TOLERANCE); step++) {
-      const middle = low.plus(high).div(2);
-      const middleSign = sign(middle);
-      if (middleSign === 0) return middle.minus(1);
-      if (middleSign === lowSign) low = middle;
-      else high = middle;
-    }
-    return low.plus(high).div(2).minus(1);
+    const factor = bisect(sign, TOTAL_LOSS_FACTORS[i + 1], TOTAL_LOSS_FACTORS[i]);
+    if (factor) return factor.minus(1);
   }
   return null;
+}
+
+/** The root of `sign` between `low` and `high` by bisection, if its sign changes there (or is 0 at `low`). */
+function bisect(sign: (x: Decimal) => number, low: Decimal, high: Decimal): Decimal | null {
+  const lowSign = sign(low);
+  if (lowSign === 0) return low;
+  if (lowSign === sign(high)) return null;
+  for (let step = 0; step < MAX_BISECTION_STEPS && high.minus(low).gt(STEP_TOLERANCE); step++) {
+    const middle = low.plus(high).div(2);
+    const middleSign = sign(middle);
+    if (middleSign === 0) return middle;
+    if (middleSign === lowSign) low = middle;
+    else high = middle;
+  }
+  return low.plus(high).div(2);
 }
