@@ -124,7 +124,7 @@ export function checkSubscription(
   if (invalidVariables.length) return invalidVariables;
   const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables);
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
-  // A page given in a variable, costed now its value is known (as over HTTP: see variableCostPlugin).
+  // A page given in a variable, costed now its value is known (as over HTTP: see variableCostCheck).
   const tooCostly = variableCostErrors(schema, operation.document, definition, operation.variables, limitRules);
   if (tooCostly.length) return tooCostly.map((error) => new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   const root = rootField(schema, operation.document, definition, coerced.coerced);
