@@ -131,16 +131,22 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
   });
 
+  /** `npm start` that is expected to give up: its exit code and everything it printed. */
+  async function startUntilExit(startEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, [START_SCRIPT], { env: startEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    launched.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { code, output };
+  }
+
   it('says Herck may be running already when one of its ports is taken, before starting anything', async () => {
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(ports.ORDERS_PORT, '127.0.0.1', resolve));
     try {
-      const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      launched.push(child);
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const { code, output } = await startUntilExit(env);
       expect(code).toBe(1);
       expect(output).toContain(`Herck failed to start: port ${ports.ORDERS_PORT} (orders) is in use: is Herck running already?`);
       expect(output).not.toContain('starting embedded PostgreSQL');
@@ -150,12 +156,7 @@ describe('npm start', () => {
   });
 
   it('names every missing or bad variable of every process at once, and runs no embedded PostgreSQL in production', async () => {
-    const child = spawn(process.execPath, [START_SCRIPT], { env: { ...env, NODE_ENV: 'production', MARKET_INTERVAL_SECONDS: '-1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    launched.push(child);
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await startUntilExit({ ...env, NODE_ENV: 'production', MARKET_INTERVAL_SECONDS: '-1' });
     expect(code).toBe(1);
     for (const variable of ['DATABASE_URL', 'SMTP_URL', 'CONFIRMATION_URL', 'AUTH_SIGNING_PRIVATE_KEY', 'INTERNAL_TOKEN_PRIVATE_KEY', 'SETUP_TOKEN_PRIVATE_KEY', 'LOG_SHIPPING_PRIVATE_KEY', 'LOG_SHIPPING_PUBLIC_KEY']) {
       expect(output).toContain(`  ${variable} is required in production`);
