@@ -75,6 +75,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = operationLimits(config.limits, config.production);
+  // HTTP and the socket validate documents alike.
+  const validationRules = [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule];
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
@@ -104,7 +106,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       allowBatchedHttpRequests: false,
       csrfPrevention: true,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
+      validationRules,
       plugins: [
         ...armor.plugins,
         // A page given in a variable over the cost limit is refused before the operation is counted.
@@ -140,7 +142,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     verifier,
     signer,
     apollo: http.apollo,
-    validationRules: [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule],
+    rules: { validation: validationRules, costLimit: armor.validationRules },
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
 import {
@@ -24,6 +23,7 @@ import {
   ValidateConditionDocument,
   WebhookDeliveriesDocument,
 } from './support/operations.generated';
+import { connectToDatabase } from './support/database-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
@@ -81,8 +81,7 @@ const createStrategy = async (input: Partial<CreateStrategyInput>, token: string
 
 /** Puts a market event on the bus, as market publishes it, and lets analysis apply it. */
 async function publishToAnalysis(type: string, payload: object): Promise<void> {
-  const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
-  await bus.connect();
+  const bus = await connectToDatabase(platform.analysis!.runtime.config.busUrl);
   try {
     await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), $1, 'market', $2)", [type, JSON.stringify(payload)]);
   } finally {
@@ -319,11 +318,7 @@ describe('portfolio performance, by hand', () => {
 describe('a portfolio renamed while it is deleted', () => {
   it('answers NOT_FOUND, as any unknown portfolio', async () => {
     const id = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Short-lived' }, user.accessToken)).data!.createPortfolio.id;
-    const connect = async () => {
-      const client = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
-      await client.connect();
-      return client;
-    };
+    const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
     const [holder, monitor] = [await connect(), await connect()];
     try {
       // The rename's ownership check passes; its update then waits on the row this test holds and deletes.
@@ -418,8 +413,7 @@ describe('a strategy naming a symbol whose first tick is still on its way', () =
   it('is created: the market events already published are applied before the symbol counts as unknown', async () => {
     // A round announcing a new symbol, on the bus without the notification that wakes analysis's
     // consumer: until its next poll (a second), only the catch-up makes analysis see it.
-    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
-    await bus.connect();
+    const bus = await connectToDatabase(platform.analysis!.runtime.config.busUrl);
     try {
       const tick = { time: new Date().toISOString(), prices: [{ symbol: 'NEWCOIN', price: '1.25', source: 'test', volume24h: null, change24h: null }] };
       await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [JSON.stringify(tick)]);

@@ -24,6 +24,7 @@ import {
   ValidateConditionDocument,
   WebhookDeliveriesDocument,
 } from './support/operations.generated';
+import { connectToDatabase } from './support/database-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp, SignedUpUser } from './support/users';
 
@@ -323,12 +324,7 @@ describe('alerts', () => {
 
     // The deletion is made to land between the alerts' read and their strategies' (a lock held from the
     // test keeps the strategies' read waiting): the alert went with its strategy, which the answer still names.
-    const { default: pg } = await import('pg');
-    const connect = async () => {
-      const client = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
-      await client.connect();
-      return client;
-    };
+    const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
     const [deletion, watcher] = [await connect(), await connect()];
     try {
       await deletion.query('BEGIN');

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Dispatcher } from 'undici';
 import { ApolloServer } from '@apollo/server';
-import { ExecutionArgs, getOperationAST, GraphQLError, ValidationRule } from 'graphql';
+import { ExecutionArgs, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientKey, Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom } from '@herck/common';
@@ -21,7 +21,7 @@ import { ConnectionStreams } from './connection-streams';
 import { Extra, serveGraphqlWs } from './graphql-ws-server';
 import { clientIdOf } from './operation-ids';
 import { EventExecutor } from './event-executor';
-import { checkSubscription, OperationPayload, ParsedOperation, parseOperation } from './operation-checks';
+import { checkSubscription, OperationPayload, ParsedOperation, parseOperation, SubscriptionRules } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
 import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
 import { SubscriptionPlanner } from './subscription-planner';
@@ -60,8 +60,8 @@ export interface LiveEndpointOptions {
   signer: InternalTokenSigner;
   /** Queries and mutations sent over the socket run through it, so HTTP's whole pipeline applies. */
   apollo: ApolloServer<GatewayContext>;
-  /** The limit rules HTTP validates with (graphql-armor's). */
-  validationRules: readonly ValidationRule[];
+  /** The rules HTTP validates with, limits included, and graphql-armor's it costs variables with. */
+  rules: SubscriptionRules;
   /** The client's address as HTTP computes it (TRUST_PROXY decides whether X-Forwarded-For counts). */
   clientAddress: (request: http.IncomingMessage) => string;
   /** The per-caller operation budget: a subscription spends one when it starts (queries and mutations, through Apollo). */
@@ -271,7 +271,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
 
   /** A checked, budgeted and planned subscription, ready to join its shared one; or why not. */
   const startSubscription = async (ctx: Ctx, id: string, parsed: ParsedOperation, connection: Connection): Promise<Operation | GraphQLError[]> => {
-    const checked = checkSubscription(parsed, planner.schema, options.validationRules, connection.identity, policy, { hideSuggestions: config.production });
+    const checked = checkSubscription(parsed, planner.schema, options.rules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
     const budget = await options.rateLimits.take(connection.identity, connection.client);
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];

@@ -92,6 +92,12 @@ function otherSubscriptionsRootErrors(schema: GraphQLSchema, operation: ParsedOp
   return [...validate(schema, rest, [SingleFieldSubscriptionsRule])];
 }
 
+/** The rules HTTP validates documents with, and the limit rules it costs a request's variables with. */
+export interface SubscriptionRules {
+  validation: readonly ValidationRule[];
+  costLimit: readonly ValidationRule[];
+}
+
 /**
  * The checks HTTP applies before planning, for a subscription: validation
  * against the API schema with the same limit rules (depth, aliases,
@@ -103,12 +109,12 @@ function otherSubscriptionsRootErrors(schema: GraphQLSchema, operation: ParsedOp
 export function checkSubscription(
   operation: ParsedOperation,
   schema: GraphQLSchema,
-  limitRules: readonly ValidationRule[],
+  rules: SubscriptionRules,
   identity: Identity,
   policy: RolePolicy,
   { hideSuggestions }: { hideSuggestions: boolean },
 ): CheckedSubscription | GraphQLError[] {
-  const invalid = [...validate(schema, operation.document, [...RULES_BUT_SINGLE_FIELD, ...limitRules]), ...otherSubscriptionsRootErrors(schema, operation)];
+  const invalid = [...validate(schema, operation.document, [...RULES_BUT_SINGLE_FIELD, ...rules.validation]), ...otherSubscriptionsRootErrors(schema, operation)];
   if (invalid.length) {
     return invalid.map((error) => {
       const message = hideSuggestions ? withoutSuggestion(error.message) : error.message;
@@ -125,7 +131,7 @@ export function checkSubscription(
   const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], operation.variables);
   if (coerced.errors) return coerced.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'BAD_USER_INPUT' } }));
   // A page given in a variable, costed now its value is known (as over HTTP: see variableCostCheck).
-  const tooCostly = variableCostErrors(schema, operation.document, definition, operation.variables, limitRules);
+  const tooCostly = variableCostErrors(schema, operation.document, definition, operation.variables, rules.costLimit);
   if (tooCostly.length) return tooCostly.map((error) => new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
   const root = rootField(schema, operation.document, definition, coerced.coerced);
   if ('errors' in root) return root.errors;
