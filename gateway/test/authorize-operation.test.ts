@@ -164,51 +164,60 @@ describe('authorizeOperation', () => {
 
 describe('applyDenials', () => {
   it('puts null and an error at every concrete path, through lists', () => {
-    const { denials } = authorize('{ team { id audit { note } } }', user);
+    const { denials, keyOrder } = authorize('{ team { id audit { note } } }', user);
     const data = { team: [{ id: '1', audit: { [PLACEHOLDER_KEY]: 'Audit' } }, null, { id: '2', audit: null }] };
-    const result = applyDenials(data, denials);
+    const result = applyDenials(data, denials, keyOrder);
     expect(result.data).toEqual({ team: [{ id: '1', audit: { note: null } }, null, { id: '2', audit: null }] });
     expect(result.errors.map((e) => e.path)).toEqual([['team', 0, 'audit', 'note']]);
     expect(result.errors[0]!.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('bubbles null from a non-null field to the nearest nullable parent', () => {
-    const { denials } = authorize('{ public team { id secret } }', user);
-    const result = applyDenials({ public: 'p', team: [{ id: '1' }, { id: '2' }] }, denials);
+    const { denials, keyOrder } = authorize('{ public team { id secret } }', user);
+    const result = applyDenials({ public: 'p', team: [{ id: '1' }, { id: '2' }] }, denials, keyOrder);
     // Account.secret is non-null and team items are nullable: each item becomes null.
     expect(result.data).toEqual({ public: 'p', team: [null, null] });
     expect(result.errors.map((e) => e.path)).toEqual([['team', 0, 'secret'], ['team', 1, 'secret']]);
   });
 
   it('nulls a field denied inside a type-conditioned fragment only on objects of that type', () => {
-    const { document, denials } = authorize('{ feed { id ... on Post { draft } ... on Photo { draft } } }', user);
+    const { document, denials, keyOrder } = authorize('{ feed { id ... on Post { draft } ... on Photo { draft } } }', user);
     expect(print(document)).toContain(`... on Post {\n      ${PLACEHOLDER_KEY}: __typename`);
     // What the subgraphs answer for the reduced document:
     const data: Parameters<typeof applyDenials>[0] = { feed: [{ id: 'p1', [PLACEHOLDER_KEY]: 'Post' }, { id: 'f1', draft: 'kept' }] };
-    const result = applyDenials(data, denials);
+    const result = applyDenials(data, denials, keyOrder);
     expect(result.data).toEqual({ feed: [{ id: 'p1', draft: null }, { id: 'f1', draft: 'kept' }] });
     expect(result.errors.map((e) => e.path)).toEqual([['feed', 0, 'draft']]);
   });
 
   it('nulls the whole response when the null reaches a non-null root field', () => {
-    const { denials } = authorize('{ public accounts { id } }', user);
-    expect(applyDenials({ public: 'p' }, denials).data).toBeNull();
+    const { denials, keyOrder } = authorize('{ public accounts { id } }', user);
+    expect(applyDenials({ public: 'p' }, denials, keyOrder).data).toBeNull();
   });
 
   it('reports every denied field, also those after one that nulled the whole response', () => {
     // `accounts` (non-null) nulls the response; the denied `audit` after it was dropped from the errors.
-    const { denials } = authorize('{ accounts { id } team { id audit { note } } }', user);
-    const result = applyDenials({ team: [{ id: '1', audit: { [PLACEHOLDER_KEY]: 'Audit' } }] }, denials);
+    const { denials, keyOrder } = authorize('{ accounts { id } team { id audit { note } } }', user);
+    const result = applyDenials({ team: [{ id: '1', audit: { [PLACEHOLDER_KEY]: 'Audit' } }] }, denials, keyOrder);
     expect(result.data).toBeNull();
     expect(result.errors.map((e) => e.path)).toEqual([['accounts'], ['team', 0, 'audit', 'note']]);
   });
 
   it('gives a field selected twice one error, as it is one field of the result', () => {
-    const { denials } = authorize('{ public me { id } me { name } }', anonymous);
-    const result = applyDenials({ public: 'p' }, denials);
+    const { denials, keyOrder } = authorize('{ public me { id } me { name } }', anonymous);
+    const result = applyDenials({ public: 'p' }, denials, keyOrder);
     expect(result.data).toEqual({ public: 'p', me: null });
     expect(result.errors.map((e) => [e.path, e.extensions?.code])).toEqual([[['me'], 'UNAUTHENTICATED']]);
     const nothingLeft = authorize('{ me { id } me { name } }', anonymous);
     expect(denialErrors(nothingLeft.denials).map((e) => e.path)).toEqual([['me']]);
+  });
+
+  it('keeps the keys in the order the operation asked for them, denied ones included', () => {
+    const query = '{ team { audit { note } id ...names } me { id } public } fragment names on Account { name first: id }';
+    const { denials, keyOrder } = authorize(query, anonymous);
+    // What execution of the reduced document answers: `me` removed, `audit` a placeholder.
+    const data = { team: [{ id: '1', name: 'n', first: '1', audit: { [PLACEHOLDER_KEY]: 'Audit' } }], public: 'p' };
+    const result = applyDenials(data, denials, keyOrder);
+    expect(JSON.stringify(result.data)).toBe('{"team":[{"audit":{"note":null},"id":"1","name":"n","first":"1"}],"me":null,"public":"p"}');
   });
 });

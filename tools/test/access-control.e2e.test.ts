@@ -63,6 +63,16 @@ describe('per-field roles at the gateway', () => {
     }
   });
 
+  it('answers the fields in the order they were asked for, denied ones in their place', async () => {
+    // Compared as JSON text: deep equality does not see the order of keys.
+    const response = await sendRaw(platform.gatewayUrl, { query: `{ first: __typename me { id } last: __typename }` });
+    expect(JSON.stringify(response.data)).toBe('{"first":"Query","me":null,"last":"Query"}');
+    // Below the root too: SystemStatus.services is for admins.
+    const nested = await sendRaw(platform.gatewayUrl, { query: '{ status { services { name } healthy } }' }, alice.accessToken);
+    expect(codes(nested)).toEqual(['FORBIDDEN']);
+    expect(Object.keys((nested.data as { status: object }).status)).toEqual(['services', 'healthy']);
+  });
+
   it('keeps a field aliased `__proto__` in the answer when another field is denied, as when none is', async () => {
     // Compared as JSON text: `__proto__` is an own key of the parsed answer, which object literals cannot write.
     const cases = [

@@ -1,5 +1,6 @@
 import { GraphQLFormattedError } from 'graphql';
 import { Denial, PathStep, PLACEHOLDER_KEY } from './authorize-operation';
+import { KeyOrder } from './key-order';
 import { onePerPath } from './one-error-per-path';
 
 type Json = null | string | number | boolean | Json[] | { [key: string]: Json };
@@ -8,11 +9,13 @@ type Path = (string | number)[];
 /**
  * Puts the denied fields back into the result as null, each with its error at
  * its concrete path, and lets nulls bubble up through non-null fields exactly
- * as GraphQL execution would have.
+ * as GraphQL execution would have. The result's keys come in `keyOrder`, the
+ * order the operation asked for them.
  */
 export function applyDenials(
   data: Record<string, Json> | null | undefined,
   denials: Denial[],
+  keyOrder: KeyOrder,
 ): { data: Record<string, Json> | null; errors: GraphQLFormattedError[] } {
   const errors: GraphQLFormattedError[] = [];
   if (!data) return { data: data ?? null, errors };
@@ -20,7 +23,7 @@ export function applyDenials(
   // field error, whatever became of `data`.
   let rootNulled = false;
   for (const denial of denials) rootNulled = placeNull(data, denial.path, 0, [], denial, errors) || rootNulled;
-  return { data: rootNulled ? null : (stripPlaceholders(data) as Record<string, Json>), errors: onePerPath(errors) };
+  return { data: rootNulled ? null : (rebuilt(data, keyOrder) as Record<string, Json>), errors: onePerPath(errors) };
 }
 
 /** Returns true when `object` itself must become null (a non-null field below it was nulled). */
@@ -56,13 +59,14 @@ function placeNullInList(list: Json[], step: PathStep, path: PathStep[], depth: 
   return listMustNull;
 }
 
-function stripPlaceholders(value: Json): Json {
-  if (Array.isArray(value)) return value.map(stripPlaceholders);
+/** A copy of `value` without placeholders, each object's keys in the asked order. */
+function rebuilt(value: Json, order: KeyOrder): Json {
+  if (Array.isArray(value)) return value.map((item) => rebuilt(item, order));
   if (value && typeof value === 'object') {
     // Without a prototype, as GraphQL execution builds results: a client's alias `__proto__` is then a
     // key like any other, where on a `{}` assigning it would set the prototype and drop the field.
     const copy: { [key: string]: Json } = Object.create(null);
-    for (const [key, inner] of Object.entries(value)) if (key !== PLACEHOLDER_KEY) copy[key] = stripPlaceholders(inner);
+    for (const key of order.sort(Object.keys(value))) if (key !== PLACEHOLDER_KEY) copy[key] = rebuilt(value[key]!, order.of(key));
     return copy;
   }
   return value;

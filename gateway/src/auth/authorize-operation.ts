@@ -30,6 +30,7 @@ import {
   TypeNameMetaFieldDef,
 } from 'graphql';
 import { hasAnyRole, Identity } from '@herck/common';
+import { KeyOrder } from './key-order';
 import { onePerPath } from './one-error-per-path';
 import { RolePolicy } from './role-policy';
 
@@ -65,6 +66,8 @@ export interface AuthorizedOperation {
   denials: Denial[];
   /** True when every root field was denied: the operation is not run at all. */
   nothingLeft: boolean;
+  /** The response keys in the order asked for: the answer keeps it when denied fields are put back. */
+  keyOrder: KeyOrder;
 }
 
 /**
@@ -105,7 +108,9 @@ export function authorizeOperation(
   const serial = operation.operation === OperationTypeNode.MUTATION;
   let halted = false;
 
-  const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null = null): SelectionSetNode => {
+  const keyOrder = new KeyOrder();
+
+  const visit = (selectionSet: SelectionSetNode, parentType: GraphQLCompositeType, path: PathStep[], order: KeyOrder, onlyFor: string[] | null = null): SelectionSetNode => {
     const kept: SelectionNode[] = [];
     let needsTypename = false;
     for (const selection of selectionSet.selections) {
@@ -118,7 +123,7 @@ export function authorizeOperation(
         keepFragment(selection);
       } else {
         const deniedBefore = denials.length;
-        const field = visitField(selection, parentType, path, onlyFor);
+        const field = visitField(selection, parentType, path, order, onlyFor);
         if (field) kept.push(field);
         else if (onlyFor && denials.length > deniedBefore) needsTypename = true;
       }
@@ -129,7 +134,7 @@ export function authorizeOperation(
     function keepFragment(fragment: { typeCondition?: { name: { value: string } } | undefined } & SelectionNode & { selectionSet: SelectionSetNode }) {
       const type = fragment.typeCondition ? (schema.getType(fragment.typeCondition.name.value) as GraphQLCompositeType) : parentType;
       const narrower = type === parentType ? onlyFor : concreteTypes(type);
-      const inner = visit(fragment.selectionSet, type, path, narrower);
+      const inner = visit(fragment.selectionSet, type, path, order, narrower);
       // A fragment left with only the typename is kept when it tells which objects a denial hit.
       if (inner.selections.some((s) => !isPlaceholder(s)) || narrower) kept.push({ ...fragment, selectionSet: inner } as SelectionNode);
     }
@@ -138,10 +143,11 @@ export function authorizeOperation(
   const concreteTypes = (type: GraphQLCompositeType): string[] =>
     isAbstractType(type) ? schema.getPossibleTypes(type).map((possible) => possible.name) : [type.name];
 
-  const visitField = (field: FieldNode, parentType: GraphQLCompositeType, path: PathStep[], onlyFor: string[] | null): FieldNode | null => {
+  const visitField = (field: FieldNode, parentType: GraphQLCompositeType, path: PathStep[], order: KeyOrder, onlyFor: string[] | null): FieldNode | null => {
     const name = field.name.value;
-    if (name === TypeNameMetaFieldDef.name) return field;
     const key = field.alias?.value ?? name;
+    const orderBelow = order.note(key);
+    if (name === TypeNameMetaFieldDef.name) return field;
     const fieldType = fieldDefinition(schema, parentType, name)?.type;
     // Validation rules this out; should it happen, the rewritten document must still name no dropped fragment.
     if (!fieldType) return inlineAllSpreads(field, inline);
@@ -160,7 +166,7 @@ export function authorizeOperation(
     }
     const namedType = getNamedType(fieldType);
     if (!field.selectionSet || !isCompositeType(namedType)) return field;
-    return { ...field, selectionSet: visit(field.selectionSet, namedType, [...path, step]) };
+    return { ...field, selectionSet: visit(field.selectionSet, namedType, [...path, step], orderBelow) };
   };
 
   const denialFor = (parentType: GraphQLCompositeType, fieldName: string): Omit<Denial, 'path'> | null => {
@@ -177,10 +183,10 @@ export function authorizeOperation(
     return null;
   };
 
-  const selectionSet = visit(operation.selectionSet, rootType as GraphQLObjectType, []);
+  const selectionSet = visit(operation.selectionSet, rootType as GraphQLObjectType, [], keyOrder);
   const nothingLeft = selectionSet.selections.every(isPlaceholder);
   const rewritten: DocumentNode = { kind: Kind.DOCUMENT, definitions: [{ ...operation, selectionSet }] };
-  return { document: denials.length ? rewritten : document, denials, nothingLeft };
+  return { document: denials.length ? rewritten : document, denials, nothingLeft, keyOrder };
 }
 
 /** Whether a null at the end of `path` reaches the root: no nullable field or list item on the way. */

@@ -81,10 +81,10 @@ export class AuthorizingGateway implements GatewayInterface {
         // (null spreading up from a non-null one as GraphQL does) with its error at its path, with
         // status 200; an answer without data would be a request error, which Apollo Server sends as 400.
         // A result without a prototype, as execution builds one: an alias `__proto__` stays a key of it.
-        return { data: applyDenials(Object.create(null), authorized.denials).data, errors: denialErrors(authorized.denials) };
+        return { data: applyDenials(Object.create(null), authorized.denials, authorized.keyOrder).data, errors: denialErrors(authorized.denials) };
       }
       const result = withValueCompletionErrors(await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! }));
-      const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials);
+      const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials, authorized.keyOrder);
       return { ...result, data, errors: [...(result.errors ?? []), ...errors.map(toGraphQLError)] };
     };
   }

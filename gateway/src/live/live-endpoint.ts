@@ -276,7 +276,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const budget = await options.rateLimits.take(connection.identity, connection.client);
     if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     try {
-      const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, ...connection });
+      const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, keyOrder: checked.keyOrder, ...connection });
       const stillWanted = () => id in ctx.subscriptions;
       return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted };
     } catch (error) {

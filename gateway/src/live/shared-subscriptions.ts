@@ -4,6 +4,7 @@ import { ExecutionResult, FormattedExecutionResult } from 'graphql-ws';
 import { Identity, Logger } from '@herck/common';
 import { applyDenials } from '../auth/apply-denials';
 import { Denial } from '../auth/authorize-operation';
+import { KeyOrder } from '../auth/key-order';
 import { ConnectionOutbox } from './connection-outbox';
 import { EventExecutor } from './event-executor';
 import { EventStream, SharedEvent } from './event-stream';
@@ -20,6 +21,8 @@ export interface LiveRequest {
   identity: Identity;
   client: string;
   denials: Denial[];
+  /** The response keys in the asked order, kept when denied fields are put back. */
+  keyOrder: KeyOrder;
   /** The connection's bounded queue of unsent events, which the client's stream counts against. */
   outbox: ConnectionOutbox;
 }
@@ -153,7 +156,7 @@ export class SharedSubscriptions {
         },
         event,
       );
-      const { data, errors: denied } = applyDenials(executed.data as Json, prepared.request.denials);
+      const { data, errors: denied } = applyDenials(executed.data as Json, prepared.request.denials, prepared.request.keyOrder);
       // executeQueryPlan also reports plain Errors (a fetch that failed), which have no toJSON.
       const errors = [...(executed.errors ?? []).map((error) => this.formatError(error instanceof GraphQLError ? error.toJSON() : { message: (error as Error).message }, error)), ...denied];
       result = { data, ...(errors.length && { errors: errors.map((error) => new PreformattedError(error)) }) };
