@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { CandleSeries, ClosedCandle, compileCondition, EvaluationPool, Evaluator, IndicatorKind, StrategyEngine, TriggerMode } from '@herck/analysis';
 import { AlertRaisedDocument, AlertRaisedSubscription, CreateStrategyDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
 import { withBenchDatabase } from './bench-database';
+import { percentile } from './timing';
 
 /**
  * Analysis speed, measured in one run: condition evaluations per second on
@@ -16,10 +17,6 @@ const STRATEGIES = Number(process.env.BENCH_STRATEGIES ?? 10_000);
 const SYMBOLS = Array.from({ length: 20 }, (_, index) => `S${index}`);
 const ALERT_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const MINUTE = 60_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 function history(symbol: string, count: number, interval: CandleInterval = 'M1'): ClosedCandle[] {
   const start = Date.UTC(2026, 0, 1);

@@ -162,8 +162,3 @@ export class ProcessSampler {
     return { maxRssMb: this.maxRss, cpuPercent: (cpuSeconds / seconds) * 100, cpuSeconds, systemSeconds };
   }
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}

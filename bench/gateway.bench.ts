@@ -8,7 +8,8 @@ import pg from 'pg';
 import { print } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, Role } from '@herck/common';
 import { CreatePortfolioDocument, CreateStrategyDocument, logIn, MarketSnapshotDocument, PlaceBuyOrderDocument, send, sendRaw, signUp, STRONG_PASSWORD } from '@herck/tools/test-support';
-import { freePort, percentile, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
+import { freePort, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
+import { percentile } from './timing';
 import { atCleanUp, runBench, startBenchPlatform } from './bench-platform';
 import type { LoadResult, LoadSpec } from './http-load';
 

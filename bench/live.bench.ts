@@ -3,7 +3,8 @@ import os from 'node:os';
 import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { signUp } from '@herck/tools/test-support';
 import path from 'node:path';
-import { childProcesses, freePort, percentile, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
+import { childProcesses, freePort, ProcessSampler, ProcessUsage, ServiceProcess } from './bench-processes';
+import { percentile } from './timing';
 import { atCleanUp, runBench, startBenchPlatform } from './bench-platform';
 import { CrowdResult, runCrowd } from './live-clients';
 

@@ -7,6 +7,7 @@ import type { StoredLogEntry } from '@herck/logs';
 import { LogsDocument, logIn, MeDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
 import { BenchDatabase, withBenchDatabase } from './bench-database';
 import { ProcessSampler } from './bench-processes';
+import { percentile, printLatencies, timed } from './timing';
 
 /**
  * Logs speed, measured in one run: entries per second through shipping into
@@ -22,21 +23,7 @@ const REQUESTS = 300;
 const ADMIN = { email: 'bench@example.com', password: 'bench-Admin-passphrase-42' };
 const WORDS = ['timeout', 'provider', 'coingecko', 'order', 'placed', 'refused', 'webhook', 'delivered', 'candle', 'closed', 'session', 'expired', 'strategy', 'fired', 'retry', 'cache'];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function timed(count: number, run: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b);
-}
-
-const line = (name: string, times: number[]) => console.log(`${name.padEnd(44)} p50 ${percentile(times, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(times, 99).toFixed(2).padStart(8)} ms`);
+const line = (name: string, times: number[]) => printLatencies(name, times);
 
 /** A log message of a few words from a small vocabulary, so text searches match a fraction of entries. */
 function message(index: number): string {

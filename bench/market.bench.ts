@@ -7,6 +7,7 @@ import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, signingKeyFrom } from '@her
 import { DEFAULT_ASSETS, SimulatedProvider, writeRound } from '@herck/market';
 import { CandlesDocument, MarketSnapshotDocument, send, sendRaw, signUp, startTestPlatform, TicksDocument } from '@herck/tools/test-support';
 import { withBenchDatabase } from './bench-database';
+import { percentile, printLatencies, timed } from './timing';
 
 /**
  * Market speed, measured in one run: a round's commit (20 symbols, candles of
@@ -18,22 +19,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
 const TICKS = Number(process.env.BENCH_TICKS ?? 2_000_000);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function timed(count: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    await run(i);
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b);
-}
-
-const line = (name: string, times: number[]) =>
-  console.log(`${name.padEnd(52)} p50 ${percentile(times, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(times, 99).toFixed(2).padStart(8)} ms`);
+const line = (name: string, times: number[]) => printLatencies(name, times, 52);
 
 async function main(): Promise<void> {
   const platform = await startTestPlatform({ MAIL_REQUESTS_PER_CLIENT_PER_HOUR: '10000' }, { market: {} });

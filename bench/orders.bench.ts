@@ -6,6 +6,7 @@ import { print } from 'graphql';
 import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, signingKeyFrom } from '@herck/common';
 import { OrderStatisticsDocument, PlaceBuyOrderDocument, send, sendRaw, signUp, startTestPlatform } from '@herck/tools/test-support';
 import { withBenchDatabase } from './bench-database';
+import { percentile, printLatencies, timed } from './timing';
 
 /**
  * Orders speed, measured in one run: placeBuyOrder through the gateway and
@@ -17,21 +18,7 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 300);
 const CONCURRENCY = 20;
 const STORED = Number(process.env.BENCH_STORED_ORDERS ?? 1_000_000);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function timed(count: number, run: () => Promise<unknown>): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b);
-}
-
-const line = (name: string, times: number[]) => console.log(`${name.padEnd(44)} p50 ${percentile(times, 50).toFixed(2).padStart(8)} ms   p99 ${percentile(times, 99).toFixed(2).padStart(8)} ms`);
+const line = (name: string, times: number[]) => printLatencies(name, times);
 
 function assertPlaced(answer: { errors?: readonly unknown[] }): void {
   if (answer.errors) throw new Error(JSON.stringify(answer.errors));
