@@ -63,6 +63,16 @@ describe('refresh tokens', () => {
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: latest }))).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('presented many times at once rotates once, and the reuse then revokes the whole family', async () => {
+    const session = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => send(platform.gatewayUrl, RefreshTokenDocument, { token: session.data!.login.refreshToken })));
+    const winners = answers.filter((answer) => answer.data?.refreshToken);
+    expect(winners).toHaveLength(1);
+    expect(answers.flatMap(codes).sort()).toEqual(Array(9).fill('UNAUTHENTICATED'));
+    // The other uses are reuse: the pair the winner got is revoked with its family (README: "presenting a used one revokes the whole session").
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: winners[0]!.data!.refreshToken.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+  });
+
   it('logout revokes the session; other sessions live on', async () => {
     const a = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
     const b = (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
