@@ -5,6 +5,10 @@ import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Logger } from '@herck/common';
 import { verifyWebhook } from '@herck/analysis';
+import { writeOutcomes } from '../../subgraphs/analysis/src/modules/evaluation/outcome-writer';
+import type { StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
+import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
+import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
 import {
@@ -340,5 +344,35 @@ describe('alerts', () => {
       await Promise.all([deletion, watcher].map((client) => client.end()));
     }
     expect((await send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken)).data!.alerts.nodes).toEqual([]);
+  }, 60_000);
+
+  it('are written beside an edit of their strategy without a deadlock: a round locks its strategies before their states', async () => {
+    const editor = await signUp(platform);
+    const input = { ...breakout(), name: 'Edited while it fires', symbols: ['BTC', 'ETH'], condition: 'price < 0.0', channels: { inApp: false, email: false, webhookUrl: null } };
+    const strategy = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, editor.accessToken)).data!.createStrategy.strategy;
+    const definition: StrategyDefinition = { ...input, id: strategy.id, ownerId: editor.accountId, trigger: TriggerMode.ON_CROSS };
+    // A round's outcome: the strategy's BTC state changed (a stored row: updated in place), and it fired on ETH.
+    const outcomes: EvaluationOutcome[] = [
+      { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null } }], errors: [] },
+      { firings: [{ strategy: definition, symbol: 'ETH', at: new Date(), price: 1, exactPrice: '1', values: {} }], states: [], errors: [] },
+    ];
+    const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
+    const [edit, watcher] = [await connect(), await connect()];
+    try {
+      await edit.query(`INSERT INTO strategy_states (strategy_id, symbol, holds) VALUES ($1, 'BTC', false) ON CONFLICT DO NOTHING`, [strategy.id]);
+      // As updateStrategy does: the strategy locked, then its states changed (startAfresh), with the round in between.
+      await edit.query('BEGIN');
+      await edit.query('SELECT 1 FROM strategies WHERE id = $1 FOR UPDATE', [strategy.id]);
+      const round = platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes));
+      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%strategies%'`)).rowCount! > 0, 30_000);
+      // Written in the other order (the BTC state first), the round held that row here: PostgreSQL broke the deadlock by failing one side.
+      await edit.query('UPDATE strategy_states SET holds = false WHERE strategy_id = $1', [strategy.id]);
+      await edit.query('COMMIT');
+      await round;
+    } finally {
+      await Promise.all([edit, watcher].map((client) => client.end()));
+    }
+    const alerts = (await send(platform.gatewayUrl, AlertsDocument, {}, editor.accessToken)).data!.alerts.nodes;
+    expect(alerts.map((alert) => [alert.symbol, alert.strategy.id])).toEqual([['ETH', strategy.id]]);
   }, 60_000);
 });

@@ -45,6 +45,9 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
       // A strategy or portfolio being created for them at this moment is either removed here or refused.
       await lockOwner(em, id);
       await em.execute('DELETE FROM notifications WHERE owner_id = ?', [id]);
+      // Locked in id order first, as evaluation locks the strategies it writes for (writeOutcomes): neither
+      // then holds one the other waits for while it waits for another.
+      await em.execute('SELECT 1 FROM strategies WHERE owner_id = ? ORDER BY id FOR UPDATE', [id]);
       // Alerts, deliveries and states go with their strategies (ON DELETE CASCADE).
       await em.execute('DELETE FROM strategies WHERE owner_id = ?', [id]);
       // Transactions go with their portfolios (ON DELETE CASCADE).

@@ -2,8 +2,9 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { BusEvent, BusEventHandler, isTickerSymbol, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { TickStore } from '../candle/tick-store';
-import { writeOutcome } from './outcome-writer';
+import { writeOutcomes } from './outcome-writer';
 import { Evaluator } from './evaluator';
+import type { EvaluationOutcome } from './strategy-engine';
 
 /**
  * Ticks are kept (backtests) and evaluated; closed candles are kept (warm-up,
@@ -35,13 +36,16 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
       );
       // As evaluation reads them: a backtest of a strategy that evaluates on ticks replays them.
       await TickStore.saveRound(em, time, prices);
+      // The whole round is evaluated, then written at once (see writeOutcomes: its strategies are locked first).
+      const outcomes: EvaluationOutcome[] = [];
       for (const quote of prices) {
         const change = quote.change24h === null || quote.change24h === undefined ? Number.NaN : Number(quote.change24h);
         const outcome = await engine.onTick(quote.symbol, time, Number(quote.price), change);
         // Conditions compute with floats; an alert records the price exactly as market announced it.
         for (const firing of outcome.firings) firing.exactPrice = quote.price;
-        await writeOutcome(em, outcome, logger);
+        outcomes.push(outcome);
       }
+      await writeOutcomes(em, outcomes, logger);
     },
 
     // Portfolios in other currencies than USD convert with each day's last rate.
@@ -98,7 +102,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
       });
       // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
       for (const firing of outcome.firings) firing.exactPrice = candle.close;
-      await writeOutcome(em, outcome, logger);
+      await writeOutcomes(em, [outcome], logger);
     },
   };
 }

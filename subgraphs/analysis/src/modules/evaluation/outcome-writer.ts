@@ -15,12 +15,28 @@ interface Channels {
 }
 
 /**
- * Stores what an evaluation produced in the consumer's transaction: alerts
- * (one per strategy, symbol and moment: a redelivered event adds nothing),
+ * Stores what one event's evaluations produced (one outcome per symbol of a round) in the
+ * consumer's transaction. The strategies concerned are locked first, in id order, before any
+ * of their rows is written: an edit of a strategy locks it, then changes its states, so taking
+ * them in the other order (a state of BTC, then the strategy for ETH's alert) could deadlock
+ * with the edit and fail it, or the round.
+ */
+export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger): Promise<void> {
+  const touched = [...new Set(outcomes.flatMap(strategiesTouched))].sort();
+  if (touched.length) await em.execute('SELECT 1 FROM strategies WHERE id IN (?) ORDER BY id FOR NO KEY UPDATE', [touched]);
+  for (const outcome of outcomes) await writeOutcome(em, outcome, logger);
+}
+
+function strategiesTouched({ firings, states, errors }: EvaluationOutcome): string[] {
+  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId)];
+}
+
+/**
+ * Alerts (one per strategy, symbol and moment: a redelivered event adds nothing),
  * their notifications and deliveries, changed states and run-time errors.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-export async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logger?: Logger): Promise<void> {
+async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logger?: Logger): Promise<void> {
   for (const firing of outcome.firings) await writeFiring(em, firing);
   for (const { strategyId, symbol, state } of outcome.states) {
     await em.execute(
