@@ -22,11 +22,13 @@ import {
   MeDocument,
   OrdersDocument,
   PlaceBuyOrderDocument,
+  PortfoliosDocument,
   PortfolioValuationDocument,
   RefreshTokenDocument,
   RegisterDocument,
   SetPasswordDocument,
   StrategiesDocument,
+  TransactionsDocument,
 } from './support/operations.generated';
 import { send, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -180,6 +182,15 @@ describe("a user's whole life through Apollo Client (HttpLink + auth link + Grap
     expect(order.data?.placeBuyOrder).toMatchObject({ status: 'FILLED', amount: '250', currency: 'EUR', asset: { symbol: 'BTC' } });
     const orders = await client.apollo.query({ query: OrdersDocument, variables: { first: 10 } });
     expect(orders.data?.orders.nodes.map((node) => node.id)).toEqual([order.data!.placeBuyOrder.id]);
+    // The fill reaches the default portfolio (made by it, in USD) as a BUY naming the order. Polled gently: a USER has 60 operations a minute.
+    let bought: unknown[] = [];
+    for (let attempt = 0; attempt < 20 && bought.length === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const portfolios = await client.apollo.query({ query: PortfoliosDocument });
+      const fallback = portfolios.data?.portfolios.find((portfolio) => portfolio.isDefault);
+      if (fallback) bought = (await client.apollo.query({ query: TransactionsDocument, variables: { portfolioId: fallback.id } })).data!.transactions.nodes;
+    }
+    expect(bought).toEqual([expect.objectContaining({ kind: 'BUY', symbol: 'BTC', quantity: order.data!.placeBuyOrder.quantity, sourceId: order.data!.placeBuyOrder.id })]);
 
     const created = await client.apollo.mutate({
       mutation: CreateStrategyDocument,
