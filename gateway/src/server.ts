@@ -3,8 +3,8 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
-import { GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
-import { AccessTokenVerifier } from './auth/access-token-verifier';
+import { ANONYMOUS, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
+import { AccessTokenVerifier, isTokenRejection } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
 import { RolePolicy } from './auth/role-policy';
@@ -80,13 +80,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
-  // A request refused for its token never reaches Apollo Server's hooks, where answers are logged:
-  // logged here, so its request id finds it in the logs like any other answer.
-  const identifyOrLog = async (authorization: string | undefined) => {
+  // A refused access token (expired, ended, malformed) fails only operations that need a sign-in (401, in
+  // AuthorizingGateway): `login`, `refreshToken` and public reads still answer a client that sends its stale
+  // token, as clients refreshing on UNAUTHENTICATED do. Logged here, with its reason, under the request's id.
+  // A sign-in that could not be checked (503) fails the request before it runs, logged so too.
+  const identifyOrLog = async (authorization: string | undefined): Promise<Pick<GatewayContext, 'identity' | 'tokenRejection'>> => {
     try {
-      return await verifier.identify(authorization);
+      return { identity: await verifier.identify(authorization) };
     } catch (error) {
-      logger.info('request refused before it ran', { reason: (error as Error).message, code: (error as GraphQLError).extensions?.code ?? null });
+      const code = (error as GraphQLError).extensions?.code ?? null;
+      if (isTokenRejection(error)) {
+        logger.info('access token refused', { reason: error.message, code });
+        return { identity: ANONYMOUS, tokenRejection: error };
+      }
+      logger.info('request refused before it ran', { reason: (error as Error).message, code });
       throw error;
     }
   };
@@ -123,7 +130,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    context: async (req) => ({ identity: await identifyOrLog(req.header('authorization')), client: req.ip ?? 'unknown' }),
+    context: async (req) => ({ ...(await identifyOrLog(req.header('authorization'))), client: req.ip ?? 'unknown' }),
     routes: (app) => {
       serveAccountPages(app);
       serveLogDownloads(app, verifier, signer, config.subgraphUrls.logs);

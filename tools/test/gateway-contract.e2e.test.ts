@@ -138,11 +138,12 @@ describe('a subgraph that cannot be reached (stopped, restarting)', () => {
 });
 
 describe('a request refused for its access token', () => {
-  it('is logged under its request id, as an answered one is', async () => {
+  it('is logged under its request id with the reason, and answered', async () => {
     const requestId = `refused-${Date.now()}`;
     const answer = await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, 'not-a-token', { 'x-request-id': requestId });
     expect(answer.status).toBe(401);
-    // It never reached Apollo Server's hooks, where answers are logged: nothing carried its id.
-    await eventually(async () => gatewayLog.some((line) => line.requestId === requestId && line.msg === 'request refused before it ran' && line.code === 'UNAUTHENTICATED'), 5_000);
+    const logged = (msg: string) => gatewayLog.some((line) => line.requestId === requestId && line.msg === msg);
+    await eventually(async () => logged('access token refused') && logged('operation answered'), 5_000);
+    expect(gatewayLog.find((line) => line.requestId === requestId && line.msg === 'access token refused')).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'Access token is invalid or expired' });
   });
 });

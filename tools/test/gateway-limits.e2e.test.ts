@@ -220,14 +220,17 @@ describe('development mode', () => {
     expect(answer.headers.get('access-control-expose-headers')?.split(',').map((name) => name.trim().toLowerCase()).sort()).toEqual(['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'retry-after', 'www-authenticate', 'x-request-id']);
   });
 
-  it('answers a refused access token with 401 and the Bearer challenge', async () => {
+  it('answers a refused access token with 401 and the Bearer challenge where the operation needs a sign-in, and runs a public one', async () => {
     // The second says JWT in its header and carries no JSON payload: jsonwebtoken throws decoding it (it was a 500).
     const unreadable = [JSON.stringify({ alg: 'ES256', typ: 'JWT', kid: 'k' }), 'not json', 'signature'].map((part) => Buffer.from(part).toString('base64url')).join('.');
+    const post = (token: string, query: string) => fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
     for (const token of ['not-a-token', unreadable]) {
-      const refused = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+      const refused = await post(token, '{ __typename me { id } }');
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(codes((await refused.json()) as { errors?: [] })).toEqual(['UNAUTHENTICATED']);
+      expect((await refused.json()) as object).toEqual({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })] });
+      const publicOnly = await post(token, '{ __typename }');
+      expect([publicOnly.status, publicOnly.headers.get('www-authenticate'), await publicOnly.json()]).toEqual([200, null, { data: { __typename: 'Query' } }]);
     }
   });
 });

@@ -5,8 +5,8 @@ import { JwksKeyStore, SigningKeysUnavailableError } from './jwks-key-store';
 import { SessionStates } from './session-states';
 
 /**
- * Turns the `Authorization` header into an identity; a bad token fails the
- * request. A valid signature is not enough: the token's session must still
+ * Turns the `Authorization` header into an identity; a bad token is refused
+ * (see `isTokenRejection`). A valid signature is not enough: the token's session must still
  * stand, and the roles are the account's current ones.
  */
 export class AccessTokenVerifier {
@@ -76,10 +76,15 @@ function unavailable(): GraphQLError {
 }
 
 /**
- * A bad token fails the whole request with HTTP 401, so clients know to refresh or sign in again,
- * with the challenge RFC 6750 asks of a refused bearer token.
+ * A bad token: a request that needs a sign-in fails whole with HTTP 401, so clients know to refresh or
+ * sign in again, with the challenge RFC 6750 asks of a refused bearer token.
  */
 function rejected(message: string): GraphQLError {
   const headers = new Map([['www-authenticate', 'Bearer error="invalid_token"']]);
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers } } });
+}
+
+/** Whether `identify` refused the token itself (not: could not check it). */
+export function isTokenRejection(error: unknown): error is GraphQLError {
+  return error instanceof GraphQLError && error.extensions.code === 'UNAUTHENTICATED';
 }

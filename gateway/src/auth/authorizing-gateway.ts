@@ -30,6 +30,8 @@ export interface GatewayContext {
   identity: Identity;
   /** The client's network address (behind trusted proxies, the one they name). */
   client: string;
+  /** The access token was refused (the identity is anonymous): the 401 for an operation that needs a sign-in. */
+  tokenRejection?: GraphQLError;
 }
 
 /**
@@ -75,6 +77,9 @@ export class AuthorizingGateway implements GatewayInterface {
       const invalid = variableErrors(schema, document, operation!, request.variables ?? {}, this.options);
       if (invalid.length) return { errors: invalid };
       const { authorized, queryHash } = this.decide(requestContext);
+      // A refused token ran as anonymous: an operation needing a sign-in fails whole with its 401.
+      const { tokenRejection } = requestContext.context as unknown as GatewayContext;
+      if (tokenRejection && authorized.denials.some((denial) => denial.code === 'UNAUTHENTICATED')) return { errors: [tokenRejection] };
       if (authorized.denials.length === 0) return withValueCompletionErrors(await execute(requestContext));
       if (authorized.nothingLeft) {
         // Every field asked for is denied: still field errors, as when some are. Each comes back null
