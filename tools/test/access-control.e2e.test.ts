@@ -78,7 +78,7 @@ describe('per-field roles at the gateway', () => {
     const cases = [
       { query: '{ __proto__: __typename me { id } }', token: undefined, data: '{"__proto__":"Query","me":null}' },
       { query: '{ __proto__: me { id } }', token: undefined, data: '{"__proto__":null}' },
-      { query: '{ status { __proto__: services { name } __typename } }', token: alice.accessToken, data: '{"status":{"__typename":"SystemStatus","__proto__":null}}' },
+      { query: '{ status { __proto__: services { name } __typename } }', token: alice.accessToken, data: '{"status":{"__proto__":null,"__typename":"SystemStatus"}}' },
     ];
     for (const { query, token, data } of cases) {
       const response = await sendRaw(platform.gatewayUrl, { query }, token);
