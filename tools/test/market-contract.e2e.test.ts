@@ -90,3 +90,21 @@ describe('importCandles over candles built from ticks', () => {
     expect((await importCsv()).data?.importCandles).toEqual({ imported: 0, skipped: 1, errors: [] });
   });
 });
+
+describe('importCandles of a CSV larger than the default body limit', () => {
+  it('goes through a gateway whose BODY_LIMIT is raised, as the README says (market takes up to 5 MB)', async () => {
+    // 8,000 daily candles, about 540 kB of CSV: five times the 100 kB every service accepts by default.
+    const start = Date.UTC(2000, 0, 1);
+    const rows = Array.from({ length: 8_000 }, (_, day) => `${new Date(start + day * 86_400_000).toISOString()},100.125,110.25,90.5,105.75,12345.678901234`);
+    const csv = ['time,open,high,low,close,volume', ...rows, ''].join('\n');
+    expect(csv.length).toBeGreaterThan(400_000);
+    const gateway = await platform.startGateway({ BODY_LIMIT: '1mb' });
+    try {
+      const answer = await send(gateway.url, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv }, admin.accessToken);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.importCandles).toEqual({ imported: 8_000, skipped: 0, errors: [] });
+    } finally {
+      await gateway.stop();
+    }
+  });
+});

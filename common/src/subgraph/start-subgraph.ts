@@ -97,6 +97,8 @@ export interface SubgraphDefinition<TContext extends SubgraphContext> {
   status?(runtime: SubgraphRuntime): Promise<SubgraphStatusExtras>;
   /** Apollo Server plugins of the service's own (e.g. market's cache hints for round-scoped answers). */
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Largest request body the service takes (default 100kb): more where an argument may be larger (market's CSV imports). */
+  bodyLimit?: string;
 }
 
 export interface RunningSubgraph {
@@ -183,6 +185,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), ...(definition.plugins ?? [])],
     },
     before: [gatewayOnly],
+    bodyLimit: definition.bodyLimit,
     context: async (req) => {
       const { identity, client } = req.res?.locals.caller as InternalCaller;
       return definition.createContext({ identity, client, em: orm.em.fork(), logger });

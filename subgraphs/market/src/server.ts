@@ -5,7 +5,7 @@ import { AssetResolver } from './modules/asset/asset.resolver';
 import { AssetService } from './modules/asset/asset.service';
 import { candleEventRetention } from './modules/candle/candle-event-retention';
 import { CandleImportService } from './modules/candle/candle-import.service';
-import { CandleResolver } from './modules/candle/candle.resolver';
+import { CandleResolver, MARKET_BODY_LIMIT } from './modules/candle/candle.resolver';
 import { FxRateResolver } from './modules/fx/fx-rate.resolver';
 import { GlobalMetricsResolver } from './modules/global/global-metrics.resolver';
 import { HistoryRepository } from './modules/history/history.repository';
@@ -60,6 +60,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
   const subgraph = await startSubgraph(config, logger, {
     ...marketStore,
     subscriptions: true,
+    bodyLimit: MARKET_BODY_LIMIT,
     buildSchema: () =>
       buildMarketSchema(
         new Map<Function, object>([

@@ -9,7 +9,14 @@ import { CandleImportService } from './candle-import.service';
 import { Candle } from './candle.type';
 
 /** Largest CSV accepted through the API; bigger files go through `npm run market:import`. */
-const MAX_CSV_BYTES = 5 * 1024 * 1024;
+export const MAX_CSV_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The request body market takes: a CSV of MAX_CSV_BYTES with every character escaped to two in
+ * JSON at worst (newlines are), and the operation around it. At the default 100kb, a gateway whose
+ * BODY_LIMIT was raised for an import had its request refused here (413, an internal error to the client).
+ */
+export const MARKET_BODY_LIMIT = `${2 * MAX_CSV_BYTES + 64 * 1024}b`;
 
 @Resolver(() => Candle)
 export class CandleResolver {
