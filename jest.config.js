@@ -1,4 +1,4 @@
-/** One Jest run over every workspace; see README "Tests". */
+/** One Jest run over every workspace (`npm test`); see README "Two commands" and "Development". */
 module.exports = {
   testEnvironment: 'node',
   transform: {

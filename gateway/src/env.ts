@@ -104,9 +104,9 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
       maxAliases: env.int('MAX_ALIASES', 15, { min: 0 }),
       maxDirectives: env.int('MAX_DIRECTIVES', 50, { min: 0 }),
       maxTokens: env.int('MAX_TOKENS', 2000, { min: 1 }),
-      // graphql-armor multiplies a selection's cost by a `first` written in the document (not one passed as
-      // a variable, which it cannot see): one page of the largest size the API offers (1,000 candles,
-      // edges, nodes and pageInfo) costs about 60,000; such a page inside another does not fit.
+      // graphql-armor multiplies a selection's cost by its page (a `first` written in the document or passed
+      // as a variable, else the list's default; see forCosting): one page of the largest size the API offers
+      // (1,000 candles, edges, nodes and pageInfo) costs about 60,000; such a page inside another does not fit.
       maxCost: env.int('MAX_COST', 100_000, { min: 1 }),
     },
     wsMaxSubscriptionsPerConnection: env.int('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 50, { min: 1 }),
