@@ -6,11 +6,12 @@ import { generateKeyPem, InternalTokenSigner, signingKeyFrom } from '@herck/comm
 import { InternalDataSource } from '../src/remote/internal-data-source';
 import { PublicAnswerCache } from '../src/remote/public-answer-cache';
 
-/** A subgraph that answers 400 with whatever body the test sets. */
+/** A subgraph that answers with whatever status (400 unless set) and body the test sets. */
+let status = 400;
 let answer: object = {};
 const subgraph = http.createServer((req, res) => {
   req.resume();
-  req.on('end', () => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
+  req.on('end', () => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
 });
 const pool = new Agent();
 let source: InternalDataSource;
@@ -40,5 +41,15 @@ describe('InternalDataSource', () => {
     await expect(fetchOnce()).rejects.toMatchObject({ message: '400: Bad Request' });
     answer = { errors: [{ message: 'bad', extensions: { code: 'BAD_USER_INPUT' } }, { message: 'also', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] };
     await expect(fetchOnce()).rejects.toMatchObject({ message: '400: Bad Request' });
+  });
+
+  it("answers a subgraph's 413 as the gateway's own: BAD_REQUEST, the request too large (not an internal error)", async () => {
+    status = 413;
+    answer = { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] };
+    try {
+      await expect(fetchOnce()).rejects.toMatchObject({ message: 'The request is too large for the orders service', extensions: { code: 'BAD_REQUEST' } });
+    } finally {
+      status = 400;
+    }
   });
 });

@@ -75,6 +75,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       }
       // A proxy or the subgraph itself saying it cannot serve now: the same as not reaching it.
       if (UNAVAILABLE_STATUSES.has(response.statusCode)) throw unavailable(this.subgraphName, afterFailure);
+      // Under the gateway's BODY_LIMIT, over the subgraph's own (a long list of ids, say): the client's to shorten.
+      if (response.statusCode === 413) throw new GraphQLError(`The request is too large for the ${this.subgraphName} service`, { extensions: { code: 'BAD_REQUEST' } });
       if (response.statusCode < 200 || response.statusCode > 299) throw errorFromResponse(this.url, response.statusCode, parsed);
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${text}`);
       const answer = parsed as GatewayGraphQLResponse;
