@@ -611,10 +611,10 @@ describe('graphql-ws connection limits', () => {
     expect(await handshake()).toBe('open');
   });
 
-  it('names the handshake in x-request-id, as every HTTP answer, accepted (101) or refused (403)', async () => {
-    const idOf = (headers: Record<string, string>) =>
+  it('names the handshake in x-request-id, as every HTTP answer, accepted (101) or refused (403, or 400 off the API\'s path)', async () => {
+    const idOf = (headers: Record<string, string>, path = '/graphql') =>
       new Promise<[number | string, unknown]>((resolve, reject) => {
-        const socket = new WebSocket(wsUrl(), 'graphql-transport-ws', { headers });
+        const socket = new WebSocket(new URL(path, wsUrl()).toString(), 'graphql-transport-ws', { headers });
         socket.once('upgrade', (response) => resolve([101, response.headers['x-request-id']]));
         socket.once('open', () => socket.close());
         socket.once('unexpected-response', (_request, response) => {
@@ -626,6 +626,7 @@ describe('graphql-ws connection limits', () => {
     expect(await idOf({ 'x-request-id': 'handshake-kept-1' })).toEqual([101, 'handshake-kept-1']);
     expect(await idOf({ 'x-request-id': 'handshake-refused-1', Origin: 'https://evil.example' })).toEqual([403, 'handshake-refused-1']);
     expect(await idOf({ 'x-request-id': 'not well formed' })).toEqual([101, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+    expect(await idOf({ 'x-request-id': 'handshake-elsewhere-1' }, '/elsewhere')).toEqual([400, 'handshake-elsewhere-1']);
   });
 
   it('takes handshakes where HTTP serves the API, with or without the trailing slash (Sandbox opened at /graphql/ subscribes there), and nowhere else', async () => {

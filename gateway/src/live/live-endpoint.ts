@@ -149,15 +149,18 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     server: options.httpServer,
     // The hard bound (close 1009); an operation over BODY_LIMIT but under this is refused on its own (serveGraphqlWs).
     maxPayload: Math.max(4 * messageLimit, MIN_MAX_PAYLOAD),
+    // HTTP serves the API at `/graphql/` too (Sandbox opened there subscribes to that URL): so does the socket,
+    // and nowhere else (400, as ws answers: refused here, the answer names its request too).
     // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
-    verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, allow: (allowed: boolean, status?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void) =>
-      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed', { [REQUEST_ID_HEADER]: handshakeId(req) }),
+    verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, allow: (allowed: boolean, status?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void) => {
+      const headers = { [REQUEST_ID_HEADER]: handshakeId(req) };
+      if (!GRAPHQL_PATHS.includes((req.url ?? '').split('?', 1)[0]!)) return allow(false, 400, 'Bad Request', headers);
+      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed', headers);
+    },
   });
   // The handshake is an HTTP answer too, so it names its request like every other (101 or refusal);
   // the operations sent over the socket then get ids of their own.
   sockets.on('headers', (headers, request) => headers.push(`${REQUEST_ID_HEADER}: ${handshakeId(request)}`));
-  // HTTP serves the API at `/graphql/` too (Sandbox opened there subscribes to that URL): so does the socket.
-  sockets.shouldHandle = (request) => GRAPHQL_PATHS.includes((request.url ?? '').split('?', 1)[0]!);
 
   const onConnect = async (ctx: Ctx): Promise<boolean> => {
     const { socket, request } = ctx.extra;
