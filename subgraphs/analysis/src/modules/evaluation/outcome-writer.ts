@@ -23,7 +23,8 @@ interface Channels {
  */
 export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger): Promise<void> {
   const touched = [...new Set(outcomes.flatMap(strategiesTouched))].sort();
-  if (touched.length) await em.execute('SELECT 1 FROM strategies WHERE id IN (?) ORDER BY id FOR NO KEY UPDATE', [touched]);
+  // One JSON parameter, however many strategies a round touches (a list would take one parameter each, at most 65,535).
+  if (touched.length) await em.execute('SELECT 1 FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE', [JSON.stringify(touched)]);
   for (const outcome of outcomes) await writeOutcome(em, outcome, logger);
 }
 

@@ -9,7 +9,7 @@ import { CandleImportService } from './candle-import.service';
 import { Candle } from './candle.type';
 
 /** Largest CSV accepted through the API; bigger files go through `npm run market:import`. */
-export const MAX_CSV_BYTES = 5 * 1024 * 1024;
+const MAX_CSV_BYTES = 5 * 1024 * 1024;
 
 /**
  * The request body market takes: a CSV of MAX_CSV_BYTES with every character escaped to two in
