@@ -16,6 +16,7 @@ import { documentFailureStatusPlugin } from './http/document-failure-status.plug
 import { literalValueErrorsPlugin } from './http/literal-value-errors';
 import { reservedVariableNamesRule } from './http/reserved-variable-names.rule';
 import { storableTextRule } from './http/storable-text.rule';
+import { finiteFloatRule } from './http/finite-float.rule';
 import { subscriptionsOverHttp } from './http/subscriptions-over-http';
 import { operationLimits } from './http/operation-limits';
 import { operationLimitsRule } from './http/operation-limits.rule';
@@ -76,7 +77,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   });
   const armor = operationLimits(config.limits, config.production);
   // HTTP and the socket validate documents alike.
-  const validationRules = [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, reservedVariableNamesRule];
+  const validationRules = [operationLimitsRule(armor.validationRules, config.limits.maxDirectives), storableTextRule, finiteFloatRule, reservedVariableNamesRule];
   const sessions = new SessionStates(config.sessionStateUrl, signer, config.sessionCheckSeconds * 1000, logger);
   const verifier = new AccessTokenVerifier(new JwksKeyStore(config.jwksUrl, logger), config.issuer, config.audience, sessions);
 
