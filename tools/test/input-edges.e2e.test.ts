@@ -2,7 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { signUp, SignedUpUser } from './support/users';
+import { logIn, signUp, SignedUpUser } from './support/users';
 
 /**
  * Bad input across the public API, found by an audit sending boundary and malformed
@@ -10,12 +10,16 @@ import { signUp, SignedUpUser } from './support/users';
  * error, alike written in the document and given in a variable.
  */
 
+const ADMIN_EMAIL = 'input-edges-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
 let platform: TestPlatform;
 let user: SignedUpUser;
+let admin: { accessToken: string };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({}, { analysis: {} });
-  user = await signUp(platform);
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_SYMBOLS: 'BTC,ETH' }, { analysis: {}, market: {} });
+  [user, admin] = await Promise.all([signUp(platform), logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD)]);
 }, 180_000);
 afterAll(async () => {
   await platform?.stop();
@@ -66,5 +70,16 @@ describe('a Float beyond the largest double', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('an asset name', () => {
+  it('is 1 to 100 characters, not UTF-16 units: 100 emoji are a name, 101 are too many', async () => {
+    const track = (name: string) =>
+      sendRaw(platform.gatewayUrl, { query: 'mutation($name: String) { trackAsset(symbol: "ETH", name: $name) { name } }', variables: { name } }, admin.accessToken);
+    const hundred = '😀'.repeat(100);
+    expect((await track(hundred)).data).toEqual({ trackAsset: { name: hundred } });
+    expect(refusal(await track('😀'.repeat(101))).errors).toEqual([['BAD_USER_INPUT', 'name']]);
+    expect(refusal(await track('a'.repeat(101))).errors).toEqual([['BAD_USER_INPUT', 'name']]);
   });
 });

@@ -33,7 +33,8 @@ export class AssetService {
     const symbol = normaliseSymbol(rawSymbol);
     // Omitted or null keeps the name it has (or the symbol, for a new asset); blank is no name.
     const displayName = name == null ? null : name.trim();
-    if (displayName !== null && (displayName.length === 0 || displayName.length > 100 || /\p{C}/u.test(displayName))) {
+    // Characters, not UTF-16 units: an emoji is one character of the 100, as in every other name.
+    if (displayName !== null && (displayName.length === 0 || [...displayName].length > 100 || /\p{C}/u.test(displayName))) {
       throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
     }
     const asset = await em.transactional(async (tx) => {
