@@ -83,3 +83,13 @@ describe('an asset name', () => {
     expect(refusal(await track('a'.repeat(101))).errors).toEqual([['BAD_USER_INPUT', 'name']]);
   });
 });
+
+describe('a condition', () => {
+  it('is at most 1000 characters, not UTF-16 units: text of emoji within that length is checked, not refused as too long', async () => {
+    const check = async (condition: string) =>
+      (await sendRaw(platform.gatewayUrl, { query: 'query($c: String!) { validateCondition(indicators: [], condition: $c) { valid errors { message } } }', variables: { c: condition } }, user.accessToken)).data;
+    // 600 emoji in a string literal: 609 characters, 1209 UTF-16 units; 993 of them: 1002 characters.
+    expect(await check(`"${'😀'.repeat(600)}" == "x"`)).toEqual({ validateCondition: { valid: true, errors: [] } });
+    expect(await check(`"${'😀'.repeat(993)}" == "x"`)).toEqual({ validateCondition: { valid: false, errors: [{ message: 'The condition is longer than 1000 characters' }] } });
+  });
+});
