@@ -52,10 +52,16 @@ function forwarder(verifier: AccessTokenVerifier, signer: InternalTokenSigner, l
     try {
       identity = await verifier.identify(req.header('authorization'));
     } catch (error) {
-      const { code, http } = (error as GraphQLError).extensions as { code: string; http?: { status: number } };
+      // The refusal's own headers go with it: a bad token's Bearer challenge, or a 503's Retry-After.
+      const { code, http } = (error as GraphQLError).extensions as { code: string; http?: { status: number; headers?: Map<string, string> } };
+      for (const [name, value] of http?.headers ?? []) res.setHeader(name, value);
       return void fail(http?.status ?? 401, code, (error as Error).message);
     }
-    if (!identity.accountId) return void fail(401, 'UNAUTHENTICATED', `Sign in as an admin to ${what}`);
+    // A 401 names the scheme to sign in with (RFC 6750), as /metrics does.
+    if (!identity.accountId) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return void fail(401, 'UNAUTHENTICATED', `Sign in as an admin to ${what}`);
+    }
     if (!hasAnyRole(identity, ['ADMIN'])) return void fail(403, 'FORBIDDEN', `Only admins may ${what}`);
     const internal = target();
     if ('refusal' in internal) return void fail(400, 'BAD_USER_INPUT', internal.refusal);
