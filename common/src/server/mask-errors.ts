@@ -9,6 +9,13 @@ const STABLE_CODES = new Set<string>(ERROR_CODES);
 /** Extensions that describe the server's insides (Apollo Server 4 and 2 names; the gateway's subgraph names). */
 const INTERNAL_EXTENSIONS = ['stacktrace', 'exception', 'serviceName', 'validationErrorCode'];
 
+/**
+ * graphql-js's parser recurses: a document nesting brackets by the thousand (MAX_TOKENS allows about
+ * 2000, and a cold process's frames are larger) can run the stack out before the token limit stops it.
+ * Apollo Server answers that RangeError as a parse failure in the engine's words; clients get these.
+ */
+export const TOO_DEEP_TO_PARSE = 'Syntax Error: the document nests too deeply';
+
 /** Apollo Server's refusal of introspection names its own configuration option; clients get a plain sentence. */
 const INTROSPECTION_DISABLED = /^GraphQL introspection is not allowed by Apollo Server/;
 
@@ -27,6 +34,7 @@ export interface MaskOptions {
 export function maskUnexpectedErrors(logger: Logger, { production = false }: MaskOptions = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
+    if (code === 'GRAPHQL_PARSE_FAILED' && parserFailed(error)) return expose({ message: TOO_DEEP_TO_PARSE, extensions: formatted.extensions }, production);
     if (typeof code === 'string' && STABLE_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') return expose(formatted, production);
     const original = unwrapResolverError(error);
     const originalCode = original instanceof GraphQLError ? original.extensions?.code : undefined;
@@ -46,6 +54,13 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
     logger.error('unexpected error', { error: original, path: formatted.path });
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** Whether a parse failure is the parser's own crash (no GraphQLError at the bottom of the chain), not a syntax error it reported. */
+function parserFailed(error: unknown): boolean {
+  let cause: unknown = error;
+  while (cause instanceof GraphQLError && cause.originalError) cause = cause.originalError;
+  return !(cause instanceof GraphQLError);
 }
 
 function isRequestRefusal(original: unknown, formatted: GraphQLFormattedError): boolean {

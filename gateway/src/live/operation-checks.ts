@@ -18,7 +18,7 @@ import {
 } from 'graphql';
 // Not re-exported by graphql's index in v16; the same function its executor and validation use.
 import { collectFields } from 'graphql/execution/collectFields';
-import { Identity } from '@herck/common';
+import { Identity, TOO_DEEP_TO_PARSE } from '@herck/common';
 import { AuthorizedOperation, authorizeOperation, denialErrors } from '../auth/authorize-operation';
 import { RolePolicy } from '../auth/role-policy';
 import { literalValueField } from '../http/literal-value-errors';
@@ -53,7 +53,8 @@ export function parseOperation(payload: OperationPayload, maxTokens: number): Pa
   try {
     document = parse(payload.query, { maxTokens });
   } catch (error) {
-    if (!(error instanceof GraphQLError)) return [new GraphQLError('Syntax Error', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    // The parser's own crash (its stack run out by deep nesting), in the words HTTP answers it with.
+    if (!(error instanceof GraphQLError)) return [new GraphQLError(TOO_DEEP_TO_PARSE, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
     // With its source and positions, so the error names its `locations` as over HTTP.
     return [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
