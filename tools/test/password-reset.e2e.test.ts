@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LoginDocument, RefreshTokenDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -41,13 +42,13 @@ describe('requestPasswordReset', () => {
     const reset = await fetch(new URL('/reset-password?token=abc', platform.gatewayUrl));
     expect(reset.status).toBe(200);
     const resetHtml = await reset.text();
-    expect(resetHtml).toMatch(/<form id="confirm" hidden>/);
-    expect(resetHtml).toMatch(/<form id="password" >/);
+    expect(resetHtml).toMatch(/<form id="confirm" method="post" hidden>/);
+    expect(resetHtml).toMatch(/<form id="password" method="post" >/);
     expect(resetHtml).toContain('<title>Choose a new Herck password</title>');
     const confirmHtml = await (await fetch(new URL('/confirm-email?token=abc', platform.gatewayUrl))).text();
     expect(confirmHtml).toContain('<title>Confirm your Herck account</title>');
-    expect(confirmHtml).toMatch(/<form id="confirm" >/);
-    expect(confirmHtml).toMatch(/<form id="password" hidden>/);
+    expect(confirmHtml).toMatch(/<form id="confirm" method="post" >/);
+    expect(confirmHtml).toMatch(/<form id="password" method="post" hidden>/);
   });
 
   it('are what the mailed links open: the running gateway, whatever port it was given', async () => {
@@ -70,14 +71,23 @@ describe('requestPasswordReset', () => {
   it('serve those pages, whose address holds a token, uncached, unframed and without a referrer', async () => {
     for (const path of ['/reset-password?token=abc', '/confirm-email?token=abc']) {
       const { headers } = await fetch(new URL(path, platform.gatewayUrl));
-      expect([path, headers.get('cache-control'), headers.get('referrer-policy'), headers.get('x-frame-options'), headers.get('content-security-policy'), headers.get('x-content-type-options')]).toEqual([
-        path,
-        'no-store',
-        'no-referrer',
-        'DENY',
-        "frame-ancestors 'none'",
-        'nosniff',
-      ]);
+      expect([path, headers.get('cache-control'), headers.get('referrer-policy'), headers.get('x-frame-options'), headers.get('x-content-type-options')]).toEqual([path, 'no-store', 'no-referrer', 'DENY', 'nosniff']);
+    }
+  });
+
+  it("run their own script and style only, talk to the API's origin only, and send no form anywhere (no password in an address)", async () => {
+    const digest = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+    for (const path of ['/reset-password?token=abc', '/confirm-email?token=abc']) {
+      const page = await fetch(new URL(path, platform.gatewayUrl));
+      const html = await page.text();
+      // What a browser hashes: each inline element's text, exactly.
+      const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+      const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+      expect(page.headers.get('content-security-policy')).toBe(
+        `default-src 'none'; script-src ${digest(script)}; style-src ${digest(style)}; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
+      );
+      expect(html.match(/<script/g)).toHaveLength(1);
+      expect(html.match(/<form [^>]*method="post"/g)).toHaveLength(2);
     }
   });
 });

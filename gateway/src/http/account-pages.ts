@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Express } from 'express';
 
 /**
@@ -8,13 +9,19 @@ import { Express } from 'express';
 const page = (mode: 'confirm' | 'reset') => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${mode === 'reset' ? 'Choose a new Herck password' : 'Confirm your Herck account'}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}#out{margin-top:1rem}</style>
+<style>${STYLE}</style>
 </head><body>
 <h1>Herck</h1>
-<form id="confirm" ${mode === 'reset' ? 'hidden' : ''}><button>Confirm my email address</button></form>
-<form id="password" ${mode === 'reset' ? '' : 'hidden'}><label>Choose a password (12 to 128 characters)<input type="password" name="password" minlength="12" maxlength="128" required autocomplete="new-password"></label><button>Set password</button></form>
+<form id="confirm" method="post" ${mode === 'reset' ? 'hidden' : ''}><button>Confirm my email address</button></form>
+<form id="password" method="post" ${mode === 'reset' ? '' : 'hidden'}><label>Choose a password (12 to 128 characters)<input type="password" name="password" minlength="12" maxlength="128" required autocomplete="new-password"></label><button>Set password</button></form>
 <p id="out" role="status"></p>
-<script>
+<script>${script(mode)}</script></body></html>`;
+
+/** The pages' one style sheet, inline (the policy below allows exactly it). */
+const STYLE = 'body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;padding:.5rem;margin:.25rem 0;width:100%;box-sizing:border-box}#out{margin-top:1rem}';
+
+/** The page's script: each form calls the API itself (a form sent without it goes nowhere: form-action 'none'). */
+const script = (mode: 'confirm' | 'reset') => `
 const out = document.getElementById('out');
 const token = new URLSearchParams(location.search).get('token') || '';
 let setupToken = ${mode === 'reset' ? 'token' : "''"};
@@ -42,29 +49,32 @@ document.getElementById('password').onsubmit = async (event) => {
     out.textContent = 'Password set. You can sign in now.';
   } catch (error) { out.textContent = error.message; }
 };
-</script></body></html>`;
+`;
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
 /**
  * The pages' address holds a live single-use token: it is not cached, not sent on as a referrer,
- * and the page is not framed by another site (which could overlay its buttons).
+ * and the page is not framed by another site (which could overlay its buttons). It runs its own
+ * script and style only, talks to this origin only, and sends no form anywhere: without its script
+ * a form goes nowhere (rather than putting the password in an address).
  */
-const TOKEN_PAGE_HEADERS = {
+const tokenPageHeaders = (mode: 'confirm' | 'reset') => ({
   'Cache-Control': 'no-store',
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
-  'Content-Security-Policy': "frame-ancestors 'none'",
+  'Content-Security-Policy': `default-src 'none'; script-src ${sha256(script(mode))}; style-src ${sha256(STYLE)}; connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'`,
   'X-Content-Type-Options': 'nosniff',
-};
+});
 
 export function serveAccountPages(app: Express): void {
   // People open the bare address in a browser: send them to Sandbox.
   app.get('/', (_req, res) => res.redirect('/graphql'));
-  const confirm = page('confirm');
-  const reset = page('reset');
-  app.get('/confirm-email', (_req, res) => {
-    res.set(TOKEN_PAGE_HEADERS).type('html').send(confirm);
-  });
-  app.get('/reset-password', (_req, res) => {
-    res.set(TOKEN_PAGE_HEADERS).type('html').send(reset);
-  });
+  for (const [path, mode] of [['/confirm-email', 'confirm'], ['/reset-password', 'reset']] as const) {
+    const html = page(mode);
+    const headers = tokenPageHeaders(mode);
+    app.get(path, (_req, res) => {
+      res.set(headers).type('html').send(html);
+    });
+  }
 }
