@@ -6,10 +6,12 @@ import { postWebhook } from '../src/modules/delivery/webhook-sender';
 let server: http.Server;
 let url = '';
 let answer: (response: http.ServerResponse) => void = (response) => response.end();
+let received = 0;
 const open = new Set<http.ServerResponse>();
 
 beforeAll(async () => {
   server = http.createServer((request, response) => {
+    received += 1;
     open.add(response);
     response.on('close', () => open.delete(response));
     request.resume();
@@ -38,4 +40,12 @@ it('takes a 2xx as delivered the moment its status arrives, however slowly the b
 it('says there was no answer when no status came within the deadline', async () => {
   answer = () => undefined;
   expect(await post(300)).toEqual({ httpStatus: null, error: 'no answer within 300 ms' });
+});
+
+it('sends nothing to a literal private address unless private targets are allowed, also one saved while they were', async () => {
+  answer = (response) => response.end();
+  const before = received;
+  const refused = await postWebhook(url, '{"type":"alert"}', 'secret', 'delivery-2', { timeoutMs: 5_000, allowPrivate: false });
+  expect(refused).toEqual({ httpStatus: null, error: '127.0.0.1 is a loopback or private address' });
+  expect(received).toBe(before);
 });

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { publicOnlyLookup } from './webhook-target';
+import { isIP } from 'node:net';
+import { isPrivateAddress, publicOnlyLookup } from './webhook-target';
 import { signWebhook, SIGNATURE_HEADER } from './webhook-signature';
 
 export interface WebhookResult {
@@ -15,6 +16,10 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 export function postWebhook(url: string, body: string, secret: string, deliveryId: string, options: { timeoutMs: number; allowPrivate: boolean }): Promise<WebhookResult> {
   return new Promise((resolve) => {
     const target = new URL(url);
+    // A name is checked as it is looked up (publicOnlyLookup); an address written in the URL is never looked up. It was
+    // checked when saved, but perhaps while WEBHOOK_ALLOW_PRIVATE was on.
+    const host = target.hostname.replace(/^\[|\]$/g, '');
+    if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) return resolve({ httpStatus: null, error: `${host} is a loopback or private address` });
     const client = target.protocol === 'https:' ? https : http;
     const request = client.request(
       target,
