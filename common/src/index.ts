@@ -67,6 +67,7 @@ export * from './schema/page-size';
 export * from './schema/requires-role';
 export * from './schema/scalars';
 export * from './schema/time-id-cursor';
+export * from './server/access-log.plugin';
 export * from './server/graphql-http-service';
 export * from './server/graphql-ws-endpoint';
 export * from './server/mask-errors';

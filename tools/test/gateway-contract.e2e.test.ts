@@ -19,7 +19,7 @@ const clients: Client[] = [];
 const servers: net.Server[] = [];
 const heldSockets: net.Socket[] = [];
 /** The gateway's log lines (debug and up), parsed. */
-const gatewayLog: { msg?: string; subgraph?: string; requestId?: string; code?: string }[] = [];
+const gatewayLog: { msg?: string; subgraph?: string; requestId?: string; code?: string; operation?: string | null; type?: string | null; errors?: string[] }[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform({}, { loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } });
@@ -146,4 +146,32 @@ describe('a request refused for its access token', () => {
     await eventually(async () => logged('access token refused') && logged('operation answered'), 5_000);
     expect(gatewayLog.find((line) => line.requestId === requestId && line.msg === 'access token refused')).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'Access token is invalid or expired' });
   });
+});
+
+describe('operations over the socket that Apollo Server does not run', () => {
+  it('are logged as "operation answered" under their own request id, as every HTTP operation is: subscriptions started or refused, documents that do not parse', async () => {
+    const market = await silentSubgraph();
+    const gateway = await platform.startGateway({ MARKET_URL: market.url });
+    const url = gateway.url.replace(/^http/, 'ws');
+    const anonymous = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0 });
+    const signedIn = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    clients.push(anonymous, signedIn);
+    const refusal = (client: Client, query: string) =>
+      new Promise<unknown>((resolve, reject) => client.subscribe({ query }, { next: (result) => reject(new Error(`unexpected ${JSON.stringify(result)}`)), error: resolve, complete: () => reject(new Error('completed without an error')) }));
+    await refusal(anonymous, 'subscription LoggedRefusal { ticks(symbols: ["BTC"]) { symbol } }');
+    await refusal(anonymous, 'subscription LoggedUnparsed { ticks(');
+    signedIn.subscribe({ query: 'subscription LoggedStart { ticks(symbols: ["BTC"]) { symbol } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await eventually(async () => gateway.live().clientSubscriptions === 1, 30_000);
+
+    const answered = () => gatewayLog.filter((line) => line.msg === 'operation answered' && (line.type === 'subscription' || line.errors?.includes('GRAPHQL_PARSE_FAILED')));
+    await eventually(async () => answered().length >= 3, 5_000);
+    const lines = answered().map(({ operation, type, errors, requestId }) => ({ operation, type, errors, requestId: typeof requestId }));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        { operation: 'LoggedRefusal', type: 'subscription', errors: ['UNAUTHENTICATED'], requestId: 'string' },
+        { operation: null, type: null, errors: ['GRAPHQL_PARSE_FAILED'], requestId: 'string' },
+        { operation: 'LoggedStart', type: 'subscription', errors: undefined, requestId: 'string' },
+      ]),
+    );
+  }, 120_000);
 });

@@ -1,6 +1,29 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Logger, LogLevel } from '../logging/logger';
 
+/** What one answered operation's line says: its name and type (null before they were known), and its errors. */
+export interface AnsweredOperationLine {
+  operation: string | null;
+  type: string | null;
+  /** `performance.now()` when the operation was received. */
+  started: number;
+  errors?: readonly { extensions?: Record<string, unknown> }[];
+}
+
+/**
+ * Writes the one `operation answered` line of an operation. Apollo Server's
+ * operations get it from `accessLogPlugin`; an operation a server answers
+ * itself (the gateway's subscriptions) calls it, so every operation has one.
+ */
+export function logOperationAnswered(logger: Logger, level: LogLevel, { operation, type, started, errors }: AnsweredOperationLine): void {
+  logger[level]('operation answered', {
+    operation,
+    type,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    ...(errors?.length && { errors: [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))] }),
+  });
+}
+
 /**
  * One line per operation answered: its name and type, how long it took and the
  * codes of its errors. It is written inside the request, so it carries the
@@ -13,12 +36,7 @@ export function accessLogPlugin<TContext extends BaseContext>(logger: Logger, le
       const started = performance.now();
       return {
         async willSendResponse({ operation, operationName, errors }) {
-          logger[level]('operation answered', {
-            operation: operationName ?? null,
-            type: operation?.operation ?? null,
-            durationMs: Math.round((performance.now() - started) * 10) / 10,
-            ...(errors?.length && { errors: [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))] }),
-          });
+          logOperationAnswered(logger, level, { operation: operationName ?? null, type: operation?.operation ?? null, started, errors });
         },
       };
     },

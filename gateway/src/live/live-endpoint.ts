@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { clientKey, Identity, InternalTokenSigner, Logger, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom } from '@herck/common';
+import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -237,38 +237,59 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
   };
 
+  /**
+   * An operation Apollo Server did not run (a subscription, started or refused; a message refused
+   * before it reached Apollo): counted and logged here, as Apollo's plugins count and log the others,
+   * so that every operation on the socket has its metric and its `operation answered` line.
+   */
+  const answered = (parsed: ParsedOperation | null, errors: readonly GraphQLError[] | undefined, started: { hr: bigint; ms: number }): void => {
+    const type = parsed?.kind ?? null;
+    const name = parsed ? (getOperationAST(parsed.document, parsed.operationName)?.name?.value ?? null) : null;
+    options.operationMetrics.observe({ type, name, failed: Boolean(errors?.length) }, started.hr);
+    logOperationAnswered(logger, 'info', { operation: name, type, started: started.ms, errors });
+  };
+
   const onSubscribe = async (ctx: Ctx, id: string, payload: OperationPayload): Promise<ExecutionArgs | GraphQLError[]> => {
+    const started = { hr: process.hrtime.bigint(), ms: performance.now() };
     const connection = connections.get(ctx)!;
     // The operation being subscribed already holds its slot in `ctx.subscriptions`; the streams are what really runs.
     if (Math.max(Object.keys(ctx.subscriptions).length - 1, connection.streams.size) >= config.wsMaxSubscriptionsPerConnection) {
-      return [new GraphQLError(`At most ${config.wsMaxSubscriptionsPerConnection} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMITED' } })];
+      const errors = [new GraphQLError(`At most ${config.wsMaxSubscriptionsPerConnection} operations may run at once on one connection`, { extensions: { code: 'RATE_LIMITED' } })];
+      answered(null, errors, started);
+      return errors;
     }
     const parsed = parseOperation(payload, config.limits.maxTokens);
-    if (Array.isArray(parsed)) return parsed;
+    if (Array.isArray(parsed)) {
+      answered(null, parsed, started);
+      return parsed;
+    }
     const args = { schema: planner.schema, document: parsed.document, operationName: parsed.operationName, variableValues: parsed.variables };
     if (parsed.kind !== 'subscription') {
       // Run here, so that an answer without data (a request error: parse, validation, limits, bad
       // variables) is an `error` message, as graphql-ws sends such errors and as a subscription gets them.
       const problem = subscriptionRootDirectiveProblem(parsed.document);
-      if (problem) return [new GraphQLError(problem, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
-      const identity = await currentIdentity(connection);
-      if (Array.isArray(identity)) return identity;
+      const caller = problem ? [new GraphQLError(problem, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] : await currentIdentity(connection);
+      if (Array.isArray(caller)) {
+        answered(parsed, caller, started);
+        return caller;
+      }
       let result: ExecutionResult | GraphQLError[];
       try {
-        result = await executeSingle(options.apollo, payload, identity, connection.client);
+        // Apollo Server counts and logs what it runs.
+        result = await executeSingle(options.apollo, payload, caller, connection.client);
       } catch (error) {
         // One operation's failure is that operation's `error`: the socket and its subscriptions go on.
         logger.error('an operation on a socket failed', { error });
-        return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        const errors = [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        answered(parsed, errors, started);
+        return errors;
       }
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
     }
     // Apollo Server counts the queries and mutations it runs; the subscriptions the gateway runs itself are counted here.
-    const started = process.hrtime.bigint();
     const subscription = await startSubscription(ctx, id, parsed, connection);
-    const name = getOperationAST(parsed.document, parsed.operationName)?.name?.value ?? null;
-    options.operationMetrics.observe({ type: 'subscription', name, failed: Array.isArray(subscription) }, started);
+    answered(parsed, Array.isArray(subscription) ? subscription : undefined, started);
     return Array.isArray(subscription) ? subscription : { ...args, contextValue: subscription };
   };
 
