@@ -122,12 +122,20 @@ async function main(): Promise<void> {
   if (backups.intervalHours > 0) backupSchedule = scheduleBackups(childEnv, backups.intervalHours, logger);
 
   const gatewayUrl = `http://localhost:${ports.gateway}/graphql`;
+  const subgraphUrls = Object.fromEntries(SERVICES.map((s) => [s.name, `http://localhost:${ports[s.name]}/graphql`]));
+  // In production stdout goes to a log collector, which reads one JSON object per line, and there is
+  // no Sandbox (a plain page) and no mail folder (SMTP_URL is required): the URLs go in one log line.
+  if (base.production) {
+    logger.info('Herck is running', { gateway: gatewayUrl, subgraphs: subgraphUrls });
+    return;
+  }
+  // Mail lands in files only without SMTP_URL.
+  const mailLine = process.env.SMTP_URL ? '' : `    mail (no SMTP_URL)              ${path.join(base.dataDir, 'mail')}\n`;
   console.log(`
   Herck is running
     GraphQL API and Apollo Sandbox  ${gatewayUrl}
-${SERVICES.map((s) => `    ${`${s.name} subgraph`.padEnd(32)}http://localhost:${ports[s.name]}/graphql (gateway only)`).join('\n')}
-    mail (no SMTP_URL)              ${path.join(base.dataDir, 'mail')}
-  Press Ctrl-C to stop.
+${SERVICES.map((s) => `    ${`${s.name} subgraph`.padEnd(32)}${subgraphUrls[s.name]} (gateway only)`).join('\n')}
+${mailLine}  Press Ctrl-C to stop.
 `);
 }
 

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -165,6 +165,51 @@ describe('npm start', () => {
     expect(output).not.toContain('starting embedded PostgreSQL');
     expect(output).not.toMatch(/exited unexpectedly|did not become ready/);
   });
+
+  it('in production writes nothing but JSON lines, and names no Sandbox and no mail folder (mail goes to SMTP_URL)', async () => {
+    const suffix = randomBytes(3).toString('hex');
+    const names = Object.fromEntries(['ACCOUNT', 'AUTH', 'BUS', 'MARKET', 'ANALYSIS', 'ORDERS', 'LOGS'].map((name) => [`${name}_DATABASE_NAME`, `start_prod_${name.toLowerCase()}_${suffix}`]));
+    const keyPair = () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      return [privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey.export({ type: 'spki', format: 'pem' }).toString()];
+    };
+    const [internalPrivate, internalPublic] = keyPair();
+    const [setupPrivate, setupPublic] = keyPair();
+    const [shippingPrivate, shippingPublic] = keyPair();
+    const gateway = `http://localhost:${ports.GATEWAY_PORT}`;
+    const started = await start({
+      ...env,
+      ...names,
+      NODE_ENV: 'production',
+      DATABASE_URL: process.env.DATABASE_URL,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      CONFIRMATION_URL: `${gateway}/confirm-email?token={token}`,
+      PASSWORD_RESET_URL: `${gateway}/reset-password?token={token}`,
+      AUTH_SIGNING_PRIVATE_KEY: keyPair()[0],
+      INTERNAL_TOKEN_PRIVATE_KEY: internalPrivate,
+      INTERNAL_TOKEN_PUBLIC_KEY: internalPublic,
+      SETUP_TOKEN_PRIVATE_KEY: setupPrivate,
+      SETUP_TOKEN_PUBLIC_KEY: setupPublic,
+      LOG_SHIPPING_PRIVATE_KEY: shippingPrivate,
+      LOG_SHIPPING_PUBLIC_KEY: shippingPublic,
+      METRICS_TOKEN: 'start-metrics-token',
+    });
+    try {
+      expect(started.output()).toContain(`${gateway}/graphql`);
+      expect(started.output()).not.toMatch(/Sandbox|no SMTP_URL/);
+      const notJson = started.output().split('\n').filter((line) => line.trim() !== '').filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect(notJson).toEqual([]);
+    } finally {
+      expect(await stop(started)).toBe(0);
+      for (const name of Object.values(names)) await dropDatabase(process.env.DATABASE_URL!, name);
+    }
+  }, 180_000);
 
   it('uses the PostgreSQL server that DATABASE_URL names instead', async () => {
     const suffix = randomBytes(3).toString('hex');
