@@ -7,8 +7,21 @@ import { Logger } from '../logging/logger';
  * and exit non-zero when start-up fails (a bad configuration prints every problem).
  */
 export function runProcess(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void>; shipper?: LogShipper }>): void {
+  let started: { logger: Logger; shipper?: LogShipper } | undefined;
+  // An error nothing caught leaves the process in a state nobody planned for: it exits (npm start or the
+  // orchestrator starts it again), but says why in a JSON line of its own, shipped like every other,
+  // rather than as Node's multi-line trace on stderr that no log collector or `logs` query reads.
+  const crash = (what: string) => (error: unknown) => {
+    const logger = started?.logger ?? new Logger(name, 'error');
+    logger.error(`${what}; exiting`, { error });
+    const flushed = started?.shipper?.close(2_000) ?? Promise.resolve();
+    void flushed.catch(() => undefined).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled promise rejection'));
   start()
     .then(({ logger, stop, shipper }) => {
+      started = { logger, shipper };
       let stopping = false;
       const shutdown = (signal: string) => {
         if (stopping) return;
