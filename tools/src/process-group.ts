@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import readline from 'node:readline';
+import { DRAIN_GRACE_MS } from '@herck/common';
 
 /**
  * A child process in its own process group: a Ctrl-C in the terminal reaches
@@ -32,7 +33,8 @@ export class ManagedProcess {
     });
   }
 
-  async stop(timeoutMs = 20_000): Promise<void> {
+  /** Past the service's own limit (its requests' grace and closing its stores: runProcess), it is killed. */
+  async stop(timeoutMs = DRAIN_GRACE_MS + 20_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);

@@ -55,3 +55,32 @@ describe('stopping a subgraph', () => {
     }
   });
 });
+
+describe('stopping the gateway', () => {
+  it('finishes a request in flight that takes longer than ten seconds (Apollo\'s default grace), instead of cutting its connection', async () => {
+    const platform = await startTestPlatform();
+    const holder = new pg.Client({ connectionString: platform.auth.runtime.config.databaseUrl });
+    await holder.connect();
+    try {
+      const user = await signUp(platform);
+      // The login waits in auth on its account's credentials, held here for twelve seconds after the gateway is told to stop.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM credentials WHERE account_id = $1 FOR UPDATE', [user.accountId]);
+      const inFlight = send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password });
+      await eventually(async () => {
+        const { rows } = await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        return rows[0].n >= 1;
+      });
+      const stopped = platform.gateway.stop();
+      await eventually(() => refusesConnections(platform.gatewayUrl));
+      await new Promise((resolve) => setTimeout(resolve, 12_000));
+      await holder.query('COMMIT');
+      expect((await inFlight).data?.login.accessToken).toEqual(expect.any(String));
+      await stopped;
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+      await platform.stop();
+    }
+  }, 90_000);
+});

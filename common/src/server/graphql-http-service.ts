@@ -19,6 +19,14 @@ import { echoedInput } from '../errors/echoed-input';
 /** How long a stopping service waits for operations whose clients already hung up. */
 const OPERATIONS_SETTLE_MS = 10_000;
 
+/**
+ * How long a stopping service lets the requests in flight finish before it cuts their connections:
+ * as long as the gateway waits for a subgraph (SUBGRAPH_TIMEOUT_MS' default), so that a request slow
+ * but in time is answered. Apollo's own default, 10 s, cut a slower one whose work was done all the
+ * same (an order placed, its client told only that the connection closed).
+ */
+export const DRAIN_GRACE_MS = 30_000;
+
 // For the gateway's status plugin: documents that fail and malformed requests choose their media type alike.
 export { answerRequestError, GRAPHQL_RESPONSE_MEDIA_TYPE, JSON_MEDIA_TYPE, preferredMediaType } from './graphql-over-http';
 
@@ -72,7 +80,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       accessLogPlugin<TContext>(options.logger, options.accessLogLevel ?? 'debug'),
       ...(options.apollo.plugins ?? []),
       this.inFlight.plugin<TContext>(),
-      ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer }),
+      ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
     ];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
     this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);

@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/env-reader';
+import { DRAIN_GRACE_MS } from './graphql-http-service';
 import { LogShipper } from '../logging/log-shipper';
 import { Logger } from '../logging/logger';
 
@@ -27,10 +28,11 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
         if (stopping) return;
         stopping = true;
         logger.info('shutting down', { signal });
+        // Past the requests' grace (DRAIN_GRACE_MS), with time left to close the stores.
         const forced = setTimeout(() => {
           logger.error('shutdown took too long; exiting');
           process.exit(1);
-        }, 15_000);
+        }, DRAIN_GRACE_MS + 15_000);
         forced.unref();
         stop()
           .then(async () => {
