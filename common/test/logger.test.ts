@@ -20,4 +20,20 @@ describe('Logger', () => {
     expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed', cause: { message: 'connect ECONNREFUSED 127.0.0.1:1' } });
     expect(error.stack).toMatch(/TypeError: fetch failed/);
   });
+
+  it('keeps the values a failed SQL statement carried (a password hash, a webhook secret) out of a database error', () => {
+    // What MikroORM raises when PostgreSQL refuses a statement: the statement with its values written
+    // in, then the reason; it carries PostgreSQL's fields (severity, routine, …) as its own.
+    const hash = '$argon2id$v=19$m=19456,t=2,p=1$kXTw7szqgRE6GLaa5/hzdQ$Eo6OnDhcAVox1jkCiAfAYo3KXeEtxqotb9QFB3cbWIU';
+    const message = `update "credentials" set "password_hash" = '${hash}', "note" = 'it''s' where "account_id" = 'a1' - probe failure`;
+    const failure = Object.assign(new Error(message), { name: 'DriverException', code: 'P0001', severity: 'ERROR', routine: 'exec_stmt_raise' });
+    failure.stack = `DriverException: ${message}\n    at convertException (ExceptionConverter.js:8:16)`;
+    const { error } = logged({ error: failure }) as { error: { message: string; stack: string; code: string } };
+    expect(JSON.stringify(error)).not.toContain('argon2id');
+    expect(JSON.stringify(error)).not.toContain("it''s");
+    expect(error.message).toBe('update "credentials" set "password_hash" = ?, "note" = ? where "account_id" = ? - probe failure');
+    expect(error.stack).toMatch(/^DriverException: update "credentials" set "password_hash" = \?, .* - probe failure\n    at convertException/);
+    expect(error.code).toBe('P0001');
+  });
 });
+

@@ -91,13 +91,27 @@ function isError(value: unknown): value is Error {
 
 function serialiseError(error: Error, depth = 0): Record<string, unknown> {
   const cause = error.cause;
+  // A statement PostgreSQL refused comes back from MikroORM with its values written into the message (and so
+  // the stack): a password hash, a webhook secret, an address. Logs are shipped, kept and read by admins,
+  // so such an error keeps the statement's shape and PostgreSQL's reason, not the values.
+  const text = isDatabaseError(error) ? withoutSqlLiterals : (value: string | undefined) => value;
   return {
     ...(error as unknown as Record<string, unknown>),
     name: error.name,
-    message: error.message,
-    stack: error.stack,
+    message: text(error.message),
+    stack: text(error.stack),
     ...(cause !== undefined && { cause: isError(cause) && depth < 5 ? serialiseError(cause, depth + 1) : cause }),
   };
+}
+
+/** PostgreSQL's errors carry the server's own fields (`routine`, where in the server it failed); MikroORM's copy them. */
+function isDatabaseError(error: Error): boolean {
+  return typeof (error as { routine?: unknown }).routine === 'string';
+}
+
+/** SQL's quoted text values (a quote inside written twice) become `?`, as placeholders read. */
+function withoutSqlLiterals<T extends string | undefined>(text: T): T {
+  return text?.replace(/'(?:[^']|'')*'/g, '?') as T;
 }
 
 /**
