@@ -56,6 +56,17 @@ describe('AccessTokenVerifier', () => {
     expect(await codeOf(verifier.identify(`Bearer ${fresh.slice(0, -3)}abc`))).toBe('UNAUTHENTICATED');
   });
 
+  it('refuses a token that lives longer than auth ever issues one (15 minutes), however well signed', async () => {
+    const logger = new Logger('test', 'error');
+    const sessions = new SessionStates(`${base}/session`, new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem()))), 0, logger);
+    const verifier = new AccessTokenVerifier(new JwksKeyStore(`${base}/jwks`, logger), 'herck', 'herck-api', sessions);
+    expect(await codeOf(verifier.identify(`Bearer ${accessToken(900)}`))).toBe('accepted');
+    expect(await codeOf(verifier.identify(`Bearer ${accessToken(901)}`))).toBe('UNAUTHENTICATED');
+    expect(await codeOf(verifier.identify(`Bearer ${accessToken(365 * 86_400)}`))).toBe('UNAUTHENTICATED');
+    const withoutIssuedAt = jwt.sign({ sub: 'ada', sid: 'session-1' }, authKey.privateKey, { algorithm: 'ES256', keyid: authKey.kid, issuer: 'herck', audience: 'herck-api', expiresIn: 60, noTimestamp: true });
+    expect(await codeOf(verifier.identify(`Bearer ${withoutIssuedAt}`))).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a remembered token once auth no longer publishes the key that signed it', async () => {
     let clock = Date.now();
     const logger = new Logger('test', 'error');

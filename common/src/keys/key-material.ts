@@ -6,6 +6,9 @@ import { EnvReader } from '../config/env-reader';
 /** Every token Herck signs uses ECDSA P-256 (JWT `ES256`). */
 export const SIGNING_ALGORITHM = 'ES256';
 
+/** An access token lives at most this long (issue 2: `exp` ≤ 15 min); auth's ACCESS_TOKEN_TTL_SECONDS is bounded by it. */
+export const MAX_ACCESS_TOKEN_SECONDS = 900;
+
 export interface SigningKey {
   kid: string;
   privateKey: KeyObject;

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { GraphQLError } from 'graphql';
-import { ANONYMOUS, Identity, isRole, keyIdOf, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
+import { ANONYMOUS, Identity, isRole, keyIdOf, MAX_ACCESS_TOKEN_SECONDS, SIGNING_ALGORITHM, VerifiedTokens } from '@herck/common';
 import { JwksKeyStore, SigningKeysUnavailableError } from './jwks-key-store';
 import { SessionStates } from './session-states';
 
@@ -59,6 +59,8 @@ export class AccessTokenVerifier {
       throw rejected('Access token is invalid or expired');
     }
     if (!claims.sub || typeof claims.sid !== 'string' || typeof claims.exp !== 'number') throw rejected('Access token is invalid or expired');
+    // Auth issues none living longer: one that does was not made by auth's own rules (a leaked key, say) and is not honoured.
+    if (typeof claims.iat !== 'number' || claims.exp - claims.iat > MAX_ACCESS_TOKEN_SECONDS) throw rejected('Access token is invalid or expired');
     const verified = { sub: claims.sub, sid: claims.sid, kid: kid! };
     this.verified.remember(token, verified, claims.exp * 1000);
     return verified;

@@ -1,6 +1,7 @@
 import {
   EnvReader,
   Environment,
+  MAX_ACCESS_TOKEN_SECONDS,
   readSigningKeys,
   readSubgraphConfig,
   readVerificationKeys,
@@ -47,7 +48,7 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
     setupTokenKeys: readVerificationKeys(env, { ...keySource, envName: 'SETUP_TOKEN', devFile: 'setup-token.pem' }),
     issuer: env.string('AUTH_ISSUER', 'herck-auth'),
     audience: env.string('AUTH_AUDIENCE', 'herck'),
-    accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 10, max: 900 }),
+    accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', MAX_ACCESS_TOKEN_SECONDS, { min: 10, max: MAX_ACCESS_TOKEN_SECONDS }),
     refreshTokenTtlDays: env.int('REFRESH_TOKEN_TTL_DAYS', 30, { min: 1, max: 365 }),
     loginLimits: {
       perAccountAndClient: freeAttempts,
