@@ -35,5 +35,17 @@ describe('Logger', () => {
     expect(error.stack).toMatch(/^DriverException: update "credentials" set "password_hash" = \?, .* - probe failure\n    at convertException/);
     expect(error.code).toBe('P0001');
   });
-});
 
+  it('keeps the row and key values PostgreSQL names in its detail out of a database error', () => {
+    // A NOT NULL or CHECK violation details the whole refused row, a duplicate or missing key its value
+    // (pg's fields, copied by MikroORM): the row of a credentials update holds the password hash.
+    const database = (detail: string, where?: string) =>
+      Object.assign(new Error('null value in column "b" of relation "t" violates not-null constraint'), { code: '23502', detail, where, routine: 'ExecConstraints' });
+    const row = logged({ error: database("Failing row contains (a1, $argon2id$v=19$secret, it's, null).", "SQL statement \"UPDATE t SET s = 'hunter2'\"") }).error as Record<string, string>;
+    expect(JSON.stringify(row)).not.toMatch(/argon2id|hunter2|it's/);
+    expect(row.detail).toBe('Failing row contains (?).');
+    expect(row.where).toBe('SQL statement "UPDATE t SET s = ?"');
+    const key = logged({ error: database('Key (lower(email))=(someone@example.com) already exists.') }).error as Record<string, string>;
+    expect(key.detail).toBe('Key (lower(email))=(?) already exists.');
+  });
+});

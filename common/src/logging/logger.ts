@@ -92,11 +92,13 @@ function isError(value: unknown): value is Error {
 function serialiseError(error: Error, depth = 0): Record<string, unknown> {
   const cause = error.cause;
   // A statement PostgreSQL refused comes back from MikroORM with its values written into the message (and so
-  // the stack): a password hash, a webhook secret, an address. Logs are shipped, kept and read by admins,
+  // the stack), and PostgreSQL's detail names the refused row or key: a password hash, a webhook secret, an address. Logs are shipped, kept and read by admins,
   // so such an error keeps the statement's shape and PostgreSQL's reason, not the values.
-  const text = isDatabaseError(error) ? withoutSqlLiterals : (value: string | undefined) => value;
+  const database = isDatabaseError(error);
+  const text = database ? withoutSqlLiterals : (value: string | undefined) => value;
   return {
     ...(error as unknown as Record<string, unknown>),
+    ...(database && withoutServerValues(error as DatabaseErrorFields)),
     name: error.name,
     message: text(error.message),
     stack: text(error.stack),
@@ -107,6 +109,24 @@ function serialiseError(error: Error, depth = 0): Record<string, unknown> {
 /** PostgreSQL's errors carry the server's own fields (`routine`, where in the server it failed); MikroORM's copy them. */
 function isDatabaseError(error: Error): boolean {
   return typeof (error as { routine?: unknown }).routine === 'string';
+}
+
+/** PostgreSQL's own fields that may quote a statement's values (pg's names; MikroORM copies them). */
+interface DatabaseErrorFields {
+  /** "Failing row contains (…)" (the whole row of a NOT NULL or CHECK violation), "Key (…)=(…) already exists." */
+  detail?: unknown;
+  /** A PL/pgSQL function's context and the statement it ran there, with their literals. */
+  where?: unknown;
+  internalQuery?: unknown;
+}
+
+/** The fields that name values, with the values left out: which row or key failed stays readable, not what it held. */
+function withoutServerValues({ detail, where, internalQuery }: DatabaseErrorFields): DatabaseErrorFields {
+  return {
+    ...(typeof detail === 'string' && { detail: detail.replace(/(=|contains )\(.*\)/s, '$1(?)') }),
+    ...(typeof where === 'string' && { where: withoutSqlLiterals(where) }),
+    ...(typeof internalQuery === 'string' && { internalQuery: withoutSqlLiterals(internalQuery) }),
+  };
 }
 
 /** SQL's quoted text values (a quote inside written twice) become `?`, as placeholders read. */
