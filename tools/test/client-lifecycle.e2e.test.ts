@@ -229,10 +229,12 @@ describe("a user's whole life through Apollo Client (HttpLink + auth link + Grap
 
   it('at expiry: the socket is closed with 4403, the next request refreshes, and both go on with the new token', async () => {
     const expired = client.session.accessToken!;
+    // On a loaded machine the steps before may outlast the 12 s token and refresh it already: this expiry's refresh is counted alone.
+    const refreshedBefore = client.refreshes.length;
     await untilExpired(client.session);
     const me = await client.apollo.query({ query: MeDocument });
     expect(me.data?.me?.username).toBe(user.username);
-    expect(client.refreshes).toEqual([{ ok: true, codes: [] }]);
+    expect(client.refreshes.slice(refreshedBefore)).toEqual([{ ok: true, codes: [] }]);
     expect(client.session.accessToken).not.toBe(expired);
 
     // graphql-ws retries a 4403 (Forbidden "might grant access after retry"), calling connectionParams again.
