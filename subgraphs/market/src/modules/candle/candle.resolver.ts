@@ -13,8 +13,9 @@ const MAX_CSV_BYTES = 5 * 1024 * 1024;
 
 /**
  * The request body market takes: a CSV of MAX_CSV_BYTES with every character escaped to two in
- * JSON at worst (newlines are), and the operation around it. At the default 100kb, a gateway whose
- * BODY_LIMIT was raised for an import had its request refused here (413, an internal error to the client).
+ * JSON (as newlines are), and the operation around it. Control characters escape to six: a CSV
+ * full of them may be refused as too large (BAD_REQUEST at the gateway). At the default 100kb, a
+ * gateway whose BODY_LIMIT was raised for an import had its request refused here.
  */
 export const MARKET_BODY_LIMIT = `${2 * MAX_CSV_BYTES + 64 * 1024}b`;
 
