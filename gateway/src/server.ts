@@ -72,7 +72,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) =>
-      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, signer, subgraphPool, publicAnswers, fetchDuration),
+      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, { signer, pool: subgraphPool, publicAnswers, fetchDuration, logger }),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = operationLimits(config.limits, config.production);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => subgraph.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(subgraph.address() as AddressInfo).port}/graphql`;
   const signer = new InternalTokenSigner(signingKeyFrom(crypto.createPrivateKey(generateKeyPem())));
-  source = new InternalDataSource(url, 'orders', signer, pool, new PublicAnswerCache());
+  source = new InternalDataSource(url, 'orders', { signer, pool, publicAnswers: new PublicAnswerCache() });
 });
 afterAll(async () => {
   await pool.close();

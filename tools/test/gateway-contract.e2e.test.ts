@@ -19,7 +19,7 @@ const clients: Client[] = [];
 const servers: net.Server[] = [];
 const heldSockets: net.Socket[] = [];
 /** The gateway's log lines (debug and up), parsed. */
-const gatewayLog: { msg?: string; subgraph?: string; requestId?: string; code?: string; operation?: string | null; type?: string | null; errors?: string[] }[] = [];
+const gatewayLog: { level?: string; msg?: string; reason?: string; subgraph?: string; requestId?: string; code?: string; operation?: string | null; type?: string | null; errors?: string[] }[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform({}, { loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } });
@@ -119,6 +119,8 @@ describe('a subgraph that takes a request and never answers', () => {
     expect(answer.data?.me ?? null).toBeNull();
     expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
     expect(JSON.stringify(answer.errors)).not.toMatch(/127\.0\.0\.1|UND_ERR/);
+    // The operator's log names the subgraph and why, under the request's id; the client's answer does not.
+    expect(gatewayLog).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'subgraph fetch failed', subgraph: 'account', reason: 'UND_ERR_HEADERS_TIMEOUT', requestId: answer.headers.get('x-request-id') }));
   });
 });
 
@@ -133,6 +135,7 @@ describe('a subgraph that cannot be reached (stopped, restarting)', () => {
       const answer = await sendRaw(gateway.url, { query }, user.accessToken);
       expect({ query, codes: answer.errors?.map((error) => error.extensions?.code) }).toEqual({ query, codes: ['SERVICE_UNAVAILABLE'] });
       expect(answer.errors?.[0]?.message).toBe('The account service is unavailable; try again shortly');
+      expect(gatewayLog).toContainEqual(expect.objectContaining({ msg: 'subgraph fetch failed', subgraph: 'account', reason: 'ECONNREFUSED', requestId: answer.headers.get('x-request-id') }));
     }
   });
 });

@@ -125,7 +125,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const upstream = new UpstreamSubscriptions(config.subgraphUrls, options.signer, logger, config.upstreamRetryMaxSeconds * 1000);
   const outboxes = new ConnectionOutboxes({ maxQueuedEvents: config.wsMaxQueuedEvents, maxBufferedBytes: config.wsMaxBufferedBytes }, logger);
   // Every subgraph the gateway knows, catalogued or named only by the supergraph.
-  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, options.signer, options.subgraphPool, options.publicAnswers, options.subgraphFetchDuration)]));
+  const services = Object.fromEntries(Object.entries(config.subgraphUrls).map(([name, url]) => [name, new InternalDataSource(url, name, { signer: options.signer, pool: options.subgraphPool, publicAnswers: options.publicAnswers, fetchDuration: options.subgraphFetchDuration, logger })]));
   const shared = new SharedSubscriptions(
     planner,
     upstream,

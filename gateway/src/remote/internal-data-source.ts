@@ -3,10 +3,21 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Dispatcher } from 'undici';
-import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, REQUEST_ID_HEADER } from '@herck/common';
+import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, REQUEST_ID_HEADER } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import type { PublicAnswerCache } from './public-answer-cache';
 import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
+
+/** What every subgraph's source shares: the signer, the connection pool, the cache of public answers, metrics and the log. */
+export interface InternalDataSourceDeps {
+  signer: InternalTokenSigner;
+  pool: Dispatcher;
+  /** Shared by every subgraph's source (its keys name the subgraph), so its bound is the gateway's. */
+  publicAnswers: PublicAnswerCache;
+  fetchDuration?: SubgraphFetchDuration;
+  /** Where a failed fetch is named (the client's answer says only SERVICE_UNAVAILABLE or INTERNAL_SERVER_ERROR). */
+  logger?: Logger;
+}
 
 /**
  * Calls one subgraph, vouching for the caller's identity with a short-lived internal token.
@@ -23,16 +34,22 @@ import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly origin: string;
   private readonly path: string;
+  private readonly signer: InternalTokenSigner;
+  private readonly pool: Dispatcher;
+  private readonly publicAnswers: PublicAnswerCache;
+  private readonly fetchDuration?: SubgraphFetchDuration;
+  private readonly logger?: Logger;
 
   constructor(
     private readonly url: string,
     private readonly subgraphName: string,
-    private readonly signer: InternalTokenSigner,
-    private readonly pool: Dispatcher,
-    /** Shared by every subgraph's source (its keys name the subgraph), so its bound is the gateway's. */
-    private readonly publicAnswers: PublicAnswerCache,
-    private readonly fetchDuration?: SubgraphFetchDuration,
+    deps: InternalDataSourceDeps,
   ) {
+    this.signer = deps.signer;
+    this.pool = deps.pool;
+    this.publicAnswers = deps.publicAnswers;
+    this.fetchDuration = deps.fetchDuration;
+    this.logger = deps.logger;
     const parsed = new URL(url);
     this.origin = parsed.origin;
     this.path = parsed.pathname + parsed.search;
@@ -86,6 +103,8 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       return answer;
     } catch (error) {
       done?.({ outcome: 'failed' });
+      // Under the request's id, naming the subgraph and why: operators find an outage here.
+      this.logger?.warn('subgraph fetch failed', { subgraph: this.subgraphName, reason: (error as { code?: unknown }).code ?? (error as Error).message });
       if (error instanceof GraphQLError) throw error;
       if (isTimeout(error)) throw unavailable(this.subgraphName, afterFailure, 'did not answer in time');
       // Not reached (stopped, restarting): nothing was sent, so a mutation was not made either.
