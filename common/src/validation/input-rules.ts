@@ -25,9 +25,14 @@ export function normaliseEmail(value: string, field = 'email'): string {
   return email;
 }
 
+/** Characters (code points), as limits are documented: an emoji is one, where `length` counts two UTF-16 units. */
+export function characterLength(text: string): number {
+  return [...text].length;
+}
+
 export function requireLength(value: string, field: string, min: number, max: number): string {
   const trimmed = value.trim();
-  const length = [...trimmed].length;
+  const length = characterLength(trimmed);
   if (length < min || length > max) {
     throw new BadUserInputError(`${field} must be ${min === max ? min : `${min} to ${max}`} characters long`, field);
   }
@@ -69,7 +74,7 @@ export const MAX_SEARCH_LENGTH = 100;
 export function searchText(value: string | null | undefined, field = 'search'): string | null {
   const text = value?.trim();
   if (!text) return null;
-  if ([...text].length > MAX_SEARCH_LENGTH) throw new BadUserInputError(`${field} is at most ${MAX_SEARCH_LENGTH} characters long`, field);
+  if (characterLength(text) > MAX_SEARCH_LENGTH) throw new BadUserInputError(`${field} is at most ${MAX_SEARCH_LENGTH} characters long`, field);
   return text;
 }
 

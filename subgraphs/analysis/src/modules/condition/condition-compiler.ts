@@ -1,4 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
+import { characterLength } from '@herck/common';
 import { IndicatorKind } from '../indicator/indicator-kind';
 import { BUILT_IN_NAMES, IndicatorSpec } from '../indicator/indicator-spec';
 import { BandsValue, MacdValue, StochValue } from '../indicator/indicator-values';
@@ -67,8 +68,7 @@ export function compileCondition(source: string, indicators: IndicatorSpec[]): C
 
 function compileUncached(source: string, indicators: IndicatorSpec[]): CompileResult {
   if (!source.trim()) return fail('The condition is empty', 0);
-  // Characters, not UTF-16 units, as the limit is documented: an emoji in a string literal is one.
-  if ([...source].length > MAX_CONDITION_LENGTH) return fail(`The condition is longer than ${MAX_CONDITION_LENGTH} characters`, MAX_CONDITION_LENGTH);
+  if (characterLength(source) > MAX_CONDITION_LENGTH) return fail(`The condition is longer than ${MAX_CONDITION_LENGTH} characters`, MAX_CONDITION_LENGTH);
   const env = BASE.clone();
   for (const name of BUILT_IN_NAMES) env.registerVariable(name, 'double');
   for (const spec of indicators) {

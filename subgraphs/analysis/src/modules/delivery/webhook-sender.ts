@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
-import { isPrivateAddress, publicOnlyLookup } from './webhook-target';
+import { isPrivateLiteral, publicOnlyLookup } from './webhook-target';
 import { signWebhook, SIGNATURE_HEADER } from './webhook-signature';
 
 export interface WebhookResult {
@@ -18,8 +17,7 @@ export function postWebhook(url: string, body: string, secret: string, deliveryI
     const target = new URL(url);
     // A name is checked as it is looked up (publicOnlyLookup); an address written in the URL is never looked up. It was
     // checked when saved, but perhaps while WEBHOOK_ALLOW_PRIVATE was on.
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    if (!options.allowPrivate && isIP(host) && isPrivateAddress(host)) return resolve({ httpStatus: null, error: `${host} is a loopback or private address` });
+    if (!options.allowPrivate && isPrivateLiteral(target.hostname)) return resolve({ httpStatus: null, error: `${target.hostname.replace(/^\[|\]$/g, '')} is a loopback or private address` });
     const client = target.protocol === 'https:' ? https : http;
     const request = client.request(
       target,

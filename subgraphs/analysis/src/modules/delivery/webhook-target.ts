@@ -38,12 +38,18 @@ export function checkedWebhookUrl(value: string, policy: WebhookPolicy, field = 
   if (!allowed.includes(url.protocol)) throw new BadUserInputError(`The webhook URL must use ${policy.production ? 'https' : 'http or https'}`, field);
   if (url.username || url.password) throw new BadUserInputError('The webhook URL must not carry credentials', field);
   // A trailing dot names the same host (`localhost.` is localhost).
-  const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-  if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))) {
+  const host = url.hostname.replace(/\.$/, '');
+  if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || isPrivateLiteral(host))) {
     throw new BadUserInputError('The webhook URL points at a loopback or private address', field);
   }
   // Kept as written (the owner reads back what they saved); every sender parses it exactly as above.
   return value.trim();
+}
+
+/** Whether a URL's hostname is an address (IPv6 in its brackets) that is loopback or private: one no lookup checks. */
+export function isPrivateLiteral(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return isIP(host) !== 0 && isPrivateAddress(host);
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

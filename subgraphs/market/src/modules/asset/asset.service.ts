@@ -1,5 +1,5 @@
 import { EntityManager, LockMode } from '@mikro-orm/postgresql';
-import { BadUserInputError, Connection, isTickerSymbol, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
+import { BadUserInputError, characterLength, Connection, isTickerSymbol, MARKET_ASSET, MarketAssetEvent, OutboxMessage, pageInfoOf, pageSize, searchText } from '@herck/common';
 import { MAX_PAGE } from '../paging/time-page';
 import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
@@ -33,8 +33,7 @@ export class AssetService {
     const symbol = normaliseSymbol(rawSymbol);
     // Omitted or null keeps the name it has (or the symbol, for a new asset); blank is no name.
     const displayName = name == null ? null : name.trim();
-    // Characters, not UTF-16 units: an emoji is one character of the 100, as in every other name.
-    if (displayName !== null && (displayName.length === 0 || [...displayName].length > 100 || /\p{C}/u.test(displayName))) {
+    if (displayName !== null && (displayName.length === 0 || characterLength(displayName) > 100 || /\p{C}/u.test(displayName))) {
       throw new BadUserInputError('name must be 1 to 100 printable characters', 'name');
     }
     const asset = await em.transactional(async (tx) => {
