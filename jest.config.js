@@ -22,6 +22,8 @@ module.exports = {
   globalSetup: '<rootDir>/tools/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/tools/test/support/global-teardown.ts',
   testTimeout: 60_000,
-  maxWorkers: 2,
+  // Three on two cores: much of an end-to-end test is waiting (rounds, token expiries, restarts), and a third
+  // worker fills those waits (measured: 8.1 min with two, 6.0 with three, every test passing).
+  maxWorkers: 3,
   reporters: ['default', '<rootDir>/tools/test/support/summary-reporter.js'],
 };

@@ -42,6 +42,8 @@ export interface EmbeddedPostgresOptions {
   /** The cluster lives in `<dir>`, its superuser password in `<dir>-password`; a second start reuses both. */
   dir: string;
   port: number;
+  /** PostgreSQL's own default (100) unless given: the test run, with a platform per Jest worker, needs more. */
+  maxConnections?: number;
   onLog?: (message: string) => void;
 }
 
@@ -51,7 +53,7 @@ export interface EmbeddedPostgresOptions {
  * the cluster and kept in `<dir>-password` (mode 0600); a cluster made before
  * that file existed (password `postgres`) gets one on its next start.
  */
-export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres({ dir, port, maxConnections, onLog }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   // The package's own errors say "check the logs" or nothing at all: a failure names PostgreSQL's last words.
   const said = new RecentLines(LAST_WORDS);
   const log = (message: string) => {
@@ -78,7 +80,7 @@ export async function startEmbeddedPostgres({ dir, port, onLog }: EmbeddedPostgr
     createPostgresUser: runAsPostgres,
     // The package asks for en_US.UTF-8 messages, a locale many machines lack; C exists everywhere.
     initdbFlags: ['--locale=C', '--encoding=UTF8', '--lc-messages=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', ...(maxConnections ? ['-c', `max_connections=${maxConnections}`] : [])],
     onLog: log,
     onError: (error: unknown) => log(String(error)),
   });

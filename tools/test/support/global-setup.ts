@@ -10,6 +10,13 @@ declare global {
 }
 
 /**
+ * Each Jest worker runs a whole platform (six subgraphs with their pools, bus
+ * listeners, extra gateways and replicas): three of them together come within a
+ * few connections of PostgreSQL's default limit of 100 (measured: 93).
+ */
+const TEST_MAX_CONNECTIONS = 300;
+
+/**
  * Tests need a real PostgreSQL: the one DATABASE_URL names, or else an embedded
  * one started here for the run (what a fresh machine gets, random password
  * included: DATABASE_URL carries it to the tests).
@@ -18,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
   if (process.env.DATABASE_URL) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-test-pg-'));
   fs.chmodSync(dir, 0o755);
-  const server = await startEmbeddedPostgres({ dir: embeddedPostgresDir(dir), port: await freePort() });
+  const server = await startEmbeddedPostgres({ dir: embeddedPostgresDir(dir), port: await freePort(), maxConnections: TEST_MAX_CONNECTIONS });
   globalThis.herckTestPostgres = { server, dir };
   process.env.DATABASE_URL = server.url;
 }
