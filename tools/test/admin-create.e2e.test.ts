@@ -7,6 +7,7 @@ import { dropDatabase, repositoryRoot } from '@herck/common';
 import { MeDocument, RefreshTokenDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { startTestPlatform } from './support/platform';
+import { runCli } from './support/run-cli';
 import { eventually, logIn, signUp } from './support/users';
 
 const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'admin-create.js');
@@ -56,7 +57,7 @@ describe('npm run admin:create', () => {
       expect((await send(platform.gatewayUrl, MeDocument, {}, admin.accessToken)).data?.me?.roles).toContain('ADMIN');
 
       const user = await signUp(platform, 'promoted');
-      const promoted = spawnSync(process.execPath, [CLI, '--email', user.email, '--password', 'new-Admin-passphrase-1'], { env, encoding: 'utf8' });
+      const promoted = await runCli(CLI, ['--email', user.email, '--password', 'new-Admin-passphrase-1'], env);
       expect(promoted.status).toBe(0);
       const again = await logIn(platform, user.email, 'new-Admin-passphrase-1');
       const me = await send(platform.gatewayUrl, MeDocument, {}, again.accessToken);
