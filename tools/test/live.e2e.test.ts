@@ -510,6 +510,18 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
   }, 60_000);
 });
 
+describe('graphql-ws protocol', () => {
+  it("closes with 4400 on a message only a server may send (the protocol's rule for a message not meant for it), not with 4500", async () => {
+    for (const message of [{ type: 'next', id: '1', payload: { data: {} } }, { type: 'error', id: '1', payload: [] }, { type: 'connection_ack' }]) {
+      const socket = await rawSocket(platform.gateway);
+      socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+      expect((await socket.next()).type).toBe('connection_ack');
+      socket.send(JSON.stringify(message));
+      expect({ type: message.type, code: await socket.closed }).toEqual({ type: message.type, code: 4400 });
+    }
+  });
+});
+
 describe('subscription ids', () => {
   const subscribe = (id: string) => JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { ticks(symbols: ["BTC"]) { symbol time } }' } });
   const complete = (id: string) => JSON.stringify({ id, type: 'complete' });

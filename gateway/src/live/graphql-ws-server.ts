@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, ServerOptions } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { Logger, runWithRequestId } from '@herck/common';
 import { MAX_VARIABLE_DEPTH, nestsDeeperThan } from '../auth/variable-errors';
@@ -30,6 +30,8 @@ const TOO_DEEP = [{ message: `The operation nests lists or objects more than ${M
 const LEVELS_ABOVE_VALUES = 3;
 /** How a message refused before graphql-ws reads it closes the socket when it is no operation to answer. */
 const OVERSIZED_CLOSE = { code: 1009, reason: 'Message too big' };
+/** Messages of the protocol that only a server sends. */
+const SERVER_ONLY_TYPES = new Set<string>([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
 const TOO_DEEP_CLOSE = { code: CloseCode.BadRequest, reason: `Message nested more than ${MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES} levels deep` };
 
 /**
@@ -98,6 +100,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             const message = parsedOrNull(text);
             // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 4500 close).
             if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP, TOO_DEEP_CLOSE);
+            // graphql-ws throws on these (a 4500 and an error in our log): the protocol closes with 4400 on a message not meant for the server.
+            if (typeof message?.type === 'string' && SERVER_ONLY_TYPES.has(message.type)) return socket.close(CloseCode.BadRequest, `Unexpected message of type ${message.type} received`);
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
               try {
