@@ -4,5 +4,4 @@ export * from './server';
 export * from './store';
 export type { LogStore, StoredLogEntry, LogSelection } from './modules/store/log-store';
 export { PostgresLogStore } from './modules/store/postgres/postgres-log-store';
-export { MongoLogStore } from './modules/store/mongo/mongo-log-store';
 export { parseLogLine } from './modules/ingest/log-line';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { LogStore, logsStore, MongoLogStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
+import { LogStore, logsStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
+import { MongoLogStore } from '../src/modules/store/mongo/mongo-log-store';
 import { LogQueryService } from '../src/modules/entry/log-query.service';
 
 /**
