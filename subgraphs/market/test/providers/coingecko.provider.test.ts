@@ -54,6 +54,29 @@ describe('CoinGecko provider', () => {
     expect(round.fx).toEqual([]);
   });
 
+  it('keeps every digit of the numbers it was sent, beyond what a double holds', async () => {
+    // JSON numbers of 18 and more significant digits: JSON.parse alone rounds them to 17.
+    server().route('GET', MARKETS, {
+      body: `[{"id":"bitcoin","symbol":"btc","name":"Bitcoin","current_price":104612.123456789012345,"market_cap":2079185036718123456789,
+        "total_volume":38001292231.000000000001,"price_change_percentage_1h_in_currency":0.129735391136492612,
+        "price_change_percentage_24h_in_currency":-1e-30},
+        {"id":"shiba-inu","symbol":"shib","name":"Shiba Inu","current_price":0.0000123456789012345678,"market_cap":1.2e3,
+        "total_volume":9007199254740993,"price_change_percentage_1h_in_currency":2.50,"price_change_percentage_24h_in_currency":-0.5}]`,
+    });
+    server().route('GET', GLOBAL, {
+      body: `{"data":{"active_cryptocurrencies":17524,"total_market_cap":{"usd":3302112938193.120612345},"total_volume":{"usd":96745120934.204281234},
+        "market_cap_percentage":{"btc":62.967803133860061234}}}`,
+    });
+
+    const round = await provider().fetchRound(['BTC', 'SHIB'], ROUND_TIME, liveSignal());
+
+    expect(round.quotes.map(plainQuote)).toEqual([
+      expect.objectContaining({ symbol: 'BTC', price: '104612.123456789012345', marketCap: '2079185036718123456789', volume24h: '38001292231.000000000001', percentChange1h: '0.129735391136492612', percentChange24h: '-0.000000000000000000000000000001' }),
+      expect.objectContaining({ symbol: 'SHIB', price: '0.0000123456789012345678', marketCap: '1200', volume24h: '9007199254740993', percentChange1h: '2.5', percentChange24h: '-0.5' }),
+    ]);
+    expect(plainGlobal(round.global)).toEqual({ totalMarketCap: '3302112938193.120612345', totalVolume24h: '96745120934.204281234', btcDominance: '62.967803133860061234', activeCryptocurrencies: 17524 });
+  });
+
   it('asks for lower-case symbols in USD with 1h and 24h changes', async () => {
     await provider().fetchRound(['BTC', 'ETH', 'NOTACOIN'], ROUND_TIME, liveSignal());
 

@@ -40,10 +40,10 @@ export async function providerError(promise: Promise<unknown>): Promise<Provider
 type Plain<T> = { [K in keyof T]: T[K] extends Decimal ? string : T[K] extends Decimal | null ? string | null : T[K] };
 
 function plain<T extends object>(value: T): Plain<T> {
-  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, field instanceof Decimal ? field.toString() : field])) as Plain<T>;
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, field instanceof Decimal ? field.toFixed() : field])) as Plain<T>;
 }
 
-/** A quote with its Decimals as strings, to compare exact values with toEqual. */
+/** A quote with its Decimals as strings (as the API writes them: no exponent), to compare exact values with toEqual. */
 export function plainQuote(quote: ProviderQuote): Plain<ProviderQuote> {
   return plain(quote);
 }

@@ -12,13 +12,12 @@ const NUMERIC_TEXT = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
  * of the wrong kind becomes a ProviderError naming the field, so one malformed
  * answer fails that provider's round instead of storing nonsense.
  *
- * Numbers: JSON.parse has already turned them into doubles, and Node 20 has no
- * reviver that sees the source text. `String(double)` is the shortest text that
- * parses back to the same double: the very text the API sent whenever it
- * printed its own double the usual shortest way (as its JSON encoder does),
- * and in any case that double's value without binary noise (0.1 stays "0.1",
- * never 0.1000000000000000055…). A Decimal is built from that text. Numeric
- * strings (Binance) are taken as they are, so they keep every digit.
+ * Numbers: a JSON number reaches here as a double only when the double holds it
+ * exactly (fetchJson quotes the others, which then come as numeric text).
+ * `String(double)` is then its shortest text, without binary noise (0.1 stays
+ * "0.1", never 0.1000000000000000055…). A Decimal is built from that text.
+ * Numeric strings (Binance's, and the quoted numbers) are taken as they are, so
+ * they keep every digit.
  */
 export class JsonReader {
   constructor(private readonly provider: string) {}
