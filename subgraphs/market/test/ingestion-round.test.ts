@@ -202,3 +202,49 @@ describe('a round found stored already', () => {
     expect(published.candles).toEqual(expect.arrayContaining(['BTC M1', 'BTC M5', 'BTC M15', 'BTC H1', 'BTC H4', 'BTC D1']));
   });
 });
+
+describe('candles built from rounds', () => {
+  const tick = (time: Date, price: string, volume24h: string | null) =>
+    Object.assign(new (class {})(), { symbol: 'ETH', price: new Decimal(price), quoteCurrency: 'USD', volume24h: volume24h === null ? null : new Decimal(volume24h), marketCap: null, percentChange1h: null, percentChange24h: null, source: 'steady', time }) as never;
+  const round = (at: string, price: string, volume24h: string | null) => ({ time: new Date(at), ticks: [tick(new Date(at), price, volume24h)], global: null, globalSource: null, fx: [] });
+
+  it('open the first tick, close the last, high and low exact to every digit, volume the 24-hour share of each round, per UTC period', async () => {
+    await new AssetService().seed(orm.em.fork(), ['ETH']);
+    // Three 20-second rounds in the last minute of an H4 period (23:59), then one in the next day's first minute.
+    await writeRound(orm.em.fork(), round('2026-12-02T23:59:00Z', '2507.123456789012345678', '86400'), 20);
+    await writeRound(orm.em.fork(), round('2026-12-02T23:59:20Z', '2600.000000000000000001', '172800.5'), 20);
+    await writeRound(orm.em.fork(), round('2026-12-02T23:59:40Z', '0.000000000000000001', null), 20);
+    await writeRound(orm.em.fork(), round('2026-12-03T00:00:00Z', '2550.10', '86400'), 20);
+
+    const history = new HistoryRepository(orm.em.fork(), () => Date.parse('2026-12-03T00:00:10Z'));
+    const page = { from: new Date('2026-12-02T00:00:00Z'), to: new Date('2026-12-04T00:00:00Z'), first: 10, ascending: true, after: null };
+    const plain = (candle: { openTime: Date; closeTime: Date; open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; tickCount: number; closed: boolean }) => ({
+      openTime: candle.openTime.toISOString(),
+      closeTime: candle.closeTime.toISOString(),
+      ohlcv: [candle.open, candle.high, candle.low, candle.close, candle.volume].map((value) => value.toFixed()),
+      tickCount: candle.tickCount,
+      closed: candle.closed,
+    });
+    // 86400 a day over 20 s is 20; 172800.5 is 40.00011574 (8 decimals, rounded); no 24-hour volume adds nothing.
+    const lastMinute = ['2507.123456789012345678', '2600.000000000000000001', '0.000000000000000001', '0.000000000000000001', '60.00011574'];
+    const expected = {
+      M1: { openTime: '2026-12-02T23:59:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+      M5: { openTime: '2026-12-02T23:55:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+      M15: { openTime: '2026-12-02T23:45:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+      H1: { openTime: '2026-12-02T23:00:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+      H4: { openTime: '2026-12-02T20:00:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+      D1: { openTime: '2026-12-02T00:00:00.000Z', closeTime: '2026-12-03T00:00:00.000Z' },
+    } as const;
+    for (const [interval, period] of Object.entries(expected)) {
+      const candles = (await history.candles('ETH', interval as keyof typeof expected, page)).map(plain);
+      const next = new Date(period.closeTime);
+      expect([interval, candles]).toEqual([
+        interval,
+        [
+          { ...period, ohlcv: lastMinute, tickCount: 3, closed: true },
+          { openTime: period.closeTime, closeTime: new Date(next.getTime() + (Date.parse(period.closeTime) - Date.parse(period.openTime))).toISOString(), ohlcv: ['2550.1', '2550.1', '2550.1', '2550.1', '20'], tickCount: 1, closed: false },
+        ],
+      ]);
+    }
+  });
+});
