@@ -145,6 +145,12 @@ describe('ROI over a period with a starting value, a deposit and a withdrawal', 
     expectDecimal(result.twr, new Decimal(83).div(493));
   });
 
+  it('gives the TWR, as every return, to 20 significant digits of its own, rounded once', () => {
+    // 83/493 = 0.16835699797160243407707… → 0.16835699797160243408 (decimal.js's default: 20 digits, half up).
+    expect(result.twr?.toFixed()).toBe('0.16835699797160243408');
+    expect(result.subPeriods.map((period) => period.return?.toFixed())).toEqual(['0.090909090909090909091', '-0.029411764705882352941', '0.10344827586206896552']);
+  });
+
   it('counts fees outside trades as a cost, not a flow', () => {
     // Deposit 1000 paying a 2 fee, then a custody FEE of 8: cash 990, flows 1000, other fees 10.
     const fees = [deposit('1000', '2024-01-01T09:00:00Z', '2'), tx('FEE', null, '8', '1', '0', '2024-01-02T09:00:00Z')];

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { quotient } from '@herck/common';
+import { exact, quotient } from '@herck/common';
 
 /**
  * A stretch between external flows. `startValue` is the value right after the
@@ -17,7 +17,9 @@ export interface SubPeriod {
 
 export function subPeriodReturn(startValue: Decimal, endValue: Decimal): Decimal | null {
   if (startValue.isZero()) return endValue.isZero() ? new Decimal(0) : null;
-  return quotient(endValue, startValue).minus(1);
+  // (end − start) / start, not end / start − 1: the quotient's 20 digits are the return's own
+  // (1700 → 1650 is −0.029411764705882352941, where 1650/1700 − 1 kept only 19 of them).
+  return quotient(exact(endValue).minus(startValue), startValue);
 }
 
 /**
@@ -28,10 +30,16 @@ export function subPeriodReturn(startValue: Decimal, endValue: Decimal): Decimal
  * takes a missing (or zero) price on a flow day.
  */
 export function timeWeightedReturn(subPeriods: readonly SubPeriod[]): Decimal | null {
-  let growth = new Decimal(1);
+  // Π end / Π start − 1 from the exact products, divided once: chaining the rounded growths
+  // (20 digits each, then − 1) left 19 digits or fewer, and the last ones off by the roundings.
+  let ends = exact(1);
+  let starts = exact(1);
   for (const period of subPeriods) {
     if (period.return === null) return null;
-    growth = growth.mul(period.return.plus(1));
+    // Nothing invested and nothing there: a growth of 1.
+    if (period.startValue.isZero()) continue;
+    ends = ends.mul(period.endValue);
+    starts = starts.mul(period.startValue);
   }
-  return growth.minus(1);
+  return quotient(ends.minus(starts), starts);
 }
