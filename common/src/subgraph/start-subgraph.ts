@@ -16,7 +16,7 @@ import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '..
 import { Identity } from '../identity/roles';
 import { deleteExpiredRateLimits } from '../limits/rate-budget';
 import { Logger } from '../logging/logger';
-import { MetricsRegistry } from '../metrics/metrics-registry';
+import { Gauge, MetricsRegistry } from '../metrics/metrics-registry';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
@@ -160,14 +160,19 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     let pending: Promise<{ consumer: string; lag: number; deadLetters: number }> | undefined;
     // A scrape reads the counts only; the dead letters themselves are listed for the gateway's status.
     const status = () => (pending ??= consumer.status({ listDeadLetters: false }).finally(() => setImmediate(() => (pending = undefined))));
-    const busLag = metrics.gauge({ name: 'herck_bus_lag_events', help: 'Bus events published but not yet applied by this consumer.', labelNames: ['consumer'] as const, collect: async () => {
-      const { consumer: name, lag } = await status();
-      busLag.set({ consumer: name }, lag);
-    } });
-    const deadLetters = metrics.gauge({ name: 'herck_bus_dead_letters', help: 'Bus events this consumer gave up on (see bus_dead_letters).', labelNames: ['consumer'] as const, collect: async () => {
-      const { consumer: name, deadLetters: count } = await status();
-      deadLetters.set({ consumer: name }, count);
-    } });
+    // With the database out of reach the counts cannot be read: the gauge then has no sample (not a stale
+    // one) and the scrape still answers with everything else. A failing collect made all of /metrics a 500.
+    const collectInto = async (gauge: Gauge<'consumer'>, pick: (read: { lag: number; deadLetters: number }) => number) => {
+      try {
+        const read = await status();
+        gauge.set({ consumer: read.consumer }, pick(read));
+      } catch (error) {
+        gauge.reset();
+        logger.warn('bus figures left out of /metrics: the database could not be read', { error });
+      }
+    };
+    const busLag: Gauge<'consumer'> = metrics.gauge({ name: 'herck_bus_lag_events', help: 'Bus events published but not yet applied by this consumer.', labelNames: ['consumer'] as const, collect: () => collectInto(busLag, (read) => read.lag) });
+    const deadLetters: Gauge<'consumer'> = metrics.gauge({ name: 'herck_bus_dead_letters', help: 'Bus events this consumer gave up on (see bus_dead_letters).', labelNames: ['consumer'] as const, collect: () => collectInto(deadLetters, (read) => read.deadLetters) });
   }
   const http = new GraphqlHttpService<TContext>({
     logger,
