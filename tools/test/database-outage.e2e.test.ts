@@ -5,16 +5,21 @@ import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually } from './support/users';
 
 /**
- * PostgreSQL unreachable: every subgraph reaches it through a TCP proxy this file closes, so new
- * connections are refused and open ones are cut, as when the database host goes away.
+ * PostgreSQL out of reach: every subgraph reaches it through a TCP proxy this file first makes
+ * hang (nothing answered, as in a network partition), then closes, so new connections are refused
+ * and open ones are cut, as when the database host goes away.
  */
 let platform: TestPlatform;
 let proxy: net.Server;
 const sockets = new Set<net.Socket>();
+let hanging = false;
 
 beforeAll(async () => {
   const server = new URL(process.env.DATABASE_URL!);
   proxy = net.createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => client.destroy());
+    if (hanging) return;
     const upstream = net.connect(Number(server.port || 5432), server.hostname);
     sockets.add(client).add(upstream);
     const end = () => (client.destroy(), upstream.destroy());
@@ -38,10 +43,21 @@ afterAll(async () => {
   await platform?.stop().catch(() => undefined);
 }, 90_000);
 
-describe('PostgreSQL unreachable', () => {
+const metricsOf = (url: string) => fetch(new URL('/metrics', url), { signal: AbortSignal.timeout(8_000) });
+
+describe('PostgreSQL out of reach', () => {
+  it('answers /readyz (503) and /metrics within seconds while the database hangs', async () => {
+    hanging = true;
+    for (const socket of sockets) socket.unpipe().pause();
+    const started = Date.now();
+    const [ready, scrape] = await Promise.all([fetch(new URL('/readyz', platform.logs!.url), { signal: AbortSignal.timeout(8_000) }), metricsOf(platform.logs!.url)]);
+    expect({ ready: ready.status, scrape: scrape.status }).toEqual({ ready: 503, scrape: 200 });
+    expect(sampleValue(parsePrometheusText(await scrape.text()), 'herck_bus_lag_events', {})).toBeUndefined();
+    // Prometheus gives a scrape 10 s by default, a readiness probe is given less.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  }, 30_000);
+
   it('turns /readyz and status unready, while /metrics still answers with what the process knows', async () => {
-    const metricsOf = (url: string) => fetch(new URL('/metrics', url));
-    expect((await metricsOf(platform.logs!.url)).status).toBe(200);
     proxy.close();
     for (const socket of sockets) socket.destroy();
 

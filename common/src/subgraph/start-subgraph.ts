@@ -33,6 +33,19 @@ import { SUBGRAPH_STATUS_PATH, SubgraphStatusExtras, SubgraphStatusReport } from
  */
 const BUS_WAIT_MS = 2_000;
 
+/**
+ * The longest `/readyz` and a `/metrics` scrape wait for the database: one that does not answer (a
+ * network partition) held both until the connection pool gave up, past any probe's or scrape's timeout.
+ */
+const DATABASE_CHECK_MS = 2_000;
+
+/** `work`'s result, or a rejection once `ms` have passed without one. */
+async function within<T>(ms: number, work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves when `work` settles or after `ms`, whichever comes first; never rejects. */
 async function atMost(ms: number, work: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -164,7 +177,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     // one) and the scrape still answers with everything else. A failing collect made all of /metrics a 500.
     const collectInto = async (gauge: Gauge<'consumer'>, pick: (read: { lag: number; deadLetters: number }) => number) => {
       try {
-        const read = await status();
+        const read = await within(DATABASE_CHECK_MS, status(), 'bus status');
         gauge.set({ consumer: read.consumer }, pick(read));
       } catch (error) {
         gauge.reset();
@@ -195,7 +208,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       const { identity, client } = req.res?.locals.caller as InternalCaller;
       return definition.createContext({ identity, client, em: orm.em.fork(), logger });
     },
-    isReady: () => orm.isConnected(),
+    isReady: () => within(DATABASE_CHECK_MS, orm.isConnected(), 'database check'),
     routes: (app) => {
       // For the gateway's `status`: version, bus lag and dead letters, and what the service adds.
       app.get(SUBGRAPH_STATUS_PATH, gatewayOnly, async (_req, res, next) => {
