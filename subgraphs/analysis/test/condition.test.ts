@@ -45,6 +45,13 @@ describe('conditions (CEL)', () => {
     expect(message).toMatch(/\uFFFD|😀/u);
   });
 
+  it('gives positions in characters, as documented, also after an emoji (two UTF-16 units, one character)', () => {
+    // The parser counts UTF-16 units: `bogus` was said to start at 15, where a client finds `&` and a space.
+    expect(problem('"😀" == "a" && bogus > 1.0')).toEqual({ message: 'Unknown variable: bogus', position: 14 });
+    expect(problem('"😀😀" == "a" && price > "x"')).toMatchObject({ position: 15 });
+    expect(problem('"😀😀" == "a" &&')).toMatchObject({ position: 14 });
+  });
+
   it('limits length and size', () => {
     expect(problem(`price > 1.0${' || price > 1.0'.repeat(100)}`).message).toMatch(/longer than 1000/);
     expect(problem(Array.from({ length: 60 }, () => 'price > 1.0').join(' || ')).message).toMatch(/maxAstNodes|Exceeded/);

@@ -85,12 +85,12 @@ function compileUncached(source: string, indicators: IndicatorSpec[]): CompileRe
   try {
     program = env.parse(source);
   } catch (error) {
-    return fail(celMessage(error), celPosition(error));
+    return fail(celMessage(error), characterOffset(source, celPosition(error)));
   }
   const refused = findRefused(program.ast, new Set([...BUILT_IN_NAMES, ...indicators.map((spec) => spec.name), ...TYPE_NAMES]));
-  if (refused) return fail(refused.message, refused.position);
+  if (refused) return fail(refused.message, characterOffset(source, refused.position));
   const checked = program.check();
-  if (!checked.valid) return fail(withHint(celMessage(checked.error)), celPosition(checked.error));
+  if (!checked.valid) return fail(withHint(celMessage(checked.error)), characterOffset(source, celPosition(checked.error)));
   if (checked.type !== 'bool') return fail(`The condition must be true or false, not a ${checked.type}`, 0);
   return { ok: true, condition: { evaluate: (variables) => program(variables) === true } };
 }
@@ -109,6 +109,16 @@ function celMessage(error: unknown): string {
 /** Every variable is a double, and CEL does arithmetic and equality on one type: `price * 2` needs `2.0`. */
 function withHint(message: string): string {
   return /^no such overload: (double \S+ int|int \S+ double)$/.test(message) ? `${message}: write whole numbers with a decimal point (2.0, not 2)` : message;
+}
+
+/**
+ * cel-js counts UTF-16 units; positions are documented in characters (code points), as the length
+ * limit counts them: after an emoji the parser's offset is one too far. One that falls inside a
+ * character names that character.
+ */
+function characterOffset(source: string, units: number): number {
+  const before = source.slice(0, units);
+  return characterLength(before) - (/\p{Surrogate}$/u.test(before) ? 1 : 0);
 }
 
 function celPosition(error: unknown): number {
