@@ -135,4 +135,38 @@ describe('strategy engine on a scripted price path', () => {
     // …so the next real crossing fires.
     expect(tick(engine, 30, 130).firings).toHaveLength(1);
   });
+  it('keeps no trace of a strategy changed or dropped while it was still being warmed up', async () => {
+    // The store answers only when told: a strategy's watch is still loading its first symbol's history.
+    const pending: (() => void)[] = [];
+    const history = [closed(0, 100), closed(1, 100), closed(2, 100)];
+    const engine = new StrategyEngine(
+      (symbol, interval, count) => new Promise((resolve) => pending.push(() => resolve(history.slice(-count).map((candle) => ({ ...candle, symbol, interval }))))),
+      () => START + 10 * MINUTE,
+    );
+    const release = async () => {
+      while (pending.length) {
+        pending.shift()!();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const old = strategy({ symbols: ['BTC', 'ETH'], condition: 'price > sma3' });
+    // An edit is read (a new condition), then another while the first is still warming up.
+    const first = engine.watch(old);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = engine.watch({ ...old, condition: 'price > sma3 * 2.0' });
+    await release();
+    await Promise.all([first, second]);
+    const at = new Date(START + 3 * MINUTE);
+    // 130 > sma3 (110) but not twice it: only the old condition would fire.
+    expect([...engine.onTick('BTC', at, 130, 0).firings, ...engine.onTick('ETH', at, 130, 0).firings]).toEqual([]);
+
+    // Switched off (or deleted) while its watch was still loading: nothing of it is evaluated.
+    const third = engine.watch({ ...old, indicators: [{ name: 'sma3', kind: IndicatorKind.SMA, period: 2 }] });
+    await new Promise((resolve) => setImmediate(resolve));
+    engine.unwatch(old.id);
+    await release();
+    await third;
+    const later = new Date(START + 3 * MINUTE + 1000);
+    expect([...engine.onTick('BTC', later, 500, 0).firings, ...engine.onTick('ETH', later, 500, 0).firings]).toEqual([]);
+  });
 });

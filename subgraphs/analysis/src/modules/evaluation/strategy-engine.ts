@@ -75,11 +75,15 @@ export class StrategyEngine implements Evaluator {
     this.unwatch(definition.id);
     const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, failing: new Map() };
     this.watched.set(definition.id, watched);
+    // Listed under every symbol before any history is loaded: an edit or a switch-off read while this
+    // one still loads must find (and drop) it whole. Added symbol by symbol across the loads, a
+    // superseded definition was left under the later symbols, evaluated (and firing) for good.
     for (const symbol of definition.symbols) {
       if (!this.bySymbol.has(symbol)) this.bySymbol.set(symbol, new Set());
       this.bySymbol.get(symbol)!.add(watched);
-      await this.prepareSeries(symbol, definition.interval);
     }
+    // Until its series hold its indicators, it is not ready (and does not fire).
+    for (const symbol of definition.symbols) await this.prepareSeries(symbol, definition.interval);
   }
 
   /** Whether `definition` has the signal of the watched strategy of its id (only its name, channels or cooldown changed). */
