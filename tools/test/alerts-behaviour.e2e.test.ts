@@ -317,26 +317,3 @@ describe('a webhook whose receiver fails', () => {
     }
   }, 60_000);
 });
-
-describe('an ON_CLOSE strategy', () => {
-  it('is evaluated at candle closes only: one alert at the close, with the close price, as a backtest of it gives', async () => {
-    await setPrices({ btc: 106_000 });
-    await waitRounds(1);
-    const user = await signUp(platform);
-    // Not too near a minute's end: the test must see ticks go by without an alert first.
-    if (new Date().getUTCSeconds() > 45) await eventually(async () => new Date().getUTCSeconds() < 5, 20_000);
-    const { strategy } = await createStrategy(user, { trigger: 'ON_CLOSE' });
-    const createdAt = Date.now();
-    await waitRounds(3);
-    expect(await alertsOf(user, strategy.id)).toEqual([]);
-    const close = Math.ceil(createdAt / 60_000) * 60_000;
-    await eventually(async () => (await alertsOf(user, strategy.id)).length >= 1, 90_000);
-    await waitRounds(3);
-    const alerts = await alertsOf(user, strategy.id);
-    expect(alerts.map((alert) => [alert.triggeredAt, alert.price])).toEqual([[new Date(close).toISOString(), '106000']]);
-    // Over the candle that closed (a backtest replays the candles opened in [from, to)).
-    const backtest = await send(platform.gatewayUrl, BacktestStrategyDocument, { id: strategy.id, from: new Date(close - 60_000).toISOString(), to: new Date(close).toISOString() }, user.accessToken);
-    expect(backtest.data!.backtestStrategy.triggers.map((trigger) => [trigger.time, trigger.symbol])).toEqual([[new Date(close).toISOString(), 'BTC']]);
-    await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, user.accessToken);
-  }, 150_000);
-});
