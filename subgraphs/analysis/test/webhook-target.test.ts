@@ -31,6 +31,19 @@ describe('webhook targets', () => {
     expect(isPrivateAddress('64:ff9b::7f00:1')).toBe(true);
   });
 
+  it('refuses IPv6 forms that carry a private IPv4 address: 6to4, local-use NAT64 and Teredo', () => {
+    // 6to4 embeds the IPv4 address in bits 16–47: 2002:7f00:1:: is 127.0.0.1, 2002:a00:1:: 10.0.0.1.
+    for (const address of ['2002:7f00:1::', '2002:a00:1::1', '2002:a9fe:a9fe::', '64:ff9b:1::a00:1', '2001:0:4136:e378:8000:63bf:3fff:fdd2']) {
+      expect({ address, refused: isPrivateAddress(address) }).toEqual({ address, refused: true });
+    }
+    expect(() => checkedWebhookUrl('http://[2002:7f00:1::]/', development)).toThrow(/loopback or private/);
+    // 6to4 of a public IPv4 address (93.184.216.34) is as public as that address.
+    expect(isPrivateAddress('2002:5db8:d822::1')).toBe(false);
+    expect(isPrivateAddress('2002:5db8:d822:0:0:0:0:1')).toBe(false);
+    // Written with `::` over the embedded address: 2002:0:0::1 embeds 0.0.0.0.
+    expect(isPrivateAddress('2002::5db8:d822')).toBe(true);
+  });
+
   it('are signed so a receiver can check body, secret and age', () => {
     const header = signWebhook('whsec_test', '{"a":1}', 1_700_000_000);
     expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);

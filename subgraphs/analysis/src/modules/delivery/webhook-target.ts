@@ -7,15 +7,34 @@ const PRIVATE = new BlockList();
 for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) {
   PRIVATE.addSubnet(network, prefix, 'ipv4');
 }
-// ::/96 holds the old IPv4-compatible forms (::7f00:1), 64:ff9b::/96 NAT64 translations of IPv4 addresses.
-for (const [network, prefix] of [['::', 96], ['64:ff9b::', 96], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
+// ::/96 holds the old IPv4-compatible forms (::7f00:1), 64:ff9b::/96 NAT64 translations of IPv4 addresses,
+// 64:ff9b:1::/48 local-use NAT64 (RFC 8215), 2001::/32 Teredo (whose client IPv4 address is obscured).
+for (const [network, prefix] of [['::', 96], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2001::', 32], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8]] as const) {
+  PRIVATE.addSubnet(network, prefix, 'ipv6');
+}
+const SIX_TO_FOUR = new BlockList();
+SIX_TO_FOUR.addSubnet('2002::', 16, 'ipv6');
 
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return PRIVATE.check(address, 'ipv4');
   if (family !== 6) return true;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? PRIVATE.check(mapped[1]!, 'ipv4') : PRIVATE.check(address, 'ipv6');
+  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
+  // 6to4 reaches the IPv4 address it embeds (through a relay): it is as private as that address.
+  if (SIX_TO_FOUR.check(address, 'ipv6')) return PRIVATE.check(sixToFourIpv4(address), 'ipv4');
+  return PRIVATE.check(address, 'ipv6');
+}
+
+/** The IPv4 address in bits 16–47 of a 2002::/16 address. */
+function sixToFourIpv4(address: string): string {
+  // Groups 1 and 2 of the address written out in full (a `::` may stand for them).
+  const [head = '', tail = ''] = address.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  const bits = ((parseInt(groups[1]!, 16) << 16) | parseInt(groups[2]!, 16)) >>> 0;
+  return [24, 16, 8, 0].map((shift) => (bits >>> shift) & 0xff).join('.');
 }
 
 export interface WebhookPolicy {
