@@ -175,6 +175,36 @@ describe('a round whose write fails for a moment', () => {
   });
 });
 
+describe('a round whose opening reads fail', () => {
+  /** States whose read of the providers' switches fails `drops` times with a lost connection, as when PostgreSQL restarted under a pooled connection. */
+  class FailingReads extends ProviderStates {
+    constructor(public drops: number) {
+      super(['steady'], 3_600);
+    }
+    override async availabilityAt(...args: Parameters<ProviderStates['availabilityAt']>) {
+      if (this.drops-- > 0) throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      return super.availabilityAt(...args);
+    }
+  }
+  const settings = { intervalSeconds: 3_600, providerTimeoutMs: 1_000, providerAttempts: 3, firstRetryMs: 20 };
+  const run = (states: ProviderStates, roundTime: Date) =>
+    new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, new SnapshotStore(), new LiveFeed()).runRound(roundTime);
+
+  it('reads again within the round after a blip, and the round is stored', async () => {
+    price = '103';
+    const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await run(new FailingReads(1), roundTime);
+    expect(await orm.em.fork().execute("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime])).toEqual([{ price: '103' }]);
+  });
+
+  it('is a gap with its reason when they keep failing, not a silent hole in the history', async () => {
+    const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000);
+    await expect(run(new FailingReads(10), roundTime)).rejects.toThrow('Connection terminated unexpectedly');
+    const gaps = await orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [roundTime]);
+    expect(gaps).toEqual([{ reason: 'the round could not be prepared: Connection terminated unexpectedly' }]);
+  });
+});
+
 describe('a round found stored already', () => {
   it('(an attempt whose commit went through before its connection dropped) is published from the store, its providers not counted again', async () => {
     const roundTime = new Date('2026-12-02T16:00:00Z');

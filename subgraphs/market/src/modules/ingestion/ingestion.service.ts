@@ -46,10 +46,25 @@ export class IngestionService {
 
   async runRound(time: Date): Promise<void> {
     const { orm } = this.runtime;
-    const [assets, availability] = await Promise.all([
-      orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }),
-      this.providerStates.availabilityAt(orm.em.fork(), time),
-    ]);
+    // What the round asks for, and of whom. A blip of the store here is tried again as a write is; a round
+    // that still cannot start is a gap with its reason (the schedule records none for a round that ran).
+    let assets: Asset[];
+    let availability: Map<string, ProviderAvailability>;
+    try {
+      ({ value: [assets, availability] } = await retryWithinRound(
+        () => Promise.all([orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }), this.providerStates.availabilityAt(orm.em.fork(), time)]),
+        {
+          mayPass: mayPassInStore,
+          policy: this.retryPolicy(WRITE_ATTEMPTS),
+          deadlineAt: time.getTime() + this.settings.intervalSeconds * 1000 - 250,
+          onRetry: (retry) => this.runtime.logger.warn('market round could not read its assets; trying again', { roundTime: time, ...retry }),
+        },
+      ));
+    } catch (gaveUp) {
+      const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
+      await recordGap(orm.em.fork(), time, `the round could not be prepared: ${storeFailure(error)}`.slice(0, 500)).catch(() => undefined);
+      throw error;
+    }
     const symbols = assets.map((asset) => asset.symbol);
     const outcomes = await Promise.all(this.providers.map((provider) => this.ask(provider, availability.get(provider.name), symbols, time)));
     const round = merge(time, symbols, outcomes, this.fallbackFx);
