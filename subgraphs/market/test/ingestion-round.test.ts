@@ -278,3 +278,29 @@ describe('candles built from rounds', () => {
     }
   });
 });
+
+describe('tracked assets no provider quoted', () => {
+  it('are named in a warning when the set of them changes, not every round, and an info line says when all are quoted again', async () => {
+    await new AssetService().track(orm.em.fork(), 'SOL', null);
+    const tracked = (await orm.em.fork().execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE tracked ORDER BY symbol')).map((row) => row.symbol);
+    const lines: { level: string; msg: string; symbols?: string[] }[] = [];
+    const logger = new Logger('market', 'info', {}, (line) => void lines.push(JSON.parse(line)));
+    let quoted = ['BTC'];
+    const partial = new ScriptedProvider('steady', () => ({ quotes: quoted.map((symbol) => quote(symbol, '100')), global: null, fx: [] }));
+    const ingestion = new IngestionService({ orm, logger, publishEvents: () => undefined }, [partial], new ProviderStates(['steady'], 60), { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 }, new SnapshotStore(), new LiveFeed());
+    const about = () => lines.filter((line) => /quote/.test(line.msg)).map(({ level, msg, symbols }) => ({ level, msg, symbols }));
+
+    await ingestion.runRound(new Date('2026-12-05T10:00:00Z'));
+    await ingestion.runRound(new Date('2026-12-05T10:01:00Z'));
+    const unquoted = tracked.filter((symbol) => symbol !== 'BTC');
+    expect(about()).toEqual([{ level: 'warn', msg: 'no provider quoted these tracked assets', symbols: unquoted }]);
+
+    quoted = tracked;
+    await ingestion.runRound(new Date('2026-12-05T10:02:00Z'));
+    await ingestion.runRound(new Date('2026-12-05T10:03:00Z'));
+    expect(about()).toEqual([
+      { level: 'warn', msg: 'no provider quoted these tracked assets', symbols: unquoted },
+      { level: 'info', msg: 'every tracked asset is quoted again', symbols: undefined },
+    ]);
+  });
+});

@@ -33,6 +33,9 @@ export interface IngestionSettings {
  * transaction.
  */
 export class IngestionService {
+  /** The tracked assets no provider quoted in the last round that had ticks, as last reported (joined). */
+  private lastUnquoted = '';
+
   constructor(
     private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'logger' | 'publishEvents'>,
     private readonly providers: MarketProvider[],
@@ -79,6 +82,7 @@ export class IngestionService {
       });
       return;
     }
+    this.reportUnquoted(symbols, round);
     let written: WrittenRound;
     try {
       // On a dropped connection or a conflict the write is tried again, in time for the next round; an
@@ -123,6 +127,21 @@ export class IngestionService {
       this.live.publishRound(stored.ticks);
       this.live.publishCandles(await history.candlesOfRound(stored));
     }
+  }
+
+  /**
+   * A tracked asset no provider quoted while others were is no gap (the round stands) and no provider's
+   * failure (each answers for what it has, and failover fills in per symbol), so nothing else would say
+   * so: a warning names them when the set changes (not every round), an info line when all are back.
+   */
+  private reportUnquoted(symbols: string[], round: MarketRound): void {
+    const quoted = new Set(round.ticks.map((tick) => tick.symbol));
+    const unquoted = symbols.filter((symbol) => !quoted.has(symbol));
+    const key = unquoted.join(',');
+    if (key === this.lastUnquoted) return;
+    if (unquoted.length) this.runtime.logger.warn('no provider quoted these tracked assets', { symbols: unquoted, roundTime: round.time });
+    else this.runtime.logger.info('every tracked asset is quoted again');
+    this.lastUnquoted = key;
   }
 
   private retryPolicy(attempts: number): RetryPolicy {
