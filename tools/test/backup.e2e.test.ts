@@ -24,6 +24,7 @@ import {
   TransactionsDocument,
 } from './support/operations.generated';
 import { startTestPlatform, TestPlatform, TestPlatformOptions } from './support/platform';
+import { orderPricesReady } from './support/orders';
 import { runCli } from './support/run-cli';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
@@ -90,7 +91,7 @@ describe('backup and restore', () => {
     const csv = ['time,open,high,low,close,volume', '2026-01-05,990,1010,980,1000,5', '2026-01-06,1000,1120,995,1100,5', '2026-01-07,1100,1220,1090,1210.123456789012345678,5'].join('\n');
     expect((await send(first.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv }, admin.accessToken)).data?.importCandles.imported).toBe(3);
     // A first round has reached the bus (orders priced from it): analysis knows its symbols only from market's events.
-    await eventually(async () => Boolean(first.orders!.prices.price('BTC') && first.orders!.prices.rate('EUR', new Date())), 20_000);
+    await orderPricesReady(first);
     const strategy = await send(first.gatewayUrl, CreateStrategyDocument, {
       input: { name: 'Never', symbols: ['BTC'], interval: 'M1', indicators: [{ name: 'rsi14', kind: 'RSI', period: 14 }], condition: 'rsi14 < 0.0', trigger: 'ON_CROSS', cooldownSeconds: 60, channels: { inApp: true, email: false, webhookUrl: null } },
     }, owner.accessToken);
@@ -133,7 +134,7 @@ describe('backup and restore', () => {
     // Sessions came back too: a refresh token issued before the backup still works (once).
     expect((await send(again.gatewayUrl, RefreshTokenDocument, { token: admin.refreshToken })).errors).toBeUndefined();
     // The event bus goes on: a new order reaches the portfolio.
-    await eventually(async () => Boolean(again.orders!.prices.price('BTC') && again.orders!.prices.rate('EUR', new Date())), 20_000);
+    await orderPricesReady(again);
     expect((await send(again.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '10.00', idempotencyKey: randomUUID() } }, owner.accessToken)).errors).toBeUndefined();
     await eventually(async () => (await send(again.gatewayUrl, TransactionsDocument, { portfolioId }, owner.accessToken)).data?.transactions.nodes.length === 2, 20_000);
   }, 90_000);

@@ -32,6 +32,7 @@ import {
 } from './support/operations.generated';
 import { send, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { orderPricesReady } from './support/orders';
 import { tokenInLink } from './support/smtp-mailbox';
 import { eventually, STRONG_PASSWORD } from './support/users';
 
@@ -70,7 +71,7 @@ beforeAll(async () => {
     { MARKET_INTERVAL_SECONDS: '1', ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS), SESSION_CHECK_SECONDS: '1' },
     { market: {}, analysis: {}, orders: {} },
   );
-  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 30_000);
+  await orderPricesReady(platform, 30_000);
 }, 120_000);
 
 const clients: TestClient[] = [];

@@ -20,7 +20,7 @@ import {
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
-import { eventually, logIn, signUp, STRONG_PASSWORD } from './support/users';
+import { eventually, logIn, refusedSoon, signUp, STRONG_PASSWORD } from './support/users';
 
 /**
  * Identity flows followed over time through the gateway: tokens and links across resends, resets,
@@ -38,12 +38,6 @@ beforeAll(async () => {
 afterAll(() => platform?.stop());
 
 const me = (accessToken: string) => send(platform.gatewayUrl, MeDocument, {}, accessToken);
-async function refusedSoon(accessToken: string): Promise<void> {
-  await eventually(async () => {
-    const response = await me(accessToken);
-    return response.status === 401 && codes(response).includes('UNAUTHENTICATED');
-  }, 10_000);
-}
 
 describe('identity flows over time', () => {
   it('reuse of a rotated refresh token ends the access token of the rotated pair too', async () => {
@@ -51,8 +45,8 @@ describe('identity flows over time', () => {
     const rotated = (await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken })).data!.refreshToken;
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken }))).toEqual(['UNAUTHENTICATED']);
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: rotated.refreshToken }))).toEqual(['UNAUTHENTICATED']);
-    await refusedSoon(rotated.accessToken);
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, rotated.accessToken);
+    await refusedSoon(platform, user.accessToken);
   });
 
   it('a password reset ends the access tokens of open sessions', async () => {
@@ -60,7 +54,7 @@ describe('identity flows over time', () => {
     await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
     const token = tokenInLink(await platform.mailbox.waitFor(user.email, 2));
     expect((await send(platform.gatewayUrl, SetPasswordDocument, { token, password: 'brand-New-passphrase-77' })).data?.setPassword).toBe(true);
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
   });
 
   it('a reset link issued before a deactivation does not work, not even after reactivation', async () => {
@@ -68,7 +62,7 @@ describe('identity flows over time', () => {
     await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: user.email });
     const token = tokenInLink(await platform.mailbox.waitFor(user.email, 2));
     expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
     expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token, password: 'brand-New-passphrase-77' }))).toEqual(['BAD_USER_INPUT']);
     // no reset mail for a deactivated account
     const before = platform.mailbox.countFor(user.email);
@@ -78,7 +72,7 @@ describe('identity flows over time', () => {
     expect((await send(platform.gatewayUrl, ReactivateAccountDocument, { id: user.accountId }, admin.accessToken)).data?.reactivateAccount.status).toBe('ACTIVE');
     await eventually(async () => !codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).length);
     expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token, password: 'brand-New-passphrase-78' }))).toEqual(['BAD_USER_INPUT']);
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
   });
 
   it('resendConfirmation: old link after resend; active account gets no link', async () => {
@@ -113,7 +107,7 @@ describe('identity flows over time', () => {
     // setRoles on deleted account
     const gone = await signUp(platform);
     expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: gone.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
-    await refusedSoon(gone.accessToken);
+    await refusedSoon(platform, gone.accessToken);
     const roles = await send(platform.gatewayUrl, SetRolesDocument, { accountId: gone.accountId, roles: ['ADMIN'] }, admin.accessToken);
     expect(codes(roles)).toEqual(['NOT_FOUND']);
     expect(codes(await send(platform.gatewayUrl, ReactivateAccountDocument, { id: gone.accountId }, admin.accessToken))).toEqual(['NOT_FOUND']);
@@ -151,7 +145,7 @@ describe('identity flows over time', () => {
     const out = await send(platform.gatewayUrl, LogoutDocument, { refreshToken: user.refreshToken });
     expect(out.data?.logout).toBe(true);
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: rotated.refreshToken }))).toEqual(['UNAUTHENTICATED']);
-    await refusedSoon(rotated.accessToken);
+    await refusedSoon(platform, rotated.accessToken);
     expect((await send(platform.gatewayUrl, LogoutDocument, { refreshToken: 'garbage' })).data?.logout).toBe(true);
   });
 
@@ -176,7 +170,7 @@ describe('identity flows over time', () => {
     await eventually(async () => { a2t = await logIn(platform, a2.username, a2.password); return true; });
     const self = await send(platform.gatewayUrl, DeactivateAccountDocument, { id: a2.accountId }, a2t!.accessToken);
     expect(self.data?.deactivateAccount.status).toBe('DEACTIVATED');
-    await refusedSoon(a2t!.accessToken);
+    await refusedSoon(platform, a2t!.accessToken);
     const u = await signUp(platform);
     const none = await send(platform.gatewayUrl, SetRolesDocument, { accountId: u.accountId, roles: [] }, admin.accessToken);
     expect(codes(none)).toEqual(['BAD_USER_INPUT']);
@@ -188,7 +182,7 @@ describe('identity flows over time', () => {
     await send(platform.gatewayUrl, DeactivateAccountDocument, { id: user.accountId }, admin.accessToken);
     await send(platform.gatewayUrl, ReactivateAccountDocument, { id: user.accountId }, admin.accessToken);
     await eventually(async () => !codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).length);
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
     expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken }))).toEqual(['UNAUTHENTICATED']);
   });
 

@@ -3,8 +3,9 @@ import { Logger } from '@herck/common';
 import { readOrdersConfig, startOrdersService } from '@herck/orders';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
-import { AllOrdersDocument, DeactivateAccountDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument, ReactivateAccountDocument, SetRolesDocument } from './support/operations.generated';
+import { AllOrdersDocument, DeactivateAccountDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, ReactivateAccountDocument, SetRolesDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
   admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
   expect((await send(platform.gatewayUrl, SetRolesDocument, { accountId: analystUser.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken)).errors).toBeUndefined();
   analyst = await logIn(platform, analystUser.username, analystUser.password);
-  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+  await orderPricesReady(platform);
 }, 120_000);
 
 afterAll(async () => {
@@ -36,8 +37,7 @@ afterAll(async () => {
   await providers?.stop();
 }, 60_000);
 
-const place = (user: { accessToken: string }, input: { asset: string; currency: string; amount: string; idempotencyKey?: string }) =>
-  send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, user.accessToken);
+const place = (user: { accessToken: string }, input: BuyOrderInput) => placeBuyOrder(platform, user.accessToken, input);
 const problems = (answer: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field]);
 
 it('keeps idempotency keys per user: the same key from two users is two orders, and neither conflicts', async () => {

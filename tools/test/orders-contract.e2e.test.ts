@@ -4,10 +4,11 @@ import { INTERNAL_TOKEN_HEADER } from '@herck/common';
 import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
-import { AllOrdersDocument, OrdersDocument, OrdersQuery, OrderStatisticsDocument, PlaceBuyOrderDocument, SetRolesDocument } from './support/operations.generated';
+import { AllOrdersDocument, OrdersDocument, OrdersQuery, OrderStatisticsDocument, SetRolesDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { logIn, signUp, SignedUpUser } from './support/users';
 
 /**
  * Issue 9's orders contract at its edges, through the gateway as a client sees it
@@ -38,7 +39,7 @@ beforeAll(async () => {
   const granted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: analystUser.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken);
   expect(granted.errors).toBeUndefined();
   analyst = await logIn(platform, analystUser.username, analystUser.password);
-  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+  await orderPricesReady(platform);
 }, 120_000);
 
 afterAll(async () => {
@@ -46,8 +47,7 @@ afterAll(async () => {
   await providers?.stop();
 }, 60_000);
 
-const place = (input: { asset: string; currency: string; amount: string; idempotencyKey?: string }) =>
-  send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, buyer.accessToken);
+const place = (input: BuyOrderInput) => placeBuyOrder(platform, buyer.accessToken, input);
 const storedOrders = async () => Number((await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders'))[0].count);
 
 describe('an amount written in the document', () => {

@@ -7,6 +7,7 @@ import { PriceCache } from '../../subgraphs/orders/src/modules/price/price-cache
 import { codes, send, sendRaw } from './support/graphql-client';
 import { AllOrdersDocument, DeleteAccountDocument, MyRecentOrdersDocument, OrderDocument, OrdersDocument, OrderStatisticsDocument, PlaceBuyOrderDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   );
   [buyer, other] = await Promise.all([signUp(platform), signUp(platform)]);
   admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
-  await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+  await orderPricesReady(platform);
 }, 120_000);
 
 afterAll(async () => {
@@ -39,8 +40,7 @@ afterAll(async () => {
   await providers?.stop();
 }, 60_000);
 
-const place = (user: { accessToken: string }, input: { asset: string; currency: string; amount: string; idempotencyKey?: string }) =>
-  send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { idempotencyKey: randomUUID(), ...input } }, user.accessToken);
+const place = (user: { accessToken: string }, input: BuyOrderInput) => placeBuyOrder(platform, user.accessToken, input);
 
 describe('buy orders', () => {
   it('price an amount of fiat from the cached price and rate, rounding the quantity down', async () => {

@@ -22,6 +22,7 @@ import {
   TransactionsQuery,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
+import { orderPricesReady } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
 import { eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -191,7 +192,7 @@ describe('portfolios', () => {
   });
 
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {
-    await eventually(async () => Boolean(platform.orders!.prices.price('BTC') && platform.orders!.prices.rate('EUR', new Date())), 20_000);
+    await orderPricesReady(platform);
     const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '1000.00', idempotencyKey: randomUUID() } }, owner.accessToken)).data!.placeBuyOrder;
     const defaultPortfolio = async () => (await send(platform.gatewayUrl, PortfoliosDocument, {}, owner.accessToken)).data!.portfolios.find((portfolio) => portfolio.isDefault);
     await eventually(async () => Boolean(await defaultPortfolio()), 20_000);

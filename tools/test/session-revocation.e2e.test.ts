@@ -9,7 +9,7 @@ import {
 } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp } from './support/users';
+import { eventually, logIn, refusedSoon, signUp } from './support/users';
 
 const ADMIN_EMAIL = 'warden@example.com';
 const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
@@ -26,13 +26,6 @@ afterAll(() => platform?.stop());
 
 const me = (accessToken: string) => send(platform.gatewayUrl, MeDocument, {}, accessToken);
 
-/** Waits until the access token is refused with 401 UNAUTHENTICATED, as after an expiry. */
-async function refusedSoon(accessToken: string): Promise<void> {
-  await eventually(async () => {
-    const response = await me(accessToken);
-    return response.status === 401 && codes(response).includes('UNAUTHENTICATED');
-  }, 10_000);
-}
 
 describe('an access token stops working within seconds, well before it expires, after', () => {
   it('logout of its session, while the other sessions keep working', async () => {
@@ -40,7 +33,7 @@ describe('an access token stops working within seconds, well before it expires, 
     const other = await logIn(platform, user.username, user.password);
     expect((await me(user.accessToken)).data?.me?.id).toBe(user.accountId);
     await send(platform.gatewayUrl, LogoutDocument, { refreshToken: user.refreshToken });
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
     expect((await me(other.accessToken)).data?.me?.id).toBe(user.accountId);
   });
 
@@ -48,14 +41,14 @@ describe('an access token stops working within seconds, well before it expires, 
     const user = await signUp(platform);
     const other = await logIn(platform, user.username, user.password);
     await send(platform.gatewayUrl, LogoutDocument, {}, user.accessToken);
-    await refusedSoon(user.accessToken);
-    await refusedSoon(other.accessToken);
+    await refusedSoon(platform, user.accessToken);
+    await refusedSoon(platform, other.accessToken);
   });
 
   it('deactivation of the account', async () => {
     const user = await signUp(platform);
     expect((await send(platform.gatewayUrl, DeactivateAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deactivateAccount.status).toBe('DEACTIVATED');
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
     // Registering the address again tells its mailbox the account is deactivated, not to sign in.
     const mails = platform.mailbox.countFor(user.email);
     await send(platform.gatewayUrl, RegisterDocument, { input: { username: `${user.username}x`, email: user.email, firstName: 'Test', lastName: 'User' } });
@@ -67,7 +60,7 @@ describe('an access token stops working within seconds, well before it expires, 
   it('deletion of the account', async () => {
     const user = await signUp(platform);
     expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: user.accountId }, admin.accessToken)).data?.deleteAccount).toBe(true);
-    await refusedSoon(user.accessToken);
+    await refusedSoon(platform, user.accessToken);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfirmEmailDocument, LoginDocument, MeDocument, RegisterDocument, SetPasswordDocument } from './operations.generated';
-import { send } from './graphql-client';
+import { codes, send } from './graphql-client';
 import { tokenInLink } from './smtp-mailbox';
 import { TestPlatform } from './platform';
 
@@ -45,4 +45,12 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_0
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Waits until the gateway refuses `accessToken` with 401 UNAUTHENTICATED, as after an expiry. */
+export async function refusedSoon(platform: Pick<TestPlatform, 'gatewayUrl'>, accessToken: string): Promise<void> {
+  await eventually(async () => {
+    const response = await send(platform.gatewayUrl, MeDocument, {}, accessToken);
+    return response.status === 401 && codes(response).includes('UNAUTHENTICATED');
+  }, 10_000);
 }
