@@ -59,8 +59,11 @@ describe('a replica that starts ingesting', () => {
     expect(boundaries.filter((boundary) => !anyGap.has(boundary))).toEqual([]);
     const recorded = missedWhileStopped.map((gap) => new Date(gap.round_time).toISOString());
     expect(recorded.length).toBeGreaterThanOrEqual(3);
-    expect(recorded).toEqual(boundaries.slice(0, recorded.length));
-    expect(missedWhileStopped[0]!.reason).toMatch(new RegExp(`^no replica was ingesting \\(rounds missed from ${boundaries[0]!.replace(/\./g, '\\.')} until `));
+    // The missed rounds run on from the first boundary nothing else accounts for: on a loaded machine the
+    // first replica, stopping, may have recorded the boundary after its last round itself, with its own reason.
+    const missedFrom = boundaries.findIndex((boundary) => recorded.includes(boundary) || !anyGap.has(boundary));
+    expect(recorded).toEqual(boundaries.slice(missedFrom, missedFrom + recorded.length));
+    expect(missedWhileStopped[0]!.reason).toMatch(new RegExp(`^no replica was ingesting \\(rounds missed from ${boundaries[missedFrom]!.replace(/\./g, '\\.')} until `));
   });
 });
 
