@@ -11,10 +11,20 @@ export function definitionOf(strategy: Strategy): StrategyDefinition {
   return { id, ownerId, name, symbols, interval, indicators, condition, trigger, cooldownSeconds };
 }
 
-/** Fills the engine from the store: every enabled strategy with its per-symbol states. */
+/**
+ * Fills the engine from the store: every enabled strategy with its per-symbol states.
+ *
+ * Loads run one at a time, in the order they were asked for. A load reads the store, then waits
+ * (for states, for history); run side by side, an older read could be watched after a newer one
+ * (two quick edits, an edit during a full load) and the superseded version would stay evaluated.
+ */
 export class EngineLoader {
   /** Set when memory may be ahead of the store (a batch rolled back) and a reload has not succeeded yet. */
   private stale = false;
+  /** The end of the last load asked for: each new one starts after it. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Strategies whose reload is queued and has not started: it will read their newest row, so asking again adds nothing. */
+  private readonly reloadsQueued = new Map<string, Promise<void>>();
 
   constructor(
     private readonly orm: Orm,
@@ -23,7 +33,11 @@ export class EngineLoader {
   ) {}
 
   /** Everything again (start-up; after a batch rolled back and memory may be ahead of the store). */
-  async loadAll(): Promise<void> {
+  loadAll(): Promise<void> {
+    return this.enqueue(() => this.loadAllNow());
+  }
+
+  private async loadAllNow(): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
     const deactivated = new Set(await deactivatedOwnerIds(em));
@@ -56,13 +70,31 @@ export class EngineLoader {
    * disabled or deleted. When its signal is unchanged (a rename, new
    * channels, another cooldown) it keeps its in-memory states, which may be ahead of the store.
    */
-  async reload(id: string): Promise<void> {
+  reload(id: string): Promise<void> {
+    const queued = this.reloadsQueued.get(id);
+    if (queued) return queued;
+    const reloaded = this.enqueue(() => {
+      this.reloadsQueued.delete(id);
+      return this.reloadNow(id);
+    });
+    this.reloadsQueued.set(id, reloaded);
+    return reloaded;
+  }
+
+  private async reloadNow(id: string): Promise<void> {
     const em = this.orm.em.fork() as EntityManager;
     const strategy = await em.findOne(Strategy, { id });
     if (!strategy?.enabled || (await isDeactivated(em, strategy.ownerId))) return this.engine.unwatch(id);
     const definition = definitionOf(strategy);
     if (this.engine.evaluatesAlike(definition)) return this.engine.redefine(definition);
     await this.watch(strategy, (await this.statesOf(em, id)).get(id));
+  }
+
+  /** Runs `load` after every load asked for before it; its failure is the caller's, not the next load's. */
+  private enqueue(load: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(load);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async watch(strategy: Strategy, states = new Map<string, SymbolState>()): Promise<void> {

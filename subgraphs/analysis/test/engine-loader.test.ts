@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment, until } from '@herck/common';
+import { analysisStore, readAnalysisConfig } from '../src';
+import { EngineLoader } from '../src/modules/evaluation/engine-loader';
+import { Evaluator } from '../src/modules/evaluation/evaluator';
+import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
+import { Strategy } from '../src/modules/strategy/strategy.entity';
+import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+
+/**
+ * Strategy changes are read into the engine one at a time, in the order they were announced:
+ * a reload that read an older version must never be the one left watched.
+ */
+let environment: TestEnvironment;
+let orm: Orm;
+
+beforeAll(async () => {
+  environment = testEnvironment();
+  orm = await openSubgraphStore(readAnalysisConfig(environment.env), new Logger('analysis', 'error'), analysisStore);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await environment?.cleanUp();
+});
+
+/**
+ * The engine's side, seen from the loader: a definition counts as watched once its watch has
+ * finished (as with the worker pool, which installs it when the worker has loaded its history).
+ * The first watch waits until the test lets it finish: a slow history load.
+ */
+class SlowFirstWatch implements Partial<Evaluator> {
+  readonly watched = new Map<string, StrategyDefinition>();
+  readonly started: string[] = [];
+  private inFlight = 0;
+  maxInFlight = 0;
+  private release!: () => void;
+  private readonly firstMayFinish = new Promise<void>((resolve) => (this.release = resolve));
+
+  get size(): number {
+    return this.watched.size;
+  }
+
+  async watch(definition: StrategyDefinition): Promise<void> {
+    this.started.push(definition.condition);
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.started.length === 1) await this.firstMayFinish;
+    this.inFlight -= 1;
+    this.watched.set(definition.id, definition);
+  }
+
+  finishFirst(): void {
+    this.release();
+  }
+
+  unwatch(id: string): void {
+    this.watched.delete(id);
+  }
+
+  unwatchAll(): void {
+    this.watched.clear();
+  }
+
+  evaluatesAlike(definition: StrategyDefinition): boolean {
+    return this.watched.get(definition.id)?.condition === definition.condition;
+  }
+
+  redefine(definition: StrategyDefinition): void {
+    this.watched.set(definition.id, definition);
+  }
+}
+
+async function saveStrategy(condition: string, id?: string): Promise<string> {
+  const em = orm.em.fork();
+  if (id) {
+    await em.nativeUpdate(Strategy, { id }, { condition });
+    return id;
+  }
+  const strategy = em.create(Strategy, {
+    ownerId: randomUUID(),
+    name: 'Breakout',
+    symbols: ['BTC'],
+    interval: 'M1',
+    indicators: [],
+    condition,
+    trigger: TriggerMode.ON_CROSS,
+    cooldownSeconds: 0,
+    notifyInApp: true,
+    notifyEmail: false,
+    enabled: true,
+  });
+  await em.flush();
+  return strategy.id;
+}
+
+it('reads two quick edits of a strategy in order, leaving the newer one watched, and never loads two at once', async () => {
+  const engine = new SlowFirstWatch();
+  const loader = new EngineLoader(orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
+  const id = await saveStrategy('price > 1.0');
+
+  const first = loader.reload(id);
+  await until(() => engine.started.length === 1);
+  await saveStrategy('price > 2.0', id);
+  const second = loader.reload(id);
+  // Announced again before it started: the queued reload reads the newest row anyway.
+  const again = loader.reload(id);
+  // Side by side, the second reload read the store and finished well within this; queued, it waits for the first.
+  await Promise.race([second, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  engine.finishFirst();
+  await Promise.all([first, second, again]);
+
+  expect(engine.watched.get(id)?.condition).toBe('price > 2.0');
+  expect(engine.started).toEqual(['price > 1.0', 'price > 2.0']);
+  expect(engine.maxInFlight).toBe(1);
+});
