@@ -28,7 +28,11 @@ let stopping = false;
 /** The embedded PostgreSQL's process, when `npm start` runs one. */
 const EMBEDDED_DATABASE = 'postgres';
 let backupSchedule: { stop(): void } | undefined;
-/** A service that dies after the platform is up is started again after this, doubling up to the maximum. */
+/** Set once every service answered: a process that dies after this is restarted, not fatal. */
+let up = false;
+/** Per process name, how many restarts in a row came soon after the start before them. */
+const restarts = new Map<string, number>();
+/** A process that dies after the platform is up is started again after this, doubling up to the maximum. */
 const RESTART_FIRST_DELAY_MS = 1_000;
 const RESTART_MAX_DELAY_MS = 30_000;
 /** Up this long, a service that dies is restarted after the first delay again. */
@@ -57,7 +61,7 @@ async function stopAll(code: number): Promise<void> {
  * `npm start`: the whole platform on one machine. Without DATABASE_URL (in
  * development: production requires it) an embedded PostgreSQL keeps its data
  * under `.data/postgres` (its password in `.data/postgres-password`) and its URL
- * goes to the subgraphs. A service that dies
+ * goes to the subgraphs. A service (or the embedded PostgreSQL) that dies
  * once everything is up is started again (the others go on). Ctrl-C stops the
  * gateway, then the subgraphs (each drains), then the database.
  */
@@ -78,10 +82,7 @@ async function main(): Promise<void> {
   // The embedded PostgreSQL is for development: in production DATABASE_URL is required (the check below says so).
   if (!process.env.DATABASE_URL && !base.production) {
     logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: embeddedPostgresDir(base.dataDir) });
-    const database = new ManagedProcess(EMBEDDED_DATABASE, path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
-    running.push(database);
-    const { url } = await database.firstJsonLine<{ url: string }>();
-    childEnv.DATABASE_URL = url;
+    childEnv.DATABASE_URL = await launchDatabase();
   }
 
   // The services start side by side: every bad or missing variable of every process is named at once,
@@ -89,30 +90,9 @@ async function main(): Promise<void> {
   // creates its profile); each service still reads, and checks, its whole configuration.
   checkConfigurations(childEnv);
 
-  let up = false;
-  const restarts = new Map<string, number>();
   const launch = async (service: { name: string; script: string }) => {
     const child = new ManagedProcess(service.name, service.script, childEnv);
-    const startedAt = Date.now();
-    running.push(child);
-    void child.exited.then((code) => {
-      if (stopping) return;
-      if (running.includes(child)) running.splice(running.indexOf(child), 1);
-      // While starting, a service that dies has a problem a restart will not mend (its configuration).
-      if (!up) {
-        logger.error(`${service.name} exited unexpectedly`, { code });
-        return void stopAll(1);
-      }
-      // Later, one service lost must not take the others with it: it comes back, more slowly each time it
-      // dies soon after a start (a minute up and the next restart is quick again).
-      const attempt = Date.now() - startedAt > STABLE_MS ? 0 : (restarts.get(service.name) ?? -1) + 1;
-      restarts.set(service.name, attempt);
-      const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** attempt);
-      logger.error(`${service.name} exited unexpectedly; restarting it`, { code, delayMs });
-      setTimeout(() => {
-        if (!stopping) launch(service).catch((error: unknown) => logger.error(`${service.name} did not come back`, { error }));
-      }, delayMs).unref();
-    });
+    supervise(child, () => launch(service));
     await waitUntilReady(`http://127.0.0.1:${ports[service.name]}/readyz`, child);
   };
   await Promise.all(SERVICES.map(launch));
@@ -137,6 +117,42 @@ async function main(): Promise<void> {
 ${SERVICES.map((s) => `    ${`${s.name} subgraph`.padEnd(32)}${subgraphUrls[s.name]} (gateway only)`).join('\n')}
 ${mailLine}  Press Ctrl-C to stop.
 `);
+}
+
+/**
+ * The embedded PostgreSQL, in a process of its own; resolves with its URL once it takes connections.
+ * Started again on the same port and data (so the same URL) if it dies once the platform is up.
+ */
+async function launchDatabase(): Promise<string> {
+  const database = new ManagedProcess(EMBEDDED_DATABASE, path.join(__dirname, 'embedded-postgres.main.js'), process.env, true);
+  supervise(database, launchDatabase);
+  return (await database.firstJsonLine<{ url: string }>()).url;
+}
+
+/**
+ * Watches a child of the platform. While the platform starts, one that dies has a problem a restart
+ * will not mend (its configuration, a port): everything stops. Later, one process lost must not take
+ * the others with it: it comes back, more slowly each time it dies soon after a start (a minute up
+ * and the next restart is quick again). The services reconnect to a database that comes back.
+ */
+function supervise(child: ManagedProcess, relaunch: () => Promise<unknown>): void {
+  const startedAt = Date.now();
+  running.push(child);
+  void child.exited.then((code) => {
+    if (stopping) return;
+    if (running.includes(child)) running.splice(running.indexOf(child), 1);
+    if (!up) {
+      logger.error(`${child.name} exited unexpectedly`, { code });
+      return void stopAll(1);
+    }
+    const attempt = Date.now() - startedAt > STABLE_MS ? 0 : (restarts.get(child.name) ?? -1) + 1;
+    restarts.set(child.name, attempt);
+    const delayMs = Math.min(RESTART_MAX_DELAY_MS, RESTART_FIRST_DELAY_MS * 2 ** attempt);
+    logger.error(`${child.name} exited unexpectedly; restarting it`, { code, delayMs });
+    setTimeout(() => {
+      if (!stopping) relaunch().catch((error: unknown) => logger.error(`${child.name} did not come back`, { error }));
+    }, delayMs).unref();
+  });
 }
 
 /** Reads every process's configuration as that process will: all their problems in one error. */

@@ -131,6 +131,23 @@ describe('npm start', () => {
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
   });
 
+  it('starts its embedded PostgreSQL again when the database dies, and the platform answers again', async () => {
+    const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
+    const started = await start(env);
+    const postmasterPid = () => Number(fs.readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const crashed = postmasterPid();
+    // An immediate shutdown: PostgreSQL's own way of stopping as after a crash (recovery at the next start).
+    process.kill(crashed, 'SIGQUIT');
+    await eventually(async () => started.output().includes('postgres exited unexpectedly; restarting it'), 30_000);
+    // Each service reconnects on its own; account's readiness is its database answering.
+    await eventually(async () => (await fetch(`http://127.0.0.1:${ports.ACCOUNT_PORT}/readyz`).catch(() => undefined))?.status === 200, 60_000);
+    const registered = await send(gatewayUrl, RegisterDocument, { input: { username: 'cameback', email: 'cameback@example.com', firstName: 'B', lastName: 'C' } });
+    expect(registered.errors).toBeUndefined();
+    expect(postmasterPid()).not.toBe(crashed);
+    expect(await stop(started)).toBe(0);
+    for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
+  }, 180_000);
+
   /** `npm start` that is expected to give up: its exit code and everything it printed. */
   async function startUntilExit(startEnv: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [START_SCRIPT], { env: startEnv, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,4 @@
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +36,8 @@ function closedToOthers(dir: string): string | undefined {
 export interface RunningPostgres {
   /** Server URL (admin database `postgres`); services derive their own databases from it. */
   url: string;
+  /** Resolves with the server's exit code when it ends: after `stop()`, or on its own (a crash, a kill). */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -106,5 +109,8 @@ export async function startEmbeddedPostgres({ dir, port, maxConnections, onLog }
       throw error;
     }
   }
-  return { url: embeddedPostgresUrl(port, current), stop: () => server.stop() };
+  // The package keeps the server's child process but tells no one when it ends.
+  const postgres = (server as unknown as { process?: ChildProcess }).process;
+  const exited = new Promise<number | null>((resolve) => (postgres && postgres.exitCode === null ? postgres.once('exit', resolve) : resolve(postgres?.exitCode ?? null)));
+  return { url: embeddedPostgresUrl(port, current), exited, stop: () => server.stop() };
 }
