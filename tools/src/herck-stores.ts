@@ -23,7 +23,7 @@ import { ordersStore } from '@herck/orders';
  * the catalog does not compile until its store is named here, so backups
  * never silently leave one out.
  */
-const SUBGRAPH_STORES: Record<SubgraphName, Parameters<typeof subgraphStoreSchema>[0]> = {
+export const SUBGRAPH_STORES: Record<SubgraphName, Parameters<typeof subgraphStoreSchema>[0]> = {
   account: accountStore,
   auth: authStore,
   market: marketStore,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /**
  * An event waiting to be relayed to the bus. It is persisted in the same
@@ -7,7 +7,13 @@ import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
  */
 @Entity({ tableName: 'outbox' })
 export class OutboxMessage {
-  @PrimaryKey({ type: 'uuid' })
+  [OptionalProps]?: 'seq';
+
+  /** The database numbers messages in the order they were written (the relay publishes by it); timestamps tie within a millisecond. */
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  seq?: string;
+
+  @Property({ type: 'uuid', unique: 'outbox_id_key' })
   id: string = randomUUID();
 
   @Property({ type: 'text' })
@@ -16,7 +22,7 @@ export class OutboxMessage {
   @Property({ type: 'json' })
   payload: Record<string, unknown>;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
   constructor(type: string, payload: Record<string, unknown>) {

@@ -7,6 +7,7 @@ import { Migration20261203000200_applied_fills } from './Migration20261203000200
 import { Migration20261205000100_untracked_symbols } from './Migration20261205000100_untracked_symbols';
 import { Migration20261205000400_deliveries_by_channel } from './Migration20261205000400_deliveries_by_channel';
 import { Migration20261205000500_ticks } from './Migration20261205000500_ticks';
+import { Migration20261206000100_strategy_constraints } from './Migration20261206000100_strategy_constraints';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: 'Migration20261205000100_untracked_symbols', class: Migration20261205000100_untracked_symbols },
   { name: 'Migration20261205000400_deliveries_by_channel', class: Migration20261205000400_deliveries_by_channel },
   { name: 'Migration20261205000500_ticks', class: Migration20261205000500_ticks },
+  { name: 'Migration20261206000100_strategy_constraints', class: Migration20261206000100_strategy_constraints },
 ];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, EntityRepositoryType, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { RequiresRole } from '@herck/common';
 import { AccountRepository } from './account.repository';
@@ -24,6 +24,10 @@ registerEnumType(AccountStatus, {
 @ObjectType({ description: 'A user account: the profile owned by the account subgraph' })
 @Directive('@key(fields: "id")')
 @Entity({ tableName: 'accounts', repository: () => AccountRepository })
+// Usernames and emails are unique regardless of case (as the migrations made them).
+@Index({ name: 'accounts_username_key', expression: 'CREATE UNIQUE INDEX accounts_username_key ON accounts (lower(username))' })
+@Index({ name: 'accounts_email_key', expression: 'CREATE UNIQUE INDEX accounts_email_key ON accounts (lower(email))' })
+@Index({ name: 'accounts_created_at_id_idx', properties: ['createdAt', 'id'] })
 export class Account {
   [EntityRepositoryType]?: AccountRepository;
   [OptionalProps]?: 'status' | 'version' | 'confirmationTokenHash' | 'confirmationExpiresAt' | 'createdAt' | 'updatedAt';
@@ -57,17 +61,17 @@ export class Account {
   @Property({ type: 'integer' })
   version = 1;
 
-  @Property({ type: 'text', nullable: true, hidden: true })
+  @Property({ type: 'text', nullable: true, hidden: true, unique: 'accounts_confirmation_token_hash_key' })
   confirmationTokenHash: string | null = null;
 
   @Property({ type: 'datetime', nullable: true, hidden: true })
   confirmationExpiresAt: Date | null = null;
 
   @Field(() => Date, { description: 'When the account was registered' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'When the profile last changed' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'datetime', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Enum, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { Check, Entity, Enum, Index, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 import { Authenticated, CandleInterval, CandleIntervalEnum } from '@herck/common';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Indicator } from '../indicator/indicator.type';
@@ -11,6 +11,9 @@ import { TriggerMode } from './trigger-mode';
 @ObjectType({ description: 'A rule watched on every tick: indicators over a candle series and a condition over them' })
 @Authenticated()
 @Entity({ tableName: 'strategies' })
+// A user's strategies, newest last (the strategies query pages by it).
+@Index({ name: 'strategies_owner_idx', properties: ['ownerId', 'createdAt', 'id'] })
+@Check({ name: 'strategies_cooldown_seconds_check', expression: 'cooldown_seconds >= 0' })
 export class Strategy {
   [OptionalProps]?: 'enabled' | 'lastError' | 'lastErrorAt' | 'createdAt' | 'updatedAt' | 'webhookUrl' | 'webhookSecret';
 

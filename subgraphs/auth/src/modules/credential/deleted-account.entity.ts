@@ -11,6 +11,6 @@ export class DeletedAccount {
   @PrimaryKey({ type: 'uuid' })
   accountId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   deletedAt: Date = new Date();
 }

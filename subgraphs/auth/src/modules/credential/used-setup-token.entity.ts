@@ -9,6 +9,6 @@ export class UsedSetupToken {
   @Property({ type: 'uuid' })
   accountId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', index: 'used_setup_tokens_expires_at_idx' })
   expiresAt!: Date;
 }

@@ -12,16 +12,16 @@ export class RefreshToken {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Property({ type: 'uuid' })
+  @Property({ type: 'uuid', index: 'refresh_tokens_family_idx' })
   familyId!: string;
 
-  @Property({ type: 'uuid' })
+  @Property({ type: 'uuid', index: 'refresh_tokens_account_idx' })
   accountId!: string;
 
-  @Property({ type: 'text', hidden: true })
+  @Property({ type: 'text', hidden: true, unique: 'refresh_tokens_token_hash_key' })
   tokenHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', index: 'refresh_tokens_expires_at_idx' })
   expiresAt!: Date;
 
   @Property({ type: 'datetime', nullable: true })
@@ -30,6 +30,6 @@ export class RefreshToken {
   @Property({ type: 'datetime', nullable: true })
   revokedAt: Date | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }

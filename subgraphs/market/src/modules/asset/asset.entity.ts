@@ -20,6 +20,6 @@ export class Asset {
   @Property({ type: 'boolean' })
   tracked = true;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();
 }
