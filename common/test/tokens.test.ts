@@ -152,6 +152,20 @@ describe('development keys', () => {
     fs.rmSync(dataDir, { recursive: true });
   });
 
+  it("leave another process's draft alone, one with the same pid too (in containers every service is PID 1)", () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-keys-'));
+    const keyPath = path.join(dataDir, 'keys', 'test.pem');
+    fs.mkdirSync(path.dirname(keyPath), { recursive: true });
+    // Another container's service, PID 1 like this one could be, between writing its draft and linking it into place.
+    const theirDraft = `${keyPath}.${process.pid}.tmp`;
+    const theirPem = generateKeyPem();
+    fs.writeFileSync(theirDraft, theirPem, { mode: 0o600 });
+    const [signing] = readSigningKeys(new EnvReader({}), { envName: 'TEST', devFile: 'test.pem', dataDir, production: false });
+    expect(fs.readFileSync(theirDraft, 'utf8')).toBe(theirPem);
+    expect(signingKeyFrom(crypto.createPrivateKey(fs.readFileSync(keyPath, 'utf8'))).kid).toBe(signing!.kid);
+    fs.rmSync(dataDir, { recursive: true });
+  });
+
   it('come from the environment as PEM when given', () => {
     const pem = generateKeyPem();
     const [signing] = readSigningKeys(new EnvReader({ TEST_PRIVATE_KEY: pem.replace(/\n/g, '\\n') }), {

@@ -83,8 +83,9 @@ function loadOrCreateDevKey(dataDir: string, file: string): KeyObject {
   const keyPath = path.join(dataDir, 'keys', file);
   if (!fs.existsSync(keyPath)) {
     fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
-    // Written aside, then hard-linked into place: a reader never sees half a key.
-    const draft = `${keyPath}.${process.pid}.tmp`;
+    // Written aside, then hard-linked into place: a reader never sees half a key. The draft's name is this
+    // process's alone: a pid is not (in containers sharing the keys volume every service is PID 1).
+    const draft = `${keyPath}.${process.pid}.${crypto.randomBytes(8).toString('hex')}.tmp`;
     fs.writeFileSync(draft, generateKeyPem(), { mode: 0o600 });
     try {
       fs.linkSync(draft, keyPath);
