@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { parse } from 'yaml';
 import { readAccountConfig } from '@herck/account';
 import { readAnalysisConfig } from '@herck/analysis';
 import { readAuthConfig } from '@herck/auth';
-import { BaseConfig, Environment, readLogShippingConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { BaseConfig, Environment, generateKeyPem, readLogShippingConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { readGatewayConfig } from '@herck/gateway';
 import { readLogsConfig } from '@herck/logs';
 import { readMarketConfig } from '@herck/market';
@@ -49,13 +50,14 @@ const readers: Record<string, Reader> = {
   logs: readLogsConfig,
 };
 
-/** `${NAME:-default}` as compose fills it in from an empty shell. */
-const interpolate = (value: string | number | boolean) => String(value).replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+/** `${NAME:-default}` as compose fills it in from the shell it runs in (unset or empty: the default). */
+const interpolate = (value: string | number | boolean, shell: Environment = {}) =>
+  String(value).replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => shell[name] || fallback);
 
 /** The service's environment in its container (the data folder moved to a scratch one), and the names its process reads. */
-function runConfig(service: string) {
+function runConfig(service: string, shell: Environment = {}) {
   const environment: Environment = Object.fromEntries(
-    Object.entries(services[service]!.environment ?? {}).map(([name, value]) => [name, interpolate(value)]),
+    Object.entries(services[service]!.environment ?? {}).map(([name, value]) => [name, interpolate(value, shell)]),
   );
   environment.HERCK_DATA_DIR = dataDir;
   const read = new Set<string>();
@@ -128,6 +130,32 @@ describe('docker-compose.yml', () => {
       }
     }
     for (const { name } of SUBGRAPHS) expect(services.gateway!.depends_on![name]).toEqual({ condition: 'service_healthy' });
+  });
+
+  it('takes NODE_ENV and the keys from the shell, as README says: then every service starts in production mode', () => {
+    const pair = () => {
+      const privateKey = generateKeyPem();
+      return { privateKey, publicKey: crypto.createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }).toString() };
+    };
+    const [internal, setup, shipping, signing] = [pair(), pair(), pair(), pair()];
+    const shell = {
+      NODE_ENV: 'production',
+      INTERNAL_TOKEN_PRIVATE_KEY: internal!.privateKey,
+      INTERNAL_TOKEN_PUBLIC_KEY: internal!.publicKey,
+      SETUP_TOKEN_PRIVATE_KEY: setup!.privateKey,
+      SETUP_TOKEN_PUBLIC_KEY: setup!.publicKey,
+      LOG_SHIPPING_PRIVATE_KEY: shipping!.privateKey,
+      LOG_SHIPPING_PUBLIC_KEY: shipping!.publicKey,
+      AUTH_SIGNING_PRIVATE_KEY: signing!.privateKey,
+    };
+    for (const service of herckServices) {
+      // Throws a ConfigError naming any key the service needs and was not given.
+      const { config, read } = runConfig(service, shell);
+      expect({ service, production: config.production }).toEqual({ service, production: true });
+      // No private key reaches a service that does not sign with it.
+      const privateKeys = Object.keys(services[service]!.environment ?? {}).filter((name) => name.endsWith('_PRIVATE_KEY'));
+      expect({ service, unread: privateKeys.filter((name) => !read.has(name)) }).toEqual({ service, unread: [] });
+    }
   });
 });
 
