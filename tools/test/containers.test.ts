@@ -132,6 +132,11 @@ describe('docker-compose.yml', () => {
     for (const { name } of SUBGRAPHS) expect(services.gateway!.depends_on![name]).toEqual({ condition: 'service_healthy' });
   });
 
+  it("calls PostgreSQL healthy only once it takes TCP connections (on a new volume, the image's set-up server listens on its socket alone)", () => {
+    // A subgraph that cannot connect at start-up exits, and compose then fails the gateway's start ("dependency failed to start").
+    expect(services.postgres!.healthcheck!.test.join(' ')).toMatch(/pg_isready .*(-h|--host)[ =](127\.0\.0\.1|localhost)\b/);
+  });
+
   it('takes NODE_ENV and the keys from the shell, as README says: then every service starts in production mode', () => {
     const pair = () => {
       const privateKey = generateKeyPem();
