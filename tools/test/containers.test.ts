@@ -177,6 +177,14 @@ describe('Dockerfile', () => {
     expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json']));
   });
 
+  it("leaves out of the build context all that git ignores (keys, the database's password, profiles, coverage)", () => {
+    const lines = (file: string) => fs.readFileSync(path.join(root, file), 'utf8').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+    const dockerignore = lines('.dockerignore');
+    for (const pattern of lines('.gitignore').map((line) => line.replace(/\/$/, ''))) {
+      expect({ pattern, ignored: dockerignore.includes(pattern) || dockerignore.includes(`**/${pattern}`) }).toEqual({ pattern, ignored: true });
+    }
+  });
+
   it('starts a script the build writes', () => {
     const command = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!) as string[];
     expect(command[0]).toBe('node');
