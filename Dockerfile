@@ -19,7 +19,7 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 HERCK_DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app /app
-# The keys and log-archives volumes are initialised from these folders, so the unprivileged user can write to them.
-RUN mkdir -p /data/keys /data/log-archives && chown -R node /data
+# The keys, log-archives and backups volumes are initialised from these folders, so the unprivileged user can write to them.
+RUN mkdir -p /data/keys /data/log-archives /data/backups && chown -R node /data
 USER node
 CMD ["node", "gateway/dist/src/main.js"]

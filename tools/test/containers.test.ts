@@ -25,6 +25,7 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
+  volumes?: string[];
   healthcheck?: { test: string[] };
 }
 
@@ -132,6 +133,16 @@ describe('docker-compose.yml', () => {
     for (const { name } of SUBGRAPHS) expect(services.gateway!.depends_on![name]).toEqual({ condition: 'service_healthy' });
   });
 
+  it('keeps on named volumes what must outlive a container: keys, log archives, backups', () => {
+    const volumeAt = (service: string, target: string) => (services[service]!.volumes ?? []).some((volume) => volume.endsWith(`:${target}`));
+    const containerDataDir = interpolate(compose['x-herck'].environment.HERCK_DATA_DIR!);
+    for (const service of herckServices) expect({ service, keys: volumeAt(service, `${containerDataDir}/keys`) }).toEqual({ service, keys: true });
+    const logs = configs.logs!.config as ReturnType<typeof readLogsConfig>;
+    const gateway = configs.gateway!.config as ReturnType<typeof readGatewayConfig>;
+    expect(volumeAt('logs', path.join(containerDataDir, path.relative(dataDir, logs.archiveDir)))).toBe(true);
+    expect(volumeAt('gateway', path.join(containerDataDir, path.relative(dataDir, gateway.backupDir)))).toBe(true);
+  });
+
   it("calls PostgreSQL healthy only once it takes TCP connections (on a new volume, the image's set-up server listens on its socket alone)", () => {
     // A subgraph that cannot connect at start-up exits, and compose then fails the gateway's start ("dependency failed to start").
     expect(services.postgres!.healthcheck!.test.join(' ')).toMatch(/pg_isready .*(-h|--host)[ =](127\.0\.0\.1|localhost)\b/);
@@ -183,6 +194,14 @@ describe('Dockerfile', () => {
     for (const pattern of lines('.gitignore').map((line) => line.replace(/\/$/, ''))) {
       expect({ pattern, ignored: dockerignore.includes(pattern) || dockerignore.includes(`**/${pattern}`) }).toEqual({ pattern, ignored: true });
     }
+  });
+
+  it('makes each folder compose mounts a named volume at, owned by the user the services run as', () => {
+    const user = /^USER (\S+)$/m.exec(dockerfile)![1]!;
+    const made = /^RUN mkdir -p (.+) && chown -R (\S+) \/data$/m.exec(dockerfile)!;
+    expect(made[2]).toBe(user);
+    const targets = herckServices.flatMap((service) => (services[service]!.volumes ?? []).map((volume) => volume.split(':')[1]!));
+    for (const target of new Set(targets)) expect(made[1]!.split(' ')).toContain(target);
   });
 
   it('starts a script the build writes', () => {
