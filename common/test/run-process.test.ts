@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 /** The compiled package (`npm run build`, as `npm test` runs first): a child process runs it as a service does. */
@@ -35,5 +35,21 @@ describe('runProcess', () => {
     const parsed = lines.map(json);
     expect(parsed.filter((line) => typeof line !== 'object')).toEqual([]);
     expect(parsed).toEqual([expect.objectContaining({ level: 'error', service: 'crashing', error: expect.objectContaining({ message: expect.stringMatching(/^boom/), stack: expect.any(String) }) })]);
+  });
+
+  it('stops at once, with a line saying so, when asked to stop while still starting', async () => {
+    // A start-up that never ends: a database out of reach, say.
+    const script = `
+      const { runProcess } = require(${JSON.stringify(COMMON)});
+      runProcess('starting', () => { console.log('starting'); return new Promise(() => setInterval(() => undefined, 1000)); });`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
+    await new Promise<void>((resolve) => child.stdout.on('data', () => output.includes('starting') && resolve()));
+    child.kill('SIGTERM');
+    // Exited by itself (code 0), not killed by the signal's default action.
+    expect(await exited).toEqual([0, null]);
+    expect(output.split('\n').filter((line) => line.startsWith('{')).map(json)).toEqual([expect.objectContaining({ level: 'info', service: 'starting', signal: 'SIGTERM', msg: 'stopped during start-up' })]);
   });
 });

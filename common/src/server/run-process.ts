@@ -20,11 +20,22 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
   };
   process.on('uncaughtException', crash('uncaught exception'));
   process.on('unhandledRejection', crash('unhandled promise rejection'));
+  // Handled from the first moment: in a container the service is PID 1, which ignores a signal it has
+  // no handler for, so a stop asked during start-up (a database still out of reach) waited for the
+  // orchestrator's kill. Nothing is served yet and nothing needs draining (migrations are transactions).
+  let shutdown: ((signal: string) => void) | undefined;
+  const onSignal = (signal: string) => {
+    if (shutdown) return shutdown(signal);
+    process.stdout.write(JSON.stringify({ level: 'info', time: new Date().toISOString(), service: name, signal, msg: 'stopped during start-up' }) + '\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
   start()
     .then(({ logger, stop, shipper }) => {
       started = { logger, shipper };
       let stopping = false;
-      const shutdown = (signal: string) => {
+      shutdown = (signal: string) => {
         if (stopping) return;
         stopping = true;
         logger.info('shutting down', { signal });
@@ -46,9 +57,7 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
             process.exit(1);
           });
       };
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      watchParent(() => shutdown('parent exited'));
+      watchParent(() => shutdown?.('parent exited'));
     })
     .catch((error: unknown) => {
       if (error instanceof ConfigError) {
