@@ -1,4 +1,4 @@
-import { compileCondition } from '../src/modules/condition/condition-compiler';
+import { cachedConditionCount, compileCondition } from '../src/modules/condition/condition-compiler';
 import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
 import { BandsValue, MacdValue } from '../src/modules/indicator/indicator-values';
 
@@ -67,5 +67,32 @@ describe('conditions (CEL)', () => {
   it('never runs the text as JavaScript', () => {
     expect(compileCondition('process.exit(1)', indicators).ok).toBe(false);
     expect(compileCondition('constructor.constructor("return 1")()', indicators).ok).toBe(false);
+  });
+});
+
+describe('compiled conditions kept for reuse', () => {
+  // A program takes tens of kilobytes: 20,000 of them, which any signed-in caller could have compiled
+  // through validateCondition, held about 800 MB in the analysis process.
+  it('keeps at most a thousand, however many distinct conditions callers send', () => {
+    for (let i = 0; i < 1_200; i++) expect(compileCondition(`price > ${i}.5`, indicators).ok).toBe(true);
+    expect(cachedConditionCount()).toBeLessThanOrEqual(1_000);
+  });
+
+  it('keeps no refusal, whose text may be as long as a request', () => {
+    const before = cachedConditionCount();
+    for (let i = 0; i < 20; i++) expect(compileCondition(`price > ${i}.0 && ${'x'.repeat(50_000)}`, indicators).ok).toBe(false);
+    expect(compileCondition('rsi7 < 30.0', indicators).ok).toBe(false);
+    expect(cachedConditionCount()).toBe(before);
+  });
+
+  it('keeps the conditions in use while others come and go', () => {
+    const inUse = compileCondition('rsi14 < 30.0 && price > sma50', indicators);
+    for (let i = 0; i < 1_500; i++) {
+      compileCondition(`price < ${i}.25`, indicators);
+      if (i % 100 === 0) compileCondition('rsi14 < 30.0 && price > sma50', indicators);
+    }
+    const again = compileCondition('rsi14 < 30.0 && price > sma50', indicators);
+    if (!inUse.ok || !again.ok) throw new Error('did not compile');
+    expect(again.condition).toBe(inUse.condition);
   });
 });

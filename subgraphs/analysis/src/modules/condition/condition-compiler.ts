@@ -49,21 +49,37 @@ const TYPE_OF_KIND: Record<IndicatorKind, string> = {
 
 /**
  * Compiled conditions by source and variable types: strategies with the same
- * condition share one program, which also keeps V8's caches for it warm.
+ * condition share one program, which also keeps V8's caches for it warm. A
+ * program takes tens of kilobytes (about 40 KB for 600 characters of
+ * comparisons), and any signed-in caller can have any number of distinct
+ * conditions compiled (`validateCondition`), so only the most recently used
+ * are kept: a running strategy holds its own program whether or not it is
+ * still here. Refusals are not kept at all (their source may be as long as a
+ * request).
  */
-const compiled = new Map<string, CompileResult>();
-const MAX_CACHED = 20_000;
+const compiled = new Map<string, CompiledCondition>();
+const MAX_CACHED = 1_000;
 
 /** Parses and type-checks a condition over price, volume, change24h and the indicators; it must be a bool. */
 export function compileCondition(source: string, indicators: IndicatorSpec[]): CompileResult {
   const key = `${source}\u0000${indicators.map((spec) => `${spec.name}:${TYPE_OF_KIND[spec.kind]}`).join(',')}`;
-  let result = compiled.get(key);
-  if (!result) {
-    result = compileUncached(source, indicators);
-    if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
-    compiled.set(key, result);
+  const cached = compiled.get(key);
+  if (cached) {
+    // Used again: it moves to the end of the line (a Map iterates in insertion order, the least recently used first).
+    compiled.delete(key);
+    compiled.set(key, cached);
+    return { ok: true, condition: cached };
   }
+  const result = compileUncached(source, indicators);
+  if (!result.ok) return result;
+  if (compiled.size >= MAX_CACHED) compiled.delete(compiled.keys().next().value!);
+  compiled.set(key, result.condition);
   return result;
+}
+
+/** Compiled conditions kept for reuse (for tests). */
+export function cachedConditionCount(): number {
+  return compiled.size;
 }
 
 function compileUncached(source: string, indicators: IndicatorSpec[]): CompileResult {
