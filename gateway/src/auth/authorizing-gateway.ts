@@ -9,16 +9,13 @@ import type {
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
 import { BREAK, DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print, visit } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import { Identity } from '@herck/common';
 import { withValueCompletionErrors } from '../remote/value-completion-errors';
 import { applyDenials } from './apply-denials';
+import { AuthorizationDecisions } from './authorization-decisions';
 import { AuthorizedOperation, authorizeOperation, denialErrors } from './authorize-operation';
 import { RolePolicy } from './role-policy';
 import { variableErrors, withCheckedScalars } from './variable-errors';
-
-/** Authorization decisions remembered at once (per document, operation and role set). */
-const CACHED_DECISIONS = 5_000;
 
 interface Decision {
   authorized: AuthorizedOperation;
@@ -45,7 +42,7 @@ export class AuthorizingGateway implements GatewayInterface {
    * walks each document once per role set (and, for documents with @skip or
    * @include, per set of variables), not once per request.
    */
-  private readonly decisions = new LRUCache<string, Decision>({ max: CACHED_DECISIONS });
+  private readonly decisions = new AuthorizationDecisions<Decision>();
 
   constructor(
     private readonly inner: ApolloGateway,
@@ -111,7 +108,7 @@ export class AuthorizingGateway implements GatewayInterface {
     // Plans are cached by query hash: the reduced document needs a hash of its own.
     const queryHash = authorized.denials.length ? createHash('sha256').update(print(authorized.document)).digest('hex') : null;
     const decision = { authorized, queryHash };
-    this.decisions.set(key, decision);
+    this.decisions.set(key, decision, requestContext.source?.length ?? 0);
     return decision;
   }
 }
