@@ -71,6 +71,7 @@ export * from './server/access-log.plugin';
 export * from './server/graphql-http-service';
 export * from './server/graphql-ws-endpoint';
 export * from './server/mask-errors';
+export * from './server/parsed-documents';
 export * from './server/route-error';
 export * from './server/run-process';
 export * from './subgraph/start-subgraph';

@@ -1,9 +1,9 @@
-import { AuthorizationDecisions } from '../src/auth/authorization-decisions';
+import { AuthorizationDecisions, MAX_CHARACTERS } from '../src/auth/authorization-decisions';
 
 describe('authorization decisions kept for reuse', () => {
   // Each decision holds its parsed document, which keeps the document's whole text: 5,000 distinct
   // documents near the body limit (any client may send them) held about 460 MB in the gateway.
-  it('keep at most 32 Mi characters of documents and keys, however large the documents sent', () => {
+  it('keep at most their room in characters of documents and keys, however large the documents sent', () => {
     const decisions = new AuthorizationDecisions<{ sourceLength: number }>();
     const keys: string[] = [];
     for (let i = 0; i < 5_000; i++) {
@@ -14,7 +14,7 @@ describe('authorization decisions kept for reuse', () => {
     }
     const held = keys.map((key) => [key, decisions.get(key)] as const).filter(([, decision]) => decision !== undefined);
     const characters = held.reduce((sum, [key, decision]) => sum + key.length + decision!.sourceLength, 0);
-    expect(characters).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(characters).toBeLessThanOrEqual(MAX_CHARACTERS);
     // The most recent stay.
     expect(held.map(([key]) => key)).toContain(keys.at(-1));
   });

@@ -8,6 +8,7 @@ import { accessLogPlugin } from './access-log.plugin';
 import { graphqlMiddleware } from './graphql-middleware';
 import { jsonBodies } from './json-bodies';
 import { OperationsInFlight } from './operations-in-flight';
+import { parsedDocumentStore } from './parsed-documents';
 import { requestIdHeader, requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -83,7 +84,9 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
     ];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
-    this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
+    // Parsed documents are kept within a bound that counts what they hold (see parsedDocumentStore).
+    const documentStore = options.apollo.documentStore === undefined ? parsedDocumentStore() : options.apollo.documentStore;
+    this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, documentStore, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
     this.app.set('trust proxy', options.trustProxy ?? false);
   }
 

@@ -1,9 +1,14 @@
 import { LRUCache } from 'lru-cache';
+import { PARSED_DOCUMENTS_MAX_CHARACTERS } from '@herck/common';
 
 /** Authorization decisions remembered at once (per document, operation and role set). */
 const MAX_DECISIONS = 5_000;
-/** Room for them, in characters of their keys and of the documents' text they keep alive. */
-const MAX_CHARACTERS = 32 * 1024 * 1024;
+/**
+ * Room for them, in characters of their keys and of the documents' text they keep alive: as much as
+ * Apollo Server's parsed documents get (a parsed document holds about 80 bytes per character of its
+ * text), whose documents they mostly are.
+ */
+export const MAX_CHARACTERS = PARSED_DOCUMENTS_MAX_CHARACTERS;
 
 /**
  * Authorization decisions, the most recently used kept. A decision holds the
