@@ -7,6 +7,8 @@ export interface AccountPageQuery {
   after?: { createdAt: Date; id: string };
   status?: AccountStatus;
   search?: string;
+  /** Count every match too (totalCount): a scan of all of them, so only when asked. */
+  withTotal: boolean;
 }
 
 export class AccountRepository extends EntityRepository<Account> {
@@ -24,14 +26,14 @@ export class AccountRepository extends EntityRepository<Account> {
   }
 
   /** One page in registration order, plus one extra row to tell whether another page follows. */
-  async page({ first, after, status, search }: AccountPageQuery): Promise<{ accounts: Account[]; totalCount: number }> {
+  async page({ first, after, status, search, withTotal }: AccountPageQuery): Promise<{ accounts: Account[]; totalCount?: number }> {
     const filter = this.filterFor(status, search);
     const keyset = after
       ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] }
       : {};
     const [accounts, totalCount] = await Promise.all([
       this.find({ $and: [filter, keyset] } as FilterQuery<Account>, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: first + 1 }),
-      this.count(filter as FilterQuery<Account>),
+      withTotal ? this.count(filter as FilterQuery<Account>) : undefined,
     ]);
     return { accounts, totalCount };
   }
