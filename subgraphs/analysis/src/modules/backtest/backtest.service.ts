@@ -12,6 +12,7 @@ import { decide, INITIAL_STATE } from '../evaluation/trigger-policy';
 import { TriggerMode } from '../strategy/trigger-mode';
 import { warmUpCandles } from '../indicator/live-indicator';
 import { Backtest, BacktestTrigger } from './backtest.type';
+import { SeriesReader } from './series-reader';
 
 /** Candles replayed at most per backtest (all symbols together): a year of M1 candles for one symbol is 525,600. */
 export const MAX_BACKTEST_CANDLES = 600_000;
@@ -54,12 +55,14 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
   for (const symbol of strategy.symbols) {
     const series = new CandleSeries(symbol, strategy.interval);
     series.reset(strategy.indicators, await CandleStore.latest(em, symbol, strategy.interval, warmUp, from));
-    const candles = await CandleStore.between(em, symbol, strategy.interval, from, to);
-    const ticks = onTicks ? await TickStore.between(em, symbol, from, to) : [];
-    const tickedPeriods = new Set(ticks.map((tick) => candleOpenTime(strategy.interval, tick.time).getTime()));
+    const candles = new SeriesReader((page) => CandleStore.between(em, symbol, strategy.interval, from, to, page), (candle) => candle.openTime);
+    const ticks = new SeriesReader((page) => (onTicks ? TickStore.between(em, symbol, from, to, page) : Promise.resolve([])), (tick) => tick.time);
+    /** Periods (open times) with a tick, since the last close: a period's ticks all come before its close. */
+    const tickedPeriods = new Set<number>();
     // The range's first day compares with closes from the day before it (none before the year 1).
     const dayBefore = await CandleStore.between(em, symbol, strategy.interval, new Date(Math.max(from.getTime() - DAY_MS, EARLIEST_MS)), from);
-    const closes = new Map([...dayBefore, ...candles].map((candle) => [candle.openTime.getTime(), candle.close]));
+    /** Closes by open time, oldest first: the last day's, for each close's 24-hour change. */
+    const closes = new Map(dayBefore.map((candle) => [candle.openTime.getTime(), candle.close]));
     let state = INITIAL_STATE;
     /** Evaluates at `at` with this price; true once a ONCE strategy has fired (nothing more to replay). */
     const evaluate = (at: number, price: number, exactPrice: string | number, change24h: number): boolean => {
@@ -71,16 +74,26 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
       triggers.push({ time: new Date(at), symbol, price: new Decimal(exactPrice), values: plainValues(evaluation.variables) });
       return strategy.trigger === TriggerMode.ONCE;
     };
-    for (const event of inLiveOrder(candles, ticks, length)) {
+    for (;;) {
+      if (candles.drained) await candles.next();
+      if (ticks.drained) await ticks.next();
+      const event = nextInLiveOrder(candles, ticks, length);
+      if (!event) break;
       if ('close' in event) {
         const candle = event;
+        const open = candle.openTime.getTime();
+        const ticked = tickedPeriods.has(open);
+        dropUntil(tickedPeriods, open);
+        closes.set(open, candle.close);
+        dropUntil(closes, open - DAY_MS - 1);
         if (!series.close(candle)) continue;
         // Live, a strategy that evaluates on ticks did so during the period; without its ticks, at the close.
-        if (onTicks && tickedPeriods.has(candle.openTime.getTime())) continue;
-        const closeDayBefore = closes.get(candle.openTime.getTime() - DAY_MS);
+        if (onTicks && ticked) continue;
+        const closeDayBefore = closes.get(open - DAY_MS);
         const change24h = candle.change24h ?? (closeDayBefore ? ((candle.close - closeDayBefore) / closeDayBefore) * 100 : Number.NaN);
         if (evaluate(candle.openTime.getTime() + length, candle.close, candle.exactClose ?? candle.close, change24h)) break;
       } else {
+        tickedPeriods.add(candleOpenTime(strategy.interval, event.time).getTime());
         const price = Number(event.price);
         if (!series.tick(event.time, price)) continue;
         if (evaluate(event.time.getTime(), price, event.price, event.change24h === null ? Number.NaN : Number(event.change24h))) break;
@@ -110,14 +123,21 @@ async function storedCandleSpan(em: EntityManager, symbols: string[], interval: 
 }
 
 /**
- * Candles and ticks in the order live evaluation met them: by time, a candle at
- * its close; a candle closing when a tick is dated before that tick (market
- * announces a round's closed candles before its tick).
+ * The next of the candles and ticks in the order live evaluation met them: by time, a candle
+ * at its close; a candle closing when a tick is dated before that tick (market announces a
+ * round's closed candles before its tick). Both series come oldest first.
  */
-function inLiveOrder(candles: ClosedCandle[], ticks: StoredTick[], length: number): (ClosedCandle | StoredTick)[] {
-  const events: { at: number; order: number; event: ClosedCandle | StoredTick }[] = [
-    ...candles.map((candle) => ({ at: candle.openTime.getTime() + length, order: 0, event: candle })),
-    ...ticks.map((tick) => ({ at: tick.time.getTime(), order: 1, event: tick })),
-  ];
-  return events.sort((a, b) => a.at - b.at || a.order - b.order).map(({ event }) => event);
+function nextInLiveOrder(candles: SeriesReader<ClosedCandle>, ticks: SeriesReader<StoredTick>, length: number): ClosedCandle | StoredTick | undefined {
+  const candle = candles.peek();
+  const tick = ticks.peek();
+  if (candle && (!tick || candle.openTime.getTime() + length <= tick.time.getTime())) return candles.take();
+  return tick ? ticks.take() : undefined;
+}
+
+/** Forgets the keys up to `last` of a collection kept in ascending key order. */
+function dropUntil(keys: Set<number> | Map<number, unknown>, last: number): void {
+  for (const key of keys.keys()) {
+    if (key > last) return;
+    keys.delete(key);
+  }
 }

@@ -44,14 +44,12 @@ export class CandleStore {
     return rows.map(toClosedCandle);
   }
 
-  /** The closed candles of a series with `from <= open_time < to`, oldest first. */
-  static async between(em: EntityManager, symbol: string, interval: CandleInterval, from: Date, to: Date): Promise<ClosedCandle[]> {
-    const rows = await em.execute<CandleRow[]>('SELECT * FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ORDER BY open_time', [
-      symbol,
-      interval,
-      from,
-      to,
-    ]);
+  /** The closed candles of a series with `from <= open_time < to`, oldest first: at most `limit`, those after `after` when given. */
+  static async between(em: EntityManager, symbol: string, interval: CandleInterval, from: Date, to: Date, page?: { after: Date | null; limit: number }): Promise<ClosedCandle[]> {
+    const rows = await em.execute<CandleRow[]>(
+      `SELECT * FROM candles WHERE symbol = ? AND interval = ? AND open_time >= ? AND open_time < ? ${page?.after ? 'AND open_time > ?' : ''} ORDER BY open_time ${page ? 'LIMIT ?' : ''}`,
+      [symbol, interval, from, to, ...(page?.after ? [page.after] : []), ...(page ? [page.limit] : [])],
+    );
     return rows.map(toClosedCandle);
   }
 }

@@ -24,11 +24,12 @@ export class TickStore {
     );
   }
 
-  /** The ticks of `symbol` with `from <= time < to`, oldest first. */
-  static async between(em: EntityManager, symbol: string, from: Date, to: Date): Promise<StoredTick[]> {
+  /** The ticks of `symbol` with `from <= time < to`, oldest first: at most `limit`, those after `after` when given. */
+  static async between(em: EntityManager, symbol: string, from: Date, to: Date, page?: { after: Date | null; limit: number }): Promise<StoredTick[]> {
     const rows = await em.execute<{ symbol: string; time: Date; price: string; change24h: string | null }[]>(
-      'SELECT symbol, time, price::text AS price, change24h::text AS change24h FROM ticks WHERE symbol = ? AND time >= ? AND time < ? ORDER BY time',
-      [symbol, from, to],
+      `SELECT symbol, time, price::text AS price, change24h::text AS change24h FROM ticks WHERE symbol = ? AND time >= ? AND time < ?
+       ${page?.after ? 'AND time > ?' : ''} ORDER BY time ${page ? 'LIMIT ?' : ''}`,
+      [symbol, from, to, ...(page?.after ? [page.after] : []), ...(page ? [page.limit] : [])],
     );
     return rows.map((row) => ({ ...row, time: new Date(row.time) }));
   }
