@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { databaseUrl, dropDatabase, ensureDatabase, Logger, openOrm, Orm, subgraphStoreSchema } from '@herck/common';
 import { SUBGRAPH_STORES } from '../src/herck-stores';
+import { explainAnalyze, pagesRead, planNodes } from './support/query-plans';
 
 const serverUrl = process.env.DATABASE_URL!;
 const database = `test_account_search_${randomBytes(4).toString('hex')}`;
@@ -29,15 +30,6 @@ afterAll(async () => {
   await dropDatabase(serverUrl, database);
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 const MATCHES = `("a0"."username" ilike ? or "a0"."email" ilike ? or "a0"."first_name" ilike ? or "a0"."last_name" ilike ?)`;
 
 it.each([
@@ -45,10 +37,9 @@ it.each([
   ['totalCount', `select count(*) as "count" from "accounts" as "a0" where ${MATCHES}`],
 ])('a search for a rare text: %s reads a few pages through an index, not every account', async (_, statement) => {
   const pattern = '%user12345%';
-  const [row] = await orm.em.getConnection().execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement}`, [pattern, pattern, pattern, pattern]);
-  const root = row!['QUERY PLAN'][0].Plan;
-  expect(nodes(root).map((node) => node['Node Type'])).not.toContain('Seq Scan');
+  const root = await explainAnalyze(orm, statement, [pattern, pattern, pattern, pattern]);
+  expect(planNodes(root).map((node) => node['Node Type'])).not.toContain('Seq Scan');
   // The few matches and the index entries leading to them take far fewer pages than the table.
   const [{ pages }] = await orm.em.getConnection().execute<{ pages: number }[]>("SELECT pg_relation_size('accounts') / current_setting('block_size')::int AS pages");
-  expect((root['Shared Hit Blocks'] ?? 0) + (root['Shared Read Blocks'] ?? 0)).toBeLessThan(pages / 2);
+  expect(pagesRead(root)).toBeLessThan(pages / 2);
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { databaseUrl, dropDatabase, ensureDatabase, Logger, openOrm, Orm, subgraphStoreSchema } from '@herck/common';
 import { SUBGRAPH_STORES } from '../src/herck-stores';
+import { explainAnalyze, pagesRead, planNodes } from './support/query-plans';
 
 const serverUrl = process.env.DATABASE_URL!;
 const database = `test_unread_${randomBytes(4).toString('hex')}`;
@@ -42,29 +43,13 @@ afterAll(async () => {
   await dropDatabase(serverUrl, database);
 });
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  Plans?: PlanNode[];
-}
-
-async function plan(statement: string, params: unknown[]): Promise<PlanNode> {
-  const [row] = await orm.em.getConnection().execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement}`, params);
-  return row!['QUERY PLAN'][0].Plan;
-}
-
-const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
-
 it.each([
   ['alerts', 'SELECT * FROM alerts WHERE owner_id = ? AND NOT acknowledged ORDER BY triggered_at DESC, id DESC LIMIT ?'],
   ['notifications', 'SELECT * FROM notifications WHERE owner_id = ? AND read_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?'],
 ])("%s still pending: an index of the pending rows, a few pages read, not the owner's whole history", async (table, statement) => {
-  const root = await plan(statement, [HEAVY, 21]);
-  const scans = nodes(root).filter((node) => node['Relation Name'] === table);
+  const root = await explainAnalyze(orm, statement, [HEAVY, 21]);
+  const scans = planNodes(root).filter((node) => node['Relation Name'] === table);
   expect(scans.map((node) => node['Node Type'])).not.toContain('Seq Scan');
   // The owner has about 66,000 rows (hundreds of pages); the pending ones fit in a handful.
-  expect((root['Shared Hit Blocks'] ?? 0) + (root['Shared Read Blocks'] ?? 0)).toBeLessThan(50);
+  expect(pagesRead(root)).toBeLessThan(50);
 });
