@@ -127,6 +127,7 @@ export function readGatewayConfig(source: Environment = process.env): GatewayCon
       },
       redisUrl: env.url('REDIS_URL', undefined, ['redis', 'rediss']),
       keyPrefix: env.string('RATE_LIMIT_KEY_PREFIX', 'herck'),
+      redisTimeoutMs: env.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, { min: 10, max: 60_000 }),
     },
   });
 }

@@ -137,7 +137,7 @@ describe('backup and restore', () => {
     await orderPricesReady(again);
     expect((await send(again.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '10.00', idempotencyKey: randomUUID() } }, owner.accessToken)).errors).toBeUndefined();
     await eventually(async () => (await send(again.gatewayUrl, TransactionsDocument, { portfolioId }, owner.accessToken)).data?.transactions.nodes.length === 2, 20_000);
-  }, 90_000);
+  }, 180_000);
 
   it('refuse to restore over an installation that holds data, or one that runs, even forced', async () => {
     const [latest] = await listBackups(backupDir);
@@ -155,7 +155,8 @@ describe('backup and restore', () => {
     expect(forced.stderr).toMatch(/open connection[\s\S]*Stop the platform/);
     // Nothing was touched.
     expect((await send(platform!.gatewayUrl, MeDocument, {}, owner.accessToken)).data?.me?.id).toBe(owner.accountId);
-  });
+    // Three runs of the CLI, each a process that loads the tools and opens the stores.
+  }, 120_000);
 
   it('list complete backups only, newest first, and keep the newest BACKUP_KEEP', async () => {
     const [restoredFrom] = await listBackups(backupDir);

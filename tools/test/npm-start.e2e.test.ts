@@ -118,7 +118,8 @@ describe('npm start', () => {
     const confirmed = await send(gatewayUrl, ConfirmEmailDocument, { token });
     expect(confirmed.data?.confirmEmail.passwordSetupToken).toEqual(expect.any(String));
     expect(await stop(second)).toBe(0);
-  });
+    // Two whole starts and stops: over a minute on a loaded machine.
+  }, 180_000);
 
   it('stops every service and the database when npm start itself is killed', async () => {
     const started = await start(env);

@@ -12,6 +12,8 @@ export interface OperationRateSettings {
   redisUrl?: string;
   /** Keys of this deployment in a shared Redis. */
   keyPrefix: string;
+  /** How long an operation waits for Redis to count it before it is let through uncounted. */
+  redisTimeoutMs: number;
 }
 
 /** What a caller has left in the current minute (for the RateLimit-* headers). */
@@ -32,9 +34,6 @@ const WINDOW_SECONDS = 60;
  * shared by every replica; when Redis cannot be reached
  * the operation is allowed and a warning logged — never an error for the client.
  */
-/** How long an operation waits for Redis to count it before it is let through uncounted. */
-const REDIS_COMMAND_TIMEOUT_MS = 500;
-
 export class OperationRateLimits {
   private readonly limiters = new Map<number, RateLimiterAbstract>();
   private readonly redis?: Redis;
@@ -49,7 +48,7 @@ export class OperationRateLimits {
     if (settings.redisUrl) {
       // No offline queue, few retries and a bound on every answer: a Redis that is away, or connected
       // but silent (a partition, a frozen server), must not hold requests up.
-      this.redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
+      this.redis = new Redis(settings.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false, commandTimeout: settings.redisTimeoutMs });
       this.redis.on('error', (error) => this.warn('Redis for rate limits unreachable; operations are let through', error));
     }
   }
