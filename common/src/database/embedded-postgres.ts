@@ -109,8 +109,12 @@ export async function startEmbeddedPostgres({ dir, port, maxConnections, onLog }
       throw error;
     }
   }
-  // The package keeps the server's child process but tells no one when it ends.
+  // The package keeps the server's child process but tells no one when it ends. One already ended (by
+  // a signal, its exit code is null) will not emit 'exit' again: checked first, or `exited` never resolves.
   const postgres = (server as unknown as { process?: ChildProcess }).process;
-  const exited = new Promise<number | null>((resolve) => (postgres && postgres.exitCode === null ? postgres.once('exit', resolve) : resolve(postgres?.exitCode ?? null)));
+  const exited = new Promise<number | null>((resolve) => {
+    if (!postgres || postgres.exitCode !== null || postgres.signalCode !== null) return resolve(postgres?.exitCode ?? null);
+    postgres.once('exit', resolve);
+  });
   return { url: embeddedPostgresUrl(port, current), exited, stop: () => server.stop() };
 }
