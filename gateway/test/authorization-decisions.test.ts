@@ -1,4 +1,4 @@
-import { AuthorizationDecisions, MAX_CHARACTERS } from '../src/auth/authorization-decisions';
+import { AuthorizationDecisions, MAX_DECISION_CHARACTERS } from '../src/auth/authorization-decisions';
 
 describe('authorization decisions kept for reuse', () => {
   // Each decision holds its parsed document, which keeps the document's whole text: 5,000 distinct
@@ -14,7 +14,7 @@ describe('authorization decisions kept for reuse', () => {
     }
     const held = keys.map((key) => [key, decisions.get(key)] as const).filter(([, decision]) => decision !== undefined);
     const characters = held.reduce((sum, [key, decision]) => sum + key.length + decision!.sourceLength, 0);
-    expect(characters).toBeLessThanOrEqual(MAX_CHARACTERS);
+    expect(characters).toBeLessThanOrEqual(MAX_DECISION_CHARACTERS);
     // The most recent stay.
     expect(held.map(([key]) => key)).toContain(keys.at(-1));
   });

@@ -35,7 +35,7 @@ const restarts = new Map<string, number>();
 /** A process that dies after the platform is up is started again after this, doubling up to the maximum. */
 const RESTART_FIRST_DELAY_MS = 1_000;
 const RESTART_MAX_DELAY_MS = 30_000;
-/** Up this long, a service that dies is restarted after the first delay again. */
+/** Up this long, a process that dies is restarted after the first delay again. */
 const STABLE_MS = 60_000;
 
 /**

@@ -85,6 +85,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     ];
     // Shutdown is ours to order (stop HTTP, drain, then close the store), not Apollo's own signal handler.
     // Parsed documents are kept within a bound that counts what they hold (see parsedDocumentStore).
+    // Not `??`: a caller's null turns Apollo's store off, and must stay null.
     const documentStore = options.apollo.documentStore === undefined ? parsedDocumentStore() : options.apollo.documentStore;
     this.apollo = new ApolloServer<TContext>({ ...options.apollo, plugins, documentStore, stopOnTerminationSignals: false } as ApolloServerOptions<TContext>);
     this.app.set('trust proxy', options.trustProxy ?? false);

@@ -8,7 +8,7 @@ const MAX_DECISIONS = 5_000;
  * Apollo Server's parsed documents get (a parsed document holds about 80 bytes per character of its
  * text), whose documents they mostly are.
  */
-export const MAX_CHARACTERS = PARSED_DOCUMENTS_MAX_CHARACTERS;
+export const MAX_DECISION_CHARACTERS = PARSED_DOCUMENTS_MAX_CHARACTERS;
 
 /**
  * Authorization decisions, the most recently used kept. A decision holds the
@@ -18,7 +18,7 @@ export const MAX_CHARACTERS = PARSED_DOCUMENTS_MAX_CHARACTERS;
  * by size too.
  */
 export class AuthorizationDecisions<Decision extends {}> {
-  private readonly cache = new LRUCache<string, Decision>({ max: MAX_DECISIONS, maxSize: MAX_CHARACTERS });
+  private readonly cache = new LRUCache<string, Decision>({ max: MAX_DECISIONS, maxSize: MAX_DECISION_CHARACTERS });
 
   get(key: string): Decision | undefined {
     return this.cache.get(key);

@@ -91,7 +91,7 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
         if (onTicks && ticked) continue;
         const closeDayBefore = closes.get(open - DAY_MS);
         const change24h = candle.change24h ?? (closeDayBefore ? ((candle.close - closeDayBefore) / closeDayBefore) * 100 : Number.NaN);
-        if (evaluate(candle.openTime.getTime() + length, candle.close, candle.exactClose ?? candle.close, change24h)) break;
+        if (evaluate(open + length, candle.close, candle.exactClose ?? candle.close, change24h)) break;
       } else {
         tickedPeriods.add(candleOpenTime(strategy.interval, event.time).getTime());
         const price = Number(event.price);
