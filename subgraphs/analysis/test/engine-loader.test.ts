@@ -114,3 +114,19 @@ it('reads two quick edits of a strategy in order, leaving the newer one watched,
   expect(engine.started).toEqual(['price > 1.0', 'price > 2.0']);
   expect(engine.maxInFlight).toBe(1);
 });
+
+it('stays stale when marked so during a full load that read the store before: the next batch loads again', async () => {
+  const engine = new SlowFirstWatch();
+  const loader = new EngineLoader(orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
+  await saveStrategy('price > 3.0');
+  const loading = loader.loadAll();
+  // The load has read the store and is installing what it read...
+  await until(() => engine.started.length === 1);
+  // ...when another replica, which evaluated until now, hands over: the store is ahead of what was read.
+  loader.markStale();
+  engine.finishFirst();
+  await loading;
+  const watchesBefore = engine.started.length;
+  await loader.beforeBatch();
+  expect(engine.started.length).toBeGreaterThan(watchesBefore);
+});

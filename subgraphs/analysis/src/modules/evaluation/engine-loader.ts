@@ -21,6 +21,8 @@ export function definitionOf(strategy: Strategy): StrategyDefinition {
 export class EngineLoader {
   /** Set when memory may be ahead of the store (a batch rolled back) and a reload has not succeeded yet. */
   private stale = false;
+  /** Counts the times memory was marked stale: a full load clears `stale` only if none came after its reads began. */
+  private staleMarks = 0;
   /** The end of the last load asked for: each new one starts after it. */
   private queue: Promise<void> = Promise.resolve();
   /** Strategies whose reload is queued and has not started: it will read their newest row, so asking again adds nothing. */
@@ -38,6 +40,7 @@ export class EngineLoader {
   }
 
   private async loadAllNow(): Promise<void> {
+    const marksBefore = this.staleMarks;
     const em = this.orm.em.fork() as EntityManager;
     // Read first: when the store fails, the engine keeps what it had (and stays marked stale).
     const deactivated = new Set(await deactivatedOwnerIds(em));
@@ -45,19 +48,21 @@ export class EngineLoader {
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
-    this.stale = false;
+    // Marked stale after its reads began, the store may be ahead of what it installed: the next batch loads again.
+    if (this.staleMarks === marksBefore) this.stale = false;
     this.logger.info('strategies loaded', { strategies: this.engine.size });
   }
 
   /** A batch rolled back: reload now if the store answers, else before the next batch. */
   async afterRollback(): Promise<void> {
-    this.stale = true;
+    this.markStale();
     await this.loadAll().catch((error: unknown) => this.logger.error('strategies not reloaded; will retry before the next batch', { error }));
   }
 
   /** Another replica evaluated until now: what this one holds in memory is behind the store. */
   markStale(): void {
     this.stale = true;
+    this.staleMarks += 1;
   }
 
   /** Before a batch: memory must not be ahead of (or behind) the store. */
