@@ -3,6 +3,7 @@ import { createAccountContext } from './context';
 import { AccountConfig } from './env';
 import { AccountResolver } from './modules/account/account.resolver';
 import { AccountService } from './modules/account/account.service';
+import { warnWithoutSearchIndex } from './modules/account/search-index';
 import { ensureFirstAdminAccount } from './modules/admin/first-admin';
 import { rolesEventHandlers } from './modules/admin/roles-events.handler';
 import { RegistrationResolver } from './modules/registration/registration.resolver';
@@ -35,6 +36,7 @@ export async function startAccountService(
     createContext: (base) => createAccountContext(base),
     eventHandlers: rolesEventHandlers,
     async onStart(runtime) {
+      await warnWithoutSearchIndex(runtime.orm.em.fork(), logger);
       if (!config.admin) return;
       await ensureFirstAdminAccount(runtime.orm.em.fork(), config.admin, logger);
       runtime.publishEvents();

@@ -8,7 +8,8 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * pg_trgm ships with PostgreSQL (contrib) and is a trusted extension the database's owner may
  * create, but a server may lack contrib or the right to create it: the search then still works,
- * by reading every account, rather than the account service failing to start. Said in a notice.
+ * by reading every account, rather than the account service failing to start. Said in a notice,
+ * which reaches no one, so the service also warns at start-up (warnWithoutSearchIndex).
  */
 export class Migration20261206000200_account_search extends Migration {
   override up(): void {
