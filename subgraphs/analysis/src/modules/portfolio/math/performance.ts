@@ -6,7 +6,7 @@ import { PortfolioInputError } from './portfolio-errors';
 import { mergeMissingPrices, MissingPrice, priceDay, PriceLookup } from './price-lookup';
 import { SubPeriod, subPeriodReturn, timeWeightedReturn } from './time-weighted-return';
 import { CostBasisMethod, PortfolioTransaction } from './transaction';
-import { Valuation, valueSnapshot } from './valuation';
+import { Valuation, ValuationCache, valueSnapshot } from './valuation';
 import { DatedCashFlow, xirr } from './xirr';
 
 export interface PerformanceOptions {
@@ -117,8 +117,9 @@ function splitAtFlows(start: Valuation, end: Valuation, points: readonly FlowPoi
   const close = (periodEnd: Date, endValue: Decimal) => {
     subPeriods.push({ start: periodStart, end: periodEnd, startValue, endValue, return: subPeriodReturn(startValue, endValue) });
   };
+  const cache: ValuationCache = new Map();
   for (const { flow, before } of points) {
-    const valued = valueSnapshot(before, priceDay(flow.time), prices);
+    const valued = valueSnapshot(before, priceDay(flow.time), prices, cache);
     missingAtFlows.push(valued.missingPrices);
     close(flow.time, valued.value);
     periodStart = flow.time;
