@@ -382,3 +382,37 @@ describe('a filled order (a buy paid from outside the portfolio)', () => {
     expect(() => holdingsAt([ledger[0]!, { ...fill, paidFromOutside: false }, ledger[2]!], time('2024-01-04T00:00:00Z'), 'FIFO')).toThrow(InsufficientCashError);
   });
 });
+
+describe('performance between flows: figures reused from one flow to the next', () => {
+  // Fills (each an implicit deposit, so a flow) twice a day on three days, with a sell between them that
+  // changes one holding without a flow: each sub-period must end at the value of the ledger just before
+  // its flow, at that day's closes, exactly as valuing that ledger on its own gives it.
+  const fill = (symbol: string, quantity: string, price: string, iso: string): PortfolioTransaction => ({ ...tx('BUY', symbol, quantity, price, '0.1', iso), paidFromOutside: true });
+  const history = [
+    fill('X', '2', '100', '2024-03-01T09:00:00Z'),
+    fill('Y', '5', '20', '2024-03-01T15:00:00Z'),
+    fill('X', '1', '101', '2024-03-02T09:00:00Z'),
+    tx('SELL', 'Y', '2', '22', '0', '2024-03-02T12:00:00Z'),
+    fill('Z', '3', '7', '2024-03-02T15:00:00Z'),
+    fill('Y', '1', '21', '2024-03-03T09:00:00Z'),
+    fill('X', '1', '99', '2024-03-03T15:00:00Z'),
+  ];
+  const prices = closes({
+    '2024-03-01': { X: '100.5', Y: '20.25', Z: '7' },
+    '2024-03-02': { X: '101.75', Y: '21.5', Z: '7.125' },
+    '2024-03-03': { X: '98.5', Y: '21', Z: '7.5' },
+    '2024-03-04': { X: '99', Y: '22', Z: '8' },
+  });
+
+  it.each(['FIFO', 'AVERAGE'] as const)('%s: every sub-period ends at the value of the ledger before its flow', (method) => {
+    const result = performanceBetween(history, { from: time('2024-02-29T00:00:00Z'), to: time('2024-03-04T00:00:00Z'), method, prices });
+    const flows = history.filter((transaction) => transaction.paidFromOutside);
+    // One sub-period ends at each flow, and the last at `to`.
+    expect(result.subPeriods).toHaveLength(flows.length + 1);
+    flows.forEach((flow, index) => {
+      const before = history.filter((transaction) => transaction.time.getTime() < flow.time.getTime());
+      const alone = valuationAt(before, flow.time, method, prices).value;
+      expect(result.subPeriods[index]!.endValue.toString()).toBe(alone.toString());
+    });
+  });
+});
