@@ -1,6 +1,6 @@
 import { GraphQLSchema } from 'graphql';
 import { buildFederatedSchema } from '@herck/common';
-import { AccountResolver } from './modules/account/account.resolver';
+import { AccountConnectionResolver, AccountResolver } from './modules/account/account.resolver';
 import { accountReferenceResolvers } from './modules/account/account.reference';
 import { RegistrationResolver } from './modules/registration/registration.resolver';
 
@@ -9,7 +9,7 @@ export type ResolverInstances = Map<Function, object>;
 
 export function buildAccountSchema(instances: ResolverInstances = new Map()): Promise<GraphQLSchema> {
   return buildFederatedSchema(
-    { resolvers: [AccountResolver, RegistrationResolver], container: { get: (someClass) => instances.get(someClass) } },
+    { resolvers: [AccountResolver, AccountConnectionResolver, RegistrationResolver], container: { get: (someClass) => instances.get(someClass) } },
     accountReferenceResolvers,
   );
 }

@@ -1,7 +1,7 @@
 import { createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createAccountContext } from './context';
 import { AccountConfig } from './env';
-import { AccountResolver } from './modules/account/account.resolver';
+import { AccountConnectionResolver, AccountResolver } from './modules/account/account.resolver';
 import { AccountService } from './modules/account/account.service';
 import { warnWithoutSearchIndex } from './modules/account/search-index';
 import { ensureFirstAdminAccount } from './modules/admin/first-admin';
@@ -30,6 +30,7 @@ export async function startAccountService(
       buildAccountSchema(
         new Map<Function, object>([
           [AccountResolver, new AccountResolver(new AccountService(runtime.relayEvents, runtime.catchUpEvents, runtime.exclusively))],
+          [AccountConnectionResolver, new AccountConnectionResolver()],
           [RegistrationResolver, new RegistrationResolver(new RegistrationService(config, mailer, new MailLimiter(runtime.orm, config.mailLimits), runtime))],
         ]),
       ),

@@ -22,6 +22,10 @@ export class AccountConnection {
   @Field(() => PageInfo, { description: 'Paging state' })
   pageInfo!: PageInfo;
 
+  /** Resolved by AccountConnectionResolver, which counts only when a query asks for it. */
   @Field(() => Int, { description: 'How many accounts match the filter in all' })
   totalCount!: number;
+
+  /** Counts every match of the list's filter: a scan of all of them, so only run when `totalCount` is asked for. */
+  countAll!: () => Promise<number>;
 }

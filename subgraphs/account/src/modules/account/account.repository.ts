@@ -7,8 +7,6 @@ export interface AccountPageQuery {
   after?: { createdAt: Date; id: string };
   status?: AccountStatus;
   search?: string;
-  /** Count every match too (totalCount): a scan of all of them, so only when asked. */
-  withTotal: boolean;
 }
 
 export class AccountRepository extends EntityRepository<Account> {
@@ -26,16 +24,16 @@ export class AccountRepository extends EntityRepository<Account> {
   }
 
   /** One page in registration order, plus one extra row to tell whether another page follows. */
-  async page({ first, after, status, search, withTotal }: AccountPageQuery): Promise<{ accounts: Account[]; totalCount?: number }> {
-    const filter = this.filterFor(status, search);
+  page({ first, after, status, search }: AccountPageQuery): Promise<Account[]> {
     const keyset = after
       ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, id: { $gt: after.id } }] }
       : {};
-    const [accounts, totalCount] = await Promise.all([
-      this.find({ $and: [filter, keyset] } as FilterQuery<Account>, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: first + 1 }),
-      withTotal ? this.count(filter as FilterQuery<Account>) : undefined,
-    ]);
-    return { accounts, totalCount };
+    return this.find({ $and: [this.filterFor(status, search), keyset] } as FilterQuery<Account>, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: first + 1 });
+  }
+
+  /** Every account the filter of a page matches (`totalCount`). */
+  countMatching({ status, search }: Pick<AccountPageQuery, 'status' | 'search'>): Promise<number> {
+    return this.count(this.filterFor(status, search) as FilterQuery<Account>);
   }
 
   private filterFor(status?: AccountStatus, search?: string): object {

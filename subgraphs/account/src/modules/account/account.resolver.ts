@@ -1,5 +1,4 @@
-import { GraphQLResolveInfo } from 'graphql';
-import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { assertOwnerOrAdmin, Authenticated, isUuid, NotFoundError, pageInfoOf, pageSize, RequiresRole, searchText, UnauthenticatedError } from '@herck/common';
 import { AccountContext } from '../../context';
 import { AccountConnection } from './account-connection.type';
@@ -7,7 +6,6 @@ import { decodeCursor, encodeCursor } from './account-cursor';
 import { Account } from './account.entity';
 import { AccountFilter, UpdateAccountInput } from './account.input';
 import { AccountService } from './account.service';
-import { selectsField } from './selected-fields';
 
 const MAX_PAGE = 100;
 
@@ -48,20 +46,14 @@ export class AccountResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last account already seen' }) after: string | null,
     @Arg('filter', () => AccountFilter, { nullable: true, description: 'Narrows the list' }) filter: AccountFilter | null,
     @Ctx() { em }: AccountContext,
-    @Info() info: GraphQLResolveInfo,
   ): Promise<AccountConnection> {
     const size = pageSize(first, MAX_PAGE);
-    const { accounts, totalCount } = await em.getRepository(Account).page({
-      first: size,
-      after: after ? decodeCursor(after) : undefined,
-      status: filter?.status,
-      search: searchText(filter?.search) ?? undefined,
-      withTotal: selectsField(info, 'totalCount'),
-    });
+    const repository = em.getRepository(Account);
+    const query = { first: size, after: after ? decodeCursor(after) : undefined, status: filter?.status, search: searchText(filter?.search) ?? undefined };
+    const accounts = await repository.page(query);
     const page = accounts.slice(0, size);
     const edges = page.map((node) => ({ node, cursor: encodeCursor(node) }));
-    // Not selected, totalCount is never read: 0 stands in for the count not made.
-    return { edges, nodes: page, totalCount: totalCount ?? 0, pageInfo: pageInfoOf(edges, accounts.length > size, Boolean(after)) };
+    return { edges, nodes: page, pageInfo: pageInfoOf(edges, accounts.length > size, Boolean(after)), countAll: () => repository.countMatching(query) } as AccountConnection;
   }
 
   @Authenticated()
@@ -99,5 +91,14 @@ export class AccountResolver {
   email(@Root() account: Account, @Ctx() { identity }: AccountContext): string {
     assertOwnerOrAdmin(identity, account.id);
     return account.email;
+  }
+}
+
+/** `AccountConnection.totalCount`: counted only when a query asks for it (a scan of every match), as orders counts its lists. */
+@Resolver(() => AccountConnection)
+export class AccountConnectionResolver {
+  @FieldResolver(() => Int)
+  totalCount(@Root() connection: AccountConnection): Promise<number> {
+    return connection.countAll();
   }
 }
