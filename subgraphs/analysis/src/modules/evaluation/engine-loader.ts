@@ -19,10 +19,13 @@ export function definitionOf(strategy: Strategy): StrategyDefinition {
  * (two quick edits, an edit during a full load) and the superseded version would stay evaluated.
  */
 export class EngineLoader {
-  /** Set when memory may be ahead of the store (a batch rolled back) and a reload has not succeeded yet. */
-  private stale = false;
-  /** Counts the times memory was marked stale: a full load clears `stale` only if none came after its reads began. */
+  /**
+   * Times memory was marked as not matching the store (a batch rolled back, another replica evaluated),
+   * and how many of those marks the last full load that succeeded had seen when it began reading: memory
+   * matches the store while the two are equal. A mark made during a load is not cleared by it.
+   */
   private staleMarks = 0;
+  private marksLoaded = 0;
   /** The end of the last load asked for: each new one starts after it. */
   private queue: Promise<void> = Promise.resolve();
   /** Strategies whose reload is queued and has not started: it will read their newest row, so asking again adds nothing. */
@@ -48,8 +51,7 @@ export class EngineLoader {
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
-    // Marked stale after its reads began, the store may be ahead of what it installed: the next batch loads again.
-    if (this.staleMarks === marksBefore) this.stale = false;
+    this.marksLoaded = marksBefore;
     this.logger.info('strategies loaded', { strategies: this.engine.size });
   }
 
@@ -61,13 +63,12 @@ export class EngineLoader {
 
   /** Another replica evaluated until now: what this one holds in memory is behind the store. */
   markStale(): void {
-    this.stale = true;
     this.staleMarks += 1;
   }
 
   /** Before a batch: memory must not be ahead of (or behind) the store. */
   async beforeBatch(): Promise<void> {
-    if (this.stale) await this.loadAll();
+    if (this.staleMarks !== this.marksLoaded) await this.loadAll();
   }
 
   /**
