@@ -19,7 +19,7 @@ const clients: Client[] = [];
 const servers: net.Server[] = [];
 const heldSockets: net.Socket[] = [];
 /** The gateway's log lines (debug and up), parsed. */
-const gatewayLog: { level?: string; msg?: string; reason?: string; subgraph?: string; requestId?: string; code?: string; operation?: string | null; type?: string | null; errors?: string[] }[] = [];
+const gatewayLog: { level?: string; msg?: string; method?: string; path?: string; status?: number; reason?: string; subgraph?: string; requestId?: string; code?: string; operation?: string | null; type?: string | null; errors?: string[] }[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform({}, { loggers: { gateway: new Logger('gateway', 'debug', {}, (line) => void gatewayLog.push(JSON.parse(line) as (typeof gatewayLog)[number])) } });
@@ -148,6 +148,33 @@ describe('a request refused for its access token', () => {
     const logged = (msg: string) => gatewayLog.some((line) => line.requestId === requestId && line.msg === msg);
     await eventually(async () => logged('access token refused') && logged('operation answered'), 5_000);
     expect(gatewayLog.find((line) => line.requestId === requestId && line.msg === 'access token refused')).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'Access token is invalid or expired' });
+  });
+});
+
+describe('a request refused before it reaches GraphQL', () => {
+  it('is logged as "request refused" under its request id with its status: a body that is not JSON, a body too large, a path nothing serves', async () => {
+    const refused = async (path: string, body: string) => {
+      const requestId = `before-graphql-${path.length}-${body.length}-${Date.now()}`;
+      const response = await fetch(platform.gatewayUrl.replace(/\/graphql$/, path), { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body });
+      await response.text();
+      return { requestId, status: response.status };
+    };
+    const notJson = await refused('/graphql', '{ not json');
+    const tooLarge = await refused('/graphql', JSON.stringify({ query: `{ __typename } # ${'x'.repeat(2_000_000)}` }));
+    const nowhere = await refused('/nothing-here', '{}');
+    expect([notJson.status, tooLarge.status, nowhere.status]).toEqual([400, 413, 404]);
+
+    const lineOf = (requestId: string) => gatewayLog.find((line) => line.requestId === requestId && line.msg === 'request refused');
+    await eventually(async () => [notJson, tooLarge, nowhere].every(({ requestId }) => lineOf(requestId)), 5_000);
+    expect(lineOf(notJson.requestId)).toMatchObject({ level: 'info', method: 'POST', path: '/graphql', status: 400 });
+    expect(lineOf(tooLarge.requestId)).toMatchObject({ path: '/graphql', status: 413 });
+    expect(lineOf(nowhere.requestId)).toMatchObject({ path: '/nothing-here', status: 404 });
+    // An operation GraphQL answered, refusals included, has its own line, "operation answered", and no second one.
+    const answered = await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, 'not-a-token', { 'x-request-id': `graphql-answered-${Date.now()}` });
+    expect(answered.status).toBe(401);
+    const answeredId = answered.headers.get('x-request-id')!;
+    await eventually(async () => gatewayLog.some((line) => line.requestId === answeredId && line.msg === 'operation answered'), 5_000);
+    expect(lineOf(answeredId)).toBeUndefined();
   });
 });
 

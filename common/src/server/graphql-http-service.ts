@@ -9,6 +9,7 @@ import { graphqlMiddleware } from './graphql-middleware';
 import { jsonBodies } from './json-bodies';
 import { OperationsInFlight } from './operations-in-flight';
 import { parsedDocumentStore } from './parsed-documents';
+import { refusedRequestLog } from './refused-request-log';
 import { requestIdHeader, requestIdMiddleware } from '../logging/request-context';
 import { MetricsRegistry } from '../metrics/metrics-registry';
 import { metricsRoute } from '../metrics/metrics-route';
@@ -70,15 +71,17 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   readonly operationMetrics: OperationMetrics;
   private readonly app = express();
   private readonly inFlight = new OperationsInFlight();
+  private readonly accessLogLevel: LogLevel;
   private stopping = false;
 
   constructor(private readonly options: GraphqlHttpServiceOptions<TContext>) {
     this.httpServer = http.createServer(this.app);
     this.metrics = options.metrics ?? new MetricsRegistry();
     this.operationMetrics = new OperationMetrics(this.metrics);
+    this.accessLogLevel = options.accessLogLevel ?? 'debug';
     const plugins = [
       this.operationMetrics.plugin<TContext>(),
-      accessLogPlugin<TContext>(options.logger, options.accessLogLevel ?? 'debug'),
+      accessLogPlugin<TContext>(options.logger, this.accessLogLevel),
       ...(options.apollo.plugins ?? []),
       this.inFlight.plugin<TContext>(),
       ApolloServerPluginDrainHttpServer({ httpServer: this.httpServer, stopGracePeriodMillis: DRAIN_GRACE_MS }),
@@ -108,6 +111,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.app.set('etag', false);
     // Every answer names its request, whatever route (or refusal) gives it.
     this.app.use(requestIdHeader());
+    this.app.use(refusedRequestLog(this.options.logger, this.accessLogLevel));
     this.app.get('/healthz', (_req, res) => {
       res.json({ status: 'ok' });
     });

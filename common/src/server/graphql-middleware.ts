@@ -1,5 +1,6 @@
 import { ApolloServer, BaseContext, HeaderMap } from '@apollo/server';
 import { Request, RequestHandler, Response } from 'express';
+import { markAnsweredByGraphql } from './refused-request-log';
 
 /**
  * Hands a parsed request to Apollo Server and writes its answer: what
@@ -9,6 +10,7 @@ import { Request, RequestHandler, Response } from 'express';
  */
 export function graphqlMiddleware<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: Request, res: Response) => Promise<TContext>): RequestHandler {
   return async (req, res) => {
+    markAnsweredByGraphql(res.locals);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
