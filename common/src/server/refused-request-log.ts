@@ -16,9 +16,9 @@ export function markAnsweredByGraphql(locals: Record<string, unknown>): void {
 
 /**
  * One `request refused` line for every request refused before it reached GraphQL (a body too large
- * or not JSON, a malformed request, a path nothing serves, a wrong metrics
- * token), at the access log's level and under the request's id, so an operator sees every refusal
- * the clients saw, not only the operations'.
+ * or not JSON, a malformed request, a path nothing serves, a wrong metrics token), at the access
+ * log's level and under the request's id, so an operator sees every refusal the clients saw, not
+ * only the operations'.
  */
 export function refusedRequestLog(logger: Logger, level: LogLevel): RequestHandler {
   return (req, res, next) => {
