@@ -49,8 +49,11 @@ afterAll(() => {
   for (const child of launched) if (child.exitCode === null) child.kill('SIGINT');
 });
 
-async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs start.js itself, or (`viaNpm`) `npm start` as a user types it, with npm's process between. */
+async function start(env: NodeJS.ProcessEnv, viaNpm = false): Promise<Started> {
+  const child = viaNpm
+    ? spawn('npm', ['start'], { cwd: repositoryRoot(), env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }) // its own group: see below
+    : spawn(process.execPath, [START_SCRIPT], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   launched.push(child);
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -131,6 +134,19 @@ describe('npm start', () => {
     while ((await open()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
     for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
   });
+
+  it('stops cleanly when npm\'s own process is sent SIGINT, as a process manager or `kill -INT <pid>` does', async () => {
+    // Ctrl-C signals the whole process group; a signal sent to npm's pid alone reaches only what npm forwards it to.
+    const started = await start(env, true);
+    const exited = new Promise<number | null>((resolve) => started.process.once('exit', (code) => resolve(code)));
+    started.process.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 45_000))]);
+    // Still running: stop it as Ctrl-C would (its whole process group), so that nothing outlives the test.
+    if (code === 'still running') process.kill(-started.process.pid!, 'SIGINT'), await exited;
+    expect(code).toBe(0);
+    for (const port of Object.values(ports)) expect(await portIsClosed(port)).toBe(true);
+    expect(started.output().trim().split('\n').at(-1)).toMatch(/"msg":"Herck stopped"/);
+  }, 120_000);
 
   it('starts its embedded PostgreSQL again when the database dies, and the platform answers again', async () => {
     const gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
