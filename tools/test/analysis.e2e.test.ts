@@ -353,8 +353,8 @@ describe('alerts', () => {
     const definition: StrategyDefinition = { ...input, id: strategy.id, ownerId: editor.accountId, trigger: TriggerMode.ON_CROSS };
     // A round's outcome: the strategy's BTC state changed (a stored row: updated in place), and it fired on ETH.
     const outcomes: EvaluationOutcome[] = [
-      { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null } }], errors: [] },
-      { firings: [{ strategy: definition, symbol: 'ETH', at: new Date(), price: 1, exactPrice: '1', values: {} }], states: [], errors: [] },
+      { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null } }], errors: [], recovered: [] },
+      { firings: [{ strategy: definition, symbol: 'ETH', at: new Date(), price: 1, exactPrice: '1', values: {} }], states: [], errors: [], recovered: [] },
     ];
     const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
     const [edit, watcher] = [await connect(), await connect()];
@@ -374,5 +374,20 @@ describe('alerts', () => {
     }
     const alerts = (await send(platform.gatewayUrl, AlertsDocument, {}, editor.accessToken)).data!.alerts.nodes;
     expect(alerts.map((alert) => [alert.symbol, alert.strategy.id])).toEqual([['ETH', strategy.id]]);
+  }, 60_000);
+});
+
+describe('a run-time error of a condition', () => {
+  it('is its lastError while the condition fails, and gone once it evaluates again', async () => {
+    const user = await signUp(platform);
+    // A division by zero while Bitcoin is at 100,000, a number at any other price.
+    const input = { ...breakout(), name: 'Fails at 100000', condition: 'int(price) / (int(price) - 100000) >= 0', channels: { inApp: false, email: false, webhookUrl: null } };
+    const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+    const lastError = async () => (await send(platform.gatewayUrl, StrategyDocument, { id }, user.accessToken)).data!.strategy.lastError;
+    await setBitcoin(100_000);
+    await eventually(async () => (await lastError()) === 'division by zero', 20_000);
+    await setBitcoin(101_000);
+    await eventually(async () => (await lastError()) === null, 20_000);
+    await send(platform.gatewayUrl, DeleteStrategyDocument, { id }, user.accessToken);
   }, 60_000);
 });

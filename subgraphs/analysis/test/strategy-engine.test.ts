@@ -118,20 +118,45 @@ describe('strategy engine on a scripted price path', () => {
     expect(reported).toHaveLength(1);
   });
 
+  it('clears its error once the condition evaluates again for every symbol it failed for', async () => {
+    // int(price) / (int(price) - 10): a division by zero at 10, a number elsewhere.
+    const engine = await engineWith(strategy({ symbols: ['BTC', 'ETH'], indicators: [], condition: 'int(price) / (int(price) - 10) >= 0' }));
+    const round = (second: number, btc: number, eth: number) => {
+      const at = new Date(START + 3 * MINUTE + second * 1000);
+      return [engine.onTick('BTC', at, btc, 0), engine.onTick('ETH', at, eth, 0)];
+    };
+    const recovered = (outcomes: EvaluationOutcome[]) => outcomes.flatMap((outcome) => outcome.recovered);
+    expect(recovered(round(0, 20, 20))).toEqual([]);
+    const failing = round(1, 10, 10);
+    expect(failing.flatMap((outcome) => outcome.errors)).toHaveLength(2);
+    // BTC evaluates again while ETH still fails: the error stands.
+    expect(recovered(round(2, 20, 10))).toEqual([]);
+    expect(recovered(round(3, 20, 20))).toEqual([strategy().id]);
+    // Cleared once: later rounds have nothing to clear.
+    expect(recovered(round(4, 20, 20))).toEqual([]);
+  });
+
+  it('clears an error the store held when it was watched at its first evaluation that fails for no symbol', async () => {
+    const engine = new StrategyEngine(async () => [], () => START + 10 * MINUTE);
+    await engine.watch(strategy({ indicators: [], condition: 'price > 0.0' }), new Map(), true);
+    expect(tick(engine, 0, 100).recovered).toEqual([strategy().id]);
+    expect(tick(engine, 1, 101).recovered).toEqual([]);
+  });
+
   it('ignores a redelivered or older tick', async () => {
     const engine = await engineWith(strategy());
     expect(tick(engine, 0, 130).firings).toHaveLength(1);
     // The same event again (at-least-once delivery) changes nothing.
-    expect(tick(engine, 0, 130)).toEqual({ firings: [], states: [], errors: [] });
+    expect(tick(engine, 0, 130)).toEqual({ firings: [], states: [], errors: [], recovered: [] });
     // A tick of an older period than the series holds changes nothing.
-    expect(engine.onTick('BTC', new Date(START + MINUTE), 500, 0)).toEqual({ firings: [], states: [], errors: [] });
+    expect(engine.onTick('BTC', new Date(START + MINUTE), 500, 0)).toEqual({ firings: [], states: [], errors: [], recovered: [] });
   });
 
   it('does not let a round delivered again after later ones set the live candle back', async () => {
     const engine = await engineWith(strategy());
     expect([tick(engine, 0, 100), tick(engine, 10, 130), tick(engine, 20, 100)].map((outcome) => outcome.firings.length)).toEqual([0, 1, 0]);
     // The 130 of second 10 again, after the 100 of second 20: nothing changes, not even what holds…
-    expect(tick(engine, 10, 130)).toEqual({ firings: [], states: [], errors: [] });
+    expect(tick(engine, 10, 130)).toEqual({ firings: [], states: [], errors: [], recovered: [] });
     // …so the next real crossing fires.
     expect(tick(engine, 30, 130).firings).toHaveLength(1);
   });

@@ -105,7 +105,7 @@ export class EngineLoader {
 
   private async watch(strategy: Strategy, states = new Map<string, SymbolState>()): Promise<void> {
     try {
-      await this.engine.watch(definitionOf(strategy), states);
+      await this.engine.watch(definitionOf(strategy), states, strategy.lastError !== null);
     } catch (error) {
       this.logger.error('strategy not evaluated', { strategy: strategy.id, error });
     }

@@ -5,7 +5,7 @@ import { SymbolState } from './trigger-policy';
 
 /** What the pool asks of a worker (each answered with a reply of the same `id`). */
 export type WorkerRequest = { id: number } & (
-  | { op: 'watch'; definition: StrategyDefinition; states: Map<string, SymbolState> }
+  | { op: 'watch'; definition: StrategyDefinition; states: Map<string, SymbolState>; errorStored: boolean }
   | { op: 'unwatch'; strategyId: string }
   | { op: 'unwatchAll' }
   | { op: 'unwatchOwner'; ownerId: string }

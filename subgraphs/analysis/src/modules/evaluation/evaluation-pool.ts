@@ -80,9 +80,9 @@ export class EvaluationPool implements Evaluator {
     return this.definitions.size;
   }
 
-  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map()): Promise<void> {
+  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map(), errorStored = false): Promise<void> {
     this.definitions.set(definition.id, definition);
-    await this.workerOf(definition.id).request({ op: 'watch', definition, states });
+    await this.workerOf(definition.id).request({ op: 'watch', definition, states, errorStored });
   }
 
   unwatch(strategyId: string): void {
@@ -143,5 +143,6 @@ function merge(outcomes: EvaluationOutcome[]): EvaluationOutcome {
     firings: outcomes.flatMap((outcome) => outcome.firings),
     states: outcomes.flatMap((outcome) => outcome.states),
     errors: outcomes.flatMap((outcome) => outcome.errors),
+    recovered: outcomes.flatMap((outcome) => outcome.recovered),
   };
 }

@@ -21,7 +21,7 @@ const engine = new StrategyEngine(
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {
     case 'watch':
-      return engine.watch(request.definition, request.states);
+      return engine.watch(request.definition, request.states, request.errorStored);
     case 'unwatch':
       return engine.unwatch(request.strategyId);
     case 'unwatchAll':

@@ -9,7 +9,8 @@ import { SymbolState } from './trigger-policy';
  */
 export interface Evaluator {
   readonly size: number;
-  watch(definition: StrategyDefinition, states?: Map<string, SymbolState>): Promise<void>;
+  /** `errorStored`: the store holds a run-time error of the strategy (see StrategyEngine.watch). */
+  watch(definition: StrategyDefinition, states?: Map<string, SymbolState>, errorStored?: boolean): Promise<void>;
   unwatch(strategyId: string): void;
   unwatchAll(): void;
   unwatchOwner(ownerId: string): void;

@@ -28,13 +28,13 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   for (const outcome of outcomes) await writeOutcome(em, outcome, logger);
 }
 
-function strategiesTouched({ firings, states, errors }: EvaluationOutcome): string[] {
-  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId)];
+function strategiesTouched({ firings, states, errors, recovered }: EvaluationOutcome): string[] {
+  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId), ...recovered];
 }
 
 /**
  * Alerts (one per strategy, symbol and moment: a redelivered event adds nothing),
- * their notifications and deliveries, changed states and run-time errors.
+ * their notifications and deliveries, changed states, and run-time errors raised or cleared.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
 async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logger?: Logger): Promise<void> {
@@ -49,6 +49,10 @@ async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logge
   for (const { strategyId, message } of outcome.errors) {
     logger?.warn('strategy condition failed', { strategy: strategyId, error: message });
     await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
+  }
+  for (const strategyId of outcome.recovered) {
+    logger?.info('strategy condition evaluates again', { strategy: strategyId });
+    await em.execute('UPDATE strategies SET last_error = NULL, last_error_at = NULL WHERE id = ?', [strategyId]);
   }
 }
 

@@ -28,6 +28,8 @@ export interface EvaluationOutcome {
   states: { strategyId: string; symbol: string; state: SymbolState }[];
   /** Conditions that failed at run time (other strategies are evaluated all the same). */
   errors: { strategyId: string; message: string }[];
+  /** Strategies whose condition evaluates again for every symbol it had failed for: their stored error is cleared. */
+  recovered: string[];
 }
 
 /** Loads the closed candles a series needs (from analysis's own store). */
@@ -40,6 +42,8 @@ interface Watched extends PreparedStrategy {
    * every tick (per symbol: one that fails for one symbol and holds for another was reported on every round).
    */
   failing: Map<string, string>;
+  /** The store holds a run-time error of this strategy (`lastError`), to be cleared once no symbol fails. */
+  errorStored: boolean;
 }
 
 const seriesKey = (symbol: string, interval: CandleInterval) => `${symbol}|${interval}`;
@@ -67,13 +71,16 @@ export class StrategyEngine implements Evaluator {
     return this.watched.size;
   }
 
-  /** Starts watching (or re-reads) a strategy; its series are warmed up from the store when it brings new indicators. */
-  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map()): Promise<void> {
+  /**
+   * Starts watching (or re-reads) a strategy; its series are warmed up from the store when it brings new indicators.
+   * `errorStored`: the store holds a run-time error of it, which its next evaluation that fails for no symbol clears.
+   */
+  async watch(definition: StrategyDefinition, states: Map<string, SymbolState> = new Map(), errorStored = false): Promise<void> {
     const compiled = compileCondition(definition.condition, definition.indicators);
     // Stored conditions were checked when saved; one that no longer compiles is skipped, not fatal.
     if (!compiled.ok) throw new Error(`condition does not compile: ${compiled.problems[0]!.message}`);
     this.unwatch(definition.id);
-    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, failing: new Map() };
+    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, failing: new Map(), errorStored };
     this.watched.set(definition.id, watched);
     // Listed under every symbol before any history is loaded: an edit or a switch-off read while this
     // one still loads must find (and drop) it whole. Added symbol by symbol across the loads, a
@@ -118,7 +125,7 @@ export class StrategyEngine implements Evaluator {
 
   /** One round's price for one symbol. */
   onTick(symbol: string, time: Date, price: number, change24h: number): EvaluationOutcome {
-    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [] };
+    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [], recovered: [] };
     if (Number.isFinite(change24h)) this.change24h.set(symbol, change24h);
     const watchers = this.bySymbol.get(symbol);
     if (!watchers?.size) return outcome;
@@ -135,7 +142,7 @@ export class StrategyEngine implements Evaluator {
 
   /** A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up). */
   onCandleClosed(candle: ClosedCandle): EvaluationOutcome {
-    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [] };
+    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [], recovered: [] };
     const series = this.series.get(seriesKey(candle.symbol, candle.interval));
     if (!series?.close(candle)) return outcome;
     const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
@@ -155,9 +162,15 @@ export class StrategyEngine implements Evaluator {
       // Reported when it changes, not on every tick: the store keeps the last one.
       if (watched.failing.get(symbol) !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
       watched.failing.set(symbol, evaluation.message);
+      watched.errorStored = true;
       return;
     }
     watched.failing.delete(symbol);
+    // "Why the last evaluation failed": once the condition evaluates for every symbol again, nothing has.
+    if (watched.errorStored && watched.failing.size === 0) {
+      watched.errorStored = false;
+      outcome.recovered.push(definition.id);
+    }
     const before = watched.states.get(symbol) ?? INITIAL_STATE;
     const { fire, state } = decide(definition.trigger, before, evaluation.holds, at.getTime(), definition.cooldownSeconds);
     if (state.holds !== before.holds || state.lastFiredAt !== before.lastFiredAt) {
