@@ -1,4 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -59,5 +63,125 @@ describe("a portfolio's performance over a long history of flows", () => {
     // Every deposit lost its 1 % fee and earned nothing: a return just below zero.
     expect(answer.data!.portfolio.all).toEqual({ xirr: '-0.000184833355', roi: '-0.01' });
     expect(elapsedMs).toBeLessThan(1_500);
+  });
+});
+
+interface WsMessage { type: string; id?: string; payload?: any }
+/** A raw graphql-ws socket, acknowledged; `messages` collects what the gateway sends, `until` waits on it. */
+async function openSocket(init: Record<string, unknown> = {}, url = platform.gatewayUrl) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  const messages: WsMessage[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  const waiters: (() => void)[] = [];
+  const notify = () => waiters.splice(0).forEach((wake) => wake());
+  socket.on('message', (data) => {
+    messages.push(JSON.parse(String(data)) as WsMessage);
+    notify();
+  });
+  socket.on('close', (code, reason) => {
+    closed = { code, reason: String(reason) };
+    notify();
+  });
+  const until = (check: () => boolean) => new Promise<void>((resolve) => {
+    const test = () => (check() ? resolve() : void waiters.push(test));
+    test();
+  });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  socket.send(JSON.stringify({ type: 'connection_init', payload: init }));
+  await until(() => closed !== null || messages.some((m) => m.type === 'connection_ack'));
+  return { socket, messages, until, closedWith: () => closed as { code: number; reason: string } | null };
+}
+
+
+describe("another user's portfolios and alerts", () => {
+  it('cannot be listed, deleted or acknowledged by id: NOT_FOUND, and nothing changes', async () => {
+    const { createPortfolio } = (await gql<{ createPortfolio: { id: string } }>('mutation { createPortfolio(name: "private", baseCurrency: "USD") { id } }', {}, alice.accessToken)).data!;
+    const deposit = await gql('mutation($id: ID!) { addTransaction(portfolioId: $id, input: { kind: DEPOSIT, quantity: "100", currency: "USD", time: "2026-01-05T10:00:00Z" }) { id } }', { id: createPortfolio.id }, alice.accessToken);
+    expect(deposit.errors).toBeUndefined();
+    const created = await gql('mutation { createStrategy(input: { name: "always", symbols: ["BTC"], indicators: [], condition: "price > 1.0" }) { strategy { id } } }', {}, alice.accessToken);
+    expect(created.errors).toBeUndefined();
+    const alertsOf = async (token: string) => (await gql<{ alerts: { nodes: { id: string; acknowledged: boolean }[] } }>('{ alerts { nodes { id acknowledged } } }', {}, token)).data!.alerts.nodes;
+    await eventually(async () => (await alertsOf(alice.accessToken)).length > 0, 15_000);
+    const [alert] = await alertsOf(alice.accessToken);
+
+    const refused = [
+      await gql('query($id: ID!) { transactions(portfolioId: $id) { nodes { id } } }', { id: createPortfolio.id }, bob.accessToken),
+      await gql('mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }', { ids: [alert!.id] }, bob.accessToken),
+      // One of the caller's own ids beside it changes nothing either: the whole list is refused.
+      await gql('mutation($ids: [ID!]!) { acknowledgeAlerts(ids: $ids) }', { ids: [randomUUID(), alert!.id] }, bob.accessToken),
+      await gql('mutation($id: ID!) { deletePortfolio(id: $id) }', { id: createPortfolio.id }, bob.accessToken),
+    ];
+    expect(refused.map(codes)).toEqual(refused.map(() => ['NOT_FOUND']));
+    expect(JSON.stringify(refused)).not.toContain(alice.accountId);
+    expect((await alertsOf(bob.accessToken))).toEqual([]);
+    expect((await alertsOf(alice.accessToken)).find((own) => own.id === alert!.id)?.acknowledged).toBe(false);
+    const own = await gql<{ transactions: { nodes: { id: string }[] } }>('query($id: ID!) { transactions(portfolioId: $id) { nodes { id } } }', { id: createPortfolio.id }, alice.accessToken);
+    expect(own.data!.transactions.nodes).toHaveLength(1);
+  });
+});
+
+describe("the subgraphs' federation fields", () => {
+  it('are no part of the public schema: `_entities` and `_service` fail validation over HTTP and the socket', async () => {
+    const entities = `{ _entities(representations: [{ __typename: "Account", id: "${alice.accountId}" }]) { ... on Account { email } } }`;
+    const ws = await openSocket({ Authorization: `Bearer ${bob.accessToken}` });
+    for (const [id, query] of [['entities', entities], ['service', '{ _service { sdl } }']]) {
+      const answer = await gql(query, {}, bob.accessToken);
+      expect({ data: answer.data, codes: codes(answer) }).toEqual({ data: undefined, codes: ['GRAPHQL_VALIDATION_FAILED'] });
+      ws.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+      await ws.until(() => ws.messages.some((message) => message.id === id));
+      const [refusal] = ws.messages.filter((message) => message.id === id);
+      expect([refusal!.type, refusal!.payload.map((error: { extensions: { code: string } }) => error.extensions.code)]).toEqual(['error', ['GRAPHQL_VALIDATION_FAILED']]);
+    }
+    expect(JSON.stringify(ws.messages)).not.toContain(alice.email);
+    ws.socket.close();
+  });
+});
+
+describe('forged access tokens', () => {
+  it('are refused over HTTP (401) and on the socket (4403): alg none, HS256 keyed with the public key, a kid that names a path or a prototype member', async () => {
+    const [header, payload, signature] = alice.accessToken.split('.') as [string, string, string];
+    const claims = { ...(JSON.parse(Buffer.from(payload, 'base64url').toString()) as object), roles: ['ADMIN'] };
+    const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string };
+    const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const { keys } = (await (await fetch(new URL('/.well-known/jwks.json', platform.auth.url))).json()) as { keys: (import('node:crypto').JsonWebKey & { kid: string })[] };
+    const publicPem = createPublicKey({ key: keys.find((key) => key.kid === kid)!, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+    const forged = {
+      none: `${encode({ alg: 'none', typ: 'JWT', kid })}.${encode(claims)}.`,
+      // The public key's PEM as an HMAC secret: the classic confusion of an asymmetric key with a shared one.
+      hs256: jwt.sign(claims, publicPem, { algorithm: 'HS256', keyid: kid }),
+      kidPath: `${encode({ alg: 'ES256', typ: 'JWT', kid: '../../../../dev/null' })}.${payload}.${signature}`,
+      kidProto: `${encode({ alg: 'ES256', typ: 'JWT', kid: '__proto__' })}.${payload}.${signature}`,
+      kidNumber: `${encode({ alg: 'ES256', typ: 'JWT', kid: 1 })}.${payload}.${signature}`,
+    };
+    for (const [name, token] of Object.entries(forged)) {
+      const answer = await gql('{ me { id roles } }', {}, token);
+      expect([name, answer.status, codes(answer), answer.data]).toEqual([name, 401, ['UNAUTHENTICATED'], undefined]);
+      const ws = await openSocket({ Authorization: `Bearer ${token}` });
+      await ws.until(() => ws.closedWith() !== null);
+      expect([name, ws.closedWith()?.code]).toEqual([name, 4403]);
+    }
+    // The genuine token still works, and says USER.
+    expect((await gql<{ me: { roles: string[] } }>('{ me { roles } }', {}, alice.accessToken)).data?.me.roles).toEqual(['USER']);
+  });
+});
+
+describe('introspection in production', () => {
+  it('is refused however it is asked for (`__type`, `__schema` in a fragment), over the socket as over HTTP', async () => {
+    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    try {
+      const ws = await openSocket({ Authorization: `Bearer ${alice.accessToken}` }, production.url);
+      const queries = ['{ __type(name: "Account") { fields { name } } }', '{ ...Schema } fragment Schema on Query { __schema { queryType { name } } }', '{ me { id } __type(name: "Role") { enumValues { name } } }'];
+      for (const [index, query] of queries.entries()) {
+        const answer = await sendRaw(production.url, { query }, alice.accessToken);
+        expect([query, answer.data, codes(answer)]).toEqual([query, undefined, ['GRAPHQL_VALIDATION_FAILED']]);
+        ws.socket.send(JSON.stringify({ id: String(index), type: 'subscribe', payload: { query } }));
+        await ws.until(() => ws.messages.some((message) => message.id === String(index)));
+        const [refusal] = ws.messages.filter((message) => message.id === String(index));
+        expect([query, refusal!.type, refusal!.payload.map((error: { extensions: { code: string } }) => error.extensions.code)]).toEqual([query, 'error', ['GRAPHQL_VALIDATION_FAILED']]);
+      }
+      ws.socket.close();
+    } finally {
+      await production.stop();
+    }
   });
 });
