@@ -145,4 +145,15 @@ describe('OperationMetrics', () => {
     expect(counted).toEqual({ First: 2, Second: 1, other: 3, anonymous: 1 });
     expect(sampleValue(samples, 'herck_graphql_operation_duration_seconds_count', { operation: 'other' })).toBe(3);
   });
+
+  it('counts a name longer than 128 characters as "other", however few names came before', async () => {
+    const metrics = new MetricsRegistry('long names');
+    const server = new ApolloServer({ typeDefs, resolvers, plugins: [new OperationMetrics(metrics).plugin()] });
+    await server.start();
+    running.push(server);
+    for (const name of [`A${'x'.repeat(127)}`, `B${'x'.repeat(128)}`, `C${'x'.repeat(45_000)}`]) await server.executeOperation({ query: `query ${name} { hello }` });
+    const samples = parsePrometheusText(await metrics.exposition());
+    const counted = Object.fromEntries(findSamples(samples, 'herck_graphql_operations_total').map(({ labels, value }) => [labels.operation, value]));
+    expect(counted).toEqual({ [`A${'x'.repeat(127)}`]: 1, other: 2 });
+  });
 });
