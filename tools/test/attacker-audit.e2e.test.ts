@@ -1,5 +1,7 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
@@ -204,6 +206,43 @@ describe('operation names, which clients choose', () => {
       expect([String(scrapes[index]), text.includes('x'.repeat(200))]).toEqual([String(scrapes[index]), false]);
       expect(text.length - before[index]!).toBeLessThan(20_000);
       expect(text).toMatch(/herck_graphql_operations_total\{[^}]*operation="other"/);
+    }
+  });
+});
+
+describe("a forged token's key id", () => {
+  it('is not looked up nor remembered when no key of auth could have it: longer than 256 characters', async () => {
+    // Each kid auth does not publish was fetched for, then remembered (10,000 of them) however long: sockets
+    // opened with tokens naming 70,000-character kids kept 32 MB per 300 after collection, anonymously,
+    // before any limit counted them (toward a gigabyte for 10,000). Auth's kids are 43 characters.
+    let fetches = 0;
+    const jwks = http.createServer((_req, res) => {
+      fetches += 1;
+      void fetch(new URL('/.well-known/jwks.json', platform.auth.url)).then(async (answer) => res.writeHead(200, { 'content-type': 'application/json' }).end(await answer.text()));
+    });
+    await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+    const gateway = await platform.startGateway({ AUTH_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json` });
+    try {
+      const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const forged = (kid: string) => `${encode({ alg: 'ES256', typ: 'JWT', kid })}.${encode({ sub: alice.accountId })}.c2lnbmF0dXJl`;
+      // The gateway knows auth's keys once it has checked a real token.
+      expect((await sendRaw(gateway.url, { query: '{ me { id } }' }, alice.accessToken)).errors).toBeUndefined();
+      const known = fetches;
+      const long = [`a${'k'.repeat(256)}`, `b${'k'.repeat(8_000)}`];
+      for (const kid of long) {
+        const answer = await sendRaw(gateway.url, { query: '{ me { id } }' }, forged(kid));
+        expect([kid.length, answer.status, codes(answer)]).toEqual([kid.length, 401, ['UNAUTHENTICATED']]);
+        const ws = await openSocket({ Authorization: `Bearer ${forged(kid)}` }, gateway.url);
+        await ws.until(() => ws.closedWith() !== null);
+        expect(ws.closedWith()?.code).toBe(4403);
+      }
+      expect(fetches).toBe(known);
+      // A short unknown kid may be a key auth has just started to publish: it is still fetched for.
+      expect((await sendRaw(gateway.url, { query: '{ me { id } }' }, forged('k'.repeat(43)))).status).toBe(401);
+      expect(fetches).toBe(known + 1);
+    } finally {
+      await gateway.stop();
+      await new Promise((resolve) => jwks.close(resolve));
     }
   });
 });

@@ -23,6 +23,13 @@ export interface JwksKeyStoreOptions {
 const MAX_MISSING_KIDS = 10_000;
 
 /**
+ * The longest `kid` a key of auth's may have (auth's are 43 characters): a longer one is no key's, so it is
+ * neither fetched for nor remembered. Remembered as they came, 10,000 forged kids of 70,000 characters each
+ * (a socket's `connection_init` carries that much, before any limit counts it) would have held a gigabyte.
+ */
+export const MAX_KEY_ID_LENGTH = 256;
+
+/**
  * Auth's public signing keys, fetched from its JWKS endpoint, fetched again
  * when a token names a key we have not seen (auth rotated its keys), and, in
  * the background, once they are `maxAgeMs` old: a key auth no longer publishes
@@ -63,6 +70,7 @@ export class JwksKeyStore {
    * auth's); throws SigningKeysUnavailableError when auth's keys could not be fetched.
    */
   async get(kid: string): Promise<KeyObject | undefined> {
+    if (kid.length > MAX_KEY_ID_LENGTH) return undefined;
     const known = this.keys.get(kid);
     if (known) {
       this.refreshIfStale();
