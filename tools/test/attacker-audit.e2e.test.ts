@@ -24,7 +24,7 @@ beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
   // Many operations from few users: the per-account budgets have tests of their own.
-  platform = await startTestPlatform({ ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0' }, { market: {}, analysis: {} });
+  platform = await startTestPlatform({ ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0', PORTFOLIOS_PER_ACCOUNT: '20' }, { market: {}, analysis: {} });
   [alice, bob] = await Promise.all([signUp(platform), signUp(platform)]);
 }, 120_000);
 
@@ -244,5 +244,26 @@ describe("a forged token's key id", () => {
       await gateway.stop();
       await new Promise((resolve) => jwks.close(resolve));
     }
+  });
+});
+
+describe("an account's portfolios", () => {
+  it('are at most PORTFOLIOS_PER_ACCOUNT, as strategies are: `portfolios` is one unpaged list the cost limit counts as 20', async () => {
+    // Without a bound, 600 portfolios made in 5 s answered `portfolios { holdings balance performance }` under
+    // 15 aliases in 2.5 s (a megabyte), and ten times as many ten times slower: any user, every request.
+    const user = await signUp(platform);
+    const create = (count: number) => gql(`mutation { ${Array.from({ length: count }, (_, i) => `p${i}: createPortfolio(name: "p${i}", baseCurrency: "USD") { id }`).join(' ')} }`, {}, user.accessToken);
+    expect((await create(15)).errors).toBeUndefined();
+    const beyond = await create(10);
+    // Five more fit; the sixth and the rest are refused (a mutation's fields run one after the other: the first refusal ends it).
+    expect(codes(beyond)).toEqual(['CONFLICT']);
+    expect(beyond.errors?.[0]?.path).toEqual(['p5']);
+    expect(beyond.errors?.[0]?.message).toBe('You already have 20 portfolios, the most an account may keep');
+    const listed = await gql<{ portfolios: { id: string }[] }>('{ portfolios { id } }', {}, user.accessToken);
+    expect(listed.data!.portfolios).toHaveLength(20);
+    // One deleted makes room for one.
+    expect((await gql('mutation($id: ID!) { deletePortfolio(id: $id) }', { id: listed.data!.portfolios[0]!.id }, user.accessToken)).errors).toBeUndefined();
+    expect((await create(1)).errors).toBeUndefined();
+    expect(codes(await create(1))).toEqual(['CONFLICT']);
   });
 });

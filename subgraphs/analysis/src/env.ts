@@ -4,6 +4,8 @@ import { EnvReader, Environment, readSubgraphConfig, SubgraphConfig } from '@her
 export interface AnalysisConfig extends SubgraphConfig {
   /** Strategies one account may keep. */
   strategiesPerAccount: number;
+  /** Portfolios one account may create (the default one an order's fill opens comes on top). */
+  portfoliosPerAccount: number;
   mail: { smtpUrl?: string; from: string; mailDir: string };
   /** Loopback and private webhook targets are refused unless this is set (tests, a private network). */
   webhookAllowPrivate: boolean;
@@ -30,6 +32,7 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
   return env.finish({
     ...subgraph,
     strategiesPerAccount: env.int('STRATEGIES_PER_ACCOUNT', 50, { min: 1, max: 10_000 }),
+    portfoliosPerAccount: env.int('PORTFOLIOS_PER_ACCOUNT', 50, { min: 1, max: 10_000 }),
     mail: { smtpUrl, from: env.string('MAIL_FROM', 'Herck <no-reply@herck.local>'), mailDir: path.join(subgraph.dataDir, 'mail') },
     webhookAllowPrivate: env.bool('WEBHOOK_ALLOW_PRIVATE', false),
     deliveryRetryHours: env.int('DELIVERY_RETRY_HOURS', 24, { min: 1, max: 24 * 7 }),

@@ -67,7 +67,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
           [NotificationResolver, new NotificationResolver()],
           [DeliveryResolver, new DeliveryResolver(strategies)],
           [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays)],
-          [PortfolioResolver, new PortfolioResolver(new PortfolioService())],
+          [PortfolioResolver, new PortfolioResolver(new PortfolioService(config.portfoliosPerAccount))],
         ]),
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
