@@ -5,6 +5,7 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
+import { Logger } from '@herck/common';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -17,6 +18,8 @@ import { eventually, signUp, SignedUpUser } from './support/users';
  */
 let providers: ReplayServer;
 let platform: TestPlatform;
+/** The gateways' log lines, as shipped (JSON text). */
+const gatewayLog: string[] = [];
 let alice: SignedUpUser;
 let bob: SignedUpUser;
 
@@ -24,7 +27,10 @@ beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
   // Many operations from few users: the per-account budgets have tests of their own.
-  platform = await startTestPlatform({ ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0', PORTFOLIOS_PER_ACCOUNT: '20' }, { market: {}, analysis: {} });
+  platform = await startTestPlatform(
+    { ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0', PORTFOLIOS_PER_ACCOUNT: '20' },
+    { market: {}, analysis: {}, loggers: { gateway: new Logger('gateway', 'info', {}, (line) => void gatewayLog.push(line)) } },
+  );
   [alice, bob] = await Promise.all([signUp(platform), signUp(platform)]);
 }, 120_000);
 
@@ -207,6 +213,16 @@ describe('operation names, which clients choose', () => {
       expect(text.length - before[index]!).toBeLessThan(20_000);
       expect(text).toMatch(/herck_graphql_operations_total\{[^}]*operation="other"/);
     }
+  });
+
+  it("are cut to 128 characters in the gateway's `operation answered` line: an anonymous request's line was its name's size", async () => {
+    // The gateway logs every operation at info, shipped to the logs store whose room per service is bounded:
+    // 45,000-character names made each anonymous request a 45 KB line, pushing out the history an operator needs.
+    const name = `Flood${'y'.repeat(45_000)}`;
+    expect((await sendRaw(platform.gatewayUrl, { query: `query ${name} { __typename }`, operationName: name })).errors).toBeUndefined();
+    const line = gatewayLog.find((text) => text.includes('"msg":"operation answered"') && text.includes('Floodyyyy'));
+    expect(line?.length).toBeLessThan(1_000);
+    expect((JSON.parse(line!) as { operation: string }).operation).toBe(`${name.slice(0, 128)}…`);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Logger, LogLevel } from '../logging/logger';
+import { MAX_OPERATION_NAME_LABEL_LENGTH } from '../metrics/operation-metrics';
 
 /** What one answered operation's line says: its name and type (null before they were known), and its errors. */
 export interface AnsweredOperationLine {
@@ -17,7 +18,8 @@ export interface AnsweredOperationLine {
  */
 export function logOperationAnswered(logger: Logger, level: LogLevel, { operation, type, started, errors }: AnsweredOperationLine): void {
   logger[level]('operation answered', {
-    operation,
+    // Clients choose names as long as a request: cut as the metrics' label is, so a line stays a line.
+    operation: operation && operation.length > MAX_OPERATION_NAME_LABEL_LENGTH ? `${operation.slice(0, MAX_OPERATION_NAME_LABEL_LENGTH)}…` : operation,
     type,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
     ...(errors?.length && { errors: [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))] }),
