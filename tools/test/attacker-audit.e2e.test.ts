@@ -283,3 +283,29 @@ describe("an account's portfolios", () => {
     expect(codes(await create(1))).toEqual(['CONFLICT']);
   });
 });
+
+describe('an operationName that names no operation of the document', () => {
+  it('runs nothing over the socket, as over HTTP: empty, a fragment’s name, unknown, or none of two', async () => {
+    const user = await signUp(platform);
+    const create = 'mutation { createPortfolio(name: "sneaked in", baseCurrency: "USD") { id } }';
+    const cases: { query: string; operationName?: string | null }[] = [
+      // graphql-ws drops nothing: "" is a name no operation has (the parser's reading), not a missing one.
+      { query: create, operationName: '' },
+      { query: 'mutation { ...Create } fragment Create on Mutation { createPortfolio(name: "x", baseCurrency: "USD") { id } }', operationName: 'Create' },
+      { query: create, operationName: 'Other' },
+      { query: 'mutation First { createPortfolio(name: "first", baseCurrency: "USD") { id } } mutation Second { createPortfolio(name: "second", baseCurrency: "USD") { id } }', operationName: null },
+      { query: 'subscription Live { ticks(symbols: ["BTC"]) { symbol } } mutation Create { createPortfolio(name: "x", baseCurrency: "USD") { id } }', operationName: '' },
+    ];
+    const ws = await openSocket({ Authorization: `Bearer ${user.accessToken}` });
+    for (const [index, payload] of cases.entries()) {
+      const overHttp = await sendRaw(platform.gatewayUrl, payload, user.accessToken);
+      expect([index, overHttp.data, codes(overHttp)]).toEqual([index, undefined, ['OPERATION_RESOLUTION_FAILURE']]);
+      ws.socket.send(JSON.stringify({ id: String(index), type: 'subscribe', payload }));
+      await ws.until(() => ws.messages.some((message) => message.id === String(index)));
+      const [answer] = ws.messages.filter((message) => message.id === String(index));
+      expect([index, answer!.type, answer!.payload.map((error: { extensions: { code: string } }) => error.extensions.code)]).toEqual([index, 'error', ['OPERATION_RESOLUTION_FAILURE']]);
+    }
+    ws.socket.close();
+    expect((await gql<{ portfolios: unknown[] }>('{ portfolios { id } }', {}, user.accessToken)).data!.portfolios).toEqual([]);
+  });
+});
