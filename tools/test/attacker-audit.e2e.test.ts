@@ -309,3 +309,29 @@ describe('an operationName that names no operation of the document', () => {
     expect((await gql<{ portfolios: unknown[] }>('{ portfolios { id } }', {}, user.accessToken)).data!.portfolios).toEqual([]);
   });
 });
+
+describe('operation ids named like members of every JavaScript object', () => {
+  it('are operations like any other on the socket: they run, count toward its limit and end with it', async () => {
+    const gateway = await platform.startGateway({ WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2' });
+    try {
+      const ws = await openSocket({ Authorization: `Bearer ${alice.accessToken}` }, gateway.url);
+      const first = (id: string) => ws.messages.find((message) => message.id === id);
+      for (const id of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+        ws.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' } }));
+        await ws.until(() => ws.closedWith() !== null || first(id) !== undefined);
+      }
+      expect(['__proto__', 'constructor', 'toString', 'hasOwnProperty'].map((id) => [id, first(id)?.type, first(id)?.payload?.[0]?.extensions?.code ?? null])).toEqual([
+        ['__proto__', 'next', null],
+        ['constructor', 'next', null],
+        ['toString', 'error', 'RATE_LIMITED'],
+        ['hasOwnProperty', 'error', 'RATE_LIMITED'],
+      ]);
+      expect(ws.closedWith()).toBeNull();
+      expect(gateway.live().clientSubscriptions).toBe(2);
+      ws.socket.close();
+      await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 5_000);
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
