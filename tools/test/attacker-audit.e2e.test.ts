@@ -70,7 +70,8 @@ describe("a portfolio's performance over a long history of flows", () => {
     expect(answer.errors).toBeUndefined();
     // Every deposit lost its 1 % fee and earned nothing: a return just below zero.
     expect(answer.data!.portfolio.all).toEqual({ xirr: '-0.000184833355', roi: '-0.01' });
-    expect(elapsedMs).toBeLessThan(1_500);
+    // A bound a loaded CI machine keeps (it took well under a second here), far below the 5.9 s it took before.
+    expect(elapsedMs).toBeLessThan(3_000);
   });
 });
 
