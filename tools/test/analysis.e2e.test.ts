@@ -391,3 +391,39 @@ describe('a run-time error of a condition', () => {
     await send(platform.gatewayUrl, DeleteStrategyDocument, { id }, user.accessToken);
   }, 60_000);
 });
+
+describe("an account's alert budget", () => {
+  it('stores at most ALERTS_PER_ACCOUNT_PER_HOUR alerts an hour; a ONCE strategy and other accounts are not held back', async () => {
+    const [flooder, neighbour] = [await signUp(platform), await signUp(platform)];
+    const create = async (user: SignedUpUser, name: string, trigger: 'ON_CROSS' | 'ONCE') => {
+      const input = { ...breakout(), name, symbols: ['BTC', 'ETH'], condition: 'price < 0.0', trigger, channels: { inApp: true, email: false, webhookUrl: null } };
+      const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+      return { ...input, id, ownerId: user.accountId, trigger: TriggerMode[trigger] } satisfies StrategyDefinition;
+    };
+    const [flipping, once, theirs] = [await create(flooder, 'Flips every tick', 'ON_CROSS'), await create(flooder, 'Once', 'ONCE'), await create(neighbour, 'Theirs', 'ON_CROSS')];
+    const start = Date.now() - 3_600_000;
+    // A round in which every strategy fires for both symbols, `seconds` after the start.
+    const round = (seconds: number, strategies: StrategyDefinition[]): EvaluationOutcome[] =>
+      ['BTC', 'ETH'].map((symbol) => ({
+        firings: strategies.map((strategy) => ({ strategy, symbol, at: new Date(start + seconds * 1000), price: 1, exactPrice: '1', values: {} })),
+        states: [],
+        errors: [],
+        recovered: [],
+      }));
+    const write = (outcomes: EvaluationOutcome[]) => platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, undefined, 5));
+    const alertsOf = async (user: SignedUpUser) => (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes;
+
+    for (const seconds of [0, 10, 20]) await write(round(seconds, [flipping]));
+    // Six firings in three rounds: five stored, the sixth held back.
+    expect((await alertsOf(flooder)).length).toBe(5);
+    // Another account's budget is its own.
+    await write(round(25, [theirs, flipping]));
+    expect((await alertsOf(neighbour)).length).toBe(2);
+    // Spent: the ONCE strategy still fires, the flipping one does not.
+    await write(round(30, [flipping, once]));
+    expect((await alertsOf(flooder)).map((alert) => alert.strategy.id).sort()).toEqual([...Array(5).fill(flipping.id), once.id].sort());
+    // An hour after them the first five no longer count (the ONCE alert, stored like any other, still does): room again.
+    await write(round(3_600 + 25, [flipping]));
+    expect((await alertsOf(flooder)).length).toBe(6 + 2);
+  });
+});

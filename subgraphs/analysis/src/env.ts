@@ -6,6 +6,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   strategiesPerAccount: number;
   /** Portfolios one account may create (the default one an order's fill opens comes on top). */
   portfoliosPerAccount: number;
+  /** Alerts one account's strategies may raise in an hour; further firings are held back (ONCE ones never are). */
+  alertsPerAccountPerHour: number;
   mail: { smtpUrl?: string; from: string; mailDir: string };
   /** Loopback and private webhook targets are refused unless this is set (tests, a private network). */
   webhookAllowPrivate: boolean;
@@ -33,6 +35,7 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     ...subgraph,
     strategiesPerAccount: env.int('STRATEGIES_PER_ACCOUNT', 50, { min: 1, max: 10_000 }),
     portfoliosPerAccount: env.int('PORTFOLIOS_PER_ACCOUNT', 50, { min: 1, max: 10_000 }),
+    alertsPerAccountPerHour: env.int('ALERTS_PER_ACCOUNT_PER_HOUR', 1_000, { min: 1, max: 1_000_000 }),
     mail: { smtpUrl, from: env.string('MAIL_FROM', 'Herck <no-reply@herck.local>'), mailDir: path.join(subgraph.dataDir, 'mail') },
     webhookAllowPrivate: env.bool('WEBHOOK_ALLOW_PRIVATE', false),
     deliveryRetryHours: env.int('DELIVERY_RETRY_HOURS', 24, { min: 1, max: 24 * 7 }),

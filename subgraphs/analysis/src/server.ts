@@ -81,7 +81,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
         // Rare: everything is read again before the next batch, after this one committed.
         strategiesRestored: () => loader?.markStale(),
       }),
-      ...marketEventHandlers(engine, logger),
+      ...marketEventHandlers(engine, logger, config.alertsPerAccountPerHour),
       ...ordersEventHandlers,
     },
     eventHooks: {

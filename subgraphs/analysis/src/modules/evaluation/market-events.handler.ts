@@ -11,7 +11,8 @@ import type { EvaluationOutcome } from './strategy-engine';
  * backtests) and end their period. What fires is written in the consumer's transaction, with
  * its read position: a redelivered event raises nothing twice.
  */
-export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<string, BusEventHandler> {
+/** `alertsPerAccountPerHour`: the most alerts an account's strategies store in an hour (see withinAlertBudget). */
+export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPerAccountPerHour: number): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {
       // A round dated ahead would hold its prices as the latest for that long; a price not above
@@ -45,7 +46,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
         for (const firing of outcome.firings) firing.exactPrice = quote.price;
         outcomes.push(outcome);
       }
-      await writeOutcomes(em, outcomes, logger);
+      await writeOutcomes(em, outcomes, logger, alertsPerAccountPerHour);
     },
 
     // Portfolios in other currencies than USD convert with each day's last rate.
@@ -102,7 +103,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger): Record<s
       });
       // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
       for (const firing of outcome.firings) firing.exactPrice = candle.close;
-      await writeOutcomes(em, [outcome], logger);
+      await writeOutcomes(em, [outcome], logger, alertsPerAccountPerHour);
     },
   };
 }

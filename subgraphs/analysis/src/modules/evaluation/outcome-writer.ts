@@ -4,6 +4,7 @@ import Decimal from 'decimal.js';
 import { Logger } from '@herck/common';
 import { EvaluationOutcome, Firing } from './strategy-engine';
 import { ALERT_CHANNEL } from '../alert/alert-channel';
+import { withinAlertBudget } from './alert-budget';
 
 /** How each firing is announced besides the alert itself (read from the strategy row when the alert is written). */
 interface Channels {
@@ -21,11 +22,13 @@ interface Channels {
  * them in the other order (a state of BTC, then the strategy for ETH's alert) could deadlock
  * with the edit and fail it, or the round.
  */
-export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger): Promise<void> {
+export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger, alertsPerAccountPerHour = Number.POSITIVE_INFINITY): Promise<void> {
   const touched = [...new Set(outcomes.flatMap(strategiesTouched))].sort();
   // One JSON parameter, however many strategies a round touches (a list would take one parameter each, at most 65,535).
   if (touched.length) await em.execute('SELECT 1 FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE', [JSON.stringify(touched)]);
-  for (const outcome of outcomes) await writeOutcome(em, outcome, logger);
+  const firings = outcomes.flatMap((outcome) => outcome.firings);
+  const allowed = new Set(Number.isFinite(alertsPerAccountPerHour) ? await withinAlertBudget(em, firings, alertsPerAccountPerHour, logger) : firings);
+  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter((firing) => allowed.has(firing)) }, logger);
 }
 
 function strategiesTouched({ firings, states, errors, recovered }: EvaluationOutcome): string[] {

@@ -1,0 +1,45 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Logger } from '@herck/common';
+import { TriggerMode } from '../strategy/trigger-mode';
+import type { Firing } from './strategy-engine';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The firings of one write that their accounts' alert budgets allow: at most `perHour` alerts per
+ * account within the hour before the newest firing (event time, as alerts are dated), counted in the
+ * store so every replica and a restart agree. A strategy watches up to 20 symbols with no cooldown,
+ * and a condition that flips at every tick stored an alert, a notification, a webhook and a mail for
+ * each: one account could write millions of rows a day. A ONCE strategy fires once and is never held
+ * back. The strategy's state moves on all the same (a cooldown counts an alert held back).
+ */
+export async function withinAlertBudget(em: EntityManager, firings: Firing[], perHour: number, logger?: Logger): Promise<Firing[]> {
+  const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
+  if (!budgeted.length) return firings;
+  const owners = [...new Set(budgeted.map((firing) => firing.strategy.ownerId))];
+  const newest = Math.max(...budgeted.map((firing) => firing.at.getTime()));
+  const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
+    `SELECT owner_id, count(*)::int AS alerts FROM alerts
+      WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at > ? GROUP BY owner_id`,
+    [JSON.stringify(owners), new Date(newest - HOUR_MS)],
+  );
+  const before = new Map(rows.map((row) => [row.owner_id, row.alerts]));
+  const counted = new Map(before);
+  const heldBack = new Map<string, number>();
+  const allowed = firings.filter((firing) => {
+    if (firing.strategy.trigger === TriggerMode.ONCE) return true;
+    const owner = firing.strategy.ownerId;
+    const alerts = counted.get(owner) ?? 0;
+    if (alerts < perHour) {
+      counted.set(owner, alerts + 1);
+      return true;
+    }
+    heldBack.set(owner, (heldBack.get(owner) ?? 0) + 1);
+    return false;
+  });
+  // Once per account and hour: when its budget runs out, not at every round it stays spent.
+  for (const [owner, count] of heldBack) {
+    if ((before.get(owner) ?? 0) < perHour) logger?.warn('alerts held back: the account reached ALERTS_PER_ACCOUNT_PER_HOUR', { owner, heldBack: count, perHour });
+  }
+  return allowed;
+}
