@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import Decimal from 'decimal.js';
+import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { codes, send } from './support/graphql-client';
+import {
+  AddTransactionDocument,
+  CreatePortfolioDocument,
+  DeleteTransactionDocument,
+  LoginDocument,
+  PortfolioValuationDocument,
+  UpdateAccountDocument,
+} from './support/operations.generated';
+import { TestPlatform, startTestPlatform } from './support/platform';
+import { orderPricesReady, placeBuyOrder } from './support/orders';
+import { startRecordedProviders } from './support/recorded-providers';
+import { eventually, logIn, signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+
+/**
+ * Concurrent mutations through the gateway: double clicks, retries, several tabs. Each probe sends
+ * the same or conflicting mutations at once and checks the invariant the README promises.
+ */
+const ADMIN_EMAIL = 'concurrency-admin@example.com';
+const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+let providers: ReplayServer;
+let platform: TestPlatform;
+let admin: { accessToken: string };
+let trader: SignedUpUser;
+let buyer: SignedUpUser;
+
+beforeAll(async () => {
+  const recorded = await startRecordedProviders();
+  providers = recorded.server;
+  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env }, { market: {}, analysis: {}, orders: {} });
+  [trader, buyer] = await Promise.all([signUp(platform), signUp(platform)]);
+  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await orderPricesReady(platform);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  await providers?.stop();
+}, 60_000);
+
+const analysisDb = () => platform.analysis!.runtime.orm.em.fork();
+const accountDb = () => platform.account.runtime.orm.em.fork();
+
+describe('a portfolio changed from several tabs at once', () => {
+  const add = (portfolioId: string, input: Record<string, unknown>) => send(platform.gatewayUrl, AddTransactionDocument, { portfolioId, input } as never, trader.accessToken);
+  const holdings = async (id: string) => (await send(platform.gatewayUrl, PortfolioValuationDocument, { id }, trader.accessToken)).data!.portfolio!;
+
+  it('sells no more than is held: of ten sales of 0.3 against 1 held, three pass', async () => {
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Racing sales' }, trader.accessToken)).data!.createPortfolio;
+    const time = new Date(Date.now() - 60_000).toISOString();
+    expect(codes(await add(portfolio.id, { kind: 'BUY', symbol: 'ETH', quantity: '1', price: '1000', time }))).toEqual([]);
+    const sales = await Promise.all(Array.from({ length: 10 }, () => add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '0.3', price: '1100' })));
+    expect(sales.filter((sale) => !sale.errors).length).toBe(3);
+    expect(sales.flatMap(codes).filter((code) => code !== 'BAD_USER_INPUT')).toEqual([]);
+    const eth = (await holdings(portfolio.id)).holdings.find((holding) => holding.symbol === 'ETH');
+    expect(new Decimal(eth!.quantity).toFixed()).toBe('0.1');
+  });
+
+  it('withdraws no more cash than there is, and a buy deleted while sales race leaves nothing sold short', async () => {
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Racing cash' }, trader.accessToken)).data!.createPortfolio;
+    const time = new Date(Date.now() - 60_000).toISOString();
+    expect(codes(await add(portfolio.id, { kind: 'DEPOSIT', quantity: '100', time }))).toEqual([]);
+    const withdrawals = await Promise.all(Array.from({ length: 8 }, () => add(portfolio.id, { kind: 'WITHDRAWAL', quantity: '30' })));
+    expect(withdrawals.filter((answer) => !answer.errors).length).toBe(3);
+
+    const bought = await add(portfolio.id, { kind: 'BUY', symbol: 'BTC', quantity: '2', price: '0', time });
+    const buyId = bought.data!.addTransaction.id;
+    const [deletion, ...sales] = await Promise.all([
+      send(platform.gatewayUrl, DeleteTransactionDocument, { id: buyId }, trader.accessToken),
+      ...Array.from({ length: 4 }, () => add(portfolio.id, { kind: 'SELL', symbol: 'BTC', quantity: '1', price: '0' })),
+    ]);
+    const sold = sales.filter((sale) => !sale.errors).length;
+    // Either the buy went first (no sale passes) or some sales did (then the buy they sold from stays).
+    expect(deletion.errors ? sold > 0 : sold === 0).toBe(true);
+    const btc = (await holdings(portfolio.id)).holdings.find((holding) => holding.symbol === 'BTC');
+    expect(new Decimal(btc?.quantity ?? 0).gte(0)).toBe(true);
+  });
+});
+
+describe('buy orders placed at once', () => {
+  it('with different keys: each is its own order, each lands once in the default portfolio', async () => {
+    const answers = await Promise.all(Array.from({ length: 16 }, () => placeBuyOrder(platform, buyer.accessToken, { asset: 'BTC', currency: 'USD', amount: '10.00' })));
+    expect(answers.flatMap(codes)).toEqual([]);
+    const ids = new Set(answers.map((answer) => answer.data!.placeBuyOrder.id));
+    expect(ids.size).toBe(16);
+    await platform.analysis!.runtime.catchUpEvents();
+    await eventually(async () => {
+      const [row] = await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM portfolio_transactions t JOIN portfolios p ON p.id = t.portfolio_id WHERE p.owner_id = ?', [buyer.accountId]);
+      return row!.n >= 16;
+    });
+    const portfolios = await analysisDb().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM portfolios WHERE owner_id = ? AND is_default', [buyer.accountId]);
+    expect(portfolios[0]!.n).toBe(1);
+  });
+
+  it('with one key: one order, the same answer to all, one portfolio transaction', async () => {
+    const idempotencyKey = randomUUID();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => placeBuyOrder(platform, buyer.accessToken, { asset: 'ETH', currency: 'EUR', amount: '12.34', idempotencyKey })));
+    expect(answers.flatMap(codes)).toEqual([]);
+    const orders = new Set(answers.map((answer) => JSON.stringify(answer.data!.placeBuyOrder)));
+    expect(orders.size).toBe(1);
+    const orderId = answers[0]!.data!.placeBuyOrder.id;
+    await eventually(async () => (await analysisDb().execute('SELECT 1 FROM portfolio_transactions WHERE source_id = ?', [orderId])).length === 1);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect((await analysisDb().execute('SELECT 1 FROM portfolio_transactions WHERE source_id = ?', [orderId])).length).toBe(1);
+  });
+});
+
+describe('one username claimed by two accounts at once', () => {
+  it('goes to one of them, and signs in that one', async () => {
+    const [first, second] = await Promise.all([signUp(platform), signUp(platform)]);
+    const wanted = `taken${randomUUID().slice(0, 6)}`;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => send(platform.gatewayUrl, UpdateAccountDocument, { input: { username: wanted } } as never, (i % 2 ? first : second).accessToken)),
+    );
+    const winners = new Set(answers.filter((answer) => !answer.errors).map((answer) => (answer.data as { updateAccount: { id: string } }).updateAccount.id));
+    expect(winners.size).toBe(1);
+    expect(answers.flatMap(codes).filter((code) => code !== 'CONFLICT')).toEqual([]);
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: wanted, password: STRONG_PASSWORD });
+    expect(codes(login)).toEqual([]);
+    const sub = JSON.parse(Buffer.from(login.data!.login.accessToken.split('.')[1]!, 'base64url').toString()).sub;
+    expect(sub).toBe([...winners][0]);
+  });
+});
