@@ -5,9 +5,11 @@ import { codes, send } from './support/graphql-client';
 import {
   AddTransactionDocument,
   CreatePortfolioDocument,
+  DeleteAccountDocument,
   DeleteTransactionDocument,
   LoginDocument,
   PortfolioValuationDocument,
+  SetRolesDocument,
   UpdateAccountDocument,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -123,5 +125,24 @@ describe('one username claimed by two accounts at once', () => {
     expect(codes(login)).toEqual([]);
     const sub = JSON.parse(Buffer.from(login.data!.login.accessToken.split('.')[1]!, 'base64url').toString()).sub;
     expect(sub).toBe([...winners][0]);
+  });
+});
+
+describe('an account deleted while an admin makes it an admin', () => {
+  it('leaves no copy of its roles behind in account', async () => {
+    // ADMIN granted takes no lock and waits for no event in auth: auth may still know the account a
+    // moment after account deleted it, and announce roles that account then applies to nobody.
+    const victims = await Promise.all(Array.from({ length: 6 }, () => signUp(platform)));
+    await Promise.all(
+      victims.flatMap((victim) => [
+        send(platform.gatewayUrl, DeleteAccountDocument, { id: victim.accountId }, admin.accessToken),
+        send(platform.gatewayUrl, SetRolesDocument, { accountId: victim.accountId, roles: ['USER', 'ADMIN'] }, admin.accessToken),
+      ]),
+    );
+    // setRoles puts its event on the bus before it answers: account has it once it catches up.
+    await platform.account.runtime.catchUpEvents();
+    const ids = victims.map((victim) => victim.accountId);
+    expect(await accountDb().execute('SELECT id FROM accounts WHERE id IN (?)', [ids])).toEqual([]);
+    expect(await accountDb().execute('SELECT account_id FROM account_roles WHERE account_id IN (?)', [ids])).toEqual([]);
   });
 });
