@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { Logger } from '@herck/common';
 import { verifyWebhook } from '@herck/analysis';
 import { writeOutcomes } from '../../subgraphs/analysis/src/modules/evaluation/outcome-writer';
-import type { StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
+import { signalOf, StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
 import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
@@ -353,7 +353,7 @@ describe('alerts', () => {
     const definition: StrategyDefinition = { ...input, id: strategy.id, ownerId: editor.accountId, trigger: TriggerMode.ON_CROSS };
     // A round's outcome: the strategy's BTC state changed (a stored row: updated in place), and it fired on ETH.
     const outcomes: EvaluationOutcome[] = [
-      { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null } }], errors: [], recovered: [] },
+      { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(definition) }], errors: [], recovered: [] },
       { firings: [{ strategy: definition, symbol: 'ETH', at: new Date(), price: 1, exactPrice: '1', values: {} }], states: [], errors: [], recovered: [] },
     ];
     const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);

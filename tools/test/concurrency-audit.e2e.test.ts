@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
+import { writeOutcomes } from '../../subgraphs/analysis/src/modules/evaluation/outcome-writer';
+import { signalOf, StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
+import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
+import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
 import {
   AddTransactionDocument,
   CreatePortfolioDocument,
+  CreateStrategyDocument,
   DeleteAccountDocument,
   DeleteTransactionDocument,
   LoginDocument,
   PortfolioValuationDocument,
   SetRolesDocument,
+  StrategyDocument,
   UpdateAccountDocument,
+  UpdateStrategyDocument,
 } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { orderPricesReady, placeBuyOrder } from './support/orders';
@@ -144,5 +151,41 @@ describe('an account deleted while an admin makes it an admin', () => {
     const ids = victims.map((victim) => victim.accountId);
     expect(await accountDb().execute('SELECT id FROM accounts WHERE id IN (?)', [ids])).toEqual([]);
     expect(await accountDb().execute('SELECT account_id FROM account_roles WHERE account_id IN (?)', [ids])).toEqual([]);
+  });
+});
+
+describe('a round evaluated before an edit of its strategy and written after the edit answered', () => {
+  it('leaves the edited strategy starting afresh, without the old condition’s error', async () => {
+    const input = { name: 'Edited mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: false, email: false, webhookUrl: null } };
+    const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
+    const evaluated: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ON_CROSS };
+    // What a round made of the strategy as it stood: its condition turned true on BTC, and failed on ETH.
+    const lateRound = {
+      firings: [],
+      states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(evaluated) }],
+      errors: [{ strategyId: created.id, message: 'the old condition failed', signal: signalOf(evaluated) }],
+      recovered: [],
+    } as EvaluationOutcome;
+    // The owner changes the condition; the round, evaluated before, writes once the edit has answered
+    // (it waited for the strategy's lock the edit held).
+    const edited = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: created.id, input: { condition: 'price < -1.0' } }, trader.accessToken);
+    expect(codes(edited)).toEqual([]);
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [lateRound]));
+    // Started afresh by the edit: a new condition that holds counts as turning true, so nothing holds yet.
+    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([]);
+    const read = await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken);
+    expect(read.data!.strategy!.lastError).toBeNull();
+    // A round evaluated on the strategy as it now stands is written as it was made.
+    const current = signalOf({ ...evaluated, condition: 'price < -1.0' });
+    const nextRound = { firings: [], states: [{ ...lateRound.states[0]!, signal: current }], errors: [{ ...lateRound.errors[0]!, message: 'the new condition failed', signal: current }], recovered: [] } as EvaluationOutcome;
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
+    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
+    expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBe('the new condition failed');
+    // The old condition evaluating again says nothing of the new one's error; the new one evaluating again clears it.
+    const recovery = (signal: string): EvaluationOutcome => ({ firings: [], states: [], errors: [], recovered: [{ strategyId: created.id, signal }] });
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [recovery(signalOf(evaluated))]));
+    expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBe('the new condition failed');
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [recovery(current)]));
+    expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBeNull();
   });
 });

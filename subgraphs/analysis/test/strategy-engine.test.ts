@@ -104,7 +104,7 @@ describe('strategy engine on a scripted price path', () => {
     await engine.watch(strategy({ id: 'a0000000-0000-4000-8000-000000000002', condition: 'price / 0.0 > 1.0 && [1.0][3] > 0.0' }));
     const outcome = tick(engine, 0, 130);
     expect(outcome.firings.map((firing) => firing.strategy.id)).toEqual(['a0000000-0000-4000-8000-000000000001']);
-    expect(outcome.errors).toEqual([{ strategyId: 'a0000000-0000-4000-8000-000000000002', message: expect.any(String) }]);
+    expect(outcome.errors).toEqual([{ strategyId: 'a0000000-0000-4000-8000-000000000002', message: expect.any(String), signal: expect.any(String) }]);
     expect(tick(engine, 1, 131).errors).toEqual([]);
   });
 
@@ -125,7 +125,7 @@ describe('strategy engine on a scripted price path', () => {
       const at = new Date(START + 3 * MINUTE + second * 1000);
       return [engine.onTick('BTC', at, btc, 0), engine.onTick('ETH', at, eth, 0)];
     };
-    const recovered = (outcomes: EvaluationOutcome[]) => outcomes.flatMap((outcome) => outcome.recovered);
+    const recovered = (outcomes: EvaluationOutcome[]) => outcomes.flatMap((outcome) => outcome.recovered.map((recovery) => recovery.strategyId));
     expect(recovered(round(0, 20, 20))).toEqual([]);
     const failing = round(1, 10, 10);
     expect(failing.flatMap((outcome) => outcome.errors)).toHaveLength(2);
@@ -139,7 +139,7 @@ describe('strategy engine on a scripted price path', () => {
   it('clears an error the store held when it was watched at its first evaluation that fails for no symbol', async () => {
     const engine = new StrategyEngine(async () => [], () => START + 10 * MINUTE);
     await engine.watch(strategy({ indicators: [], condition: 'price > 0.0' }), new Map(), true);
-    expect(tick(engine, 0, 100).recovered).toEqual([strategy().id]);
+    expect(tick(engine, 0, 100).recovered.map((recovery) => recovery.strategyId)).toEqual([strategy().id]);
     expect(tick(engine, 1, 101).recovered).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
 import { Logger } from '@herck/common';
+import { signalOf, StrategyDefinition } from './strategy-definition';
 import { EvaluationOutcome, Firing } from './strategy-engine';
 import { ALERT_CHANNEL } from '../alert/alert-channel';
 import { withinAlertBudget } from './alert-budget';
@@ -25,14 +26,23 @@ interface Channels {
 export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger, alertsPerAccountPerHour = Number.POSITIVE_INFINITY): Promise<void> {
   const touched = [...new Set(outcomes.flatMap(strategiesTouched))].sort();
   // One JSON parameter, however many strategies a round touches (a list would take one parameter each, at most 65,535).
-  if (touched.length) await em.execute('SELECT 1 FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE', [JSON.stringify(touched)]);
+  const rows = touched.length
+    ? await em.execute<SignalRow[]>(
+        'SELECT id, symbols, interval, indicators, condition, trigger FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE',
+        [JSON.stringify(touched)],
+      )
+    : [];
+  const signals = new Map(rows.map((row) => [row.id, signalOf(row)]));
   const firings = outcomes.flatMap((outcome) => outcome.firings);
   const allowed = new Set(Number.isFinite(alertsPerAccountPerHour) ? await withinAlertBudget(em, firings, alertsPerAccountPerHour, logger) : firings);
-  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter((firing) => allowed.has(firing)) }, logger);
+  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter((firing) => allowed.has(firing)) }, signals, logger);
 }
 
+/** What a strategy's signal is made of, as stored. */
+type SignalRow = Pick<StrategyDefinition, 'id' | 'symbols' | 'interval' | 'indicators' | 'condition' | 'trigger'>;
+
 function strategiesTouched({ firings, states, errors, recovered }: EvaluationOutcome): string[] {
-  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId), ...recovered];
+  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId), ...recovered.map((recovery) => recovery.strategyId)];
 }
 
 /**
@@ -40,20 +50,28 @@ function strategiesTouched({ firings, states, errors, recovered }: EvaluationOut
  * their notifications and deliveries, changed states, and run-time errors raised or cleared.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, logger?: Logger): Promise<void> {
+async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, logger?: Logger): Promise<void> {
   for (const firing of outcome.firings) await writeFiring(em, firing);
-  for (const { strategyId, symbol, state } of outcome.states) {
+  for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
+    // An edit of its signal, made between this evaluation and this write (it held the strategy's lock),
+    // started it afresh: what held under the old signal says nothing of the new one (it would hold the
+    // new one's first alert back). Its cooldown still counts: the time it last fired is kept.
+    const state = signals.get(strategyId) === signal ? evaluated : { ...evaluated, holds: false };
     await em.execute(
       `INSERT INTO strategy_states (strategy_id, symbol, holds, last_fired_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ?)
        ON CONFLICT (strategy_id, symbol) DO UPDATE SET holds = excluded.holds, last_fired_at = excluded.last_fired_at`,
       [strategyId, symbol, state.holds, state.lastFiredAt === null ? null : new Date(state.lastFiredAt), strategyId],
     );
   }
-  for (const { strategyId, message } of outcome.errors) {
+  for (const { strategyId, message, signal } of outcome.errors) {
+    // The failure of a condition since edited away (the edit cleared lastError) is no error of the strategy now.
+    if (signals.get(strategyId) !== signal) continue;
     logger?.warn('strategy condition failed', { strategy: strategyId, error: message });
     await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
   }
-  for (const strategyId of outcome.recovered) {
+  for (const { strategyId, signal } of outcome.recovered) {
+    // Likewise: an edit since cleared the error; one the new condition raised is not the old one's to clear.
+    if (signals.get(strategyId) !== signal) continue;
     logger?.info('strategy condition evaluates again', { strategy: strategyId });
     await em.execute('UPDATE strategies SET last_error = NULL, last_error_at = NULL WHERE id = ?', [strategyId]);
   }

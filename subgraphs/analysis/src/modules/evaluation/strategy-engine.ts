@@ -24,18 +24,23 @@ export interface Firing {
 /** What one event changed, for the caller to store in the same transaction as its read position. */
 export interface EvaluationOutcome {
   firings: Firing[];
-  /** Per-symbol states that changed (stored so a restart neither re-fires nor forgets a cooldown). */
-  states: { strategyId: string; symbol: string; state: SymbolState }[];
-  /** Conditions that failed at run time (other strategies are evaluated all the same). */
-  errors: { strategyId: string; message: string }[];
-  /** Strategies whose condition evaluates again for every symbol it had failed for: their stored error is cleared. */
-  recovered: string[];
+  /**
+   * Per-symbol states that changed (stored so a restart neither re-fires nor forgets a cooldown), each with
+   * the signal it was evaluated on (`signalOf`): an edit may change the strategy before they are written.
+   */
+  states: { strategyId: string; symbol: string; state: SymbolState; signal: string }[];
+  /** Conditions that failed at run time (other strategies are evaluated all the same), with the signal evaluated. */
+  errors: { strategyId: string; message: string; signal: string }[];
+  /** Strategies whose condition evaluates again for every symbol it had failed for (their stored error is cleared), with the signal evaluated. */
+  recovered: { strategyId: string; signal: string }[];
 }
 
 /** Loads the closed candles a series needs (from analysis's own store). */
 export type HistoryLoader = (symbol: string, interval: CandleInterval, count: number) => Promise<ClosedCandle[]>;
 
 interface Watched extends PreparedStrategy {
+  /** `signalOf(definition)`, computed once: what its states and errors were evaluated on. */
+  signal: string;
   states: Map<string, SymbolState>;
   /**
    * Per symbol, the run-time error last reported, so a failing condition is reported once, not on
@@ -80,7 +85,7 @@ export class StrategyEngine implements Evaluator {
     // Stored conditions were checked when saved; one that no longer compiles is skipped, not fatal.
     if (!compiled.ok) throw new Error(`condition does not compile: ${compiled.problems[0]!.message}`);
     this.unwatch(definition.id);
-    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), states, failing: new Map(), errorStored };
+    const watched: Watched = { ...prepareStrategy(definition, compiled.condition), signal: signalOf(definition), states, failing: new Map(), errorStored };
     this.watched.set(definition.id, watched);
     // Listed under every symbol before any history is loaded: an edit or a switch-off read while this
     // one still loads must find (and drop) it whole. Added symbol by symbol across the loads, a
@@ -160,7 +165,7 @@ export class StrategyEngine implements Evaluator {
     if (evaluation.kind === 'not-ready') return;
     if (evaluation.kind === 'error') {
       // Reported when it changes, not on every tick: the store keeps the last one.
-      if (watched.failing.get(symbol) !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message });
+      if (watched.failing.get(symbol) !== evaluation.message) outcome.errors.push({ strategyId: definition.id, message: evaluation.message, signal: watched.signal });
       watched.failing.set(symbol, evaluation.message);
       watched.errorStored = true;
       return;
@@ -169,13 +174,13 @@ export class StrategyEngine implements Evaluator {
     // "Why the last evaluation failed": once the condition evaluates for every symbol again, nothing has.
     if (watched.errorStored && watched.failing.size === 0) {
       watched.errorStored = false;
-      outcome.recovered.push(definition.id);
+      outcome.recovered.push({ strategyId: definition.id, signal: watched.signal });
     }
     const before = watched.states.get(symbol) ?? INITIAL_STATE;
     const { fire, state } = decide(definition.trigger, before, evaluation.holds, at.getTime(), definition.cooldownSeconds);
     if (state.holds !== before.holds || state.lastFiredAt !== before.lastFiredAt) {
       watched.states.set(symbol, state);
-      outcome.states.push({ strategyId: definition.id, symbol, state });
+      outcome.states.push({ strategyId: definition.id, symbol, state, signal: watched.signal });
     }
     if (!fire) return;
     outcome.firings.push({ strategy: definition, symbol, at, price, values: plainValues(evaluation.variables) });
