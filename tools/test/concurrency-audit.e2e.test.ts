@@ -5,14 +5,18 @@ import { signalOf, StrategyDefinition } from '../../subgraphs/analysis/src/modul
 import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
-import { codes, send } from './support/graphql-client';
+import { codes, send, sendRaw } from './support/graphql-client';
 import {
+  AcknowledgeAlertsDocument,
   AddTransactionDocument,
+  AlertsDocument,
   CreatePortfolioDocument,
   CreateStrategyDocument,
   DeleteAccountDocument,
   DeleteTransactionDocument,
   LoginDocument,
+  MarkNotificationsReadDocument,
+  NotificationsDocument,
   PortfolioValuationDocument,
   SetRolesDocument,
   StrategyDocument,
@@ -187,5 +191,76 @@ describe('a round evaluated before an edit of its strategy and written after the
     expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBe('the new condition failed');
     await analysisDb().transactional((tx) => writeOutcomes(tx, [recovery(current)]));
     expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBeNull();
+  });
+});
+
+describe('alerts and notices acknowledged from several tabs at once', () => {
+  it('count each one once, and a ONCE strategy written by two rounds at once fires once', async () => {
+    const input = { name: 'Acknowledged twice', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ONCE' as const, cooldownSeconds: 0, channels: { inApp: true, email: false, webhookUrl: null } };
+    const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
+    const definition: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ONCE };
+    // Two rounds (a replica taking over while the other still writes) each fired it, at different times.
+    const round = (seconds: number) => ({ firings: [{ strategy: definition, symbol: 'BTC', at: new Date(Date.now() - seconds * 1000), price: 1, exactPrice: '1', values: {} }], states: [], errors: [] }) as EvaluationOutcome;
+    await Promise.all([5, 6].map((seconds) => analysisDb().transactional((tx) => writeOutcomes(tx, [round(seconds)]))));
+    const alerts = (await send(platform.gatewayUrl, AlertsDocument, { unacknowledgedOnly: true }, trader.accessToken)).data!.alerts.nodes.filter((alert) => alert.strategy.id === created.id);
+    expect(alerts).toHaveLength(1);
+
+    const ids = alerts.map((alert) => alert.id);
+    const acknowledged = await Promise.all(Array.from({ length: 10 }, () => send(platform.gatewayUrl, AcknowledgeAlertsDocument, { ids }, trader.accessToken)));
+    expect(acknowledged.flatMap(codes)).toEqual([]);
+    expect(acknowledged.reduce((sum, answer) => sum + answer.data!.acknowledgeAlerts, 0)).toBe(1);
+    const notices = (await send(platform.gatewayUrl, NotificationsDocument, { unreadOnly: true }, trader.accessToken)).data!.notifications.nodes.map((notice) => notice.id);
+    expect(notices.length).toBeGreaterThan(0);
+    const read = await Promise.all(Array.from({ length: 10 }, () => send(platform.gatewayUrl, MarkNotificationsReadDocument, { ids: notices }, trader.accessToken)));
+    expect(read.reduce((sum, answer) => sum + answer.data!.markNotificationsRead, 0)).toBe(notices.length);
+  });
+});
+
+describe('operation rate limits hit by a burst', () => {
+  it('let exactly the limit through, on one gateway and on two sharing Redis', async () => {
+    const burst = async (urls: string[]) => {
+      const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => sendRaw(urls[i % urls.length]!, { query: '{ me { id } }' }, buyer.accessToken)));
+      return answers.map((answer) => answer.status);
+    };
+    const alone = await platform.startGateway({ RATE_LIMIT_USER_PER_MINUTE: '7' });
+    const counted = (statuses: number[]) => [statuses.filter((status) => status === 200).length, statuses.filter((status) => status === 429).length];
+    expect(counted(await burst([alone.url]))).toEqual([7, 17]);
+    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `audit-${randomUUID()}`, RATE_LIMIT_USER_PER_MINUTE: '9', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
+    const replicas = [await platform.startGateway(shared), await platform.startGateway(shared)];
+    expect(counted(await burst(replicas.map((replica) => replica.url)))).toEqual([9, 15]);
+  });
+});
+
+describe('an account deleted while its owner goes on writing from other tabs', () => {
+  it('leaves nothing of it in any store', async () => {
+    const leaving = await signUp(platform);
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Going' }, leaving.accessToken)).data!.createPortfolio;
+    const strategyInput = { name: 'Going', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0' };
+    const writes = [
+      ...Array.from({ length: 3 }, () => send(platform.gatewayUrl, CreateStrategyDocument, { input: strategyInput }, leaving.accessToken)),
+      ...Array.from({ length: 3 }, () => send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Going too' }, leaving.accessToken)),
+      ...Array.from({ length: 3 }, () => placeBuyOrder(platform, leaving.accessToken, { asset: 'BTC', currency: 'USD', amount: '5.00' })),
+      ...Array.from({ length: 3 }, () => send(platform.gatewayUrl, AddTransactionDocument, { portfolioId: portfolio.id, input: { kind: 'DEPOSIT', quantity: '10' } } as never, leaving.accessToken)),
+      send(platform.gatewayUrl, UpdateAccountDocument, { input: { firstName: 'Leaving' } } as never, leaving.accessToken),
+    ];
+    const [deleted] = await Promise.all([send(platform.gatewayUrl, DeleteAccountDocument, { id: leaving.accountId }, admin.accessToken), ...writes]);
+    expect(deleted.data?.deleteAccount).toBe(true);
+    const gone = async (subgraph: 'analysis' | 'orders') => (await platform[subgraph]!.runtime.orm.em.fork().execute('SELECT 1 FROM deleted_owners WHERE id = ?', [leaving.accountId])).length === 1;
+    await eventually(async () => (await gone('analysis')) && (await gone('orders')), 20_000);
+    // A fill announced before the deletion reached analysis is applied first, then removed with the rest.
+    await Promise.all([platform.analysis!.runtime.catchUpEvents(), platform.orders!.runtime.catchUpEvents()]);
+    const left = async (subgraph: 'analysis' | 'orders', table: string) => (await platform[subgraph]!.runtime.orm.em.fork().execute(`SELECT 1 FROM ${table} WHERE owner_id = ?`, [leaving.accountId])).length;
+    expect({
+      strategies: await left('analysis', 'strategies'),
+      portfolios: await left('analysis', 'portfolios'),
+      alerts: await left('analysis', 'alerts'),
+      notifications: await left('analysis', 'notifications'),
+      fills: await left('analysis', 'applied_fills'),
+      orders: await left('orders', 'orders'),
+    }).toEqual({ strategies: 0, portfolios: 0, alerts: 0, notifications: 0, fills: 0, orders: 0 });
+    expect(await accountDb().execute('SELECT 1 FROM accounts WHERE id = ?', [leaving.accountId])).toEqual([]);
+    await platform.auth.runtime.catchUpEvents();
+    const auth = platform.auth.runtime.orm.em.fork();
+    expect(await auth.execute('SELECT 1 FROM credentials WHERE account_id = ? UNION ALL SELECT 1 FROM refresh_tokens WHERE account_id = ?', [leaving.accountId, leaving.accountId])).toEqual([]);
   });
 });
