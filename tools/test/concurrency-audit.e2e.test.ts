@@ -200,7 +200,7 @@ describe('alerts and notices acknowledged from several tabs at once', () => {
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
     const definition: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ONCE };
     // Two rounds (a replica taking over while the other still writes) each fired it, at different times.
-    const round = (seconds: number) => ({ firings: [{ strategy: definition, symbol: 'BTC', at: new Date(Date.now() - seconds * 1000), price: 1, exactPrice: '1', values: {} }], states: [], errors: [] }) as EvaluationOutcome;
+    const round = (seconds: number) => ({ firings: [{ strategy: definition, symbol: 'BTC', at: new Date(Date.now() - seconds * 1000), price: 1, exactPrice: '1', values: {} }], states: [], errors: [], recovered: [] }) as EvaluationOutcome;
     await Promise.all([5, 6].map((seconds) => analysisDb().transactional((tx) => writeOutcomes(tx, [round(seconds)]))));
     const alerts = (await send(platform.gatewayUrl, AlertsDocument, { unacknowledgedOnly: true }, trader.accessToken)).data!.alerts.nodes.filter((alert) => alert.strategy.id === created.id);
     expect(alerts).toHaveLength(1);
