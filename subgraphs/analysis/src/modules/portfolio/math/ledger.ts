@@ -41,8 +41,12 @@ export interface LedgerSnapshot {
   withdrawals: Decimal;
 }
 
-/** Called just before an external flow changes the cash, with the state it interrupts (where TWR splits). */
-export type FlowListener = (flow: ExternalFlow, before: LedgerSnapshot) => void;
+/**
+ * Called just before an external flow changes the cash (where TWR splits), with the ledger in the state
+ * the flow interrupts: to be read then and there (its `snapshot()` copies every position, which a
+ * listener reading only cash and quantities before each of 50,000 fills need not pay for).
+ */
+export type FlowListener = (flow: ExternalFlow, before: Ledger) => void;
 
 interface Holding {
   book: PositionBook;
@@ -129,6 +133,16 @@ export class Ledger {
     };
   }
 
+  /** The cash held now. */
+  get cashHeld(): Decimal {
+    return this.cash;
+  }
+
+  /** Each symbol ever bought with the quantity held now (0 once sold out): the same object until it changes. */
+  forEachQuantity(visit: (symbol: string, quantity: Decimal) => void): void {
+    for (const [symbol, { book }] of this.holdings) visit(symbol, book.quantity);
+  }
+
   private position(symbol: string): Position {
     let position = this.positionCache.get(symbol);
     if (!position) {
@@ -166,7 +180,7 @@ export class Ledger {
   }
 
   private flow(flow: ExternalFlow): void {
-    this.onFlow?.(flow, this.snapshot());
+    this.onFlow?.(flow, this);
     if (flow.kind === 'DEPOSIT') {
       this.deposits = this.deposits.plus(flow.amount);
       this.cash = this.cash.plus(flow.amount);

@@ -1,12 +1,13 @@
 import Decimal from 'decimal.js';
 import { quotient } from '@herck/common';
-import { ExternalFlow, Ledger, LedgerSnapshot } from './ledger';
+import { ExternalFlow, Ledger } from './ledger';
 import { orderTransactions } from './order-transactions';
 import { PortfolioInputError } from './portfolio-errors';
 import { mergeMissingPrices, MissingPrice, priceDay, PriceLookup } from './price-lookup';
+import { RunningValue } from './running-value';
 import { SubPeriod, subPeriodReturn, timeWeightedReturn } from './time-weighted-return';
 import { CostBasisMethod, PortfolioTransaction } from './transaction';
-import { Valuation, ValuationCache, valueSnapshot } from './valuation';
+import { Valuation, valueSnapshot } from './valuation';
 import { DatedCashFlow, xirr } from './xirr';
 
 export interface PerformanceOptions {
@@ -57,7 +58,9 @@ export interface Performance {
 
 interface FlowPoint {
   flow: ExternalFlow;
-  before: LedgerSnapshot;
+  /** The ledger's value just before the flow, at the close of the flow's day, and the closes that were missing for it. */
+  value: Decimal;
+  missingPrices: MissingPrice[];
 }
 
 /** Replays the ledger once, valuing it at `from`, just before each flow in (from, to], and at `to`. */
@@ -66,8 +69,9 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
   if (!(from.getTime() < to.getTime())) throw new PortfolioInputError('`from` must be before `to`', 'from');
   const points: FlowPoint[] = [];
   let inPeriod = false;
+  const running = new RunningValue(prices);
   const ledger = new Ledger(method, (flow, before) => {
-    if (inPeriod) points.push({ flow, before });
+    if (inPeriod) points.push({ flow, ...running.valueOf(before, priceDay(flow.time)) });
   });
   const ordered = orderTransactions(transactions);
   let next = 0;
@@ -79,12 +83,12 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
 
   const start = valueSnapshot(startState, priceDay(from), prices);
   const end = valueSnapshot(endState, priceDay(to), prices);
-  const { subPeriods, missingAtFlows } = splitAtFlows(start, end, points, from, to, prices);
+  const subPeriods = splitAtFlows(start, end, points, from, to);
   const deposits = endState.deposits.minus(startState.deposits);
   const withdrawals = endState.withdrawals.minus(startState.withdrawals);
   const gain = end.value.minus(start.value).minus(deposits).plus(withdrawals);
   const invested = start.value.plus(deposits);
-  const missingPrices = mergeMissingPrices([start.missingPrices, ...missingAtFlows, end.missingPrices]);
+  const missingPrices = mergeMissingPrices([start.missingPrices, ...points.map((point) => point.missingPrices), end.missingPrices]);
   // A holding without a price would count as worth nothing: a return from that is a guess (a total
   // loss, typically), so the returns are left out and the figure says it is incomplete.
   const complete = missingPrices.length === 0;
@@ -109,24 +113,20 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
 }
 
 /** Sub-periods between flows; the value before a flow is taken at the close of the flow's day. */
-function splitAtFlows(start: Valuation, end: Valuation, points: readonly FlowPoint[], from: Date, to: Date, prices: PriceLookup) {
+function splitAtFlows(start: Valuation, end: Valuation, points: readonly FlowPoint[], from: Date, to: Date): SubPeriod[] {
   const subPeriods: SubPeriod[] = [];
-  const missingAtFlows: MissingPrice[][] = [];
   let periodStart = from;
   let startValue = start.value;
   const close = (periodEnd: Date, endValue: Decimal) => {
     subPeriods.push({ start: periodStart, end: periodEnd, startValue, endValue, return: subPeriodReturn(startValue, endValue) });
   };
-  const cache: ValuationCache = new Map();
-  for (const { flow, before } of points) {
-    const valued = valueSnapshot(before, priceDay(flow.time), prices, cache);
-    missingAtFlows.push(valued.missingPrices);
-    close(flow.time, valued.value);
+  for (const { flow, value } of points) {
+    close(flow.time, value);
     periodStart = flow.time;
-    startValue = flow.kind === 'DEPOSIT' ? valued.value.plus(flow.amount) : valued.value.minus(flow.amount);
+    startValue = flow.kind === 'DEPOSIT' ? value.plus(flow.amount) : value.minus(flow.amount);
   }
   close(to, end.value);
-  return { subPeriods, missingAtFlows };
+  return subPeriods;
 }
 
 function moneyFlows(start: Valuation, end: Valuation, points: readonly FlowPoint[], from: Date, to: Date): DatedCashFlow[] {

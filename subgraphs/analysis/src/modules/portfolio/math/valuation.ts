@@ -34,36 +34,17 @@ export interface Valuation {
   complete: boolean;
 }
 
-/**
- * The market figures of each symbol last valued, for valuing one ledger after another (before each of
- * 50,000 fills): a holding whose quantity and cost are the very same values as then, on the same day,
- * has the same figures (prices are a pure lookup), so they are not multiplied again.
- */
-export type ValuationCache = Map<string, { date: PriceDay; quantity: Decimal; costBasis: Decimal; figures: MarketFigures }>;
-
-type MarketFigures = Pick<ValuedHolding, 'price' | 'marketValue' | 'unrealizedPnl'>;
-
 /** Values a ledger state at the closes of `date`. */
-export function valueSnapshot(snapshot: LedgerSnapshot, date: PriceDay, prices: PriceLookup, cache?: ValuationCache): Valuation {
+export function valueSnapshot(snapshot: LedgerSnapshot, date: PriceDay, prices: PriceLookup): Valuation {
   const zero = exact(0);
-  const figuresOf = (position: Position): MarketFigures => {
-    const price = prices(position.symbol, date);
-    if (price === null) return { price: null, marketValue: null, unrealizedPnl: null };
-    const marketValue = position.quantity.mul(price);
-    return { price, marketValue, unrealizedPnl: marketValue.minus(position.costBasis) };
-  };
-  const cachedFiguresOf = (position: Position): MarketFigures => {
-    if (!cache) return figuresOf(position);
-    const { symbol, quantity, costBasis } = position;
-    const cached = cache.get(symbol);
-    if (cached && cached.date === date && cached.quantity === quantity && cached.costBasis === costBasis) return cached.figures;
-    const figures = figuresOf(position);
-    cache.set(symbol, { date, quantity, costBasis, figures });
-    return figures;
-  };
   const holdings = snapshot.positions
     .filter((position) => position.quantity.gt(0))
-    .map((position): ValuedHolding => ({ ...position, ...cachedFiguresOf(position) }));
+    .map((position): ValuedHolding => {
+      const price = prices(position.symbol, date);
+      if (price === null) return { ...position, price: null, marketValue: null, unrealizedPnl: null };
+      const marketValue = position.quantity.mul(price);
+      return { ...position, price, marketValue, unrealizedPnl: marketValue.minus(position.costBasis) };
+    });
   const missingPrices = holdings.filter((holding) => holding.price === null).map((holding) => ({ symbol: holding.symbol, date }));
   return {
     date,
