@@ -2,7 +2,24 @@ import { performance } from 'node:perf_hooks';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { CandleSeries, ClosedCandle, compileCondition, EvaluationPool, Evaluator, IndicatorKind, StrategyEngine, TriggerMode } from '@herck/analysis';
+import Decimal from 'decimal.js';
+import { exact } from '@herck/common';
+import {
+  CandleSeries,
+  ClosedCandle,
+  compileCondition,
+  DatedCashFlow,
+  EvaluationPool,
+  Evaluator,
+  IndicatorKind,
+  performanceBetween,
+  PortfolioTransaction,
+  PriceLookup,
+  StrategyEngine,
+  TriggerMode,
+  valuationAt,
+  xirr,
+} from '@herck/analysis';
 import { AlertRaisedDocument, AlertRaisedSubscription, CreateStrategyDocument, send, signUp, startTestPlatform } from '@herck/tools/test-support';
 import { withBenchDatabase } from './bench-database';
 import { percentile } from './timing';
@@ -11,9 +28,13 @@ import { percentile } from './timing';
  * Analysis speed, measured in one run: condition evaluations per second on
  * one core (10,000 strategies over 20 symbols, indicators ready), the cost of
  * one tick with 1,000 and with 100,000 candles of history (it should not
- * grow), and tick-to-alert latency through the gateway's subscription.
+ * grow), portfolio reads over 50,000 filled orders, and tick-to-alert latency
+ * through the gateway's subscription.
  */
 const STRATEGIES = Number(process.env.BENCH_STRATEGIES ?? 10_000);
+const PORTFOLIO_FILLS = Number(process.env.BENCH_PORTFOLIO_FILLS ?? 50_000);
+/** A comma-separated subset of engine, history, portfolio and alerts, to measure only those. */
+const ONLY = process.env.BENCH_ONLY?.split(',');
 const SYMBOLS = Array.from({ length: 20 }, (_, index) => `S${index}`);
 const ALERT_SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const MINUTE = 60_000;
@@ -149,10 +170,61 @@ async function tickToAlert(): Promise<void> {
   }
 }
 
+/** A history of filled orders as the orders subgraph records them, with a daily close for every symbol and day. */
+function fillHistory(fills: number): { ledger: PortfolioTransaction[]; prices: PriceLookup; from: Date; to: Date } {
+  const start = Date.UTC(2024, 0, 1);
+  const days = 730;
+  // A fixed pseudo-random sequence (MINSTD): the same history on every run.
+  let state = 42;
+  const next = (below: number) => (state = (state * 48_271) % 2_147_483_647) % below;
+  const closes = new Map<string, Decimal>();
+  const levels = SYMBOLS.map(() => 10_000 + next(1_000_000));
+  for (let day = 0; day <= days; day += 1) {
+    const key = new Date(start + day * 86_400_000).toISOString().slice(0, 10);
+    SYMBOLS.forEach((symbol, index) => {
+      levels[index] = Math.max(100, levels[index]! + Math.round(levels[index]! * ((next(2_001) - 980) / 50_000)));
+      closes.set(`${symbol}|${key}`, new Decimal(levels[index]!).div(100));
+    });
+  }
+  const prices: PriceLookup = (symbol, day) => closes.get(`${symbol}|${day}`) ?? null;
+  const ledger = Array.from({ length: fills }, (_, index): PortfolioTransaction => {
+    const time = new Date(start + Math.floor(((index + next(1_000) / 1_000) / fills) * days * 86_400_000));
+    const symbol = SYMBOLS[next(SYMBOLS.length)]!;
+    const close = prices(symbol, time.toISOString().slice(0, 10))!;
+    // An order's quantity, rounded down to 8 decimals, and a fee in cents, paid through the orders service.
+    return { kind: 'BUY', symbol, quantity: new Decimal(1 + next(50_000_000)).div(1e8), price: close, fee: new Decimal(next(300)).div(100), time, paidFromOutside: true };
+  });
+  return { ledger, prices, from: new Date(start - 86_400_000), to: new Date(start + days * 86_400_000) };
+}
+
+/**
+ * 4. Portfolio reads over a long history, in process (the math alone, no database): holdings at the end,
+ * and the performance over all of it, where each fill is money put in, so the ledger is valued before
+ * every one of them and XIRR discounts as many flows (timed alone too).
+ */
+function portfolioReads(): void {
+  const { ledger, prices, from, to } = fillHistory(PORTFOLIO_FILLS);
+  const timed = <T>(run: () => T): [T, number] => {
+    const start = performance.now();
+    const result = run();
+    return [result, (performance.now() - start) / 1000];
+  };
+  const [holdings, holdingsSeconds] = timed(() => valuationAt(ledger, to, 'FIFO', prices));
+  const [result, performanceSeconds] = timed(() => performanceBetween(ledger, { from, to, method: 'FIFO', prices }));
+  // The flows performance solves: each fill's exact cost put in, the end value taken out.
+  const flows: DatedCashFlow[] = ledger.map((fill) => ({ amount: exact(fill.quantity).mul(fill.price).plus(fill.fee).neg(), time: fill.time }));
+  flows.push({ amount: result.end.value, time: to });
+  const [rate, xirrSeconds] = timed(() => xirr(flows));
+  const fills = PORTFOLIO_FILLS.toLocaleString('en');
+  console.log(`portfolio of ${fills} filled orders over ${SYMBOLS.length} symbols: holdings ${holdingsSeconds.toFixed(2)} s (value ${holdings.value.toFixed(2)}), performance ${performanceSeconds.toFixed(2)} s (twr ${result.twr?.toFixed(6)}, xirr ${result.xirr?.toFixed()}), of it XIRR over ${flows.length.toLocaleString('en')} flows ${xirrSeconds.toFixed(2)} s (${rate?.toFixed()})`);
+}
+
 async function main(): Promise<void> {
-  await evaluationsPerSecond();
-  tickCostAgainstHistory();
-  await withBenchDatabase(tickToAlert);
+  const wanted = (part: string) => !ONLY || ONLY.includes(part);
+  if (wanted('engine')) await evaluationsPerSecond();
+  if (wanted('history')) tickCostAgainstHistory();
+  if (wanted('portfolio')) portfolioReads();
+  if (wanted('alerts')) await withBenchDatabase(tickToAlert);
 }
 
 main().then(

@@ -12,3 +12,5 @@ export { TriggerMode } from './modules/strategy/trigger-mode';
 export type { ClosedCandle } from './modules/candle/closed-candle';
 export { EvaluationPool } from './modules/evaluation/evaluation-pool';
 export type { Evaluator } from './modules/evaluation/evaluator';
+export { performanceBetween, valuationAt, xirr } from './modules/portfolio/math';
+export type { DatedCashFlow, PortfolioTransaction, PriceLookup } from './modules/portfolio/math';
