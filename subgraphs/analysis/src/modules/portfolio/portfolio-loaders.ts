@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { PortfolioTransaction, PriceLookup } from './math';
 import { dayOf, priceLookup } from './portfolio-prices';
-import { toLedgerEntry, TransactionRow } from './portfolio-rows';
+import { LEDGER_COLUMNS, LedgerRow, toLedgerEntry } from './portfolio-rows';
 
 /** The prices one valuation needs: its symbols' closes from `from` to `to`, in `currency`. */
 export interface PriceRequest {
@@ -19,7 +19,7 @@ export interface PriceRequest {
 export function ledgerLoader(em: EntityManager): DataLoader<string, PortfolioTransaction[]> {
   return new DataLoader<string, PortfolioTransaction[]>(
     async (ids) => {
-      const rows = await em.execute<TransactionRow[]>('SELECT * FROM portfolio_transactions WHERE portfolio_id IN (?) ORDER BY time, seq', [[...new Set(ids)]]);
+      const rows = await em.execute<LedgerRow[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id IN (?) ORDER BY time, seq`, [[...new Set(ids)]]);
       const byPortfolio = new Map<string, PortfolioTransaction[]>(ids.map((id) => [id, []]));
       for (const row of rows) byPortfolio.get(row.portfolio_id)!.push(toLedgerEntry(row));
       return ids.map((id) => byPortfolio.get(id)!);

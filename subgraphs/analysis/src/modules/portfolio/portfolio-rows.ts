@@ -58,8 +58,17 @@ export function toTransaction(row: TransactionRow): Transaction {
   });
 }
 
+/**
+ * The columns toLedgerEntry reads (and the loader's portfolio_id): every column (notes, the amounts as
+ * entered, created_at) made reading a 50,000-entry ledger take 0.34 s instead of 0.25 s (0.64 s instead
+ * of 0.33 s on a busy machine), decoding what the figures never use.
+ */
+export const LEDGER_COLUMNS = 'id, portfolio_id, kind, symbol, quantity, base_price, base_fee, time, source_id';
+
+export type LedgerRow = Pick<TransactionRow, 'id' | 'portfolio_id' | 'kind' | 'symbol' | 'quantity' | 'base_price' | 'base_fee' | 'time' | 'source_id'>;
+
 /** A stored transaction as the calculations read it: in the base currency. */
-export function toLedgerEntry(row: TransactionRow): PortfolioTransaction {
+export function toLedgerEntry(row: LedgerRow): PortfolioTransaction {
   return {
     id: row.id,
     kind: row.kind,

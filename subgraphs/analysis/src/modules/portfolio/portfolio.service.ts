@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
 import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
 import { convert } from './portfolio-prices';
-import { PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
+import { LEDGER_COLUMNS, LedgerRow, PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
 
 /**
@@ -127,7 +127,7 @@ export class PortfolioService {
 
   /** Every entry, in the base currency, in the order they happened (then the order they were entered). */
   async ledger(em: EntityManager, portfolioId: string): Promise<PortfolioTransaction[]> {
-    return (await em.execute<TransactionRow[]>('SELECT * FROM portfolio_transactions WHERE portfolio_id = ? ORDER BY time, seq', [portfolioId])).map(toLedgerEntry);
+    return (await em.execute<LedgerRow[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id = ? ORDER BY time, seq`, [portfolioId])).map(toLedgerEntry);
   }
 
   /** USD, or a currency market has announced a rate for. */
