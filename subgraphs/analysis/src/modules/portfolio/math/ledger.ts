@@ -43,8 +43,9 @@ export interface LedgerSnapshot {
 
 /**
  * Called just before an external flow changes the cash (where TWR splits), with the ledger in the state
- * the flow interrupts: to be read then and there (its `snapshot()` copies every position, which a
- * listener reading only cash and quantities before each of 50,000 fills need not pay for).
+ * the flow interrupts: to be read then and there (its `snapshot()` builds every position, dividing
+ * each one's average cost, which a listener reading only cash and quantities before each of 50,000
+ * fills need not pay for).
  */
 export type FlowListener = (flow: ExternalFlow, before: Ledger) => void;
 
@@ -72,13 +73,6 @@ export class Ledger {
   private deposits = exact(0);
   private withdrawals = exact(0);
   private readonly holdings = new Map<string, Holding>();
-  /**
-   * What snapshot() built for each symbol, until its holding changes, and the symbols in order until one
-   * is added: a snapshot is taken before every flow (50,000 fills, 50,000 snapshots), and most holdings
-   * are untouched since the last (the average cost is a division each time).
-   */
-  private readonly positionCache = new Map<string, Position>();
-  private sortedSymbols: string[] | null = null;
 
   constructor(private readonly method: CostBasisMethod, private readonly onFlow?: FlowListener) {}
 
@@ -92,7 +86,6 @@ export class Ledger {
         if (transaction.paidFromOutside) this.flow({ kind: 'DEPOSIT', amount: cost, time, implicit: true });
         this.pay(cost, time);
         this.holding(transaction.symbol as string).book.buy(transaction.quantity, cost);
-        this.positionCache.delete(transaction.symbol as string);
         return;
       }
       case 'SELL':
@@ -121,8 +114,15 @@ export class Ledger {
   }
 
   snapshot(): LedgerSnapshot {
-    this.sortedSymbols ??= [...this.holdings.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const positions = this.sortedSymbols.map((symbol) => this.position(symbol));
+    const positions = [...this.holdings.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([symbol, { book, realizedPnl }]): Position => ({
+        symbol,
+        quantity: book.quantity,
+        costBasis: book.costBasis,
+        averageCost: book.quantity.isZero() ? null : quotient(book.costBasis, book.quantity),
+        realizedPnl,
+      }));
     return {
       cash: this.cash,
       positions,
@@ -143,30 +143,12 @@ export class Ledger {
     for (const [symbol, { book }] of this.holdings) visit(symbol, book.quantity);
   }
 
-  private position(symbol: string): Position {
-    let position = this.positionCache.get(symbol);
-    if (!position) {
-      const { book, realizedPnl } = this.holdings.get(symbol) as Holding;
-      position = {
-        symbol,
-        quantity: book.quantity,
-        costBasis: book.costBasis,
-        averageCost: book.quantity.isZero() ? null : quotient(book.costBasis, book.quantity),
-        realizedPnl,
-      };
-      this.positionCache.set(symbol, position);
-    }
-    // A copy: a caller may change what it was given, never what the next snapshot shows.
-    return { ...position };
-  }
-
   private sell(symbol: string, quantity: Decimal, proceeds: Decimal, time: Date): void {
     const holding = this.holdings.get(symbol);
     const held = holding?.book.quantity ?? exact(0);
     if (!holding || quantity.gt(held)) throw new OversellError(symbol, held, quantity, time);
     const soldCost = holding.book.sell(quantity);
     holding.realizedPnl = holding.realizedPnl.plus(proceeds).minus(soldCost);
-    this.positionCache.delete(symbol);
     // Proceeds are negative only when the sell fee exceeds the sale; that cost is then paid like any other.
     if (proceeds.isNeg()) this.pay(proceeds.neg(), time);
     else this.cash = this.cash.plus(proceeds);
@@ -195,7 +177,6 @@ export class Ledger {
     if (!holding) {
       holding = { book: openPositionBook(this.method), realizedPnl: exact(0) };
       this.holdings.set(symbol, holding);
-      this.sortedSymbols = null;
     }
     return holding;
   }
