@@ -176,6 +176,16 @@ describe('a request refused before it reaches GraphQL', () => {
     await eventually(async () => gatewayLog.some((line) => line.requestId === answeredId && line.msg === 'operation answered'), 5_000);
     expect(lineOf(answeredId)).toBeUndefined();
   });
+
+  it('is logged so for a socket handshake too: from an Origin outside the CORS list', async () => {
+    const requestId = `cross-site-${Date.now()}`;
+    const socket = new WebSocket(platform.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { origin: 'https://elsewhere.example', headers: { 'x-request-id': requestId } });
+    const status = await new Promise<number>((resolve) => socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+    socket.terminate();
+    expect(status).toBe(403);
+    await eventually(async () => gatewayLog.some((line) => line.requestId === requestId && line.msg === 'request refused'), 5_000);
+    expect(gatewayLog.find((line) => line.requestId === requestId && line.msg === 'request refused')).toMatchObject({ level: 'info', method: 'GET', path: '/graphql', status: 403, reason: 'Origin not allowed' });
+  });
 });
 
 describe('operations over the socket that Apollo Server does not run', () => {

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom } from '@herck/common';
+import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId, echoedInput } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -153,9 +153,17 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     // and nowhere else (400, as ws answers: refused here, the answer names its request too).
     // Browsers send Origin and cannot be stopped from opening sockets cross-site; other clients send none.
     verifyClient: ({ origin, req }: { origin?: string; req: http.IncomingMessage }, allow: (allowed: boolean, status?: number, message?: string, headers?: http.OutgoingHttpHeaders) => void) => {
-      const headers = { [REQUEST_ID_HEADER]: handshakeId(req) };
-      if (!GRAPHQL_PATHS.includes((req.url ?? '').split('?', 1)[0]!)) return allow(false, 400, 'Bad Request', headers);
-      allow(!origin || config.corsOrigins.includes(origin), 403, 'Origin not allowed', headers);
+      const requestId = handshakeId(req);
+      const headers = { [REQUEST_ID_HEADER]: requestId };
+      const path = (req.url ?? '').split('?', 1)[0]!;
+      // Logged as HTTP's refusals before GraphQL are ("request refused"): a cross-site page opening sockets shows.
+      const refuse = (status: number, message: string) => {
+        runWithRequestId(requestId, () => logger.info('request refused', { method: req.method, path: echoedInput(path), status, reason: message, ...(origin !== undefined && { origin: echoedInput(origin) }) }));
+        allow(false, status, message, headers);
+      };
+      if (!GRAPHQL_PATHS.includes(path)) return refuse(400, 'Bad Request');
+      if (origin && !config.corsOrigins.includes(origin)) return refuse(403, 'Origin not allowed');
+      allow(true);
     },
   });
   // The handshake is an HTTP answer too, so it names its request like every other (101 or refusal);
