@@ -17,7 +17,8 @@ export async function withinAlertBudget(em: EntityManager, firings: Firing[], pe
   const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
   if (!budgeted.length) return firings;
   const owners = [...new Set(budgeted.map((firing) => firing.strategy.ownerId))];
-  const newest = Math.max(...budgeted.map((firing) => firing.at.getTime()));
+  // A reduce, not Math.max(...spread): a round of many strategies' firings would overflow the call stack.
+  const newest = budgeted.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
   const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
     `SELECT owner_id, count(*)::int AS alerts FROM alerts
       WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at > ? GROUP BY owner_id`,
