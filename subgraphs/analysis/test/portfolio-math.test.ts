@@ -244,6 +244,13 @@ describe('XIRR', () => {
     expect(xirr([flow('-1500', '2026-01-06'), flow('1210', '2026-01-07')])?.toFixed()).toBe('-1');
   });
 
+  it('finds a root of flows that change sign more than once, where the value rises toward it from the guess', () => {
+    // −100, +230 a year later, −132.16 a year after: (1 + r)² − 2.3(1 + r) + 1.3216 = 0, roots 0.12 and 0.18,
+    // both between two rates of the bisection's grid (0 and 0.5). Newton from 0.1 climbs to 0.12 (the value
+    // rises there, as it never does for flows that change sign once): no run-away to give up on.
+    expectDecimal(xirr([flow('-100', '2022-01-01'), flow('230', '2023-01-01'), flow('-132.16', '2024-01-01')]), '0.12', 12);
+  });
+
   it('has no solution when all flows have the same sign', () => {
     expect(xirr([flow('-1000', '2023-01-01'), flow('-500', '2023-06-01')])).toBeNull();
     expect(xirr([flow('1000', '2023-01-01'), flow('500', '2023-06-01')])).toBeNull();

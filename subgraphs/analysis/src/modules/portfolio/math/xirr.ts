@@ -55,7 +55,7 @@ export function xirr(flows: readonly DatedCashFlow[], guess: Decimal = new Decim
   const terms = flows
     .map((flow): Term => ({ amount: new Decimal(flow.amount), days: new Decimal(flow.time.getTime() - start).div(DAY_MS) }))
     .sort((a, b) => a.days.comparedTo(b.days));
-  const rate = newton(terms, guess) ?? bisection(terms) ?? bisectionNearTotalLoss(terms);
+  const rate = newton(terms, guess, signChanges(terms) === 1) ?? bisection(terms) ?? bisectionNearTotalLoss(terms);
   return rate === null ? null : rate.toDecimalPlaces(RESULT_DECIMALS);
 }
 
@@ -94,7 +94,28 @@ function npv(terms: readonly Term[], factor: Decimal): { value: Decimal; slope: 
   return { value, slope: weighted.div(DAYS_PER_YEAR).div(factor).neg() };
 }
 
-function newton(terms: readonly Term[], guess: Decimal): Decimal | null {
+/**
+ * How often the amounts, in time order (those of one moment summed), change sign: at most that many roots
+ * (Descartes' rule of signs, which holds for any real exponents). Once: the value has one root, and keeps
+ * the sign it has beyond it up to the highest rates.
+ */
+function signChanges(terms: readonly Term[]): number {
+  let changes = 0;
+  let lastSign = 0;
+  for (let i = 0; i < terms.length; ) {
+    let sum = new Decimal(0);
+    const days = terms[i]!.days;
+    for (; i < terms.length && terms[i]!.days.eq(days); i++) sum = sum.plus(terms[i]!.amount);
+    const sign = sum.comparedTo(0);
+    if (sign === 0) continue;
+    if (lastSign !== 0 && sign !== lastSign) changes++;
+    lastSign = sign;
+  }
+  return changes;
+}
+
+/** `oneRoot`: the flows change sign once (see signChanges), so a climb away from the only root can be given up. */
+function newton(terms: readonly Term[], guess: Decimal, oneRoot: boolean): Decimal | null {
   let rate = guess;
   // The value's sign at rates above all others: the first moment's flows alone, every later one discounted to nothing.
   const farSign = terms.filter((term) => term.days.isZero()).reduce((sum, term) => sum.plus(term.amount), new Decimal(0)).comparedTo(0);
@@ -105,11 +126,13 @@ function newton(terms: readonly Term[], guess: Decimal): Decimal | null {
     if (value.isZero()) return rate;
     if (slope.isZero() || !slope.isFinite() || !value.isFinite()) return null;
     const next = rate.minus(value.div(slope));
-    // Climbing where the value already has the sign it keeps up to the highest rates: the root is below (for
-    // flows that change sign once, the only root), and Newton is running away from it. It crept on to rates
+    // Climbing where the value already has the sign it keeps up to the highest rates: the root is below (flows
+    // that change sign once have one), and Newton is running away from it. Flows that change sign more often
+    // may have a root above, the value rising toward it (-100, +230, -132.16: 0.12 and 0.18, both between two
+    // rates of the grid); Newton is left to find it. It crept on to rates
     // of 1e396 in a hundred ever costlier steps (seconds, for a weekly deposit of twenty years); the
     // bisection finds the root.
-    if (next.gt(rate) && value.comparedTo(0) === farSign) return null;
+    if (oneRoot && next.gt(rate) && value.comparedTo(0) === farSign) return null;
     if (next.minus(rate).abs().lt(STEP_TOLERANCE)) return next.plus(1).gt(0) ? next : null;
     rate = next;
   }
