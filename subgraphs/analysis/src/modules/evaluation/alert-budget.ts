@@ -38,9 +38,12 @@ export async function withinAlertBudget(em: EntityManager, firings: Firing[], pe
     heldBack.set(owner, (heldBack.get(owner) ?? 0) + 1);
     return false;
   });
-  // Once per account and hour: when its budget runs out, not at every round it stays spent.
-  for (const [owner, count] of heldBack) {
-    if ((before.get(owner) ?? 0) < perHour) logger?.warn('alerts held back: the account reached ALERTS_PER_ACCOUNT_PER_HOUR', { owner, heldBack: count, perHour });
+  // In the round that spends the budget (its last alert may end the round, none held back yet: a strategy of
+  // one symbol fires once a round), not at every round it stays spent; again only if it ran out again.
+  for (const [owner, alerts] of counted) {
+    if ((before.get(owner) ?? 0) < perHour && alerts >= perHour) {
+      logger?.warn('alerts held back from now on: the account reached ALERTS_PER_ACCOUNT_PER_HOUR', { owner, heldBack: heldBack.get(owner) ?? 0, perHour });
+    }
   }
   return allowed;
 }
