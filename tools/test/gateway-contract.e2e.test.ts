@@ -177,6 +177,22 @@ describe('a request refused before it reaches GraphQL', () => {
     expect(lineOf(answeredId)).toBeUndefined();
   });
 
+  it('has a line when Apollo Server refuses it before any operation starts: variables that are no object, a GET without a CSRF preflight header', async () => {
+    // Neither had a line: a malformed request is answered 200 to an application/json client (the refusal log
+    // looked at the status only), and Apollo Server answers a CSRF refusal before its plugins hear of an
+    // operation (the access log's), while the refusal log leaves whatever reached GraphQL to that one.
+    const base = `refused-by-apollo-${Date.now()}`;
+    const badVariables = await fetch(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': `${base}-post` }, body: JSON.stringify({ query: '{ __typename }', variables: 'none' }) });
+    const simpleGet = await fetch(`${platform.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'x-request-id': `${base}-get` } });
+    const answers = (await Promise.all([badVariables.json(), simpleGet.json()])) as { errors: { extensions: { code: string } }[] }[];
+    expect(answers.map((answer) => answer.errors.map((error) => error.extensions.code))).toEqual([['BAD_REQUEST'], ['BAD_REQUEST']]);
+    const logged = (requestId: string) => gatewayLog.find((line) => line.requestId === requestId && (line.msg === 'operation answered' || line.msg === 'request refused'));
+    await eventually(async () => [`${base}-post`, `${base}-get`].every((requestId) => logged(requestId)), 5_000);
+    // Refused before Apollo Server by the request's shape: 200 to an application/json client, which reads the body.
+    expect(logged(`${base}-post`)).toMatchObject({ level: 'info', msg: 'request refused', method: 'POST', path: '/graphql', status: 200, reason: '`variables` must be an object if provided' });
+    expect(logged(`${base}-get`)).toMatchObject({ level: 'info', msg: 'operation answered', operation: null, errors: ['BAD_REQUEST'] });
+  });
+
   it('is logged so for a socket handshake too: from an Origin outside the CORS list', async () => {
     const requestId = `cross-site-${Date.now()}`;
     const socket = new WebSocket(platform.gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { origin: 'https://elsewhere.example', headers: { 'x-request-id': requestId } });

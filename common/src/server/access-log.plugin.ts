@@ -32,7 +32,16 @@ export function logOperationAnswered(logger: Logger, level: LogLevel, { operatio
  * request's id like every other line of that request.
  */
 export function accessLogPlugin<TContext extends BaseContext>(logger: Logger, level: LogLevel): ApolloServerPlugin<TContext> {
+  // Requests Apollo Server refuses before any operation starts (no requestDidStart): a body of the wrong shape,
+  // a GET without a CSRF preflight header (BAD_REQUEST), a context that could not be made. They reached
+  // GraphQL, so the refusal log leaves them to this one; without these hooks neither wrote a line.
+  const refusedBeforeOperation = async ({ error }: { error: Error }) => {
+    if (!logger.enabled(level)) return;
+    logOperationAnswered(logger, level, { operation: null, type: null, started: performance.now(), errors: [error as { extensions?: Record<string, unknown> }] });
+  };
   return {
+    invalidRequestWasReceived: refusedBeforeOperation,
+    contextCreationDidFail: refusedBeforeOperation,
     async requestDidStart() {
       if (!logger.enabled(level)) return;
       const started = performance.now();

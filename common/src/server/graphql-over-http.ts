@@ -1,4 +1,5 @@
 import { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { markRefused } from './refused-request-log';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const GRAPHQL_RESPONSE_MEDIA_TYPE = 'application/graphql-response+json';
@@ -47,6 +48,8 @@ function specificity(range: string, mediaType: string): number {
  */
 export function answerRequestError(res: Response, accept: string | undefined, message: string, { notJson = false, code = 'BAD_REQUEST' } = {}): void {
   const mediaType = preferredMediaType(accept);
+  // A refusal whatever the status says (200 for application/json): the refusal log writes its line.
+  markRefused(res.locals, message);
   res
     .status(mediaType === JSON_MEDIA_TYPE && !notJson ? 200 : 400)
     .type(mediaType ?? JSON_MEDIA_TYPE)

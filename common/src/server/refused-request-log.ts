@@ -5,6 +5,8 @@ import { echoedInput } from '../errors/echoed-input';
 
 /** Set by the GraphQL handler on a request it answers: Apollo Server's access log has its line. */
 const ANSWERED_BY_GRAPHQL = 'answeredByGraphql';
+/** Set, with why, on a request refused with a status below 400 (a malformed request, for an application/json client: 200). */
+const REFUSED_BECAUSE = 'refusedBecause';
 
 /** Probes polled every few seconds: their answers are their own record, a line each would be noise. */
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
@@ -12,6 +14,14 @@ const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 /** Marks a request as answered by GraphQL, whose access log writes its line. */
 export function markAnsweredByGraphql(locals: Record<string, unknown>): void {
   locals[ANSWERED_BY_GRAPHQL] = true;
+}
+
+/**
+ * Marks a request as refused though its status may say otherwise: GraphQL over HTTP answers a malformed
+ * request to an application/json client with 200 and the error in the body.
+ */
+export function markRefused(locals: Record<string, unknown>, reason: string): void {
+  locals[REFUSED_BECAUSE] = reason;
 }
 
 /**
@@ -24,11 +34,21 @@ export function refusedRequestLog(logger: Logger, level: LogLevel): RequestHandl
   return (req, res, next) => {
     if (!logger.enabled(level) || PROBE_PATHS.has(req.path)) return next();
     const started = performance.now();
+    // Read now: a router mounted at a path (the GraphQL route's checks) strips it from req.url for its handlers,
+    // and one that answers leaves it stripped ("/" for a refusal at /graphql).
+    const path = req.path;
     res.once('finish', () => {
-      if (res.statusCode < 400 || res.locals[ANSWERED_BY_GRAPHQL]) return;
+      const reason = res.locals[REFUSED_BECAUSE] as string | undefined;
+      if ((res.statusCode < 400 && reason === undefined) || res.locals[ANSWERED_BY_GRAPHQL]) return;
       const requestId = String(res.getHeader(REQUEST_ID_HEADER) ?? '');
       runWithRequestId(requestId, () =>
-        logger[level]('request refused', { method: req.method, path: echoedInput(req.path), status: res.statusCode, durationMs: Math.round((performance.now() - started) * 10) / 10 }),
+        logger[level]('request refused', {
+          method: req.method,
+          path: echoedInput(path),
+          status: res.statusCode,
+          ...(reason !== undefined && { reason }),
+          durationMs: Math.round((performance.now() - started) * 10) / 10,
+        }),
       );
     });
     next();
