@@ -285,6 +285,23 @@ describe("an account's portfolios", () => {
   });
 });
 
+describe("an account's default portfolio", () => {
+  it('does not count toward PORTFOLIOS_PER_ACCOUNT: an order\'s fill makes it, the owner did not create it', async () => {
+    const user = await signUp(platform);
+    // As a first filled order makes it (orders-events.handler).
+    await platform.analysis!.runtime.orm.em.fork().execute(
+      `INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, is_default, created_at) VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now())`,
+      [randomUUID(), user.accountId],
+    );
+    // Twenty, in two requests (at most 15 aliases a request).
+    for (const from of [0, 10]) {
+      const created = await gql(`mutation { ${Array.from({ length: 10 }, (_, i) => `p${i}: createPortfolio(name: "p${from + i}", baseCurrency: "USD") { id }`).join(' ')} }`, {}, user.accessToken);
+      expect(created.errors).toBeUndefined();
+    }
+    expect((await gql<{ portfolios: unknown[] }>('{ portfolios { id } }', {}, user.accessToken)).data!.portfolios).toHaveLength(21);
+  });
+});
+
 describe('an operationName that names no operation of the document', () => {
   it('runs nothing over the socket, as over HTTP: empty, a fragment’s name, unknown, or none of two', async () => {
     const user = await signUp(platform);

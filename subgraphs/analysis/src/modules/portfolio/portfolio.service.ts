@@ -33,7 +33,8 @@ export class PortfolioService {
     const rows = await em.transactional(async (tx) => {
       // One owner's creations queue here, so the limit holds under concurrent requests.
       await lockUndeletedOwner(tx, ownerId);
-      const [{ count }] = await tx.execute<{ count: string }[]>('SELECT count(*) FROM portfolios WHERE owner_id = ?', [ownerId]);
+      // Those the owner created: the default one a fill opens comes on top (PORTFOLIOS_PER_ACCOUNT's documentation).
+      const [{ count }] = await tx.execute<{ count: string }[]>('SELECT count(*) FROM portfolios WHERE owner_id = ? AND NOT is_default', [ownerId]);
       if (Number(count) >= this.perAccount) throw new ConflictError(`You already have ${this.perAccount} portfolios, the most an account may keep`);
       return tx.execute<PortfolioRow[]>('INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, created_at) VALUES (?, ?, ?, ?, ?, now()) RETURNING *', [
         randomUUID(),
