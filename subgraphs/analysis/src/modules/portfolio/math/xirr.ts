@@ -18,6 +18,8 @@ const MAX_BISECTION_STEPS = 200;
  * Up to 1e21: a large gain over a day or two annualises to rates of 1e13 and more, and has a root.
  */
 const BRACKET_GRID = ['-0.999999', '-0.99', '-0.9', '-0.5', '0', '0.5', '1', '2', '5', '10', '100', '1000', '1e6', '1e9', '1e12', '1e15', '1e18', '1e21'].map((rate) => new Decimal(rate));
+/** The highest rate answered: a root above it is no figure anyone can use, and would cost steps to reach. */
+const HIGHEST_RATE = BRACKET_GRID[BRACKET_GRID.length - 1]!;
 /**
  * Growth factors (1 + rate) from the grid's lowest, 0.000001, toward 0: the mirror of its huge rates. A
  * loss over a day or two annualises to a rate just above −1 (10 % lost in a day: 0.9^365 − 1 = −1 + 2e−17),
@@ -133,6 +135,9 @@ function newton(terms: readonly Term[], guess: Decimal, oneRoot: boolean): Decim
     // of 1e396 in a hundred ever costlier steps (seconds, for a weekly deposit of twenty years); the
     // bisection finds the root.
     if (oneRoot && next.gt(rate) && value.comparedTo(0) === farSign) return null;
+    // No rate above the grid's highest is answered (the bisection could not bracket one there either): past it
+    // Newton only climbs, each step as costly as the flows are many (5,000 flows within an hour: seconds for null).
+    if (next.gt(HIGHEST_RATE)) return null;
     if (next.minus(rate).abs().lt(STEP_TOLERANCE)) return next.plus(1).gt(0) ? next : null;
     rate = next;
   }
@@ -183,7 +188,16 @@ function bracketedRoot(terms: readonly Term[], low: Decimal, high: Decimal, lowS
  * to the 12 decimals kept, as it is: the loss, annualised, is all but total.
  */
 function bisectionNearTotalLoss(terms: readonly Term[]): Decimal | null {
-  const sign = (factor: Decimal) => npv(terms, factor).value.comparedTo(0);
+  // Each bracket's ends are its neighbours' too: their signs are asked once (an evaluation costs a pass over every flow).
+  const endSigns = new Map<Decimal, number>();
+  const sign = (factor: Decimal) => {
+    let known = endSigns.get(factor);
+    if (known === undefined) {
+      known = npv(terms, factor).value.comparedTo(0);
+      if (TOTAL_LOSS_FACTORS.includes(factor)) endSigns.set(factor, known);
+    }
+    return known;
+  };
   for (let i = 0; i + 1 < TOTAL_LOSS_FACTORS.length; i++) {
     const factor = bisect(sign, TOTAL_LOSS_FACTORS[i + 1], TOTAL_LOSS_FACTORS[i]);
     if (factor) return factor.minus(1);
