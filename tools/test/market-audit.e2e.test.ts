@@ -33,6 +33,10 @@ class SteppedClock implements Clock {
     return timer.id;
   };
   clearTimeout = (handle: TimerHandle) => void (this.timers = this.timers.filter((timer) => timer.id !== handle));
+  /** Sets the time without firing the timers due: a round that has not started (or not committed) yet. */
+  hold(time: number): void {
+    this.time = time;
+  }
   /** Sets the time, firing the timers due by then. */
   set(time: number): void {
     this.time = time;
@@ -370,4 +374,20 @@ describe('later rounds', () => {
     expect(await at('H4', MIDNIGHT - 4 * 3_600_000)).toMatchObject({ open: '100.1', tickCount: 4 + warmUps });
   });
 
+  it('an import of a candle that ended but that no round has closed yet still reaches subscribers as its close', async () => {
+    // The round of 00:04:15 left the 00:04 candle open. At 00:05:00.2 the next round has not committed yet
+    // (a provider still answering) when an exchange's export of the minute that just ended is imported.
+    clock.hold(MIDNIGHT + 300_200);
+    const answer = await query(
+      'mutation($csv: String!) { importCandles(symbol: "BTC", interval: M1, csv: $csv) { imported skipped errors { line message } } }',
+      { csv: `time,open,high,low,close,volume\n${iso(MIDNIGHT + 240_000)},105.5,106,105,105.25,7` },
+      admin.accessToken,
+    );
+    expect(answer.data?.importCandles).toEqual({ imported: 1, skipped: 0, errors: [] });
+    await round(MIDNIGHT + 300_000, '106', '0.000000001', MIDNIGHT + 300_200);
+    await eventually(async () => summary(live.M1!, MIDNIGHT + 300_000).length >= 1, 5_000);
+    expect(summary(live.M1!, MIDNIGHT + 240_000)).toEqual([`${iso(MIDNIGHT + 240_000)} 1`, `${iso(MIDNIGHT + 240_000)} closed`, `${iso(MIDNIGHT + 300_000)} 1`]);
+    expect(live.M1!.find((event) => event.openTime === iso(MIDNIGHT + 240_000) && event.closed)).toMatchObject({ open: '105.5', high: '106', low: '105', close: '105.25', volume: '7', tickCount: 0 });
+    expect((await candles('BTC', 'M1', { from: iso(MIDNIGHT + 240_000), to: iso(MIDNIGHT + 240_000) })).edges[0]!.node).toMatchObject({ open: '105.5', close: '105.25', tickCount: 0, closed: true });
+  });
 });

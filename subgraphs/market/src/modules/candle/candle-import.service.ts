@@ -83,13 +83,17 @@ export class CandleImportService {
       const batch = rows.slice(start, start + BATCH);
       // A candle the file replaces is an imported one from then on: its tickCount is 0, as the schema
       // says of imported candles, not the count of the ticks whose figures it no longer holds.
+      // Its `closed` flag stays as stored. One the rounds built and have not closed yet (its period ended
+      // moments ago and the next round has not committed, or the market is stopped) stays open with the
+      // file's figures, and the round that closes it announces that close, on the bus and to `candles`
+      // subscribers. Closed here, it was skipped by that round: subscribers never saw its close.
       const result = await em.execute<CandleRow[]>(
         `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, tick_count, closed)
          VALUES ${valuesPlaceholders(batch.length, 10)}
          ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
-           open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0, closed = true
-         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count, candles.closed)
-           IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0, true)
+           open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0
+         WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count)
+           IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0)
          RETURNING *`,
         batch.flatMap((row) => [symbol, interval, row.openTime, row.open.toFixed(), row.high.toFixed(), row.low.toFixed(), row.close.toFixed(), row.volume.toFixed(), 0, true]),
       );
@@ -110,8 +114,9 @@ export class CandleImportService {
     return written;
   }
 
+  /** Announces the closed ones; one left open is announced by the round that closes it. */
   private announce(em: EntityManager, rows: CandleRow[]): void {
-    for (const row of rows) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
+    for (const row of rows.filter((written) => written.closed)) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
   }
 }
 

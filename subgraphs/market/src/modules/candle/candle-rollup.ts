@@ -9,8 +9,9 @@ import { closeOrder } from '../ingestion/round-writer';
  * (`openTimes`), has ended, and has every `interval` candle of its length in
  * the store (imported or built from ticks), the candle is their open, highest
  * high, lowest low, close and summed volume, imported like them (tickCount 0,
- * closed). A period with a candle missing is left as it was: a candle made of
- * part of a period would be wrong.
+ * closed, unless the rounds still hold it open: then the round that closes it
+ * announces it). A period with a candle missing is left as it was: a candle made
+ * of part of a period would be wrong.
  * Returns the candles it wrote or changed, to be announced like imported ones.
  */
 export async function rollUpImportedCandles(em: EntityManager, symbol: string, interval: CandleInterval, openTimes: Date[]): Promise<CandleRow[]> {
@@ -31,9 +32,9 @@ export async function rollUpImportedCandles(em: EntityManager, symbol: string, i
         GROUP BY period.open_time
        HAVING count(*) = ?
        ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
-         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0, closed = true
-       WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count, candles.closed)
-         IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0, true)
+         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0
+       WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count)
+         IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0)
        RETURNING *`,
       [symbol, coarser, arrayParameter(periods), symbol, interval, length, length, length / INTERVAL_MS[interval]],
     );
