@@ -3,6 +3,7 @@ import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from
 import { marketStore, readMarketConfig, writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { Candle } from '../src/modules/candle/candle.type';
+import { CandleImportService } from '../src/modules/candle/candle-import.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { MarketRound } from '../src/modules/ingestion/market-round';
 
@@ -71,4 +72,14 @@ it('publishes the closes and updates the ingesting replica published, round afte
   const hour = await publishedBoth('2026-12-02T13:00:00Z', ['BTC', 'ETH']);
   expect(hour.leader.filter((candle) => candle.includes('closed:true'))).toHaveLength(5);
   expect(hour.standby).toEqual(hour.leader);
+});
+
+it('publishes the close of a candle an import replaced after its period ended, before a round closed it, as the ingesting replica does', async () => {
+  await publishedBoth('2026-12-02T14:00:30Z', ['BTC', 'ETH']);
+  // At 14:01:00.3 the minute has ended, the round of 14:01 has not committed: an export of that minute is imported.
+  const importedRow = { line: 2, openTime: new Date('2026-12-02T14:00:00Z'), open: new Decimal('99000'), high: new Decimal('99500'), low: new Decimal('98000'), close: new Decimal('99100'), volume: new Decimal('12.5') };
+  await orm.em.fork().transactional((tx) => new CandleImportService().write(tx, 'BTC', 'M1', [importedRow]));
+  const next = await publishedBoth('2026-12-02T14:01:00Z', ['BTC', 'ETH']);
+  expect(next.leader).toContain('BTC M1 2026-12-02T14:00:00.000Z closed:true ticks:0 close:99100');
+  expect(next.standby).toEqual(next.leader);
 });

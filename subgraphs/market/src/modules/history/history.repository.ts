@@ -110,9 +110,13 @@ export class HistoryRepository {
    * The candles the round at `time` closed. The ingesting replica closes, of
    * every asset, each open candle whose period ended before the round; the round
    * before it closed those that ended before that one. So the round closed the
-   * candles built from ticks (imports and backfills come closed, with no tick)
-   * that open between the previous round's period and its own: also those of an
-   * asset it did not quote, and never one an earlier round closed.
+   * candles that open between the previous round's period and its own: also
+   * those of an asset it did not quote, never one an earlier round closed, and
+   * one an import replaced after its period ended but before this round (the
+   * import leaves it open, with tickCount 0, for this round to close). A candle
+   * imported into that window where no round had built one comes closed, and is
+   * published here too, though the ingesting replica did not (an import of a
+   * minute just ended, of an asset no round quoted in it).
    */
   async candlesClosedBy(time: Date): Promise<Candle[]> {
     const [{ previous }] = await this.em.execute<{ previous: Date | string | null }[]>('SELECT max(time) AS previous FROM global_metrics WHERE time < ?', [time]);
@@ -132,7 +136,7 @@ export class HistoryRepository {
            SELECT * FROM candles
             WHERE candles.symbol = assets.symbol AND candles.interval = period.interval
               AND candles.open_time >= period.from_time AND candles.open_time < period.to_time
-              AND candles.closed AND candles.tick_count > 0
+              AND candles.closed
            OFFSET 0) AS candle`,
       [arrayParameter(periods.map((period) => period.interval)), arrayParameter(periods.map((period) => period.from)), arrayParameter(periods.map((period) => period.to))],
     );
