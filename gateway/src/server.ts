@@ -35,6 +35,9 @@ import { buildGatewaySchema, GATEWAY_SUBGRAPH } from './system/system-schema';
 import { BackupResolver } from './system/backup.resolver';
 import { SystemResolver } from './system/system.resolver';
 
+/** How long start-up waits for the rate limits' Redis to be ready (localhost answers in milliseconds). */
+const RATE_LIMIT_REDIS_START_MS = 2_000;
+
 /** Room for cached query plans, as @apollo/gateway counts it (JSON bytes; see below). */
 const QUERY_PLANS_APPROXIMATE_MIB = 10;
 
@@ -146,6 +149,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     metricsToken: config.metricsToken,
   });
   if (config.production && !config.metricsToken) logger.warn('METRICS_TOKEN is not set: /metrics on the public port is open to anyone');
+  // Counting from the first request: until its Redis is ready a gateway lets operations through uncounted.
+  await rateLimits.ready(RATE_LIMIT_REDIS_START_MS);
   const url = await http.listen(config.port, config.host);
   logger.info('gateway listening', { url });
   const live = startLiveEndpoint({

@@ -94,6 +94,40 @@ describe('operation rate limits', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
   });
 
+  it('count from the first operation of a gateway whose Redis connects slowly', async () => {
+    // A Redis that takes 800 ms to answer a new connection: the gateway must not take requests before it can count them.
+    const held: net.Socket[] = [];
+    const slowRedis = net.createServer((client) => {
+      client.pause();
+      held.push(client);
+      setTimeout(() => {
+        const upstream = net.connect(6379, '127.0.0.1', () => client.resume());
+        held.push(upstream);
+        client.pipe(upstream).pipe(client);
+        for (const socket of [client, upstream]) socket.on('error', () => undefined);
+      }, 800);
+    });
+    await new Promise<void>((resolve) => slowRedis.listen(0, '127.0.0.1', resolve));
+    let slow: RunningGateway | undefined;
+    try {
+      const port = (slowRedis.address() as net.AddressInfo).port;
+      const other = await signUp(platform);
+      slow = await gateway({ REDIS_URL: `redis://127.0.0.1:${port}`, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '6', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' });
+      const first = await sendRaw(slow.url, { query: ME }, other.accessToken);
+      expect(first.status).toBe(200);
+      // Counted: uncounted, it would carry no budget at all.
+      expect(first.headers.get('ratelimit-remaining')).toBe('5');
+    } finally {
+      // The gateway first: running, it would connect again and keep the server from closing.
+      if (slow) {
+        extraGateways.splice(extraGateways.indexOf(slow), 1);
+        await slow.stop();
+      }
+      held.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => slowRedis.close(resolve));
+    }
+  });
+
   it('let operations through, with a warning, when Redis cannot be reached', async () => {
     const lines: string[] = [];
     const unreachable = await gateway({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_USER_PER_MINUTE: '1' }, new Logger('gateway', 'warn', {}, (line) => lines.push(line)));

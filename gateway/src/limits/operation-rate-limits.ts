@@ -53,6 +53,27 @@ export class OperationRateLimits {
     }
   }
 
+  /**
+   * Resolves once Redis is ready to count, or after `timeoutMs`. A gateway that took requests before its
+   * connection was up let them through uncounted: two gateways sharing a budget of 6 let a 7th through.
+   * A Redis still away then is what it is later: operations are let through, with a warning.
+   */
+  async ready(timeoutMs: number): Promise<void> {
+    const redis = this.redis;
+    if (!redis || redis.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      redis.once('ready', done);
+    });
+    // Read again: the wait above may have changed it (TypeScript keeps the narrowing of the first read).
+    if ((redis.status as string) !== 'ready') this.logger.warn('Redis for rate limits not ready at start-up; operations are let through until it is');
+  }
+
   /** Takes one operation from the caller's budget. */
   async take(identity: Identity, client: string): Promise<RateLimitOutcome> {
     const points = this.limitFor(identity);
