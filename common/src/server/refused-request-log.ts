@@ -40,17 +40,30 @@ export function refusedRequestLog(logger: Logger, level: LogLevel): RequestHandl
     res.once('finish', () => {
       const reason = res.locals[REFUSED_BECAUSE] as string | undefined;
       if ((res.statusCode < 400 && reason === undefined) || res.locals[ANSWERED_BY_GRAPHQL]) return;
-      const requestId = String(res.getHeader(REQUEST_ID_HEADER) ?? '');
-      runWithRequestId(requestId, () =>
-        logger[level]('request refused', {
-          method: req.method,
-          path: echoedInput(path),
-          status: res.statusCode,
-          ...(reason !== undefined && { reason }),
-          durationMs: Math.round((performance.now() - started) * 10) / 10,
-        }),
-      );
+      logRequestRefused(logger, level, String(res.getHeader(REQUEST_ID_HEADER) ?? ''), {
+        method: req.method,
+        path,
+        status: res.statusCode,
+        reason,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
     });
     next();
   };
+}
+
+/** What a `request refused` line says; `path` and `origin` are the client's, cut as echoed input is. */
+export interface RefusedRequestLine {
+  method: string | undefined;
+  path: string;
+  status: number;
+  reason?: string;
+  origin?: string;
+  durationMs?: number;
+}
+
+/** Writes one `request refused` line under the request's id: HTTP's refusals before GraphQL and the socket's refused handshakes alike. */
+export function logRequestRefused(logger: Logger, level: LogLevel, requestId: string, { path, origin, ...line }: RefusedRequestLine): void {
+  // A field left undefined (no reason, no origin) is no key of the line: JSON has no undefined.
+  runWithRequestId(requestId, () => logger[level]('request refused', { ...line, path: echoedInput(path), origin: origin === undefined ? undefined : echoedInput(origin) }));
 }

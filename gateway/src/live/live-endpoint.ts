@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ExecutionArgs, getOperationAST, GraphQLError } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId, echoedInput } from '@herck/common';
+import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom, logRequestRefused } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
@@ -158,7 +158,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const path = (req.url ?? '').split('?', 1)[0]!;
       // Logged as HTTP's refusals before GraphQL are ("request refused"): a cross-site page opening sockets shows.
       const refuse = (status: number, message: string) => {
-        runWithRequestId(requestId, () => logger.info('request refused', { method: req.method, path: echoedInput(path), status, reason: message, ...(origin !== undefined && { origin: echoedInput(origin) }) }));
+        logRequestRefused(logger, 'info', requestId, { method: req.method, path, status, reason: message, origin });
         allow(false, status, message, headers);
       };
       if (!GRAPHQL_PATHS.includes(path)) return refuse(400, 'Bad Request');
