@@ -393,25 +393,28 @@ describe('a run-time error of a condition', () => {
 });
 
 describe("an account's alert budget", () => {
+  const create = async (user: SignedUpUser, name: string, trigger: 'ON_CROSS' | 'ONCE') => {
+    const input = { ...breakout(), name, symbols: ['BTC', 'ETH'], condition: 'price < 0.0', trigger, channels: { inApp: true, email: false, webhookUrl: null } };
+    const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+    return { ...input, id, ownerId: user.accountId, trigger: TriggerMode[trigger] } satisfies StrategyDefinition;
+  };
+  const start = Date.now() - 3_600_000;
+  // A round in which every strategy fires for both symbols, `seconds` after the start.
+  const round = (seconds: number, strategies: StrategyDefinition[]): EvaluationOutcome[] =>
+    ['BTC', 'ETH'].map((symbol) => ({
+      firings: strategies.map((strategy) => ({ strategy, symbol, at: new Date(start + seconds * 1000), price: 1, exactPrice: '1', values: {} })),
+      states: [],
+      errors: [],
+      recovered: [],
+    }));
+  const writeWithin = (perHour: number, outcomes: EvaluationOutcome[], logger?: Logger) =>
+    platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, logger, perHour));
+  const alertsOf = async (user: SignedUpUser) => (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes;
+
   it('stores at most ALERTS_PER_ACCOUNT_PER_HOUR alerts an hour; a ONCE strategy and other accounts are not held back', async () => {
     const [flooder, neighbour] = [await signUp(platform), await signUp(platform)];
-    const create = async (user: SignedUpUser, name: string, trigger: 'ON_CROSS' | 'ONCE') => {
-      const input = { ...breakout(), name, symbols: ['BTC', 'ETH'], condition: 'price < 0.0', trigger, channels: { inApp: true, email: false, webhookUrl: null } };
-      const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
-      return { ...input, id, ownerId: user.accountId, trigger: TriggerMode[trigger] } satisfies StrategyDefinition;
-    };
     const [flipping, once, theirs] = [await create(flooder, 'Flips every tick', 'ON_CROSS'), await create(flooder, 'Once', 'ONCE'), await create(neighbour, 'Theirs', 'ON_CROSS')];
-    const start = Date.now() - 3_600_000;
-    // A round in which every strategy fires for both symbols, `seconds` after the start.
-    const round = (seconds: number, strategies: StrategyDefinition[]): EvaluationOutcome[] =>
-      ['BTC', 'ETH'].map((symbol) => ({
-        firings: strategies.map((strategy) => ({ strategy, symbol, at: new Date(start + seconds * 1000), price: 1, exactPrice: '1', values: {} })),
-        states: [],
-        errors: [],
-        recovered: [],
-      }));
-    const write = (outcomes: EvaluationOutcome[]) => platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, undefined, 5));
-    const alertsOf = async (user: SignedUpUser) => (await send(platform.gatewayUrl, AlertsDocument, { first: 100 }, user.accessToken)).data!.alerts.nodes;
+    const write = (outcomes: EvaluationOutcome[]) => writeWithin(5, outcomes);
 
     for (const seconds of [0, 10, 20]) await write(round(seconds, [flipping]));
     // Six firings in three rounds: five stored, the sixth held back.
@@ -425,5 +428,23 @@ describe("an account's alert budget", () => {
     // An hour after them the first five no longer count (the ONCE alert, stored like any other, still does): room again.
     await write(round(3_600 + 25, [flipping]));
     expect((await alertsOf(flooder)).length).toBe(6 + 2);
+  });
+
+  it('warns once when it runs out: in the round whose last alert spends it, or within a round', async () => {
+    // Rounds of two firings: a budget of 4 is spent exactly at a round's end, one of 5 within the third round.
+    for (const [perHour, storedPerRound] of [[4, [2, 2, 0, 0]], [5, [2, 2, 1, 0]]] as const) {
+      const user = await signUp(platform);
+      const flipping = await create(user, `Budget of ${perHour}`, 'ON_CROSS');
+      const warnings: string[] = [];
+      const logger = new Logger('analysis', 'warn', {}, (line) => void warnings.push((JSON.parse(line) as { msg: string }).msg));
+      const stored: number[] = [];
+      for (const seconds of [0, 10, 20, 30]) {
+        const before = (await alertsOf(user)).length;
+        await writeWithin(perHour, round(seconds, [flipping]), logger);
+        stored.push((await alertsOf(user)).length - before);
+      }
+      expect(stored).toEqual(storedPerRound);
+      expect(warnings.filter((msg) => msg.includes('ALERTS_PER_ACCOUNT_PER_HOUR'))).toHaveLength(1);
+    }
   });
 });
