@@ -25,7 +25,7 @@ export class PortfolioService {
    * gateway's cost limit counts as 20 items: without a bound, one user made each such request as costly
    * as they pleased (600 portfolios, 15 aliases: 2.5 s and a megabyte).
    */
-  constructor(private readonly perAccount = 50) {}
+  constructor(private readonly perAccount: number) {}
 
   async create(em: EntityManager, ownerId: string, name: string, baseCurrency: string, method: CostBasisMethodEnum): Promise<Portfolio> {
     const currency = await this.currency(em, baseCurrency, 'baseCurrency');
