@@ -11,6 +11,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@herck/common$': '<rootDir>/common/src/index.ts',
+    '^@herck/common/decimal$': '<rootDir>/common/src/decimal/exact-decimal.ts',
     '^@herck/account$': '<rootDir>/subgraphs/account/src/index.ts',
     '^@herck/auth$': '<rootDir>/subgraphs/auth/src/index.ts',
     '^@herck/market$': '<rootDir>/subgraphs/market/src/index.ts',

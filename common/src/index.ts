@@ -82,6 +82,7 @@ export * from './subgraph/subgraph-status';
 export * from './testing/prometheus-text';
 export * from './testing/test-environment';
 export * from './testing/until';
+export * from './threads/compiled-worker-file';
 export * from './time/candle-interval';
 export * from './validation/believable-quotes';
 export * from './validation/input-rules';

@@ -24,6 +24,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   tickRetentionDays: number;
   /** Worker threads strategies are spread over; 0 evaluates in the service's own thread. */
   workers: number;
+  /** Worker threads portfolio figures are calculated on; 0 calculates them in the service's own thread. */
+  portfolioThreads: number;
 }
 
 export function readAnalysisConfig(source: Environment = process.env): AnalysisConfig {
@@ -45,5 +47,6 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     userBacktestDays: env.int('USER_BACKTEST_DAYS', 90, { min: 1 }),
     tickRetentionDays: env.int('ANALYSIS_TICK_RETENTION_DAYS', 30, { min: 1 }),
     workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
+    portfolioThreads: env.int('PORTFOLIO_THREADS', 1, { min: 0, max: 64 }),
   });
 }

@@ -16,6 +16,7 @@ import { EvaluationPool } from './modules/evaluation/evaluation-pool';
 import { Evaluator } from './modules/evaluation/evaluator';
 import { HistoryLoader, StrategyEngine } from './modules/evaluation/strategy-engine';
 import { NotificationResolver } from './modules/notification/notification.resolver';
+import { PortfolioCalculator } from './modules/portfolio/calculation/portfolio-calculator';
 import { ordersEventHandlers } from './modules/portfolio/orders-events.handler';
 import { PortfolioResolver } from './modules/portfolio/portfolio.resolver';
 import { PortfolioService } from './modules/portfolio/portfolio.service';
@@ -54,6 +55,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   let loadHistory: HistoryLoader = async () => [];
   const history: HistoryLoader = (symbol, interval, count) => loadHistory(symbol, interval, count);
   const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history) : new StrategyEngine(history, overrides.now);
+  const calculator = new PortfolioCalculator(config.portfolioThreads);
   const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);
 
   const subgraph = await startSubgraph(config, logger, {
@@ -67,7 +69,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
           [NotificationResolver, new NotificationResolver()],
           [DeliveryResolver, new DeliveryResolver(strategies)],
           [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays)],
-          [PortfolioResolver, new PortfolioResolver(new PortfolioService(config.portfoliosPerAccount))],
+          [PortfolioResolver, new PortfolioResolver(new PortfolioService(config.portfoliosPerAccount, calculator), calculator)],
         ]),
       ),
     createContext: (base) => createAnalysisContext(base, liveAlerts),
@@ -120,6 +122,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       await deliveries?.stop();
       await listener?.stop();
       await engine.stop?.();
+      await calculator.stop();
     },
   });
   return { ...subgraph, engine, evaluating: () => lease.leading };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compiledWorkerFile } from '@herck/common';
 import { ClosedCandle } from '../candle/closed-candle';
 import { HistoryReply, WorkerMessage, WorkerRequest } from './evaluation-messages';
 import { Evaluator } from './evaluator';
@@ -11,15 +11,6 @@ import { TriggerMode } from '../strategy/trigger-mode';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-/**
- * The compiled worker script. Under ts-jest this module runs from `src/*.ts`;
- * workers are plain Node, so they run the build (`npm test` builds first).
- */
-function workerFile(): string {
-  const here = __filename.endsWith('.ts') ? __dirname.replace(`${path.sep}src${path.sep}`, `${path.sep}dist${path.sep}src${path.sep}`) : __dirname;
-  return path.join(here, 'evaluation-worker.js');
-}
-
 /** One worker thread and its requests under way. */
 class EvaluationWorker {
   private readonly worker: Worker;
@@ -27,7 +18,7 @@ class EvaluationWorker {
   private next = 0;
 
   constructor(loadHistory: HistoryLoader) {
-    this.worker = new Worker(workerFile());
+    this.worker = new Worker(compiledWorkerFile(__filename, 'evaluation-worker'));
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'history') {
         loadHistory(message.symbol, message.interval, message.count).then(

@@ -1,8 +1,9 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { PortfolioTransaction, PriceLookup } from './math';
-import { dayOf, priceLookup } from './portfolio-prices';
-import { LEDGER_COLUMNS, LedgerRow, toLedgerEntry } from './portfolio-rows';
+import { readPriceTable } from './portfolio-prices';
+import { LedgerRow } from './ledger-row';
+import { LEDGER_COLUMNS } from './portfolio-rows';
+import { dayOf, PriceTable } from './price-table';
 
 /** The prices one valuation needs: its symbols' closes from `from` to `to`, in `currency`. */
 export interface PriceRequest {
@@ -16,12 +17,14 @@ export interface PriceRequest {
  * Every ledger the portfolios of one request ask for, read in one statement.
  * Not cached: a mutation later in the same request may add to a ledger.
  */
-export function ledgerLoader(em: EntityManager): DataLoader<string, PortfolioTransaction[]> {
-  return new DataLoader<string, PortfolioTransaction[]>(
+export function ledgerLoader(em: EntityManager): DataLoader<string, LedgerRow[]> {
+  return new DataLoader<string, LedgerRow[]>(
     async (ids) => {
-      const rows = await em.execute<LedgerRow[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id IN (?) ORDER BY time, seq`, [[...new Set(ids)]]);
-      const byPortfolio = new Map<string, PortfolioTransaction[]>(ids.map((id) => [id, []]));
-      for (const row of rows) byPortfolio.get(row.portfolio_id)!.push(toLedgerEntry(row));
+      const rows = await em.execute<(LedgerRow & { portfolio_id: string })[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id IN (?) ORDER BY time, seq`, [
+        [...new Set(ids)],
+      ]);
+      const byPortfolio = new Map<string, LedgerRow[]>(ids.map((id) => [id, []]));
+      for (const row of rows) byPortfolio.get(row.portfolio_id)!.push(row);
       return ids.map((id) => byPortfolio.get(id)!);
     },
     { cache: false },
@@ -33,8 +36,8 @@ export function ledgerLoader(em: EntityManager): DataLoader<string, PortfolioTra
  * currency and a period (every portfolio's balance now, say), for the symbols
  * of them all. Not cached, as a new round's prices may come between two requests' reads.
  */
-export function priceLoader(em: EntityManager): DataLoader<PriceRequest, PriceLookup> {
-  return new DataLoader<PriceRequest, PriceLookup>(
+export function priceLoader(em: EntityManager): DataLoader<PriceRequest, PriceTable> {
+  return new DataLoader<PriceRequest, PriceTable>(
     async (requests) => {
       // Prices are per day: valuations "now" a millisecond apart (each resolver's own now) share a lookup, through the later moment.
       const groupOf = (request: PriceRequest) => `${request.currency}|${dayOf(request.from)}|${dayOf(request.to)}`;
@@ -47,7 +50,7 @@ export function priceLoader(em: EntityManager): DataLoader<PriceRequest, PriceLo
         groups.set(groupOf(request), group);
       }
       const lookups = new Map(
-        await Promise.all([...groups].map(async ([key, { currency, from, to, symbols }]) => [key, await priceLookup(em, currency, [...symbols], from, to)] as const)),
+        await Promise.all([...groups].map(async ([key, { currency, from, to, symbols }]) => [key, await readPriceTable(em, currency, [...symbols], from, to)] as const)),
       );
       return requests.map((request) => lookups.get(groupOf(request))!);
     },

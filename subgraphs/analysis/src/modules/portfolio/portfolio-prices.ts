@@ -1,56 +1,33 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, exact, quotient } from '@herck/common';
-import { PriceDay, PriceLookup } from './math';
+import { dayOf, PriceTable } from './price-table';
 
 const DAY_MS = 86_400_000;
 
-/** The UTC day of `time`, as prices are keyed. */
-export function dayOf(time: Date): PriceDay {
-  return time.toISOString().slice(0, 10);
-}
-
 /**
- * Prices per date, from what analysis keeps of market's events: a day's price
- * is its daily (D1) close; today's, the latest price seen today. Converted to
- * the base currency with that day's FX rate. A missing one stays missing.
+ * What analysis keeps of market's events that values `symbols` from `from` to `to`
+ * in `baseCurrency`: their daily (D1) closes, their latest prices and the
+ * base currency's daily rates (from a week before `from`, to carry a rate over
+ * the days without one). priceLookupOf turns it into prices per day.
  */
-export async function priceLookup(em: EntityManager, baseCurrency: string, symbols: string[], from: Date, to: Date): Promise<PriceLookup> {
-  const closes = new Map<string, Decimal>();
+export async function readPriceTable(em: EntityManager, baseCurrency: string, symbols: string[], from: Date, to: Date): Promise<PriceTable> {
+  const table: PriceTable = { today: dayOf(new Date()), closes: [], latest: [], rates: null };
   if (symbols.length) {
-    const rows = await em.execute<{ symbol: string; open_time: Date; close: string }[]>(
-      "SELECT symbol, open_time, close FROM candles WHERE interval = 'D1' AND symbol IN (?) AND open_time >= ? AND open_time <= ?",
-      [symbols, new Date(Math.floor(from.getTime() / DAY_MS) * DAY_MS), to],
+    table.closes = await em.execute<PriceTable['closes']>("SELECT symbol, open_time, close FROM candles WHERE interval = 'D1' AND symbol IN (?) AND open_time >= ? AND open_time <= ?", [
+      symbols,
+      new Date(Math.floor(from.getTime() / DAY_MS) * DAY_MS),
+      to,
+    ]);
+    table.latest = await em.execute<PriceTable['latest']>('SELECT symbol, price, time FROM latest_prices WHERE symbol IN (?)', [symbols]);
+  }
+  if (baseCurrency !== 'USD') {
+    table.rates = await em.execute<NonNullable<PriceTable['rates']>>(
+      "SELECT to_char(day, 'YYYY-MM-DD') AS day, rate FROM daily_fx WHERE currency = ? AND day >= ?::date - 7 AND day <= ?::date ORDER BY day",
+      [baseCurrency, dayOf(from), dayOf(to)],
     );
-    for (const row of rows) closes.set(`${row.symbol}|${dayOf(new Date(row.open_time))}`, new Decimal(row.close));
-    const today = dayOf(new Date());
-    const latest = await em.execute<{ symbol: string; price: string; time: Date }[]>('SELECT symbol, price, time FROM latest_prices WHERE symbol IN (?)', [symbols]);
-    for (const row of latest) if (dayOf(new Date(row.time)) === today) closes.set(`${row.symbol}|${today}`, new Decimal(row.price));
   }
-  const rates = baseCurrency === 'USD' ? null : await dailyRates(em, baseCurrency, from, to);
-  return (symbol, day) => {
-    const close = closes.get(`${symbol}|${day}`);
-    if (!close) return null;
-    if (!rates) return close;
-    const rate = rates.get(day);
-    return rate ? exact(close).times(rate) : null;
-  };
-}
-
-/** Each day's rate, carried forward over days without one (weekends, today before its first rate) for up to a week, as rateOn does. */
-async function dailyRates(em: EntityManager, currency: string, from: Date, to: Date): Promise<Map<PriceDay, Decimal>> {
-  const rows = await em.execute<{ day: string; rate: string }[]>("SELECT to_char(day, 'YYYY-MM-DD') AS day, rate FROM daily_fx WHERE currency = ? AND day >= ?::date - 7 AND day <= ?::date ORDER BY day", [
-    currency,
-    dayOf(from),
-    dayOf(to),
-  ]);
-  const rates = new Map<PriceDay, Decimal>();
-  for (const [index, row] of rows.entries()) {
-    const until = rows[index + 1] ? new Date(`${rows[index + 1]!.day}T00:00:00Z`).getTime() : new Date(`${row.day}T00:00:00Z`).getTime() + 7 * DAY_MS;
-    const end = Math.min(until, new Date(`${row.day}T00:00:00Z`).getTime() + 7 * DAY_MS);
-    for (let day = new Date(`${row.day}T00:00:00Z`).getTime(); day < end; day += DAY_MS) rates.set(dayOf(new Date(day)), new Decimal(row.rate));
-  }
-  return rates;
+  return table;
 }
 
 /** Units of `currency` per USD on `time`'s day (or the closest day before, within a week); USD is 1. */

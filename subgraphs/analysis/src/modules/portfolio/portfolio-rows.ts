@@ -1,6 +1,5 @@
 import Decimal from 'decimal.js';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionKindEnum } from './portfolio.types';
-import { PortfolioTransaction } from './math';
 
 export interface PortfolioRow {
   id: string;
@@ -64,20 +63,3 @@ export function toTransaction(row: TransactionRow): Transaction {
  * of 0.33 s on a busy machine), decoding what the figures never use.
  */
 export const LEDGER_COLUMNS = 'id, portfolio_id, kind, symbol, quantity, base_price, base_fee, time, source_id';
-
-export type LedgerRow = Pick<TransactionRow, 'id' | 'portfolio_id' | 'kind' | 'symbol' | 'quantity' | 'base_price' | 'base_fee' | 'time' | 'source_id'>;
-
-/** A stored transaction as the calculations read it: in the base currency. */
-export function toLedgerEntry(row: LedgerRow): PortfolioTransaction {
-  return {
-    id: row.id,
-    kind: row.kind,
-    symbol: row.symbol,
-    quantity: new Decimal(row.quantity),
-    price: new Decimal(row.base_price),
-    fee: new Decimal(row.base_fee),
-    time: new Date(row.time),
-    // Only filled orders have a source: they were paid through the orders service, not from this portfolio's cash.
-    paidFromOutside: row.source_id !== null,
-  };
-}

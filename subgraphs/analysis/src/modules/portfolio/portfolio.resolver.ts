@@ -2,7 +2,8 @@ import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } fro
 import { Authenticated, BadUserInputError, Connection, connectionType, pageSize } from '@herck/common';
 import { AnalysisContext } from '../../context';
 import { callerId } from '../strategy/strategy.resolver';
-import { performanceBetween, PortfolioTransaction, valuationAt } from './math';
+import { PortfolioCalculator } from './calculation/portfolio-calculator';
+import { LedgerRow } from './ledger-row';
 import { PortfolioService } from './portfolio.service';
 import { CostBasisMethodEnum, HoldingType, PerformanceType, Portfolio, Transaction, TransactionInput, Valuation } from './portfolio.types';
 
@@ -10,7 +11,10 @@ export const TransactionConnection = connectionType(Transaction, 'Transaction', 
 
 @Resolver(() => Portfolio)
 export class PortfolioResolver {
-  constructor(private readonly service: PortfolioService) {}
+  constructor(
+    private readonly service: PortfolioService,
+    private readonly calculator: PortfolioCalculator,
+  ) {}
 
   @Authenticated()
   @Query(() => [Portfolio], { description: 'Your portfolios, oldest first' })
@@ -79,15 +83,7 @@ export class PortfolioResolver {
 
   @FieldResolver(() => [HoldingType], { description: 'What it held at `at` (default: now), valued at that day’s prices' })
   async holdings(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now; a time still to come counts as now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<HoldingType[]> {
-    const valuation = await this.valuation(portfolio, notLaterThanNow(at), context);
-    return valuation.holdings.map((holding) => ({
-      symbol: holding.symbol,
-      quantity: holding.quantity,
-      costBasis: holding.costBasis,
-      averageCost: holding.averageCost,
-      marketValue: holding.marketValue,
-      unrealizedPnl: holding.unrealizedPnl,
-    }));
+    return (await this.valuation(portfolio, notLaterThanNow(at), context)).holdings;
   }
 
   @FieldResolver(() => Valuation, { description: 'Its value at `at` (default: now) in its base currency' })
@@ -109,21 +105,20 @@ export class PortfolioResolver {
     if (to > now) to = now;
     if (from >= to) throw new BadUserInputError('from must be in the past', 'from');
     const ledger = await context.ledgers.load(portfolio.id);
-    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0]?.time ?? from, to });
-    const result = performanceBetween(ledger, { from, to, method: portfolio.costBasisMethod, prices });
-    return { roi: result.roi, twr: result.twr, xirr: result.xirr, realizedPnl: result.realizedPnl, unrealizedPnl: result.unrealizedPnl, complete: result.complete, missingPrices: result.missingPrices };
+    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0] ? new Date(ledger[0].time) : from, to });
+    return this.calculator.performance(ledger, prices, from, to, portfolio.costBasisMethod);
   }
 
   /** The list's portfolios are valued together: their ledgers in one read, their prices in one per currency. */
   private async valuation(portfolio: Portfolio, at: Date, context: AnalysisContext) {
     const ledger = await context.ledgers.load(portfolio.id);
     const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: at, to: at });
-    return valuationAt(ledger, at, portfolio.costBasisMethod, prices);
+    return this.calculator.valuation(ledger, prices, at, portfolio.costBasisMethod);
   }
 }
 
 /** The assets a ledger names, each once. */
-function symbolsOf(ledger: PortfolioTransaction[]): string[] {
+function symbolsOf(ledger: LedgerRow[]): string[] {
   return [...new Set(ledger.flatMap((entry) => (entry.symbol ? [entry.symbol] : [])))];
 }
 

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
-import { holdingsAt, PortfolioInputError, PortfolioTransaction } from './math';
+import { PortfolioCalculator } from './calculation/portfolio-calculator';
+import { PortfolioInputError } from './math';
 import { convert } from './portfolio-prices';
-import { LEDGER_COLUMNS, LedgerRow, PortfolioRow, toLedgerEntry, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
+import { LedgerRow } from './ledger-row';
+import { LEDGER_COLUMNS, PortfolioRow, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
 
 /**
@@ -25,7 +27,11 @@ export class PortfolioService {
    * gateway's cost limit counts as 20 items: without a bound, one user made each such request as costly
    * as they pleased (600 portfolios, 15 aliases: 2.5 s and a megabyte).
    */
-  constructor(private readonly perAccount: number) {}
+  constructor(
+    private readonly perAccount: number,
+    /** Replays a ledger before each change is written: a long one takes a while, off this thread. */
+    private readonly calculator: PortfolioCalculator,
+  ) {}
 
   async create(em: EntityManager, ownerId: string, name: string, baseCurrency: string, method: CostBasisMethodEnum): Promise<Portfolio> {
     const currency = await this.currency(em, baseCurrency, 'baseCurrency');
@@ -79,12 +85,21 @@ export class PortfolioService {
       const portfolio = await this.own(tx, ownerId, portfolioId, true);
       const entry = await this.checked(tx, portfolio, input);
       // The new entry has no id yet: an error about it names none (stored ones are named by theirs).
-      const ledger = [...(await this.ledger(tx, portfolio.id)), entry.ledger];
-      replayOrRefuse(ledger, portfolio);
+      const added: LedgerRow = {
+        id: null,
+        kind: entry.kind,
+        symbol: entry.symbol,
+        quantity: entry.quantity.toFixed(),
+        base_price: entry.basePrice.toFixed(),
+        base_fee: entry.baseFee.toFixed(),
+        time: entry.time,
+        source_id: null,
+      };
+      await this.replayOrRefuse([...(await this.ledger(tx, portfolio.id)), added], portfolio);
       const rows = await tx.execute<TransactionRow[]>(
         `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) RETURNING *`,
-        [randomUUID(), portfolio.id, entry.kind, entry.symbol, entry.quantity.toFixed(), entry.price.toFixed(), entry.currency, entry.fee.toFixed(), entry.ledger.price.toFixed(), entry.ledger.fee.toFixed(), entry.time, entry.note],
+        [randomUUID(), portfolio.id, entry.kind, entry.symbol, entry.quantity.toFixed(), entry.price.toFixed(), entry.currency, entry.fee.toFixed(), added.base_price, added.base_fee, entry.time, entry.note],
       );
       return toTransaction(rows[0]!);
     });
@@ -100,7 +115,7 @@ export class PortfolioService {
       // redelivered event would not add it back either way: applied_fills remembers every fill).
       if (rows[0]!.source_id) throw new BadUserInputError('This transaction records a filled order and cannot be deleted', 'id');
       const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
-      replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
+      await this.replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
       // Another deletion of it may have run while this one waited for the portfolio's lock: then NOT_FOUND.
       const deleted = await tx.execute<{ id: string }[]>('DELETE FROM portfolio_transactions WHERE id = ? RETURNING id', [id]);
       if (!deleted.length) throw new NotFoundError('Transaction');
@@ -127,8 +142,18 @@ export class PortfolioService {
   }
 
   /** Every entry, in the base currency, in the order they happened (then the order they were entered). */
-  async ledger(em: EntityManager, portfolioId: string): Promise<PortfolioTransaction[]> {
-    return (await em.execute<LedgerRow[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id = ? ORDER BY time, seq`, [portfolioId])).map(toLedgerEntry);
+  async ledger(em: EntityManager, portfolioId: string): Promise<LedgerRow[]> {
+    return em.execute<LedgerRow[]>(`SELECT ${LEDGER_COLUMNS} FROM portfolio_transactions WHERE portfolio_id = ? ORDER BY time, seq`, [portfolioId]);
+  }
+
+  /** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there is, is refused. */
+  private async replayOrRefuse(ledger: LedgerRow[], portfolio: Portfolio): Promise<void> {
+    try {
+      await this.calculator.replay(ledger, portfolio.costBasisMethod);
+    } catch (error) {
+      if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, error.field ?? 'input');
+      throw error;
+    }
   }
 
   /** USD, or a currency market has announced a rate for. */
@@ -171,19 +196,10 @@ export class PortfolioService {
       fee,
       time,
       note,
-      ledger: { kind: input.kind, symbol, quantity: input.quantity, price, fee: baseFee, time } satisfies PortfolioTransaction,
+      /** The price and fee in the portfolio's base currency, as the ledger keeps them. */
+      basePrice: price,
+      baseFee,
     };
-  }
-}
-
-/** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there is, is refused. */
-function replayOrRefuse(ledger: PortfolioTransaction[], portfolio: Portfolio): void {
-  ledger.sort((a, b) => a.time.getTime() - b.time.getTime());
-  try {
-    holdingsAt(ledger, new Date(8.64e15), portfolio.costBasisMethod);
-  } catch (error) {
-    if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, error.field ?? 'input');
-    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact } from '@herck/common';
+import { exact } from '@herck/common/decimal';
 import { PositionBook } from './position-book';
 import { proportionalCost } from './proportional-cost';
 

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact, quotient } from '@herck/common';
+import { exact, quotient } from '@herck/common/decimal';
 import { InsufficientCashError, OversellError } from './portfolio-errors';
 import { openPositionBook, PositionBook } from './position-book';
 import { CostBasisMethod, grossAmount, PortfolioTransaction } from './transaction';

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { quotient } from '@herck/common';
+import { quotient } from '@herck/common/decimal';
 import { ExternalFlow, Ledger } from './ledger';
 import { orderTransactions } from './order-transactions';
 import { PortfolioInputError } from './portfolio-errors';

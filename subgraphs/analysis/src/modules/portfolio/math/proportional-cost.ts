@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact, quotient } from '@herck/common';
+import { exact, quotient } from '@herck/common/decimal';
 
 /**
  * The cost of `part` of `quantity` units that cost `cost`: multiply exactly

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact } from '@herck/common';
+import { exact } from '@herck/common/decimal';
 import { Ledger } from './ledger';
 import { MissingPrice, PriceDay, PriceLookup } from './price-lookup';
 

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact, quotient } from '@herck/common';
+import { exact, quotient } from '@herck/common/decimal';
 
 /**
  * A stretch between external flows. `startValue` is the value right after the

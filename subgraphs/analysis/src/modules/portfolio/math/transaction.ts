@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact } from '@herck/common';
+import { exact } from '@herck/common/decimal';
 
 /** What a ledger entry does; `PortfolioTransaction` says how each kind moves cash and holdings. */
 export type TransactionKind = 'BUY' | 'SELL' | 'DEPOSIT' | 'WITHDRAWAL' | 'FEE';

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact } from '@herck/common';
+import { exact } from '@herck/common/decimal';
 import { holdingsAt } from './holdings';
 import { LedgerSnapshot, Position } from './ledger';
 import { MissingPrice, PriceDay, priceDay, PriceLookup } from './price-lookup';

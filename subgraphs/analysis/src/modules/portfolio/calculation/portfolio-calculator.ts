@@ -1,0 +1,98 @@
+import { Worker } from 'node:worker_threads';
+import { compiledWorkerFile } from '@herck/common';
+import { CostBasisMethod, PortfolioInputError } from '../math';
+import { LedgerRow } from '../ledger-row';
+import { PriceTable } from '../price-table';
+import { CalculationReply, CalculationRequest } from './calculation-messages';
+import { fromWire } from './decimal-wire';
+import { calculate, Calculation, PerformanceFigures, ValuationFigures } from './portfolio-calculations';
+
+/**
+ * Runs portfolio calculations off the service's own thread. A long ledger's figures take
+ * seconds (50,000 filled orders: about 3 s for one `performance`), and that thread also
+ * evaluates every user's strategies and answers every request: one such read, times the
+ * aliases a query may hold, stalled them all. Each calculation goes, with the ledger and prices
+ * as PostgreSQL answered them, to the thread with the fewest waiting; with no threads they run
+ * on the caller's.
+ */
+export class PortfolioCalculator {
+  private readonly threads: CalculationThread[];
+
+  constructor(threads: number) {
+    this.threads = Array.from({ length: threads }, () => new CalculationThread());
+  }
+
+  performance(ledger: LedgerRow[], prices: PriceTable, from: Date, to: Date, method: CostBasisMethod): Promise<PerformanceFigures> {
+    return this.run<PerformanceFigures>({ op: 'performance', ledger, prices, from, to, method });
+  }
+
+  valuation(ledger: LedgerRow[], prices: PriceTable, at: Date, method: CostBasisMethod): Promise<ValuationFigures> {
+    return this.run<ValuationFigures>({ op: 'valuation', ledger, prices, at, method });
+  }
+
+  /** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there was, rejects with its PortfolioInputError. */
+  async replay(ledger: LedgerRow[], method: CostBasisMethod): Promise<void> {
+    await this.run<null>({ op: 'replay', ledger, method });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.stop()));
+  }
+
+  private async run<T>(calculation: Calculation): Promise<T> {
+    if (!this.threads.length) return calculate(calculation) as T;
+    const thread = this.threads.reduce((idlest, candidate) => (candidate.waiting < idlest.waiting ? candidate : idlest));
+    return fromWire<T>(await thread.run(calculation));
+  }
+}
+
+/** One worker thread, started when first needed and again after it fails, and the calculations waiting for it. */
+class CalculationThread {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, { worker: Worker; resolve: (result: unknown) => void; reject: (error: Error) => void }>();
+  private next = 0;
+
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  run(calculation: Calculation): Promise<unknown> {
+    const worker = (this.worker ??= this.start());
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { worker, resolve, reject });
+      worker.postMessage({ id, calculation } satisfies CalculationRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
+  }
+
+  private start(): Worker {
+    const worker = new Worker(compiledWorkerFile(__filename, 'calculation-thread'));
+    // A thread with nothing to do keeps no process alive; one under way has a request waiting for it.
+    worker.unref();
+    worker.on('message', (reply: CalculationReply) => {
+      const waiting = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if ('result' in reply) waiting?.resolve(reply.result);
+      else waiting?.reject(reply.error.input ? new PortfolioInputError(reply.error.message, reply.error.field) : new Error(reply.error.message));
+    });
+    worker.on('error', (error) => this.failed(worker, error));
+    worker.on('exit', (code) => this.failed(worker, new Error(`The portfolio calculation thread stopped (exit code ${code})`)));
+    return worker;
+  }
+
+  /** The thread is gone (a fault, or stop): what waited for it fails, and the next calculation starts another. */
+  private failed(worker: Worker, error: Error): void {
+    if (this.worker === worker) this.worker = null;
+    for (const [id, waiting] of this.pending) {
+      if (waiting.worker !== worker) continue;
+      this.pending.delete(id);
+      waiting.reject(error);
+    }
+  }
+}
