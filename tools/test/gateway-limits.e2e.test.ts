@@ -291,6 +291,8 @@ describe('production mode', () => {
     const broken = await platform.startGateway({ ...productionEnv(), AUTH_URL: 'http://127.0.0.1:1/graphql' });
     const response = await sendRaw(broken.url, { query: 'mutation { login(usernameOrEmail: "a", password: "b") { accessToken } }' });
     expect(codes(response)).toEqual(['SERVICE_UNAVAILABLE']);
+    // At the root field the failed fetch would have filled.
+    expect(response.errors?.[0]?.path).toEqual(['login']);
     expect(JSON.stringify(response.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|stack/i);
   });
 
@@ -302,6 +304,19 @@ describe('production mode', () => {
     const response = await sendRaw(misconfigured.url, { query: 'mutation { requestPasswordReset(email: "someone@example.com") { message } }' });
     expect(response.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
     expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|401|gateway only/i);
+  });
+
+  it('puts the error of a subgraph it cannot reach at the path of each field it would have filled, each such field null', async () => {
+    const broken = await platform.startGateway({ ...productionEnv(), ORDERS_URL: 'http://127.0.0.1:1/graphql' });
+    const unavailable = (path: (string | number)[]) => ({ message: 'The orders service is unavailable; try again shortly', path, extensions: { code: 'SERVICE_UNAVAILABLE' } });
+    // `me` comes from account, its `orders` (non-null) from orders: that entity fetch fails, and its null reaches `me`.
+    const user = await signUp(platform);
+    const own = await sendRaw(broken.url, { query: '{ me { id orders(first: 1) { totalCount } } }' }, user.accessToken);
+    expect({ status: own.status, data: own.data, errors: own.errors }).toEqual({ status: 200, data: { me: null }, errors: [unavailable(['me', 'orders'])] });
+    // One fetch for a list of entities: an error at each entity's field (their nulls reach the root through non-null fields).
+    const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const listed = await sendRaw(broken.url, { query: '{ accounts(first: 2) { nodes { id orders(first: 1) { totalCount } } } }' }, admin.accessToken);
+    expect({ data: listed.data, errors: listed.errors }).toEqual({ data: null, errors: [unavailable(['accounts', 'nodes', 0, 'orders']), unavailable(['accounts', 'nodes', 1, 'orders'])] });
   });
 
   it('refuses to start without its keys, naming the variable', async () => {

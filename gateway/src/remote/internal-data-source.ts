@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { Dispatcher } from 'undici';
 import { ANONYMOUS, currentRequestId, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, REQUEST_ID_HEADER } from '@herck/common';
 import { GatewayContext } from '../auth/authorizing-gateway';
+import { failedFetchErrors } from './failed-fetch-errors';
 import type { PublicAnswerCache } from './public-answer-cache';
 import { SubgraphFetchDuration } from './subgraph-fetch.metrics';
 
@@ -105,18 +106,26 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       done?.({ outcome: 'failed' });
       // Under the request's id, naming the subgraph and why: operators find an outage here.
       this.logger?.warn('subgraph fetch failed', { subgraph: this.subgraphName, reason: (error as { code?: unknown }).code ?? (error as Error).message });
-      if (error instanceof GraphQLError) throw error;
-      if (isTimeout(error)) throw unavailable(this.subgraphName, afterFailure, 'did not answer in time');
-      // Not reached (stopped, restarting): nothing was sent, so a mutation was not made either.
-      if (isUnreachable(error)) throw unavailable(this.subgraphName, 'try again shortly');
-      // Cut off mid-answer: as after a timeout, a mutation may have been made.
-      if (isCutOff(error)) throw unavailable(this.subgraphName, afterFailure);
-      throw error;
+      const failure = this.failure(error, afterFailure);
+      // One the client can act on, at the fields it leaves null; anything else is masked (INTERNAL_SERVER_ERROR, logged) as it stands.
+      if (failure instanceof GraphQLError && typeof failure.extensions.code === 'string') return { errors: failedFetchErrors(failure, request.query!, request.variables) };
+      throw failure;
     } finally {
       // A mutation may have changed what the subgraph's public answers said, even one whose answer
       // never arrived: they are not reused after it.
       if (!reads) this.publicAnswers.forget(this.subgraphName);
     }
+  }
+
+  /** What the client is told of a fetch that got no usable answer. */
+  private failure(error: unknown, afterFailure: string): unknown {
+    if (error instanceof GraphQLError) return error;
+    if (isTimeout(error)) return unavailable(this.subgraphName, afterFailure, 'did not answer in time');
+    // Not reached (stopped, restarting): nothing was sent, so a mutation was not made either.
+    if (isUnreachable(error)) return unavailable(this.subgraphName, 'try again shortly');
+    // Cut off mid-answer: as after a timeout, a mutation may have been made.
+    if (isCutOff(error)) return unavailable(this.subgraphName, afterFailure);
+    return error;
   }
 }
 

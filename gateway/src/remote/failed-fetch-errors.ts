@@ -1,0 +1,59 @@
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, parse, SelectionSetNode } from 'graphql';
+
+type FetchErrors = NonNullable<GatewayGraphQLResponse['errors']>;
+
+/**
+ * The answer for a fetch that got no answer (its subgraph unreachable, out of time, over its body
+ * limit): the failure once for each field the fetch would have filled, at that field's path, as
+ * GraphQL puts a field's error where the field is. Thrown instead, Apollo Gateway would report it
+ * once and without a path, leaving a client to guess which nulls it explains.
+ *
+ * Paths are given as in the fetch's own answer (`_entities`, the entity's index, the field), which
+ * Apollo Gateway maps to the paths in the client's answer as it does for a subgraph's own errors.
+ * A representation the fetch's selections name no field for gets the error at the entity itself.
+ */
+export function failedFetchErrors(failure: GraphQLError, query: string, variables: Record<string, unknown> | undefined): FetchErrors {
+  const error = (path: (string | number)[]) => ({ message: failure.message, path, extensions: failure.extensions });
+  const document = parse(query);
+  const operation = document.definitions.find((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
+  if (!operation) return [{ message: failure.message, extensions: failure.extensions }];
+  const fragments = new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
+  const representations = variables?.representations;
+  if (!Array.isArray(representations)) return responseKeys(operation.selectionSet, null, fragments).map((key) => error([key]));
+  const entities = entitiesSelection(operation.selectionSet, fragments);
+  return representations.flatMap((representation, index) => {
+    const typename = (representation as { __typename?: unknown } | null)?.__typename;
+    const keys = entities ? responseKeys(entities, typeof typename === 'string' ? typename : null, fragments) : [];
+    return keys.length ? keys.map((key) => error(['_entities', index, key])) : [error(['_entities', index])];
+  });
+}
+
+/** The selections under `_entities` in an entity fetch. */
+function entitiesSelection(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>): SelectionSetNode | undefined {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD && selection.name.value === '_entities') return selection.selectionSet;
+    const nested = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value)?.selectionSet : undefined;
+    const found = nested && entitiesSelection(nested, fragments);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The response keys a selection set fills on an object of `typename` (any, when null), fragments
+ * followed; `__typename` left out (an entity's is known already, and Apollo Gateway fills a root's).
+ */
+function responseKeys(selectionSet: SelectionSetNode, typename: string | null, fragments: Map<string, FragmentDefinitionNode>, keys = new Set<string>()): string[] {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const key = selection.alias?.value ?? selection.name.value;
+      if (selection.name.value !== '__typename') keys.add(key);
+      continue;
+    }
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+    const condition = fragment?.typeCondition?.name.value;
+    if (fragment && (!condition || !typename || condition === typename)) responseKeys(fragment.selectionSet, typename, fragments, keys);
+  }
+  return [...keys];
+}
