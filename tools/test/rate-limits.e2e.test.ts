@@ -73,6 +73,23 @@ describe('operation rate limits', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 
+  it('count a request whose access token is refused against its client address, as the anonymous caller it runs as', async () => {
+    const anonymous = await gateway({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '2' });
+    const answers: [number, string | null][] = [];
+    // A sign-in-only operation (its 401), then a public one, both with a token that is no token: the address's budget of 2…
+    for (const query of ['{ me { id } }', '{ __typename }']) {
+      const answer = await sendRaw(anonymous.url, { query }, 'not-a-token');
+      answers.push([answer.status, answer.headers.get('ratelimit-remaining')]);
+    }
+    // …is spent for anonymous callers from that address too.
+    answers.push([(await sendRaw(anonymous.url, { query: '{ __typename }' })).status, null]);
+    expect(answers).toEqual([
+      [401, '1'],
+      [200, '0'],
+      [429, null],
+    ]);
+  });
+
   it('count an anonymous IPv6 client per /64 network, as sign-in and mail limits do, not per address', async () => {
     // X-Forwarded-For names the client once TRUST_PROXY trusts the hop (the test's loopback).
     const anonymous = await gateway({ RATE_LIMIT_ANONYMOUS_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
