@@ -21,6 +21,15 @@ describe('webhook targets', () => {
     expect(() => checkedWebhookUrl('https://0x7f.0.0.1/x', production)).toThrow(/loopback or private/);
   });
 
+  it('are at most 2048 characters as a receiver is sent them (non-ASCII percent-encoded), the spaces trimmed around them not counted', () => {
+    const base = 'https://hooks.example.com/';
+    expect(checkedWebhookUrl(`${base}${'a'.repeat(2048 - base.length)}`, production)).toHaveLength(2048);
+    expect(() => checkedWebhookUrl(`${base}${'a'.repeat(2049 - base.length)}`, production)).toThrow(/longer than 2048/);
+    // 600 characters written (one UTF-16 unit each), 5,400 sent: %E6%A0%AA for each.
+    expect(() => checkedWebhookUrl(`${base}${'株'.repeat(600)}`, production)).toThrow(/longer than 2048/);
+    expect(checkedWebhookUrl(`  ${base}${'a'.repeat(2000)}${' '.repeat(100)}`, production)).toBe(`${base}${'a'.repeat(2000)}`);
+  });
+
   it('refuses loopback and private addresses unless allowed', () => {
     for (const url of ['https://localhost/x', 'https://localhost./x', 'https://api.localhost./x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://192.168.0.10/x', 'https://172.20.0.1/x', 'https://169.254.169.254/latest', 'https://[::1]/x', 'https://[::ffff:127.0.0.1]/x', 'https://[fd00::1]/x', 'https://[fec0::1]/x']) {
       expect(() => checkedWebhookUrl(url, production)).toThrow(/loopback or private/);

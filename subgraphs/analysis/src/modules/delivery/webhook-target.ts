@@ -52,7 +52,10 @@ export function checkedWebhookUrl(value: string, policy: WebhookPolicy, field = 
   } catch {
     throw new BadUserInputError('The webhook URL is not a valid URL', field);
   }
-  if (value.length > MAX_URL_LENGTH) throw new BadUserInputError(`The webhook URL is longer than ${MAX_URL_LENGTH} characters`, field);
+  // Counted as a receiver is sent it (`href`: ASCII, so characters are bytes): 600 CJK characters written are
+  // 5,400 once percent-encoded, past what servers take in a request line. And as kept (trimmed), which the
+  // parser may have shortened (`./` segments).
+  if (Math.max(url.href.length, value.trim().length) > MAX_URL_LENGTH) throw new BadUserInputError(`The webhook URL is longer than ${MAX_URL_LENGTH} characters (as sent, non-ASCII percent-encoded)`, field);
   const allowed = policy.production ? ['https:'] : ['https:', 'http:'];
   if (!allowed.includes(url.protocol)) throw new BadUserInputError(`The webhook URL must use ${policy.production ? 'https' : 'http or https'}`, field);
   if (url.username || url.password) throw new BadUserInputError('The webhook URL must not carry credentials', field);
