@@ -772,3 +772,16 @@ describe('graphql-ws connection limits', () => {
     expect(gateway.live()).toMatchObject({ connections: 0, upstreamSubscriptions: 0, sharedSubscriptions: 0 });
   }, 30_000);
 });
+
+describe('rate limits over the socket', () => {
+  it("count a subscription once, when it starts: its events spend nothing of the caller's operations a minute", async () => {
+    // A fresh account: its budget's minute starts with signUp's `me`, well before this test ends.
+    const counted = await signUp(platform);
+    const { client } = connect(bearer(counted.accessToken));
+    const events = await firstEvents<{ ticks: unknown[] }>(client, TICKS, 3);
+    expect(events).toHaveLength(3);
+    const after = await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, counted.accessToken);
+    // signUp's `me`, the subscription and this `me`: three spent, whatever the rounds delivered.
+    expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(3);
+  }, 30_000);
+});
