@@ -334,7 +334,7 @@ describe('later rounds', () => {
     });
   });
 
-  it('close the candle of a symbol missing from the closing round, and close a candle on the round after one that failed', async () => {
+  it('close the candle of a symbol missing from the closing round, and close a candle at a round that failed', async () => {
     await round(MIDNIGHT + 180_000, '104.5', null);
     await eventually(async () => summary(live.ETH!, MIDNIGHT + 120_000).length >= 2, 5_000);
     expect(summary(live.ETH!, MIDNIGHT + 120_000)).toEqual([`${iso(MIDNIGHT + 120_000)} 1`, `${iso(MIDNIGHT + 120_000)} closed`]);
@@ -389,5 +389,22 @@ describe('later rounds', () => {
     expect(summary(live.M1!, MIDNIGHT + 240_000)).toEqual([`${iso(MIDNIGHT + 240_000)} 1`, `${iso(MIDNIGHT + 240_000)} closed`, `${iso(MIDNIGHT + 300_000)} 1`]);
     expect(live.M1!.find((event) => event.openTime === iso(MIDNIGHT + 240_000) && event.closed)).toMatchObject({ open: '105.5', high: '106', low: '105', close: '105.25', volume: '7', tickCount: 0 });
     expect((await candles('BTC', 'M1', { from: iso(MIDNIGHT + 240_000), to: iso(MIDNIGHT + 240_000) })).edges[0]!.node).toMatchObject({ open: '105.5', close: '105.25', tickCount: 0, closed: true });
+  });
+
+  it('a round with no tick at all still closes every candle whose period has ended, and announces the closes', async () => {
+    // 00:05:15 quotes both; at 00:06:00 CoinGecko fails. The 00:05 minute has ended: closed by that round, not the next one with ticks.
+    await round(MIDNIGHT + 315_000, '107', '0.000000002');
+    await round(MIDNIGHT + 360_000, null, null);
+    await eventually(async () => summary(live.M1!, MIDNIGHT + 300_000).includes(`${iso(MIDNIGHT + 300_000)} closed`), 5_000);
+    expect(summary(live.M1!, MIDNIGHT + 300_000)).toEqual([`${iso(MIDNIGHT + 300_000)} 1`, `${iso(MIDNIGHT + 300_000)} 2`, `${iso(MIDNIGHT + 300_000)} closed`]);
+    await eventually(async () => summary(live.ETH!, MIDNIGHT + 300_000).includes(`${iso(MIDNIGHT + 300_000)} closed`), 5_000);
+    expect(live.ETH!.find((event) => event.openTime === iso(MIDNIGHT + 300_000) && event.closed)).toMatchObject({ close: '0.000000002', tickCount: 2 });
+    // The stored flag, not only the one a query derives from the clock: the close's market.candle event for analysis is written with it.
+    const stored = await platform.market!.runtime.orm.em.fork().execute<{ interval: string }[]>('SELECT interval FROM candles WHERE symbol = ? AND open_time = ? AND closed', ['BTC', new Date(MIDNIGHT + 300_000)]);
+    expect(stored.map((row) => row.interval)).toEqual(['M1']);
+    // The next round with ticks announces no close again.
+    await round(MIDNIGHT + 375_000, '108', '0.000000003');
+    await eventually(async () => summary(live.M1!, MIDNIGHT + 360_000).length >= 1, 5_000);
+    expect(summary(live.M1!, MIDNIGHT + 300_000)).toEqual([`${iso(MIDNIGHT + 300_000)} 1`, `${iso(MIDNIGHT + 300_000)} 2`, `${iso(MIDNIGHT + 300_000)} closed`, `${iso(MIDNIGHT + 360_000)} 1`]);
   });
 });

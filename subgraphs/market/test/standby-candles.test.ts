@@ -1,11 +1,15 @@
 import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { marketStore, readMarketConfig, writeRound } from '../src';
+import { closeCandlesWithoutTicks } from '../src/modules/ingestion/round-writer';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { Candle } from '../src/modules/candle/candle.type';
 import { CandleImportService } from '../src/modules/candle/candle-import.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { MarketRound } from '../src/modules/ingestion/market-round';
+import { LiveFeed } from '../src/modules/live/live-feed';
+import { RoundListener } from '../src/modules/snapshot/round-listener';
+import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 
 /**
  * A standby replica publishes, for each announced round, the candles the
@@ -81,5 +85,27 @@ it('publishes the close of a candle an import replaced after its period ended, b
   await orm.em.fork().transactional((tx) => new CandleImportService().write(tx, 'BTC', 'M1', [importedRow]));
   const next = await publishedBoth('2026-12-02T14:01:00Z', ['BTC', 'ETH']);
   expect(next.leader).toContain('BTC M1 2026-12-02T14:00:00.000Z closed:true ticks:0 close:99100');
+  expect(next.standby).toEqual(next.leader);
+});
+
+it('publishes the closes of a round without ticks when announced, and does not publish them again with the next round that has ticks', async () => {
+  await publishedBoth('2026-12-02T15:00:30Z', ['BTC', 'ETH']);
+  // A standby's listener, its subscribers watching BTC's minutes.
+  const live = new LiveFeed();
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, new SnapshotStore(), live, new Logger('market', 'error'), () => false);
+  await listener.start();
+  const subscriber = live.candles('BTC', 'M1');
+  try {
+    // 15:01:00: no provider quoted anything; the minute has ended all the same.
+    const time = new Date('2026-12-02T15:01:00Z');
+    const leader = (await closeCandlesWithoutTicks(orm.em.fork(), time, async () => undefined)).map(key);
+    expect(leader).toEqual(['BTC M1 2026-12-02T15:00:00.000Z closed:true ticks:1 close:100000', 'ETH M1 2026-12-02T15:00:00.000Z closed:true ticks:1 close:2500']);
+    expect(key((await subscriber.next()).value as Candle)).toBe(leader[0]);
+  } finally {
+    await subscriber.return?.();
+    await listener.stop();
+  }
+  const next = await publishedBoth('2026-12-02T15:01:10Z', ['BTC', 'ETH']);
+  expect(next.leader.filter((candle) => candle.includes('closed:true'))).toEqual([]);
   expect(next.standby).toEqual(next.leader);
 });

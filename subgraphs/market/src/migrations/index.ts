@@ -1,10 +1,12 @@
 import { Migration20261123000300_market } from './Migration20261123000300_market';
 import { Migration20261204000200_global_figures_index } from './Migration20261204000200_global_figures_index';
 import { Migration20261205000300_announce_assets } from './Migration20261205000300_announce_assets';
+import { Migration20261206000100_candle_closed_at } from './Migration20261206000100_candle_closed_at';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
   { name: 'Migration20261123000300_market', class: Migration20261123000300_market },
   { name: 'Migration20261204000200_global_figures_index', class: Migration20261204000200_global_figures_index },
   { name: 'Migration20261205000300_announce_assets', class: Migration20261205000300_announce_assets },
+  { name: 'Migration20261206000100_candle_closed_at', class: Migration20261206000100_candle_closed_at },
 ];

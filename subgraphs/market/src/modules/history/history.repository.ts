@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Asset } from '../asset/asset.entity';
 import { Candle } from '../candle/candle.type';
-import { arrayParameter, CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS } from '@herck/common';
+import { arrayParameter, CANDLE_INTERVALS, CandleInterval, candleOpenTime } from '@herck/common';
 import { FxRate } from '../fx/fx-rate.type';
 import { GlobalMetrics, HAS_FIGURES_SQL, hasFigures } from '../global/global-metrics.type';
 import { MarketRound } from '../ingestion/market-round';
@@ -107,39 +107,15 @@ export class HistoryRepository {
   }
 
   /**
-   * The candles the round at `time` closed. The ingesting replica closes, of
-   * every asset, each open candle whose period ended before the round; the round
-   * before it closed those that ended before that one. So the round closed the
-   * candles that open between the previous round's period and its own: also
-   * those of an asset it did not quote, never one an earlier round closed, and
-   * one an import replaced after its period ended but before this round (the
-   * import leaves it open, with tickCount 0, for this round to close). A candle
-   * imported into that window where no round had built one comes closed, and is
-   * published here too, though the ingesting replica did not (an import of a
-   * minute just ended, of an asset no round quoted in it).
+   * The candles the round at `time` closed, as the ingesting replica published
+   * them: each records the round that closed it. That is every open candle
+   * whose period had ended, of every asset (also one the round did not quote,
+   * and one an import replaced after its period ended but before the round,
+   * which the import leaves open for it); a candle an import wrote closed is no
+   * round's close, and the import announces it.
    */
   async candlesClosedBy(time: Date): Promise<Candle[]> {
-    const [{ previous }] = await this.em.execute<{ previous: Date | string | null }[]>('SELECT max(time) AS previous FROM global_metrics WHERE time < ?', [time]);
-    const periods = CANDLE_INTERVALS.map((interval) => {
-      const to = candleOpenTime(interval, time);
-      // No round before (a new store, or history past retention): the period that just ended.
-      const from = previous ? candleOpenTime(interval, new Date(previous)) : new Date(to.getTime() - INTERVAL_MS[interval]);
-      return { interval, from, to };
-    }).filter((period) => period.from < period.to);
-    if (!periods.length) return [];
-    // Per asset and interval, a range of the primary key (symbol, interval, open_time). As a plain join the
-    // planner scanned every candle (160 ms over 1.5 million); OFFSET 0 keeps the lateral one a probe per pair.
-    const rows = await this.em.execute<CandleRow[]>(
-      `SELECT candle.* FROM assets
-         CROSS JOIN unnest(?::text[], ?::timestamptz[], ?::timestamptz[]) AS period(interval, from_time, to_time)
-         CROSS JOIN LATERAL (
-           SELECT * FROM candles
-            WHERE candles.symbol = assets.symbol AND candles.interval = period.interval
-              AND candles.open_time >= period.from_time AND candles.open_time < period.to_time
-              AND candles.closed
-           OFFSET 0) AS candle`,
-      [arrayParameter(periods.map((period) => period.interval)), arrayParameter(periods.map((period) => period.from)), arrayParameter(periods.map((period) => period.to))],
-    );
+    const rows = await this.em.execute<CandleRow[]>('SELECT * FROM candles WHERE closed_at = ?', [time]);
     return rows.map(toCandle).sort(closeOrder);
   }
 

@@ -37,6 +37,8 @@ export interface CandleRow {
   volume: string;
   tick_count: number;
   closed: boolean;
+  /** The round that closed it (null while open, for an imported one, and for those closed before rounds recorded it). */
+  closed_at?: string | Date | null;
 }
 
 export interface FxRateRow {

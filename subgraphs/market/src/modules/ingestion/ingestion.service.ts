@@ -11,7 +11,7 @@ import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
 import { FIRST_RETRY_MS, GaveUp, RetryPolicy, retryWithinRound } from './round-retries';
 import { noTickReason, RoundOutcome } from './round-outcome';
-import { writeRound, WrittenRound } from './round-writer';
+import { closeCandlesWithoutTicks, writeRound, WrittenRound } from './round-writer';
 
 export interface IngestionSettings {
   intervalSeconds: number;
@@ -76,10 +76,13 @@ export class IngestionService {
       this.providerStates.record(tx, time, outcomes.flatMap((o) => ('notAsked' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds, failedAfterMs: o.failedAfterMs } : {}) }])));
     const em = orm.em.fork();
     if (!round.ticks.length) {
-      await em.transactional(async (tx) => {
+      // No prices, but the round's time has come all the same: the candles whose period has ended close now.
+      const closed = await closeCandlesWithoutTicks(em, time, async (tx) => {
         await recordProviders(tx);
         await recordGap(tx, time, noTickReason(symbols, outcomes));
       });
+      this.runtime.publishEvents();
+      this.live.publishCandles(closed);
       return;
     }
     this.reportUnquoted(symbols, round);

@@ -7,6 +7,8 @@ import { MarketRound } from './market-round';
 
 /** Channel on which the ingesting replica announces a committed round to the others. */
 export const ROUND_CHANNEL = 'market_round';
+/** Channel on which it announces the candles a round without ticks closed (the time of that round). */
+export const CLOSES_CHANNEL = 'market_candles_closed';
 
 const DAY_MS = 86_400_000;
 
@@ -61,7 +63,7 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     const updatedCandles = await addTicksToCandles(tx, round, roundSeconds);
 
     // Candles the round closed come first: consumers see a period end before the next one's first tick.
-    for (const candle of closedCandles) tx.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(candle) as unknown as Record<string, unknown>));
+    announceCloses(tx, closedCandles);
     tx.persist(new OutboxMessage(MARKET_TICK, tickEvent(round) as unknown as Record<string, unknown>));
     if (round.fx.length) tx.persist(new OutboxMessage(MARKET_FX, fxEvent(round) as unknown as Record<string, unknown>));
     await tx.flush();
@@ -72,16 +74,41 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
 }
 
 /**
+ * A round that got no tick at all (every provider failed, or none quoted a
+ * tracked asset) still closes, in one transaction with whatever
+ * `alsoInTransaction` writes (its gap, the providers' health), every candle
+ * whose period has ended, and announces them as a round with ticks does: on
+ * the bus, and to the other replicas (CLOSES_CHANNEL) for their subscribers.
+ * Time passes whether or not prices come: a candle is not left open past its
+ * period until quotes come back. Returns the candles it closed.
+ */
+export async function closeCandlesWithoutTicks(em: EntityManager, time: Date, alsoInTransaction: (tx: EntityManager) => Promise<void>): Promise<Candle[]> {
+  return em.transactional(async (tx) => {
+    await alsoInTransaction(tx);
+    const closed = await closeEndedCandles(tx, time);
+    announceCloses(tx, closed);
+    await tx.flush();
+    if (closed.length) await tx.execute(`SELECT pg_notify('${CLOSES_CHANNEL}', ?)`, [time.toISOString()]);
+    return closed;
+  });
+}
+
+function announceCloses(tx: EntityManager, closed: Candle[]): void {
+  for (const candle of closed) tx.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(candle) as unknown as Record<string, unknown>));
+}
+
+/**
  * Every open candle whose period ended before this round, whatever its asset,
  * in one statement for all intervals (the round's latency is its statements).
+ * Each records the round that closed it: the closes a standby publishes for it.
  */
 async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Candle[]> {
   const rows = await tx.execute<CandleRow[]>(
-    `UPDATE candles SET closed = true
+    `UPDATE candles SET closed = true, closed_at = ?
        FROM unnest(?::text[], ?::timestamptz[]) AS period(interval, open_time)
       WHERE NOT candles.closed AND candles.interval = period.interval AND candles.open_time < period.open_time
       RETURNING candles.*`,
-    [arrayParameter(CANDLE_INTERVALS), arrayParameter(CANDLE_INTERVALS.map((interval) => candleOpenTime(interval, roundTime)))],
+    [roundTime, arrayParameter(CANDLE_INTERVALS), arrayParameter(CANDLE_INTERVALS.map((interval) => candleOpenTime(interval, roundTime)))],
   );
   return rows.map(toCandle).sort(closeOrder);
 }

@@ -1,12 +1,13 @@
 import { Logger, NotificationListener, Orm } from '@herck/common';
 import { HistoryRepository } from '../history/history.repository';
-import { ROUND_CHANNEL } from '../ingestion/round-writer';
+import { CLOSES_CHANNEL, ROUND_CHANNEL } from '../ingestion/round-writer';
 import { LiveFeed } from '../live/live-feed';
 import { SnapshotStore } from './snapshot-store';
 
 /**
  * Keeps a standby replica's snapshot current: the ingesting replica announces
- * each committed round (NOTIFY), and the others load it from the database
+ * each committed round (NOTIFY; a round without ticks only when it closed
+ * candles, to publish them), and the others load it from the database
  * here — outside any query, so `marketSnapshot` still never reads it. A lost
  * connection is re-established with backoff, and the latest round loaded then,
  * so no announcement missed meanwhile leaves the snapshot behind.
@@ -26,8 +27,8 @@ export class RoundListener {
     this.listener = new NotificationListener({
       name: 'round listener',
       databaseUrl,
-      channels: [ROUND_CHANNEL],
-      onNotification: (_channel, payload) => void this.load(new Date(payload)),
+      channels: [ROUND_CHANNEL, CLOSES_CHANNEL],
+      onNotification: (channel, payload) => void (channel === CLOSES_CHANNEL ? this.publishCloses(new Date(payload)) : this.load(new Date(payload))),
       onReconnected: () => this.load(null),
       logger,
     });
@@ -39,6 +40,16 @@ export class RoundListener {
 
   stop(): Promise<void> {
     return this.listener.stop();
+  }
+
+  /** Publishes the candles a round without ticks closed (it has no round to load). */
+  private async publishCloses(time: Date): Promise<void> {
+    if (this.ingesting() || Number.isNaN(time.getTime())) return;
+    try {
+      this.live.publishCandles(await new HistoryRepository(this.orm.em.fork()).candlesClosedBy(time));
+    } catch (error) {
+      this.logger.warn('could not load the candles a round closed', { roundTime: time, error });
+    }
   }
 
   /** Loads the announced round (the latest one when `time` is null) unless the snapshot has it already. */
