@@ -407,4 +407,24 @@ describe('later rounds', () => {
     await eventually(async () => summary(live.M1!, MIDNIGHT + 360_000).length >= 1, 5_000);
     expect(summary(live.M1!, MIDNIGHT + 300_000)).toEqual([`${iso(MIDNIGHT + 300_000)} 1`, `${iso(MIDNIGHT + 300_000)} 2`, `${iso(MIDNIGHT + 300_000)} closed`, `${iso(MIDNIGHT + 360_000)} 1`]);
   });
+
+  it('a round that commits after its period ended leaves a candle imported meanwhile as imported', async () => {
+    // The round of 00:06:30 waits 2 s for CoinGecko; it commits after 00:07:00, once the 00:06 minute has ended.
+    coingecko.route('GET', '/api/v3/coins/markets', { body: `[${coin('bitcoin', 'btc', '500', '576')},${coin('ethereum', 'eth', '0.000000004', '1152')}]`, delayMs: 2_000 });
+    const [armed, asked] = [clock.armed, coingecko.requestsTo('/api/v3/coins/markets').length];
+    clock.set(MIDNIGHT + 390_000);
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length > asked, 5_000);
+    clock.hold(MIDNIGHT + 420_200);
+    // Meanwhile an exchange's export of that minute is imported.
+    const answer = await query(
+      'mutation($csv: String!) { importCandles(symbol: "BTC", interval: M1, csv: $csv) { imported skipped errors { line message } } }',
+      { csv: `time,open,high,low,close,volume\n${iso(MIDNIGHT + 360_000)},108,109,107.5,108.5,9` },
+      admin.accessToken,
+    );
+    expect(answer.data?.importCandles).toEqual({ imported: 1, skipped: 0, errors: [] });
+    await eventually(async () => clock.armed > armed, 10_000);
+    expect((await candles('BTC', 'M1', { from: iso(MIDNIGHT + 360_000), to: iso(MIDNIGHT + 360_000) })).edges[0]!.node).toMatchObject({ open: '108', high: '109', low: '107.5', close: '108.5', volume: '9', tickCount: 0 });
+    // The round's tick still counts in the periods that had not ended: the 00:05 five minutes.
+    expect((await candles('BTC', 'M5', { from: iso(MIDNIGHT + 300_000), to: iso(MIDNIGHT + 300_000) })).edges[0]!.node).toMatchObject({ high: '500', close: '500' });
+  });
 });

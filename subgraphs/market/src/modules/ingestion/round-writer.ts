@@ -119,7 +119,10 @@ export function closeOrder(a: Candle, b: Candle): number {
 }
 
 /**
- * Each tick extends the current candle of every interval. Ticks carry a 24-hour
+ * Each tick extends the current candle of every interval, unless it is an
+ * imported one (tickCount 0): imports take only candles whose period has ended,
+ * so a round meets one only when it commits after its own period ended (an
+ * overrun), and the exchange's figures stand over a tick's. Ticks carry a 24-hour
  * volume, not trades: a candle's volume is estimated as the share of that
  * volume one round represents, summed over its rounds. One array parameter per
  * column, not a placeholder per value: with 20 assets the upsert took 5–8 ms
@@ -150,6 +153,7 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
        close = EXCLUDED.close,
        volume = candles.volume + EXCLUDED.volume,
        tick_count = candles.tick_count + 1
+     WHERE candles.tick_count > 0
      RETURNING *`,
     [arrayParameter(columns.symbol), arrayParameter(columns.interval), arrayParameter(columns.openTime), arrayParameter(columns.price), arrayParameter(columns.volume)],
   );
