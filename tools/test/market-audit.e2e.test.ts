@@ -154,8 +154,9 @@ afterAll(async () => {
 
 describe('candles built from ticks', () => {
   it('takes the first tick as open, the last as close, the extremes, the count and the estimated volume, for every interval', async () => {
-    // The 23:59 minute: 4 ticks, each 15 s of a 24 h volume of 576 (0.1) for BTC; the longer periods also hold the warm-up rounds of 23:58.
-    const expected = (ticks: number) => ({ open: '100.1', high: '100.7', low: '99.9', close: '99.9', volume: String(ticks / 10), tickCount: ticks, closed: true });
+    // The 23:59 minute: 4 ticks, each 15 s of a 24 h volume of 576 (0.1) for BTC; the longer periods also hold the warm-up rounds of 23:58,
+    // and their volume the two minutes from the first of them (23:58:00), the boundaries the warm-up skipped included.
+    const expected = (ticks: number) => ({ open: '100.1', high: '100.7', low: '99.9', close: '99.9', volume: ticks === 4 ? '0.4' : '0.8', tickCount: ticks, closed: true });
     for (const [interval, openTime] of [
       ['M1', START],
       ['M5', MIDNIGHT - 300_000],
@@ -173,14 +174,18 @@ describe('candles built from ticks', () => {
     const m1 = await candles('BTC', 'M1', { from: iso(MIDNIGHT) });
     expect(m1.edges.map((edge) => edge.node)).toEqual([
       expect.objectContaining({ openTime: iso(MIDNIGHT), open: '123456789012345678901234567890.123456789', close: '0.30000000000000004', low: '0.30000000000000004', tickCount: 2, closed: true }),
-      expect.objectContaining({ openTime: iso(MIDNIGHT + 60_000), open: '101', close: '102', high: '102', low: '101', tickCount: 2, closed: false, volume: '0.2' }),
+      // Volume: each tick stands for the time from the previous one's round to its own round's end, within its period: missed
+      // rounds leave no hole. 00:01:30 covers 00:01:00 to 00:01:45 (the rounds of 00:00:30 to 00:01:15 were missed), 00:01:45 the rest.
+      expect.objectContaining({ openTime: iso(MIDNIGHT + 60_000), open: '101', close: '102', high: '102', low: '101', tickCount: 2, closed: false, volume: '0.4' }),
     ]);
+    // The two minutes from midnight whole, at 576 a day: 0.8.
     for (const interval of ['M5', 'M15', 'H1', 'H4', 'D1']) {
       const current = (await candles('BTC', interval, { first: 1 })).edges[0]!.node;
-      expect(current).toMatchObject({ openTime: iso(MIDNIGHT), open: '123456789012345678901234567890.123456789', high: '123456789012345678901234567890.123456789', low: '0.30000000000000004', close: '102', tickCount: 4, volume: '0.4', closed: false });
+      expect(current).toMatchObject({ openTime: iso(MIDNIGHT), open: '123456789012345678901234567890.123456789', high: '123456789012345678901234567890.123456789', low: '0.30000000000000004', close: '102', tickCount: 4, volume: '0.8', closed: false });
     }
+    // ETH, unquoted at 00:00:15 too: its 00:01:30 tick covers from 00:00:15. Two minutes at 1152 a day: 1.6.
     const eth = (await candles('eth', 'D1', { first: 1 })).edges[0]!.node;
-    expect(eth).toMatchObject({ symbol: 'ETH', open: '0.000000001', high: '0.000000001241', low: '0.000000001', close: '0.000000001241', tickCount: 3, volume: '0.6' });
+    expect(eth).toMatchObject({ symbol: 'ETH', open: '0.000000001', high: '0.000000001241', low: '0.000000001', close: '0.000000001241', tickCount: 3, volume: '1.6' });
     const gaps = await query('{ ingestionGaps(first: 10) { nodes { time reason } } }', {}, admin.accessToken);
     expect(gaps.errors).toBeUndefined();
     expect(gaps.data.ingestionGaps.nodes.map((gap: { time: string }) => gap.time).filter((time: string) => Date.parse(time) >= START).sort()).toEqual([30_000, 45_000, 60_000, 75_000].map((offset) => iso(MIDNIGHT + offset)));
