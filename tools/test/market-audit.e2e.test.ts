@@ -432,4 +432,17 @@ describe('later rounds', () => {
     // The round's tick still counts in the periods that had not ended: the 00:05 five minutes.
     expect((await candles('BTC', 'M5', { from: iso(MIDNIGHT + 300_000), to: iso(MIDNIGHT + 300_000) })).edges[0]!.node).toMatchObject({ high: '500', close: '500' });
   });
+
+  it("an asset renamed while a round asks its providers shows its new name in that round's snapshot", async () => {
+    coingecko.route('GET', '/api/v3/coins/markets', { body: `[${coin('bitcoin', 'btc', '501', '576')},${coin('ethereum', 'eth', '0.000000004', '1152')}]`, delayMs: 1_000 });
+    const [armed, asked] = [clock.armed, coingecko.requestsTo('/api/v3/coins/markets').length];
+    clock.set(MIDNIGHT + 435_000);
+    // The round has read the tracked assets and waits for CoinGecko when an admin renames BTC.
+    await eventually(async () => coingecko.requestsTo('/api/v3/coins/markets').length > asked, 5_000);
+    const renamed = await query('mutation { trackAsset(symbol: "BTC", name: "Bitcoin (renamed)") { name } }', {}, admin.accessToken);
+    expect(renamed.data).toEqual({ trackAsset: { name: 'Bitcoin (renamed)' } });
+    await eventually(async () => clock.armed > armed, 10_000);
+    const answer = await query('{ marketSnapshot(symbols: ["BTC"]) { time ticks { price asset { name } } } }');
+    expect(answer.data.marketSnapshot).toEqual({ time: iso(MIDNIGHT + 435_000), ticks: [{ price: '501', asset: { name: 'Bitcoin (renamed)' } }] });
+  });
 });

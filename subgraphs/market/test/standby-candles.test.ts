@@ -15,6 +15,7 @@ import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
  * A standby replica publishes, for each announced round, the candles the
  * ingesting replica published for it: the same closes (also of an asset the
  * round did not quote, and never a close again, late), then the same updates.
+ * And its snapshot takes an asset's change made on another replica at once.
  */
 let environment: TestEnvironment;
 let orm: Orm;
@@ -108,4 +109,22 @@ it('publishes the closes of a round without ticks when announced, and does not p
   const next = await publishedBoth('2026-12-02T15:01:10Z', ['BTC', 'ETH']);
   expect(next.leader.filter((candle) => candle.includes('closed:true'))).toEqual([]);
   expect(next.standby).toEqual(next.leader);
+});
+
+it("takes an asset's new name into a replica's snapshot when another replica renames it, before the next round", async () => {
+  const snapshot = new SnapshotStore();
+  const history = new HistoryRepository(orm.em.fork());
+  const latest = (await history.round())!;
+  snapshot.update(latest, await history.assetsOf(latest));
+  expect(snapshot.asset('ETH')?.name).toBe('Ethereum');
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, snapshot, new LiveFeed(), new Logger('market', 'error'), () => false);
+  await listener.start();
+  try {
+    await new AssetService().track(orm.em.fork(), 'ETH', 'Ether (renamed)');
+    // The other replica's snapshot answers it once the announcement has come (a round, with real providers, is a minute away).
+    for (const deadline = Date.now() + 5_000; snapshot.asset('ETH')?.name !== 'Ether (renamed)' && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(snapshot.asset('ETH')?.name).toBe('Ether (renamed)');
+  } finally {
+    await listener.stop();
+  }
 });

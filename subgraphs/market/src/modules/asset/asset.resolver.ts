@@ -65,7 +65,7 @@ export class AssetResolver {
     @Ctx() { em }: MarketContext,
   ): Promise<Asset> {
     const asset = await this.assetService.track(em, symbol, name);
-    // A new name shows at once in the snapshot's ticks too (other replicas take it with their next round).
+    // A new name shows at once in the snapshot's ticks too (other replicas take it when its announcement comes, on commit).
     this.snapshot.assetChanged(asset);
     return asset;
   }

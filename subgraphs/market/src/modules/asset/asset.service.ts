@@ -5,6 +5,9 @@ import { Asset } from './asset.entity';
 import { DEFAULT_ASSETS } from './default-assets';
 import { normaliseSymbol } from './symbol-rules';
 
+/** Channel on which a change of an asset (its symbol) reaches every replica's snapshot, on commit. */
+export const ASSET_CHANNEL = 'market_asset';
+
 /**
  * Which assets the market follows. Each asset it starts or stops following is
  * announced on the bus in the same transaction: analysis learns of a new one
@@ -45,6 +48,8 @@ export class AssetService {
       );
       const tracked = tx.map(Asset, row!);
       announce(tx, tracked);
+      // Every replica's snapshot takes a new name at once, not with its next round.
+      await tx.execute(`SELECT pg_notify('${ASSET_CHANNEL}', ?)`, [symbol]);
       return tracked;
     });
     await this.relayEvents();

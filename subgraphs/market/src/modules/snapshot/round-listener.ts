@@ -1,4 +1,6 @@
 import { Logger, NotificationListener, Orm } from '@herck/common';
+import { Asset } from '../asset/asset.entity';
+import { ASSET_CHANNEL } from '../asset/asset.service';
 import { HistoryRepository } from '../history/history.repository';
 import { CLOSES_CHANNEL, ROUND_CHANNEL } from '../ingestion/round-writer';
 import { LiveFeed } from '../live/live-feed';
@@ -8,12 +10,15 @@ import { SnapshotStore } from './snapshot-store';
  * Keeps a standby replica's snapshot current: the ingesting replica announces
  * each committed round (NOTIFY; a round without ticks only when it closed
  * candles, to publish them), and the others load it from the database
- * here — outside any query, so `marketSnapshot` still never reads it. A lost
+ * here — outside any query, so `marketSnapshot` still never reads it. Every
+ * replica also takes each change of an asset, whichever replica made it. A lost
  * connection is re-established with backoff, and the latest round loaded then,
  * so no announcement missed meanwhile leaves the snapshot behind.
  */
 export class RoundListener {
   private readonly listener: NotificationListener;
+  /** The asset reloads under way, chained. */
+  private assetChanges: Promise<void> = Promise.resolve();
 
   constructor(
     databaseUrl: string,
@@ -27,8 +32,11 @@ export class RoundListener {
     this.listener = new NotificationListener({
       name: 'round listener',
       databaseUrl,
-      channels: [ROUND_CHANNEL, CLOSES_CHANNEL],
-      onNotification: (channel, payload) => void (channel === CLOSES_CHANNEL ? this.publishCloses(new Date(payload)) : this.load(new Date(payload))),
+      channels: [ROUND_CHANNEL, CLOSES_CHANNEL, ASSET_CHANNEL],
+      onNotification: (channel, payload) => {
+        if (channel === ASSET_CHANNEL) this.assetChanges = this.assetChanges.then(() => this.reloadAsset(payload));
+        else void (channel === CLOSES_CHANNEL ? this.publishCloses(new Date(payload)) : this.load(new Date(payload)));
+      },
       onReconnected: () => this.load(null),
       logger,
     });
@@ -40,6 +48,20 @@ export class RoundListener {
 
   stop(): Promise<void> {
     return this.listener.stop();
+  }
+
+  /**
+   * An admin changed an asset (on any replica): every replica's snapshot takes it
+   * from the store at once, as the one that served the change did, not with its
+   * next round. One at a time, in the order announced.
+   */
+  private async reloadAsset(symbol: string): Promise<void> {
+    try {
+      const asset = await this.orm.em.fork().findOne(Asset, { symbol });
+      if (asset) this.snapshot.assetChanged(asset);
+    } catch (error) {
+      this.logger.warn('could not load a changed asset', { symbol, error });
+    }
   }
 
   /** Publishes the candles a round without ticks closed (it has no round to load). */
@@ -60,7 +82,8 @@ export class RoundListener {
     try {
       const history = new HistoryRepository(this.orm.em.fork());
       const round = await history.round(time ?? undefined);
-      if (round && this.snapshot.update(round, await history.assetsOf(round))) {
+      const assetsReadAfter = this.snapshot.assetChanges;
+      if (round && this.snapshot.update(round, await history.assetsOf(round), assetsReadAfter)) {
         this.live.publishRound(round.ticks);
         this.live.publishCandles(await history.candlesOfRound(round));
       }

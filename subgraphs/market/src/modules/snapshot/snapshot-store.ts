@@ -12,6 +12,9 @@ export class SnapshotStore {
   private round: MarketRound | null = null;
   private bySymbol = new Map<string, Tick>();
   private assets = new Map<string, Asset>();
+  /** Admins' changes of assets taken so far, each numbered, and the latest of each asset: a round's assets read before one must not undo it. */
+  private changes = 0;
+  private changedAssets = new Map<string, { asset: Asset; change: number }>();
 
   get time(): Date | null {
     return this.round?.time ?? null;
@@ -26,26 +29,40 @@ export class SnapshotStore {
     return this.round?.global ?? null;
   }
 
+  /** How many changes of assets this snapshot has taken: read before reading a round's assets, and given to `update` with them. */
+  get assetChanges(): number {
+    return this.changes;
+  }
+
   /**
    * Takes a newer round, with the assets it quotes (so `Tick.asset` of the
    * snapshot needs no query either); an older one (arriving late from another
-   * replica) is ignored.
+   * replica) is ignored. `readAfter` is `assetChanges` as it was when the assets
+   * were read: an asset changed since (renamed while the round asked its
+   * providers) keeps its newer copy, not the one the round read.
    */
-  update(round: MarketRound, assets: Asset[]): boolean {
+  update(round: MarketRound, assets: Asset[], readAfter = this.changes): boolean {
     if (this.round && this.round.time >= round.time) return false;
     this.round = round;
     this.bySymbol = new Map(round.ticks.map((tick) => [tick.symbol, tick]));
-    this.assets = new Map(assets.map((asset) => [asset.symbol, asset]));
+    this.assets = new Map(
+      assets.map((asset) => {
+        const changed = this.changedAssets.get(asset.symbol);
+        return [asset.symbol, changed && changed.change > readAfter ? changed.asset : asset];
+      }),
+    );
     return true;
   }
 
   /**
-   * An admin changed an asset (its name, by trackAsset): the copy held since the round
-   * is replaced, so that `Tick.asset` of the snapshot answers what `asset(symbol)` reads
-   * from then on, not the old name until the next round (a minute, with real providers).
-   * An asset the round does not hold is left for the next round to bring.
+   * An asset changed (its name, by trackAsset, on this replica or another): the copy
+   * held since the round is replaced, so that `Tick.asset` of the snapshot answers what
+   * `asset(symbol)` reads from then on, not the old name until the next round (a minute,
+   * with real providers). An asset the round does not hold is left for the next round to bring.
    */
   assetChanged(asset: Asset): void {
+    this.changes += 1;
+    this.changedAssets.set(asset.symbol, { asset, change: this.changes });
     if (this.assets.has(asset.symbol)) this.assets.set(asset.symbol, asset);
   }
 
