@@ -31,7 +31,7 @@ import { marketStore } from './store';
 export interface MarketServiceOverrides {
   /** Replaces the configured providers (tests). */
   providers?: MarketProvider[];
-  /** Replaces the system clock of the round schedule (tests). */
+  /** Replaces the system clock of the round schedule, and of what has ended for `Candle.closed` and imports (tests). */
   clock?: Clock;
 }
 
@@ -67,7 +67,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
           [AssetResolver, new AssetResolver(assets, snapshot)],
           [TickResolver, new TickResolver(snapshot)],
           [GlobalMetricsResolver, new GlobalMetricsResolver(snapshot)],
-          [CandleResolver, new CandleResolver(new CandleImportService())],
+          [CandleResolver, new CandleResolver(new CandleImportService(() => (overrides.clock ?? systemClock).now()))],
           [MarketSnapshotResolver, new MarketSnapshotResolver(snapshot)],
           [FxRateResolver, new FxRateResolver(snapshot)],
           [ProviderResolver, new ProviderResolver(providerStates)],

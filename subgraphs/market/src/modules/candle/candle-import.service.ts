@@ -22,6 +22,11 @@ const BATCH = 1000;
  * left out and listed in `errors`, and the rest imports.
  */
 export class CandleImportService {
+  constructor(
+    /** What "now" is for a candle's period having ended: the rounds' clock (a fake one in tests). */
+    private readonly now: () => number = Date.now,
+  ) {}
+
   async importCsv(em: EntityManager, symbol: string, interval: CandleInterval, csv: string): Promise<CandleImport> {
     const parsed = parseCandleCsv(csv);
     if (parsed.headerError) throw new BadUserInputError(parsed.headerError, 'csv');
@@ -47,7 +52,7 @@ export class CandleImportService {
     seen: SeenCandles = new Map(),
     notClosed: CsvRowError[] = errors,
   ): { rows: CsvCandleRow[]; repeats: number } {
-    const now = Date.now();
+    const now = this.now();
     let repeats = 0;
     const kept = rows.filter((row) => {
       const time = row.openTime.getTime();
@@ -107,7 +112,7 @@ export class CandleImportService {
     }
     // The coarser candles the rows now complete, once all are written: a period two batches share is built whole, and announced once.
     if (changed.length) {
-      this.announce(em, await rollUpImportedCandles(em, symbol, interval, changed));
+      this.announce(em, await rollUpImportedCandles(em, symbol, interval, changed, new Date(this.now())));
       await em.flush();
       em.clear();
     }
