@@ -447,4 +447,20 @@ describe("an account's alert budget", () => {
       expect(warnings.filter((msg) => msg.includes('ALERTS_PER_ACCOUNT_PER_HOUR'))).toHaveLength(1);
     }
   });
+
+  it('is not given back by deleting the strategies that spent it and making new ones', async () => {
+    const user = await signUp(platform);
+    const spender = await create(user, 'Spends the budget', 'ON_CROSS');
+    await writeWithin(4, round(0, [spender]));
+    await writeWithin(4, round(10, [spender]));
+    expect((await alertsOf(user)).length).toBe(4);
+    // The alerts go with their strategy; the hour's firings still count.
+    expect(codes(await send(platform.gatewayUrl, DeleteStrategyDocument, { id: spender.id }, user.accessToken))).toEqual([]);
+    const successor = await create(user, 'Made after the deletion', 'ON_CROSS');
+    await writeWithin(4, round(20, [successor]));
+    expect(await alertsOf(user)).toEqual([]);
+    // An hour after the deleted strategy's alerts, there is room again.
+    await writeWithin(4, round(3_600 + 15, [successor]));
+    expect((await alertsOf(user)).length).toBe(2);
+  });
 });

@@ -53,6 +53,7 @@ export function accountEventHandlers(owners: OwnerListener): Record<string, BusE
       // Transactions go with their portfolios (ON DELETE CASCADE).
       await em.execute('DELETE FROM portfolios WHERE owner_id = ?', [id]);
       await em.execute('DELETE FROM applied_fills WHERE owner_id = ?', [id]);
+      await em.execute('DELETE FROM alert_budget_spent WHERE owner_id = ?', [id]);
       await em.execute('DELETE FROM accounts WHERE id = ?', [id]);
       // Kept, so a fill announced after the deletion opens no portfolio again (orders-events.handler).
       await em.execute('INSERT INTO deleted_owners (id) VALUES (?) ON CONFLICT DO NOTHING', [id]);

@@ -83,9 +83,13 @@ async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
   const id = randomUUID();
   const price = firing.exactPrice !== undefined ? new Decimal(firing.exactPrice).toFixed() : new Decimal(firing.price).toSignificantDigits(15).toFixed();
   const message = `${firing.strategy.name}: ${firing.symbol} at ${price} USD (${firing.strategy.condition})`;
+  // Recorded as spent from the owner's alert budget too (alert-budget.ts): that record outlives the strategy.
   const inserted = await em.execute<{ id: string }[]>(
-    `INSERT INTO alerts (id, strategy_id, owner_id, symbol, triggered_at, price, values, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (strategy_id, symbol, triggered_at) DO NOTHING RETURNING id`,
+    `WITH inserted AS (
+       INSERT INTO alerts (id, strategy_id, owner_id, symbol, triggered_at, price, values, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (strategy_id, symbol, triggered_at) DO NOTHING RETURNING id, owner_id, triggered_at
+     ), spent AS (INSERT INTO alert_budget_spent (owner_id, triggered_at) SELECT owner_id, triggered_at FROM inserted)
+     SELECT id FROM inserted`,
     [id, firing.strategy.id, firing.strategy.ownerId, firing.symbol, firing.at, price, JSON.stringify(firing.values), message],
   );
   if (!inserted.length) return;
