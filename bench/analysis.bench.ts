@@ -72,6 +72,7 @@ async function tickPath(label: string, evaluator: Evaluator): Promise<void> {
       condition: CONDITIONS[index % CONDITIONS.length]!.replace('30.0', `${20 + (index % 20)}.0`),
       trigger: TriggerMode.ON_CROSS,
       cooldownSeconds: 60,
+      generation: 0,
     });
   }
   const rounds = 50;

@@ -350,7 +350,7 @@ describe('alerts', () => {
     const editor = await signUp(platform);
     const input = { ...breakout(), name: 'Edited while it fires', symbols: ['BTC', 'ETH'], condition: 'price < 0.0', channels: { inApp: false, email: false, webhookUrl: null } };
     const strategy = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, editor.accessToken)).data!.createStrategy.strategy;
-    const definition: StrategyDefinition = { ...input, id: strategy.id, ownerId: editor.accountId, trigger: TriggerMode.ON_CROSS };
+    const definition: StrategyDefinition = { ...input, id: strategy.id, ownerId: editor.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
     // A round's outcome: the strategy's BTC state changed (a stored row: updated in place), and it fired on ETH.
     const outcomes: EvaluationOutcome[] = [
       { firings: [], states: [{ strategyId: strategy.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(definition) }], errors: [], recovered: [] },
@@ -396,7 +396,7 @@ describe("an account's alert budget", () => {
   const create = async (user: SignedUpUser, name: string, trigger: 'ON_CROSS' | 'ONCE') => {
     const input = { ...breakout(), name, symbols: ['BTC', 'ETH'], condition: 'price < 0.0', trigger, channels: { inApp: true, email: false, webhookUrl: null } };
     const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
-    return { ...input, id, ownerId: user.accountId, trigger: TriggerMode[trigger] } satisfies StrategyDefinition;
+    return { ...input, id, ownerId: user.accountId, trigger: TriggerMode[trigger], generation: 0 } satisfies StrategyDefinition;
   };
   const start = Date.now() - 3_600_000;
   // A round in which every strategy fires for both symbols, `seconds` after the start.

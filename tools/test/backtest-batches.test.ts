@@ -51,7 +51,7 @@ it('replays a long range a batch at a time and gives what it gave', async () => 
   statements.length = 0;
   const backtest = await runBacktest(
     orm.em.fork(),
-    { id: 'b', ownerId: 'o', name: 'cross', symbols: ['BTC'], interval: 'M1', indicators: [{ name: 'sma', kind: IndicatorKind.SMA, period: 20 }], condition: 'price > sma', trigger: TriggerMode.ON_CROSS, cooldownSeconds: 0 },
+    { id: 'b', ownerId: 'o', name: 'cross', symbols: ['BTC'], interval: 'M1', indicators: [{ name: 'sma', kind: IndicatorKind.SMA, period: 20 }], condition: 'price > sma', trigger: TriggerMode.ON_CROSS, cooldownSeconds: 0, generation: 0 },
     new Date(FROM),
     new Date(TO),
   );

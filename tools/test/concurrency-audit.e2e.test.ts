@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
+import { definitionOf } from '../../subgraphs/analysis/src/modules/evaluation/engine-loader';
 import { writeOutcomes } from '../../subgraphs/analysis/src/modules/evaluation/outcome-writer';
 import { signalOf, StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
 import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
+import { Strategy } from '../../subgraphs/analysis/src/modules/strategy/strategy.entity';
 import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send, sendRaw } from './support/graphql-client';
@@ -19,6 +21,7 @@ import {
   NotificationsDocument,
   PortfolioValuationDocument,
   SetRolesDocument,
+  SetStrategyEnabledDocument,
   StrategyDocument,
   UpdateAccountDocument,
   UpdateStrategyDocument,
@@ -162,7 +165,7 @@ describe('a round evaluated before an edit of its strategy and written after the
   it('leaves the edited strategy starting afresh, without the old condition’s error', async () => {
     const input = { name: 'Edited mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: false, email: false, webhookUrl: null } };
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
-    const evaluated: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ON_CROSS };
+    const evaluated: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
     // What a round made of the strategy as it stood: its condition turned true on BTC, and failed on ETH.
     const lateRound = {
       firings: [],
@@ -180,7 +183,8 @@ describe('a round evaluated before an edit of its strategy and written after the
     const read = await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken);
     expect(read.data!.strategy!.lastError).toBeNull();
     // A round evaluated on the strategy as it now stands is written as it was made.
-    const current = signalOf({ ...evaluated, condition: 'price < -1.0' });
+    // (The edit started it afresh: its second generation.)
+    const current = signalOf({ ...evaluated, condition: 'price < -1.0', generation: 1 });
     const nextRound = { firings: [], states: [{ ...lateRound.states[0]!, signal: current }], errors: [{ ...lateRound.errors[0]!, message: 'the new condition failed', signal: current }], recovered: [] } as EvaluationOutcome;
     await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
     expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
@@ -198,7 +202,7 @@ describe('alerts and notices acknowledged from several tabs at once', () => {
   it('count each one once, and a ONCE strategy written by two rounds at once fires once', async () => {
     const input = { name: 'Acknowledged twice', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ONCE' as const, cooldownSeconds: 0, channels: { inApp: true, email: false, webhookUrl: null } };
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
-    const definition: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ONCE };
+    const definition: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ONCE, generation: 0 };
     // Two rounds (a replica taking over while the other still writes) each fired it, at different times.
     const round = (seconds: number) => ({ firings: [{ strategy: definition, symbol: 'BTC', at: new Date(Date.now() - seconds * 1000), price: 1, exactPrice: '1', values: {} }], states: [], errors: [], recovered: [] }) as EvaluationOutcome;
     await Promise.all([5, 6].map((seconds) => analysisDb().transactional((tx) => writeOutcomes(tx, [round(seconds)]))));
@@ -262,5 +266,23 @@ describe('an account deleted while its owner goes on writing from other tabs', (
     await platform.auth.runtime.catchUpEvents();
     const auth = platform.auth.runtime.orm.em.fork();
     expect(await auth.execute('SELECT 1 FROM credentials WHERE account_id = ? UNION ALL SELECT 1 FROM refresh_tokens WHERE account_id = ?', [leaving.accountId, leaving.accountId])).toEqual([]);
+  });
+});
+
+describe('a round evaluated before its strategy was switched off and on again, and written after', () => {
+  it('leaves the strategy starting afresh: the condition that held before is not written back', async () => {
+    const input = { name: 'Off and on mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: false, email: false, webhookUrl: null } };
+    const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
+    // The strategy as the engine read it, and what a round made of it: its condition turned true on BTC.
+    const readByEngine = async () => definitionOf(await analysisDb().findOneOrFail(Strategy, created.id));
+    const lateRound: EvaluationOutcome = { firings: [], states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(await readByEngine()) }], errors: [], recovered: [] };
+    // Switched off and on again while the round waited for the strategy's lock: the same signal, started afresh.
+    for (const enabled of [false, true]) expect(codes(await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: created.id, enabled }, trader.accessToken))).toEqual([]);
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [lateRound]));
+    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([]);
+    // A round evaluated on the strategy as it now stands is written as it was made.
+    const nextRound: EvaluationOutcome = { ...lateRound, states: [{ ...lateRound.states[0]!, signal: signalOf(await readByEngine()) }] };
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
+    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
   });
 });

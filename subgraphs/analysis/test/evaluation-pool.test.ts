@@ -34,6 +34,7 @@ const strategies: StrategyDefinition[] = Array.from({ length: 40 }, (_, index) =
   condition: index % 2 ? `price > sma * ${(1 + (index % 7) / 100).toFixed(2)}` : `rsi > ${40 + (index % 20)}.0`,
   trigger: index % 3 === 0 ? TriggerMode.ON_CLOSE : TriggerMode.ON_CROSS,
   cooldownSeconds: (index % 4) * 30,
+  generation: 0,
 }));
 
 /** Runs a scripted price path through an evaluator and lists what fired, in a stable order. */

@@ -23,6 +23,7 @@ function strategy(overrides: Partial<StrategyDefinition> = {}): StrategyDefiniti
     condition: 'price > sma3 * 1.1',
     trigger: TriggerMode.ON_CROSS,
     cooldownSeconds: 0,
+    generation: 0,
     ...overrides,
   };
 }

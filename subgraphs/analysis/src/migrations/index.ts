@@ -11,6 +11,7 @@ import { Migration20261206000100_strategy_constraints } from './Migration2026120
 import { Migration20261206000200_alert_references } from './Migration20261206000200_alert_references';
 import { Migration20261206000300_pending_alerts_notifications } from './Migration20261206000300_pending_alerts_notifications';
 import { Migration20261206000400_alert_budget_spent } from './Migration20261206000400_alert_budget_spent';
+import { Migration20261206000500_strategy_generations } from './Migration20261206000500_strategy_generations';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: 'Migration20261206000200_alert_references', class: Migration20261206000200_alert_references },
   { name: 'Migration20261206000300_pending_alerts_notifications', class: Migration20261206000300_pending_alerts_notifications },
   { name: 'Migration20261206000400_alert_budget_spent', class: Migration20261206000400_alert_budget_spent },
+  { name: 'Migration20261206000500_strategy_generations', class: Migration20261206000500_strategy_generations },
 ];

@@ -7,8 +7,8 @@ import { Evaluator } from './evaluator';
 import { SymbolState } from './trigger-policy';
 
 export function definitionOf(strategy: Strategy): StrategyDefinition {
-  const { id, ownerId, name, symbols, interval, indicators, condition, trigger, cooldownSeconds } = strategy;
-  return { id, ownerId, name, symbols, interval, indicators, condition, trigger, cooldownSeconds };
+  const { id, ownerId, name, symbols, interval, indicators, condition, trigger, cooldownSeconds, generation } = strategy;
+  return { id, ownerId, name, symbols, interval, indicators, condition, trigger, cooldownSeconds, generation };
 }
 
 /**

@@ -28,7 +28,7 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   // One JSON parameter, however many strategies a round touches (a list would take one parameter each, at most 65,535).
   const rows = touched.length
     ? await em.execute<SignalRow[]>(
-        'SELECT id, symbols, interval, indicators, condition, trigger FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE',
+        'SELECT id, symbols, interval, indicators, condition, trigger, generation FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) ORDER BY id FOR NO KEY UPDATE',
         [JSON.stringify(touched)],
       )
     : [];
@@ -39,7 +39,7 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
 }
 
 /** What a strategy's signal is made of, as stored. */
-type SignalRow = Pick<StrategyDefinition, 'id' | 'symbols' | 'interval' | 'indicators' | 'condition' | 'trigger'>;
+type SignalRow = Pick<StrategyDefinition, 'id' | 'symbols' | 'interval' | 'indicators' | 'condition' | 'trigger' | 'generation'>;
 
 function strategiesTouched({ firings, states, errors, recovered }: EvaluationOutcome): string[] {
   return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId), ...recovered.map((recovery) => recovery.strategyId)];
@@ -53,8 +53,8 @@ function strategiesTouched({ firings, states, errors, recovered }: EvaluationOut
 async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, logger?: Logger): Promise<void> {
   for (const firing of outcome.firings) await writeFiring(em, firing);
   for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
-    // An edit of its signal, made between this evaluation and this write (it held the strategy's lock),
-    // started it afresh: what held under the old signal says nothing of the new one (it would hold the
+    // An edit of its signal, or a switch-off and on again (a new generation), made between this evaluation
+    // and this write (it held the strategy's lock), started it afresh: what held under the old signal says nothing of the new one (it would hold the
     // new one's first alert back). Its cooldown still counts: the time it last fired is kept.
     const state = signals.get(strategyId) === signal ? evaluated : { ...evaluated, holds: false };
     await em.execute(

@@ -13,13 +13,17 @@ export interface StrategyDefinition {
   condition: string;
   trigger: TriggerMode;
   cooldownSeconds: number;
+  /** Its starts afresh so far (Strategy.generation): a switch-off and on again changes its signal too. */
+  generation: number;
 }
 
 /**
  * What decides when the condition holds: a strategy whose signal changed starts afresh (what
- * held before says nothing now). Written in one key order, whatever order the store gave.
+ * held before says nothing now). Written in one key order, whatever order the store gave. The
+ * generation tells a strategy switched off and on again (the same definition, started afresh) from
+ * itself before.
  */
-export function signalOf({ symbols, interval, indicators, condition, trigger }: Omit<StrategyDefinition, 'id' | 'ownerId' | 'name' | 'cooldownSeconds'>): string {
+export function signalOf({ symbols, interval, indicators, condition, trigger, generation }: Omit<StrategyDefinition, 'id' | 'ownerId' | 'name' | 'cooldownSeconds'>): string {
   const specs = indicators.map(({ name, kind, period, fastPeriod, signalPeriod, deviation }) => [name, kind, period, fastPeriod ?? null, signalPeriod ?? null, deviation ?? null]);
-  return JSON.stringify([symbols, interval, specs, condition, trigger]);
+  return JSON.stringify([symbols, interval, specs, condition, trigger, generation]);
 }

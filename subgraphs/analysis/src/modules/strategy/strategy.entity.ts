@@ -15,7 +15,7 @@ import { TriggerMode } from './trigger-mode';
 @Index({ name: 'strategies_owner_idx', properties: ['ownerId', 'createdAt', 'id'] })
 @Check({ name: 'strategies_cooldown_seconds_check', expression: 'cooldown_seconds >= 0' })
 export class Strategy {
-  [OptionalProps]?: 'enabled' | 'lastError' | 'lastErrorAt' | 'createdAt' | 'updatedAt' | 'webhookUrl' | 'webhookSecret';
+  [OptionalProps]?: 'enabled' | 'generation' | 'lastError' | 'lastErrorAt' | 'createdAt' | 'updatedAt' | 'webhookUrl' | 'webhookSecret';
 
   @Field(() => ID, { description: 'Stable strategy id' })
   @PrimaryKey({ type: 'uuid' })
@@ -68,6 +68,13 @@ export class Strategy {
   @Field(() => Boolean, { description: 'Whether it is evaluated' })
   @Property({ type: 'boolean' })
   enabled = true;
+
+  /**
+   * One more at each start afresh (switched back on, a new signal): part of its signal (`signalOf`), so a
+   * round evaluated before the start afresh and written after it is seen as made of the strategy before.
+   */
+  @Property({ type: 'integer' })
+  generation = 0;
 
   @Field(() => String, { nullable: true, description: 'Why the last evaluation failed, if it did' })
   @Property({ type: 'text', nullable: true })

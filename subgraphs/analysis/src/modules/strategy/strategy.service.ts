@@ -83,7 +83,7 @@ export class StrategyService {
       const signalBefore = signalOf(strategy);
       Object.assign(strategy, changes);
       const signalChanged = signalOf(strategy) !== signalBefore;
-      if (signalChanged) Object.assign(strategy, { lastError: null, lastErrorAt: null });
+      if (signalChanged) Object.assign(strategy, { lastError: null, lastErrorAt: null, generation: strategy.generation + 1 });
       await tx.flush();
       if (signalChanged) await startAfresh(tx, id);
       await announce(tx, id);
@@ -97,6 +97,8 @@ export class StrategyService {
       const reenabled = enabled && !strategy.enabled;
       strategy.enabled = enabled;
       if (enabled) strategy.lastError = null;
+      // A new generation: a round evaluated before the switch-off and written after this is not written back (signalOf).
+      if (reenabled) strategy.generation += 1;
       await tx.flush();
       // Switched back on, a condition that held when it was switched off (or when ONCE fired)
       // turns true afresh, rather than waiting to turn false first; its cooldown still counts.
