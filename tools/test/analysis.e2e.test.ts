@@ -464,3 +464,36 @@ describe("an account's alert budget", () => {
     expect((await alertsOf(user)).length).toBe(2);
   });
 });
+
+describe('a strategy deleted with many alerts', () => {
+  it('takes its alerts, notifications and deliveries with one cascade per table, not one per alert', async () => {
+    const user = await signUp(platform);
+    const input = { ...breakout(receiver.url), name: 'Deleted with its alerts', symbols: ['BTC', 'ETH'], condition: 'price < 0.0', channels: { inApp: true, email: false, webhookUrl: receiver.url } };
+    const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+    const strategy: StrategyDefinition = { ...input, id, ownerId: user.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
+    const at = Date.now() - 60_000;
+    const outcomes: EvaluationOutcome[] = [0, 1].map((second) => ({
+      firings: ['BTC', 'ETH'].map((symbol) => ({ strategy, symbol, at: new Date(at + second * 1000), price: 1, exactPrice: '1', values: {} })),
+      states: [],
+      errors: [],
+      recovered: [],
+    }));
+    await platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes));
+    const db = await connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
+    try {
+      const rows = async (table: string) => Number((await db.query(`SELECT count(*) FROM ${table} WHERE alert_id IN (SELECT id FROM alerts WHERE strategy_id = $1)`, [id])).rows[0].count);
+      expect([await rows('notifications'), await rows('deliveries')]).toEqual([4, 4]);
+      // PostgreSQL runs a reference's ON DELETE CASCADE once per deleted row of the table referred to: with
+      // notifications and deliveries going with each alert, every alert cost two more searches (0.5 s for 3,000).
+      await db.query('BEGIN');
+      const [{ 'QUERY PLAN': [plan] }] = (await db.query('EXPLAIN (ANALYZE, FORMAT JSON) DELETE FROM strategies WHERE id = $1', [id])).rows as { 'QUERY PLAN': [{ Triggers: { 'Constraint Name': string; Calls: number }[] }] }[];
+      await db.query('ROLLBACK');
+      expect(plan.Triggers.filter((trigger) => trigger.Calls > 1).map((trigger) => trigger['Constraint Name'])).toEqual([]);
+      expect(codes(await send(platform.gatewayUrl, DeleteStrategyDocument, { id }, user.accessToken))).toEqual([]);
+      const left = await db.query(`SELECT (SELECT count(*) FROM alerts WHERE owner_id = $1) + (SELECT count(*) FROM notifications WHERE owner_id = $1) + (SELECT count(*) FROM deliveries WHERE target = $2 AND body LIKE '%' || $3 || '%') AS n`, [user.accountId, receiver.url, id]);
+      expect(Number(left.rows[0].n)).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
+});

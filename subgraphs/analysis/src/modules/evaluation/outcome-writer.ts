@@ -94,7 +94,14 @@ async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
   );
   if (!inserted.length) return;
   if (strategy.notify_in_app) {
-    await em.execute('INSERT INTO notifications (id, owner_id, alert_id, message, created_at) VALUES (?, ?, ?, ?, now())', [randomUUID(), firing.strategy.ownerId, id, message]);
+    // Goes with the strategy, as the alert does (one cascade for a strategy's deletion, not one per alert).
+    await em.execute('INSERT INTO notifications (id, owner_id, alert_id, strategy_id, message, created_at) VALUES (?, ?, ?, ?, ?, now())', [
+      randomUUID(),
+      firing.strategy.ownerId,
+      id,
+      firing.strategy.id,
+      message,
+    ]);
   }
   if (strategy.webhook_url) {
     const body = JSON.stringify({ type: 'alert', alert: { id, strategyId: firing.strategy.id, strategyName: firing.strategy.name, symbol: firing.symbol, triggeredAt: firing.at.toISOString(), price, values: firing.values, message } });
