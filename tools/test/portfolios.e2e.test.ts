@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { print } from 'graphql';
 import pg from 'pg';
-import { INTERNAL_TOKEN_HEADER } from '@herck/common';
+import { BusEvent, INTERNAL_TOKEN_HEADER, ORDERS_FILLED, OrdersFilledEvent } from '@herck/common';
+import { ordersEventHandlers } from '../../subgraphs/analysis/src/modules/portfolio/orders-events.handler';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
+import { connectToDatabase } from './support/database-client';
 import { codes, send, sendRaw } from './support/graphql-client';
 import {
   AddTransactionDocument,
@@ -254,4 +256,38 @@ describe('portfolios', () => {
     expect([codes(portfolio), codes(strategy)]).toEqual([['UNAUTHENTICATED'], ['UNAUTHENTICATED']]);
     expect([await left('analysis', 'portfolios'), await left('analysis', 'strategies')]).toEqual([0, 0]);
   }, 60_000);
+});
+
+describe('a filled order applied while its default portfolio is being deleted', () => {
+  it('lands in a new default portfolio, without failing the batch that applies it', async () => {
+    const user = await signUp(platform);
+    const fill = (): BusEvent => {
+      const payload: OrdersFilledEvent = { orderId: randomUUID(), ownerId: user.accountId, asset: 'BTC', currency: 'USD', amount: '100', price: '50000', fxRate: '1', quantity: '0.002', filledAt: new Date().toISOString() };
+      return { position: '0', id: randomUUID(), type: ORDERS_FILLED, source: 'orders', payload: payload as unknown as Record<string, unknown>, createdAt: new Date() };
+    };
+    // Applied as the bus consumer applies an event: in a transaction of the batch.
+    const apply = (event: BusEvent) => platform.analysis!.runtime.orm.em.fork().transactional((tx) => ordersEventHandlers[ORDERS_FILLED]!(event, tx));
+    const defaultPortfolio = async () => (await send(platform.gatewayUrl, PortfoliosDocument, {}, user.accessToken)).data!.portfolios.find((portfolio) => portfolio.isDefault);
+    await apply(fill());
+    const first = (await defaultPortfolio())!;
+    const [deletion, watcher] = [await connectToDatabase(platform.analysis!.runtime.config.databaseUrl), await connectToDatabase(platform.analysis!.runtime.config.databaseUrl)];
+    try {
+      // The owner's deletion has the portfolio locked when the fill's turn comes; it commits while the fill waits.
+      await deletion.query('BEGIN');
+      await deletion.query('SELECT 1 FROM portfolios WHERE id = $1 FOR UPDATE', [first.id]);
+      const second = fill();
+      const applying = apply(second);
+      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%portfolios%'`)).rowCount! > 0, 20_000);
+      await deletion.query('DELETE FROM portfolios WHERE id = $1', [first.id]);
+      await deletion.query('COMMIT');
+      // It finds the portfolio gone and opens a new one (it failed, and its batch was rolled back and replayed, with a warning).
+      await applying;
+      const now = (await defaultPortfolio())!;
+      expect(now.id).not.toBe(first.id);
+      const transactions = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: now.id }, user.accessToken)).data!.transactions.nodes;
+      expect(transactions.map((transaction) => transaction.sourceId)).toEqual([second.payload.orderId]);
+    } finally {
+      await Promise.all([deletion, watcher].map((client) => client.end()));
+    }
+  });
 });

@@ -17,13 +17,14 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
     if ((await em.execute('SELECT 1 FROM deleted_owners WHERE id = ?', [order.ownerId])).length) return;
     const applied = await em.execute('INSERT INTO applied_fills (order_id, owner_id) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING order_id', [order.orderId, order.ownerId]);
     if (!applied.length) return;
-    await em.execute(
+    // Made, or found and locked (as addTransaction locks it: the two never interleave on one portfolio), in one
+    // statement. Found first and locked after, a portfolio deleted in between was not there to lock: the fill failed
+    // its whole batch, which was rolled back and replayed. An upsert is atomic: one deleted meanwhile is made anew.
+    const [portfolio] = await em.execute<{ id: string }[]>(
       `INSERT INTO portfolios (id, owner_id, name, base_currency, cost_basis_method, is_default, created_at)
-       VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO NOTHING`,
+       VALUES (?, ?, 'Orders', 'USD', 'FIFO', true, now()) ON CONFLICT (owner_id) WHERE is_default DO UPDATE SET is_default = true RETURNING id`,
       [randomUUID(), order.ownerId],
     );
-    // Locked like addTransaction does, so the two never interleave on one portfolio.
-    const [portfolio] = await em.execute<{ id: string }[]>('SELECT id FROM portfolios WHERE owner_id = ? AND is_default FOR UPDATE', [order.ownerId]);
     // The portfolio counts in USD at the order's own rate. The quantity was rounded down, so what
     // the amount bought beyond quantity × price is recorded as a fee: the cost basis is the amount paid.
     const rate = new Decimal(order.fxRate);
