@@ -3,12 +3,14 @@ import { AddressInfo } from 'node:net';
 import { print } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { Logger } from '@herck/common';
+import { Logger, openOrm } from '@herck/common';
 import { verifyWebhook } from '@herck/analysis';
+import { readAlerts } from '../../subgraphs/analysis/src/modules/alert/read-alerts';
 import { writeOutcomes } from '../../subgraphs/analysis/src/modules/evaluation/outcome-writer';
 import { signalOf, StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
 import type { EvaluationOutcome } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { TriggerMode } from '../../subgraphs/analysis/src/modules/strategy/trigger-mode';
+import { analysisStore } from '../../subgraphs/analysis/src/store';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { codes, send } from './support/graphql-client';
 import {
@@ -320,26 +322,27 @@ describe('alerts', () => {
     expect(new Set(seen).size).toBe(2);
   }, 60_000);
 
-  it('are listed with their strategy while it is being deleted: as before the deletion, never an internal error', async () => {
+  it('are listed with their strategy while it is being deleted: in one snapshot, never an internal error', async () => {
     const reader = await signUp(platform);
     const input = { ...breakout(), name: 'Deleted while read', condition: 'price > 0.0', channels: { inApp: false, email: false, webhookUrl: null } };
     const strategyId = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, reader.accessToken)).data!.createStrategy.strategy.id;
     await eventually(async () => (await send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken)).data!.alerts.nodes.length === 1, 20_000);
 
-    // The deletion is made to land between the alerts' read and their strategies' (a lock held from the
-    // test keeps the strategies' read waiting): the alert went with its strategy, which the answer still names.
+    // The deletion is made to land while the alerts are read (a lock held from the test keeps the read waiting).
+    // Read one after the other, alerts then strategies, the alert was listed without its strategy: an internal error.
     const connect = () => connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
     const [deletion, watcher] = [await connect(), await connect()];
     try {
       await deletion.query('BEGIN');
       await deletion.query('LOCK TABLE strategies IN ACCESS EXCLUSIVE MODE');
       const reading = send(platform.gatewayUrl, AlertsDocument, {}, reader.accessToken);
-      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%from "strategies"%'`)).rowCount! > 0, 30_000);
+      await eventually(async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%strategies%'`)).rowCount! > 0, 30_000);
       await deletion.query('DELETE FROM strategies WHERE id = $1', [strategyId]);
       await deletion.query('COMMIT');
       const read = await reading;
+      // One statement reads alerts and strategies in one snapshot, taken once it has its locks: after the deletion.
       expect(codes(read)).toEqual([]);
-      expect(read.data!.alerts.nodes.map((alert) => alert.strategy)).toEqual([{ id: strategyId, name: 'Deleted while read' }]);
+      expect(read.data!.alerts.nodes).toEqual([]);
     } finally {
       await Promise.all([deletion, watcher].map((client) => client.end()));
     }
@@ -494,6 +497,34 @@ describe('a strategy deleted with many alerts', () => {
       expect(Number(left.rows[0].n)).toBe(0);
     } finally {
       await db.end();
+    }
+  });
+});
+
+describe('a page of alerts', () => {
+  it('is read with its strategies in one round trip to the database', async () => {
+    const user = await signUp(platform);
+    const input = { ...breakout(), name: 'Read in one trip', symbols: ['BTC', 'ETH'], condition: 'price < 0.0', channels: { inApp: false, email: false, webhookUrl: null } };
+    const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+    const strategy: StrategyDefinition = { ...input, id, ownerId: user.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
+    const at = new Date(Date.now() - 60_000);
+    const firings = ['BTC', 'ETH'].map((symbol) => ({ strategy, symbol, at, price: 1, exactPrice: '1', values: {} }));
+    await platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, [{ firings, states: [], errors: [], recovered: [] }]));
+    // A store of its own, whose every statement (BEGIN and COMMIT included) is logged here.
+    const statements: string[] = [];
+    const logger = new Logger('analysis', 'debug', {}, (line) => void statements.push((JSON.parse(line) as { msg: string }).msg));
+    const orm = await openOrm({ url: platform.analysis!.runtime.config.databaseUrl, ...analysisStore, logger, poolSize: 1 });
+    try {
+      statements.length = 0;
+      const alerts = await readAlerts(orm.em.fork(), 'SELECT * FROM alerts WHERE owner_id = ? ORDER BY triggered_at DESC, id DESC LIMIT ?', [user.accountId, 10]);
+      // Both at one time, so in the order of their ids: compared in the symbols' order.
+      expect(alerts.map((alert) => `${alert.symbol} of ${alert.strategyAsRead.name}, created at a ${alert.strategyAsRead.createdAt.constructor.name}`).sort()).toEqual([
+        'BTC of Read in one trip, created at a Date',
+        'ETH of Read in one trip, created at a Date',
+      ]);
+      expect(statements.filter((msg) => msg.includes('[query]'))).toHaveLength(1);
+    } finally {
+      await orm.close();
     }
   });
 });
