@@ -259,9 +259,10 @@ describe('an account deleted while its owner goes on writing from other tabs', (
       portfolios: await left('analysis', 'portfolios'),
       alerts: await left('analysis', 'alerts'),
       notifications: await left('analysis', 'notifications'),
+      alertBudget: await left('analysis', 'alert_budget_spent'),
       fills: await left('analysis', 'applied_fills'),
       orders: await left('orders', 'orders'),
-    }).toEqual({ strategies: 0, portfolios: 0, alerts: 0, notifications: 0, fills: 0, orders: 0 });
+    }).toEqual({ strategies: 0, portfolios: 0, alerts: 0, notifications: 0, alertBudget: 0, fills: 0, orders: 0 });
     expect(await accountDb().execute('SELECT 1 FROM accounts WHERE id = ?', [leaving.accountId])).toEqual([]);
     await platform.auth.runtime.catchUpEvents();
     const auth = platform.auth.runtime.orm.em.fork();
