@@ -196,3 +196,35 @@ describe('confirmEmail and setPassword tokens', () => {
     expect((await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'lamport', password: long })).data?.login).toBeDefined();
   });
 });
+
+describe('registering again before confirming', () => {
+  it('counts the details given last: the newest link confirms its username and names, and the first username is free again', async () => {
+    const email = 'second-thoughts@example.com';
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'typoed', email, firstName: 'Ada', lastName: 'Lovelace' } });
+    await platform.mailbox.waitFor(email);
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'intended', email, firstName: 'Augusta', lastName: 'King' } });
+    const mail = await platform.mailbox.waitFor(email, 2);
+    expect(mail.text).toContain('Hello Augusta,');
+
+    const setupToken = (await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(mail) })).data!.confirmEmail.passwordSetupToken;
+    expect((await send(platform.gatewayUrl, SetPasswordDocument, { token: setupToken, password: STRONG_PASSWORD })).data?.setPassword).toBe(true);
+    const login = await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'intended', password: STRONG_PASSWORD });
+    const me = await send(platform.gatewayUrl, MeDocument, {}, login.data?.login.accessToken);
+    expect(me.data?.me).toMatchObject({ username: 'intended', email, firstName: 'Augusta', lastName: 'King' });
+    // The name given first is held by nobody now: someone else registers it.
+    expect((await signUp(platform, 'typoed')).username).toBe('typoed');
+  });
+
+  it('keeps the pending registration as it was when the new username is taken, and says so by mail', async () => {
+    const holder = await signUp(platform);
+    const email = 'taken-second@example.com';
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'firstchoice', email, firstName: 'Ada', lastName: 'Lovelace' } });
+    const first = await platform.mailbox.waitFor(email);
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: holder.username, email, firstName: 'Augusta', lastName: 'King' } });
+    expect((await platform.mailbox.waitFor(email, 2)).subject).toBe('Choose another Herck username');
+    // The first link still works, for the first details.
+    expect((await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(first) })).errors).toBeUndefined();
+    const [row] = await platform.account.runtime.orm.em.fork().execute('SELECT username, first_name FROM accounts WHERE email = ?', [email]);
+    expect(row).toEqual({ username: 'firstchoice', first_name: 'Ada' });
+  });
+});

@@ -24,8 +24,9 @@ const REGISTRATION_ATTEMPTS = 3;
  * mail run after it, so the response time does not tell the cases apart either.
  *
  * A pending registration expires at a fixed time after it was made
- * (`CONFIRMATION_TTL_MINUTES`): resending the link does not extend it, so a
- * username cannot be held forever without confirming.
+ * (`CONFIRMATION_TTL_MINUTES`): resending the link, or registering the address
+ * again with other details, does not extend it, so a username cannot be held
+ * forever without confirming.
  */
 export class RegistrationService {
   /**
@@ -67,19 +68,22 @@ export class RegistrationService {
       return await this.runtime.orm.em.fork().transactional(async (tx) => {
         const repository = tx.getRepository(Account);
         const byEmail = await repository.findByEmail(profile.email, LockMode.PESSIMISTIC_WRITE);
-        if (byEmail && !isAbandoned(byEmail)) {
-          if (byEmail.status === AccountStatus.PENDING) return this.renewConfirmation(tx, byEmail);
-          return byEmail.status === AccountStatus.DEACTIVATED ? registrationMails.deactivated(profile.email) : registrationMails.alreadyRegistered(profile.email);
+        const pending = byEmail && !isAbandoned(byEmail) ? byEmail : null;
+        if (pending && pending.status !== AccountStatus.PENDING) {
+          return pending.status === AccountStatus.DEACTIVATED ? registrationMails.deactivated(profile.email) : registrationMails.alreadyRegistered(profile.email);
         }
         const byUsername = await repository.findByUsername(profile.username);
         if (byUsername && byUsername !== byEmail && !isAbandoned(byUsername)) return registrationMails.usernameTaken(profile.email);
         // A registration never confirmed in time holds neither its address nor its username.
         for (const abandoned of new Set([byEmail, byUsername])) {
-          if (!abandoned) continue;
+          if (!abandoned || abandoned === pending) continue;
           tx.remove(abandoned);
           tx.persist(accountDeleted(abandoned));
         }
         await tx.flush();
+        // Registering again before confirming corrects the registration: the details given last
+        // count (its first username is free again), under a new link; its expiry stays as it was.
+        if (pending) return this.renewConfirmation(tx, Object.assign(pending, profile));
         const account = tx.create(Account, {
           ...profile,
           status: AccountStatus.PENDING,
