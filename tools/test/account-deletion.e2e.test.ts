@@ -147,13 +147,39 @@ describe('an admin configured with a username someone holds', () => {
     const account = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger);
     expect(account.username).toBe(`${taken.username}2`);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: "the admin's username is taken: the admin signs in with another, or by email", wanted: taken.username, username: `${taken.username}2` }));
-    // Started again, the account is found by its email: nothing is renamed and nothing said.
+    // Started again, the account is found by its email and keeps its name while the one asked for is held; the log says so again.
     lines.length = 0;
     expect((await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'second-ops@example.com', username: taken.username }, logger)).username).toBe(`${taken.username}2`);
-    expect(lines.filter((line) => line.level === 'warn')).toEqual([]);
+    expect(lines.filter((line) => line.level === 'warn')).toEqual([expect.objectContaining({ wanted: taken.username, username: `${taken.username}2` })]);
   });
 });
 
 function subjectOf(accessToken: string): string {
   return (JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8')) as { sub: string }).sub;
 }
+
+describe('an admin username configured anew (HERCK_ADMIN_USERNAME changed between starts)', () => {
+  it('is applied when free, kept with a warning while someone holds it, and left alone when none is configured', async () => {
+    const lines: { level: string; msg: string; wanted?: string; username?: string }[] = [];
+    const logger = new Logger('account', 'info', {}, (line) => lines.push(JSON.parse(line)));
+    const accountDb = () => platform.account.runtime.orm.em.fork();
+    const email = 'renamed-ops@example.com';
+    expect((await ensureFirstAdminAccount(accountDb(), { email, username: 'opsfirst' }, logger)).username).toBe('opsfirst');
+    await ensureFirstAdminCredential(authDb(), { email, username: 'opsfirst', password: ADMIN_PASSWORD }, logger);
+
+    // The next start, with another name configured: the admin signs in with it, and the old one is free.
+    expect((await ensureFirstAdminAccount(accountDb(), { email, username: 'opssecond' }, logger)).username).toBe('opssecond');
+    await platform.account.runtime.relayEvents();
+    await eventually(async () => codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'opssecond', password: ADMIN_PASSWORD })).length === 0);
+    expect(codes(await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'opsfirst', password: ADMIN_PASSWORD }))).toEqual(['UNAUTHENTICATED']);
+
+    // A name someone else holds is not taken from them.
+    const holder = await signUp(platform, 'opsthird');
+    lines.length = 0;
+    expect((await ensureFirstAdminAccount(accountDb(), { email, username: holder.username }, logger)).username).toBe('opssecond');
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', wanted: holder.username, username: 'opssecond' }));
+
+    // No name configured: the one the admin has (perhaps chosen through the API) stays.
+    expect((await ensureFirstAdminAccount(accountDb(), { email }, logger)).username).toBe('opssecond');
+  });
+});

@@ -15,7 +15,8 @@ export interface AccountConfig extends SubgraphConfig {
   mailLimits: MailLimits;
   passwordSetupTtlMinutes: number;
   /** The first admin, created or updated at start-up when an email is given. */
-  admin?: { email: string; username: string };
+  /** `username` only when HERCK_ADMIN_USERNAME is set: then it is applied to an existing admin too. */
+  admin?: { email: string; username?: string };
 }
 
 export function readAccountConfig(source: Environment = process.env): AccountConfig {
@@ -56,6 +57,6 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
       perClientPerHour: env.int('MAIL_REQUESTS_PER_CLIENT_PER_HOUR', 60, { min: 1, max: 100_000 }),
     },
     passwordSetupTtlMinutes: env.int('PASSWORD_SETUP_TTL_MINUTES', 30, { min: 1, max: 24 * 60 }),
-    admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME', 'admin') } : undefined,
+    admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME') } : undefined,
   });
 }

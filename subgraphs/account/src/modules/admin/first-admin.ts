@@ -4,27 +4,49 @@ import { accountChanged } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
 import { MAX_USERNAME_LENGTH, validUsername } from '../account/profile-rules';
 
+/** The name a new first admin gets when none is configured. */
+const DEFAULT_ADMIN_USERNAME = 'admin';
+
 /**
  * Makes sure the configured first admin has an active account. Its roles and
  * password are set by the auth subgraph from the same settings.
+ *
+ * A configured `username` is applied to an existing admin too (the operator changed
+ * HERCK_ADMIN_USERNAME), unless another account holds it; with none configured, the
+ * existing admin keeps its name, which it may have chosen through the API.
  */
-export async function ensureFirstAdminAccount(em: EntityManager, admin: { email: string; username: string }, logger: Logger): Promise<Account> {
+export async function ensureFirstAdminAccount(em: EntityManager, admin: { email: string; username?: string }, logger: Logger): Promise<Account> {
   const email = normaliseEmail(admin.email, 'HERCK_ADMIN_EMAIL');
   const account = await em.transactional(async (tx) => {
     const repository = tx.getRepository(Account);
     const existing = await repository.findByEmail(email);
     if (existing) {
+      let changed = false;
       if (existing.status !== AccountStatus.ACTIVE) {
         existing.status = AccountStatus.ACTIVE;
+        changed = true;
+      }
+      const wanted = admin.username === undefined ? undefined : validUsername(admin.username);
+      if (wanted !== undefined && wanted !== existing.username) {
+        const holder = await repository.findByUsername(wanted);
+        if (!holder || holder.id === existing.id) {
+          existing.username = wanted;
+          changed = true;
+        } else {
+          logger.warn('the admin\'s username is taken: the admin keeps its current one, or signs in by email', { wanted, username: existing.username });
+        }
+      }
+      if (changed) {
         existing.version += 1;
         tx.persist(accountChanged(existing));
       }
       return existing;
     }
-    const wanted = validUsername(admin.username);
+    const base = admin.username ?? DEFAULT_ADMIN_USERNAME;
+    const wanted = validUsername(base);
     let username = wanted;
     // A taken name gets a number; the name is cut to make room, so it stays a valid username.
-    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${admin.username.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
+    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${wanted.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
     // Said out loud: the operator asked for one name and signs in with another.
     if (username !== wanted) logger.warn('the admin\'s username is taken: the admin signs in with another, or by email', { wanted, username });
     const account = tx.create(Account, {
