@@ -1,7 +1,7 @@
 import { ensureFirstAdminAccount } from '@herck/account';
 import { ensureFirstAdminCredential } from '@herck/auth';
 import { Logger } from '@herck/common';
-import { CreatePortfolioDocument, DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, ReactivateAccountDocument, RequestPasswordResetDocument, SetPasswordDocument, SetRolesDocument } from './support/operations.generated';
+import { CreatePortfolioDocument, DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, ReactivateAccountDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument, SetRolesDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
@@ -181,5 +181,17 @@ describe('an admin username configured anew (HERCK_ADMIN_USERNAME changed betwee
 
     // No name configured: the one the admin has (perhaps chosen through the API) stays.
     expect((await ensureFirstAdminAccount(accountDb(), { email }, logger)).username).toBe('opssecond');
+  });
+});
+
+describe('an admin configured with the username of a registration never confirmed in time', () => {
+  it('takes that username: the lapsed registration holds it no more than it would against a registrant', async () => {
+    const logger = new Logger('account', 'error');
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'squatted', email: 'squatter@example.com', firstName: 'Sq', lastName: 'Uatter' } });
+    await platform.mailbox.waitFor('squatter@example.com');
+    await platform.account.runtime.orm.em.fork().execute("UPDATE accounts SET confirmation_expires_at = now() - interval '1 second' WHERE username = 'squatted'");
+    const account = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: 'squatted-ops@example.com', username: 'squatted' }, logger);
+    expect(account.username).toBe('squatted');
+    expect(await platform.account.runtime.orm.em.fork().execute("SELECT email FROM accounts WHERE lower(username) = 'squatted'")).toEqual([{ email: 'squatted-ops@example.com' }]);
   });
 });

@@ -1,6 +1,7 @@
 import { EntityManager } from '@mikro-orm/postgresql';
 import { firstAdminAccountId, Logger, normaliseEmail } from '@herck/common';
-import { accountChanged } from '../account/account-events';
+import { isAbandoned } from '../account/abandoned-account';
+import { accountChanged, accountDeleted } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
 import { MAX_USERNAME_LENGTH, validUsername } from '../account/profile-rules';
 
@@ -28,8 +29,7 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
       }
       const wanted = admin.username === undefined ? undefined : validUsername(admin.username);
       if (wanted !== undefined && wanted !== existing.username) {
-        const holder = await repository.findByUsername(wanted);
-        if (!holder || holder.id === existing.id) {
+        if (await freeFor(tx, wanted, existing.id)) {
           existing.username = wanted;
           changed = true;
         } else {
@@ -46,7 +46,7 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
     const wanted = validUsername(base);
     let username = wanted;
     // A taken name gets a number; the name is cut to make room, so it stays a valid username.
-    for (let suffix = 2; await repository.findByUsername(username); suffix += 1) username = `${wanted.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
+    for (let suffix = 2; !(await freeFor(tx, username)); suffix += 1) username = `${wanted.slice(0, MAX_USERNAME_LENGTH - String(suffix).length)}${suffix}`;
     // Said out loud: the operator asked for one name and signs in with another.
     if (username !== wanted) logger.warn('the admin\'s username is taken: the admin signs in with another, or by email', { wanted, username });
     const account = tx.create(Account, {
@@ -62,4 +62,19 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
   });
   logger.info('admin account ready', { accountId: account.id, username: account.username });
   return account;
+}
+
+/**
+ * Whether the admin may take `username`: nobody holds it, the admin itself does, or a registration
+ * never confirmed in time does (it goes, announced like any deletion, as when someone registers).
+ */
+async function freeFor(tx: EntityManager, username: string, selfId?: string): Promise<boolean> {
+  const holder = await tx.getRepository(Account).findByUsername(username);
+  if (!holder || holder.id === selfId) return true;
+  if (!isAbandoned(holder)) return false;
+  tx.remove(holder);
+  tx.persist(accountDeleted(holder));
+  // Gone before the name is taken, inside this transaction.
+  await tx.flush();
+  return true;
 }
