@@ -119,11 +119,20 @@ describe('the first admin, deleted through the API', () => {
     const firstId = subjectOf(admin.accessToken);
     expect((await send(platform.gatewayUrl, DeleteAccountDocument, { id: firstId }, next.accessToken)).data?.deleteAccount).toBe(true);
     await eventually(async () => (await authDb().execute('SELECT 1 FROM deleted_accounts WHERE account_id = ?', [firstId])).length === 1);
+    // A roles announcement auth made before it heard of the deletion (a setRoles a moment before) reaches
+    // account after it: account keeps no copy of the roles of an account it no longer has, first admin or not.
+    await authDb().execute("INSERT INTO outbox (id, type, payload) VALUES (gen_random_uuid(), 'auth.roles-changed', ?::jsonb)", [JSON.stringify({ accountId: firstId, roles: ['USER', 'ADMIN'] })]);
+    await platform.auth.runtime.relayEvents();
+    await platform.account.runtime.catchUpEvents();
+    const accountRoles = () => platform.account.runtime.orm.em.fork().execute('SELECT roles FROM account_roles WHERE account_id = ?', [firstId]);
+    expect(await accountRoles()).toEqual([]);
 
     // What the next start with HERCK_ADMIN_EMAIL / HERCK_ADMIN_PASSWORD does.
     const quiet = new Logger('test', 'error');
     const again = await ensureFirstAdminAccount(platform.account.runtime.orm.em.fork(), { email: ADMIN_EMAIL, username: 'admin' }, quiet);
     expect(again.id).toBe(firstId);
+    // Back, it counts as an admin here at once, whenever auth's word of its roles arrives.
+    expect(await accountRoles()).toEqual([{ roles: ['USER', 'ADMIN'] }]);
     await ensureFirstAdminCredential(platform.auth.runtime.orm.em.fork(), { email: ADMIN_EMAIL, username: 'admin', password: ADMIN_PASSWORD }, quiet);
     await platform.account.runtime.relayEvents();
     const returned = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);

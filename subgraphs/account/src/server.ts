@@ -1,4 +1,4 @@
-import { createMailer, firstAdminAccountId, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
+import { createMailer, Logger, Mailer, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createAccountContext } from './context';
 import { AccountConfig } from './env';
 import { AccountConnectionResolver, AccountResolver } from './modules/account/account.resolver';
@@ -35,7 +35,7 @@ export async function startAccountService(
         ]),
       ),
     createContext: (base) => createAccountContext(base),
-    eventHandlers: rolesEventHandlers(config.admin && firstAdminAccountId(config.admin.email)),
+    eventHandlers: rolesEventHandlers(),
     async onStart(runtime) {
       await warnWithoutSearchIndex(runtime.orm.em.fork(), logger);
       if (!config.admin) return;

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { firstAdminAccountId, Logger, normaliseEmail } from '@herck/common';
+import { arrayParameter, firstAdminAccountId, Logger, normaliseEmail } from '@herck/common';
 import { isAbandoned } from '../account/abandoned-account';
 import { accountChanged, accountDeleted } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
@@ -7,6 +7,8 @@ import { MAX_USERNAME_LENGTH, validUsername } from '../account/profile-rules';
 
 /** The name a new first admin gets when none is configured. */
 const DEFAULT_ADMIN_USERNAME = 'admin';
+/** The roles auth gives the first admin (ensureFirstAdminCredential). */
+const FIRST_ADMIN_ROLES = ['USER', 'ADMIN'];
 
 /**
  * Makes sure the configured first admin has an active account. Its roles and
@@ -58,6 +60,14 @@ export async function ensureFirstAdminAccount(em: EntityManager, admin: { email:
       status: AccountStatus.ACTIVE,
     });
     tx.persist(accountChanged(account));
+    await tx.flush();
+    // Auth makes it an admin from the same settings, and may say so before this account exists here,
+    // when the word is ignored (roles-events.handler): the roles are written with the account instead.
+    await tx.execute(
+      `INSERT INTO account_roles (account_id, roles) VALUES (?, ?::text[])
+       ON CONFLICT (account_id) DO UPDATE SET roles = EXCLUDED.roles`,
+      [account.id, arrayParameter(FIRST_ADMIN_ROLES)],
+    );
     return account;
   });
   logger.info('admin account ready', { accountId: account.id, username: account.username });
