@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { RegisterDocument } from './support/operations.generated';
-import { send } from './support/graphql-client';
+import { createHash } from 'node:crypto';
+import { RefreshTokenDocument, RegisterDocument } from './support/operations.generated';
+import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
 
@@ -49,5 +50,26 @@ describe('housekeeping', () => {
     expect(await count(accountDb(), 'accounts WHERE id = ?', [user.accountId])).toBe(1);
     // The deletion travels to auth like any other.
     await eventually(async () => (await count(authDb(), "credentials WHERE username = 'abandoner'")) === 0);
+  });
+
+  it('keeps a rotated refresh token while its family lives, however old: presented again, it still ends the family', async () => {
+    const user = await signUp(platform);
+    const rotated = await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken });
+    const current = rotated.data!.refreshToken.refreshToken;
+    // The first token is past its own 30 days; the family's newest is not (it was issued at a later rotation).
+    const hash = createHash('sha256').update(user.refreshToken).digest('hex');
+    await authDb().execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = ?", [hash]);
+
+    await platform.auth.housekeeping();
+
+    expect(await count(authDb(), 'refresh_tokens WHERE token_hash = ?', [hash])).toBe(1);
+    // Whoever holds the old token after the rotation (its thief, or its owner after the thief rotated it) gives the leak away.
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken }))).toEqual(['UNAUTHENTICATED']);
+    expect(codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token: current }))).toEqual(['UNAUTHENTICATED']);
+
+    // Once no token of the family can be used, housekeeping deletes them all.
+    await authDb().execute("UPDATE refresh_tokens SET revoked_at = now() - interval '2 days' WHERE account_id = ?", [user.accountId]);
+    await platform.auth.housekeeping();
+    expect(await count(authDb(), 'refresh_tokens WHERE account_id = ?', [user.accountId])).toBe(0);
   });
 });

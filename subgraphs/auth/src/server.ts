@@ -40,6 +40,6 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
       await ensureFirstAdminCredential(runtime.orm.em.fork(), config.admin, logger);
       runtime.publishEvents();
     },
-    housekeeping: (runtime) => deleteExpiredAuthRows(runtime.orm.em.fork(), logger),
+    housekeeping: (runtime) => deleteExpiredAuthRows(runtime.orm.em.fork(), logger, config.revokedRefreshTokenKeepHours),
   });
 }

@@ -44,7 +44,14 @@ export class SessionService {
       const credential = await this.lockAccount(tx, found.accountId);
       // Read again under the lock: a logout or password change may have revoked it meanwhile.
       const token = await tx.findOne(RefreshToken, { id: found.id }, { refresh: true });
-      if (!token || token.revokedAt || token.expiresAt < new Date()) return null;
+      if (!token || token.revokedAt) return null;
+      // Already rotated: whoever presents it again holds a copy, and the family ends, even when the token
+      // is past its own expiry (its family's newest token lives on; housekeeping keeps it as long).
+      if (token.usedAt) {
+        await this.revokeFamily(tx, token.familyId);
+        return 'reused' as const;
+      }
+      if (token.expiresAt < new Date()) return null;
       // Claim the token atomically: of two concurrent uses, only one wins.
       const claimed = await tx.nativeUpdate(RefreshToken, { id: token.id, usedAt: null }, { usedAt: new Date() });
       if (claimed === 0) {
