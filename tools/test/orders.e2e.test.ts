@@ -301,3 +301,32 @@ describe('a second orders replica', () => {
     }
   });
 });
+
+describe("orders' events on the bus", () => {
+  it('go past ORDERS_EVENT_RETENTION_DAYS once every consumer that handles them has applied them', async () => {
+    const { default: pg } = await import('pg');
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      // Consumers say on the bus how far they have read (orders reads market's news and account's changes).
+      await eventually(async () => (await bus.query("SELECT 1 FROM bus_consumers WHERE consumer = 'orders' AND 'market.tick' = ANY(types) AND position > 0")).rowCount === 1);
+      const fill = (daysAgo: number) => `(gen_random_uuid(), 'orders.filled', 'orders', '{}', now() - interval '${daysAgo} days')`;
+      const { rows } = await bus.query<{ id: string; position: string }>(
+        `INSERT INTO bus_events (id, type, source, payload, created_at) VALUES ${[fill(31), fill(31), fill(29)].join(', ')} RETURNING id, position::text`,
+      );
+      // A consumer of fills that has applied the first, not yet the second (stopped, say).
+      await bus.query("INSERT INTO bus_consumers (consumer, types, position) VALUES ('lagging-analysis', ARRAY['orders.filled'], $1)", [rows[0]!.position]);
+      const left = async () => (await bus.query<{ id: string }>('SELECT id FROM bus_events WHERE id = ANY($1::uuid[]) ORDER BY position', [rows.map((row) => row.id)])).rows.map((row) => row.id);
+
+      await platform.orders!.housekeeping();
+      expect(await left()).toEqual([rows[1]!.id, rows[2]!.id]);
+      // It catches up: the older one goes too; the one inside the window stays.
+      await bus.query("UPDATE bus_consumers SET position = $1 WHERE consumer = 'lagging-analysis'", [rows[2]!.position]);
+      await platform.orders!.housekeeping();
+      expect(await left()).toEqual([rows[2]!.id]);
+      await bus.query("DELETE FROM bus_consumers WHERE consumer = 'lagging-analysis'");
+    } finally {
+      await bus.end();
+    }
+  });
+});

@@ -6,7 +6,7 @@ import { NotificationListener } from '../database/notification-listener';
 import { isStoreUnavailable } from '../database/store-unavailable';
 import { Logger } from '../logging/logger';
 import { RepeatedFailure } from '../logging/repeated-failure';
-import { BUS_CHANNEL, BusEvent, newestBusPosition, readBusEvents } from './bus-database';
+import { BUS_CHANNEL, BusEvent, newestBusPosition, readBusEvents, reportConsumerPosition } from './bus-database';
 import { DrainLoop } from './drain-loop';
 
 export type BusEventHandler = (event: BusEvent, em: EntityManager) => Promise<void>;
@@ -92,6 +92,8 @@ export class BusConsumer {
   private readonly failures = new Map<string, Failure>();
   /** After a failed batch, events up to this position are applied one at a time, to find the one that fails. */
   private isolateThrough: bigint | null = null;
+  /** The position last reported to the bus (reportPosition). */
+  private reported?: string;
 
   constructor(
     private readonly name: string,
@@ -109,6 +111,12 @@ export class BusConsumer {
   }
 
   async start(): Promise<void> {
+    // Said before the first batch: a new consumer (at 0) holds back the deletion of what it has yet to read.
+    const own = await this.orm.em
+      .fork()
+      .execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name])
+      .catch((error: unknown) => void this.logger.warn('bus consumer position not read; reported after the first batch', { consumer: this.name, error }));
+    if (own) await this.reportPosition(own[0]?.position ?? '0');
     // Without it the consumer still polls, but each event waits up to a poll interval.
     this.listener = new NotificationListener({
       name: 'bus listener',
@@ -201,7 +209,24 @@ export class BusConsumer {
     }
   }
 
+  /** Best effort: a report that fails is made with the next batch (until then, deletions wait on the older one). */
+  private async reportPosition(position: string): Promise<void> {
+    if (position === this.reported) return;
+    try {
+      await reportConsumerPosition(this.bus, this.name, Object.keys(this.handlers), position);
+      this.reported = position;
+    } catch (error) {
+      this.logger.warn('bus consumer position not reported to the bus', { consumer: this.name, error });
+    }
+  }
+
   private async consumeBatch(attempt: Attempt): Promise<boolean> {
+    const more = await this.consumeBatchInTransaction(attempt);
+    if (attempt.committedPosition) await this.reportPosition(attempt.committedPosition);
+    return more;
+  }
+
+  private async consumeBatchInTransaction(attempt: Attempt): Promise<boolean> {
     return this.orm.em.fork().transactional(async (em) => {
       await em.execute('INSERT INTO bus_positions (consumer, position) VALUES (?, 0) ON CONFLICT DO NOTHING', [this.name]);
       // The row lock keeps two replicas of this service from applying the same batch.
@@ -217,6 +242,7 @@ export class BusConsumer {
       const events = await readBusEvents(this.bus, position, newest, Object.keys(this.handlers), limit);
       if (!events.length) {
         if (BigInt(newest) > BigInt(position)) await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [newest, this.name]);
+        attempt.committedPosition = BigInt(newest) > BigInt(position) ? newest : position;
         return false;
       }
       const failure = this.failures.get(events[0]!.position);
@@ -237,7 +263,8 @@ export class BusConsumer {
       await em.flush();
       // A batch short of its limit holds every event of ours up to `newest`: the position moves there.
       const full = events.length === limit;
-      await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [full ? events.at(-1)!.position : newest, this.name]);
+      attempt.committedPosition = full ? events.at(-1)!.position : newest;
+      await em.execute('UPDATE bus_positions SET position = ? WHERE consumer = ?', [attempt.committedPosition, this.name]);
       return full;
     });
   }
@@ -275,6 +302,8 @@ interface Attempt {
   failed?: BusEvent;
   /** Every handler ran: a failure from here on is in writing their effects. */
   handled?: boolean;
+  /** The position the batch's transaction moved to (set inside it: reported only once it committed). */
+  committedPosition?: string;
 }
 
 function describe(error: unknown): string {

@@ -26,7 +26,27 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
     )`);
     // For the deletion of short-lived events past their retention (bus-retention.ts): it reads only those.
     await client.query('CREATE INDEX IF NOT EXISTS bus_events_type_created_at_idx ON bus_events (type, created_at)');
+    // How far each consumer has read, as it last said (its own store holds the true position): events kept
+    // until applied (bus-retention.ts) wait for the slowest consumer of their type.
+    await client.query(`CREATE TABLE IF NOT EXISTS bus_consumers (
+      consumer text PRIMARY KEY,
+      types text[] NOT NULL,
+      position bigint NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`);
   });
+}
+
+/**
+ * Tells the bus how far `consumer` has read, and which types it reads. Replicas share one consumer and
+ * may report out of order: the furthest position stands.
+ */
+export async function reportConsumerPosition(bus: pg.Pool, consumer: string, types: readonly string[], position: string): Promise<void> {
+  await bus.query(
+    `INSERT INTO bus_consumers (consumer, types, position) VALUES ($1, $2::text[], $3)
+     ON CONFLICT (consumer) DO UPDATE SET types = EXCLUDED.types, position = GREATEST(bus_consumers.position, EXCLUDED.position), updated_at = now()`,
+    [consumer, types, position],
+  );
 }
 
 /**

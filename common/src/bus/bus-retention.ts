@@ -15,6 +15,12 @@ export interface BusRetention {
    * market's closed candles by interval, so a new consumer still finds as many of each as it warms up on.
    */
   longer?: { type: string; field: string; days: Record<string, number> };
+  /**
+   * Kept, past `days`, until every consumer the bus knows of that reads their type has applied them
+   * (`bus_consumers`): announcements a consumer acts on once (a fill becomes a transaction), which a
+   * consumer stopped for a while must still find.
+   */
+  untilConsumed?: boolean;
 }
 
 /**
@@ -24,6 +30,8 @@ export interface BusRetention {
 interface Selection {
   types: readonly string[];
   cutoff: Date;
+  /** Only events at or before this bus position (the slowest consumer's), when set. */
+  through?: string;
   longer?: { field: string; values: string[]; cutoffs: Date[] };
 }
 
@@ -32,16 +40,17 @@ interface Selection {
  * the events older than `cutoff` a batch, each held to its own cutoff: the events kept longer
  * are the oldest, and a walk per value would pass over them all once per value.
  */
-async function deleteBusEvents(bus: pg.Pool, { types, cutoff, longer }: Selection): Promise<number> {
+async function deleteBusEvents(bus: pg.Pool, { types, cutoff, longer, through }: Selection): Promise<number> {
   const keptLonger = longer ? 'LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS kept(value, cutoff) ON kept.value = e.payload->>$5' : '';
   const ownCutoff = longer ? 'AND e.created_at < coalesce(kept.cutoff, $2)' : '';
-  const params = longer ? [types, cutoff, longer.values, longer.cutoffs, longer.field] : [types, cutoff];
+  const params: unknown[] = longer ? [types, cutoff, longer.values, longer.cutoffs, longer.field] : [types, cutoff];
+  const applied = through === undefined ? '' : `AND e.position <= $${params.push(through)}`;
   let deleted = 0;
   for (;;) {
     const { rowCount } = await bus.query(
       `DELETE FROM bus_events WHERE position IN (
          SELECT e.position FROM bus_events e ${keptLonger}
-          WHERE e.type = ANY($1::text[]) AND e.created_at < $2 ${ownCutoff} LIMIT ${BATCH})`,
+          WHERE e.type = ANY($1::text[]) AND e.created_at < $2 ${ownCutoff} ${applied} LIMIT ${BATCH})`,
       params,
     );
     deleted += rowCount ?? 0;
@@ -49,15 +58,25 @@ async function deleteBusEvents(bus: pg.Pool, { types, cutoff, longer }: Selectio
   }
 }
 
+/**
+ * The bus position every known consumer of `types` has applied (the slowest one's); undefined when no
+ * consumer of them has ever reported, as with no service reading them: then the window alone counts.
+ */
+async function appliedByAll(bus: pg.Pool, types: readonly string[]): Promise<string | undefined> {
+  const { rows } = await bus.query<{ through: string | null }>('SELECT min(position)::text AS through FROM bus_consumers WHERE types && $1::text[]', [types]);
+  return rows[0]?.through ?? undefined;
+}
+
 /** One housekeeping pass: the service's short-lived events past their retention go, and the log says how many. */
 export async function pruneBusEvents(bus: pg.Pool, retention: BusRetention, logger: Logger): Promise<void> {
   const before = (days: number) => new Date(Date.now() - Math.max(days, retention.days) * DAY_MS);
   const { longer } = retention;
-  const selections: Selection[] = [{ types: retention.types.filter((type) => type !== longer?.type), cutoff: before(retention.days) }];
+  const through = retention.untilConsumed ? await appliedByAll(bus, retention.types) : undefined;
+  const selections: Selection[] = [{ types: retention.types.filter((type) => type !== longer?.type), cutoff: before(retention.days), through }];
   if (longer) {
     const values = Object.keys(longer.days);
     // An event without the field, or with a value not listed, keeps to `days`.
-    selections.push({ types: [longer.type], cutoff: before(retention.days), longer: { field: longer.field, values, cutoffs: values.map((value) => before(longer.days[value]!)) } });
+    selections.push({ types: [longer.type], cutoff: before(retention.days), through, longer: { field: longer.field, values, cutoffs: values.map((value) => before(longer.days[value]!)) } });
   }
   let events = 0;
   for (const selection of selections) events += await deleteBusEvents(bus, selection);

@@ -8,6 +8,8 @@ export interface OrdersConfig extends SubgraphConfig {
   fxMaxAgeSeconds: number;
   /** The largest amount one order may spend, in its currency. */
   maxAmount: Decimal;
+  /** Days the bus keeps orders' fills at least, and then until every consumer of them has applied them. */
+  eventRetentionDays: number;
 }
 
 export function readOrdersConfig(source: Environment = process.env): OrdersConfig {
@@ -21,5 +23,6 @@ export function readOrdersConfig(source: Environment = process.env): OrdersConfi
     priceMaxAgeSeconds: env.int('ORDER_PRICE_MAX_AGE_SECONDS', 120, { min: 1 }),
     fxMaxAgeSeconds: env.int('ORDER_FX_MAX_AGE_SECONDS', 3 * 86_400, { min: 1 }),
     maxAmount: new Decimal(/^\d/.test(maxAmount) ? maxAmount : '1000000'),
+    eventRetentionDays: env.int('ORDERS_EVENT_RETENTION_DAYS', 30, { min: 1, max: 36_500 }),
   });
 }

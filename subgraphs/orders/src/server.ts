@@ -1,4 +1,4 @@
-import { Logger, NotificationListener, RunningSubgraph, startSubgraph } from '@herck/common';
+import { Logger, NotificationListener, ORDERS_FILLED, RunningSubgraph, startSubgraph } from '@herck/common';
 import { createOrdersContext } from './context';
 import { OrdersConfig } from './env';
 import { AccountOrdersResolver, OrderConnectionResolver, OrderResolver } from './modules/order/order.resolver';
@@ -41,6 +41,9 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger, o
     eventHandlers: { ...marketEventHandlers(prices, logger, overrides.now), ...accountEventHandlers() },
     // Events wait until the cache is loaded from the store, so memory never lags behind it.
     eventHooks: { beforeBatch: async () => loaded },
+    // A fill is acted on once (it becomes a portfolio transaction), and orders keeps the order itself: the bus
+    // keeps it for a while, and past that until every consumer of fills has applied it.
+    busRetention: { types: [ORDERS_FILLED], days: config.eventRetentionDays, untilConsumed: true },
     async onStart(runtime) {
       // Replicas share the bus consumer, so each applies only some batches: the news of the others comes from the store.
       // Listening before the cache is loaded, so no news announced in between is missed.
