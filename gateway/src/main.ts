@@ -19,8 +19,8 @@ if (cluster.isPrimary && config.workers > 1) {
   // This process only supervises the workers, each of which serves the port with the same configuration.
   runGatewayWorkers(config.workers, new Logger('gateway', config.logLevel));
 } else {
-  runProcess('gateway', async () => {
-    const { logger, shipper } = openServiceLogger('gateway', config);
+  runProcess('gateway', async (opened) => {
+    const { logger, shipper } = opened(openServiceLogger('gateway', config));
     // Status samples are records for logs' status history: shipped at info whatever LOG_LEVEL.
     const records = shipper ? new Logger('gateway', 'info', {}, shipper.sink) : logger;
     const gateway = await startGateway(config, logger, records);

@@ -257,3 +257,23 @@ describe('archives past the threshold', () => {
     expect(after2).toMatchObject({ entries: 0, bytes: 0 });
   });
 });
+
+describe('a service that fails to start', () => {
+  it('ships why to the logs service too, not only to its own output', async () => {
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    const { repositoryRoot } = await import('@herck/common');
+    // The database out of reach: the commonest failure at start-up, and one an operator looks for in `logs`.
+    const env = { ...platform.env, LOG_SHIPPING: 'true', LOGS_URL: platform.logs!.url, LOG_SHIPPING_FLUSH_MS: '50', DATABASE_URL: 'postgres://herck:none@127.0.0.1:1/herck', ORDERS_PORT: '0' };
+    const child = spawn(process.execPath, [path.join(repositoryRoot(), 'subgraphs', 'orders', 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect([code, output]).toEqual([1, expect.stringContaining('start-up failed')]);
+    await eventually(async () => (await logsOf({ services: ['orders'], text: 'start-up failed' })).data!.logs.edges.length === 1);
+    const [entry] = (await logsOf({ services: ['orders'], text: 'start-up failed' })).data!.logs.edges.map((edge) => edge.node);
+    expect(entry).toMatchObject({ level: 'ERROR', service: 'orders' });
+    expect(JSON.stringify(entry!.fields)).toContain('ECONNREFUSED');
+  });
+});

@@ -2,20 +2,27 @@ import { ConfigError } from '../config/env-reader';
 import { DRAIN_GRACE_MS } from './graphql-http-service';
 import { LogShipper } from '../logging/log-shipper';
 import { Logger } from '../logging/logger';
+import { ServiceLogger } from '../logging/service-logger';
+
+/** Hands runProcess the service's logger as soon as it is opened, so a start-up that fails after it ships why. */
+export type OpenedLogger = (logs: ServiceLogger) => ServiceLogger;
 
 /**
  * The life of one service process: start it, stop it cleanly on SIGINT/SIGTERM,
  * and exit non-zero when start-up fails (a bad configuration prints every problem).
  */
-export function runProcess(name: string, start: () => Promise<{ logger: Logger; stop: () => Promise<void>; shipper?: LogShipper }>): void {
+export function runProcess(name: string, start: (opened: OpenedLogger) => Promise<{ logger: Logger; stop: () => Promise<void>; shipper?: LogShipper }>): void {
   let started: { logger: Logger; shipper?: LogShipper } | undefined;
+  // The logger the start-up opened, before it finished: its failures are shipped like any other line.
+  let opening: ServiceLogger | undefined;
   // An error nothing caught leaves the process in a state nobody planned for: it exits (npm start or the
   // orchestrator starts it again), but says why in a JSON line of its own, shipped like every other,
   // rather than as Node's multi-line trace on stderr that no log collector or `logs` query reads.
   const crash = (what: string) => (error: unknown) => {
-    const logger = started?.logger ?? new Logger(name, 'error');
+    const logs = started ?? opening;
+    const logger = logs?.logger ?? new Logger(name, 'error');
     logger.error(`${what}; exiting`, { error });
-    const flushed = started?.shipper?.close(2_000) ?? Promise.resolve();
+    const flushed = logs?.shipper?.close(2_000) ?? Promise.resolve();
     void flushed.catch(() => undefined).finally(() => process.exit(1));
   };
   process.on('uncaughtException', crash('uncaught exception'));
@@ -31,7 +38,7 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
-  start()
+  start((logs) => (opening = logs))
     .then(({ logger, stop, shipper }) => {
       started = { logger, shipper };
       let stopping = false;
@@ -62,6 +69,12 @@ export function runProcess(name: string, start: () => Promise<{ logger: Logger; 
     .catch((error: unknown) => {
       if (error instanceof ConfigError) {
         console.error(`${name}: ${error.message}`);
+      } else if (opening) {
+        // Shipped too (the database out of reach, a port taken, a failed migration): the logs service is
+        // where an operator of several machines looks first. Waits a little for it, never long.
+        opening.logger.error('start-up failed', { error });
+        void (opening.shipper?.close(2_000) ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(1));
+        return;
       } else {
         console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', service: name, msg: 'start-up failed', error: String((error as Error)?.stack ?? error) }));
       }

@@ -2,9 +2,9 @@ import { openServiceLogger, runProcess } from '@herck/common';
 import { readAnalysisConfig } from './env';
 import { startAnalysisService } from './server';
 
-runProcess('analysis', async () => {
+runProcess('analysis', async (opened) => {
   const config = readAnalysisConfig();
-  const { logger, shipper } = openServiceLogger('analysis', config);
+  const { logger, shipper } = opened(openServiceLogger('analysis', config));
   const service = await startAnalysisService(config, logger);
   return { logger, shipper, stop: () => service.stop() };
 });

@@ -2,9 +2,9 @@ import { openServiceLogger, runProcess } from '@herck/common';
 import { readLogsConfig } from './env';
 import { startLogsService } from './server';
 
-runProcess('logs', async () => {
+runProcess('logs', async (opened) => {
   const config = readLogsConfig();
-  const { logger, shipper } = openServiceLogger('logs', config);
+  const { logger, shipper } = opened(openServiceLogger('logs', config));
   const service = await startLogsService(config, logger);
   return { logger, shipper, stop: () => service.stop() };
 });
