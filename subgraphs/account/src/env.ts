@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { EnvReader, Environment, readSigningKeys, readSubgraphConfig, SigningKey, SubgraphConfig } from '@herck/common';
+import { validUsername } from './modules/account/profile-rules';
 import { MailLimits } from './modules/registration/mail-limits';
 
 export interface AccountConfig extends SubgraphConfig {
@@ -29,6 +30,7 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
     production: subgraph.production,
   });
   const adminEmail = env.string('HERCK_ADMIN_EMAIL');
+  const adminUsername = adminEmail ? readAdminUsername(env) : undefined;
   const smtpUrl = env.url('SMTP_URL', undefined, ['smtp', 'smtps']);
   // Without SMTP, mail (and its live links) lands in files: fine on a laptop, not in production.
   if (subgraph.production && !smtpUrl) env.problem('SMTP_URL', 'is required in production');
@@ -57,6 +59,18 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
       perClientPerHour: env.int('MAIL_REQUESTS_PER_CLIENT_PER_HOUR', 60, { min: 1, max: 100_000 }),
     },
     passwordSetupTtlMinutes: env.int('PASSWORD_SETUP_TTL_MINUTES', 30, { min: 1, max: 24 * 60 }),
-    admin: adminEmail ? { email: adminEmail, username: env.string('HERCK_ADMIN_USERNAME') } : undefined,
+    admin: adminEmail ? { email: adminEmail, username: adminUsername } : undefined,
   });
+}
+
+/** The configured admin username, held to the username rule here: refused at start-up, before any store is written. */
+function readAdminUsername(env: EnvReader): string | undefined {
+  const raw = env.string('HERCK_ADMIN_USERNAME');
+  if (raw === undefined) return undefined;
+  try {
+    return validUsername(raw);
+  } catch (error) {
+    env.problem('HERCK_ADMIN_USERNAME', (error as Error).message.replace(/^Username /, ''));
+    return undefined;
+  }
 }
