@@ -2,11 +2,14 @@ import { ConfirmEmailDocument, LoginDocument, LogoutDocument, MeDocument, Refres
 import { tokenInLink } from './support/smtp-mailbox';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+import { eventually, signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+
+/** Sessions one account keeps here: small, so that the oldest ending is seen. */
+const SESSIONS_PER_ACCOUNT = 3;
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform();
+  platform = await startTestPlatform({ SESSIONS_PER_ACCOUNT: String(SESSIONS_PER_ACCOUNT) });
 });
 afterAll(() => platform?.stop());
 
@@ -169,5 +172,23 @@ describe('login', () => {
     expect(codes(wrong)).toEqual(['UNAUTHENTICATED']);
     expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
     expect(codes(unknown)).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('sessions of one account', () => {
+  it('are kept up to SESSIONS_PER_ACCOUNT: a sign-in beyond ends the least recently used', async () => {
+    const user = await signUp(platform);
+    const signIn = async () => (await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: user.username, password: user.password })).data!.login;
+    // Sign-up's session and two more fill the account's three; refreshing the first makes the second the least recently used.
+    const second = await signIn();
+    const third = await signIn();
+    const first = (await send(platform.gatewayUrl, RefreshTokenDocument, { token: user.refreshToken })).data!.refreshToken;
+    const fourth = await signIn();
+    const refreshed = async (token: string) => codes(await send(platform.gatewayUrl, RefreshTokenDocument, { token }));
+    expect(await refreshed(second.refreshToken)).toEqual(['UNAUTHENTICATED']);
+    for (const session of [first, third, fourth]) expect(await refreshed(session.refreshToken)).toEqual([]);
+    // The ended session's access token goes with it (the gateway asks auth whether its session stands).
+    await eventually(async () => codes(await send(platform.gatewayUrl, MeDocument, {}, second.accessToken)).includes('UNAUTHENTICATED'), 10_000);
+    expect(codes(await send(platform.gatewayUrl, MeDocument, {}, fourth.accessToken))).toEqual([]);
   });
 });

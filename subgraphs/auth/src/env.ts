@@ -21,6 +21,8 @@ export interface AuthConfig extends SubgraphConfig {
   audience: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
+  /** Sessions (refresh token families) one account keeps; a sign-in beyond ends the least recently used. */
+  sessionsPerAccount: number;
   /** How long housekeeping keeps a revoked refresh token (for looking into an incident) before deleting it. */
   revokedRefreshTokenKeepHours: number;
   loginLimits: LoginLimits;
@@ -52,6 +54,7 @@ export function readAuthConfig(source: Environment = process.env): AuthConfig {
     audience: env.string('AUTH_AUDIENCE', 'herck'),
     accessTokenTtlSeconds: env.int('ACCESS_TOKEN_TTL_SECONDS', MAX_ACCESS_TOKEN_SECONDS, { min: 10, max: MAX_ACCESS_TOKEN_SECONDS }),
     refreshTokenTtlDays: env.int('REFRESH_TOKEN_TTL_DAYS', 30, { min: 1, max: 365 }),
+    sessionsPerAccount: env.int('SESSIONS_PER_ACCOUNT', 100, { min: 1, max: 10_000 }),
     revokedRefreshTokenKeepHours: env.int('REVOKED_REFRESH_TOKEN_KEEP_HOURS', 24, { min: 0, max: 24 * 365 }),
     loginLimits: {
       perAccountAndClient: freeAttempts,

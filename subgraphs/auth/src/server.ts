@@ -19,6 +19,7 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
   const sessions = new SessionService(
     { key: config.signingKeys[0]!, issuer: config.issuer, audience: config.audience, ttlSeconds: config.accessTokenTtlSeconds },
     config.refreshTokenTtlDays,
+    config.sessionsPerAccount,
   );
   return startSubgraph(config, logger, {
     ...authStore,

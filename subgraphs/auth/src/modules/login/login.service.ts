@@ -95,7 +95,7 @@ export class LoginService {
       // The password was checked against the hash read before; a reset or deactivation since then voids that check.
       if (!fresh || fresh.passwordHash !== verifiedHash || !fresh.canSignIn) throw new UnauthenticatedError(INVALID);
       fresh.lastLoginAt = new Date();
-      return this.sessions.start(tx, fresh);
+      return this.sessions.signIn(tx, fresh);
     });
   }
 

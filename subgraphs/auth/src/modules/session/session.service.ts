@@ -24,10 +24,29 @@ export class SessionService {
   constructor(
     private readonly accessTokens: AccessTokenSettings,
     private readonly refreshTtlDays: number,
+    /** Sessions one account keeps (SESSIONS_PER_ACCOUNT). */
+    private readonly perAccount: number,
   ) {}
 
-  /** A new session for a credential that just proved itself; persisted with the caller's flush. */
-  start(em: EntityManager, credential: Credential, familyId: string = randomUUID()): AuthTokens {
+  /**
+   * A new session for a credential that just signed in, its row locked by the caller (lockAccount).
+   * The account's least recently used sessions beyond the newest `perAccount` end with it: every
+   * sign-in kept a session of its own for 30 days, so one client that knew a password made rows,
+   * each a session the gateway checks, without end (40 sign-ins in 3 seconds, each a new one).
+   */
+  async signIn(tx: EntityManager, credential: Credential): Promise<AuthTokens> {
+    // A session's usable token is its newest (unused): when it was made is when the session was last refreshed.
+    await tx.execute(
+      `UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND family_id IN (
+         SELECT family_id FROM refresh_tokens WHERE account_id = ? AND revoked_at IS NULL AND used_at IS NULL AND expires_at > now()
+          ORDER BY created_at DESC, id OFFSET ?)`,
+      [credential.accountId, this.perAccount - 1],
+    );
+    return this.start(tx, credential);
+  }
+
+  /** Tokens for a session, a new one or `familyId`'s next; persisted with the caller's flush. */
+  private start(em: EntityManager, credential: Credential, familyId: string = randomUUID()): AuthTokens {
     const refreshToken = randomBytes(32).toString('base64url');
     const refreshExpiresAt = new Date(Date.now() + this.refreshTtlDays * 86_400_000);
     em.create(RefreshToken, { familyId, accountId: credential.accountId, tokenHash: hashToken(refreshToken), expiresAt: refreshExpiresAt });
