@@ -2,6 +2,7 @@ import pg from 'pg';
 import { INTERVAL_MS } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
+import { TickStore } from '../../subgraphs/analysis/src/modules/candle/tick-store';
 import { definitionOf } from '../../subgraphs/analysis/src/modules/evaluation/engine-loader';
 import { Strategy } from '../../subgraphs/analysis/src/modules/strategy/strategy.entity';
 import { codes, send } from './support/graphql-client';
@@ -98,7 +99,9 @@ describe('backtests', () => {
     } finally {
       await bus.end();
     }
-    await platform.analysis!.runtime.catchUpEvents();
+    // Every tick stored before the backtest reads them: catching up waits at most 2 s, which a loaded machine may need more than.
+    const stored = () => TickStore.count(platform.analysis!.runtime.orm.em.fork(), ['ETH'], new Date(ticks[0]!.time), new Date(ticks.at(-1)!.time + 1));
+    await eventually(async () => (await stored()) === ticks.length, 30_000);
     const created = await send(
       platform.gatewayUrl,
       CreateStrategyDocument,
