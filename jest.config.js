@@ -12,6 +12,9 @@ module.exports = {
   moduleNameMapper: {
     '^@herck/common$': '<rootDir>/common/src/index.ts',
     '^@herck/common/decimal$': '<rootDir>/common/src/decimal/exact-decimal.ts',
+    '^@herck/common/time$': '<rootDir>/common/src/time/candle-interval.ts',
+    '^@herck/common/errors$': '<rootDir>/common/src/errors/app-errors.ts',
+    '^@herck/common/input-rules$': '<rootDir>/common/src/validation/input-rules.ts',
     '^@herck/account$': '<rootDir>/subgraphs/account/src/index.ts',
     '^@herck/auth$': '<rootDir>/subgraphs/auth/src/index.ts',
     '^@herck/market$': '<rootDir>/subgraphs/market/src/index.ts',

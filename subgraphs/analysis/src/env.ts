@@ -26,6 +26,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   workers: number;
   /** Worker threads portfolio figures are calculated on; 0 calculates them in the service's own thread. */
   portfolioThreads: number;
+  /** Worker threads backtests are replayed on (each runs one at a time); 0 replays them in the service's own thread. */
+  backtestThreads: number;
 }
 
 export function readAnalysisConfig(source: Environment = process.env): AnalysisConfig {
@@ -48,5 +50,6 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     tickRetentionDays: env.int('ANALYSIS_TICK_RETENTION_DAYS', 30, { min: 1 }),
     workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
     portfolioThreads: env.int('PORTFOLIO_THREADS', 1, { min: 0, max: 64 }),
+    backtestThreads: env.int('BACKTEST_THREADS', 1, { min: 0, max: 64 }),
   });
 }

@@ -6,6 +6,7 @@ import { AlertResolver } from './modules/alert/alert.resolver';
 import { AnalysisListener } from './modules/alert/analysis-listener';
 import { LiveAlerts } from './modules/alert/live-alerts';
 import { BacktestResolver } from './modules/backtest/backtest.resolver';
+import { Backtester } from './modules/backtest/backtester';
 import { CandleStore } from './modules/candle/candle-store';
 import { TickStore } from './modules/candle/tick-store';
 import { DeliveryResolver } from './modules/delivery/delivery.resolver';
@@ -56,6 +57,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   const history: HistoryLoader = (symbol, interval, count) => loadHistory(symbol, interval, count);
   const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history) : new StrategyEngine(history, overrides.now);
   const calculator = new PortfolioCalculator(config.portfolioThreads);
+  const backtester = new Backtester(config.backtestThreads);
   const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);
 
   const subgraph = await startSubgraph(config, logger, {
@@ -68,7 +70,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
           [AlertResolver, new AlertResolver()],
           [NotificationResolver, new NotificationResolver()],
           [DeliveryResolver, new DeliveryResolver(strategies)],
-          [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays)],
+          [BacktestResolver, new BacktestResolver(strategies, config.userBacktestDays, backtester)],
           [PortfolioResolver, new PortfolioResolver(new PortfolioService(config.portfoliosPerAccount, calculator), calculator)],
         ]),
       ),
@@ -123,6 +125,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       await listener?.stop();
       await engine.stop?.();
       await calculator.stop();
+      await backtester.stop();
     },
   });
   return { ...subgraph, engine, evaluating: () => lease.leading };

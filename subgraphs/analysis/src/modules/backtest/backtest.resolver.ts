@@ -5,7 +5,7 @@ import { definitionOf } from '../evaluation/engine-loader';
 import { callerId } from '../strategy/strategy.resolver';
 import { StrategyService } from '../strategy/strategy.service';
 import { Backtest } from './backtest.type';
-import { runBacktest } from './backtest.service';
+import { Backtester } from './backtester';
 
 /** How far before the USER window a `from` may fall (request latency and clock differences). */
 const USER_RANGE_GRACE_MS = 60_000;
@@ -15,6 +15,7 @@ export class BacktestResolver {
   constructor(
     private readonly strategies: StrategyService,
     private readonly userBacktestDays: number,
+    private readonly backtester: Backtester,
   ) {}
 
   @Authenticated()
@@ -34,6 +35,6 @@ export class BacktestResolver {
     if (!hasAnyRole(context.identity, ['ANALYST', 'ADMIN']) && from.getTime() < oldest) {
       throw new ForbiddenError(`A USER's backtests reach back ${this.userBacktestDays} days; ANALYST and ADMIN see all history`);
     }
-    return runBacktest(context.em, definitionOf(strategy), from, to);
+    return this.backtester.run(callerId(context), context.em, definitionOf(strategy), from, to);
   }
 }

@@ -1,4 +1,4 @@
-import { CandleInterval, INTERVAL_MS } from '@herck/common';
+import { CandleInterval, INTERVAL_MS } from '@herck/common/time';
 
 /** A candle whose period ended, as analysis keeps it (numbers: indicators compute in floating point). */
 export interface ClosedCandle {

@@ -1,5 +1,5 @@
 import { Environment } from '@marcbachmann/cel-js';
-import { characterLength } from '@herck/common';
+import { characterLength } from '@herck/common/input-rules';
 import { IndicatorKind } from '../indicator/indicator-kind';
 import { BUILT_IN_NAMES, IndicatorSpec } from '../indicator/indicator-spec';
 import { BandsValue, MacdValue, StochValue } from '../indicator/indicator-values';

@@ -1,4 +1,4 @@
-import { CandleInterval, candleOpenTime } from '@herck/common';
+import { CandleInterval, candleOpenTime } from '@herck/common/time';
 import { ClosedCandle } from '../candle/closed-candle';
 import { CandleInput } from '../indicator/candle-input';
 import { createIndicator, LiveIndicator, warmUpCandles } from '../indicator/live-indicator';

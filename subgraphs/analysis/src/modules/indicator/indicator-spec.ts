@@ -1,4 +1,4 @@
-import { BadUserInputError } from '@herck/common';
+import { BadUserInputError } from '@herck/common/errors';
 import { IndicatorKind } from './indicator-kind';
 
 /** One indicator of a strategy as it is stored: a name for conditions, a kind and its parameters. */

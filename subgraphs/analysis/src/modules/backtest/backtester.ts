@@ -1,0 +1,62 @@
+import { EntityManager } from '@mikro-orm/postgresql';
+import { StrategyDefinition } from '../evaluation/strategy-definition';
+import { fromWire } from '../portfolio/calculation/decimal-wire';
+import { AccountTurns } from './account-turns';
+import { Backtest } from './backtest.type';
+import { backtestOf, replayBacktest } from './backtest-replay';
+import { checkBacktest } from './backtest.service';
+import { ReplayThread } from './replay-thread';
+import { storedPages, storedSeries } from './stored-series';
+
+/**
+ * Runs the API's backtests off the service's own thread. A long one replays up to a million
+ * ticks (30 days of them, 518,400: 2–4 s of work), and that thread also evaluates every user's
+ * strategies and answers every request: replayed there, a backtest held it up to 100–200 ms at
+ * a time (500 ms with four running), and nothing bounded how many ran at once, so one account's
+ * backtests, sent one after another or as aliases of one query, could keep it busy for good.
+ * Each replay runs on one of `threads` threads (with none, on the service's thread), which asks
+ * the service's thread for each page of rows as it reaches it (series-pages.ts: as text, which
+ * that thread only passes on); an account's backtests run one at a time, in the order sent, and
+ * accounts take turns (AccountTurns).
+ */
+export class Backtester {
+  private readonly threads: ReplayThread[];
+  private readonly turns: AccountTurns;
+
+  constructor(threads: number) {
+    this.threads = Array.from({ length: threads }, () => new ReplayThread());
+    this.turns = new AccountTurns(Math.max(1, threads));
+  }
+
+  /** The account's backtest, refused at once (checkBacktest) or replayed in its turn. */
+  async run(accountId: string, em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<Backtest> {
+    // Checked now, queued now: an account's backtests keep the order they came in.
+    const checked = checkBacktest(em, strategy, from, to);
+    const replayed = this.turns.run(accountId, async (slot) => {
+      await checked;
+      return this.replay(slot, strategy, em, from, to);
+    });
+    // A refused backtest is answered with `checked`'s error, without waiting for its turn.
+    replayed.catch(() => undefined);
+    await checked;
+    return replayed;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.threads.map((thread) => thread.stop()));
+  }
+
+  private async replay(slot: number, strategy: StrategyDefinition, em: EntityManager, from: Date, to: Date): Promise<Backtest> {
+    if (!this.threads.length) return replayBacktest(strategy, storedSeries(em, strategy.interval, from, to));
+    return backtestOfWire(await this.threads[slot]!.replay(strategy, storedPages(em, strategy.interval, from, to)));
+  }
+}
+
+/**
+ * A thread's backtest as this thread's objects: Decimals read back from their digits, and times
+ * as Dates of this realm (a message's are built in the process's main realm, which is not the
+ * one code runs in under Jest, and the DateTime scalar checks `instanceof Date`).
+ */
+export function backtestOfWire(wire: unknown): Backtest {
+  return backtestOf(fromWire<Backtest>(wire).triggers.map((trigger) => ({ ...trigger, time: new Date(trigger.time.getTime()) })));
+}

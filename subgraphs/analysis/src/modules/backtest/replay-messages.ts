@@ -1,0 +1,15 @@
+import type { StrategyDefinition } from '../evaluation/strategy-definition';
+import { SeriesRequest } from './series-request';
+
+/** What the service's thread sends a backtest thread: a replay to run, or the rows one of its reads asked for. */
+export type ToReplayThread =
+  | { kind: 'replay'; id: number; strategy: StrategyDefinition }
+  /** `rows`: the rows, or a page of them as JSON text (series-pages.ts). */
+  | { kind: 'rows'; id: number; read: number; rows: unknown[] | string }
+  | { kind: 'rows'; id: number; read: number; error: string };
+
+/** What a backtest thread sends back: a read of stored rows, or the replay's result (Decimals on the wire) or failure. */
+export type FromReplayThread =
+  | { kind: 'read'; id: number; read: number; request: SeriesRequest }
+  | { kind: 'done'; id: number; result: unknown }
+  | { kind: 'done'; id: number; error: string };
