@@ -11,6 +11,7 @@ export { CandleSeries } from './modules/evaluation/candle-series';
 export { TriggerMode } from './modules/strategy/trigger-mode';
 export type { ClosedCandle } from './modules/candle/closed-candle';
 export { EvaluationPool } from './modules/evaluation/evaluation-pool';
+export { Backtester } from './modules/backtest/backtester';
 export type { Evaluator } from './modules/evaluation/evaluator';
 export { performanceBetween, valuationAt, xirr } from './modules/portfolio/math';
 export type { DatedCashFlow, PortfolioTransaction, PriceLookup } from './modules/portfolio/math';
