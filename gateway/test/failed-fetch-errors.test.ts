@@ -22,3 +22,16 @@ describe('failedFetchErrors', () => {
     ]);
   });
 });
+
+describe('failedFetchErrors with @skip and @include', () => {
+  it('puts no error at a field the operation left out, whether by a literal or a variable', () => {
+    const query = `query Q__orders__0($withOrders: Boolean!, $bare: Boolean!) {
+      kept: order(id: "1") { id }
+      left: order(id: "2") @include(if: $withOrders) { id }
+      skipped: order(id: "3") @skip(if: true) { id }
+      ... @skip(if: $bare) { fragmentField: order(id: "4") { id } }
+    }`;
+    expect(failedFetchErrors(failure, query, { withOrders: false, bare: true })).toEqual([at(['kept'])]);
+    expect(failedFetchErrors(failure, query, { withOrders: true, bare: false })).toEqual([at(['kept']), at(['left']), at(['fragmentField'])]);
+  });
+});

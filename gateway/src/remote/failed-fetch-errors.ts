@@ -1,5 +1,5 @@
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, parse, SelectionSetNode } from 'graphql';
+import { FragmentDefinitionNode, GraphQLError, Kind, OperationDefinitionNode, parse, SelectionNode, SelectionSetNode, ValueNode } from 'graphql';
 
 type FetchErrors = NonNullable<GatewayGraphQLResponse['errors']>;
 
@@ -20,11 +20,12 @@ export function failedFetchErrors(failure: GraphQLError, query: string, variable
   if (!operation) return [{ message: failure.message, extensions: failure.extensions }];
   const fragments = new Map(document.definitions.filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION).map((fragment) => [fragment.name.value, fragment]));
   const representations = variables?.representations;
-  if (!Array.isArray(representations)) return responseKeys(operation.selectionSet, null, fragments).map((key) => error([key]));
+  const selection: Selection = { fragments, variables: variables ?? {} };
+  if (!Array.isArray(representations)) return responseKeys(operation.selectionSet, null, selection).map((key) => error([key]));
   const entities = entitiesSelection(operation.selectionSet, fragments);
   return representations.flatMap((representation, index) => {
     const typename = (representation as { __typename?: unknown } | null)?.__typename;
-    const keys = entities ? responseKeys(entities, typeof typename === 'string' ? typename : null, fragments) : [];
+    const keys = entities ? responseKeys(entities, typeof typename === 'string' ? typename : null, selection) : [];
     return keys.length ? keys.map((key) => error(['_entities', index, key])) : [error(['_entities', index])];
   });
 }
@@ -40,12 +41,20 @@ function entitiesSelection(selectionSet: SelectionSetNode, fragments: Map<string
   return undefined;
 }
 
+/** What decides which fields a fetch's answer would hold: its fragments, and the variables its @skip and @include read. */
+interface Selection {
+  fragments: Map<string, FragmentDefinitionNode>;
+  variables: Record<string, unknown>;
+}
+
 /**
  * The response keys a selection set fills on an object of `typename` (any, when null), fragments
  * followed; `__typename` left out (an entity's is known already, and Apollo Gateway fills a root's).
+ * A field or fragment that @skip or @include leaves out is in no answer: no error is put at it.
  */
-function responseKeys(selectionSet: SelectionSetNode, typename: string | null, fragments: Map<string, FragmentDefinitionNode>, keys = new Set<string>()): string[] {
+function responseKeys(selectionSet: SelectionSetNode, typename: string | null, { fragments, variables }: Selection, keys = new Set<string>()): string[] {
   for (const selection of selectionSet.selections) {
+    if (!isIncluded(selection, variables)) continue;
     if (selection.kind === Kind.FIELD) {
       const key = selection.alias?.value ?? selection.name.value;
       if (selection.name.value !== '__typename') keys.add(key);
@@ -53,7 +62,25 @@ function responseKeys(selectionSet: SelectionSetNode, typename: string | null, f
     }
     const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
     const condition = fragment?.typeCondition?.name.value;
-    if (fragment && (!condition || !typename || condition === typename)) responseKeys(fragment.selectionSet, typename, fragments, keys);
+    if (fragment && (!condition || !typename || condition === typename)) responseKeys(fragment.selectionSet, typename, { fragments, variables }, keys);
   }
   return [...keys];
+}
+
+/** Whether a selection's @skip and @include keep it, as GraphQL execution decides (`skip` first). */
+function isIncluded(selection: SelectionNode, variables: Record<string, unknown>): boolean {
+  const condition = (name: 'skip' | 'include'): boolean | undefined => {
+    const value = selection.directives?.find((directive) => directive.name.value === name)?.arguments?.find((argument) => argument.name.value === 'if')?.value;
+    return value ? booleanOf(value, variables) : undefined;
+  };
+  return condition('skip') !== true && condition('include') !== false;
+}
+
+function booleanOf(value: ValueNode, variables: Record<string, unknown>): boolean | undefined {
+  if (value.kind === Kind.BOOLEAN) return value.value;
+  if (value.kind === Kind.VARIABLE) {
+    const given = variables[value.name.value];
+    return typeof given === 'boolean' ? given : undefined;
+  }
+  return undefined;
 }
