@@ -499,6 +499,25 @@ describe('a strategy deleted with many alerts', () => {
       await db.end();
     }
   });
+
+  it('takes too a notification that a replica of the version before wrote without its strategy during the upgrade', async () => {
+    const user = await signUp(platform);
+    const input = { ...breakout(), name: 'Deleted mid-upgrade', symbols: ['BTC'], condition: 'price < 0.0', channels: { inApp: true, email: false, webhookUrl: null } };
+    const { id } = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy;
+    const strategy: StrategyDefinition = { ...input, id, ownerId: user.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
+    const firing = { strategy, symbol: 'BTC', at: new Date(Date.now() - 60_000), price: 1, exactPrice: '1', values: {} };
+    await platform.analysis!.runtime.orm.em.fork().transactional((tx) => writeOutcomes(tx, [{ firings: [firing], states: [], errors: [], recovered: [] }]));
+    const db = await connectToDatabase(platform.analysis!.runtime.config.databaseUrl);
+    try {
+      // The evaluating replica still runs the version before the migration (a new one migrated as it started): its insert names no strategy.
+      await db.query(`INSERT INTO notifications (id, owner_id, alert_id, message, created_at) SELECT gen_random_uuid(), owner_id, id, 'from the old writer', now() FROM alerts WHERE strategy_id = $1`, [id]);
+      expect(codes(await send(platform.gatewayUrl, DeleteStrategyDocument, { id }, user.accessToken))).toEqual([]);
+      const left = await db.query('SELECT count(*) FROM notifications WHERE owner_id = $1', [user.accountId]);
+      expect(Number(left.rows[0].count)).toBe(0);
+    } finally {
+      await db.end();
+    }
+  });
 });
 
 describe('a page of alerts', () => {
