@@ -114,8 +114,9 @@ describe('a second market replica', () => {
     const queries: string[] = [];
     const sqlLogger = new Logger('market', 'debug', {}, (line) => {
       // The outbox relay polls on its own every second; everything else would come from the requests.
-      // So does the gateways' status probe (gaps of the last hour, the bus consumer's position and dead letters).
-      if (/\[query\]/.test(line) && !/outbox|\] (begin|commit)|ingestion_gaps WHERE round_time|bus_dead_letters|bus_events/.test(line)) queries.push(line);
+      // So does the gateways' status probe (gaps of the last hour, the bus consumer's position and dead letters),
+      // and a round without ticks at a minute's end announces the candles it closed, which the standby loads.
+      if (/\[query\]/.test(line) && !/outbox|\] (begin|commit)|ingestion_gaps WHERE round_time|bus_dead_letters|bus_events|candles WHERE closed_at/.test(line)) queries.push(line);
     });
     const standby = await platform.startMarketReplica({}, { MARKET_INTERVAL_SECONDS: '1', LOG_LEVEL: 'debug' }, sqlLogger);
     expect(standby.ingesting()).toBe(false);
