@@ -11,6 +11,7 @@ export * from './bus/bus-retention';
 export * from './bus/drain-loop';
 export * from './bus/outbox-message.entity';
 export * from './bus/platform-lock';
+export * from './concurrency/account-turns';
 export * from './concurrency/one-at-a-time';
 export * from './config/base-config';
 export * from './config/env-reader';

@@ -54,6 +54,9 @@ function pricesFor(days: number): PriceTable {
 /** Every Decimal as its digits, so two answers compare exactly. */
 const digits = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_, item: unknown) => (Decimal.isDecimal(item) ? `D:${(item as Decimal).toFixed()}` : item)));
 
+/** The owner whose turn every calculation here waits for. */
+const OWNER = 'b0000000-0000-4000-8000-000000000001';
+
 const inThread = new PortfolioCalculator(0);
 const threaded = new PortfolioCalculator(1);
 afterAll(() => threaded.stop());
@@ -70,16 +73,16 @@ describe('portfolio calculations on a thread of their own', () => {
     const complete = new Date(START + 6 * DAY_MS);
     for (const method of ['FIFO', 'AVERAGE'] as const) {
       for (const start of [complete, from]) {
-        const [here, there] = await Promise.all([inThread.performance(ledger, prices, start, to, method), threaded.performance(ledger, prices, start, to, method)]);
+        const [here, there] = await Promise.all([inThread.performance(OWNER, ledger, prices, start, to, method), threaded.performance(OWNER, ledger, prices, start, to, method)]);
         expect(digits(there)).toEqual(digits(here));
       }
-      const whole = await threaded.performance(ledger, prices, complete, to, method);
+      const whole = await threaded.performance(OWNER, ledger, prices, complete, to, method);
       expect(whole.complete).toBe(true);
       expect([whole.roi, whole.twr, whole.xirr, whole.realizedPnl, whole.unrealizedPnl].every((figure) => Decimal.isDecimal(figure))).toBe(true);
       // A missing close is named, and the figures that need it are not guessed.
-      const partial = await threaded.performance(ledger, prices, from, to, method);
+      const partial = await threaded.performance(OWNER, ledger, prices, from, to, method);
       expect(partial).toMatchObject({ complete: false, roi: null, unrealizedPnl: null, missingPrices: [{ symbol: 'ETH', date: '2025-01-06' }] });
-      const [valuedHere, valuedThere] = await Promise.all([inThread.valuation(ledger, prices, to, method), threaded.valuation(ledger, prices, to, method)]);
+      const [valuedHere, valuedThere] = await Promise.all([inThread.valuation(OWNER, ledger, prices, to, method), threaded.valuation(OWNER, ledger, prices, to, method)]);
       expect(digits(valuedThere)).toEqual(digits(valuedHere));
       expect(valuedThere.holdings.map((holding) => holding.symbol)).toEqual(SYMBOLS);
       expect(valuedThere.holdings.every((holding) => Decimal.isDecimal(holding.quantity) && Decimal.isDecimal(holding.marketValue))).toBe(true);
@@ -88,10 +91,10 @@ describe('portfolio calculations on a thread of their own', () => {
 
   it('refuse a ledger that sells more than it holds with the calculation’s own error', async () => {
     const oversold: LedgerRow = { id: null, kind: TransactionKindEnum.SELL, symbol: 'BTC', quantity: '1000000', base_price: '1', base_fee: '0', time: new Date(START + 50 * DAY_MS), source_id: null };
-    const refusal = await threaded.replay([...ledger, oversold], 'FIFO').catch((error: unknown) => error);
+    const refusal = await threaded.replay(OWNER, [...ledger, oversold], 'FIFO').catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PortfolioInputError);
     expect(refusal).toMatchObject({ field: 'quantity', message: expect.stringMatching(/^Cannot sell 1000000 BTC at 2025-02-20T00:00:00.000Z: only [\d.]+ held then$/) });
-    await expect(threaded.replay(ledger, 'FIFO')).resolves.toBeUndefined();
+    await expect(threaded.replay(OWNER, ledger, 'FIFO')).resolves.toBeUndefined();
   });
 
   it('leave the calling thread free while a long ledger is calculated', async () => {
@@ -113,12 +116,26 @@ describe('portfolio calculations on a thread of their own', () => {
       return turns;
     };
     // On the caller's thread the calculation holds it from start to end: not one turn.
-    expect(await turnsDuring(() => inThread.performance(long, longPrices, from, longTo, 'FIFO'))).toBe(0);
-    expect(await turnsDuring(() => threaded.performance(long, longPrices, from, longTo, 'FIFO'))).toBeGreaterThan(20);
+    expect(await turnsDuring(() => inThread.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBe(0);
+    expect(await turnsDuring(() => threaded.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBeGreaterThan(20);
+  });
+
+  it('take turns between accounts: one owner’s queue of long calculations keeps another’s waiting behind one of them', async () => {
+    const long = ledgerOf(400);
+    const longPrices = pricesFor(400);
+    const finished: string[] = [];
+    const calculation = (name: string, work: Promise<unknown>) => work.then(() => finished.push(name));
+    await Promise.all([
+      calculation('patient 1', threaded.performance('patient', long, longPrices, from, to, 'FIFO')),
+      calculation('patient 2', threaded.performance('patient', long, longPrices, from, to, 'AVERAGE')),
+      calculation('patient 3', threaded.valuation('patient', long, longPrices, to, 'FIFO')),
+      calculation('quick', threaded.valuation('quick', ledger.slice(0, 10), prices, to, 'FIFO')),
+    ]);
+    expect(finished).toEqual(['patient 1', 'quick', 'patient 2', 'patient 3']);
   });
 
   it('start a new thread for the next calculation once one has stopped', async () => {
     await threaded.stop();
-    expect((await threaded.valuation(ledger, prices, to, 'FIFO')).holdings).toHaveLength(SYMBOLS.length);
+    expect((await threaded.valuation(OWNER, ledger, prices, to, 'FIFO')).holdings).toHaveLength(SYMBOLS.length);
   });
 });

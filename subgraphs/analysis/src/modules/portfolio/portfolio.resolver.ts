@@ -106,14 +106,14 @@ export class PortfolioResolver {
     if (from >= to) throw new BadUserInputError('from must be in the past', 'from');
     const ledger = await context.ledgers.load(portfolio.id);
     const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0] ? new Date(ledger[0].time) : from, to });
-    return this.calculator.performance(ledger, prices, from, to, portfolio.costBasisMethod);
+    return this.calculator.performance(portfolio.ownerId, ledger, prices, from, to, portfolio.costBasisMethod);
   }
 
   /** The list's portfolios are valued together: their ledgers in one read, their prices in one per currency. */
   private async valuation(portfolio: Portfolio, at: Date, context: AnalysisContext) {
     const ledger = await context.ledgers.load(portfolio.id);
     const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: at, to: at });
-    return this.calculator.valuation(ledger, prices, at, portfolio.costBasisMethod);
+    return this.calculator.valuation(portfolio.ownerId, ledger, prices, at, portfolio.costBasisMethod);
   }
 }
 

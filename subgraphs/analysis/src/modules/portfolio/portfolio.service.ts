@@ -149,7 +149,7 @@ export class PortfolioService {
   /** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there is, is refused. */
   private async replayOrRefuse(ledger: LedgerRow[], portfolio: Portfolio): Promise<void> {
     try {
-      await this.calculator.replay(ledger, portfolio.costBasisMethod);
+      await this.calculator.replay(portfolio.ownerId, ledger, portfolio.costBasisMethod);
     } catch (error) {
       if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, error.field ?? 'input');
       throw error;

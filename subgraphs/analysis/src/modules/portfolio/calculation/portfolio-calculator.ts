@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerFile } from '@herck/common';
+import { AccountTurns, compiledWorkerFile } from '@herck/common';
 import { CostBasisMethod, PortfolioInputError } from '../math';
 import { LedgerRow } from '../ledger-row';
 import { PriceTable } from '../price-table';
@@ -12,37 +12,39 @@ import { calculate, Calculation, PerformanceFigures, ValuationFigures } from './
  * seconds (50,000 filled orders: about 3 s for one `performance`), and that thread also
  * evaluates every user's strategies and answers every request: one such read, times the
  * aliases a query may hold, stalled them all. Each calculation goes, with the ledger and prices
- * as PostgreSQL answered them, to the thread with the fewest waiting; with no threads they run
- * on the caller's.
+ * as PostgreSQL answered them, to a thread; with no threads they run on the caller's. An account's
+ * calculations run one at a time and accounts take turns (AccountTurns): one owner's long ledgers
+ * keep another's, or a change of theirs waiting under its portfolio's lock, behind at most one each.
  */
 export class PortfolioCalculator {
   private readonly threads: CalculationThread[];
+  private readonly turns: AccountTurns;
 
   constructor(threads: number) {
     this.threads = Array.from({ length: threads }, () => new CalculationThread());
+    this.turns = new AccountTurns(Math.max(1, threads));
   }
 
-  performance(ledger: LedgerRow[], prices: PriceTable, from: Date, to: Date, method: CostBasisMethod): Promise<PerformanceFigures> {
-    return this.run<PerformanceFigures>({ op: 'performance', ledger, prices, from, to, method });
+  /** `account`: the portfolio's owner, whose turn the calculation waits for. */
+  performance(account: string, ledger: LedgerRow[], prices: PriceTable, from: Date, to: Date, method: CostBasisMethod): Promise<PerformanceFigures> {
+    return this.run<PerformanceFigures>(account, { op: 'performance', ledger, prices, from, to, method });
   }
 
-  valuation(ledger: LedgerRow[], prices: PriceTable, at: Date, method: CostBasisMethod): Promise<ValuationFigures> {
-    return this.run<ValuationFigures>({ op: 'valuation', ledger, prices, at, method });
+  valuation(account: string, ledger: LedgerRow[], prices: PriceTable, at: Date, method: CostBasisMethod): Promise<ValuationFigures> {
+    return this.run<ValuationFigures>(account, { op: 'valuation', ledger, prices, at, method });
   }
 
   /** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there was, rejects with its PortfolioInputError. */
-  async replay(ledger: LedgerRow[], method: CostBasisMethod): Promise<void> {
-    await this.run<null>({ op: 'replay', ledger, method });
+  async replay(account: string, ledger: LedgerRow[], method: CostBasisMethod): Promise<void> {
+    await this.run<null>(account, { op: 'replay', ledger, method });
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.stop()));
   }
 
-  private async run<T>(calculation: Calculation): Promise<T> {
-    if (!this.threads.length) return calculate(calculation) as T;
-    const thread = this.threads.reduce((idlest, candidate) => (candidate.waiting < idlest.waiting ? candidate : idlest));
-    return fromWire<T>(await thread.run(calculation));
+  private run<T>(account: string, calculation: Calculation): Promise<T> {
+    return this.turns.run(account, async (slot) => (this.threads.length ? fromWire<T>(await this.threads[slot]!.run(calculation)) : (calculate(calculation) as T)));
   }
 }
 
@@ -51,10 +53,6 @@ class CalculationThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, { worker: Worker; resolve: (result: unknown) => void; reject: (error: Error) => void }>();
   private next = 0;
-
-  get waiting(): number {
-    return this.pending.size;
-  }
 
   run(calculation: Calculation): Promise<unknown> {
     const worker = (this.worker ??= this.start());

@@ -3,7 +3,7 @@ interface Turn {
 }
 
 /**
- * Runs jobs on a fixed number of slots (a backtest's thread each), fairly between accounts: an
+ * Runs jobs on a fixed number of slots (a worker thread each, say), fairly between accounts: an
  * account's jobs run one at a time, in the order they came (none is refused: a client may send
  * several at once, as aliases of one query), and accounts with jobs waiting take turns, so one
  * account's long queue cannot keep another's job waiting for more than one job of each account

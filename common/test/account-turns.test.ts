@@ -1,4 +1,4 @@
-import { AccountTurns } from '../src/modules/backtest/account-turns';
+import { AccountTurns } from '../src/concurrency/account-turns';
 
 /** Jobs that run until the test ends them: what started, in order, and on which slot. */
 function scripted(turns: AccountTurns) {
