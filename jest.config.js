@@ -11,7 +11,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     '^@herck/common$': '<rootDir>/common/src/index.ts',
-    '^@herck/common/decimal$': '<rootDir>/common/src/decimal/exact-decimal.ts',
+    '^@herck/common/decimal$': '<rootDir>/common/src/decimal/index.ts',
     '^@herck/common/time$': '<rootDir>/common/src/time/candle-interval.ts',
     '^@herck/common/errors$': '<rootDir>/common/src/errors/app-errors.ts',
     '^@herck/common/input-rules$': '<rootDir>/common/src/validation/input-rules.ts',

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toWire } from '../portfolio/calculation/decimal-wire';
+import { toWire } from '@herck/common/decimal';
 import { replayBacktest } from './backtest-replay';
 import { FromReplayThread, ToReplayThread } from './replay-messages';
 import { rowsOfPage } from './series-pages';

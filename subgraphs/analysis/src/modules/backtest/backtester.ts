@@ -1,7 +1,6 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AccountTurns } from '@herck/common';
+import { AccountTurns, fromWire } from '@herck/common';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
-import { fromWire } from '../portfolio/calculation/decimal-wire';
 import { Backtest } from './backtest.type';
 import { backtestOf, replayBacktest } from './backtest-replay';
 import { checkBacktest } from './backtest.service';

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { PortfolioInputError } from '../math';
 import { CalculationReply, CalculationRequest } from './calculation-messages';
-import { toWire } from './decimal-wire';
+import { toWire } from '@herck/common/decimal';
 import { calculate } from './portfolio-calculations';
 
 /** A thread of the PortfolioCalculator: runs each calculation it is sent, one after another. */

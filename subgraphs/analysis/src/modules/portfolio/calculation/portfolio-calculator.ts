@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import { AccountTurns, compiledWorkerFile } from '@herck/common';
+import { AccountTurns, compiledWorkerFile, fromWire } from '@herck/common';
 import { CostBasisMethod, PortfolioInputError } from '../math';
 import { LedgerRow } from '../ledger-row';
 import { PriceTable } from '../price-table';
 import { CalculationReply, CalculationRequest } from './calculation-messages';
-import { fromWire } from './decimal-wire';
 import { calculate, Calculation, PerformanceFigures, ValuationFigures } from './portfolio-calculations';
 
 /**

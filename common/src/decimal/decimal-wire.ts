@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { exact } from '@herck/common/decimal';
+import { exact } from './exact-decimal';
 
 /** A Decimal on its way between threads: structured cloning keeps a Decimal's fields but not its class. */
 interface WireDecimal {
