@@ -81,6 +81,7 @@ export * from './subgraph/start-subgraph';
 export * from './subgraph/subgraph-catalog';
 export * from './subgraph/subgraph-config';
 export * from './subgraph/subgraph-status';
+export * from './testing/event-loop-turns';
 export * from './testing/prometheus-text';
 export * from './testing/test-environment';
 export * from './testing/until';

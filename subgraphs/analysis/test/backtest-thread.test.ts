@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import Decimal from 'decimal.js';
-import { compiledWorkerFile } from '@herck/common';
+import { compiledWorkerFile, eventLoopTurnsDuring } from '@herck/common';
 import { ClosedCandle } from '../src/modules/candle/closed-candle';
 import { StoredTick } from '../src/modules/candle/tick-store';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
@@ -101,23 +101,9 @@ describe('backtests on a thread of their own', () => {
 
   it('leave the calling thread free while a long backtest replays', async () => {
     const definition = strategy(TriggerMode.ON_CROSS, 'price > sma && macd.histogram > 0.0');
-    /** How many times the caller's event loop came round while `work` was under way. */
-    const turnsDuring = async (work: () => Promise<unknown>) => {
-      let turns = 0;
-      let done = false;
-      const turn = (): void => {
-        if (done) return;
-        turns++;
-        setImmediate(turn);
-      };
-      setImmediate(turn);
-      await work();
-      done = true;
-      return turns;
-    };
     // On the caller's thread the replay holds it from start to end (its reads here wait for nothing): not one turn.
-    expect(await turnsDuring(() => replayBacktest(definition, read))).toBe(0);
-    expect(await turnsDuring(() => onThread(definition, read))).toBeGreaterThan(20);
+    expect(await eventLoopTurnsDuring(() => replayBacktest(definition, read))).toBe(0);
+    expect(await eventLoopTurnsDuring(() => onThread(definition, read))).toBeGreaterThan(20);
   });
 
   it('fail with the store’s own error when a read fails, and replay the next one', async () => {

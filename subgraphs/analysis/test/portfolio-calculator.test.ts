@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { eventLoopTurnsDuring } from '@herck/common';
 import { PortfolioCalculator } from '../src/modules/portfolio/calculation/portfolio-calculator';
 import { PortfolioInputError } from '../src/modules/portfolio/math';
 import { LedgerRow } from '../src/modules/portfolio/ledger-row';
@@ -101,23 +102,9 @@ describe('portfolio calculations on a thread of their own', () => {
     const long = ledgerOf(1_500);
     const longPrices = pricesFor(1_500);
     const longTo = new Date(START + 1_499 * DAY_MS);
-    /** How many times the caller's event loop came round while `work` was under way. */
-    const turnsDuring = async (work: () => Promise<unknown>) => {
-      let turns = 0;
-      let done = false;
-      const turn = (): void => {
-        if (done) return;
-        turns++;
-        setImmediate(turn);
-      };
-      setImmediate(turn);
-      await work();
-      done = true;
-      return turns;
-    };
     // On the caller's thread the calculation holds it from start to end: not one turn.
-    expect(await turnsDuring(() => inThread.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBe(0);
-    expect(await turnsDuring(() => threaded.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBeGreaterThan(20);
+    expect(await eventLoopTurnsDuring(() => inThread.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBe(0);
+    expect(await eventLoopTurnsDuring(() => threaded.performance(OWNER, long, longPrices, from, longTo, 'FIFO'))).toBeGreaterThan(20);
   });
 
   it('take turns between accounts: one owner’s queue of long calculations keeps another’s waiting behind one of them', async () => {
