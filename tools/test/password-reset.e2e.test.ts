@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { LoginDocument, RefreshTokenDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
+import pg from 'pg';
+import { ConfirmEmailDocument, LoginDocument, RefreshTokenDocument, RegisterDocument, RequestPasswordResetDocument, SetPasswordDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
-import { signUp } from './support/users';
+import { eventually, signUp, STRONG_PASSWORD } from './support/users';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -89,5 +90,29 @@ describe('requestPasswordReset', () => {
       expect(html.match(/<script/g)).toHaveLength(1);
       expect(html.match(/<form [^>]*method="post"/g)).toHaveLength(2);
     }
+  });
+});
+
+describe('a password setup token', () => {
+  it('is refused once a newer version of its account is on the bus, however soon it is used', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'outpaced', email: 'outpaced@example.com', firstName: 'Out', lastName: 'Paced' } });
+    const link = tokenInLink(await platform.mailbox.waitFor('outpaced@example.com', 1));
+    const setup = (await send(platform.gatewayUrl, ConfirmEmailDocument, { token: link })).data!.confirmEmail.passwordSetupToken;
+    const [account] = await platform.account.runtime.orm.em.fork().execute<{ id: string; username: string; email: string; version: number }[]>('SELECT id, username, email, version FROM accounts WHERE email = ?', [
+      'outpaced@example.com',
+    ]);
+    const authDb = () => platform.auth.runtime.orm.em.fork();
+    await eventually(async () => (await authDb().execute('SELECT 1 FROM credentials WHERE account_id = ? AND account_version = ?', [account!.id, account!.version])).length === 1);
+    // The account's next version on the bus, as a reset request puts it there before its mail goes; without the
+    // notification that wakes auth's consumer at once (it polls every second), as when it is busy elsewhere.
+    const bus = new pg.Client({ connectionString: platform.auth.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const changed = { id: account!.id, username: account!.username, email: account!.email, status: 'ACTIVE', version: account!.version + 1 };
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'account.changed', 'account', $1)", [JSON.stringify(changed)]);
+    } finally {
+      await bus.end();
+    }
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token: setup, password: STRONG_PASSWORD }))).toEqual(['BAD_USER_INPUT']);
   });
 });

@@ -40,7 +40,7 @@ export class RegistrationService {
     private readonly config: AccountConfig,
     private readonly mailer: Mailer,
     private readonly limits: MailLimiter,
-    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'publishEvents' | 'background' | 'logger'>,
+    private readonly runtime: Pick<SubgraphRuntime, 'orm' | 'publishEvents' | 'relayEvents' | 'background' | 'logger'>,
   ) {}
 
   async register(input: RegisterInput, client: string | null): Promise<void> {
@@ -129,7 +129,9 @@ export class RegistrationService {
         return found;
       });
       if (!account) return null;
-      this.runtime.publishEvents();
+      // On the bus before the mail goes: auth applies the new version before it takes any setup token
+      // (credential.service), so once the link can arrive, the older tokens are refused.
+      await this.runtime.relayEvents();
       const { token } = this.passwordSetupToken(account);
       const link = this.config.passwordResetUrl.replace('{token}', encodeURIComponent(token));
       return registrationMails.passwordReset(account.email, account.firstName, link, this.config.passwordSetupTtlMinutes);

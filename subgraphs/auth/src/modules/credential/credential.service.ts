@@ -95,11 +95,14 @@ export class CredentialService {
   }
 
   /**
-   * The token may be a moment ahead of auth's copy of the account (confirmEmail
-   * answers before its event arrives here): wait, within a bound, for the event.
+   * Auth's copy of the account brought up to date with the bus: a reset requested since the token
+   * was issued (its version on the bus before the reset mail goes) makes the token useless. And the
+   * token may be a moment ahead of that copy (confirmEmail answers before its event arrives here):
+   * wait, within a bound, for the event.
    */
   private async catchUp(em: EntityManager, claims: PasswordSetupClaims): Promise<void> {
     const deadline = Date.now() + CATCH_UP_MS;
+    await this.runtime.catchUpEvents();
     for (;;) {
       const fresh = em.fork();
       const credential = await fresh.findOne(Credential, { accountId: claims.accountId });
