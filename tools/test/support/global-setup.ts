@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { embeddedPostgresDir, RunningPostgres, startEmbeddedPostgres } from '@herck/common';
 import { freePort } from './free-port';
+import { createTemplateDatabases } from './template-databases';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -19,10 +20,15 @@ const TEST_MAX_CONNECTIONS = 300;
 /**
  * Tests need a real PostgreSQL: the one DATABASE_URL names, or else an embedded
  * one started here for the run (what a fresh machine gets, random password
- * included: DATABASE_URL carries it to the tests).
+ * included: DATABASE_URL carries it to the tests). The run's migrated template
+ * databases are made on it here (template-databases.ts).
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env.DATABASE_URL) return;
+  if (!process.env.DATABASE_URL) await startTestPostgres();
+  await createTemplateDatabases(process.env.DATABASE_URL!);
+}
+
+async function startTestPostgres(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-test-pg-'));
   fs.chmodSync(dir, 0o755);
   const server = await startEmbeddedPostgres({ dir: embeddedPostgresDir(dir), port: await freePort(), maxConnections: TEST_MAX_CONNECTIONS });

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import { dropTemplateDatabases } from './template-databases';
 
 export default async function globalTeardown(): Promise<void> {
   const embedded = globalThis.herckTestPostgres;
-  if (!embedded) return;
+  // A server the run did not start outlives it: the run's templates go (an embedded one goes whole).
+  if (!embedded) return dropTemplateDatabases(process.env.DATABASE_URL!);
   await embedded.server.stop();
   fs.rmSync(embedded.dir, { recursive: true, force: true });
 }

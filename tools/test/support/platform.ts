@@ -10,6 +10,7 @@ import { MarketServiceOverrides, readMarketConfig, RunningMarket, startMarketSer
 import { LogsServiceOverrides, readLogsConfig, RunningLogs, startLogsService } from '@herck/logs';
 import { OrdersServiceOverrides, readOrdersConfig, RunningOrders, startOrdersService } from '@herck/orders';
 import { freePort } from './free-port';
+import { copyTemplateDatabases } from './template-databases';
 import { SmtpMailbox } from './smtp-mailbox';
 
 type ServiceName = 'account' | 'auth' | 'market' | 'analysis' | 'orders' | 'logs' | 'gateway';
@@ -58,6 +59,7 @@ export interface TestPlatform {
 export async function startTestPlatform(overrides: Environment = {}, options: TestPlatformOptions = {}): Promise<TestPlatform> {
   const mailbox = new SmtpMailbox();
   const { env, cleanUp } = testEnvironment({ SMTP_URL: await mailbox.start(), ...overrides });
+  await copyTemplateDatabases(env);
   // The first gateway's port is chosen before anything starts: the account subgraph writes it into the links
   // it mails (/confirm-email, /reset-password), which must open that gateway's pages, not "localhost:0".
   // `env` keeps port 0, so gateways a test starts from it beside this one take ports of their own.
