@@ -1,12 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { accountStore } from '@herck/account';
-import { analysisStore } from '@herck/analysis';
-import { authStore } from '@herck/auth';
 import { databaseUrl, dropDatabase, ensureBusSchema, ensureDatabase, Environment, Logger, openSubgraphStore, quoteIdentifier, SubgraphConfig, SubgraphName } from '@herck/common';
-import { logsStore } from '@herck/logs';
-import { marketStore } from '@herck/market';
-import { ordersStore } from '@herck/orders';
+import { SUBGRAPH_STORES } from '../../src/herck-stores';
 
 /**
  * Every platform a test starts needs seven fresh databases, and migrating them took most of its
@@ -14,14 +9,9 @@ import { ordersStore } from '@herck/orders';
  * top), about sixty times a run. The run migrates one set once (global setup); each platform
  * then gets copies of it (CREATE DATABASE … TEMPLATE), whose migrations are found applied.
  */
-const STORES: Record<SubgraphName, Parameters<typeof openSubgraphStore>[2]> = {
-  account: accountStore,
-  auth: authStore,
-  market: marketStore,
-  analysis: analysisStore,
-  orders: ordersStore,
-  logs: logsStore,
-};
+
+/** Every database a platform has: each subgraph's, and the bus. */
+const DATABASES = [...Object.keys(SUBGRAPH_STORES), 'bus'] as (SubgraphName | 'bus')[];
 
 /** Names the run's templates (its own: runs sharing a server do not touch each other's); read by copyTemplateDatabases. */
 const TEMPLATES_VARIABLE = 'HERCK_TEST_TEMPLATE_PREFIX';
@@ -32,7 +22,7 @@ const templateOf = (prefix: string, database: SubgraphName | 'bus') => `${prefix
 export async function createTemplateDatabases(serverUrl: string): Promise<void> {
   const prefix = `herck_template_${randomBytes(4).toString('hex')}`;
   const logger = new Logger('test-templates', 'error');
-  for (const [name, store] of Object.entries(STORES) as [SubgraphName, (typeof STORES)[SubgraphName]][]) {
+  for (const [name, store] of Object.entries(SUBGRAPH_STORES) as [SubgraphName, (typeof SUBGRAPH_STORES)[SubgraphName]][]) {
     const databaseName = templateOf(prefix, name);
     const orm = await openSubgraphStore({ serverUrl, databaseName, databaseUrl: databaseUrl(serverUrl, databaseName) } as SubgraphConfig, logger, store);
     await orm.close(true);
@@ -52,7 +42,7 @@ export async function createTemplateDatabases(serverUrl: string): Promise<void> 
 export async function dropTemplateDatabases(serverUrl: string): Promise<void> {
   const prefix = process.env[TEMPLATES_VARIABLE];
   if (!prefix) return;
-  for (const database of [...Object.keys(STORES), 'bus'] as (SubgraphName | 'bus')[]) await dropDatabase(serverUrl, templateOf(prefix, database));
+  for (const database of DATABASES) await dropDatabase(serverUrl, templateOf(prefix, database));
 }
 
 /**
@@ -67,7 +57,7 @@ export async function copyTemplateDatabases(env: Environment): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    for (const database of [...Object.keys(STORES), 'bus'] as (SubgraphName | 'bus')[]) {
+    for (const database of DATABASES) {
       const name = env[`${database.toUpperCase()}_DATABASE_NAME`];
       if (!name) continue;
       await client.query(`CREATE DATABASE ${quoteIdentifier(name)} TEMPLATE ${quoteIdentifier(templateOf(prefix, database))}`).catch((error: { code?: string }) => {
