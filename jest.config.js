@@ -1,7 +1,9 @@
 /** One Jest run over every workspace (`npm test`); see README "Two commands" and "Development". */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/tools/test/support/compiled-sources-environment.js',
   transform: {
+    // The packages' sources are their compiled output, loaded by Node once per worker (tools/test/support/compiled-sources.js).
+    '^.+/(common|gateway|tools|subgraphs/[^/]+)/src/.+\\.ts$': '<rootDir>/tools/test/support/compiled-sources.js',
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', diagnostics: false }],
     // ESM-only packages: Node loads them with require() (20.19+), Jest's own loader cannot, so they are compiled to CommonJS here.
     '/node_modules/(trading-signals|@marcbachmann/cel-js)/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, diagnostics: false, isolatedModules: true }],
@@ -10,6 +12,8 @@ module.exports = {
   testMatch: ['<rootDir>/**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
+    // Installed packages whose objects pass between a test and its platform: the platform's copy (tools/test/support/shared-packages).
+    '^(decimal\\.js|graphql|@apollo/(subgraph|server|server/plugin/disabled|composition)|@mikro-orm/(core|postgresql|knex|migrations))$': '<rootDir>/tools/test/support/shared-packages/$1.js',
     '^@herck/common$': '<rootDir>/common/src/index.ts',
     '^@herck/common/decimal$': '<rootDir>/common/src/decimal/index.ts',
     '^@herck/common/time$': '<rootDir>/common/src/time/candle-interval.ts',
