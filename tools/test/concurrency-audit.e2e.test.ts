@@ -161,14 +161,24 @@ describe('an account deleted while an admin makes it an admin', () => {
   });
 });
 
+/** What a strategy's firings left in the store: alerts, in-app notices, mails and webhooks to send. */
+async function firedFor(strategyId: string): Promise<{ alerts: number; notifications: number; deliveries: number }> {
+  const [counts] = await analysisDb().execute<{ alerts: number; notifications: number; deliveries: number }[]>(
+    `SELECT (SELECT count(*) FROM alerts WHERE strategy_id = ?)::int AS alerts, (SELECT count(*) FROM notifications WHERE strategy_id = ?)::int AS notifications,
+            (SELECT count(*) FROM deliveries WHERE strategy_id = ?)::int AS deliveries`,
+    [strategyId, strategyId, strategyId],
+  );
+  return counts!;
+}
+
 describe('a round evaluated before an edit of its strategy and written after the edit answered', () => {
-  it('leaves the edited strategy starting afresh, without the old condition’s error', async () => {
-    const input = { name: 'Edited mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: false, email: false, webhookUrl: null } };
+  it('leaves the edited strategy starting afresh, without the old condition’s error or alert', async () => {
+    const input = { name: 'Edited mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: true, email: true, webhookUrl: null } };
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
     const evaluated: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
-    // What a round made of the strategy as it stood: its condition turned true on BTC, and failed on ETH.
+    // What a round made of the strategy as it stood: its condition turned true on BTC (and fired), and failed on ETH.
     const lateRound = {
-      firings: [],
+      firings: [{ strategy: evaluated, symbol: 'BTC', at: new Date(Date.now() - 10_000), price: 1, exactPrice: '1', values: {} }],
       states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(evaluated) }],
       errors: [{ strategyId: created.id, message: 'the old condition failed', signal: signalOf(evaluated) }],
       recovered: [],
@@ -180,14 +190,18 @@ describe('a round evaluated before an edit of its strategy and written after the
     await analysisDb().transactional((tx) => writeOutcomes(tx, [lateRound]));
     // Started afresh by the edit: a new condition that holds counts as turning true, so nothing holds yet.
     expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([]);
+    // The old condition's firing is no alert of the strategy now: nothing stored, noticed, mailed.
+    expect(await firedFor(created.id)).toEqual({ alerts: 0, notifications: 0, deliveries: 0 });
     const read = await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken);
     expect(read.data!.strategy!.lastError).toBeNull();
     // A round evaluated on the strategy as it now stands is written as it was made.
     // (The edit started it afresh: its second generation.)
     const current = signalOf({ ...evaluated, condition: 'price < -1.0', generation: 1 });
-    const nextRound = { firings: [], states: [{ ...lateRound.states[0]!, signal: current }], errors: [{ ...lateRound.errors[0]!, message: 'the new condition failed', signal: current }], recovered: [] } as EvaluationOutcome;
+    const firing = { ...lateRound.firings[0]!, strategy: { ...evaluated, condition: 'price < -1.0', generation: 1 } };
+    const nextRound = { firings: [firing], states: [{ ...lateRound.states[0]!, signal: current }], errors: [{ ...lateRound.errors[0]!, message: 'the new condition failed', signal: current }], recovered: [] } as EvaluationOutcome;
     await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
     expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
+    expect(await firedFor(created.id)).toEqual({ alerts: 1, notifications: 1, deliveries: 1 });
     expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBe('the new condition failed');
     // The old condition evaluating again says nothing of the new one's error; the new one evaluating again clears it.
     const recovery = (signal: string): EvaluationOutcome => ({ firings: [], states: [], errors: [], recovered: [{ strategyId: created.id, signal }] });
@@ -271,19 +285,30 @@ describe('an account deleted while its owner goes on writing from other tabs', (
 });
 
 describe('a round evaluated before its strategy was switched off and on again, and written after', () => {
-  it('leaves the strategy starting afresh: the condition that held before is not written back', async () => {
-    const input = { name: 'Off and on mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 0, channels: { inApp: false, email: false, webhookUrl: null } };
+  it('leaves the strategy starting afresh: the condition that held before is not written back, nor its firing', async () => {
+    const input = { name: 'Off and on mid-round', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0', trigger: 'ONCE' as const, cooldownSeconds: 0, channels: { inApp: true, email: true, webhookUrl: null } };
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
-    // The strategy as the engine read it, and what a round made of it: its condition turned true on BTC.
+    // The strategy as the engine read it, and what a round made of it: its condition turned true on BTC, and it fired.
     const readByEngine = async () => definitionOf(await analysisDb().findOneOrFail(Strategy, created.id));
-    const lateRound: EvaluationOutcome = { firings: [], states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(await readByEngine()) }], errors: [], recovered: [] };
+    const firingOf = async (seconds: number) => ({ strategy: await readByEngine(), symbol: 'BTC', at: new Date(Date.now() - seconds * 1000), price: 1, exactPrice: '1', values: {} });
+    const lateRound: EvaluationOutcome = {
+      firings: [await firingOf(20)],
+      states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(await readByEngine()) }],
+      errors: [],
+      recovered: [],
+    };
     // Switched off and on again while the round waited for the strategy's lock: the same signal, started afresh.
     for (const enabled of [false, true]) expect(codes(await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: created.id, enabled }, trader.accessToken))).toEqual([]);
     await analysisDb().transactional((tx) => writeOutcomes(tx, [lateRound]));
     expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([]);
+    // The ONCE firing from before the switch-off neither alerts nor switches the strategy, on again, off.
+    expect(await firedFor(created.id)).toEqual({ alerts: 0, notifications: 0, deliveries: 0 });
+    expect((await readByEngine()).generation).toBe(1);
+    expect((await analysisDb().findOneOrFail(Strategy, created.id)).enabled).toBe(true);
     // A round evaluated on the strategy as it now stands is written as it was made.
-    const nextRound: EvaluationOutcome = { ...lateRound, states: [{ ...lateRound.states[0]!, signal: signalOf(await readByEngine()) }] };
+    const nextRound: EvaluationOutcome = { firings: [await firingOf(10)], states: [{ ...lateRound.states[0]!, signal: signalOf(await readByEngine()) }], errors: [], recovered: [] };
     await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
     expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
+    expect(await firedFor(created.id)).toEqual({ alerts: 1, notifications: 1, deliveries: 1 });
   });
 });

@@ -33,7 +33,11 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
       )
     : [];
   const signals = new Map(rows.map((row) => [row.id, signalOf(row)]));
-  const firings = outcomes.flatMap((outcome) => outcome.firings);
+  // A firing of the strategy as it stood before an edit of its signal, or a switch-off and on again, made
+  // between this evaluation and this write, is no alert of the strategy now: not stored, sent, nor budgeted
+  // (a ONCE one would switch the strategy, on again, off).
+  const current = (firing: Firing) => signals.get(firing.strategy.id) === signalOf(firing.strategy);
+  const firings = outcomes.flatMap((outcome) => outcome.firings).filter(current);
   const allowed = new Set(Number.isFinite(alertsPerAccountPerHour) ? await withinAlertBudget(em, firings, alertsPerAccountPerHour, logger) : firings);
   for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter((firing) => allowed.has(firing)) }, signals, logger);
 }
