@@ -451,6 +451,21 @@ describe("an account's alert budget", () => {
     }
   });
 
+  it('is spent only by the alerts stored: a firing the writer drops, or stored already, takes none of it', async () => {
+    const user = await signUp(platform);
+    const [switchedOff, edited, live] = [await create(user, 'Switched off', 'ON_CROSS'), await create(user, 'Edited', 'ON_CROSS'), await create(user, 'Live', 'ON_CROSS')];
+    expect(codes(await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: switchedOff.id, enabled: false }, user.accessToken))).toEqual([]);
+    expect(codes(await send(platform.gatewayUrl, UpdateStrategyDocument, { id: edited.id, input: { condition: 'price < -1.0' } }, user.accessToken))).toEqual([]);
+    const spent = async () => (await platform.analysis!.runtime.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_budget_spent WHERE owner_id = ?', [user.accountId]))[0]!.n;
+    // A round evaluated before the switch-off and the edit, written after them: only the live strategy's firings are alerts.
+    await writeWithin(3, round(0, [switchedOff, edited, live]));
+    expect((await alertsOf(user)).map((alert) => alert.strategy.id)).toEqual([live.id, live.id]);
+    // That round again (a replica taking over wrote it too), with the next one: what is stored already spends nothing more.
+    await writeWithin(3, [...round(0, [live]), ...round(10, [live])]);
+    expect((await alertsOf(user)).length).toBe(3);
+    expect(await spent()).toBe(3);
+  });
+
   it('is not given back by deleting the strategies that spent it and making new ones', async () => {
     const user = await signUp(platform);
     const spender = await create(user, 'Spends the budget', 'ON_CROSS');

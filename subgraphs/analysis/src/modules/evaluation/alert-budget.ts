@@ -7,51 +7,81 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * The firings of one write that their accounts' alert budgets allow: at most `perHour` alerts per
+ * What one write may still store of its accounts' alert budgets: at most `perHour` alerts per
  * account within the hour before the newest firing (event time, as alerts are dated), counted in the
  * store so every replica and a restart agree (`alert_budget_spent`, written with each alert by writeOutcomes). A strategy watches up to 20 symbols with no cooldown,
  * and a condition that flips at every tick stored an alert, a notification, a webhook and a mail for
  * each: one account could write millions of rows a day. A ONCE strategy fires once and is never held
  * back. The strategy's state moves on all the same (a cooldown counts an alert held back).
+ *
+ * Only what is stored spends it (`spend`, once the alert is written): counted when allowed, a firing the
+ * writer then dropped (its strategy switched off or deleted meanwhile, its alert stored by an earlier
+ * write) held back another firing the budget had room for.
  */
-export async function withinAlertBudget(em: EntityManager, firings: Firing[], perHour: number, logger?: Logger): Promise<Firing[]> {
-  const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
-  if (!budgeted.length) return firings;
-  const owners = [...new Set(budgeted.map((firing) => firing.strategy.ownerId))];
-  // A reduce, not Math.max(...spread): a round of many strategies' firings would overflow the call stack.
-  const newest = budgeted.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
-  // Counted from what was spent, not from `alerts`: those go with their strategy, and deleting the
-  // strategies that spent the hour's budget gave it back. What is a day older than this round is forgotten
-  // (an event is not delivered a day late; the table stays a day of each account's alerts).
-  await em.execute('DELETE FROM alert_budget_spent WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at < ?', [
-    JSON.stringify(owners),
-    new Date(newest - DAY_MS),
-  ]);
-  const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
-    `SELECT owner_id, count(*)::int AS alerts FROM alert_budget_spent
-      WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at > ? GROUP BY owner_id`,
-    [JSON.stringify(owners), new Date(newest - HOUR_MS)],
-  );
-  const before = new Map(rows.map((row) => [row.owner_id, row.alerts]));
-  const counted = new Map(before);
-  const heldBack = new Map<string, number>();
-  const allowed = firings.filter((firing) => {
+export class AlertBudget {
+  private readonly counted: Map<string, number>;
+  private readonly heldBack = new Map<string, number>();
+
+  private constructor(
+    private readonly perHour: number,
+    private readonly before: Map<string, number>,
+    private readonly logger?: Logger,
+  ) {
+    this.counted = new Map(before);
+  }
+
+  /** No budget (ALERTS_PER_ACCOUNT_PER_HOUR not applied): nothing is read, nothing held back. */
+  static unlimited(): AlertBudget {
+    return new AlertBudget(Number.POSITIVE_INFINITY, new Map());
+  }
+
+  /** What the accounts of `firings` spent within the hour before the newest of them. */
+  static async read(em: EntityManager, firings: Firing[], perHour: number, logger?: Logger): Promise<AlertBudget> {
+    const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
+    if (!Number.isFinite(perHour) || !budgeted.length) return new AlertBudget(perHour, new Map(), logger);
+    const owners = [...new Set(budgeted.map((firing) => firing.strategy.ownerId))];
+    // A reduce, not Math.max(...spread): a round of many strategies' firings would overflow the call stack.
+    const newest = budgeted.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
+    // Counted from what was spent, not from `alerts`: those go with their strategy, and deleting the
+    // strategies that spent the hour's budget gave it back. What is a day older than this round is forgotten
+    // (an event is not delivered a day late; the table stays a day of each account's alerts).
+    await em.execute('DELETE FROM alert_budget_spent WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at < ?', [
+      JSON.stringify(owners),
+      new Date(newest - DAY_MS),
+    ]);
+    const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
+      `SELECT owner_id, count(*)::int AS alerts FROM alert_budget_spent
+        WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at > ? GROUP BY owner_id`,
+      [JSON.stringify(owners), new Date(newest - HOUR_MS)],
+    );
+    return new AlertBudget(perHour, new Map(rows.map((row) => [row.owner_id, row.alerts])), logger);
+  }
+
+  /** Whether the firing may be stored: a ONCE strategy's always, another while its account has alerts left. */
+  allows(firing: Firing): boolean {
     if (firing.strategy.trigger === TriggerMode.ONCE) return true;
     const owner = firing.strategy.ownerId;
-    const alerts = counted.get(owner) ?? 0;
-    if (alerts < perHour) {
-      counted.set(owner, alerts + 1);
-      return true;
-    }
-    heldBack.set(owner, (heldBack.get(owner) ?? 0) + 1);
+    if ((this.counted.get(owner) ?? 0) < this.perHour) return true;
+    this.heldBack.set(owner, (this.heldBack.get(owner) ?? 0) + 1);
     return false;
-  });
-  // In the round that spends the budget (its last alert may end the round, none held back yet: a strategy of
-  // one symbol fires once a round), not at every round it stays spent; again only if it ran out again.
-  for (const [owner, alerts] of counted) {
-    if ((before.get(owner) ?? 0) < perHour && alerts >= perHour) {
-      logger?.warn('alerts held back from now on: the account reached ALERTS_PER_ACCOUNT_PER_HOUR', { owner, heldBack: heldBack.get(owner) ?? 0, perHour });
+  }
+
+  /** The firing's alert was stored: one of its account's alerts of the hour is spent (a ONCE one's too, as the store counts it). */
+  spend(firing: Firing): void {
+    const owner = firing.strategy.ownerId;
+    this.counted.set(owner, (this.counted.get(owner) ?? 0) + 1);
+  }
+
+  /**
+   * Warns of the accounts whose budget this write spent: in the round that spends it (its last alert may
+   * end the round, none held back yet: a strategy of one symbol fires once a round), not at every round it
+   * stays spent; again only if it ran out again.
+   */
+  reportSpent(): void {
+    for (const [owner, alerts] of this.counted) {
+      if ((this.before.get(owner) ?? 0) < this.perHour && alerts >= this.perHour) {
+        this.logger?.warn('alerts held back from now on: the account reached ALERTS_PER_ACCOUNT_PER_HOUR', { owner, heldBack: this.heldBack.get(owner) ?? 0, perHour: this.perHour });
+      }
     }
   }
-  return allowed;
 }

@@ -11,7 +11,7 @@ import type { EvaluationOutcome } from './strategy-engine';
  * backtests) and end their period. What fires is written in the consumer's transaction, with
  * its read position: a redelivered event raises nothing twice.
  */
-/** `alertsPerAccountPerHour`: the most alerts an account's strategies store in an hour (see withinAlertBudget). */
+/** `alertsPerAccountPerHour`: the most alerts an account's strategies store in an hour (see AlertBudget). */
 export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPerAccountPerHour: number): Record<string, BusEventHandler> {
   return {
     async [MARKET_TICK](event: BusEvent, em: EntityManager) {

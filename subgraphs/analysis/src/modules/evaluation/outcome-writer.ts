@@ -5,7 +5,7 @@ import { Logger } from '@herck/common';
 import { signalOf, StrategyDefinition } from './strategy-definition';
 import { EvaluationOutcome, Firing } from './strategy-engine';
 import { ALERT_CHANNEL } from '../alert/alert-channel';
-import { withinAlertBudget } from './alert-budget';
+import { AlertBudget } from './alert-budget';
 
 /** How each firing is announced besides the alert itself (read from the strategy row when the alert is written). */
 interface Channels {
@@ -38,8 +38,9 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   // (a ONCE one would switch the strategy, on again, off).
   const current = (firing: Firing) => signals.get(firing.strategy.id) === signalOf(firing.strategy);
   const firings = outcomes.flatMap((outcome) => outcome.firings).filter(current);
-  const allowed = new Set(Number.isFinite(alertsPerAccountPerHour) ? await withinAlertBudget(em, firings, alertsPerAccountPerHour, logger) : firings);
-  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter((firing) => allowed.has(firing)) }, signals, logger);
+  const budget = firings.length ? await AlertBudget.read(em, firings, alertsPerAccountPerHour, logger) : AlertBudget.unlimited();
+  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter(current) }, signals, budget, logger);
+  budget.reportSpent();
 }
 
 /** What a strategy's signal is made of, as stored. */
@@ -54,8 +55,9 @@ function strategiesTouched({ firings, states, errors, recovered }: EvaluationOut
  * their notifications and deliveries, changed states, and run-time errors raised or cleared.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, logger?: Logger): Promise<void> {
-  for (const firing of outcome.firings) await writeFiring(em, firing);
+async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, budget: AlertBudget, logger?: Logger): Promise<void> {
+  // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
+  for (const firing of outcome.firings) if (budget.allows(firing) && (await writeFiring(em, firing))) budget.spend(firing);
   for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
     // An edit of its signal, or a switch-off and on again (a new generation), made between this evaluation
     // and this write (it held the strategy's lock), started it afresh: what held under the old signal says nothing of the new one (it would hold the
@@ -81,9 +83,10 @@ async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signa
   }
 }
 
-async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
+/** Stores the firing's alert, notification and deliveries; false when nothing was stored (strategy off or gone, alert stored before). */
+async function writeFiring(em: EntityManager, firing: Firing): Promise<boolean> {
   const [strategy] = await em.execute<Channels[]>('SELECT notify_in_app, notify_email, webhook_url, trigger, enabled FROM strategies WHERE id = ?', [firing.strategy.id]);
-  if (!strategy?.enabled) return;
+  if (!strategy?.enabled) return false;
   const id = randomUUID();
   const price = firing.exactPrice !== undefined ? new Decimal(firing.exactPrice).toFixed() : new Decimal(firing.price).toSignificantDigits(15).toFixed();
   const message = `${firing.strategy.name}: ${firing.symbol} at ${price} USD (${firing.strategy.condition})`;
@@ -96,7 +99,7 @@ async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
      SELECT id FROM inserted`,
     [id, firing.strategy.id, firing.strategy.ownerId, firing.symbol, firing.at, price, JSON.stringify(firing.values), message],
   );
-  if (!inserted.length) return;
+  if (!inserted.length) return false;
   if (strategy.notify_in_app) {
     // Goes with the strategy, as the alert does (one cascade for a strategy's deletion, not one per alert).
     await em.execute('INSERT INTO notifications (id, owner_id, alert_id, strategy_id, message, created_at) VALUES (?, ?, ?, ?, ?, now())', [
@@ -117,6 +120,7 @@ async function writeFiring(em: EntityManager, firing: Firing): Promise<void> {
   }
   if (strategy.trigger === 'ONCE') await em.execute('UPDATE strategies SET enabled = false, updated_at = now() WHERE id = ?', [firing.strategy.id]);
   await em.execute('SELECT pg_notify(?, ?)', [ALERT_CHANNEL, id]);
+  return true;
 }
 
 async function insertDelivery(em: EntityManager, channel: 'webhook' | 'email', alertId: string, strategyId: string, target: string, body: string): Promise<void> {
