@@ -466,6 +466,26 @@ describe("an account's alert budget", () => {
     expect(await spent()).toBe(3);
   });
 
+  it("forgets at housekeeping what was spent a day ago, whatever the account's strategies", async () => {
+    const [onceOnly, rarely] = [await signUp(platform), await signUp(platform)];
+    const [once, seldom] = [await create(onceOnly, 'Once only', 'ONCE'), await create(rarely, 'Fires rarely', 'ON_CROSS')];
+    const firing = (strategy: StrategyDefinition, symbol: string, ago: number) => ({ strategy, symbol, at: new Date(Date.now() - ago), price: 1, exactPrice: '1', values: {} });
+    const [minutes, hours] = [60_000, 3_600_000];
+    // A ONCE strategy's alert spends too (though it is never held back); the other account fired a day and an hour ago, and just now.
+    await writeWithin(5, [{ firings: [firing(once, 'BTC', 48 * hours), firing(seldom, 'BTC', 25 * hours), firing(seldom, 'ETH', 10 * minutes)], states: [], errors: [], recovered: [] }]);
+    const spentAgo = async () =>
+      (
+        await platform.analysis!.runtime.orm.em.fork().execute<{ owner_id: string; ago: number }[]>(
+          'SELECT owner_id, round(extract(epoch FROM now() - triggered_at) / 3600)::int AS ago FROM alert_budget_spent WHERE owner_id IN (?, ?) ORDER BY triggered_at',
+          [onceOnly.accountId, rarely.accountId],
+        )
+      ).map((row) => `${row.owner_id === onceOnly.accountId ? 'once only' : 'rarely'} ${row.ago} h ago`);
+    expect(await spentAgo()).toEqual(['once only 48 h ago', 'rarely 25 h ago', 'rarely 0 h ago']);
+    // Neither account fires again: the pass forgets what no round can count any more, and keeps the rest.
+    await platform.analysis!.housekeeping();
+    expect(await spentAgo()).toEqual(['rarely 0 h ago']);
+  });
+
   it('is not given back by deleting the strategies that spent it and making new ones', async () => {
     const user = await signUp(platform);
     const spender = await create(user, 'Spends the budget', 'ON_CROSS');

@@ -11,6 +11,7 @@ import { CandleStore } from './modules/candle/candle-store';
 import { TickStore } from './modules/candle/tick-store';
 import { DeliveryResolver } from './modules/delivery/delivery.resolver';
 import { DeliveryWorker } from './modules/delivery/delivery-worker';
+import { AlertBudget } from './modules/evaluation/alert-budget';
 import { EngineLoader } from './modules/evaluation/engine-loader';
 import { marketEventHandlers } from './modules/evaluation/market-events.handler';
 import { EvaluationPool } from './modules/evaluation/evaluation-pool';
@@ -78,6 +79,8 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
     housekeeping: async (runtime) => {
       const deleted = await TickStore.deleteOlderThan(runtime.orm.em.fork(), new Date(Date.now() - config.tickRetentionDays * 86_400_000));
       if (deleted) logger.info('old ticks deleted', { rows: deleted });
+      const forgotten = await AlertBudget.forgetOld(runtime.orm.em.fork());
+      if (forgotten) logger.info('alert budget spent a day ago forgotten', { rows: forgotten });
     },
     eventHandlers: {
       ...accountEventHandlers({

@@ -14,6 +14,7 @@ import { Migration20261206000400_alert_budget_spent } from './Migration202612060
 import { Migration20261206000500_strategy_generations } from './Migration20261206000500_strategy_generations';
 import { Migration20261206000600_cascade_from_strategies } from './Migration20261206000600_cascade_from_strategies';
 import { Migration20261206000700_notification_strategy_filled } from './Migration20261206000700_notification_strategy_filled';
+import { Migration20261206000800_alert_budget_spent_by_time } from './Migration20261206000800_alert_budget_spent_by_time';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   { name: 'Migration20261206000500_strategy_generations', class: Migration20261206000500_strategy_generations },
   { name: 'Migration20261206000600_cascade_from_strategies', class: Migration20261206000600_cascade_from_strategies },
   { name: 'Migration20261206000700_notification_strategy_filled', class: Migration20261206000700_notification_strategy_filled },
+  { name: 'Migration20261206000800_alert_budget_spent_by_time', class: Migration20261206000800_alert_budget_spent_by_time },
 ];

@@ -1,10 +1,15 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { Logger } from '@herck/common';
+import { deleteOlderThan, Logger } from '@herck/common';
 import { TriggerMode } from '../strategy/trigger-mode';
 import type { Firing } from './strategy-engine';
 
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+/**
+ * How long what was spent is kept: the hour a round counts back from its own time, and the lateness of a
+ * round written after an outage (an event is not delivered a day late). Kept by wall-clock time, not by
+ * each account's next round: an account that stops firing, or has ONCE strategies only, has none.
+ */
+const SPENT_KEPT_MS = 24 * HOUR_MS;
 
 /**
  * What one write may still store of its accounts' alert budgets: at most `perHour` alerts per
@@ -43,18 +48,18 @@ export class AlertBudget {
     // A reduce, not Math.max(...spread): a round of many strategies' firings would overflow the call stack.
     const newest = budgeted.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
     // Counted from what was spent, not from `alerts`: those go with their strategy, and deleting the
-    // strategies that spent the hour's budget gave it back. What is a day older than this round is forgotten
-    // (an event is not delivered a day late; the table stays a day of each account's alerts).
-    await em.execute('DELETE FROM alert_budget_spent WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at < ?', [
-      JSON.stringify(owners),
-      new Date(newest - DAY_MS),
-    ]);
+    // strategies that spent the hour's budget gave it back (forgetOld forgets it a day later).
     const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
       `SELECT owner_id, count(*)::int AS alerts FROM alert_budget_spent
         WHERE owner_id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND triggered_at > ? GROUP BY owner_id`,
       [JSON.stringify(owners), new Date(newest - HOUR_MS)],
     );
     return new AlertBudget(perHour, new Map(rows.map((row) => [row.owner_id, row.alerts])), logger);
+  }
+
+  /** Forgets, for every account, what was spent longer ago than any round still counts (housekeeping); returns how many rows. */
+  static forgetOld(em: EntityManager, now = new Date()): Promise<number> {
+    return deleteOlderThan(em, 'alert_budget_spent', 'triggered_at', new Date(now.getTime() - SPENT_KEPT_MS));
   }
 
   /** Whether the firing may be stored: a ONCE strategy's always, another while its account has alerts left. */
