@@ -3,7 +3,9 @@ import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment, until
 import { analysisStore, readAnalysisConfig } from '../src';
 import { EngineLoader } from '../src/modules/evaluation/engine-loader';
 import { Evaluator } from '../src/modules/evaluation/evaluator';
+import { writeOutcomes } from '../src/modules/evaluation/outcome-writer';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
+import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
 import { Strategy } from '../src/modules/strategy/strategy.entity';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
 
@@ -129,4 +131,31 @@ it('stays stale when marked so during a full load that read the store before: th
   const watchesBefore = engine.started.length;
   await loader.beforeBatch();
   expect(engine.started.length).toBeGreaterThan(watchesBefore);
+});
+
+it("clears an error a round wrote while a full load read the strategy, once the condition evaluates again", async () => {
+  // A division by zero at 10, a number elsewhere.
+  const id = await saveStrategy('int(price) / (int(price) - 10) >= 0');
+  const engine = new StrategyEngine(async () => []);
+  const loader = new EngineLoader(orm, engine, new Logger('analysis', 'error'));
+  await loader.loadAll();
+  const at = (second: number) => new Date(Date.now() - 60_000 + second * 1000);
+  // Only this strategy's part of a round (the file's other strategies watch BTC too).
+  const round = (second: number, price: number): EvaluationOutcome[] => {
+    const outcome = engine.onTick('BTC', at(second), price, 0);
+    const ours = <T extends { strategyId: string }>(items: T[]) => items.filter((item) => item.strategyId === id);
+    return [{ firings: [], states: ours(outcome.states), errors: ours(outcome.errors), recovered: ours(outcome.recovered) }];
+  };
+  const lastError = async () => (await orm.em.fork().findOneOrFail(Strategy, id)).lastError;
+
+  // The round that fails is still being written when the load (a reconnect of the listener) reads the strategy.
+  await orm.em.fork().transactional(async (tx) => {
+    const failing = round(0, 10);
+    expect(failing[0]!.errors).toHaveLength(1);
+    await writeOutcomes(tx, failing);
+    await loader.loadAll();
+  });
+  expect(await lastError()).toBe('division by zero');
+  await orm.em.fork().transactional((tx) => writeOutcomes(tx, round(1, 20)));
+  expect(await lastError()).toBeNull();
 });

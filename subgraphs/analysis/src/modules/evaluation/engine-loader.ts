@@ -50,7 +50,10 @@ export class EngineLoader {
     const strategies = (await em.find(Strategy, { enabled: true })).filter((strategy) => !deactivated.has(strategy.ownerId));
     const states = await this.statesOf(em);
     this.engine.unwatchAll();
-    for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id));
+    // Each as if the store held a run-time error of it: a round evaluated before this read may still be writing
+    // one (a load after the listener reconnected runs beside the consumer), which memory, read afresh, would
+    // never clear. The first evaluation that fails for no symbol clears whatever is stored, if anything.
+    for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id), true);
     this.marksLoaded = marksBefore;
     this.logger.info('strategies loaded', { strategies: this.engine.size });
   }
@@ -103,9 +106,14 @@ export class EngineLoader {
     return run;
   }
 
-  private async watch(strategy: Strategy, states = new Map<string, SymbolState>()): Promise<void> {
+  /**
+   * `errorStored`: whether a run-time error of it may be stored. A single reload reads what it reads: it
+   * watches anew only a new signal or generation, whose rounds in flight wrote no error (the writer drops
+   * those of the signal before).
+   */
+  private async watch(strategy: Strategy, states = new Map<string, SymbolState>(), errorStored = strategy.lastError !== null): Promise<void> {
     try {
-      await this.engine.watch(definitionOf(strategy), states, strategy.lastError !== null);
+      await this.engine.watch(definitionOf(strategy), states, errorStored);
     } catch (error) {
       this.logger.error('strategy not evaluated', { strategy: strategy.id, error });
     }

@@ -39,8 +39,9 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   const current = (firing: Firing) => signals.get(firing.strategy.id) === signalOf(firing.strategy);
   const firings = outcomes.flatMap((outcome) => outcome.firings).filter(current);
   const budget = firings.length ? await AlertBudget.read(em, firings, alertsPerAccountPerHour, logger) : AlertBudget.unlimited();
-  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter(current) }, signals, budget, logger);
+  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter(current) }, signals, budget);
   budget.reportSpent();
+  await writeRunTimeErrors(em, outcomes, signals, logger);
 }
 
 /** What a strategy's signal is made of, as stored. */
@@ -52,10 +53,10 @@ function strategiesTouched({ firings, states, errors, recovered }: EvaluationOut
 
 /**
  * Alerts (one per strategy, symbol and moment: a redelivered event adds nothing),
- * their notifications and deliveries, changed states, and run-time errors raised or cleared.
+ * their notifications and deliveries, and changed states.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, budget: AlertBudget, logger?: Logger): Promise<void> {
+async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, budget: AlertBudget): Promise<void> {
   // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
   for (const firing of outcome.firings) if (budget.allows(firing) && (await writeFiring(em, firing))) budget.spend(firing);
   for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
@@ -69,18 +70,36 @@ async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signa
       [strategyId, symbol, state.holds, state.lastFiredAt === null ? null : new Date(state.lastFiredAt), strategyId],
     );
   }
-  for (const { strategyId, message, signal } of outcome.errors) {
-    // The failure of a condition since edited away (the edit cleared lastError) is no error of the strategy now.
-    if (signals.get(strategyId) !== signal) continue;
-    logger?.warn('strategy condition failed', { strategy: strategyId, error: message });
-    await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
-  }
-  for (const { strategyId, signal } of outcome.recovered) {
+}
+
+/**
+ * Run-time errors raised or cleared: the round's last word on each strategy stands (an error for one
+ * symbol after another evaluated again). Clearing is one statement and touches only a stored error: after
+ * a full load every strategy's first evaluation that fails for no symbol clears (EngineLoader.loadAllNow).
+ */
+async function writeRunTimeErrors(em: EntityManager, outcomes: EvaluationOutcome[], signals: Map<string, string>, logger?: Logger): Promise<void> {
+  const lastWord = new Map<string, string | null>();
+  for (const { errors, recovered } of outcomes) {
+    for (const { strategyId, message, signal } of errors) {
+      // The failure of a condition since edited away (the edit cleared lastError) is no error of the strategy now.
+      if (signals.get(strategyId) !== signal) continue;
+      logger?.warn('strategy condition failed', { strategy: strategyId, error: message });
+      lastWord.set(strategyId, message);
+    }
     // Likewise: an edit since cleared the error; one the new condition raised is not the old one's to clear.
-    if (signals.get(strategyId) !== signal) continue;
-    logger?.info('strategy condition evaluates again', { strategy: strategyId });
-    await em.execute('UPDATE strategies SET last_error = NULL, last_error_at = NULL WHERE id = ?', [strategyId]);
+    for (const { strategyId, signal } of recovered) if (signals.get(strategyId) === signal) lastWord.set(strategyId, null);
   }
+  const cleared: string[] = [];
+  for (const [strategyId, message] of lastWord) {
+    if (message === null) cleared.push(strategyId);
+    else await em.execute('UPDATE strategies SET last_error = ?, last_error_at = now() WHERE id = ?', [message.slice(0, 500), strategyId]);
+  }
+  if (!cleared.length) return;
+  const rows = await em.execute<{ id: string }[]>(
+    'UPDATE strategies SET last_error = NULL, last_error_at = NULL WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND last_error IS NOT NULL RETURNING id',
+    [JSON.stringify(cleared)],
+  );
+  for (const { id } of rows) logger?.info('strategy condition evaluates again', { strategy: id });
 }
 
 /** Stores the firing's alert, notification and deliveries; false when nothing was stored (strategy off or gone, alert stored before). */
