@@ -254,6 +254,13 @@ describe('an account deleted while its owner goes on writing from other tabs', (
     const leaving = await signUp(platform);
     const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Going' }, leaving.accessToken)).data!.createPortfolio;
     const strategyInput = { name: 'Going', symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price < 0.0' };
+    // It fired before: an alert, its notice, and what it spent of the hour's budget (kept apart from the strategy) are in the store.
+    const fired = (await send(platform.gatewayUrl, CreateStrategyDocument, { input: strategyInput }, leaving.accessToken)).data!.createStrategy.strategy;
+    const definition: StrategyDefinition = { ...strategyInput, id: fired.id, ownerId: leaving.accountId, trigger: TriggerMode.ON_CROSS, cooldownSeconds: 0, generation: 0 };
+    const firing = { strategy: definition, symbol: 'BTC', at: new Date(Date.now() - 60_000), price: 1, exactPrice: '1', values: {} };
+    await analysisDb().transactional((tx) => writeOutcomes(tx, [{ firings: [firing], states: [], errors: [], recovered: [] }], undefined, 1000));
+    const heldFor = async (table: string) => (await analysisDb().execute(`SELECT 1 FROM ${table} WHERE owner_id = ?`, [leaving.accountId])).length;
+    expect([await heldFor('alerts'), await heldFor('notifications'), await heldFor('alert_budget_spent')]).toEqual([1, 1, 1]);
     const writes = [
       ...Array.from({ length: 3 }, () => send(platform.gatewayUrl, CreateStrategyDocument, { input: strategyInput }, leaving.accessToken)),
       ...Array.from({ length: 3 }, () => send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Going too' }, leaving.accessToken)),
