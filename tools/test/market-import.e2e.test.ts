@@ -25,26 +25,46 @@ describe('npm run market:import', () => {
     await test?.cleanUp();
   });
 
-  it('reports bad lines in file order, whichever check refused them, and imports the rest', async () => {
+  it('refuses a file with bad lines as the API does: every bad line reported in file order, nothing imported', async () => {
     const file = path.join(dir, 'mixed.csv');
-    fs.writeFileSync(
-      file,
-      [
-        'time,open,high,low,close,volume',
-        '2024-02-01T00:00:00Z,100,110,90,105,1000',
-        '2024-02-02T00:00:00Z,abc,110,90,105,1000',
-        '2024-02-03T05:00:00Z,100,110,90,105,1000',
-        '2024-02-04T00:00:00Z,100,80,90,85,1000',
-        '',
-      ].join('\n'),
-    );
+    const lines = [
+      'time,open,high,low,close,volume',
+      '2024-02-01T00:00:00Z,100,110,90,105,1000',
+      '2024-02-02T00:00:00Z,abc,110,90,105,1000',
+      '2024-02-03T05:00:00Z,100,110,90,105,1000',
+      '2024-02-04T00:00:00Z,100,80,90,85,1000',
+    ];
+    fs.writeFileSync(file, [...lines, ''].join('\n'));
+
+    const run = await marketImport('--symbol', 'BTC', '--interval', 'D1', file);
+
+    expect(run.status).toBe(1);
+    // Lines 3 and 5 fail parsing, line 4 the D1 check: still printed 3, 4, 5, each with its reason, as the API's extensions.lines.
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'line 3: open is not a decimal number: "abc"',
+      'line 4: time 2024-02-03T05:00:00.000Z is not the start of a D1 candle',
+      'line 5: high below low',
+      'BTC D1: 3 bad lines, nothing was imported',
+    ]);
+    expect(run.stdout).toBe('');
+
+    // Line 2, the good one, was not written: the file without its bad lines imports it now.
+    const good = path.join(dir, 'good.csv');
+    fs.writeFileSync(good, [lines[0], lines[1], ''].join('\n'));
+    const retry = await marketImport('--symbol', 'BTC', '--interval', 'D1', good);
+    expect([retry.status, retry.stdout.trim()]).toEqual([0, 'BTC D1: 1 imported, 0 unchanged']);
+  });
+
+  it('leaves out the row of the candle open now, as the API does, and imports the rest', async () => {
+    const file = path.join(dir, 'export.csv');
+    const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
+    fs.writeFileSync(file, ['time,open,high,low,close,volume', '2024-03-01T00:00:00Z,100,110,90,105,1000', `${today.toISOString()},100,110,90,105,1000`, ''].join('\n'));
 
     const run = await marketImport('--symbol', 'BTC', '--interval', 'D1', file);
 
     expect(run.status).toBe(0);
-    // Lines 3 and 5 fail parsing, line 4 the D1 check: still printed 3, 4, 5.
-    expect(run.stderr.trim().split('\n').map((line) => line.match(/^line (\d+):/)?.[1])).toEqual(['3', '4', '5']);
-    expect(run.stdout.trim()).toBe('BTC D1: 1 imported, 0 unchanged, 3 refused');
+    expect(run.stderr.trim()).toBe(`line 3: the D1 candle at ${today.toISOString()} has not closed yet; only past candles are imported`);
+    expect(run.stdout.trim()).toBe('BTC D1: 1 imported, 0 unchanged, 1 left out (not closed yet)');
   });
 
   it('refuses a command line it cannot follow as invalid arguments, naming the mistake', async () => {

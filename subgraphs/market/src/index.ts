@@ -4,6 +4,7 @@ export * from './server';
 export * from './store';
 export { CandleImportService } from './modules/candle/candle-import.service';
 export type { SeenCandles } from './modules/candle/candle-import.service';
+export type { CsvRowError } from './modules/candle/candle-csv';
 export { CandleCsvHeaderError, parseCandleCsvStream } from './modules/candle/candle-csv.stream';
 export { normaliseSymbol } from './modules/asset/symbol-rules';
 export { writeRound } from './modules/ingestion/round-writer';
