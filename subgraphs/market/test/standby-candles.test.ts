@@ -2,7 +2,9 @@ import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { marketStore, readMarketConfig, writeRound } from '../src';
 import { closeCandlesWithoutTicks } from '../src/modules/ingestion/round-writer';
+import { AssetResolver } from '../src/modules/asset/asset.resolver';
 import { AssetService } from '../src/modules/asset/asset.service';
+import { MarketContext } from '../src/context';
 import { Candle } from '../src/modules/candle/candle.type';
 import { CandleImportService } from '../src/modules/candle/candle-import.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
@@ -124,6 +126,40 @@ it("takes an asset's new name into a replica's snapshot when another replica ren
     // The other replica's snapshot answers it once the announcement has come (a round, with real providers, is a minute away).
     for (const deadline = Date.now() + 5_000; snapshot.asset('ETH')?.name !== 'Ether (renamed)' && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(snapshot.asset('ETH')?.name).toBe('Ether (renamed)');
+  } finally {
+    await listener.stop();
+  }
+});
+
+it('keeps the name the store keeps when two renames of one asset cross on the replica that served them', async () => {
+  const snapshot = new SnapshotStore();
+  const history = new HistoryRepository(orm.em.fork());
+  const latest = (await history.round())!;
+  snapshot.update(latest, await history.assetsOf(latest));
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, snapshot, new LiveFeed(), new Logger('market', 'error'), () => false);
+  await listener.start();
+  const storedName = async () => (await orm.em.fork().execute<{ name: string }[]>("SELECT name FROM assets WHERE symbol = 'ETH'"))[0]!.name;
+  const until = async (done: () => Promise<boolean> | boolean) => {
+    for (const deadline = Date.now() + 5_000; !(await done()); ) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  const context = () => ({ em: orm.em.fork() }) as unknown as MarketContext;
+  try {
+    // Two admins rename ETH at once on this replica: the first commits, then its answer waits (putting its
+    // announcement on the bus) while the second commits, answers, and its announcement reaches the snapshot.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = new AssetResolver(new AssetService(() => held), snapshot).trackAsset('ETH', 'Ether (first)', context());
+    await until(async () => (await storedName()) === 'Ether (first)');
+    await new AssetResolver(new AssetService(), snapshot).trackAsset('ETH', 'Ether (second)', context());
+    await until(() => snapshot.asset('ETH')?.name === 'Ether (second)');
+    release();
+    await first;
+
+    expect(await storedName()).toBe('Ether (second)');
+    expect(snapshot.asset('ETH')?.name).toBe('Ether (second)');
   } finally {
     await listener.stop();
   }

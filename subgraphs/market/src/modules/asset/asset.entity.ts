@@ -6,7 +6,7 @@ import { Directive, Field, ObjectType } from 'type-graphql';
 @Directive('@key(fields: "symbol")')
 @Entity({ tableName: 'assets' })
 export class Asset {
-  [OptionalProps]?: 'tracked' | 'createdAt';
+  [OptionalProps]?: 'tracked' | 'createdAt' | 'version';
 
   @Field(() => String, { description: 'Ticker symbol, upper case (BTC, ETH, …)' })
   @PrimaryKey({ type: 'text' })
@@ -19,6 +19,10 @@ export class Asset {
   /** Untracked assets keep their history but get no new ticks. */
   @Property({ type: 'boolean' })
   tracked = true;
+
+  /** Counted up by each change, under the row's lock: of two copies, the higher is the newer. */
+  @Property({ type: 'integer', default: 0 })
+  version = 0;
 
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   createdAt: Date = new Date();

@@ -43,7 +43,7 @@ export class AssetService {
       // One statement: two admins (or a double click) tracking a new symbol at once both succeed.
       const [row] = await tx.execute<Record<string, unknown>[]>(
         `INSERT INTO assets (symbol, name, tracked) VALUES (?, ?, true)
-         ON CONFLICT (symbol) DO UPDATE SET tracked = true, name = COALESCE(?, assets.name) RETURNING *`,
+         ON CONFLICT (symbol) DO UPDATE SET tracked = true, name = COALESCE(?, assets.name), version = assets.version + 1 RETURNING *`,
         [symbol, displayName ?? defaultName(symbol), displayName],
       );
       const tracked = tx.map(Asset, row!);
@@ -64,6 +64,7 @@ export class AssetService {
       const asset = await tx.findOne(Asset, { symbol }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!asset) throw new BadUserInputError(`No asset ${symbol} is known`, 'symbol');
       asset.tracked = false;
+      asset.version += 1;
       announce(tx, asset);
     });
     await this.relayEvents();
@@ -92,7 +93,7 @@ export class AssetService {
 
 /** Flushed with the transaction: the announcement exists exactly when the change does. */
 function announce(tx: EntityManager, asset: Asset): void {
-  const event: MarketAssetEvent = { symbol: asset.symbol, name: asset.name, tracked: asset.tracked, changedAt: new Date().toISOString() };
+  const event: MarketAssetEvent = { symbol: asset.symbol, name: asset.name, tracked: asset.tracked, changedAt: new Date().toISOString(), version: asset.version };
   tx.persist(new OutboxMessage(MARKET_ASSET, event as unknown as Record<string, unknown>));
 }
 

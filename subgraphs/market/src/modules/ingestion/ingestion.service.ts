@@ -53,8 +53,6 @@ export class IngestionService {
     // that still cannot start is a gap with its reason (the schedule records none for a round that ran).
     let assets: Asset[];
     let availability: Map<string, ProviderAvailability>;
-    // An asset an admin changes from here on (while the providers answer) keeps its change in the snapshot.
-    const assetsReadAfter = this.snapshot.assetChanges;
     try {
       ({ value: [assets, availability] } = await retryWithinRound(
         () => Promise.all([orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }), this.providerStates.availabilityAt(orm.em.fork(), time)]),
@@ -115,7 +113,8 @@ export class IngestionService {
     this.runtime.publishEvents();
     if (written.alreadyStored) return this.publishStored(time);
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
-    this.snapshot.update(round, assets, assetsReadAfter);
+    // An asset an admin changed since it was read here (while the providers answered) keeps its change (see update).
+    this.snapshot.update(round, assets);
     this.live.publishRound(round.ticks);
     this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
   }
@@ -128,8 +127,7 @@ export class IngestionService {
   private async publishStored(time: Date): Promise<void> {
     const history = new HistoryRepository(this.runtime.orm.em.fork());
     const stored = await history.round(time);
-    const assetsReadAfter = this.snapshot.assetChanges;
-    if (stored && this.snapshot.update(stored, await history.assetsOf(stored), assetsReadAfter)) {
+    if (stored && this.snapshot.update(stored, await history.assetsOf(stored))) {
       this.live.publishRound(stored.ticks);
       this.live.publishCandles(await history.candlesOfRound(stored));
     }

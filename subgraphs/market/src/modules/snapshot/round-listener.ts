@@ -82,8 +82,7 @@ export class RoundListener {
     try {
       const history = new HistoryRepository(this.orm.em.fork());
       const round = await history.round(time ?? undefined);
-      const assetsReadAfter = this.snapshot.assetChanges;
-      if (round && this.snapshot.update(round, await history.assetsOf(round), assetsReadAfter)) {
+      if (round && this.snapshot.update(round, await history.assetsOf(round))) {
         this.live.publishRound(round.ticks);
         this.live.publishCandles(await history.candlesOfRound(round));
       }

@@ -12,9 +12,8 @@ export class SnapshotStore {
   private round: MarketRound | null = null;
   private bySymbol = new Map<string, Tick>();
   private assets = new Map<string, Asset>();
-  /** Admins' changes of assets taken so far, each numbered, and the latest of each asset: a round's assets read before one must not undo it. */
-  private changes = 0;
-  private changedAssets = new Map<string, { asset: Asset; change: number }>();
+  /** The newest copy of each asset an admin changed, taken so far: a round's assets read before a change must not undo it. */
+  private changedAssets = new Map<string, Asset>();
 
   get time(): Date | null {
     return this.round?.time ?? null;
@@ -29,28 +28,17 @@ export class SnapshotStore {
     return this.round?.global ?? null;
   }
 
-  /** How many changes of assets this snapshot has taken: read before reading a round's assets, and given to `update` with them. */
-  get assetChanges(): number {
-    return this.changes;
-  }
-
   /**
    * Takes a newer round, with the assets it quotes (so `Tick.asset` of the
    * snapshot needs no query either); an older one (arriving late from another
-   * replica) is ignored. `readAfter` is `assetChanges` as it was when the assets
-   * were read: an asset changed since (renamed while the round asked its
-   * providers) keeps its newer copy, not the one the round read.
+   * replica) is ignored. An asset changed since it was read (renamed while the
+   * round asked its providers) keeps its newer copy (the higher version), not the one the round read.
    */
-  update(round: MarketRound, assets: Asset[], readAfter = this.changes): boolean {
+  update(round: MarketRound, assets: Asset[]): boolean {
     if (this.round && this.round.time >= round.time) return false;
     this.round = round;
     this.bySymbol = new Map(round.ticks.map((tick) => [tick.symbol, tick]));
-    this.assets = new Map(
-      assets.map((asset) => {
-        const changed = this.changedAssets.get(asset.symbol);
-        return [asset.symbol, changed && changed.change > readAfter ? changed.asset : asset];
-      }),
-    );
+    this.assets = new Map(assets.map((asset) => [asset.symbol, newer(asset, this.changedAssets.get(asset.symbol))]));
     return true;
   }
 
@@ -59,11 +47,13 @@ export class SnapshotStore {
    * held since the round is replaced, so that `Tick.asset` of the snapshot answers what
    * `asset(symbol)` reads from then on, not the old name until the next round (a minute,
    * with real providers). An asset the round does not hold is left for the next round to bring.
+   * Copies arrive out of order (a rename's own answer after a later rename's announcement):
+   * one older than the copy held is ignored.
    */
   assetChanged(asset: Asset): void {
-    this.changes += 1;
-    this.changedAssets.set(asset.symbol, { asset, change: this.changes });
-    if (this.assets.has(asset.symbol)) this.assets.set(asset.symbol, asset);
+    this.changedAssets.set(asset.symbol, newer(asset, this.changedAssets.get(asset.symbol)));
+    const held = this.assets.get(asset.symbol);
+    if (held) this.assets.set(asset.symbol, newer(asset, held));
   }
 
   /** A tracked asset as of the latest round, or null (the round may have no tick for it). */
@@ -85,4 +75,9 @@ export class SnapshotStore {
   holds(time: Date): boolean {
     return this.round?.time.getTime() === time.getTime();
   }
+}
+
+/** The newer of two copies of one asset; the first when they are of one version. */
+function newer(asset: Asset, other: Asset | undefined): Asset {
+  return other && other.version > asset.version ? other : asset;
 }
