@@ -207,7 +207,8 @@ describe('a round whose opening reads fail', () => {
 
 describe('a round found stored already', () => {
   it('(an attempt whose commit went through before its connection dropped) is published from the store, its providers not counted again', async () => {
-    const roundTime = new Date('2026-12-02T16:00:00Z');
+    // The latest round stored (after this minute's, of the tests above): a round with a later one stored leaves its current candles to that one.
+    const roundTime = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 60_000);
     const steadyRound = { quotes: [quote('BTC', '102')], global: null, fx: [] };
     // The attempt that committed: the round and its candles are in the store.
     await writeRound(orm.em.fork(), { time: roundTime, ticks: [{ ...steadyRound.quotes[0]!, time: roundTime, quoteCurrency: 'USD', source: 'steady' }], global: null, globalSource: null, fx: [] }, 60);

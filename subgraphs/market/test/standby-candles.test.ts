@@ -164,3 +164,34 @@ it('keeps the name the store keeps when two renames of one asset cross on the re
     await listener.stop();
   }
 });
+
+it("publishes a round's candles once when it loads the round after the next one has committed (a round that overran, a slow load)", async () => {
+  const live = new LiveFeed();
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, new SnapshotStore(), live, new Logger('market', 'error'), () => false);
+  await listener.start();
+  const subscriber = live.candles('BTC', 'M1');
+  // The standby's load of 16:00:50 waits (its read of the round's FX rates, a table these rounds do not write)
+  // until the round of 16:01:00, which closes the minute, has committed.
+  const blocker = await orm.em.getConnection().getKnex().client.acquireConnection();
+  const raw = (sql: string) => orm.em.getConnection().getKnex().raw(sql).connection(blocker);
+  try {
+    await raw('BEGIN');
+    await raw('LOCK TABLE fx_rates IN ACCESS EXCLUSIVE MODE');
+    await writeRound(orm.em.fork(), round('2026-12-02T16:00:50Z', ['BTC', 'ETH']), 10);
+    await writeRound(orm.em.fork(), round('2026-12-02T16:01:00Z', ['BTC', 'ETH']), 10);
+    await raw('COMMIT');
+
+    const seen: string[] = [];
+    while (!seen.some((candle) => candle.includes('2026-12-02T16:01:00.000Z'))) {
+      const candle = (await subscriber.next()).value as Candle;
+      if (candle.openTime >= new Date('2026-12-02T16:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount}`);
+    }
+    // The minute's close once (with the round that closed it), then the next minute's first update.
+    expect(seen).toEqual(['2026-12-02T16:00:00.000Z closed:true ticks:1', '2026-12-02T16:01:00.000Z closed:false ticks:1']);
+  } finally {
+    await raw('ROLLBACK').catch(() => undefined);
+    await orm.em.getConnection().getKnex().client.releaseConnection(blocker);
+    await subscriber.return?.();
+    await listener.stop();
+  }
+});

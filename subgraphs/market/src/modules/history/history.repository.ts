@@ -93,15 +93,21 @@ export class HistoryRepository {
   /**
    * The candles a round touched, for a standby replica's subscribers, as the
    * ingesting replica published them: those the round closed first, then each
-   * interval's current candle of the symbols it quoted.
+   * interval's current candle of the symbols it quoted, as that round left it.
+   * Read once a later round has committed (a round that overran, a slow load, a
+   * takeover), those current candles hold the later round's figures, or its close:
+   * they are left out then, for the later round's load publishes them (a close
+   * published twice, or a candle's later state published as this round's, before
+   * it again). One statement, so the check and the read see the same commits.
    */
   async candlesOfRound(round: MarketRound): Promise<Candle[]> {
     const symbols = round.ticks.map((tick) => tick.symbol);
     if (!symbols.length) return [];
     const opens = CANDLE_INTERVALS.map((interval) => [interval, candleOpenTime(interval, round.time)] as const);
     const rows = await this.em.execute<CandleRow[]>(
-      `SELECT * FROM candles WHERE symbol IN (${symbols.map(() => '?').join(', ')}) AND (${opens.map(() => '(interval = ? AND open_time = ?)').join(' OR ')})`,
-      [...symbols, ...opens.flat()],
+      `SELECT * FROM candles WHERE symbol IN (${symbols.map(() => '?').join(', ')}) AND (${opens.map(() => '(interval = ? AND open_time = ?)').join(' OR ')})
+          AND (closed_at IS NULL OR closed_at <= ?) AND NOT EXISTS (SELECT 1 FROM global_metrics WHERE time > ?)`,
+      [...symbols, ...opens.flat(), round.time, round.time],
     );
     return [...(await this.candlesClosedBy(round.time)), ...rows.map(toCandle)];
   }
