@@ -9,7 +9,11 @@ import { Candle } from '../src/modules/candle/candle.type';
 import { CandleImportService } from '../src/modules/candle/candle-import.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { MarketRound } from '../src/modules/ingestion/market-round';
+import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
+import { ProviderError } from '../src/modules/provider/market-provider';
+import { ProviderStates } from '../src/modules/provider/provider-states';
+import { ScriptedProvider } from './providers/provider-test-kit';
 import { RoundListener } from '../src/modules/snapshot/round-listener';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 
@@ -191,6 +195,38 @@ it("publishes a round's candles once when it loads the round after the next one 
   } finally {
     await raw('ROLLBACK').catch(() => undefined);
     await orm.em.getConnection().getKnex().client.releaseConnection(blocker);
+    await subscriber.return?.();
+    await listener.stop();
+  }
+});
+
+it('publishes the closes of its own round without ticks once when it stops ingesting while that round runs (its lease lost, another replica taking over)', async () => {
+  await publishedBoth('2026-12-02T17:00:30Z', ['BTC', 'ETH']);
+  let ingesting = true;
+  const live = new LiveFeed();
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, new SnapshotStore(), live, new Logger('market', 'error'), () => ingesting);
+  await listener.start();
+  const subscriber = live.candles('BTC', 'M1');
+  const states = new ProviderStates(['failing'], 60);
+  await states.register(orm.em.fork());
+  // While the round asks its provider, the replica's lock connection dies: it no longer ingests, and the round goes on.
+  const failing = new ScriptedProvider('failing', () => {
+    ingesting = false;
+    throw new ProviderError('failing', 'down');
+  });
+  try {
+    const settings = { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 };
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [failing], states, settings, new SnapshotStore(), live).runRound(new Date('2026-12-02T17:01:00Z'));
+    // The replica that took over runs the next round; this one publishes it as a standby.
+    await writeRound(orm.em.fork(), round('2026-12-02T17:01:10Z', ['BTC', 'ETH']), 10);
+
+    const seen: string[] = [];
+    while (!seen.some((candle) => candle.startsWith('2026-12-02T17:01:00.000Z'))) {
+      const candle = (await subscriber.next()).value as Candle;
+      if (candle.openTime >= new Date('2026-12-02T17:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed}`);
+    }
+    expect(seen).toEqual(['2026-12-02T17:00:00.000Z closed:true', '2026-12-02T17:01:00.000Z closed:false']);
+  } finally {
     await subscriber.return?.();
     await listener.stop();
   }

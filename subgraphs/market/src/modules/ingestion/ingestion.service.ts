@@ -82,7 +82,7 @@ export class IngestionService {
         await recordGap(tx, time, noTickReason(symbols, outcomes));
       });
       this.runtime.publishEvents();
-      this.live.publishCandles(closed);
+      this.live.publishRoundCloses(time, closed);
       return;
     }
     this.reportUnquoted(symbols, round);

@@ -5,6 +5,8 @@ import { Tick } from '../tick/tick.type';
 
 const ROUND = 'round';
 const CANDLE = 'candle';
+/** Rounds without ticks whose closes were published, remembered: far more than can cross one lease's loss. */
+const REMEMBERED_CLOSE_ROUNDS = 64;
 
 /**
  * In-process publication of committed rounds and candle updates, for the
@@ -12,6 +14,8 @@ const CANDLE = 'candle';
  */
 export class LiveFeed {
   private readonly emitter = new EventEmitter();
+  /** The times of rounds without ticks whose closes this replica published, oldest first. */
+  private readonly closeRounds = new Set<number>();
 
   constructor() {
     // One listener per open subscription; the count is bounded by the gateway's limits, not here.
@@ -24,6 +28,18 @@ export class LiveFeed {
 
   publishCandles(candles: Candle[]): void {
     for (const candle of candles) this.emitter.emit(CANDLE, candle);
+  }
+
+  /**
+   * Publishes the closes of the round without ticks at `time`, unless this replica has already: it
+   * publishes its own such round, and its listener the announcement of it too when the replica stopped
+   * ingesting while the round ran (its lease lost, another replica taking over). Whichever comes first.
+   */
+  publishRoundCloses(time: Date, closed: Candle[]): void {
+    if (!closed.length || this.closeRounds.has(time.getTime())) return;
+    this.closeRounds.add(time.getTime());
+    if (this.closeRounds.size > REMEMBERED_CLOSE_ROUNDS) this.closeRounds.delete(this.closeRounds.values().next().value!);
+    this.publishCandles(closed);
   }
 
   /** Each round's ticks for `symbols` (all when null); rounds with none of them are skipped. */

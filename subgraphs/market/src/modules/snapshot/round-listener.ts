@@ -68,7 +68,8 @@ export class RoundListener {
   private async publishCloses(time: Date): Promise<void> {
     if (this.ingesting() || Number.isNaN(time.getTime())) return;
     try {
-      this.live.publishCandles(await new HistoryRepository(this.orm.em.fork()).candlesClosedBy(time));
+      // Once: this replica published them itself if the round was its own (it ingested when the round began).
+      this.live.publishRoundCloses(time, await new HistoryRepository(this.orm.em.fork()).candlesClosedBy(time));
     } catch (error) {
       this.logger.warn('could not load the candles a round closed', { roundTime: time, error });
     }
