@@ -19,7 +19,7 @@ export class LiveResolver {
     description: "Each round's ticks for the given symbols (all tracked symbols when omitted)",
     subscribe: async ({ args, context }: SubscribeData) => {
       // No symbol at all would never emit, and hold a subscription slot for nothing.
-      if (Array.isArray(args.symbols) && args.symbols.length === 0) throw new BadUserInputError('Name at least one symbol, or leave symbols out for all of them', 'symbols');
+      if (Array.isArray(args.symbols) && args.symbols.length === 0) throw new BadUserInputError('symbols is an empty list: name at least one symbol, or leave symbols out for every tracked one', 'symbols');
       // An asset the platform does not know (whatever its symbol looks like), or no longer tracks, would never emit: NOT_FOUND, as in queries.
       const assets = await Promise.all(((args.symbols as string[] | null | undefined) ?? []).map((symbol) => trackedAsset(context, symbol)));
       return context.live.rounds(args.symbols ? [...new Set(assets.map((asset) => asset.symbol))] : null);
@@ -27,7 +27,7 @@ export class LiveResolver {
   })
   ticks(
     @Root() ticks: Tick[],
-    @Arg('symbols', () => [String], { nullable: true, description: 'Ticker symbols; all tracked ones when omitted' }) _symbols: string[] | null,
+    @Arg('symbols', () => [String], { nullable: true, description: 'Ticker symbols; all tracked ones when omitted (an empty list is refused: BAD_USER_INPUT)' }) _symbols: string[] | null,
   ): Tick[] {
     return ticks;
   }
