@@ -231,3 +231,52 @@ it('publishes the closes of its own round without ticks once when it stops inges
     await listener.stop();
   }
 });
+
+it('publishes no candle of a round it loaded once it has run a later round itself (taking over while the load was under way)', async () => {
+  await publishedBoth('2026-12-02T18:00:30Z', ['BTC', 'ETH']);
+  let ingesting = false;
+  const live = new LiveFeed();
+  const snapshot = new SnapshotStore();
+  const listener = new RoundListener(readMarketConfig(environment.env).databaseUrl, orm, snapshot, live, new Logger('market', 'error'), () => ingesting);
+  const subscriber = live.candles('BTC', 'M1');
+  // The standby's load of the leader's last round (18:00:50) has read its candles, and has not published them yet…
+  let readCandles!: () => void;
+  const candlesRead = new Promise<void>((resolve) => (readCandles = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const read = HistoryRepository.prototype.candlesOfRound;
+  const held = jest.spyOn(HistoryRepository.prototype, 'candlesOfRound').mockImplementationOnce(async function (this: HistoryRepository, round) {
+    const candles = await read.call(this, round);
+    readCandles();
+    await released;
+    return candles;
+  });
+  await listener.start();
+  try {
+    await writeRound(orm.em.fork(), round('2026-12-02T18:00:50Z', ['BTC', 'ETH']), 10);
+    await candlesRead;
+    // …when the leader is gone and this replica takes over: its first round closes the minute and opens the next.
+    ingesting = true;
+    const states = new ProviderStates(['steady'], 60);
+    await states.register(orm.em.fork());
+    const steady = new ScriptedProvider('steady', () => ({ quotes: round('2026-12-02T18:01:00Z', ['BTC', 'ETH']).ticks.map((tick) => ({ ...tick, name: null })), global: null, fx: [] }));
+    const settings = { intervalSeconds: 10, providerTimeoutMs: 1_000, providerAttempts: 1 };
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, snapshot, live).runRound(new Date('2026-12-02T18:01:00Z'));
+    release();
+    // A round later, what the load was holding has been published, if it was going to be.
+    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, snapshot, live).runRound(new Date('2026-12-02T18:01:10Z'));
+
+    const seen: string[] = [];
+    while (!seen.includes('2026-12-02T18:01:00.000Z closed:false ticks:2')) {
+      const candle = (await subscriber.next()).value as Candle;
+      if (candle.openTime >= new Date('2026-12-02T18:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount}`);
+    }
+    // Never the 18:00 minute open again after its close.
+    expect(seen).toEqual(['2026-12-02T18:00:00.000Z closed:true ticks:2', '2026-12-02T18:01:00.000Z closed:false ticks:1', '2026-12-02T18:01:00.000Z closed:false ticks:2']);
+  } finally {
+    held.mockRestore();
+    release();
+    await subscriber.return?.();
+    await listener.stop();
+  }
+});

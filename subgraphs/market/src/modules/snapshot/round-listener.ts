@@ -85,7 +85,10 @@ export class RoundListener {
       const round = await history.round(time ?? undefined);
       if (round && this.snapshot.update(round, await history.assetsOf(round))) {
         this.live.publishRound(round.ticks);
-        this.live.publishCandles(await history.candlesOfRound(round));
+        const candles = await history.candlesOfRound(round);
+        // A later round was published while they were read (this replica took over and ran it): the current
+        // candles read are older than what it published (an open one after its close); only the closes are news.
+        this.live.publishCandles(this.snapshot.holds(round.time) ? candles : candles.filter((candle) => candle.closed));
       }
     } catch (error) {
       this.logger.warn('could not load an announced round', { roundTime: time, error });
