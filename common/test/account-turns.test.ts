@@ -67,4 +67,36 @@ describe('backtests take turns', () => {
     await expect(failed).rejects.toThrow('no such strategy');
     await expect(next).resolves.toBe('replayed');
   });
+
+  it('drop a waiting job whose caller gave up: the account’s next job takes its turn', async () => {
+    const turns = new AccountTurns(1);
+    const started: string[] = [];
+    let endFirst!: () => void;
+    const first = turns.run('a', () => new Promise<string>((resolve) => (endFirst = () => resolve('first'))));
+    const caller = new AbortController();
+    const gaveUp = turns.run('a', async () => void started.push('second'), caller.signal);
+    const third = turns.run('a', async () => void started.push('third'));
+    expect(turns.pending('a')).toBe(3);
+    caller.abort(new Error('the client went away'));
+    await expect(gaveUp).rejects.toThrow('the client went away');
+    // Dropped at once, not when its turn comes.
+    expect(turns.pending('a')).toBe(2);
+    endFirst();
+    await expect(first).resolves.toBe('first');
+    await third;
+    expect(started).toEqual(['third']);
+    // The line lets go of a job once its caller has the answer.
+    await new Promise(setImmediate);
+    expect(turns.pending('a')).toBe(0);
+  });
+
+  it('start no job whose caller has already gone', async () => {
+    const turns = new AccountTurns(1);
+    const gone = new AbortController();
+    gone.abort(new Error('the client went away'));
+    let ran = false;
+    await expect(turns.run('a', async () => void (ran = true), gone.signal)).rejects.toThrow('the client went away');
+    expect(ran).toBe(false);
+    expect(turns.pending('a')).toBe(0);
+  });
 });

@@ -3,7 +3,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
-import { ANONYMOUS, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
+import { ANONYMOUS, clientGoneSignal, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier, isTokenRejection } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
@@ -140,7 +140,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    context: async (req) => ({ ...(await identifyOrLog(req.header('authorization'))), client: req.ip ?? 'unknown' }),
+    context: async (req) => ({ ...(await identifyOrLog(req.header('authorization'))), client: req.ip ?? 'unknown', signal: clientGoneSignal(req.res!) }),
     routes: (app) => {
       serveAccountPages(app);
       serveLogDownloads(app, verifier, signer, config.subgraphUrls.logs);

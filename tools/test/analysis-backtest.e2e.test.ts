@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { print } from 'graphql';
 import pg from 'pg';
 import { INTERVAL_MS } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
@@ -207,6 +209,47 @@ describe('backtests', () => {
     expect(triggers.map((trigger) => trigger.time)).toEqual(Array.from({ length: 10 }, (_, hour) => new Date(from + (hour + 1) * HOUR).toISOString()));
     const close = (hour: number) => Number(CLOSES[hour]!.toFixed(4));
     expect((triggers[0]!.values as { change24h: number }).change24h).toBeCloseTo(((close(30) - close(6)) / close(6)) * 100, 9);
+  });
+
+  it('stop a backtest whose client went away, and drop that client’s backtests still waiting', async () => {
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'left', symbols: ['ETH'], interval: 'H1', indicators: [], condition: 'price > 1.0', trigger: 'ON_CLOSE' } }, user.accessToken);
+    const range = { id: created.data!.createStrategy.strategy.id, from: new Date(FIRST_OPEN + 30 * HOUR).toISOString(), to: new Date(FIRST_OPEN + 120 * HOUR).toISOString() };
+    const answered = (await send(platform.gatewayUrl, BacktestStrategyDocument, range, user.accessToken)).data!.backtestStrategy;
+    expect(answered.summary.count).toBe(90);
+    /** A client that sends the backtest to the gateway, then hangs up (the returned function) before the answer. */
+    const leavingClient = () => {
+      const request = http.request(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` } });
+      request.on('error', () => undefined);
+      request.end(JSON.stringify({ query: print(BacktestStrategyDocument), variables: range }));
+      return () => request.destroy();
+    };
+    const pending = async () => platform.analysis!.backtester.pending(user.accountId);
+    // The store holds every backtest at its check until the test lets it go: the first holds the account's turn, the others wait for it.
+    const lock = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
+    await lock.connect();
+    let staying: Promise<{ data?: { backtestStrategy: unknown } | null }> | undefined;
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
+      const hangUpRunning = leavingClient();
+      await eventually(async () => (await pending()) === 1);
+      const hangUpWaiting = leavingClient();
+      await eventually(async () => (await pending()) === 2);
+      staying = send(platform.gatewayUrl, BacktestStrategyDocument, range, user.accessToken);
+      await eventually(async () => (await pending()) === 3);
+      // A waiting backtest whose client left is dropped from the line at once...
+      hangUpWaiting();
+      await eventually(async () => (await pending()) === 2);
+      // ...and a running one gives the account's turn up, to the backtest whose client stayed.
+      hangUpRunning();
+      await eventually(async () => (await pending()) === 1);
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+    }
+    // The client that stayed gets the same answer as ever.
+    expect((await staying!).data?.backtestStrategy).toEqual(answered);
+    await eventually(async () => (await pending()) === 0);
   });
 
   it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {

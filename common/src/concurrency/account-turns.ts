@@ -1,3 +1,5 @@
+import { abandoned } from './abortable';
+
 interface Turn {
   start: (slot: number) => Promise<void>;
 }
@@ -8,6 +10,9 @@ interface Turn {
  * several at once, as aliases of one query), and accounts with jobs waiting take turns, so one
  * account's long queue cannot keep another's job waiting for more than one job of each account
  * ahead of it. A job is told the slot it runs on; no two running jobs share one.
+ *
+ * A job given a `signal` that aborts (its client went away) while it waits is dropped from the
+ * line at once; one already running is its own to stop (its slot is free once it settles).
  */
 export class AccountTurns {
   /** Accounts with jobs waiting, in the order of their next turn (a Map keeps insertion order), and those jobs. */
@@ -20,10 +25,31 @@ export class AccountTurns {
     this.free = Array.from({ length: slots }, (_, slot) => slot);
   }
 
-  run<T>(account: string, job: (slot: number) => Promise<T>): Promise<T> {
+  /** The account's jobs running or waiting to. */
+  pending(account: string): number {
+    return (this.waiting.get(account)?.length ?? 0) + (this.running.has(account) ? 1 : 0);
+  }
+
+  run<T>(account: string, job: (slot: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      if (signal?.aborted) return reject(abandoned(signal));
+      const drop = () => {
+        const turns = this.waiting.get(account);
+        const at = turns?.indexOf(turn) ?? -1;
+        if (at < 0) return;
+        turns!.splice(at, 1);
+        if (!turns!.length) this.waiting.delete(account);
+        reject(abandoned(signal!));
+      };
+      const turn: Turn = {
+        start: (slot) => {
+          signal?.removeEventListener('abort', drop);
+          return job(slot).then(resolve, reject);
+        },
+      };
+      signal?.addEventListener('abort', drop, { once: true });
       const turns = this.waiting.get(account) ?? [];
-      turns.push({ start: (slot) => job(slot).then(resolve, reject) });
+      turns.push(turn);
       this.waiting.set(account, turns);
       this.startWhatCan();
     });

@@ -51,6 +51,11 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
       logger.warn('unavailable: the database or another dependency could not be reached', { error: original, path: formatted.path });
       return { message: 'Temporarily unavailable; try again shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
+    // Work given up because its client went away (see clientGoneSignal): nobody reads this answer, and nothing failed.
+    if ((original as Error | undefined)?.name === 'ClientGoneError') {
+      logger.debug('answer abandoned: the client went away', { path: formatted.path });
+      return { message: 'The client went away', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
     logger.error('unexpected error', { error: original, path: formatted.path });
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };

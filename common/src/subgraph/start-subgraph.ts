@@ -20,6 +20,7 @@ import { Gauge, MetricsRegistry } from '../metrics/metrics-registry';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
 import { maskUnexpectedErrors } from '../server/mask-errors';
+import { clientGoneSignal } from '../server/client-gone';
 import { requireInternalToken } from './internal-auth.middleware';
 import { BackgroundTasks } from './background-tasks';
 import { Housekeeping } from './housekeeping';
@@ -61,6 +62,11 @@ export interface SubgraphContext extends BaseContext {
   /** A fork of the entity manager for this request only. */
   em: EntityManager;
   logger: Logger;
+  /**
+   * Aborts when the request's client (the gateway) went away before its answer was sent: work done
+   * only for that answer may stop. Absent over WebSocket.
+   */
+  signal?: AbortSignal;
 }
 
 /** What a subgraph's modules use beyond one request: its store and its outbox. */
@@ -206,7 +212,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     bodyLimit: definition.bodyLimit,
     context: async (req) => {
       const { identity, client } = req.res?.locals.caller as InternalCaller;
-      return definition.createContext({ identity, client, em: orm.em.fork(), logger });
+      return definition.createContext({ identity, client, em: orm.em.fork(), logger, signal: clientGoneSignal(req.res!) });
     },
     isReady: () => within(DATABASE_CHECK_MS, orm.isConnected(), 'database check'),
     routes: (app) => {

@@ -29,6 +29,8 @@ export interface GatewayContext {
   client: string;
   /** The access token was refused (the identity is anonymous): the 401 for an operation that needs a sign-in. */
   tokenRejection?: GraphQLError;
+  /** Aborts when the client went away before its answer was sent (HTTP only): its reads from subgraphs stop. */
+  signal?: AbortSignal;
 }
 
 /**

@@ -67,7 +67,7 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       return JSON.parse(cached) as GatewayGraphQLResponse;
     }
 
-    const { identity = ANONYMOUS, client } = context as Partial<GatewayContext>;
+    const { identity = ANONYMOUS, client, signal } = context as Partial<GatewayContext>;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       [INTERNAL_TOKEN_HEADER]: this.signer.sign(identity, this.subgraphName, client),
@@ -79,7 +79,9 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
     // A read answered after a mutation to this subgraph may be older than it: not kept (see `forget`).
     const generation = this.publicAnswers.generation(this.subgraphName);
     try {
-      const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body });
+      // A read whose client went away is given up, its connection closed: the subgraph stops work done
+      // only for that answer (a backtest). A mutation's fetch is not: its change is made, or not, as before.
+      const response = await this.pool.request({ origin: this.origin, path: this.path, method: 'POST', headers, body, signal: reads ? signal : undefined });
       const text = await response.body.text();
       const contentType = String(response.headers['content-type'] ?? '');
       const isJson = contentType.startsWith('application/json') || contentType.startsWith('application/graphql-response+json');
@@ -103,6 +105,12 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
       if (reads && !answer.errors?.length && typeof cacheControl === 'string') this.publicAnswers.remember(this.subgraphName, body, text, cacheControl, generation);
       return answer;
     } catch (error) {
+      if (reads && signal?.aborted) {
+        // Nobody is waiting for this answer: no outage to report.
+        done?.({ outcome: 'abandoned' });
+        this.logger?.debug('subgraph fetch abandoned: the client went away', { subgraph: this.subgraphName });
+        return { errors: failedFetchErrors(unavailable(this.subgraphName, 'its client went away', 'was not waited for'), request.query!, request.variables) };
+      }
       done?.({ outcome: 'failed' });
       // Under the request's id, naming the subgraph and why: operators find an outage here.
       this.logger?.warn('subgraph fetch failed', { subgraph: this.subgraphName, reason: (error as { code?: unknown }).code ?? (error as Error).message });

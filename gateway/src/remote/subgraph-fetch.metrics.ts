@@ -6,8 +6,9 @@ export type SubgraphFetchDuration = Histogram<'subgraph' | 'outcome'>;
  * `herck_subgraph_fetch_duration_seconds{subgraph, outcome}`: each fetch the
  * gateway makes to a subgraph, from sending it to having its parsed answer.
  * `outcome` is "ok", "error" (the subgraph answered with GraphQL errors),
- * "failed" (no usable answer: network failure, HTTP error status, bad body) or
- * "reused" (a public answer reused: no request was sent).
+ * "failed" (no usable answer: network failure, HTTP error status, bad body),
+ * "abandoned" (a read given up: its client went away) or "reused" (a public
+ * answer reused: no request was sent).
  */
 export function subgraphFetchDuration(metrics: MetricsRegistry): SubgraphFetchDuration {
   return metrics.histogram({

@@ -35,6 +35,8 @@ export interface AnalysisServiceOverrides {
 
 export interface RunningAnalysis extends RunningSubgraph {
   engine: Evaluator;
+  /** The API's backtests (what runs and waits, for tests and diagnostics). */
+  backtester: Backtester;
   /** Whether this replica holds the evaluation lease (one replica evaluates; the others stand by). */
   evaluating(): boolean;
 }
@@ -131,5 +133,5 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       await backtester.stop();
     },
   });
-  return { ...subgraph, engine, evaluating: () => lease.leading };
+  return { ...subgraph, engine, backtester, evaluating: () => lease.leading };
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import Decimal from 'decimal.js';
-import { compiledWorkerFile, eventLoopTurnsDuring } from '@herck/common';
+import { compiledWorkerFile, eventLoopTurnsDuring, until } from '@herck/common';
 import { ClosedCandle } from '../src/modules/candle/closed-candle';
 import { StoredTick } from '../src/modules/candle/tick-store';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
@@ -114,6 +114,33 @@ describe('backtests on a thread of their own', () => {
       return read(request);
     };
     await expect(onThread(definition, failing)).rejects.toBe(unavailable);
+    expect(digits(await onThread(definition, read))).toEqual(digits(await replayBacktest(definition, read)));
+  });
+
+  it('stop a replay whose caller went away: the thread ends it, and replays the next one', async () => {
+    const definition = strategy(TriggerMode.ON_CROSS, 'price > sma');
+    let release!: () => void;
+    const store = new Promise<void>((resolve) => (release = resolve));
+    let waitingForStore = false;
+    // The store holds the replay's second page of ticks until the test lets it go: the replay is under way, mid-range.
+    const slow = async (request: SeriesRequest) => {
+      if (request.read === 'ticks' && request.page.after) {
+        waitingForStore = true;
+        await store;
+      }
+      return read(request);
+    };
+    const caller = new AbortController();
+    const gone = new Error('the client went away');
+    let outcome: unknown = 'under way';
+    void thread.replay(definition, slow, caller.signal).catch((error: unknown) => (outcome = error));
+    await until(() => waitingForStore);
+    expect(thread.underWay).toBe(1);
+    caller.abort(gone);
+    await until(() => outcome === gone);
+    // The thread ends the replay itself (the read it waits for fails there), the store's answer still to come.
+    await until(() => thread.underWay === 0);
+    release();
     expect(digits(await onThread(definition, read))).toEqual(digits(await replayBacktest(definition, read)));
   });
 

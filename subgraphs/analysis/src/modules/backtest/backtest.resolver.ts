@@ -35,6 +35,6 @@ export class BacktestResolver {
     if (!hasAnyRole(context.identity, ['ANALYST', 'ADMIN']) && from.getTime() < oldest) {
       throw new ForbiddenError(`A USER's backtests reach back ${this.userBacktestDays} days; ANALYST and ADMIN see all history`);
     }
-    return this.backtester.run(callerId(context), context.em, definitionOf(strategy), from, to);
+    return this.backtester.run(callerId(context), context.em, definitionOf(strategy), from, to, context.signal);
   }
 }

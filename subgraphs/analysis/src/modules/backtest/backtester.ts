@@ -1,10 +1,11 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AccountTurns, fromWire } from '@herck/common';
+import { AccountTurns, fromWire, unlessAborted } from '@herck/common';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
 import { Backtest } from './backtest.type';
 import { backtestOf, replayBacktest } from './backtest-replay';
 import { checkBacktest } from './backtest.service';
 import { ReplayThread } from './replay-thread';
+import { SeriesRead } from './series-request';
 import { storedPages, storedSeries } from './stored-series';
 
 /**
@@ -16,7 +17,8 @@ import { storedPages, storedSeries } from './stored-series';
  * Each replay runs on one of `threads` threads (with none, on the service's thread), which asks
  * the service's thread for each page of rows as it reaches it (series-pages.ts: as text, which
  * that thread only passes on); an account's backtests run one at a time, in the order sent, and
- * accounts take turns (AccountTurns).
+ * accounts take turns (AccountTurns). A backtest whose client went away (its `signal`) stops: out
+ * of the line if it waits, its replay ended at its next page if it runs.
  */
 export class Backtester {
   private readonly threads: ReplayThread[];
@@ -27,14 +29,24 @@ export class Backtester {
     this.turns = new AccountTurns(Math.max(1, threads));
   }
 
-  /** The account's backtest, refused at once (checkBacktest) or replayed in its turn. */
-  async run(accountId: string, em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<Backtest> {
+  /** The account's backtests running or waiting for their turn. */
+  pending(accountId: string): number {
+    return this.turns.pending(accountId);
+  }
+
+  /** The account's backtest, refused at once (checkBacktest) or replayed in its turn; given up when `signal` aborts. */
+  async run(accountId: string, em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<Backtest> {
     // Checked now, queued now: an account's backtests keep the order they came in.
     const checked = checkBacktest(em, strategy, from, to);
-    const replayed = this.turns.run(accountId, async (slot) => {
-      await checked;
-      return this.replay(slot, strategy, em, from, to);
-    });
+    const replayed = this.turns.run(
+      accountId,
+      async (slot) => {
+        // The check's query cannot be stopped; the turn is given up at once all the same.
+        await unlessAborted(checked, signal);
+        return this.replay(slot, strategy, em, from, to, signal);
+      },
+      signal,
+    );
     // A refused backtest is answered with `checked`'s error, without waiting for its turn.
     replayed.catch(() => undefined);
     await checked;
@@ -45,9 +57,17 @@ export class Backtester {
     await Promise.all(this.threads.map((thread) => thread.stop()));
   }
 
-  private async replay(slot: number, strategy: StrategyDefinition, em: EntityManager, from: Date, to: Date): Promise<Backtest> {
-    if (!this.threads.length) return replayBacktest(strategy, storedSeries(em, strategy.interval, from, to));
-    return backtestOfWire(await this.threads[slot]!.replay(strategy, storedPages(em, strategy.interval, from, to)));
+  private async replay(slot: number, strategy: StrategyDefinition, em: EntityManager, from: Date, to: Date, signal?: AbortSignal): Promise<Backtest> {
+    if (!this.threads.length) {
+      const series = storedSeries(em, strategy.interval, from, to);
+      // Here too the replay stops at its next page once its client has gone.
+      const read: SeriesRead = async (request) => {
+        signal?.throwIfAborted();
+        return series(request);
+      };
+      return replayBacktest(strategy, read);
+    }
+    return backtestOfWire(await this.threads[slot]!.replay(strategy, storedPages(em, strategy.interval, from, to), signal));
   }
 }
 

@@ -1,9 +1,10 @@
 import type { StrategyDefinition } from '../evaluation/strategy-definition';
 import { SeriesRequest } from './series-request';
 
-/** What the service's thread sends a backtest thread: a replay to run, or the rows one of its reads asked for. */
+/** What the service's thread sends a backtest thread: a replay to run or to stop (its caller went away), or the rows one of its reads asked for. */
 export type ToReplayThread =
   | { kind: 'replay'; id: number; strategy: StrategyDefinition }
+  | { kind: 'cancel'; id: number }
   /** `rows`: the rows, or a page of them as JSON text (series-pages.ts). */
   | { kind: 'rows'; id: number; read: number; rows: unknown[] | string }
   | { kind: 'rows'; id: number; read: number; error: string };

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { compiledWorkerFile } from '@herck/common';
+import { abandoned, compiledWorkerFile } from '@herck/common';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
 import { FromReplayThread, ToReplayThread } from './replay-messages';
 import { SeriesRequest } from './series-request';
@@ -14,6 +14,10 @@ interface Replay {
   reject: (error: Error) => void;
   /** A read of the store that failed: the replay fails with it (its code kept), not with the thread's copy. */
   readError?: Error;
+  /** Its caller went away: answered already; the thread is told to stop it, and it is forgotten once the thread says it ended. */
+  cancelled?: boolean;
+  /** Stops listening to the caller's signal. */
+  forgetSignal: () => void;
 }
 
 /** One backtest thread, started when first needed and again after it fails, and the replays under way on it. */
@@ -22,12 +26,24 @@ export class ReplayThread {
   private readonly replays = new Map<number, Replay>();
   private next = 0;
 
-  /** Replays the strategy on the thread, answering its reads with `read`; the result has its Decimals on the wire. */
-  replay(strategy: StrategyDefinition, read: PageRead): Promise<unknown> {
+  /** Replays the thread is working on (one whose caller went away counts until the thread says it ended). */
+  get underWay(): number {
+    return this.replays.size;
+  }
+
+  /**
+   * Replays the strategy on the thread, answering its reads with `read`; the result has its Decimals
+   * on the wire. When `signal` aborts (the client went away), the replay rejects with its reason at
+   * once and the thread stops it at its next read of the store.
+   */
+  replay(strategy: StrategyDefinition, read: PageRead, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(abandoned(signal));
     const worker = (this.worker ??= this.start());
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.replays.set(id, { worker, read, resolve, reject });
+      const cancel = () => this.cancel(id, abandoned(signal!));
+      signal?.addEventListener('abort', cancel, { once: true });
+      this.replays.set(id, { worker, read, resolve, reject, forgetSignal: () => signal?.removeEventListener('abort', cancel) });
       this.send(worker, { kind: 'replay', id, strategy });
     });
   }
@@ -53,6 +69,8 @@ export class ReplayThread {
     if (!replay) return;
     if (message.kind === 'read') {
       const { id, read } = message;
+      // The thread fails a cancelled replay's reads itself.
+      if (replay.cancelled) return;
       replay.read(message.request).then(
         (rows) => this.send(worker, { kind: 'rows', id, read, rows }),
         (error: Error) => {
@@ -63,8 +81,19 @@ export class ReplayThread {
       return;
     }
     this.replays.delete(message.id);
+    replay.forgetSignal();
+    if (replay.cancelled) return;
     if ('result' in message) replay.resolve(message.result);
     else replay.reject(replay.readError ?? new Error(message.error));
+  }
+
+  /** The caller went away: it is answered now, and the thread stops the replay. */
+  private cancel(id: number, reason: unknown): void {
+    const replay = this.replays.get(id);
+    if (!replay || replay.cancelled) return;
+    replay.cancelled = true;
+    replay.reject(reason as Error);
+    this.send(replay.worker, { kind: 'cancel', id });
   }
 
   private send(worker: Worker, message: ToReplayThread): void {
@@ -77,6 +106,7 @@ export class ReplayThread {
     for (const [id, replay] of this.replays) {
       if (replay.worker !== worker) continue;
       this.replays.delete(id);
+      replay.forgetSignal();
       replay.reject(error);
     }
   }
