@@ -65,6 +65,9 @@ async function announceFillAgain(orderId: string): Promise<void> {
   }
 }
 
+/** Valuations analysis has calculated so far (holdings and balance are figures of one). */
+const valuations = () => platform.analysis!.calculator.calculated.valuation;
+
 const add = (portfolioId: string, input: Record<string, unknown>, user = owner) =>
   send(platform.gatewayUrl, AddTransactionDocument, { portfolioId, input: input as never }, user.accessToken);
 
@@ -78,7 +81,10 @@ describe('portfolios', () => {
     expect((await add(portfolio.id, { kind: 'SELL', symbol: 'ETH', quantity: '1', price: '1100', time: '2026-01-06T12:00:00Z' })).errors).toBeUndefined();
 
     // On 7 January: cash 10000 − 2000 + 1100 = 9100; 1 ETH left costing 1000, worth 1210 (that day's close).
+    const valuationsBefore = valuations();
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio;
+    // Its holdings and its balance come from one valuation.
+    expect(valuations() - valuationsBefore).toBe(1);
     expect(valued.holdings).toEqual([{ symbol: 'ETH', quantity: '1', costBasis: '1000', averageCost: '1000', marketValue: '1210', unrealizedPnl: '210' }]);
     expect(valued.balance).toEqual({ value: '10310', cost: '1000', cash: '9100', complete: true, missingPrices: [] });
 
@@ -184,13 +190,24 @@ describe('portfolios', () => {
     const now = new Date().toISOString();
     // Bought in USD: 100000 USD × 0.88051 EUR/USD = 88051 EUR of cost.
     expect((await add(portfolio.id, { kind: 'BUY', symbol: 'BTC', quantity: '1', price: '100000', currency: 'USD', time: now })).errors).toBeUndefined();
+    const valuationsBefore = valuations();
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
+    // Holdings and balance "now" are of one moment, valued once.
+    expect(valuations() - valuationsBefore).toBe(1);
     // Today's price is the latest one: 104612 USD × 0.88051 = 92111.91212 EUR.
     expect(valued.holdings).toEqual([{ symbol: 'BTC', quantity: '1', costBasis: '88051', averageCost: '88051', marketValue: '92111.91212', unrealizedPnl: '4060.91212' }]);
     expect(valued.balance).toMatchObject({ cost: '88051', complete: true });
     // A moment still to come is now, as for performance: no price is missing for a day that has not come.
     const nextYear = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: new Date(Date.now() + 365 * 86_400_000).toISOString() }, owner.accessToken)).data!.portfolio;
     expect([nextYear.holdings, nextYear.balance]).toEqual([valued.holdings, valued.balance]);
+    // A valuation after a change made earlier in the same request is calculated anew, not taken from one before it.
+    const change = `mutation ($id: ID!) {
+      before: renamePortfolio(id: $id, name: "In euros") { balance { cash } }
+      deposit: addTransaction(portfolioId: $id, input: { kind: DEPOSIT, quantity: "5" }) { id }
+      after: renamePortfolio(id: $id, name: "In euros") { balance { cash } }
+    }`;
+    const changed = (await sendRaw<Record<'before' | 'after', { balance: { cash: string } }>>(platform.gatewayUrl, { query: change, variables: { id: portfolio.id } }, owner.accessToken)).data!;
+    expect(new Decimal(changed.after.balance.cash).minus(changed.before.balance.cash).toFixed()).toBe('5');
   });
 
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {

@@ -37,6 +37,8 @@ export interface RunningAnalysis extends RunningSubgraph {
   engine: Evaluator;
   /** The API's backtests (what runs and waits, for tests and diagnostics). */
   backtester: Backtester;
+  /** Portfolio figures (how many were calculated, for tests and diagnostics). */
+  calculator: PortfolioCalculator;
   /** Whether this replica holds the evaluation lease (one replica evaluates; the others stand by). */
   evaluating(): boolean;
 }
@@ -133,5 +135,5 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       await backtester.stop();
     },
   });
-  return { ...subgraph, engine, backtester, evaluating: () => lease.leading };
+  return { ...subgraph, engine, backtester, calculator, evaluating: () => lease.leading };
 }

@@ -83,12 +83,12 @@ export class PortfolioResolver {
 
   @FieldResolver(() => [HoldingType], { description: 'What it held at `at` (default: now), valued at that day’s prices' })
   async holdings(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now; a time still to come counts as now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<HoldingType[]> {
-    return (await this.valuation(portfolio, notLaterThanNow(at), context)).holdings;
+    return (await this.valuation(portfolio, at, context)).holdings;
   }
 
   @FieldResolver(() => Valuation, { description: 'Its value at `at` (default: now) in its base currency' })
   async balance(@Root() portfolio: Portfolio, @Arg('at', () => Date, { nullable: true, description: 'The moment (default: now; a time still to come counts as now)' }) at: Date | null, @Ctx() context: AnalysisContext): Promise<Valuation> {
-    const valuation = await this.valuation(portfolio, notLaterThanNow(at), context);
+    const valuation = await this.valuation(portfolio, at, context);
     return { value: valuation.value, cost: valuation.cost, cash: valuation.cash, complete: valuation.complete, missingPrices: valuation.missingPrices };
   }
 
@@ -109,11 +109,19 @@ export class PortfolioResolver {
     return this.calculator.performance(portfolio.ownerId, ledger, prices, from, to, portfolio.costBasisMethod);
   }
 
-  /** The list's portfolios are valued together: their ledgers in one read, their prices in one per currency. */
-  private async valuation(portfolio: Portfolio, at: Date, context: AnalysisContext) {
+  /**
+   * The list's portfolios are valued together: their ledgers in one read, their prices in one per
+   * currency. A portfolio's holdings and balance at one moment share one valuation (ValuationMemo);
+   * "now" (`at` left out or still to come) is the first of them's now.
+   */
+  private async valuation(portfolio: Portfolio, at: Date | null, context: AnalysisContext) {
     const ledger = await context.ledgers.load(portfolio.id);
-    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: at, to: at });
-    return this.calculator.valuation(portfolio.ownerId, ledger, prices, at, portfolio.costBasisMethod);
+    const past = at && at < new Date() ? at : null;
+    return context.valuations.once(ledger, `${past?.getTime() ?? 'now'}|${portfolio.baseCurrency}|${portfolio.costBasisMethod}`, async () => {
+      const moment = notLaterThanNow(past);
+      const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: moment, to: moment });
+      return this.calculator.valuation(portfolio.ownerId, ledger, prices, moment, portfolio.costBasisMethod);
+    });
   }
 }
 

@@ -18,6 +18,8 @@ import { calculate, Calculation, PerformanceFigures, ValuationFigures } from './
 export class PortfolioCalculator {
   private readonly threads: CalculationThread[];
   private readonly turns: AccountTurns;
+  /** Calculations run so far, by kind. */
+  readonly calculated: Record<Calculation['op'], number> = { performance: 0, valuation: 0, replay: 0 };
 
   constructor(threads: number) {
     this.threads = Array.from({ length: threads }, () => new CalculationThread());
@@ -43,6 +45,7 @@ export class PortfolioCalculator {
   }
 
   private run<T>(account: string, calculation: Calculation): Promise<T> {
+    this.calculated[calculation.op] += 1;
     return this.turns.run(account, async (slot) => (this.threads.length ? fromWire<T>(await this.threads[slot]!.run(calculation)) : (calculate(calculation) as T)));
   }
 }
