@@ -88,6 +88,7 @@ export * from './testing/prometheus-text';
 export * from './testing/test-environment';
 export * from './testing/until';
 export * from './threads/compiled-worker-file';
+export * from './threads/worker-thread';
 export * from './time/candle-interval';
 export * from './validation/believable-quotes';
 export * from './validation/input-rules';

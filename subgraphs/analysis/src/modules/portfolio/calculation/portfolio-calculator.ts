@@ -1,5 +1,4 @@
-import { Worker } from 'node:worker_threads';
-import { AccountTurns, compiledWorkerFile, fromWire } from '@herck/common';
+import { AccountTurns, compiledWorkerFile, fromWire, WorkerThread } from '@herck/common';
 import { CostBasisMethod, PortfolioInputError } from '../math';
 import { LedgerRow } from '../ledger-row';
 import { PriceTable } from '../price-table';
@@ -50,49 +49,27 @@ export class PortfolioCalculator {
   }
 }
 
-/** One worker thread, started when first needed and again after it fails, and the calculations waiting for it. */
+/** One calculation thread, started when first needed and again after it fails, and the calculations waiting for it. */
 class CalculationThread {
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, { worker: Worker; resolve: (result: unknown) => void; reject: (error: Error) => void }>();
-  private next = 0;
+  private readonly thread = new WorkerThread<{ resolve: (result: unknown) => void; fail: (error: Error) => void }, CalculationReply>(
+    compiledWorkerFile(__filename, 'calculation-thread'),
+    'portfolio calculation thread',
+    (reply) => this.received(reply),
+  );
 
   run(calculation: Calculation): Promise<unknown> {
-    const worker = (this.worker ??= this.start());
-    const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { worker, resolve, reject });
-      worker.postMessage({ id, calculation } satisfies CalculationRequest);
+      this.thread.start({ resolve, fail: reject }, (id) => ({ id, calculation }) satisfies CalculationRequest);
     });
   }
 
-  async stop(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
+  stop(): Promise<void> {
+    return this.thread.stop();
   }
 
-  private start(): Worker {
-    const worker = new Worker(compiledWorkerFile(__filename, 'calculation-thread'));
-    // A thread with nothing to do keeps no process alive; one under way has a request waiting for it.
-    worker.unref();
-    worker.on('message', (reply: CalculationReply) => {
-      const waiting = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if ('result' in reply) waiting?.resolve(reply.result);
-      else waiting?.reject(reply.error.input ? new PortfolioInputError(reply.error.message, reply.error.field) : new Error(reply.error.message));
-    });
-    worker.on('error', (error) => this.failed(worker, error));
-    worker.on('exit', (code) => this.failed(worker, new Error(`The portfolio calculation thread stopped (exit code ${code})`)));
-    return worker;
-  }
-
-  /** The thread is gone (a fault, or stop): what waited for it fails, and the next calculation starts another. */
-  private failed(worker: Worker, error: Error): void {
-    if (this.worker === worker) this.worker = null;
-    for (const [id, waiting] of this.pending) {
-      if (waiting.worker !== worker) continue;
-      this.pending.delete(id);
-      waiting.reject(error);
-    }
+  private received(reply: CalculationReply): void {
+    const waiting = this.thread.ended(reply.id);
+    if ('result' in reply) waiting?.resolve(reply.result);
+    else waiting?.fail(reply.error.input ? new PortfolioInputError(reply.error.message, reply.error.field) : new Error(reply.error.message));
   }
 }
