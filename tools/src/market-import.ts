@@ -4,6 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { CandleCsvHeaderError, CandleImportService, CsvRowError, marketStore, normaliseSymbol, parseCandleCsvStream, readMarketConfig, SeenCandles } from '@herck/market';
 import { embeddedDatabaseIfNeeded } from './embedded-database';
 import { parseCommandLine } from './command-line';
+import { withRereadableFile } from './rereadable-file';
 import { UsageError } from './usage-error';
 
 const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (intervals: ${CANDLE_INTERVALS.join(', ')})`;
@@ -13,7 +14,7 @@ const USAGE = `npm run market:import -- --symbol BTC --interval D1 file.csv   (i
  * streaming it a batch at a time (the API's importCandles takes small files).
  * Same format, same checks, same rule as the API: a file with any bad line imports
  * nothing (each bad line printed, exit 1), so the file is read twice, checked whole
- * before its first candle is written. Same idempotent upsert; prints a summary.
+ * before its first candle is written (a pipe copied to a temporary file first). Same idempotent upsert; prints a summary.
  */
 async function main(): Promise<void> {
   const { values, positionals } = parseCommandLine({ options: { symbol: { type: 'string' }, interval: { type: 'string' } }, allowPositionals: true }, USAGE);
@@ -36,16 +37,19 @@ async function main(): Promise<void> {
       // One "now" for the run: the check and the writing then agree on which candles have closed.
       const startedAt = Date.now();
       const service = new CandleImportService(() => startedAt);
-      const checked = await checkFile(service, file, interval);
-      if (checked.bad) {
-        console.error(`${symbol} ${interval}: ${checked.bad} bad line${checked.bad === 1 ? '' : 's'}, nothing was imported`);
-        process.exitCode = 1;
-        return;
-      }
-      const { imported, valid } = await writeFile(em, service, file, symbol, interval);
-      for (const row of checked.notClosed) console.error(`line ${row.line}: ${row.message}`);
-      const leftOut = checked.notClosed.length ? `, ${checked.notClosed.length} left out (not closed yet)` : '';
-      console.log(`${symbol} ${interval}: ${imported} imported, ${valid - imported} unchanged${leftOut}`);
+      // Read twice (checked whole, then written): a pipe is copied to a file first, as its second read would be empty.
+      await withRereadableFile(file, async (rereadable) => {
+        const checked = await checkFile(service, rereadable, interval);
+        if (checked.bad) {
+          console.error(`${symbol} ${interval}: ${checked.bad} bad line${checked.bad === 1 ? '' : 's'}, nothing was imported`);
+          process.exitCode = 1;
+          return;
+        }
+        const { imported, valid } = await writeFile(em, service, rereadable, symbol, interval);
+        for (const row of checked.notClosed) console.error(`line ${row.line}: ${row.message}`);
+        const leftOut = checked.notClosed.length ? `, ${checked.notClosed.length} left out (not closed yet)` : '';
+        console.log(`${symbol} ${interval}: ${imported} imported, ${valid - imported} unchanged${leftOut}`);
+      });
     } finally {
       await orm.close();
     }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Logger, repositoryRoot, TestEnvironment, testEnvironment } from '@herck/common';
 import { readMarketConfig, startMarketService } from '@herck/market';
+import { spawn } from 'node:child_process';
 import { runCli } from './support/run-cli';
 
 const CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'market-import.js');
@@ -77,5 +78,21 @@ describe('npm run market:import', () => {
     expect(await refusal('--symbol', 'BTC', '--interval', 'D1', file, file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}one file at a time \(given 2\)/)]]);
     expect(await refusal('--symbol', 'BTC', '--interval', 'D1', '--limit', '5', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}Unknown option '--limit'/)]]);
     expect(await refusal('--symbol', 'B-T-C', '--interval', 'D1', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}--symbol: /)]]);
+  });
+  it('imports a file it can read only once (a pipe: /dev/stdin, <(zcat export.csv.gz)) as it imports one on disk', async () => {
+    const file = path.join(dir, 'piped.csv');
+    fs.writeFileSync(file, ['time,open,high,low,close,volume', '2024-04-01T00:00:00Z,100,110,90,105,1000', '2024-04-02T00:00:00Z,105,115,95,110,1000', ''].join('\n'));
+    // The file reaches it through a pipe, as `cat piped.csv | npm run market:import -- … /dev/stdin` sends it; killed if it waits
+    // for a second writer of the pipe (an answer, not a test that hangs).
+    const piped = `cat "$1" | exec "$0" "$2" --symbol BTC --interval D1 /dev/stdin`;
+    const run = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('sh', ['-c', piped, process.execPath, file, CLI], { env: { ...test.env, PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+      let [stdout, stderr] = ['', ''];
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.once('error', reject);
+      child.once('close', (status, signal) => resolve({ status: status ?? (signal as unknown as number), stdout, stderr }));
+    });
+    expect([run.status, run.stdout.trim(), run.stderr.trim()]).toEqual([0, 'BTC D1: 2 imported, 0 unchanged', '']);
   });
 });
