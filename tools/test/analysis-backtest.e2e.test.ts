@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { print } from 'graphql';
 import pg from 'pg';
-import { INTERVAL_MS } from '@herck/common';
+import { INTERVAL_MS, parsePrometheusText, sampleValue } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
 import { TickStore } from '../../subgraphs/analysis/src/modules/candle/tick-store';
@@ -250,6 +250,10 @@ describe('backtests', () => {
     // The client that stayed gets the same answer as ever.
     expect((await staying!).data?.backtestStrategy).toEqual(answered);
     await eventually(async () => (await pending()) === 0);
+    // The gateway counts the two reads it gave up as abandoned, not as an outage of analysis.
+    const samples = parsePrometheusText(await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text());
+    const fetches = (outcome: string) => sampleValue(samples, 'herck_subgraph_fetch_duration_seconds_count', { subgraph: 'analysis', outcome }) ?? 0;
+    expect({ abandoned: fetches('abandoned'), failed: fetches('failed') }).toEqual({ abandoned: 2, failed: 0 });
   });
 
   it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {

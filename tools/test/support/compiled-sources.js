@@ -1,6 +1,10 @@
+const crypto = require('node:crypto');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '../../..');
+/** What a file's output depends on besides its path: this transform itself (not the source, which is compiled by tsc). */
+const TRANSFORM = fs.readFileSync(__filename);
 
 /**
  * Jest transform for the packages' own sources (`<package>/src/**.ts`): a test gets the file's
@@ -13,6 +17,9 @@ const root = path.resolve(__dirname, '../../..');
  * that cross between the two are shared through shared-packages/).
  */
 module.exports = {
+  getCacheKey(_source, file) {
+    return crypto.createHash('sha256').update(TRANSFORM).update(file).digest('hex');
+  },
   process(_source, file) {
     const source = /^(common|gateway|tools|subgraphs\/[^/]+)\/src\/(.+)\.ts$/.exec(path.relative(root, file).split(path.sep).join('/'));
     if (!source) throw new Error(`compiled-sources: not a package's source file: ${file}`);
