@@ -1,11 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { print } from 'graphql';
-import { createClient } from 'graphql-ws';
+import { Client, createClient } from 'graphql-ws';
+import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { repositoryRoot } from '@herck/common';
+import { repositoryRoot, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { LiveTicksDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
@@ -46,16 +48,23 @@ afterAll(async () => {
 });
 
 /** One request on a connection of its own, so node:cluster may hand each to another worker. */
-function ask(route: string, body?: unknown): Promise<{ status: number; text: string }> {
+function ask(route: string, body?: unknown, accessToken?: string): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const request = http.request(
-      { host: '127.0.0.1', port, path: route, method: payload ? 'POST' : 'GET', agent: false, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        path: route,
+        method: payload ? 'POST' : 'GET',
+        agent: false,
+        headers: { ...(payload && { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }), ...(accessToken && { authorization: `Bearer ${accessToken}` }) },
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, text }));
+        response.on('end', () => resolve({ status: response.statusCode!, text, headers: response.headers }));
       },
     );
     request.once('error', reject);
@@ -106,6 +115,33 @@ describe('gateway workers', () => {
     );
     expect(received).toEqual(['BTC', 'BTC', 'BTC']);
   });
+
+  it('let subscriptions ended at token expiry on one worker resume free on any worker', async () => {
+    const user = await signUp(platform);
+    // The access token signed again with auth's key, expiring in 3 s.
+    const key = signingKeyFrom(createPrivateKey(fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'auth-signing.pem'), 'utf8')));
+    const expiring = jwt.sign({ ...jwt.decode(user.accessToken, { json: true })!, exp: Math.floor(Date.now() / 1000) + 3 }, key.privateKey, { algorithm: SIGNING_ALGORITHM, keyid: key.kid });
+    const connect = (token: string, onClosed?: (code: number) => void) =>
+      createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, on: { closed: (event) => onClosed?.((event as { code: number }).code) } });
+    const ticking = (client: Client, symbol: string) =>
+      new Promise<void>((resolve, reject) => client.subscribe({ query: print(LiveTicksDocument), variables: { symbols: [symbol] } }, { next: () => resolve(), error: reject, complete: () => undefined }));
+    const symbols = ['BTC', 'ETH', 'SOL'];
+    let closed: (code: number) => void = () => undefined;
+    const closedWith = new Promise<number>((resolve) => (closed = resolve));
+    const first = connect(expiring, closed);
+    await Promise.all(symbols.map((symbol) => ticking(first, symbol)));
+    expect(await closedWith).toBe(4403);
+    // One socket per subscription: node:cluster hands them to both workers.
+    const again = symbols.map(() => connect(user.accessToken));
+    try {
+      await Promise.all(symbols.map((symbol, i) => ticking(again[i]!, symbol)));
+      const me = await ask('/graphql', { query: '{ me { id } }' }, user.accessToken);
+      // The three subscriptions once, and this `me` (signUp's went to another gateway).
+      expect(Number(me.headers['ratelimit-limit']) - Number(me.headers['ratelimit-remaining'])).toBe(4);
+    } finally {
+      await Promise.all(again.map((client) => client.dispose()));
+    }
+  }, 30_000);
 
   it('stop together on SIGTERM', async () => {
     const pids = workers();

@@ -1,4 +1,4 @@
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -118,9 +118,9 @@ function failure(client: Client, query: string, variables?: Record<string, unkno
  * Keeps a ticks subscription running on `client` (graphql-ws's client closes
  * its socket once no operation is left); resolves at its first event.
  */
-function streaming(client: Client): Promise<void> {
+function streaming(client: Client, query = TICKS, variables?: Record<string, unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
-    client.subscribe({ query: TICKS }, { next: () => resolve(), error: (error) => reject(new Error(`subscription failed: ${JSON.stringify(error)} ${String((error as { code?: number }).code)}`)), complete: () => undefined });
+    client.subscribe({ query, variables }, { next: () => resolve(), error: (error) => reject(new Error(`subscription failed: ${JSON.stringify(error)} ${String((error as { code?: number }).code)}`)), complete: () => undefined });
   });
 }
 
@@ -787,4 +787,36 @@ describe('rate limits over the socket', () => {
     // signUp's `me`, the subscription and this `me`: three spent, whatever the rounds delivered.
     expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(3);
   }, 30_000);
+
+  it('let a subscription the gateway ended (4403 at token expiry, 1001 at stop) start again free, on any gateway sharing Redis', async () => {
+    const resuming = await signUp(platform);
+    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
+    const first = await platform.startGateway(shared);
+    const second = await platform.startGateway(shared);
+    const BY_SYMBOL = 'subscription ($symbols: [String!]) { ticks(symbols: $symbols) { symbol price } }';
+    // Two identical subscriptions and one with variables: three spent; the token expires with them open.
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 4)), first);
+    await Promise.all([streaming(expiring.client), streaming(expiring.client), streaming(expiring.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+    expect(await expiring.closed).toBe(4403);
+
+    // The client comes back on another gateway with a fresh token: the same three resume free; the
+    // same document with other variables, and a third identical one, are new (two spent).
+    const renewed = connect(bearer(resuming.accessToken), second);
+    await Promise.all([streaming(renewed.client), streaming(renewed.client), streaming(renewed.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+    await Promise.all([streaming(renewed.client, BY_SYMBOL, { symbols: ['ETH'] }), streaming(renewed.client)]);
+    // That gateway stops (1001) with five open: two of them resume on the first one free.
+    await second.stop();
+    expect(await renewed.closed).toBe(1001);
+    const back = connect(bearer(resuming.accessToken), first);
+    await Promise.all([streaming(back.client), streaming(back.client, BY_SYMBOL, { symbols: ['ETH'] })]);
+
+    // A socket its client closes leaves nothing to resume: starting again costs one (the ETH one's credit is used up).
+    await back.client.dispose();
+    const reopened = connect(bearer(resuming.accessToken), first);
+    await streaming(reopened.client, BY_SYMBOL, { symbols: ['ETH'] });
+
+    const after = await sendRaw(first.url, { query: '{ me { id } }' }, resuming.accessToken);
+    // Three, two, nothing, one, and this `me`.
+    expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(7);
+  }, 40_000);
 });

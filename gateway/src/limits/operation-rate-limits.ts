@@ -108,19 +108,30 @@ export class OperationRateLimits {
     return limits.includes(0) ? 0 : Math.max(...limits);
   }
 
+  /**
+   * Counts of `name` that last `durationSeconds` from their first change, kept where the operation
+   * counts are (Redis, the process supervising the workers, or memory): every gateway sees the same.
+   */
+  sharedCounts(name: string, durationSeconds: number): RateLimiterAbstract {
+    return this.build({ points: 1, duration: durationSeconds, keyPrefix: `${this.settings.keyPrefix}:${name}` });
+  }
+
   private limiter(points: number): RateLimiterAbstract {
     let limiter = this.limiters.get(points);
     if (!limiter) {
-      const options = { points, duration: WINDOW_SECONDS, keyPrefix: `${this.settings.keyPrefix}:ops:${points}` };
-      limiter = this.redis
-        ? new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true })
-        : // A gateway worker (GATEWAY_WORKERS) counts in the supervising process, for all workers together.
-          cluster.isWorker
-          ? new RateLimiterCluster({ ...options, timeoutMs: 1_000 })
-          : new RateLimiterMemory(options);
+      limiter = this.build({ points, duration: WINDOW_SECONDS, keyPrefix: `${this.settings.keyPrefix}:ops:${points}` });
       this.limiters.set(points, limiter);
     }
     return limiter;
+  }
+
+  private build(options: { points: number; duration: number; keyPrefix: string }): RateLimiterAbstract {
+    return this.redis
+      ? new RateLimiterRedis({ ...options, storeClient: this.redis, rejectIfRedisNotReady: true })
+      : // A gateway worker (GATEWAY_WORKERS) counts in the supervising process, for all workers together.
+        cluster.isWorker
+        ? new RateLimiterCluster({ ...options, timeoutMs: 1_000 })
+        : new RateLimiterMemory(options);
   }
 
   /** At most one warning a minute: an outage must not flood the log. */

@@ -23,6 +23,7 @@ import { clientIdOf } from './operation-ids';
 import { EventExecutor } from './event-executor';
 import { checkSubscription, OperationPayload, ParsedOperation, parseOperation, SubscriptionRules } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
+import { RESUME_WINDOW_SECONDS, ResumeCredits, resumeKey } from './resume-credits';
 import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
 import { SubscriptionPlanner } from './subscription-planner';
 import { UpstreamSubscriptions } from './upstream-subscriptions';
@@ -108,7 +109,7 @@ interface Connection {
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
 type Operation =
   | { kind: 'single'; result: ExecutionResult }
-  | { kind: 'subscription'; prepared: PreparedSubscription; operationId: string; streams: ConnectionStreams; stillWanted: () => boolean };
+  | { kind: 'subscription'; prepared: PreparedSubscription; operationId: string; streams: ConnectionStreams; stillWanted: () => boolean; resumeKey?: string };
 
 type Ctx = Context<Record<string, unknown> | undefined, Extra>;
 
@@ -134,6 +135,22 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     logger,
   );
   const connections = new WeakMap<Ctx, Connection>();
+  /** What runs on each open socket, for the credits of what the gateway ends (see endForResumption). */
+  const running = new Map<WebSocket, ConnectionStreams>();
+  const credits = new ResumeCredits(options.rateLimits.sharedCounts('resume', RESUME_WINDOW_SECONDS), logger);
+  /** Sockets the gateway is closing: their subscriptions are credited once. */
+  const ending = new WeakSet<WebSocket>();
+  /**
+   * The gateway closes a socket whose client is expected to come back at once (a new token, another
+   * gateway): its subscriptions, started again within the window, cost nothing (ResumeCredits).
+   */
+  const endForResumption = async (socket: WebSocket, code: number, reason: string): Promise<void> => {
+    if (socket.readyState !== WebSocket.OPEN || ending.has(socket)) return;
+    ending.add(socket);
+    // Recorded before the close: the client reconnects as soon as it sees it.
+    await credits.grant(running.get(socket)?.resumeKeys() ?? []);
+    socket.close(code, reason);
+  };
   /** Open connections per account, and per client address for anonymous ones. */
   const perHolder = new Map<string, number>();
 
@@ -195,8 +212,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       return false;
     }
     perHolder.set(holder, open + 1);
+    const streams = new ConnectionStreams();
+    running.set(socket, streams);
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
-    const expiry = expiresAt === null ? undefined : setTimeout(() => socket.close(LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
+    const expiry = expiresAt === null ? undefined : setTimeout(() => void endForResumption(socket, LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
     // A logout, deactivation, deletion or role change reaches open sockets as it reaches HTTP requests:
     // within the session check's interval, the socket closes (4403) and the client reconnects anew.
@@ -207,13 +226,13 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const recheck = authorization ? setInterval(() => void recheckSession(socket, authorization, identity, recheckMs, checks), recheckMs) : undefined;
     recheck?.unref();
     socket.once('close', () => {
+      running.delete(socket);
       clearTimeout(expiry);
       clearInterval(recheck);
       const left = (perHolder.get(holder) ?? 1) - 1;
       if (left > 0) perHolder.set(holder, left);
       else perHolder.delete(holder);
     });
-    const streams = new ConnectionStreams();
     socket.once('close', () => streams.closeAll());
     connections.set(ctx, { identity, authorization, client, outbox: outboxes.open(socket, client), streams });
     return true;
@@ -224,10 +243,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const current = await options.verifier.identify(authorization, maxAgeMs);
       checks.unanswered = 0;
       const sameRoles = current.roles.length === identity.roles.length && current.roles.every((role) => identity.roles.includes(role));
-      if (!sameRoles) socket.close(LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
+      if (!sameRoles) await endForResumption(socket, LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
     } catch (error) {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-      if (code === 'UNAUTHENTICATED') socket.close(LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
+      if (code === 'UNAUTHENTICATED') await endForResumption(socket, LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
       // Auth cannot say whether the session stands: twice in a row (a whole interval unchecked, as HTTP
       // allows at most), the socket closes rather than go on unchecked; one blip closes nothing.
       else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
@@ -305,12 +324,17 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const startSubscription = async (ctx: Ctx, id: string, parsed: ParsedOperation, connection: Connection): Promise<Operation | GraphQLError[]> => {
     const checked = checkSubscription(parsed, planner.schema, options.rules, connection.identity, policy, { hideSuggestions: config.production });
     if (Array.isArray(checked)) return checked;
-    const budget = await options.rateLimits.take(connection.identity, connection.client);
-    if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
+    const { accountId } = connection.identity;
+    const resume = accountId ? resumeKey(accountId, parsed.document, parsed.operationName, checked.declaredVariables) : undefined;
+    // One the gateway ended a moment ago, started again: already paid for.
+    if (!(resume !== undefined && (await credits.take(resume)))) {
+      const budget = await options.rateLimits.take(connection.identity, connection.client);
+      if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
+    }
     try {
       const prepared = shared.prepare({ ...parsed, document: checked.document, variables: checked.declaredVariables, denials: checked.denials, keyOrder: checked.keyOrder, ...connection });
       const stillWanted = () => id in ctx.subscriptions;
-      return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted };
+      return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted, resumeKey: resume };
     } catch (error) {
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
@@ -331,7 +355,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
         // could write an event before graphql-ws drops it.
         if (!operation.stillWanted()) return nothingMore();
         const stream = shared.open(operation.prepared, clientIdOf(operation.operationId));
-        operation.streams.add(operation.operationId, stream);
+        operation.streams.add(operation.operationId, stream, operation.resumeKey);
         return stream;
       },
       // Whatever graphql-ws completes (the subscription ended, the client completed it, the socket closed), no stream may go on under that operation.
@@ -350,6 +374,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
         // A client that does not answer the close frame must not hold up shutdown.
         const cut = setTimeout(() => sockets.clients.forEach((socket) => socket.terminate()), CLOSE_GRACE_MS);
         try {
+          // Clients reconnect to another gateway (or this one, restarted) and resume there.
+          await Promise.all([...running.keys()].map((socket) => endForResumption(socket, LIVE_CLOSE.goingAway, 'Going away')));
           await server.dispose();
         } finally {
           clearTimeout(cut);

@@ -191,7 +191,7 @@ function upstreamError(error: unknown): GraphQLFormattedError {
 }
 
 /** The value with every object's keys in order: input objects that differ only in key order key alike. */
-function sortedKeys(value: unknown): unknown {
+export function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]));

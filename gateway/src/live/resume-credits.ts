@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { DocumentNode, print } from 'graphql';
+import { RateLimiterAbstract } from 'rate-limiter-flexible';
+import { Logger } from '@herck/common';
+import { sortedKeys } from './shared-subscriptions';
+
+/** How long a subscription the gateway ended may start again without spending its caller's budget. */
+export const RESUME_WINDOW_SECONDS = 60;
+
+/** What a resumed subscription has in common with the one it resumes: the account, the document, its variables. */
+export function resumeKey(accountId: string, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([accountId, print(document), operationName ?? null, sortedKeys(variables)]))
+    .digest('hex');
+}
+
+/**
+ * Subscriptions the gateway ended itself (the access token expired, the session ended, the
+ * gateway stopped), which their client starts again as soon as it has reconnected: each leaves
+ * a credit under its key for RESUME_WINDOW_SECONDS, and a subscription that starts with that key
+ * takes one instead of an operation of the caller's budget. Without them, a dashboard of 40
+ * subscriptions spent 40 of a USER's 60 operations a minute at every token renewal.
+ *
+ * The credits are counted where the operation counts are (Redis, or the process supervising the
+ * gateway workers, or memory): the client may reconnect to another worker or replica. Each key
+ * lives at most the window from its first credit and holds no more than the subscriptions that
+ * were open (bounded per connection and per account), so memory stays bounded. A credit store
+ * that cannot be reached costs the client its operations, as before, never an error.
+ */
+export class ResumeCredits {
+  private lastWarning = 0;
+
+  constructor(
+    /** Counts whose consumed points are minus the credits (rate-limiter-flexible's reward and penalty). */
+    private readonly counts: RateLimiterAbstract,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The gateway is ending these subscriptions (one key each, repeated for identical ones). */
+  async grant(keys: readonly string[]): Promise<void> {
+    const perKey = new Map<string, number>();
+    for (const key of keys) perKey.set(key, (perKey.get(key) ?? 0) + 1);
+    await Promise.all(
+      [...perKey].map(async ([key, count]) => {
+        try {
+          await this.counts.reward(key, count);
+        } catch (error) {
+          this.warn('subscriptions ended by the gateway could not be recorded; resuming them will cost operations', error);
+        }
+      }),
+    );
+  }
+
+  /** Whether a subscription with `key` resumes one the gateway ended (its credit is then used up). */
+  async take(key: string): Promise<boolean> {
+    try {
+      // Read first: a new subscription (no credit) costs one round trip and leaves no key behind.
+      const held = await this.counts.get(key);
+      if (!held || held.consumedPoints >= 0) return false;
+      const result = await this.counts.penalty(key, 1);
+      if (result.consumedPoints <= 0) return true;
+      // Another start took the last credit meanwhile: the point taken is given back, so that a credit granted later counts in full.
+      await this.counts.reward(key, 1);
+      return false;
+    } catch (error) {
+      this.warn('resumed subscriptions could not be checked; they cost operations', error);
+      return false;
+    }
+  }
+
+  /** At most one warning a minute: an outage must not flood the log. */
+  private warn(message: string, error: unknown): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn(message, { error });
+  }
+}
