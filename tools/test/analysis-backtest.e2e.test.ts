@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { INTERVAL_MS, parsePrometheusText, sampleValue } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
@@ -254,6 +256,34 @@ describe('backtests', () => {
     const samples = parsePrometheusText(await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text());
     const fetches = (outcome: string) => sampleValue(samples, 'herck_subgraph_fetch_duration_seconds_count', { subgraph: 'analysis', outcome }) ?? 0;
     expect({ abandoned: fetches('abandoned'), failed: fetches('failed') }).toEqual({ abandoned: 2, failed: 0 });
+  });
+
+  it('stop a backtest asked over the socket when the client completes it or the socket closes', async () => {
+    const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'left over ws', symbols: ['ETH'], interval: 'H1', indicators: [], condition: 'price > 1.0', trigger: 'ON_CLOSE' } }, user.accessToken);
+    const range = { id: created.data!.createStrategy.strategy.id, from: new Date(FIRST_OPEN + 30 * HOUR).toISOString(), to: new Date(FIRST_OPEN + 120 * HOUR).toISOString() };
+    const pending = async () => platform.analysis!.backtester.pending(user.accountId);
+    const client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    const ask = () => client.subscribe({ query: print(BacktestStrategyDocument), variables: range }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    const lock = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
+      ask();
+      await eventually(async () => (await pending()) === 1);
+      const completeWaiting = ask();
+      await eventually(async () => (await pending()) === 2);
+      // `complete` for the waiting one drops it (the socket stays open for the running one)...
+      completeWaiting();
+      await eventually(async () => (await pending()) === 1);
+      // ...and the socket closing stops the running one.
+      await client.dispose();
+      await eventually(async () => (await pending()) === 0);
+    } finally {
+      await lock.query('COMMIT');
+      await lock.end();
+      await client.dispose();
+    }
   });
 
   it('reach back 90 days for users, and refuse what is not theirs or not a range', async () => {

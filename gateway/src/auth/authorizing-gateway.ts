@@ -29,7 +29,7 @@ export interface GatewayContext {
   client: string;
   /** The access token was refused (the identity is anonymous): the 401 for an operation that needs a sign-in. */
   tokenRejection?: GraphQLError;
-  /** Aborts when the client went away before its answer was sent (HTTP only): its reads from subgraphs stop. */
+  /** Aborts when the client went away before its answer was sent (over HTTP), or completed it or closed its socket (over WebSocket): its reads from subgraphs stop. */
   signal?: AbortSignal;
 }
 

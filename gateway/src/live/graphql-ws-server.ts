@@ -22,6 +22,9 @@ export interface SocketLimits {
   maxUnsentBytes: number;
 }
 
+/** Told when a client sends `complete` for an operation still running (graphql-ws has no hook for one still in `onSubscribe`). */
+export type OnClientComplete = (socket: WebSocket, operationId: string) => void;
+
 /** HTTP's answer to a body over the limit (413), as an operation's `error` payload. */
 const TOO_LARGE = [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }];
 /** HTTP's answer to variables nested past any input (see MAX_VARIABLE_DEPTH), as an operation's `error` payload. */
@@ -50,6 +53,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
   sockets: WebSocketServer,
   logger: Logger,
   limits: SocketLimits,
+  onClientComplete?: OnClientComplete,
 ): { dispose(): Promise<void> } {
   const server = makeServer<P, Extra>(options);
   sockets.options.handleProtocols = handleProtocols;
@@ -105,7 +109,7 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
             // Each message is a request of its own (an operation, a ping): what it causes is logged under its id.
             void runWithRequestId(randomUUID(), async () => {
               try {
-                await handle(toServer(text, message, ids));
+                await handle(toServer(text, message, ids, (operationId) => onClientComplete?.(socket, operationId)));
               } catch (error) {
                 fail(error);
               }
@@ -131,12 +135,13 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
 }
 
 /** A client's message with its operation id in place of the client's; anything unreadable goes on as it came (graphql-ws refuses it). */
-function toServer(text: string, message: ClientMessage | null, ids: OperationIds): string {
+function toServer(text: string, message: ClientMessage | null, ids: OperationIds, completed: (operationId: string) => void): string {
   if (message === null || typeof message.id !== 'string' || message.id === '') return text;
   if (message.type === 'subscribe') return JSON.stringify({ ...message, id: ids.subscribe(message.id) });
   if (message.type === 'complete') {
     // An id not running completes nothing; it must not name another operation either.
     const operationId = ids.complete(message.id);
+    if (operationId !== undefined) completed(operationId);
     return JSON.stringify({ ...message, id: operationId ?? `${message.id}#` });
   }
   return text;

@@ -17,6 +17,7 @@ import { SubgraphFetchDuration } from '../remote/subgraph-fetch.metrics';
 import { authorizationFrom, tokenExpiry } from './connection-auth';
 import { ConnectionOutbox } from './connection-outbox';
 import { ConnectionOutboxes, OutboxStats } from './connection-outboxes';
+import { ConnectionQueries } from './connection-queries';
 import { ConnectionStreams } from './connection-streams';
 import { Extra, serveGraphqlWs } from './graphql-ws-server';
 import { clientIdOf } from './operation-ids';
@@ -104,6 +105,8 @@ interface Connection {
   outbox: ConnectionOutbox;
   /** The subscriptions it runs, by operation id: ended by the gateway when graphql-ws completes them or the socket closes. */
   streams: ConnectionStreams;
+  /** The queries and mutations it runs, each given up when its client completes it or the socket closes. */
+  queries: ConnectionQueries;
 }
 
 /** What `onSubscribe` hands to graphql-ws's `execute`/`subscribe` hooks through `contextValue`. */
@@ -135,8 +138,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     logger,
   );
   const connections = new WeakMap<Ctx, Connection>();
-  /** What runs on each open socket, for the credits of what the gateway ends (see endForResumption). */
-  const running = new Map<WebSocket, ConnectionStreams>();
+  /** Each open socket's connection: for the credits of what the gateway ends (see endForResumption), and `complete`s. */
+  const running = new Map<WebSocket, Connection>();
   const credits = new ResumeCredits(options.rateLimits.sharedCounts('resume', RESUME_WINDOW_SECONDS), logger);
   /** Sockets the gateway is closing: their subscriptions are credited once. */
   const ending = new WeakSet<WebSocket>();
@@ -148,7 +151,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (socket.readyState !== WebSocket.OPEN || ending.has(socket)) return;
     ending.add(socket);
     // Recorded before the close: the client reconnects as soon as it sees it.
-    await credits.grant(running.get(socket)?.resumeKeys() ?? []);
+    await credits.grant(running.get(socket)?.streams.resumeKeys() ?? []);
     socket.close(code, reason);
   };
   /** Open connections per account, and per client address for anonymous ones. */
@@ -212,8 +215,6 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       return false;
     }
     perHolder.set(holder, open + 1);
-    const streams = new ConnectionStreams();
-    running.set(socket, streams);
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
     const expiry = expiresAt === null ? undefined : setTimeout(() => void endForResumption(socket, LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
@@ -233,8 +234,13 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       if (left > 0) perHolder.set(holder, left);
       else perHolder.delete(holder);
     });
-    socket.once('close', () => streams.closeAll());
-    connections.set(ctx, { identity, authorization, client, outbox: outboxes.open(socket, client), streams });
+    const connection: Connection = { identity, authorization, client, outbox: outboxes.open(socket, client), streams: new ConnectionStreams(), queries: new ConnectionQueries() };
+    running.set(socket, connection);
+    socket.once('close', () => {
+      connection.streams.closeAll();
+      connection.queries.closeAll();
+    });
+    connections.set(ctx, connection);
     return true;
   };
 
@@ -302,14 +308,16 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       }
       let result: ExecutionResult | GraphQLError[];
       try {
-        // Apollo Server counts and logs what it runs.
-        result = await executeSingle(options.apollo, payload, caller, connection.client);
+        // Apollo Server counts and logs what it runs; its reads from subgraphs stop when the client stops waiting.
+        result = await executeSingle(options.apollo, payload, caller, connection.client, connection.queries.start(id));
       } catch (error) {
         // One operation's failure is that operation's `error`: the socket and its subscriptions go on.
         logger.error('an operation on a socket failed', { error });
         const errors = [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         answered(parsed, errors, started);
         return errors;
+      } finally {
+        connection.queries.ended(id);
       }
       if (Array.isArray(result)) return result;
       return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
@@ -364,6 +372,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     sockets,
     logger,
     { messageLimit, maxUnsentBytes: Math.max(8 * config.wsMaxBufferedBytes, MIN_MAX_UNSENT_BYTES) },
+    (socket, operationId) => running.get(socket)?.queries.cancelled(operationId),
   );
 
   let stopped: Promise<void> | undefined;
@@ -390,10 +399,10 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
  * A query or mutation sent over the socket, run by Apollo Server as if it came over HTTP: its
  * result, or, when it has no data (the request failed before execution), its errors.
  */
-async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, identity: Identity, client: string): Promise<ExecutionResult | GraphQLError[]> {
+async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, identity: Identity, client: string, signal: AbortSignal): Promise<ExecutionResult | GraphQLError[]> {
   const response = await apollo.executeOperation(
     { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
-    { contextValue: { identity, client } },
+    { contextValue: { identity, client, signal } },
   );
   if (response.body.kind !== 'single') {
     return [new PreformattedError({ message: '@defer and @stream are not served over WebSocket', extensions: { code: 'BAD_REQUEST' } })];
