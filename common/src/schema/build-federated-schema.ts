@@ -2,7 +2,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLSchema, parse } from 'graphql';
-import { buildSchema, BuildSchemaOptions, createResolversMap } from 'type-graphql';
+import { buildSchema, BuildSchemaOptions, createResolversMap, getMetadataStorage } from 'type-graphql';
 import { CALLER_SCOPED, CALLER_SCOPED_DEFINITION } from './caller-scoped';
 import { enforceRolesInSubgraph } from './enforce-roles';
 import { REQUIRES_ROLE, REQUIRES_ROLE_DEFINITION } from './requires-role';
@@ -23,7 +23,7 @@ export async function buildFederatedSchema(
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<GraphQLSchema> {
   // Every subgraph names its times `DateTime` and its exact numbers `Decimal`.
-  const schema = await buildSchema({ scalarsMap: [{ type: Date, scalar: DateTimeScalar }], ...options, skipCheck: true });
+  const schema = await inDecoratorOrder(() => buildSchema({ scalarsMap: [{ type: Date, scalar: DateTimeScalar }], ...options, skipCheck: true }));
   describeRootTypes(schema);
   const typeDefs = parse(`
     extend schema ${FEDERATION_LINK} ${ROLES_LINK} @composeDirective(name: "@${REQUIRES_ROLE}") @composeDirective(name: "@${CALLER_SCOPED}")
@@ -48,4 +48,21 @@ const ROOT_DESCRIPTIONS = {
 function describeRootTypes(schema: GraphQLSchema): void {
   const roots = { Query: schema.getQueryType(), Mutation: schema.getMutationType(), Subscription: schema.getSubscriptionType() };
   for (const [name, type] of Object.entries(roots)) if (type) type.description ??= ROOT_DESCRIPTIONS[name as keyof typeof roots];
+}
+
+/**
+ * Runs a type-graphql build and puts its process-wide lists of directives and extensions back as
+ * the decorators left them. Its build reverses them in place (decorators apply bottom-up), which
+ * is right for the first build in a process only: the next one (a subgraph started again, several
+ * subgraphs or test files in one process) got every field's directives the other way round.
+ */
+async function inDecoratorOrder<T>(build: () => Promise<T>): Promise<T> {
+  const storage = getMetadataStorage();
+  const lists: unknown[][] = [storage.classDirectives, storage.fieldDirectives, storage.argumentDirectives, storage.classExtensions, storage.fieldExtensions];
+  try {
+    return await build();
+  } finally {
+    // The build reversed each exactly once (and adds nothing to them).
+    for (const list of lists) list.reverse();
+  }
 }
