@@ -1,5 +1,7 @@
+import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig, RunningMarket, startMarketService } from '../src';
+import { marketStore, readMarketConfig, RunningMarket, startMarketService, writeRound } from '../src';
+import { MarketRound } from '../src/modules/ingestion/market-round';
 import { MAX_MISSED_ROUNDS, recordMissedRounds } from '../src/modules/ingestion/missed-rounds';
 
 /**
@@ -107,5 +109,48 @@ describe('a long outage', () => {
     await orm.em.fork().execute("INSERT INTO ingestion_gaps (round_time, reason) VALUES ('2026-12-03T11:59:00Z', 'previous round overran')");
     expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(0);
     expect(await gaps()).toEqual(['2026-12-03T11:59:00.000Z']);
+  });
+
+  describe('taken over from a leader whose round overran', () => {
+    const round = (time: string): MarketRound => ({
+      time: new Date(time),
+      ticks: [{ symbol: 'BTC', price: new Decimal('100'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'test' }],
+      global: null,
+      globalSource: null,
+      fx: [],
+    });
+    const stored = async (time: string) => (await orm.em.fork().execute('SELECT 1 FROM global_metrics WHERE time = ?', [new Date(time)])).length === 1;
+    /** Polls a condition of the store (another transaction's progress), never a fixed wait. */
+    const eventually = async (check: () => Promise<boolean>, what: string) => {
+      for (const deadline = Date.now() + 10_000; !(await check()); await sleep(20)) {
+        if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+      }
+    };
+
+    it('does not leave the round as a gap once the old leader commits it', async () => {
+      await writeRound(orm.em.fork(), round('2026-12-03T12:58:00Z'), 60);
+      // The new leader's first round is 13:00; the old leader's 12:59 has not landed yet.
+      expect(await recordMissedRounds(orm.em.fork(), new Date('2026-12-03T13:00:00Z'), 60_000)).toBe(1);
+      expect(await gaps()).toEqual(['2026-12-03T12:59:00.000Z']);
+      await writeRound(orm.em.fork(), round('2026-12-03T12:59:00Z'), 60);
+      expect(await stored('2026-12-03T12:59:00Z')).toBe(true);
+      expect(await gaps()).toEqual([]);
+    });
+
+    it('does not record as missed a round whose transaction is open', async () => {
+      await writeRound(orm.em.fork(), round('2026-12-03T14:58:00Z'), 60);
+      let takeover: Promise<number> | undefined;
+      let settled = false;
+      const othersWaitingOnALock = async () =>
+        (await orm.em.fork().execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).length > 0;
+      // The old leader's 14:59 is written but not committed when the new leader takes over at 15:00.
+      await writeRound(orm.em.fork(), round('2026-12-03T14:59:00Z'), 60, async () => {
+        takeover = recordMissedRounds(orm.em.fork(), new Date('2026-12-03T15:00:00Z'), 60_000).finally(() => (settled = true));
+        await eventually(async () => settled || (await othersWaitingOnALock()), 'the takeover done or waiting');
+      });
+      await takeover;
+      expect(await stored('2026-12-03T14:59:00Z')).toBe(true);
+      expect(await gaps()).toEqual([]);
+    });
   });
 });

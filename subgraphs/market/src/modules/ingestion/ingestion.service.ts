@@ -11,6 +11,7 @@ import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
 import { FIRST_RETRY_MS, GaveUp, RetryPolicy, retryWithinRound } from './round-retries';
 import { noTickReason, RoundOutcome } from './round-outcome';
+import { lockRoundRecords } from './round-record-lock';
 import { closeCandlesWithoutTicks, writeRound, WrittenRound } from './round-writer';
 
 export interface IngestionSettings {
@@ -103,6 +104,7 @@ export class IngestionService {
       // Unless an attempt's commit went through after all: the round is in the history, with its providers' health.
       await em
         .transactional(async (tx) => {
+          await lockRoundRecords(tx);
           if ((await tx.execute('SELECT 1 FROM global_metrics WHERE time = ?', [time])).length) return;
           await recordProviders(tx);
           await recordGap(tx, time, `the round could not be stored: ${storeFailure(error)}`.slice(0, 500));
@@ -226,8 +228,20 @@ function merge(time: Date, symbols: string[], outcomes: RoundOutcome[], fallback
   return round;
 }
 
+/**
+ * Records the boundary `time` as a gap, unless it is a round in the store: a boundary is one or the
+ * other (see lockRoundRecords; a transaction that calls this takes the lock first, before row locks).
+ */
 export async function recordGap(em: EntityManager, time: Date, reason: string): Promise<void> {
-  await em.execute('INSERT INTO ingestion_gaps (round_time, reason) VALUES (?, ?) ON CONFLICT DO NOTHING', [time, reason]);
+  const record = async (tx: EntityManager) => {
+    await lockRoundRecords(tx);
+    await tx.execute(
+      `INSERT INTO ingestion_gaps (round_time, reason) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM global_metrics WHERE time = ?)
+       ON CONFLICT DO NOTHING`,
+      [time, reason, time],
+    );
+  };
+  await (em.isInTransaction() ? record(em) : em.transactional(record));
 }
 
 /** Why a round's transaction failed, for its gap: the store's error code, not the statement (kilobytes of SQL, in the market log). */

@@ -1,4 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
+import { lockRoundRecords } from './round-record-lock';
 
 /** A takeover after a long outage records at most this many rounds… */
 export const MAX_MISSED_ROUNDS = 10_000;
@@ -16,6 +17,15 @@ export const MAX_MISSED_SPAN_MS = 86_400_000;
  * records nothing. Returns how many boundaries it recorded.
  */
 export async function recordMissedRounds(em: EntityManager, firstRound: Date, intervalMs: number): Promise<number> {
+  // Under the lock a round, even an old leader's that overran, is either stored already (so found here) or
+  // lands later and removes its gap: a boundary is never both a round and a gap.
+  return em.transactional(async (tx) => {
+    await lockRoundRecords(tx);
+    return recordMissedRoundsLocked(tx, firstRound, intervalMs);
+  });
+}
+
+async function recordMissedRoundsLocked(em: EntityManager, firstRound: Date, intervalMs: number): Promise<number> {
   const [{ last }] = await em.execute<{ last: Date | string | null }[]>(
     // Two index probes (both tables are keyed by round time), not a scan.
     'SELECT greatest((SELECT max(time) FROM global_metrics), (SELECT max(round_time) FROM ingestion_gaps)) AS last',

@@ -4,6 +4,7 @@ import { arrayParameter, CANDLE_INTERVALS, candleOpenTime, MARKET_CANDLE, MARKET
 import { Candle } from '../candle/candle.type';
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { MarketRound } from './market-round';
+import { lockRoundRecords } from './round-record-lock';
 
 /** Channel on which the ingesting replica announces a committed round to the others. */
 export const ROUND_CHANNEL = 'market_round';
@@ -34,14 +35,16 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     // much sooner (about 8 ms of 25 on the 2-core build machine). A crash of PostgreSQL may lose the
     // last rounds committed before it (under a second's worth), each whole with its outbox events,
     // never part of one: history then lacks them, with no ingestion gap recorded.
-    await tx.execute('SET LOCAL synchronous_commit = off');
+    await lockRoundRecords(tx, { commitWithoutWaitingForTheDisk: true });
     // The round's own row comes first: a round written already (a second replica, a retry after a
-    // commit that went through) changes nothing, the providers' health included.
+    // commit that went through) changes nothing, the providers' health included. A gap recorded for
+    // it meanwhile (a replica that took over while this one's round overran) goes: the round landed.
     const g = round.global;
     const [claimed] = await tx.execute<{ time: string }[]>(
-      `INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
+      `WITH landed AS (DELETE FROM ingestion_gaps WHERE round_time = ?)
+       INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING time`,
-      [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource],
+      [round.time, round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource],
     );
     if (!claimed) return { updatedCandles: [], closedCandles: [], alreadyStored: true };
     await alsoInTransaction(tx);
@@ -90,6 +93,7 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
  */
 export async function closeCandlesWithoutTicks(em: EntityManager, time: Date, alsoInTransaction: (tx: EntityManager) => Promise<void>): Promise<Candle[]> {
   return em.transactional(async (tx) => {
+    await lockRoundRecords(tx);
     await alsoInTransaction(tx);
     const closed = await closeEndedCandles(tx, time);
     announceCloses(tx, closed);
