@@ -110,4 +110,28 @@ describe('strategies on tracked assets', () => {
       expect({ round, tracked, accepted: codes(watched) }).toEqual({ round, tracked, accepted: tracked ? [] : ['BAD_USER_INPUT'] });
     }
   });
+
+  it('take the newer of two announcements of one asset, whichever reaches the bus first', async () => {
+    // Each market replica relays its own outbox, so an announcement may reach the bus after a newer
+    // one from another replica; and replicas' clocks differ, so `changedAt` does not order them either.
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    const announce = (symbol: string, tracked: boolean, version: number, changedAt: string) =>
+      bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.asset', 'market', $1)", [JSON.stringify({ symbol, name: symbol, tracked, version, changedAt })]);
+    try {
+      await announce('ZZB', true, 0, '2026-12-06T10:00:00.000Z');
+      // Untracked (version 1), then tracked again (version 2): the track reaches the bus first.
+      await announce('ZZB', true, 2, '2026-12-06T10:00:02.000Z');
+      await announce('ZZB', false, 1, '2026-12-06T10:00:01.000Z');
+      await announce('ZZC', true, 0, '2026-12-06T10:00:00.000Z');
+      // Tracked again (version 1), then untracked (version 2) on a replica whose clock is behind: the untrack arrives first.
+      await announce('ZZC', false, 2, '2026-12-06T10:00:01.000Z');
+      await announce('ZZC', true, 1, '2026-12-06T10:00:05.000Z');
+      await platform.analysis!.runtime.catchUpEvents();
+    } finally {
+      await bus.end();
+    }
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('ZZB') }, user.accessToken))).toEqual([]);
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('ZZC') }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+  });
 });

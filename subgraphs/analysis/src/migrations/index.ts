@@ -15,6 +15,7 @@ import { Migration20261206000500_strategy_generations } from './Migration2026120
 import { Migration20261206000600_cascade_from_strategies } from './Migration20261206000600_cascade_from_strategies';
 import { Migration20261206000700_notification_strategy_filled } from './Migration20261206000700_notification_strategy_filled';
 import { Migration20261206000800_alert_budget_spent_by_time } from './Migration20261206000800_alert_budget_spent_by_time';
+import { Migration20261206000900_symbol_asset_version } from './Migration20261206000900_symbol_asset_version';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   { name: 'Migration20261206000600_cascade_from_strategies', class: Migration20261206000600_cascade_from_strategies },
   { name: 'Migration20261206000700_notification_strategy_filled', class: Migration20261206000700_notification_strategy_filled },
   { name: 'Migration20261206000800_alert_budget_spent_by_time', class: Migration20261206000800_alert_budget_spent_by_time },
+  { name: 'Migration20261206000900_symbol_asset_version', class: Migration20261206000900_symbol_asset_version },
 ];

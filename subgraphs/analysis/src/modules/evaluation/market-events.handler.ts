@@ -63,26 +63,42 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
     },
 
     // Strategies may watch an asset from the moment market follows it, before its first tick, and
-    // no new one may watch it once market stops (existing ones keep it).
+    // no new one may watch it once market stops (existing ones keep it). Of two announcements of one
+    // asset the newer is the one with the higher version, not the later on the bus (each market replica
+    // relays its own outbox) nor the later `changedAt` (replicas' clocks differ). Announcements made
+    // before versions existed are older than any versioned one; among themselves their times decide.
     async [MARKET_ASSET](event: BusEvent, em: EntityManager) {
       const change = event.payload as unknown as MarketAssetEvent;
       const changedAt = new Date(change.changedAt);
-      if (typeof change.symbol !== 'string' || !isTickerSymbol(change.symbol) || typeof change.tracked !== 'boolean' || Number.isNaN(changedAt.getTime())) {
-        logger.warn('market.asset event without a usable symbol, flag or time; ignored', { eventId: event.id });
+      const version = change.version ?? null;
+      if (
+        typeof change.symbol !== 'string' ||
+        !isTickerSymbol(change.symbol) ||
+        typeof change.tracked !== 'boolean' ||
+        Number.isNaN(changedAt.getTime()) ||
+        (version !== null && !Number.isSafeInteger(version))
+      ) {
+        logger.warn('market.asset event without a usable symbol, flag, time or version; ignored', { eventId: event.id });
         return;
       }
+      // Newer than what the row holds: a higher version, any version over none, or neither has one.
+      const newer = 'COALESCE(symbols.asset_version < excluded.asset_version, symbols.asset_version IS NULL)';
       if (change.tracked) {
         await em.execute(
-          `INSERT INTO symbols (symbol, seen_at) VALUES (?, ?)
-           ON CONFLICT (symbol) DO UPDATE SET untracked_at = NULL WHERE symbols.untracked_at <= excluded.seen_at`,
-          [change.symbol, changedAt],
+          `INSERT INTO symbols (symbol, seen_at, asset_version) VALUES (?, ?, ?)
+           ON CONFLICT (symbol) DO UPDATE SET untracked_at = NULL, asset_version = excluded.asset_version
+           WHERE ${newer} AND (excluded.asset_version IS NOT NULL OR symbols.untracked_at <= excluded.seen_at)`,
+          [change.symbol, changedAt, version],
         );
       } else {
         // Kept even for a symbol not seen yet: a tick or candle of it still on its way must not make it tracked.
         await em.execute(
-          `INSERT INTO symbols (symbol, seen_at, untracked_at) VALUES (?, ?, ?)
-           ON CONFLICT (symbol) DO UPDATE SET untracked_at = GREATEST(symbols.untracked_at, excluded.untracked_at)`,
-          [change.symbol, changedAt, changedAt],
+          `INSERT INTO symbols (symbol, seen_at, untracked_at, asset_version) VALUES (?, ?, ?, ?)
+           ON CONFLICT (symbol) DO UPDATE SET
+             untracked_at = CASE WHEN excluded.asset_version IS NULL THEN GREATEST(symbols.untracked_at, excluded.untracked_at) ELSE excluded.untracked_at END,
+             asset_version = excluded.asset_version
+           WHERE ${newer}`,
+          [change.symbol, changedAt, changedAt, version],
         );
       }
     },
