@@ -174,6 +174,25 @@ describe('backtests', () => {
     expect(backtest.data!.backtestStrategy.triggers.map((trigger) => [trigger.time, (trigger.values as { change24h: number }).change24h])).toEqual([[new Date(closeTime).toISOString(), -2.5]]);
   });
 
+  it('keep the newest announcement of a candle, whichever reaches the bus first', async () => {
+    // A round closed the candle (revision 3), then an import replaced its figures (revision 4) on another
+    // market replica, whose relay put that on the bus first: every replica's relay moves events side by side.
+    const openTime = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
+    const candle = { symbol: 'ORD', interval: 'H1', openTime: new Date(openTime).toISOString(), closeTime: new Date(openTime + HOUR).toISOString(), open: '10', low: '9' };
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const publish = (payload: object) => bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.candle', 'market', $1)", [JSON.stringify(payload)]);
+      await publish({ ...candle, high: '12', close: '11', volume: '50', revision: 4 });
+      await publish({ ...candle, high: '13', close: '12', volume: '7', revision: 3 });
+    } finally {
+      await bus.end();
+    }
+    await platform.analysis!.runtime.catchUpEvents();
+    const [stored] = await CandleStore.between(platform.analysis!.runtime.orm.em.fork(), 'ORD', 'H1', new Date(openTime), new Date(openTime + HOUR));
+    expect(stored && [stored.high, stored.close, stored.volume]).toEqual([12, 11, 50]);
+  });
+
   it('record an ON_CLOSE alert at the close exactly as market announced it, as the backtest gives it', async () => {
     const closeTime = Math.floor(Date.now() / 60_000) * 60_000;
     const openTime = closeTime - 60_000;

@@ -23,6 +23,13 @@ export interface MarketCandleEvent {
   low: string;
   close: string;
   volume: string;
+  /**
+   * Counts the candle's changes in market (a close, then an import that replaces its figures): of two
+   * announcements of one candle the higher is the newer, whichever reached the bus first (every market
+   * replica's relay moves events from the shared outbox, side by side). Absent from announcements made
+   * before it existed.
+   */
+  revision?: number;
 }
 
 /** The FX rates of one round: how many units of each quote currency one unit of `base` buys. */

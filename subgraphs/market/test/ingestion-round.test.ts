@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig, writeRound } from '../src';
+import { CandleImportService, marketStore, readMarketConfig, writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
@@ -277,6 +277,23 @@ describe('candles built from rounds', () => {
         ],
       ]);
     }
+  });
+
+  it('count their changes, and each announcement of one carries the count: consumers keep the newest', async () => {
+    // A minute of three ticks, closed by the next round; an import then replaces its figures, closed as it is.
+    for (const [at, price] of [['10:00:00', '2500'], ['10:00:20', '2600'], ['10:00:40', '0.000000000000000001'], ['10:01:00', '2550.10']]) {
+      await writeRound(orm.em.fork(), round(`2026-12-05T${at}Z`, price!, '86400'), 20);
+    }
+    const openTime = new Date('2026-12-05T10:00:00Z');
+    const d = (value: string) => new Decimal(value);
+    await new CandleImportService(() => Date.parse('2026-12-05T10:01:10Z')).write(orm.em.fork(), 'ETH', 'M1', [{ line: 2, openTime, open: d('2500'), high: d('2610'), low: d('2490'), close: d('2550'), volume: d('75') }]);
+    const announced = await orm.em
+      .fork()
+      .execute<{ payload: { close: string; revision: number } }[]>("SELECT payload FROM outbox WHERE type = 'market.candle' AND payload->>'symbol' = 'ETH' AND payload->>'interval' = 'M1' AND payload->>'openTime' = ? ORDER BY seq", [openTime.toISOString()]);
+    expect(announced.map(({ payload }) => [payload.close, payload.revision])).toEqual([
+      ['0.000000000000000001', 3],
+      ['2550', 4],
+    ]);
   });
 });
 

@@ -16,6 +16,7 @@ import { Migration20261206000600_cascade_from_strategies } from './Migration2026
 import { Migration20261206000700_notification_strategy_filled } from './Migration20261206000700_notification_strategy_filled';
 import { Migration20261206000800_alert_budget_spent_by_time } from './Migration20261206000800_alert_budget_spent_by_time';
 import { Migration20261206000900_symbol_asset_version } from './Migration20261206000900_symbol_asset_version';
+import { Migration20261206001000_candle_revision } from './Migration20261206001000_candle_revision';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   { name: 'Migration20261206000700_notification_strategy_filled', class: Migration20261206000700_notification_strategy_filled },
   { name: 'Migration20261206000800_alert_budget_spent_by_time', class: Migration20261206000800_alert_budget_spent_by_time },
   { name: 'Migration20261206000900_symbol_asset_version', class: Migration20261206000900_symbol_asset_version },
+  { name: 'Migration20261206001000_candle_revision', class: Migration20261206001000_candle_revision },
 ];

@@ -18,18 +18,22 @@ interface CandleRow {
 export class CandleStore {
   /**
    * Keeps a closed candle; a redelivered or corrected one replaces the row (true when it was new).
+   * An older announcement of a stored candle (a lower revision: it reached the bus after a newer one)
+   * changes nothing; one without a revision (made before market counted them) is older than any with.
    * A candle that closed just now (one live evaluation reads) keeps the 24-hour change of the
    * latest tick, the figure evaluation reads at its close; an old one (imported, replayed) none.
    */
   static async save(em: EntityManager, candle: MarketCandleEvent, now = Date.now()): Promise<boolean> {
+    const revision = Number.isSafeInteger(candle.revision) ? candle.revision : null;
     const rows = await em.execute<{ inserted: boolean }[]>(
-      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, change24h)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN (SELECT change24h FROM latest_prices WHERE symbol = ?) END)
+      `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, revision, change24h)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN (SELECT change24h FROM latest_prices WHERE symbol = ?) END)
        ON CONFLICT (symbol, interval, open_time) DO UPDATE
          SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
-             change24h = COALESCE(candles.change24h, excluded.change24h)
+             revision = excluded.revision, change24h = COALESCE(candles.change24h, excluded.change24h)
+       WHERE COALESCE(candles.revision <= excluded.revision, candles.revision IS NULL)
        RETURNING (xmax = 0) AS inserted`,
-      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, isRecentClose(Date.parse(candle.openTime) + INTERVAL_MS[candle.interval], candle.interval, now), candle.symbol],
+      [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, revision, isRecentClose(Date.parse(candle.openTime) + INTERVAL_MS[candle.interval], candle.interval, now), candle.symbol],
     );
     return rows[0]?.inserted ?? false;
   }

@@ -32,7 +32,8 @@ export async function rollUpImportedCandles(em: EntityManager, symbol: string, i
         GROUP BY period.open_time
        HAVING count(*) = ?
        ON CONFLICT (symbol, interval, open_time) DO UPDATE SET
-         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0
+         open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low, close = EXCLUDED.close, volume = EXCLUDED.volume, tick_count = 0,
+         revision = candles.revision + 1
        WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume, candles.tick_count)
          IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume, 0)
        RETURNING *`,

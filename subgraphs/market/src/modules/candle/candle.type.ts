@@ -39,4 +39,7 @@ export class Candle {
 
   @Field(() => Boolean, { description: 'True once the interval has ended' })
   closed!: boolean;
+
+  /** Not in the schema: counts the candle's changes, so that its announcements can be told apart (newest highest). */
+  revision?: number;
 }

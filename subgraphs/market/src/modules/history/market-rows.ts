@@ -37,6 +37,8 @@ export interface CandleRow {
   volume: string;
   tick_count: number;
   closed: boolean;
+  /** Counts the candle's changes (see Candle.revision); absent from rows read before the column existed. */
+  revision?: number;
   /** The round that closed it (null while open, for an imported one, and for those closed before rounds recorded it). */
   closed_at?: string | Date | null;
 }
@@ -88,6 +90,7 @@ export function toCandle(row: CandleRow): Candle {
     volume: new Decimal(row.volume),
     tickCount: row.tick_count,
     closed: row.closed,
+    revision: row.revision ?? 0,
   };
 }
 

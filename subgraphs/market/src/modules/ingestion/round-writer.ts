@@ -114,7 +114,7 @@ function announceCloses(tx: EntityManager, closed: Candle[]): void {
  */
 async function closeEndedCandles(tx: EntityManager, roundTime: Date): Promise<Candle[]> {
   const rows = await tx.execute<CandleRow[]>(
-    `UPDATE candles SET closed = true, closed_at = ?
+    `UPDATE candles SET closed = true, closed_at = ?, revision = candles.revision + 1
        FROM unnest(?::text[], ?::timestamptz[]) AS period(interval, open_time)
       WHERE NOT candles.closed AND candles.interval = period.interval AND candles.open_time < period.open_time
       RETURNING candles.*`,
@@ -172,7 +172,8 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
        low = LEAST(candles.low, EXCLUDED.low),
        close = EXCLUDED.close,
        volume = candles.volume + EXCLUDED.volume,
-       tick_count = candles.tick_count + 1
+       tick_count = candles.tick_count + 1,
+       revision = candles.revision + 1
      WHERE candles.tick_count > 0
      RETURNING *`,
     [arrayParameter(columns.symbol), arrayParameter(columns.interval), arrayParameter(columns.openTime), arrayParameter(columns.price), arrayParameter(columns.volume)],
@@ -208,5 +209,6 @@ export function candleEvent(candle: Candle): MarketCandleEvent {
     low: candle.low.toFixed(),
     close: candle.close.toFixed(),
     volume: candle.volume.toFixed(),
+    revision: candle.revision ?? 0,
   };
 }
