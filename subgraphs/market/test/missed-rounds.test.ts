@@ -152,5 +152,18 @@ describe('a long outage', () => {
       expect(await stored('2026-12-03T14:59:00Z')).toBe(true);
       expect(await gaps()).toEqual([]);
     });
+
+    it('leaves a round that lands after a later one as the gap it was recorded as: the candles stay as the later round left them', async () => {
+      const price = (time: string, value: string): MarketRound => ({ ...round(time), ticks: [{ ...round(time).ticks[0]!, symbol: 'ETH', price: new Decimal(value), volume24h: new Decimal('86400') }] });
+      await writeRound(orm.em.fork(), price('2026-12-03T17:01:00Z', '100'), 60);
+      expect(await recordMissedRounds(orm.em.fork(), new Date('2026-12-03T17:03:00Z'), 60_000)).toBe(1);
+      await writeRound(orm.em.fork(), price('2026-12-03T17:03:00Z', '300'), 60);
+      // The old leader's 17:02 commits last: the 17:03 tick already stands for its minute (volume) and is the close.
+      await writeRound(orm.em.fork(), price('2026-12-03T17:02:00Z', '200'), 60);
+      const [hour] = await orm.em.fork().execute<{ close: string; volume: string; tick_count: number }[]>("SELECT close::text, volume::text, tick_count FROM candles WHERE symbol = 'ETH' AND interval = 'H1' AND open_time = '2026-12-03T17:00:00Z'");
+      expect(hour).toEqual({ close: '300', volume: '180', tick_count: 2 });
+      expect(await stored('2026-12-03T17:02:00Z')).toBe(false);
+      expect(await gaps()).toEqual(['2026-12-03T17:02:00.000Z']);
+    });
   });
 });

@@ -113,6 +113,7 @@ export class IngestionService {
       throw error;
     }
     this.runtime.publishEvents();
+    if (written.superseded) return this.runtime.logger.warn('market round not stored: a later one was', { roundTime: time });
     if (written.alreadyStored) return this.publishStored(time);
     // Only this replica writes rounds, and it ignores its own announcements: it publishes every one.
     // An asset an admin changed since it was read here (while the providers answered) keeps its change (see update).

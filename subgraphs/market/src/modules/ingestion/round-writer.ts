@@ -20,7 +20,12 @@ export interface WrittenRound {
   closedCandles: Candle[];
   /** The round was in the store already (an attempt whose commit went through before its connection dropped): nothing was written. */
   alreadyStored?: boolean;
+  /** A later round was in the store already (another replica's, after a takeover): only its gap was written. */
+  superseded?: boolean;
 }
+
+/** The gap of a round that came to be written after a later one. */
+export const SUPERSEDED = 'the round was ready after a later one was stored (another replica took over while it ran)';
 
 /**
  * Writes one round in one transaction: its ticks (one batched insert), its
@@ -39,14 +44,23 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     // The round's own row comes first: a round written already (a second replica, a retry after a
     // commit that went through) changes nothing, the providers' health included. A gap recorded for
     // it meanwhile (a replica that took over while this one's round overran) goes: the round landed.
+    // Unless a later round landed first (that replica's): its ticks already stand for this round's
+    // time in the candles' volumes and closes, so this one stays out, as the gap it was recorded as.
     const g = round.global;
     const [claimed] = await tx.execute<{ time: string }[]>(
-      `WITH landed AS (DELETE FROM ingestion_gaps WHERE round_time = ?)
-       INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
-       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING time`,
-      [round.time, round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource],
+      `WITH claimed AS (
+         INSERT INTO global_metrics (time, total_market_cap, total_volume_24h, btc_dominance, active_cryptocurrencies, source)
+         SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM global_metrics WHERE time > ?)
+         ON CONFLICT DO NOTHING RETURNING time),
+       landed AS (DELETE FROM ingestion_gaps WHERE round_time IN (SELECT time FROM claimed))
+       SELECT time FROM claimed`,
+      [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource, round.time],
     );
-    if (!claimed) return { updatedCandles: [], closedCandles: [], alreadyStored: true };
+    if (!claimed) {
+      if ((await tx.execute('SELECT 1 FROM global_metrics WHERE time = ?', [round.time])).length) return { updatedCandles: [], closedCandles: [], alreadyStored: true };
+      await tx.execute('INSERT INTO ingestion_gaps (round_time, reason) VALUES (?, ?) ON CONFLICT DO NOTHING', [round.time, SUPERSEDED]);
+      return { updatedCandles: [], closedCandles: [], superseded: true };
+    }
     await alsoInTransaction(tx);
     // Each symbol's tick before this round, with the insert (one statement): a candle's volume covers the rounds missed since.
     const previousTicks = new Map<string, number>();
