@@ -12,6 +12,7 @@ import {
   Orm,
   OutboxMessage,
   BusEvent,
+  until,
 } from '../src';
 import { busTablesMigration } from '../src/bus/bus-tables.migration';
 import { busDeadLettersMigration } from '../src/bus/bus-dead-letters.migration';
@@ -252,5 +253,35 @@ describe('dead letters', () => {
     expect((await received()).slice(before).map((row) => row.n)).toEqual([301, 302]);
     // Still only the one dead letter of the test before: the flaky event went through.
     expect(await consumer.status()).toMatchObject({ consumer: 'test-consumer', lag: 0, deadLetters: 1, recentDeadLetters: [expect.objectContaining({ type: 'test.poison' })] });
+  });
+});
+
+describe('relays of several replicas', () => {
+  it('publish in the outbox’s order: a relay waits for a batch another holds instead of passing it', async () => {
+    const ordered = async () => (await bus.query<{ n: number }>(`SELECT (payload->>'n')::int AS n FROM bus_events WHERE type = 'test.ordered' ORDER BY position`)).rows.map((row) => row.n);
+    for (let n = 1; n <= 150; n += 1) {
+      await producer.em.fork().transactional(async (em) => {
+        em.persist(new OutboxMessage('test.ordered', { n }));
+      });
+    }
+    // Another replica's relay in the middle of its batch: the first hundred events locked, not yet on the bus.
+    const other = new pg.Client({ connectionString: databaseUrl(serverUrl, `${prefix}_producer`) });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query(`SELECT id FROM outbox WHERE type = 'test.ordered' ORDER BY seq LIMIT 100 FOR UPDATE`);
+    const second = new OutboxRelay(producer, bus, 'producer', logger, 60_000);
+    try {
+      const relayed = second.kick();
+      const waiting = async () => (await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n > 0;
+      await until(async () => (await waiting()) || (await ordered()).length > 0);
+      // Nothing of the later events went ahead of the held ones.
+      expect(await ordered()).toEqual([]);
+      await other.query('ROLLBACK');
+      await relayed;
+      expect(await ordered()).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    } finally {
+      await other.end();
+      await second.stop();
+    }
   });
 });

@@ -14,6 +14,8 @@ interface OutboxRow {
 }
 
 const BATCH_SIZE = 100;
+/** Taken by each relay of a service's outbox for one batch (the outbox's database is the service's own). */
+const RELAY_LOCK = 'herck:outbox-relay';
 
 /**
  * Moves events from the service's outbox to the bus. Delivery is at-least-once:
@@ -54,9 +56,12 @@ export class OutboxRelay {
 
   private async relayBatch(): Promise<number> {
     return this.orm.em.fork().transactional(async (em) => {
-      const rows: OutboxRow[] = await em.execute(
-        `SELECT id, type, payload, created_at FROM outbox ORDER BY seq LIMIT ${BATCH_SIZE} FOR UPDATE SKIP LOCKED`,
-      );
+      // Every replica runs a relay over the service's one outbox. They take turns (a lock of the
+      // outbox's database, until commit), not batches side by side: a relay that passed a batch
+      // another held (SKIP LOCKED) published later events first, and a consumer that keeps the
+      // newest copy in bus order (an account's roles, from auth) could keep an older one.
+      await em.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [RELAY_LOCK]);
+      const rows: OutboxRow[] = await em.execute(`SELECT id, type, payload, created_at FROM outbox ORDER BY seq LIMIT ${BATCH_SIZE} FOR UPDATE`);
       if (rows.length === 0) return 0;
       await this.publish(rows);
       await em.execute('DELETE FROM outbox WHERE id IN (?)', [rows.map((row) => row.id)]);

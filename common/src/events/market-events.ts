@@ -54,8 +54,8 @@ export interface MarketAssetEvent {
   changedAt: string;
   /**
    * The asset's version: each change counts it up under the asset's lock, so of two announcements of
-   * one asset the higher is the newer, whichever reached the bus first (each market replica relays its
-   * own outbox). Absent from announcements made before it existed.
+   * one asset the higher is the newer, whichever reached the bus first. Absent from announcements made
+   * before it existed.
    */
   version?: number;
 }

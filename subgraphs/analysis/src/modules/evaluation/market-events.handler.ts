@@ -64,8 +64,8 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
 
     // Strategies may watch an asset from the moment market follows it, before its first tick, and
     // no new one may watch it once market stops (existing ones keep it). Of two announcements of one
-    // asset the newer is the one with the higher version, not the later on the bus (each market replica
-    // relays its own outbox) nor the later `changedAt` (replicas' clocks differ). Announcements made
+    // asset the newer is the one with the higher version, not the later on the bus nor the later
+    // `changedAt` (replicas' clocks differ). Announcements made
     // before versions existed are older than any versioned one; among themselves their times decide.
     async [MARKET_ASSET](event: BusEvent, em: EntityManager) {
       const change = event.payload as unknown as MarketAssetEvent;
