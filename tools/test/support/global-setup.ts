@@ -5,6 +5,7 @@ import path from 'node:path';
 import { embeddedPostgresDir, RunningPostgres, startEmbeddedPostgres } from '@herck/common';
 import { freePort } from './free-port';
 import { createTemplateDatabases } from './template-databases';
+import { refuseWatchMode } from './watch-mode';
 
 declare global {
   // eslint-disable-next-line no-var
@@ -24,7 +25,8 @@ const TEST_MAX_CONNECTIONS = 300;
  * included: DATABASE_URL carries it to the tests). The run's migrated template
  * databases are made on it here (template-databases.ts).
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: { watch?: boolean; watchAll?: boolean }): Promise<void> {
+  refuseWatchMode(globalConfig);
   if (!process.env.DATABASE_URL) await startTestPostgres();
   await createTemplateDatabases(process.env.DATABASE_URL!);
 }
