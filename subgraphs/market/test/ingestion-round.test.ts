@@ -303,6 +303,39 @@ describe('candles built from rounds', () => {
       ['2550', 4],
     ]);
   });
+
+  describe('credit each candle only the time within its period', () => {
+    // 86400 a day is 1 a second: each candle's volume reads as the seconds credited to it.
+    const roundOf = (symbol: string, at: string) => {
+      const written = round(at, '100', '86400');
+      (written.ticks[0] as { symbol: string }).symbol = symbol;
+      return written;
+    };
+    const volumes = async (symbol: string) =>
+      Object.fromEntries(
+        (await orm.em.fork().execute<{ interval: string; open_time: Date; volume: string }[]>('SELECT interval, open_time, volume::text FROM candles WHERE symbol = ? ORDER BY interval, open_time', [symbol])).map((row) => [
+          `${row.interval} ${new Date(row.open_time).toISOString().slice(8, 16)}`,
+          row.volume,
+        ]),
+      );
+
+    it('rounds longer than a candle: a 5-minute round gives an M1 candle one minute of volume, the longer candles all of it', async () => {
+      await new AssetService().seed(orm.em.fork(), ['LINK']);
+      for (const at of ['12:00', '12:05', '12:10']) await writeRound(orm.em.fork(), roundOf('LINK', `2026-12-04T${at}:00Z`), 300);
+      expect(await volumes('LINK')).toEqual({
+        'D1 04T00:00': '900',
+        'H1 04T12:00': '900',
+        'H4 04T12:00': '900',
+        'M1 04T12:00': '60',
+        'M1 04T12:05': '60',
+        'M1 04T12:10': '60',
+        'M15 04T12:00': '900',
+        'M5 04T12:00': '300',
+        'M5 04T12:05': '300',
+        'M5 04T12:10': '300',
+      });
+    });
+  });
 });
 
 describe('tracked assets no provider quoted', () => {

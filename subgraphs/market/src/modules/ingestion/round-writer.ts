@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { arrayParameter, CANDLE_INTERVALS, candleOpenTime, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
+import { arrayParameter, CANDLE_INTERVALS, CandleInterval, candleOpenTime, INTERVAL_MS, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, MarketFxEvent, MarketTickEvent, OutboxMessage } from '@herck/common';
 import { Candle } from '../candle/candle.type';
 import { CandleRow, toCandle, valuesPlaceholders } from '../history/market-rows';
 import { MarketRound } from './market-round';
@@ -150,8 +150,9 @@ export function closeOrder(a: Candle, b: Candle): number {
  * volume, not trades: a candle's volume is estimated as the share of that
  * volume the time a tick stands for represents, summed over its ticks. A tick
  * stands for its round (up to the next one) and for the rounds missed since the
- * symbol's previous tick (`previousTicks`, by symbol) within its candle's
- * period: rounds that failed, were skipped, or lacked the symbol leave no hole
+ * symbol's previous tick (`previousTicks`, by symbol), but each candle is
+ * credited only the part of that time within its own period (see
+ * `creditedMs`): rounds that failed, were skipped, or lacked the symbol leave no hole
  * in the volume of the candle they fall in (one a later tick falls in; periods
  * that ended with no tick keep what they had). One array parameter per
  * column, not a placeholder per value: with 20 assets the upsert took 5–8 ms
@@ -165,11 +166,9 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
   for (const tick of round.ticks) {
     const price = tick.price.toFixed();
     const previous = previousTicks.get(tick.symbol);
-    // From the end of the previous tick's round (this round's start when there is none, or the interval shortened since).
-    const coveredFrom = previous === undefined ? time : Math.min(previous + roundMs, time);
     for (const interval of CANDLE_INTERVALS) {
       const openTime = candleOpenTime(interval, round.time);
-      const share = new Decimal(time + roundMs - Math.max(coveredFrom, openTime.getTime())).div(DAY_MS);
+      const share = new Decimal(creditedMs(interval, openTime.getTime(), time, roundMs, previous)).div(DAY_MS);
       columns.symbol.push(tick.symbol);
       columns.interval.push(interval);
       columns.openTime.push(openTime);
@@ -193,6 +192,19 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
     [arrayParameter(columns.symbol), arrayParameter(columns.interval), arrayParameter(columns.openTime), arrayParameter(columns.price), arrayParameter(columns.volume)],
   );
   return rows.map(toCandle);
+}
+
+/**
+ * The time a tick at `time` credits to its `interval` candle (open at `openTime`):
+ * what it stands for, from the end of the previous tick's round (its own round's
+ * start when there is none, or the interval shortened since) to the end of its
+ * round, cut to the candle's period: a round longer than the candle (5-minute
+ * rounds, M1 candles) gives it only the minute within it.
+ */
+export function creditedMs(interval: CandleInterval, openTime: number, time: number, roundMs: number, previous: number | undefined): number {
+  const closeTime = openTime + INTERVAL_MS[interval];
+  const from = previous === undefined ? time : Math.min(previous + roundMs, time);
+  return Math.min(time + roundMs, closeTime) - Math.max(from, openTime);
 }
 
 function tickEvent(round: MarketRound): MarketTickEvent {
