@@ -335,6 +335,28 @@ describe('candles built from rounds', () => {
         'M5 04T12:10': '300',
       });
     });
+
+    it('rounds that do not divide a day: the minutes of a round after midnight go to the next day, none lost or counted twice', async () => {
+      await new AssetService().seed(orm.em.fork(), ['DOT']);
+      // 7-minute rounds fall on multiples of 7 minutes since the epoch: 23:57 runs 4 minutes into the next day.
+      for (const at of ['04T23:43', '04T23:50', '04T23:57', '05T00:04', '05T00:11']) await writeRound(orm.em.fork(), roundOf('DOT', `2026-12-${at}:00Z`), 420);
+      const credited = await volumes('DOT');
+      // The day before: 23:43 to midnight; the next day: midnight to the end of the 00:11 round (00:18). Likewise the hours.
+      expect([credited['D1 04T00:00'], credited['D1 05T00:00']]).toEqual(['1020', '1080']);
+      expect([credited['H1 04T23:00'], credited['H1 05T00:00']]).toEqual(['1020', '1080']);
+      // Five rounds of 7 minutes: 2100 seconds in all, as before, split at midnight.
+      expect(Number(credited['D1 04T00:00']) + Number(credited['D1 05T00:00'])).toBe(5 * 420);
+      // A quarter hour gets what falls in it: 23:43–23:45, 23:45–24:00, 00:00–00:15 (00:15–00:18 is the 00:18 tick's, in its quarter).
+      expect([credited['M15 04T23:30'], credited['M15 04T23:45'], credited['M15 05T00:00']]).toEqual(['120', '900', '900']);
+    });
+
+    it('rounds missed in a period that has ended: their time stays out of the next candle (the ended one is closed and announced)', async () => {
+      await new AssetService().seed(orm.em.fork(), ['XLM']);
+      // 01:49 and 01:56 are missed; the 02:03 tick stands for their time only from 02:00 in its hour, all of it in its day.
+      for (const at of ['01:42', '02:03']) await writeRound(orm.em.fork(), roundOf('XLM', `2026-12-05T${at}:00Z`), 420);
+      const credited = await volumes('XLM');
+      expect([credited['H1 05T01:00'], credited['H1 05T02:00'], credited['D1 05T00:00']]).toEqual(['420', '600', '1680']);
+    });
   });
 });
 

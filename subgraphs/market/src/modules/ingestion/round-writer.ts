@@ -198,12 +198,22 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
  * The time a tick at `time` credits to its `interval` candle (open at `openTime`):
  * what it stands for, from the end of the previous tick's round (its own round's
  * start when there is none, or the interval shortened since) to the end of its
- * round, cut to the candle's period: a round longer than the candle (5-minute
- * rounds, M1 candles) gives it only the minute within it.
+ * round, cut to the candle's period. A round that runs past the period's end
+ * (rounds longer than the candle, or that do not divide it: a 7-minute round at
+ * 23:57 runs 4 minutes into the next day) credits that part to no candle now:
+ * the next tick, in the next period, credits it to its own candle, from that
+ * period's start. Time before the period's start (rounds missed in an earlier
+ * period) is not credited: the earlier candle's period has ended, so it is
+ * closed (by this round, before its ticks, or by a round without ticks) and
+ * announced with its volume; it keeps what it had, and the time is not moved
+ * into a period it does not belong to. Every moment is credited once at most
+ * per interval, and, while rounds come, once: at a steady 24-hour volume a D1
+ * candle holds exactly that volume, whatever the interval.
  */
 export function creditedMs(interval: CandleInterval, openTime: number, time: number, roundMs: number, previous: number | undefined): number {
   const closeTime = openTime + INTERVAL_MS[interval];
-  const from = previous === undefined ? time : Math.min(previous + roundMs, time);
+  // The previous tick credited its own candle up to its round's end or that candle's close, whichever came first.
+  const from = previous === undefined ? time : previous < openTime ? openTime : Math.min(previous + roundMs, time);
   return Math.min(time + roundMs, closeTime) - Math.max(from, openTime);
 }
 
