@@ -14,7 +14,7 @@ interface OutboxRow {
 }
 
 const BATCH_SIZE = 100;
-/** Taken by each relay of a service's outbox for one batch (the outbox's database is the service's own). */
+/** Taken by each relay of a service's outbox for one batch (the outbox's database is the service's own); named in the SQL, so logs tell what waits on it. */
 const RELAY_LOCK = 'herck:outbox-relay';
 
 /**
@@ -60,7 +60,7 @@ export class OutboxRelay {
       // outbox's database, until commit), not batches side by side: a relay that passed a batch
       // another held (SKIP LOCKED) published later events first, and a consumer that keeps the
       // newest copy in bus order (an account's roles, from auth) could keep an older one.
-      await em.execute('SELECT pg_advisory_xact_lock(hashtext(?))', [RELAY_LOCK]);
+      await em.execute(`SELECT pg_advisory_xact_lock(hashtext('${RELAY_LOCK}'))`);
       const rows: OutboxRow[] = await em.execute(`SELECT id, type, payload, created_at FROM outbox ORDER BY seq LIMIT ${BATCH_SIZE} FOR UPDATE`);
       if (rows.length === 0) return 0;
       await this.publish(rows);
