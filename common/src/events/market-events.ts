@@ -25,9 +25,9 @@ export interface MarketCandleEvent {
   volume: string;
   /**
    * Counts the candle's changes in market (a close, then an import that replaces its figures): of two
-   * announcements of one candle the higher is the newer, whichever reached the bus first (every market
-   * replica's relay moves events from the shared outbox, side by side). Absent from announcements made
-   * before it existed.
+   * announcements of one candle the higher is the newer, whichever reached the bus first (during an
+   * upgrade, a replica still on the old relay may pass another's events). Absent from announcements
+   * made before it existed.
    */
   revision?: number;
 }
