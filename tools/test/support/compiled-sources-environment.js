@@ -3,7 +3,8 @@ const NodeEnvironment = require('jest-environment-node').TestEnvironment;
 /**
  * Jest's node environment, handing test files Node's own require for the packages' compiled
  * output (compiled-sources.js), the process's own environment variables (a test that sets one
- * for the platform it starts must set it where the platform's modules read it), and Node's constructors of dates, collections and errors.
+ * for the platform it starts must set it where the platform's modules read it), and Node's
+ * constructors of dates, collections and errors.
  */
 const SHARED_CONSTRUCTORS = ['Date', 'Map', 'Set', 'WeakMap', 'WeakSet', 'Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError'];
 
