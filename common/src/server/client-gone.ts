@@ -16,12 +16,28 @@ export class ClientGoneError extends Error {
  * stream closes as soon as its body has been read.
  */
 export function clientGoneSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  // One listener per piece of work of the request under way (each subgraph fetch, each backtest of
-  // a query's aliases), each removed when it ends: more than ten is no leak, and not to be warned of.
-  setMaxListeners(0, controller.signal);
+  const gone = new ClientGone();
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new ClientGoneError());
+    if (!res.writableFinished) gone.abort();
   });
-  return controller.signal;
+  return gone.signal;
+}
+
+/** A signal for work done for one client's answer, aborted (with ClientGoneError) when that client stops waiting. */
+export class ClientGone {
+  private readonly controller = new AbortController();
+
+  constructor() {
+    // One listener per piece of work under way for the answer (each subgraph fetch, each backtest of
+    // a query's aliases), each removed when it ends: more than ten is no leak, and not to be warned of.
+    setMaxListeners(0, this.controller.signal);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.controller.abort(new ClientGoneError());
+  }
 }

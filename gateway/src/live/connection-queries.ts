@@ -1,5 +1,4 @@
-import { setMaxListeners } from 'node:events';
-import { ClientGoneError } from '@herck/common';
+import { ClientGone } from '@herck/common';
 
 /**
  * The queries and mutations one connection is running, by operation id, each
@@ -9,15 +8,13 @@ import { ClientGoneError } from '@herck/common';
  * over the socket stops with it. Mutations' fetches ignore the signal.
  */
 export class ConnectionQueries {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, ClientGone>();
 
   /** The signal of operation `id`, until `ended(id)`. */
   start(id: string): AbortSignal {
-    const controller = new AbortController();
-    // One listener per subgraph fetch under way (each alias of a backtest): more than ten is no leak.
-    setMaxListeners(0, controller.signal);
-    this.running.set(id, controller);
-    return controller.signal;
+    const gone = new ClientGone();
+    this.running.set(id, gone);
+    return gone.signal;
   }
 
   /** Operation `id` has its answer. */
@@ -27,15 +24,15 @@ export class ConnectionQueries {
 
   /** The client completed operation `id` before its answer: nobody waits for it any more. */
   cancelled(id: string): void {
-    const controller = this.running.get(id);
+    const gone = this.running.get(id);
     this.running.delete(id);
-    controller?.abort(new ClientGoneError());
+    gone?.abort();
   }
 
   /** The socket closed: every operation still running is given up. */
   closeAll(): void {
-    const controllers = [...this.running.values()];
+    const operations = [...this.running.values()];
     this.running.clear();
-    for (const controller of controllers) controller.abort(new ClientGoneError());
+    for (const gone of operations) gone.abort();
   }
 }

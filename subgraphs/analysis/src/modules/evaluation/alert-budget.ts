@@ -35,12 +35,7 @@ export class AlertBudget {
     this.counted = new Map(before);
   }
 
-  /** No budget (ALERTS_PER_ACCOUNT_PER_HOUR not applied): nothing is read, nothing held back. */
-  static unlimited(): AlertBudget {
-    return new AlertBudget(Number.POSITIVE_INFINITY, new Map());
-  }
-
-  /** What the accounts of `firings` spent within the hour before the newest of them. */
+  /** What the accounts of `firings` spent within the hour before the newest of them (nothing is read without a budget or a budgeted firing). */
   static async read(em: EntityManager, firings: Firing[], perHour: number, logger?: Logger): Promise<AlertBudget> {
     const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
     if (!Number.isFinite(perHour) || !budgeted.length) return new AlertBudget(perHour, new Map(), logger);

@@ -38,7 +38,7 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   // (a ONCE one would switch the strategy, on again, off).
   const current = (firing: Firing) => signals.get(firing.strategy.id) === signalOf(firing.strategy);
   const firings = outcomes.flatMap((outcome) => outcome.firings).filter(current);
-  const budget = firings.length ? await AlertBudget.read(em, firings, alertsPerAccountPerHour, logger) : AlertBudget.unlimited();
+  const budget = await AlertBudget.read(em, firings, alertsPerAccountPerHour, logger);
   for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter(current) }, signals, budget);
   budget.reportSpent();
   await writeRunTimeErrors(em, outcomes, signals, logger);

@@ -212,9 +212,10 @@ async function addTicksToCandles(tx: EntityManager, round: MarketRound, roundSec
  */
 export function creditedMs(interval: CandleInterval, openTime: number, time: number, roundMs: number, previous: number | undefined): number {
   const closeTime = openTime + INTERVAL_MS[interval];
-  // The previous tick credited its own candle up to its round's end or that candle's close, whichever came first.
+  // The previous tick credited its own candle up to its round's end or that candle's close, whichever came
+  // first: in an earlier period, this candle is credited from its period's start (never earlier).
   const from = previous === undefined ? time : previous < openTime ? openTime : Math.min(previous + roundMs, time);
-  return Math.min(time + roundMs, closeTime) - Math.max(from, openTime);
+  return Math.min(time + roundMs, closeTime) - from;
 }
 
 function tickEvent(round: MarketRound): MarketTickEvent {
