@@ -204,6 +204,23 @@ describe('Dockerfile', () => {
     for (const target of new Set(targets)) expect(made[1]!.split(' ')).toContain(target);
   });
 
+  it("copies into the image every workspace's compiled code and the schema, and starts every service from them", () => {
+    const workspaces = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.flatMap((pattern) =>
+      pattern.endsWith('/*') ? fs.readdirSync(path.join(root, pattern.slice(0, -2))).map((name) => `${pattern.slice(0, -1)}${name}`) : [pattern],
+    );
+    const copiedPackages = /for pkg in (.+?); do/.exec(dockerfile)![1]!.split(' ').flatMap((entry) =>
+      entry.endsWith('/*') ? fs.readdirSync(path.join(root, entry.slice(0, -2))).map((name) => `${entry.slice(0, -1)}${name}`) : [entry],
+    );
+    expect([...copiedPackages].sort()).toEqual([...workspaces].sort());
+    expect(dockerfile).toMatch(/cp -a package\.json node_modules schema \/runtime\//);
+    // The gateway reads the supergraph below the repository root; every service runs a compiled script of a copied package.
+    expect(path.relative(root, readGatewayConfig({ ...configs.gateway!.environment }).supergraphPath)).toBe(path.join('schema', 'supergraph.graphql'));
+    for (const service of herckServices) {
+      const script = (services[service]!.command ?? JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!))[1] as string;
+      expect(copiedPackages.some((pkg) => script.startsWith(`${pkg}/dist/src/`))).toBe(true);
+    }
+  });
+
   it('starts a script the build writes', () => {
     const command = JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!) as string[];
     expect(command[0]).toBe('node');
