@@ -24,7 +24,7 @@ import { clientIdOf } from './operation-ids';
 import { EventExecutor } from './event-executor';
 import { checkSubscription, OperationPayload, ParsedOperation, parseOperation, SubscriptionRules } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
-import { RESUME_WINDOW_SECONDS, ResumeCredits, resumeKey } from './resume-credits';
+import { ResumeCredits, resumeKey } from './resume-credits';
 import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
 import { SubscriptionPlanner } from './subscription-planner';
 import { UpstreamSubscriptions } from './upstream-subscriptions';
@@ -140,7 +140,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const connections = new WeakMap<Ctx, Connection>();
   /** Each open socket's connection: for the credits of what the gateway ends (see endForResumption), and `complete`s. */
   const running = new Map<WebSocket, Connection>();
-  const credits = new ResumeCredits(options.rateLimits.sharedCounts('resume', RESUME_WINDOW_SECONDS), logger);
+  const credits = new ResumeCredits((durationSeconds) => options.rateLimits.sharedCounts('resume', durationSeconds), logger);
   /** Sockets the gateway is closing: their subscriptions are credited once. */
   const ending = new WeakSet<WebSocket>();
   /**
