@@ -10,6 +10,7 @@ import WebSocket from 'ws';
 import { GraphQLFormattedError } from 'graphql';
 import { INTERNAL_TOKEN_HEADER, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
+import { SharedSubscriptions } from '../../gateway/src/live/shared-subscriptions';
 import { send, sendRaw } from './support/graphql-client';
 import { LogoutDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
@@ -821,4 +822,27 @@ describe('rate limits over the socket', () => {
     // Three, two, nothing, one, and this `me`.
     expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(7);
   }, 40_000);
+
+  it('give a credit back when the subscription it resumes cannot be planned', async () => {
+    const resuming = await signUp(platform);
+    // A gateway of its own: its counts (in memory) hold this test's operations only.
+    const gateway = await platform.startGateway({});
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 3)), gateway);
+    await streaming(expiring.client);
+    expect(await expiring.closed).toBe(4403);
+    const renewed = connect(bearer(resuming.accessToken), gateway);
+    const prepare = jest.spyOn(SharedSubscriptions.prototype, 'prepare').mockImplementationOnce(() => {
+      throw new Error('the planner failed');
+    });
+    try {
+      await expect(streaming(renewed.client)).rejects.toThrow(/could not be planned/);
+    } finally {
+      prepare.mockRestore();
+    }
+    // Started again, it still resumes free.
+    await streaming(renewed.client);
+    const after = await sendRaw(gateway.url, { query: '{ me { id } }' }, resuming.accessToken);
+    // The first start and this `me`.
+    expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(2);
+  }, 30_000);
 });

@@ -334,8 +334,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     if (Array.isArray(checked)) return checked;
     const { accountId } = connection.identity;
     const resume = accountId ? resumeKey(accountId, parsed.document, parsed.operationName, checked.declaredVariables) : undefined;
-    // One the gateway ended a moment ago, started again: already paid for.
-    if (!(resume !== undefined && (await credits.take(resume)))) {
+    // One the gateway ended a moment ago, started again: already paid for, by the credit it left.
+    const credit = resume !== undefined && (await credits.take(resume)) ? resume : undefined;
+    if (credit === undefined) {
       const budget = await options.rateLimits.take(connection.identity, connection.client);
       if (!budget.allowed) return [rateLimitedError(budget, 'websocket')];
     }
@@ -344,6 +345,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const stillWanted = () => id in ctx.subscriptions;
       return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted, resumeKey: resume };
     } catch (error) {
+      // The credit did not give the subscription it stands for: it stays for the client's next attempt.
+      if (credit !== undefined) await credits.grant([credit]);
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
     }
