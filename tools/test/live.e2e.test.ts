@@ -1,7 +1,7 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import net, { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, createClient } from 'graphql-ws';
@@ -79,6 +79,7 @@ function socketWithHeaders(headers: Record<string, string>): new (url: string, p
 }
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const BY_SYMBOL = 'subscription ($symbols: [String!]) { ticks(symbols: $symbols) { symbol price } }';
 
 /** The platform's key for internal tokens, which a production gateway must be given. */
 const productionEnv = () => ({
@@ -796,7 +797,6 @@ describe('rate limits over the socket', () => {
     const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
     const first = await platform.startGateway(shared);
     const second = await platform.startGateway(shared);
-    const BY_SYMBOL = 'subscription ($symbols: [String!]) { ticks(symbols: $symbols) { symbol price } }';
     // Two identical subscriptions and one with variables: three spent; the token expires with them open.
     const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 4)), first);
     await Promise.all([streaming(expiring.client), streaming(expiring.client), streaming(expiring.client, BY_SYMBOL, { symbols: ['BTC'] })]);
@@ -845,4 +845,61 @@ describe('rate limits over the socket', () => {
     // The first start and this `me`.
     expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(2);
   }, 30_000);
+
+  it('let subscriptions the gateway ended because auth could not be asked (1013) start again free once it can', async () => {
+    const resuming = await signUp(platform);
+    const auth = await cuttableProxy(platform.auth.url);
+    try {
+      // Its session checks (every half second here) go through the proxy.
+      const gateway = await platform.startGateway({ AUTH_URL: auth.url });
+      const first = connect(bearer(resuming.accessToken), gateway);
+      await Promise.all([streaming(first.client), streaming(first.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+      auth.cut();
+      expect(await first.closed).toBe(1013);
+      auth.mend();
+      const again = connect(bearer(resuming.accessToken), gateway);
+      await Promise.all([streaming(again.client), streaming(again.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+      const after = await sendRaw(gateway.url, { query: '{ me { id } }' }, resuming.accessToken);
+      // The two first starts and this `me`.
+      expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(3);
+    } finally {
+      auth.close();
+    }
+  }, 30_000);
 });
+
+/** A TCP proxy to a service that can be cut (every connection through it dropped, new ones refused at once) and mended. */
+async function cuttableProxy(serviceUrl: string): Promise<{ url: string; cut(): void; mend(): void; close(): void }> {
+  const target = new URL(serviceUrl);
+  let cut = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (cut) return void client.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    for (const socket of [client, upstream]) {
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(serviceUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as AddressInfo).port);
+  const dropAll = () => sockets.forEach((socket) => socket.destroy());
+  return {
+    url: url.toString(),
+    cut: () => {
+      cut = true;
+      dropAll();
+    },
+    mend: () => void (cut = false),
+    close: () => {
+      dropAll();
+      server.close();
+    },
+  };
+}

@@ -145,7 +145,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const ending = new WeakSet<WebSocket>();
   /**
    * The gateway closes a socket whose client is expected to come back at once (a new token, another
-   * gateway): its subscriptions, started again within the window, cost nothing (ResumeCredits).
+   * gateway, auth answering again): its subscriptions, started again within the window, cost nothing (ResumeCredits).
    */
   const endForResumption = async (socket: WebSocket, code: number, reason: string): Promise<void> => {
     if (socket.readyState !== WebSocket.OPEN || ending.has(socket)) return;
@@ -254,8 +254,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
       if (code === 'UNAUTHENTICATED') await endForResumption(socket, LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
       // Auth cannot say whether the session stands: twice in a row (a whole interval unchecked, as HTTP
-      // allows at most), the socket closes rather than go on unchecked; one blip closes nothing.
-      else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) socket.close(LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
+      // allows at most), the socket closes rather than go on unchecked; one blip closes nothing. The
+      // gateway ends the subscriptions, not their client: started again once auth answers, they are resumed.
+      else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) await endForResumption(socket, LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
     }
   };
 

@@ -15,8 +15,8 @@ export function resumeKey(accountId: string, document: DocumentNode, operationNa
 }
 
 /**
- * Subscriptions the gateway ended itself (the access token expired, the session ended, the
- * gateway stopped), which their client starts again as soon as it has reconnected: each leaves
+ * Subscriptions the gateway ended itself (the access token expired, the session ended, auth could
+ * not be asked whether it stands, the gateway stopped), which their client starts again as soon as it has reconnected: each leaves
  * a credit under its key for at least RESUME_WINDOW_SECONDS, and a subscription that starts with that key
  * takes one instead of an operation of the caller's budget. Without them, a dashboard of 40
  * subscriptions spent 40 of a USER's 60 operations a minute at every token renewal.
