@@ -24,6 +24,16 @@ describe('credits of subscriptions the gateway ended', () => {
     expect(await store.take('a')).toBe(true);
   });
 
+  it('are sent to their store before grant returns, for what is sent after them to find them', () => {
+    const counts = new RateLimiterMemory({ points: 1, duration: 120 });
+    const sent: string[] = [];
+    // A store that never answers: the gateway's close must not wait for it.
+    counts.reward = (key: string) => (sent.push(key), new Promise(() => undefined));
+    const store = new ResumeCredits(() => counts, new Logger('test', 'error'));
+    void store.grant(['a', 'b', 'a']);
+    expect(sent.map((key) => key.split(':')[0])).toEqual(['a', 'b']);
+  });
+
   it('key by account, document as printed and variables whatever their key order', () => {
     const key = resumeKey('1', parse('subscription { ticks(symbols: ["BTC"]) { symbol } }'), undefined, { a: 1, b: { c: 2, d: 3 } });
     expect(resumeKey('1', parse('subscription {ticks(symbols:["BTC"]){symbol}}'), undefined, { b: { d: 3, c: 2 }, a: 1 })).toBe(key);

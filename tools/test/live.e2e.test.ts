@@ -866,6 +866,33 @@ describe('rate limits over the socket', () => {
       auth.close();
     }
   }, 30_000);
+
+  it('close at token expiry without waiting for the credit store, and still let a client reconnecting at once resume free', async () => {
+    const resuming = await signUp(platform);
+    const redis = await holdableProxyToRedis();
+    try {
+      const gateway = await platform.startGateway({ REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' });
+      const token = tokenExpiringIn(resuming.accessToken, 3);
+      const expiresAt = jwt.decode(token, { json: true })!.exp! * 1000;
+      const expiring = connect(bearer(token), gateway);
+      await Promise.all([streaming(expiring.client), streaming(expiring.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+      // Redis takes what it is sent from now on but answers only once released.
+      redis.hold();
+      const closedWith = await Promise.race([expiring.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), expiresAt + 2_000 - Date.now()))]);
+      expect(closedWith).toBe(4403);
+      // The client reconnects at once: its starts reach Redis after the credits, however late Redis answers them.
+      const renewed = connect(bearer(resuming.accessToken), gateway);
+      const resumed = Promise.all([streaming(renewed.client), streaming(renewed.client, BY_SYMBOL, { symbols: ['BTC'] })]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      redis.release();
+      await resumed;
+      const after = await sendRaw(gateway.url, { query: '{ me { id } }' }, resuming.accessToken);
+      // The two first starts and this `me`.
+      expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(3);
+    } finally {
+      redis.close();
+    }
+  }, 30_000);
 });
 
 /** A TCP proxy to a service that can be cut (every connection through it dropped, new ones refused at once) and mended. */
@@ -899,6 +926,37 @@ async function cuttableProxy(serviceUrl: string): Promise<{ url: string; cut(): 
     mend: () => void (cut = false),
     close: () => {
       dropAll();
+      server.close();
+    },
+  };
+}
+
+/** A TCP proxy to the Redis on 127.0.0.1:6379 that can hold what it is sent (Redis answers nothing meanwhile), then pass it on in order. */
+async function holdableProxyToRedis(): Promise<{ url: string; hold(): void; release(): void; close(): void }> {
+  let holding = false;
+  /** Each connection's writes to Redis held back, in the order they came. */
+  const held = new Map<net.Socket, Buffer[]>();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(6379, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    held.set(upstream, []);
+    client.on('data', (chunk) => (holding ? held.get(upstream)!.push(chunk) : upstream.write(chunk)));
+    upstream.pipe(client);
+    for (const socket of [client, upstream]) socket.on('error', () => undefined);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold: () => void (holding = true),
+    release: () => {
+      holding = false;
+      for (const [upstream, chunks] of held) chunks.splice(0).forEach((chunk) => upstream.write(chunk));
+    },
+    close: () => {
+      sockets.forEach((socket) => socket.destroy());
       server.close();
     },
   };

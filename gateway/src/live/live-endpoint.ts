@@ -143,15 +143,24 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
   const credits = new ResumeCredits((durationSeconds) => options.rateLimits.sharedCounts('resume', durationSeconds), logger);
   /** Sockets the gateway is closing: their subscriptions are credited once. */
   const ending = new WeakSet<WebSocket>();
+  /** Credits still being written: `stop` waits for them, so that their store is not let go first. */
+  const granting = new Set<Promise<void>>();
   /**
    * The gateway closes a socket whose client is expected to come back at once (a new token, another
    * gateway, auth answering again): its subscriptions, started again within the window, cost nothing (ResumeCredits).
    */
-  const endForResumption = async (socket: WebSocket, code: number, reason: string): Promise<void> => {
+  const endForResumption = (socket: WebSocket, code: number, reason: string): void => {
     if (socket.readyState !== WebSocket.OPEN || ending.has(socket)) return;
     ending.add(socket);
-    // Recorded before the close: the client reconnects as soon as it sees it.
-    await credits.grant(running.get(socket)?.streams.resumeKeys() ?? []);
+    // The credits are sent to their store before the close frame is written (grant sends before it
+    // returns), and the close does not wait for them to be stored: a slow store held the socket open
+    // for up to RATE_LIMIT_REDIS_TIMEOUT_MS (about 1 s to the workers' supervisor). A client that
+    // reconnects at once still finds them: its starts reach the store after them, over this gateway's
+    // own connection (Redis and the supervisor answer a connection in order), or from another worker
+    // or gateway after a reconnection, which takes longer than the credits take to arrive.
+    const granted = credits.grant(running.get(socket)?.streams.resumeKeys() ?? []);
+    granting.add(granted);
+    void granted.finally(() => granting.delete(granted));
     socket.close(code, reason);
   };
   /** Open connections per account, and per client address for anonymous ones. */
@@ -216,7 +225,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     }
     perHolder.set(holder, open + 1);
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
-    const expiry = expiresAt === null ? undefined : setTimeout(() => void endForResumption(socket, LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
+    const expiry = expiresAt === null ? undefined : setTimeout(() => endForResumption(socket, LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
     // A logout, deactivation, deletion or role change reaches open sockets as it reaches HTTP requests:
     // within the session check's interval, the socket closes (4403) and the client reconnects anew.
@@ -249,14 +258,14 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const current = await options.verifier.identify(authorization, maxAgeMs);
       checks.unanswered = 0;
       const sameRoles = current.roles.length === identity.roles.length && current.roles.every((role) => identity.roles.includes(role));
-      if (!sameRoles) await endForResumption(socket, LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
+      if (!sameRoles) endForResumption(socket, LIVE_CLOSE.forbidden, 'Your roles changed; reconnect');
     } catch (error) {
       const code = error instanceof GraphQLError ? error.extensions.code : undefined;
-      if (code === 'UNAUTHENTICATED') await endForResumption(socket, LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
+      if (code === 'UNAUTHENTICATED') endForResumption(socket, LIVE_CLOSE.forbidden, 'This session has ended; sign in again');
       // Auth cannot say whether the session stands: twice in a row (a whole interval unchecked, as HTTP
       // allows at most), the socket closes rather than go on unchecked; one blip closes nothing. The
       // gateway ends the subscriptions, not their client: started again once auth answers, they are resumed.
-      else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) await endForResumption(socket, LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
+      else if (code === 'SERVICE_UNAVAILABLE' && ++checks.unanswered >= 2) endForResumption(socket, LIVE_CLOSE.tryAgainLater, 'Sign-in could not be checked; try again shortly');
     }
   };
 
@@ -388,8 +397,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
         const cut = setTimeout(() => sockets.clients.forEach((socket) => socket.terminate()), CLOSE_GRACE_MS);
         try {
           // Clients reconnect to another gateway (or this one, restarted) and resume there.
-          await Promise.all([...running.keys()].map((socket) => endForResumption(socket, LIVE_CLOSE.goingAway, 'Going away')));
-          await server.dispose();
+          for (const socket of running.keys()) endForResumption(socket, LIVE_CLOSE.goingAway, 'Going away');
+          // The rate limits' store is let go after this endpoint: the credits are written by then.
+          await Promise.all([server.dispose(), ...granting]);
         } finally {
           clearTimeout(cut);
           shared.stop();

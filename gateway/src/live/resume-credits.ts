@@ -43,7 +43,11 @@ export class ResumeCredits {
     this.counts = counts(2 * RESUME_WINDOW_SECONDS);
   }
 
-  /** The gateway is ending these subscriptions (one key each, repeated for identical ones). */
+  /**
+   * The gateway is ending these subscriptions (one key each, repeated for identical ones). The
+   * credits are sent to their store before this returns (rate-limiter-flexible sends at once): what
+   * is sent to the store over the same connection afterwards finds them.
+   */
   async grant(keys: readonly string[]): Promise<void> {
     const perKey = new Map<string, number>();
     for (const key of keys) perKey.set(key, (perKey.get(key) ?? 0) + 1);
