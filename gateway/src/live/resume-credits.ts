@@ -16,19 +16,21 @@ export function resumeKey(accountId: string, document: DocumentNode, operationNa
 
 /**
  * Subscriptions the gateway ended itself (the access token expired, the session ended, auth could
- * not be asked whether it stands, the gateway stopped), which their client starts again as soon as it has reconnected: each leaves
- * a credit under its key for at least RESUME_WINDOW_SECONDS, and a subscription that starts with that key
- * takes one instead of an operation of the caller's budget. Without them, a dashboard of 40
- * subscriptions spent 40 of a USER's 60 operations a minute at every token renewal.
+ * not be asked whether it stands, the gateway stopped), which their client starts again as soon as
+ * it has reconnected: each leaves a credit under its key for at least RESUME_WINDOW_SECONDS, and a
+ * subscription that starts with that key takes one instead of an operation of the caller's budget.
+ * Without them, a dashboard of 40 subscriptions spent 40 of a USER's 60 operations a minute at
+ * every token renewal.
  *
  * The credits are counted where the operation counts are (Redis, or the process supervising the
  * gateway workers, or memory): the client may reconnect to another worker or replica. A count
  * expires a fixed time after its first change, whatever is added later, so each credit goes under
- * its key and the window-long period it was granted in (see `periodKeys`): a count lives two
- * windows from its first credit, so every credit in it lasts at least the window (at most two), and a
- * credit added to a key that already held some gets its own window. Each count holds no more than
- * the subscriptions that were open (bounded per connection and per account), so memory stays
- * bounded. A credit store that cannot be reached costs the client its operations, as before, never an error.
+ * its key and the window-long period it was granted in (see `periodCounts`): a count lives two
+ * windows from its first credit, so every credit in it lasts at least the window (at most two), and
+ * a credit added to a key that already held some gets its own window. Each count holds no more
+ * than the subscriptions that were open (bounded per connection and per account), so memory stays
+ * bounded. A credit store that cannot be reached costs the client its operations, as before, never
+ * an error.
  */
 export class ResumeCredits {
   private lastWarning = 0;
@@ -51,11 +53,10 @@ export class ResumeCredits {
   async grant(keys: readonly string[]): Promise<void> {
     const perKey = new Map<string, number>();
     for (const key of keys) perKey.set(key, (perKey.get(key) ?? 0) + 1);
-    const [, current] = this.periodKeys();
     await Promise.all(
       [...perKey].map(async ([key, count]) => {
         try {
-          await this.counts.reward(current(key), count);
+          await this.counts.reward(this.periodCounts(key).current, count);
         } catch (error) {
           this.warn('subscriptions ended by the gateway could not be recorded; resuming them will cost operations', error);
         }
@@ -67,7 +68,8 @@ export class ResumeCredits {
   async take(key: string): Promise<boolean> {
     try {
       // The older period first: its credits are the first to expire.
-      const counts = this.periodKeys().map((period) => period(key));
+      const { previous, current } = this.periodCounts(key);
+      const counts = [previous, current];
       // Read first: a new subscription (no credit) costs one round trip and leaves no key behind.
       const held = await Promise.all(counts.map((count) => this.counts.get(count)));
       for (const [i, count] of counts.entries()) {
@@ -91,9 +93,9 @@ export class ResumeCredits {
    * expires two windows after its first credit, which is no earlier than the next period's end.
    * Gateways agree on periods as far as their clocks agree (as they must for the tokens' expiry).
    */
-  private periodKeys(): [previous: (key: string) => string, current: (key: string) => string] {
+  private periodCounts(key: string): { previous: string; current: string } {
     const period = Math.floor(Date.now() / (RESUME_WINDOW_SECONDS * 1000));
-    return [(key) => `${key}:${period - 1}`, (key) => `${key}:${period}`];
+    return { previous: `${key}:${period - 1}`, current: `${key}:${period}` };
   }
 
   /** At most one warning a minute: an outage must not flood the log. */
