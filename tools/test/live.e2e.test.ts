@@ -880,10 +880,12 @@ describe('rate limits over the socket', () => {
       redis.hold();
       const closedWith = await Promise.race([expiring.closed, new Promise((resolve) => setTimeout(() => resolve('still open'), expiresAt + 2_000 - Date.now()))]);
       expect(closedWith).toBe(4403);
+      // The credits were sent before the close; what Redis is sent from here on is the resumed starts'.
+      const heldAtClose = redis.heldBytes();
       // The client reconnects at once: its starts reach Redis after the credits, however late Redis answers them.
       const renewed = connect(bearer(resuming.accessToken), gateway);
       const resumed = Promise.all([streaming(renewed.client), streaming(renewed.client, BY_SYMBOL, { symbols: ['BTC'] })]);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await eventually(async () => redis.heldBytes() > heldAtClose);
       redis.release();
       await resumed;
       const after = await sendRaw(gateway.url, { query: '{ me { id } }' }, resuming.accessToken);
@@ -932,7 +934,7 @@ async function cuttableProxy(serviceUrl: string): Promise<{ url: string; cut(): 
 }
 
 /** A TCP proxy to the Redis on 127.0.0.1:6379 that can hold what it is sent (Redis answers nothing meanwhile), then pass it on in order. */
-async function holdableProxyToRedis(): Promise<{ url: string; hold(): void; release(): void; close(): void }> {
+async function holdableProxyToRedis(): Promise<{ url: string; hold(): void; heldBytes(): number; release(): void; close(): void }> {
   let holding = false;
   /** Each connection's writes to Redis held back, in the order they came. */
   const held = new Map<net.Socket, Buffer[]>();
@@ -951,6 +953,7 @@ async function holdableProxyToRedis(): Promise<{ url: string; hold(): void; rele
   return {
     url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
     hold: () => void (holding = true),
+    heldBytes: () => [...held.values()].reduce((sum, chunks) => sum + chunks.reduce((bytes, chunk) => bytes + chunk.length, 0), 0),
     release: () => {
       holding = false;
       for (const [upstream, chunks] of held) chunks.splice(0).forEach((chunk) => upstream.write(chunk));
