@@ -1,6 +1,6 @@
 import { AdvisoryLease, Logger, Orm } from '@herck/common';
 import { IngestionService, recordGap } from './ingestion.service';
-import { recordMissedRounds } from './missed-rounds';
+import { lastRoundKnown, recordMissedRounds } from './missed-rounds';
 import { RoundGap, RoundSchedule } from './round-schedule';
 import { Clock } from './clock';
 
@@ -11,6 +11,11 @@ import { Clock } from './clock';
 export class IngestionRunner {
   private readonly schedule: RoundSchedule;
   private readonly intervalMs: number;
+  /**
+   * The last boundary the store knew when this replica took the lock: boundaries up to it are not
+   * this replica's to run or to record (see lead). Null when the store had none, or could not say.
+   */
+  private lastKnownAtTakeover: number | null = null;
 
   constructor(
     private readonly orm: Orm,
@@ -59,20 +64,38 @@ export class IngestionRunner {
    * Whether this replica ingests the boundary `roundTime`. On taking the lock
    * (at start, or from a leader that stopped or died) it first records the
    * boundaries before it that no replica ran: the history's holes show in
-   * `ingestionGaps`, not only as missing ticks.
+   * `ingestionGaps`, not only as missing ticks. A boundary at or before the
+   * last one the store knew then is not its own: a clock behind the old
+   * leader's (or set back) would run again what is stored (asking the
+   * providers for nothing), write today's prices over the old leader's gaps,
+   * or record as gaps the boundaries before the store's first round. It waits
+   * for the first boundary after that one instead (the schedule never goes
+   * back, so only a takeover can meet such a boundary).
    */
   private async lead(roundTime: Date): Promise<boolean> {
     const wasLeading = this.leader.leading;
     if (!(await this.leader.isLeader())) return false;
-    if (!wasLeading) {
-      try {
-        const missed = await recordMissedRounds(this.orm.em.fork(), roundTime, this.intervalMs);
-        if (missed) this.logger.warn('market rounds missed while no replica was ingesting', { until: roundTime, recorded: missed });
-      } catch (error) {
-        // The round itself matters more than the record of those before it.
-        this.logger.error('could not record the rounds missed while no replica was ingesting', { until: roundTime, error });
+    if (!wasLeading) await this.takeOver(roundTime);
+    return this.lastKnownAtTakeover === null || roundTime.getTime() > this.lastKnownAtTakeover;
+  }
+
+  private async takeOver(roundTime: Date): Promise<void> {
+    this.lastKnownAtTakeover = null;
+    try {
+      const missed = await recordMissedRounds(this.orm.em.fork(), roundTime, this.intervalMs);
+      if (missed) this.logger.warn('market rounds missed while no replica was ingesting', { until: roundTime, recorded: missed });
+      const lastKnown = await lastRoundKnown(this.orm.em.fork());
+      if (lastKnown && lastKnown >= roundTime) {
+        this.lastKnownAtTakeover = lastKnown.getTime();
+        this.logger.warn("this replica's clock is behind the last market round stored: it ingests from the first boundary after it", {
+          roundTime,
+          lastRoundKnown: lastKnown,
+          firstRound: new Date(Math.floor(lastKnown.getTime() / this.intervalMs) * this.intervalMs + this.intervalMs),
+        });
       }
+    } catch (error) {
+      // The round itself matters more than the record of those before it.
+      this.logger.error('could not record the rounds missed while no replica was ingesting', { until: roundTime, error });
     }
-    return true;
   }
 }

@@ -25,13 +25,18 @@ export async function recordMissedRounds(em: EntityManager, firstRound: Date, in
   });
 }
 
-async function recordMissedRoundsLocked(em: EntityManager, firstRound: Date, intervalMs: number): Promise<number> {
+/** The last boundary the store knows, stored as a round or recorded as a gap; null for a store that never had a round. */
+export async function lastRoundKnown(em: EntityManager): Promise<Date | null> {
   const [{ last }] = await em.execute<{ last: Date | string | null }[]>(
     // Two index probes (both tables are keyed by round time), not a scan.
     'SELECT greatest((SELECT max(time) FROM global_metrics), (SELECT max(round_time) FROM ingestion_gaps)) AS last',
   );
-  if (!last) return 0;
-  const lastRound = new Date(last);
+  return last ? new Date(last) : null;
+}
+
+async function recordMissedRoundsLocked(em: EntityManager, firstRound: Date, intervalMs: number): Promise<number> {
+  const lastRound = await lastRoundKnown(em);
+  if (!lastRound) return 0;
   const end = firstRound.getTime() - intervalMs;
   const afterLast = Math.floor(lastRound.getTime() / intervalMs) * intervalMs + intervalMs;
   const oldestAllowed = Math.max(Math.ceil((firstRound.getTime() - MAX_MISSED_SPAN_MS) / intervalMs) * intervalMs, end - (MAX_MISSED_ROUNDS - 1) * intervalMs);
