@@ -1,5 +1,6 @@
 import { CandleInterval } from '@herck/common';
 import { ClosedCandle } from '../src/modules/candle/closed-candle';
+import { CandleSeries } from '../src/modules/evaluation/candle-series';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
 import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
 import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
@@ -194,5 +195,71 @@ describe('strategy engine on a scripted price path', () => {
     await third;
     const later = new Date(START + 3 * MINUTE + 1000);
     expect([...engine.onTick('BTC', later, 500, 0).firings, ...engine.onTick('ETH', later, 500, 0).firings]).toEqual([]);
+  });
+
+  describe('a close that arrives after the next period\'s first tick', () => {
+    const sma3 = { name: 'sma3', kind: IndicatorKind.SMA, period: 3 };
+    const at = (minute: number, second = 0) => new Date(START + minute * MINUTE + second * 1000);
+    /** Minutes 0–2 closed at 100, minute 3 ticked at 100, then minute 4's first tick (100) came before minute 3's close. */
+    function minuteFourBeforeThreeCloses(): CandleSeries {
+      const series = new CandleSeries('BTC', 'M1');
+      series.reset([sma3], [closed(0, 100), closed(1, 100), closed(2, 100)]);
+      series.tick(at(3), 100);
+      series.tick(at(4), 100);
+      expect(series.value(sma3)).toBe(100);
+      return series;
+    }
+
+    it('is taken into its own period by the live series, which then reads as one restarted from the store', () => {
+      const series = minuteFourBeforeThreeCloses();
+      // Market's close of minute 3: 160, where the series had seen 100 from its ticks.
+      expect(series.close({ ...closed(3, 160), revision: 3 })).toBe('late');
+      // sma3 over minutes 2, 3 and the live 4: (100 + 160 + 100) / 3.
+      expect(series.value(sma3)).toBe(120);
+      expect(series.lastClosedVolume).toBe(1);
+      series.tick(at(4, 10), 130);
+      const restarted = new CandleSeries('BTC', 'M1');
+      restarted.reset([sma3], [closed(0, 100), closed(1, 100), closed(2, 100), { ...closed(3, 160), revision: 3 }]);
+      restarted.tick(at(4), 100);
+      restarted.tick(at(4, 10), 130);
+      expect(series.value(sma3)).toBe(restarted.value(sma3));
+      expect(series.value(sma3)).toBe(130);
+    });
+
+    it('is ordered by revision, not arrival: an older announcement of a close held changes nothing, a newer one replaces it', () => {
+      const series = minuteFourBeforeThreeCloses();
+      series.close({ ...closed(3, 160), revision: 3 });
+      expect(series.close({ ...closed(3, 400), revision: 2 })).toBe('ignored');
+      expect(series.close({ ...closed(3, 160), revision: 3 })).toBe('ignored');
+      expect(series.value(sma3)).toBe(120);
+      // A newer one (an import's figures, say) replaces it.
+      expect(series.close({ ...closed(3, 130), revision: 4 })).toBe('late');
+      expect(series.value(sma3)).toBe(110);
+    });
+
+    it('older than every candle the series holds with its whole warm-up, is left to the store', () => {
+      // sma3 warms up on 32 candles: the series holds minutes -28 to 3 (3 as its ticks left it), and the live 4.
+      const series = new CandleSeries('BTC', 'M1');
+      series.reset([sma3], Array.from({ length: 40 }, (_, n) => closed(n - 37, 100)));
+      series.tick(at(3), 100);
+      series.tick(at(4), 100);
+      expect(series.close({ ...closed(-29, 900), revision: 9 })).toBe('ignored');
+      expect(series.close({ ...closed(-28, 100), revision: 9 })).toBe('late');
+      expect(series.value(sma3)).toBe(100);
+    });
+
+    it('reaches the strategies evaluated after it, but not ON_CLOSE ones: its moment has passed, the next close evaluates them', async () => {
+      const crossing = await engineWith(strategy({ condition: 'sma3 > 110.0' }));
+      crossing.onTick('BTC', at(3), 100, 0);
+      expect(crossing.onTick('BTC', at(4), 100, 0).firings).toEqual([]);
+      expect(crossing.onCandleClosed({ ...closed(3, 160), revision: 3 }).firings).toEqual([]);
+      expect(crossing.onTick('BTC', at(4, 10), 100, 0).firings.map((firing) => firing.values.sma3)).toEqual([120]);
+
+      const onClose = await engineWith(strategy({ trigger: TriggerMode.ON_CLOSE, condition: 'sma3 > 0.0' }), undefined, () => START + 5 * MINUTE);
+      onClose.onTick('BTC', at(3), 100, 0);
+      onClose.onTick('BTC', at(4), 100, 0);
+      expect(onClose.onCandleClosed({ ...closed(3, 160), revision: 3 }).firings).toEqual([]);
+      expect(onClose.onCandleClosed({ ...closed(4, 100), revision: 3 }).firings.map((firing) => firing.values.sma3)).toEqual([120]);
+    });
   });
 });

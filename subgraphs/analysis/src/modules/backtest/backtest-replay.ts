@@ -69,7 +69,7 @@ export async function replayBacktest(strategy: StrategyDefinition, read: SeriesR
         dropUntil(tickedPeriods, open);
         closes.set(open, candle.close);
         dropUntil(closes, open - DAY_MS - 1);
-        if (!series.close(candle)) continue;
+        if (series.close(candle) !== 'ended') continue;
         // Live, a strategy that evaluates on ticks did so during the period; without its ticks, at the close.
         if (onTicks && ticked) continue;
         const closeDayBefore = closes.get(open - DAY_MS);

@@ -12,6 +12,7 @@ interface CandleRow {
   close: string;
   volume: string;
   change24h: string | null;
+  revision: number | null;
 }
 
 /** Analysis's own copy of the closed candles market announces: for warming indicators up and for backtests. */
@@ -70,5 +71,7 @@ function toClosedCandle(row: CandleRow): ClosedCandle {
     volume: Number(row.volume),
     exactClose: row.close,
     change24h: row.change24h === null ? null : Number(row.change24h),
+    // A live series loaded from the store takes only a newer close of a period it holds.
+    ...(row.revision === null ? {} : { revision: row.revision }),
   };
 }

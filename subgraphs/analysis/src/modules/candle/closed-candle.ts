@@ -14,6 +14,11 @@ export interface ClosedCandle {
   exactClose?: string;
   /** The 24-hour change live evaluation read at this close, when analysis saw it close (backtests read it). */
   change24h?: number | null;
+  /**
+   * Market's count of the candle's changes (see MarketCandleEvent.revision): of two closes of one
+   * period the higher is the newer, whichever came first. Absent from closes announced before market counted them.
+   */
+  revision?: number;
 }
 
 /** Whether live evaluation reads a close: one within two periods of now (an older one is history: imported, replayed). */

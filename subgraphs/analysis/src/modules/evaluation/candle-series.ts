@@ -9,18 +9,46 @@ interface LiveCandle extends CandleInput {
   openTime: number;
 }
 
+/** A candle the indicators hold before the live one, with the revision of market's close it holds. */
+interface HeldCandle extends LiveCandle {
+  revision: number;
+}
+
+/** A period the series ended from its ticks (the next period's came first): any close of market's is newer. */
+const FROM_TICKS = -2;
+/** A close announced before market counted revisions: newer than ticks, older than any counted close. */
+const UNCOUNTED = -1;
+
+/** What `close` did with a closed candle. */
+export type CloseTaken =
+  /** It ended the series' current period (or the one after): ON_CLOSE strategies evaluate at it. */
+  | 'ended'
+  /** It replaced or filled in a period the series had already passed (a close that came after the next period's first tick, or a newer revision): the indicators were rebuilt, no strategy evaluates at it. */
+  | 'late'
+  /** Nothing changed: older than what the series holds for its period, or than the candles it holds at all. */
+  | 'ignored';
+
 /**
  * One asset's candles of one interval and the indicators over them, shared by
  * every strategy that reads the same indicator of the same series. A tick
  * updates the live candle (indicators replace their last input); the close
  * market announces, or a tick of a later period, ends it. Either costs the
- * same whatever the length of the history.
+ * same whatever the length of the history. A close that comes after the next
+ * period's first tick (or a newer revision of a close held) still takes its
+ * period: the series keeps the candles its indicators warm up on, and
+ * rebuilds them from those (as a restart from the store would) before they
+ * are next read, a cost paid only for such late closes.
  */
 export class CandleSeries {
   private readonly indicators = new Map<string, { spec: IndicatorSpec; indicator: LiveIndicator }>();
   /** Values read since the last change: every strategy on the series reads the same ones per tick. */
   private readonly values = new Map<string, IndicatorValue | null>();
   private live: LiveCandle | null = null;
+  /** The candles before the live one, oldest first: the last `keep` of them, enough to warm up every indicator held. */
+  private held: HeldCandle[] = [];
+  private keep = 1;
+  /** A late close changed `held`: the indicators are rebuilt from it before they are next read or fed. */
+  private stale = false;
   /** Open time (ms) of the newest candle fed, closed or live; older input is ignored. */
   private newest = -Infinity;
   /** Time (ms) of the newest tick applied: a round delivered again, or late, must not rewind the live candle. */
@@ -55,6 +83,9 @@ export class CandleSeries {
       this.indicators.set(key, { spec, indicator });
     }
     this.live = null;
+    this.keep = Math.max(1, ...specs.map(warmUpCandles));
+    this.held = history.slice(-this.keep).map((candle) => heldCandle(candle, revisionOf(candle)));
+    this.stale = false;
     this.newest = history.length ? history.at(-1)!.openTime.getTime() : -Infinity;
     this.lastClosedVolume = history.at(-1)?.volume ?? 0;
   }
@@ -67,6 +98,7 @@ export class CandleSeries {
   valueOf(key: string): IndicatorValue | null {
     let value = this.values.get(key);
     if (value === undefined) {
+      this.rebuildIfStale();
       value = this.indicators.get(key)?.indicator.value() ?? null;
       this.values.set(key, value);
     }
@@ -82,6 +114,7 @@ export class CandleSeries {
     if (time.getTime() <= this.newestTick) return false;
     const openTime = candleOpenTime(this.interval, time).getTime();
     this.values.clear();
+    this.rebuildIfStale();
     if (this.live && this.live.openTime === openTime) {
       this.live.high = Math.max(this.live.high, price);
       this.live.low = Math.min(this.live.low, price);
@@ -91,7 +124,8 @@ export class CandleSeries {
       return true;
     }
     if (openTime <= this.newest) return false;
-    // A new period. A live candle whose close market never announced stays as last seen.
+    // A new period. A live candle whose close market has not announced stays as last seen, until it does.
+    this.holdLive();
     this.live = { openTime, open: price, high: price, low: price, close: price, volume: 0 };
     this.newest = openTime;
     this.newestTick = time.getTime();
@@ -101,23 +135,79 @@ export class CandleSeries {
 
   /**
    * A closed candle from market: it replaces the live candle of its period
-   * (exact high, low and volume) or is appended after the newest; older ones
-   * are ignored. Returns whether the series took it.
+   * (exact high, low and volume) or is appended after the newest: 'ended'.
+   * One for a period the series has passed replaces what the series holds for
+   * it when newer (a higher revision; any close is newer than a period seen
+   * only from ticks), or fills in a period it lacks: 'late'. Older ones, and
+   * ones before the candles the series holds, are 'ignored'.
    */
-  close(candle: ClosedCandle): boolean {
+  close(candle: ClosedCandle): CloseTaken {
     const openTime = candle.openTime.getTime();
+    const revision = revisionOf(candle);
     this.values.clear();
     if (this.live && this.live.openTime === openTime) {
+      this.rebuildIfStale();
       for (const { indicator } of this.indicators.values()) indicator.replace(candle);
       this.live = null;
+      this.hold(heldCandle(candle, revision));
       this.lastClosedVolume = candle.volume;
-      return true;
+      return 'ended';
     }
-    if (openTime <= this.newest) return false;
-    for (const { indicator } of this.indicators.values()) indicator.add(candle);
-    this.live = null;
-    this.newest = openTime;
-    this.lastClosedVolume = candle.volume;
+    if (openTime > this.newest) {
+      this.rebuildIfStale();
+      // A live candle of an earlier period (whose close has not come) stays as last seen, before this one.
+      this.holdLive();
+      for (const { indicator } of this.indicators.values()) indicator.add(candle);
+      this.live = null;
+      this.hold(heldCandle(candle, revision));
+      this.newest = openTime;
+      this.lastClosedVolume = candle.volume;
+      return 'ended';
+    }
+    return this.takeLate(heldCandle(candle, revision)) ? 'late' : 'ignored';
+  }
+
+  /** Puts a close for a period the series has passed in its place among the held candles; false when it is not newer. */
+  private takeLate(candle: HeldCandle): boolean {
+    const index = this.held.findIndex((held) => held.openTime >= candle.openTime);
+    const at = index === -1 ? this.held.length : index;
+    const same = this.held[at]?.openTime === candle.openTime;
+    if (same && this.held[at]!.revision >= candle.revision) return false;
+    // Before every candle held, with all the warm-up held: no indicator reads it any more (the store keeps it).
+    if (at === 0 && !same && this.held.length >= this.keep) return false;
+    this.held.splice(at, same ? 1 : 0, candle);
+    if (this.held.length > this.keep) this.held.shift();
+    if (this.held.at(-1) === candle) this.lastClosedVolume = candle.volume;
+    this.stale = true;
     return true;
   }
+
+  /** The live candle, if any, becomes the last held one, as its ticks left it (its close may still come). */
+  private holdLive(): void {
+    if (this.live) this.hold({ ...this.live, revision: FROM_TICKS });
+  }
+
+  private hold(candle: HeldCandle): void {
+    this.held.push(candle);
+    if (this.held.length > this.keep) this.held.shift();
+  }
+
+  /** Feeds every indicator afresh from the held candles (each its own warm-up) and the live one. */
+  private rebuildIfStale(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    for (const entry of this.indicators.values()) {
+      entry.indicator = createIndicator(entry.spec);
+      for (const candle of this.held.slice(-warmUpCandles(entry.spec))) entry.indicator.add(candle);
+      if (this.live) entry.indicator.add(this.live);
+    }
+  }
+}
+
+function revisionOf(candle: ClosedCandle): number {
+  return Number.isSafeInteger(candle.revision) ? candle.revision! : UNCOUNTED;
+}
+
+function heldCandle(candle: ClosedCandle, revision: number): HeldCandle {
+  return { openTime: candle.openTime.getTime(), open: candle.open, high: candle.high, low: candle.low, close: candle.close, volume: candle.volume, revision };
 }

@@ -116,6 +116,8 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
         low: Number(candle.low),
         close: Number(candle.close),
         volume: Number(candle.volume),
+        // Of two closes of one period the series keeps the newer, whichever came first.
+        revision: candle.revision,
       });
       // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
       for (const firing of outcome.firings) firing.exactPrice = candle.close;

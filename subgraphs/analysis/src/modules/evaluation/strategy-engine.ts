@@ -145,11 +145,16 @@ export class StrategyEngine implements Evaluator {
     return outcome;
   }
 
-  /** A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up). */
+  /**
+   * A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up).
+   * A close that came after its series had passed its period (the next period's first tick came first) is taken into
+   * its period for the evaluations after it, but evaluates nothing: its moment has passed, and the indicators now
+   * read the later period's live candle too; the next close evaluates the ON_CLOSE strategies.
+   */
   onCandleClosed(candle: ClosedCandle): EvaluationOutcome {
     const outcome: EvaluationOutcome = { firings: [], states: [], errors: [], recovered: [] };
     const series = this.series.get(seriesKey(candle.symbol, candle.interval));
-    if (!series?.close(candle)) return outcome;
+    if (series?.close(candle) !== 'ended') return outcome;
     const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
     if (!isRecentClose(closeTime, candle.interval, this.now())) return outcome;
     for (const watched of this.bySymbol.get(candle.symbol) ?? []) {
