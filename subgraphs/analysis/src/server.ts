@@ -84,7 +84,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
       const deleted = await TickStore.deleteOlderThan(runtime.orm.em.fork(), new Date(Date.now() - config.tickRetentionDays * 86_400_000));
       if (deleted) logger.info('old ticks deleted', { rows: deleted });
       const forgotten = await AlertBudget.forgetOld(runtime.orm.em.fork());
-      if (forgotten) logger.info('alert budget spent a day ago forgotten', { rows: forgotten });
+      if (forgotten) logger.info('alert budget spent a day before the newest firing forgotten', { rows: forgotten });
     },
     eventHandlers: {
       ...accountEventHandlers({

@@ -5,9 +5,13 @@ import type { Firing } from './strategy-engine';
 
 const HOUR_MS = 3_600_000;
 /**
- * How long what was spent is kept: the hour a round counts back from its own time, and the lateness of a
- * round written after an outage (an event is not delivered a day late). Kept by wall-clock time, not by
- * each account's next round: an account that stops firing, or has ONCE strategies only, has none.
+ * How long what was spent is kept, by the firings' own time, as the budget is read: until the newest
+ * firing stored is a day past it. Events are read in order, so a round counts back from its own time
+ * to no firing older than that (the hour, with room for rounds a little out of order), however late it
+ * is written: after an outage a backlog a day old is counted as in full as a live round. Wall-clock time
+ * forgot that backlog's hour while it was read (a round 23 h late counted less than it should). By the
+ * newest firing of any account, not by each account's own: an account that stops firing, or has ONCE
+ * strategies only, has no next round of its own.
  */
 const SPENT_KEPT_MS = 24 * HOUR_MS;
 
@@ -52,9 +56,11 @@ export class AlertBudget {
     return new AlertBudget(perHour, new Map(rows.map((row) => [row.owner_id, row.alerts])), logger);
   }
 
-  /** Forgets, for every account, what was spent longer ago than any round still counts (housekeeping); returns how many rows. */
-  static forgetOld(em: EntityManager, now = new Date()): Promise<number> {
-    return deleteOlderThan(em, 'alert_budget_spent', 'triggered_at', new Date(now.getTime() - SPENT_KEPT_MS));
+  /** Forgets, for every account, what was spent a day before the newest firing stored (housekeeping); returns how many rows. */
+  static async forgetOld(em: EntityManager): Promise<number> {
+    const [{ newest }] = await em.execute<[{ newest: Date | null }]>('SELECT max(triggered_at) AS newest FROM alert_budget_spent');
+    if (newest === null) return 0;
+    return deleteOlderThan(em, 'alert_budget_spent', 'triggered_at', new Date(new Date(newest).getTime() - SPENT_KEPT_MS));
   }
 
   /** Whether the firing may be stored: a ONCE strategy's always, another while its account has alerts left. */

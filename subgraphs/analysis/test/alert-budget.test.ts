@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
+import { analysisStore, readAnalysisConfig } from '../src';
+import { AlertBudget } from '../src/modules/evaluation/alert-budget';
+import { definitionOf } from '../src/modules/evaluation/engine-loader';
+import { writeOutcomes } from '../src/modules/evaluation/outcome-writer';
+import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
+import { EvaluationOutcome } from '../src/modules/evaluation/strategy-engine';
+import { Strategy } from '../src/modules/strategy/strategy.entity';
+import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+
+/**
+ * An account's alert budget, in a store of its own: what was spent is judged by the firings' own
+ * time, by the budget's read and by housekeeping alike (a shared store holds other tests' firings,
+ * which move that clock).
+ */
+let environment: TestEnvironment;
+let orm: Orm;
+
+beforeAll(async () => {
+  environment = testEnvironment();
+  orm = await openSubgraphStore(readAnalysisConfig(environment.env), new Logger('analysis', 'error'), analysisStore);
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await environment?.cleanUp();
+});
+
+beforeEach(async () => {
+  await orm.em.fork().execute('TRUNCATE alert_budget_spent');
+});
+
+const HOUR_MS = 3_600_000;
+
+async function saveStrategy(ownerId: string, trigger: TriggerMode, symbols = ['BTC', 'ETH']): Promise<StrategyDefinition> {
+  const em = orm.em.fork();
+  const strategy = em.create(Strategy, {
+    ownerId,
+    name: `${trigger} strategy`,
+    symbols,
+    interval: 'M1',
+    indicators: [],
+    condition: 'price < 0.0',
+    trigger,
+    cooldownSeconds: 0,
+    notifyInApp: false,
+    notifyEmail: false,
+    enabled: true,
+  });
+  await em.flush();
+  return definitionOf(strategy);
+}
+
+/** A round at `at` in which each strategy fires for each of its symbols. */
+function round(at: number, strategies: StrategyDefinition[]): EvaluationOutcome[] {
+  return [{ firings: strategies.flatMap((strategy) => strategy.symbols.map((symbol) => ({ strategy, symbol, at: new Date(at), price: 1, exactPrice: '1', values: {} }))), states: [], errors: [], recovered: [] }];
+}
+
+const write = (perHour: number, outcomes: EvaluationOutcome[], logger?: Logger) => orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, logger, perHour));
+const housekeeping = () => AlertBudget.forgetOld(orm.em.fork());
+const alertsOf = async (ownerId: string) => (await orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE owner_id = ?', [ownerId]))[0]!.n;
+const spentBy = async (ownerId: string) => (await orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_budget_spent WHERE owner_id = ?', [ownerId]))[0]!.n;
+
+describe('by the firings’ own time', () => {
+  it('counts in full the rounds of an event written more than a day late, with housekeeping between them', async () => {
+    const owner = randomUUID();
+    const flipping = await saveStrategy(owner, TriggerMode.ON_CROSS);
+    // Analysis was down for a day: the rounds it reads on its return are 25 h old (two firings each).
+    const late = Date.now() - 25 * HOUR_MS;
+    await write(5, round(late, [flipping]));
+    await write(5, round(late + 10_000, [flipping]));
+    // Housekeeping passes (at start-up, then hourly) while the backlog is read: it forgets nothing those rounds' hour counts.
+    expect(await housekeeping()).toBe(0);
+    await write(5, round(late + 20_000, [flipping]));
+    await write(5, round(late + 30_000, [flipping]));
+    expect(await alertsOf(owner)).toBe(5);
+  });
+
+  it('forgets what was spent a day before the newest firing, whatever the account, and nothing a round may still count', async () => {
+    const [quiet, busy] = [randomUUID(), randomUUID()];
+    const [once, seldom] = [await saveStrategy(quiet, TriggerMode.ONCE, ['BTC']), await saveStrategy(busy, TriggerMode.ON_CROSS, ['BTC'])];
+    const newest = Date.now() - 30 * HOUR_MS;
+    // The quiet account fired once (a ONCE strategy's alert spends too), a day and a minute before the newest firing, and never again.
+    await write(5, round(newest - 24 * HOUR_MS - 60_000, [once]));
+    await write(5, round(newest - 2 * HOUR_MS, [seldom]));
+    await write(5, round(newest, [seldom]));
+    // Wall-clock time would forget all three (30 h ago and more); the firings' time forgets the first only.
+    expect(await housekeeping()).toBe(1);
+    expect([await spentBy(quiet), await spentBy(busy)]).toEqual([0, 2]);
+  });
+});
