@@ -90,3 +90,32 @@ describe('by the firings’ own time', () => {
     expect([await spentBy(quiet), await spentBy(busy)]).toEqual([0, 2]);
   });
 });
+
+describe('the warning that the budget ran out', () => {
+  it('is logged once, not again for a later write of ONCE firings only (never held back, they spend it still)', async () => {
+    const owner = randomUUID();
+    const flipping = await saveStrategy(owner, TriggerMode.ON_CROSS);
+    const [once, another] = [await saveStrategy(owner, TriggerMode.ONCE, ['BTC']), await saveStrategy(owner, TriggerMode.ONCE, ['ETH'])];
+    const warnings: string[] = [];
+    const logger = new Logger('analysis', 'warn', {}, (line) => void warnings.push((JSON.parse(line) as { msg: string }).msg));
+    const start = Date.now() - 60_000;
+    // Two firings spend a budget of two: the warning.
+    await write(2, round(start, [flipping]), logger);
+    // Then two ONCE strategies fire in one round: stored, though the budget was spent before; nothing new ran out.
+    await write(2, round(start + 10_000, [once, another]), logger);
+    expect(await alertsOf(owner)).toBe(4);
+    expect(warnings.filter((msg) => msg.includes('ALERTS_PER_ACCOUNT_PER_HOUR'))).toHaveLength(1);
+  });
+
+  it('is logged when a ONCE firing spends the last of it', async () => {
+    const owner = randomUUID();
+    const [flipping, once] = [await saveStrategy(owner, TriggerMode.ON_CROSS), await saveStrategy(owner, TriggerMode.ONCE, ['BTC'])];
+    const warnings: string[] = [];
+    const logger = new Logger('analysis', 'warn', {}, (line) => void warnings.push((JSON.parse(line) as { msg: string }).msg));
+    const start = Date.now() - 60_000;
+    await write(3, round(start, [flipping]), logger);
+    expect(warnings).toEqual([]);
+    await write(3, round(start + 10_000, [once]), logger);
+    expect(warnings.filter((msg) => msg.includes('ALERTS_PER_ACCOUNT_PER_HOUR'))).toHaveLength(1);
+  });
+});

@@ -39,13 +39,18 @@ export class AlertBudget {
     this.counted = new Map(before);
   }
 
-  /** What the accounts of `firings` spent within the hour before the newest of them (nothing is read without a budget or a budgeted firing). */
+  /**
+   * What the accounts of `firings` spent within the hour before the newest of them (nothing is read
+   * without a budget or a firing). Read for the accounts of ONCE firings too: never held back, they
+   * spend it all the same, and the warning needs what was spent before (read as nothing, a write of
+   * ONCE firings only warned again for an account whose budget ran out long before, or not at all
+   * when such a firing spent its last alert).
+   */
   static async read(em: EntityManager, firings: Firing[], perHour: number, logger?: Logger): Promise<AlertBudget> {
-    const budgeted = firings.filter((firing) => firing.strategy.trigger !== TriggerMode.ONCE);
-    if (!Number.isFinite(perHour) || !budgeted.length) return new AlertBudget(perHour, new Map(), logger);
-    const owners = [...new Set(budgeted.map((firing) => firing.strategy.ownerId))];
+    if (!Number.isFinite(perHour) || !firings.length) return new AlertBudget(perHour, new Map(), logger);
+    const owners = [...new Set(firings.map((firing) => firing.strategy.ownerId))];
     // A reduce, not Math.max(...spread): a round of many strategies' firings would overflow the call stack.
-    const newest = budgeted.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
+    const newest = firings.reduce((latest, firing) => Math.max(latest, firing.at.getTime()), Number.NEGATIVE_INFINITY);
     // Counted from what was spent, not from `alerts`: those go with their strategy, and deleting the
     // strategies that spent the hour's budget gave it back (forgetOld forgets it a day later).
     const rows = await em.execute<{ owner_id: string; alerts: number }[]>(
