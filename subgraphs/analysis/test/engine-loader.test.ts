@@ -159,3 +159,45 @@ it("clears an error a round wrote while a full load read the strategy, once the 
   await orm.em.fork().transactional((tx) => writeOutcomes(tx, round(1, 20)));
   expect(await lastError()).toBeNull();
 });
+
+it('after a full load, locks for its first round only the strategies that have an error stored, not every one evaluated', async () => {
+  // Neither holds at 20: the round has nothing to write of them but their recovery.
+  const [calm, failing] = [await saveStrategy('price < 0.0'), await saveStrategy('int(price) / (int(price) - 10) < 0')];
+  await orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
+  const engine = new StrategyEngine(async () => []);
+  const loader = new EngineLoader(orm, engine, new Logger('analysis', 'error'));
+  await loader.loadAll();
+  // Both evaluate without error: both are reported recovered (the load could not know which errors were being written).
+  const outcome = engine.onTick('BTC', new Date(Date.now() - 30_000), 20, 0);
+  const ours = outcome.recovered.filter((recovery) => [calm, failing].includes(recovery.strategyId)).map((recovery) => recovery.strategyId);
+  expect(ours.sort()).toEqual([calm, failing].sort());
+  const isOurs = (id: string) => ours.includes(id);
+  const round: EvaluationOutcome[] = [
+    {
+      firings: outcome.firings.filter((firing) => isOurs(firing.strategy.id)),
+      states: outcome.states.filter((state) => isOurs(state.strategyId)),
+      errors: outcome.errors.filter((error) => isOurs(error.strategyId)),
+      recovered: outcome.recovered.filter((recovery) => isOurs(recovery.strategyId)),
+    },
+  ];
+  expect([round[0]!.firings, round[0]!.states, round[0]!.errors]).toEqual([[], [], []]);
+
+  // Looked up by id, and (a round of more than 1,000 recoveries: every strategy after a full load) among every error stored.
+  for (const others of [0, 1_000]) {
+    await orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
+    const padded: EvaluationOutcome[] = [{ ...round[0]!, recovered: [...round[0]!.recovered, ...Array.from({ length: others }, () => ({ strategyId: randomUUID(), signal: 'gone' }))] }];
+    // An edit holds the calm strategy's row: a round that locked every strategy it evaluated would wait for it.
+    const editor = await orm.em.fork().getConnection().getKnex().transaction();
+    try {
+      await editor.raw('SELECT 1 FROM strategies WHERE id = ? FOR UPDATE', [calm]);
+      await orm.em.fork().transactional(async (tx) => {
+        await tx.execute("SET LOCAL lock_timeout = '2s'");
+        await writeOutcomes(tx, padded);
+      });
+    } finally {
+      await editor.rollback();
+    }
+    const lastErrors = await orm.em.fork().execute<{ last_error: string | null }[]>('SELECT last_error FROM strategies WHERE id IN (?, ?)', [calm, failing]);
+    expect(lastErrors.map((row) => row.last_error)).toEqual([null, null]);
+  }
+});

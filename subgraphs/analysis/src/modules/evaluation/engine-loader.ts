@@ -52,7 +52,8 @@ export class EngineLoader {
     this.engine.unwatchAll();
     // Each as if the store held a run-time error of it: a round evaluated before this read may still be writing
     // one (a load after the listener reconnected runs beside the consumer), which memory, read afresh, would
-    // never clear. The first evaluation that fails for no symbol clears whatever is stored, if anything.
+    // never clear. The first evaluation that fails for no symbol clears whatever is stored, if anything (the
+    // writer locks and clears only the strategies that have an error stored).
     for (const strategy of strategies) await this.watch(strategy, states.get(strategy.id), true);
     this.marksLoaded = marksBefore;
     this.logger.info('strategies loaded', { strategies: this.engine.size });

@@ -24,7 +24,8 @@ interface Channels {
  * with the edit and fail it, or the round.
  */
 export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutcome[], logger?: Logger, alertsPerAccountPerHour = Number.POSITIVE_INFINITY): Promise<void> {
-  const touched = [...new Set(outcomes.flatMap(strategiesTouched))].sort();
+  const written = new Set(outcomes.flatMap(strategiesWritten));
+  const touched = [...written, ...(await withErrorStored(em, outcomes, written))].sort();
   // One JSON parameter, however many strategies a round touches (a list would take one parameter each, at most 65,535).
   const rows = touched.length
     ? await em.execute<SignalRow[]>(
@@ -47,8 +48,29 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
 /** What a strategy's signal is made of, as stored. */
 type SignalRow = Pick<StrategyDefinition, 'id' | 'symbols' | 'interval' | 'indicators' | 'condition' | 'trigger' | 'generation'>;
 
-function strategiesTouched({ firings, states, errors, recovered }: EvaluationOutcome): string[] {
-  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId), ...recovered.map((recovery) => recovery.strategyId)];
+/** The strategies whose rows the outcome writes: alerts, states, errors. */
+function strategiesWritten({ firings, states, errors }: EvaluationOutcome): string[] {
+  return [...firings.map((firing) => firing.strategy.id), ...states.map((state) => state.strategyId), ...errors.map((error) => error.strategyId)];
+}
+
+/** Above this many strategies to look up, every stored error is read instead: sending 10,000 ids cost more than the read. */
+const ERRORS_LOOKED_UP_BY_ID = 1_000;
+
+/**
+ * Of the strategies that evaluate again and have nothing else written, those with an error stored: the
+ * only ones whose recovery writes anything. After a full load every strategy's first evaluation recovers
+ * (EngineLoader.loadAllNow), and locking all of them to clear what few errors there were cost a round of
+ * 10,000 strategies 230–490 ms. Read without a lock: errors are written by the evaluating consumer alone,
+ * a batch at a time, so one written by a round before this one has committed (the race of that load).
+ */
+async function withErrorStored(em: EntityManager, outcomes: EvaluationOutcome[], written: Set<string>): Promise<string[]> {
+  const recoveredOnly = new Set(outcomes.flatMap((outcome) => outcome.recovered.map((recovery) => recovery.strategyId)).filter((id) => !written.has(id)));
+  if (!recoveredOnly.size) return [];
+  const rows =
+    recoveredOnly.size <= ERRORS_LOOKED_UP_BY_ID
+      ? await em.execute<{ id: string }[]>('SELECT id FROM strategies WHERE id IN (SELECT jsonb_array_elements_text(?::jsonb)::uuid) AND last_error IS NOT NULL', [JSON.stringify([...recoveredOnly])])
+      : await em.execute<{ id: string }[]>('SELECT id FROM strategies WHERE last_error IS NOT NULL');
+  return rows.map((row) => row.id).filter((id) => recoveredOnly.has(id));
 }
 
 /**
@@ -75,7 +97,8 @@ async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signa
 /**
  * Run-time errors raised or cleared: the round's last word on each strategy stands (an error for one
  * symbol after another evaluated again). Clearing is one statement and touches only a stored error: after
- * a full load every strategy's first evaluation that fails for no symbol clears (EngineLoader.loadAllNow).
+ * a full load every strategy's first evaluation that fails for no symbol clears (EngineLoader.loadAllNow);
+ * one not locked (no error stored: withErrorStored) has no signal here and is left alone.
  */
 async function writeRunTimeErrors(em: EntityManager, outcomes: EvaluationOutcome[], signals: Map<string, string>, logger?: Logger): Promise<void> {
   const lastWord = new Map<string, string | null>();
