@@ -97,6 +97,22 @@ describe('portfolios', () => {
     const performance = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id: portfolio.id, from: '2026-01-05T00:00:00Z', to: '2026-01-07T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
     expect(performance).toMatchObject({ roi: '0.031', realizedPnl: '100', unrealizedPnl: '210', complete: true, missingPrices: [] });
     expect(Number(performance.twr)).toBeCloseTo(0.031, 10);
+    // Performance to the moment holdings and balance are asked at ends in that valuation: one calculation for the three, whichever field comes first.
+    const figures = '{ value cost cash complete }';
+    for (const query of [
+      `query ($id: ID!, $at: DateTime!) { portfolio(id: $id) { holdings(at: $at) { symbol marketValue } balance(at: $at) ${figures} performance(from: "2026-01-05T00:00:00Z", to: $at) { roi realizedPnl unrealizedPnl } } }`,
+      `query ($id: ID!, $at: DateTime!) { portfolio(id: $id) { performance(from: "2026-01-05T00:00:00Z", to: $at) { roi realizedPnl unrealizedPnl } balance(at: $at) ${figures} holdings(at: $at) { symbol marketValue } } }`,
+    ]) {
+      const calculatedBefore = { ...platform.analysis!.calculator.calculated };
+      const together = (await sendRaw<{ portfolio: Record<string, unknown> }>(platform.gatewayUrl, { query, variables: { id: portfolio.id, at: '2026-01-07T12:00:00Z' } }, owner.accessToken)).data!.portfolio;
+      expect(together).toEqual({
+        holdings: [{ symbol: 'ETH', marketValue: '1210' }],
+        balance: { value: '10310', cost: '1000', cash: '9100', complete: true },
+        performance: { roi: '0.031', realizedPnl: '100', unrealizedPnl: '210' },
+      });
+      const calculated = platform.analysis!.calculator.calculated;
+      expect([calculated.valuation - calculatedBefore.valuation, calculated.performance - calculatedBefore.performance]).toEqual([0, 1]);
+    }
     // Through 10 January, which has no close: no return and no change of unrealised profit is guessed (a holding without a price would count as none).
     const incomplete = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id: portfolio.id, from: '2026-01-05T00:00:00Z', to: '2026-01-10T12:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
     expect(incomplete).toMatchObject({ roi: null, twr: null, xirr: null, realizedPnl: '100', unrealizedPnl: null, complete: false, missingPrices: [{ symbol: 'ETH', date: '2026-01-10' }] });
@@ -197,6 +213,17 @@ describe('portfolios', () => {
     // Today's price is the latest one: 104612 USD × 0.88051 = 92111.91212 EUR.
     expect(valued.holdings).toEqual([{ symbol: 'BTC', quantity: '1', costBasis: '88051', averageCost: '88051', marketValue: '92111.91212', unrealizedPnl: '4060.91212' }]);
     expect(valued.balance).toMatchObject({ cost: '88051', complete: true });
+    // With a performance to a time still to come (now, too): still one valuation, the performance's end.
+    const calculatedBefore = { ...platform.analysis!.calculator.calculated };
+    const withPerformance = `query ($id: ID!, $to: DateTime!) { portfolio(id: $id) {
+      performance(from: "2026-01-01T00:00:00Z", to: $to) { complete }
+      holdings { symbol quantity costBasis averageCost marketValue unrealizedPnl }
+    } }`;
+    const nextYearTo = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    const shared = (await sendRaw<{ portfolio: { holdings: unknown } }>(platform.gatewayUrl, { query: withPerformance, variables: { id: portfolio.id, to: nextYearTo } }, owner.accessToken)).data!.portfolio;
+    expect(shared.holdings).toEqual(valued.holdings);
+    const calculated = platform.analysis!.calculator.calculated;
+    expect([calculated.valuation - calculatedBefore.valuation, calculated.performance - calculatedBefore.performance]).toEqual([0, 1]);
     // A moment still to come is now, as for performance: no price is missing for a day that has not come.
     const nextYear = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at: new Date(Date.now() + 365 * 86_400_000).toISOString() }, owner.accessToken)).data!.portfolio;
     expect([nextYear.holdings, nextYear.balance]).toEqual([valued.holdings, valued.balance]);

@@ -101,28 +101,42 @@ export class PortfolioResolver {
   ): Promise<PerformanceType> {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');
     // No price exists yet for a day to come: "up to the end of the year" is the performance so far.
-    const now = new Date();
-    if (to > now) to = now;
-    if (from >= to) throw new BadUserInputError('from must be in the past', 'from');
+    const past = to < new Date() ? to : null;
+    const end = notLaterThanNow(past);
+    if (from >= end) throw new BadUserInputError('from must be in the past', 'from');
     const ledger = await context.ledgers.load(portfolio.id);
-    const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0] ? new Date(ledger[0].time) : from, to });
-    return this.calculator.performance(portfolio.ownerId, ledger, prices, from, to, portfolio.costBasisMethod);
+    const calculated = (async () => {
+      const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: ledger[0] ? new Date(ledger[0].time) : from, to: end });
+      return this.calculator.performance(portfolio.ownerId, ledger, prices, from, end, portfolio.costBasisMethod);
+    })();
+    // Announced before its prices are read: holdings and balance at its end take it (ValuationMemo).
+    context.valuations.ending(ledger, valuationKey(portfolio, past), calculated.then((performance) => performance.end));
+    const { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices } = await calculated;
+    return { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices };
   }
 
   /**
    * The list's portfolios are valued together: their ledgers in one read, their prices in one per
-   * currency. A portfolio's holdings and balance at one moment share one valuation (ValuationMemo);
+   * currency. A portfolio's holdings and balance at one moment share one valuation (ValuationMemo),
+   * which a performance to that moment gives them when the request asks one;
    * "now" (`at` left out or still to come) is the first of them's now.
    */
   private async valuation(portfolio: Portfolio, at: Date | null, context: AnalysisContext) {
     const ledger = await context.ledgers.load(portfolio.id);
     const past = at && at < new Date() ? at : null;
-    return context.valuations.once(ledger, `${past?.getTime() ?? 'now'}|${portfolio.baseCurrency}|${portfolio.costBasisMethod}`, async () => {
+    const key = valuationKey(portfolio, past);
+    return context.valuations.once(ledger, key, async () => {
       const moment = notLaterThanNow(past);
       const prices = await context.prices.load({ currency: portfolio.baseCurrency, symbols: symbolsOf(ledger), from: moment, to: moment });
-      return this.calculator.valuation(portfolio.ownerId, ledger, prices, moment, portfolio.costBasisMethod);
+      // Asked once the prices are read: a performance of the same request has announced its end by then.
+      return context.valuations.endOf(ledger, key) ?? this.calculator.valuation(portfolio.ownerId, ledger, prices, moment, portfolio.costBasisMethod);
     });
   }
+}
+
+/** Names a valuation of a portfolio within a request: its moment (`past`, or now), currency and method. */
+function valuationKey(portfolio: Portfolio, past: Date | null): string {
+  return `${past?.getTime() ?? 'now'}|${portfolio.baseCurrency}|${portfolio.costBasisMethod}`;
 }
 
 /** The assets a ledger names, each once. */

@@ -10,6 +10,12 @@ export type ValuationFigures = Pick<Valuation, 'value' | 'cost' | 'cash' | 'comp
   holdings: Pick<ValuedHolding, 'symbol' | 'quantity' | 'costBasis' | 'averageCost' | 'marketValue' | 'unrealizedPnl'>[];
 };
 
+/**
+ * A performance with its end: the valuation at `to` (every transaction at or before it, at that day's
+ * prices), exactly what `valuation` at `to` gives. Holdings and balance at that moment take it (ValuationMemo).
+ */
+export type PerformanceWithEnd = PerformanceFigures & { end: ValuationFigures };
+
 /** A calculation over a whole ledger, in plain data: it may run on another thread. */
 export type Calculation =
   | { op: 'performance'; ledger: LedgerRow[]; prices: PriceTable; from: Date; to: Date; method: CostBasisMethod }
@@ -24,32 +30,35 @@ const END_OF_TIME = new Date(8.64e15);
  * the order given) and throws the PortfolioInputError of a sale of more than was held or a
  * withdrawal of more cash than there was.
  */
-export function calculate(calculation: Calculation): PerformanceFigures | ValuationFigures | null {
+export function calculate(calculation: Calculation): PerformanceWithEnd | ValuationFigures | null {
   const ledger = calculation.ledger.map(toLedgerEntry);
   switch (calculation.op) {
     case 'performance': {
-      const { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices } = performanceBetween(ledger, {
+      const { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices, end } = performanceBetween(ledger, {
         from: calculation.from,
         to: calculation.to,
         method: calculation.method,
         prices: priceLookupOf(calculation.prices),
       });
-      return { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices };
+      return { roi, twr, xirr, realizedPnl, unrealizedPnl, complete, missingPrices, end: valuationFigures(end) };
     }
-    case 'valuation': {
-      const valuation = valuationAt(ledger, calculation.at, calculation.method, priceLookupOf(calculation.prices));
-      return {
-        value: valuation.value,
-        cost: valuation.cost,
-        cash: valuation.cash,
-        complete: valuation.complete,
-        missingPrices: valuation.missingPrices,
-        holdings: valuation.holdings.map(({ symbol, quantity, costBasis, averageCost, marketValue, unrealizedPnl }) => ({ symbol, quantity, costBasis, averageCost, marketValue, unrealizedPnl })),
-      };
-    }
+    case 'valuation':
+      return valuationFigures(valuationAt(ledger, calculation.at, calculation.method, priceLookupOf(calculation.prices)));
     case 'replay':
       ledger.sort((a, b) => a.time.getTime() - b.time.getTime());
       holdingsAt(ledger, END_OF_TIME, calculation.method);
       return null;
   }
+}
+
+function valuationFigures(valuation: Valuation): ValuationFigures {
+  const { value, cost, cash, complete, missingPrices, holdings } = valuation;
+  return {
+    value,
+    cost,
+    cash,
+    complete,
+    missingPrices,
+    holdings: holdings.map(({ symbol, quantity, costBasis, averageCost, marketValue, unrealizedPnl }) => ({ symbol, quantity, costBasis, averageCost, marketValue, unrealizedPnl })),
+  };
 }

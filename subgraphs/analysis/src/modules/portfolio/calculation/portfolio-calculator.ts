@@ -3,7 +3,7 @@ import { CostBasisMethod, PortfolioInputError } from '../math';
 import { LedgerRow } from '../ledger-row';
 import { PriceTable } from '../price-table';
 import { CalculationReply, CalculationRequest } from './calculation-messages';
-import { calculate, Calculation, PerformanceFigures, ValuationFigures } from './portfolio-calculations';
+import { calculate, Calculation, PerformanceWithEnd, ValuationFigures } from './portfolio-calculations';
 
 /**
  * Runs portfolio calculations off the service's own thread. A long ledger's figures take
@@ -26,8 +26,8 @@ export class PortfolioCalculator {
   }
 
   /** `account`: the portfolio's owner, whose turn the calculation waits for. */
-  performance(account: string, ledger: LedgerRow[], prices: PriceTable, from: Date, to: Date, method: CostBasisMethod): Promise<PerformanceFigures> {
-    return this.run<PerformanceFigures>(account, { op: 'performance', ledger, prices, from, to, method });
+  performance(account: string, ledger: LedgerRow[], prices: PriceTable, from: Date, to: Date, method: CostBasisMethod): Promise<PerformanceWithEnd> {
+    return this.run<PerformanceWithEnd>(account, { op: 'performance', ledger, prices, from, to, method });
   }
 
   valuation(account: string, ledger: LedgerRow[], prices: PriceTable, at: Date, method: CostBasisMethod): Promise<ValuationFigures> {
