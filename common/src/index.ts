@@ -28,6 +28,7 @@ export * from './database/embedded-postgres';
 export * from './database/embedded-postgres-password';
 export * from './database/notification-listener';
 export * from './database/open-orm';
+export * from './database/reads-until-aborted';
 export * from './database/store-unavailable';
 export * from './decimal/decimal-wire';
 export * from './decimal/exact-decimal';

@@ -24,6 +24,18 @@ const CLOSES = Array.from({ length: 120 }, (_, hour) => 2000 + 150 * Math.sin(ho
 let platform: TestPlatform;
 let user: SignedUpUser;
 
+/**
+ * The backtests' checks waiting for a lock the test holds on `candles` (through `lock`): each holds
+ * one of analysis's pool connections while it waits. The check's candle query, recognised by its text.
+ */
+async function checksWaiting(lock: pg.Client): Promise<number> {
+  const { rows } = await lock.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE 'SELECT (SELECT open_time FROM candles%'`,
+  );
+  return rows[0]!.n;
+}
+
 beforeAll(async () => {
   platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH' }, { market: {}, analysis: {} });
   const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
@@ -248,6 +260,7 @@ describe('backtests', () => {
     // The store holds every backtest at its check until the test lets it go: the first holds the account's turn, the others wait for it.
     const lock = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
     await lock.connect();
+    const checks = () => checksWaiting(lock);
     let staying: Promise<{ data?: { backtestStrategy: unknown } | null }> | undefined;
     try {
       await lock.query('BEGIN');
@@ -258,12 +271,15 @@ describe('backtests', () => {
       await eventually(async () => (await pending()) === 2);
       staying = send(platform.gatewayUrl, BacktestStrategyDocument, range, user.accessToken);
       await eventually(async () => (await pending()) === 3);
-      // A waiting backtest whose client left is dropped from the line at once...
+      await eventually(async () => (await checks()) === 3);
+      // A waiting backtest whose client left is dropped from the line at once, its check's query cancelled...
       hangUpWaiting();
       await eventually(async () => (await pending()) === 2);
-      // ...and a running one gives the account's turn up, to the backtest whose client stayed.
+      await eventually(async () => (await checks()) === 2);
+      // ...and a running one gives the account's turn up, to the backtest whose client stayed, its query cancelled too.
       hangUpRunning();
       await eventually(async () => (await pending()) === 1);
+      await eventually(async () => (await checks()) === 1);
     } finally {
       await lock.query('COMMIT');
       await lock.end();
@@ -285,6 +301,7 @@ describe('backtests', () => {
     const ask = () => client.subscribe({ query: print(BacktestStrategyDocument), variables: range }, { next: () => undefined, error: () => undefined, complete: () => undefined });
     const lock = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
     await lock.connect();
+    const checks = () => checksWaiting(lock);
     try {
       await lock.query('BEGIN');
       await lock.query('LOCK TABLE candles IN ACCESS EXCLUSIVE MODE');
@@ -292,12 +309,15 @@ describe('backtests', () => {
       await eventually(async () => (await pending()) === 1);
       const completeWaiting = ask();
       await eventually(async () => (await pending()) === 2);
-      // `complete` for the waiting one drops it (the socket stays open for the running one)...
+      await eventually(async () => (await checks()) === 2);
+      // `complete` for the waiting one drops it and cancels its check's query (the socket stays open for the running one)...
       completeWaiting();
       await eventually(async () => (await pending()) === 1);
-      // ...and the socket closing stops the running one.
+      await eventually(async () => (await checks()) === 1);
+      // ...and the socket closing stops the running one, its query with it: nothing of analysis's waits on the lock.
       await client.dispose();
       await eventually(async () => (await pending()) === 0);
+      await eventually(async () => (await checks()) === 0);
     } finally {
       await lock.query('COMMIT');
       await lock.end();

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, CandleInterval, INTERVAL_MS } from '@herck/common';
+import { BadUserInputError, CandleInterval, INTERVAL_MS, readsUntilAborted } from '@herck/common';
 import { TickStore } from '../candle/tick-store';
 import { compileCondition } from '../condition/condition-compiler';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
@@ -26,10 +26,18 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
 /**
  * Refuses, with BAD_USER_INPUT, a backtest whose condition does not compile or whose range holds
  * more than MAX_BACKTEST_CANDLES candles or (for a strategy evaluating on ticks) MAX_BACKTEST_TICKS ticks.
+ * When `signal` aborts (the client went away), the check's statement under way is cancelled and
+ * the check rejects with the signal's reason: a count of a long range, or one waiting for a lock,
+ * held a pool connection until it ended, for nobody.
  */
-export async function checkBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<void> {
+export async function checkBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<void> {
   const compiled = compileCondition(strategy.condition, strategy.indicators);
   if (!compiled.ok) throw new BadUserInputError('The strategy’s condition does not compile', 'id');
+  await readsUntilAborted(em, signal, (em) => checkStoredRange(em, strategy, from, to));
+}
+
+/** Refuses a range holding too many candles or ticks to replay (see checkBacktest). */
+async function checkStoredRange(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<void> {
   // The bound is on the candles actually replayed: ANALYST and ADMIN reach all history, so a range
   // from long before the first stored candle (or past the last) must not count candles that are not
   // there — estimated from the requested range alone, `from: 1970` was refused for any strategy.

@@ -36,12 +36,13 @@ export class Backtester {
 
   /** The account's backtest, refused at once (checkBacktest) or replayed in its turn; given up when `signal` aborts. */
   async run(accountId: string, em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<Backtest> {
-    // Checked now, queued now: an account's backtests keep the order they came in.
-    const checked = checkBacktest(em, strategy, from, to);
+    // Checked now, queued now: an account's backtests keep the order they came in. The check's
+    // statement is cancelled when the client goes (checkBacktest).
+    const checked = checkBacktest(em, strategy, from, to, signal);
     const replayed = this.turns.run(
       accountId,
       async (slot) => {
-        // The check's query cannot be stopped; the turn is given up at once all the same.
+        // The turn is given up at once, not when the cancelled statement has ended.
         await unlessAborted(checked, signal);
         return this.replay(slot, strategy, em, from, to, signal);
       },
