@@ -6,9 +6,11 @@ import { StoredTick } from '../src/modules/candle/tick-store';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
 import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
 import { Backtest } from '../src/modules/backtest/backtest.type';
-import { replayBacktest } from '../src/modules/backtest/backtest-replay';
+import { REPLAY_STOPPED, replayBacktest } from '../src/modules/backtest/backtest-replay';
 import { backtestOfWire } from '../src/modules/backtest/backtester';
+import { FromReplayThread } from '../src/modules/backtest/replay-messages';
 import { ReplayThread } from '../src/modules/backtest/replay-thread';
+import { BACKTEST_BATCH } from '../src/modules/backtest/series-reader';
 import { SeriesRequest } from '../src/modules/backtest/series-request';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
 
@@ -142,6 +144,54 @@ describe('backtests on a thread of their own', () => {
     await until(() => thread.underWay === 0);
     release();
     expect(digits(await onThread(definition, read))).toEqual(digits(await replayBacktest(definition, read)));
+  });
+
+  it('stop at the row where the replay is told to, not at the end of its page', async () => {
+    const definition = strategy(TriggerMode.ON_CROSS, 'price > sma');
+    const asked: SeriesRequest[] = [];
+    let rows = 0;
+    const stopped = () => ++rows > 100;
+    await expect(replayBacktest(definition, async (request) => (asked.push(request), read(request)), stopped)).rejects.toThrow(REPLAY_STOPPED);
+    expect(rows).toBe(101);
+    // Within BTC's first page (its second, read ahead, never replayed), and nothing of ETH.
+    expect(asked.filter((request) => request.symbol === 'ETH')).toEqual([]);
+  });
+
+  it('stop a replay mid-page once its caller went away: the thread reads and replays nothing more of it', async () => {
+    // More indicators than most: a page of ticks takes the thread 50–100 ms, against the moment this thread takes to leave.
+    const base = strategy(TriggerMode.ON_CROSS, 'price > sma && macd.histogram > 0.0 && rsi < 70.0 && stoch.k > 20.0');
+    const extra = [
+      { name: 'wma', kind: IndicatorKind.WMA, period: 20 },
+      { name: 'rsi', kind: IndicatorKind.RSI, period: 14 },
+      { name: 'atr', kind: IndicatorKind.ATR, period: 14 },
+      { name: 'stoch', kind: IndicatorKind.STOCH, period: 14, signalPeriod: 3 },
+    ];
+    const definition = { ...base, indicators: [...base.indicators, ...extra] };
+    const caller = new AbortController();
+    // The thread asks for each page as it starts replaying the one before: BTC's last page of ticks,
+    // answered at once, is in the thread's hands while it replays the page before, and its caller leaves then.
+    const leaving = async (request: SeriesRequest) => {
+      const rows = await read(request);
+      if (request.read === 'ticks' && request.symbol === 'BTC' && request.page.after && rows.length < BACKTEST_BATCH) setImmediate(() => caller.abort(new Error('the client went away')));
+      return rows;
+    };
+    /** What the thread asked for once the caller had left (the service's thread answers none of it). */
+    const askedAfterLeaving: SeriesRequest[] = [];
+    const threadMessages = thread as unknown as { received(message: FromReplayThread): void };
+    const received = threadMessages.received.bind(thread);
+    const spy = jest.spyOn(threadMessages, 'received').mockImplementation((message) => {
+      if (caller.signal.aborted && message.kind === 'read') askedAfterLeaving.push(message.request);
+      received(message);
+    });
+    try {
+      void thread.replay(definition, leaving, caller.signal).catch(() => undefined);
+      await until(() => caller.signal.aborted);
+      await until(() => thread.underWay === 0);
+      // It stopped within the page it was replaying: it never went on to BTC's last page, nor to ETH.
+      expect(askedAfterLeaving).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('start a new thread for the next backtest once one has stopped', async () => {

@@ -17,6 +17,8 @@ import { SeriesReader } from './series-reader';
 // costs a thread more than a second and 30 MB to load), and reads the store only through `read`.
 
 const DAY_MS = 86_400_000;
+/** What a stopped replay rejects with (its caller, gone, has been answered already). */
+export const REPLAY_STOPPED = 'The backtest was stopped: its client went away';
 
 /**
  * Replays a strategy (whose condition compiles) over the candles and ticks `read` gives, with the
@@ -27,8 +29,11 @@ const DAY_MS = 86_400_000;
  * tick (before ANALYSIS_TICK_RETENTION_DAYS, imported history). `change24h` is the tick's figure;
  * at a close, the figure live evaluation read then (kept with the candle), or, for a candle
  * analysis did not see close, the change from the close 24 hours before.
+ *
+ * `stopped` is asked before each row: once it says so (the client went away), the replay rejects
+ * there, not at its next read (a page is up to BACKTEST_BATCH rows, each replayed without a pause).
  */
-export async function replayBacktest(strategy: StrategyDefinition, read: SeriesRead): Promise<Backtest> {
+export async function replayBacktest(strategy: StrategyDefinition, read: SeriesRead, stopped: () => boolean = () => false): Promise<Backtest> {
   const compiled = compileCondition(strategy.condition, strategy.indicators);
   if (!compiled.ok) throw new Error('The strategy’s condition does not compile');
   const length = INTERVAL_MS[strategy.interval];
@@ -58,6 +63,7 @@ export async function replayBacktest(strategy: StrategyDefinition, read: SeriesR
       return strategy.trigger === TriggerMode.ONCE;
     };
     for (;;) {
+      if (stopped()) throw new Error(REPLAY_STOPPED);
       if (candles.drained) await candles.next();
       if (ticks.drained) await ticks.next();
       const event = nextInLiveOrder(candles, ticks, length);

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { toWire } from '@herck/common/decimal';
-import { replayBacktest } from './backtest-replay';
+import { REPLAY_STOPPED, replayBacktest } from './backtest-replay';
 import { FromReplayThread, ToReplayThread } from './replay-messages';
 import { rowsOfPage } from './series-pages';
 import { SeriesRequest } from './series-request';
@@ -17,17 +17,19 @@ const reads = new Map<number, { id: number; resolve: (rows: unknown[] | string) 
 let nextRead = 0;
 /** Replays under way here. */
 const running = new Set<number>();
-/** Replays whose caller went away: their reads fail here, so each stops at the next page it needs, without waiting for the store. */
+/** Replays whose caller went away: their reads fail here, so one waiting for the store stops without waiting for it (one replaying stops at its next row: its `stop`). */
 const cancelled = new Set<number>();
-const CANCELLED = 'The backtest was cancelled: its client went away';
 
 const send = (message: FromReplayThread): void => port.postMessage(message);
 
-/** The replay `id`'s reads, asked of the service's thread. */
-function readFor(id: number, strategy: StrategyDefinition) {
+/** Whether the service's thread has set a replay's `stop` (its caller went away). */
+const stopped = (stop: Int32Array) => () => Atomics.load(stop, 0) === 1;
+
+/** The replay `id`'s reads, asked of the service's thread (none once it is stopped). */
+function readFor(id: number, strategy: StrategyDefinition, isStopped: () => boolean) {
   return async (request: SeriesRequest): Promise<unknown[]> => {
     const answer = await new Promise<unknown[] | string>((resolve, reject) => {
-      if (cancelled.has(id)) return reject(new Error(CANCELLED));
+      if (cancelled.has(id) || isStopped()) return reject(new Error(REPLAY_STOPPED));
       const read = nextRead++;
       reads.set(read, { id, resolve, reject });
       send({ kind: 'read', id, read, request });
@@ -52,12 +54,13 @@ port.on('message', (message: ToReplayThread) => {
     for (const [read, waiting] of reads) {
       if (waiting.id !== id) continue;
       reads.delete(read);
-      waiting.reject(new Error(CANCELLED));
+      waiting.reject(new Error(REPLAY_STOPPED));
     }
     return;
   }
   running.add(id);
-  replayBacktest(message.strategy, readFor(id, message.strategy))
+  const isStopped = stopped(message.stop);
+  replayBacktest(message.strategy, readFor(id, message.strategy, isStopped), isStopped)
     .then(
       (result) => send({ kind: 'done', id, result: toWire(result) }),
       (error: unknown) => send({ kind: 'done', id, error: (error as Error).message }),

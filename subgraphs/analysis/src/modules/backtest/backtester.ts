@@ -18,7 +18,8 @@ import { storedPages, storedSeries } from './stored-series';
  * the service's thread for each page of rows as it reaches it (series-pages.ts: as text, which
  * that thread only passes on); an account's backtests run one at a time, in the order sent, and
  * accounts take turns (AccountTurns). A backtest whose client went away (its `signal`) stops: out
- * of the line if it waits, its replay ended at its next page if it runs.
+ * of the line if it waits, its replay ended at its next row if it runs (at its next read on the
+ * service's thread, which no abort reaches in the middle of a page).
  */
 export class Backtester {
   private readonly threads: ReplayThread[];
@@ -66,7 +67,7 @@ export class Backtester {
         signal?.throwIfAborted();
         return series(request);
       };
-      return replayBacktest(strategy, read);
+      return replayBacktest(strategy, read, () => signal?.aborted ?? false);
     }
     return backtestOfWire(await this.threads[slot]!.replay(strategy, storedPages(em, strategy.interval, from, to), signal));
   }

@@ -16,6 +16,8 @@ interface Replay {
   readError?: Error;
   /** Its caller went away: answered already; the thread is told to stop it, and it is forgotten once the thread says it ended. */
   cancelled?: boolean;
+  /** Shared with the thread: set to 1 to stop the replay at its next row (see ToReplayThread). */
+  stop: Int32Array;
   /** Stops listening to the caller's signal. */
   forgetSignal: () => void;
 }
@@ -32,7 +34,8 @@ export class ReplayThread {
   /**
    * Replays the strategy on the thread, answering its reads with `read`; the result has its Decimals
    * on the wire. When `signal` aborts (the client went away), the replay rejects with its reason at
-   * once and the thread stops it at its next read of the store.
+   * once and the thread stops it at its next row: the thread is free for the next backtest at once,
+   * not once it has replayed the page in its hands (and the one it read ahead).
    */
   replay(strategy: StrategyDefinition, read: PageRead, signal?: AbortSignal): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(abandoned(signal));
@@ -44,7 +47,8 @@ export class ReplayThread {
         forgetSignal();
         reject(error);
       };
-      id = this.thread.start({ read, resolve, reject, fail, forgetSignal }, (id) => ({ kind: 'replay', id, strategy }) satisfies ToReplayThread);
+      const stop = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+      id = this.thread.start({ read, resolve, reject, fail, forgetSignal, stop }, (id) => ({ kind: 'replay', id, strategy, stop }) satisfies ToReplayThread);
       signal?.addEventListener('abort', cancel, { once: true });
     });
   }
@@ -82,6 +86,8 @@ export class ReplayThread {
     if (!replay || replay.cancelled) return;
     replay.cancelled = true;
     replay.reject(reason as Error);
+    Atomics.store(replay.stop, 0, 1);
+    // For a replay waiting for a read: the thread fails its reads, as it hears this.
     this.send(id, { kind: 'cancel', id });
   }
 
