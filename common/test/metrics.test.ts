@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { ApolloServer, BaseContext } from '@apollo/server';
 import {
   findSamples,
@@ -10,6 +11,8 @@ import {
   parsePrometheusText,
   sampleValue,
 } from '../src';
+import { clientGoneSignal } from '../src/server/client-gone';
+import { until } from '../src/testing/until';
 
 const silent = new Logger('test', 'error', {}, () => undefined);
 const typeDefs = 'type Query { hello: String, boom: String }';
@@ -37,7 +40,7 @@ async function serve(options: Partial<GraphqlHttpServiceOptions<BaseContext>> = 
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     await response.text();
   };
-  return { service, post, metricsUrl: url.replace(/\/graphql$/, '/metrics') };
+  return { service, post, url, metricsUrl: url.replace(/\/graphql$/, '/metrics') };
 }
 
 async function scrape(metricsUrl: string): Promise<MetricSample[]> {
@@ -104,6 +107,37 @@ describe('GraphqlHttpService /metrics', () => {
     const buckets = findSamples(samples, 'herck_graphql_operation_duration_seconds_bucket', greeting);
     expect(buckets.map((bucket) => bucket.labels.le)).toEqual(['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']);
     expect(buckets.at(-1)!.value).toBe(2);
+  });
+
+  it('counts and logs an operation whose client went away as abandoned, not as an error of the server', async () => {
+    const lines: { msg: string; operation?: string; errors?: string[]; clientGone?: boolean }[] = [];
+    const logger = new Logger('test', 'debug', {}, (line) => lines.push(JSON.parse(line)));
+    let heldStarted = false;
+    /** Fails once its client has gone, with the signal's ClientGoneError, as a backtest does. */
+    const held = (_: unknown, __: unknown, context: { signal: AbortSignal }) => {
+      heldStarted = true;
+      return new Promise((_, reject) => context.signal.addEventListener('abort', () => reject(context.signal.reason)));
+    };
+    const { metricsUrl, url } = await serve({
+      logger,
+      metrics: new MetricsRegistry('svc'),
+      apollo: { typeDefs: 'type Query { held: String }', resolvers: { Query: { held } } },
+      context: async (req) => ({ signal: clientGoneSignal(req.res!) }),
+    });
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    request.on('error', () => undefined);
+    request.end(JSON.stringify({ query: 'query Left { held }' }));
+    await until(() => heldStarted);
+    request.destroy();
+    await until(() => lines.some((line) => line.msg === 'operation answered'));
+    const samples = await scrape(metricsUrl);
+    expect(findSamples(samples, 'herck_graphql_operations_total').map(({ labels, value }) => ({ ...labels, value }))).toEqual([
+      { service: 'svc', type: 'query', operation: 'Left', outcome: 'abandoned', value: 1 },
+    ]);
+    // Logged as what it is: no error code (INTERNAL_SERVER_ERROR), the client's leaving.
+    const answered = lines.find((line) => line.msg === 'operation answered');
+    expect(answered).toMatchObject({ operation: 'Left', clientGone: true });
+    expect(answered).not.toHaveProperty('errors');
   });
 
   it('makes a registry of its own when given none, for the service to add its metrics to', async () => {

@@ -3,7 +3,7 @@ import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { INTERVAL_MS, parsePrometheusText, sampleValue } from '@herck/common';
+import { findSamples, INTERVAL_MS, MetricSample, parsePrometheusText, sampleValue } from '@herck/common';
 import { StrategyEngine } from '../../subgraphs/analysis/src/modules/evaluation/strategy-engine';
 import { CandleStore } from '../../subgraphs/analysis/src/modules/candle/candle-store';
 import { TickStore } from '../../subgraphs/analysis/src/modules/candle/tick-store';
@@ -291,6 +291,13 @@ describe('backtests', () => {
     const samples = parsePrometheusText(await (await fetch(platform.gatewayUrl.replace(/\/graphql$/, '/metrics'))).text());
     const fetches = (outcome: string) => sampleValue(samples, 'herck_subgraph_fetch_duration_seconds_count', { subgraph: 'analysis', outcome }) ?? 0;
     expect({ abandoned: fetches('abandoned'), failed: fetches('failed') }).toEqual({ abandoned: 2, failed: 0 });
+    // Nor do the gateway and analysis count those two backtests as operations that failed: their clients went away.
+    const analysis = parsePrometheusText(await (await fetch(platform.analysis!.url.replace(/\/graphql$/, '/metrics'))).text());
+    const backtests = (scrape: MetricSample[], outcome: string) =>
+      findSamples(scrape, 'herck_graphql_operations_total', { outcome })
+        .filter((sample) => sample.labels.operation!.startsWith('BacktestStrategy'))
+        .reduce((sum, sample) => sum + sample.value, 0);
+    for (const scrape of [samples, analysis]) expect({ abandoned: backtests(scrape, 'abandoned'), error: backtests(scrape, 'error') }).toEqual({ abandoned: 2, error: 0 });
   });
 
   it('stop a backtest asked over the socket when the client completes it or the socket closes', async () => {

@@ -1,4 +1,5 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { isClientGone } from '../server/client-gone';
 import { MetricsRegistry } from './metrics-registry';
 
 export interface OperationMetricsOptions {
@@ -21,6 +22,8 @@ export interface AnsweredOperation {
   type: string | null;
   name: string | null;
   failed: boolean;
+  /** Given up, and nothing else failed: its client went away before its answer (see ClientGoneError). */
+  abandoned?: boolean;
 }
 
 /**
@@ -29,7 +32,9 @@ export interface AnsweredOperation {
  * labelled by `type` (query, mutation, subscription; "unknown" when the
  * request failed before its operation was known), `operation` (its name;
  * "anonymous" when it has none) and `outcome` ("error" when the answer carries
- * any error, partial data included; "ok" otherwise). Apollo Server's
+ * any error, partial data included; "abandoned" when its only errors are work
+ * given up because its client went away, which is no error of the server's;
+ * "ok" otherwise). Apollo Server's
  * operations through `plugin()`; others (a gateway's subscriptions, which it
  * runs itself) through `observe`.
  *
@@ -57,8 +62,8 @@ export class OperationMetrics {
   }
 
   /** One operation answered, `started` (process.hrtime.bigint()) when it was received. */
-  observe({ type, name, failed }: AnsweredOperation, started: bigint): void {
-    const labels = { type: type ?? 'unknown', operation: type ? this.operationLabel(name) : 'anonymous', outcome: failed ? 'error' : 'ok' };
+  observe({ type, name, failed, abandoned = false }: AnsweredOperation, started: bigint): void {
+    const labels = { type: type ?? 'unknown', operation: type ? this.operationLabel(name) : 'anonymous', outcome: failed ? 'error' : abandoned ? 'abandoned' : 'ok' };
     this.operations.inc(labels);
     this.durations.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
   }
@@ -70,8 +75,10 @@ export class OperationMetrics {
         const started = process.hrtime.bigint();
         return {
           willSendResponse: async ({ operation, operationName, response, errors }) => {
-            const failed = Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length));
-            this.observe({ type: operation?.operation ?? null, name: operationName ?? null, failed }, started);
+            // `errors` as raised (the answer's own are masked: a ClientGoneError is INTERNAL_SERVER_ERROR there).
+            const abandoned = Boolean(errors?.length) && errors!.every(isClientGone);
+            const failed = !abandoned && (Boolean(errors?.length) || (response.body.kind === 'single' && Boolean(response.body.singleResult.errors?.length)));
+            this.observe({ type: operation?.operation ?? null, name: operationName ?? null, failed, abandoned }, started);
           },
         };
       },

@@ -1,6 +1,7 @@
 import { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { Logger, LogLevel } from '../logging/logger';
 import { MAX_OPERATION_NAME_LABEL_LENGTH } from '../metrics/operation-metrics';
+import { isClientGone } from './client-gone';
 
 /** What one answered operation's line says: its name and type (null before they were known), and its errors. */
 export interface AnsweredOperationLine {
@@ -15,14 +16,18 @@ export interface AnsweredOperationLine {
  * Writes the one `operation answered` line of an operation. Apollo Server's
  * operations get it from `accessLogPlugin`; an operation a server answers
  * itself (the gateway's subscriptions) calls it, so every operation has one.
+ * Work given up because the client went away (ClientGoneError) is no error of
+ * the server's, and has no code: the line says `clientGone: true` instead.
  */
 export function logOperationAnswered(logger: Logger, level: LogLevel, { operation, type, started, errors }: AnsweredOperationLine): void {
+  const failures = errors?.filter((error) => !isClientGone(error));
   logger[level]('operation answered', {
     // Clients choose names as long as a request: cut as the metrics' label is, so a line stays a line.
     operation: operation && operation.length > MAX_OPERATION_NAME_LABEL_LENGTH ? `${operation.slice(0, MAX_OPERATION_NAME_LABEL_LENGTH)}…` : operation,
     type,
     durationMs: Math.round((performance.now() - started) * 10) / 10,
-    ...(errors?.length && { errors: [...new Set(errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))] }),
+    ...(failures?.length && { errors: [...new Set(failures.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))] }),
+    ...(errors?.some(isClientGone) && { clientGone: true }),
   });
 }
 

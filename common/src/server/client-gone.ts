@@ -41,3 +41,15 @@ export class ClientGone {
     this.controller.abort(new ClientGoneError());
   }
 }
+
+/**
+ * Whether `error` is a ClientGoneError, or a GraphQL error around one (what a resolver threw, as
+ * Apollo Server hands it to plugins): work given up for a client that left, not a failure of the server.
+ * By name: an error from another realm (a thread's, Jest's) is not an instance of this class.
+ */
+export function isClientGone(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; current = (current as { originalError?: unknown }).originalError, depth += 1) {
+    if ((current as { name?: unknown }).name === 'ClientGoneError') return true;
+  }
+  return false;
+}

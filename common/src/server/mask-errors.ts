@@ -3,6 +3,7 @@ import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { isStoreUnavailable } from '../database/store-unavailable';
 import { ERROR_CODES } from '../errors/app-errors';
 import { Logger } from '../logging/logger';
+import { isClientGone } from './client-gone';
 
 const STABLE_CODES = new Set<string>(ERROR_CODES);
 
@@ -52,7 +53,7 @@ export function maskUnexpectedErrors(logger: Logger, { production = false }: Mas
       return { message: 'Temporarily unavailable; try again shortly', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
     }
     // Work given up because its client went away (see clientGoneSignal): nobody reads this answer, and nothing failed.
-    if ((original as Error | undefined)?.name === 'ClientGoneError') {
+    if (isClientGone(original)) {
       logger.debug('answer abandoned: the client went away', { path: formatted.path });
       return { message: 'The client went away', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }

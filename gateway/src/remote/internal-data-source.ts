@@ -109,7 +109,10 @@ export class InternalDataSource implements GraphQLDataSource<GatewayContext> {
         // Nobody is waiting for this answer: no outage to report.
         done?.({ outcome: 'abandoned' });
         this.logger?.debug('subgraph fetch abandoned: the client went away', { subgraph: this.subgraphName });
-        return { errors: failedFetchErrors(unavailable(this.subgraphName, 'its client went away', 'was not waited for'), request.query!, request.variables) };
+        // Each error keeps the signal's reason (a ClientGoneError) as its original error, which the gateway's
+        // operation keeps under its own: counted and logged as given up for a client that left (isClientGone), not failed.
+        const errors = failedFetchErrors(unavailable(this.subgraphName, 'its client went away', 'was not waited for'), request.query!, request.variables);
+        return { errors: errors.map((error) => ({ ...error, originalError: signal.reason as unknown })) };
       }
       done?.({ outcome: 'failed' });
       // Under the request's id, naming the subgraph and why: operators find an outage here.
