@@ -19,10 +19,9 @@ import {
 } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'root@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
@@ -30,8 +29,8 @@ let alice: SignedUpUser;
 let bob: SignedUpUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform(adminEnv(ADMIN_EMAIL));
+  admin = await logInAdmin(platform);
   alice = await signUp(platform, 'alice');
   bob = await signUp(platform, 'bob');
 });

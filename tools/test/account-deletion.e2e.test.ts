@@ -5,17 +5,16 @@ import { CreatePortfolioDocument, DeactivateAccountDocument, DeleteAccountDocume
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
-import { eventually, logIn, signUp, STRONG_PASSWORD } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, eventually, logIn, logInAdmin, signUp, STRONG_PASSWORD } from './support/users';
 
 const ADMIN_EMAIL = 'keeper@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD }, { analysis: {}, orders: {} });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform(adminEnv(ADMIN_EMAIL), { analysis: {}, orders: {} });
+  admin = await logInAdmin(platform);
 });
 afterAll(() => platform?.stop());
 

@@ -1,7 +1,7 @@
 import { AccountsDocument, DeactivateAccountDocument, DeleteAccountDocument, SetRolesDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn, signUp } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, logIn, signUp } from './support/users';
 
 /**
  * The last active admin is kept when two admins end each other at the same moment through two
@@ -10,13 +10,12 @@ import { logIn, signUp } from './support/users';
  * while Y deactivates (or deletes) X. One of the two must be refused.
  */
 const ADMIN_EMAIL = 'races-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const ROUNDS = 6;
 
 let platform: TestPlatform;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' });
+  platform = await startTestPlatform({ ...adminEnv(ADMIN_EMAIL), RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' });
 });
 afterAll(() => platform?.stop());
 

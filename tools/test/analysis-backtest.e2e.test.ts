@@ -12,10 +12,8 @@ import { Strategy } from '../../subgraphs/analysis/src/modules/strategy/strategy
 import { codes, send } from './support/graphql-client';
 import { AlertsDocument, BacktestStrategyDocument, CreateStrategyDocument, ImportCandlesDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
-const ADMIN_EMAIL = 'backtests@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const HOUR = INTERVAL_MS.H1;
 /** 120 hourly candles ending two days ago: a scripted path of rises and falls. */
 const FIRST_OPEN = Math.floor((Date.now() - 7 * 86_400_000) / HOUR) * HOUR;
@@ -37,8 +35,8 @@ async function checksWaiting(lock: pg.Client): Promise<number> {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH' }, { market: {}, analysis: {} });
-  const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform({ ...adminEnv('backtests@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH' }, { market: {}, analysis: {} });
+  const admin = await logInAdmin(platform);
   user = await signUp(platform);
   const csv = ['time,open,high,low,close,volume', ...CLOSES.map((close, hour) => `${new Date(FIRST_OPEN + hour * HOUR).toISOString()},${close - 5},${close + 10},${close - 10},${close.toFixed(4)},${100 + hour}`)].join('\n');
   const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'H1', csv }, admin.accessToken);

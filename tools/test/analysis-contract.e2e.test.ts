@@ -26,14 +26,12 @@ import {
 import { connectToDatabase } from './support/database-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Contract checks of issues 8 and 9 as a client sees them through the gateway:
  * operations, error codes and worked examples, each computed by hand.
  */
-const ADMIN_EMAIL = 'analysis-contract-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const DAY_MS = 86_400_000;
 
 let providers: ReplayServer;
@@ -58,9 +56,9 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   const recorded = await startRecordedProviders();
   providers = recorded.server;
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, WEBHOOK_ALLOW_PRIVATE: 'true', ...recorded.env }, { market: {}, analysis: {} });
+  platform = await startTestPlatform({ ...adminEnv('analysis-contract-admin@example.com'), WEBHOOK_ALLOW_PRIVATE: 'true', ...recorded.env }, { market: {}, analysis: {} });
   [user, stranger] = await Promise.all([signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   // Strategies may watch what market has announced: wait for analysis to have seen a round.
   await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute('SELECT 1 FROM symbols')).length === 2, 20_000);
 }, 120_000);

@@ -27,10 +27,8 @@ import { startTestPlatform, TestPlatform, TestPlatformOptions } from './support/
 import { orderPricesReady } from './support/orders';
 import { runCli } from './support/run-cli';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logIn, logInAdmin, signUp, SignedUpUser } from './support/users';
 
-const ADMIN_EMAIL = 'backup-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const RESTORE_CLI = path.join(repositoryRoot(), 'tools', 'dist', 'src', 'restore.js');
 const logger = new Logger('backup-test', 'error');
 const services: TestPlatformOptions = { market: {}, analysis: {}, orders: {} };
@@ -48,11 +46,11 @@ let admin: { accessToken: string; refreshToken: string };
 beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
-  settings = { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env, HERCK_DATA_DIR: dataDir, BACKUP_DIR: backupDir };
+  settings = { ...adminEnv('backup-admin@example.com'), ...recorded.env, HERCK_DATA_DIR: dataDir, BACKUP_DIR: backupDir };
   platform = await startTestPlatform(settings, services);
   databases = Object.fromEntries(Object.entries(platform.env).filter(([name]) => name.endsWith('_DATABASE_NAME')));
   owner = await signUp(platform);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
 }, 60_000);
 
 afterAll(async () => {

@@ -2,9 +2,9 @@ import { Logger } from '@herck/common';
 import { AddTransactionDocument, CreatePortfolioDocument } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { logIn, signUp } from './support/users';
+import { adminEnv, logIn, signUp } from './support/users';
 
-const ADMIN = { HERCK_ADMIN_EMAIL: 'batch-admin@example.com', HERCK_ADMIN_PASSWORD: 'batch-Admin-passphrase-1' };
+const ADMIN = adminEnv('batch-admin@example.com');
 
 /** Collects the SQL a subgraph runs (MikroORM logs each statement at debug level). */
 function statementLog(service: string): { logger: Logger; statements: string[] } {

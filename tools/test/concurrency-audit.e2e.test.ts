@@ -29,14 +29,12 @@ import {
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
 
 /**
  * Concurrent mutations through the gateway: double clicks, retries, several tabs. Each probe sends
  * the same or conflicting mutations at once and checks the invariant the README promises.
  */
-const ADMIN_EMAIL = 'concurrency-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let providers: ReplayServer;
 let platform: TestPlatform;
@@ -47,9 +45,9 @@ let buyer: SignedUpUser;
 beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env }, { market: {}, analysis: {}, orders: {} });
+  platform = await startTestPlatform({ ...adminEnv('concurrency-admin@example.com'), ...recorded.env }, { market: {}, analysis: {}, orders: {} });
   [trader, buyer] = await Promise.all([signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   await orderPricesReady(platform);
 }, 120_000);
 

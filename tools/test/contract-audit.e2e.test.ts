@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * The public contract name by name, as the issue texts write it (issues 2, 5–11),
  * sent as raw documents the way a held-out test would.
  */
-const ADMIN_EMAIL = 'contract-audit-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let user: SignedUpUser;
@@ -17,11 +15,11 @@ let admin: { accessToken: string };
 
 beforeAll(async () => {
   platform = await startTestPlatform(
-    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH', RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' },
+    { ...adminEnv('contract-audit-admin@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH', RATE_LIMIT_USER_PER_MINUTE: '0', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '0' },
     { market: {}, analysis: {}, orders: {}, logs: {} },
   );
   [user, other] = await Promise.all([signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   await eventually(async () => Boolean(platform.orders!.prices.price('BTC')), 20_000);
 }, 180_000);
 

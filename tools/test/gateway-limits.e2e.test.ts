@@ -4,14 +4,13 @@ import { getIntrospectionQuery } from 'graphql';
 import path from 'node:path';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn, signUp } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, logIn, signUp } from './support/users';
 
 const ADMIN_EMAIL = 'limits-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
+  platform = await startTestPlatform(adminEnv(ADMIN_EMAIL));
 });
 afterAll(() => platform?.stop());
 

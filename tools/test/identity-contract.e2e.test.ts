@@ -2,19 +2,17 @@ import pg from 'pg';
 import { AccountDocument, AccountsDocument, DeactivateAccountDocument, DeleteAccountDocument, LoginDocument, SetRolesDocument, UpdateAccountDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp } from './support/users';
 
 /** Contract checks of the identity operations (issues 2 and 5) that a client's test suite would make. */
 
-const ADMIN_EMAIL = 'root@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform(adminEnv('root@example.com'));
+  admin = await logInAdmin(platform);
 });
 afterAll(() => platform?.stop());
 

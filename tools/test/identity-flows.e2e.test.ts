@@ -20,20 +20,18 @@ import {
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { tokenInLink } from './support/smtp-mailbox';
-import { eventually, logIn, refusedSoon, signUp, STRONG_PASSWORD } from './support/users';
+import { adminEnv, eventually, logIn, logInAdmin, refusedSoon, signUp, STRONG_PASSWORD } from './support/users';
 
 /**
  * Identity flows followed over time through the gateway: tokens and links across resends, resets,
  * deactivation, reactivation, deletion and role changes, with the gateway's session check at 1 second.
  */
-const ADMIN_EMAIL = 'keeper@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, SESSION_CHECK_SECONDS: '1' });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform({ ...adminEnv('keeper@example.com'), SESSION_CHECK_SECONDS: '1' });
+  admin = await logInAdmin(platform);
 });
 afterAll(() => platform?.stop());
 

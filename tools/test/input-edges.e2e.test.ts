@@ -2,7 +2,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Bad input across the public API, found by an audit sending boundary and malformed
@@ -10,16 +10,14 @@ import { logIn, signUp, SignedUpUser } from './support/users';
  * error, alike written in the document and given in a variable.
  */
 
-const ADMIN_EMAIL = 'input-edges-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let user: SignedUpUser;
 let admin: { accessToken: string };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_SYMBOLS: 'BTC,ETH' }, { analysis: {}, market: {} });
-  [user, admin] = await Promise.all([signUp(platform), logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD)]);
+  platform = await startTestPlatform({ ...adminEnv('input-edges-admin@example.com'), MARKET_SYMBOLS: 'BTC,ETH' }, { analysis: {}, market: {} });
+  [user, admin] = await Promise.all([signUp(platform), logInAdmin(platform)]);
 }, 180_000);
 afterAll(async () => {
   await platform?.stop();

@@ -14,10 +14,9 @@ import { SharedSubscriptions } from '../../gateway/src/live/shared-subscriptions
 import { send, sendRaw } from './support/graphql-client';
 import { LogoutDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, eventually, logIn, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'live-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const TICKS = 'subscription { ticks(symbols: ["BTC","ETH"]) { symbol price time asset { name } global { btcDominance } } }';
 
 interface TickEvent {
@@ -33,7 +32,7 @@ let user: SignedUpUser;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', SESSION_CHECK_SECONDS: '1', HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD }, { market: {} });
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', SESSION_CHECK_SECONDS: '1', ...adminEnv(ADMIN_EMAIL) }, { market: {} });
   await eventually(async () => platform.market!.snapshot.time !== null, 30_000);
   user = await signUp(platform);
 }, 120_000);

@@ -6,12 +6,10 @@ import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, LogShippingSign
 import { codes, send } from './support/graphql-client';
 import { LogArchivesDocument, LogsDocument, LogUsageDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn, signUp } from './support/users';
+import { adminEnv, logInAdmin, signUp } from './support/users';
 
 /** Issue 10's contract for `logs` and archives, as a client sees it through the gateway. */
 
-const ADMIN_EMAIL = 'logs-contract-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const MAX_BYTES = 20_000;
 const KEEP_BYTES = 10_000;
 
@@ -27,15 +25,14 @@ let shippingToken: (service: string) => string;
 beforeAll(async () => {
   platform = await startTestPlatform(
     {
-      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
-      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...adminEnv('logs-contract-admin@example.com'),
       LOGS_MAX_BYTES_PER_SERVICE: String(MAX_BYTES),
       LOGS_KEEP_BYTES_PER_SERVICE: String(KEEP_BYTES),
       LOGS_ARCHIVE_DIR: path.join(archiveParent, 'archives'),
     },
     { logs: {} },
   );
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   const [key] = readSigningKeys(new EnvReader(platform.env), { envName: 'LOG_SHIPPING', devFile: 'log-shipping.pem', dataDir: platform.env.HERCK_DATA_DIR!, production: false });
   shippingToken = (service) => new LogShippingSigner(key!, service).token();
   // Straight to logs' internal route, as a service's shipper sends a batch.

@@ -6,10 +6,9 @@ import { EnvReader, LOG_BATCH_HEADER, LOG_SHIPPING_TOKEN_HEADER, Logger, LogShip
 import { codes, send } from './support/graphql-client';
 import { DeleteLogsDocument, LogArchivesDocument, LogsDocument, LogStatsDocument, LogUsageDocument, MeDocument, ServiceStatusHistoryDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'logs-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const MAX_BYTES = 400_000;
 const KEEP_BYTES = 100_000;
 
@@ -24,8 +23,7 @@ let user: SignedUpUser;
 beforeAll(async () => {
   platform = await startTestPlatform(
     {
-      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
-      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...adminEnv(ADMIN_EMAIL),
       LOGS_MAX_BYTES_PER_SERVICE: String(MAX_BYTES),
       LOGS_KEEP_BYTES_PER_SERVICE: String(KEEP_BYTES),
       LOGS_MAX_QUERY_LENGTH: '50',
@@ -37,7 +35,7 @@ beforeAll(async () => {
   const env = { ...platform.env, LOG_SHIPPING: 'true', LOGS_URL: platform.logs!.url, LOG_SHIPPING_FLUSH_MS: '50' };
   const base = readBaseConfig(new EnvReader(env));
   for (const service of ['gateway', 'account', 'archive-test']) shippers[service] = openServiceLogger(service, base, env).shipper;
-  [user, admin] = await Promise.all([signUp(platform), logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD)]);
+  [user, admin] = await Promise.all([signUp(platform), logInAdmin(platform)]);
 }, 120_000);
 
 afterAll(async () => {

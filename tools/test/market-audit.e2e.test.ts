@@ -4,7 +4,7 @@ import type { Clock, TimerHandle } from '../../subgraphs/market/src/modules/inge
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 import { sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * An audit of the market data clients read through the gateway, with prices scripted round by
@@ -13,8 +13,6 @@ import { eventually, logIn, signUp, SignedUpUser } from './support/users';
  * imports over them; paging while rounds land; the snapshot against the history; and the
  * `candles` subscription's updates and closes.
  */
-const ADMIN_EMAIL = 'market-audit-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const INTERVAL_MS = 15_000;
 const DAY_MS = 86_400_000;
 
@@ -103,8 +101,7 @@ beforeAll(async () => {
   clock = new SteppedClock(START - 65_000);
   platform = await startTestPlatform(
     {
-      HERCK_ADMIN_EMAIL: ADMIN_EMAIL,
-      HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      ...adminEnv('market-audit-admin@example.com'),
       MARKET_INTERVAL_SECONDS: String(INTERVAL_MS / 1000),
       MARKET_PROVIDERS: 'coingecko',
       MARKET_SYMBOLS: 'BTC,ETH',
@@ -112,7 +109,7 @@ beforeAll(async () => {
     },
     { market: { clock } },
   );
-  [admin, user] = await Promise.all([logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD), signUp(platform)]);
+  [admin, user] = await Promise.all([logInAdmin(platform), signUp(platform)]);
   await eventually(async () => clock.armed > 0, 10_000);
   ws = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
   for (const interval of ['M1', 'D1']) {

@@ -1,23 +1,21 @@
 import { codes, send } from './support/graphql-client';
 import { CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument, TrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Contract checks of the market subgraph (issue 6) through the real gateway, on a
  * market that has not ingested a round yet (MARKET_INGEST=false: nothing ever lands),
  * which is what every client sees for the first seconds after a start.
  */
-const ADMIN_EMAIL = 'contract-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 let user: SignedUpUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INGEST: 'false' }, { market: {} });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform({ ...adminEnv('contract-admin@example.com'), MARKET_INGEST: 'false' }, { market: {} });
+  admin = await logInAdmin(platform);
   user = await signUp(platform);
 });
 afterAll(() => platform?.stop());

@@ -1,11 +1,9 @@
 import { IngestionGapsDocument, MarketProvidersDocument, MarketSnapshotDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn } from './support/users';
+import { adminEnv, eventually, logInAdmin } from './support/users';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
 
-const ADMIN_EMAIL = 'feeds@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let coingecko: ReplayServer;
 let platform: TestPlatform;
@@ -17,10 +15,10 @@ beforeAll(async () => {
   coingecko.route('GET', '/api/v3/coins/markets', { fixture: 'coingecko/coins-markets.json' });
   coingecko.route('GET', '/api/v3/global', { fixture: 'coingecko/global.json' });
   platform = await startTestPlatform(
-    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', MARKET_PROVIDERS: 'coingecko,simulated', COINGECKO_BASE_URL: coingecko.url },
+    { ...adminEnv('feeds@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_PROVIDERS: 'coingecko,simulated', COINGECKO_BASE_URL: coingecko.url },
     { market: {} },
   );
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
 });
 afterAll(async () => {
   await platform?.stop();

@@ -16,18 +16,16 @@ import {
 } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
-const ADMIN_EMAIL = 'marketeer@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 let user: SignedUpUser;
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform({ ...adminEnv('marketeer@example.com'), MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  admin = await logInAdmin(platform);
   user = await signUp(platform);
   await roundsAfter(null, 2);
 });

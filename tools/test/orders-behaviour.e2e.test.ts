@@ -7,11 +7,9 @@ import { AllOrdersDocument, DeactivateAccountDocument, OrderDocument, OrdersDocu
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logIn, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /** Issue 9's orders behaviour seen from several accounts and roles (an audit's checks). */
-const ADMIN_EMAIL = 'orders-behaviour-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let providers: ReplayServer;
 let platform: TestPlatform;
@@ -23,10 +21,10 @@ let analyst: { accessToken: string };
 beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env, SESSION_CHECK_SECONDS: '1' }, { market: {}, orders: {} });
+  platform = await startTestPlatform({ ...adminEnv('orders-behaviour-admin@example.com'), ...recorded.env, SESSION_CHECK_SECONDS: '1' }, { market: {}, orders: {} });
   let analystUser: SignedUpUser;
   [first, second, analystUser] = await Promise.all([signUp(platform), signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   expect((await send(platform.gatewayUrl, SetRolesDocument, { accountId: analystUser.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken)).errors).toBeUndefined();
   analyst = await logIn(platform, analystUser.username, analystUser.password);
   await orderPricesReady(platform);

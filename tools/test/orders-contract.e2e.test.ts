@@ -8,14 +8,12 @@ import { AllOrdersDocument, OrdersDocument, OrdersQuery, OrderStatisticsDocument
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, logIn, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Issue 9's orders contract at its edges, through the gateway as a client sees it
  * (orders.e2e.test.ts has the worked examples).
  */
-const ADMIN_EMAIL = 'orders-contract-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let providers: ReplayServer;
 let platform: TestPlatform;
@@ -30,12 +28,12 @@ beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
   platform = await startTestPlatform(
-    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env },
+    { ...adminEnv('orders-contract-admin@example.com'), ...recorded.env },
     { market: {}, orders: { now: () => new Date(Date.now() + clockShiftMs) } },
   );
   let analystUser: SignedUpUser;
   [buyer, analystUser] = await Promise.all([signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   const granted = await send(platform.gatewayUrl, SetRolesDocument, { accountId: analystUser.accountId, roles: ['USER', 'ANALYST'] }, admin.accessToken);
   expect(granted.errors).toBeUndefined();
   analyst = await logIn(platform, analystUser.username, analystUser.password);

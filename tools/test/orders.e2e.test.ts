@@ -9,10 +9,8 @@ import { AllOrdersDocument, DeleteAccountDocument, MyRecentOrdersDocument, Order
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { BuyOrderInput, orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
-const ADMIN_EMAIL = 'orders-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let providers: ReplayServer;
 let platform: TestPlatform;
@@ -27,11 +25,11 @@ beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
   platform = await startTestPlatform(
-    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env, ORDER_MAX_AMOUNT: '50000' },
+    { ...adminEnv('orders-admin@example.com'), ...recorded.env, ORDER_MAX_AMOUNT: '50000' },
     { market: {}, orders: { now: () => new Date(Date.now() + clockShiftMs) } },
   );
   [buyer, other] = await Promise.all([signUp(platform), signUp(platform)]);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   await orderPricesReady(platform);
 }, 120_000);
 

@@ -26,10 +26,9 @@ import {
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { orderPricesReady } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, eventually, logIn, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 const ADMIN_EMAIL = 'portfolios-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let providers: ReplayServer;
 let platform: TestPlatform;
@@ -39,9 +38,9 @@ let stranger: SignedUpUser;
 beforeAll(async () => {
   const recorded = await startRecordedProviders();
   providers = recorded.server;
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, ...recorded.env }, { market: {}, analysis: {}, orders: {} });
+  platform = await startTestPlatform({ ...adminEnv(ADMIN_EMAIL), ...recorded.env }, { market: {}, analysis: {}, orders: {} });
   [owner, stranger] = await Promise.all([signUp(platform), signUp(platform)]);
-  const admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  const admin = await logInAdmin(platform);
   // Daily closes of ETH on 5, 6 and 7 January 2026: 1000, 1100, 1210 USD.
   const csv = ['time,open,high,low,close,volume', '2026-01-05,990,1010,980,1000,5', '2026-01-06,1000,1120,995,1100,5', '2026-01-07,1100,1220,1090,1210,5'].join('\n');
   const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'D1', csv }, admin.accessToken);

@@ -2,7 +2,7 @@ import { INTERNAL_TOKEN_HEADER, Logger } from '@herck/common';
 import { AssetsDocument, CandlesDocument, MarketSnapshotDocument, MeDocument, TrackAssetDocument } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { ADMIN_PASSWORD, adminEnv, eventually, logIn, signUp, SignedUpUser } from './support/users';
 
 /**
  * The gateway reuses answers a subgraph declares public (market's round-scoped
@@ -12,7 +12,6 @@ import { eventually, logIn, signUp, SignedUpUser } from './support/users';
  */
 const INTERVAL_SECONDS = 6;
 const ADMIN_EMAIL = 'public-answers-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 /** Operations the market subgraph answered, by name (its access log, at debug level). */
 const marketOperations: string[] = [];
@@ -27,7 +26,7 @@ let user: SignedUpUser;
 
 beforeAll(async () => {
   platform = await startTestPlatform(
-    { MARKET_INTERVAL_SECONDS: String(INTERVAL_SECONDS), HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD },
+    { MARKET_INTERVAL_SECONDS: String(INTERVAL_SECONDS), ...adminEnv(ADMIN_EMAIL) },
     { market: {}, loggers: { market: marketLogger } },
   );
   user = await signUp(platform);

@@ -9,18 +9,16 @@ import {
 } from './support/operations.generated';
 import { codes, send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, refusedSoon, signUp } from './support/users';
+import { adminEnv, eventually, logIn, logInAdmin, refusedSoon, signUp } from './support/users';
 
-const ADMIN_EMAIL = 'warden@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 
 let platform: TestPlatform;
 let admin: { accessToken: string };
 
 beforeAll(async () => {
   // The gateway trusts auth's answer about a session for 1 second (5 by default).
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, SESSION_CHECK_SECONDS: '1' });
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  platform = await startTestPlatform({ ...adminEnv('warden@example.com'), SESSION_CHECK_SECONDS: '1' });
+  admin = await logInAdmin(platform);
 });
 afterAll(() => platform?.stop());
 

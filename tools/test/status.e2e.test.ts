@@ -8,10 +8,8 @@ import { backupName, BUS_CHANNEL, Logger, newManifest, repositoryRoot, SUBGRAPHS
 import { codes, send } from './support/graphql-client';
 import { BackupsDocument, HealthDocument, MarketSnapshotDocument, SystemStatusDocument, SystemStatusQuery } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
-const ADMIN_EMAIL = 'operator@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const NAMES = SUBGRAPHS.map(({ name }) => name);
 const backupDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-status-backups-'));
 
@@ -28,7 +26,7 @@ let user: SignedUpUser;
 beforeAll(async () => {
   const quiet = (name: string) => new Logger(name, 'error', {}, capture(errorLines));
   platform = await startTestPlatform(
-    { HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD, MARKET_INTERVAL_SECONDS: '1', STATUS_PROBE_SECONDS: '1', BUS_MAX_ATTEMPTS: '2', BACKUP_DIR: backupDir },
+    { ...adminEnv('operator@example.com'), MARKET_INTERVAL_SECONDS: '1', STATUS_PROBE_SECONDS: '1', BUS_MAX_ATTEMPTS: '2', BACKUP_DIR: backupDir },
     {
       market: {},
       analysis: {},
@@ -45,7 +43,7 @@ beforeAll(async () => {
       },
     },
   );
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
   user = await signUp(platform);
 });
 afterAll(async () => {

@@ -3,7 +3,7 @@ import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
 import { codes, send } from './support/graphql-client';
 import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { logIn, signUp, SignedUpUser } from './support/users';
+import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Strategies may watch an asset from the moment market follows it: analysis
@@ -11,8 +11,6 @@ import { logIn, signUp, SignedUpUser } from './support/users';
  * first tick. Market here never runs a round (its clock's timers never fire),
  * as on a fresh installation before its first boundary.
  */
-const ADMIN_EMAIL = 'symbols-admin@example.com';
-const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
 const noRounds: Clock = { now: () => Date.now(), setTimeout: () => 0, clearTimeout: () => undefined };
 
 let platform: TestPlatform;
@@ -20,9 +18,9 @@ let user: SignedUpUser;
 let admin: { accessToken: string };
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ HERCK_ADMIN_EMAIL: ADMIN_EMAIL, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD }, { market: { clock: noRounds }, analysis: {} });
+  platform = await startTestPlatform(adminEnv('symbols-admin@example.com'), { market: { clock: noRounds }, analysis: {} });
   user = await signUp(platform);
-  admin = await logIn(platform, ADMIN_EMAIL, ADMIN_PASSWORD);
+  admin = await logInAdmin(platform);
 }, 60_000);
 
 afterAll(async () => {

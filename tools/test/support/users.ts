@@ -38,6 +38,21 @@ export async function logIn(platform: Pick<TestPlatform, 'gatewayUrl'>, username
   return login.data.login;
 }
 
+/** The first admin's password wherever a test starts its platform with one (adminEnv). */
+export const ADMIN_PASSWORD = 'first-Admin-passphrase-42';
+
+/** The settings that make a test platform create its first admin, to spread into startTestPlatform's overrides. */
+export function adminEnv(email: string): { HERCK_ADMIN_EMAIL: string; HERCK_ADMIN_PASSWORD: string } {
+  return { HERCK_ADMIN_EMAIL: email, HERCK_ADMIN_PASSWORD: ADMIN_PASSWORD };
+}
+
+/** Logs in as the first admin the platform was started with (adminEnv): its tokens. */
+export async function logInAdmin(platform: Pick<TestPlatform, 'gatewayUrl' | 'env'>): Promise<{ accessToken: string; refreshToken: string }> {
+  const { HERCK_ADMIN_EMAIL: email, HERCK_ADMIN_PASSWORD: password } = platform.env;
+  if (!email || !password) throw new Error('this platform was started without a first admin: give startTestPlatform adminEnv(email)');
+  return logIn(platform, email, password);
+}
+
 /** Polls until `check` passes: for effects that travel over the event bus. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
