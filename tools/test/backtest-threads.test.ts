@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Decimal from 'decimal.js';
-import { databaseUrl, dropDatabase, ensureDatabase, Logger, openOrm, Orm, subgraphStoreSchema } from '@herck/common';
+import { ClientGoneError, databaseUrl, dropDatabase, ensureDatabase, isClientGone, Logger, openOrm, Orm, subgraphStoreSchema } from '@herck/common';
 import { runBacktest } from '../../subgraphs/analysis/src/modules/backtest/backtest.service';
 import { Backtest } from '../../subgraphs/analysis/src/modules/backtest/backtest.type';
 import { Backtester } from '../../subgraphs/analysis/src/modules/backtest/backtester';
@@ -95,4 +95,21 @@ it('refuses a backtest at once, even while the account’s previous one replays'
   });
   await Promise.all([long, refused]);
   expect(settled).toEqual(['refused BAD_USER_INPUT', 'long']);
+});
+
+it('answers a backtest replayed on the service’s own thread (BACKTEST_THREADS=0) whose client went away with the client’s leaving, not an error of its own', async () => {
+  const unthreaded = new Backtester(0);
+  const caller = new AbortController();
+  const em = orm.em.fork();
+  // The client leaves while the replay reads its first page of ticks: the replay then has rows of it in hand.
+  const execute = em.execute.bind(em);
+  jest.spyOn(em, 'execute').mockImplementation(async (...args: Parameters<typeof em.execute>) => {
+    const rows = await execute(...args);
+    if (String(args[0]).includes('FROM ticks') && !caller.signal.aborted) caller.abort(new ClientGoneError());
+    return rows;
+  });
+  const outcome = await unthreaded.run('account', em, strategy(TriggerMode.ON_CROSS, 'price > sma'), new Date(FROM), new Date(TO), caller.signal).catch((error: unknown) => error);
+  expect(caller.signal.aborted).toBe(true);
+  // Counted and logged as abandoned (isClientGone), as on a thread: not an INTERNAL_SERVER_ERROR.
+  expect(isClientGone(outcome)).toBe(true);
 });

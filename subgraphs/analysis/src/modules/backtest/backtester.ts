@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { AccountTurns, fromWire, unlessAborted } from '@herck/common';
+import { abandoned, AccountTurns, fromWire, unlessAborted } from '@herck/common';
 import { StrategyDefinition } from '../evaluation/strategy-definition';
 import { Backtest } from './backtest.type';
 import { backtestOf, replayBacktest } from './backtest-replay';
@@ -67,7 +67,11 @@ export class Backtester {
         signal?.throwIfAborted();
         return series(request);
       };
-      return replayBacktest(strategy, read, () => signal?.aborted ?? false);
+      // Stopped at its next row once its client has gone, it rejects with the client's leaving (the signal's
+      // reason), as on a thread: its REPLAY_STOPPED would be answered, counted and logged as a server error.
+      return replayBacktest(strategy, read, () => signal?.aborted ?? false).catch((error: unknown) => {
+        throw signal?.aborted ? abandoned(signal) : error;
+      });
     }
     return backtestOfWire(await this.threads[slot]!.replay(strategy, storedPages(em, strategy.interval, from, to), signal));
   }
