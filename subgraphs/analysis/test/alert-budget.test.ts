@@ -89,6 +89,16 @@ describe('by the firings’ own time', () => {
     expect(await housekeeping()).toBe(1);
     expect([await spentBy(quiet), await spentBy(busy)]).toEqual([0, 2]);
   });
+
+  it('forgets by the wall clock at the latest: a firing stamped in the future does not forget what the hour still counts', async () => {
+    const [owner, skewed] = [randomUUID(), randomUUID()];
+    const [steady, ahead] = [await saveStrategy(owner, TriggerMode.ON_CROSS, ['BTC']), await saveStrategy(skewed, TriggerMode.ON_CROSS, ['BTC'])];
+    await write(5, round(Date.now() - 10 * 60_000, [steady]));
+    // A round from a clock two days ahead: by its time, everything else would be a day old.
+    await write(5, round(Date.now() + 48 * HOUR_MS, [ahead]));
+    expect(await housekeeping()).toBe(0);
+    expect([await spentBy(owner), await spentBy(skewed)]).toEqual([1, 1]);
+  });
 });
 
 describe('the warning that the budget ran out', () => {

@@ -61,9 +61,10 @@ export class AlertBudget {
     return new AlertBudget(perHour, new Map(rows.map((row) => [row.owner_id, row.alerts])), logger);
   }
 
-  /** Forgets, for every account, what was spent a day before the newest firing stored (housekeeping); returns how many rows. */
+  /** Forgets, for every account, what was spent a day before the newest firing stored, or now if that is earlier (housekeeping); returns how many rows. */
   static async forgetOld(em: EntityManager): Promise<number> {
-    const [{ newest }] = await em.execute<[{ newest: Date | null }]>('SELECT max(triggered_at) AS newest FROM alert_budget_spent');
+    // Never later than now: one firing stamped ahead (a market clock set forward) must not forget every account's hour.
+    const [{ newest }] = await em.execute<[{ newest: Date | null }]>('SELECT least(max(triggered_at), now()) AS newest FROM alert_budget_spent');
     if (newest === null) return 0;
     return deleteOlderThan(em, 'alert_budget_spent', 'triggered_at', new Date(new Date(newest).getTime() - SPENT_KEPT_MS));
   }
