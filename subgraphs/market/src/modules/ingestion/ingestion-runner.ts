@@ -94,8 +94,8 @@ export class IngestionRunner {
         });
       }
     } catch (error) {
-      // The round itself matters more than the record of those before it.
-      this.logger.error('could not record the rounds missed while no replica was ingesting', { until: roundTime, error });
+      // The round itself matters more than the record of those before it, or than a check of this replica's clock against them.
+      this.logger.error('could not read the rounds before this replica took over (missed rounds unrecorded, its clock unchecked against the last one)', { until: roundTime, error });
     }
   }
 }
