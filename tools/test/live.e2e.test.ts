@@ -845,6 +845,32 @@ describe('rate limits over the socket', () => {
     expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(2);
   }, 30_000);
 
+  it('give a credit back only once, however often the subscription it resumes fails to be planned', async () => {
+    const resuming = await signUp(platform);
+    const gateway = await platform.startGateway({});
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 3)), gateway);
+    await streaming(expiring.client);
+    expect(await expiring.closed).toBe(4403);
+    const prepare = jest.spyOn(SharedSubscriptions.prototype, 'prepare').mockImplementation(() => {
+      throw new Error('the planner failed');
+    });
+    let again: Connection;
+    try {
+      const renewed = connect(bearer(resuming.accessToken), gateway);
+      await expect(streaming(renewed.client)).rejects.toThrow(/could not be planned/);
+      // Again, on the same connection and on a new one: the credit was given back once already.
+      await expect(streaming(renewed.client)).rejects.toThrow(/could not be planned/);
+      again = connect(bearer(resuming.accessToken), gateway);
+      await expect(streaming(again.client)).rejects.toThrow(/could not be planned/);
+    } finally {
+      prepare.mockRestore();
+    }
+    await streaming(again.client);
+    const after = await sendRaw(gateway.url, { query: '{ me { id } }' }, resuming.accessToken);
+    // The first start, the last failed one (no credit left), the one that runs, and this `me`.
+    expect(Number(after.headers.get('ratelimit-limit')) - Number(after.headers.get('ratelimit-remaining'))).toBe(4);
+  }, 30_000);
+
   it('let subscriptions the gateway ended because auth could not be asked (1013) start again free once it can', async () => {
     const resuming = await signUp(platform);
     const auth = await cuttableProxy(platform.auth.url);

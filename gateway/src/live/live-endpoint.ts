@@ -355,8 +355,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       const stillWanted = () => id in ctx.subscriptions;
       return { kind: 'subscription', prepared, operationId: id, streams: connection.streams, stillWanted, resumeKey: resume };
     } catch (error) {
-      // The credit did not give the subscription it stands for: it stays for the client's next attempt.
-      if (credit !== undefined) await credits.grant([credit]);
+      // The credit did not give the subscription it stands for: it stays for the client's next attempt (once, see giveBack).
+      if (credit !== undefined) await credits.giveBack(credit);
       logger.error('could not plan a subscription', { error });
       return [new GraphQLError('The subscription could not be planned', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
     }

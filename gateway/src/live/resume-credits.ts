@@ -35,6 +35,9 @@ export function resumeKey(accountId: string, document: DocumentNode, operationNa
 export class ResumeCredits {
   private lastWarning = 0;
 
+  /** Keys whose credit was given back (see `giveBack`), with when that stops mattering (the credit has expired by then). */
+  private readonly givenBack = new Map<string, number>();
+
   private readonly counts: RateLimiterAbstract;
 
   constructor(
@@ -62,6 +65,25 @@ export class ResumeCredits {
         }
       }),
     );
+  }
+
+  /**
+   * A start took the credit under `key` but failed before it ran: the credit is given back, once.
+   * A start that keeps failing (planning fails at every try) was given its credit back for ever
+   * before, each retry renewing it: the client retried without ever spending its operations. Kept
+   * in this process for as long as the credit given back may last (two windows): a client moving
+   * to another worker or gateway gets it back at most once there too, still a bound.
+   */
+  async giveBack(key: string): Promise<void> {
+    const now = Date.now();
+    // In the order they were given back, so the expired ones come first.
+    for (const [given, until] of this.givenBack) {
+      if (until > now) break;
+      this.givenBack.delete(given);
+    }
+    if (this.givenBack.has(key)) return;
+    this.givenBack.set(key, now + 2 * RESUME_WINDOW_SECONDS * 1000);
+    await this.grant([key]);
   }
 
   /** Whether a subscription with `key` resumes one the gateway ended (its credit is then used up). */
