@@ -237,6 +237,18 @@ describe('strategy engine on a scripted price path', () => {
       expect(series.value(sma3)).toBe(110);
     });
 
+    it('without a revision (a market older than revisions), takes the later of two closes of one period, as the store keeps it', () => {
+      const series = minuteFourBeforeThreeCloses();
+      expect(series.close(closed(3, 160))).toBe('late');
+      expect(series.value(sma3)).toBe(120);
+      expect(series.close(closed(3, 130))).toBe('late');
+      expect(series.value(sma3)).toBe(110);
+      // A counted close is newer still; one without a revision after it changes nothing, as in the store.
+      expect(series.close({ ...closed(3, 160), revision: 1 })).toBe('late');
+      expect(series.close(closed(3, 400))).toBe('ignored');
+      expect(series.value(sma3)).toBe(120);
+    });
+
     it('older than every candle the series holds with its whole warm-up, is left to the store', () => {
       // sma3 warms up on 32 candles: the series holds minutes -28 to 3 (3 as its ticks left it), and the live 4.
       const series = new CandleSeries('BTC', 'M1');

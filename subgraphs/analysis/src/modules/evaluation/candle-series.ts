@@ -138,7 +138,8 @@ export class CandleSeries {
    * (exact high, low and volume) or is appended after the newest: 'ended'.
    * One for a period the series has passed replaces what the series holds for
    * it when newer (a higher revision; any close is newer than a period seen
-   * only from ticks), or fills in a period it lacks: 'late'. Older ones, and
+   * only from ticks; of two without a revision, the later, as in the store),
+   * or fills in a period it lacks: 'late'. Older ones, and
    * ones before the candles the series holds, are 'ignored'.
    */
   close(candle: ClosedCandle): CloseTaken {
@@ -167,12 +168,12 @@ export class CandleSeries {
     return this.takeLate(heldCandle(candle, revision)) ? 'late' : 'ignored';
   }
 
-  /** Puts a close for a period the series has passed in its place among the held candles; false when it is not newer. */
+  /** Puts a close for a period the series has passed in its place among the held candles; false when it does not replace what is held (see `replaces`). */
   private takeLate(candle: HeldCandle): boolean {
     const index = this.held.findIndex((held) => held.openTime >= candle.openTime);
     const at = index === -1 ? this.held.length : index;
     const same = this.held[at]?.openTime === candle.openTime;
-    if (same && this.held[at]!.revision >= candle.revision) return false;
+    if (same && !replaces(candle.revision, this.held[at]!.revision)) return false;
     // Before every candle held, with all the warm-up held: no indicator reads it any more (the store keeps it).
     if (at === 0 && !same && this.held.length >= this.keep) return false;
     this.held.splice(at, same ? 1 : 0, candle);
@@ -202,6 +203,15 @@ export class CandleSeries {
       if (this.live) entry.indicator.add(this.live);
     }
   }
+}
+
+/**
+ * Whether a close of a period replaces the one held for it, as the store decides (CandleStore.save):
+ * a higher revision does; of two without one, the later, which the store keeps too (nothing tells
+ * them apart). An equal counted revision is the same close announced again: nothing to rebuild.
+ */
+function replaces(revision: number, heldRevision: number): boolean {
+  return revision > heldRevision || (revision === UNCOUNTED && heldRevision === UNCOUNTED);
 }
 
 function revisionOf(candle: ClosedCandle): number {
