@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { ClientGoneError, databaseUrl, dropDatabase, ensureDatabase, isClientGone, Logger, openOrm, Orm, subgraphStoreSchema } from '@herck/common';
-import { runBacktest } from '../../subgraphs/analysis/src/modules/backtest/backtest.service';
+import { checkBacktest, runBacktest } from '../../subgraphs/analysis/src/modules/backtest/backtest.service';
 import { Backtest } from '../../subgraphs/analysis/src/modules/backtest/backtest.type';
 import { Backtester } from '../../subgraphs/analysis/src/modules/backtest/backtester';
 import { StrategyDefinition } from '../../subgraphs/analysis/src/modules/evaluation/strategy-definition';
@@ -112,4 +112,42 @@ it('answers a backtest replayed on the service’s own thread (BACKTEST_THREADS=
   expect(caller.signal.aborted).toBe(true);
   // Counted and logged as abandoned (isClientGone), as on a thread: not an INTERNAL_SERVER_ERROR.
   expect(isClientGone(outcome)).toBe(true);
+});
+
+it('refuses at once a backtest that would take its account’s backtests under way past their bound, and admits it once the other has ended', async () => {
+  const definition = strategy(TriggerMode.ON_CROSS, 'price > sma');
+  const work = await checkBacktest(orm.em.fork(), definition, new Date(FROM), new Date(TO));
+  expect(work).toBeGreaterThan(0);
+  // Room for one such backtest and a half: a second one under way at once passes it.
+  const bounded = new Backtester(1, 1.5 * work);
+  try {
+    // The first is held at its first page of ticks (the check's count of them passes), so it is under way while the second is asked.
+    const held = orm.em.fork();
+    let reached: () => void = () => undefined;
+    const reachedFirstPage = new Promise<void>((resolve) => (reached = resolve));
+    let go: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (go = resolve));
+    const execute = held.execute.bind(held);
+    jest.spyOn(held, 'execute').mockImplementation(async (...args: Parameters<typeof held.execute>) => {
+      const sql = String(args[0]);
+      if (sql.includes('FROM ticks') && !sql.includes('count(*)')) {
+        reached();
+        await gate;
+      }
+      return execute(...args);
+    });
+    const first = bounded.run('account', held, definition, new Date(FROM), new Date(TO));
+    await reachedFirstPage;
+    const refused = await bounded.run('account', orm.em.fork(), definition, new Date(FROM), new Date(TO)).catch((error: { extensions?: Record<string, unknown> }) => error.extensions);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) });
+    // Another account's is no concern of this one's bound.
+    const others = bounded.run('another account', orm.em.fork(), definition, new Date(FROM), new Date(TO));
+    go();
+    expect((await first).summary.count).toBeGreaterThan(0);
+    expect((await others).summary.count).toBe((await first).summary.count);
+    // The first has ended: its work is given back.
+    expect((await bounded.run('account', orm.em.fork(), definition, new Date(FROM), new Date(TO))).summary.count).toBe((await first).summary.count);
+  } finally {
+    await bounded.stop();
+  }
 });

@@ -28,6 +28,8 @@ export interface AnalysisConfig extends SubgraphConfig {
   portfolioThreads: number;
   /** Worker threads backtests are replayed on (each runs one at a time); 0 replays them in the service's own thread. */
   backtestThreads: number;
+  /** An account's backtests running or waiting at most, in backtests of the largest size allowed (BacktestWork). */
+  backtestWorkPerAccount: number;
 }
 
 export function readAnalysisConfig(source: Environment = process.env): AnalysisConfig {
@@ -51,5 +53,6 @@ export function readAnalysisConfig(source: Environment = process.env): AnalysisC
     workers: env.int('ANALYSIS_WORKERS', 0, { min: 0, max: 64 }),
     portfolioThreads: env.int('PORTFOLIO_THREADS', 1, { min: 0, max: 64 }),
     backtestThreads: env.int('BACKTEST_THREADS', 1, { min: 0, max: 64 }),
+    backtestWorkPerAccount: env.int('BACKTEST_WORK_PER_ACCOUNT', 4, { min: 1, max: 1_000 }),
   });
 }

@@ -62,7 +62,7 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   const history: HistoryLoader = (symbol, interval, count) => loadHistory(symbol, interval, count);
   const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history) : new StrategyEngine(history, overrides.now);
   const calculator = new PortfolioCalculator(config.portfolioThreads);
-  const backtester = new Backtester(config.backtestThreads);
+  const backtester = new Backtester(config.backtestThreads, config.backtestWorkPerAccount);
   const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);
 
   const subgraph = await startSubgraph(config, logger, {

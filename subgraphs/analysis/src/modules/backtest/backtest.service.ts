@@ -25,29 +25,33 @@ export async function runBacktest(em: EntityManager, strategy: StrategyDefinitio
 
 /**
  * Refuses, with BAD_USER_INPUT, a backtest whose condition does not compile or whose range holds
- * more than MAX_BACKTEST_CANDLES candles or (for a strategy evaluating on ticks) MAX_BACKTEST_TICKS ticks.
+ * more than MAX_BACKTEST_CANDLES candles or (for a strategy evaluating on ticks) MAX_BACKTEST_TICKS ticks;
+ * resolves with the backtest's work, its share of the larger of those bounds (at most 1: see BacktestWork).
  * When `signal` aborts (the client went away), the check's statement under way is cancelled and
  * the check rejects with the signal's reason: a count of a long range, or one waiting for a lock,
  * held a pool connection until it ended, for nobody.
  */
-export async function checkBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<void> {
+export async function checkBacktest(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<number> {
   const compiled = compileCondition(strategy.condition, strategy.indicators);
   if (!compiled.ok) throw new BadUserInputError('The strategy’s condition does not compile', 'id');
-  await readsUntilAborted(em, signal, (em) => checkStoredRange(em, strategy, from, to));
+  return readsUntilAborted(em, signal, (em) => checkStoredRange(em, strategy, from, to));
 }
 
-/** Refuses a range holding too many candles or ticks to replay (see checkBacktest). */
-async function checkStoredRange(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<void> {
+/** Refuses a range holding too many candles or ticks to replay (see checkBacktest); its work otherwise. */
+async function checkStoredRange(em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date): Promise<number> {
   // The bound is on the candles actually replayed: ANALYST and ADMIN reach all history, so a range
   // from long before the first stored candle (or past the last) must not count candles that are not
   // there — estimated from the requested range alone, `from: 1970` was refused for any strategy.
-  if ((await storedCandleSpan(em, strategy.symbols, strategy.interval, from, to)) > MAX_BACKTEST_CANDLES) {
+  const candles = await storedCandleSpan(em, strategy.symbols, strategy.interval, from, to);
+  if (candles > MAX_BACKTEST_CANDLES) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
   }
   const onTicks = strategy.trigger !== TriggerMode.ON_CLOSE;
-  if (onTicks && (await TickStore.count(em, strategy.symbols, from, to)) > MAX_BACKTEST_TICKS) {
+  const ticks = onTicks ? await TickStore.count(em, strategy.symbols, from, to) : 0;
+  if (ticks > MAX_BACKTEST_TICKS) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_TICKS} ticks; choose a shorter one`, 'to');
   }
+  return Math.max(candles / MAX_BACKTEST_CANDLES, ticks / MAX_BACKTEST_TICKS);
 }
 
 /**

@@ -4,6 +4,7 @@ import { StrategyDefinition } from '../evaluation/strategy-definition';
 import { Backtest } from './backtest.type';
 import { backtestOf, replayBacktest } from './backtest-replay';
 import { checkBacktest } from './backtest.service';
+import { BacktestWork } from './backtest-work';
 import { ReplayThread } from './replay-thread';
 import { SeriesRead } from './series-request';
 import { storedPages, storedSeries } from './stored-series';
@@ -19,15 +20,21 @@ import { storedPages, storedSeries } from './stored-series';
  * that thread only passes on); an account's backtests run one at a time, in the order sent, and
  * accounts take turns (AccountTurns). A backtest whose client went away (its `signal`) stops: out
  * of the line if it waits, its replay ended at its next row if it runs (at its next read on the
- * service's thread, which no abort reaches in the middle of a page).
+ * service's thread, which no abort reaches in the middle of a page). One that would take its
+ * account's backtests under way past `workPerAccount` of the largest size is refused at once
+ * (BacktestWork), rather than queued past the gateway's wait for analysis.
  */
 export class Backtester {
   private readonly threads: ReplayThread[];
   private readonly turns: AccountTurns;
 
-  constructor(threads: number) {
+  private readonly work: BacktestWork;
+
+  /** `workPerAccount`: an account's backtests running or waiting, in backtests of the largest size allowed (BacktestWork; no bound when omitted). */
+  constructor(threads: number, workPerAccount = Number.POSITIVE_INFINITY) {
     this.threads = Array.from({ length: threads }, () => new ReplayThread());
     this.turns = new AccountTurns(Math.max(1, threads));
+    this.work = new BacktestWork(workPerAccount);
   }
 
   /** The account's backtests running or waiting for their turn. */
@@ -39,20 +46,25 @@ export class Backtester {
   async run(accountId: string, em: EntityManager, strategy: StrategyDefinition, from: Date, to: Date, signal?: AbortSignal): Promise<Backtest> {
     // Checked now, queued now: an account's backtests keep the order they came in. The check's
     // statement is cancelled when the client goes (checkBacktest).
-    const checked = checkBacktest(em, strategy, from, to, signal);
+    // Its work is known once checked: beyond the account's bound with what it has under way, it is refused at once.
+    const admitted = checkBacktest(em, strategy, from, to, signal).then((work) => this.work.admit(accountId, work));
     const replayed = this.turns.run(
       accountId,
       async (slot) => {
         // The turn is given up at once, not when the cancelled statement has ended.
-        await unlessAborted(checked, signal);
+        await unlessAborted(admitted, signal);
         return this.replay(slot, strategy, em, from, to, signal);
       },
       signal,
     );
-    // A refused backtest is answered with `checked`'s error, without waiting for its turn.
+    // A refused backtest is answered with the check's or the bound's error, without waiting for its turn.
     replayed.catch(() => undefined);
-    await checked;
-    return replayed;
+    const release = await admitted;
+    try {
+      return await replayed;
+    } finally {
+      release();
+    }
   }
 
   async stop(): Promise<void> {
