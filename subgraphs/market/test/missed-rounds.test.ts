@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { marketStore, readMarketConfig, RunningMarket, startMarketService, writeRound } from '../src';
 import { MarketRound } from '../src/modules/ingestion/market-round';
+import { quotedRound } from './quoted-round';
 import { MAX_MISSED_ROUNDS, recordMissedRounds } from '../src/modules/ingestion/missed-rounds';
 
 /**
@@ -115,13 +116,7 @@ describe('a long outage', () => {
   });
 
   describe('taken over from a leader whose round overran', () => {
-    const round = (time: string): MarketRound => ({
-      time: new Date(time),
-      ticks: [{ symbol: 'BTC', price: new Decimal('100'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'test' }],
-      global: null,
-      globalSource: null,
-      fx: [],
-    });
+    const round = (time: string): MarketRound => quotedRound(time, { BTC: '100' });
     const stored = async (time: string) => (await orm.em.fork().execute('SELECT 1 FROM global_metrics WHERE time = ?', [new Date(time)])).length === 1;
     /** Polls a condition of the store (another transaction's progress), never a fixed wait. */
     const eventually = async (check: () => Promise<boolean>, what: string) => {

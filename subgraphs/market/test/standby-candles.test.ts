@@ -9,6 +9,7 @@ import { Candle } from '../src/modules/candle/candle.type';
 import { CandleImportService } from '../src/modules/candle/candle-import.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { MarketRound } from '../src/modules/ingestion/market-round';
+import { quotedRound } from './quoted-round';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
 import { ProviderError } from '../src/modules/provider/market-provider';
@@ -26,13 +27,7 @@ import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 let environment: TestEnvironment;
 let orm: Orm;
 
-const round = (time: string, symbols: string[]): MarketRound => ({
-  time: new Date(time),
-  ticks: symbols.map((symbol) => ({ symbol, price: new Decimal(symbol === 'BTC' ? '100000' : '2500'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'test' })),
-  global: null,
-  globalSource: null,
-  fx: [],
-});
+const round = (time: string, symbols: string[]): MarketRound => quotedRound(time, Object.fromEntries(symbols.map((symbol) => [symbol, symbol === 'BTC' ? '100000' : '2500'])));
 
 const key = (candle: Candle) => `${candle.symbol} ${candle.interval} ${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount} close:${candle.close.toFixed()}`;
 

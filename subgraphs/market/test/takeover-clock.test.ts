@@ -5,6 +5,7 @@ import { AssetService } from '../src/modules/asset/asset.service';
 import { IngestionRunner } from '../src/modules/ingestion/ingestion-runner';
 import { IngestionService, recordGap } from '../src/modules/ingestion/ingestion.service';
 import { MarketRound } from '../src/modules/ingestion/market-round';
+import { quotedRound } from './quoted-round';
 import { LiveFeed } from '../src/modules/live/live-feed';
 import { MarketProvider, ProviderRound } from '../src/modules/provider/market-provider';
 import { ProviderStates } from '../src/modules/provider/provider-states';
@@ -36,13 +37,7 @@ class AskedProvider implements MarketProvider {
   }
 }
 
-const round = (time: number): MarketRound => ({
-  time: new Date(time),
-  ticks: [{ symbol: 'BTC', price: new Decimal('99'), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null, time: new Date(time), quoteCurrency: 'USD', source: 'steady' }],
-  global: null,
-  globalSource: null,
-  fx: [],
-});
+const round = (time: number): MarketRound => quotedRound(time, { BTC: '99' }, 'steady');
 
 beforeAll(async () => {
   environment = testEnvironment();
