@@ -29,6 +29,19 @@ let orm: Orm;
 
 const round = (time: string, symbols: string[]): MarketRound => quotedRound(time, Object.fromEntries(symbols.map((symbol) => [symbol, symbol === 'BTC' ? '100000' : '2500'])));
 
+/** A candle as the tests below compare it: when it opens, whether closed, and (unless `withTicks` is false) its tick count. */
+const minute = (candle: Candle, withTicks = true) => `${candle.openTime.toISOString()} closed:${candle.closed}${withTicks ? ` ticks:${candle.tickCount}` : ''}`;
+
+/** The candles `subscriber` receives that open at `since` or later, each as `minute` writes it, until `enough` says so. */
+async function candlesFrom(subscriber: AsyncIterator<unknown>, since: string, enough: (seen: string[]) => boolean, withTicks = true): Promise<string[]> {
+  const seen: string[] = [];
+  while (!enough(seen)) {
+    const candle = (await subscriber.next()).value as Candle;
+    if (candle.openTime >= new Date(since)) seen.push(minute(candle, withTicks));
+  }
+  return seen;
+}
+
 const key = (candle: Candle) => `${candle.symbol} ${candle.interval} ${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount} close:${candle.close.toFixed()}`;
 
 /** What the ingesting replica publishes for the round, and what a standby loading it publishes. */
@@ -180,11 +193,7 @@ it("publishes a round's candles once when it loads the round after the next one 
     await writeRound(orm.em.fork(), round('2026-12-02T16:01:00Z', ['BTC', 'ETH']), 10);
     await raw('COMMIT');
 
-    const seen: string[] = [];
-    while (!seen.some((candle) => candle.includes('2026-12-02T16:01:00.000Z'))) {
-      const candle = (await subscriber.next()).value as Candle;
-      if (candle.openTime >= new Date('2026-12-02T16:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount}`);
-    }
+    const seen = await candlesFrom(subscriber, '2026-12-02T16:00:00Z', (seen) => seen.some((candle) => candle.includes('2026-12-02T16:01:00.000Z')));
     // The minute's close once (with the round that closed it), then the next minute's first update.
     expect(seen).toEqual(['2026-12-02T16:00:00.000Z closed:true ticks:1', '2026-12-02T16:01:00.000Z closed:false ticks:1']);
   } finally {
@@ -215,11 +224,7 @@ it('publishes the closes of its own round without ticks once when it stops inges
     // The replica that took over runs the next round; this one publishes it as a standby.
     await writeRound(orm.em.fork(), round('2026-12-02T17:01:10Z', ['BTC', 'ETH']), 10);
 
-    const seen: string[] = [];
-    while (!seen.some((candle) => candle.startsWith('2026-12-02T17:01:00.000Z'))) {
-      const candle = (await subscriber.next()).value as Candle;
-      if (candle.openTime >= new Date('2026-12-02T17:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed}`);
-    }
+    const seen = await candlesFrom(subscriber, '2026-12-02T17:00:00Z', (seen) => seen.some((candle) => candle.startsWith('2026-12-02T17:01:00.000Z')), false);
     expect(seen).toEqual(['2026-12-02T17:00:00.000Z closed:true', '2026-12-02T17:01:00.000Z closed:false']);
   } finally {
     await subscriber.return?.();
@@ -261,11 +266,7 @@ it('publishes no candle of a round it loaded once it has run a later round itsel
     // A round later, what the load was holding has been published, if it was going to be.
     await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, snapshot, live).runRound(new Date('2026-12-02T18:01:10Z'));
 
-    const seen: string[] = [];
-    while (!seen.includes('2026-12-02T18:01:00.000Z closed:false ticks:2')) {
-      const candle = (await subscriber.next()).value as Candle;
-      if (candle.openTime >= new Date('2026-12-02T18:00:00Z')) seen.push(`${candle.openTime.toISOString()} closed:${candle.closed} ticks:${candle.tickCount}`);
-    }
+    const seen = await candlesFrom(subscriber, '2026-12-02T18:00:00Z', (seen) => seen.includes('2026-12-02T18:01:00.000Z closed:false ticks:2'));
     // Never the 18:00 minute open again after its close.
     expect(seen).toEqual(['2026-12-02T18:00:00.000Z closed:true ticks:2', '2026-12-02T18:01:00.000Z closed:false ticks:1', '2026-12-02T18:01:00.000Z closed:false ticks:2']);
   } finally {
