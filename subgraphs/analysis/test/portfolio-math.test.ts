@@ -255,6 +255,16 @@ describe('XIRR', () => {
     expect(xirr([flow('-1000', '2023-01-01'), flow('-500', '2023-06-01')])).toBeNull();
     expect(xirr([flow('1000', '2023-01-01'), flow('500', '2023-06-01')])).toBeNull();
   });
+
+  it('has no solution when what goes in and what comes out at one moment cancel out', () => {
+    // −10000 and +10000 on one day (a deposit at a period's end, valued at that end): every rate
+    // solves −10000 + 10000 = 0, so none is the XIRR. Newton's first guess, 0.1, came back as 10 % a year.
+    expect(xirr([flow('-10000', '2008-01-01'), flow('10000', '2008-01-01')])).toBeNull();
+    // Flows of one moment count as their sum: here +500 on the second day, and nothing goes in.
+    expect(xirr([flow('-1000', '2023-01-01'), flow('1000', '2023-01-01'), flow('-200', '2023-06-01'), flow('700', '2023-06-01')])).toBeNull();
+    // A moment that cancels out changes nothing of the others' rate: −1000, then +1100 a year later, is 0.1.
+    expectDecimal(xirr([flow('-50', '2022-06-01'), flow('50', '2022-06-01'), flow('-1000', '2023-01-01'), flow('1100', '2024-01-01')]), '0.1', 12);
+  });
 });
 
 describe('a missing price', () => {

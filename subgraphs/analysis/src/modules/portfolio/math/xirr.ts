@@ -42,7 +42,7 @@ interface Term {
  * default 0.1); if it leaves the domain r > −1, stalls or does not settle,
  * bisection over a sign change found on a fixed grid of rates, then between
  * −0.999999 and −1 (a loss annualised over a short period). Null when there
- * is no solution: fewer than one positive and one negative flow, or no sign
+ * is no solution: the flows of no moment sum to money in, or of none to money out, or there is no sign
  * change to bracket. All in decimal.js (20 significant digits), no floats.
  *
  * The exact root of Excel's documentation example is 0.373362533519 (…534 at
@@ -50,7 +50,10 @@ interface Term {
  * documented 0.000001 % accuracy, not the root. This returns the root.
  */
 export function xirr(flows: readonly DatedCashFlow[], guess: Decimal = new Decimal('0.1')): Decimal | null {
-  if (!flows.some((flow) => flow.amount.gt(0)) || !flows.some((flow) => flow.amount.lt(0))) return null;
+  // Flows of one moment are discounted alike: only their sum counts. Money in and out at one moment that
+  // cancel out (a deposit at a period's end, valued there) solve the equation at every rate: no XIRR.
+  const net = netPerMoment(flows);
+  if (!net.some((amount) => amount.gt(0)) || !net.some((amount) => amount.lt(0))) return null;
   // A reduce, not Math.min(...spread), which overflows the call stack on long histories.
   const start = flows.reduce((earliest, flow) => Math.min(earliest, flow.time.getTime()), Number.POSITIVE_INFINITY);
   // In decimal.js's own 20 digits (exact amounts would make every power and logarithm 1,000 digits long).
@@ -59,6 +62,13 @@ export function xirr(flows: readonly DatedCashFlow[], guess: Decimal = new Decim
     .sort((a, b) => a.days.comparedTo(b.days));
   const rate = newton(terms, guess, signChanges(terms) === 1) ?? bisection(terms) ?? bisectionNearTotalLoss(terms);
   return rate === null ? null : rate.toDecimalPlaces(RESULT_DECIMALS);
+}
+
+/** The sum of the flows of each moment. */
+function netPerMoment(flows: readonly DatedCashFlow[]): Decimal[] {
+  const sums = new Map<number, Decimal>();
+  for (const { amount, time } of flows) sums.set(time.getTime(), (sums.get(time.getTime()) ?? new Decimal(0)).plus(amount));
+  return [...sums.values()];
 }
 
 /**
