@@ -115,7 +115,8 @@ export class PortfolioService {
       // redelivered event would not add it back either way: applied_fills remembers every fill).
       if (rows[0]!.source_id) throw new BadUserInputError('This transaction records a filled order and cannot be deleted', 'id');
       const portfolio = await this.own(tx, ownerId, rows[0]!.portfolio_id, true);
-      await this.replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio);
+      // A later entry it pays for is refused in the replay; the refusal names this mutation's argument, not that entry's field.
+      await this.replayOrRefuse((await this.ledger(tx, portfolio.id)).filter((entry) => entry.id !== id), portfolio, 'id');
       // Another deletion of it may have run while this one waited for the portfolio's lock: then NOT_FOUND.
       const deleted = await tx.execute<{ id: string }[]>('DELETE FROM portfolio_transactions WHERE id = ? RETURNING id', [id]);
       if (!deleted.length) throw new NotFoundError('Transaction');
@@ -147,11 +148,11 @@ export class PortfolioService {
   }
 
   /** Replays the ledger; a sale of more than was held, or a withdrawal of more cash than there is, is refused. */
-  private async replayOrRefuse(ledger: LedgerRow[], portfolio: Portfolio): Promise<void> {
+  private async replayOrRefuse(ledger: LedgerRow[], portfolio: Portfolio, field?: string): Promise<void> {
     try {
       await this.calculator.replay(portfolio.ownerId, ledger, portfolio.costBasisMethod);
     } catch (error) {
-      if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, error.field ?? 'input');
+      if (error instanceof PortfolioInputError) throw new BadUserInputError(error.message, field ?? error.field ?? 'input');
       throw error;
     }
   }
