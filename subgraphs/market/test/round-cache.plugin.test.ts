@@ -33,6 +33,18 @@ describe("market's round cache hints", () => {
     expect(await cacheControl(server(snapshot, () => ROUND + 2_500, 5), '{ marketSnapshot }')).toBe('public, max-age=2');
   });
 
+  it('never run past the end of the current minute, where candles close without a round', async () => {
+    // Rounds every 7 s: the round of 12:00:56 is the latest until 12:01:03, but the M1 candle of 12:00 closes at 12:01:00.
+    const minuteEnd = ROUND + 60_000;
+    const late = new SnapshotStore();
+    late.update(round(minuteEnd - 4_000), []);
+    expect(await cacheControl(server(late, () => minuteEnd - 2_500, 7), '{ marketSnapshot }')).toBe('public, max-age=2');
+    expect(await cacheControl(server(late, () => minuteEnd - 900, 7), '{ marketSnapshot }')).not.toMatch(/public/);
+    // Rounds every 5 minutes: an M1 candle opened by the round ends a minute later.
+    expect(await cacheControl(server(snapshot, () => ROUND + 57_300, 300), '{ marketSnapshot }')).toBe('public, max-age=2');
+    expect(await cacheControl(server(snapshot, () => ROUND + 61_000, 300), '{ marketSnapshot }')).toBe('public, max-age=5');
+  });
+
   it('say nothing public for an overdue round, admin fields, mutations or errors', async () => {
     for (const [now, query] of [
       [ROUND + 59_500, '{ marketSnapshot }'],
