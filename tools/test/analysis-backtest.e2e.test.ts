@@ -29,7 +29,7 @@ let user: SignedUpUser;
 async function checksWaiting(lock: pg.Client): Promise<number> {
   const { rows } = await lock.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE 'SELECT (SELECT open_time FROM candles%'`,
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE 'SELECT count(*)::int AS n FROM (SELECT 1 FROM candles%'`,
   );
   return rows[0]!.n;
 }

@@ -13,6 +13,7 @@ import {
   DeactivateAccountDocument,
   DeletePortfolioDocument,
   DeleteTransactionDocument,
+  ImportCandlesDocument,
   PortfolioPerformanceDocument,
   ReactivateAccountDocument,
   RenamePortfolioDocument,
@@ -102,6 +103,39 @@ describe('backtests', () => {
     const yearOne = await backtest({ id: strategy.id, from: '0001-01-01T00:00:00Z', to: '0001-01-02T00:00:00Z' }, admin.accessToken);
     expect(yearOne.errors).toBeUndefined();
     expect(yearOne.data!.backtestStrategy.summary.count).toBe(0);
+  });
+
+  it('reach all history for ADMIN over a series with a long gap: the candles stored count, not the time between them', async () => {
+    // Three minutes imported two years ago and one ten minutes ago: four candles stored, 1,051,201 minutes apart.
+    const minute = 60_000;
+    const old = Math.floor((Date.now() - 730 * DAY_MS) / minute) * minute;
+    const recent = Math.floor((Date.now() - 10 * minute) / minute) * minute;
+    const csv = ['time,open,high,low,close,volume', ...[old, old + minute, old + 2 * minute, recent].map((time) => `${new Date(time).toISOString()},5,5,5,5,1`)].join('\n');
+    const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'ETH', interval: 'M1', csv }, admin.accessToken);
+    expect(imported.data?.importCandles.imported).toBe(4);
+    const { strategy } = await createStrategy({ symbols: ['ETH'], interval: 'M1', condition: 'price < 6.0', trigger: 'ON_CLOSE' }, admin.accessToken);
+    const range = { id: strategy.id, from: '1970-01-01T00:00:00Z', to: new Date().toISOString() };
+    // Each imported close fires (live ones, far above 6, do not): once analysis holds all four (or the range is refused), the answer stands.
+    let answer = await backtest(range, admin.accessToken);
+    await eventually(async () => {
+      answer = await backtest(range, admin.accessToken);
+      return Boolean(answer.errors) || answer.data!.backtestStrategy.summary.count >= 4;
+    }, 20_000);
+    expect(codes(answer)).toEqual([]);
+    expect(answer.data!.backtestStrategy.summary).toMatchObject({ count: 4, firstAt: new Date(old + minute).toISOString() });
+
+    // Two candles 300 days apart weighed 432,001 candles' work (0.72 of the largest backtest): six such
+    // backtests side by side passed BACKTEST_WORK_PER_ACCOUNT (4) and the sixth was RATE_LIMITED. They weigh two candles each.
+    const yearAgo = Math.floor((Date.now() - 300 * DAY_MS) / minute) * minute;
+    const twoCandles = ['time,open,high,low,close,volume', ...[yearAgo, recent].map((time) => `${new Date(time).toISOString()},5,5,5,5,1`)].join('\n');
+    expect((await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'BTC', interval: 'M1', csv: twoCandles }, admin.accessToken)).data?.importCandles.imported).toBe(2);
+    const sparse = await createStrategy({ symbols: ['BTC'], interval: 'M1', condition: 'price < 6.0', trigger: 'ON_CLOSE' }, admin.accessToken);
+    const sparseRange = { id: sparse.strategy.id, from: new Date(yearAgo).toISOString(), to: new Date().toISOString() };
+    await eventually(async () => (await backtest(sparseRange, admin.accessToken)).data?.backtestStrategy.summary.count === 2, 20_000);
+    const aliases = Array.from({ length: 8 }, (_, n) => `b${n}: backtestStrategy(id: $id, from: $from, to: $to) { summary { count } }`).join(' ');
+    const sideBySide = await sendRaw<Record<string, { summary: { count: number } }>>(platform.gatewayUrl, { query: `query ($id: ID!, $from: DateTime!, $to: DateTime!) { ${aliases} }`, variables: sparseRange }, admin.accessToken);
+    expect(codes(sideBySide)).toEqual([]);
+    expect(Object.values(sideBySide.data!).map((answered) => answered.summary.count)).toEqual(Array(8).fill(2));
   });
 
   it('reach back exactly 90 days for USER; an older `from` is FORBIDDEN and another user’s strategy NOT_FOUND', async () => {
