@@ -116,6 +116,8 @@ describe('backtests', () => {
     // Every tick stored before the backtest reads them: catching up waits at most 2 s, which a loaded machine may need more than.
     const stored = () => TickStore.count(platform.analysis!.runtime.orm.em.fork(), ['ETH'], new Date(ticks[0]!.time), new Date(ticks.at(-1)!.time + 1));
     await eventually(async () => (await stored()) === ticks.length, 30_000);
+    // The backtest's bound counts no further than one past it.
+    expect(await TickStore.count(platform.analysis!.runtime.orm.em.fork(), ['ETH'], new Date(ticks[0]!.time), new Date(ticks.at(-1)!.time + 1), 5)).toBe(6);
     const created = await send(
       platform.gatewayUrl,
       CreateStrategyDocument,

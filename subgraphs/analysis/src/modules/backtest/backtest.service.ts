@@ -11,8 +11,13 @@ import { storedSeries } from './stored-series';
 /** Candles replayed at most per backtest (all symbols together): a year of M1 candles for one symbol is 525,600. */
 export const MAX_BACKTEST_CANDLES = 600_000;
 
-/** Ticks replayed at most per backtest (all symbols together): 30 days of a round every 5 s for two symbols. */
-export const MAX_BACKTEST_TICKS = 1_000_000;
+/**
+ * Ticks replayed at most per backtest (all symbols together): the 30 days analysis keeps by default
+ * (ANALYSIS_TICK_RETENTION_DAYS) of a round every 5 s for two symbols, 1,036,800, with a day's slack for
+ * housekeeping. At a million, a user's two-symbol ON_CROSS strategy over the last 90 days was refused
+ * on any installation that had run a month.
+ */
+export const MAX_BACKTEST_TICKS = 1_100_000;
 
 /**
  * Replays a strategy over analysis's stored candles and ticks (see replayBacktest), here, on the
@@ -47,7 +52,7 @@ async function checkStoredRange(em: EntityManager, strategy: StrategyDefinition,
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_CANDLES} candles; choose a shorter one`, 'to');
   }
   const onTicks = strategy.trigger !== TriggerMode.ON_CLOSE;
-  const ticks = onTicks ? await TickStore.count(em, strategy.symbols, from, to) : 0;
+  const ticks = onTicks ? await TickStore.count(em, strategy.symbols, from, to, MAX_BACKTEST_TICKS) : 0;
   if (ticks > MAX_BACKTEST_TICKS) {
     throw new BadUserInputError(`That range holds more than ${MAX_BACKTEST_TICKS} ticks; choose a shorter one`, 'to');
   }

@@ -34,9 +34,15 @@ export class TickStore {
     return rows.map((row) => ({ ...row, time: new Date(row.time) }));
   }
 
-  /** How many ticks of these symbols lie in `from <= time < to`. */
-  static async count(em: EntityManager, symbols: string[], from: Date, to: Date): Promise<number> {
-    const [row] = await em.execute<{ n: number }[]>('SELECT count(*)::int AS n FROM ticks WHERE symbol = ANY(?::text[]) AND time >= ? AND time < ?', [arrayParameter(symbols), from, to]);
+  /**
+   * How many ticks of these symbols lie in `from <= time < to`; with `limit`, counted up to one past it
+   * (a caller that refuses beyond it need not scan millions of rows to say so).
+   */
+  static async count(em: EntityManager, symbols: string[], from: Date, to: Date, limit?: number): Promise<number> {
+    const [row] = await em.execute<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM ticks WHERE symbol = ANY(?::text[]) AND time >= ? AND time < ? ${limit === undefined ? '' : 'LIMIT ?'}) AS stored`,
+      [arrayParameter(symbols), from, to, ...(limit === undefined ? [] : [limit + 1])],
+    );
     return row?.n ?? 0;
   }
 
