@@ -19,6 +19,7 @@ import { freePort } from './support/free-port';
  * served by whichever worker holds the socket, and a clean stop.
  */
 const ANONYMOUS_LIMIT = 10;
+const CONNECTIONS_PER_ACCOUNT = 4;
 
 let platform: TestPlatform;
 let gateway: ChildProcess;
@@ -37,6 +38,7 @@ beforeAll(async () => {
       GATEWAY_PORT: String(port),
       GATEWAY_WORKERS: '2',
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_LIMIT),
+      WS_MAX_CONNECTIONS_PER_ACCOUNT: String(CONNECTIONS_PER_ACCOUNT),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -114,6 +116,32 @@ describe('gateway workers', () => {
       ),
     );
     expect(received).toEqual(['BTC', 'BTC', 'BTC']);
+  });
+
+  it('hold an account to WS_MAX_CONNECTIONS_PER_ACCOUNT sockets across every worker', async () => {
+    const user = await signUp(platform);
+    // One after the other, each on a connection of its own: node:cluster hands them to both workers in turn.
+    const openSockets = async (count: number) => {
+      const clients: Client[] = [];
+      const outcomes: (number | 'open')[] = [];
+      try {
+        for (let i = 0; i < count; i += 1) {
+          outcomes.push(
+            await new Promise<number | 'open'>((resolve) => {
+              clients.push(
+                createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, on: { connected: () => resolve('open'), closed: (event) => resolve((event as { code: number }).code) } }),
+              );
+            }),
+          );
+        }
+      } finally {
+        await Promise.all(clients.map((client) => client.dispose()));
+      }
+      return outcomes;
+    };
+    expect(await openSockets(CONNECTIONS_PER_ACCOUNT + 2)).toEqual([...Array<'open'>(CONNECTIONS_PER_ACCOUNT).fill('open'), 4429, 4429]);
+    // The sockets closed give their places back, whichever worker held them.
+    await eventually(async () => (await openSockets(CONNECTIONS_PER_ACCOUNT)).every((outcome) => outcome === 'open'));
   });
 
   it('let subscriptions ended at token expiry on one worker resume free on any worker', async () => {

@@ -1,6 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { Logger, watchParent } from '@herck/common';
+import { superviseConnectionCounts } from './connection-counts';
 
 /**
  * GATEWAY_WORKERS > 1: this process only supervises that many gateway
@@ -8,11 +9,13 @@ import { Logger, watchParent } from '@herck/common';
  * of them, so a WebSocket and its subscriptions live in one worker, which
  * opens its own upstream subscriptions). Operation rate limits are counted
  * here for every worker together (rate-limiter-flexible's cluster master),
- * unless Redis counts them. A worker that dies stops the gateway, as any
+ * unless Redis counts them, and so are WebSocket connections per account
+ * (WS_MAX_CONNECTIONS_PER_ACCOUNT). A worker that dies stops the gateway, as any
  * crashed service does: the supervisor that started it decides what next.
  */
 export function runGatewayWorkers(count: number, logger: Logger): void {
   new RateLimiterClusterMaster();
+  superviseConnectionCounts();
   const workers = new Set<Worker>();
   let stopping = false;
   let exitCode = 0;

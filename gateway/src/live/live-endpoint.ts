@@ -6,6 +6,7 @@ import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom, logRequestRefused } from '@herck/common';
 import { AccessTokenVerifier } from '../auth/access-token-verifier';
+import { connectionCounts } from '../cluster/connection-counts';
 import { GatewayContext } from '../auth/authorizing-gateway';
 import { RolePolicy } from '../auth/role-policy';
 import { subscriptionRootDirectiveProblem } from '../http/subscription-root-directives';
@@ -163,8 +164,8 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     void granted.finally(() => granting.delete(granted));
     socket.close(code, reason);
   };
-  /** Open connections per account, and per client address for anonymous ones. */
-  const perHolder = new Map<string, number>();
+  /** Open connections per account, and per client address for anonymous ones (across every gateway worker). */
+  const perHolder = connectionCounts(config.wsMaxConnectionsPerAccount);
 
   const messageLimit = bytes(config.bodyLimit);
   /** One id per handshake, the same in a refusal and in the 101 that accepts it. */
@@ -218,12 +219,16 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     const client = options.clientAddress(request);
     // Anonymous connections count per client address (an IPv6 one per /64), as the rate limits count anonymous callers.
     const holder = identity.accountId ?? `anonymous ${clientKey(client)}`;
-    const open = perHolder.get(holder) ?? 0;
-    if (open >= config.wsMaxConnectionsPerAccount) {
+    const release = await perHolder.open(holder);
+    if (!release) {
       socket.close(LIVE_CLOSE.tooManyConnections, identity.accountId ? 'Too many connections for this account' : 'Too many anonymous connections from this address');
       return false;
     }
-    perHolder.set(holder, open + 1);
+    // Closed while its place was being counted (by another process, for gateway workers).
+    if (socket.readyState !== WebSocket.OPEN) {
+      release();
+      return false;
+    }
     const expiresAt = authorization ? tokenExpiry(authorization) : null;
     const expiry = expiresAt === null ? undefined : setTimeout(() => endForResumption(socket, LIVE_CLOSE.forbidden, 'Access token expired'), Math.min(Math.max(expiresAt - Date.now(), 0), 2 ** 31 - 1));
     expiry?.unref();
@@ -239,9 +244,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
       running.delete(socket);
       clearTimeout(expiry);
       clearInterval(recheck);
-      const left = (perHolder.get(holder) ?? 1) - 1;
-      if (left > 0) perHolder.set(holder, left);
-      else perHolder.delete(holder);
+      release();
     });
     const connection: Connection = { identity, authorization, client, outbox: outboxes.open(socket, client), streams: new ConnectionStreams(), queries: new ConnectionQueries() };
     running.set(socket, connection);
