@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { print } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
@@ -24,28 +25,35 @@ const CONNECTIONS_PER_ACCOUNT = 4;
 let platform: TestPlatform;
 let gateway: ChildProcess;
 let port: number;
+/** Gateways started by a test alone. */
+const others: ChildProcess[] = [];
 
-beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
-  port = await freePort();
-  gateway = spawn(process.execPath, [path.join(repositoryRoot(), 'gateway', 'dist', 'src', 'main.js')], {
+/** The built gateway with GATEWAY_WORKERS=2 on `gatewayPort`. */
+function startGateway(gatewayPort: number): ChildProcess {
+  return spawn(process.execPath, [path.join(repositoryRoot(), 'gateway', 'dist', 'src', 'main.js')], {
     env: {
       ...process.env,
       ...platform.env,
       ACCOUNT_URL: platform.account.url,
       AUTH_URL: platform.auth.url,
       MARKET_URL: platform.market!.url,
-      GATEWAY_PORT: String(port),
+      GATEWAY_PORT: String(gatewayPort),
       GATEWAY_WORKERS: '2',
       RATE_LIMIT_ANONYMOUS_PER_MINUTE: String(ANONYMOUS_LIMIT),
       WS_MAX_CONNECTIONS_PER_ACCOUNT: String(CONNECTIONS_PER_ACCOUNT),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  port = await freePort();
+  gateway = startGateway(port);
   await eventually(() => ask('/readyz').then((answer) => answer.status === 200).catch(() => false), 30_000);
 });
 afterAll(async () => {
-  if (gateway?.exitCode === null) gateway.kill('SIGKILL');
+  for (const started of [gateway, ...others]) if (started?.exitCode === null && started.signalCode === null) started.kill('SIGKILL');
   await platform?.stop();
 });
 
@@ -74,10 +82,59 @@ function ask(route: string, body?: unknown, accessToken?: string): Promise<{ sta
   });
 }
 
-/** The gateway's worker processes (children of the supervising one). */
-function workers(): number[] {
-  const children = fs.readFileSync(`/proc/${gateway.pid}/task/${gateway.pid}/children`, 'utf8').trim();
+/** The gateway's worker processes (children of the supervising one); none once it is gone. */
+function workers(of: ChildProcess = gateway): number[] {
+  let children: string;
+  try {
+    children = fs.readFileSync(`/proc/${of.pid}/task/${of.pid}/children`, 'utf8').trim();
+  } catch {
+    return [];
+  }
   return children ? children.split(' ').map(Number) : [];
+}
+
+/**
+ * The worker that holds the gateway's end of the connection from `clientPort`: the socket's inode
+ * in /proc/net/tcp, found among the workers' open files.
+ */
+function holder(clientPort: number): number | undefined {
+  const hex = (value: number) => value.toString(16).toUpperCase().padStart(4, '0');
+  const inode = fs
+    .readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((row) => row.trim().split(/\s+/))
+    .find((fields) => fields[1]?.endsWith(`:${hex(port)}`) && fields[2]?.endsWith(`:${hex(clientPort)}`))?.[9];
+  if (!inode || inode === '0') return undefined;
+  const holds = (pid: number) => {
+    try {
+      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`;
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  };
+  return workers().find(holds);
+}
+
+/** `GET route` on a connection of its own: its status and the worker that answered. */
+function askWhom(route: string): Promise<{ status: number; worker: number | undefined }> {
+  return new Promise((resolve, reject) => {
+    // Kept alive, so that the gateway still holds the connection when the answer has come.
+    const request = http.get({ host: '127.0.0.1', port, path: route, agent: false, headers: { connection: 'keep-alive' } }, (response) => {
+      const worker = holder(response.socket.localPort!);
+      response.resume();
+      response.on('end', () => {
+        request.destroy();
+        resolve({ status: response.statusCode!, worker });
+      });
+    });
+    request.once('error', reject);
+  });
 }
 
 describe('gateway workers', () => {
@@ -170,6 +227,87 @@ describe('gateway workers', () => {
       await Promise.all(again.map((client) => client.dispose()));
     }
   }, 30_000);
+
+  it('replace a worker that dies while the other keeps serving, giving back the connections it held', async () => {
+    const user = await signUp(platform);
+    const clients: Client[] = [];
+    /** Opens one socket for `user`: 'open' with the worker holding it, or the close code. */
+    const openSocket = () =>
+      new Promise<{ outcome: 'open'; worker: number | undefined } | { outcome: number }>((resolve) => {
+        clients.push(
+          createClient({
+            url: `ws://127.0.0.1:${port}/graphql`,
+            webSocketImpl: WebSocket,
+            connectionParams: { Authorization: `Bearer ${user.accessToken}` },
+            retryAttempts: 0,
+            lazy: false,
+            onNonLazyError: () => undefined,
+            on: {
+              connected: (socket) => resolve({ outcome: 'open', worker: holder((socket as { _socket: net.Socket })._socket.localPort!) }),
+              closed: (event) => resolve({ outcome: (event as { code: number }).code }),
+            },
+          }),
+        );
+      });
+    try {
+      const held: (number | undefined)[] = [];
+      for (let i = 0; i < CONNECTIONS_PER_ACCOUNT; i += 1) {
+        const opened = await openSocket();
+        expect(opened.outcome).toBe('open');
+        held.push((opened as { worker: number | undefined }).worker);
+      }
+      const killed = held[0]!;
+      const survivor = workers().find((pid) => pid !== killed)!;
+      process.kill(killed, 'SIGKILL');
+      // Reaped by the supervisor: from then on node:cluster hands connections to the survivor alone.
+      await eventually(async () => !workers().includes(killed));
+
+      // Requests all along, one connection each, until the replacement has answered some.
+      const failures: unknown[] = [];
+      let byReplacement = 0;
+      const deadline = Date.now() + 20_000;
+      while (byReplacement < 3 && !failures.length) {
+        if (Date.now() > deadline) throw new Error('no replacement worker answering within 20 s');
+        const answer = await askWhom('/readyz').catch((error: unknown) => error);
+        const { status, worker } = answer as { status?: number; worker?: number };
+        if (status !== 200) failures.push(answer);
+        else if (worker !== undefined && worker !== survivor && worker !== killed) byReplacement += 1;
+      }
+      expect(failures).toEqual([]);
+      expect(workers()).toEqual(expect.arrayContaining([survivor]));
+      expect(workers()).toHaveLength(2);
+
+      // The dead worker's sockets count no more; the survivor's still do.
+      const freed = held.filter((worker) => worker === killed).length;
+      const outcomes: (number | 'open')[] = [];
+      for (let i = 0; i <= freed; i += 1) outcomes.push((await openSocket()).outcome);
+      expect(outcomes).toEqual([...Array<'open'>(freed).fill('open'), 4429]);
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
+  }, 40_000);
+
+  it('give up when workers keep dying', async () => {
+    const other = startGateway(await freePort());
+    others.push(other);
+    const exited = new Promise<number | null>((resolve) => other.once('exit', (code) => resolve(code)));
+    const killed = new Set<number>();
+    // Every worker killed as soon as it shows: five are replaced within the minute, the sixth stops the gateway.
+    await eventually(async () => {
+      for (const pid of workers(other).filter((pid) => !killed.has(pid))) {
+        killed.add(pid);
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+      return other.exitCode !== null;
+    }, 30_000);
+    expect(await exited).toBe(1);
+    expect(killed.size).toBeGreaterThanOrEqual(6);
+    expect(killed.size).toBeLessThanOrEqual(7);
+  }, 40_000);
 
   it('stop together on SIGTERM', async () => {
     const pids = workers();
