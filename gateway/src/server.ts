@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import cors from 'cors';
@@ -9,6 +10,7 @@ import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
 import { RolePolicy } from './auth/role-policy';
 import { SessionStates } from './auth/session-states';
+import { WorkerMetricsRegistry } from './cluster/cluster-metrics';
 import { GatewayConfig } from './env';
 import { serveAccountPages } from './http/account-pages';
 import { serveLogDownloads } from './http/log-downloads';
@@ -56,7 +58,8 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, logger: Logger, records: Logger = logger): Promise<RunningGateway> {
   const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
   const signer = new InternalTokenSigner(config.internalTokenKey);
-  const metrics = new MetricsRegistry('gateway');
+  // A worker of several (GATEWAY_WORKERS) answers /metrics for all of them.
+  const metrics = cluster.isWorker ? new WorkerMetricsRegistry('gateway') : new MetricsRegistry('gateway');
   const fetchDuration = subgraphFetchDuration(metrics);
   // One keep-alive pool per subgraph origin, shared by queries and subscriptions' follow-up fetches.
   // A subgraph that takes a request and never answers fails the fetch after SUBGRAPH_TIMEOUT_MS (undici waits 300 s).

@@ -8,7 +8,7 @@ import { print } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
-import { repositoryRoot, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
+import { findSamples, parsePrometheusText, repositoryRoot, sampleValue, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { LiveTicksDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
@@ -17,7 +17,8 @@ import { freePort } from './support/free-port';
 /**
  * GATEWAY_WORKERS=2: the built gateway as `npm start` runs it, two worker
  * processes on one port; operation limits counted across both, subscriptions
- * served by whichever worker holds the socket, and a clean stop.
+ * served by whichever worker holds the socket, one /metrics for both, a dead
+ * worker replaced (but not forever), and a clean stop.
  */
 const ANONYMOUS_LIMIT = 10;
 const CONNECTIONS_PER_ACCOUNT = 4;
@@ -121,16 +122,18 @@ function holder(clientPort: number): number | undefined {
   return workers().find(holds);
 }
 
-/** `GET route` on a connection of its own: its status and the worker that answered. */
-function askWhom(route: string): Promise<{ status: number; worker: number | undefined }> {
+/** `GET route` on a connection of its own: its status (and body when `read`) and the worker that answered. */
+function askWhom(route: string, read = false): Promise<{ status: number; worker: number | undefined; text: string }> {
   return new Promise((resolve, reject) => {
     // Kept alive, so that the gateway still holds the connection when the answer has come.
     const request = http.get({ host: '127.0.0.1', port, path: route, agent: false, headers: { connection: 'keep-alive' } }, (response) => {
       const worker = holder(response.socket.localPort!);
-      response.resume();
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += read ? chunk : ''));
       response.on('end', () => {
         request.destroy();
-        resolve({ status: response.statusCode!, worker });
+        resolve({ status: response.statusCode!, worker, text });
       });
     });
     request.once('error', reject);
@@ -227,6 +230,20 @@ describe('gateway workers', () => {
       await Promise.all(again.map((client) => client.dispose()));
     }
   }, 30_000);
+
+  it('answer /metrics for every worker together, whichever worker is scraped', async () => {
+    const user = await signUp(platform);
+    // One connection each: node:cluster hands them to both workers in turn.
+    for (let i = 0; i < 3; i += 1) expect((await ask('/graphql', { query: 'query MetricsProbe { __typename }' }, user.accessToken)).status).toBe(200);
+    const scrapes = await Promise.all([0, 1].map(() => askWhom('/metrics', true)));
+    // Scraped through both workers, and each time the three operations of both.
+    expect(new Set(scrapes.map((scrape) => scrape.worker)).size).toBe(2);
+    for (const scrape of scrapes) {
+      const samples = parsePrometheusText(scrape.text);
+      expect(sampleValue(samples, 'herck_graphql_operations_total', { service: 'gateway', operation: 'MetricsProbe', outcome: 'ok' })).toBe(3);
+      expect(findSamples(samples, 'process_cpu_seconds_total')).toHaveLength(1);
+    }
+  });
 
   it('replace a worker that dies while the other keeps serving, giving back the connections it held', async () => {
     const user = await signUp(platform);

@@ -1,4 +1,5 @@
 import {
+  AggregatorRegistry,
   collectDefaultMetrics,
   Counter,
   CounterConfiguration,
@@ -56,9 +57,18 @@ export class MetricsRegistry {
 
   /** Every metric of this service and of its process, in the exposition format. */
   async exposition(): Promise<string> {
+    return this.withProcess().metrics();
+  }
+
+  /** The same metrics as prom-client's JSON (`getMetricsAsJSON`), for `aggregateSamples`. */
+  async samples(): Promise<object[]> {
+    return this.withProcess().getMetricsAsJSON();
+  }
+
+  private withProcess(): Registry {
     const merged = Registry.merge([processMetrics(), this.registry]);
     if (this.service) merged.setDefaultLabels({ service: this.service });
-    return merged.metrics();
+    return merged;
   }
 }
 
@@ -70,4 +80,12 @@ function processMetrics(): Registry {
     collectDefaultMetrics({ register: shared });
   }
   return shared;
+}
+
+/**
+ * Several processes' `samples()` as one exposition (prom-client's cluster aggregation): counters,
+ * histograms and most gauges summed, event-loop lag averaged, process start times left out.
+ */
+export async function aggregateSamples(perProcess: object[][]): Promise<string> {
+  return AggregatorRegistry.aggregate(perProcess).metrics();
 }

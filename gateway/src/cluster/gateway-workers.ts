@@ -1,6 +1,7 @@
 import cluster, { Worker } from 'node:cluster';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import { Logger, watchParent } from '@herck/common';
+import { superviseMetrics } from './cluster-metrics';
 import { superviseConnectionCounts } from './connection-counts';
 
 /** Workers that may die within RESTART_WINDOW_MS and be replaced; one more stops the gateway. */
@@ -14,7 +15,8 @@ const RESTART_WINDOW_MS = 60_000;
  * opens its own upstream subscriptions). Operation rate limits are counted
  * here for every worker together (rate-limiter-flexible's cluster master),
  * unless Redis counts them, and so are WebSocket connections per account
- * (WS_MAX_CONNECTIONS_PER_ACCOUNT). A worker that dies (killed, crashed) is
+ * (WS_MAX_CONNECTIONS_PER_ACCOUNT); `/metrics` through any worker adds up
+ * every worker's here. A worker that dies (killed, crashed) is
  * replaced while the others keep serving, and the counts kept here live on; its
  * WebSockets are gone and the connections it counted are given back. Workers
  * that keep dying (more than RESTARTS_PER_WINDOW within a minute) stop the
@@ -24,6 +26,7 @@ const RESTART_WINDOW_MS = 60_000;
 export function runGatewayWorkers(count: number, logger: Logger): void {
   new RateLimiterClusterMaster();
   superviseConnectionCounts();
+  superviseMetrics();
   const workers = new Set<Worker>();
   const deaths: number[] = [];
   let stopping = false;

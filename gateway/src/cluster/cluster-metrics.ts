@@ -1,0 +1,118 @@
+import cluster, { Worker } from 'node:cluster';
+import { aggregateSamples, MetricsRegistry } from '@herck/common';
+
+const CHANNEL = 'herck:metrics';
+/** How long the supervisor waits for a worker's metrics; one that has not answered by then (dying) is left out. */
+const WORKER_TIMEOUT_MS = 2_000;
+/** How long a worker waits for the supervisor's answer before it answers its own metrics alone. */
+const ANSWER_TIMEOUT_MS = 4_000;
+
+type WorkerMessage =
+  | { channel: typeof CHANNEL; type: 'ready' }
+  | { channel: typeof CHANNEL; type: 'scrape'; id: number }
+  | { channel: typeof CHANNEL; type: 'samples'; id: number; samples: object[] };
+type SupervisorMessage = { channel: typeof CHANNEL; type: 'collect'; id: number } | { channel: typeof CHANNEL; type: 'scraped'; id: number; text: string | null };
+
+/**
+ * A gateway worker's metrics (GATEWAY_WORKERS): `/metrics` answers every worker's together, added
+ * up by the process supervising them, so a scrape shows the same counters whichever worker it
+ * reaches. A supervisor that does not answer in time (it should not happen: it does little else)
+ * leaves the worker answering its own, as before.
+ */
+export class WorkerMetricsRegistry extends MetricsRegistry {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (text: string | null) => void>();
+
+  constructor(service: string) {
+    super(service);
+    process.on('message', (message: SupervisorMessage) => {
+      if (message?.channel !== CHANNEL) return;
+      if (message.type === 'collect') {
+        void this.samples().then(
+          (samples) => this.send({ channel: CHANNEL, type: 'samples', id: message.id, samples }),
+          () => this.send({ channel: CHANNEL, type: 'samples', id: message.id, samples: [] }),
+        );
+        return;
+      }
+      this.waiting.get(message.id)?.(message.text);
+      this.waiting.delete(message.id);
+    });
+    // Asked for its metrics from now on.
+    this.send({ channel: CHANNEL, type: 'ready' });
+  }
+
+  override async exposition(): Promise<string> {
+    if (!process.connected) return super.exposition();
+    const id = (this.nextId += 1);
+    const text = await new Promise<string | null>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, ANSWER_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.send({ channel: CHANNEL, type: 'scrape', id });
+    });
+    return text ?? super.exposition();
+  }
+
+  private send(message: WorkerMessage): void {
+    // A supervisor already gone (the gateway is stopping) has nothing to add up.
+    if (process.connected) process.send!(message);
+  }
+}
+
+/**
+ * In the supervising process: answers a worker's scrape with every ready worker's metrics added
+ * up (prom-client's cluster aggregation). A worker that exits is no longer asked, nor waited for.
+ */
+export function superviseMetrics(): void {
+  const ready = new Set<Worker>();
+  const gathering = new Map<number, { pending: Set<Worker>; samples: object[][]; finish: () => void }>();
+  let nextId = 0;
+
+  const gather = () =>
+    new Promise<object[][]>((resolve) => {
+      const id = (nextId += 1);
+      const pending = new Set([...ready].filter((worker) => worker.isConnected()));
+      const samples: object[][] = [];
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        gathering.delete(id);
+        resolve(samples);
+      };
+      const timer = setTimeout(finish, WORKER_TIMEOUT_MS);
+      gathering.set(id, { pending, samples, finish });
+      for (const worker of pending) worker.send({ channel: CHANNEL, type: 'collect', id } satisfies SupervisorMessage);
+      if (!pending.size) finish();
+    });
+
+  cluster.on('message', (worker, message: WorkerMessage) => {
+    if (message?.channel !== CHANNEL) return;
+    if (message.type === 'ready') {
+      ready.add(worker);
+    } else if (message.type === 'samples') {
+      const request = gathering.get(message.id);
+      if (!request?.pending.delete(worker)) return;
+      request.samples.push(message.samples);
+      if (!request.pending.size) request.finish();
+    } else {
+      void gather()
+        .then(aggregateSamples)
+        .catch(() => null)
+        .then((text) => {
+          if (worker.isConnected()) worker.send({ channel: CHANNEL, type: 'scraped', id: message.id, text } satisfies SupervisorMessage);
+        });
+    }
+  });
+  cluster.on('exit', (worker) => {
+    ready.delete(worker);
+    for (const request of gathering.values()) if (request.pending.delete(worker) && !request.pending.size) request.finish();
+  });
+}
