@@ -10,7 +10,7 @@ import { ReplayServer } from '../../subgraphs/market/test/providers/replay-serve
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { startRecordedProviders } from './support/recorded-providers';
-import { eventually, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * An attacker's audit of the public entry point (the gateway, over HTTP and graphql-ws): each probe
@@ -28,7 +28,7 @@ beforeAll(async () => {
   providers = recorded.server;
   // Many operations from few users: the per-account budgets have tests of their own.
   platform = await startTestPlatform(
-    { ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0', PORTFOLIOS_PER_ACCOUNT: '20' },
+    { ...adminEnv('attacker-audit-admin@example.com'), ...recorded.env, RATE_LIMIT_USER_PER_MINUTE: '0', PORTFOLIOS_PER_ACCOUNT: '20' },
     { market: {}, analysis: {}, loggers: { gateway: new Logger('gateway', 'info', {}, (line) => void gatewayLog.push(line)) } },
   );
   [alice, bob] = await Promise.all([signUp(platform), signUp(platform)]);
@@ -350,6 +350,30 @@ describe('operation ids named like members of every JavaScript object', () => {
       await eventually(async () => gateway.live().clientSubscriptions === 0 && gateway.live().upstreamSubscriptions === 0, 5_000);
     } finally {
       await gateway.stop();
+    }
+  });
+});
+
+describe('malformed CSV sent to importCandles, through a production gateway', () => {
+  it("is described in the platform's words, not in the CSV library's", async () => {
+    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    try {
+      const admin = await logInAdmin(platform);
+      const header = 'time,open,high,low,close,volume';
+      const cases = [
+        { csv: `${header}\n2024-01-01T00:00:00Z,"1,1,1,1,1\n`, reason: 'a quoted field is not closed' },
+        { csv: `${header}\n2024-01-01T00:00:00Z,1"2,1,1,1,1\n`, reason: 'a quote inside a field that does not begin with one (quote the whole field, doubling its quotes)' },
+        { csv: `${header}\n2024-01-01T00:00:00Z,"1"2,1,1,1,1\n`, reason: 'text after the closing quote of a field' },
+        { csv: `"time"x,open,high,low,close,volume\n`, reason: 'text after the closing quote of a field' },
+      ];
+      for (const { csv, reason } of cases) {
+        const answer = await sendRaw<unknown>(production.url, { query: 'mutation($csv: String!) { importCandles(symbol: "BTC", interval: H1, csv: $csv) { __typename } }', variables: { csv } }, admin.accessToken);
+        // csv-parse's own sentences ("Invalid Opening Quote: a quote is found on field 0 at line 2, value is …") named its internals.
+        expect(JSON.stringify(answer.errors)).not.toMatch(/Invalid (Opening|Closing) Quote|Quote Not Closed|parsing is finished|on field \d|value is|Non trimable/i);
+        expect([csv, codes(answer), JSON.stringify(answer.errors?.[0]?.message)]).toEqual([csv, ['BAD_USER_INPUT'], expect.stringContaining(`malformed CSV: ${reason}`)]);
+      }
+    } finally {
+      await production.stop();
     }
   });
 });

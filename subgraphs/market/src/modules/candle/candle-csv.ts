@@ -102,10 +102,24 @@ export function recordStartLine(endLine: number, fields: readonly string[]): num
   return endLine - fields.reduce((breaks, field) => breaks + (field.match(/\r\n|\r|\n/g)?.length ?? 0), 0);
 }
 
+/**
+ * What is wrong, by csv-parse's error code: its own messages ("Invalid Opening Quote: a quote is found
+ * on field 0 at line 2, value is …") speak of the parser's internals and change with its versions.
+ */
+const CSV_SYNTAX_REASONS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
+  // (csv-parse names this one without its CSV_ prefix.)
+  INVALID_OPENING_QUOTE: 'a quote inside a field that does not begin with one (quote the whole field, doubling its quotes)',
+  CSV_INVALID_CLOSING_QUOTE: 'text after the closing quote of a field',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text after the closing quote of a field',
+  CSV_MAX_RECORD_SIZE: 'a line is too long',
+};
+
 /** A CSV syntax error (such as an unclosed quote), after which nothing more can be read. */
 export function csvSyntaxError(error: CsvError): CsvRowError {
   const line = typeof error.lines === 'number' ? error.lines : 0;
-  return { line, message: `malformed CSV: ${error.message}; the rest was not read` };
+  const reason = CSV_SYNTAX_REASONS[error.code] ?? 'the text is not CSV';
+  return { line, message: `malformed CSV: ${reason}; the rest was not read` };
 }
 
 const AMOUNT_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
