@@ -377,3 +377,25 @@ describe('malformed CSV sent to importCandles, through a production gateway', ()
     }
   });
 });
+
+describe('a refused sale or withdrawal, through a production gateway', () => {
+  it('names its amounts as the Decimal scalar writes them, never in exponent notation the scalar refuses', async () => {
+    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    try {
+      const owner = await signUp(platform);
+      const send = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => sendRaw<T>(production.url, { query, variables }, owner.accessToken);
+      const { createPortfolio } = (await send<{ createPortfolio: { id: string } }>('mutation { createPortfolio(name: "tiny", baseCurrency: "USD") { id } }')).data!;
+      const add = (input: string) => send(`mutation($id: ID!) { addTransaction(portfolioId: $id, input: ${input}) { id } }`, { id: createPortfolio.id });
+      expect((await add('{ kind: DEPOSIT, quantity: "0.00000005", currency: "USD", time: "2024-01-01T00:00:00Z" }')).errors).toBeUndefined();
+      const refusals = [
+        [await add('{ kind: WITHDRAWAL, quantity: "0.0000001", currency: "USD", time: "2024-01-02T00:00:00Z" }'), 'Cannot withdraw 0.0000001 at 2024-01-02T00:00:00.000Z: only 0.00000005 cash held then'],
+        [await add(`{ kind: WITHDRAWAL, quantity: "${'9'.repeat(25)}", currency: "USD", time: "2024-01-02T00:00:00Z" }`), `Cannot withdraw ${'9'.repeat(25)} at 2024-01-02T00:00:00.000Z: only 0.00000005 cash held then`],
+        [await add('{ kind: SELL, symbol: "BTC", quantity: "0.0000001", price: "1", currency: "USD", time: "2024-01-02T00:00:00Z" }'), 'Cannot sell 0.0000001 BTC at 2024-01-02T00:00:00.000Z: only 0 held then'],
+      ] as const;
+      // decimal.js's toString wrote "1e-7" and "9.999999999999999999999999e+24": text a client cannot send back as a Decimal.
+      for (const [answer, message] of refusals) expect(answer.errors).toEqual([expect.objectContaining({ message, extensions: { code: 'BAD_USER_INPUT', field: 'quantity' } })]);
+    } finally {
+      await production.stop();
+    }
+  });
+});

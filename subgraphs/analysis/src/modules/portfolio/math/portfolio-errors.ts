@@ -15,10 +15,13 @@ export class PortfolioInputError extends Error {
 /** A transaction that is malformed on its own (negative quantity, a BUY without a symbol…). */
 export class InvalidTransactionError extends PortfolioInputError {}
 
-/** A SELL of more units than the portfolio holds at that moment: short positions are not modelled. */
+/**
+ * A SELL of more units than the portfolio holds at that moment: short positions are not modelled.
+ * Amounts are written as the Decimal scalar writes them (toFixed): toString turns 0.0000001 into "1e-7".
+ */
 export class OversellError extends PortfolioInputError {
   constructor(readonly symbol: string, readonly held: Decimal, readonly requested: Decimal, readonly time: Date) {
-    super(`Cannot sell ${requested.toString()} ${symbol} at ${time.toISOString()}: only ${held.toString()} held then`, 'quantity');
+    super(`Cannot sell ${requested.toFixed()} ${symbol} at ${time.toISOString()}: only ${held.toFixed()} held then`, 'quantity');
   }
 }
 
@@ -29,6 +32,6 @@ export class OversellError extends PortfolioInputError {
  */
 export class InsufficientCashError extends PortfolioInputError {
   constructor(readonly available: Decimal, readonly requested: Decimal, readonly time: Date) {
-    super(`Cannot withdraw ${requested.toString()} at ${time.toISOString()}: only ${available.toString()} cash held then`, 'quantity');
+    super(`Cannot withdraw ${requested.toFixed()} at ${time.toISOString()}: only ${available.toFixed()} cash held then`, 'quantity');
   }
 }
