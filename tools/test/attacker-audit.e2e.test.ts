@@ -41,6 +41,11 @@ afterAll(async () => {
 
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, token?: string) => sendRaw<T>(platform.gatewayUrl, { query, variables }, token);
 
+/** A gateway of this platform with NODE_ENV=production (which reads the internal token's key from the environment, not the data folder). */
+function startProductionGateway() {
+  return platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+}
+
 describe("a portfolio's performance over a long history of flows", () => {
   it("is computed in a blink, not in seconds of the analysis service's one thread (any user could stall every user's alerts)", async () => {
     // A user's own portfolio: twenty-odd years of weekly deposits, each at its own time of day, with a fee.
@@ -176,7 +181,7 @@ describe('forged access tokens', () => {
 
 describe('introspection in production', () => {
   it('is refused however it is asked for (`__type`, `__schema` in a fragment), over the socket as over HTTP', async () => {
-    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    const production = await startProductionGateway();
     try {
       const ws = await openSocket({ Authorization: `Bearer ${alice.accessToken}` }, production.url);
       const queries = ['{ __type(name: "Account") { fields { name } } }', '{ ...Schema } fragment Schema on Query { __schema { queryType { name } } }', '{ me { id } __type(name: "Role") { enumValues { name } } }'];
@@ -356,7 +361,7 @@ describe('operation ids named like members of every JavaScript object', () => {
 
 describe('malformed CSV sent to importCandles, through a production gateway', () => {
   it("is described in the platform's words, not in the CSV library's", async () => {
-    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    const production = await startProductionGateway();
     try {
       const admin = await logInAdmin(platform);
       const header = 'time,open,high,low,close,volume';
@@ -380,7 +385,7 @@ describe('malformed CSV sent to importCandles, through a production gateway', ()
 
 describe('a refused sale or withdrawal, through a production gateway', () => {
   it('names its amounts as the Decimal scalar writes them, never in exponent notation the scalar refuses', async () => {
-    const production = await platform.startGateway({ NODE_ENV: 'production', INTERNAL_TOKEN_PRIVATE_KEY: fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8') });
+    const production = await startProductionGateway();
     try {
       const owner = await signUp(platform);
       const send = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => sendRaw<T>(production.url, { query, variables }, owner.accessToken);
