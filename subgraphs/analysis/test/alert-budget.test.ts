@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { analysisStore, readAnalysisConfig } from '../src';
+import { Logger } from '@herck/common';
 import { AlertBudget } from '../src/modules/evaluation/alert-budget';
 import { definitionOf } from '../src/modules/evaluation/engine-loader';
 import { writeOutcomes } from '../src/modules/evaluation/outcome-writer';
@@ -8,33 +7,23 @@ import { StrategyDefinition } from '../src/modules/evaluation/strategy-definitio
 import { EvaluationOutcome } from '../src/modules/evaluation/strategy-engine';
 import { Strategy } from '../src/modules/strategy/strategy.entity';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+import { useAnalysisStore } from './support/analysis-store';
 
 /**
  * An account's alert budget, in a store of its own: what was spent is judged by the firings' own
  * time, by the budget's read and by housekeeping alike (a shared store holds other tests' firings,
  * which move that clock).
  */
-let environment: TestEnvironment;
-let orm: Orm;
-
-beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readAnalysisConfig(environment.env), new Logger('analysis', 'error'), analysisStore);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
+const store = useAnalysisStore();
 
 beforeEach(async () => {
-  await orm.em.fork().execute('TRUNCATE alert_budget_spent');
+  await store.orm.em.fork().execute('TRUNCATE alert_budget_spent');
 });
 
 const HOUR_MS = 3_600_000;
 
 async function saveStrategy(ownerId: string, trigger: TriggerMode, symbols = ['BTC', 'ETH']): Promise<StrategyDefinition> {
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   const strategy = em.create(Strategy, {
     ownerId,
     name: `${trigger} strategy`,
@@ -57,10 +46,10 @@ function round(at: number, strategies: StrategyDefinition[]): EvaluationOutcome[
   return [{ firings: strategies.flatMap((strategy) => strategy.symbols.map((symbol) => ({ strategy, symbol, at: new Date(at), price: 1, exactPrice: '1', values: {} }))), states: [], errors: [], recovered: [] }];
 }
 
-const write = (perHour: number, outcomes: EvaluationOutcome[], logger?: Logger) => orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, logger, perHour));
-const housekeeping = () => AlertBudget.forgetOld(orm.em.fork());
-const alertsOf = async (ownerId: string) => (await orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE owner_id = ?', [ownerId]))[0]!.n;
-const spentBy = async (ownerId: string) => (await orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_budget_spent WHERE owner_id = ?', [ownerId]))[0]!.n;
+const write = (perHour: number, outcomes: EvaluationOutcome[], logger?: Logger) => store.orm.em.fork().transactional((tx) => writeOutcomes(tx, outcomes, logger, perHour));
+const housekeeping = () => AlertBudget.forgetOld(store.orm.em.fork());
+const alertsOf = async (ownerId: string) => (await store.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alerts WHERE owner_id = ?', [ownerId]))[0]!.n;
+const spentBy = async (ownerId: string) => (await store.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM alert_budget_spent WHERE owner_id = ?', [ownerId]))[0]!.n;
 
 describe('by the firings’ own time', () => {
   it('counts in full the rounds of an event written more than a day late, with housekeeping between them', async () => {

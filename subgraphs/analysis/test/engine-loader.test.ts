@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment, until } from '@herck/common';
-import { analysisStore, readAnalysisConfig } from '../src';
+import { Logger, until } from '@herck/common';
 import { EngineLoader } from '../src/modules/evaluation/engine-loader';
 import { Evaluator } from '../src/modules/evaluation/evaluator';
 import { writeOutcomes } from '../src/modules/evaluation/outcome-writer';
@@ -8,23 +7,13 @@ import { StrategyDefinition } from '../src/modules/evaluation/strategy-definitio
 import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
 import { Strategy } from '../src/modules/strategy/strategy.entity';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
+import { useAnalysisStore } from './support/analysis-store';
 
 /**
  * Strategy changes are read into the engine one at a time, in the order they were announced:
  * a reload that read an older version must never be the one left watched.
  */
-let environment: TestEnvironment;
-let orm: Orm;
-
-beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readAnalysisConfig(environment.env), new Logger('analysis', 'error'), analysisStore);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
+const store = useAnalysisStore();
 
 /**
  * The engine's side, seen from the loader: a definition counts as watched once its watch has
@@ -74,7 +63,7 @@ class SlowFirstWatch implements Partial<Evaluator> {
 }
 
 async function saveStrategy(condition: string, id?: string): Promise<string> {
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   if (id) {
     await em.nativeUpdate(Strategy, { id }, { condition });
     return id;
@@ -98,7 +87,7 @@ async function saveStrategy(condition: string, id?: string): Promise<string> {
 
 it('reads two quick edits of a strategy in order, leaving the newer one watched, and never loads two at once', async () => {
   const engine = new SlowFirstWatch();
-  const loader = new EngineLoader(orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
+  const loader = new EngineLoader(store.orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
   const id = await saveStrategy('price > 1.0');
 
   const first = loader.reload(id);
@@ -119,7 +108,7 @@ it('reads two quick edits of a strategy in order, leaving the newer one watched,
 
 it('stays stale when marked so during a full load that read the store before: the next batch loads again', async () => {
   const engine = new SlowFirstWatch();
-  const loader = new EngineLoader(orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
+  const loader = new EngineLoader(store.orm, engine as unknown as Evaluator, new Logger('analysis', 'error'));
   await saveStrategy('price > 3.0');
   const loading = loader.loadAll();
   // The load has read the store and is installing what it read...
@@ -137,7 +126,7 @@ it("clears an error a round wrote while a full load read the strategy, once the 
   // A division by zero at 10, a number elsewhere.
   const id = await saveStrategy('int(price) / (int(price) - 10) >= 0');
   const engine = new StrategyEngine(async () => []);
-  const loader = new EngineLoader(orm, engine, new Logger('analysis', 'error'));
+  const loader = new EngineLoader(store.orm, engine, new Logger('analysis', 'error'));
   await loader.loadAll();
   const at = (second: number) => new Date(Date.now() - 60_000 + second * 1000);
   // Only this strategy's part of a round (the file's other strategies watch BTC too).
@@ -146,26 +135,26 @@ it("clears an error a round wrote while a full load read the strategy, once the 
     const ours = <T extends { strategyId: string }>(items: T[]) => items.filter((item) => item.strategyId === id);
     return [{ firings: [], states: ours(outcome.states), errors: ours(outcome.errors), recovered: ours(outcome.recovered) }];
   };
-  const lastError = async () => (await orm.em.fork().findOneOrFail(Strategy, id)).lastError;
+  const lastError = async () => (await store.orm.em.fork().findOneOrFail(Strategy, id)).lastError;
 
   // The round that fails is still being written when the load (a reconnect of the listener) reads the strategy.
-  await orm.em.fork().transactional(async (tx) => {
+  await store.orm.em.fork().transactional(async (tx) => {
     const failing = round(0, 10);
     expect(failing[0]!.errors).toHaveLength(1);
     await writeOutcomes(tx, failing);
     await loader.loadAll();
   });
   expect(await lastError()).toBe('division by zero');
-  await orm.em.fork().transactional((tx) => writeOutcomes(tx, round(1, 20)));
+  await store.orm.em.fork().transactional((tx) => writeOutcomes(tx, round(1, 20)));
   expect(await lastError()).toBeNull();
 });
 
 it('after a full load, locks for its first round only the strategies that have an error stored, not every one evaluated', async () => {
   // Neither holds at 20: the round has nothing to write of them but their recovery.
   const [calm, failing] = [await saveStrategy('price < 0.0'), await saveStrategy('int(price) / (int(price) - 10) < 0')];
-  await orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
+  await store.orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
   const engine = new StrategyEngine(async () => []);
-  const loader = new EngineLoader(orm, engine, new Logger('analysis', 'error'));
+  const loader = new EngineLoader(store.orm, engine, new Logger('analysis', 'error'));
   await loader.loadAll();
   // Both evaluate without error: both are reported recovered (the load could not know which errors were being written).
   const outcome = engine.onTick('BTC', new Date(Date.now() - 30_000), 20, 0);
@@ -184,20 +173,20 @@ it('after a full load, locks for its first round only the strategies that have a
 
   // Looked up by id, and (a round of more than 1,000 recoveries: every strategy after a full load) among every error stored.
   for (const others of [0, 1_000]) {
-    await orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
+    await store.orm.em.fork().execute("UPDATE strategies SET last_error = 'division by zero', last_error_at = now() WHERE id = ?", [failing]);
     const padded: EvaluationOutcome[] = [{ ...round[0]!, recovered: [...round[0]!.recovered, ...Array.from({ length: others }, () => ({ strategyId: randomUUID(), signal: 'gone' }))] }];
     // An edit holds the calm strategy's row: a round that locked every strategy it evaluated would wait for it.
-    const editor = await orm.em.fork().getConnection().getKnex().transaction();
+    const editor = await store.orm.em.fork().getConnection().getKnex().transaction();
     try {
       await editor.raw('SELECT 1 FROM strategies WHERE id = ? FOR UPDATE', [calm]);
-      await orm.em.fork().transactional(async (tx) => {
+      await store.orm.em.fork().transactional(async (tx) => {
         await tx.execute("SET LOCAL lock_timeout = '2s'");
         await writeOutcomes(tx, padded);
       });
     } finally {
       await editor.rollback();
     }
-    const lastErrors = await orm.em.fork().execute<{ last_error: string | null }[]>('SELECT last_error FROM strategies WHERE id IN (?, ?)', [calm, failing]);
+    const lastErrors = await store.orm.em.fork().execute<{ last_error: string | null }[]>('SELECT last_error FROM strategies WHERE id IN (?, ?)', [calm, failing]);
     expect(lastErrors.map((row) => row.last_error)).toEqual([null, null]);
   }
 });
