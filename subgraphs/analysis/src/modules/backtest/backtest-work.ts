@@ -2,8 +2,8 @@ import { RateLimitedError } from '@herck/common';
 
 /**
  * When a refused backtest may be asked again: about as long as the largest allowed backtest takes
- * (MAX_BACKTEST_CANDLES candles or MAX_BACKTEST_TICKS ticks replayed in 3.5–5.7 s on a busy two-core
- * machine, 6 December 2026), after which one of the account's own has ended.
+ * (600,000 candles or a million ticks replayed in 3.5–5.7 s on a busy two-core machine, 6 December
+ * 2026; MAX_BACKTEST_TICKS is now 1.1 million), after which one of the account's own has ended.
  */
 export const BACKTEST_RETRY_AFTER_SECONDS = 6;
 
