@@ -206,9 +206,9 @@ describe('gateway workers', () => {
 
   it('let subscriptions ended at token expiry on one worker resume free on any worker', async () => {
     const user = await signUp(platform);
-    // The access token signed again with auth's key, expiring in 3 s.
+    // The access token signed again with auth's key, expiring in 8 s: long enough for its subscriptions' first events on a loaded machine (3 s was not always).
     const key = signingKeyFrom(createPrivateKey(fs.readFileSync(path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'auth-signing.pem'), 'utf8')));
-    const expiring = jwt.sign({ ...jwt.decode(user.accessToken, { json: true })!, exp: Math.floor(Date.now() / 1000) + 3 }, key.privateKey, { algorithm: SIGNING_ALGORITHM, keyid: key.kid });
+    const expiring = jwt.sign({ ...jwt.decode(user.accessToken, { json: true })!, exp: Math.floor(Date.now() / 1000) + 8 }, key.privateKey, { algorithm: SIGNING_ALGORITHM, keyid: key.kid });
     const connect = (token: string, onClosed?: (code: number) => void) =>
       createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined, on: { closed: (event) => onClosed?.((event as { code: number }).code) } });
     const ticking = (client: Client, symbol: string) =>

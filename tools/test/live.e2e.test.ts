@@ -130,6 +130,13 @@ function single<T>(client: Client, query: string): Promise<Event<T>> {
   return firstEvents<T>(client, query, 1).then(([event]) => event!);
 }
 
+/**
+ * How long a token lives that must see its subscriptions' first events before it expires: connecting,
+ * starting and a round's events took over 3 s on a loaded two-core machine (the subscription then
+ * failed with 4403 before its first event).
+ */
+const EXPIRING_TOKEN_SECONDS = 8;
+
 /** The access token's claims signed again with auth's key, with another expiry: a genuine token that expires soon. */
 function tokenExpiringIn(accessToken: string, seconds: number): string {
   const keyFile = path.join(platform.env.HERCK_DATA_DIR!, 'keys', 'auth-signing.pem');
@@ -796,7 +803,7 @@ describe('rate limits over the socket', () => {
     const first = await platform.startGateway(shared);
     const second = await platform.startGateway(shared);
     // Two identical subscriptions and one with variables: three spent; the token expires with them open.
-    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 4)), first);
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, EXPIRING_TOKEN_SECONDS)), first);
     await Promise.all([streaming(expiring.client), streaming(expiring.client), streaming(expiring.client, BY_SYMBOL, { symbols: ['BTC'] })]);
     expect(await expiring.closed).toBe(4403);
 
@@ -824,7 +831,7 @@ describe('rate limits over the socket', () => {
     const resuming = await signUp(platform);
     // A gateway of its own: its counts (in memory) hold this test's operations only.
     const gateway = await platform.startGateway({});
-    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 3)), gateway);
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, EXPIRING_TOKEN_SECONDS)), gateway);
     await streaming(expiring.client);
     expect(await expiring.closed).toBe(4403);
     const renewed = connect(bearer(resuming.accessToken), gateway);
@@ -845,7 +852,7 @@ describe('rate limits over the socket', () => {
   it('give a credit back only once, however often the subscription it resumes fails to be planned', async () => {
     const resuming = await signUp(platform);
     const gateway = await platform.startGateway({});
-    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, 3)), gateway);
+    const expiring = connect(bearer(tokenExpiringIn(resuming.accessToken, EXPIRING_TOKEN_SECONDS)), gateway);
     await streaming(expiring.client);
     expect(await expiring.closed).toBe(4403);
     const prepare = jest.spyOn(SharedSubscriptions.prototype, 'prepare').mockImplementation(() => {
@@ -892,7 +899,7 @@ describe('rate limits over the socket', () => {
     const redis = await holdableProxyToRedis();
     try {
       const gateway = await platform.startGateway({ REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' });
-      const token = tokenExpiringIn(resuming.accessToken, 3);
+      const token = tokenExpiringIn(resuming.accessToken, EXPIRING_TOKEN_SECONDS);
       const expiresAt = jwt.decode(token, { json: true })!.exp! * 1000;
       const expiring = connect(bearer(token), gateway);
       await Promise.all([streaming(expiring.client), streaming(expiring.client, BY_SYMBOL, { symbols: ['BTC'] })]);
