@@ -43,13 +43,17 @@ const setPrices = async (change: Partial<typeof prices>) => {
   coingecko.route('GET', '/api/v3/coins/markets', { body: recorded.map((coin) => (coin.symbol in prices ? { ...coin, current_price: prices[coin.symbol as keyof typeof prices] } : coin)) });
 };
 
-const rounds = () => coingecko.requestsTo('/api/v3/coins/markets').length;
-/** Lets `n` more rounds reach market, then analysis apply what is on the bus. */
+/** Rounds market has stored with a time after `after` (a round's time is the boundary its fetch started at). */
+async function roundsStoredAfter(after: Date): Promise<number> {
+  const [row] = await platform.market!.runtime.orm.em.fork().execute<{ rounds: string }[]>("SELECT count(*) AS rounds FROM ticks WHERE symbol = 'BTC' AND time > ?", [after]);
+  return Number(row.rounds);
+}
+
+/** Lets `n` rounds fetched from now on (at the prices just set) be stored and announced, then analysis apply them. */
 async function waitRounds(n: number): Promise<void> {
-  const start = rounds();
-  await eventually(async () => rounds() >= start + n, 20_000);
-  // The round just fetched is committed and announced a moment later.
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = new Date();
+  await eventually(async () => (await roundsStoredAfter(after)) >= n, 20_000);
+  await platform.market!.runtime.relayEvents();
   await platform.analysis!.runtime.catchUpEvents();
 }
 
