@@ -14,6 +14,14 @@ describe('webhook targets', () => {
     expect(() => checkedWebhookUrl('not a url', production)).toThrow(/valid URL/);
   });
 
+  it('refuses port 0, which no receiver listens on (every delivery would fail), and takes any other port', () => {
+    expect(() => checkedWebhookUrl('https://hooks.example.com:0/herck', production)).toThrow(/port 0/);
+    expect(() => checkedWebhookUrl('https://hooks.example.com:00/herck', production)).toThrow(/port 0/);
+    expect(checkedWebhookUrl('https://hooks.example.com:1/herck', production)).toBe('https://hooks.example.com:1/herck');
+    expect(checkedWebhookUrl('https://hooks.example.com:65535/herck', production)).toBe('https://hooks.example.com:65535/herck');
+    expect(() => checkedWebhookUrl('https://hooks.example.com:65536/herck', production)).toThrow(/valid URL/);
+  });
+
   it('are kept as the owner wrote them, only trimmed', () => {
     // The URL parser would have answered `https://hooks.example.com/`: not what the owner saved.
     expect(checkedWebhookUrl('  https://Hooks.Example.com ', production)).toBe('https://Hooks.Example.com');

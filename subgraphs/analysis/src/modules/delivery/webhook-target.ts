@@ -59,6 +59,8 @@ export function checkedWebhookUrl(value: string, policy: WebhookPolicy, field = 
   const allowed = policy.production ? ['https:'] : ['https:', 'http:'];
   if (!allowed.includes(url.protocol)) throw new BadUserInputError(`The webhook URL must use ${policy.production ? 'https' : 'http or https'}`, field);
   if (url.username || url.password) throw new BadUserInputError('The webhook URL must not carry credentials', field);
+  // The parser takes port 0, which nothing listens on: every delivery to it would fail.
+  if (url.port === '0') throw new BadUserInputError('The webhook URL must not use port 0', field);
   // A trailing dot names the same host (`localhost.` is localhost).
   const host = url.hostname.replace(/\.$/, '');
   if (!policy.allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || isPrivateLiteral(host))) {
