@@ -1,33 +1,22 @@
 import { AbstractSqlDriver } from '@mikro-orm/knex';
-import { Logger, MARKET_ASSET, MarketAssetEvent, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig } from '../src';
+import { MARKET_ASSET, MarketAssetEvent } from '@herck/common';
 import { Migration20261205000300_announce_assets } from '../src/migrations/Migration20261205000300_announce_assets';
+import { useMarketStore } from './support/market-store';
 
 /**
  * An installation older than the `market.asset` event announces every asset's state once when
  * it upgrades: analysis then refuses new strategies on assets untracked before.
  */
-let environment: TestEnvironment;
-let orm: Orm;
-
-beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
+const store = useMarketStore();
 
 it("announces each asset's current state, once, with a time analysis reads", async () => {
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   // A new database ran the migration with no assets yet: nothing was announced then.
   expect(await em.execute("SELECT 1 FROM outbox WHERE type = 'market.asset'")).toEqual([]);
   await em.execute("INSERT INTO assets (symbol, name, tracked) VALUES ('BTC', 'Bitcoin', true), ('OLDCOIN', 'Old coin', false)");
 
   // What the upgrade runs on an installation holding these assets.
-  const migration = new Migration20261205000300_announce_assets(orm.em.getDriver() as unknown as AbstractSqlDriver, orm.config);
+  const migration = new Migration20261205000300_announce_assets(store.orm.em.getDriver() as unknown as AbstractSqlDriver, store.orm.config);
   migration.up();
   const before = Date.now();
   for (const query of migration.getQueries()) await em.execute(String(query));

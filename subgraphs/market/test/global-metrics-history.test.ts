@@ -1,18 +1,17 @@
 import Decimal from 'decimal.js';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig, writeRound } from '../src';
+import { writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { MarketRound } from '../src/modules/ingestion/market-round';
 import { timePage } from '../src/modules/paging/time-page';
+import { useMarketStore } from './support/market-store';
 
 /**
  * `globalMetrics` lists the rounds that have market-wide figures: a round
  * without any (a provider such as Binance gives none) is `global: null` on its
  * ticks and in the snapshot, so it is no node of nulls in the history either.
  */
-let environment: TestEnvironment;
-let orm: Orm;
+const store = useMarketStore();
 
 const round = (time: string, withFigures: boolean): MarketRound => ({
   time: new Date(time),
@@ -23,21 +22,14 @@ const round = (time: string, withFigures: boolean): MarketRound => ({
 });
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
-  await new AssetService().seed(orm.em.fork(), ['BTC']);
-  await writeRound(orm.em.fork(), round('2026-12-02T12:00:00Z', true), 60);
-  await writeRound(orm.em.fork(), round('2026-12-02T12:01:00Z', false), 60);
-  await writeRound(orm.em.fork(), round('2026-12-02T12:02:00Z', true), 60);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
+  await new AssetService().seed(store.orm.em.fork(), ['BTC']);
+  await writeRound(store.orm.em.fork(), round('2026-12-02T12:00:00Z', true), 60);
+  await writeRound(store.orm.em.fork(), round('2026-12-02T12:01:00Z', false), 60);
+  await writeRound(store.orm.em.fork(), round('2026-12-02T12:02:00Z', true), 60);
 });
 
 it('lists only the rounds with figures, newest first and from a time, as the other paths show them', async () => {
-  const history = new HistoryRepository(orm.em.fork());
+  const history = new HistoryRepository(store.orm.em.fork());
   const newest = await history.globalMetrics(timePage({ first: 10 }));
   expect(newest.map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
   const fromTime = await history.globalMetrics(timePage({ from: new Date('2026-12-02T12:01:00Z'), first: 1 }));
@@ -49,11 +41,11 @@ it('lists only the rounds with figures, newest first and from a time, as the oth
 it('pages them through an index of the rounds with figures, not a walk over every round without', async () => {
   // A month of rounds without figures since the two above (a provider that gives none took over): the newest page
   // with figures lies behind all of them in time order.
-  await orm.em.fork().execute(
+  await store.orm.em.fork().execute(
     "INSERT INTO global_metrics (time) SELECT timestamptz '2026-12-02T12:02:00Z' + n * interval '1 minute' FROM generate_series(1, 40000) AS n ON CONFLICT DO NOTHING",
   );
-  await orm.em.fork().execute('ANALYZE global_metrics');
-  const em = orm.em.fork();
+  await store.orm.em.fork().execute('ANALYZE global_metrics');
+  const em = store.orm.em.fork();
   // The statement globalMetrics runs, as the repository builds it.
   const statements: string[] = [];
   const logged = new HistoryRepository(new Proxy(em, { get: (target, key) => (key === 'execute' ? (sql: string, params: unknown[]) => (statements.push(sql), target.execute(sql, params)) : Reflect.get(target, key)) }));

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { CandleImportService, marketStore, readMarketConfig, writeRound } from '../src';
+import { Logger } from '@herck/common';
+import { CandleImportService, writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { HistoryRepository } from '../src/modules/history/history.repository';
 import { IngestionService } from '../src/modules/ingestion/ingestion.service';
@@ -10,13 +10,13 @@ import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 import { CoinGeckoProvider } from '../src/modules/provider/coingecko.provider';
 import { ScriptedProvider, useReplayServer } from './providers/provider-test-kit';
+import { useMarketStore } from './support/market-store';
 
 /**
  * A round against the real database: the providers' health is written with
  * the round, and still written when the round itself cannot be.
  */
-let environment: TestEnvironment;
-let orm: Orm;
+const store = useMarketStore();
 
 const quote = (symbol: string, price: string) => ({ symbol, name: null, price: new Decimal(price), volume24h: null, marketCap: null, percentChange1h: null, percentChange24h: null });
 
@@ -31,30 +31,23 @@ function service(): { ingestion: IngestionService; states: ProviderStates; publi
   const live = new LiveFeed();
   const published: number[] = [];
   live.publishRound = (ticks) => void published.push(ticks.length);
-  const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [limited, steady], states, { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 }, new SnapshotStore(), live);
+  const ingestion = new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [limited, steady], states, { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 }, new SnapshotStore(), live);
   return { ingestion, states, published };
 }
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
-  const em = orm.em.fork();
+  const em = store.orm.em.fork();
   await new AssetService().seed(em, ['BTC']);
   await new ProviderStates(['limited', 'steady'], 60).register(em);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
 });
 
 /**
  * The rounds of the tests before are later than the next test's: forgotten (only the rounds' own rows),
  * for a round that comes to be written after a later one is left out (see writeRound).
  */
-const forgetLaterRounds = () => orm.em.fork().execute('DELETE FROM global_metrics');
+const forgetLaterRounds = () => store.orm.em.fork().execute('DELETE FROM global_metrics');
 
-const providers = async (states: ProviderStates) => Object.fromEntries((await states.list(orm.em.fork(), new Date('2026-12-02T12:00:30Z'))).map((status) => [status.name, status]));
+const providers = async (states: ProviderStates) => Object.fromEntries((await states.list(store.orm.em.fork(), new Date('2026-12-02T12:00:30Z'))).map((status) => [status.name, status]));
 
 it('writes a round with what each provider said, then publishes it', async () => {
   const { ingestion, states, published } = service();
@@ -63,20 +56,20 @@ it('writes a round with what each provider said, then publishes it', async () =>
   const status = await providers(states);
   expect(status.steady).toMatchObject({ lastSuccessAt: new Date('2026-12-02T12:00:00Z'), consecutiveFailures: 0 });
   expect(status.limited).toMatchObject({ lastError: 'limited: 429 Too Many Requests', consecutiveFailures: 1 });
-  const [{ ticks }] = await orm.em.fork().execute<{ ticks: number }[]>('SELECT count(*)::int AS ticks FROM ticks');
+  const [{ ticks }] = await store.orm.em.fork().execute<{ ticks: number }[]>('SELECT count(*)::int AS ticks FROM ticks');
   expect(ticks).toBe(1);
 });
 
 it("reads a candle as closed once its interval has ended, before the next round marks it so", async () => {
   const m1 = async (now: string) => {
-    const history = new HistoryRepository(orm.em.fork(), () => Date.parse(now));
+    const history = new HistoryRepository(store.orm.em.fork(), () => Date.parse(now));
     const [candle] = await history.candles('BTC', 'M1', { from: new Date('2026-12-02T12:00:00Z'), to: new Date('2026-12-02T12:00:00Z'), first: 1, ascending: true, after: null });
     return candle;
   };
   // The first round (above) opened the 12:00 minute; no round has come since.
   expect(await m1('2026-12-02T12:00:59.999Z')).toMatchObject({ openTime: new Date('2026-12-02T12:00:00Z'), closed: false });
   expect(await m1('2026-12-02T12:01:00Z')).toMatchObject({ openTime: new Date('2026-12-02T12:00:00Z'), closed: true });
-  const [{ stored }] = await orm.em.fork().execute<{ stored: boolean }[]>("SELECT closed AS stored FROM candles WHERE symbol = 'BTC' AND interval = 'M1' AND open_time = '2026-12-02T12:00:00Z'");
+  const [{ stored }] = await store.orm.em.fork().execute<{ stored: boolean }[]>("SELECT closed AS stored FROM candles WHERE symbol = 'BTC' AND interval = 'M1' AND open_time = '2026-12-02T12:00:00Z'");
   expect(stored).toBe(false);
 });
 
@@ -90,27 +83,27 @@ it('records a gap and still what the providers said when the round cannot be wri
   expect(status.steady!.lastSuccessAt).toEqual(new Date('2026-12-02T12:01:00Z'));
   // Still waiting out its Retry-After (recorded by the first round): not asked, so no new failure.
   expect(status.limited).toMatchObject({ consecutiveFailures: 1, nextRunAt: new Date('2026-12-02T12:02:00Z') });
-  const [{ rounds }] = await orm.em.fork().execute<{ rounds: number }[]>("SELECT count(*)::int AS rounds FROM global_metrics WHERE time = '2026-12-02T12:01:00Z'");
+  const [{ rounds }] = await store.orm.em.fork().execute<{ rounds: number }[]>("SELECT count(*)::int AS rounds FROM global_metrics WHERE time = '2026-12-02T12:01:00Z'");
   expect(rounds).toBe(0);
   // A round that did not happen is a gap, with the reason: PostgreSQL's code (23514, a check failed), not the statement.
-  const gaps = await orm.em.fork().execute<{ reason: string }[]>("SELECT reason FROM ingestion_gaps WHERE round_time = '2026-12-02T12:01:00Z'");
+  const gaps = await store.orm.em.fork().execute<{ reason: string }[]>("SELECT reason FROM ingestion_gaps WHERE round_time = '2026-12-02T12:01:00Z'");
   expect(gaps).toEqual([{ reason: 'the round could not be stored: PostgreSQL error 23514' }]);
 });
 
 it('counts a Retry-After from when the 429 came, and names the first round it allows as the next run', async () => {
   const states = new ProviderStates(['limited', 'steady'], 60);
   // Sixty seconds asked 1.5 s into the 13:00 round: the 13:01 round is too early, 13:02 the first allowed.
-  await states.record(orm.em.fork(), new Date('2026-12-02T13:00:00Z'), [{ name: 'limited', error: 'limited: 429', retryAfterSeconds: 60, failedAfterMs: 1_500 }]);
-  const listed = Object.fromEntries((await states.list(orm.em.fork(), new Date('2026-12-02T13:00:30Z'))).map((status) => [status.name, status]));
+  await states.record(store.orm.em.fork(), new Date('2026-12-02T13:00:00Z'), [{ name: 'limited', error: 'limited: 429', retryAfterSeconds: 60, failedAfterMs: 1_500 }]);
+  const listed = Object.fromEntries((await states.list(store.orm.em.fork(), new Date('2026-12-02T13:00:30Z'))).map((status) => [status.name, status]));
   expect(listed.limited!.nextRunAt).toEqual(new Date('2026-12-02T13:02:00Z'));
-  expect((await states.availabilityAt(orm.em.fork(), new Date('2026-12-02T13:01:00Z'))).get('limited')).toMatchObject({ available: false });
-  expect((await states.availabilityAt(orm.em.fork(), new Date('2026-12-02T13:02:00Z'))).get('limited')).toEqual({ available: true });
+  expect((await states.availabilityAt(store.orm.em.fork(), new Date('2026-12-02T13:01:00Z'))).get('limited')).toMatchObject({ available: false });
+  expect((await states.availabilityAt(store.orm.em.fork(), new Date('2026-12-02T13:02:00Z'))).get('limited')).toEqual({ available: true });
 });
 
 it('refuses to switch a provider that is not configured (any more), leaving its row as it was', async () => {
   const states = new ProviderStates(['steady'], 60);
-  expect(await states.setEnabled(orm.em.fork(), 'limited', false)).toBeNull();
-  expect(await orm.em.fork().execute("SELECT enabled FROM providers WHERE name = 'limited'")).toEqual([{ enabled: true }]);
+  expect(await states.setEnabled(store.orm.em.fork(), 'limited', false)).toBeNull();
+  expect(await store.orm.em.fork().execute("SELECT enabled FROM providers WHERE name = 'limited'")).toEqual([{ enabled: true }]);
 });
 
 describe('a provider that fails transiently', () => {
@@ -119,13 +112,13 @@ describe('a provider that fails transiently', () => {
   /** One round with `provider` alone, asked again after 20 ms at first; what was published and the provider's status after. */
   async function roundWith(provider: MarketProvider, time: string) {
     const states = new ProviderStates([provider.name], 60);
-    await states.register(orm.em.fork());
+    await states.register(store.orm.em.fork());
     const live = new LiveFeed();
     const published: string[] = [];
     live.publishRound = (ticks) => void published.push(...ticks.map((tick) => `${tick.symbol} from ${tick.source}`));
     const settings = { intervalSeconds: 60, providerTimeoutMs: 5_000, providerAttempts: 3, firstRetryMs: 20 };
-    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [provider], states, settings, new SnapshotStore(), live).runRound(new Date(time));
-    const [status] = await states.list(orm.em.fork(), new Date(time));
+    await new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [provider], states, settings, new SnapshotStore(), live).runRound(new Date(time));
+    const [status] = await states.list(store.orm.em.fork(), new Date(time));
     return { published, status: status! };
   }
 
@@ -172,12 +165,12 @@ describe('a round whose write fails for a moment', () => {
     const settings = { intervalSeconds: 3_600, providerTimeoutMs: 1_000, providerAttempts: 3, firstRetryMs: 20 };
     // A round of now: a retry must end before the next round (an hour on here).
     const roundTime = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [counted], states, settings, new SnapshotStore(), live).runRound(roundTime);
+    await new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [counted], states, settings, new SnapshotStore(), live).runRound(roundTime);
 
     expect({ asked, published, drops: states.drops }).toEqual({ asked: 1, published: [1], drops: -1 });
-    const stored = await orm.em.fork().execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime]);
+    const stored = await store.orm.em.fork().execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime]);
     expect(stored).toEqual([{ price: '101' }]);
-    expect(await orm.em.fork().execute('SELECT 1 FROM ingestion_gaps WHERE round_time = ?', [roundTime])).toEqual([]);
+    expect(await store.orm.em.fork().execute('SELECT 1 FROM ingestion_gaps WHERE round_time = ?', [roundTime])).toEqual([]);
   });
 });
 
@@ -194,20 +187,20 @@ describe('a round whose opening reads fail', () => {
   }
   const settings = { intervalSeconds: 3_600, providerTimeoutMs: 1_000, providerAttempts: 3, firstRetryMs: 20 };
   const run = (states: ProviderStates, roundTime: Date) =>
-    new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, new SnapshotStore(), new LiveFeed()).runRound(roundTime);
+    new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, new SnapshotStore(), new LiveFeed()).runRound(roundTime);
 
   it('reads again within the round after a blip, and the round is stored', async () => {
     await forgetLaterRounds();
     price = '103';
     const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
     await run(new FailingReads(1), roundTime);
-    expect(await orm.em.fork().execute("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime])).toEqual([{ price: '103' }]);
+    expect(await store.orm.em.fork().execute("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime])).toEqual([{ price: '103' }]);
   });
 
   it('is a gap with its reason when they keep failing, not a silent hole in the history', async () => {
     const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000);
     await expect(run(new FailingReads(10), roundTime)).rejects.toThrow('Connection terminated unexpectedly');
-    const gaps = await orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [roundTime]);
+    const gaps = await store.orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [roundTime]);
     expect(gaps).toEqual([{ reason: 'the round could not be prepared: Connection terminated unexpectedly' }]);
   });
 });
@@ -218,7 +211,7 @@ describe('a round found stored already', () => {
     const roundTime = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 60_000);
     const steadyRound = { quotes: [quote('BTC', '102')], global: null, fx: [] };
     // The attempt that committed: the round and its candles are in the store.
-    await writeRound(orm.em.fork(), { time: roundTime, ticks: [{ ...steadyRound.quotes[0]!, time: roundTime, quoteCurrency: 'USD', source: 'steady' }], global: null, globalSource: null, fx: [] }, 60);
+    await writeRound(store.orm.em.fork(), { time: roundTime, ticks: [{ ...steadyRound.quotes[0]!, time: roundTime, quoteCurrency: 'USD', source: 'steady' }], global: null, globalSource: null, fx: [] }, 60);
     class CountingStates extends ProviderStates {
       recorded = 0;
       override async record(...args: Parameters<ProviderStates['record']>): Promise<void> {
@@ -232,7 +225,7 @@ describe('a round found stored already', () => {
     live.publishRound = (ticks) => void (published.ticks += ticks.length);
     live.publishCandles = (candles) => void published.candles.push(...candles.map((candle) => `${candle.symbol} ${candle.interval}`));
     const settings = { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 };
-    await new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [new ScriptedProvider('steady', () => steadyRound)], states, settings, new SnapshotStore(), live).runRound(roundTime);
+    await new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [new ScriptedProvider('steady', () => steadyRound)], states, settings, new SnapshotStore(), live).runRound(roundTime);
 
     expect(states.recorded).toBe(0);
     expect(published.ticks).toBe(1);
@@ -248,14 +241,14 @@ describe('candles built from rounds', () => {
 
   it('open the first tick, close the last, high and low exact to every digit, volume the 24-hour share of each round, per UTC period', async () => {
     await forgetLaterRounds();
-    await new AssetService().seed(orm.em.fork(), ['ETH']);
+    await new AssetService().seed(store.orm.em.fork(), ['ETH']);
     // Three 20-second rounds in the last minute of an H4 period (23:59), then one in the next day's first minute.
-    await writeRound(orm.em.fork(), round('2026-12-02T23:59:00Z', '2507.123456789012345678', '86400'), 20);
-    await writeRound(orm.em.fork(), round('2026-12-02T23:59:20Z', '2600.000000000000000001', '172800.5'), 20);
-    await writeRound(orm.em.fork(), round('2026-12-02T23:59:40Z', '0.000000000000000001', null), 20);
-    await writeRound(orm.em.fork(), round('2026-12-03T00:00:00Z', '2550.10', '86400'), 20);
+    await writeRound(store.orm.em.fork(), round('2026-12-02T23:59:00Z', '2507.123456789012345678', '86400'), 20);
+    await writeRound(store.orm.em.fork(), round('2026-12-02T23:59:20Z', '2600.000000000000000001', '172800.5'), 20);
+    await writeRound(store.orm.em.fork(), round('2026-12-02T23:59:40Z', '0.000000000000000001', null), 20);
+    await writeRound(store.orm.em.fork(), round('2026-12-03T00:00:00Z', '2550.10', '86400'), 20);
 
-    const history = new HistoryRepository(orm.em.fork(), () => Date.parse('2026-12-03T00:00:10Z'));
+    const history = new HistoryRepository(store.orm.em.fork(), () => Date.parse('2026-12-03T00:00:10Z'));
     const page = { from: new Date('2026-12-02T00:00:00Z'), to: new Date('2026-12-04T00:00:00Z'), first: 10, ascending: true, after: null };
     const plain = (candle: { openTime: Date; closeTime: Date; open: Decimal; high: Decimal; low: Decimal; close: Decimal; volume: Decimal; tickCount: number; closed: boolean }) => ({
       openTime: candle.openTime.toISOString(),
@@ -290,12 +283,12 @@ describe('candles built from rounds', () => {
   it('count their changes, and each announcement of one carries the count: consumers keep the newest', async () => {
     // A minute of three ticks, closed by the next round; an import then replaces its figures, closed as it is.
     for (const [at, price] of [['10:00:00', '2500'], ['10:00:20', '2600'], ['10:00:40', '0.000000000000000001'], ['10:01:00', '2550.10']]) {
-      await writeRound(orm.em.fork(), round(`2026-12-04T${at}Z`, price!, '86400'), 20);
+      await writeRound(store.orm.em.fork(), round(`2026-12-04T${at}Z`, price!, '86400'), 20);
     }
     const openTime = new Date('2026-12-04T10:00:00Z');
     const d = (value: string) => new Decimal(value);
-    await new CandleImportService(() => Date.parse('2026-12-04T10:01:10Z')).write(orm.em.fork(), 'ETH', 'M1', [{ line: 2, openTime, open: d('2500'), high: d('2610'), low: d('2490'), close: d('2550'), volume: d('75') }]);
-    const announced = await orm.em
+    await new CandleImportService(() => Date.parse('2026-12-04T10:01:10Z')).write(store.orm.em.fork(), 'ETH', 'M1', [{ line: 2, openTime, open: d('2500'), high: d('2610'), low: d('2490'), close: d('2550'), volume: d('75') }]);
+    const announced = await store.orm.em
       .fork()
       .execute<{ payload: { close: string; revision: number } }[]>("SELECT payload FROM outbox WHERE type = 'market.candle' AND payload->>'symbol' = 'ETH' AND payload->>'interval' = 'M1' AND payload->>'openTime' = ? ORDER BY seq", [openTime.toISOString()]);
     expect(announced.map(({ payload }) => [payload.close, payload.revision])).toEqual([
@@ -313,15 +306,15 @@ describe('candles built from rounds', () => {
     };
     const volumes = async (symbol: string) =>
       Object.fromEntries(
-        (await orm.em.fork().execute<{ interval: string; open_time: Date; volume: string }[]>('SELECT interval, open_time, volume::text FROM candles WHERE symbol = ? ORDER BY interval, open_time', [symbol])).map((row) => [
+        (await store.orm.em.fork().execute<{ interval: string; open_time: Date; volume: string }[]>('SELECT interval, open_time, volume::text FROM candles WHERE symbol = ? ORDER BY interval, open_time', [symbol])).map((row) => [
           `${row.interval} ${new Date(row.open_time).toISOString().slice(8, 16)}`,
           row.volume,
         ]),
       );
 
     it('rounds longer than a candle: a 5-minute round gives an M1 candle one minute of volume, the longer candles all of it', async () => {
-      await new AssetService().seed(orm.em.fork(), ['LINK']);
-      for (const at of ['12:00', '12:05', '12:10']) await writeRound(orm.em.fork(), roundOf('LINK', `2026-12-04T${at}:00Z`), 300);
+      await new AssetService().seed(store.orm.em.fork(), ['LINK']);
+      for (const at of ['12:00', '12:05', '12:10']) await writeRound(store.orm.em.fork(), roundOf('LINK', `2026-12-04T${at}:00Z`), 300);
       expect(await volumes('LINK')).toEqual({
         'D1 04T00:00': '900',
         'H1 04T12:00': '900',
@@ -337,9 +330,9 @@ describe('candles built from rounds', () => {
     });
 
     it('rounds that do not divide a day: the minutes of a round after midnight go to the next day, none lost or counted twice', async () => {
-      await new AssetService().seed(orm.em.fork(), ['DOT']);
+      await new AssetService().seed(store.orm.em.fork(), ['DOT']);
       // 7-minute rounds fall on multiples of 7 minutes since the epoch: 23:57 runs 4 minutes into the next day.
-      for (const at of ['04T23:43', '04T23:50', '04T23:57', '05T00:04', '05T00:11']) await writeRound(orm.em.fork(), roundOf('DOT', `2026-12-${at}:00Z`), 420);
+      for (const at of ['04T23:43', '04T23:50', '04T23:57', '05T00:04', '05T00:11']) await writeRound(store.orm.em.fork(), roundOf('DOT', `2026-12-${at}:00Z`), 420);
       const credited = await volumes('DOT');
       // The day before: 23:43 to midnight; the next day: midnight to the end of the 00:11 round (00:18). Likewise the hours.
       expect([credited['D1 04T00:00'], credited['D1 05T00:00']]).toEqual(['1020', '1080']);
@@ -351,9 +344,9 @@ describe('candles built from rounds', () => {
     });
 
     it('rounds missed in a period that has ended: their time stays out of the next candle (the ended one is closed and announced)', async () => {
-      await new AssetService().seed(orm.em.fork(), ['XLM']);
+      await new AssetService().seed(store.orm.em.fork(), ['XLM']);
       // 01:49 and 01:56 are missed; the 02:03 tick stands for their time only from 02:00 in its hour, all of it in its day.
-      for (const at of ['01:42', '02:03']) await writeRound(orm.em.fork(), roundOf('XLM', `2026-12-05T${at}:00Z`), 420);
+      for (const at of ['01:42', '02:03']) await writeRound(store.orm.em.fork(), roundOf('XLM', `2026-12-05T${at}:00Z`), 420);
       const credited = await volumes('XLM');
       expect([credited['H1 05T01:00'], credited['H1 05T02:00'], credited['D1 05T00:00']]).toEqual(['420', '600', '1680']);
     });
@@ -362,13 +355,13 @@ describe('candles built from rounds', () => {
 
 describe('tracked assets no provider quoted', () => {
   it('are named in a warning when the set of them changes, not every round, and an info line says when all are quoted again', async () => {
-    await new AssetService().track(orm.em.fork(), 'SOL', null);
-    const tracked = (await orm.em.fork().execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE tracked ORDER BY symbol')).map((row) => row.symbol);
+    await new AssetService().track(store.orm.em.fork(), 'SOL', null);
+    const tracked = (await store.orm.em.fork().execute<{ symbol: string }[]>('SELECT symbol FROM assets WHERE tracked ORDER BY symbol')).map((row) => row.symbol);
     const lines: { level: string; msg: string; symbols?: string[] }[] = [];
     const logger = new Logger('market', 'info', {}, (line) => void lines.push(JSON.parse(line)));
     let quoted = ['BTC'];
     const partial = new ScriptedProvider('steady', () => ({ quotes: quoted.map((symbol) => quote(symbol, '100')), global: null, fx: [] }));
-    const ingestion = new IngestionService({ orm, logger, publishEvents: () => undefined }, [partial], new ProviderStates(['steady'], 60), { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 }, new SnapshotStore(), new LiveFeed());
+    const ingestion = new IngestionService({ orm: store.orm, logger, publishEvents: () => undefined }, [partial], new ProviderStates(['steady'], 60), { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 }, new SnapshotStore(), new LiveFeed());
     const about = () => lines.filter((line) => /quote/.test(line.msg)).map(({ level, msg, symbols }) => ({ level, msg, symbols }));
 
     await ingestion.runRound(new Date('2026-12-05T10:00:00Z'));

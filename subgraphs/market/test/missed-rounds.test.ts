@@ -1,8 +1,9 @@
 import Decimal from 'decimal.js';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig, RunningMarket, startMarketService, writeRound } from '../src';
+import { Logger, testEnvironment, TestEnvironment } from '@herck/common';
+import { readMarketConfig, RunningMarket, startMarketService, writeRound } from '../src';
 import { MarketRound } from '../src/modules/ingestion/market-round';
 import { quotedRound } from './quoted-round';
+import { useMarketStore } from './support/market-store';
 import { MAX_MISSED_ROUNDS, recordMissedRounds } from '../src/modules/ingestion/missed-rounds';
 
 /**
@@ -71,53 +72,44 @@ describe('a replica that starts ingesting', () => {
 });
 
 describe('a long outage', () => {
-  let environment: TestEnvironment;
-  let orm: Orm;
+  const store = useMarketStore();
   const firstRound = new Date('2026-12-03T12:00:00Z');
-  const gaps = async () => (await orm.em.fork().execute<{ round_time: Date }[]>('SELECT round_time FROM ingestion_gaps ORDER BY round_time')).map((gap) => new Date(gap.round_time).toISOString());
+  const gaps = async () => (await store.orm.em.fork().execute<{ round_time: Date }[]>('SELECT round_time FROM ingestion_gaps ORDER BY round_time')).map((gap) => new Date(gap.round_time).toISOString());
 
-  beforeAll(async () => {
-    environment = testEnvironment();
-    orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
-  });
-  afterAll(async () => {
-    await orm?.close();
-    await environment?.cleanUp();
-  });
   // Each test starts from an empty history and writes the rounds it needs: any one passes alone, in any order
   // (a round stored by an earlier test would be the "last round known" of the next).
   beforeEach(async () => {
-    await orm.em.fork().execute('TRUNCATE global_metrics, ticks, candles, fx_rates, ingestion_gaps, outbox');
+    await store.orm.em.fork().execute('TRUNCATE global_metrics, ticks, candles, fx_rates, ingestion_gaps, outbox');
   });
 
   it('records nothing when the store never had a round', async () => {
-    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(0);
+    expect(await recordMissedRounds(store.orm.em.fork(), firstRound, 60_000)).toBe(0);
     expect(await gaps()).toEqual([]);
   });
 
   it('records its last day at most', async () => {
-    await orm.em.fork().execute("INSERT INTO global_metrics (time) VALUES ('2026-11-30T12:00:00Z')");
-    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(1_440);
+    await store.orm.em.fork().execute("INSERT INTO global_metrics (time) VALUES ('2026-11-30T12:00:00Z')");
+    expect(await recordMissedRounds(store.orm.em.fork(), firstRound, 60_000)).toBe(1_440);
     const recorded = await gaps();
     expect([recorded.length, recorded[0], recorded.at(-1)]).toEqual([1_440, '2026-12-02T12:00:00.000Z', '2026-12-03T11:59:00.000Z']);
   });
 
   it('and at most its last MAX_MISSED_ROUNDS rounds', async () => {
-    await orm.em.fork().execute("INSERT INTO global_metrics (time) VALUES ('2026-11-30T12:00:00Z')");
-    expect(await recordMissedRounds(orm.em.fork(), firstRound, 1_000)).toBe(MAX_MISSED_ROUNDS);
+    await store.orm.em.fork().execute("INSERT INTO global_metrics (time) VALUES ('2026-11-30T12:00:00Z')");
+    expect(await recordMissedRounds(store.orm.em.fork(), firstRound, 1_000)).toBe(MAX_MISSED_ROUNDS);
     const recorded = await gaps();
     expect([recorded.length, recorded[0], recorded.at(-1)]).toEqual([MAX_MISSED_ROUNDS, '2026-12-03T09:13:20.000Z', '2026-12-03T11:59:59.000Z']);
   });
 
   it('records nothing when the last round known is the one before', async () => {
-    await orm.em.fork().execute("INSERT INTO ingestion_gaps (round_time, reason) VALUES ('2026-12-03T11:59:00Z', 'previous round overran')");
-    expect(await recordMissedRounds(orm.em.fork(), firstRound, 60_000)).toBe(0);
+    await store.orm.em.fork().execute("INSERT INTO ingestion_gaps (round_time, reason) VALUES ('2026-12-03T11:59:00Z', 'previous round overran')");
+    expect(await recordMissedRounds(store.orm.em.fork(), firstRound, 60_000)).toBe(0);
     expect(await gaps()).toEqual(['2026-12-03T11:59:00.000Z']);
   });
 
   describe('taken over from a leader whose round overran', () => {
     const round = (time: string): MarketRound => quotedRound(time, { BTC: '100' });
-    const stored = async (time: string) => (await orm.em.fork().execute('SELECT 1 FROM global_metrics WHERE time = ?', [new Date(time)])).length === 1;
+    const stored = async (time: string) => (await store.orm.em.fork().execute('SELECT 1 FROM global_metrics WHERE time = ?', [new Date(time)])).length === 1;
     /** Polls a condition of the store (another transaction's progress), never a fixed wait. */
     const eventually = async (check: () => Promise<boolean>, what: string) => {
       for (const deadline = Date.now() + 10_000; !(await check()); await sleep(20)) {
@@ -126,24 +118,24 @@ describe('a long outage', () => {
     };
 
     it('does not leave the round as a gap once the old leader commits it', async () => {
-      await writeRound(orm.em.fork(), round('2026-12-03T12:58:00Z'), 60);
+      await writeRound(store.orm.em.fork(), round('2026-12-03T12:58:00Z'), 60);
       // The new leader's first round is 13:00; the old leader's 12:59 has not landed yet.
-      expect(await recordMissedRounds(orm.em.fork(), new Date('2026-12-03T13:00:00Z'), 60_000)).toBe(1);
+      expect(await recordMissedRounds(store.orm.em.fork(), new Date('2026-12-03T13:00:00Z'), 60_000)).toBe(1);
       expect(await gaps()).toEqual(['2026-12-03T12:59:00.000Z']);
-      await writeRound(orm.em.fork(), round('2026-12-03T12:59:00Z'), 60);
+      await writeRound(store.orm.em.fork(), round('2026-12-03T12:59:00Z'), 60);
       expect(await stored('2026-12-03T12:59:00Z')).toBe(true);
       expect(await gaps()).toEqual([]);
     });
 
     it('does not record as missed a round whose transaction is open', async () => {
-      await writeRound(orm.em.fork(), round('2026-12-03T14:58:00Z'), 60);
+      await writeRound(store.orm.em.fork(), round('2026-12-03T14:58:00Z'), 60);
       let takeover: Promise<number> | undefined;
       let settled = false;
       const othersWaitingOnALock = async () =>
-        (await orm.em.fork().execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).length > 0;
+        (await store.orm.em.fork().execute("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).length > 0;
       // The old leader's 14:59 is written but not committed when the new leader takes over at 15:00.
-      await writeRound(orm.em.fork(), round('2026-12-03T14:59:00Z'), 60, async () => {
-        takeover = recordMissedRounds(orm.em.fork(), new Date('2026-12-03T15:00:00Z'), 60_000).finally(() => (settled = true));
+      await writeRound(store.orm.em.fork(), round('2026-12-03T14:59:00Z'), 60, async () => {
+        takeover = recordMissedRounds(store.orm.em.fork(), new Date('2026-12-03T15:00:00Z'), 60_000).finally(() => (settled = true));
         await eventually(async () => settled || (await othersWaitingOnALock()), 'the takeover done or waiting');
       });
       await takeover;
@@ -153,12 +145,12 @@ describe('a long outage', () => {
 
     it('leaves a round that lands after a later one as the gap it was recorded as: the candles stay as the later round left them', async () => {
       const price = (time: string, value: string): MarketRound => ({ ...round(time), ticks: [{ ...round(time).ticks[0]!, symbol: 'ETH', price: new Decimal(value), volume24h: new Decimal('86400') }] });
-      await writeRound(orm.em.fork(), price('2026-12-03T17:01:00Z', '100'), 60);
-      expect(await recordMissedRounds(orm.em.fork(), new Date('2026-12-03T17:03:00Z'), 60_000)).toBe(1);
-      await writeRound(orm.em.fork(), price('2026-12-03T17:03:00Z', '300'), 60);
+      await writeRound(store.orm.em.fork(), price('2026-12-03T17:01:00Z', '100'), 60);
+      expect(await recordMissedRounds(store.orm.em.fork(), new Date('2026-12-03T17:03:00Z'), 60_000)).toBe(1);
+      await writeRound(store.orm.em.fork(), price('2026-12-03T17:03:00Z', '300'), 60);
       // The old leader's 17:02 commits last: the 17:03 tick already stands for its minute (volume) and is the close.
-      await writeRound(orm.em.fork(), price('2026-12-03T17:02:00Z', '200'), 60);
-      const [hour] = await orm.em.fork().execute<{ close: string; volume: string; tick_count: number }[]>("SELECT close::text, volume::text, tick_count FROM candles WHERE symbol = 'ETH' AND interval = 'H1' AND open_time = '2026-12-03T17:00:00Z'");
+      await writeRound(store.orm.em.fork(), price('2026-12-03T17:02:00Z', '200'), 60);
+      const [hour] = await store.orm.em.fork().execute<{ close: string; volume: string; tick_count: number }[]>("SELECT close::text, volume::text, tick_count FROM candles WHERE symbol = 'ETH' AND interval = 'H1' AND open_time = '2026-12-03T17:00:00Z'");
       expect(hour).toEqual({ close: '300', volume: '180', tick_count: 2 });
       expect(await stored('2026-12-03T17:02:00Z')).toBe(false);
       expect(await gaps()).toEqual(['2026-12-03T17:02:00.000Z']);

@@ -1,5 +1,4 @@
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig } from '../src';
+import { Logger } from '@herck/common';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { IngestionService, IngestionSettings } from '../src/modules/ingestion/ingestion.service';
 import { LiveFeed } from '../src/modules/live/live-feed';
@@ -8,14 +7,14 @@ import { MarketProvider, ProviderError } from '../src/modules/provider/market-pr
 import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 import { ScriptedProvider, useReplayServer } from './providers/provider-test-kit';
+import { useMarketStore } from './support/market-store';
 
 /**
  * A round without a single tick is a gap, and its reason is what each provider
  * did: answered without the assets, failed (its error, named once), was
  * switched off, or waits out a Retry-After. A timeout names its request.
  */
-let environment: TestEnvironment;
-let orm: Orm;
+const store = useMarketStore();
 
 const quiet = new ScriptedProvider('quiet', () => ({ quotes: [], global: null, fx: [] }));
 const off = new ScriptedProvider('off', () => ({ quotes: [], global: null, fx: [] }));
@@ -28,25 +27,18 @@ const limited = new ScriptedProvider('limited', () => {
 
 async function runRound(providers: MarketProvider[], time: string, settings: IngestionSettings = { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 3 }): Promise<ProviderStates> {
   const states = new ProviderStates(providers.map((provider) => provider.name), settings.intervalSeconds);
-  await states.register(orm.em.fork());
-  const ingestion = new IngestionService({ orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, providers, states, settings, new SnapshotStore(), new LiveFeed());
+  await states.register(store.orm.em.fork());
+  const ingestion = new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, providers, states, settings, new SnapshotStore(), new LiveFeed());
   await ingestion.runRound(new Date(time));
   return states;
 }
 
-const gapAt = async (time: string) => (await orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [new Date(time)]))[0]?.reason;
+const gapAt = async (time: string) => (await store.orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [new Date(time)]))[0]?.reason;
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readMarketConfig(environment.env), new Logger('market', 'error'), marketStore);
-  await new AssetService().seed(orm.em.fork(), ['BTC', 'ETH']);
-  await new ProviderStates(['off'], 60).register(orm.em.fork());
-  await new ProviderStates(['off'], 60).setEnabled(orm.em.fork(), 'off', false);
-});
-
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
+  await new AssetService().seed(store.orm.em.fork(), ['BTC', 'ETH']);
+  await new ProviderStates(['off'], 60).register(store.orm.em.fork());
+  await new ProviderStates(['off'], 60).setEnabled(store.orm.em.fork(), 'off', false);
 });
 
 it('tells a provider that answered without the assets from one switched off, never "all disabled"', async () => {
@@ -76,7 +68,7 @@ describe('a provider out of time', () => {
     // The provider's own limit is generous; the round's (300 ms here) cuts it.
     const coingecko = new CoinGeckoProvider({ baseUrl: server().url, timeoutMs: 10_000 });
     const states = await runRound([coingecko], '2026-12-02T12:05:00Z', { intervalSeconds: 60, providerTimeoutMs: 300, providerAttempts: 3 });
-    const [status] = await states.list(orm.em.fork());
+    const [status] = await states.list(store.orm.em.fork());
     expect(status!.lastError).toBe('coingecko: GET /api/v3/coins/markets timed out after 300 ms');
     expect(await gapAt('2026-12-02T12:05:00Z')).toBe('no provider quoted a tracked asset (coingecko: GET /api/v3/coins/markets timed out after 300 ms)');
   });

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
-import { AdvisoryLease, Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { marketStore, readMarketConfig, writeRound } from '../src';
+import { AdvisoryLease, Logger } from '@herck/common';
+import { writeRound } from '../src';
 import { AssetService } from '../src/modules/asset/asset.service';
 import { IngestionRunner } from '../src/modules/ingestion/ingestion-runner';
 import { IngestionService, recordGap } from '../src/modules/ingestion/ingestion.service';
@@ -11,6 +11,7 @@ import { MarketProvider, ProviderRound } from '../src/modules/provider/market-pr
 import { ProviderStates } from '../src/modules/provider/provider-states';
 import { SnapshotStore } from '../src/modules/snapshot/snapshot-store';
 import { FakeClock } from './fake-clock';
+import { useMarketStore } from './support/market-store';
 
 /**
  * A replica that starts ingesting (or takes over) with a clock behind the last round the store knows
@@ -20,8 +21,7 @@ import { FakeClock } from './fake-clock';
  * gaps: its first round is the first boundary after the last one known.
  */
 
-let environment: TestEnvironment;
-let orm: Orm;
+const store = useMarketStore();
 const logger = new Logger('market', 'error');
 const INTERVAL_MS = 60_000;
 const T = Date.parse('2026-12-04T10:00:00Z');
@@ -40,18 +40,12 @@ class AskedProvider implements MarketProvider {
 const round = (time: number): MarketRound => quotedRound(time, { BTC: '99' }, 'steady');
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readMarketConfig(environment.env), logger, marketStore);
-  await new AssetService().seed(orm.em.fork(), ['BTC']);
-  await new ProviderStates(['steady'], 60).register(orm.em.fork());
-});
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
+  await new AssetService().seed(store.orm.em.fork(), ['BTC']);
+  await new ProviderStates(['steady'], 60).register(store.orm.em.fork());
 });
 // Each test writes the old leader's history it needs into an empty store.
 beforeEach(async () => {
-  await orm.em.fork().execute('TRUNCATE global_metrics, ticks, candles, fx_rates, ingestion_gaps, outbox');
+  await store.orm.em.fork().execute('TRUNCATE global_metrics, ticks, candles, fx_rates, ingestion_gaps, outbox');
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -73,18 +67,18 @@ async function runUntil(clock: FakeClock, target: number): Promise<void> {
  */
 async function takeOver(clockAt: number, until: number) {
   const provider = new AskedProvider();
-  const service = new IngestionService({ orm, logger, publishEvents: () => undefined }, [provider], new ProviderStates(['steady'], 60), { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 }, new SnapshotStore(), new LiveFeed());
+  const service = new IngestionService({ orm: store.orm, logger, publishEvents: () => undefined }, [provider], new ProviderStates(['steady'], 60), { intervalSeconds: 60, providerTimeoutMs: 1_000, providerAttempts: 1 }, new SnapshotStore(), new LiveFeed());
   const clock = new FakeClock(clockAt);
-  const lease = new AdvisoryLease(readMarketConfig(environment.env).databaseUrl, 'herck:market:ingestion', 'ingests market data', logger);
-  const runner = new IngestionRunner(orm, service, lease, logger, 60, clock);
+  const lease = new AdvisoryLease(store.databaseUrl, 'herck:market:ingestion', 'ingests market data', logger);
+  const runner = new IngestionRunner(store.orm, service, lease, logger, 60, clock);
   runner.start();
   try {
     await runUntil(clock, until);
   } finally {
     await runner.stop();
   }
-  const gaps = (await orm.em.fork().execute<{ round_time: Date; reason: string }[]>('SELECT round_time, reason FROM ingestion_gaps ORDER BY round_time')).map((g) => `${new Date(g.round_time).toISOString()} ${g.reason}`);
-  const rounds = (await orm.em.fork().execute<{ time: Date }[]>('SELECT time FROM global_metrics ORDER BY time')).map((r) => new Date(r.time).toISOString());
+  const gaps = (await store.orm.em.fork().execute<{ round_time: Date; reason: string }[]>('SELECT round_time, reason FROM ingestion_gaps ORDER BY round_time')).map((g) => `${new Date(g.round_time).toISOString()} ${g.reason}`);
+  const rounds = (await store.orm.em.fork().execute<{ time: Date }[]>('SELECT time FROM global_metrics ORDER BY time')).map((r) => new Date(r.time).toISOString());
   return { asked: provider.asked, gaps, rounds };
 }
 
@@ -92,7 +86,7 @@ describe('a replica whose clock is behind the last round the store knows', () =>
   const iso = (time: number) => new Date(time).toISOString();
 
   it("leaves the old leader's stored rounds alone: its first round is the one after them", async () => {
-    for (let time = T - 3 * INTERVAL_MS; time <= T; time += INTERVAL_MS) await writeRound(orm.em.fork(), round(time), 60);
+    for (let time = T - 3 * INTERVAL_MS; time <= T; time += INTERVAL_MS) await writeRound(store.orm.em.fork(), round(time), 60);
     const { asked, gaps, rounds } = await takeOver(T - 2.5 * INTERVAL_MS, T + INTERVAL_MS + 1);
     expect(asked).toEqual([iso(T + INTERVAL_MS)]);
     expect(gaps).toEqual([]);
@@ -100,7 +94,7 @@ describe('a replica whose clock is behind the last round the store knows', () =>
   });
 
   it('invents no gaps for the boundaries before the store\'s first round', async () => {
-    await writeRound(orm.em.fork(), round(T), 60);
+    await writeRound(store.orm.em.fork(), round(T), 60);
     const { asked, gaps, rounds } = await takeOver(T - 3.5 * INTERVAL_MS, T + INTERVAL_MS + 1);
     expect(asked).toEqual([iso(T + INTERVAL_MS)]);
     expect(gaps).toEqual([]);
@@ -108,9 +102,9 @@ describe('a replica whose clock is behind the last round the store knows', () =>
   });
 
   it("keeps the gaps the old leader recorded as they are, not overwritten with this replica's prices", async () => {
-    await writeRound(orm.em.fork(), round(T - 2 * INTERVAL_MS), 60);
-    await recordGap(orm.em.fork(), new Date(T - INTERVAL_MS), 'steady: failed');
-    await recordGap(orm.em.fork(), new Date(T), 'steady: failed');
+    await writeRound(store.orm.em.fork(), round(T - 2 * INTERVAL_MS), 60);
+    await recordGap(store.orm.em.fork(), new Date(T - INTERVAL_MS), 'steady: failed');
+    await recordGap(store.orm.em.fork(), new Date(T), 'steady: failed');
     const { asked, gaps, rounds } = await takeOver(T - 1.5 * INTERVAL_MS, T + INTERVAL_MS + 1);
     expect(asked).toEqual([iso(T + INTERVAL_MS)]);
     expect(gaps).toEqual([`${iso(T - INTERVAL_MS)} steady: failed`, `${iso(T)} steady: failed`]);
@@ -118,7 +112,7 @@ describe('a replica whose clock is behind the last round the store knows', () =>
   });
 
   it('still records the rounds missed while no replica ingested, once its clock is past the last one', async () => {
-    await writeRound(orm.em.fork(), round(T - 3 * INTERVAL_MS), 60);
+    await writeRound(store.orm.em.fork(), round(T - 3 * INTERVAL_MS), 60);
     const { asked, gaps } = await takeOver(T - 0.5 * INTERVAL_MS, T + INTERVAL_MS + 1);
     expect(asked).toEqual([iso(T), iso(T + INTERVAL_MS)]);
     expect(gaps.map((gap) => gap.slice(0, 24))).toEqual([iso(T - 2 * INTERVAL_MS), iso(T - INTERVAL_MS)]);
