@@ -26,7 +26,7 @@ import { variableCostCheck } from './http/variable-cost-check';
 import { plainLandingPagePlugin } from './http/plain-landing-page.plugin';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
-import { registerLiveMetrics } from './live/live.metrics';
+import { LiveFigures, liveFiguresOf, registerLiveMetrics } from './live/live.metrics';
 import { OperationRateLimits, RATE_LIMIT_HEADERS } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { InternalDataSource } from './remote/internal-data-source';
@@ -68,9 +68,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
   const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000, records);
   let liveStats: (() => LiveStats) | null = null;
+  // A worker of several tells every worker's connections: the supervisor adds up their metrics.
+  const liveFigures = async (): Promise<LiveFigures | null> => {
+    if (!liveStats) return null;
+    if (metrics instanceof WorkerMetricsRegistry) return liveFiguresOf(await metrics.clusterSamples());
+    const { connections, clientSubscriptions, droppedEvents } = liveStats();
+    return { connections, active: clientSubscriptions, droppedEvents };
+  };
   const systemSchema = await buildGatewaySchema(
     new Map<Function, object>([
-      [SystemResolver, new SystemResolver(monitor, () => liveStats?.() ?? null)],
+      [SystemResolver, new SystemResolver(monitor, liveFigures)],
       [BackupResolver, new BackupResolver(config.backupDir)],
     ]),
   );

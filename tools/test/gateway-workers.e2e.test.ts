@@ -9,9 +9,9 @@ import { Client, createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { findSamples, parsePrometheusText, repositoryRoot, sampleValue, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
-import { LiveTicksDocument } from './support/operations.generated';
+import { LiveTicksDocument, SystemStatusDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { eventually, signUp } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp } from './support/users';
 import { freePort } from './support/free-port';
 
 /**
@@ -48,7 +48,7 @@ function startGateway(gatewayPort: number): ChildProcess {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
+  platform = await startTestPlatform({ ...adminEnv('workers-admin@example.com'), MARKET_INTERVAL_SECONDS: '1' }, { market: {} });
   port = await freePort();
   gateway = startGateway(port);
   await eventually(() => ask('/readyz').then((answer) => answer.status === 200).catch(() => false), 30_000);
@@ -242,6 +242,28 @@ describe('gateway workers', () => {
       const samples = parsePrometheusText(scrape.text);
       expect(sampleValue(samples, 'herck_graphql_operations_total', { service: 'gateway', operation: 'MetricsProbe', outcome: 'ok' })).toBe(3);
       expect(findSamples(samples, 'process_cpu_seconds_total')).toHaveLength(1);
+    }
+  });
+
+  it("answer status's subscriptions for every worker together, whichever worker is asked", async () => {
+    const user = await signUp(platform);
+    const admin = await logInAdmin(platform);
+    const ticking = (client: Client) =>
+      new Promise<void>((resolve, reject) => client.subscribe({ query: print(LiveTicksDocument), variables: { symbols: ['BTC'] } }, { next: () => resolve(), error: reject, complete: () => undefined }));
+    // One socket each: node:cluster hands them to both workers in turn.
+    const clients = [1, 2, 3].map(() => createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, connectionParams: { Authorization: `Bearer ${user.accessToken}` }, retryAttempts: 0 }));
+    try {
+      await Promise.all(clients.map(ticking));
+      // Asked on four connections at once, which node:cluster spreads over both workers: each worker holds only some of the sockets.
+      const asked = await Promise.all(
+        [0, 1, 2, 3].map(async () => {
+          const answer = await ask('/graphql', { query: print(SystemStatusDocument) }, admin.accessToken);
+          return (JSON.parse(answer.text) as { data: { status: { subscriptions: { connections: number; active: number } } } }).data.status.subscriptions;
+        }),
+      );
+      for (const subscriptions of asked) expect(subscriptions).toMatchObject({ connections: 3, active: 3 });
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
     }
   });
 

@@ -89,3 +89,8 @@ function processMetrics(): Registry {
 export async function aggregateSamples(perProcess: object[][]): Promise<string> {
   return AggregatorRegistry.aggregate(perProcess).metrics();
 }
+
+/** The same aggregation as prom-client's JSON (`getMetricsAsJSON`): for reading figures, not exposing them. */
+export async function aggregateSamplesAsJson(perProcess: object[][]): Promise<object[]> {
+  return AggregatorRegistry.aggregate(perProcess).getMetricsAsJSON();
+}

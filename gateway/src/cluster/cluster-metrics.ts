@@ -1,5 +1,5 @@
 import cluster, { Worker } from 'node:cluster';
-import { aggregateSamples, MetricsRegistry } from '@herck/common';
+import { aggregateSamples, aggregateSamplesAsJson, MetricsRegistry } from '@herck/common';
 
 const CHANNEL = 'herck:metrics';
 /** How long the supervisor waits for a worker's metrics; one that has not answered by then (dying) is left out. */
@@ -7,21 +7,25 @@ const WORKER_TIMEOUT_MS = 2_000;
 /** How long a worker waits for the supervisor's answer before it answers its own metrics alone. */
 const ANSWER_TIMEOUT_MS = 4_000;
 
+/** Every worker's metrics added up: as the exposition `/metrics` answers, or as prom-client's JSON for reading figures. */
+type Format = 'text' | 'json';
+type Aggregate = string | object[];
+
 type WorkerMessage =
   | { channel: typeof CHANNEL; type: 'ready' }
-  | { channel: typeof CHANNEL; type: 'scrape'; id: number }
+  | { channel: typeof CHANNEL; type: 'scrape'; id: number; format: Format }
   | { channel: typeof CHANNEL; type: 'samples'; id: number; samples: object[] };
-type SupervisorMessage = { channel: typeof CHANNEL; type: 'collect'; id: number } | { channel: typeof CHANNEL; type: 'scraped'; id: number; text: string | null };
+type SupervisorMessage = { channel: typeof CHANNEL; type: 'collect'; id: number } | { channel: typeof CHANNEL; type: 'scraped'; id: number; aggregate: Aggregate | null };
 
 /**
  * A gateway worker's metrics (GATEWAY_WORKERS): `/metrics` answers every worker's together, added
  * up by the process supervising them, so a scrape shows the same counters whichever worker it
- * reaches. A supervisor that does not answer in time (it should not happen: it does little else)
- * leaves the worker answering its own, as before.
+ * reaches (and `status` the same figures). A supervisor that does not answer in time (it should
+ * not happen: it does little else) leaves the worker answering its own, as before.
  */
 export class WorkerMetricsRegistry extends MetricsRegistry {
   private nextId = 0;
-  private readonly waiting = new Map<number, (text: string | null) => void>();
+  private readonly waiting = new Map<number, (aggregate: Aggregate | null) => void>();
 
   constructor(service: string) {
     super(service);
@@ -34,7 +38,7 @@ export class WorkerMetricsRegistry extends MetricsRegistry {
         );
         return;
       }
-      this.waiting.get(message.id)?.(message.text);
+      this.waiting.get(message.id)?.(message.aggregate);
       this.waiting.delete(message.id);
     });
     // Asked for its metrics from now on.
@@ -42,9 +46,21 @@ export class WorkerMetricsRegistry extends MetricsRegistry {
   }
 
   override async exposition(): Promise<string> {
-    if (!process.connected) return super.exposition();
+    const text = await this.everyWorkers('text');
+    return typeof text === 'string' ? text : super.exposition();
+  }
+
+  /** Every worker's metrics added up, as prom-client's JSON; this worker's alone if the supervisor does not answer. */
+  async clusterSamples(): Promise<object[]> {
+    const samples = await this.everyWorkers('json');
+    return Array.isArray(samples) ? samples : this.samples();
+  }
+
+  /** The supervisor's sum of every worker's metrics, or null (no supervisor, or none in time). */
+  private async everyWorkers(format: Format): Promise<Aggregate | null> {
+    if (!process.connected) return null;
     const id = (this.nextId += 1);
-    const text = await new Promise<string | null>((resolve) => {
+    return new Promise<Aggregate | null>((resolve) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
         resolve(null);
@@ -54,9 +70,8 @@ export class WorkerMetricsRegistry extends MetricsRegistry {
         clearTimeout(timer);
         resolve(answer);
       });
-      this.send({ channel: CHANNEL, type: 'scrape', id });
+      this.send({ channel: CHANNEL, type: 'scrape', id, format });
     });
-    return text ?? super.exposition();
   }
 
   private send(message: WorkerMessage): void {
@@ -104,10 +119,10 @@ export function superviseMetrics(): void {
       if (!request.pending.size) request.finish();
     } else {
       void gather()
-        .then(aggregateSamples)
+        .then((perWorker): Promise<Aggregate> => (message.format === 'json' ? aggregateSamplesAsJson(perWorker) : aggregateSamples(perWorker)))
         .catch(() => null)
-        .then((text) => {
-          if (worker.isConnected()) worker.send({ channel: CHANNEL, type: 'scraped', id: message.id, text } satisfies SupervisorMessage);
+        .then((aggregate) => {
+          if (worker.isConnected()) worker.send({ channel: CHANNEL, type: 'scraped', id: message.id, aggregate } satisfies SupervisorMessage);
         });
     }
   });

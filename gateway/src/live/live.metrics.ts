@@ -31,3 +31,17 @@ export function registerLiveMetrics(metrics: MetricsRegistry, stats: () => LiveS
     });
   }
 }
+
+/** What `status` tells of subscriptions, as `registerLiveMetrics` exposes it. */
+export interface LiveFigures {
+  connections: number;
+  active: number;
+  droppedEvents: number;
+}
+
+/** `status`'s subscription figures read from metrics in prom-client's JSON, such as every gateway worker's added up. */
+export function liveFiguresOf(samples: object[]): LiveFigures {
+  const total = (name: string) =>
+    (samples as { name: string; values?: { value: number }[] }[]).filter((metric) => metric.name === name).reduce((sum, metric) => sum + (metric.values ?? []).reduce((of, sample) => of + sample.value, 0), 0);
+  return { connections: total('herck_ws_connections'), active: total('herck_ws_subscriptions'), droppedEvents: total('herck_ws_dropped_events_total') };
+}

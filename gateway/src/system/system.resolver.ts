@@ -1,5 +1,5 @@
 import { Query, Resolver } from 'type-graphql';
-import { LiveStats } from '../live/live-endpoint';
+import { LiveFigures } from '../live/live.metrics';
 import { StatusMonitor } from './status-monitor';
 import { SystemStatus } from './system-status.type';
 
@@ -8,14 +8,13 @@ import { SystemStatus } from './system-status.type';
 export class SystemResolver {
   constructor(
     private readonly monitor: StatusMonitor,
-    /** The live endpoint's counters; null before it runs. */
-    private readonly live: () => LiveStats | null,
+    /** The live endpoint's figures (every worker's, with GATEWAY_WORKERS); null before it runs. */
+    private readonly live: () => Promise<LiveFigures | null>,
   ) {}
 
   @Query(() => SystemStatus, { description: 'Whether every subgraph is up (anyone); each service, the bus, ingestion and subscriptions (admins)' })
   async status(): Promise<SystemStatus> {
-    const report = await this.monitor.current();
-    const live = this.live();
+    const [report, live] = await Promise.all([this.monitor.current(), this.live()]);
     const market = report.services.find((service) => service.ingestion);
     return {
       healthy: report.healthy,
@@ -28,7 +27,7 @@ export class SystemResolver {
         recentDeadLetters: recentDeadLetters.map((letter) => ({ ...letter, failedAt: new Date(letter.failedAt) })),
       })),
       ingestion: market?.ingestion ? { lastRoundAt: market.ingestion.lastRoundAt ? new Date(market.ingestion.lastRoundAt) : null, gapsLastHour: market.ingestion.gapsLastHour } : null,
-      subscriptions: live && { connections: live.connections, active: live.clientSubscriptions, droppedEvents: live.droppedEvents },
+      subscriptions: live,
     };
   }
 }
