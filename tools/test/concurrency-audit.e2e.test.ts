@@ -30,6 +30,7 @@ import { TestPlatform, startTestPlatform } from './support/platform';
 import { orderPricesReady, placeBuyOrder } from './support/orders';
 import { startRecordedProviders } from './support/recorded-providers';
 import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+import { testRedis } from './support/test-redis';
 
 /**
  * Concurrent mutations through the gateway: double clicks, retries, several tabs. Each probe sends
@@ -241,7 +242,7 @@ describe('operation rate limits hit by a burst', () => {
     const alone = await platform.startGateway({ RATE_LIMIT_USER_PER_MINUTE: '7' });
     const counted = (statuses: number[]) => [statuses.filter((status) => status === 200).length, statuses.filter((status) => status === 429).length];
     expect(counted(await burst([alone.url]))).toEqual([7, 17]);
-    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `audit-${randomUUID()}`, RATE_LIMIT_USER_PER_MINUTE: '9', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
+    const shared = { REDIS_URL: testRedis().url, RATE_LIMIT_KEY_PREFIX: `audit-${randomUUID()}`, RATE_LIMIT_USER_PER_MINUTE: '9', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
     const replicas = [await platform.startGateway(shared), await platform.startGateway(shared)];
     expect(counted(await burst(replicas.map((replica) => replica.url)))).toEqual([9, 15]);
   });

@@ -15,6 +15,7 @@ import { send, sendRaw } from './support/graphql-client';
 import { LogoutDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { ADMIN_PASSWORD, adminEnv, eventually, logIn, signUp, SignedUpUser } from './support/users';
+import { testRedis } from './support/test-redis';
 
 const ADMIN_EMAIL = 'live-admin@example.com';
 const TICKS = 'subscription { ticks(symbols: ["BTC","ETH"]) { symbol price time asset { name } global { btcDominance } } }';
@@ -799,7 +800,7 @@ describe('rate limits over the socket', () => {
 
   it('let a subscription the gateway ended (4403 at token expiry, 1001 at stop) start again free, on any gateway sharing Redis', async () => {
     const resuming = await signUp(platform);
-    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
+    const shared = { REDIS_URL: testRedis().url, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
     const first = await platform.startGateway(shared);
     const second = await platform.startGateway(shared);
     // Two identical subscriptions and one with variables: three spent; the token expires with them open.
@@ -965,14 +966,15 @@ async function cuttableProxy(serviceUrl: string): Promise<{ url: string; cut(): 
   };
 }
 
-/** A TCP proxy to the Redis on 127.0.0.1:6379 that can hold what it is sent (Redis answers nothing meanwhile), then pass it on in order. */
+/** A TCP proxy to the run's Redis (testRedis) that can hold what it is sent (Redis answers nothing meanwhile), then pass it on in order. */
 async function holdableProxyToRedis(): Promise<{ url: string; hold(): void; heldBytes(): number; release(): void; close(): void }> {
   let holding = false;
   /** Each connection's writes to Redis held back, in the order they came. */
   const held = new Map<net.Socket, Buffer[]>();
   const sockets = new Set<net.Socket>();
+  const redis = testRedis();
   const server = net.createServer((client) => {
-    const upstream = net.connect(6379, '127.0.0.1');
+    const upstream = net.connect(redis.port, redis.host);
     sockets.add(client).add(upstream);
     held.set(upstream, []);
     client.on('data', (chunk) => (holding ? held.get(upstream)!.push(chunk) : upstream.write(chunk)));

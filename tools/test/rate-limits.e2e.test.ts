@@ -9,6 +9,7 @@ import { sendRaw } from './support/graphql-client';
 import { LoginDocument, MeDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { signUp, SignedUpUser, STRONG_PASSWORD } from './support/users';
+import { testRedis } from './support/test-redis';
 
 const ME = print(MeDocument);
 let platform: TestPlatform;
@@ -104,7 +105,7 @@ describe('operation rate limits', () => {
   it('share the counts of every gateway through Redis', async () => {
     const other = await signUp(platform);
     // Counting must not give up on Redis here: on a loaded machine an answer can take longer than the default 500 ms.
-    const shared = { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '6', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
+    const shared = { REDIS_URL: testRedis().url, RATE_LIMIT_KEY_PREFIX: `test-${randomBytes(4).toString('hex')}`, RATE_LIMIT_USER_PER_MINUTE: '6', RATE_LIMIT_REDIS_TIMEOUT_MS: '10000' };
     const [first, second] = [await gateway(shared), await gateway(shared)];
     const statuses: number[] = [];
     for (let i = 0; i < 7; i += 1) statuses.push((await sendRaw((i % 2 ? second : first).url, { query: ME }, other.accessToken)).status);
@@ -114,11 +115,12 @@ describe('operation rate limits', () => {
   it('count from the first operation of a gateway whose Redis connects slowly', async () => {
     // A Redis that takes 800 ms to answer a new connection: the gateway must not take requests before it can count them.
     const held: net.Socket[] = [];
+    const redis = testRedis();
     const slowRedis = net.createServer((client) => {
       client.pause();
       held.push(client);
       setTimeout(() => {
-        const upstream = net.connect(6379, '127.0.0.1', () => client.resume());
+        const upstream = net.connect(redis.port, redis.host, () => client.resume());
         held.push(upstream);
         client.pipe(upstream).pipe(client);
         for (const socket of [client, upstream]) socket.on('error', () => undefined);
@@ -177,12 +179,13 @@ describe('operation rate limits', () => {
   });
 });
 
-/** A TCP proxy to the Redis on 127.0.0.1:6379 that can start swallowing traffic both ways, the connection left open. */
+/** A TCP proxy to the run's Redis (testRedis) that can start swallowing traffic both ways, the connection left open. */
 function silenceableProxyToRedis(): Promise<{ url: string; silence(): void; close(): void }> {
   let silent = false;
   const sockets = new Set<net.Socket>();
+  const redis = testRedis();
   const server = net.createServer((client) => {
-    const upstream = net.connect(6379, '127.0.0.1');
+    const upstream = net.connect(redis.port, redis.host);
     sockets.add(client).add(upstream);
     client.on('data', (chunk) => silent || upstream.write(chunk));
     upstream.on('data', (chunk) => silent || client.write(chunk));
