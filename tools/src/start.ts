@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   env.finish(null);
   const taken = await portsInUse(ports, base.host);
   if (taken.length) {
-    throw new Error(`port ${taken.join(', ')} is in use: is Herck running already? Stop it first, or choose other ports (${[...SERVICES, GATEWAY].map((s) => s.portVariable).join(', ')}).`);
+    throw new Error(`${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} in use: is Herck running already? Stop it first, or choose other ports (${[...SERVICES, GATEWAY].map((s) => s.portVariable).join(', ')}).`);
   }
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
