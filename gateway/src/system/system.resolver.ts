@@ -1,7 +1,7 @@
-import { Query, Resolver } from 'type-graphql';
+import { FieldResolver, Query, Resolver } from 'type-graphql';
 import { LiveFigures } from '../live/live.metrics';
 import { StatusMonitor } from './status-monitor';
-import { SystemStatus } from './system-status.type';
+import { LiveStatus, SystemStatus } from './system-status.type';
 
 /** `status`: answered from the monitor's latest probe, never by probing on request. */
 @Resolver(() => SystemStatus)
@@ -13,8 +13,8 @@ export class SystemResolver {
   ) {}
 
   @Query(() => SystemStatus, { description: 'Whether every subgraph is up (anyone); each service, the bus, ingestion and subscriptions (admins)' })
-  async status(): Promise<SystemStatus> {
-    const [report, live] = await Promise.all([this.monitor.current(), this.live()]);
+  async status(): Promise<Omit<SystemStatus, 'subscriptions'>> {
+    const report = await this.monitor.current();
     const market = report.services.find((service) => service.ingestion);
     return {
       healthy: report.healthy,
@@ -27,7 +27,15 @@ export class SystemResolver {
         recentDeadLetters: recentDeadLetters.map((letter) => ({ ...letter, failedAt: new Date(letter.failedAt) })),
       })),
       ingestion: market?.ingestion ? { lastRoundAt: market.ingestion.lastRoundAt ? new Date(market.ingestion.lastRoundAt) : null, gapsLastHour: market.ingestion.gapsLastHour } : null,
-      subscriptions: live,
     };
+  }
+
+  /**
+   * Asked for only when selected (admins): with GATEWAY_WORKERS the figures are every worker's metrics,
+   * gathered through the supervisor, which anyone's `status { healthy }` must not wait for nor cost.
+   */
+  @FieldResolver(() => LiveStatus, { nullable: true })
+  subscriptions(): Promise<LiveFigures | null> {
+    return this.live();
   }
 }
