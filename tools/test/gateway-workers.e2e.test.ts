@@ -123,10 +123,10 @@ function holder(clientPort: number): number | undefined {
 }
 
 /** `GET route` on a connection of its own: its status (and body when `read`) and the worker that answered. */
-function askWhom(route: string, read = false): Promise<{ status: number; worker: number | undefined; text: string }> {
+function askWhom(route: string, read = false, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; worker: number | undefined; text: string }> {
   return new Promise((resolve, reject) => {
     // Kept alive, so that the gateway still holds the connection when the answer has come.
-    const request = http.get({ host: '127.0.0.1', port, path: route, agent: false, headers: { connection: 'keep-alive' } }, (response) => {
+    const request = http.get({ host: '127.0.0.1', port, path: route, agent: false, headers: { ...headers, connection: 'keep-alive' } }, (response) => {
       const worker = holder(response.socket.localPort!);
       let text = '';
       response.setEncoding('utf8');
@@ -242,6 +242,34 @@ describe('gateway workers', () => {
       const samples = parsePrometheusText(scrape.text);
       expect(sampleValue(samples, 'herck_graphql_operations_total', { service: 'gateway', operation: 'MetricsProbe', outcome: 'ok' })).toBe(3);
       expect(findSamples(samples, 'process_cpu_seconds_total')).toHaveLength(1);
+    }
+  });
+
+  it("keep a busy worker's counters in /metrics rather than drop them from one scrape (which Prometheus reads as a reset)", async () => {
+    const user = await signUp(platform);
+    const probes = (text: string) => sampleValue(parsePrometheusText(text), 'herck_graphql_operations_total', { service: 'gateway', operation: 'BusyProbe', outcome: 'ok' }) ?? 0;
+    // Operations, one connection each, until both workers have answered some (GET, named: csrfPrevention lets it through).
+    const served = new Map<number, number>();
+    while (served.size < 2) {
+      const { status, worker } = await askWhom(`/graphql?query=${encodeURIComponent('query BusyProbe { __typename }')}`, false, { authorization: `Bearer ${user.accessToken}`, 'apollo-require-preflight': 'true' });
+      expect(status).toBe(200);
+      if (worker !== undefined) served.set(worker, (served.get(worker) ?? 0) + 1);
+    }
+    const total = [...served.values()].reduce((sum, count) => sum + count, 0);
+    expect(probes((await askWhom('/metrics', true)).text)).toBe(total);
+
+    // One worker's event loop held (a long synchronous job; here SIGSTOP) past the supervisor's wait for its metrics.
+    const [busy] = [...served.keys()];
+    process.kill(busy!, 'SIGSTOP');
+    let scrapes: Promise<{ text: string }>[] = [];
+    try {
+      // Two at once: node:cluster hands at most one to the held worker, which answers once it runs again.
+      scrapes = [0, 1].map(() => askWhom('/metrics', true));
+      const first = await Promise.race(scrapes);
+      expect(probes(first.text)).toBe(total);
+    } finally {
+      process.kill(busy!, 'SIGCONT');
+      await Promise.allSettled(scrapes);
     }
   });
 

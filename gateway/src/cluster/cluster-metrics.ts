@@ -83,9 +83,14 @@ export class WorkerMetricsRegistry extends MetricsRegistry {
 /**
  * In the supervising process: answers a worker's scrape with every ready worker's metrics added
  * up (prom-client's cluster aggregation). A worker that exits is no longer asked, nor waited for.
+ * One that is alive but does not answer in time (its event loop held) counts with its latest
+ * answer: left out, its counters would drop from the sums for one scrape and come back at the
+ * next, which Prometheus reads as a reset and a jump.
  */
 export function superviseMetrics(): void {
   const ready = new Set<Worker>();
+  /** Each ready worker's latest metrics, until it exits. */
+  const latest = new Map<Worker, object[]>();
   const gathering = new Map<number, { pending: Set<Worker>; samples: object[][]; finish: () => void }>();
   let nextId = 0;
 
@@ -100,6 +105,8 @@ export function superviseMetrics(): void {
         finished = true;
         clearTimeout(timer);
         gathering.delete(id);
+        // Those still pending are alive (an exit removes them): their latest answer stands in.
+        for (const worker of pending) if (latest.has(worker)) samples.push(latest.get(worker)!);
         resolve(samples);
       };
       const timer = setTimeout(finish, WORKER_TIMEOUT_MS);
@@ -113,6 +120,8 @@ export function superviseMetrics(): void {
     if (message.type === 'ready') {
       ready.add(worker);
     } else if (message.type === 'samples') {
+      // Also an answer that comes too late for its scrape: the next one that waits in vain has it.
+      if (ready.has(worker)) latest.set(worker, message.samples);
       const request = gathering.get(message.id);
       if (!request?.pending.delete(worker)) return;
       request.samples.push(message.samples);
@@ -128,6 +137,7 @@ export function superviseMetrics(): void {
   });
   cluster.on('exit', (worker) => {
     ready.delete(worker);
+    latest.delete(worker);
     for (const request of gathering.values()) if (request.pending.delete(worker) && !request.pending.size) request.finish();
   });
 }
