@@ -69,11 +69,18 @@ class SupervisedConnectionCounts implements ConnectionCounts {
   open(holder: string): Promise<Release | null> {
     const id = (this.nextId += 1);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        // Too late now: a place granted later is given back as soon as it arrives.
-        this.waiting.set(id, (allowed) => allowed && this.send({ channel: CHANNEL, type: 'close', holder }));
-        resolve(this.alone.take(holder));
-      }, ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          // Timers run before the messages a held event loop has waiting are read: an answer that came in
+          // time is taken (it clears `waiting`) before this one gives up on it, once those are read.
+          setImmediate(() => {
+            if (!this.waiting.has(id)) return;
+            // Too late now: a place granted later is given back as soon as it arrives.
+            this.waiting.set(id, (allowed) => allowed && this.send({ channel: CHANNEL, type: 'close', holder }));
+            resolve(this.alone.take(holder));
+          }),
+        ANSWER_TIMEOUT_MS,
+      );
       timer.unref();
       this.waiting.set(id, (allowed) => {
         clearTimeout(timer);
