@@ -61,10 +61,16 @@ export class WorkerMetricsRegistry extends MetricsRegistry {
     if (!process.connected) return null;
     const id = (this.nextId += 1);
     return new Promise<Aggregate | null>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(null);
-      }, ANSWER_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          // Timers run before the messages a held event loop has waiting are read: an answer that came in
+          // time is taken (it clears `waiting`) before this one gives up on it, once those are read.
+          setImmediate(() => {
+            if (!this.waiting.delete(id)) return;
+            resolve(null);
+          }),
+        ANSWER_TIMEOUT_MS,
+      );
       timer.unref();
       this.waiting.set(id, (answer) => {
         clearTimeout(timer);
