@@ -120,7 +120,8 @@ export function superviseConnectionCounts(): void {
       if (perWorker.get(worker)?.get(message.holder)) change(worker, message.holder, -1);
       return;
     }
-    const allowed = (open.get(message.holder) ?? 0) < message.limit;
+    // A request read after its worker exited (its places already given back) must not take one nobody would release.
+    const allowed = !worker.isDead() && (open.get(message.holder) ?? 0) < message.limit;
     if (allowed) change(worker, message.holder, 1);
     const answer: Answer = { channel: CHANNEL, type: 'opened', id: message.id, allowed };
     if (worker.isConnected()) worker.send(answer);
