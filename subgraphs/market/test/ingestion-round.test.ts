@@ -189,16 +189,23 @@ describe('a round whose opening reads fail', () => {
   const run = (states: ProviderStates, roundTime: Date) =>
     new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [steady], states, settings, new SnapshotStore(), new LiveFeed()).runRound(roundTime);
 
+  /**
+   * A round within this hour (its retries' deadline is the next round, an hour on), half a minute past a whole
+   * minute: never the round of this minute that a test above stored (in an hour's first minute that was the
+   * hour itself, and the blip's round failed on its ticks' key).
+   */
+  const thisHour = (offsetMs: number) => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + offsetMs);
+
   it('reads again within the round after a blip, and the round is stored', async () => {
     await forgetLaterRounds();
     price = '103';
-    const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    const roundTime = thisHour(30_000);
     await run(new FailingReads(1), roundTime);
     expect(await store.orm.em.fork().execute("SELECT price::text FROM ticks WHERE symbol = 'BTC' AND time = ?", [roundTime])).toEqual([{ price: '103' }]);
   });
 
   it('is a gap with its reason when they keep failing, not a silent hole in the history', async () => {
-    const roundTime = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 60_000);
+    const roundTime = thisHour(90_000);
     await expect(run(new FailingReads(10), roundTime)).rejects.toThrow('Connection terminated unexpectedly');
     const gaps = await store.orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [roundTime]);
     expect(gaps).toEqual([{ reason: 'the round could not be prepared: Connection terminated unexpectedly' }]);
