@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { print } from 'graphql';
 import { createClient } from 'graphql-ws';
@@ -35,7 +36,7 @@ async function checksWaiting(lock: pg.Client): Promise<number> {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ ...adminEnv('backtests@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH' }, { market: {}, analysis: {} });
+  platform = await startTestPlatform({ ...adminEnv('backtests@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_SYMBOLS: 'BTC,ETH', ANALYSIS_ALERT_RETENTION_DAYS: '90' }, { market: {}, analysis: {} });
   const admin = await logInAdmin(platform);
   user = await signUp(platform);
   const csv = ['time,open,high,low,close,volume', ...CLOSES.map((close, hour) => `${new Date(FIRST_OPEN + hour * HOUR).toISOString()},${close - 5},${close + 10},${close - 10},${close.toFixed(4)},${100 + hour}`)].join('\n');
@@ -162,6 +163,30 @@ describe('backtests', () => {
     expect((await em.execute<{ price: string }[]>("SELECT price::text FROM ticks WHERE symbol = 'OLD'")).map((row) => row.price)).toEqual(['2']);
     // Market's rounds are kept as they arrive.
     await eventually(async () => (await em.execute<{ n: number }[]>("SELECT count(*)::int AS n FROM ticks WHERE symbol = 'BTC' AND time > now() - interval '1 minute'"))[0]!.n > 0, 20_000);
+  });
+
+  it('keep alerts, with their notices and deliveries, for ANALYSIS_ALERT_RETENTION_DAYS', async () => {
+    const em = platform.analysis!.runtime.orm.em.fork();
+    const [owner, strategy] = [randomUUID(), randomUUID()];
+    await em.execute(
+      // Switched off: written behind the engine's back, it is none of the strategies the engine watches.
+      `INSERT INTO strategies (id, owner_id, name, symbols, interval, indicators, condition, trigger, cooldown_seconds, notify_in_app, notify_email, enabled, created_at, updated_at)
+       VALUES (?, ?, 'kept', ARRAY['BTC'], 'M1', '[]', 'price > 1.0', 'ON_CROSS', 0, true, false, false, now(), now())`,
+      [strategy, owner],
+    );
+    // One alert a day past the 90 days kept, one a day inside them; each with its notice and a webhook delivery.
+    const alerts = { gone: randomUUID(), kept: randomUUID() };
+    for (const [id, daysAgo] of [[alerts.gone, 91], [alerts.kept, 89]] as const) {
+      const at = new Date(Date.now() - daysAgo * 86_400_000);
+      await em.execute("INSERT INTO alerts (id, strategy_id, owner_id, symbol, triggered_at, price, values, message) VALUES (?, ?, ?, 'BTC', ?, 1, '{}', 'm')", [id, strategy, owner, at]);
+      await em.execute("INSERT INTO notifications (id, owner_id, alert_id, strategy_id, message, created_at) VALUES (?, ?, ?, ?, 'm', ?)", [randomUUID(), owner, id, strategy, at]);
+      await em.execute("INSERT INTO deliveries (id, channel, alert_id, strategy_id, target, body, status, created_at) VALUES (?, 'WEBHOOK', ?, ?, 'https://hooks.example.com/', '{}', 'DELIVERED', ?)", [randomUUID(), id, strategy, at]);
+    }
+    await platform.analysis!.housekeeping();
+    const left = async (table: string) => (await em.execute<{ alert_id: string }[]>(`SELECT alert_id FROM ${table} WHERE strategy_id = ?`, [strategy])).map((row) => row.alert_id);
+    expect((await em.execute<{ id: string }[]>('SELECT id FROM alerts WHERE strategy_id = ?', [strategy])).map((row) => row.id)).toEqual([alerts.kept]);
+    expect(await left('notifications')).toEqual([alerts.kept]);
+    expect(await left('deliveries')).toEqual([alerts.kept]);
   });
 
   it('read the 24-hour change live evaluation read at a close, not one worked out from the closes', async () => {

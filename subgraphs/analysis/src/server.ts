@@ -3,6 +3,7 @@ import { createAnalysisContext } from './context';
 import { AnalysisConfig } from './env';
 import { accountEventHandlers } from './modules/account/account-events.handler';
 import { AlertResolver } from './modules/alert/alert.resolver';
+import { deleteAlertsOlderThan } from './modules/alert/alert-retention';
 import { AnalysisListener } from './modules/alert/analysis-listener';
 import { LiveAlerts } from './modules/alert/live-alerts';
 import { BacktestResolver } from './modules/backtest/backtest.resolver';
@@ -83,6 +84,10 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
     housekeeping: async (runtime) => {
       const deleted = await TickStore.deleteOlderThan(runtime.orm.em.fork(), new Date(Date.now() - config.tickRetentionDays * 86_400_000));
       if (deleted) logger.info('old ticks deleted', { rows: deleted });
+      if (config.alertRetentionDays > 0) {
+        const alerts = await deleteAlertsOlderThan(runtime.orm.em.fork(), new Date(Date.now() - config.alertRetentionDays * 86_400_000));
+        if (alerts) logger.info('old alerts deleted, with their notifications and deliveries', { alerts });
+      }
       const forgotten = await AlertBudget.forgetOld(runtime.orm.em.fork());
       if (forgotten) logger.info('alert budget spent a day before the newest firing forgotten', { rows: forgotten });
     },
