@@ -58,10 +58,17 @@ describe('npm run market:import', () => {
 
   it('leaves out the row of the candle open now, as the API does, and imports the rest', async () => {
     const file = path.join(dir, 'export.csv');
-    const today = new Date(new Date().toISOString().slice(0, 10) + 'T00:00:00Z');
-    fs.writeFileSync(file, ['time,open,high,low,close,volume', '2024-03-01T00:00:00Z,100,110,90,105,1000', `${today.toISOString()},100,110,90,105,1000`, ''].join('\n'));
-
-    const run = await marketImport('--symbol', 'BTC', '--interval', 'D1', file);
+    const startOfToday = () => new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    /** Imports a closed candle of `closedDay` and today's, still open by this process's clock. */
+    const importWithOpenCandle = async (closedDay: string) => {
+      const today = startOfToday();
+      fs.writeFileSync(file, ['time,open,high,low,close,volume', `${closedDay}T00:00:00Z,100,110,90,105,1000`, `${today.toISOString()},100,110,90,105,1000`, ''].join('\n'));
+      return { today, run: await marketImport('--symbol', 'BTC', '--interval', 'D1', file) };
+    };
+    // A run that crosses midnight UTC between this clock and the CLI's imports the day just ended instead: asked again, with
+    // another closed candle, so that the answer is that of a run within one day.
+    let { today, run } = await importWithOpenCandle('2024-03-01');
+    if (today.getTime() !== startOfToday().getTime()) ({ today, run } = await importWithOpenCandle('2024-03-02'));
 
     expect(run.status).toBe(0);
     expect(run.stderr.trim()).toBe(`line 3: the D1 candle at ${today.toISOString()} has not closed yet; only past candles are imported`);
