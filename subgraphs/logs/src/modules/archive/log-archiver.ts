@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Logger, Mailer } from '@herck/common';
-import { LogStore, LogPosition, ServiceUsage } from '../store/log-store';
+import { isStoreUnavailable, Logger, Mailer } from '@herck/common';
+import { ArchiveRecord, LogStore, LogPosition, ServiceUsage } from '../store/log-store';
 import { archiveFileName, archiveLine, ArchiveWriter, readArchiveIds } from './archive-file';
 
 export interface ArchiveSettings {
@@ -100,14 +100,36 @@ export class LogArchiver {
       throw error;
     }
     const stat = await fs.promises.stat(finalPath);
+    const record: ArchiveRecord = { fileName, service, from: first!, to: last!.time, entries: ids.length, bytes: stat.size, createdAt: this.now() };
     try {
-      await this.store.archived(service, ids, { fileName, service, from: first!, to: last!.time, entries: ids.length, bytes: stat.size, createdAt: this.now() });
+      await this.store.archived(service, ids, record);
     } catch (error) {
-      await fs.promises.rm(finalPath, { force: true });
-      throw error;
+      await this.afterFailedRecord(record, finalPath, error);
     }
     this.logger.info('logs archived', { archivedService: service, fileName, entries: ids.length, bytes: stat.size });
     await this.mailAdmins(service, fileName, ids.length);
+  }
+
+  /**
+   * The store's write failed, or said so: a connection lost at COMMIT reports a failure for a write that
+   * went through, and then the file holds the only copy of its entries (removing it lost them). Returns
+   * when the store names the file (the archive stands); removes the file only when the store surely does
+   * not, and keeps it when that cannot be told (unnamed, it is harmless: its entries are still stored and go
+   * to a later archive).
+   */
+  private async afterFailedRecord({ fileName, createdAt }: ArchiveRecord, finalPath: string, error: unknown): Promise<void> {
+    // This very record, not another of the same name (its file removed by hand, the name made again).
+    const recorded = await this.store.archives().then(
+      (archives) => archives.some((archive) => archive.fileName === fileName && archive.createdAt.getTime() === createdAt.getTime()),
+      () => undefined,
+    );
+    if (recorded) return this.logger.warn('log archive recorded though the store reported a failure; its file is kept', { fileName, error });
+    if (recorded === false && !isStoreUnavailable(error)) {
+      await fs.promises.rm(finalPath, { force: true });
+      throw error;
+    }
+    this.logger.warn('log archive file kept: whether the store recorded it is unknown', { fileName });
+    throw error;
   }
 
   /** The name for now; within the same second as an earlier archive of the service, the next free second. */
