@@ -55,6 +55,13 @@ describe('strategy engine on a scripted price path', () => {
     expect(fired).toEqual([0, 1, 0, 0, 0, 0, 0, 1]);
   });
 
+  it('fires again once exactly the cooldown has passed: it covers the seconds before, not the last one', async () => {
+    const engine = await engineWith(strategy({ cooldownSeconds: 5 }));
+    const fired = [100, 120, 100, 100, 100, 100, 120].map((price, second) => tick(engine, second, price).firings.length);
+    // Crossings at seconds 1 and 6, exactly the 5 s cooldown apart: the second one is outside it.
+    expect(fired).toEqual([0, 1, 0, 0, 0, 0, 1]);
+  });
+
   it('reads the last closed candle\'s volume from the first tick, with no indicator to warm up', async () => {
     const history = [closed(0, 100), { ...closed(1, 100), volume: 42.5 }];
     // As the store answers: `count` candles, none for none.
