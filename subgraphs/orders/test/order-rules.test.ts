@@ -2,7 +2,7 @@ import os from 'node:os';
 import Decimal from 'decimal.js';
 import { ConfigError } from '@herck/common';
 import { readOrdersConfig } from '../src/env';
-import { idempotencyKey, quantityFor } from '../src/modules/order/order-rules';
+import { idempotencyKey, orderAmount, quantityFor } from '../src/modules/order/order-rules';
 
 describe('the quantity an order buys', () => {
   it('is amount / price rounded down to 8 decimals, never rounded up on the way', () => {
@@ -22,6 +22,24 @@ describe('the quantity an order buys', () => {
 
   it('keeps 8 decimals of a large quantity', () => {
     expect(quantityFor(new Decimal('999999.99'), new Decimal('0.000000001234567')).toFixed()).toBe('810000583200425.73631078');
+  });
+});
+
+describe('the amount of an order', () => {
+  const max = new Decimal('50000');
+  const refusal = (amount: string) => {
+    try {
+      orderAmount(new Decimal(amount), max);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('may be exactly ORDER_MAX_AMOUNT, not a cent more', () => {
+    expect(orderAmount(new Decimal('50000'), max).toFixed()).toBe('50000');
+    expect(orderAmount(new Decimal('49999.99'), max).toFixed()).toBe('49999.99');
+    expect(refusal('50000.01')).toBe('amount must be at most 50000');
   });
 });
 
