@@ -26,6 +26,15 @@ describe('operation limits', () => {
     }
   });
 
+  it('lets exactly MAX_DEPTH levels of fields through, and refuses one more', async () => {
+    const user = await signUp(platform);
+    const refusal = async (query: string) => JSON.stringify((await sendRaw(platform.gatewayUrl, { query }, user.accessToken)).errors ?? []).match(/depth limit of \d+ exceeded, found \d+/i)?.[0] ?? null;
+    // The default, 10 levels: the tenth field here is `price`, or `global` with an eleventh below it.
+    const levels = (last: string) => `{ me { orders(first: 1) { nodes { asset { latestTick { global { ticks { asset { latestTick { ${last} } } } } } } } } } }`;
+    expect(await refusal(levels('price'))).toBeNull();
+    expect(await refusal(levels('global { btcDominance }'))).toBe('depth limit of 10 exceeded, found 11');
+  });
+
   it('answers an overloaded document with one error naming the limit, before validation piles up its own', async () => {
     const accept = { accept: 'application/graphql-response+json' };
     const overloaded = [
