@@ -71,10 +71,11 @@ describe('strategy engine on a scripted price path', () => {
     expect(firing?.values).toEqual(expect.objectContaining({ volume: 42.5 }));
   });
 
-  it('does not fire before its indicators are warm', async () => {
+  it('does not evaluate its condition before its indicators are warm: no firing, no state, no error', async () => {
+    // Evaluated over the missing value, the condition fails ("sma3 ... got 'null'"): a cold indicator is no failure to report.
     const engine = await engineWith(strategy(), [closed(1, 100)]);
-    expect(tick(engine, 0, 200).firings).toEqual([]);
-    expect(tick(engine, 1, 300).states).toEqual([]);
+    expect(tick(engine, 0, 200)).toMatchObject({ firings: [], states: [], errors: [] });
+    expect(tick(engine, 1, 300)).toMatchObject({ firings: [], states: [], errors: [] });
   });
 
   it('reports the values the condition saw', async () => {
