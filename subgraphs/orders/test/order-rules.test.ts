@@ -2,7 +2,7 @@ import os from 'node:os';
 import Decimal from 'decimal.js';
 import { ConfigError } from '@herck/common';
 import { readOrdersConfig } from '../src/env';
-import { idempotencyKey, orderAmount, quantityFor } from '../src/modules/order/order-rules';
+import { freshEnough, idempotencyKey, orderAmount, quantityFor } from '../src/modules/order/order-rules';
 
 describe('the quantity an order buys', () => {
   it('is amount / price rounded down to 8 decimals, never rounded up on the way', () => {
@@ -40,6 +40,18 @@ describe('the amount of an order', () => {
     expect(orderAmount(new Decimal('50000'), max).toFixed()).toBe('50000');
     expect(orderAmount(new Decimal('49999.99'), max).toFixed()).toBe('49999.99');
     expect(refusal('50000.01')).toBe('amount must be at most 50000');
+  });
+});
+
+describe('a price or rate an order is priced from', () => {
+  it('may be exactly ORDER_PRICE_MAX_AGE_SECONDS (or ORDER_FX_MAX_AGE_SECONDS) old, not a millisecond more', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    expect(freshEnough(ago(0), now, 120)).toBe(true);
+    expect(freshEnough(ago(120_000), now, 120)).toBe(true);
+    expect(freshEnough(ago(120_001), now, 120)).toBe(false);
+    expect(freshEnough(ago(3_600_000), now, 3_600)).toBe(true);
+    expect(freshEnough(ago(3_600_001), now, 3_600)).toBe(false);
   });
 });
 

@@ -41,3 +41,8 @@ export function idempotencyKey(value: string): string {
 export function quantityFor(amount: Decimal, price: Decimal): Decimal {
   return exact(amount).div(price).toDecimalPlaces(8, Decimal.ROUND_DOWN);
 }
+
+/** Whether a price or rate seen at `seenAt` may still be traded on at `now`: at most `maxAgeSeconds` old, that age included. */
+export function freshEnough(seenAt: Date, now: Date, maxAgeSeconds: number): boolean {
+  return now.getTime() - seenAt.getTime() <= maxAgeSeconds * 1000;
+}

@@ -4,7 +4,7 @@ import Decimal from 'decimal.js';
 import { BadUserInputError, ConflictError, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
 import { orderConnection, OrderListPage } from './order-connection';
-import { idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
+import { freshEnough, idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
 
 export interface OrderLimits {
@@ -47,10 +47,10 @@ export class OrderService {
     if (!this.cache.rate(currency, now)) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
     const usd = this.cache.price(asset);
     if (!usd) throw new PriceUnavailableError(`There is no price for ${asset}`);
-    if (now.getTime() - usd.time.getTime() > this.limits.priceMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest price of ${asset} is too old to trade on`);
+    if (!freshEnough(usd.time, now, this.limits.priceMaxAgeSeconds)) throw new PriceUnavailableError(`The latest price of ${asset} is too old to trade on`);
     const rate = this.cache.rate(currency, usd.time);
     if (!rate) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
-    if (now.getTime() - rate.time.getTime() > this.limits.fxMaxAgeSeconds * 1000) throw new PriceUnavailableError(`The latest ${currency} rate is too old to trade on`);
+    if (!freshEnough(rate.time, now, this.limits.fxMaxAgeSeconds)) throw new PriceUnavailableError(`The latest ${currency} rate is too old to trade on`);
     // Exact: a price of many digits times a rate of many more is not rounded to 20.
     const price = exact(usd.value).times(rate.value);
     const quantity = quantityFor(amount, price);
