@@ -1,18 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { compiledClusterModule, runClusterScript } from './support/cluster-script';
 
-/** The compiled module (`npm run build`, as `npm test` runs first), run by a supervisor and its workers as GATEWAY_WORKERS runs them. */
-const CLUSTER_METRICS = path.join(__dirname, '..', 'dist', 'src', 'cluster', 'cluster-metrics.js');
+const CLUSTER_METRICS = compiledClusterModule('cluster-metrics');
 
 describe('metrics across gateway workers', () => {
   it("answer the supervisor's sum that came in time, even when the scraped worker's event loop reads it only after its deadline", () => {
-    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-metrics-'));
-    const flag = path.join(folder, 'answered');
     // Two workers counting 500 and 100. The second is scraped once, then again, and its event loop is held (a long
     // synchronous job) until the supervisor has sent its sum and the worker's 4 s deadline has passed.
-    const script = `
+    const script = (flag: string) => `
       const cluster = require('node:cluster');
       const fs = require('node:fs');
       const { superviseMetrics, WorkerMetricsRegistry } = require(${JSON.stringify(CLUSTER_METRICS)});
@@ -47,12 +41,7 @@ describe('metrics across gateway workers', () => {
           })();
         setInterval(() => undefined, 1_000);
       }`;
-    // A file, not `node -e`: node:cluster starts the workers from the primary's script.
-    const file = path.join(folder, 'gateway-workers.js');
-    fs.writeFileSync(file, script);
-    const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
-    fs.rmSync(folder, { recursive: true, force: true });
     // Both scrapes count both workers: the second is not this worker's 100 alone (which Prometheus reads as a reset).
-    expect(child.stdout.trim()).toBe(JSON.stringify([600, 600]));
+    expect(runClusterScript(script, 30_000).trim()).toBe(JSON.stringify([600, 600]));
   });
 });
