@@ -328,3 +328,24 @@ describe("orders' events on the bus", () => {
     }
   });
 });
+
+describe('an FX rate', () => {
+  it('may be up to ORDER_FX_MAX_AGE_SECONDS old (three days), however fresher the price is, and not older', async () => {
+    const { default: pg } = await import('pg');
+    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      // Rates of two currencies no provider quotes, as market announces them: one ten minutes old, one four days old.
+      const announce = (agoMs: number, rates: Record<string, string>) =>
+        bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.fx', 'market', $1)", [JSON.stringify({ time: new Date(Date.now() - agoMs).toISOString(), base: 'USD', rates })]);
+      await announce(10 * 60_000, { AAA: '2' });
+      await announce(4 * 86_400_000, { BBB: '3' });
+      await platform.orders!.runtime.catchUpEvents();
+    } finally {
+      await bus.end();
+    }
+    // Ten minutes: far older than a price may be (120 s), well within a rate's three days.
+    expect((await place(buyer, { asset: 'BTC', currency: 'AAA', amount: '10' })).data?.placeBuyOrder).toMatchObject({ currency: 'AAA', fxRate: '2', price: '209224' });
+    expect(codes(await place(buyer, { asset: 'BTC', currency: 'BBB', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
+  });
+});
