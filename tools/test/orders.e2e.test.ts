@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
+import pg from 'pg';
 import { Logger } from '@herck/common';
 import { readOrdersConfig, startOrdersService } from '@herck/orders';
 import { ReplayServer } from '../../subgraphs/market/test/providers/replay-server';
@@ -40,6 +41,17 @@ afterAll(async () => {
 
 const place = (user: { accessToken: string }, input: BuyOrderInput) => placeBuyOrder(platform, user.accessToken, input);
 
+/** Runs `work` on a connection of its own to the platform's event bus. */
+async function withBus<T>(work: (bus: pg.Client) => Promise<T>): Promise<T> {
+  const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
+  await bus.connect();
+  try {
+    return await work(bus);
+  } finally {
+    await bus.end();
+  }
+}
+
 describe('buy orders', () => {
   it('price an amount of fiat from the cached price and rate, rounding the quantity down', async () => {
     const placed = await place(buyer, { asset: 'btc', currency: 'eur', amount: '1000.00' });
@@ -65,16 +77,11 @@ describe('buy orders', () => {
     const stored = await platform.orders!.runtime.orm.em.fork().execute('SELECT count(*) FROM orders WHERE idempotency_key = ?', [idempotencyKey]);
     expect(Number(stored[0].count)).toBe(1);
     // One `orders.filled` event for the one order, relayed to the bus.
-    const { default: pg } = await import('pg');
-    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
-    await bus.connect();
-    try {
+    await withBus(async (bus) => {
       await eventually(async () => (await bus.query("SELECT 1 FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [[...ids][0]])).rowCount === 1, 10_000);
       const { rows } = await bus.query("SELECT count(*)::int AS n FROM bus_events WHERE type = 'orders.filled' AND payload->>'orderId' = $1", [[...ids][0]]);
       expect(rows[0].n).toBe(1);
-    } finally {
-      await bus.end();
-    }
+    });
     expect(codes(await place(other, { asset: 'ETH', currency: 'USD', amount: '300.00', idempotencyKey }))).toEqual(['CONFLICT']);
   });
 
@@ -84,7 +91,6 @@ describe('buy orders', () => {
     // owner's deletion (T2, doing what orders does on `account.deleted`) commits before the retry reads it.
     const owner = await signUp(platform);
     const [idempotencyKey, winnerId] = [randomUUID(), randomUUID()];
-    const { default: pg } = await import('pg');
     const connect = async () => {
       const client = new pg.Client({ connectionString: platform.orders!.runtime.config.databaseUrl });
       await client.connect();
@@ -147,7 +153,6 @@ describe('buy orders', () => {
     const since = new Date().toISOString();
     expect(codes(await place(doomed, { asset: 'BTC', currency: 'USD', amount: '10.00' }))).toEqual([]);
     // Orders applies `account.deleted` under the owner's lock: held here, the deletion stays on its way.
-    const { default: pg } = await import('pg');
     const ordersDb = new pg.Client({ connectionString: platform.orders!.runtime.config.databaseUrl });
     await ordersDb.connect();
     try {
@@ -302,10 +307,7 @@ describe('a second orders replica', () => {
 
 describe("orders' events on the bus", () => {
   it('go past ORDERS_EVENT_RETENTION_DAYS once every consumer that handles them has applied them', async () => {
-    const { default: pg } = await import('pg');
-    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
-    await bus.connect();
-    try {
+    await withBus(async (bus) => {
       // Consumers say on the bus how far they have read (orders reads market's news and account's changes).
       await eventually(async () => (await bus.query("SELECT 1 FROM bus_consumers WHERE consumer = 'orders' AND 'market.tick' = ANY(types) AND position > 0")).rowCount === 1);
       const fill = (daysAgo: number) => `(gen_random_uuid(), 'orders.filled', 'orders', '{}', now() - interval '${daysAgo} days')`;
@@ -323,27 +325,20 @@ describe("orders' events on the bus", () => {
       await platform.orders!.housekeeping();
       expect(await left()).toEqual([rows[2]!.id]);
       await bus.query("DELETE FROM bus_consumers WHERE consumer = 'lagging-analysis'");
-    } finally {
-      await bus.end();
-    }
+    });
   });
 });
 
 describe('an FX rate', () => {
   it('may be up to ORDER_FX_MAX_AGE_SECONDS old (three days), however fresher the price is, and not older', async () => {
-    const { default: pg } = await import('pg');
-    const bus = new pg.Client({ connectionString: platform.orders!.runtime.config.busUrl });
-    await bus.connect();
-    try {
+    await withBus(async (bus) => {
       // Rates of two currencies no provider quotes, as market announces them: one ten minutes old, one four days old.
       const announce = (agoMs: number, rates: Record<string, string>) =>
         bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.fx', 'market', $1)", [JSON.stringify({ time: new Date(Date.now() - agoMs).toISOString(), base: 'USD', rates })]);
       await announce(10 * 60_000, { AAA: '2' });
       await announce(4 * 86_400_000, { BBB: '3' });
       await platform.orders!.runtime.catchUpEvents();
-    } finally {
-      await bus.end();
-    }
+    });
     // Ten minutes: far older than a price may be (120 s), well within a rate's three days.
     expect((await place(buyer, { asset: 'BTC', currency: 'AAA', amount: '10' })).data?.placeBuyOrder).toMatchObject({ currency: 'AAA', fxRate: '2', price: '209224' });
     expect(codes(await place(buyer, { asset: 'BTC', currency: 'BBB', amount: '10' }))).toEqual(['PRICE_UNAVAILABLE']);
