@@ -1,6 +1,11 @@
 import { Counter, MetricsRegistry } from '@herck/common';
 import { LiveStats } from './live-endpoint';
 
+/** The metrics `status` reads its subscription figures from (liveFiguresOf). */
+const CONNECTIONS = 'herck_ws_connections';
+const SUBSCRIPTIONS = 'herck_ws_subscriptions';
+const DROPPED_EVENTS = 'herck_ws_dropped_events_total';
+
 /**
  * The graphql-ws endpoint's figures, read from its `stats()` at each scrape:
  * connections, subscriptions (of clients, shared, upstream), queued events,
@@ -8,8 +13,8 @@ import { LiveStats } from './live-endpoint';
  */
 export function registerLiveMetrics(metrics: MetricsRegistry, stats: () => LiveStats): void {
   const gauges: [string, string, (current: LiveStats) => number][] = [
-    ['herck_ws_connections', 'Open graphql-ws client connections.', (current) => current.connections],
-    ['herck_ws_subscriptions', 'Subscriptions open by clients, over every connection.', (current) => current.clientSubscriptions],
+    [CONNECTIONS, 'Open graphql-ws client connections.', (current) => current.connections],
+    [SUBSCRIPTIONS, 'Subscriptions open by clients, over every connection.', (current) => current.clientSubscriptions],
     ['herck_ws_shared_subscriptions', 'Distinct shared subscriptions (each serves one or more client subscriptions).', (current) => current.sharedSubscriptions],
     ['herck_ws_upstream_subscriptions', 'Subscriptions the gateway holds open at the subgraphs.', (current) => current.upstreamSubscriptions],
     ['herck_ws_queued_events', 'Events queued unsent to slow clients, over every connection.', (current) => current.queuedEvents],
@@ -17,7 +22,7 @@ export function registerLiveMetrics(metrics: MetricsRegistry, stats: () => LiveS
   for (const [name, help, read] of gauges) metrics.registerGauge(name, help, () => read(stats()));
   // The endpoint keeps running totals; each scrape shows them as counters.
   const totals: [string, string, (current: LiveStats) => number][] = [
-    ['herck_ws_dropped_events_total', 'Events given up because a client did not read fast enough (conflated ones included).', (current) => current.droppedEvents],
+    [DROPPED_EVENTS, 'Events given up because a client did not read fast enough (conflated ones included).', (current) => current.droppedEvents],
     ['herck_ws_conflated_events_total', 'Of the dropped events, ticks replaced by a newer one of the same subscription.', (current) => current.conflatedEvents],
   ];
   for (const [name, help, read] of totals) {
@@ -43,5 +48,5 @@ export interface LiveFigures {
 export function liveFiguresOf(samples: object[]): LiveFigures {
   const total = (name: string) =>
     (samples as { name: string; values?: { value: number }[] }[]).filter((metric) => metric.name === name).reduce((sum, metric) => sum + (metric.values ?? []).reduce((of, sample) => of + sample.value, 0), 0);
-  return { connections: total('herck_ws_connections'), active: total('herck_ws_subscriptions'), droppedEvents: total('herck_ws_dropped_events_total') };
+  return { connections: total(CONNECTIONS), active: total(SUBSCRIPTIONS), droppedEvents: total(DROPPED_EVENTS) };
 }
