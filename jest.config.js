@@ -13,7 +13,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
     // Installed packages whose objects pass between a test and its platform: the platform's copy (tools/test/support/shared-packages).
-    '^(decimal\\.js|graphql|@apollo/(subgraph|server|server/plugin/disabled|composition)|@mikro-orm/(core|postgresql|knex|migrations))$': '<rootDir>/tools/test/support/shared-packages/$1.js',
+    '^(decimal\\.js|graphql|@apollo/(subgraph|server|server/plugin/disabled|composition|federation-internals)|@mikro-orm/(core|postgresql|knex|migrations))$': '<rootDir>/tools/test/support/shared-packages/$1.js',
     '^@herck/common$': '<rootDir>/common/src/index.ts',
     '^@herck/common/decimal$': '<rootDir>/common/src/decimal/index.ts',
     '^@herck/common/time$': '<rootDir>/common/src/time/candle-interval.ts',

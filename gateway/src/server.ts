@@ -29,6 +29,7 @@ import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
 import { LiveFigures, liveFiguresOf, registerLiveMetrics } from './live/live.metrics';
 import { OperationRateLimits, RATE_LIMIT_HEADERS } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
+import { reuseOperationsAcrossRequests } from './remote/reused-operations';
 import { InternalDataSource } from './remote/internal-data-source';
 import { PublicAnswerCache } from './remote/public-answer-cache';
 import { subgraphFetchDuration } from './remote/subgraph-fetch.metrics';
@@ -85,6 +86,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   // describe the host, probes cloud metadata addresses (169.254.169.254, …): requests to hosts the gateway
   // has no business calling, left hanging where there is no such service (they held test workers open).
   process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+  reuseOperationsAcrossRequests();
   const gateway = new ApolloGateway({
     supergraphSdl,
     // Query plans are counted by their JSON, a third of what they hold: 10 "MiB" keep some 20,000 plans in

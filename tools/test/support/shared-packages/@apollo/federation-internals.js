@@ -1,0 +1,1 @@
+module.exports = globalThis.herckNodeRequire('@apollo/federation-internals');
