@@ -50,7 +50,10 @@ export async function startLogsService(config: LogsConfig, logger: Logger, overr
       serveLogExports(app, queries!, gatewayOnly, logger);
     },
     // Thresholds may have been passed while no entry arrived (a lower setting after a restart).
-    housekeeping: async () => archiver!.check(),
+    housekeeping: async () => {
+      await archiver!.check();
+      await archiver!.removeLeftovers();
+    },
     async onStop() {
       await archiver?.idle();
       await store?.close();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
 import { LogStore, logsStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
-import { LogArchiver } from '../src/modules/archive/log-archiver';
+import { LEFTOVER_AGE_MS, LogArchiver } from '../src/modules/archive/log-archiver';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
@@ -50,10 +50,21 @@ function storeWhoseArchiveFails(store: LogStore, failure: Error, commitFirst: bo
   });
 }
 
+const archiverOf = (store: LogStore) =>
+  new LogArchiver(store, { maxBytesPerService: 500, keepBytesPerService: 300, archiveDir }, async () => [], { send: async () => undefined }, new Logger('logs', 'error'));
+
 async function archiveWith(store: LogStore, service: string): Promise<void> {
-  const archiver = new LogArchiver(store, { maxBytesPerService: 500, keepBytesPerService: 300, archiveDir }, async () => [], { send: async () => undefined }, new Logger('logs', 'error'));
+  const archiver = archiverOf(store);
   await archiver.check([service]);
   await archiver.idle();
+}
+
+/** A file in the archive folder, last written `ageMs` ago (by the system's clock, as file times are). */
+async function fileAged(name: string, ageMs: number): Promise<void> {
+  const file = path.join(archiveDir, name);
+  await fs.promises.writeFile(file, 'left over');
+  const at = new Date(Date.now() - ageMs);
+  await fs.promises.utimes(file, at, at);
 }
 
 describe('an archive whose store write reports a failure', () => {
@@ -93,5 +104,50 @@ describe('an archive whose store write reports a failure', () => {
     expect((await store.archives()).filter((archive) => archive.service === service)).toEqual([]);
     expect(await fs.promises.readdir(archiveDir)).toEqual([]);
     expect(await store.oldest(service, 100)).toHaveLength(8);
+  });
+});
+
+describe('leftovers of a process killed in the middle of an archive', () => {
+  const HOUR_AND_A_MINUTE = LEFTOVER_AGE_MS + 60_000;
+
+  it('are removed at housekeeping once an hour old: half-written files, and archive files the store never recorded', async () => {
+    const store = new PostgresLogStore(orm);
+    const service = newService();
+    await store.insert(entries(service));
+    await archiveWith(store, service);
+    const [recorded] = (await store.archives()).filter((archive) => archive.service === service);
+    const recordedFile = path.join(archiveDir, recorded!.fileName);
+    const recordedAt = new Date(Date.now() - HOUR_AND_A_MINUTE);
+    await fs.promises.utimes(recordedFile, recordedAt, recordedAt);
+    await fileAged(`.${service}_20261120T090000Z.log.gz.partial`, HOUR_AND_A_MINUTE);
+    await fileAged(`${service}_20261120T090000Z.log.gz`, HOUR_AND_A_MINUTE);
+    // Still at work, here or in another replica: written a moment ago.
+    await fileAged(`.${service}_20261120T100000Z.log.gz.partial`, 1_000);
+    await fileAged(`${service}_20261120T100000Z.log.gz`, 1_000);
+    // Not an archive's name: somebody else's file.
+    await fileAged('notes.txt', HOUR_AND_A_MINUTE);
+    await fileAged('.notes.txt.partial', HOUR_AND_A_MINUTE);
+
+    await archiverOf(store).removeLeftovers();
+
+    expect((await fs.promises.readdir(archiveDir)).sort()).toEqual(
+      [`.${service}_20261120T100000Z.log.gz.partial`, '.notes.txt.partial', recorded!.fileName, `${service}_20261120T100000Z.log.gz`, 'notes.txt'].sort(),
+    );
+  });
+
+  it('keep unrecorded archive files while the store cannot be read, and do nothing without a folder', async () => {
+    const store = Object.create(new PostgresLogStore(orm)) as LogStore;
+    store.archives = async () => {
+      throw new Error('Connection terminated unexpectedly');
+    };
+    const service = newService();
+    await fileAged(`.${service}_20261120T090000Z.log.gz.partial`, HOUR_AND_A_MINUTE);
+    await fileAged(`${service}_20261120T090000Z.log.gz`, HOUR_AND_A_MINUTE);
+
+    await archiverOf(store).removeLeftovers();
+    expect(await fs.promises.readdir(archiveDir)).toEqual([`${service}_20261120T090000Z.log.gz`]);
+
+    await fs.promises.rm(archiveDir, { recursive: true });
+    await expect(archiverOf(store).removeLeftovers()).resolves.toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isStoreUnavailable, Logger, Mailer } from '@herck/common';
+import { isStoreUnavailable, LOG_ARCHIVE_NAME, Logger, Mailer } from '@herck/common';
 import { ArchiveRecord, LogStore, LogPosition, ServiceUsage } from '../store/log-store';
 import { archiveFileName, archiveLine, ArchiveWriter, readArchiveIds } from './archive-file';
 
@@ -12,6 +12,16 @@ export interface ArchiveSettings {
 
 /** Entries read from the store at a time while an archive is written. */
 const PAGE = 2_000;
+
+/**
+ * How old an unfinished or unrecorded archive file must be before it is taken for a leftover: an
+ * archive at work (here, or in another replica sharing the folder) writes its file and records it
+ * within seconds, so one untouched for an hour belongs to a process that died.
+ */
+export const LEFTOVER_AGE_MS = 60 * 60_000;
+
+/** A file being written: `.<archive name>.partial`. */
+const PARTIAL_FILE = /^\.(.+)\.partial$/;
 
 /**
  * Moves a service's oldest entries into a compressed file once its stored logs
@@ -50,6 +60,34 @@ export class LogArchiver {
   async idle(): Promise<void> {
     await Promise.allSettled([...this.checks, ...this.running.values()]);
     if (this.checks.size || this.running.size) await this.idle();
+  }
+
+  /**
+   * Removes what a process killed in the middle of an archive left in the folder (at housekeeping):
+   * a half-written `.partial` file, or an archive file the store never recorded (killed between
+   * writing the file and recording it: its entries are still stored and go to a later archive, so
+   * the file only duplicates them). Files younger than LEFTOVER_AGE_MS, and any whose name is not an
+   * archive's, are left alone; unrecorded files stay while the store cannot be read.
+   */
+  async removeLeftovers(): Promise<void> {
+    const names = await fs.promises.readdir(this.settings.archiveDir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const oldEnough = async (name: string) => {
+      const stat = await fs.promises.stat(path.join(this.settings.archiveDir, name)).catch(() => undefined);
+      return !!stat?.isFile() && stat.mtimeMs < Date.now() - LEFTOVER_AGE_MS;
+    };
+    const partial = names.filter((name) => LOG_ARCHIVE_NAME.test(PARTIAL_FILE.exec(name)?.[1] ?? ''));
+    const archives = names.filter((name) => LOG_ARCHIVE_NAME.test(name));
+    let recorded: Set<string> | undefined;
+    if (archives.length) recorded = await this.store.archives().then((records) => new Set(records.map((record) => record.fileName)), () => undefined);
+    const unrecorded = recorded ? archives.filter((name) => !recorded.has(name)) : [];
+    for (const name of [...partial, ...unrecorded]) {
+      if (!(await oldEnough(name))) continue;
+      await fs.promises.rm(path.join(this.settings.archiveDir, name), { force: true });
+      this.logger.warn('log archive leftover removed: its process stopped before the archive was recorded; its entries are still stored', { fileName: name });
+    }
   }
 
   private archiveOnce(usage: ServiceUsage): Promise<void> {
