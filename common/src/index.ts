@@ -21,6 +21,7 @@ export * from './database/advisory-lease';
 export * from './database/array-parameter';
 export * from './database/delete-older-than';
 export * from './database/batch-by-id';
+export * from './database/connect-timeout';
 export * from './database/entities-by-id';
 export * from './database/database-url';
 export * from './database/deleted-owners';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase, Logger, MAX_CANCELS_AT_ONCE, openOrm, Orm, OutboxMessage, readsUntilAborted, until } from '../src';
 
@@ -117,5 +118,96 @@ describe('readsUntilAborted', () => {
     cancels.release();
     expect((await Promise.all(outcomes)).map(String)).toEqual(Array(MAX_CANCELS_AT_ONCE).fill('Error: the client left'));
     expect(cancels.calls).toBe(MAX_CANCELS_AT_ONCE);
+  });
+});
+
+/**
+ * PostgreSQL through a proxy of the test's: connections pass through while `stalling` is false; made
+ * while it is true, they are taken and never answered (a server stuck starting, a proxy whose backend
+ * is gone).
+ */
+async function stallingProxy(target: URL): Promise<{ url: string; stalling: boolean; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const proxy = {
+    url: '',
+    stalling: false,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('error', () => undefined);
+    if (proxy.stalling) return;
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    sockets.add(upstream);
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  proxy.url = url.toString();
+  return proxy;
+}
+
+describe('a connection that is never answered', () => {
+  it("fails knex's cancel at the connect timeout, and the read it was for still ends once its statement does", async () => {
+    const proxy = await stallingProxy(new URL(databaseUrl(serverUrl, name)));
+    const proxied = await openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), poolSize: 2, connectTimeoutMs: 500 });
+    const knex = proxied.em.getConnection().getKnex().client as { cancelQuery(connection: unknown): Promise<unknown> };
+    const cancelQuery = knex.cancelQuery;
+    let cancelOutcome: string | undefined;
+    knex.cancelQuery = function (this: unknown, connection: unknown) {
+      return cancelQuery.call(this, connection).then(
+        (value) => ((cancelOutcome = 'done'), value),
+        (error: unknown) => {
+          cancelOutcome = String(error);
+          throw error;
+        },
+      );
+    };
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE locked IN ACCESS EXCLUSIVE MODE');
+      const leaving = new AbortController();
+      const outcome = readsUntilAborted(proxied.em.fork(), leaving.signal, (em) => em.execute('SELECT count(*) FROM locked')).catch((error: unknown) => error);
+      await until(async () => (await readsWaitingOnTheLock()) === 1, 10_000);
+      // The read's connection is open; the cancel's, asked for now, is taken and never answered.
+      proxy.stalling = true;
+      leaving.abort(new Error('the client left'));
+      await until(async () => cancelOutcome !== undefined, 10_000);
+      expect(cancelOutcome).toMatch(/timeout/i);
+      // The statement not cancelled ends by itself, and so does the read: its connection goes back to the pool.
+      await lock.query('ROLLBACK');
+      const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(() => resolve('still waiting for its cancel'), 10_000))]);
+      expect(settled).not.toBe('still waiting for its cancel');
+      expect(await proxied.em.fork().execute('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await lock.query('ROLLBACK');
+      await proxied.close(true);
+      await proxy.close();
+    }
+  });
+
+  it('fails opening the store at the connect timeout, not waiting for ever', async () => {
+    const proxy = await stallingProxy(new URL(databaseUrl(serverUrl, name)));
+    proxy.stalling = true;
+    try {
+      const opened = openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), connectTimeoutMs: 500 }).then(
+        async (store) => {
+          await store.close(true);
+          return 'opened';
+        },
+        (error: unknown) => error,
+      );
+      const settled = await Promise.race([opened, new Promise((resolve) => setTimeout(() => resolve('still waiting for a connection'), 10_000))]);
+      expect(String(settled)).toMatch(/timeout/i);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { EntityClass, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { Logger } from '../logging/logger';
+import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
 import { FailedBeginSubscriber } from './failed-begin.subscriber';
 
 export type Orm = MikroORM;
@@ -13,10 +14,12 @@ export interface OpenOrmOptions {
   migrations: MigrationObject[];
   logger: Logger;
   poolSize?: number;
+  /** How long a new connection may take to be ready (DATABASE_CONNECT_TIMEOUT_MS unless a test says). */
+  connectTimeoutMs?: number;
 }
 
 /** Connects to the service's own database and applies its committed migrations. */
-export async function openOrm({ url, entities, migrations, logger, poolSize = 10 }: OpenOrmOptions): Promise<Orm> {
+export async function openOrm({ url, entities, migrations, logger, poolSize = 10, connectTimeoutMs = DATABASE_CONNECT_TIMEOUT_MS }: OpenOrmOptions): Promise<Orm> {
   const orm = await MikroORM.init({
     driver: PostgreSqlDriver,
     clientUrl: url,
@@ -33,6 +36,8 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
     logger: (message) => logger.debug(message),
     // knex's own warnings ("Connection Error: …" when the database goes away) as JSON log lines, not plain text on stdout.
     driverOptions: {
+      // Every connection knex opens: the pool's, and the one its cancel of an abandoned read asks on.
+      connection: { connectionTimeoutMillis: connectTimeoutMs },
       log: {
         warn: (message: unknown) => logger.warn('database driver warning', { message: String(message) }),
         error: (message: unknown) => logger.error('database driver error', { message: String(message) }),
@@ -41,13 +46,13 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
       },
     },
   });
-  await migrate(orm, url, logger);
+  await migrate(orm, url, logger, connectTimeoutMs);
   return orm;
 }
 
 /** Replicas starting together must not apply the same migration twice: a database-wide lock serialises them. */
-async function migrate(orm: Orm, url: string, logger: Logger): Promise<void> {
-  const lock = new pg.Client({ connectionString: url });
+async function migrate(orm: Orm, url: string, logger: Logger, connectTimeoutMs: number): Promise<void> {
+  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock(hashtext('herck:migrations'))");
