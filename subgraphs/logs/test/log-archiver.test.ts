@@ -110,42 +110,37 @@ describe('an archive whose store write reports a failure', () => {
 describe('leftovers of a process killed in the middle of an archive', () => {
   const HOUR_AND_A_MINUTE = LEFTOVER_AGE_MS + 60_000;
 
-  it('are removed at housekeeping once an hour old: half-written files, and archive files the store never recorded', async () => {
+  it('are removed at housekeeping once an hour old: half-written files only, never a finished archive', async () => {
     const store = new PostgresLogStore(orm);
     const service = newService();
-    await store.insert(entries(service));
-    await archiveWith(store, service);
-    const [recorded] = (await store.archives()).filter((archive) => archive.service === service);
-    const recordedFile = path.join(archiveDir, recorded!.fileName);
-    const recordedAt = new Date(Date.now() - HOUR_AND_A_MINUTE);
-    await fs.promises.utimes(recordedFile, recordedAt, recordedAt);
+    // Half-written an hour ago: a process killed while writing it.
     await fileAged(`.${service}_20261120T090000Z.log.gz.partial`, HOUR_AND_A_MINUTE);
-    await fileAged(`${service}_20261120T090000Z.log.gz`, HOUR_AND_A_MINUTE);
-    // Still at work, here or in another replica: written a moment ago.
+    // Still being written, here or by another replica.
     await fileAged(`.${service}_20261120T100000Z.log.gz.partial`, 1_000);
-    await fileAged(`${service}_20261120T100000Z.log.gz`, 1_000);
-    // Not an archive's name: somebody else's file.
+    // Finished but not in the store's list: a duplicate of stored entries, or the only copy of entries a restored store never had.
+    await fileAged(`${service}_20261120T090000Z.log.gz`, HOUR_AND_A_MINUTE);
+    // Not an archive's name: somebody else's files.
     await fileAged('notes.txt', HOUR_AND_A_MINUTE);
     await fileAged('.notes.txt.partial', HOUR_AND_A_MINUTE);
 
     await archiverOf(store).removeLeftovers();
 
     expect((await fs.promises.readdir(archiveDir)).sort()).toEqual(
-      [`.${service}_20261120T100000Z.log.gz.partial`, '.notes.txt.partial', recorded!.fileName, `${service}_20261120T100000Z.log.gz`, 'notes.txt'].sort(),
+      [`.${service}_20261120T100000Z.log.gz.partial`, '.notes.txt.partial', `${service}_20261120T090000Z.log.gz`, 'notes.txt'].sort(),
     );
   });
 
-  it('keep unrecorded archive files while the store cannot be read, and do nothing without a folder', async () => {
-    const store = Object.create(new PostgresLogStore(orm)) as LogStore;
-    store.archives = async () => {
-      throw new Error('Connection terminated unexpectedly');
-    };
+  it('leave a recorded archive and its entries alone, and do nothing without a folder', async () => {
+    const store = new PostgresLogStore(orm);
     const service = newService();
-    await fileAged(`.${service}_20261120T090000Z.log.gz.partial`, HOUR_AND_A_MINUTE);
-    await fileAged(`${service}_20261120T090000Z.log.gz`, HOUR_AND_A_MINUTE);
+    await store.insert(entries(service));
+    await archiveWith(store, service);
+    const [recorded] = (await store.archives()).filter((archive) => archive.service === service);
+    const longAgo = new Date(Date.now() - HOUR_AND_A_MINUTE);
+    await fs.promises.utimes(path.join(archiveDir, recorded!.fileName), longAgo, longAgo);
 
     await archiverOf(store).removeLeftovers();
-    expect(await fs.promises.readdir(archiveDir)).toEqual([`${service}_20261120T090000Z.log.gz`]);
+    expect(await fs.promises.readdir(archiveDir)).toEqual([recorded!.fileName]);
 
     await fs.promises.rm(archiveDir, { recursive: true });
     await expect(archiverOf(store).removeLeftovers()).resolves.toBeUndefined();

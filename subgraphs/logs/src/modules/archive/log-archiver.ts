@@ -14,8 +14,8 @@ export interface ArchiveSettings {
 const PAGE = 2_000;
 
 /**
- * How old an unfinished or unrecorded archive file must be before it is taken for a leftover: an
- * archive at work (here, or in another replica sharing the folder) writes its file and records it
+ * How old a half-written archive file must be before it is taken for a leftover: an archive at work
+ * (here, or in another replica sharing the folder) writes to its file all the time and finishes it
  * within seconds, so one untouched for an hour belongs to a process that died.
  */
 export const LEFTOVER_AGE_MS = 60 * 60_000;
@@ -63,30 +63,26 @@ export class LogArchiver {
   }
 
   /**
-   * Removes what a process killed in the middle of an archive left in the folder (at housekeeping):
-   * a half-written `.partial` file, or an archive file the store never recorded (killed between
-   * writing the file and recording it: its entries are still stored and go to a later archive, so
-   * the file only duplicates them). Files younger than LEFTOVER_AGE_MS, and any whose name is not an
-   * archive's, are left alone; unrecorded files stay while the store cannot be read.
+   * Removes the half-written `.partial` files of archives whose process was killed (at housekeeping):
+   * never the only copy of an entry, since entries leave the store only once the finished file has
+   * its own name and its record. Files younger than LEFTOVER_AGE_MS (an archive at work, here or in
+   * another replica sharing the folder) and files of other names are left alone.
+   *
+   * A finished file the store does not list is kept: it may duplicate entries still stored (its
+   * process killed before recording it), or hold the only copy of entries that a restored or
+   * replaced store never had (see README, "Backups").
    */
   async removeLeftovers(): Promise<void> {
     const names = await fs.promises.readdir(this.settings.archiveDir).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [];
       throw error;
     });
-    const oldEnough = async (name: string) => {
-      const stat = await fs.promises.stat(path.join(this.settings.archiveDir, name)).catch(() => undefined);
-      return !!stat?.isFile() && stat.mtimeMs < Date.now() - LEFTOVER_AGE_MS;
-    };
-    const partial = names.filter((name) => LOG_ARCHIVE_NAME.test(PARTIAL_FILE.exec(name)?.[1] ?? ''));
-    const archives = names.filter((name) => LOG_ARCHIVE_NAME.test(name));
-    let recorded: Set<string> | undefined;
-    if (archives.length) recorded = await this.store.archives().then((records) => new Set(records.map((record) => record.fileName)), () => undefined);
-    const unrecorded = recorded ? archives.filter((name) => !recorded.has(name)) : [];
-    for (const name of [...partial, ...unrecorded]) {
-      if (!(await oldEnough(name))) continue;
-      await fs.promises.rm(path.join(this.settings.archiveDir, name), { force: true });
-      this.logger.warn('log archive leftover removed: its process stopped before the archive was recorded; its entries are still stored', { fileName: name });
+    for (const name of names.filter((name) => LOG_ARCHIVE_NAME.test(PARTIAL_FILE.exec(name)?.[1] ?? ''))) {
+      const file = path.join(this.settings.archiveDir, name);
+      const stat = await fs.promises.stat(file).catch(() => undefined);
+      if (!stat?.isFile() || stat.mtimeMs >= Date.now() - LEFTOVER_AGE_MS) continue;
+      await fs.promises.rm(file, { force: true });
+      this.logger.warn('half-written log archive removed: its process stopped while writing it; its entries are still stored', { fileName: name });
     }
   }
 
