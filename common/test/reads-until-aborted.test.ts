@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
-import { databaseUrl, dropDatabase, ensureDatabase, Logger, MAX_CANCELS_AT_ONCE, openOrm, Orm, OutboxMessage, readsUntilAborted, until } from '../src';
+import { databaseUrl, dropDatabase, ensureDatabase, isStoreUnavailable, Logger, MAX_CANCELS_AT_ONCE, openOrm, Orm, OutboxMessage, readsUntilAborted, until } from '../src';
 
 const serverUrl = process.env.DATABASE_URL!;
 const name = `test_reads_${randomBytes(4).toString('hex')}`;
@@ -155,9 +155,12 @@ async function stallingProxy(target: URL): Promise<{ url: string; stalling: bool
 }
 
 describe('a connection that is never answered', () => {
+  // Short, so the tests are quick; long enough for a real connection's start-up on a loaded machine.
+  const CONNECT_TIMEOUT_MS = 2_000;
+
   it("fails knex's cancel at the connect timeout, and the read it was for still ends once its statement does", async () => {
     const proxy = await stallingProxy(new URL(databaseUrl(serverUrl, name)));
-    const proxied = await openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), poolSize: 2, connectTimeoutMs: 500 });
+    const proxied = await openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), poolSize: 2, connectTimeoutMs: CONNECT_TIMEOUT_MS });
     const knex = proxied.em.getConnection().getKnex().client as { cancelQuery(connection: unknown): Promise<unknown> };
     const cancelQuery = knex.cancelQuery;
     let cancelOutcome: string | undefined;
@@ -197,7 +200,7 @@ describe('a connection that is never answered', () => {
     const proxy = await stallingProxy(new URL(databaseUrl(serverUrl, name)));
     proxy.stalling = true;
     try {
-      const opened = openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), connectTimeoutMs: 500 }).then(
+      const opened = openOrm({ url: proxy.url, entities: [OutboxMessage], migrations: [], logger: new Logger('test', 'error'), connectTimeoutMs: CONNECT_TIMEOUT_MS }).then(
         async (store) => {
           await store.close(true);
           return 'opened';
@@ -206,7 +209,26 @@ describe('a connection that is never answered', () => {
       );
       const settled = await Promise.race([opened, new Promise((resolve) => setTimeout(() => resolve('still waiting for a connection'), 10_000))]);
       expect(String(settled)).toMatch(/timeout/i);
+      // An outage to wait out (SERVICE_UNAVAILABLE to a client), not an internal error.
+      expect(isStoreUnavailable(settled)).toBe(true);
     } finally {
+      await proxy.close();
+    }
+  });
+
+  it('is an outage to wait out, as is a pool with no connection to lend in time', async () => {
+    const proxy = await stallingProxy(new URL(databaseUrl(serverUrl, name)));
+    proxy.stalling = true;
+    const unanswered = new pg.Pool({ connectionString: proxy.url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const busy = new pg.Pool({ connectionString: databaseUrl(serverUrl, name), max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    const held = await busy.connect();
+    try {
+      const failures = await Promise.all([unanswered.query('SELECT 1'), busy.query('SELECT 1')].map((query) => query.then(() => 'answered', (error: unknown) => error)));
+      expect(failures.map(String)).toEqual([expect.stringMatching(/timeout/i), expect.stringMatching(/timeout exceeded when trying to connect/)]);
+      expect(failures.map(isStoreUnavailable)).toEqual([true, true]);
+    } finally {
+      held.release();
+      await Promise.all([unanswered.end(), busy.end()]);
       await proxy.close();
     }
   });
