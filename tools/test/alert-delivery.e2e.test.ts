@@ -67,7 +67,7 @@ const strategy = (symbol: string, channels: CreateStrategyInput['channels']): Cr
 /**
  * Until analysis's engine watches every enabled strategy the store holds. Compared with the store, not
  * with a count read before: a full reload (after a rollback, or on becoming the evaluating replica)
- * empties the engine and fills it again, and a count read in the middle of one was a wrong baseline.
+ * empties the engine and fills it again, and a count read in the middle of one is a wrong baseline.
  */
 async function engineWatchesEveryStrategy(): Promise<void> {
   const enabled = async () => (await platform.analysis!.runtime.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM strategies WHERE enabled'))[0]!.n;
