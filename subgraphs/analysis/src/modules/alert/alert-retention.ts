@@ -1,7 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-
-/** Alerts deleted per statement, so no lock is held long. */
-const BATCH = 10_000;
+import { deleteOlderThan } from '@herck/common';
 
 /**
  * Deletes the alerts raised before `cutoff` (ANALYSIS_ALERT_RETENTION_DAYS, at housekeeping), and with
@@ -10,17 +8,9 @@ const BATCH = 10_000;
  * one still names a stored alert. Returns how many alerts. A delivery still retrying then is long past its
  * last try (the retention is longer than DELIVERY_RETRY_HOURS).
  */
-export async function deleteAlertsOlderThan(em: EntityManager, cutoff: Date): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const [row] = await em.execute<{ n: number }[]>(
-      `WITH gone AS (DELETE FROM alerts WHERE ctid IN (SELECT ctid FROM alerts WHERE triggered_at < ? LIMIT ${BATCH}) RETURNING id),
-            notices AS (DELETE FROM notifications WHERE alert_id IN (SELECT id FROM gone)),
-            sends AS (DELETE FROM deliveries WHERE alert_id IN (SELECT id FROM gone))
-       SELECT count(*)::int AS n FROM gone`,
-      [cutoff],
-    );
-    deleted += row!.n;
-    if (row!.n < BATCH) return deleted;
-  }
+export function deleteAlertsOlderThan(em: EntityManager, cutoff: Date): Promise<number> {
+  return deleteOlderThan(em, 'alerts', 'triggered_at', cutoff, [
+    { table: 'notifications', column: 'alert_id' },
+    { table: 'deliveries', column: 'alert_id' },
+  ]);
 }
