@@ -78,6 +78,7 @@ export * from './server/graphql-http-service';
 export * from './server/graphql-ws-endpoint';
 export * from './server/mask-errors';
 export * from './server/parsed-documents';
+export * from './server/plain-http';
 export { logRequestRefused } from './server/refused-request-log';
 export * from './server/route-error';
 export * from './server/run-process';

@@ -122,7 +122,7 @@ describe('GraphqlHttpService /metrics', () => {
       logger,
       metrics: new MetricsRegistry('svc'),
       apollo: { typeDefs: 'type Query { held: String }', resolvers: { Query: { held } } },
-      context: async (req) => ({ signal: clientGoneSignal(req.res!) }),
+      context: async (_req, res) => ({ signal: clientGoneSignal(res) }),
     });
     const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } });
     request.on('error', () => undefined);

@@ -4,7 +4,7 @@ import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
 import { Agent } from 'undici';
-import { ANONYMOUS, clientGoneSignal, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, SubgraphName } from '@herck/common';
+import { ANONYMOUS, clientGoneSignal, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, requestHeader, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier, isTokenRejection } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
 import { JwksKeyStore } from './auth/jwks-key-store';
@@ -152,7 +152,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    context: async (req) => ({ ...(await identifyOrLog(req.header('authorization'))), client: req.ip ?? 'unknown', signal: clientGoneSignal(req.res!) }),
+    context: async (req, res): Promise<GatewayContext> => ({ ...(await identifyOrLog(requestHeader(req, 'authorization'))), client: http.clientAddress(req), signal: clientGoneSignal(res) }),
     routes: (app) => {
       serveAccountPages(app);
       serveLogDownloads(app, verifier, signer, config.subgraphUrls.logs);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { RequestHandler } from 'express';
+import type { PlainHandler } from '../server/plain-http';
 
 /** The header that carries a request's id from the client to the gateway and on to every subgraph. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -39,7 +39,7 @@ export function requestIdFrom(header: string | string[] | undefined): string {
  * Names the request in the response header before anything may refuse it (a body too
  * large, not JSON, malformed): every answer carries its request's id.
  */
-export function requestIdHeader(): RequestHandler {
+export function requestIdHeader(): PlainHandler {
   return (req, res, next) => {
     res.setHeader(REQUEST_ID_HEADER, requestIdFrom(req.headers[REQUEST_ID_HEADER]));
     next();
@@ -51,7 +51,7 @@ export function requestIdHeader(): RequestHandler {
  * that every log line written on its behalf carries. Mount it after the body parser: a
  * stream's events run outside the context set before them.
  */
-export function requestIdMiddleware(): RequestHandler {
+export function requestIdMiddleware(): PlainHandler {
   return (req, res, next) => {
     const named = res.getHeader(REQUEST_ID_HEADER);
     const requestId = typeof named === 'string' ? named : requestIdFrom(req.headers[REQUEST_ID_HEADER]);

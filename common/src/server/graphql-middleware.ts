@@ -1,6 +1,6 @@
 import { ApolloServer, BaseContext, HeaderMap } from '@apollo/server';
-import { Request, RequestHandler, Response } from 'express';
 import { markAnsweredByGraphql } from './refused-request-log';
+import { PlainHandler, PlainRequest, PlainResponse } from './plain-http';
 
 /**
  * Hands a parsed request to Apollo Server and writes its answer: what
@@ -8,16 +8,17 @@ import { markAnsweredByGraphql } from './refused-request-log';
  * every answer for an ETag and checks request freshness (a GraphQL POST has no
  * use for either), and without a legacy URL parse per request.
  */
-export function graphqlMiddleware<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: Request, res: Response) => Promise<TContext>): RequestHandler {
+export function graphqlMiddleware<TContext extends BaseContext>(apollo: ApolloServer<TContext>, context: (req: PlainRequest, res: PlainResponse) => Promise<TContext>): PlainHandler {
   return async (req, res) => {
     markAnsweredByGraphql(res.locals);
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const queryStart = req.url.indexOf('?');
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
     const answer = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method.toUpperCase(), headers, search: queryStart >= 0 ? req.url.slice(queryStart) : '', body: req.body },
+      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: queryStart >= 0 ? url.slice(queryStart) : '', body: req.body },
       context: () => context(req, res),
     });
     for (const [key, value] of answer.headers) res.setHeader(key, value);

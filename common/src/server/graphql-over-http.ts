@@ -1,5 +1,5 @@
-import { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { markRefused } from './refused-request-log';
+import { PlainErrorHandler, PlainHandler, PlainResponse, requestHeader, sendJson } from './plain-http';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const GRAPHQL_RESPONSE_MEDIA_TYPE = 'application/graphql-response+json';
@@ -46,14 +46,11 @@ function specificity(range: string, mediaType: string): number {
  * request in either: 400 whatever the client accepts (`notJson`; graphql-http
  * 1.23's audit BCF8).
  */
-export function answerRequestError(res: Response, accept: string | undefined, message: string, { notJson = false, code = 'BAD_REQUEST' } = {}): void {
+export function answerRequestError(res: PlainResponse, accept: string | undefined, message: string, { notJson = false, code = 'BAD_REQUEST' } = {}): void {
   const mediaType = preferredMediaType(accept);
   // A refusal whatever the status says (200 for application/json): the refusal log writes its line.
   markRefused(res.locals, message);
-  res
-    .status(mediaType === JSON_MEDIA_TYPE && !notJson ? 200 : 400)
-    .type(mediaType ?? JSON_MEDIA_TYPE)
-    .json({ errors: [{ message, extensions: { code } }] });
+  sendJson(res, mediaType === JSON_MEDIA_TYPE && !notJson ? 200 : 400, { errors: [{ message, extensions: { code } }] }, mediaType ?? JSON_MEDIA_TYPE);
 }
 
 /**
@@ -62,21 +59,21 @@ export function answerRequestError(res: Response, accept: string | undefined, me
  * 400 whatever the client accepts. Bodies that are not a JSON object (none, or
  * a batch) go on to Apollo Server, which answers them.
  */
-export function wellFormedRequests(): RequestHandler {
+export function wellFormedRequests(): PlainHandler {
   return (req, res, next) => {
     const body: unknown = req.body;
     if (req.method !== 'POST' || !isMap(body)) return next();
     const problem = malformation(body);
-    if (problem) return answerRequestError(res, req.header('accept'), problem);
+    if (problem) return answerRequestError(res, requestHeader(req, 'accept'), problem);
     next();
   };
 }
 
 /** Body-parser's refusal of a body that is not JSON, answered like any other malformed request. */
-export function unparsableBodies(): ErrorRequestHandler {
-  return (error: { type?: string }, req, res, next) => {
-    if (error.type !== 'entity.parse.failed') return next(error);
-    answerRequestError(res, req.header('accept'), 'The request body is not valid JSON', { notJson: true });
+export function unparsableBodies(): PlainErrorHandler {
+  return (error, req, res, next) => {
+    if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
+    answerRequestError(res, requestHeader(req, 'accept'), 'The request body is not valid JSON', { notJson: true });
   };
 }
 

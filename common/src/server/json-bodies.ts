@@ -1,5 +1,6 @@
 import bytes from 'bytes';
-import express, { RequestHandler } from 'express';
+import express from 'express';
+import { PlainHandler } from './plain-http';
 
 /** The media types a GraphQL POST is sent with, read here without body-parser's machinery. */
 const PLAIN_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
@@ -12,8 +13,9 @@ const PLAIN_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
  * stream plumbing cost a GraphQL request more than its own execution. Anything
  * else (compressed, chunked, another charset or type) goes to `express.json`.
  */
-export function jsonBodies(limit: string): RequestHandler {
-  const general = express.json({ limit });
+export function jsonBodies(limit: string): PlainHandler {
+  // Body-parser reads Node's own request (it is connect middleware).
+  const general = express.json({ limit }) as unknown as PlainHandler;
   const maxBytes = bytes.parse(limit) ?? 100 * 1024;
   return (req, res, next) => {
     const type = req.headers['content-type'];

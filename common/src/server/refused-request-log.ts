@@ -1,7 +1,7 @@
-import type { RequestHandler } from 'express';
 import { Logger, LogLevel } from '../logging/logger';
 import { REQUEST_ID_HEADER, runWithRequestId } from '../logging/request-context';
 import { echoedInput } from '../errors/echoed-input';
+import { pathOf, PlainHandler } from './plain-http';
 
 /** Set by the GraphQL handler on a request it answers: Apollo Server's access log has its line. */
 const ANSWERED_BY_GRAPHQL = 'answeredByGraphql';
@@ -30,13 +30,13 @@ export function markRefused(locals: Record<string, unknown>, reason: string): vo
  * log's level and under the request's id, so an operator sees every refusal the clients saw, not
  * only the operations'.
  */
-export function refusedRequestLog(logger: Logger, level: LogLevel): RequestHandler {
+export function refusedRequestLog(logger: Logger, level: LogLevel): PlainHandler {
   return (req, res, next) => {
-    if (!logger.enabled(level) || PROBE_PATHS.has(req.path)) return next();
-    const started = performance.now();
     // Read now: a router mounted at a path (the GraphQL route's checks) strips it from req.url for its handlers,
     // and one that answers leaves it stripped ("/" for a refusal at /graphql).
-    const path = req.path;
+    const path = pathOf(req.url);
+    if (!logger.enabled(level) || PROBE_PATHS.has(path)) return next();
+    const started = performance.now();
     res.once('finish', () => {
       const reason = res.locals[REFUSED_BECAUSE] as string | undefined;
       if ((res.statusCode < 400 && reason === undefined) || res.locals[ANSWERED_BY_GRAPHQL]) return;

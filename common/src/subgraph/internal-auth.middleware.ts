@@ -1,17 +1,15 @@
-import { RequestHandler } from 'express';
 import { InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
+import { PlainHandler, requestHeader, sendJson } from '../server/plain-http';
 
 /**
  * Subgraphs serve only the gateway: a request without a valid internal token
  * (a direct call, a forged header, a user's own access token) is refused.
  */
-export function requireInternalToken(verifier: InternalTokenVerifier): RequestHandler {
+export function requireInternalToken(verifier: InternalTokenVerifier): PlainHandler {
   return (req, res, next) => {
-    const caller = verifier.verify(req.header(INTERNAL_TOKEN_HEADER));
+    const caller = verifier.verify(requestHeader(req, INTERNAL_TOKEN_HEADER));
     if (!caller) {
-      res.status(401).json({
-        errors: [{ message: 'This service accepts requests from the Herck gateway only', extensions: { code: 'UNAUTHENTICATED' } }],
-      });
+      sendJson(res, 401, { errors: [{ message: 'This service accepts requests from the Herck gateway only', extensions: { code: 'UNAUTHENTICATED' } }] });
       return;
     }
     res.locals.caller = caller;

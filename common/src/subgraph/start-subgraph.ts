@@ -211,9 +211,9 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     },
     before: [gatewayOnly],
     bodyLimit: definition.bodyLimit,
-    context: async (req) => {
-      const { identity, client } = req.res?.locals.caller as InternalCaller;
-      return definition.createContext({ identity, client, em: orm.em.fork(), logger, signal: clientGoneSignal(req.res!) });
+    context: async (_req, res) => {
+      const { identity, client } = res.locals.caller as InternalCaller;
+      return definition.createContext({ identity, client, em: orm.em.fork(), logger, signal: clientGoneSignal(res) });
     },
     isReady: () => within(DATABASE_CHECK_MS, orm.isConnected(), 'database check'),
     routes: (app) => {

@@ -1,6 +1,6 @@
-import { RequestHandler } from 'express';
+import querystring from 'node:querystring';
 import { DocumentNode, getOperationAST, OperationTypeNode, parse } from 'graphql';
-import { answerRequestError } from '@herck/common';
+import { answerRequestError, PlainHandler, PlainRequest, requestHeader } from '@herck/common';
 import { subscriptionRootDirectiveProblem } from './subscription-root-directives';
 
 /**
@@ -15,9 +15,9 @@ import { subscriptionRootDirectiveProblem } from './subscription-root-directives
  * documents that mention `subscription` are parsed here; a document that does
  * not parse is left to Apollo Server, which says why.
  */
-export function subscriptionsOverHttp(maxTokens: number): RequestHandler {
+export function subscriptionsOverHttp(maxTokens: number): PlainHandler {
   return (req, res, next) => {
-    const { query, operationName } = (req.method === 'GET' ? req.query : req.body ?? {}) as { query?: unknown; operationName?: unknown };
+    const { query, operationName } = (req.method === 'GET' ? queryParameters(req) : req.body ?? {}) as { query?: unknown; operationName?: unknown };
     if (typeof query !== 'string' || !query.includes('subscription')) return next();
     let document: DocumentNode;
     try {
@@ -27,11 +27,18 @@ export function subscriptionsOverHttp(maxTokens: number): RequestHandler {
     }
     const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
     if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-      return answerRequestError(res, req.header('accept'), 'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL');
+      return answerRequestError(res, requestHeader(req, 'accept'), 'Subscriptions are served over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL');
     }
     // A query or mutation beside such a subscription: the document would not get through validation alive.
     const problem = subscriptionRootDirectiveProblem(document);
-    if (problem) return answerRequestError(res, req.header('accept'), problem, { code: 'GRAPHQL_VALIDATION_FAILED' });
+    if (problem) return answerRequestError(res, requestHeader(req, 'accept'), problem, { code: 'GRAPHQL_VALIDATION_FAILED' });
     next();
   };
+}
+
+/** A GET's parameters, as Express's default ("simple") query parser reads them. */
+function queryParameters(req: PlainRequest): querystring.ParsedUrlQuery {
+  const url = req.url ?? '';
+  const queryStart = url.indexOf('?');
+  return queryStart >= 0 ? querystring.parse(url.slice(queryStart + 1)) : {};
 }

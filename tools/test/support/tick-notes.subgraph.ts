@@ -4,7 +4,6 @@ import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { RequestHandler } from 'express';
 import { parse } from 'graphql';
 import {
   EnvReader,
@@ -13,8 +12,11 @@ import {
   InternalTokenVerifier,
   INTERNAL_TOKEN_HEADER,
   Logger,
+  PlainHandler,
   readVerificationKeys,
   repositoryRoot,
+  requestHeader,
+  sendJson,
   SUBGRAPHS,
 } from '@herck/common';
 
@@ -60,10 +62,10 @@ export async function startTickNotesSubgraph(env: Environment): Promise<TickNote
   const verifier = new InternalTokenVerifier(keys, TICK_NOTES_SUBGRAPH);
   const entityRequests: unknown[][] = [];
   let refused = 0;
-  const gatewayOnly: RequestHandler = (req, res, next) => {
-    if (verifier.verify(req.header(INTERNAL_TOKEN_HEADER))) return next();
+  const gatewayOnly: PlainHandler = (req, res, next) => {
+    if (verifier.verify(requestHeader(req, INTERNAL_TOKEN_HEADER))) return next();
     refused += 1;
-    res.status(401).json({ errors: [{ message: 'internal token required' }] });
+    sendJson(res, 401, { errors: [{ message: 'internal token required' }] });
   };
   const schema = buildSubgraphSchema({
     typeDefs: TYPE_DEFS,

@@ -1,0 +1,31 @@
+import type { NextHandler, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse } from './plain-http';
+
+/**
+ * Runs `handlers` in order on one request, as Express runs a route's: each calls `next()` to
+ * go on or answers; `next(error)`, a throw or a rejected promise goes to `errorHandlers`
+ * instead, the last of which must answer.
+ */
+export function runHandlers(handlers: readonly PlainHandler[], errorHandlers: readonly PlainErrorHandler[], req: PlainRequest, res: PlainResponse): void {
+  let index = 0;
+  let errorIndex = 0;
+  const next: NextHandler = (error?: unknown) => {
+    // As Express: a falsy value is no error.
+    if (error) return failed(error);
+    const handler = handlers[index++];
+    if (handler) settle(() => handler(req, res, next));
+  };
+  const failed = (error: unknown) => {
+    const handler = errorHandlers[errorIndex++];
+    if (handler) settle(() => handler(error, req, res, failed));
+  };
+  const settle = (call: () => void | Promise<void>) => {
+    try {
+      const result = call();
+      // Any thenable, as Express's router takes one: an async handler's promise may come from another realm.
+      if (typeof result?.then === 'function') result.then(undefined, (error: unknown) => failed(error ?? new Error('Rejected without a reason')));
+    } catch (error) {
+      failed(error);
+    }
+  };
+  next();
+}

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * Node's own request and response, as the GraphQL route sees them: it runs outside Express
+ * (see `GraphqlHttpService`), whose per-request swap of their prototypes costs a subgraph hop
+ * more than Apollo Server's own work. Express runs the same handlers on its routes: its
+ * request and response are these, extended.
+ */
+export interface PlainRequest extends IncomingMessage {
+  /** The parsed JSON body, once `jsonBodies` has read it. */
+  body?: unknown;
+}
+
+export interface PlainResponse extends ServerResponse {
+  /** What the handlers of one request tell each other (Express's `res.locals`). */
+  locals: Record<string, unknown>;
+}
+
+export type NextHandler = (error?: unknown) => void;
+export type PlainHandler = (req: PlainRequest, res: PlainResponse, next: NextHandler) => void | Promise<void>;
+export type PlainErrorHandler = (error: unknown, req: PlainRequest, res: PlainResponse, next: NextHandler) => void | Promise<void>;
+
+/** A request header's value (the first, for one sent twice), as Express's `req.header` reads it. */
+export function requestHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The path of a request target, without its query (`/graphql?x` is `/graphql`). */
+export function pathOf(url: string | undefined): string {
+  const target = url ?? '/';
+  const queryStart = target.indexOf('?');
+  return queryStart >= 0 ? target.slice(0, queryStart) : target;
+}
+
+/** Answers `body` as JSON in `mediaType` (with UTF-8 named, as Express's `res.json` does). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, mediaType = 'application/json'): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', `${mediaType}; charset=utf-8`);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}

@@ -1,0 +1,113 @@
+import http from 'node:http';
+import { GraphqlHttpService, Logger, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, sendJson } from '../src';
+import { runHandlers } from '../src/server/handler-chain';
+
+const silent = new Logger('test', 'error', {}, () => undefined);
+
+describe('runHandlers', () => {
+  /** Runs the chain on a bare request and response; what each handler did, in order. */
+  const run = async (handlers: PlainHandler[], errorHandlers: PlainErrorHandler[]) => {
+    const res = { locals: {} } as unknown as PlainResponse;
+    runHandlers(handlers, errorHandlers, {} as PlainRequest, res);
+    // Rejections reach the error handlers a microtask later.
+    await new Promise((resolve) => setImmediate(resolve));
+    return res.locals;
+  };
+  const step =
+    (name: string): PlainHandler =>
+    (_req, res, next) => {
+      res.locals[name] = Object.keys(res.locals).length;
+      next();
+    };
+  const caught =
+    (name: string): PlainErrorHandler =>
+    (error, _req, res) => {
+      res.locals[name] = (error as Error).message;
+    };
+
+  it('runs the handlers in order until one answers', async () => {
+    const answering: PlainHandler = (_req, res) => void (res.locals.answered = true);
+    expect(await run([step('a'), step('b'), answering, step('never')], [caught('error')])).toEqual({ a: 0, b: 1, answered: true });
+  });
+
+  it('goes to the error handlers on next(error), a throw or a rejection, and not to the handlers after', async () => {
+    const failing: Record<string, PlainHandler> = {
+      next: (_req, _res, next) => next(new Error('by next')),
+      thrown: () => {
+        throw new Error('thrown');
+      },
+      rejected: async () => Promise.reject(new Error('rejected')),
+    };
+    for (const [how, handler] of Object.entries(failing)) {
+      const message = { next: 'by next', thrown: 'thrown', rejected: 'rejected' }[how];
+      expect(await run([step('a'), handler, step('never')], [caught('error')])).toEqual({ a: 0, error: message });
+    }
+  });
+
+  it('hands an error on from one error handler to the next, as Express does; a falsy next() is no error', async () => {
+    const passing: PlainErrorHandler = (error, _req, res, next) => {
+      res.locals.passed = true;
+      next(error);
+    };
+    expect(await run([(_req, _res, next) => next(new Error('boom'))], [passing, caught('last')])).toEqual({ passed: true, last: 'boom' });
+    expect(await run([(_req, _res, next) => next(null), step('after')], [caught('error')])).toEqual({ after: 0 });
+  });
+});
+
+describe('GraphqlHttpService: a POST to /graphql outside Express', () => {
+  let service: GraphqlHttpService<{ caller: string }>;
+  let url: string;
+  /** Whether each context was made from Node's own request (not one Express reshaped). */
+  const plainRequests: boolean[] = [];
+
+  beforeAll(async () => {
+    // A token check before GraphQL, as a subgraph's: its answer and what it leaves for the context.
+    const tokenCheck: PlainHandler = (req, res, next) => {
+      const token = requestHeader(req, 'x-token');
+      if (token !== 'open') return sendJson(res, 401, { errors: [{ message: 'token required', extensions: { code: 'UNAUTHENTICATED' } }] });
+      res.locals.caller = 'tested';
+      next();
+    };
+    service = new GraphqlHttpService({
+      logger: silent,
+      apollo: { typeDefs: 'type Query { caller: String, fails: String }', resolvers: { Query: { caller: (_: unknown, __: unknown, context: { caller: string }) => context.caller, fails: () => Promise.reject(new Error('no')) } } },
+      bodyLimit: '1kb',
+      before: [tokenCheck],
+      context: async (req, res) => {
+        plainRequests.push(Object.getPrototypeOf(req) === http.IncomingMessage.prototype);
+        return { caller: res.locals.caller as string };
+      },
+    });
+    url = await service.listen(0, '127.0.0.1');
+  });
+  afterAll(() => service.stop());
+
+  /** Status, content type, body and whether a request id came back: a query string sends the same request through Express. */
+  const answer = async (path: string, body: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(url.replace(/\/graphql$/, path), { method: 'POST', headers: { 'content-type': 'application/json', 'x-token': 'open', ...headers }, body });
+    return { status: response.status, type: response.headers.get('content-type'), body: await response.text(), requestId: response.headers.get('x-request-id') !== null };
+  };
+
+  it('is answered without Express, and as Express answers the same request', async () => {
+    const requests: [string, Record<string, string>?][] = [
+      [JSON.stringify({ query: '{ caller }' })],
+      [JSON.stringify({ query: '{ caller fails }' })],
+      [JSON.stringify({ query: '{ caller }' }), { 'x-token': 'wrong' }],
+      ['{"query":', {}],
+      [JSON.stringify({ query: '{ caller }', variables: [] })],
+      [JSON.stringify({ query: '{ caller }', variables: [] }), { accept: 'application/graphql-response+json' }],
+      [JSON.stringify({ query: '{ unknownField }' }), { accept: 'application/graphql-response+json' }],
+      [JSON.stringify({ query: `{ caller ${' '.repeat(2000)}}` })],
+    ];
+    for (const [body, headers] of requests) {
+      plainRequests.length = 0;
+      const plain = await answer('/graphql', body, headers);
+      const viaExpress = await answer('/graphql?via=express', body, headers);
+      expect({ request: body, ...plain }).toEqual({ request: body, ...viaExpress });
+      expect(plain.requestId).toBe(true);
+      // Requests that reach GraphQL: the first without Express, the second through it.
+      if (plainRequests.length) expect(plainRequests).toEqual([true, false]);
+    }
+    expect(await answer('/graphql', JSON.stringify({ query: '{ caller }' }))).toMatchObject({ status: 200, body: '{"data":{"caller":"tested"}}\n' });
+  });
+});
