@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import express from 'express';
 import { GraphqlHttpService, Logger, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, sendJson } from '../src';
 import { runHandlers } from '../src/server/handler-chain';
 
@@ -50,7 +52,61 @@ describe('runHandlers', () => {
       next(error);
     };
     expect(await run([(_req, _res, next) => next(new Error('boom'))], [passing, caught('last')])).toEqual({ passed: true, last: 'boom' });
-    expect(await run([(_req, _res, next) => next(null), step('after')], [caught('error')])).toEqual({ after: 0 });
+    const answering: PlainHandler = (_req, res) => void (res.locals.answered = true);
+    expect(await run([(_req, _res, next) => next(null), step('after'), answering], [caught('error')])).toEqual({ after: 0, answered: true });
+  });
+
+  /** A response that records what was written, begun or not. */
+  const recording = (headersSent: boolean) => {
+    const written = { status: 0, body: '', destroyed: false };
+    const res = {
+      locals: {},
+      headersSent,
+      setHeader: () => undefined,
+      set statusCode(status: number) {
+        written.status = status;
+      },
+      end: (body: string) => void (written.body = body),
+      destroy: () => void (written.destroyed = true),
+    } as unknown as PlainResponse;
+    return { res, written };
+  };
+
+  it('answers 500 when no error handler answers, and closes a connection whose answer had begun', async () => {
+    const throwing: PlainErrorHandler = () => {
+      throw new Error('the error handler failed');
+    };
+    const unanswered = recording(false);
+    runHandlers([(_req, _res, next) => next(new Error('boom'))], [throwing], {} as PlainRequest, unanswered.res);
+    expect(unanswered.written).toEqual({ status: 500, body: JSON.stringify({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }), destroyed: false });
+    const begun = recording(true);
+    runHandlers([(_req, _res, next) => next(new Error('boom'))], [], {} as PlainRequest, begun.res);
+    expect(begun.written).toEqual({ status: 0, body: '', destroyed: true });
+  });
+
+  it('hands a request the last handler passed on to the error handlers', async () => {
+    expect(await run([step('a')], [caught('error')])).toEqual({ a: 0, error: 'No handler answered the request' });
+  });
+});
+
+describe('sendJson', () => {
+  it('answers as Express’s res.status().type().json() does', async () => {
+    const body = { errors: [{ message: 'é <b> "quoted"', extensions: { code: 'BAD_REQUEST' } }] };
+    const app = express();
+    app.set('etag', false);
+    app.disable('x-powered-by');
+    app.post('/', (_req, res) => void res.status(400).type('application/graphql-response+json').json(body));
+    const servers = [http.createServer(app), http.createServer((_req, res) => sendJson(res, 400, body, 'application/graphql-response+json'))];
+    const answers = [];
+    for (const server of servers) {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { method: 'POST' });
+      const headers = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
+      answers.push({ status: response.status, headers, body: await response.text() });
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[0]!.headers['content-type']).toBe('application/graphql-response+json; charset=utf-8');
   });
 });
 
@@ -64,6 +120,7 @@ describe('GraphqlHttpService: a POST to /graphql outside Express', () => {
     // A token check before GraphQL, as a subgraph's: its answer and what it leaves for the context.
     const tokenCheck: PlainHandler = (req, res, next) => {
       const token = requestHeader(req, 'x-token');
+      if (token === 'throw') throw new Error('a check failed');
       if (token !== 'open') return sendJson(res, 401, { errors: [{ message: 'token required', extensions: { code: 'UNAUTHENTICATED' } }] });
       res.locals.caller = 'tested';
       next();
@@ -82,10 +139,11 @@ describe('GraphqlHttpService: a POST to /graphql outside Express', () => {
   });
   afterAll(() => service.stop());
 
-  /** Status, content type, body and whether a request id came back: a query string sends the same request through Express. */
+  /** Status, headers (but the date and the request's own id) and body: a query string sends the same request through Express. */
   const answer = async (path: string, body: string, headers: Record<string, string> = {}) => {
     const response = await fetch(url.replace(/\/graphql$/, path), { method: 'POST', headers: { 'content-type': 'application/json', 'x-token': 'open', ...headers }, body });
-    return { status: response.status, type: response.headers.get('content-type'), body: await response.text(), requestId: response.headers.get('x-request-id') !== null };
+    const answered = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date' && name !== 'x-request-id'));
+    return { status: response.status, headers: answered, body: await response.text(), requestId: response.headers.get('x-request-id') !== null };
   };
 
   it('is answered without Express, and as Express answers the same request', async () => {
@@ -93,6 +151,7 @@ describe('GraphqlHttpService: a POST to /graphql outside Express', () => {
       [JSON.stringify({ query: '{ caller }' })],
       [JSON.stringify({ query: '{ caller fails }' })],
       [JSON.stringify({ query: '{ caller }' }), { 'x-token': 'wrong' }],
+      [JSON.stringify({ query: '{ caller }' }), { 'x-token': 'throw' }],
       ['{"query":', {}],
       [JSON.stringify({ query: '{ caller }', variables: [] })],
       [JSON.stringify({ query: '{ caller }', variables: [] }), { accept: 'application/graphql-response+json' }],

@@ -188,8 +188,9 @@ const BODY_REFUSALS: Record<string, string> = {
  */
 function jsonErrors(logger: Logger): PlainErrorHandler {
   return (failure, req, res, _next) => {
-    const error = failure as { status?: number; type?: string; message?: string };
-    const status = error.status ?? 500;
+    const error = failure as { status?: unknown; type?: string; message?: string };
+    // Only a status Express's `res.status` took: anything else was a 500 there too.
+    const status = typeof error.status === 'number' && Number.isInteger(error.status) && error.status >= 100 && error.status <= 999 ? error.status : 500;
     if (status >= 500) logger.error('request failed', { error });
     const message = (error.type && BODY_REFUSALS[error.type]) ?? (status >= 500 ? 'Internal server error' : 'Bad request');
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';

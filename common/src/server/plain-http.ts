@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import querystring from 'node:querystring';
+import parseurl from 'parseurl';
 
 /**
  * Node's own request and response, as the GraphQL route sees them: it runs outside Express
@@ -26,11 +28,15 @@ export function requestHeader(req: IncomingMessage, name: string): string | unde
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The path of a request target, without its query (`/graphql?x` is `/graphql`). */
-export function pathOf(url: string | undefined): string {
-  const target = url ?? '/';
-  const queryStart = target.indexOf('?');
-  return queryStart >= 0 ? target.slice(0, queryStart) : target;
+/** The path of the request's target, as Express's `req.path` reads it (also from an absolute URL). */
+export function requestPath(req: IncomingMessage): string {
+  return parseurl(req)?.pathname ?? '/';
+}
+
+/** The request's query parameters, as Express's default ("simple") parser reads them for `req.query`. */
+export function queryParameters(req: IncomingMessage): querystring.ParsedUrlQuery {
+  const query = parseurl(req)?.query;
+  return querystring.parse(typeof query === 'string' ? query : '');
 }
 
 /** Answers `body` as JSON in `mediaType` (with UTF-8 named, as Express's `res.json` does). */

@@ -1,7 +1,7 @@
 import { Logger, LogLevel } from '../logging/logger';
 import { REQUEST_ID_HEADER, runWithRequestId } from '../logging/request-context';
 import { echoedInput } from '../errors/echoed-input';
-import { pathOf, PlainHandler } from './plain-http';
+import { PlainHandler, requestPath } from './plain-http';
 
 /** Set by the GraphQL handler on a request it answers: Apollo Server's access log has its line. */
 const ANSWERED_BY_GRAPHQL = 'answeredByGraphql';
@@ -34,7 +34,7 @@ export function refusedRequestLog(logger: Logger, level: LogLevel): PlainHandler
   return (req, res, next) => {
     // Read now: a router mounted at a path (the GraphQL route's checks) strips it from req.url for its handlers,
     // and one that answers leaves it stripped ("/" for a refusal at /graphql).
-    const path = pathOf(req.url);
+    const path = requestPath(req);
     if (!logger.enabled(level) || PROBE_PATHS.has(path)) return next();
     const started = performance.now();
     res.once('finish', () => {

@@ -1,6 +1,5 @@
-import querystring from 'node:querystring';
 import { DocumentNode, getOperationAST, OperationTypeNode, parse } from 'graphql';
-import { answerRequestError, PlainHandler, PlainRequest, requestHeader } from '@herck/common';
+import { answerRequestError, PlainHandler, queryParameters, requestHeader } from '@herck/common';
 import { subscriptionRootDirectiveProblem } from './subscription-root-directives';
 
 /**
@@ -34,11 +33,4 @@ export function subscriptionsOverHttp(maxTokens: number): PlainHandler {
     if (problem) return answerRequestError(res, requestHeader(req, 'accept'), problem, { code: 'GRAPHQL_VALIDATION_FAILED' });
     next();
   };
-}
-
-/** A GET's parameters, as Express's default ("simple") query parser reads them. */
-function queryParameters(req: PlainRequest): querystring.ParsedUrlQuery {
-  const url = req.url ?? '';
-  const queryStart = url.indexOf('?');
-  return queryStart >= 0 ? querystring.parse(url.slice(queryStart + 1)) : {};
 }
