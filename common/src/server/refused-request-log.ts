@@ -32,10 +32,11 @@ export function markRefused(locals: Record<string, unknown>, reason: string): vo
  */
 export function refusedRequestLog(logger: Logger, level: LogLevel): PlainHandler {
   return (req, res, next) => {
+    if (!logger.enabled(level)) return next();
     // Read now: a router mounted at a path (the GraphQL route's checks) strips it from req.url for its handlers,
     // and one that answers leaves it stripped ("/" for a refusal at /graphql).
     const path = requestPath(req);
-    if (!logger.enabled(level) || PROBE_PATHS.has(path)) return next();
+    if (PROBE_PATHS.has(path)) return next();
     const started = performance.now();
     res.once('finish', () => {
       const reason = res.locals[REFUSED_BECAUSE] as string | undefined;
