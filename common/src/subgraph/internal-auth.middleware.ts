@@ -1,5 +1,6 @@
 import { InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
-import { PlainHandler, requestHeader, sendJson } from '../server/plain-http';
+import { PlainHandler, requestHeader } from '../server/plain-http';
+import { answerRouteError } from '../server/route-error';
 
 /**
  * Subgraphs serve only the gateway: a request without a valid internal token
@@ -9,7 +10,7 @@ export function requireInternalToken(verifier: InternalTokenVerifier): PlainHand
   return (req, res, next) => {
     const caller = verifier.verify(requestHeader(req, INTERNAL_TOKEN_HEADER));
     if (!caller) {
-      sendJson(res, 401, { errors: [{ message: 'This service accepts requests from the Herck gateway only', extensions: { code: 'UNAUTHENTICATED' } }] });
+      answerRouteError(res, 401, 'UNAUTHENTICATED', 'This service accepts requests from the Herck gateway only');
       return;
     }
     res.locals.caller = caller;
