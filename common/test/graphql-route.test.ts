@@ -84,6 +84,15 @@ describe('runHandlers', () => {
     expect(begun.written).toEqual({ status: 0, body: '', destroyed: true });
   });
 
+  it('goes back to the handlers when an error handler calls next() without an error, as Express does', async () => {
+    const recovering: PlainErrorHandler = (_error, _req, res, next) => {
+      res.locals.recovered = true;
+      next();
+    };
+    const answering: PlainHandler = (_req, res) => void (res.locals.answered = true);
+    expect(await run([(_req, _res, next) => next(new Error('boom')), answering], [recovering, caught('never')])).toEqual({ recovered: true, answered: true });
+  });
+
   it('hands a request the last handler passed on to the error handlers', async () => {
     expect(await run([step('a')], [caught('error')])).toEqual({ a: 0, error: 'No handler answered the request' });
   });

@@ -18,7 +18,7 @@ import { JSON_MEDIA_TYPE, preferredMediaType, unparsableBodies, wellFormedReques
 import { answerRouteError } from './route-error';
 import { echoedInput } from '../errors/echoed-input';
 import { runHandlers } from './handler-chain';
-import { PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, sendJson } from './plain-http';
+import { PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, requestPath, sendJson } from './plain-http';
 
 /** Where GraphQL is served. */
 const GRAPHQL_PATH = '/graphql';
@@ -77,7 +77,7 @@ export class GraphqlHttpService<TContext extends BaseContext> {
   private readonly app = express();
   private readonly inFlight = new OperationsInFlight();
   private readonly accessLogLevel: LogLevel;
-  /** The handlers of a GraphQL POST, in the order Express runs them on `/graphql`; set by `listen`. */
+  /** The handlers of a GraphQL POST, in the order Express runs them on `/graphql`; set by `listen`, before which nothing is served. */
   private graphqlRoute?: { handlers: PlainHandler[]; errorHandlers: PlainErrorHandler[] };
   private stopping = false;
 
@@ -157,15 +157,16 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     this.app.use(GRAPHQL_PATH, ...graphql);
     // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page. (OPTIONS
     // goes on to Express's own answer, which lists the methods a path takes.)
-    this.app.use((req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(req.path)}`)));
+    const nothingServed: PlainHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(requestPath(req))}`));
+    this.app.use(nothingServed);
     this.app.use(...errorHandlers);
-    this.graphqlRoute = { handlers: [...everyRequest, ...graphql], errorHandlers };
+    this.graphqlRoute = { handlers: [...everyRequest, ...graphql, nothingServed], errorHandlers };
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
       this.httpServer.listen(port, host, resolve);
     });
     const address = this.httpServer.address() as AddressInfo;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/graphql`;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_PATH}`;
   }
 
   async stop(): Promise<void> {

@@ -1,11 +1,13 @@
-import { NextHandler, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, sendJson } from './plain-http';
+import { NextHandler, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse } from './plain-http';
+import { answerRouteError } from './route-error';
 
 /**
  * Runs `handlers` in order on one request, as Express runs a route's: each calls `next()` to
  * go on or answers; `next(error)`, a throw or a rejected promise goes to `errorHandlers`
- * instead. A request no handler answered (the last called `next()`) is an error too; one
- * that no error handler answered gets what Express's final handler gives: a 500, or, with
- * the answer already begun, its connection closed.
+ * instead, and an error handler's `next()` without an error goes back to the handlers. The
+ * last handler must answer (a `next()` from it is an error). What no error handler answers
+ * gets a JSON 500 (Express's final handler writes an HTML one), or, with the answer already
+ * begun, its connection closed, as Express does.
  */
 export function runHandlers(handlers: readonly PlainHandler[], errorHandlers: readonly PlainErrorHandler[], req: PlainRequest, res: PlainResponse): void {
   let index = 0;
@@ -19,9 +21,9 @@ export function runHandlers(handlers: readonly PlainHandler[], errorHandlers: re
   };
   const failed = (error: unknown) => {
     const handler = errorHandlers[errorIndex++];
-    if (handler) settle(() => handler(error, req, res, failed));
+    if (handler) settle(() => handler(error, req, res, next));
     else if (res.headersSent) res.destroy();
-    else sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    else answerRouteError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   };
   const settle = (call: () => void | Promise<void>) => {
     try {

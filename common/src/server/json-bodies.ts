@@ -15,7 +15,7 @@ const PLAIN_JSON = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
  */
 export function jsonBodies(limit: string): PlainHandler {
   // Body-parser reads Node's own request (it is connect middleware).
-  const general = express.json({ limit }) as unknown as PlainHandler;
+  const general: PlainHandler = express.json({ limit });
   const maxBytes = bytes.parse(limit) ?? 100 * 1024;
   return (req, res, next) => {
     const type = req.headers['content-type'];

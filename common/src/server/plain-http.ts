@@ -4,9 +4,8 @@ import parseurl from 'parseurl';
 
 /**
  * Node's own request and response, as the GraphQL route sees them: it runs outside Express
- * (see `GraphqlHttpService`), whose per-request swap of their prototypes costs a subgraph hop
- * more than Apollo Server's own work. Express runs the same handlers on its routes: its
- * request and response are these, extended.
+ * (see `GraphqlHttpService.serve`). Express runs the same handlers on its routes: its request
+ * and response are these, extended.
  */
 export interface PlainRequest extends IncomingMessage {
   /** The parsed JSON body, once `jsonBodies` has read it. */
@@ -22,7 +21,7 @@ export type NextHandler = (error?: unknown) => void;
 export type PlainHandler = (req: PlainRequest, res: PlainResponse, next: NextHandler) => void | Promise<void>;
 export type PlainErrorHandler = (error: unknown, req: PlainRequest, res: PlainResponse, next: NextHandler) => void | Promise<void>;
 
-/** A request header's value (the first, for one sent twice), as Express's `req.header` reads it. */
+/** A request header's value, as Express's `req.header` reads it (Node joins a repeated one, but for set-cookie, a list: its first). */
 export function requestHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
