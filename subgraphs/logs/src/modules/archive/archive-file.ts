@@ -12,6 +12,17 @@ export function archiveFileName(service: string, at: Date): string {
   return `${service.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64)}_${stamp}.log.gz`;
 }
 
+/** The file an archive is written to until it is finished: hidden, and not an archive's name. */
+export function partialFileName(fileName: string): string {
+  return `.${fileName}.partial`;
+}
+
+/** The archive a file is the unfinished copy of (see partialFileName), or undefined for any other file. */
+export function archiveOfPartialFile(name: string): string | undefined {
+  const archive = /^\.(.+)\.partial$/.exec(name)?.[1];
+  return archive !== undefined && LOG_ARCHIVE_NAME.test(archive) ? archive : undefined;
+}
+
 /** An archive's name as a client gives it: anything else (a path separator, `..`) is refused. */
 export function requireArchiveName(fileName: string): string {
   if (!LOG_ARCHIVE_NAME.test(fileName)) throw new BadUserInputError('Not an archive name', 'fileName');

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isStoreUnavailable, LOG_ARCHIVE_NAME, Logger, Mailer } from '@herck/common';
+import { isStoreUnavailable, Logger, Mailer } from '@herck/common';
 import { ArchiveRecord, LogStore, LogPosition, ServiceUsage } from '../store/log-store';
-import { archiveFileName, archiveLine, ArchiveWriter, readArchiveIds } from './archive-file';
+import { archiveFileName, archiveLine, archiveOfPartialFile, ArchiveWriter, partialFileName, readArchiveIds } from './archive-file';
 
 export interface ArchiveSettings {
   maxBytesPerService: number;
@@ -19,9 +19,6 @@ const PAGE = 2_000;
  * within seconds, so one untouched for an hour belongs to a process that died.
  */
 export const LEFTOVER_AGE_MS = 60 * 60_000;
-
-/** A file being written: `.<archive name>.partial`. */
-const PARTIAL_FILE = /^\.(.+)\.partial$/;
 
 /**
  * Moves a service's oldest entries into a compressed file once its stored logs
@@ -77,7 +74,7 @@ export class LogArchiver {
       if (error.code === 'ENOENT') return [];
       throw error;
     });
-    for (const name of names.filter((name) => LOG_ARCHIVE_NAME.test(PARTIAL_FILE.exec(name)?.[1] ?? ''))) {
+    for (const name of names.filter((name) => archiveOfPartialFile(name) !== undefined)) {
       const file = path.join(this.settings.archiveDir, name);
       const stat = await fs.promises.stat(file).catch(() => undefined);
       if (!stat?.isFile() || stat.mtimeMs >= Date.now() - LEFTOVER_AGE_MS) continue;
@@ -102,7 +99,7 @@ export class LogArchiver {
     await fs.promises.mkdir(this.settings.archiveDir, { recursive: true, mode: 0o700 });
     const fileName = this.freeName(service);
     const finalPath = path.join(this.settings.archiveDir, fileName);
-    const writer = new ArchiveWriter(path.join(this.settings.archiveDir, `.${fileName}.partial`));
+    const writer = new ArchiveWriter(path.join(this.settings.archiveDir, partialFileName(fileName)));
     const ids: string[] = [];
     let moved = 0;
     let first: Date | undefined;
