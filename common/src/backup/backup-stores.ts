@@ -11,7 +11,7 @@ import { backupName } from './backup-catalog';
 import { BackupError, BackupManifest, DatabaseDump, newManifest, readManifest, writeManifest } from './backup-manifest';
 import { dumpDatabase, MIGRATIONS_TABLE } from './database-backup';
 import { checkDumpFiles, loadDatabase } from './database-restore';
-import { DATABASE_CONNECT_TIMEOUT_MS } from '../database/connect-timeout';
+import { databaseClient, databasePool } from '../database/connect-timeout';
 
 /** How a store's schema comes to be, which is how restore rebuilds it before loading the rows. */
 export type StoreSchema =
@@ -187,7 +187,7 @@ async function restoreStore(store: BackupStore, dump: DatabaseDump, dir: string,
     const applied = schema.migrations.filter((migration) => names.includes(migration.name));
     if (applied.length) await openOrm({ url, entities: schema.entities, migrations: applied, logger }).then((orm) => orm.close());
   } else {
-    const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+    const pool = databasePool({ connectionString: url, max: 1 });
     await schema.ensureSchema(pool).finally(() => pool.end());
   }
   const { rows } = await loadDatabase(url, dump, dir);
@@ -197,7 +197,7 @@ async function restoreStore(store: BackupStore, dump: DatabaseDump, dir: string,
 }
 
 async function databaseExists(store: BackupStore): Promise<boolean> {
-  const client = new pg.Client({ connectionString: store.serverUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const client = databaseClient({ connectionString: store.serverUrl });
   await client.connect();
   try {
     return Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [store.database])).rowCount);
@@ -209,7 +209,7 @@ async function databaseExists(store: BackupStore): Promise<boolean> {
 /** Who else is connected to the target database, and which of its tables hold rows. */
 async function inspectTarget(store: BackupStore): Promise<{ connections: number; tablesWithRows: string[] }> {
   if (!(await databaseExists(store))) return { connections: 0, tablesWithRows: [] };
-  const server = new pg.Client({ connectionString: store.serverUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const server = databaseClient({ connectionString: store.serverUrl });
   await server.connect();
   let connections: number;
   try {
@@ -221,7 +221,7 @@ async function inspectTarget(store: BackupStore): Promise<{ connections: number;
   } finally {
     await server.end();
   }
-  const client = new pg.Client({ connectionString: databaseUrl(store.serverUrl, store.database), connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const client = databaseClient({ connectionString: databaseUrl(store.serverUrl, store.database) });
   await client.connect();
   try {
     const { rows: tables } = await client.query<{ name: string }>(

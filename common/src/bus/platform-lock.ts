@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { databaseClient } from '../database/connect-timeout';
 import { ServiceUnavailableError } from '../errors/app-errors';
 import { Logger } from '../logging/logger';
 
@@ -19,7 +19,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
  */
 export async function withPlatformLock<T>(busUrl: string, name: string, work: () => Promise<T>, logger: Logger): Promise<T> {
   // Keep-alive, so a connection that died silently is noticed (the server's lock_timeout cannot end a wait on it).
-  const client = new pg.Client({ connectionString: busUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const client = databaseClient({ connectionString: busUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   let lost = false;
   client.on('error', () => (lost = true));
   await client.connect();

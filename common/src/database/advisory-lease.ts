@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Logger } from '../logging/logger';
-import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
+import { databaseClient } from './connect-timeout';
 
 /**
  * One replica does some work at a time (market's ingestion, analysis's
@@ -50,7 +50,7 @@ export class AdvisoryLease {
 
   private async connect(): Promise<pg.Client> {
     // Keep-alive: a leader whose host vanished must lose the lock in seconds, not at the OS's two-hour default.
-    const client = new pg.Client({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+    const client = databaseClient({ connectionString: this.databaseUrl, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client.on('error', (error) => {
       this.logger.warn('lock connection lost', { lock: this.lockName, error });
       void this.release();

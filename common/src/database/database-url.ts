@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
+import { databaseClient } from './connect-timeout';
 
 /** The URL of database `name` on the server that `serverUrl` points at. */
 export function databaseUrl(serverUrl: string, name: string): string {
@@ -10,7 +9,7 @@ export function databaseUrl(serverUrl: string, name: string): string {
 
 /** Creates database `name` unless it exists; safe when several processes race to do it. */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const client = databaseClient({ connectionString: serverUrl });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -26,7 +25,7 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
 }
 
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const client = databaseClient({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);

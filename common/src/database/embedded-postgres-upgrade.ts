@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { embeddedPostgresUrl, readOrCreatePasswordFile } from './embedded-postgres-password';
 import { scramSha256Verifier } from './scram-sha-256';
-import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
+import { databaseClient } from './connect-timeout';
 
 /** The superuser password of clusters made before Herck kept a password file. */
 const LEGACY_PASSWORD = 'postgres';
@@ -32,7 +32,7 @@ export async function replaceLegacyPassword(port: number, passwordFile: string):
 
 /** A connected client, or undefined when the server refuses the password (28P01). */
 async function connect(port: number, password: string): Promise<pg.Client | undefined> {
-  const client = new pg.Client({ connectionString: embeddedPostgresUrl(port, password), connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const client = databaseClient({ connectionString: embeddedPostgresUrl(port, password) });
   try {
     await client.connect();
     return client;

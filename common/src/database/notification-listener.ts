@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Logger } from '../logging/logger';
-import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
+import { databaseClient } from './connect-timeout';
 
 const RETRY_MS = { first: 500, max: 10_000 };
 
@@ -46,7 +46,7 @@ export class NotificationListener {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, keepAlive: true, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+    const client = databaseClient({ connectionString: this.options.databaseUrl, keepAlive: true });
     client.on('error', (error) => this.lost(client, error));
     // A server that closes the connection without an error (a clean shutdown) ends it all the same.
     client.on('end', () => this.lost(client, new Error('the connection was closed')));

@@ -1,9 +1,8 @@
 import { MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { EntityClass, MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { Logger } from '../logging/logger';
-import { DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
+import { databaseClient, DATABASE_CONNECT_TIMEOUT_MS } from './connect-timeout';
 import { FailedBeginSubscriber } from './failed-begin.subscriber';
 
 export type Orm = MikroORM;
@@ -52,7 +51,7 @@ export async function openOrm({ url, entities, migrations, logger, poolSize = 10
 
 /** Replicas starting together must not apply the same migration twice: a database-wide lock serialises them. */
 async function migrate(orm: Orm, url: string, logger: Logger, connectTimeoutMs: number): Promise<void> {
-  const lock = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
+  const lock = databaseClient({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await lock.connect();
   try {
     await lock.query("SELECT pg_advisory_lock(hashtext('herck:migrations'))");

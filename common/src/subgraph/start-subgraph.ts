@@ -4,13 +4,12 @@ import { MigrationObject } from '@mikro-orm/core';
 import { EntityClass, EntityManager } from '@mikro-orm/postgresql';
 import { Express, RequestHandler } from 'express';
 import { GraphQLSchema } from 'graphql';
-import pg from 'pg';
 import { BusBatchHooks, BusConsumer, BusEventHandler } from '../bus/bus-consumer';
 import { ensureBusSchema } from '../bus/bus-database';
 import { BusRetention, pruneBusEvents } from '../bus/bus-retention';
 import { OutboxRelay } from '../bus/outbox-relay';
 import { withPlatformLock } from '../bus/platform-lock';
-import { DATABASE_CONNECT_TIMEOUT_MS } from '../database/connect-timeout';
+import { databasePool } from '../database/connect-timeout';
 import { ensureDatabase } from '../database/database-url';
 import { openOrm, Orm } from '../database/open-orm';
 import { InternalCaller, InternalTokenVerifier, INTERNAL_TOKEN_HEADER } from '../identity/internal-token';
@@ -147,7 +146,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
 ): Promise<RunningSubgraph> {
   const orm = await openSubgraphStore(config, logger, definition);
   await ensureDatabase(config.serverUrl, config.busDatabaseName);
-  const bus = new pg.Pool({ connectionString: config.busUrl, max: 4, connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS });
+  const bus = databasePool({ connectionString: config.busUrl, max: 4 });
   // An idle connection the server drops (a restart, a failover, a proxy's timeout) is an 'error' on
   // the pool, which opens another when one is needed; unhandled, it brought every subgraph down at once.
   bus.on('error', (error) => logger.warn('a bus connection was lost; another is opened when needed', { error: error.message }));
