@@ -4,6 +4,7 @@ import { CandleSeries } from '../src/modules/evaluation/candle-series';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
 import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
 import { IndicatorKind } from '../src/modules/indicator/indicator-kind';
+import { IndicatorSpec } from '../src/modules/indicator/indicator-spec';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
 
 const MINUTE = 60_000;
@@ -203,6 +204,48 @@ describe('strategy engine on a scripted price path', () => {
     await third;
     const later = new Date(START + 3 * MINUTE + 1000);
     expect([...engine.onTick('BTC', later, 500, 0).firings, ...engine.onTick('ETH', later, 500, 0).firings]).toEqual([]);
+  });
+
+  describe('a series that gains an indicator (another strategy on it, or one edited)', () => {
+    const stoch: IndicatorSpec = { name: 'st', kind: IndicatorKind.STOCH, period: 2, signalPeriod: 2 };
+    const sma2: IndicatorSpec = { name: 'sma2', kind: IndicatorKind.SMA, period: 2 };
+    const at = (minute: number, second = 0) => new Date(START + minute * MINUTE + second * 1000);
+    /** Minutes 0-2 closed at 15, each between 14.8 and 15.5. */
+    const history = [0, 1, 2].map((minute) => ({ ...closed(minute, 15), high: 15.5, low: 14.8 }));
+    const series = (specs: IndicatorSpec[]) => {
+      const made = new CandleSeries('BTC', 'M1');
+      made.reset(specs, history);
+      return made;
+    };
+
+    it("keeps the period's live candle: the indicators already there read what they read without it, the new one what it would have from the start", () => {
+      const undisturbed = series([stoch]);
+      const joined = series([stoch]);
+      const fromStart = series([stoch, sma2]);
+      for (const each of [undisturbed, joined, fromStart]) [20, 10].forEach((price, index) => each.tick(at(3, 10 * (index + 1)), price));
+      joined.reset([stoch, sma2], history);
+      for (const each of [undisturbed, joined, fromStart]) each.tick(at(3, 30), 15);
+      // Minute 3 so far: high 20, low 10, close 15, so k = (15 − 10) / (20 − 10) = 50 over minutes 2 and 3.
+      // Started afresh at the third tick, minute 3 read high = low = 15 (k = 28.6), where a backtest reads 50.
+      expect(undisturbed.value(stoch)).toMatchObject({ k: 50 });
+      expect(joined.value(stoch)).toEqual(undisturbed.value(stoch));
+      expect(joined.value(sma2)).toEqual(fromStart.value(sma2));
+    });
+
+    it('keeps a period it ended from ticks whose close has not come, and takes that close when it comes', () => {
+      const undisturbed = series([stoch]);
+      const joined = series([stoch]);
+      for (const each of [undisturbed, joined]) {
+        each.tick(at(3, 10), 20);
+        each.tick(at(3, 20), 10);
+        each.tick(at(4, 10), 12);
+      }
+      joined.reset([stoch, sma2], history);
+      expect(joined.value(stoch)).toEqual(undisturbed.value(stoch));
+      for (const each of [undisturbed, joined]) expect(each.close({ ...closed(3, 11), high: 21, low: 9, revision: 3 })).toBe('late');
+      expect(joined.value(stoch)).toEqual(undisturbed.value(stoch));
+      expect(joined.lastClosedVolume).toBe(1);
+    });
   });
 
   describe('a close that arrives after the next period\'s first tick', () => {

@@ -68,9 +68,17 @@ export class CandleSeries {
 
   /**
    * Starts over from stored closed candles (oldest first) with exactly these
-   * indicators: after a restart, or when a strategy brings a new one.
+   * indicators: after a restart, or when a strategy brings a new one. What the
+   * series has seen since the newest of them stays and is fed after them: the
+   * periods it ended from ticks and, above all, the live candle, whose open, high
+   * and low the store does not have until market's close comes (dropped, the
+   * period's next tick would start it anew at its own price, and the strategies
+   * already on the series would read other values than a backtest of them).
    */
   reset(specs: IndicatorSpec[], history: ClosedCandle[]): void {
+    const stored = history.length ? history.at(-1)!.openTime.getTime() : -Infinity;
+    const seenSince = this.held.filter((candle) => candle.openTime > stored);
+    const live = this.live && this.live.openTime > stored ? this.live : null;
     this.indicators.clear();
     this.values.clear();
     for (const spec of specs) {
@@ -80,14 +88,17 @@ export class CandleSeries {
       // Each indicator sees its own warm-up, however long the history loaded for the series' other
       // indicators: its values then do not depend on which strategies share the series.
       for (const candle of history.slice(-warmUpCandles(spec))) indicator.add(candle);
+      for (const candle of seenSince) indicator.add(candle);
+      if (live) indicator.add(live);
       this.indicators.set(key, { spec, indicator });
     }
-    this.live = null;
+    this.live = live;
     this.keep = Math.max(1, ...specs.map(warmUpCandles));
-    this.held = history.slice(-this.keep).map((candle) => heldCandle(candle, revisionOf(candle)));
+    this.held = [...history.slice(-this.keep).map((candle) => heldCandle(candle, revisionOf(candle))), ...seenSince].slice(-this.keep);
     this.stale = false;
-    this.newest = history.length ? history.at(-1)!.openTime.getTime() : -Infinity;
-    this.lastClosedVolume = history.at(-1)?.volume ?? 0;
+    this.newest = Math.max(stored, ...seenSince.map((candle) => candle.openTime), live?.openTime ?? -Infinity);
+    // A close of market's taken since the history was read is the newer last close; a period ended from ticks has no volume of its own.
+    this.lastClosedVolume = seenSince.filter((candle) => candle.revision !== FROM_TICKS).at(-1)?.volume ?? history.at(-1)?.volume ?? 0;
   }
 
   value(spec: IndicatorSpec): IndicatorValue | null {
