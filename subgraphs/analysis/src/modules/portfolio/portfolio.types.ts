@@ -170,7 +170,7 @@ export class PerformanceType {
   @Field(() => DecimalScalar, { nullable: true, description: 'Gain / (start value + deposits); null when nothing was invested or a price is missing' })
   roi!: Decimal | null;
 
-  @Field(() => DecimalScalar, { nullable: true, description: 'Time-weighted return: sub-period returns between deposits and withdrawals, chained; null when a price is missing' })
+  @Field(() => DecimalScalar, { nullable: true, description: 'Time-weighted return: sub-period returns between deposits and withdrawals, chained; null when a price is missing, or when value appears from nothing (a stretch that starts at a value of 0 and ends above it, such as a buy at price 0)' })
   twr!: Decimal | null;
 
   @Field(() => DecimalScalar, { nullable: true, description: 'Annualised money-weighted return of the dated cash flows (Excel’s XIRR equation, Actual/365, on exact times: a time of day counts as a fraction of a day); null when undefined or a price is missing' })
