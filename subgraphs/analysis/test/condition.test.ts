@@ -31,6 +31,13 @@ describe('conditions (CEL)', () => {
     expect(problem('macd.line > 0.0 && bb.lowr < 1.0')).toMatchObject({ position: 22 });
   });
 
+  it('names an operand of && or || that is no bool by its own position, not the expression\'s', () => {
+    expect(problem('price > 1.0 && price')).toMatchObject({ position: 15 });
+    expect(problem('price || price > 2.0')).toMatchObject({ position: 0 });
+    expect(problem('price > 1.0 && (rsi14 + 1.0)')).toMatchObject({ position: 16 });
+    expect(problem('"😀" == "a" || sma50')).toMatchObject({ position: 14 });
+  });
+
   it('refuses wrong types, non-bool results, syntax errors and macros', () => {
     expect(problem('price > "a"').message).toMatch(/overload/);
     expect(problem('rsi14 && true').message).toMatch(/bool/);

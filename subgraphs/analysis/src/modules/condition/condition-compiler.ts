@@ -106,7 +106,7 @@ function compileUncached(source: string, indicators: IndicatorSpec[]): CompileRe
   const refused = findRefused(program.ast, new Set([...BUILT_IN_NAMES, ...indicators.map((spec) => spec.name), ...TYPE_NAMES]));
   if (refused) return fail(refused.message, characterOffset(source, refused.position));
   const checked = program.check();
-  if (!checked.valid) return fail(withHint(celMessage(checked.error)), characterOffset(source, celPosition(checked.error)));
+  if (!checked.valid) return fail(withHint(celMessage(checked.error)), characterOffset(source, logicalOperandPosition(env, source, checked.error) ?? celPosition(checked.error)));
   if (checked.type !== 'bool') return fail(`The condition must be true or false, not a ${checked.type}`, 0);
   return { ok: true, condition: { evaluate: (variables) => program(variables) === true } };
 }
@@ -141,11 +141,32 @@ function celPosition(error: unknown): number {
   return (error as { range?: { start: number } })?.range?.start ?? 0;
 }
 
+/**
+ * cel-js names a logical operator with an operand that is no bool (`price > 1.0 && price`) by the
+ * whole expression, whose start is the other operand's: the position given is that of the first
+ * operand whose own type is not bool. Null for any other error, or when no operand checks alone.
+ */
+function logicalOperandPosition(env: Environment, source: string, error: unknown): number | null {
+  const node = (error as { node?: Partial<AstNode> } | null)?.node;
+  if ((node?.op !== '&&' && node?.op !== '||') || !Array.isArray(node.args)) return null;
+  for (const operand of node.args as Partial<AstNode>[]) {
+    const range = operand?.range;
+    if (!range) continue;
+    try {
+      const checked = env.parse(source.slice(range.start, range.end)).check();
+      if (checked.valid && checked.type !== 'bool') return range.start;
+    } catch {
+      // An operand that does not parse alone (cut inside parentheses): the next one, or the whole expression.
+    }
+  }
+  return null;
+}
+
 interface AstNode {
   op: string;
   args: unknown;
   pos?: number;
-  range?: { start: number };
+  range?: { start: number; end: number };
 }
 
 /**
