@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { print } from 'graphql';
 import { InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, signingKeyFrom } from '@herck/common';
 import { RunningMarket } from '@herck/market';
-import { LiveCandlesDocument, LiveCandlesSubscription, LiveTicksDocument, LiveTicksSubscription, MarketSnapshotDocument } from './support/operations.generated';
+import { LiveCandlesDocument, LiveCandlesSubscription, LiveTicksDocument, LiveTicksSubscription, MarketSnapshotDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { send } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually } from './support/users';
@@ -145,6 +145,15 @@ describe('a second market replica', () => {
       expect(answer.data?.marketSnapshot.ticks).toHaveLength(20);
     }
     expect(queries).toEqual([]);
+
+    // An asset untracked through the first replica leaves the standby's snapshot too, with no round to bring it.
+    const admin = { [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: 'a8f5f167-f44f-4964-8b4b-3e9a0a4f0b0e', roles: ['USER', 'ADMIN'] }, 'market') };
+    expect(standby.snapshot.trackedTicks().map((tick) => tick.symbol)).toContain('SOL');
+    expect((await send(platform.market!.url, UntrackAssetDocument, { symbol: 'SOL' }, undefined, admin)).data?.untrackAsset).toBe(true);
+    await eventually(async () => !standby.snapshot.trackedTicks().some((tick) => tick.symbol === 'SOL'), 10_000);
+    expect(standby.snapshot.trackedTicks()).toHaveLength(19);
+    await send(platform.market!.url, TrackAssetDocument, { symbol: 'SOL' }, undefined, admin);
+    await eventually(async () => standby.snapshot.trackedTicks().length === 20, 10_000);
     await leaderDb.execute('UPDATE providers SET enabled = true');
 
     await platform.market!.stop();

@@ -210,6 +210,29 @@ describe('administration', () => {
     await roundsAfter((await snapshot()).data!.marketSnapshot.time);
   });
 
+  it('leaves an untracked asset out of the snapshot at once, as assets does, not only from the next round', async () => {
+    // No round lands while the provider is off: the snapshot keeps a round that quoted SOL.
+    const disabledAt = new Date().toISOString();
+    await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: false }, admin.accessToken);
+    try {
+      await eventually(async () => ((await send(platform.gatewayUrl, IngestionGapsDocument, { from: disabledAt }, admin.accessToken)).data?.ingestionGaps.nodes.length ?? 0) > 0);
+      const held = (await snapshot()).data!.marketSnapshot;
+      expect(held.ticks.map((tick) => tick.symbol)).toContain('SOL');
+      expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'sol' }, admin.accessToken)).data?.untrackAsset).toBe(true);
+      const after = (await snapshot()).data!.marketSnapshot;
+      expect([after.time, after.ticks.map((tick) => tick.symbol)]).toEqual([held.time, held.ticks.map((tick) => tick.symbol).filter((symbol) => symbol !== 'SOL')]);
+      const named = await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['SOL'] });
+      expect([named.errors, named.data?.marketSnapshot.ticks]).toEqual([undefined, []]);
+      // Tracked again, it is back with the round's tick for it.
+      await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'SOL' }, admin.accessToken);
+      expect((await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['SOL'] })).data?.marketSnapshot.ticks.map((tick) => tick.symbol)).toEqual(['SOL']);
+    } finally {
+      await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'SOL' }, admin.accessToken);
+      await send(platform.gatewayUrl, SetProviderEnabledDocument, { name: 'simulated', enabled: true }, admin.accessToken);
+    }
+    await roundsAfter((await snapshot()).data!.marketSnapshot.time);
+  });
+
   it("gives an asset's newest stored tick as its latestTick when the latest round had none of it", async () => {
     // ZEC is tracked here, but no recorded provider quotes it: its one tick is stored, in no round.
     expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZEC', name: 'Zcash' }, admin.accessToken)).errors).toBeUndefined();

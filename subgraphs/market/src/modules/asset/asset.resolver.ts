@@ -73,7 +73,8 @@ export class AssetResolver {
   @RequiresRole('ADMIN')
   @Mutation(() => Boolean, { description: 'Stop collecting prices for an asset (admins); its history stays' })
   async untrackAsset(@Arg('symbol', () => String, { description: 'Ticker symbol' }) symbol: string, @Ctx() { em }: MarketContext): Promise<boolean> {
-    await this.assetService.untrack(em, symbol);
+    // The snapshot leaves it out at once (other replicas when its announcement comes, on commit), as `assets` does.
+    this.snapshot.assetChanged(await this.assetService.untrack(em, symbol));
     return true;
   }
 }

@@ -56,9 +56,9 @@ export class AssetService {
     return asset;
   }
 
-  async untrack(em: EntityManager, rawSymbol: string): Promise<void> {
+  async untrack(em: EntityManager, rawSymbol: string): Promise<Asset> {
     const symbol = normaliseSymbol(rawSymbol);
-    await em.transactional(async (tx) => {
+    const asset = await em.transactional(async (tx) => {
       // Locked before the announcement is stamped, as trackAsset's upsert locks the row first: a track and
       // an untrack at once are then stamped in the order they commit, which is the order consumers apply them.
       const asset = await tx.findOne(Asset, { symbol }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -66,8 +66,12 @@ export class AssetService {
       asset.tracked = false;
       asset.version += 1;
       announce(tx, asset);
+      // Every replica's snapshot leaves it out at once, not with its next round.
+      await tx.execute(`SELECT pg_notify('${ASSET_CHANNEL}', ?)`, [symbol]);
+      return asset;
     });
     await this.relayEvents();
+    return asset;
   }
 
   /** Tracked assets in symbol order, optionally matching `search` in the symbol or name. */

@@ -24,7 +24,7 @@ export class MarketSnapshotResolver {
       if (!isTickerSymbol(symbol)) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
       if (!this.snapshot.asset(symbol)) await knownAsset(context, symbol);
     }
-    const ticks = this.snapshot.ticks(wanted?.filter(isTickerSymbol) ?? null);
+    const ticks = this.snapshot.trackedTicks(wanted?.filter(isTickerSymbol) ?? null);
     return { time: this.snapshot.time, ticks, global: this.snapshot.global };
   }
 }

@@ -43,7 +43,7 @@ export class SnapshotStore {
   }
 
   /**
-   * An asset changed (its name, by trackAsset, on this replica or another): the copy
+   * An asset changed (its name or whether it is tracked, on this replica or another): the copy
    * held since the round is replaced, so that `Tick.asset` of the snapshot answers what
    * `asset(symbol)` reads from then on, not the old name until the next round (a minute,
    * with real providers). An asset the round does not hold is left for the next round to bring.
@@ -65,6 +65,15 @@ export class SnapshotStore {
   ticks(symbols: string[] | null = null): Tick[] {
     if (!symbols) return [...this.bySymbol.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
     return symbols.flatMap((symbol) => this.bySymbol.get(symbol) ?? []);
+  }
+
+  /**
+   * The latest round's ticks of the assets still tracked, for the given symbols (all when null), in
+   * symbol order: an asset untracked since the round was taken is left out at once, as `assets` leaves
+   * it out, not only from the next round on.
+   */
+  trackedTicks(symbols: string[] | null = null): Tick[] {
+    return this.ticks(symbols).filter((tick) => this.assets.get(tick.symbol)?.tracked !== false);
   }
 
   latestTick(symbol: string): Tick | null {
