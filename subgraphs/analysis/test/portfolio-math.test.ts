@@ -214,6 +214,31 @@ describe('XIRR', () => {
     expect((rate as Decimal).minus('0.373362535').abs().lt('1e-8')).toBe(true);
   });
 
+  it('counts the flows at `from` as the period\'s: the Excel example as a ledger, asked from its first flow to its last', () => {
+    // 10,000 deposited and turned into 13,000 (bought at 10,000, sold at 13,000 the same moment), then
+    // withdrawn as Excel's example pays out: the flows are Excel's, so is the rate.
+    const ledger = [
+      deposit('10000', '2008-01-01T00:00:00Z'),
+      tx('BUY', 'X', '1', '10000', '0', '2008-01-01T00:00:00Z'),
+      tx('SELL', 'X', '1', '13000', '0', '2008-01-01T00:00:00Z'),
+      withdraw('2750', '2008-03-01T00:00:00Z'),
+      withdraw('4250', '2008-10-30T00:00:00Z'),
+      withdraw('3250', '2009-02-15T00:00:00Z'),
+      withdraw('2750', '2009-04-01T00:00:00Z'),
+    ];
+    const prices = closes({});
+    const fromFirstFlow = performanceBetween(ledger, { from: time('2008-01-01T00:00:00Z'), to: time('2009-04-01T00:00:00Z'), method: 'FIFO', prices });
+    const fromDayBefore = performanceBetween(ledger, { from: time('2007-12-31T00:00:00Z'), to: time('2009-04-01T00:00:00Z'), method: 'FIFO', prices });
+    for (const result of [fromFirstFlow, fromDayBefore]) {
+      expectDecimal(result.xirr, '0.373362533519', 12);
+      // Gain 3,000 (the sale's) over the 10,000 put in; the period holds the sale.
+      expectDecimal(result.roi, '0.3');
+      expectDecimal(result.realizedPnl, '3000');
+      expectDecimal(result.start.value, '0');
+      expectDecimal(result.deposits, '10000');
+    }
+  });
+
   it('is the plain annual rate for two flows a year apart', () => {
     // −1000 then +1100 365 days later: 1100 / 1000 − 1 = 0.1.
     expectDecimal(xirr([flow('-1000', '2023-01-01'), flow('1100', '2024-01-01')]), '0.1', 12);

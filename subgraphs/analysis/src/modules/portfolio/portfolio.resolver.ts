@@ -95,8 +95,8 @@ export class PortfolioResolver {
   @FieldResolver(() => PerformanceType, { description: 'How it did from `from` to `to`: ROI, time-weighted return, XIRR, realised and unrealised P&L' })
   async performance(
     @Root() portfolio: Portfolio,
-    @Arg('from', () => Date, { description: 'Start of the period' }) from: Date,
-    @Arg('to', () => Date, { description: 'End of the period; a time still to come counts as now' }) to: Date,
+    @Arg('from', () => Date, { description: 'Start of the period: transactions at this very time are the period\'s' }) from: Date,
+    @Arg('to', () => Date, { description: 'End of the period, transactions at it included; a time still to come counts as now' }) to: Date,
     @Ctx() context: AnalysisContext,
   ): Promise<PerformanceType> {
     if (from >= to) throw new BadUserInputError('from must be before to', 'from');

@@ -18,9 +18,10 @@ export interface PerformanceOptions {
 }
 
 /**
- * How the portfolio did over (from, to]: `start` includes every transaction
- * at or before `from`, `end` every one at or before `to`; flows in between
- * are the period's. Returns are fractions (0.125 = 12.5 %).
+ * How the portfolio did over [from, to]: `start` includes every transaction
+ * before `from`, `end` every one at or before `to`; flows from `from` on are
+ * the period's, so a ledger asked about from its first flow to its last (as
+ * Excel's XIRR example is dated) counts them all. Returns are fractions (0.125 = 12.5 %).
  */
 export interface Performance {
   from: Date;
@@ -63,7 +64,7 @@ interface FlowPoint {
   missingPrices: MissingPrice[];
 }
 
-/** Replays the ledger once, valuing it at `from`, just before each flow in (from, to], and at `to`. */
+/** Replays the ledger once, valuing it at `from`, just before each flow in [from, to], and at `to`. */
 export function performanceBetween(transactions: readonly PortfolioTransaction[], options: PerformanceOptions): Performance {
   const { from, to, method, prices } = options;
   if (!(from.getTime() < to.getTime())) throw new PortfolioInputError('`from` must be before `to`', 'from');
@@ -75,7 +76,7 @@ export function performanceBetween(transactions: readonly PortfolioTransaction[]
   });
   const ordered = orderTransactions(transactions);
   let next = 0;
-  for (; next < ordered.length && ordered[next].time.getTime() <= from.getTime(); next++) ledger.apply(ordered[next]);
+  for (; next < ordered.length && ordered[next].time.getTime() < from.getTime(); next++) ledger.apply(ordered[next]);
   const startState = ledger.snapshot();
   inPeriod = true;
   for (; next < ordered.length && ordered[next].time.getTime() <= to.getTime(); next++) ledger.apply(ordered[next]);
