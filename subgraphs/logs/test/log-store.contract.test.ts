@@ -166,6 +166,25 @@ describe.each(stores)('the %s log store', (_name, open) => {
     expect(await store.search({ services: ['webhooks'] }, 10)).toEqual([stored]);
   });
 
+  it('finds the words inside hosts, URLs, paths and addresses, in any letter case of any script, however the entry was stored', async () => {
+    const [url, french, russian] = [
+      entry('words', 40, { message: 'fetch https://api.coingecko.com/api/v3/simple failed' }),
+      entry('words', 41, { message: 'Échec de connexion à la base', fields: { file: '/var/lib/herck/data.json', to: 'Bob@Example.com' } }),
+      entry('words', 42, { message: 'ОШИБКА соединения' }),
+    ];
+    await store.insert([url!, french!]);
+    // A batch that also holds a stored entry is written the other way (see the test below): its words are the same.
+    await store.insert([url!, russian!]);
+    const found = async (text: string) => (await store.search({ services: ['words'], text }, 10)).map((hit) => hit.message);
+    expect(await found('coingecko')).toEqual([url!.message]);
+    expect(await found('COINGECKO simple')).toEqual([url!.message]);
+    expect(await found('échec BASE')).toEqual([french!.message]);
+    expect(await found('ÉCHEC')).toEqual([french!.message]);
+    expect(await found('ошибка')).toEqual([russian!.message]);
+    expect(await found('herck bob')).toEqual([french!.message]);
+    expect(await found('coingecko -v3')).toEqual([]);
+  });
+
   it('stores the new entries of a batch that also holds stored ones, and counts only those', async () => {
     const [held] = await store.search({ services: ['webhooks'] }, 1);
     const fresh = entry('webhooks', 31, { bytes: 50 });

@@ -111,3 +111,28 @@ it('finds what each way should', async () => {
   expect((await pages(indexFirst, 'nowhere')).flat()).toEqual([]);
   expect((await pages(indexFirst, '#17')).flat()).toEqual([`${WORDS[17 % WORDS.length]} ${WORDS[(17 * 5) % WORDS.length]} #17`]);
 });
+
+describe('a search of several words written as one (a host, a path, an address)', () => {
+  const service = 'hosts';
+  const messages = ['fetch https://api.coingecko.com/api/v3/simple failed', 'coingecko answered for api v3', 'read /var/lib/herck/data.json'];
+
+  beforeAll(async () => {
+    await indexFirst.insert(messages.map((message, index) => ({ id: randomUUID(), time: new Date(T0 + 3_600_000 + index * 1000), service, level: 'info', message, requestId: null, fields: {}, bytes: 50 })));
+  });
+
+  const found = async (text: string) => (await indexFirst.search({ services: [service], text }, 10)).map((entry) => entry.message).sort();
+
+  it('finds them next to each other, as written', async () => {
+    expect(await found('api.coingecko.com')).toEqual([messages[0]]);
+    expect(await found('data.json')).toEqual([messages[2]]);
+    expect(await found('"coingecko com"')).toEqual([messages[0]]);
+    // The words alone are anywhere in the entry.
+    expect(await found('coingecko api')).toEqual(messages.slice(0, 2).sort());
+    expect(await found('-api.coingecko.com coingecko')).toEqual([messages[1]]);
+  });
+
+  it('keeps or as the web search\'s operator, and a quoted "or" as a word', async () => {
+    expect(await found('data.json or answered')).toEqual(messages.slice(1).sort());
+    expect(await found('"or"')).toEqual([]);
+  });
+});

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel } from '../log-store';
-import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261202000800_logs_search_vector';
+import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261207000900_logs_search_text';
+import { searchDocument, searchQuery } from '../search-words';
 import { PgLogArchive } from './log-entry.entity';
 
 type Row = Record<string, unknown>;
@@ -14,6 +15,8 @@ interface PgClient {
 }
 
 const COLUMNS = 'id, time, service, level, message, request_id, fields, bytes';
+/** What is written: the columns read, and the words the entry is found by (see search-words.ts). */
+const WRITTEN_COLUMNS = `${COLUMNS}, search_text`;
 const UNIQUE_VIOLATION = '23505';
 const QUERY_CANCELED = '57014';
 
@@ -57,7 +60,7 @@ export class PostgresLogStore implements LogStore {
     await this.orm.em.fork().transactional(async (em) => {
       // The transaction's own connection (knex hands a transaction's client its one connection).
       const connection = (await em.getTransactionContext<Knex.Transaction>()!.client.acquireConnection()) as PgClient;
-      await pipeline(Readable.from([copyRows(entries)]), connection.query(copyFrom(`COPY log_entries (${COLUMNS}) FROM STDIN`)));
+      await pipeline(Readable.from([copyRows(entries)]), connection.query(copyFrom(`COPY log_entries (${WRITTEN_COLUMNS}) FROM STDIN`)));
       await addUsage(em, usageOf(entries));
     });
   }
@@ -66,14 +69,24 @@ export class PostgresLogStore implements LogStore {
   private async insertNew(entries: StoredLogEntry[]): Promise<void> {
     await this.orm.em.fork().transactional(async (em) => {
       // One statement and one parameter for the whole batch: PostgreSQL unpacks the rows itself.
-      const rows = entries.map(({ id, time, service, level, message, requestId, fields, bytes }) => ({ id, time, service, level, message, request_id: requestId, fields, bytes }));
+      const rows = entries.map(({ id, time, service, level, message, requestId, fields, bytes }) => ({
+        id,
+        time,
+        service,
+        level,
+        message,
+        request_id: requestId,
+        fields,
+        bytes,
+        search_text: searchDocument(message, fields),
+      }));
       // Through knex, which binds the batch as a parameter ($1), not MikroORM's execute, which would
       // escape and splice a megabyte of JSON into the SQL text.
       const query = em.getKnex().raw(
         `WITH written AS (
-           INSERT INTO log_entries (${COLUMNS})
-           SELECT ${COLUMNS}
-             FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, time timestamptz, service text, level text, message text, request_id text, fields jsonb, bytes integer)
+           INSERT INTO log_entries (${WRITTEN_COLUMNS})
+           SELECT ${WRITTEN_COLUMNS}
+             FROM jsonb_to_recordset(?::jsonb) AS x(id uuid, time timestamptz, service text, level text, message text, request_id text, fields jsonb, bytes integer, search_text text)
            ON CONFLICT (id) DO NOTHING
            RETURNING service, bytes)
          SELECT service, count(*)::bigint AS entries, sum(bytes)::bigint AS bytes FROM written GROUP BY service`,
@@ -234,7 +247,8 @@ function conditions(selection: LogSelection) {
   if (selection.from) add('time >= ?', selection.from);
   if (selection.to) add('time <= ?', selection.to);
   if (selection.requestId) add('request_id = ?', selection.requestId);
-  if (selection.text) add(`${LOG_SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ?)`, selection.text);
+  // A text without a word is refused before it gets here (LogQueryService); were one to come, it finds nothing.
+  if (selection.text) add(`${LOG_SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ?)`, searchQuery(selection.text) ?? '');
   return { add, params, sql: () => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '') };
 }
 
@@ -262,11 +276,11 @@ function usageOf(entries: StoredLogEntry[]): UsageTotals {
   return totals;
 }
 
-/** The entries in COPY's text format: one line per entry, columns as COLUMNS names them. */
+/** The entries in COPY's text format: one line per entry, columns as WRITTEN_COLUMNS names them. */
 function copyRows(entries: StoredLogEntry[]): string {
   let text = '';
   for (const { id, time, service, level, message, requestId, fields, bytes } of entries) {
-    text += `${id}\t${time.toISOString()}\t${copyText(service)}\t${level}\t${copyText(message)}\t${requestId === null ? '\\N' : copyText(requestId)}\t${copyText(JSON.stringify(fields))}\t${bytes}\n`;
+    text += `${id}\t${time.toISOString()}\t${copyText(service)}\t${level}\t${copyText(message)}\t${requestId === null ? '\\N' : copyText(requestId)}\t${copyText(JSON.stringify(fields))}\t${bytes}\t${copyText(searchDocument(message, fields))}\n`;
   }
   return text;
 }
