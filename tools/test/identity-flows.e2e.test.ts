@@ -2,6 +2,7 @@ import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
   AccountDocument,
+  AccountsDocument,
   DeactivateAccountDocument,
   DeleteAccountDocument,
   LoginDocument,
@@ -135,6 +136,22 @@ describe('identity flows over time', () => {
     const r = await send(platform.gatewayUrl, SetPasswordDocument, { token: reset, password: STRONG_PASSWORD });
     expect(r.data?.setPassword).toBe(true);
     expect((await send(platform.gatewayUrl, LoginDocument, { usernameOrEmail: 'nopass@example.com', password: STRONG_PASSWORD })).data?.login).toBeDefined();
+  });
+
+  it('a change that changes nothing (an active account reactivated, an update to its own values) leaves the setup link working', async () => {
+    await send(platform.gatewayUrl, RegisterDocument, { input: { username: 'samelink', email: 'samelink@example.com', firstName: 'Same', lastName: 'Link' } });
+    const setup = (await send(platform.gatewayUrl, ConfirmEmailDocument, { token: tokenInLink(await platform.mailbox.waitFor('samelink@example.com', 1)) })).data!.confirmEmail.passwordSetupToken;
+    const listed = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'samelink' } }, admin.accessToken);
+    const id = listed.data!.accounts.edges[0]!.node.id;
+    const reactivated = await send(platform.gatewayUrl, ReactivateAccountDocument, { id }, admin.accessToken);
+    expect([reactivated.errors, reactivated.data?.reactivateAccount.status]).toEqual([undefined, 'ACTIVE']);
+    for (const input of [{}, { firstName: 'Same', username: 'samelink' }]) expect((await send(platform.gatewayUrl, UpdateAccountDocument, { id, input }, admin.accessToken)).errors).toBeUndefined();
+    expect((await send(platform.gatewayUrl, SetPasswordDocument, { token: setup, password: STRONG_PASSWORD })).data?.setPassword).toBe(true);
+    // A real change still ends the links issued before it.
+    await send(platform.gatewayUrl, RequestPasswordResetDocument, { email: 'samelink@example.com' });
+    const reset = tokenInLink(await platform.mailbox.waitFor('samelink@example.com', 2));
+    await send(platform.gatewayUrl, UpdateAccountDocument, { id, input: { firstName: 'Changed' } }, admin.accessToken);
+    expect(codes(await send(platform.gatewayUrl, SetPasswordDocument, { token: reset, password: STRONG_PASSWORD }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('logout with an already rotated refresh token', async () => {

@@ -84,7 +84,11 @@ export class AccountService {
   private async change(em: EntityManager, id: string, apply: (account: Account, tx: EntityManager) => void | Promise<void>): Promise<Account> {
     const account = await em.transactional(async (tx) => {
       const found = await findAccount(tx, id, LockMode.PESSIMISTIC_WRITE);
+      const before = changeableState(found);
       await apply(found, tx);
+      // Nothing changed (an active account reactivated, an update to the same values): no new version,
+      // which would make the password setup and reset links issued for this one useless, and no news.
+      if (changeableState(found) === before) return found;
       found.version += 1;
       tx.persist(accountChanged(found));
       return found;
@@ -92,6 +96,11 @@ export class AccountService {
     await this.relayEvents();
     return account;
   }
+}
+
+/** What a change may touch, in one comparable text. */
+function changeableState({ username, email, firstName, lastName, status, confirmationTokenHash, confirmationExpiresAt }: Account): string {
+  return JSON.stringify([username, email, firstName, lastName, status, confirmationTokenHash, confirmationExpiresAt?.getTime() ?? null]);
 }
 
 /**
