@@ -524,6 +524,26 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
   }, 60_000);
 });
 
+describe('a subscription whose every event would be null', () => {
+  it('gets an error, as one with nothing left to read does, rather than a null event every round', async () => {
+    const supergraph = fs.readFileSync(path.join(__dirname, '..', '..', 'schema', 'supergraph.graphql'), 'utf8');
+    const tick = supergraph.indexOf('type Tick\n');
+    const price = supergraph.indexOf('price: Decimal!', tick);
+    expect([tick, price].every((at) => at > 0)).toBe(true);
+    // Tick.price is non-null: denied, its null reaches the root of every event.
+    const adminPrices = `${supergraph.slice(0, price)}price: Decimal! @requiresRole(roles: ["ADMIN"])${supergraph.slice(price + 'price: Decimal!'.length)}`;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'herck-live-')), 'supergraph.graphql');
+    fs.writeFileSync(file, adminPrices);
+    const gateway = await platform.startGateway({ SUPERGRAPH_PATH: file });
+    const { client } = connect(bearer(user.accessToken), gateway);
+    const errors = await failure(client, 'subscription { ticks(symbols: ["BTC"]) { symbol price } }');
+    expect(errors.map((error) => [error.extensions?.code, error.path])).toEqual([['FORBIDDEN', ['ticks', 'price']]]);
+    // Without the denied field, the same subscription streams on that connection.
+    const events = await firstEvents<{ ticks: { symbol: string }[] }>(client, 'subscription { ticks(symbols: ["BTC"]) { symbol } }', 1);
+    expect(events[0]!.data!.ticks.map((each) => each.symbol)).toEqual(['BTC']);
+  }, 60_000);
+});
+
 describe('graphql-ws protocol', () => {
   it("closes with 4400 on a message only a server may send (the protocol's rule for a message not meant for it), not with 4500", async () => {
     for (const message of [{ type: 'next', id: '1', payload: { data: {} } }, { type: 'error', id: '1', payload: [] }, { type: 'connection_ack' }]) {

@@ -64,7 +64,7 @@ export interface AuthorizedOperation {
   /** The operation without the fields the caller may not read (fragments inlined). */
   document: DocumentNode;
   denials: Denial[];
-  /** True when every root field was denied: the operation is not run at all. */
+  /** True when every root field was denied, or a subscription's events would all be null: the operation is not run at all. */
   nothingLeft: boolean;
   /** The response keys in the order asked for: the answer keeps it when denied fields are put back. */
   keyOrder: KeyOrder;
@@ -106,6 +106,8 @@ export function authorizeOperation(
   // non-null field, or one below it through non-null fields) ends the run: the fields after it must
   // not run either (their answer would be thrown away with `data`).
   const serial = operation.operation === OperationTypeNode.MUTATION;
+  // A subscription has one root field: a null that reaches it makes every event null, which is nothing left to send.
+  const subscription = operation.operation === OperationTypeNode.SUBSCRIPTION;
   let halted = false;
 
   const keyOrder = new KeyOrder();
@@ -161,7 +163,7 @@ export function authorizeOperation(
     const denial = denialFor(parentType, name);
     if (denial) {
       denials.push({ ...denial, path: [...path, step] });
-      if (serial && bubblesToRoot([...path, step])) halted = true;
+      if ((serial || subscription) && bubblesToRoot([...path, step])) halted = true;
       return null;
     }
     const namedType = getNamedType(fieldType);
@@ -184,7 +186,7 @@ export function authorizeOperation(
   };
 
   const selectionSet = visit(operation.selectionSet, rootType as GraphQLObjectType, [], keyOrder);
-  const nothingLeft = selectionSet.selections.every(isPlaceholder);
+  const nothingLeft = selectionSet.selections.every(isPlaceholder) || (subscription && halted);
   const rewritten: DocumentNode = { kind: Kind.DOCUMENT, definitions: [{ ...operation, selectionSet }] };
   return { document: denials.length ? rewritten : document, denials, nothingLeft, keyOrder };
 }
