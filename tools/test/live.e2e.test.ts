@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
@@ -253,6 +253,32 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     const { client } = connect(bearer(user.accessToken));
     const updated = await single<{ updateAccount: { firstName: string } }>(client, 'mutation { updateAccount(input: { firstName: "Socket" }) { firstName } }');
     expect(updated.data?.updateAccount.firstName).toBe('Socket');
+  }, 30_000);
+
+  it('runs persisted queries (their hash alone, once known) as over HTTP, and refuses a hash that is not its query\'s', async () => {
+    const query = `{ __typename me { id } } # ${randomBytes(4).toString('hex')}`;
+    const persisted = (sha256Hash: string) => ({ persistedQuery: { version: 1, sha256Hash } });
+    const hash = createHash('sha256').update(query).digest('hex');
+    const socket = await rawSocket(platform.gateway);
+    socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+    expect((await socket.next()).type).toBe('connection_ack');
+    type Answer = { type: string; id?: string; payload?: { data?: { me?: { id: string } }; extensions?: { code?: string } }[] | { data?: { me?: { id: string } } } };
+    /** The `next` or `error` answering `id` (an answer's `complete` is passed over). */
+    const ask = async (id: string, payload: Record<string, unknown>): Promise<Answer> => {
+      socket.send(JSON.stringify({ id, type: 'subscribe', payload }));
+      for (;;) {
+        const message = (await socket.next()) as Answer;
+        if (message.id === id && message.type !== 'complete') return message;
+      }
+    };
+    const codeOf = (message: Awaited<ReturnType<typeof ask>>) => (Array.isArray(message.payload) ? message.payload.map((error) => error.extensions?.code) : message.type);
+    expect(codeOf(await ask('1', { query: '', extensions: persisted(hash) }))).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    const overHttp = await sendRaw(platform.gatewayUrl, { extensions: persisted(hash) }, user.accessToken);
+    expect(overHttp.errors?.map((error) => error.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(((await ask('2', { query, extensions: persisted(hash) })).payload as { data?: { me?: { id: string } } }).data?.me?.id).toBe(user.accountId);
+    const three = await ask('3', { query: '', extensions: persisted(hash) });
+    expect((three.payload as { data?: { me?: { id: string } } }).data?.me?.id).toBe(user.accountId);
+    expect(codeOf(await ask('4', { query: '{ __typename }', extensions: persisted(hash) }))).toEqual(['BAD_REQUEST']);
   }, 30_000);
 
   it('closes with 4403 for an invalid or expired token; without one the caller is anonymous', async () => {

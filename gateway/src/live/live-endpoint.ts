@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { Dispatcher } from 'undici';
 import { ApolloServer } from '@apollo/server';
-import { ExecutionArgs, getOperationAST, GraphQLError } from 'graphql';
+import { ExecutionArgs, getOperationAST, GraphQLError, parse } from 'graphql';
 import { CloseCode, Context, ExecutionResult } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { clientKey, Identity, InternalTokenSigner, Logger, logOperationAnswered, maskUnexpectedErrors, OperationMetrics, REQUEST_ID_HEADER, requestIdFrom, logRequestRefused } from '@herck/common';
@@ -333,7 +333,9 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
         connection.queries.ended(id);
       }
       if (Array.isArray(result)) return result;
-      return { ...args, contextValue: { kind: 'single', result } satisfies Operation };
+      // A persisted query's hash alone brought no document here (Apollo Server looked it up): graphql-ws needs one to see it is no subscription.
+      const ran = parsed.document.definitions.length ? args : { ...args, document: LOOKED_UP_QUERY, operationName: undefined };
+      return { ...ran, contextValue: { kind: 'single', result } satisfies Operation };
     }
     // Apollo Server counts the queries and mutations it runs; the subscriptions the gateway runs itself are counted here.
     const subscription = await startSubscription(ctx, id, parsed, connection);
@@ -418,7 +420,14 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
  */
 async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: OperationPayload, identity: Identity, client: string, signal: AbortSignal): Promise<ExecutionResult | GraphQLError[]> {
   const response = await apollo.executeOperation(
-    { query: payload.query, variables: payload.variables ?? undefined, operationName: payload.operationName ?? undefined },
+    // Its extensions too: a persisted query's hash is checked against the query, or looked up when the
+    // query is empty (graphql-ws requires one, where an HTTP client leaves it out), as over HTTP.
+    {
+      query: payload.query.trim() === '' && payload.extensions?.persistedQuery ? undefined : payload.query,
+      variables: payload.variables ?? undefined,
+      operationName: payload.operationName ?? undefined,
+      extensions: payload.extensions ?? undefined,
+    },
     { contextValue: { identity, client, signal } },
   );
   if (response.body.kind !== 'single') {
@@ -428,6 +437,9 @@ async function executeSingle(apollo: ApolloServer<GatewayContext>, payload: Oper
   if (data === undefined) return (errors ?? []).map((error) => new PreformattedError(error));
   return { data, ...(errors && { errors: errors.map((error) => new PreformattedError(error)) }), ...(extensions && { extensions }) };
 }
+
+/** Stands for a query Apollo Server found by its persisted hash: graphql-ws reads only its kind, and the answer is given. */
+const LOOKED_UP_QUERY = parse('{ __typename }');
 
 /** A subscription that has already ended. */
 async function* nothingMore(): AsyncGenerator<ExecutionResult> {}

@@ -31,6 +31,8 @@ export interface OperationPayload {
   query: string;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
+  /** A query or mutation's `persistedQuery` (automatic persisted queries), as over HTTP. */
+  extensions?: Record<string, unknown> | null;
 }
 
 export interface ParsedOperation {
