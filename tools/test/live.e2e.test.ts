@@ -182,12 +182,12 @@ async function rawSocket(gateway: RunningGateway, headers?: Record<string, strin
   };
 }
 
-/** A `subscribe` message of exactly `bytes` bytes, running `{ __typename }` (a comment pads it). */
+/** A `subscribe` message whose operation (its payload, what an HTTP body holds) is exactly `bytes` bytes, running `{ __typename }` (a comment pads it). */
 function subscribeMessageOf(bytes: number, id: string): string {
-  const message = (padding: number) => JSON.stringify({ id, type: 'subscribe', payload: { query: `{ __typename } #${'x'.repeat(padding)}` } });
-  const padding = bytes - message(0).length;
+  const payload = (padding: number) => ({ query: `{ __typename } #${'x'.repeat(padding)}` });
+  const padding = bytes - JSON.stringify(payload(0)).length;
   expect(padding).toBeGreaterThanOrEqual(0);
-  return message(padding);
+  return JSON.stringify({ id, type: 'subscribe', payload: payload(padding) });
 }
 
 interface RecordingProxy {
@@ -770,7 +770,11 @@ describe('graphql-ws connection limits', () => {
     const socket = await rawSocket(gateway);
     socket.send(JSON.stringify({ type: 'connection_init', payload: {} }));
     expect((await socket.next()).type).toBe('connection_ack');
-    socket.send(subscribeMessageOf(4 * 1024, 'fits'));
+    // Exactly BODY_LIMIT, as the same operation is over HTTP: the message's envelope (its type and id) is not counted.
+    const fits = subscribeMessageOf(4 * 1024, 'fits');
+    expect(JSON.parse(fits) as unknown).toEqual({ id: 'fits', type: 'subscribe', payload: expect.anything() });
+    expect((await sendRaw(gateway.url, JSON.stringify((JSON.parse(fits) as { payload: unknown }).payload))).status).toBe(200);
+    socket.send(fits);
     expect(await socket.next()).toEqual({ id: 'fits', type: 'next', payload: { data: { __typename: 'Query' } } });
     expect(await socket.next()).toEqual({ id: 'fits', type: 'complete' });
     socket.send(subscribeMessageOf(4 * 1024 + 1, 'too-large'));
@@ -787,6 +791,23 @@ describe('graphql-ws connection limits', () => {
     expect((await huge.next()).type).toBe('connection_ack');
     huge.send(subscribeMessageOf(1024 * 1024 + 1, 'huge'));
     expect(await huge.closed).toBe(1009);
+  }, 30_000);
+
+  it('closes for an oversized or too deep subscribe as graphql-ws closes for any: 4401 before the acknowledgement, 4409 for an id already running', async () => {
+    const gateway = await platform.startGateway({ BODY_LIMIT: '4kb' });
+    const early = await rawSocket(gateway);
+    early.send(subscribeMessageOf(5 * 1024, 'early'));
+    expect(await early.closed).toBe(4401);
+    const deep = `${'['.repeat(200)}${']'.repeat(200)}`;
+    for (const again of [subscribeMessageOf(5 * 1024, 'running'), `{"id":"running","type":"subscribe","payload":{"query":"query ($s: String) { __typename }","variables":{"s":${deep}}}}`]) {
+      const socket = await rawSocket(gateway);
+      socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(user.accessToken) }));
+      expect((await socket.next()).type).toBe('connection_ack');
+      socket.send(JSON.stringify({ id: 'running', type: 'subscribe', payload: { query: 'subscription { ticks(symbols: ["BTC"]) { symbol } }' } }));
+      expect(await socket.next()).toMatchObject({ id: 'running', type: 'next' });
+      socket.send(again);
+      expect(await socket.closed).toBe(4409);
+    }
   }, 30_000);
 
   it('refuses a variable named $__proto__ as an invalid document; one named like another Object member is an ordinary variable', async () => {

@@ -100,8 +100,8 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined>(
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
             const text = String(data);
-            if (data.length > limits.messageLimit) return refuse(socket, parsedOrNull(text), ids, acknowledged, TOO_LARGE, OVERSIZED_CLOSE);
             const message = parsedOrNull(text);
+            if (data.length > limits.messageLimit && operationBytes(data.length, message) > limits.messageLimit) return refuse(socket, message, ids, acknowledged, TOO_LARGE, OVERSIZED_CLOSE);
             // Written again with its operation id (toServer), a value thousands of levels deep would exhaust the stack (a 4500 close).
             if (nestsDeeperThan(message, MAX_VARIABLE_DEPTH + LEVELS_ABOVE_VALUES)) return refuse(socket, message, ids, acknowledged, TOO_DEEP, TOO_DEEP_CLOSE);
             // graphql-ws throws on these (a 4500 and an error in our log): the protocol closes with 4400 on a message not meant for the server.
@@ -156,13 +156,26 @@ function toClient(text: string, ids: OperationIds): { text: string; type: string
 }
 
 /**
+ * The size BODY_LIMIT bounds: a `subscribe`'s operation (its payload, as an HTTP body holds it), not
+ * the envelope around it (its type and id); any other message whole.
+ */
+function operationBytes(messageBytes: number, message: ClientMessage | null): number {
+  if (message?.type !== 'subscribe' || message.payload === undefined) return messageBytes;
+  return messageBytes - Buffer.byteLength(JSON.stringify({ ...message, payload: 0 })) + 1;
+}
+
+/**
  * A message refused before graphql-ws reads it (over the size limit, or nested too deep): a
  * `subscribe` under an id not in use, once the connection is acknowledged, gets its `error`
- * and the socket goes on; anything else closes it (1009 for size, as ws would; 4400 for depth).
+ * and the socket goes on. One the protocol itself refuses closes as graphql-ws would close it
+ * (4401 before the acknowledgement, 4409 for an id already running); anything else closes it
+ * (1009 for size, as ws would; 4400 for depth).
  */
 function refuse(socket: WebSocket, message: ClientMessage | null, ids: OperationIds, acknowledged: boolean, errors: typeof TOO_LARGE, close: { code: number; reason: string }): void {
   const id = message?.id;
-  if (acknowledged && message?.type === 'subscribe' && typeof id === 'string' && id !== '' && !ids.isRunning(id)) {
+  if (message?.type === 'subscribe' && typeof id === 'string' && id !== '') {
+    if (!acknowledged) return socket.close(CloseCode.Unauthorized, 'Unauthorized');
+    if (ids.isRunning(id)) return socket.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
     socket.send(JSON.stringify({ id, type: 'error', payload: errors }));
     return;
   }
@@ -173,6 +186,7 @@ function refuse(socket: WebSocket, message: ClientMessage | null, ids: Operation
 interface ClientMessage {
   type?: unknown;
   id?: unknown;
+  payload?: unknown;
 }
 
 function parsedOrNull(text: string): ClientMessage | null {
