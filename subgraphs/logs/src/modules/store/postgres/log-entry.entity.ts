@@ -1,7 +1,7 @@
 import { Check, Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261202000800_logs_search_vector';
 
-/** A log line in PostgreSQL; text search reads an expression index over its message and fields (see the migrations). */
+/** A log line in PostgreSQL; text search reads an expression index over its words (`searchText`, see the migrations). */
 @Entity({ tableName: 'log_entries' })
 @Index({ name: 'log_entries_time_idx', expression: 'CREATE INDEX log_entries_time_idx ON log_entries (time DESC, id DESC)' })
 @Index({ name: 'log_entries_service_time_idx', expression: 'CREATE INDEX log_entries_service_time_idx ON log_entries (service, time DESC, id DESC)' })
@@ -32,6 +32,10 @@ export class PgLogEntry {
 
   @Property({ type: 'integer' })
   bytes!: number;
+
+  /** The words it is found by, written by logs with the entry (search-words.ts). */
+  @Property({ type: 'text' })
+  searchText!: string;
 }
 
 /** Bytes and entries a service has stored, kept with every write. */
