@@ -25,7 +25,7 @@ describe('account configuration', () => {
 
   it('refuses a HERCK_ADMIN_USERNAME no account could have, naming the variable, before anything is written', () => {
     const development = { DATABASE_URL: 'postgres://db/postgres', HERCK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'herck-account-config-')), HERCK_ADMIN_EMAIL: 'ops@example.com' };
-    expect(() => readAccountConfig({ ...development, HERCK_ADMIN_USERNAME: 'the admin' })).toThrow(/HERCK_ADMIN_USERNAME must be 3 to 64 letters, digits, dots, dashes or underscores/);
+    expect(() => readAccountConfig({ ...development, HERCK_ADMIN_USERNAME: 'the admin' })).toThrow(/HERCK_ADMIN_USERNAME must be 3 to 64 Latin letters \(a–z, A–Z\), digits, dots, dashes or underscores/);
     expect(readAccountConfig({ ...development, HERCK_ADMIN_USERNAME: ' ops.admin ' }).admin).toEqual({ email: 'ops@example.com', username: 'ops.admin' });
     expect(readAccountConfig(development).admin).toEqual({ email: 'ops@example.com', username: undefined });
   });

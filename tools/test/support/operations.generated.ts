@@ -203,7 +203,7 @@ export type RegisterInput = {
   firstName: string;
   /** Family name, 1–100 characters */
   lastName: string;
-  /** 3–64 letters, digits, dots, dashes or underscores */
+  /** 3–64 Latin letters (a–z, A–Z), digits, dots, dashes or underscores */
   username: string;
 };
 

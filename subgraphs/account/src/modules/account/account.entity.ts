@@ -41,7 +41,7 @@ export class Account {
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 
-  @Field(() => String, { description: 'Unique name, 3–64 letters, digits, dots, dashes or underscores' })
+  @Field(() => String, { description: 'Unique name, 3–64 Latin letters (a–z, A–Z), digits, dots, dashes or underscores' })
   @Property({ type: 'text' })
   username!: string;
 

@@ -16,7 +16,7 @@ const MAX_NAME_DIGITS = 4;
 export function validUsername(value: string): string {
   const username = value.trim();
   if (!USERNAME.test(username)) {
-    throw new BadUserInputError(`Username must be 3 to ${MAX_USERNAME_LENGTH} letters, digits, dots, dashes or underscores`, 'username');
+    throw new BadUserInputError(`Username must be 3 to ${MAX_USERNAME_LENGTH} Latin letters (a–z, A–Z), digits, dots, dashes or underscores`, 'username');
   }
   return username;
 }

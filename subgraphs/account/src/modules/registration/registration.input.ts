@@ -2,7 +2,7 @@ import { Field, InputType } from 'type-graphql';
 
 @InputType({ description: 'Who is registering; a confirmation link is mailed to the email address' })
 export class RegisterInput {
-  @Field(() => String, { description: '3–64 letters, digits, dots, dashes or underscores' })
+  @Field(() => String, { description: '3–64 Latin letters (a–z, A–Z), digits, dots, dashes or underscores' })
   username!: string;
 
   @Field(() => String, { description: 'Where the confirmation link is sent' })
