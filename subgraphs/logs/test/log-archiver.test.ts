@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { LogStore, logsStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
+import { Logger } from '@herck/common';
+import { LogStore, PostgresLogStore, StoredLogEntry } from '../src';
 import { LEFTOVER_AGE_MS, LogArchiver } from '../src/modules/archive/log-archiver';
+import { useLogsStore } from './support/logs-store';
 
 const T0 = Date.parse('2026-11-20T10:00:00Z');
 
@@ -21,18 +22,9 @@ function entries(service: string): StoredLogEntry[] {
   return [...Array(8).keys()].map((minute) => entry(service, minute));
 }
 
-let environment: TestEnvironment;
-let orm: Orm;
+const logs = useLogsStore();
 let archiveDir: string;
 
-beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readLogsConfig(environment.env), new Logger('logs', 'error'), logsStore);
-});
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
 beforeEach(async () => {
   archiveDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'herck-archiver-'));
 });
@@ -69,7 +61,7 @@ async function fileAged(name: string, ageMs: number): Promise<void> {
 
 describe('an archive whose store write reports a failure', () => {
   it('keeps its file when the write went through all the same (the connection dropped at COMMIT): the entries are only there', async () => {
-    const store = new PostgresLogStore(orm);
+    const store = new PostgresLogStore(logs.orm);
     const service = newService();
     await store.insert(entries(service));
     await archiveWith(storeWhoseArchiveFails(store, new Error('Connection terminated unexpectedly'), true), service);
@@ -82,7 +74,7 @@ describe('an archive whose store write reports a failure', () => {
   });
 
   it('keeps its file when the store cannot be asked whether it recorded it: the entries may be only there', async () => {
-    const store = new PostgresLogStore(orm);
+    const store = new PostgresLogStore(logs.orm);
     const service = newService();
     await store.insert(entries(service));
     const unreachable = storeWhoseArchiveFails(store, new Error('Connection terminated unexpectedly'), true);
@@ -96,7 +88,7 @@ describe('an archive whose store write reports a failure', () => {
   });
 
   it('removes its file when the write was refused: the entries stay in the store, and nothing names the file', async () => {
-    const store = new PostgresLogStore(orm);
+    const store = new PostgresLogStore(logs.orm);
     const service = newService();
     await store.insert(entries(service));
     await archiveWith(storeWhoseArchiveFails(store, new Error('archive refused'), false), service);
@@ -111,7 +103,7 @@ describe('leftovers of a process killed in the middle of an archive', () => {
   const HOUR_AND_A_MINUTE = LEFTOVER_AGE_MS + 60_000;
 
   it('are removed at housekeeping once an hour old: half-written files only, never a finished archive', async () => {
-    const store = new PostgresLogStore(orm);
+    const store = new PostgresLogStore(logs.orm);
     const service = newService();
     // Half-written an hour ago: a process killed while writing it.
     await fileAged(`.${service}_20261120T090000Z.log.gz.partial`, HOUR_AND_A_MINUTE);
@@ -131,7 +123,7 @@ describe('leftovers of a process killed in the middle of an archive', () => {
   });
 
   it('leave a recorded archive and its entries alone, and do nothing without a folder', async () => {
-    const store = new PostgresLogStore(orm);
+    const store = new PostgresLogStore(logs.orm);
     const service = newService();
     await store.insert(entries(service));
     await archiveWith(store, service);

@@ -1,18 +1,18 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import express, { RequestHandler } from 'express';
-import { Logger, LOG_EXPORT_INTERNAL_PATH, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { logsStore, PostgresLogStore, readLogsConfig } from '../src';
+import { Logger, LOG_EXPORT_INTERNAL_PATH } from '@herck/common';
+import { PostgresLogStore } from '../src';
 import { serveLogExports } from '../src/modules/entry/log-export.route';
 import { LogQueryService } from '../src/modules/entry/log-query.service';
 import { LogStore } from '../src/modules/store/log-store';
+import { useLogsStore } from './support/logs-store';
 
 /**
  * The export route of the logs subgraph against a real store: what it reads for HEAD, and what it
  * answers when the store fails before the first page (an error, not a 200 with an empty file).
  */
-let environment: TestEnvironment;
-let orm: Orm;
+const logs = useLogsStore();
 let server: http.Server;
 let url: string;
 let reads = 0;
@@ -25,9 +25,7 @@ const asAdmin: RequestHandler = (_req, res, next) => {
 };
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readLogsConfig(environment.env), new Logger('logs', 'error'), logsStore);
-  const real = new PostgresLogStore(orm);
+  const real = new PostgresLogStore(logs.orm);
   await real.insert([{ id: '5b1f0b3e-0000-4000-8000-000000000001', time: new Date('2026-11-21T10:00:00Z'), service: 'export-route', level: 'info', message: 'kept', requestId: null, fields: {}, bytes: 10 }]);
   // The real store, its reads counted; a read can be made to fail as a dropped connection does.
   const store = new Proxy(real, {
@@ -52,8 +50,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  await orm?.close();
-  await environment?.cleanUp();
 });
 
 it('answers HEAD with the headers of an export without reading the store', async () => {

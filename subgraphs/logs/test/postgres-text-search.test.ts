@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { logsStore, PostgresLogStore, readLogsConfig, StoredLogEntry } from '../src';
+import { PostgresLogStore, StoredLogEntry } from '../src';
+import { useLogsStore } from './support/logs-store';
 
 /**
  * The PostgreSQL store answers a text search newest-first through the time index
  * when that is quick, else from the text index alone when it selects few entries,
  * else newest-first after all: every way must give the same pages.
  */
-let environment: TestEnvironment;
-let orm: Orm;
+const logs = useLogsStore();
 let indexFirst: PostgresLogStore;
 let timeFirst: PostgresLogStore;
 let timeBounded: PostgresLogStore;
@@ -17,8 +16,7 @@ const T0 = Date.parse('2026-11-20T10:00:00Z');
 const WORDS = ['timeout', 'provider', 'coingecko', 'order', 'placed', 'refused'];
 
 beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readLogsConfig(environment.env), new Logger('logs', 'error'), logsStore);
+  const { orm } = logs;
   indexFirst = new PostgresLogStore(orm, { newestFirstBudgetMs: 0, textMatchesSortedInFull: 1_000 });
   // The text index never answers (or only when nothing matches): newest first after all.
   timeFirst = new PostgresLogStore(orm, { newestFirstBudgetMs: 0, textMatchesSortedInFull: 0 });
@@ -38,10 +36,6 @@ beforeAll(async () => {
   await indexFirst.insert(entries);
 });
 
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
 
 async function pages(store: PostgresLogStore, text: string, services?: string[]): Promise<string[][]> {
   const found: string[][] = [];
@@ -73,18 +67,18 @@ it.each([
 });
 
 it('gives up on the newest-first plan past its budget and asks the text index', async () => {
-  const budgeted = new PostgresLogStore(orm, { newestFirstBudgetMs: 50, textMatchesSortedInFull: 1_000 });
+  const budgeted = new PostgresLogStore(logs.orm, { newestFirstBudgetMs: 50, textMatchesSortedInFull: 1_000 });
   const expected = await timeFirst.search({ text: 'coingecko order' }, 4);
   // A lock held elsewhere keeps every read of the table waiting: the newest-first read is cancelled
   // at its budget, and the text index's read is seen waiting next, until the lock goes.
   let answer: Promise<unknown> = Promise.resolve();
-  await orm.em.fork().transactional(async (locking) => {
+  await logs.orm.em.fork().transactional(async (locking) => {
     await locking.execute('LOCK TABLE log_entries IN ACCESS EXCLUSIVE MODE');
     answer = budgeted.search({ text: 'coingecko order' }, 4);
     // Settled only after the lock goes: a failure is reported by the assertion below, not as unhandled.
     answer.catch(() => undefined);
     await waitFor(async () => {
-      const waiting = await orm.em.fork().execute<{ query: string }[]>(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%count(*) OVER ()%'`);
+      const waiting = await logs.orm.em.fork().execute<{ query: string }[]>(`SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%count(*) OVER ()%'`);
       return waiting.length > 0;
     });
   });

@@ -1,27 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { AbstractSqlDriver } from '@mikro-orm/knex';
-import { Logger, openSubgraphStore, Orm, testEnvironment, TestEnvironment } from '@herck/common';
-import { logsStore, PostgresLogStore, readLogsConfig } from '../src';
+import { PostgresLogStore } from '../src';
 import { LOG_SEARCH_VECTOR as PREVIOUS_SEARCH_VECTOR } from '../src/migrations/Migration20261202000800_logs_search_vector';
 import { Migration20261207000900_logs_search_text } from '../src/migrations/Migration20261207000900_logs_search_text';
+import { useLogsStore } from './support/logs-store';
 
 /**
  * An installation whose entries were indexed by PostgreSQL's word parser (hosts and paths kept
  * whole) gives them their words on upgrade, so the words inside those are found in them too.
  */
-let environment: TestEnvironment;
-let orm: Orm;
-
-beforeAll(async () => {
-  environment = testEnvironment();
-  orm = await openSubgraphStore(readLogsConfig(environment.env), new Logger('logs', 'error'), logsStore);
-});
-afterAll(async () => {
-  await orm?.close();
-  await environment?.cleanUp();
-});
+const logs = useLogsStore();
 
 it('gives the entries stored before it the words of their message and fields, split as logs splits them', async () => {
+  const { orm } = logs;
   const em = orm.em.fork();
   // The table as the installation had it, and an entry stored then.
   await em.execute('DROP INDEX log_entries_search_idx');
