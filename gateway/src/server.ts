@@ -148,7 +148,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
       formatError: maskUnexpectedErrors(logger, { production: config.production }),
     },
     // Browsers show scripts only the safelisted response headers unless told: the rate-limit ones are for clients to read.
-    before: [cors({ origin: config.corsOrigins, credentials: false, maxAge: 600, exposedHeaders: [...RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, 'WWW-Authenticate'] })],
+    // Methods: what /graphql takes (the cors package's default also named PUT, PATCH and DELETE, which are refused).
+    before: [cors({ origin: config.corsOrigins, methods: ['GET', 'POST'], credentials: false, maxAge: 600, exposedHeaders: [...RATE_LIMIT_HEADERS, REQUEST_ID_HEADER, 'WWW-Authenticate'] })],
     requests: [subscriptionsOverHttp(config.limits.maxTokens)],
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,

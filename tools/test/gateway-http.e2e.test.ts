@@ -108,6 +108,45 @@ describe('GraphQL over HTTP status codes', () => {
     }
   });
 
+  it('answers a GET whose parameters are malformed as a malformed POST, by the media type the client accepts', async () => {
+    const variables = encodeURIComponent(JSON.stringify({}));
+    for (const parameters of ['query={__typename}&variables=[1]', 'query={__typename}&variables={bad', 'query={__typename}&variables=', 'query={__typename}&extensions=x', `query={__typename}&query={__typename}&variables=${variables}`]) {
+      for (const [accept, status] of [[JSON_TYPE, 200], [GRAPHQL_RESPONSE, 400]] as const) {
+        const response = await fetch(`${platform.gatewayUrl}?${parameters}`, { headers: { accept, 'apollo-require-preflight': 'true' } });
+        const body = (await response.json()) as { data?: unknown; errors?: { extensions?: { code?: string } }[] };
+        expect({ parameters, accept, status: response.status, type: response.headers.get('content-type'), codes: body.errors?.map((error) => error.extensions?.code), data: body.data }).toEqual({
+          parameters,
+          accept,
+          status,
+          type: `${accept}; charset=utf-8`,
+          codes: ['BAD_REQUEST'],
+          data: undefined,
+        });
+      }
+    }
+    const fine = await fetch(`${platform.gatewayUrl}?query={__typename}&variables=${variables}`, { headers: { accept: JSON_TYPE, 'apollo-require-preflight': 'true' } });
+    expect(await fine.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('says a JSON body that is no object is no object, not that it is no JSON', async () => {
+    for (const body of ['null', '1', 'true', '"{ __typename }"']) {
+      const response = await sendRaw(platform.gatewayUrl, body, undefined, { accept: GRAPHQL_RESPONSE });
+      expect({ body, status: response.status, errors: response.errors }).toEqual({ body, status: 400, errors: [{ message: 'The request body must be a JSON object', extensions: { code: 'BAD_REQUEST' } }] });
+    }
+  });
+
+  it('serves GraphQL at /graphql alone, not below it or in other letter cases, and names only its methods to browsers', async () => {
+    const origin = new URL(platform.gatewayUrl).origin;
+    for (const path of ['/graphql/nope', '/graphql/', '/GRAPHQL', '/Graphql/x']) {
+      const post = await sendRaw(`${origin}${path}`, { query: '{ __typename }' });
+      expect({ path, status: post.status, codes: codes(post), data: post.data }).toEqual({ path, status: 404, codes: ['NOT_FOUND'], data: undefined });
+      const page = await fetch(`${origin}${path}`, { headers: { accept: 'text/html' } });
+      expect({ path, status: page.status }).toEqual({ path, status: 404 });
+    }
+    const preflight = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: { origin: `http://localhost:${new URL(platform.gatewayUrl).port}`, 'access-control-request-method': 'POST' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-methods')]).toEqual([204, 'GET,POST']);
+  });
+
   it('keeps the status of every other answer', async () => {
     const refused = await sendRaw(platform.gatewayUrl, { query: '{ me { id } }' }, 'not-a-token', { accept: JSON_TYPE });
     expect(refused.status).toBe(401);

@@ -18,7 +18,7 @@ import { JSON_MEDIA_TYPE, preferredMediaType, unparsableBodies, wellFormedReques
 import { answerRouteError } from './route-error';
 import { echoedInput } from '../errors/echoed-input';
 import { runHandlers } from './handler-chain';
-import { PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, requestPath, sendJson } from './plain-http';
+import { originalPath, PlainErrorHandler, PlainHandler, PlainRequest, PlainResponse, requestHeader, sendJson } from './plain-http';
 
 /** Where GraphQL is served. */
 const GRAPHQL_PATH = '/graphql';
@@ -154,10 +154,12 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       graphqlMiddleware(this.apollo, (req, res) => this.options.context(req, res)),
     ];
     const errorHandlers = [unparsableBodies(), jsonErrors(this.options.logger)];
-    this.app.use(GRAPHQL_PATH, ...graphql);
     // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page. (OPTIONS
     // goes on to Express's own answer, which lists the methods a path takes.)
-    const nothingServed: PlainHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(requestPath(req))}`));
+    const nothingServed: PlainHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(originalPath(req))}`));
+    // A mount serves its path's prefix in any letter case (`/graphql/x`, `/GRAPHQL`): GraphQL is served at /graphql alone.
+    const exactly: PlainHandler = (req, res, next) => (originalPath(req) === GRAPHQL_PATH ? next() : nothingServed(req, res, next));
+    this.app.use(GRAPHQL_PATH, exactly, ...graphql);
     this.app.use(nothingServed);
     this.app.use(...errorHandlers);
     this.graphqlRoute = { handlers: [...everyRequest, ...graphql, nothingServed], errorHandlers };

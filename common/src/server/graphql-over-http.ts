@@ -1,5 +1,5 @@
 import { markRefused } from './refused-request-log';
-import { PlainErrorHandler, PlainHandler, PlainResponse, requestHeader, sendJson } from './plain-http';
+import { PlainErrorHandler, PlainHandler, PlainResponse, queryParameters, requestHeader, sendJson } from './plain-http';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const GRAPHQL_RESPONSE_MEDIA_TYPE = 'application/graphql-response+json';
@@ -54,26 +54,26 @@ export function answerRequestError(res: PlainResponse, accept: string | undefine
 }
 
 /**
- * Checks a POST's JSON body for the shape of a GraphQL-over-HTTP request
- * before Apollo Server sees it: Apollo refuses a malformed one itself, but with
- * 400 whatever the client accepts. Bodies that are not a JSON object (none, or
- * a batch) go on to Apollo Server, which answers them.
+ * Checks a POST's JSON body, or a GET's parameters, for the shape of a GraphQL-over-HTTP
+ * request before Apollo Server sees it: Apollo refuses a malformed one itself, but with
+ * 400 whatever the client accepts. Bodies that are not a JSON object (none, or a batch)
+ * go on to Apollo Server, which answers them.
  */
 export function wellFormedRequests(): PlainHandler {
   return (req, res, next) => {
     const body: unknown = req.body;
-    if (req.method !== 'POST' || !isMap(body)) return next();
-    const problem = malformation(body);
+    const problem = req.method === 'GET' ? parameterMalformation(queryParameters(req)) : req.method === 'POST' && isMap(body) ? malformation(body) : undefined;
     if (problem) return answerRequestError(res, requestHeader(req, 'accept'), problem);
     next();
   };
 }
 
-/** Body-parser's refusal of a body that is not JSON, answered like any other malformed request. */
+/** Body-parser's refusal of a body that is not JSON (or JSON but no object or batch), answered like any other malformed request. */
 export function unparsableBodies(): PlainErrorHandler {
   return (error, req, res, next) => {
     if ((error as { type?: string }).type !== 'entity.parse.failed') return next(error);
-    answerRequestError(res, requestHeader(req, 'accept'), 'The request body is not valid JSON', { notJson: true });
+    const message = (error as { validJson?: boolean }).validJson ? 'The request body must be a JSON object' : 'The request body is not valid JSON';
+    answerRequestError(res, requestHeader(req, 'accept'), message, { notJson: true });
   };
 }
 
@@ -87,6 +87,26 @@ function malformation(body: Record<string, unknown>): string | undefined {
   const persisted = isMap(extensions) && extensions.persistedQuery !== undefined;
   if (persisted ? !isAbsent(query) && typeof query !== 'string' : typeof query !== 'string' || query === '') return '`query` must be a non-empty string';
   return undefined;
+}
+
+/** What makes a GET's parameters no GraphQL request, or undefined when they are one (a missing `query` is Apollo Server's to answer). */
+function parameterMalformation(parameters: Record<string, string | string[] | undefined>): string | undefined {
+  for (const name of ['query', 'operationName', 'variables', 'extensions']) {
+    if (Array.isArray(parameters[name])) return `\`${name}\` may be given only once`;
+  }
+  for (const name of ['variables', 'extensions']) {
+    const text = parameters[name];
+    if (typeof text === 'string' && !isMap(jsonOrUndefined(text))) return `\`${name}\` must be a JSON-encoded object if provided`;
+  }
+  return undefined;
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function isAbsent(value: unknown): value is null | undefined {

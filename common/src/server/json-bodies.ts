@@ -48,16 +48,17 @@ export function jsonBodies(limit: string): PlainHandler {
       if (received !== length) return fail(bodyError(400, 'request.size.invalid', 'request size did not match content length'));
       // A byte-order mark before the JSON is no part of it, as body-parser (used for other charsets) reads it.
       const text = Buffer.concat(chunks, received).toString('utf8').replace(/^\uFEFF/, '');
-      // Like body-parser's strict mode: only an object or an array is a JSON body.
-      const first = text.trimStart()[0];
       if (text.length === 0) req.body = {};
-      else if (first !== '{' && first !== '[') return fail(bodyError(400, 'entity.parse.failed', 'invalid JSON body'));
       else {
+        let body: unknown;
         try {
-          req.body = JSON.parse(text) as unknown;
+          body = JSON.parse(text) as unknown;
         } catch {
           return fail(bodyError(400, 'entity.parse.failed', 'invalid JSON body'));
         }
+        // Like body-parser's strict mode: only an object or an array is a JSON body; another value is refused as such.
+        if (typeof body !== 'object' || body === null) return fail(Object.assign(bodyError(400, 'entity.parse.failed', 'JSON body is no object'), { validJson: true }));
+        req.body = body;
       }
       next();
     });

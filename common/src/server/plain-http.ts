@@ -32,6 +32,11 @@ export function requestPath(req: IncomingMessage): string {
   return parseurl(req)?.pathname ?? '/';
 }
 
+/** The path the client asked for, also inside an Express mount (which strips the mount's path from `url`). */
+export function originalPath(req: IncomingMessage): string {
+  return parseurl.original(req)?.pathname ?? '/';
+}
+
 /** The request's query parameters, as Express's default ("simple") parser reads them for `req.query`. */
 export function queryParameters(req: IncomingMessage): querystring.ParsedUrlQuery {
   const query = parseurl(req)?.query;
