@@ -152,6 +152,19 @@ describe('development keys', () => {
     fs.rmSync(dataDir, { recursive: true });
   });
 
+  it('close their own folder to others, not a data folder they make (the embedded PostgreSQL must enter it)', () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-keys-'));
+    const dataDir = path.join(parent, '.data');
+    readSigningKeys(new EnvReader({}), { envName: 'TEST', devFile: 'test.pem', dataDir, production: false });
+    const mode = (folder: string) => fs.statSync(folder).mode & 0o777;
+    expect(mode(path.join(dataDir, 'keys'))).toBe(0o700);
+    // As any folder made without a mode (what the process's umask leaves).
+    fs.mkdirSync(path.join(parent, 'reference'));
+    expect(mode(dataDir)).toBe(mode(path.join(parent, 'reference')));
+    expect(mode(dataDir)).not.toBe(0o700);
+    fs.rmSync(parent, { recursive: true });
+  });
+
   it("leave another process's draft alone, one with the same pid too (in containers every service is PID 1)", () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-keys-'));
     const keyPath = path.join(dataDir, 'keys', 'test.pem');

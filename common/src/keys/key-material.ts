@@ -82,6 +82,10 @@ export function generateKeyPem(): string {
 function loadOrCreateDevKey(dataDir: string, file: string): KeyObject {
   const keyPath = path.join(dataDir, 'keys', file);
   if (!fs.existsSync(keyPath)) {
+    // Only the keys' own folder is closed to others. The data folder, when a command made before the first
+    // `npm start` (admin:create) makes it here, keeps the usual mode: the embedded PostgreSQL, run as
+    // another user when started by root, must enter it.
+    fs.mkdirSync(dataDir, { recursive: true });
     fs.mkdirSync(path.dirname(keyPath), { recursive: true, mode: 0o700 });
     // Written aside, then hard-linked into place: a reader never sees half a key. The draft's name is this
     // process's alone: a pid is not (in containers sharing the keys volume every service is PID 1).

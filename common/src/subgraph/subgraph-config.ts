@@ -83,7 +83,7 @@ function embeddedDefault(env: EnvReader, dataDir: string, port: number): string 
   try {
     const url = embeddedServerUrl(dataDir, port);
     if (url) return url;
-    env.problem('DATABASE_URL', `is not set and the embedded PostgreSQL has no password file (${file}) yet: run npm start once, or set DATABASE_URL`);
+    env.problem('DATABASE_URL', `is not set and the embedded PostgreSQL has no password file (${file}) yet: run npm start once, or set DATABASE_URL (a platform started with HERCK_DATA_DIR needs the same HERCK_DATA_DIR here)`);
   } catch (error) {
     env.problem('DATABASE_URL', `is not set and the embedded PostgreSQL's password file cannot be read: ${(error as Error).message}`);
   }
