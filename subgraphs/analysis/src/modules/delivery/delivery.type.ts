@@ -48,6 +48,6 @@ export class WebhookDelivery {
   @Field(() => Date, { nullable: true, description: 'When it is tried next (null once delivered or failed)' })
   nextAttemptAt!: Date | null;
 
-  @Field(() => Date, { description: 'When the alert was raised' })
+  @Field(() => Date, { description: 'When the delivery was queued: when analysis stored the alert (the alert’s triggeredAt is the time of its round)' })
   createdAt!: Date;
 }
