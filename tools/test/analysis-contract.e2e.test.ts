@@ -159,6 +159,9 @@ describe('evaluation', () => {
     await eventually(async () => (await strategyOf(failing.strategy.id, user.accessToken)).lastError !== null, 20_000);
     const { enabled, lastError } = await strategyOf(failing.strategy.id, user.accessToken);
     expect({ enabled, lastError }).toEqual({ enabled: true, lastError: 'division by zero' });
+    // Switched on while it is on, it is not started afresh: the error it still has stays (it was cleared, and never written again).
+    expect((await send(platform.gatewayUrl, SetStrategyEnabledDocument, { id: failing.strategy.id, enabled: true }, user.accessToken)).data?.setStrategyEnabled.enabled).toBe(true);
+    expect((await strategyOf(failing.strategy.id, user.accessToken)).lastError).toBe('division by zero');
     // A few more rounds: ONCE raised exactly one alert, over one of its two symbols.
     const rounds = providers.requestsTo('/api/v3/coins/markets').length;
     await eventually(async () => providers.requestsTo('/api/v3/coins/markets').length >= rounds + 2, 15_000);
@@ -212,6 +215,21 @@ describe('a strategy saved unchanged, switched off and on, or given a new condit
     const rounds = providers.requestsTo('/api/v3/coins/markets').length;
     await eventually(async () => providers.requestsTo('/api/v3/coins/markets').length >= rounds + 2, 15_000);
     expect(await alertsOfIt()).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a strategy whose symbols or indicators are sent back in another order', () => {
+  it('is the same strategy, not started afresh; a real change still starts it afresh', async () => {
+    const indicators = [{ name: 'a', kind: 'SMA' as const, period: 1 }, { name: 'b', kind: 'SMA' as const, period: 1 }];
+    const input = { name: 'reordered', symbols: ['BTC', 'ETH'], interval: 'M1' as const, indicators, condition: 'price > 0.0', trigger: 'ON_CROSS' as const, cooldownSeconds: 3600 };
+    const { strategy } = await createStrategy(input, user.accessToken);
+    const states = () => platform.analysis!.runtime.orm.em.fork().execute<{ symbol: string; holds: boolean }[]>('SELECT symbol, holds FROM strategy_states WHERE strategy_id = ? ORDER BY symbol', [strategy.id]);
+    await eventually(async () => (await states()).filter((state) => state.holds).length === 2, 20_000);
+    const reordered = { ...input, symbols: ['ETH', 'BTC'], indicators: [...indicators].reverse() };
+    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: reordered }, user.accessToken)).errors).toBeUndefined();
+    expect(await states()).toEqual([{ symbol: 'BTC', holds: true }, { symbol: 'ETH', holds: true }]);
+    expect((await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { condition: 'price > 1.0' } }, user.accessToken)).errors).toBeUndefined();
+    expect(await states()).toEqual([{ symbol: 'BTC', holds: false }, { symbol: 'ETH', holds: false }]);
   }, 60_000);
 });
 

@@ -96,7 +96,8 @@ export class StrategyService {
       const strategy = await this.own(tx, ownerId, id, true);
       const reenabled = enabled && !strategy.enabled;
       strategy.enabled = enabled;
-      if (enabled) strategy.lastError = null;
+      // Only a switch back on starts afresh: switching on one that is on keeps the error it still has.
+      if (reenabled) Object.assign(strategy, { lastError: null, lastErrorAt: null });
       // A new generation: a round evaluated before the switch-off and written after this is not written back (signalOf).
       if (reenabled) strategy.generation += 1;
       await tx.flush();
