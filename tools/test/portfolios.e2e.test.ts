@@ -254,6 +254,20 @@ describe('portfolios', () => {
     expect(new Decimal(changed.after.balance.cash).minus(changed.before.balance.cash).toFixed()).toBe('5');
   });
 
+  it('convert an amount entered in another currency as one amount, not its unit price multiplied back', async () => {
+    await eventually(async () => (await platform.analysis!.runtime.orm.em.fork().execute("SELECT 1 FROM daily_fx WHERE currency = 'EUR'")).length > 0, 20_000);
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Round amounts', baseCurrency: 'USD' }, owner.accessToken)).data!.createPortfolio;
+    const now = new Date().toISOString();
+    // 880.51 EUR at 0.88051 EUR per USD is 1000 USD. The unit price converted (1 EUR = 1.1357054434361903897 USD, to 20
+    // digits) and multiplied back by 880.51 came to 1000.000000000000000034747.
+    expect((await add(portfolio.id, { kind: 'DEPOSIT', quantity: '880.51', currency: 'EUR', time: now })).errors).toBeUndefined();
+    // 2 at 440.255 EUR is 880.51 EUR, so 1000 USD of cost.
+    expect((await add(portfolio.id, { kind: 'BUY', symbol: 'BTC', quantity: '2', price: '440.255', currency: 'EUR', time: now })).errors).toBeUndefined();
+    const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
+    expect(valued.holdings.map(({ symbol, costBasis, averageCost }) => ({ symbol, costBasis, averageCost }))).toEqual([{ symbol: 'BTC', costBasis: '1000', averageCost: '500' }]);
+    expect([valued.balance.cash, valued.balance.cost]).toEqual(['0', '1000']);
+  });
+
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {
     await orderPricesReady(platform);
     const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '1000.00', idempotencyKey: randomUUID() } }, owner.accessToken)).data!.placeBuyOrder;
@@ -271,9 +285,9 @@ describe('portfolios', () => {
     await announceFillAgain(order.id);
     await platform.analysis!.runtime.catchUpEvents();
     expect(await transactions()).toHaveLength(1);
-    // Its value in USD: the order's EUR price at the order's own rate.
+    // Its value in USD: the order's EUR price at the order's own rate; its cost, the amount paid converted once.
     const valued = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id }, owner.accessToken)).data!.portfolio;
-    expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity });
+    expect(valued.holdings[0]).toMatchObject({ symbol: 'BTC', quantity: order.quantity, costBasis: new Decimal('1000').div(order.fxRate).toFixed() });
     // The record of a fill stays while its portfolio does (the schema says so): the order stays in orders.
     const fill = (await transactions())[0]!;
     expect(codes(await send(platform.gatewayUrl, DeleteTransactionDocument, { id: fill.id }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);

@@ -17,7 +17,7 @@ function ledgerOf(days: number): LedgerRow[] {
   const rows: LedgerRow[] = [];
   const held = new Map<string, Decimal>();
   const entry = (kind: TransactionKindEnum, symbol: string | null, quantity: Decimal.Value, price: Decimal.Value, time: number): void => {
-    rows.push({ id: `entry-${rows.length}`, kind, symbol, quantity: String(quantity), base_price: String(price), base_fee: '0.5', time: new Date(time), source_id: null });
+    rows.push({ id: `entry-${rows.length}`, kind, symbol, quantity: String(quantity), base_price: String(price), base_fee: '0.5', base_amount: null, time: new Date(time), source_id: null });
   };
   for (let day = 0; day < days; day++) {
     const time = START + day * DAY_MS + 3_600_000;
@@ -91,7 +91,7 @@ describe('portfolio calculations on a thread of their own', () => {
   });
 
   it('refuse a ledger that sells more than it holds with the calculation’s own error', async () => {
-    const oversold: LedgerRow = { id: null, kind: TransactionKindEnum.SELL, symbol: 'BTC', quantity: '1000000', base_price: '1', base_fee: '0', time: new Date(START + 50 * DAY_MS), source_id: null };
+    const oversold: LedgerRow = { id: null, kind: TransactionKindEnum.SELL, symbol: 'BTC', quantity: '1000000', base_price: '1', base_fee: '0', base_amount: null, time: new Date(START + 50 * DAY_MS), source_id: null };
     const refusal = await threaded.replay(OWNER, [...ledger, oversold], 'FIFO').catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(PortfolioInputError);
     expect(refusal).toMatchObject({ field: 'quantity', message: expect.stringMatching(/^Cannot sell 1000000 BTC at 2025-02-20T00:00:00.000Z: only [\d.]+ held then$/) });

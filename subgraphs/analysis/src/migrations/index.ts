@@ -17,6 +17,7 @@ import { Migration20261206000700_notification_strategy_filled } from './Migratio
 import { Migration20261206000800_alert_budget_spent_by_time } from './Migration20261206000800_alert_budget_spent_by_time';
 import { Migration20261206000900_symbol_asset_version } from './Migration20261206000900_symbol_asset_version';
 import { Migration20261206001000_candle_revision } from './Migration20261206001000_candle_revision';
+import { Migration20261207001100_transaction_base_amount } from './Migration20261207001100_transaction_base_amount';
 
 /** Applied in this order at start-up; append, never edit a migration that has shipped. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   { name: 'Migration20261206000800_alert_budget_spent_by_time', class: Migration20261206000800_alert_budget_spent_by_time },
   { name: 'Migration20261206000900_symbol_asset_version', class: Migration20261206000900_symbol_asset_version },
   { name: 'Migration20261206001000_candle_revision', class: Migration20261206001000_candle_revision },
+  { name: 'Migration20261207001100_transaction_base_amount', class: Migration20261207001100_transaction_base_amount },
 ];

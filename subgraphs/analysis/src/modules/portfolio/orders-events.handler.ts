@@ -31,9 +31,10 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
     const usdPrice = quotient(order.price, rate);
     // Exact in the order's currency (no division: quantity × price is not rounded); only its USD value goes through the rate.
     const fee = exact(order.amount).minus(exact(order.quantity).times(order.price));
+    const usdFee = quotient(fee, rate);
     await em.execute(
-      `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, source_id, created_at)
-       VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
+      `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, base_amount, time, note, source_id, created_at)
+       VALUES (?, ?, 'BUY', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (source_id) DO NOTHING`,
       [
         randomUUID(),
         portfolio!.id,
@@ -43,7 +44,9 @@ export const ordersEventHandlers: Record<string, BusEventHandler> = {
         order.currency,
         fee.toFixed(),
         usdPrice.toFixed(),
-        quotient(fee, rate).toFixed(),
+        usdFee.toFixed(),
+        // quantity × price in USD as the amount paid, converted once, less the fee: the cost basis is exactly the amount paid.
+        quotient(order.amount, rate).minus(usdFee).toFixed(),
         new Date(order.filledAt),
         `Buy order for ${order.amount} ${order.currency}`,
         order.orderId,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
+import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
 import { PortfolioCalculator } from './calculation/portfolio-calculator';
 import { PortfolioInputError } from './math';
 import { convert } from './portfolio-prices';
@@ -92,14 +92,15 @@ export class PortfolioService {
         quantity: entry.quantity.toFixed(),
         base_price: entry.basePrice.toFixed(),
         base_fee: entry.baseFee.toFixed(),
+        base_amount: entry.baseAmount.toFixed(),
         time: entry.time,
         source_id: null,
       };
       await this.replayOrRefuse([...(await this.ledger(tx, portfolio.id)), added], portfolio);
       const rows = await tx.execute<TransactionRow[]>(
-        `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, time, note, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) RETURNING *`,
-        [randomUUID(), portfolio.id, entry.kind, entry.symbol, entry.quantity.toFixed(), entry.price.toFixed(), entry.currency, entry.fee.toFixed(), added.base_price, added.base_fee, entry.time, entry.note],
+        `INSERT INTO portfolio_transactions (id, portfolio_id, kind, symbol, quantity, price, currency, fee, base_price, base_fee, base_amount, time, note, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) RETURNING *`,
+        [randomUUID(), portfolio.id, entry.kind, entry.symbol, entry.quantity.toFixed(), entry.price.toFixed(), entry.currency, entry.fee.toFixed(), added.base_price, added.base_fee, added.base_amount, entry.time, entry.note],
       );
       return toTransaction(rows[0]!);
     });
@@ -188,6 +189,8 @@ export class PortfolioService {
     const currency = input.currency != null ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
     const price = await convert(em, unitPrice, currency, portfolio.baseCurrency, time, 'currency');
     const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, time, 'currency');
+    // The whole amount converted at once (one rounding), not the unit price multiplied back: 90 EUR at 0.9 is 100 USD.
+    const baseAmount = await convert(em, exact(input.quantity).mul(unitPrice), currency, portfolio.baseCurrency, time, 'currency');
     return {
       kind: input.kind,
       symbol,
@@ -200,6 +203,7 @@ export class PortfolioService {
       /** The price and fee in the portfolio's base currency, as the ledger keeps them. */
       basePrice: price,
       baseFee,
+      baseAmount,
     };
   }
 }

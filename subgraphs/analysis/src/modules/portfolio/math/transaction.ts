@@ -30,6 +30,11 @@ export interface PortfolioTransaction {
   symbol: string | null;
   quantity: Decimal;
   price: Decimal;
+  /**
+   * `quantity × price` converted into the base currency as one amount, where it was entered in another
+   * currency: converting the price of one unit and multiplying it back rounds round amounts away.
+   */
+  amount?: Decimal;
   fee: Decimal;
   time: Date;
   /**
@@ -39,7 +44,7 @@ export interface PortfolioTransaction {
   paidFromOutside?: boolean;
 }
 
-/** `quantity × price`, exactly: the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
+/** `quantity × price`, exactly (or as converted, `amount`): the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
 export function grossAmount(transaction: PortfolioTransaction): Decimal {
-  return exact(transaction.quantity).mul(transaction.price);
+  return transaction.amount ?? exact(transaction.quantity).mul(transaction.price);
 }
