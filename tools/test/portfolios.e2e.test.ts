@@ -268,6 +268,18 @@ describe('portfolios', () => {
     expect([valued.balance.cash, valued.balance.cost]).toEqual(['0', '1000']);
   });
 
+  it('take a time a moment ahead of the server\'s clock as now, counted at once, and a note of only spaces as none', async () => {
+    const portfolio = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'Clock ahead', baseCurrency: 'USD' }, owner.accessToken)).data!.createPortfolio;
+    const ahead = new Date(Date.now() + 3_000);
+    const added = (await add(portfolio.id, { kind: 'DEPOSIT', quantity: '5', time: ahead.toISOString(), note: '   ' })).data!.addTransaction;
+    expect(added.note).toBeNull();
+    expect(new Date(added.time).getTime()).toBeLessThan(ahead.getTime());
+    // Stored ahead, it counted nowhere until then, not even "at" a time to come (which is now).
+    const nextYear = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    for (const at of [undefined, nextYear]) expect((await send(platform.gatewayUrl, PortfolioValuationDocument, { id: portfolio.id, at }, owner.accessToken)).data!.portfolio.balance.cash).toBe('5');
+    expect(codes(await add(portfolio.id, { kind: 'DEPOSIT', quantity: '5', time: new Date(Date.now() + 60_000).toISOString() }))).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('record a filled order exactly once in the owner’s default portfolio, even when its event comes twice', async () => {
     await orderPricesReady(platform);
     const order = (await send(platform.gatewayUrl, PlaceBuyOrderDocument, { input: { asset: 'BTC', currency: 'EUR', amount: '1000.00', idempotencyKey: randomUUID() } }, owner.accessToken)).data!.placeBuyOrder;

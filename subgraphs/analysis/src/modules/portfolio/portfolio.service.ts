@@ -181,10 +181,13 @@ export class PortfolioService {
     if (unitPrice.lt(0)) throw new BadUserInputError('price must not be negative', 'price');
     const fee = input.fee ?? new Decimal(0);
     if (fee.lt(0)) throw new BadUserInputError('fee must not be negative', 'fee');
-    const time = input.time ?? new Date();
-    if (time.getTime() > Date.now() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
+    const now = new Date();
+    if (input.time && input.time.getTime() > now.getTime() + CLOCK_SKEW_MS) throw new BadUserInputError('time must not be in the future', 'time');
+    // A time a moment ahead of this clock (the client's runs fast) is now: stored ahead, no valuation would count it until then, not even one "at" a time to come (which is now).
+    const time = input.time && input.time < now ? input.time : now;
     if (time.getTime() < EARLIEST_TRANSACTION_TIME) throw new BadUserInputError('time must be in 1970 or later', 'time');
-    const note = input.note ? requireText(input.note, 'note', 0, 500, { multiline: true }) : null;
+    // A note of only spaces is no note, as an empty one is.
+    const note = (input.note ? requireText(input.note, 'note', 0, 500, { multiline: true }) : '') || null;
     // Omitted (or null) is the portfolio's currency; "" is no currency.
     const currency = input.currency != null ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
     const price = await convert(em, unitPrice, currency, portfolio.baseCurrency, time, 'currency');
