@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Logger } from '@herck/common';
 import { ConfirmEmailDocument, RegisterDocument, RequestPasswordResetDocument, ResendConfirmationDocument } from './support/operations.generated';
 import { codes, send, sendRaw } from './support/graphql-client';
@@ -6,6 +5,7 @@ import { SmtpMailbox, tokenInLink } from './support/smtp-mailbox';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { eventually, signUp } from './support/users';
 import { freePort } from './support/free-port';
+import { mailboxKey } from '../../subgraphs/account/src/modules/registration/mail-limits';
 
 const PER_RECIPIENT = 3;
 const PER_CLIENT = 80;
@@ -34,8 +34,7 @@ const refusedMails = () => accountLog.filter((line) => line.msg === 'mail not se
 
 /** The mail budget's counter for one mailbox: the uses of this hour's allowance. */
 async function usedBy(email: string): Promise<number> {
-  const [local, domain] = email.toLowerCase().split('@');
-  const key = createHash('sha256').update(`${local!.replace(/\+.*$/, '')}@${domain}`).digest('hex');
+  const key = mailboxKey(email);
   const [row] = await accountDb().execute<{ points: number }[]>('SELECT points FROM rate_limits WHERE key = ?', [`mail-recipient:${key}`]);
   return row?.points ?? 0;
 }
@@ -81,6 +80,24 @@ describe('mail-sending mutations', () => {
     await eventually(async () => platform.mailbox.countFor(user.email) === 2);
   });
 
+  it('count a domain written in Unicode and in punycode as the one mailbox it is', async () => {
+    const [unicode, punycode] = ['idn@exämple.com', 'idn@xn--exmple-cua.com'];
+    const resets = (email: string) => sendRaw(platform.gatewayUrl, { query: aliased(Array(PER_RECIPIENT).fill(`requestPasswordReset(email: "${email}")`)) }, undefined, newClient());
+    // Registrations send mail whether or not the address has an account: PER_RECIPIENT of them in each spelling.
+    for (const [index, email] of [unicode, punycode].entries()) {
+      for (let i = 0; i < PER_RECIPIENT; i++) {
+        const registration = { username: `idn${index}x${i}x${clientNumber}`, email, firstName: 'Ada', lastName: 'Lovelace' };
+        await send(platform.gatewayUrl, RegisterDocument, { input: registration }, undefined, newClient());
+      }
+    }
+    expect((await resets(unicode)).errors).toBeUndefined();
+    await eventually(async () => (await usedBy(unicode)) === PER_RECIPIENT);
+    expect(await usedBy(punycode)).toBe(PER_RECIPIENT);
+    const delivered = () => platform.mailbox.countFor(unicode) + platform.mailbox.countFor(punycode);
+    await eventually(async () => delivered() >= PER_RECIPIENT);
+    expect(delivered()).toBe(PER_RECIPIENT);
+  });
+
   it('refuse an address a mailer would read as several, or as a display name around another', async () => {
     const victim = 'victim@example.com';
     for (const email of [`a<${victim}>`, `${victim}(c)`, `g:${victim};`, `${victim},other@example.com`, `"x"@example.com`]) {
@@ -115,6 +132,23 @@ describe('registration input and mails', () => {
     }
     for (const firstName of ['Jean-Luc', "O'Brien", 'J. R. R.', 'Zoë', 'Mary Ann', 'Łukasz', 'User1', 'Louis 14', 'Smith, Jr.', 'X Æ A-12']) {
       expect((await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName, username: `ok${firstName.length}x${clientNumber}` }) }, undefined, newClient())).errors).toBeUndefined();
+    }
+  });
+
+  it('greet by the first word of the first name, in one script: never a sentence, nor letters passing for punctuation', async () => {
+    const greetings: [string, string][] = [
+      ['Mary Ann', 'Hello Mary,'],
+      ['Jean-Luc', 'Hello Jean,'],
+      ['Zoë', 'Hello Zoë,'],
+      ['Your Herck account is locked, unlock it at herck-support today', 'Hello Your,'],
+      // U+A4F8, a Lisu letter that looks like a full stop, between two Latin words.
+      ['supportꓸcom', 'Hello,'],
+    ];
+    for (const [index, [firstName, greeting]] of greetings.entries()) {
+      const email = `greeting${index}x${clientNumber}@example.com`;
+      expect((await send(platform.gatewayUrl, RegisterDocument, { input: input({ firstName, email, username: `greet${index}x${clientNumber}` }) }, undefined, newClient())).errors).toBeUndefined();
+      const mail = await platform.mailbox.waitFor(email);
+      expect([firstName, mail.text.split('\n')[0]]).toEqual([firstName, greeting]);
     }
   });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import { clientKey, Orm, RateBudget, RateLimitedError } from '@herck/common';
 
 export interface MailLimits {
@@ -52,10 +53,11 @@ export class MailLimiter {
 }
 
 /**
- * One mailbox, however it is spelled: letter case and `+tag` sub-addresses
- * (ada+1@…, ada+2@…) reach the same inbox. Hashed: the counters hold no addresses.
+ * One mailbox, however it is spelled: letter case, `+tag` sub-addresses (ada+1@…, ada+2@…) and a
+ * domain in Unicode or in its punycode (exämple.com, xn--exmple-cua.com) reach the same inbox.
+ * Hashed: the counters hold no addresses.
  */
 export function mailboxKey(email: string): string {
   const [local = '', domain = ''] = email.trim().toLowerCase().split(/@(?=[^@]*$)/);
-  return createHash('sha256').update(`${local.replace(/\+.*$/, '')}@${domain}`).digest('hex');
+  return createHash('sha256').update(`${local.replace(/\+.*$/, '')}@${domainToASCII(domain) || domain}`).digest('hex');
 }

@@ -49,7 +49,18 @@ export const registrationMails = {
   },
 };
 
-/** Names stored before the name rule existed are left out rather than trusted. */
+/**
+ * Hello and the first word of the first name, when that word is of one script. The whole name could
+ * carry a sentence ("Your account is locked, unlock it at …"), and letters of another script can pass
+ * for punctuation (Lisu's ꓸ for a dot). Names stored before the name rule existed are left out rather than trusted.
+ */
 function greeting(firstName: string): string {
-  return isPersonalName(firstName) ? `Hello ${firstName},` : 'Hello,';
+  const word = isPersonalName(firstName) ? firstName.split(/[ '’,-]/)[0]!.replace(/\.$/, '') : '';
+  return word.length <= MAX_GREETING_LENGTH && ONE_SCRIPT.some((script) => script.test(word)) ? `Hello ${word},` : 'Hello,';
 }
+
+const MAX_GREETING_LENGTH = 30;
+/** A word of one script's letters (with combining marks and digits), for the scripts names are written in. */
+const ONE_SCRIPT = ['Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Arabic', 'Hebrew', 'Devanagari', 'Bengali', 'Thai', 'Han', 'Hiragana', 'Katakana', 'Hangul'].map(
+  (script) => new RegExp(`^(?:\\p{Script=${script}}|\\p{M}|[0-9])+$`, 'u'),
+);
