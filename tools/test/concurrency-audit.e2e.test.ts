@@ -176,9 +176,10 @@ describe('a round evaluated before an edit of its strategy and written after the
     const created = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, trader.accessToken)).data!.createStrategy.strategy;
     const evaluated: StrategyDefinition = { ...input, id: created.id, ownerId: trader.accountId, trigger: TriggerMode.ON_CROSS, generation: 0 };
     // What a round made of the strategy as it stood: its condition turned true on BTC (and fired), and failed on ETH.
+    const firedAt = new Date(Date.now() - 10_000);
     const lateRound = {
-      firings: [{ strategy: evaluated, symbol: 'BTC', at: new Date(Date.now() - 10_000), price: 1, exactPrice: '1', values: {} }],
-      states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: null }, signal: signalOf(evaluated) }],
+      firings: [{ strategy: evaluated, symbol: 'BTC', at: firedAt, price: 1, exactPrice: '1', values: {} }],
+      states: [{ strategyId: created.id, symbol: 'BTC', state: { holds: true, lastFiredAt: firedAt.getTime() }, signal: signalOf(evaluated) }],
       errors: [{ strategyId: created.id, message: 'the old condition failed', signal: signalOf(evaluated) }],
       recovered: [],
     } as EvaluationOutcome;
@@ -187,8 +188,9 @@ describe('a round evaluated before an edit of its strategy and written after the
     const edited = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: created.id, input: { condition: 'price < -1.0' } }, trader.accessToken);
     expect(codes(edited)).toEqual([]);
     await analysisDb().transactional((tx) => writeOutcomes(tx, [lateRound]));
-    // Started afresh by the edit: a new condition that holds counts as turning true, so nothing holds yet.
-    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([]);
+    // Started afresh by the edit: a new condition that holds counts as turning true, so nothing holds yet; and
+    // the firing stored no alert, so it starts no cooldown (it had kept the edited strategy quiet for its cooldown).
+    expect(await analysisDb().execute('SELECT symbol, holds, last_fired_at FROM strategy_states WHERE strategy_id = ?', [created.id])).toEqual([{ symbol: 'BTC', holds: false, last_fired_at: null }]);
     // The old condition's firing is no alert of the strategy now: nothing stored, noticed, mailed.
     expect(await firedFor(created.id)).toEqual({ alerts: 0, notifications: 0, deliveries: 0 });
     const read = await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken);
@@ -199,7 +201,8 @@ describe('a round evaluated before an edit of its strategy and written after the
     const firing = { ...lateRound.firings[0]!, strategy: { ...evaluated, condition: 'price < -1.0', generation: 1 } };
     const nextRound = { firings: [firing], states: [{ ...lateRound.states[0]!, signal: current }], errors: [{ ...lateRound.errors[0]!, message: 'the new condition failed', signal: current }], recovered: [] } as EvaluationOutcome;
     await analysisDb().transactional((tx) => writeOutcomes(tx, [nextRound]));
-    expect(await analysisDb().execute('SELECT symbol FROM strategy_states WHERE strategy_id = ? AND holds', [created.id])).toEqual([{ symbol: 'BTC' }]);
+    const [written] = await analysisDb().execute<{ symbol: string; holds: boolean; last_fired_at: string }[]>('SELECT symbol, holds, last_fired_at FROM strategy_states WHERE strategy_id = ?', [created.id]);
+    expect({ ...written, last_fired_at: new Date(written!.last_fired_at) }).toEqual({ symbol: 'BTC', holds: true, last_fired_at: firedAt });
     expect(await firedFor(created.id)).toEqual({ alerts: 1, notifications: 1, deliveries: 1 });
     expect((await send(platform.gatewayUrl, StrategyDocument, { id: created.id }, trader.accessToken)).data!.strategy!.lastError).toBe('the new condition failed');
     // The old condition evaluating again says nothing of the new one's error; the new one evaluating again clears it.

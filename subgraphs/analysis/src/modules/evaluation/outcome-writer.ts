@@ -40,7 +40,7 @@ export async function writeOutcomes(em: EntityManager, outcomes: EvaluationOutco
   const current = (firing: Firing) => signals.get(firing.strategy.id) === signalOf(firing.strategy);
   const firings = outcomes.flatMap((outcome) => outcome.firings).filter(current);
   const budget = await AlertBudget.read(em, firings, alertsPerAccountPerHour, logger);
-  for (const outcome of outcomes) await writeOutcome(em, { ...outcome, firings: outcome.firings.filter(current) }, signals, budget);
+  for (const outcome of outcomes) await writeOutcome(em, outcome, current, signals, budget);
   budget.reportSpent();
   await writeRunTimeErrors(em, outcomes, signals, logger);
 }
@@ -78,21 +78,30 @@ async function withErrorStored(em: EntityManager, outcomes: EvaluationOutcome[],
  * their notifications and deliveries, and changed states.
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
-async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, signals: Map<string, string>, budget: AlertBudget): Promise<void> {
-  // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
-  for (const firing of outcome.firings) if (budget.allows(firing) && (await writeFiring(em, firing))) budget.spend(firing);
+async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, current: (firing: Firing) => boolean, signals: Map<string, string>, budget: AlertBudget): Promise<void> {
+  // The firings no alert was stored for: of a strategy edited or switched off since, held back by the budget, or stored before.
+  const unstored = new Set<string>();
+  for (const firing of outcome.firings) {
+    // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
+    if (current(firing) && budget.allows(firing) && (await writeFiring(em, firing))) budget.spend(firing);
+    else unstored.add(stateKey(firing.strategy.id, firing.symbol));
+  }
   for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
     // An edit of its signal, or a switch-off and on again (a new generation), made between this evaluation
     // and this write (it held the strategy's lock), started it afresh: what held under the old signal says nothing of the new one (it would hold the
     // new one's first alert back). Its cooldown still counts: the time it last fired is kept.
     const state = signals.get(strategyId) === signal ? evaluated : { ...evaluated, holds: false };
+    // A firing no alert was stored for starts no cooldown: the time the strategy last fired stays as stored.
+    const fired = !unstored.has(stateKey(strategyId, symbol));
     await em.execute(
       `INSERT INTO strategy_states (strategy_id, symbol, holds, last_fired_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ?)
-       ON CONFLICT (strategy_id, symbol) DO UPDATE SET holds = excluded.holds, last_fired_at = excluded.last_fired_at`,
-      [strategyId, symbol, state.holds, state.lastFiredAt === null ? null : new Date(state.lastFiredAt), strategyId],
+       ON CONFLICT (strategy_id, symbol) DO UPDATE SET holds = excluded.holds${fired ? ', last_fired_at = excluded.last_fired_at' : ''}`,
+      [strategyId, symbol, state.holds, !fired || state.lastFiredAt === null ? null : new Date(state.lastFiredAt), strategyId],
     );
   }
 }
+
+const stateKey = (strategyId: string, symbol: string) => `${strategyId}|${symbol}`;
 
 /**
  * Run-time errors raised or cleared: the round's last word on each strategy stands (an error for one
