@@ -46,5 +46,6 @@ export interface PortfolioTransaction {
 
 /** `quantity × price`, exactly (or as converted, `amount`): the amount of a DEPOSIT, WITHDRAWAL or FEE, the gross value of a trade. */
 export function grossAmount(transaction: PortfolioTransaction): Decimal {
-  return transaction.amount ?? exact(transaction.quantity).mul(transaction.price);
+  // An ExactDecimal either way: what it is added to or taken from is not rounded.
+  return transaction.amount ? exact(transaction.amount) : exact(transaction.quantity).mul(transaction.price);
 }
