@@ -37,11 +37,11 @@ export async function rateOn(em: EntityManager, currency: string, time: Date): P
   return rows[0] ? new Decimal(rows[0].rate) : null;
 }
 
-/** An amount in `currency` on `time`'s day, in `base`: through USD with that day's rates. */
-export async function convert(em: EntityManager, amount: Decimal, currency: string, base: string, time: Date, field: string): Promise<Decimal> {
-  if (currency === base) return amount;
+/** What converts amounts in `currency` on `time`'s day into `base`: through USD with that day's rates, read once. */
+export async function converterOn(em: EntityManager, currency: string, base: string, time: Date, field: string): Promise<(amount: Decimal) => Decimal> {
+  if (currency === base) return (amount) => amount;
   const [from, to] = [await rateOn(em, currency, time), await rateOn(em, base, time)];
   if (!from || !to) throw new BadUserInputError(`There is no ${currency}/${base} exchange rate for ${dayOf(time)}`, field);
   // One rounding: the exact product, then the division.
-  return quotient(exact(amount).times(to), from);
+  return (amount) => quotient(exact(amount).times(to), from);
 }

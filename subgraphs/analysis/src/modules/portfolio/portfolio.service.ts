@@ -4,7 +4,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
 import { PortfolioCalculator } from './calculation/portfolio-calculator';
 import { PortfolioInputError } from './math';
-import { convert } from './portfolio-prices';
+import { converterOn } from './portfolio-prices';
 import { LedgerRow } from './ledger-row';
 import { LEDGER_COLUMNS, PortfolioRow, toPortfolio, toTransaction, TransactionRow } from './portfolio-rows';
 import { CostBasisMethodEnum, Portfolio, Transaction, TransactionInput, TransactionKindEnum } from './portfolio.types';
@@ -190,10 +190,11 @@ export class PortfolioService {
     const note = (input.note ? requireText(input.note, 'note', 0, 500, { multiline: true }) : '') || null;
     // Omitted (or null) is the portfolio's currency; "" is no currency.
     const currency = input.currency != null ? await this.currency(em, input.currency, 'currency') : portfolio.baseCurrency;
-    const price = await convert(em, unitPrice, currency, portfolio.baseCurrency, time, 'currency');
-    const baseFee = await convert(em, fee, currency, portfolio.baseCurrency, time, 'currency');
+    const toBase = await converterOn(em, currency, portfolio.baseCurrency, time, 'currency');
+    const price = toBase(unitPrice);
+    const baseFee = toBase(fee);
     // The whole amount converted at once (one rounding), not the unit price multiplied back: 90 EUR at 0.9 is 100 USD.
-    const baseAmount = await convert(em, exact(input.quantity).mul(unitPrice), currency, portfolio.baseCurrency, time, 'currency');
+    const baseAmount = toBase(exact(input.quantity).mul(unitPrice));
     return {
       kind: input.kind,
       symbol,
