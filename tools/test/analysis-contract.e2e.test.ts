@@ -147,6 +147,8 @@ describe('backtests', () => {
     expect(codes(await backtest({ id: strategy.id, from: new Date(Date.now() - 91 * DAY_MS).toISOString(), to }, user.accessToken))).toEqual(['FORBIDDEN']);
     expect(codes(await backtest({ id: strategy.id, from: new Date(Date.now() - DAY_MS).toISOString(), to }, stranger.accessToken))).toEqual(['NOT_FOUND']);
     expect(codes(await backtest({ id: strategy.id, from: to, to }, user.accessToken))).toEqual(['BAD_USER_INPUT']);
+    // Whose strategy it is is checked first: a stranger learns nothing from a range the owner would be refused.
+    expect(codes(await backtest({ id: strategy.id, from: to, to }, stranger.accessToken))).toEqual(['NOT_FOUND']);
   });
 });
 

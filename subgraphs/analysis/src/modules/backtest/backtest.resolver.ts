@@ -26,8 +26,9 @@ export class BacktestResolver {
     @Arg('to', () => Date, { description: 'Replay candles opening and ticks dated before this time' }) to: Date,
     @Ctx() context: AnalysisContext,
   ): Promise<Backtest> {
-    if (from >= to) throw new BadUserInputError('from must be before to', 'from');
+    // Whose strategy it is comes first: a stranger's id is NOT_FOUND whatever the range says.
     const strategy = await this.strategies.own(context.em, callerId(context), id);
+    if (from >= to) throw new BadUserInputError('from must be before to', 'from');
     // A minute's grace: a client asking for exactly "the last 90 days" computes `from` a moment
     // before this line runs, and must not be refused for the milliseconds in between.
     const oldest = Date.now() - this.userBacktestDays * 86_400_000 - USER_RANGE_GRACE_MS;
