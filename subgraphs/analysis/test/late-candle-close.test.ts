@@ -60,14 +60,19 @@ const tick = (minute: number, second: number, price: string): MarketTickEvent =>
   prices: [{ symbol: 'BTC', price, source: 'test', volume24h: null, change24h: null }],
 });
 
-/** An engine reading analysis's own store, as the subgraph's, that notes what fires on ticks. */
+/** An engine reading analysis's own store, as the subgraph's, that notes what fires on ticks and closes. */
 class NotingEngine extends StrategyEngine {
   readonly fired: Firing[] = [];
-  constructor() {
-    super((symbol, interval, count) => CandleStore.latest(orm.em.fork(), symbol, interval, count), () => START + 10 * MINUTE);
+  constructor(now = () => START + 10 * MINUTE) {
+    super((symbol, interval, count) => CandleStore.latest(orm.em.fork(), symbol, interval, count), now);
   }
   override onTick(...args: Parameters<StrategyEngine['onTick']>) {
     const outcome = super.onTick(...args);
+    this.fired.push(...outcome.firings);
+    return outcome;
+  }
+  override onCandleClosed(...args: Parameters<StrategyEngine['onCandleClosed']>) {
+    const outcome = super.onCandleClosed(...args);
     this.fired.push(...outcome.firings);
     return outcome;
   }
@@ -99,4 +104,19 @@ it("takes a close that came after the next period's first tick into the live ser
   await restarted.watch(strategy);
   restarted.onTick('BTC', new Date(START + 4 * MINUTE + 10_000), 100, Number.NaN);
   expect(restarted.fired.map((firing) => firing.values.sma3)).toEqual([120]);
+});
+
+it('evaluates a close after a restart with the 24-hour change the store kept, before any tick reached the new engine', async () => {
+  // Times of now: the store keeps a close's change only for a close live evaluation reads.
+  const lastMinute = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE;
+  const closeOf = (openTime: number): MarketCandleEvent => ({ ...candle(0, '100', 1), symbol: 'ETH', openTime: new Date(openTime).toISOString(), closeTime: new Date(openTime + MINUTE).toISOString() });
+  const before = marketEventHandlers(new NotingEngine(Date.now), logger, Number.POSITIVE_INFINITY);
+  await orm.em.fork().transactional((em) => before[MARKET_TICK]!(busEvent(MARKET_TICK, { time: new Date(lastMinute).toISOString(), prices: [{ symbol: 'ETH', price: '100', source: 'test', volume24h: null, change24h: '2.5' }] }), em));
+
+  // Analysis restarts: the new engine has seen no tick when the period's close arrives.
+  const restarted = new NotingEngine(Date.now);
+  await restarted.watch({ ...strategy, id: 'a0000000-0000-4000-8000-000000000002', symbols: ['ETH'], indicators: [], condition: 'change24h > 1.0', trigger: TriggerMode.ON_CLOSE });
+  const after = marketEventHandlers(restarted, logger, Number.POSITIVE_INFINITY);
+  await orm.em.fork().transactional((em) => after[MARKET_CANDLE]!(busEvent(MARKET_CANDLE, closeOf(lastMinute - MINUTE)), em));
+  expect(restarted.fired.map((firing) => firing.values.change24h)).toEqual([2.5]);
 });

@@ -23,20 +23,22 @@ export class CandleStore {
    * changes nothing; one without a revision (made before market counted them) is older than any with.
    * A candle that closed just now (one live evaluation reads) keeps the 24-hour change of the
    * latest tick, the figure evaluation reads at its close; an old one (imported, replayed) none.
+   * Answers the 24-hour change the stored close keeps (null when none, or when the store kept a newer close).
    */
-  static async save(em: EntityManager, candle: MarketCandleEvent, now = Date.now()): Promise<boolean> {
+  static async save(em: EntityManager, candle: MarketCandleEvent, now = Date.now()): Promise<{ change24h: number | null }> {
     const revision = Number.isSafeInteger(candle.revision) ? candle.revision : null;
-    const rows = await em.execute<{ inserted: boolean }[]>(
+    const rows = await em.execute<{ change24h: string | null }[]>(
       `INSERT INTO candles (symbol, interval, open_time, open, high, low, close, volume, revision, change24h)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN (SELECT change24h FROM latest_prices WHERE symbol = ?) END)
        ON CONFLICT (symbol, interval, open_time) DO UPDATE
          SET open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, volume = excluded.volume,
              revision = excluded.revision, change24h = COALESCE(candles.change24h, excluded.change24h)
        WHERE COALESCE(candles.revision <= excluded.revision, candles.revision IS NULL)
-       RETURNING (xmax = 0) AS inserted`,
+       RETURNING change24h::text`,
       [candle.symbol, candle.interval, new Date(candle.openTime), candle.open, candle.high, candle.low, candle.close, candle.volume, revision, isRecentClose(Date.parse(candle.openTime) + INTERVAL_MS[candle.interval], candle.interval, now), candle.symbol],
     );
-    return rows[0]?.inserted ?? false;
+    const change24h = rows[0]?.change24h;
+    return { change24h: change24h === null || change24h === undefined ? null : Number(change24h) };
   }
 
   /** The last `count` closed candles of a series (before `before`, when given), oldest first. */

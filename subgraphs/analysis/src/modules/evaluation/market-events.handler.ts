@@ -105,7 +105,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
 
     async [MARKET_CANDLE](event: BusEvent, em: EntityManager) {
       const candle = event.payload as unknown as MarketCandleEvent;
-      await CandleStore.save(em, candle);
+      const stored = await CandleStore.save(em, candle);
       await em.execute('INSERT INTO symbols (symbol, seen_at) VALUES (?, now()) ON CONFLICT (symbol) DO NOTHING', [candle.symbol]);
       const outcome = await engine.onCandleClosed({
         symbol: candle.symbol,
@@ -118,6 +118,8 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
         volume: Number(candle.volume),
         // Of two closes of one period the series keeps the newer, whichever came first.
         revision: candle.revision,
+        // What the stored close keeps, which a backtest reads too (and which a restarted analysis has before its first tick).
+        change24h: stored.change24h,
       });
       // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
       for (const firing of outcome.firings) firing.exactPrice = candle.close;

@@ -157,9 +157,11 @@ export class StrategyEngine implements Evaluator {
     if (series?.close(candle) !== 'ended') return outcome;
     const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
     if (!isRecentClose(closeTime, candle.interval, this.now())) return outcome;
+    // The figure the stored close keeps (the latest tick's when it was stored), as a backtest reads it; else the latest tick's here.
+    const change24h = candle.change24h ?? this.change24h.get(candle.symbol) ?? Number.NaN;
     for (const watched of this.bySymbol.get(candle.symbol) ?? []) {
       if (watched.definition.trigger !== TriggerMode.ON_CLOSE || watched.definition.interval !== candle.interval) continue;
-      this.evaluate(watched, candle.symbol, series, new Date(closeTime), candle.close, this.change24h.get(candle.symbol) ?? Number.NaN, outcome);
+      this.evaluate(watched, candle.symbol, series, new Date(closeTime), candle.close, change24h, outcome);
     }
     return outcome;
   }
