@@ -152,10 +152,19 @@ describe('parseCandleCsv', () => {
     ]);
   });
 
-  it('reads -0 as zero, as the Decimal scalar does, not as a negative price', () => {
-    const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,-0,2,0,1.5,-0'));
+  it('reads -0 as zero, as the Decimal scalar does, not as a negative amount', () => {
+    const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,1,2,1,1.5,-0'));
     expect(result.errors).toEqual([]);
-    expect(result.rows.map((row) => [row.open.toString(), row.volume.toString()])).toEqual([['0', '0']]);
+    expect(result.rows.map((row) => row.volume.toString())).toEqual(['0']);
+  });
+
+  it('refuses a price of zero (a volume of zero is a quiet period)', () => {
+    const result = parseCandleCsv(csv('2024-03-01T12:00:00Z,-0,2,0,1.5,0', '2024-03-01T13:00:00Z,0,0,0,0,0', '2024-03-01T14:00:00Z,1,1,1,1,0'));
+    expect(result.errors).toEqual([
+      { line: 2, message: 'open must be above 0; low must be above 0' },
+      { line: 3, message: 'open must be above 0; high must be above 0; low must be above 0; close must be above 0' },
+    ]);
+    expect(result.rows.map((row) => row.line)).toEqual([4]);
   });
 
   it('refuses amounts no column holds however short their text, and keeps ordinary exponents', () => {

@@ -141,6 +141,11 @@ export function parseCandleCsvRecord(fields: readonly string[], line: number): C
   if (typeof openTime === 'string' || problems.length) return { line, message: problems.join('; ') };
 
   const [open, high, low, close, volume] = amounts;
+  // No trade happens at a price of zero: such a row is a gap filled in, as providers' zero quotes are (ingestion skips those).
+  for (const [name, price] of [['open', open], ['high', high], ['low', low], ['close', close]] as const) {
+    if (price.isZero()) problems.push(`${name} must be above 0`);
+  }
+  if (problems.length) return { line, message: problems.join('; ') };
   if (high.lt(low)) return { line, message: 'high below low' };
   for (const [name, price] of [['open', open], ['close', close]] as const) {
     if (price.lt(low)) problems.push(`${name} below low`);
