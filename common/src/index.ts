@@ -93,6 +93,7 @@ export * from './testing/until';
 export * from './threads/compiled-worker-file';
 export * from './threads/worker-thread';
 export * from './time/candle-interval';
+export * from './validation/asset-announcements';
 export * from './validation/believable-quotes';
 export * from './validation/input-rules';
 export * from './validation/storable-text';

@@ -1,5 +1,5 @@
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BusEvent, BusEventHandler, isTickerSymbol, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketAssetEvent, MarketCandleEvent, usableFx, usableTick } from '@herck/common';
+import { BusEvent, BusEventHandler, Logger, MARKET_ASSET, MARKET_CANDLE, MARKET_FX, MARKET_TICK, MarketCandleEvent, usableAssetAnnouncement, usableFx, usableTick } from '@herck/common';
 import { CandleStore } from '../candle/candle-store';
 import { TickStore } from '../candle/tick-store';
 import { writeOutcomes } from './outcome-writer';
@@ -68,19 +68,9 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
     // `changedAt` (replicas' clocks differ). Announcements made
     // before versions existed are older than any versioned one; among themselves their times decide.
     async [MARKET_ASSET](event: BusEvent, em: EntityManager) {
-      const change = event.payload as unknown as MarketAssetEvent;
-      const changedAt = new Date(change.changedAt);
-      const version = change.version ?? null;
-      if (
-        typeof change.symbol !== 'string' ||
-        !isTickerSymbol(change.symbol) ||
-        typeof change.tracked !== 'boolean' ||
-        Number.isNaN(changedAt.getTime()) ||
-        (version !== null && !Number.isSafeInteger(version))
-      ) {
-        logger.warn('market.asset event without a usable symbol, flag, time or version; ignored', { eventId: event.id });
-        return;
-      }
+      const change = usableAssetAnnouncement(event, logger);
+      if (!change) return;
+      const { changedAt, version } = change;
       // Newer than what the row holds: a higher version, any version over none, or neither has one.
       const newer = 'COALESCE(symbols.asset_version < excluded.asset_version, symbols.asset_version IS NULL)';
       if (change.tracked) {
