@@ -76,6 +76,7 @@ export * from './server/access-log.plugin';
 export * from './server/client-gone';
 export * from './server/graphql-http-service';
 export * from './server/graphql-ws-endpoint';
+export * from './server/internal-keep-alive';
 export * from './server/mask-errors';
 export * from './server/parsed-documents';
 export * from './server/plain-http';

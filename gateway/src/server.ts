@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import { ApolloGateway, LocalGraphQLDataSource } from '@apollo/gateway';
 import cors from 'cors';
 import { GraphQLError } from 'graphql';
-import { Agent } from 'undici';
 import { ANONYMOUS, clientGoneSignal, GraphqlHttpService, InternalTokenSigner, Logger, maskUnexpectedErrors, MetricsRegistry, REQUEST_ID_HEADER, requestHeader, SubgraphName } from '@herck/common';
 import { AccessTokenVerifier, isTokenRejection } from './auth/access-token-verifier';
 import { AuthorizingGateway, GatewayContext } from './auth/authorizing-gateway';
@@ -33,6 +32,7 @@ import { reuseOperationsAcrossRequests } from './remote/reused-operations';
 import { InternalDataSource } from './remote/internal-data-source';
 import { PublicAnswerCache } from './remote/public-answer-cache';
 import { subgraphFetchDuration } from './remote/subgraph-fetch.metrics';
+import { subgraphPool } from './remote/subgraph-pool';
 import { StatusMonitor } from './system/status-monitor';
 import { buildGatewaySchema, GATEWAY_SUBGRAPH } from './system/system-schema';
 import { BackupResolver } from './system/backup.resolver';
@@ -62,9 +62,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
   // A worker of several (GATEWAY_WORKERS) answers /metrics for all of them.
   const metrics = cluster.isWorker ? new WorkerMetricsRegistry('gateway') : new MetricsRegistry('gateway');
   const fetchDuration = subgraphFetchDuration(metrics);
-  // One keep-alive pool per subgraph origin, shared by queries and subscriptions' follow-up fetches.
-  // A subgraph that takes a request and never answers fails the fetch after SUBGRAPH_TIMEOUT_MS (undici waits 300 s).
-  const subgraphPool = new Agent({ keepAliveTimeout: 4_000, headersTimeout: config.subgraphTimeoutMs, bodyTimeout: config.subgraphTimeoutMs });
+  const subgraphConnections = subgraphPool(config.subgraphTimeoutMs);
   const publicAnswers = new PublicAnswerCache();
   // `status` is the gateway's own subgraph, answered in-process from the monitor's latest probe.
   const monitor = new StatusMonitor(config.subgraphUrls, signer, logger, config.statusProbeSeconds * 1000, records);
@@ -93,7 +91,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     // about 30 MB, where the default 30 let distinct documents (any client may send them) take about 90 MB.
     experimental_approximateQueryPlanStoreMiB: QUERY_PLANS_APPROXIMATE_MIB,
     buildService: ({ name }) =>
-      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, { signer, pool: subgraphPool, publicAnswers, fetchDuration, logger }),
+      name === GATEWAY_SUBGRAPH ? new LocalGraphQLDataSource(systemSchema) : new InternalDataSource(config.subgraphUrls[name as SubgraphName], name, { signer, pool: subgraphConnections, publicAnswers, fetchDuration, logger }),
     logger: { debug: () => undefined, info: (m) => logger.info(String(m)), warn: (m) => logger.warn(String(m)), error: (m) => logger.error(String(m)) },
   });
   const armor = operationLimits(config.limits, config.production);
@@ -179,7 +177,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     rateLimits,
     subgraphFetchDuration: fetchDuration,
     operationMetrics: http.operationMetrics,
-    subgraphPool,
+    subgraphPool: subgraphConnections,
     publicAnswers,
   });
   registerLiveMetrics(metrics, () => live.stats());
@@ -199,7 +197,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
         } finally {
           await rateLimits.stop();
           // A second stop finds the pool closed already.
-          if (!subgraphPool.closed) await subgraphPool.close();
+          if (!subgraphConnections.closed) await subgraphConnections.close();
         }
       }
     },

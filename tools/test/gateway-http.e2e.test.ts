@@ -1,4 +1,6 @@
 import { auditServer } from 'graphql-http';
+import { ANONYMOUS, GATEWAY_IDLE_CLOSE_MS, INTERNAL_TOKEN_HEADER, SUBGRAPH_IDLE_CLOSE_MS } from '@herck/common';
+import { subgraphPool } from '@herck/gateway';
 import { codes, sendRaw } from './support/graphql-client';
 import { TestPlatform, startTestPlatform } from './support/platform';
 
@@ -224,6 +226,34 @@ describe('GraphQL over HTTP status codes', () => {
     }
     const named = await sendRaw(platform.gatewayUrl, { query: twoOperations, operationName: 'B' });
     expect(named.data).toEqual({ __typename: 'Query' });
+  });
+});
+
+describe('connections to subgraphs', () => {
+  it('closes an idle connection to a subgraph itself, long before the subgraph would (a close from both sides at once fails a fetch)', async () => {
+    const pool = subgraphPool(10_000);
+    try {
+      const disconnected = new Promise<Error>((resolve, reject) => {
+        pool.once('disconnect', (_origin, _targets, error) => resolve(error));
+        setTimeout(() => reject(new Error('the idle connection was still open after 15 s')), 15_000).unref();
+      });
+      const sent = Date.now();
+      const response = await pool.request({
+        origin: new URL(platform.account.url).origin,
+        path: '/graphql',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: platform.internalTokenSigner().sign(ANONYMOUS, 'account') },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(await response.body.json()).toEqual({ data: { __typename: 'Query' } });
+      // The subgraph would keep it open a minute...
+      expect(response.headers['keep-alive']).toBe(`timeout=${SUBGRAPH_IDLE_CLOSE_MS / 1000}`);
+      // ...the gateway closes it after its own few seconds, whatever that hint says.
+      expect((await disconnected).message).toBe('socket idle timeout');
+      expect(Date.now() - sent).toBeLessThan(GATEWAY_IDLE_CLOSE_MS + 8_000);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

@@ -19,6 +19,7 @@ import { Logger } from '../logging/logger';
 import { Gauge, MetricsRegistry } from '../metrics/metrics-registry';
 import { GraphqlHttpService } from '../server/graphql-http-service';
 import { serveGraphqlWs } from '../server/graphql-ws-endpoint';
+import { SUBGRAPH_IDLE_CLOSE_MS } from '../server/internal-keep-alive';
 import { maskUnexpectedErrors } from '../server/mask-errors';
 import { clientGoneSignal } from '../server/client-gone';
 import { requireInternalToken } from './internal-auth.middleware';
@@ -232,6 +233,8 @@ export async function startSubgraph<TContext extends SubgraphContext>(
       definition.routes?.(app, runtime, gatewayOnly);
     },
   });
+  // Idle connections from the gateway are closed by the gateway, never from here (see internal-keep-alive.ts).
+  http.httpServer.keepAliveTimeout = SUBGRAPH_IDLE_CLOSE_MS;
   const url = await http.listen(config.port, config.host);
   const webSocket = definition.subscriptions
     ? serveGraphqlWs<TContext>(http.httpServer, schema, {

@@ -26,8 +26,8 @@ export interface InternalDataSourceDeps {
  * It posts with undici's `request` on a shared keep-alive pool rather than through
  * RemoteGraphQLDataSource's fetch: a fetch goes through WHATWG streams, an AbortSignal and a
  * cloned Request per call, which cost the gateway more CPU than the rest of a subgraph hop
- * together (bench:gateway). The pool retires a connection before the subgraph's Keep-Alive
- * timeout, so no request goes out on a socket the subgraph is closing.
+ * together (bench:gateway). The pool closes idle connections long before a subgraph would
+ * (subgraph-pool.ts), so no request goes out on a socket the subgraph is closing.
  *
  * Queries whose answer the subgraph declares public for a while (market's round-scoped data)
  * are answered from a cache until then; the caller's access was checked before any fetch.
