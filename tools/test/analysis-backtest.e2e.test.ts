@@ -28,6 +28,10 @@ let user: SignedUpUser;
  * one of analysis's pool connections while it waits. The check's candle query, recognised by its text.
  */
 async function checksWaiting(lock: pg.Client): Promise<number> {
+  // `lock` is inside its transaction, where PostgreSQL keeps the first read of pg_stat_activity's sessions
+  // and their statements until the transaction ends (only the wait columns are read live): a check whose
+  // count had not been sent by the first read would never be counted. Read afresh each time.
+  await lock.query('SELECT pg_stat_clear_snapshot()');
   const { rows } = await lock.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query LIKE 'SELECT count(*)::int AS n FROM (SELECT 1 FROM candles%'`,
@@ -274,14 +278,29 @@ describe('backtests', () => {
     const range = { id: created.data!.createStrategy.strategy.id, from: new Date(FIRST_OPEN + 30 * HOUR).toISOString(), to: new Date(FIRST_OPEN + 120 * HOUR).toISOString() };
     const answered = (await send(platform.gatewayUrl, BacktestStrategyDocument, range, user.accessToken)).data!.backtestStrategy;
     expect(answered.summary.count).toBe(90);
+    /**
+     * What the gateway answered a leaving client before it hung up, if anything: its backtest should still be
+     * held at the lock, so an answer means it never reached its turn (refused, failed on the way), and the
+     * test says so at once, with the answer, instead of waiting for a pending count that will not come.
+     */
+    const answeredEarly: string[] = [];
     /** A client that sends the backtest to the gateway, then hangs up (the returned function) before the answer. */
     const leavingClient = () => {
       const request = http.request(platform.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.accessToken}` } });
       request.on('error', () => undefined);
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => answeredEarly.push(`${response.statusCode} ${body.slice(0, 1000)}`));
+      });
       request.end(JSON.stringify({ query: print(BacktestStrategyDocument), variables: range }));
       return () => request.destroy();
     };
-    const pending = async () => platform.analysis!.backtester.pending(user.accountId);
+    const pending = async () => {
+      if (answeredEarly.length) throw new Error(`a leaving client was answered while its backtest should wait at the lock: ${answeredEarly.join('; ')}`);
+      return platform.analysis!.backtester.pending(user.accountId);
+    };
     // The store holds every backtest at its check until the test lets it go: the first holds the account's turn, the others wait for it.
     const lock = new pg.Client({ connectionString: platform.analysis!.runtime.config.databaseUrl });
     await lock.connect();
