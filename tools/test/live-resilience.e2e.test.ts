@@ -4,8 +4,10 @@ import WebSocket from 'ws';
 import { Logger } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
 import { RunningMarket } from '@herck/market';
+import { codes, send } from './support/graphql-client';
+import { TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
-import { eventually, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 import { freePort } from './support/free-port';
 
 /** Ticks of every tracked symbol, with every field: a few kilobytes per round. */
@@ -27,7 +29,7 @@ const logged = (msg: string) => gatewayLog.filter((entry) => entry.msg === msg);
 
 beforeAll(async () => {
   // A fixed port, so a market started again is where the gateway's MARKET_URL points.
-  platform = await startTestPlatform({ MARKET_INTERVAL_SECONDS: '1', MARKET_PORT: String(await freePort()) }, {
+  platform = await startTestPlatform({ ...adminEnv('live-resilience-admin@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_PORT: String(await freePort()) }, {
     market: {},
     loggers: { gateway: new Logger('gateway', 'info', {}, (line) => void gatewayLog.push(JSON.parse(line))) },
   });
@@ -233,5 +235,42 @@ describe('a subgraph restart', () => {
     // The events came back over a new upstream connection, not a surviving one.
     expect(logged('upstream graphql-ws connection lost; reconnecting').length).toBeGreaterThan(0);
     expect(logged('upstream graphql-ws connection restored; open subscriptions resubscribed').length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('keeps a subscription naming an asset untracked since it opened, through the restart, and resumes its ticks once the asset is tracked again', async () => {
+    const admin = await logInAdmin(platform);
+    const ticks: Tick[] = [];
+    const problems: string[] = [];
+    const client: Client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    cleanUps.push(() => client.dispose());
+    const sink = (into: Tick[], problemsOf: string[]) => ({
+      next: (event: { data?: { ticks: Tick[] } | null; errors?: unknown }) => {
+        if (event.errors) problemsOf.push(JSON.stringify(event.errors));
+        into.push(...(event.data?.ticks ?? []));
+      },
+      error: (error: unknown) => problemsOf.push(`error ${JSON.stringify(error)}`),
+      complete: () => problemsOf.push('complete'),
+    });
+    client.subscribe<{ ticks: Tick[] }>({ query: TICKS }, sink(ticks, problems));
+    const after = (symbol: string, time: number) => ticks.some((tick) => tick.symbol === symbol && Date.parse(tick.time) > time);
+    await eventually(async () => after('ETH', 0), 30_000);
+    expect(codes(await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ETH' }, admin.accessToken))).toEqual([]);
+
+    await market.stop();
+    market = await platform.startMarketReplica();
+    const restarted = Date.now();
+    // Resubscribed after the restart: BTC goes on, and nothing ended the subscription that names ETH.
+    await eventually(async () => after('BTC', restarted), 60_000);
+    expect(problems).toEqual([]);
+    // A new subscription naming the untracked asset is still refused, as before the restart.
+    const refused: string[] = [];
+    client.subscribe<{ ticks: Tick[] }>({ query: 'subscription { ticks(symbols: ["ETH"]) { symbol price time } }' }, sink([], refused));
+    await eventually(async () => refused.includes('complete'));
+    expect(refused[0]).toContain('NOT_FOUND');
+
+    expect(codes(await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ETH' }, admin.accessToken))).toEqual([]);
+    const tracked = Date.now();
+    await eventually(async () => after('ETH', tracked), 30_000);
+    expect(problems).toEqual([]);
   }, 120_000);
 });

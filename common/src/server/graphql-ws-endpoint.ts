@@ -3,6 +3,13 @@ import { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 
+/**
+ * Set by the gateway in `extensions` when it subscribes again to a subscription it held before (the
+ * subgraph restarted, or the connection dropped): what a subgraph refuses only to new subscriptions
+ * (an asset no longer tracked, which would wait in silence) it takes from one already open.
+ */
+export const RESUMED_SUBSCRIPTION_EXTENSION = 'resumedSubscription';
+
 export interface GraphqlWsOptions<TContext> {
   /** Same path as HTTP: graphql-ws clients connect to the URL they POST to. */
   path: string;
@@ -11,8 +18,8 @@ export interface GraphqlWsOptions<TContext> {
    * that socket; null refuses the connection (closed with 4403 Forbidden).
    */
   authenticate(connectionParams: Record<string, unknown> | undefined): TContext | null;
-  /** A fresh context per operation (e.g. a new entity manager fork). */
-  contextFor(authenticated: TContext): TContext;
+  /** A fresh context per operation (e.g. a new entity manager fork); `resumed`: see RESUMED_SUBSCRIPTION_EXTENSION. */
+  contextFor(authenticated: TContext, resumed: boolean): TContext;
 }
 
 /** A graphql-ws (graphql-transport-ws) endpoint on an HTTP server, for subscriptions. */
@@ -28,7 +35,7 @@ export function serveGraphqlWs<TContext extends object>(server: http.Server, sch
         authenticated.set(ctx.extra, context);
         return true;
       },
-      context: (ctx) => options.contextFor(authenticated.get(ctx.extra)!),
+      context: (ctx, _id, payload) => options.contextFor(authenticated.get(ctx.extra)!, payload.extensions?.[RESUMED_SUBSCRIPTION_EXTENSION] === true),
     },
     sockets,
   );

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, createClient, FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
-import { Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, withoutRequestId } from '@herck/common';
+import { Identity, InternalTokenSigner, INTERNAL_TOKEN_HEADER, Logger, RESUMED_SUBSCRIPTION_EXTENSION, withoutRequestId } from '@herck/common';
 
 /** What to subscribe to at a subgraph: the primary fetch of a subscription plan. */
 export interface UpstreamRequest {
@@ -151,6 +151,8 @@ export class UpstreamSubscriptions {
       // graphql-ws retries only close events by default; a refused connection (the subgraph is down) is an error event.
       shouldRetry: () => !this.stopping.signal.aborted,
       retryWait: (retries) => this.backoff(retries),
+      // graphql-ws sends each open subscription again, with the same payload, on every reconnect.
+      jsonMessageReplacer: markResubscriptions(),
       on: {
         connected: (_socket, _payload, wasRetry) => {
           connected = true;
@@ -185,4 +187,23 @@ function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : String(error);
+}
+
+/**
+ * A JSON replacer for a graphql-ws client's outgoing messages that marks a subscription sent again
+ * (after a reconnect) with RESUMED_SUBSCRIPTION_EXTENSION: the subgraph takes it even where it would
+ * refuse a new one (an asset untracked since it opened). graphql-ws re-sends the very payload object
+ * it was given, which is how a second sending is told from the first.
+ */
+function markResubscriptions(): (key: string, value: unknown) => unknown {
+  const sent = new WeakSet<object>();
+  return (key, value) => {
+    const message = value as { type?: unknown; payload?: { extensions?: Record<string, unknown> } };
+    if (key !== '' || message?.type !== 'subscribe' || !message.payload) return value;
+    if (!sent.has(message.payload)) {
+      sent.add(message.payload);
+      return value;
+    }
+    return { ...message, payload: { ...message.payload, extensions: { ...message.payload.extensions, [RESUMED_SUBSCRIPTION_EXTENSION]: true } } };
+  };
 }
