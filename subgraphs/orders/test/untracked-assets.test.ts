@@ -83,33 +83,37 @@ it('refuses an untracked asset at once, by version and not by arrival, until a n
   await deliver(MARKET_ASSET, asset(true, undefined, 0));
   expect(await outcome(place(owner))).toBe('PRICE_UNAVAILABLE');
   // A round read just before the untracking, landing after it: its price is kept, the asset stays untracked.
-  await deliver(MARKET_TICK, tick(5, '151'));
+  await deliver(MARKET_TICK, tick(12, '151'));
   expect(cache.price('SOL')?.value.toFixed()).toBe('151');
   expect(await outcome(place(owner))).toBe('PRICE_UNAVAILABLE');
 
   // A restart (or another replica) takes the untracking from the store.
   const restarted = new PriceCache();
   await restarted.load(orm.em.fork(), new Date());
-  expect([restarted.tracked('SOL'), restarted.price('SOL')?.value.toFixed()]).toEqual([false, '151']);
+  expect([restarted.tradablePrice('SOL'), restarted.price('SOL')?.value.toFixed()]).toEqual([undefined, '151']);
   expect(await outcome(ordersOn(restarted).place(owner))).toBe('PRICE_UNAVAILABLE');
 
-  // Tracked again by a newer announcement, the asset is orderable from the next fresh price.
+  // Tracked again by a newer announcement: its price from before the untracking, fresh as it is, is no
+  // price to trade on; the next round's is.
   await deliver(MARKET_ASSET, asset(true, 4, 0));
+  expect(await outcome(place(owner))).toBe('PRICE_UNAVAILABLE');
   await deliver(MARKET_TICK, tick(0, '152'));
   expect((await place(owner)).price.toFixed()).toBe('152');
   const again = new PriceCache();
   await again.refresh(orm.em.fork(), new Date());
-  expect(again.tracked('SOL')).toBe(true);
+  expect(again.tradablePrice('SOL')?.value.toFixed()).toBe('152');
 });
 
 it('orders announcements made before versions existed by their time, and puts any versioned one after them', async () => {
   const cache = new PriceCache();
   const { deliver } = ordersOn(cache);
   const symbol = (tracked: boolean, version: number | undefined, secondsAgo: number) => ({ ...asset(tracked, version, secondsAgo), symbol: 'ADA' });
+  /** Whether a round of now prices ADA for orders, in memory and from the store. */
   const stored = async () => {
+    await deliver(MARKET_TICK, { ...tick(0, '0.5'), prices: [{ symbol: 'ADA', price: '0.5', source: 'test' }] });
     const fresh = new PriceCache();
     await fresh.load(orm.em.fork(), new Date());
-    return [cache.tracked('ADA'), fresh.tracked('ADA')];
+    return [cache.tradablePrice('ADA') !== undefined, fresh.tradablePrice('ADA') !== undefined];
   };
   await deliver(MARKET_ASSET, symbol(false, undefined, 10));
   // An older unversioned tracking arriving later is passed over; a later one applies.

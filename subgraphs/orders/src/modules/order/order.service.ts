@@ -45,10 +45,10 @@ export class OrderService {
     const now = this.now();
     // A currency no rate was ever given for is the client's mistake, whatever the state of the asset's price.
     if (!this.cache.rate(currency, now)) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');
-    const usd = this.cache.price(asset);
-    // An asset market stopped following has no price to trade on, as one it never followed: its cached
-    // one is the last before the untracking (the retry of an order placed before it was answered above).
-    if (!usd || !this.cache.tracked(asset)) throw new PriceUnavailableError(`There is no price for ${asset}`);
+    // An asset market stopped following has no price to trade on, as one it never followed (the retry of
+    // an order placed before it was answered above); tracked again, it has one from its next round.
+    const usd = this.cache.tradablePrice(asset);
+    if (!usd) throw new PriceUnavailableError(`There is no price for ${asset}`);
     if (!freshEnough(usd.time, now, this.limits.priceMaxAgeSeconds)) throw new PriceUnavailableError(`The latest price of ${asset} is too old to trade on`);
     const rate = this.cache.rate(currency, usd.time);
     if (!rate) throw new BadUserInputError(`There is no exchange rate for ${currency}`, 'currency');

@@ -1,5 +1,11 @@
 import { AssetAnnouncement } from '@herck/common';
 
+/** What orders keeps of an asset: its latest announcement, and when market last stopped following it. */
+export interface AssetState extends AssetAnnouncement {
+  /** No price from before this is traded on (a round read before the untracking, the last price before a re-tracking). */
+  untrackedAt: Date | null;
+}
+
 /**
  * Of two announcements of one asset the newer is the one with the higher version, whichever reached
  * the bus first (replicas' relays may pass each other, and their clocks differ). Announcements made

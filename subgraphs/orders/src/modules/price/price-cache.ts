@@ -1,7 +1,7 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { AssetAnnouncement, isBelievableTime, isUsableQuote } from '@herck/common';
-import { isNewerAssetState, NEWER_ASSET_STATE } from './asset-state';
+import { AssetState, isNewerAssetState, NEWER_ASSET_STATE } from './asset-state';
 
 export interface CachedQuote {
   value: Decimal;
@@ -21,7 +21,7 @@ export const PRICES_CHANNEL = 'orders_prices';
 export class PriceCache {
   private readonly prices = new Map<string, CachedQuote>();
   private readonly rates = new Map<string, CachedQuote>();
-  private readonly assets = new Map<string, AssetAnnouncement>();
+  private readonly assets = new Map<string, AssetState>();
 
   /** What the store kept, but for what no order can be made at (kept before such news was left out). */
   async load(em: EntityManager, now: Date): Promise<void> {
@@ -43,9 +43,7 @@ export class PriceCache {
       if (usable(row.rate, row.time)) this.remember(this.rates, row.currency, new Decimal(row.rate), new Date(row.time));
       else await unusable('fx_rates', row.currency, 'currency');
     }
-    for (const row of await em.execute<{ symbol: string; tracked: boolean; version: string | null; changed_at: Date }[]>('SELECT symbol, tracked, version::text, changed_at FROM asset_states')) {
-      this.rememberAsset({ symbol: row.symbol, tracked: row.tracked, version: row.version === null ? null : Number(row.version), changedAt: new Date(row.changed_at) });
-    }
+    for (const row of await em.execute<AssetStateRow[]>(`SELECT ${ASSET_STATE_COLUMNS} FROM asset_states`)) this.rememberAsset(assetStateOf(row));
   }
 
   price(symbol: string): CachedQuote | undefined {
@@ -53,12 +51,17 @@ export class PriceCache {
   }
 
   /**
-   * False once market stopped following the asset: its cached price is no longer one to trade on (a
-   * round read just before the untracking may still bring one). An asset with no announcement yet is
-   * tracked: its price alone decides, as before market announced tracking.
+   * The asset's price an order may be made at: none once market stopped following it, nor one from
+   * before its latest untracking (a round read just before it may land after it, and a price cached
+   * before it is no price to trade on once the asset is tracked again). An asset market never
+   * announced is priced by its price alone, as before market announced tracking.
    */
-  tracked(symbol: string): boolean {
-    return this.assets.get(symbol)?.tracked ?? true;
+  tradablePrice(symbol: string): CachedQuote | undefined {
+    const price = this.prices.get(symbol);
+    const state = this.assets.get(symbol);
+    if (!price || !state) return price;
+    if (!state.tracked || (state.untrackedAt && price.time <= state.untrackedAt)) return undefined;
+    return price;
   }
 
   /** Units of `currency` per USD; USD itself is 1 as of the latest price time. */
@@ -85,19 +88,22 @@ export class PriceCache {
   }
 
   /** An asset market started or stopped following, unless the store holds newer news of it. */
-  async saveAssetState(em: EntityManager, state: AssetAnnouncement): Promise<void> {
-    await em.execute(
-      `INSERT INTO asset_states (symbol, tracked, version, changed_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (symbol) DO UPDATE SET tracked = excluded.tracked, version = excluded.version, changed_at = excluded.changed_at
-       WHERE ${NEWER_ASSET_STATE}`,
-      [state.symbol, state.tracked, state.version, state.changedAt],
+  async saveAssetState(em: EntityManager, announcement: AssetAnnouncement): Promise<void> {
+    // A tracking keeps the latest untracking's time; an untracking sets it.
+    const applied = await em.execute<AssetStateRow[]>(
+      `INSERT INTO asset_states (symbol, tracked, version, changed_at, untracked_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (symbol) DO UPDATE SET tracked = excluded.tracked, version = excluded.version, changed_at = excluded.changed_at,
+         untracked_at = CASE WHEN excluded.tracked THEN asset_states.untracked_at ELSE excluded.changed_at END
+       WHERE ${NEWER_ASSET_STATE}
+       RETURNING ${ASSET_STATE_COLUMNS}`,
+      [announcement.symbol, announcement.tracked, announcement.version, announcement.changedAt, announcement.tracked ? null : announcement.changedAt],
     );
     await announce(em);
     // As with prices: memory takes it before the batch commits, and a rolled-back batch is applied again.
-    this.rememberAsset(state);
+    for (const row of applied) this.rememberAsset(assetStateOf(row));
   }
 
-  private rememberAsset(state: AssetAnnouncement): void {
+  private rememberAsset(state: AssetState): void {
     if (isNewerAssetState(state, this.assets.get(state.symbol))) this.assets.set(state.symbol, state);
   }
 
@@ -110,4 +116,23 @@ export class PriceCache {
 /** Delivered when the batch commits; PostgreSQL sends one for a whole transaction's identical announcements. */
 async function announce(em: EntityManager): Promise<void> {
   await em.execute(`SELECT pg_notify('${PRICES_CHANNEL}', '')`);
+}
+
+const ASSET_STATE_COLUMNS = 'symbol, tracked, version::text AS version, changed_at, untracked_at';
+interface AssetStateRow {
+  symbol: string;
+  tracked: boolean;
+  version: string | null;
+  changed_at: Date;
+  untracked_at: Date | null;
+}
+
+function assetStateOf(row: AssetStateRow): AssetState {
+  return {
+    symbol: row.symbol,
+    tracked: row.tracked,
+    version: row.version === null ? null : Number(row.version),
+    changedAt: new Date(row.changed_at),
+    untrackedAt: row.untracked_at === null ? null : new Date(row.untracked_at),
+  };
 }
