@@ -1,5 +1,5 @@
 import { codes, send } from './support/graphql-client';
-import { CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument, TrackAssetDocument } from './support/operations.generated';
+import { AssetsDocument, CandlesDocument, FxRatesDocument, ImportCandlesDocument, MarketSnapshotDocument, SetProviderEnabledDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
 
@@ -59,6 +59,19 @@ describe('blank names', () => {
     expect(candles.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Asset not found']]);
     const rates = await send(platform.gatewayUrl, FxRatesDocument, { base: '' }, user.accessToken);
     expect(rates.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Currency not found']]);
+  });
+});
+
+describe('symbols typed in other scripts', () => {
+  it('refuses letters that upper-case into another symbol (ß is not SS, ﬁ not FI) instead of acting on that one', async () => {
+    expect(codes(await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ß', name: 'Typo' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ﬁ' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);
+    expect((await send(platform.gatewayUrl, AssetsDocument, {}, user.accessToken)).data!.assets.nodes.map((asset) => asset.symbol)).not.toContain('SS');
+    const candles = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'ſ', interval: 'M1' }, user.accessToken);
+    expect(candles.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['NOT_FOUND', 'Asset ſ not found']]);
+    expect(codes(await send(platform.gatewayUrl, FxRatesDocument, { base: 'ıNR' }, user.accessToken))).toEqual(['NOT_FOUND']);
+    // Any letter case of a real symbol still names it.
+    expect((await send(platform.gatewayUrl, MarketSnapshotDocument, { symbols: ['btc'] }, user.accessToken)).errors).toBeUndefined();
   });
 });
 

@@ -81,6 +81,9 @@ describe('the idempotency key', () => {
     clockShiftMs = 200_000;
     try {
       expect((await place({ asset: 'btc', currency: 'eur', amount: '250', idempotencyKey })).data!.placeBuyOrder).toEqual(placed);
+      // Letters that upper-case into others (ß into SS, ı into I) name no asset or currency: refused, not taken for another.
+      expect((await place({ asset: 'ßtc', currency: 'EUR', amount: '250' })).errors?.map((error) => error.extensions?.field)).toEqual(['asset']);
+      expect((await place({ asset: 'BTC', currency: 'uſd', amount: '250' })).errors?.map((error) => error.extensions?.field)).toEqual(['currency']);
       expect(codes(await place({ asset: 'BTC', currency: 'EUR', amount: '250' }))).toEqual(['PRICE_UNAVAILABLE']);
     } finally {
       clockShiftMs = 0;

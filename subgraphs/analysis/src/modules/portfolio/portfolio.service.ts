@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText } from '@herck/common';
+import { BadUserInputError, ConflictError, Connection, currencyCodeOf, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText, tickerSymbolOf } from '@herck/common';
 import { PortfolioCalculator } from './calculation/portfolio-calculator';
 import { PortfolioInputError } from './math';
 import { converterOn } from './portfolio-prices';
@@ -160,16 +160,17 @@ export class PortfolioService {
 
   /** USD, or a currency market has announced a rate for. */
   async currency(em: EntityManager, value: string, field: string): Promise<string> {
-    const currency = value.trim().toUpperCase();
+    const currency = currencyCodeOf(value);
     if (currency === 'USD') return currency;
-    const known = /^[A-Z]{3}$/.test(currency) && (await em.execute('SELECT 1 FROM daily_fx WHERE currency = ? LIMIT 1', [currency])).length > 0;
-    if (!known) throw new BadUserInputError(`"${currency.slice(0, 32)}" is not a currency with an exchange rate`, field);
+    const known = currency !== null && (await em.execute('SELECT 1 FROM daily_fx WHERE currency = ? LIMIT 1', [currency])).length > 0;
+    if (!known) throw new BadUserInputError(`"${(currency ?? value.trim()).slice(0, 32)}" is not a currency with an exchange rate`, field);
     return currency;
   }
 
   private async checked(em: EntityManager, portfolio: Portfolio, input: TransactionInput) {
     const trade = TRADES.includes(input.kind);
-    const symbol = input.symbol?.trim().toUpperCase() || null;
+    // A text that is no symbol stays as typed (and is refused below), never upper-cased into another one.
+    const symbol = input.symbol === null || input.symbol === undefined ? null : tickerSymbolOf(input.symbol) ?? (input.symbol.trim() || null);
     if (trade && !symbol) throw new BadUserInputError(`${input.kind} needs the symbol of an asset`, 'symbol');
     // A FEE may name what it was for: an asset's symbol, like a trade's.
     if ((trade || input.kind === TransactionKindEnum.FEE) && symbol && !isTickerSymbol(symbol)) throw new BadUserInputError('symbol must be the symbol of an asset (1–15 letters or digits)', 'symbol');

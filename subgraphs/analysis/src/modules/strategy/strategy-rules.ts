@@ -1,4 +1,4 @@
-import { BadUserInputError, CandleInterval, echoedInput, isCandleInterval, isTickerSymbol, requireText } from '@herck/common';
+import { BadUserInputError, CandleInterval, echoedInput, isCandleInterval, isTickerSymbol, requireText, tickerSymbolOf } from '@herck/common';
 import { compileCondition } from '../condition/condition-compiler';
 import { IndicatorSpec } from '../indicator/indicator-spec';
 import { checkedWebhookUrl, WebhookPolicy } from '../delivery/webhook-target';
@@ -13,7 +13,8 @@ export function strategyName(value: string): string {
 
 /** Upper-cased, unique, 1–20 of them, each one market tracks. */
 export function strategySymbols(values: string[], known: Set<string>): string[] {
-  const symbols = [...new Set(values.map((value) => value.trim().toUpperCase()))];
+  // A text that is no symbol stays as typed (and is refused below), never upper-cased into another one.
+  const symbols = [...new Set(values.map((value) => tickerSymbolOf(value) ?? value.trim()))];
   // Counted as given too: a list of 10,000 names (of one symbol) is no list of 1–20.
   if (!symbols.length || values.length > MAX_SYMBOLS) throw new BadUserInputError(`Watch 1 to ${MAX_SYMBOLS} symbols`, 'symbols');
   for (const symbol of symbols) {

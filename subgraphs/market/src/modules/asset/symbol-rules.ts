@@ -1,11 +1,11 @@
-import { BadUserInputError, isTickerSymbol, NotFoundError } from '@herck/common';
+import { BadUserInputError, NotFoundError, tickerSymbolOf } from '@herck/common';
 import { MarketContext } from '../../context';
 import { Asset } from './asset.entity';
 
 /** Ticker symbols are matched in upper case; anything that cannot be one is BAD_USER_INPUT. */
 export function normaliseSymbol(value: string, field = 'symbol'): string {
-  const symbol = value.trim().toUpperCase();
-  if (!isTickerSymbol(symbol)) throw new BadUserInputError(`${field} must be a ticker symbol such as BTC (1 to 15 letters or digits)`, field);
+  const symbol = tickerSymbolOf(value);
+  if (!symbol) throw new BadUserInputError(`${field} must be a ticker symbol such as BTC (1 to 15 letters or digits)`, field);
   return symbol;
 }
 
@@ -15,8 +15,9 @@ export function normaliseSymbol(value: string, field = 'symbol'): string {
  * name a symbol to act on, refuse a malformed one as bad input (`normaliseSymbol`).
  */
 export async function knownAsset(context: MarketContext, value: string): Promise<Asset> {
-  const symbol = value.trim().toUpperCase();
-  const asset = isTickerSymbol(symbol) ? await context.assetsBySymbol.load(symbol) : null;
-  if (!asset) throw new NotFoundError(symbol.trim() ? `Asset ${symbol.slice(0, 32)}` : 'Asset');
+  const symbol = tickerSymbolOf(value);
+  const asset = symbol ? await context.assetsBySymbol.load(symbol) : null;
+  const named = symbol ?? value.trim();
+  if (!asset) throw new NotFoundError(named ? `Asset ${named.slice(0, 32)}` : 'Asset');
   return asset;
 }

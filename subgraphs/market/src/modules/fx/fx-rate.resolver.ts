@@ -1,5 +1,5 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { Authenticated, NotFoundError } from '@herck/common';
+import { Authenticated, currencyCodeOf, NotFoundError } from '@herck/common';
 import { MarketContext } from '../../context';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { crossRate } from './cross-rate';
@@ -12,7 +12,8 @@ export class FxRateResolver {
   @Authenticated()
   @Query(() => [FxRate], { description: 'The latest exchange rates from a base currency to every other known one' })
   async fxRates(@Arg('base', () => String, { nullable: true, defaultValue: 'USD', description: 'Currency converted from (ISO 4217)' }) base: string | null, @Ctx() { history }: MarketContext): Promise<FxRate[]> {
-    const code = (base ?? 'USD').trim().toUpperCase();
+    // A text that is no currency code stays as typed (and is not found), never upper-cased into another one.
+    const code = currencyCodeOf(base ?? 'USD') ?? (base ?? '').trim();
     // The latest round's rates are in memory; the database only when that round had none.
     const usdRates = this.snapshot.fx.length ? this.snapshot.fx : await history.latestUsdRates();
     // In quote order for every base, USD's included (the provider's own order is no order at all).

@@ -1,5 +1,5 @@
 import { Arg, Ctx, Query, Resolver } from 'type-graphql';
-import { isTickerSymbol, NotFoundError } from '@herck/common';
+import { isTickerSymbol, NotFoundError, tickerSymbolOf } from '@herck/common';
 import { MarketContext } from '../../context';
 import { knownAsset } from '../asset/symbol-rules';
 import { MarketSnapshot } from './market-snapshot.type';
@@ -15,7 +15,7 @@ export class MarketSnapshotResolver {
     @Ctx() context: MarketContext,
   ): Promise<MarketSnapshot> {
     // Each asset once, however often (or in whatever case) it is named.
-    const wanted = symbols ? [...new Set(symbols.map((symbol) => symbol.trim().toUpperCase()))] : null;
+    const wanted = symbols ? [...new Set(symbols.map((symbol) => tickerSymbolOf(symbol) ?? symbol.trim()))] : null;
     // Assets without a tick this round (untracked ones included) are simply absent; unknown ones
     // (whatever they look like) are an error. Only a name the round does not hold is looked up.
     // Checked before the first round too (every name is looked up then): an unknown symbol is

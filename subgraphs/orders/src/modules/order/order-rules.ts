@@ -1,15 +1,15 @@
 import Decimal from 'decimal.js';
-import { BadUserInputError, exact, isTickerSymbol } from '@herck/common';
+import { BadUserInputError, currencyCodeOf, exact, tickerSymbolOf } from '@herck/common';
 
 export function orderAsset(value: string): string {
-  const symbol = value.trim().toUpperCase();
-  if (!isTickerSymbol(symbol)) throw new BadUserInputError('asset must be a ticker symbol such as BTC', 'asset');
+  const symbol = tickerSymbolOf(value);
+  if (!symbol) throw new BadUserInputError('asset must be a ticker symbol such as BTC', 'asset');
   return symbol;
 }
 
 export function orderCurrency(value: string): string {
-  const currency = value.trim().toUpperCase();
-  if (!/^[A-Z]{3}$/.test(currency)) throw new BadUserInputError('currency must be a three-letter code such as EUR', 'currency');
+  const currency = currencyCodeOf(value);
+  if (!currency) throw new BadUserInputError('currency must be a three-letter code such as EUR', 'currency');
   return currency;
 }
 
