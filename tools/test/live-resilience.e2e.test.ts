@@ -5,7 +5,7 @@ import { Logger } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
 import { RunningMarket } from '@herck/market';
 import { codes, send } from './support/graphql-client';
-import { TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
+import { CreateStrategyDocument, TrackAssetDocument, UntrackAssetDocument } from './support/operations.generated';
 import { TestPlatform, startTestPlatform } from './support/platform';
 import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 import { freePort } from './support/free-port';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   // A fixed port, so a market started again is where the gateway's MARKET_URL points.
   platform = await startTestPlatform({ ...adminEnv('live-resilience-admin@example.com'), MARKET_INTERVAL_SECONDS: '1', MARKET_PORT: String(await freePort()) }, {
     market: {},
+    analysis: {},
     loggers: { gateway: new Logger('gateway', 'info', {}, (line) => void gatewayLog.push(JSON.parse(line))) },
   });
   market = platform.market!;
@@ -235,6 +236,42 @@ describe('a subgraph restart', () => {
     // The events came back over a new upstream connection, not a surviving one.
     expect(logged('upstream graphql-ws connection lost; reconnecting').length).toBeGreaterThan(0);
     expect(logged('upstream graphql-ws connection restored; open subscriptions resubscribed').length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('sends an open alerts subscription, once each, the alerts analysis raised after a restart before the gateway was back', async () => {
+    const alerts: string[] = [];
+    const problems: string[] = [];
+    const client: Client = createClient({ url: platform.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { Authorization: `Bearer ${user.accessToken}` } });
+    cleanUps.push(() => client.dispose());
+    client.subscribe<{ alerts: { id: string } }>(
+      { query: 'subscription { alerts { id symbol } }' },
+      {
+        next: (event) => (event.errors ? problems.push(JSON.stringify(event.errors)) : alerts.push(event.data!.alerts.id)),
+        error: (error) => problems.push(`error ${JSON.stringify(error)}`),
+        complete: () => problems.push('complete'),
+      },
+    );
+    const once = (name: string) => ({ name, symbols: ['BTC'], interval: 'M1' as const, indicators: [], condition: 'price > 0.0', trigger: 'ONCE' as const, cooldownSeconds: 0, channels: { inApp: true, email: false, webhookUrl: null } });
+    // A first alert through the subscription: it runs at analysis.
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: once('Before the restart') }, user.accessToken))).toEqual([]);
+    await eventually(async () => alerts.length === 1, 20_000);
+    const port = Number(new URL(platform.analysis!.url).port);
+    // Four reconnects refused while analysis is down: the gateway's next attempt is seconds after analysis is back.
+    const analysis = await platform.restartAnalysis(() => refuseConnections(port, 4));
+    const restored = () => logged('upstream graphql-ws connection restored; open subscriptions resubscribed').length;
+    const restoredBefore = restored();
+    expect(codes(await send(platform.gatewayUrl, CreateStrategyDocument, { input: once('Right after the restart') }, user.accessToken))).toEqual([]);
+    let stored: string | undefined;
+    await eventually(async () => {
+      [stored] = (await analysis.runtime.orm.em.fork().execute<{ id: string }[]>("SELECT alerts.id FROM alerts JOIN strategies ON strategies.id = alerts.strategy_id WHERE strategies.name = 'Right after the restart' AND alerts.owner_id = ?", [user.accountId])).map((row) => row.id);
+      return stored !== undefined;
+    }, 20_000);
+    // Raised before the gateway subscribed again (the case this test is for), it still arrives, once.
+    expect(restored()).toBe(restoredBefore);
+    await eventually(async () => restored() > restoredBefore, 30_000);
+    await eventually(async () => alerts.length > 1, 10_000);
+    await rounds(2);
+    expect({ alerts: alerts.slice(1), problems }).toEqual({ alerts: [stored], problems: [] });
   }, 120_000);
 
   it('keeps a subscription naming an asset untracked since it opened, through the restart, and resumes its ticks once the asset is tracked again', async () => {

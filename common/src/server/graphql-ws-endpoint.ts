@@ -5,8 +5,9 @@ import { WebSocketServer } from 'ws';
 
 /**
  * Set by the gateway in `extensions` when it subscribes again to a subscription it held before (the
- * subgraph restarted, or the connection dropped): what a subgraph refuses only to new subscriptions
- * (an asset no longer tracked, which would wait in silence) it takes from one already open.
+ * subgraph restarted, or the connection dropped), to the moment it lost it (ISO-8601): what a
+ * subgraph refuses only to new subscriptions (an asset no longer tracked, which would wait in
+ * silence) it takes from one already open, and events published since then may be sent again.
  */
 export const RESUMED_SUBSCRIPTION_EXTENSION = 'resumedSubscription';
 
@@ -18,8 +19,8 @@ export interface GraphqlWsOptions<TContext> {
    * that socket; null refuses the connection (closed with 4403 Forbidden).
    */
   authenticate(connectionParams: Record<string, unknown> | undefined): TContext | null;
-  /** A fresh context per operation (e.g. a new entity manager fork); `resumed`: see RESUMED_SUBSCRIPTION_EXTENSION. */
-  contextFor(authenticated: TContext, resumed: boolean): TContext;
+  /** A fresh context per operation (e.g. a new entity manager fork); `resumedSince`: see RESUMED_SUBSCRIPTION_EXTENSION. */
+  contextFor(authenticated: TContext, resumedSince: Date | undefined): TContext;
 }
 
 /** A graphql-ws (graphql-transport-ws) endpoint on an HTTP server, for subscriptions. */
@@ -35,7 +36,7 @@ export function serveGraphqlWs<TContext extends object>(server: http.Server, sch
         authenticated.set(ctx.extra, context);
         return true;
       },
-      context: (ctx, _id, payload) => options.contextFor(authenticated.get(ctx.extra)!, payload.extensions?.[RESUMED_SUBSCRIPTION_EXTENSION] === true),
+      context: (ctx, _id, payload) => options.contextFor(authenticated.get(ctx.extra)!, resumedSince(payload.extensions?.[RESUMED_SUBSCRIPTION_EXTENSION])),
     },
     sockets,
   );
@@ -45,4 +46,11 @@ export function serveGraphqlWs<TContext extends object>(server: http.Server, sch
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
     },
   };
+}
+
+/** When a resumed subscription was lost, or undefined for a new one (or a value that names no time). */
+function resumedSince(value: unknown): Date | undefined {
+  if (typeof value !== 'string') return undefined;
+  const since = new Date(value);
+  return Number.isNaN(since.getTime()) ? undefined : since;
 }

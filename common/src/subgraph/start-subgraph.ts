@@ -68,8 +68,8 @@ export interface SubgraphContext extends BaseContext {
    * only for that answer may stop. Absent over WebSocket.
    */
   signal?: AbortSignal;
-  /** Over WebSocket: the gateway subscribes again to a subscription it held before (see RESUMED_SUBSCRIPTION_EXTENSION). */
-  resumed?: boolean;
+  /** Over WebSocket: the gateway subscribes again to a subscription it held until then (see RESUMED_SUBSCRIPTION_EXTENSION). */
+  resumedSince?: Date;
 }
 
 /** What a subgraph's modules use beyond one request: its store and its outbox. */
@@ -245,7 +245,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
           const caller = verifier.verify(typeof params?.[INTERNAL_TOKEN_HEADER] === 'string' ? params[INTERNAL_TOKEN_HEADER] : undefined);
           return caller && definition.createContext({ ...caller, em: orm.em.fork(), logger });
         },
-        contextFor: (authenticated, resumed) => definition.createContext({ identity: authenticated.identity, client: authenticated.client, em: orm.em.fork(), logger, resumed }),
+        contextFor: (authenticated, resumedSince) => definition.createContext({ identity: authenticated.identity, client: authenticated.client, em: orm.em.fork(), logger, resumedSince }),
       })
     : undefined;
   logger.info('subgraph listening', { url });

@@ -140,6 +140,8 @@ export class UpstreamSubscriptions {
     const url = this.subgraphUrls[subgraph];
     if (!url) throw new Error(`No URL for subgraph ${subgraph}`);
     let connected = false;
+    /** When this connection was last lost with subscriptions open: what their resubscriptions resume from. */
+    let lostAt = new Date();
     client = createClient({
       url: url.replace(/^http/, 'ws'),
       webSocketImpl: UpstreamSocket,
@@ -152,7 +154,7 @@ export class UpstreamSubscriptions {
       shouldRetry: () => !this.stopping.signal.aborted,
       retryWait: (retries) => this.backoff(retries),
       // graphql-ws sends each open subscription again, with the same payload, on every reconnect.
-      jsonMessageReplacer: markResubscriptions(),
+      jsonMessageReplacer: markResubscriptions(() => lostAt),
       on: {
         connected: (_socket, _payload, wasRetry) => {
           connected = true;
@@ -165,6 +167,7 @@ export class UpstreamSubscriptions {
           // closed with the caller's last subscription while others go on elsewhere).
           const lost = connected && this.clients.get(key) === client && (this.usage.get(key) ?? 0) > 0 && !this.stopping.signal.aborted;
           connected = false;
+          if (lost) lostAt = new Date();
           if (lost) this.logger.warn('upstream graphql-ws connection lost; reconnecting', { subgraph, code });
           else this.logger.debug('upstream graphql-ws connection closed', { subgraph, code });
         },
@@ -191,11 +194,12 @@ function errorMessage(error: unknown): string {
 
 /**
  * A JSON replacer for a graphql-ws client's outgoing messages that marks a subscription sent again
- * (after a reconnect) with RESUMED_SUBSCRIPTION_EXTENSION: the subgraph takes it even where it would
- * refuse a new one (an asset untracked since it opened). graphql-ws re-sends the very payload object
- * it was given, which is how a second sending is told from the first.
+ * (after a reconnect) with RESUMED_SUBSCRIPTION_EXTENSION, the moment the connection was lost: the
+ * subgraph takes it even where it would refuse a new one (an asset untracked since it opened), and
+ * may send again what it published since (alerts raised before the gateway was back). graphql-ws
+ * re-sends the very payload object it was given, which is how a second sending is told from the first.
  */
-function markResubscriptions(): (key: string, value: unknown) => unknown {
+function markResubscriptions(lostAt: () => Date): (key: string, value: unknown) => unknown {
   const sent = new WeakSet<object>();
   return (key, value) => {
     const message = value as { type?: unknown; payload?: { extensions?: Record<string, unknown> } };
@@ -204,6 +208,6 @@ function markResubscriptions(): (key: string, value: unknown) => unknown {
       sent.add(message.payload);
       return value;
     }
-    return { ...message, payload: { ...message.payload, extensions: { ...message.payload.extensions, [RESUMED_SUBSCRIPTION_EXTENSION]: true } } };
+    return { ...message, payload: { ...message.payload, extensions: { ...message.payload.extensions, [RESUMED_SUBSCRIPTION_EXTENSION]: lostAt().toISOString() } } };
   };
 }

@@ -42,8 +42,8 @@ export interface TestPlatform {
   internalTokenSigner(): InternalTokenSigner;
   /** Starts another gateway on the same subgraphs with extra settings (e.g. production mode). */
   startGateway(overrides: Environment): Promise<RunningGateway>;
-  /** Stops the analysis subgraph and starts it again on the same port and databases (`analysis` then names the new one). */
-  restartAnalysis(): Promise<RunningAnalysis>;
+  /** Stops the analysis subgraph and starts it again on the same port and databases (`analysis` then names the new one), after `whileDown`. */
+  restartAnalysis(whileDown?: () => Promise<void>): Promise<RunningAnalysis>;
   /** Starts another analysis replica on the same databases (it stands by while the first evaluates). */
   startAnalysisReplica(): Promise<RunningAnalysis>;
   /** Starts another market replica on the same databases (it stands by while the first ingests). */
@@ -105,10 +105,11 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     internalTokenSigner: () => new InternalTokenSigner(signingKeyFrom(createPrivateKey(fs.readFileSync(path.join(env.HERCK_DATA_DIR!, 'keys', 'internal-token.pem'), 'utf8')))),
     startGateway: launchGateway,
     startMarketReplica,
-    async restartAnalysis() {
+    async restartAnalysis(whileDown) {
       if (!analysis) throw new Error('this platform runs no analysis subgraph');
       const port = new URL(analysis.url).port;
       await analysis.stop();
+      await whileDown?.();
       analysis = await startAnalysisService(readAnalysisConfig({ ...env, ANALYSIS_PORT: port }), logger('analysis'), options.analysis);
       return analysis;
     },

@@ -48,7 +48,7 @@ export class AlertResolver {
   @Subscription(() => Alert, {
     name: 'alerts',
     description: 'Your alerts as they are raised (each is stored before it is published)',
-    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, AnalysisContext>) => context.liveAlerts.of(callerId(context)),
+    subscribe: ({ context }: SubscribeResolverData<unknown, Record<string, never>, AnalysisContext>) => context.liveAlerts.of(callerId(context), context.resumedSince),
   })
   alertRaised(@Root() alert: Alert): Alert {
     return alert;

@@ -50,10 +50,10 @@ export class LiveResolver {
  * The asset a subscription names, which must be tracked: an untracked one keeps its history for
  * queries but gets no new ticks, so a subscription to it would wait in silence. One open when its
  * asset is untracked stays open, and resumes if an admin tracks it again: also when the gateway
- * subscribes to it again after this service restarted (`resumed`).
+ * subscribes to it again after this service restarted (`resumedSince`).
  */
 async function trackedAsset(context: MarketContext, symbol: string): Promise<Asset> {
   const asset = await knownAsset(context, symbol);
-  if (!asset.tracked && !context.resumed) throw new NotFoundError(`Tracked asset ${asset.symbol}`);
+  if (!asset.tracked && !context.resumedSince) throw new NotFoundError(`Tracked asset ${asset.symbol}`);
   return asset;
 }
