@@ -423,6 +423,28 @@ describe("a deactivated account's strategies", () => {
   });
 });
 
+describe('webhook retries near the end of DELIVERY_RETRY_HOURS', () => {
+  it('try once more at the end of the window, where the next backoff would pass it, then end as failed', async () => {
+    await publishTick('WLAST', '1');
+    const unreachable = 'http://127.0.0.1:9/last';
+    const { strategy } = await createStrategy({ symbols: ['WLAST'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
+    await publishTick('WLAST', '10');
+    const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
+    await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+    // The window (24 h from the alert) ends 5 s from now, and the next try falls due at once: its backoff (20 s) would pass the end.
+    const db = platform.analysis!.runtime.orm.em.fork();
+    const [{ ends }] = await db.execute<{ ends: Date }[]>(
+      "UPDATE deliveries SET created_at = now() - interval '24 hours' + interval '5 seconds', next_attempt_at = now() WHERE strategy_id = ? RETURNING created_at + interval '24 hours' AS ends",
+      [strategy.id],
+    );
+    await eventually(async () => (await deliveries())[0]?.status === 'FAILED', 20_000);
+    const [ended] = await deliveries();
+    expect(ended!.attempts).toHaveLength(3);
+    expect(new Date(ended!.attempts[2]!.at).getTime()).toBeGreaterThanOrEqual(new Date(ends).getTime());
+    expect(ended!.nextAttemptAt).toBeNull();
+  });
+});
+
 describe('a webhook taken off a strategy', () => {
   it('gets no more of the retries of alerts raised before: they end as failed', async () => {
     await publishTick('WHOOK', '1');

@@ -103,9 +103,11 @@ export class DeliveryWorker {
     const attempt = { at: new Date().toISOString(), httpStatus: result.httpStatus, error: result.error ?? (delivered ? null : `HTTP ${result.httpStatus}`) };
     const tries = delivery.attempts.length + 1;
     const backoffSeconds = Math.min(this.settings.firstRetrySeconds * 2 ** (tries - 1), MAX_BACKOFF_SECONDS);
-    const next = new Date(Date.now() + backoffSeconds * 1000);
-    const windowEnds = new Date(new Date(delivery.created_at).getTime() + this.settings.retryHours * 3600_000);
-    const status = delivered ? DeliveryStatus.DELIVERED : next > windowEnds ? DeliveryStatus.FAILED : DeliveryStatus.PENDING;
+    const now = Date.now();
+    const windowEnds = new Date(delivery.created_at).getTime() + this.settings.retryHours * 3600_000;
+    // Tried until the window ends: the last try falls at its end, not up to a backoff (an hour) before it.
+    const next = new Date(Math.min(now + backoffSeconds * 1000, windowEnds));
+    const status = delivered ? DeliveryStatus.DELIVERED : now >= windowEnds ? DeliveryStatus.FAILED : DeliveryStatus.PENDING;
     if (!delivered) this.logger.warn('delivery failed', { delivery: delivery.id, channel: delivery.channel, tries, httpStatus: result.httpStatus, error: attempt.error, status });
     await this.orm.em.fork().getConnection().execute(
       `UPDATE deliveries SET status = ?, attempts = attempts || ?::jsonb, next_attempt_at = ? WHERE id = ?`,
