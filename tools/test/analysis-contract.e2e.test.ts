@@ -423,14 +423,22 @@ describe("a deactivated account's strategies", () => {
   });
 });
 
+/**
+ * A strategy on `symbol` whose alert's webhook goes where nothing listens: its first attempt has
+ * failed and a retry is due later. Answers the strategy and a reader of its deliveries.
+ */
+async function failingWebhook(symbol: string, unreachable: string) {
+  await publishTick(symbol, '1');
+  const { strategy } = await createStrategy({ symbols: [symbol], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
+  await publishTick(symbol, '10');
+  const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
+  await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+  return { strategy, deliveries };
+}
+
 describe('webhook retries near the end of DELIVERY_RETRY_HOURS', () => {
   it('try once more at the end of the window, where the next backoff would pass it, then end as failed', async () => {
-    await publishTick('WLAST', '1');
-    const unreachable = 'http://127.0.0.1:9/last';
-    const { strategy } = await createStrategy({ symbols: ['WLAST'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
-    await publishTick('WLAST', '10');
-    const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
-    await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+    const { strategy, deliveries } = await failingWebhook('WLAST', 'http://127.0.0.1:9/last');
     // The window (24 h from the alert) ends 5 s from now, and the next try falls due at once: its backoff (20 s) would pass the end.
     const db = platform.analysis!.runtime.orm.em.fork();
     const [{ ends }] = await db.execute<{ ends: Date }[]>(
@@ -447,13 +455,8 @@ describe('webhook retries near the end of DELIVERY_RETRY_HOURS', () => {
 
 describe('a webhook taken off a strategy', () => {
   it('gets no more of the retries of alerts raised before: they end as failed', async () => {
-    await publishTick('WHOOK', '1');
-    // Nothing listens there: the first attempt fails and a retry is due later.
     const unreachable = 'http://127.0.0.1:9/hook';
-    const { strategy } = await createStrategy({ symbols: ['WHOOK'], condition: 'price > 5.0', channels: { inApp: true, email: false, webhookUrl: unreachable } }, user.accessToken);
-    await publishTick('WHOOK', '10');
-    const deliveries = async () => (await send(platform.gatewayUrl, WebhookDeliveriesDocument, { strategyId: strategy.id }, user.accessToken)).data!.webhookDeliveries;
-    await eventually(async () => (await deliveries())[0]?.attempts.length === 1, 15_000);
+    const { strategy, deliveries } = await failingWebhook('WHOOK', unreachable);
     expect((await deliveries()).map((delivery) => [delivery.url, delivery.status])).toEqual([[unreachable, 'PENDING']]);
 
     const updated = await send(platform.gatewayUrl, UpdateStrategyDocument, { id: strategy.id, input: { channels: { webhookUrl: null } } }, user.accessToken);
