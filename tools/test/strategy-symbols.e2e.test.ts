@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
 import { codes, send } from './support/graphql-client';
-import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
+import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, StrategyDocument, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
 
@@ -92,6 +92,30 @@ describe('strategies on tracked assets', () => {
     // Tracked again by an admin: OP may be watched anew.
     expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'OP', name: null }, admin.accessToken)).errors).toBeUndefined();
     expect((await send(platform.gatewayUrl, CreateStrategyDocument, { input: watching('OP') }, user.accessToken)).errors).toBeUndefined();
+  });
+
+  it('clear the lastError a strategy had only for an asset market stopped following', async () => {
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ZEROX', name: null }, admin.accessToken)).errors).toBeUndefined();
+    // An integer division by zero at a price of 10: ZEROX fails, BTC at 20 evaluates.
+    const input = { ...watching('BTC'), name: 'Fails for ZEROX', symbols: ['BTC', 'ZEROX'], condition: 'int(price) / (int(price) - 10) >= 0' };
+    const id = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy.id;
+    const lastError = async () => (await send(platform.gatewayUrl, StrategyDocument, { id }, user.accessToken)).data!.strategy.lastError;
+    const bus = new pg.Client({ connectionString: platform.analysis!.runtime.config.busUrl });
+    await bus.connect();
+    try {
+      const time = new Date().toISOString();
+      await bus.query("INSERT INTO bus_events (id, type, source, payload) VALUES (gen_random_uuid(), 'market.tick', 'market', $1)", [
+        JSON.stringify({ time, prices: [{ symbol: 'BTC', price: '20', source: 'test' }, { symbol: 'ZEROX', price: '10', source: 'test' }] }),
+      ]);
+      await platform.analysis!.runtime.catchUpEvents();
+      expect(await lastError()).toBe('division by zero');
+    } finally {
+      await bus.end();
+    }
+    // ZEROX is untracked: it will not evaluate again to clear the error, which is the strategy's no longer.
+    expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ZEROX' }, admin.accessToken)).data?.untrackAsset).toBe(true);
+    await platform.analysis!.runtime.catchUpEvents();
+    expect(await lastError()).toBeNull();
   });
 
   it('agree with market when a track and an untrack of one asset cross', async () => {

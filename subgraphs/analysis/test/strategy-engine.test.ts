@@ -147,6 +147,18 @@ describe('strategy engine on a scripted price path', () => {
     expect(recovered(round(4, 20, 20))).toEqual([]);
   });
 
+  it('clears an error it had only for a symbol market stopped following, which never evaluates again to clear it', async () => {
+    const engine = await engineWith(strategy({ symbols: ['BTC', 'ETH'], indicators: [], condition: 'int(price) / (int(price) - 10) >= 0' }));
+    const at = new Date(START + 3 * MINUTE);
+    expect(engine.onTick('ETH', at, 10, 0).errors).toHaveLength(1);
+    expect(engine.onTick('BTC', at, 20, 0).recovered).toEqual([]);
+    // BTC, which evaluates, is no untracking of the failing one; ETH's is.
+    expect(engine.onSymbolUntracked('BTC').recovered).toEqual([]);
+    expect(engine.onSymbolUntracked('ETH').recovered.map((recovery) => recovery.strategyId)).toEqual([strategy().id]);
+    // Nothing left to clear.
+    expect(engine.onSymbolUntracked('ETH').recovered).toEqual([]);
+  });
+
   it('clears an error the store held when it was watched at its first evaluation that fails for no symbol', async () => {
     const engine = new StrategyEngine(async () => [], () => START + 10 * MINUTE);
     await engine.watch(strategy({ indicators: [], condition: 'price > 0.0' }), new Map(), true);

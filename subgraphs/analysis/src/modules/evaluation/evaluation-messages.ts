@@ -12,6 +12,7 @@ export type WorkerRequest = { id: number } & (
   | { op: 'redefine'; definition: StrategyDefinition }
   | { op: 'tick'; symbol: string; time: Date; price: number; change24h: number }
   | { op: 'candle'; candle: ClosedCandle }
+  | { op: 'untracked'; symbol: string }
 );
 
 /** What a worker sends the pool: a reply, or a request for stored candles (answered with `candles`). */

@@ -110,6 +110,10 @@ export class EvaluationPool implements Evaluator {
     return this.settled(merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'candle', candle })))));
   }
 
+  async onSymbolUntracked(symbol: string): Promise<EvaluationOutcome> {
+    return merge(await Promise.all(this.workers.map((worker) => worker.request<EvaluationOutcome>({ op: 'untracked', symbol }))));
+  }
+
   /**
    * A ONCE strategy that fired is no longer watched by its worker's engine: forgotten here too, so
    * that switched back on it is watched anew (a definition kept here made its reload a mere

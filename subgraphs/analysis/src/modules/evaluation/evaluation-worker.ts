@@ -34,6 +34,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return engine.onTick(request.symbol, request.time, request.price, request.change24h);
     case 'candle':
       return engine.onCandleClosed(request.candle);
+    case 'untracked':
+      return engine.onSymbolUntracked(request.symbol);
   }
 }
 

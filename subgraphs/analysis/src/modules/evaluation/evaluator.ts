@@ -18,5 +18,6 @@ export interface Evaluator {
   redefine(definition: StrategyDefinition): void;
   onTick(symbol: string, time: Date, price: number, change24h: number): EvaluationOutcome | Promise<EvaluationOutcome>;
   onCandleClosed(candle: ClosedCandle): EvaluationOutcome | Promise<EvaluationOutcome>;
+  onSymbolUntracked(symbol: string): EvaluationOutcome | Promise<EvaluationOutcome>;
   stop?(): Promise<void>;
 }

@@ -82,14 +82,17 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
         );
       } else {
         // Kept even for a symbol not seen yet: a tick or candle of it still on its way must not make it tracked.
-        await em.execute(
+        const untracked = await em.execute(
           `INSERT INTO symbols (symbol, seen_at, untracked_at, asset_version) VALUES (?, ?, ?, ?)
            ON CONFLICT (symbol) DO UPDATE SET
              untracked_at = CASE WHEN excluded.asset_version IS NULL THEN GREATEST(symbols.untracked_at, excluded.untracked_at) ELSE excluded.untracked_at END,
              asset_version = excluded.asset_version
-           WHERE ${newer}`,
+           WHERE ${newer}
+           RETURNING symbol`,
           [change.symbol, changedAt, changedAt, version],
         );
+        // The strategies still watching it see no more of it: an error they had for it is theirs no longer.
+        if (untracked.length) await writeOutcomes(em, [await engine.onSymbolUntracked(change.symbol)], logger, alertsPerAccountPerHour);
       }
     },
 

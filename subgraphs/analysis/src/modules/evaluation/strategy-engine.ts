@@ -146,6 +146,21 @@ export class StrategyEngine implements Evaluator {
   }
 
   /**
+   * Market stopped following `symbol`: the strategies that keep watching it see no more of it, so a
+   * run-time error they had for it is no error of theirs any more (it never evaluates again to clear
+   * it); `lastError` is cleared once no symbol of theirs fails.
+   */
+  onSymbolUntracked(symbol: string): EvaluationOutcome {
+    const outcome: EvaluationOutcome = { firings: [], states: [], errors: [], recovered: [] };
+    for (const watched of this.bySymbol.get(symbol) ?? []) {
+      if (!watched.failing.delete(symbol) || !watched.errorStored || watched.failing.size > 0) continue;
+      watched.errorStored = false;
+      outcome.recovered.push({ strategyId: watched.definition.id, signal: watched.signal });
+    }
+    return outcome;
+  }
+
+  /**
    * A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up).
    * A close that came after its series had passed its period (the next period's first tick came first) is taken into
    * its period for the evaluations after it, but evaluates nothing: its moment has passed, and the indicators now
