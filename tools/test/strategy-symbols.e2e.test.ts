@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { Clock } from '../../subgraphs/market/src/modules/ingestion/clock';
 import { codes, send } from './support/graphql-client';
-import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, StrategyDocument, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
+import { AssetsDocument, CreateStrategyDocument, CreateStrategyInput, ImportCandlesDocument, StrategyDocument, TrackAssetDocument, UntrackAssetDocument, UpdateStrategyDocument } from './support/operations.generated';
 import { startTestPlatform, TestPlatform } from './support/platform';
-import { adminEnv, logInAdmin, signUp, SignedUpUser } from './support/users';
+import { adminEnv, eventually, logInAdmin, signUp, SignedUpUser } from './support/users';
 
 /**
  * Strategies may watch an asset from the moment market follows it: analysis
@@ -116,6 +116,24 @@ describe('strategies on tracked assets', () => {
     expect((await send(platform.gatewayUrl, UntrackAssetDocument, { symbol: 'ZEROX' }, admin.accessToken)).data?.untrackAsset).toBe(true);
     await platform.analysis!.runtime.catchUpEvents();
     expect(await lastError()).toBeNull();
+  });
+
+  it('take imported closes in as history: no ON_CLOSE strategy fires at them, however recent', async () => {
+    // An asset no round prices: the imported candles are all its series has.
+    expect((await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'IMPX', name: null }, admin.accessToken)).errors).toBeUndefined();
+    const input = { ...watching('IMPX'), name: 'At each close', condition: 'price > 0.0', trigger: 'ON_CLOSE' as const, interval: 'H1' as const, cooldownSeconds: 0 };
+    const id = (await send(platform.gatewayUrl, CreateStrategyDocument, { input }, user.accessToken)).data!.createStrategy.strategy.id;
+    const HOUR = 3_600_000;
+    const lastClosed = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    const csv = ['time,open,high,low,close,volume', ...[2, 1, 0].map((ago) => `${new Date(lastClosed - ago * HOUR).toISOString()},100,110,90,105,1`)].join('\n');
+    const imported = await send(platform.gatewayUrl, ImportCandlesDocument, { symbol: 'IMPX', interval: 'H1', csv }, admin.accessToken);
+    expect(imported.data?.importCandles.imported).toBe(3);
+    const db = platform.analysis!.runtime.orm.em.fork();
+    // Taken in (warm-up, backtests) once market's relay has announced them, the last closed at this hour's start...
+    await eventually(async () => Number((await db.execute("SELECT count(*) FROM candles WHERE symbol = 'IMPX' AND interval = 'H1'"))[0].count) === 3);
+    await platform.analysis!.runtime.catchUpEvents();
+    // ...and no alert for any of them.
+    expect(Number((await db.execute('SELECT count(*) FROM alerts WHERE strategy_id = ?', [id]))[0].count)).toBe(0);
   });
 
   it('agree with market when a track and an untrack of one asset cross', async () => {

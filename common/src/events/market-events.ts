@@ -30,6 +30,11 @@ export interface MarketCandleEvent {
    * made before it existed.
    */
   revision?: number;
+  /**
+   * Read from a file an admin imported (importCandles, market:import), or built from such candles,
+   * not closed by a round: history, which consumers take in, but no strategy evaluates at.
+   */
+  imported?: boolean;
 }
 
 /** The FX rates of one round: how many units of each quote currency one unit of `base` buys. */

@@ -19,6 +19,8 @@ export interface ClosedCandle {
    * period the higher is the newer, whichever came first. Absent from closes announced before market counted them.
    */
   revision?: number;
+  /** From an import (see MarketCandleEvent.imported): taken into its series, evaluated at by no strategy. */
+  imported?: boolean;
 }
 
 /** Whether live evaluation reads a close: one within two periods of now (an older one is history: imported, replayed). */

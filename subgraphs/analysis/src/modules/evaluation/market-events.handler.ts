@@ -113,6 +113,7 @@ export function marketEventHandlers(engine: Evaluator, logger: Logger, alertsPer
         revision: candle.revision,
         // What the stored close keeps, which a backtest reads too (and which a restarted analysis has before its first tick).
         change24h: stored.change24h,
+        imported: candle.imported === true,
       });
       // An ON_CLOSE alert fires at the close: recorded exactly as market announced it, as a backtest gives it.
       for (const firing of outcome.firings) firing.exactPrice = candle.close;

@@ -161,7 +161,8 @@ export class StrategyEngine implements Evaluator {
   }
 
   /**
-   * A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent (imports of history only warm up).
+   * A candle market closed: ends its period; ON_CLOSE strategies evaluate if it is recent and a round closed it (an
+   * import of history, however recent, only warms up: a file read now is no close happening now).
    * A close that came after its series had passed its period (the next period's first tick came first) is taken into
    * its period for the evaluations after it, but evaluates nothing: its moment has passed, and the indicators now
    * read the later period's live candle too; the next close evaluates the ON_CLOSE strategies.
@@ -171,7 +172,7 @@ export class StrategyEngine implements Evaluator {
     const series = this.series.get(seriesKey(candle.symbol, candle.interval));
     if (series?.close(candle) !== 'ended') return outcome;
     const closeTime = candle.openTime.getTime() + INTERVAL_MS[candle.interval];
-    if (!isRecentClose(closeTime, candle.interval, this.now())) return outcome;
+    if (candle.imported || !isRecentClose(closeTime, candle.interval, this.now())) return outcome;
     // The figure the stored close keeps (the latest tick's when it was stored), as a backtest reads it; else the latest tick's here.
     const change24h = candle.change24h ?? this.change24h.get(candle.symbol) ?? Number.NaN;
     for (const watched of this.bySymbol.get(candle.symbol) ?? []) {

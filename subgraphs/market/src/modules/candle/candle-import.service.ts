@@ -120,9 +120,9 @@ export class CandleImportService {
     return written;
   }
 
-  /** Announces the closed ones; one left open is announced by the round that closes it. */
+  /** Announces the closed ones, as imported; one left open is announced by the round that closes it. */
   private announce(em: EntityManager, rows: CandleRow[]): void {
-    for (const row of rows.filter((written) => written.closed)) em.persist(new OutboxMessage(MARKET_CANDLE, candleEvent(toCandle(row)) as unknown as Record<string, unknown>));
+    for (const row of rows.filter((written) => written.closed)) em.persist(new OutboxMessage(MARKET_CANDLE, { ...candleEvent(toCandle(row)), imported: true } as unknown as Record<string, unknown>));
   }
 }
 
