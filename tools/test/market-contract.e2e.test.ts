@@ -62,6 +62,13 @@ describe('blank names', () => {
   });
 });
 
+describe('a cursor no list gave out', () => {
+  it('is refused in the same words on assets as on every other list', async () => {
+    const badCursor = await send(platform.gatewayUrl, AssetsDocument, { after: 'x' }, user.accessToken);
+    expect(badCursor.errors?.map((error) => [error.extensions?.code, error.extensions?.field, error.message])).toEqual([['BAD_USER_INPUT', 'after', 'Invalid cursor']]);
+  });
+});
+
 describe('symbols typed in other scripts', () => {
   it('refuses letters that upper-case into another symbol (ß is not SS, ﬁ not FI) instead of acting on that one', async () => {
     expect(codes(await send(platform.gatewayUrl, TrackAssetDocument, { symbol: 'ß', name: 'Typo' }, admin.accessToken))).toEqual(['BAD_USER_INPUT']);

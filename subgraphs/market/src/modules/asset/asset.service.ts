@@ -104,7 +104,7 @@ function announce(tx: EntityManager, asset: Asset): void {
 /** The symbol a page's cursor names (its base64url), or BAD_USER_INPUT on `after` for anything else. */
 function symbolOfCursor(cursor: string): string {
   const symbol = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isTickerSymbol(symbol) || Buffer.from(symbol).toString('base64url') !== cursor) throw new BadUserInputError('after is not a cursor this list gave out', 'after');
+  if (!isTickerSymbol(symbol) || Buffer.from(symbol).toString('base64url') !== cursor) throw new BadUserInputError('Invalid cursor', 'after');
   return symbol;
 }
 
