@@ -236,7 +236,7 @@ describe('per-field roles at the gateway', () => {
 
   it('refuses a cursor naming a time PostgreSQL cannot hold, as any bad cursor', async () => {
     for (const time of ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '0000-01-01T00:00:00.000Z']) {
-      const after = Buffer.from(JSON.stringify([time, randomUUID()])).toString('base64url');
+      const after = Buffer.from(JSON.stringify(['accounts', time, randomUUID()])).toString('base64url');
       const page = await send(platform.gatewayUrl, AccountsDocument, { after }, admin.accessToken);
       expect({ time, errors: page.errors?.map((error) => [error.extensions?.code, error.extensions?.field]) }).toEqual({ time, errors: [['BAD_USER_INPUT', 'after']] });
     }

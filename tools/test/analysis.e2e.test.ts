@@ -189,6 +189,14 @@ describe('strategies', () => {
     expect(page.data!.strategies.nodes).toHaveLength(2);
     const rest = await send(platform.gatewayUrl, StrategiesDocument, { first: 2, after: page.data!.strategies.pageInfo.endCursor }, owner.accessToken);
     expect(rest.data!.strategies.nodes).toHaveLength(1);
+    // Another list's cursor is no position in this one, though both are ordered by time and id.
+    const strategiesCursor = page.data!.strategies.pageInfo.endCursor;
+    for (const [name, answer] of [
+      ['alerts', await send(platform.gatewayUrl, AlertsDocument, { first: 2, after: strategiesCursor }, owner.accessToken)],
+      ['notifications', await send(platform.gatewayUrl, NotificationsDocument, { first: 2, after: strategiesCursor }, owner.accessToken)],
+    ] as const) {
+      expect({ name, errors: answer.errors?.map((error) => [error.extensions?.code, error.extensions?.field, error.message]) }).toEqual({ name, errors: [['BAD_USER_INPUT', 'after', 'Invalid cursor']] });
+    }
     for (const strategy of [...page.data!.strategies.nodes, ...rest.data!.strategies.nodes]) {
       expect((await send(platform.gatewayUrl, DeleteStrategyDocument, { id: strategy.id }, owner.accessToken)).data!.deleteStrategy).toBe(true);
     }

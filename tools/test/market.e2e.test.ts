@@ -110,9 +110,15 @@ describe('history (signed-in users)', () => {
     // A cursor naming a time PostgreSQL cannot hold is a bad cursor, not an internal error.
     // Nor is text a date would parse but no cursor of ours holds.
     for (const time of ['+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', '2024', '1', '2024-01-01T00:00:00Z']) {
-      const far = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: Buffer.from(time).toString('base64url') }, user.accessToken);
+      const far = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: Buffer.from(`ticks ${time}`).toString('base64url') }, user.accessToken);
       expect(far.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'after']]);
     }
+    // Nor is another list's cursor, though it names a time too.
+    const candles = await send(platform.gatewayUrl, CandlesDocument, { symbol: 'BTC', interval: 'M1', first: 1 }, user.accessToken);
+    const candleCursor = candles.data!.candles.pageInfo.endCursor;
+    expect(candleCursor).toEqual(expect.any(String));
+    const crossed = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', first: 1, after: candleCursor }, user.accessToken);
+    expect(crossed.errors?.map((error) => [error.extensions?.code, error.extensions?.field, error.message])).toEqual([['BAD_USER_INPUT', 'after', 'Invalid cursor']]);
 
     const from = b!.time;
     const ascending = await send(platform.gatewayUrl, TicksDocument, { symbol: 'BTC', from, first: 2 }, user.accessToken);

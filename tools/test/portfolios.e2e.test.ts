@@ -195,7 +195,7 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeleteTransactionDocument, { id: firstPage.nodes[1]!.id }, owner.accessToken)).data?.deleteTransaction).toBe(true);
     const rest = (await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 10, after: firstPage.pageInfo.endCursor }, owner.accessToken)).data!.transactions;
     expect(rest.nodes.map((node) => node.id)).toEqual([entered[1], entered[0]]);
-    for (const after of ['bm90IGEgY3Vyc29y', Buffer.from(JSON.stringify(['2026-01-10T00:00:00.000Z', '9999999999999999999'])).toString('base64url')]) {
+    for (const after of ['bm90IGEgY3Vyc29y', Buffer.from(JSON.stringify(['transactions', '2026-01-10T00:00:00.000Z', '9999999999999999999'])).toString('base64url')]) {
       expect(codes(await send(platform.gatewayUrl, TransactionsDocument, { portfolioId: id, first: 1, after }, owner.accessToken))).toEqual(['BAD_USER_INPUT']);
     }
   });

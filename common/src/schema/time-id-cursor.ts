@@ -8,8 +8,12 @@ export interface TimeIdPosition {
   id: string;
 }
 
-export function encodeTimeIdCursor(time: Date, id: string): string {
-  return Buffer.from(JSON.stringify([time.toISOString(), id])).toString('base64url');
+/**
+ * `list` names the list the cursor belongs to (`alerts`, `orders`, …), so that a cursor of one
+ * list given to another is refused rather than taken as a position in it.
+ */
+export function encodeTimeIdCursor(list: string, time: Date, id: string): string {
+  return Buffer.from(JSON.stringify([list, time.toISOString(), id])).toString('base64url');
 }
 
 /** Years 1 to 9999: JavaScript's dates reach much further than PostgreSQL's timestamps, which refuse the rest. */
@@ -19,16 +23,17 @@ export function isStorableTime(date: Date): boolean {
 }
 
 /**
- * The position a cursor names; anything else is BAD_USER_INPUT on `after`. The second part is
- * a UUID unless `isId` says what else it may be (a list ordered by a sequence number).
+ * The position a cursor of `list` names; anything else (another list's cursor included) is
+ * BAD_USER_INPUT on `after`. The id part is a UUID unless `isId` says what else it may be (a list
+ * ordered by a sequence number).
  */
-export function decodeTimeIdCursor(cursor: string, isId: (id: string) => boolean = isUuid): TimeIdPosition {
+export function decodeTimeIdCursor(list: string, cursor: string, isId: (id: string) => boolean = isUuid): TimeIdPosition {
   try {
-    const [time, id] = JSON.parse(Buffer.from(cursor.slice(0, 200), 'base64url').toString('utf8')) as [string, string];
+    const [, time, id] = JSON.parse(Buffer.from(cursor.slice(0, 250), 'base64url').toString('utf8')) as [string, string, string];
     const date = new Date(time);
-    // Only the very text encodeTimeIdCursor writes: base64url decoding skips characters it does not
-    // know, and Date reads "1" or "Jan 11 2026" as times.
-    if (isStorableTime(date) && typeof id === 'string' && isId(id) && encodeTimeIdCursor(date, id) === cursor) return { time: date, id };
+    // Only the very text encodeTimeIdCursor writes for this list: base64url decoding skips
+    // characters it does not know, and Date reads "1" or "Jan 11 2026" as times.
+    if (isStorableTime(date) && typeof id === 'string' && isId(id) && encodeTimeIdCursor(list, date, id) === cursor) return { time: date, id };
   } catch {
     // fall through to the error below
   }

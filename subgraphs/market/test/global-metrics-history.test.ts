@@ -30,9 +30,9 @@ beforeAll(async () => {
 
 it('lists only the rounds with figures, newest first and from a time, as the other paths show them', async () => {
   const history = new HistoryRepository(store.orm.em.fork());
-  const newest = await history.globalMetrics(timePage({ first: 10 }));
+  const newest = await history.globalMetrics(timePage({ list: 'globalMetrics', first: 10 }));
   expect(newest.map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
-  const fromTime = await history.globalMetrics(timePage({ from: new Date('2026-12-02T12:01:00Z'), first: 1 }));
+  const fromTime = await history.globalMetrics(timePage({ list: 'globalMetrics', from: new Date('2026-12-02T12:01:00Z'), first: 1 }));
   expect(fromTime.map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z']);
   // The same round read as a tick's or the snapshot's figures: none.
   expect((await history.round(new Date('2026-12-02T12:01:00Z')))?.global).toBeNull();
@@ -50,7 +50,7 @@ it('pages them through an index of the rounds with figures, not a walk over ever
   const statements: string[] = [];
   const logged = new HistoryRepository(new Proxy(em, { get: (target, key) => (key === 'execute' ? (sql: string, params: unknown[]) => (statements.push(sql), target.execute(sql, params)) : Reflect.get(target, key)) }));
   // A page of one reads one more, to tell whether another page follows.
-  expect((await logged.globalMetrics(timePage({ first: 1 }))).map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
+  expect((await logged.globalMetrics(timePage({ list: 'globalMetrics', first: 1 }))).map((metrics) => metrics.time.toISOString())).toEqual(['2026-12-02T12:02:00.000Z', '2026-12-02T12:00:00.000Z']);
   const plan = await em.execute<{ 'QUERY PLAN': string }[]>(`EXPLAIN (ANALYZE, FORMAT TEXT) ${statements[0]!.replace(/\?/g, () => 'NULL')}`);
   const text = plan.map((row) => row['QUERY PLAN']).join('\n');
   expect(text).toContain('global_metrics_with_figures');

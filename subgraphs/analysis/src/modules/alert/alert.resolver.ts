@@ -27,13 +27,13 @@ export class AlertResolver {
     if (since) (conditions.push('triggered_at >= ?'), params.push(since));
     if (unacknowledgedOnly) conditions.push('NOT acknowledged');
     if (after) {
-      const position = decodeTimeIdCursor(after);
+      const position = decodeTimeIdCursor('alerts', after);
       conditions.push('(triggered_at, id) < (?, ?)');
       params.push(position.time, position.id);
     }
     const alerts = await readAlerts(context.em, `SELECT * FROM alerts WHERE ${conditions.join(' AND ')} ORDER BY triggered_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
     const nodes = alerts.slice(0, size);
-    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.triggeredAt, node.id) }));
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor('alerts', node.triggeredAt, node.id) }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, alerts.length > size, Boolean(after)) };
   }
 

@@ -22,13 +22,13 @@ export class NotificationResolver {
     const params: unknown[] = [callerId(context)];
     if (unreadOnly) conditions.push('read_at IS NULL');
     if (after) {
-      const position = decodeTimeIdCursor(after);
+      const position = decodeTimeIdCursor('notifications', after);
       conditions.push('(created_at, id) < (?, ?)');
       params.push(position.time, position.id);
     }
     const rows = await context.em.execute<NotificationRow[]>(`SELECT * FROM notifications WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`, [...params, size + 1]);
     const nodes = rows.slice(0, size).map(toNotification);
-    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor('notifications', node.createdAt, node.id) }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > size, Boolean(after)) };
   }
 

@@ -126,7 +126,7 @@ export class PortfolioService {
 
   async transactions(em: EntityManager, ownerId: string, portfolioId: string, first: number, after: string | null): Promise<Connection<Transaction>> {
     await this.own(em, ownerId, portfolioId);
-    const position = after ? decodeTimeIdCursor(after, isSeq) : null;
+    const position = after ? decodeTimeIdCursor('transactions', after, isSeq) : null;
     const rows = await em.execute<TransactionRow[]>(
       // The ledger's order, newest first: entries at one time in the reverse of the order they were entered.
       // The cursor holds the entry's place, (time, seq), so it stays good when the entry is deleted.
@@ -137,7 +137,7 @@ export class PortfolioService {
     );
     const edges = rows.slice(0, first).map((row) => {
       const node = toTransaction(row);
-      return { node, cursor: encodeTimeIdCursor(node.time, String(row.seq)) };
+      return { node, cursor: encodeTimeIdCursor('transactions', node.time, String(row.seq)) };
     });
     const nodes = edges.map((edge) => edge.node);
     return { edges, nodes, pageInfo: pageInfoOf(edges, rows.length > first, Boolean(after)) };

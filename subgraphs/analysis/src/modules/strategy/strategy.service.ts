@@ -125,14 +125,14 @@ export class StrategyService {
   }
 
   async page(em: EntityManager, ownerId: string, first: number, after: string | null): Promise<Connection<Strategy>> {
-    const position = after ? decodeTimeIdCursor(after) : null;
+    const position = after ? decodeTimeIdCursor('strategies', after) : null;
     const strategies = await em.find(
       Strategy,
       position ? { ownerId, $or: [{ createdAt: { $gt: position.time } }, { createdAt: position.time, id: { $gt: position.id } }] } : { ownerId },
       { orderBy: { createdAt: 'ASC', id: 'ASC' }, limit: first + 1 },
     );
     const nodes = strategies.slice(0, first);
-    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor(node.createdAt, node.id) }));
+    const edges = nodes.map((node) => ({ node, cursor: encodeTimeIdCursor('strategies', node.createdAt, node.id) }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, strategies.length > first, Boolean(after)) };
   }
 }

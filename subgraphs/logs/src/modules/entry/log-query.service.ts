@@ -25,10 +25,10 @@ export class LogQueryService {
   async page(filter: LogFilter | null | undefined, first: number, after: string | null | undefined): Promise<Connection<LogEntry>> {
     pageSize(first);
     const selection = await this.selection(filter);
-    const position = after ? decodeTimeIdCursor(after) : undefined;
+    const position = after ? decodeTimeIdCursor('logs', after) : undefined;
     const found = await this.store.search(selection, first + 1, position);
     const nodes = found.slice(0, first).map(toLogEntry);
-    const edges = nodes.map((node) => ({ cursor: encodeTimeIdCursor(node.time, node.id), node }));
+    const edges = nodes.map((node) => ({ cursor: encodeTimeIdCursor('logs', node.time, node.id), node }));
     return { edges, nodes, pageInfo: pageInfoOf(edges, found.length > first, Boolean(after)) };
   }
 

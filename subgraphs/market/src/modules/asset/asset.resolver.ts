@@ -52,7 +52,7 @@ export class AssetResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last candle already seen' }) after: string | null,
     @Ctx() { candlePages }: MarketContext,
   ): Promise<Connection<Candle>> {
-    const page = timePage({ from, to, first, after });
+    const page = timePage({ list: 'candles', from, to, first, after });
     // A list of assets asking for the same page reads them all in one statement.
     return toConnection(await candlePages(interval, page).load(asset.symbol), page, (candle) => candle.openTime);
   }

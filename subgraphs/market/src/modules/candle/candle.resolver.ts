@@ -34,7 +34,7 @@ export class CandleResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last candle already seen' }) after: string | null,
     @Ctx() context: MarketContext,
   ): Promise<Connection<Candle>> {
-    const page = timePage({ from, to, first, after });
+    const page = timePage({ list: 'candles', from, to, first, after });
     const asset = await knownAsset(context, symbol);
     return toConnection(await context.history.candles(asset.symbol, interval, page), page, (candle) => candle.openTime);
   }

@@ -20,7 +20,7 @@ export class GlobalMetricsResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last round already seen' }) after: string | null,
     @Ctx() { history }: MarketContext,
   ): Promise<Connection<GlobalMetrics>> {
-    const page = timePage({ from, to, first, after });
+    const page = timePage({ list: 'globalMetrics', from, to, first, after });
     return toConnection(await history.globalMetrics(page), page, (metrics) => metrics.time);
   }
 

@@ -39,7 +39,7 @@ export class ProviderResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last gap already seen' }) after: string | null,
     @Ctx() { em }: MarketContext,
   ): Promise<Connection<IngestionGap>> {
-    const page = timePage({ from, to, first, after });
+    const page = timePage({ list: 'ingestionGaps', from, to, first, after });
     const params: unknown[] = [];
     const window = timeWindowSql('round_time', page, params);
     const rows = await em.execute<{ round_time: string; reason: string; recorded_at: string }[]>(

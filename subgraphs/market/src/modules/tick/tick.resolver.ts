@@ -23,7 +23,7 @@ export class TickResolver {
     @Arg('after', () => String, { nullable: true, description: 'Cursor of the last tick already seen' }) after: string | null,
     @Ctx() context: MarketContext,
   ): Promise<Connection<Tick>> {
-    const page = timePage({ from, to, first, after });
+    const page = timePage({ list: 'ticks', from, to, first, after });
     const asset = await knownAsset(context, symbol);
     return toConnection(await context.history.ticks(asset.symbol, page), page, (tick) => tick.time);
   }

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { arrayParameter, decodeTimeIdCursor, isUuid } from '@herck/common';
 import { OrderRow } from './order.type';
-import { orderConnection, OrderListPage } from './order-connection';
+import { orderConnection, OrderListPage, ORDERS_CURSOR } from './order-connection';
 
 /** One page of one account's orders, newest first. */
 export interface AccountOrdersPage {
@@ -30,7 +30,7 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
       }
       for (const group of shapes.values()) {
         const { first, after } = group[0]!;
-        const position = after ? decodeTimeIdCursor(after) : null;
+        const position = after ? decodeTimeIdCursor(ORDERS_CURSOR, after) : null;
         // Reference ids come from the account subgraph; anything else simply owns no orders.
         const owners = group.map((page) => page.accountId).filter(isUuid);
         const rows = !owners.length ? [] : await em.execute<OrderRow[]>(

@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import Decimal from 'decimal.js';
 import { BadUserInputError, ConflictError, decodeTimeIdCursor, exact, isUuid, lockUndeletedOwner, requireTimeRange, NotFoundError, ORDERS_FILLED, OrdersFilledEvent, OutboxMessage, PriceUnavailableError } from '@herck/common';
 import { PriceCache } from '../price/price-cache';
-import { orderConnection, OrderListPage } from './order-connection';
+import { orderConnection, OrderListPage, ORDERS_CURSOR } from './order-connection';
 import { freshEnough, idempotencyKey, orderAmount, orderAsset, orderCurrency, quantityFor } from './order-rules';
 import { Order, OrderFilter, OrderRow, OrderStatus, PlaceBuyOrderInput, toOrder } from './order.type';
 
@@ -122,7 +122,7 @@ export class OrderService {
     const paged = [...conditions];
     const pagedParams = [...params];
     if (page.after) {
-      const position = decodeTimeIdCursor(page.after);
+      const position = decodeTimeIdCursor(ORDERS_CURSOR, page.after);
       paged.push('(created_at, id) < (?, ?)');
       pagedParams.push(position.time, position.id);
     }
