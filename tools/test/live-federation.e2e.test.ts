@@ -90,6 +90,13 @@ describe('a field another subgraph contributes to an event', () => {
     expect(notes.refused).toBe(0);
   }, 60_000);
 
+  it('is fetched as the subscription\'s role set, not as the account that opened it', async () => {
+    const [{ event }] = await firstEvents(TICKS_WITH_NOTES, 1) as [Received];
+    const number = Number(/\(request (\d+)\)$/.exec(event.data!.ticks[0]!.asset.note)?.[1]);
+    // Shared by every USER who subscribes alike: the account that opened it may sign out or be deleted meanwhile.
+    expect(notes.entityCallers[number - 1]).toEqual({ accountId: '00000000-0000-0000-0000-000000000000', roles: ['USER'] });
+  }, 60_000);
+
   it('answers the same field over HTTP through the same configuration', async () => {
     const response = await fetch(gateway.url, {
       method: 'POST',
@@ -99,6 +106,9 @@ describe('a field another subgraph contributes to an event', () => {
     const body = (await response.json()) as { data?: { asset: { symbol: string; note: string } }; errors?: unknown };
     expect(body.errors).toBeUndefined();
     expect(body.data?.asset.note).toMatch(/^note for BTC \(request \d+\)$/);
+    // A query is the caller's own: fetched as them.
+    const number = Number(/\(request (\d+)\)$/.exec(body.data!.asset.note)?.[1]);
+    expect(notes.entityCallers[number - 1]).toEqual({ accountId: user.accountId, roles: ['USER'] });
   });
 
   it('refuses to start without a URL for a subgraph the supergraph joins beyond the catalogue', () => {

@@ -37,7 +37,16 @@ export interface PreparedSubscription {
   conflate: Conflate | undefined;
   /** The events depend on the caller (their own alerts): shared only within one account, opened upstream as it. */
   perCaller: boolean;
+  /** Whom the subscription runs as upstream and in each event's query plan. */
+  runAs: Identity;
 }
+
+/**
+ * A subscription shared by a role set runs as that role set, not as the account that happened to
+ * open it, which may sign out or be deleted while others still share it. Subgraphs take only
+ * signed-in callers, so it carries an account id that no account has (accounts get random ones).
+ */
+export const SHARED_SUBSCRIBER_ACCOUNT_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Plans kept at most (one per running shared subscription, normally). */
 const MAX_PLANS = 10_000;
@@ -96,7 +105,8 @@ export class SharedSubscriptions {
       if (this.plans.size >= MAX_PLANS) this.plans.clear();
       this.plans.set(key, plan);
     }
-    return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName), perCaller };
+    const runAs: Identity = perCaller ? request.identity : { accountId: SHARED_SUBSCRIBER_ACCOUNT_ID, roles: [...request.identity.roles] };
+    return { key, request, plan, source, conflate: conflationFor(request.document, request.operationName), perCaller, runAs };
   }
 
   /**
@@ -116,7 +126,7 @@ export class SharedSubscriptions {
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => Object.hasOwn(prepared.request.variables, name)).map((name) => [name, prepared.request.variables[name]]));
     channel.stopUpstream = this.upstream.subscribe(
       primary.serviceName,
-      prepared.request.identity,
+      prepared.runAs,
       prepared.perCaller,
       { query: primary.operation, variables, ...(primary.operationName && { operationName: primary.operationName }) },
       {
@@ -152,7 +162,8 @@ export class SharedSubscriptions {
           source: prepared.source,
           operationName: prepared.request.operationName,
           variables: prepared.request.variables,
-          context: { identity: prepared.request.identity, client: prepared.request.client },
+          // Nor is a shared event fetched from the address of the client that opened it.
+          context: { identity: prepared.runAs, client: prepared.perCaller ? prepared.request.client : '' },
         },
         event,
       );

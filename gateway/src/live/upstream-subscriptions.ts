@@ -36,10 +36,9 @@ class UpstreamSocket extends WebSocket {
  *
  * A subgraph authenticates a graphql-ws connection once, at `connection_init`,
  * so the caller's identity belongs to the connection: there is one connection
- * per subgraph and role set (the identity that opened it speaks for it; the
- * gateway already checked every field against the caller's own roles). A
- * subscription that depends on *who* subscribes (e.g. one account's alerts)
- * will need the account in this key and in the sharing key.
+ * per subgraph and role set, opened as that role set (the gateway already
+ * checked every field against the caller's own roles), and one per account for
+ * subscriptions that depend on *who* subscribes (one account's alerts).
  *
  * A subgraph that restarts must not end its clients' subscriptions: a dropped
  * or refused connection is retried for as long as subscriptions are open, with

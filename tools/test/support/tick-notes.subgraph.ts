@@ -9,6 +9,7 @@ import {
   EnvReader,
   Environment,
   GraphqlHttpService,
+  Identity,
   InternalTokenVerifier,
   INTERNAL_TOKEN_HEADER,
   Logger,
@@ -50,6 +51,8 @@ export interface TickNotesSubgraph {
   url: string;
   /** The representations each `_entities` request asked for, in order of arrival. */
   entityRequests: unknown[][];
+  /** Whom each `_entities` request came as (its internal token's identity), in the same order. */
+  entityCallers: (Identity | undefined)[];
   /** Requests refused for a missing or invalid internal token. */
   refused: number;
   stop(): Promise<void>;
@@ -61,6 +64,7 @@ export async function startTickNotesSubgraph(env: Environment): Promise<TickNote
   const keys = readVerificationKeys(reader, { envName: 'INTERNAL_TOKEN', devFile: 'internal-token.pem', dataDir: reader.string('HERCK_DATA_DIR')!, production: false });
   const verifier = new InternalTokenVerifier(keys, TICK_NOTES_SUBGRAPH);
   const entityRequests: unknown[][] = [];
+  const entityCallers: (Identity | undefined)[] = [];
   let refused = 0;
   const gatewayOnly: PlainHandler = (req, res, next) => {
     if (verifier.verify(requestHeader(req, INTERNAL_TOKEN_HEADER))) return next();
@@ -84,6 +88,7 @@ export async function startTickNotesSubgraph(env: Environment): Promise<TickNote
       const body = req.body as { query?: unknown; variables?: { representations?: unknown } } | undefined;
       if (typeof body?.query !== 'string' || !body.query.includes('_entities')) return { entityRequest: 0 };
       entityRequests.push(Array.isArray(body.variables?.representations) ? body.variables.representations : []);
+      entityCallers.push(verifier.verify(requestHeader(req, INTERNAL_TOKEN_HEADER))?.identity);
       return { entityRequest: entityRequests.length };
     },
   });
@@ -91,6 +96,7 @@ export async function startTickNotesSubgraph(env: Environment): Promise<TickNote
   return {
     url,
     entityRequests,
+    entityCallers,
     get refused() {
       return refused;
     },
