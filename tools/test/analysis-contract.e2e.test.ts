@@ -353,7 +353,8 @@ describe('portfolio performance, by hand', () => {
       { kind: 'BUY', symbol: 'XX', quantity: '1', price: '1000', time: '2011-01-01T00:00:00Z' },
     ]);
     const missing = (await performanceOf({ id: unpriced, from: '2010-12-31T00:00:00Z', to: '2011-05-01T00:00:00Z' }, user.accessToken)).data!.portfolio.performance;
-    expect(missing).toMatchObject({ roi: null, twr: null, xirr: null, complete: false, missingPrices: [{ symbol: 'XX', date: '2011-05-01' }] });
+    // A period to 1 May, midnight, ends at the close of 30 April.
+    expect(missing).toMatchObject({ roi: null, twr: null, xirr: null, complete: false, missingPrices: [{ symbol: 'XX', date: '2011-04-30' }] });
 
     // BTC is priced today (market's latest tick): a `to` years ahead is the performance so far.
     const priced = await portfolioWith('so far', [

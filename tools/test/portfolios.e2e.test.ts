@@ -160,6 +160,18 @@ describe('portfolios', () => {
     expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id: portfolio.id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
   });
 
+  it("value midnight at the close of the day that just ended, so that a day's performance runs from the close before it to its own", async () => {
+    const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'day by day' }, owner.accessToken)).data!.createPortfolio;
+    expect((await add(id, { kind: 'DEPOSIT', quantity: '10000', time: '2026-01-05T10:00:00Z' })).errors).toBeUndefined();
+    expect((await add(id, { kind: 'BUY', symbol: 'ETH', quantity: '2', price: '1000', time: '2026-01-05T12:00:00Z' })).errors).toBeUndefined();
+    // 6 January, midnight to midnight: from 5 January's close (8000 + 2 × 1000) to 6 January's (8000 + 2 × 1100).
+    const day = (await send(platform.gatewayUrl, PortfolioPerformanceDocument, { id, from: '2026-01-06T00:00:00Z', to: '2026-01-07T00:00:00Z' }, owner.accessToken)).data!.portfolio.performance;
+    expect(day).toMatchObject({ roi: '0.02', twr: '0.02', realizedPnl: '0', unrealizedPnl: '200', complete: true, missingPrices: [] });
+    const midnight = (await send(platform.gatewayUrl, PortfolioValuationDocument, { id, at: '2026-01-06T00:00:00Z' }, owner.accessToken)).data!.portfolio;
+    expect(midnight.balance).toEqual({ value: '10000', cost: '2000', cash: '8000', complete: true, missingPrices: [] });
+    expect((await send(platform.gatewayUrl, DeletePortfolioDocument, { id }, owner.accessToken)).data!.deletePortfolio).toBe(true);
+  });
+
   it('give a loss over a day or two an XIRR, as they give a gain one (it annualises to just above −1, not to none)', async () => {
     const { id } = (await send(platform.gatewayUrl, CreatePortfolioDocument, { name: 'bought high' }, owner.accessToken)).data!.createPortfolio;
     // 1500 paid for 1 ETH at noon on 6 January, worth 1210 (the close) a day later.

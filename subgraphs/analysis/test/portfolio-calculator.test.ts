@@ -70,8 +70,8 @@ describe('portfolio calculations on a thread of their own', () => {
   const to = new Date(START + (days - 1) * DAY_MS + 12 * 3_600_000);
 
   it('answer exactly what the calling thread would, as Decimals', async () => {
-    // From day 6 every close is there; from day 3 the ETH close of day 5 is missing.
-    const complete = new Date(START + 6 * DAY_MS);
+    // From day 6's close every close is there (a period from day 7's midnight starts at it); from day 3 the ETH close of day 5 is missing.
+    const complete = new Date(START + 7 * DAY_MS);
     for (const method of ['FIFO', 'AVERAGE'] as const) {
       for (const start of [complete, from]) {
         const [here, there] = await Promise.all([inThread.performance(OWNER, ledger, prices, start, to, method), threaded.performance(OWNER, ledger, prices, start, to, method)]);

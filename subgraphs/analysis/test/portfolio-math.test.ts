@@ -458,3 +458,31 @@ describe('performance between flows: figures reused from one flow to the next', 
     });
   });
 });
+
+describe('a moment at midnight', () => {
+  // 10 X bought on 1 March; closes: 120 on 3 March, 90 on 4 March, 100 on 7 March.
+  const ledger = [deposit('1000', '2024-03-01T09:00:00Z'), tx('BUY', 'X', '10', '100', '0', '2024-03-01T10:00:00Z')];
+  const prices = closes({ '2024-03-01': { X: '100' }, '2024-03-03': { X: '120' }, '2024-03-04': { X: '90' }, '2024-03-07': { X: '100' } });
+
+  it("is valued at the close of the day that just ended: a day's close is the price as the next begins", () => {
+    // 10 × 120 (3 March's close), not 10 × 90 (4 March's, a day still to come at that moment).
+    expectDecimal(valuationAt(ledger, time('2024-03-04T00:00:00Z'), 'FIFO', prices).value, '1200');
+    expectDecimal(valuationAt(ledger, time('2024-03-03T23:59:59.999Z'), 'FIFO', prices).value, '1200');
+    expectDecimal(valuationAt(ledger, time('2024-03-04T00:00:00.001Z'), 'FIFO', prices).value, '900');
+  });
+
+  it('starts and ends a period, so that periods meeting there chain', () => {
+    // From 4 March 00:00 to 8 March 00:00: from 3 March's close (1200) to 7 March's (1000).
+    const week = performanceBetween(ledger, { from: time('2024-03-04T00:00:00Z'), to: time('2024-03-08T00:00:00Z'), method: 'FIFO', prices });
+    expectDecimal(week.start.value, '1200');
+    expectDecimal(week.end.value, '1000');
+    expectDecimal(week.unrealizedPnl, '-200');
+    expectDecimal(week.roi!, new Decimal(-200).div(1200));
+    // 1 to 4 March and 4 to 8 March make 1 to 8 March: +200 then −200, nothing lost at the seam.
+    const before = performanceBetween(ledger, { from: time('2024-03-01T00:00:00Z'), to: time('2024-03-04T00:00:00Z'), method: 'FIFO', prices });
+    const whole = performanceBetween(ledger, { from: time('2024-03-01T00:00:00Z'), to: time('2024-03-08T00:00:00Z'), method: 'FIFO', prices });
+    expectDecimal(before.unrealizedPnl, '200');
+    expectDecimal(whole.unrealizedPnl, '0');
+    expectDecimal(whole.twr!, new Decimal(1).plus(before.twr!).times(new Decimal(1).plus(week.twr!)).minus(1));
+  });
+});

@@ -1,9 +1,8 @@
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { BadUserInputError, exact, quotient } from '@herck/common';
+import { priceDay } from './math';
 import { dayOf, PriceTable } from './price-table';
-
-const DAY_MS = 86_400_000;
 
 /**
  * What analysis keeps of market's events that values `symbols` from `from` to `to`
@@ -13,10 +12,12 @@ const DAY_MS = 86_400_000;
  */
 export async function readPriceTable(em: EntityManager, baseCurrency: string, symbols: string[], from: Date, to: Date): Promise<PriceTable> {
   const table: PriceTable = { today: dayOf(new Date()), closes: [], latest: [], rates: null };
+  // `from` at midnight is valued at the close of the day before it (priceDay).
+  const firstDay = priceDay(from);
   if (symbols.length) {
     table.closes = await em.execute<PriceTable['closes']>("SELECT symbol, open_time, close FROM candles WHERE interval = 'D1' AND symbol IN (?) AND open_time >= ? AND open_time <= ?", [
       symbols,
-      new Date(Math.floor(from.getTime() / DAY_MS) * DAY_MS),
+      new Date(`${firstDay}T00:00:00Z`),
       to,
     ]);
     table.latest = await em.execute<PriceTable['latest']>('SELECT symbol, price, time FROM latest_prices WHERE symbol IN (?)', [symbols]);
@@ -24,7 +25,7 @@ export async function readPriceTable(em: EntityManager, baseCurrency: string, sy
   if (baseCurrency !== 'USD') {
     table.rates = await em.execute<NonNullable<PriceTable['rates']>>(
       "SELECT to_char(day, 'YYYY-MM-DD') AS day, rate FROM daily_fx WHERE currency = ? AND day >= ?::date - 7 AND day <= ?::date ORDER BY day",
-      [baseCurrency, dayOf(from), dayOf(to)],
+      [baseCurrency, firstDay, dayOf(to)],
     );
   }
   return table;

@@ -17,12 +17,15 @@ export interface MissingPrice {
 }
 
 /**
- * The day whose close values a portfolio at `time`: the UTC day containing it.
+ * The day whose close values a portfolio at `time`: the UTC day the moment just
+ * before it falls in. A day's close is the price as the next day begins, so
+ * midnight is valued at the day that just ended: a January runs from the close of
+ * 31 December to that of 31 January, and periods that meet at midnight chain.
  * For a time inside the current day that close may not exist yet; the lookup
  * decides (a live price, or null, which then shows as missing).
  */
 export function priceDay(time: Date): PriceDay {
-  return time.toISOString().slice(0, 10);
+  return new Date(time.getTime() - 1).toISOString().slice(0, 10);
 }
 
 /** Distinct missing prices, by date then symbol. */
