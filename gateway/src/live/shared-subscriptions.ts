@@ -46,7 +46,7 @@ export interface PreparedSubscription {
  * open it, which may sign out or be deleted while others still share it. Subgraphs take only
  * signed-in callers, so it carries an account id that no account has (accounts get random ones).
  */
-export const SHARED_SUBSCRIBER_ACCOUNT_ID = '00000000-0000-0000-0000-000000000000';
+const SHARED_SUBSCRIBER_ACCOUNT_ID = '00000000-0000-0000-0000-000000000000';
 
 /** Plans kept at most (one per running shared subscription, normally). */
 const MAX_PLANS = 10_000;
