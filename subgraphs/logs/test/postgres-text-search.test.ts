@@ -130,3 +130,32 @@ describe('a search of several words written as one (a host, a path, an address)'
     expect(await found('"or"')).toEqual([]);
   });
 });
+
+describe('`or` in a search', () => {
+  const service = 'either';
+  // The entries of the audit that found `or` binding looser than the words around it.
+  const messages = ['coingecko timeout after 3000 ms', 'connection refused by upstream', 'timeout waiting for lock', 'timeout'];
+
+  beforeAll(async () => {
+    await indexFirst.insert(
+      messages.map((message, index) => ({ id: randomUUID(), time: new Date(T0 + 7_200_000 + index * 1000), service, level: 'info', message, requestId: null, fields: index === 3 ? { code: 'ECONNRESET' } : {}, bytes: 50 })),
+    );
+  });
+
+  const found = async (text: string) => (await indexFirst.search({ services: [service], text }, 10)).map((entry) => entry.message).sort();
+
+  it('joins the terms on either side of it only, as web searches read it: every other word must still appear', async () => {
+    // coingecko, and timeout or refused: not "connection refused", which has no coingecko.
+    expect(await found('coingecko timeout or refused')).toEqual([messages[0]]);
+    expect(await found('refused or timeout coingecko')).toEqual([messages[0]]);
+    // The same words in any order find the same entries.
+    expect(await found('timeout or econnreset -lock')).toEqual([messages[0], messages[3]].sort());
+    expect(await found('-lock timeout or econnreset')).toEqual([messages[0], messages[3]].sort());
+    // Chained, one group; with nothing on one side, it joins nothing.
+    expect(await found('lock or upstream or econnreset')).toEqual(messages.slice(1).sort());
+    expect(await found('or refused')).toEqual([messages[1]]);
+    expect(await found('refused or')).toEqual([messages[1]]);
+    // Slower ways give the same.
+    expect((await timeFirst.search({ services: [service], text: 'coingecko timeout or refused' }, 10)).map((entry) => entry.message)).toEqual([messages[0]]);
+  });
+});

@@ -1,6 +1,6 @@
 import { BadUserInputError, Connection, decodeTimeIdCursor, encodeTimeIdCursor, pageInfoOf, pageSize, requireTimeRange, SUBGRAPHS } from '@herck/common';
 import { LogBucket as StoreBucket, LogPosition, LogSelection, LogStore, StoredLogEntry } from '../store/log-store';
-import { searchQuery } from '../store/search-words';
+import { searchGroups } from '../store/search-words';
 import { LogArchive, LogBucket, LogBucketSize, LogEntry, LogFilter, LogLevel, ServiceLogUsage } from './log-entry.type';
 
 /** Entries read at a time for an export. */
@@ -99,7 +99,7 @@ export class LogQueryService {
       if (longerThan(text, this.settings.maxQueryLength)) throw new BadUserInputError(`text is longer than ${this.settings.maxQueryLength} characters`, 'text');
       if (!text.trim()) throw new BadUserInputError('text is empty', 'text');
       // Only letters and digits make words to search for: "!!!" or "or" (an operator) matched nothing, silently.
-      if (searchQuery(text) === null) throw new BadUserInputError('text has no word to search for (letters or digits)', 'text');
+      if (searchGroups(text) === null) throw new BadUserInputError('text has no word to search for (letters or digits)', 'text');
     }
     if (requestId != null && (requestId.trim().length === 0 || requestId.length > 128)) throw new BadUserInputError('requestId must be 1 to 128 characters, not all blank', 'requestId');
     return {

@@ -33,24 +33,29 @@ function collectText(value: unknown, parts: string[]): void {
 
 /**
  * A web search (`word`, `"quoted phrase"`, `-excluded`, `or`) in the words `searchDocument` makes,
- * for PostgreSQL's `websearch_to_tsquery`: a term that holds several words (`api.coingecko.com`)
- * becomes their phrase, so it finds them next to each other, as written. Null when no term has a
- * word (`or` alone, `!!!`), which would find nothing.
+ * read as web searches read it: every group must match, and a group is one term, or several that
+ * `or` joins (`coingecko timeout or refused` is coingecko, and timeout or refused). Each term stays
+ * in web-search form for PostgreSQL's `websearch_to_tsquery`; a term that holds several words
+ * (`api.coingecko.com`) becomes their phrase, so it finds them next to each other, as written. An
+ * `or` with no term before or after it joins nothing. Null when no term has a word (`or` alone,
+ * `!!!`), which would find nothing.
  */
-export function searchQuery(text: string): string | null {
-  const terms: string[] = [];
-  let words = 0;
+export function searchGroups(text: string): string[][] | null {
+  const groups: string[][] = [];
+  let joinNext = false;
   for (const [, excluded, quoted, bare] of text.matchAll(TERM)) {
     if (quoted === undefined && !excluded && bare!.toLowerCase() === 'or') {
-      terms.push('or');
+      joinNext = groups.length > 0;
       continue;
     }
     const termWords = searchWords(quoted ?? bare!);
     if (!termWords) continue;
-    words += 1;
-    terms.push(`${excluded}${quoted !== undefined || termWords.includes(' ') ? `"${termWords}"` : termWords}`);
+    const term = `${excluded}${quoted !== undefined || termWords.includes(' ') ? `"${termWords}"` : termWords}`;
+    if (joinNext) groups.at(-1)!.push(term);
+    else groups.push([term]);
+    joinNext = false;
   }
-  return words ? terms.join(' ') : null;
+  return groups.length ? groups : null;
 }
 
 /** A term: an optional leading `-`, then a quoted phrase (its closing quote may be missing) or a run of other characters. */

@@ -157,7 +157,9 @@ function filterOf(selection: LogSelection): Filter<EntryDocument> {
 
 /**
  * `$text` matches any of its words; PostgreSQL's web search, all of them. Quoting each
- * word (and keeping quoted phrases and -exclusions) makes MongoDB ask for all too.
+ * word (and keeping quoted phrases and -exclusions) makes MongoDB ask for all too. `or`
+ * is left out: one `$text` cannot ask for all of some words and any of others, and a
+ * query holds only one, so here every word must appear.
  */
 function allWords(text: string): string {
   const terms = text.match(/-?"[^"]*"|\S+/g) ?? [];

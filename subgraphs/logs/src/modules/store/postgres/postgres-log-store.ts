@@ -4,7 +4,7 @@ import { EntityManager, Knex, MikroORM } from '@mikro-orm/postgresql';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ArchiveRecord, LogBucket, LogPosition, LogSelection, LogStatRow, LogStore, ServiceUsage, StatusSample, StoredLogEntry, StoredLogLevel } from '../log-store';
 import { LOG_SEARCH_VECTOR } from '../../../migrations/Migration20261207000900_logs_search_text';
-import { searchDocument, searchQuery } from '../search-words';
+import { searchDocument, searchGroups } from '../search-words';
 import { PgLogArchive } from './log-entry.entity';
 
 type Row = Record<string, unknown>;
@@ -248,7 +248,12 @@ function conditions(selection: LogSelection) {
   if (selection.to) add('time <= ?', selection.to);
   if (selection.requestId) add('request_id = ?', selection.requestId);
   // A text without a word is refused before it gets here (LogQueryService); were one to come, it finds nothing.
-  if (selection.text) add(`${LOG_SEARCH_VECTOR} @@ websearch_to_tsquery('simple', ?)`, searchQuery(selection.text) ?? '');
+  if (selection.text) {
+    // websearch_to_tsquery alone binds `or` looser than the words around it (`a b or c` as a and b, or c).
+    const groups = searchGroups(selection.text) ?? [['']];
+    const query = groups.map((terms) => `(${terms.map(() => "websearch_to_tsquery('simple', ?)").join(' || ')})`).join(' && ');
+    add(`${LOG_SEARCH_VECTOR} @@ (${query})`, ...groups.flat());
+  }
   return { add, params, sql: () => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '') };
 }
 
