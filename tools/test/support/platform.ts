@@ -71,14 +71,21 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     markets.push(market);
     return market;
   };
-  const [account, auth, market, firstAnalysis, orders, logs] = await Promise.all([
-    startAccountService(readAccountConfig({ ...env, ...firstGatewayPort }), logger('account')),
-    startAuthService(readAuthConfig(env), logger('auth')),
-    options.market ? startMarketReplica(options.market) : Promise.resolve(undefined),
-    options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined),
-    options.orders ? startOrdersService(readOrdersConfig(env), logger('orders'), options.orders) : Promise.resolve(undefined),
-    options.logs ? startLogsService(readLogsConfig(env), logger('logs'), options.logs) : Promise.resolve(undefined),
-  ]);
+  const giveUp = async () => {
+    await mailbox.stop();
+    await cleanUp();
+  };
+  const [account, auth, market, firstAnalysis, orders, logs] = await startTogether(
+    [
+      () => startAccountService(readAccountConfig({ ...env, ...firstGatewayPort }), logger('account')),
+      () => startAuthService(readAuthConfig(env), logger('auth')),
+      () => (options.market ? startMarketReplica(options.market) : Promise.resolve(undefined)),
+      () => (options.analysis ? startAnalysisService(readAnalysisConfig(env), logger('analysis'), options.analysis) : Promise.resolve(undefined)),
+      () => (options.orders ? startOrdersService(readOrdersConfig(env), logger('orders'), options.orders) : Promise.resolve(undefined)),
+      () => (options.logs ? startLogsService(readLogsConfig(env), logger('logs'), options.logs) : Promise.resolve(undefined)),
+    ],
+    giveUp,
+  );
   let analysis = firstAnalysis;
   const analysisReplicas: RunningAnalysis[] = [];
   const gateways: RunningGateway[] = [];
@@ -88,7 +95,12 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     gateways.push(gateway);
     return gateway;
   };
-  const gateway = await launchGateway(firstGatewayPort);
+  const stopSubgraphs = () => Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : []), ...(logs ? [logs.stop()] : [])]);
+  const gateway = await launchGateway(firstGatewayPort).catch(async (error: unknown) => {
+    await stopSubgraphs();
+    await giveUp();
+    throw error;
+  });
   return {
     gatewayUrl: gateway.url,
     account,
@@ -121,9 +133,24 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     async stop() {
       for (const running of gateways) await running.stop();
       await Promise.all(analysisReplicas.map((replica) => replica.stop()));
-      await Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : []), ...(logs ? [logs.stop()] : [])]);
-      await mailbox.stop();
-      await cleanUp();
+      await stopSubgraphs();
+      await giveUp();
     },
   };
+}
+
+/**
+ * Runs the starts side by side and waits for every one; should any fail (a bad setting, a port
+ * taken), those that started are stopped and `giveUp` runs before the first failure is thrown:
+ * a service left running would keep Jest from ever exiting.
+ */
+async function startTogether<T extends readonly unknown[]>(starts: { [K in keyof T]: () => Promise<T[K]> }, giveUp: () => Promise<void>): Promise<T> {
+  // Each start in its own promise, so a setting refused as it is read fails that start, not the others.
+  const settled = await Promise.allSettled(starts.map((start) => Promise.resolve().then(start)));
+  const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (!failed) return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  const started = settled.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value as { stop(): Promise<void> }] : []));
+  await Promise.all(started.map((service) => service.stop()));
+  await giveUp();
+  throw failed.reason;
 }
