@@ -1,6 +1,6 @@
 import { INTERNAL_TOKEN_HEADER, Logger } from '@herck/common';
 import { AssetsDocument, CandlesDocument, MarketSnapshotDocument, MeDocument, TrackAssetDocument } from './support/operations.generated';
-import { codes, send } from './support/graphql-client';
+import { codes, send, sendRaw } from './support/graphql-client';
 import { startTestPlatform, TestPlatform } from './support/platform';
 import { ADMIN_PASSWORD, adminEnv, eventually, logIn, signUp, SignedUpUser } from './support/users';
 
@@ -111,6 +111,16 @@ describe('public answers', () => {
     const candles = { symbol: 'BTC', interval: 'M1' as const, first: 5 };
     expect(codes(await send(platform.gatewayUrl, CandlesDocument, candles, user.accessToken))).toEqual([]);
     expect(codes(await send(platform.gatewayUrl, CandlesDocument, candles))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('carry no `errors` when a field denied to the caller has no instance in them (an empty list)', async () => {
+    const query = '{ assets(search: "no-such-asset-anywhere") { nodes { symbol candles(interval: M1, first: 1) { nodes { close } } } } }';
+    for (const answer of [await sendRaw(platform.gatewayUrl, { query }), await sendRaw(platform.gatewayUrl, { query }, undefined, { accept: 'application/graphql-response+json' })]) {
+      // GraphQL: "If present, the errors entry must contain at least one error"; `[]` was sent.
+      expect({ status: answer.status, keys: Object.keys(answer).filter((key) => key === 'errors' || key === 'data'), data: answer.data }).toEqual({ status: 200, keys: ['data'], data: { assets: { nodes: [] } } });
+    }
+    // Where it has instances, each still gets its error.
+    expect(codes(await sendRaw(platform.gatewayUrl, { query: '{ assets(first: 1) { nodes { candles(interval: M1, first: 1) { nodes { close } } } } }' }))).toEqual(['UNAUTHENTICATED']);
   });
 
   it('are not what the gateway tells clients to cache', async () => {

@@ -88,8 +88,12 @@ export class AuthorizingGateway implements GatewayInterface {
         return { data: applyDenials(Object.create(null), authorized.denials, authorized.keyOrder).data, errors: denialErrors(authorized.denials) };
       }
       const result = withValueCompletionErrors(await execute({ ...requestContext, document: authorized.document, queryHash: queryHash! }));
-      const { data, errors } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials, authorized.keyOrder);
-      return { ...result, data, errors: [...(result.errors ?? []), ...errors.map(toGraphQLError)] };
+      const { data, errors: denied } = applyDenials(result.data as Parameters<typeof applyDenials>[0], authorized.denials, authorized.keyOrder);
+      // A denied field the answer holds no instance of (inside an empty list) has no error to give:
+      // an empty `errors` is not allowed, so there is then none.
+      const { errors: executionErrors = [], ...rest } = result;
+      const errors = [...executionErrors, ...denied.map(toGraphQLError)];
+      return errors.length ? { ...rest, data, errors } : { ...rest, data };
     };
   }
 
