@@ -71,7 +71,8 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
     markets.push(market);
     return market;
   };
-  const giveUp = async () => {
+  // The mailbox and the file's environment, which outlive the services.
+  const releaseSupport = async () => {
     await mailbox.stop();
     await cleanUp();
   };
@@ -84,7 +85,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
       () => (options.orders ? startOrdersService(readOrdersConfig(env), logger('orders'), options.orders) : Promise.resolve(undefined)),
       () => (options.logs ? startLogsService(readLogsConfig(env), logger('logs'), options.logs) : Promise.resolve(undefined)),
     ],
-    giveUp,
+    releaseSupport,
   );
   let analysis = firstAnalysis;
   const analysisReplicas: RunningAnalysis[] = [];
@@ -98,7 +99,7 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
   const stopSubgraphs = () => Promise.all([account.stop(), auth.stop(), ...markets.map((running) => running.stop()), ...(analysis ? [analysis.stop()] : []), ...(orders ? [orders.stop()] : []), ...(logs ? [logs.stop()] : [])]);
   const gateway = await launchGateway(firstGatewayPort).catch(async (error: unknown) => {
     await stopSubgraphs();
-    await giveUp();
+    await releaseSupport();
     throw error;
   });
   return {
@@ -134,23 +135,23 @@ export async function startTestPlatform(overrides: Environment = {}, options: Te
       for (const running of gateways) await running.stop();
       await Promise.all(analysisReplicas.map((replica) => replica.stop()));
       await stopSubgraphs();
-      await giveUp();
+      await releaseSupport();
     },
   };
 }
 
 /**
  * Runs the starts side by side and waits for every one; should any fail (a bad setting, a port
- * taken), those that started are stopped and `giveUp` runs before the first failure is thrown:
+ * taken), those that started are stopped and `release` runs before the first failure is thrown:
  * a service left running would keep Jest from ever exiting.
  */
-async function startTogether<T extends readonly unknown[]>(starts: { [K in keyof T]: () => Promise<T[K]> }, giveUp: () => Promise<void>): Promise<T> {
+async function startTogether<T extends readonly unknown[]>(starts: { [K in keyof T]: () => Promise<T[K]> }, release: () => Promise<void>): Promise<T> {
   // Each start in its own promise, so a setting refused as it is read fails that start, not the others.
   const settled = await Promise.allSettled(starts.map((start) => Promise.resolve().then(start)));
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (!failed) return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
   const started = settled.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value ? [outcome.value as { stop(): Promise<void> }] : []));
   await Promise.all(started.map((service) => service.stop()));
-  await giveUp();
+  await release();
   throw failed.reason;
 }
