@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { BackupError, BackupStore, databaseUrl, openSubgraphStore, SubgraphConfig, subgraphStoreSchema, dropDatabase, ensureDatabase, listBackups, Logger, openOrm, OutboxMessage, readManifest, restoreBackup, writeBackup } from '../src';
@@ -149,6 +150,25 @@ describe('a database backup', () => {
     await expect(restoreBackup([store(target, [first])], changed, { force: true }, logger)).rejects.toThrow(/nothing was restored: scratch\/parents\.ndjson\.gz .*damaged/);
     // The database was neither dropped nor emptied.
     expect(await contents(target)).toEqual(before);
+  });
+
+  it('says what it has left when a value its files carry cannot be loaded after all', async () => {
+    const [latest] = await listBackups(backups);
+    const refused = path.join(backups, 'refused-value');
+    fs.cpSync(path.join(backups, latest.name), refused, { recursive: true });
+    // A date PostgreSQL refuses, the file and the manifest's size kept consistent: every check before the drop passes.
+    const file = path.join(refused, 'scratch', 'parents.ndjson.gz');
+    const rewritten = zlib.gzipSync(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').replace('2028-02-29', '2028-02-30'));
+    expect(rewritten.length).not.toBe(0);
+    fs.writeFileSync(file, rewritten);
+    const manifestFile = path.join(refused, 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { databases: { tables: { file: string; bytes: number }[] }[] };
+    for (const table of manifest.databases.flatMap((database) => database.tables)) if (table.file === 'scratch/parents.ndjson.gz') table.bytes = rewritten.length;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    await expect(restoreBackup([store(target, [first])], refused, { force: true }, logger)).rejects.toThrow(
+      /^scratch could not be loaded \(.*2028-02-30.*\)\. The installation is partly restored: scratch is incomplete\. Restore a sound backup with --force before starting Herck\.$/,
+    );
+    fs.rmSync(refused, { recursive: true });
   });
 
   it('migrates a subgraph store with the very migrations, in the same order, as openSubgraphStore', async () => {

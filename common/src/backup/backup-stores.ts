@@ -147,14 +147,28 @@ export async function restoreBackup(stores: BackupStore[], dir: string, options:
   }
 
   let rows = 0;
-  for (const { store, dump } of plan) {
+  for (const [index, { store, dump }] of plan.entries()) {
     const begun = Date.now();
-    const loaded = await restoreStore(store, dump, dir, logger);
+    const loaded = await restoreStore(store, dump, dir, logger).catch((error: unknown) => {
+      // Files that read through can still hold a value a column refuses, or the server can go away:
+      // the databases before this one are replaced by then, and the user must know.
+      throw new Error(partlyRestored(plan.map((entry) => entry.store.name), index, error), { cause: error });
+    });
     rows += loaded;
     logger.info('database restored', { store: store.name, database: store.database, from: dump.database, migration: dump.migration, tables: dump.tables.length, rows: loaded, ms: Date.now() - begun });
   }
   logger.info('backup restored', { dir, createdAt: manifest.createdAt, databases: plan.map(({ store }) => store.name), rows });
   return { databases: plan.map(({ store }) => store.name), rows };
+}
+
+/** What a restore that failed at `plan[failedAt]` has left: which stores hold the backup, which not yet. */
+function partlyRestored(plan: string[], failedAt: number, error: unknown): string {
+  const parts = [
+    ...(failedAt > 0 ? [`${plan.slice(0, failedAt).join(', ')} hold the backup's data`] : []),
+    `${plan[failedAt]} is incomplete`,
+    ...(failedAt < plan.length - 1 ? [`${plan.slice(failedAt + 1).join(', ')} are as they were`] : []),
+  ];
+  return `${plan[failedAt]} could not be loaded (${(error as Error)?.message ?? error}). The installation is partly restored: ${parts.join('; ')}. Restore a sound backup with --force before starting Herck.`;
 }
 
 /** The migrations the backup's database had applied. */
