@@ -159,6 +159,30 @@ describe('backtests', () => {
     expect(fromCloses.triggers.every((trigger) => new Date(trigger.time).getTime() % HOUR === 0)).toBe(true);
   });
 
+  it('start a range that begins inside a period where live evaluation stood: that period\'s later ticks and its close count', async () => {
+    // Hour 75 holds ticks at :00, :10 … :50 (the test above announced them); the range starts at 75:25.
+    const hour = FIRST_OPEN + 75 * HOUR;
+    expect(await TickStore.count(platform.analysis!.runtime.orm.em.fork(), ['ETH'], new Date(hour), new Date(hour + HOUR))).toBe(6);
+    const from = new Date(hour + 25 * 60_000).toISOString();
+    const to = new Date(hour + 3 * HOUR).toISOString();
+    const firstTrigger = async (input: Record<string, unknown>) => {
+      const created = await send(platform.gatewayUrl, CreateStrategyDocument, { input: { name: 'mid-period', symbols: ['ETH'], interval: 'H1', ...input } as never }, user.accessToken);
+      const answer = await send(platform.gatewayUrl, BacktestStrategyDocument, { id: created.data!.createStrategy.strategy.id, from, to }, user.accessToken);
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.backtestStrategy.triggers[0];
+    };
+    // Live, a strategy created at 75:25 first evaluates at the 75:30 tick, with the hour's ticks so far in its candle.
+    // The period was read as closed history instead, and its ticks refused until 76:00.
+    const warm = await firstTrigger({ indicators: [{ name: 'ema8', kind: 'EMA', period: 8 }], condition: 'price > 0.0 && ema8 > 0.0', trigger: 'ON_CROSS' });
+    expect(new Date(warm!.time).getTime()).toBe(hour + 30 * 60_000);
+    // Live, the close of the hour it was created in is its first: 76:00.
+    const onClose = await firstTrigger({ indicators: [], condition: 'price > 0.0', trigger: 'ON_CLOSE' });
+    expect(new Date(onClose!.time).getTime()).toBe(hour + HOUR);
+    // `volume` is the last closed candle's (hour 74: 174), also for a strategy without indicators.
+    const volume = await firstTrigger({ indicators: [], condition: 'volume > 100.0', trigger: 'ON_CROSS' });
+    expect([new Date(volume!.time).getTime(), volume!.values]).toEqual([hour + 30 * 60_000, expect.objectContaining({ volume: 174 })]);
+  });
+
   it('keep the ticks backtests replay for ANALYSIS_TICK_RETENTION_DAYS', async () => {
     const em = platform.analysis!.runtime.orm.em.fork();
     const old = new Date(Date.now() - 31 * 86_400_000);

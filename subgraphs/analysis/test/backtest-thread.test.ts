@@ -49,6 +49,9 @@ function readerOf({ candles, ticks }: ReturnType<typeof market>, from: Date, to:
         return request.count > 0 ? mine.filter((candle) => candle.openTime < from).slice(-request.count) : [];
       case 'dayBefore':
         return mine.filter((candle) => candle.openTime >= new Date(from.getTime() - 1440 * MINUTE) && candle.openTime < from);
+      case 'periodSoFar':
+        // The M1 period `from` falls in, up to `from` (none when it starts one).
+        return ticks.filter((tick) => tick.symbol === request.symbol && tick.time.getTime() >= Math.floor(from.getTime() / MINUTE) * MINUTE && tick.time < from);
       case 'candles':
         return inRange(candles, (candle) => candle.openTime, request.symbol, request).slice(0, request.page.limit);
       case 'ticks':

@@ -39,15 +39,21 @@ export async function replayBacktest(strategy: StrategyDefinition, read: SeriesR
   const length = INTERVAL_MS[strategy.interval];
   const onTicks = strategy.trigger !== TriggerMode.ON_CLOSE;
   const prepared = prepareStrategy(strategy, compiled.condition);
-  const warmUp = Math.max(0, ...strategy.indicators.map(warmUpCandles));
+  // At least the last closed candle, whose volume conditions read, as live evaluation holds it.
+  const warmUp = Math.max(1, ...strategy.indicators.map(warmUpCandles));
   const triggers: BacktestTrigger[] = [];
   for (const symbol of strategy.symbols) {
     const series = new CandleSeries(symbol, strategy.interval);
     series.reset(strategy.indicators, (await read({ read: 'warmUp', symbol, count: warmUp })) as ClosedCandle[]);
-    const candles = new SeriesReader((page) => read({ read: 'candles', symbol, page }) as Promise<ClosedCandle[]>, (candle) => candle.openTime);
-    const ticks = new SeriesReader((page) => (onTicks ? (read({ read: 'ticks', symbol, page }) as Promise<StoredTick[]>) : Promise.resolve([])), (tick) => tick.time);
     /** Periods (open times) with a tick, since the last close: a period's ticks all come before its close. */
     const tickedPeriods = new Set<number>();
+    // A range that starts inside a period: live evaluation's candle of it already held its ticks, unevaluated here.
+    for (const tick of (await read({ read: 'periodSoFar', symbol })) as StoredTick[]) {
+      tickedPeriods.add(candleOpenTime(strategy.interval, tick.time).getTime());
+      series.tick(tick.time, Number(tick.price));
+    }
+    const candles = new SeriesReader((page) => read({ read: 'candles', symbol, page }) as Promise<ClosedCandle[]>, (candle) => candle.openTime);
+    const ticks = new SeriesReader((page) => (onTicks ? (read({ read: 'ticks', symbol, page }) as Promise<StoredTick[]>) : Promise.resolve([])), (tick) => tick.time);
     const dayBefore = (await read({ read: 'dayBefore', symbol })) as ClosedCandle[];
     /** Closes by open time, oldest first: the last day's, for each close's 24-hour change. */
     const closes = new Map(dayBefore.map((candle) => [candle.openTime.getTime(), candle.close]));

@@ -4,10 +4,12 @@
  * backtest's interval and range.
  */
 export type SeriesRequest =
-  /** The `count` candles before the range, oldest first: the indicators' warm-up. */
+  /** The `count` candles closed before the range, oldest first: the indicators' warm-up. */
   | { read: 'warmUp'; symbol: string; count: number }
   /** The candles of the day before the range: the first closes' 24-hour change. */
   | { read: 'dayBefore'; symbol: string }
+  /** The ticks of the period the range starts in, before its start: live evaluation's current candle held them. */
+  | { read: 'periodSoFar'; symbol: string }
   /** The range's candles, or ticks, after `after` (from the start when null), at most `limit`, oldest first. */
   | { read: 'candles' | 'ticks'; symbol: string; page: { after: Date | null; limit: number } };
 
