@@ -4,7 +4,7 @@ import { AlertBudget } from '../src/modules/evaluation/alert-budget';
 import { definitionOf } from '../src/modules/evaluation/engine-loader';
 import { writeOutcomes } from '../src/modules/evaluation/outcome-writer';
 import { StrategyDefinition } from '../src/modules/evaluation/strategy-definition';
-import { EvaluationOutcome } from '../src/modules/evaluation/strategy-engine';
+import { EvaluationOutcome, StrategyEngine } from '../src/modules/evaluation/strategy-engine';
 import { Strategy } from '../src/modules/strategy/strategy.entity';
 import { TriggerMode } from '../src/modules/strategy/trigger-mode';
 import { useAnalysisStore } from './support/analysis-store';
@@ -22,7 +22,7 @@ beforeEach(async () => {
 
 const HOUR_MS = 3_600_000;
 
-async function saveStrategy(ownerId: string, trigger: TriggerMode, symbols = ['BTC', 'ETH']): Promise<StrategyDefinition> {
+async function saveStrategy(ownerId: string, trigger: TriggerMode, symbols = ['BTC', 'ETH'], watching?: { condition: string; cooldownSeconds: number }): Promise<StrategyDefinition> {
   const em = store.orm.em.fork();
   const strategy = em.create(Strategy, {
     ownerId,
@@ -30,9 +30,9 @@ async function saveStrategy(ownerId: string, trigger: TriggerMode, symbols = ['B
     symbols,
     interval: 'M1',
     indicators: [],
-    condition: 'price < 0.0',
+    condition: watching?.condition ?? 'price < 0.0',
     trigger,
-    cooldownSeconds: 0,
+    cooldownSeconds: watching?.cooldownSeconds ?? 0,
     notifyInApp: false,
     notifyEmail: false,
     enabled: true,
@@ -116,5 +116,33 @@ describe('the warning that the budget ran out', () => {
     expect(warnings).toEqual([]);
     await write(3, round(start + 10_000, [once]), logger);
     expect(warnings.filter((msg) => msg.includes('ALERTS_PER_ACCOUNT_PER_HOUR'))).toHaveLength(1);
+  });
+});
+
+describe('a firing held back', () => {
+  it('starts its cooldown in the store as in the running engine: an engine loaded from the store holds back the same firing', async () => {
+    const owner = randomUUID();
+    const spender = await saveStrategy(owner, TriggerMode.ON_CROSS, ['BTC']);
+    const watched = await saveStrategy(owner, TriggerMode.ON_CROSS, ['BTC'], { condition: 'price > 100.0', cooldownSeconds: 2 * 3_600 });
+    const start = Date.now() - 60_000;
+    // The account's budget of one is spent; then the watched strategy fires, and is held back.
+    await write(1, round(start, [spender]));
+    const running = new StrategyEngine(async () => []);
+    await running.watch(watched);
+    const heldBack = running.onTick('BTC', new Date(start + 1_000), 150, 0);
+    expect(heldBack.firings).toHaveLength(1);
+    await write(1, [heldBack]);
+    expect(await alertsOf(owner)).toBe(1);
+    const [stored] = await store.orm.em.fork().execute<{ holds: boolean; last_fired_at: Date | null }[]>('SELECT holds, last_fired_at FROM strategy_states WHERE strategy_id = ?', [watched.id]);
+    expect(stored?.last_fired_at && new Date(stored.last_fired_at).getTime()).toBe(start + 1_000);
+
+    // An engine loaded from the store (a restart, a reload) and the running one see the price cross again
+    // an hour later: the budget has room, the two-hour cooldown still runs in both.
+    const loaded = new StrategyEngine(async () => []);
+    await loaded.watch(watched, new Map([['BTC', { holds: stored!.holds, lastFiredAt: new Date(stored!.last_fired_at!).getTime() }]]));
+    const crossAgain = (engine: StrategyEngine) => [engine.onTick('BTC', new Date(start + HOUR_MS + 60_000), 50, 0), engine.onTick('BTC', new Date(start + HOUR_MS + 61_000), 150, 0)];
+    const [fromRunning, fromLoaded] = [crossAgain(running), crossAgain(loaded)];
+    expect(fromRunning.flatMap((outcome) => outcome.firings)).toEqual([]);
+    expect(fromLoaded.flatMap((outcome) => outcome.firings)).toEqual([]);
   });
 });

@@ -79,19 +79,25 @@ async function withErrorStored(em: EntityManager, outcomes: EvaluationOutcome[],
  * Each new alert is announced on commit (NOTIFY) so every replica publishes it.
  */
 async function writeOutcome(em: EntityManager, outcome: EvaluationOutcome, current: (firing: Firing) => boolean, signals: Map<string, string>, budget: AlertBudget): Promise<void> {
-  // The firings no alert was stored for: of a strategy edited or switched off since, held back by the budget, or stored before.
+  // The firings that start no cooldown: of a strategy edited or switched off since, or stored before.
   const unstored = new Set<string>();
   for (const firing of outcome.firings) {
-    // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
-    if (current(firing) && budget.allows(firing) && (await writeFiring(em, firing))) budget.spend(firing);
-    else unstored.add(stateKey(firing.strategy.id, firing.symbol));
+    const key = stateKey(firing.strategy.id, firing.symbol);
+    if (!current(firing)) unstored.add(key);
+    else if (budget.allows(firing)) {
+      // Only an alert stored spends the budget: one the writer drops leaves room for the next firing.
+      if (await writeFiring(em, firing)) budget.spend(firing);
+      else unstored.add(key);
+    }
+    // One held back by the budget stores no alert, but its cooldown counts, as in the running engine: the
+    // time it fired is stored with its state, so a restart or a reload holds back what the engine would.
   }
   for (const { strategyId, symbol, state: evaluated, signal } of outcome.states) {
     // An edit of its signal, or a switch-off and on again (a new generation), made between this evaluation
     // and this write (it held the strategy's lock), started it afresh: what held under the old signal says nothing of the new one (it would hold the
     // new one's first alert back). Its cooldown still counts: the time it last fired is kept.
     const state = signals.get(strategyId) === signal ? evaluated : { ...evaluated, holds: false };
-    // A firing no alert was stored for starts no cooldown: the time the strategy last fired stays as stored.
+    // A firing dropped (not one held back) starts no cooldown: the time the strategy last fired stays as stored.
     const fired = !unstored.has(stateKey(strategyId, symbol));
     await em.execute(
       `INSERT INTO strategy_states (strategy_id, symbol, holds, last_fired_at) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM strategies WHERE id = ?)
