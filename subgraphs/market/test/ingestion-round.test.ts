@@ -174,6 +174,48 @@ describe('a round whose write fails for a moment', () => {
   });
 });
 
+describe('a round without ticks whose write fails', () => {
+  /** States whose record of the providers' health fails `conflicts` times with a serialization failure, which may pass. */
+  class ConflictingStates extends ProviderStates {
+    constructor(public conflicts: number) {
+      super(['silent'], 3_600);
+    }
+    override async record(...args: Parameters<ProviderStates['record']>): Promise<void> {
+      if (this.conflicts-- > 0) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+      return super.record(...args);
+    }
+  }
+  const silent = new ScriptedProvider('silent', () => ({ quotes: [], global: null, fx: [] }));
+  const settings = { intervalSeconds: 3_600, providerTimeoutMs: 1_000, providerAttempts: 3, firstRetryMs: 20 };
+  const run = (states: ProviderStates, roundTime: Date) =>
+    new IngestionService({ orm: store.orm, logger: new Logger('market', 'error'), publishEvents: () => undefined }, [silent], states, settings, new SnapshotStore(), new LiveFeed()).runRound(roundTime);
+  const gapsAt = (roundTime: Date) => store.orm.em.fork().execute<{ reason: string }[]>('SELECT reason FROM ingestion_gaps WHERE round_time = ?', [roundTime]);
+  const silentStatus = async (states: ProviderStates) => (await states.list(store.orm.em.fork(), new Date()))[0];
+  /** A round within this hour, two and a half minutes in: none of the rounds above (the retries' deadline is the next round, an hour on). */
+  const roundTime = () => new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 150_000);
+
+  beforeAll(() => new ProviderStates(['silent'], 3_600).register(store.orm.em.fork()));
+
+  it('is written again within the round: its gap and the providers\' health are recorded once', async () => {
+    const states = new ConflictingStates(1);
+    const time = roundTime();
+    await run(states, time);
+    expect(states.conflicts).toBe(-1);
+    expect(await gapsAt(time)).toEqual([{ reason: 'no provider quoted a tracked asset (silent: answered with no quote for BTC)' }]);
+    expect(await silentStatus(states)).toMatchObject({ lastSuccessAt: time, consecutiveFailures: 0 });
+  });
+
+  it('is still a gap with the providers\' health when it keeps failing', async () => {
+    await store.orm.em.fork().execute('DELETE FROM ingestion_gaps');
+    // Each of the round's three attempts meets the conflict; the gap's own transaction after them does not.
+    const states = new ConflictingStates(3);
+    const time = new Date(roundTime().getTime() + 60_000);
+    await expect(run(states, time)).rejects.toThrow('could not serialize access');
+    expect(await gapsAt(time)).toEqual([{ reason: 'no provider quoted a tracked asset (silent: answered with no quote for BTC)' }]);
+    expect(await silentStatus(states)).toMatchObject({ lastSuccessAt: time });
+  });
+});
+
 describe('a round whose opening reads fail', () => {
   /** States whose read of the providers' switches fails `drops` times with a lost connection, as when PostgreSQL restarted under a pooled connection. */
   class FailingReads extends ProviderStates {

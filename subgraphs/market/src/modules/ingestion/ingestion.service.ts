@@ -7,9 +7,10 @@ import { FallbackFx } from '../provider/fallback-fx';
 import { MarketProvider, ProviderError, ProviderTimeout } from '../provider/market-provider';
 import { ProviderAvailability, ProviderStates } from '../provider/provider-states';
 import { SnapshotStore } from '../snapshot/snapshot-store';
+import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
 import { MarketRound } from './market-round';
-import { FIRST_RETRY_MS, GaveUp, RetryPolicy, retryWithinRound } from './round-retries';
+import { FIRST_RETRY_MS, GaveUp, RetryPolicy, RetryWithin, retryWithinRound } from './round-retries';
 import { noTickReason, RoundOutcome } from './round-outcome';
 import { lockRoundRecords } from './round-record-lock';
 import { closeCandlesWithoutTicks, writeRound, WrittenRound } from './round-writer';
@@ -57,12 +58,7 @@ export class IngestionService {
     try {
       ({ value: [assets, availability] } = await retryWithinRound(
         () => Promise.all([orm.em.fork().find(Asset, { tracked: true }, { orderBy: { symbol: 'asc' } }), this.providerStates.availabilityAt(orm.em.fork(), time)]),
-        {
-          mayPass: mayPassInStore,
-          policy: this.retryPolicy(WRITE_ATTEMPTS),
-          deadlineAt: time.getTime() + this.settings.intervalSeconds * 1000 - 250,
-          onRetry: (retry) => this.runtime.logger.warn('market round could not read its assets; trying again', { roundTime: time, ...retry }),
-        },
+        this.storeRetries(time, 'market round could not read its assets; trying again'),
       ));
     } catch (gaveUp) {
       const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
@@ -76,28 +72,13 @@ export class IngestionService {
     const recordProviders = (tx: EntityManager) =>
       this.providerStates.record(tx, time, outcomes.flatMap((o) => ('notAsked' in o ? [] : [{ name: o.provider.name, ...('error' in o ? { error: o.error, retryAfterSeconds: o.retryAfterSeconds, failedAfterMs: o.failedAfterMs } : {}) }])));
     const em = orm.em.fork();
-    if (!round.ticks.length) {
-      // No prices, but the round's time has come all the same: the candles whose period has ended close now.
-      const closed = await closeCandlesWithoutTicks(em, time, async (tx) => {
-        await recordProviders(tx);
-        await recordGap(tx, time, noTickReason(symbols, outcomes));
-      });
-      this.runtime.publishEvents();
-      this.live.publishRoundCloses(time, closed);
-      return;
-    }
+    if (!round.ticks.length) return this.closeWithoutTicks(time, noTickReason(symbols, outcomes), recordProviders);
     this.reportUnquoted(symbols, round);
     let written: WrittenRound;
     try {
       // On a dropped connection or a conflict the write is tried again, in time for the next round; an
       // attempt whose commit went through all the same leaves the round stored, and the next finds it so.
-      const deadlineAt = time.getTime() + this.settings.intervalSeconds * 1000 - 250;
-      ({ value: written } = await retryWithinRound(() => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders), {
-        mayPass: mayPassInStore,
-        policy: this.retryPolicy(WRITE_ATTEMPTS),
-        deadlineAt,
-        onRetry: (retry) => this.runtime.logger.warn('market round could not be stored; trying again', { roundTime: time, ...retry }),
-      }));
+      ({ value: written } = await retryWithinRound(() => writeRound(orm.em.fork(), round, this.settings.intervalSeconds, recordProviders), this.storeRetries(time, 'market round could not be stored; trying again')));
     } catch (gaveUp) {
       const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
       // The round is lost, so it is a gap; what the providers said is not (a 429's Retry-After must still hold).
@@ -120,6 +101,48 @@ export class IngestionService {
     this.snapshot.update(round, assets);
     this.live.publishRound(round.ticks);
     this.live.publishCandles([...written.closedCandles, ...written.updatedCandles]);
+  }
+
+  /**
+   * A round that got no tick at all is a gap, but its time has come all the same: the candles whose period
+   * has ended close now, with the gap and the providers' health, in one transaction tried again as a round's
+   * write is. Given up, the gap and the health are recorded on their own (a 429's Retry-After must still
+   * hold), and the candles close with the next round. An attempt whose commit went through before its
+   * connection dropped recorded them already: they are not recorded twice.
+   */
+  private async closeWithoutTicks(time: Date, reason: string, recordProviders: (tx: EntityManager) => Promise<void>): Promise<void> {
+    const { orm } = this.runtime;
+    const recordRound = async (tx: EntityManager) => {
+      if ((await tx.execute('SELECT 1 FROM ingestion_gaps WHERE round_time = ?', [time])).length) return;
+      await recordProviders(tx);
+      await recordGap(tx, time, reason);
+    };
+    let closed: Candle[];
+    try {
+      ({ value: closed } = await retryWithinRound(() => closeCandlesWithoutTicks(orm.em.fork(), time, recordRound), this.storeRetries(time, 'market round without ticks could not be stored; trying again')));
+    } catch (gaveUp) {
+      const error = gaveUp instanceof GaveUp ? gaveUp.failure : gaveUp;
+      await orm.em
+        .fork()
+        .transactional(async (tx) => {
+          await lockRoundRecords(tx);
+          await recordRound(tx);
+        })
+        .catch(() => undefined);
+      throw error;
+    }
+    this.runtime.publishEvents();
+    this.live.publishRoundCloses(time, closed);
+  }
+
+  /** What a round reads and writes is tried again on a failure of the store that may pass, in time for the next round. */
+  private storeRetries(time: Date, retrying: string): RetryWithin {
+    return {
+      mayPass: mayPassInStore,
+      policy: this.retryPolicy(WRITE_ATTEMPTS),
+      deadlineAt: time.getTime() + this.settings.intervalSeconds * 1000 - 250,
+      onRetry: (retry) => this.runtime.logger.warn(retrying, { roundTime: time, ...retry }),
+    };
   }
 
   /**
