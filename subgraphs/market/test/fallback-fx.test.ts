@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 /** A market on its own database with these providers, once its first round is in memory; and what it logged. */
-async function marketWith(providers: string): Promise<{ market: RunningMarket; logged: string[] }> {
+async function marketWith(providers: string, env: Record<string, string> = {}): Promise<{ market: RunningMarket; logged: string[] }> {
   const environment = testEnvironment({
     MARKET_PROVIDERS: providers,
     MARKET_SYMBOLS: 'BTC,ETH',
@@ -36,6 +36,7 @@ async function marketWith(providers: string): Promise<{ market: RunningMarket; l
     MARKET_SEED: 'fx-fallback',
     BINANCE_BASE_URL: replay.url,
     FRANKFURTER_BASE_URL: replay.url,
+    ...env,
   });
   const logged: string[] = [];
   const market = await startMarketService(readMarketConfig(environment.env), new Logger('market', 'info', {}, (line) => void logged.push(line)));
@@ -66,4 +67,13 @@ it('takes a listed reference-rate source alone, and logs nothing of the kind', a
   expect(market.snapshot.fx.find((rate) => rate.quote === 'EUR')?.rate.toString()).toBe('0.88051');
   expect(market.snapshot.fx.some((rate) => rate.quote === 'HKD')).toBe(true);
   expect(logged.filter((line) => line.includes('the simulated rates are used'))).toHaveLength(0);
+});
+
+it('leaves a round without rates when the reference-rate source listed first fails, never with the simulated ones in their place', async () => {
+  // The ECB's rates cannot be had (nothing answers there): the simulated provider still quotes every asset.
+  const { market } = await marketWith('frankfurter,simulated', { FRANKFURTER_BASE_URL: `${replay.url}/nothing-here` });
+  expect(market.snapshot.ticks().map((tick) => tick.source)).toEqual(['simulated', 'simulated']);
+  expect(market.snapshot.fx).toEqual([]);
+  const stored = await market.runtime.orm.em.fork().execute<{ n: number }[]>('SELECT count(*)::int AS n FROM fx_rates');
+  expect(stored[0]!.n).toBe(0);
 });

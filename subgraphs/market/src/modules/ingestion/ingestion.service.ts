@@ -5,7 +5,7 @@ import { HistoryRepository } from '../history/history.repository';
 import { LiveFeed } from '../live/live-feed';
 import { FallbackFx } from '../provider/fallback-fx';
 import { MarketProvider, ProviderError, ProviderTimeout } from '../provider/market-provider';
-import { ProviderAvailability, ProviderStates } from '../provider/provider-states';
+import { DISABLED, ProviderAvailability, ProviderStates } from '../provider/provider-states';
 import { SnapshotStore } from '../snapshot/snapshot-store';
 import { Candle } from '../candle/candle.type';
 import { Tick } from '../tick/tick.type';
@@ -229,9 +229,15 @@ function mayPassInStore(error: unknown): boolean {
   return isStoreUnavailable(error) || RETRYABLE_TRANSACTION_CODES.has(String((error as { code?: unknown })?.code ?? ''));
 }
 
-/** Per symbol, the first provider in priority order that has it; the first global figures and FX rates likewise. */
+/**
+ * Per symbol, the first provider in priority order that has it; the first global figures likewise. FX
+ * rates come from the first listed provider that gives them (one an admin switched off aside), and only
+ * from it: in a round it fails the round has none, and consumers keep the last (a reference-rate source
+ * is never mixed with simulated rates).
+ */
 function merge(time: Date, symbols: string[], outcomes: RoundOutcome[], fallbackFx: FallbackFx | null): MarketRound {
   const tracked = new Set(symbols);
+  const fxSource = outcomes.find((outcome) => outcome.provider.givesFxRates && !('notAsked' in outcome && outcome.notAsked === DISABLED))?.provider;
   const ticks = new Map<string, Tick>();
   const round: MarketRound = { time, ticks: [], global: null, globalSource: null, fx: [] };
   for (const outcome of outcomes) {
@@ -245,7 +251,7 @@ function merge(time: Date, symbols: string[], outcomes: RoundOutcome[], fallback
       round.global = { time, ...outcome.round.global };
       round.globalSource = source;
     }
-    if (!round.fx.length && outcome.round.fx.length) round.fx = outcome.round.fx.map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
+    if (outcome.provider === fxSource) round.fx = outcome.round.fx.map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
   }
   if (!round.fx.length && fallbackFx) round.fx = fallbackFx(time).map((rate) => ({ base: 'USD', quote: rate.quote, rate: rate.rate, time }));
   round.ticks = symbols.flatMap((symbol) => ticks.get(symbol) ?? []);

@@ -22,6 +22,9 @@ export interface ProviderOutcome {
 /** Whether a round may ask a provider, and when not, why not (in a gap's words). */
 export type ProviderAvailability = { available: true } | { available: false; reason: string };
 
+/** Why a provider an admin switched off sits a round out. */
+export const DISABLED = 'disabled';
+
 /** The configured providers' switches and health, kept in the market database so every replica agrees. */
 export class ProviderStates {
   constructor(
@@ -100,7 +103,7 @@ export class ProviderStates {
 }
 
 function availability(row: Pick<ProviderRow, 'enabled' | 'retry_after'>, time: Date): ProviderAvailability {
-  if (!row.enabled) return { available: false, reason: 'disabled' };
+  if (!row.enabled) return { available: false, reason: DISABLED };
   const retryAfter = row.retry_after ? new Date(row.retry_after) : null;
   if (retryAfter && retryAfter > time) return { available: false, reason: `waiting for Retry-After until ${retryAfter.toISOString()}` };
   return { available: true };
