@@ -8,6 +8,9 @@ import { normaliseSymbol } from './symbol-rules';
 /** Channel on which a change of an asset (its symbol) reaches every replica's snapshot, on commit. */
 export const ASSET_CHANNEL = 'market_asset';
 
+/** Held while the first start's assets are written. */
+const SEED_LOCK = 'herck:market:seed';
+
 /**
  * Which assets the market follows. Each asset it starts or stops following is
  * announced on the bus in the same transaction: analysis learns of a new one
@@ -20,16 +23,21 @@ export class AssetService {
    */
   constructor(private readonly relayEvents: () => Promise<void> = async () => undefined) {}
 
-  /** Tracks the configured symbols on first start; later starts leave admins' choices alone. */
+  /**
+   * Tracks the configured symbols on first start; later starts leave admins' choices alone. Replicas
+   * starting at once on an empty store take turns (a lock, then the count): one seeds, the others find it done.
+   */
   async seed(em: EntityManager, symbols: string[]): Promise<void> {
-    if (await em.count(Asset, {})) return;
-    await em.transactional(async (tx) => {
+    const seeded = await em.transactional(async (tx) => {
+      await tx.execute(`SELECT pg_advisory_xact_lock(hashtext('${SEED_LOCK}'))`);
+      if (await tx.count(Asset, {})) return false;
       for (const symbol of symbols) {
         const asset = tx.create(Asset, { symbol, name: defaultName(symbol) });
         announce(tx, asset);
       }
+      return true;
     });
-    await this.relayEvents();
+    if (seeded) await this.relayEvents();
   }
 
   async track(em: EntityManager, rawSymbol: string, name: string | null): Promise<Asset> {
