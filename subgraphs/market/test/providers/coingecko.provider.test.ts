@@ -160,6 +160,9 @@ describe('CoinGecko provider', () => {
 
     server().route('GET', GLOBAL, { status: 429, fixture: 'coingecko/error-429.json', headers: { 'Retry-After': '30' } });
     expect((await providerError(provider().fetchRound(['BTC'], ROUND_TIME, liveSignal()))).retryAfterSeconds).toBe(30);
+    // Without Retry-After too: the provider is rate-limited, not its figures alone.
+    server().route('GET', GLOBAL, { status: 429, fixture: 'coingecko/error-429.json' });
+    expect((await providerError(provider().fetchRound(['BTC'], ROUND_TIME, liveSignal()))).message).toMatch(/^coingecko: GET \/api\/v3\/global: HTTP 429/);
   });
 
   it('rejects malformed answers', async () => {

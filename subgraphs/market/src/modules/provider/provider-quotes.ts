@@ -1,4 +1,5 @@
 import { ProviderError, ProviderGlobalMetrics, ProviderQuote, ProviderRound } from './market-provider';
+import { ProviderHttpError } from './provider-http';
 
 /**
  * Several coins can share a ticker (a major asset and look-alike tokens); the
@@ -24,8 +25,10 @@ export function uniqueSymbols(symbols: string[]): string[] {
  * the round, the figures an extra. When only the figures fail (a server error, an answer that does
  * not parse, a timeout), the quotes stand and the figures come from the next provider, the reason in
  * `globalError` (a 502 there cost the round its prices, which then came from another source). A
- * 429 with Retry-After still fails the provider: it asked not to be asked again before then; and
- * so does any failure of the figures when there are no quotes to stand on.
+ * 429 (or a ban, Binance's 418) still fails the provider, with Retry-After or without: it is the
+ * provider that is rate-limited, not its figures alone; so does any other answer with Retry-After
+ * (asked not to be asked again before then), and any failure of the figures when there are no quotes
+ * to stand on.
  */
 export async function quotesWithGlobal(quotes: Promise<ProviderQuote[]>, global: Promise<ProviderGlobalMetrics>): Promise<ProviderRound> {
   const [quoted, figures] = await Promise.allSettled([quotes, global]);
@@ -33,6 +36,14 @@ export async function quotesWithGlobal(quotes: Promise<ProviderQuote[]>, global:
   if (figures.status === 'fulfilled') return { quotes: quoted.value, global: figures.value, fx: [] };
   const failure: unknown = figures.reason;
   // With no quotes either, the failure is all the round has to say.
-  if (!quoted.value.length || (failure instanceof ProviderError && failure.retryAfterSeconds !== null)) throw failure;
+  if (!quoted.value.length || rateLimited(failure)) throw failure;
   return { quotes: quoted.value, global: null, fx: [], globalError: failure instanceof Error ? failure.message : String(failure) };
 }
+
+/** A failure that says the provider must not be asked again for now: a 429 or 418, or an answer with Retry-After. */
+function rateLimited(failure: unknown): boolean {
+  if (failure instanceof ProviderHttpError && RATE_LIMITED_STATUSES.has(failure.status)) return true;
+  return failure instanceof ProviderError && failure.retryAfterSeconds !== null;
+}
+
+const RATE_LIMITED_STATUSES = new Set([418, 429]);
