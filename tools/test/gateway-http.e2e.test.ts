@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { auditServer } from 'graphql-http';
 import { ANONYMOUS, GATEWAY_IDLE_CLOSE_MS, INTERNAL_TOKEN_HEADER, SUBGRAPH_IDLE_CLOSE_MS } from '@herck/common';
 import { subgraphPool } from '@herck/gateway';
@@ -214,6 +215,14 @@ describe('GraphQL over HTTP status codes', () => {
         expect({ accept, query, status: subscription.status, codes: codes(subscription) }).toEqual({ accept, query, status, codes: ['BAD_REQUEST'] });
         expect(subscription.errors?.[0]?.message).toMatch(/WebSocket/);
       }
+      // One found by a persisted query's hash alone, registered with a query of its document (it was a 500).
+      const withSubscription = `query Q { __typename } subscription S { ticks(symbols: ["BTC"]) { symbol } } # ${accept}`;
+      const persisted = { persistedQuery: { version: 1, sha256Hash: createHash('sha256').update(withSubscription).digest('hex') } };
+      expect((await sendRaw(platform.gatewayUrl, { query: withSubscription, operationName: 'Q', extensions: persisted })).data).toEqual({ __typename: 'Query' });
+      const byHash = await sendRaw(platform.gatewayUrl, { operationName: 'S', extensions: persisted }, undefined, { accept });
+      expect({ accept, status: byHash.status, codes: codes(byHash), data: byHash.data }).toEqual({ accept, status, codes: ['BAD_REQUEST'], data: undefined });
+      expect(byHash.errors?.[0]).toMatchObject({ message: expect.stringMatching(/WebSocket/), extensions: { code: 'BAD_REQUEST' } });
+      expect(byHash.errors?.[0]?.extensions).not.toHaveProperty('http');
       // A query asked for beside such a subscription: the document is invalid (it was a 500 for every operation in it).
       const beside = 'query Q { __typename } subscription A($x: Boolean!) { ticks(symbols: ["BTC"]) @include(if: $x) { symbol } }';
       for (const operationName of ['Q', 'Nope', undefined]) {

@@ -279,6 +279,11 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
     const three = await ask('3', { query: '', extensions: persisted(hash) });
     expect((three.payload as { data?: { me?: { id: string } } }).data?.me?.id).toBe(user.accountId);
     expect(codeOf(await ask('4', { query: '{ __typename }', extensions: persisted(hash) }))).toEqual(['BAD_REQUEST']);
+    // A subscription found by its hash alone (registered with a query of its document) is refused, not run or failed.
+    const withSubscription = `query Q { __typename } subscription S { ticks(symbols: ["BTC"]) { symbol } } # ${randomBytes(4).toString('hex')}`;
+    const subscriptionHash = createHash('sha256').update(withSubscription).digest('hex');
+    await ask('5', { query: withSubscription, operationName: 'Q', extensions: persisted(subscriptionHash) });
+    expect(codeOf(await ask('6', { query: '', operationName: 'S', extensions: persisted(subscriptionHash) }))).toEqual(['BAD_REQUEST']);
   }, 30_000);
 
   it('closes with 4403 for an invalid or expired token; without one the caller is anonymous', async () => {

@@ -8,7 +8,7 @@ import type {
   GatewaySchemaLoadOrUpdateCallback,
   GatewayUnsubscriber,
 } from '@apollo/server-gateway-interface';
-import { BREAK, DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, print, visit } from 'graphql';
+import { BREAK, DocumentNode, getOperationAST, GraphQLError, GraphQLFormattedError, OperationDefinitionNode, OperationTypeNode, print, visit } from 'graphql';
 import { Identity } from '@herck/common';
 import { withValueCompletionErrors } from '../remote/value-completion-errors';
 import { applyDenials } from './apply-denials';
@@ -73,6 +73,9 @@ export class AuthorizingGateway implements GatewayInterface {
       const operation = getOperationAST(document, request.operationName);
       const refused = refusedOperation(operation, request.operationName);
       if (refused) return { errors: [refused] };
+      // A subscription found by its persisted hash alone (any other is refused before Apollo Server looks):
+      // a request error, as one sent with its query is, not @apollo/gateway's failure (a 500).
+      if (operation!.operation === OperationTypeNode.SUBSCRIPTION) return { errors: [new GraphQLError(PERSISTED_SUBSCRIPTION, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
       const invalid = variableErrors(schema, document, operation!, request.variables ?? {}, this.options);
       if (invalid.length) return { errors: invalid };
       const { authorized, queryHash } = this.decide(requestContext);
@@ -119,11 +122,14 @@ export class AuthorizingGateway implements GatewayInterface {
   }
 }
 
+/** Why a subscription sent as a persisted query's hash does not run. */
+const PERSISTED_SUBSCRIPTION =
+  'A subscription runs over WebSocket (graphql-ws, subprotocol graphql-transport-ws) on this same URL, sent with its query: a persisted query\'s hash alone runs queries and mutations';
+
 /**
  * A request error for a document with no operation to run: an operationName it does not have
  * (or none, with several operations). Answered without data, before any role check or plan: a
- * request error (see `documentFailureStatusPlugin` for its status). Subscriptions never get here
- * (`subscriptionsOverHttp`).
+ * request error (see `documentFailureStatusPlugin` for its status).
  */
 function refusedOperation(operation: OperationDefinitionNode | null | undefined, operationName: string | undefined): GraphQLError | null {
   if (!operation) {
