@@ -203,6 +203,16 @@ describe('applyDenials', () => {
     expect(result.errors.map((e) => e.path)).toEqual([['accounts'], ['team', 0, 'audit', 'note']]);
   });
 
+  it('reports the denied root fields when another field\'s error had nulled the whole response', () => {
+    // A non-null root field failed (its subgraph down): execution answered `data: null`. `accounts` was still reached.
+    const { denials, keyOrder } = authorize('{ feed { id } accounts { id } me { secret } }', user);
+    const result = applyDenials(null, denials, keyOrder);
+    expect(result.data).toBeNull();
+    expect(result.errors.map((e) => [e.path, e.extensions?.code])).toEqual([[['accounts'], 'FORBIDDEN']]);
+    // No execution at all (a request error): no field error either.
+    expect(applyDenials(undefined, denials, keyOrder).errors).toEqual([]);
+  });
+
   it('gives a field selected twice one error, as it is one field of the result', () => {
     const { denials, keyOrder } = authorize('{ public me { id } me { name } }', anonymous);
     const result = applyDenials({ public: 'p' }, denials, keyOrder);

@@ -18,7 +18,14 @@ export function applyDenials(
   keyOrder: KeyOrder,
 ): { data: Record<string, Json> | null; errors: GraphQLFormattedError[] } {
   const errors: GraphQLFormattedError[] = [];
-  if (!data) return { data: data ?? null, errors };
+  if (data === undefined) return { data: null, errors };
+  if (data === null) {
+    // Another field's error nulled the whole answer (a non-null root field failed). Execution reaches every
+    // root field whatever the others do, so a denied one still says so; a deeper one is not placed: whether
+    // its parent was null, or a list of how many, is gone with the data.
+    for (const denial of denials) if (denial.path.length === 1) errors.push({ message: denial.message, path: [denial.path[0]!.key], extensions: { code: denial.code } });
+    return { data: null, errors: onePerPath(errors) };
+  }
   // Every denial is placed, also after one has nulled the whole result: GraphQL reports every
   // field error, whatever became of `data`.
   let rootNulled = false;
