@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DocumentNode, GraphQLError, GraphQLFormattedError, print } from 'graphql';
-import { ExecutionResult, FormattedExecutionResult } from 'graphql-ws';
+import { ExecutionResult } from 'graphql-ws';
 import { Identity, Logger } from '@herck/common';
 import { applyDenials } from '../auth/apply-denials';
 import { Denial } from '../auth/authorize-operation';
@@ -11,6 +11,7 @@ import { EventStream, SharedEvent } from './event-stream';
 import { PreformattedError } from './preformatted-error';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
 import { Conflate, conflationFor } from './tick-conflation';
+import { UpstreamBacklog, UpstreamEvent } from './upstream-backlog';
 import { UpstreamSubscriptions } from './upstream-subscriptions';
 
 /** A subscription that passed every check: the document without denied fields, and the denials. */
@@ -56,8 +57,6 @@ type Json = Parameters<typeof applyDenials>[0];
 interface Channel {
   streams: Set<EventStream>;
   stopUpstream: () => void;
-  /** Events are executed one after the other, so clients see them in the subgraph's order. */
-  pending: Promise<void>;
 }
 
 /**
@@ -120,8 +119,14 @@ export class SharedSubscriptions {
       existing.streams.add(stream);
       return stream;
     }
-    const channel: Channel = { streams: new Set([stream]), stopUpstream: () => undefined, pending: Promise.resolve() };
+    const channel: Channel = { streams: new Set([stream]), stopUpstream: () => undefined };
     this.channels.set(prepared.key, channel);
+    const backlog = new UpstreamBacklog(
+      async (item) => ('event' in item ? this.deliver(prepared, channel, item.event) : this.close(prepared.key, channel, item.end)),
+      prepared.conflate,
+      prepared.plan.primary.serviceName,
+      this.logger,
+    );
     const { primary } = prepared.plan;
     const variables = Object.fromEntries((primary.variableUsages ?? []).filter((name) => Object.hasOwn(prepared.request.variables, name)).map((name) => [name, prepared.request.variables[name]]));
     channel.stopUpstream = this.upstream.subscribe(
@@ -130,17 +135,12 @@ export class SharedSubscriptions {
       prepared.perCaller,
       { query: primary.operation, variables, ...(primary.operationName && { operationName: primary.operationName }) },
       {
-        next: (event) => {
-          channel.pending = channel.pending.then(() => this.deliver(prepared, channel, event)).catch((error: unknown) => this.logger.error('live event delivery failed', { error }));
-        },
+        next: (event) => backlog.push({ event }),
         error: (error) => {
           this.logger.warn('upstream subscription failed', { subgraph: primary.serviceName, error });
-          const result = { errors: [new PreformattedError(this.formatError(upstreamError(error), error))] };
-          channel.pending = channel.pending.then(() => this.close(prepared.key, channel, result)).catch((error: unknown) => this.logger.error('live subscription close failed', { error }));
+          backlog.push({ end: { errors: [new PreformattedError(this.formatError(upstreamError(error), error))] } });
         },
-        complete: () => {
-          channel.pending = channel.pending.then(() => this.close(prepared.key, channel)).catch((error: unknown) => this.logger.error('live subscription close failed', { error }));
-        },
+        complete: () => backlog.push({ end: undefined }),
       },
     );
     return stream;
@@ -151,7 +151,7 @@ export class SharedSubscriptions {
     for (const [key, channel] of this.channels) this.close(key, channel);
   }
 
-  private async deliver(prepared: PreparedSubscription, channel: Channel, event: FormattedExecutionResult<Record<string, unknown>, unknown>): Promise<void> {
+  private async deliver(prepared: PreparedSubscription, channel: Channel, event: UpstreamEvent): Promise<void> {
     if (channel.streams.size === 0) return;
     let result: ExecutionResult;
     try {
