@@ -23,7 +23,10 @@ export interface BusBatchHooks {
    */
   lease?: AdvisoryLease;
   becameLeader?(): void;
-  /** Runs before each batch; false (not ready yet) or a failure skips the batch (it is retried). */
+  /**
+   * Runs before each batch, holding the consumer's position lock; false (not ready yet) or a failure
+   * skips the batch (it is retried).
+   */
   beforeBatch?(): Promise<boolean>;
   rolledBack?(): Promise<void>;
 }
@@ -116,7 +119,7 @@ export class BusConsumer {
       .fork()
       .execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name])
       .catch((error: unknown) => void this.logger.warn('bus consumer position not read; reported after the first batch', { consumer: this.name, error }));
-    if (own) await this.reportPosition(own[0]?.position ?? '0');
+    if (own) await this.reportPosition(own[0]?.position ?? '0', { starting: true });
     // Without it the consumer still polls, but each event waits up to a poll interval.
     this.listener = new NotificationListener({
       name: 'bus listener',
@@ -176,7 +179,6 @@ export class BusConsumer {
       if (!(await lease.isLeader())) return false;
       if (!leading) this.hooks.becameLeader?.();
     }
-    if ((await this.hooks.beforeBatch?.()) === false) return false;
     const attempt: Attempt = { events: [] };
     try {
       return await this.consumeBatch(attempt);
@@ -210,10 +212,10 @@ export class BusConsumer {
   }
 
   /** Best effort: a report that fails is made with the next batch (until then, deletions wait on the older one). */
-  private async reportPosition(position: string): Promise<void> {
+  private async reportPosition(position: string, { starting = false } = {}): Promise<void> {
     if (position === this.reported) return;
     try {
-      await reportConsumerPosition(this.bus, this.name, Object.keys(this.handlers), position);
+      await reportConsumerPosition(this.bus, this.name, Object.keys(this.handlers), position, { starting });
       this.reported = position;
     } catch (error) {
       this.logger.warn('bus consumer position not reported to the bus', { consumer: this.name, error });
@@ -233,6 +235,9 @@ export class BusConsumer {
       const [{ position }] = await em.execute('SELECT position::text FROM bus_positions WHERE consumer = ? FOR UPDATE', [
         this.name,
       ]);
+      // Under the row lock: a leader that lost its lease mid-batch has committed that batch (or rolled it
+      // back) by now, so what the hook reads into memory (after a takeover) has it.
+      if ((await this.hooks.beforeBatch?.()) === false) return false;
       this.forgetUpTo(BigInt(position));
       const isolating = this.isolateThrough !== null;
       const limit = isolating ? 1 : BATCH_SIZE;

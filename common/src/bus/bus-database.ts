@@ -39,12 +39,15 @@ export async function ensureBusSchema(bus: pg.Pool): Promise<void> {
 
 /**
  * Tells the bus how far `consumer` has read, and which types it reads. Replicas share one consumer and
- * may report out of order: the furthest position stands.
+ * may report out of order: the furthest position stands. Except at a replica's start (`starting`), which
+ * says where its store stands: a new database (an analysis store made afresh) reads the bus from its start
+ * again, and what it has yet to read must be kept for it, however far the old one had gone.
  */
-export async function reportConsumerPosition(bus: pg.Pool, consumer: string, types: readonly string[], position: string): Promise<void> {
+export async function reportConsumerPosition(bus: pg.Pool, consumer: string, types: readonly string[], position: string, { starting = false } = {}): Promise<void> {
   await bus.query(
     `INSERT INTO bus_consumers (consumer, types, position) VALUES ($1, $2::text[], $3)
-     ON CONFLICT (consumer) DO UPDATE SET types = EXCLUDED.types, position = GREATEST(bus_consumers.position, EXCLUDED.position), updated_at = now()`,
+     ON CONFLICT (consumer) DO UPDATE SET types = EXCLUDED.types,
+       position = ${starting ? 'EXCLUDED.position' : 'GREATEST(bus_consumers.position, EXCLUDED.position)'}, updated_at = now()`,
     [consumer, types, position],
   );
 }
