@@ -8,7 +8,8 @@ import { OutboxRelay } from '../src/bus/outbox-relay';
 
 /**
  * A consumer that starts anew: on a database of its own made afresh (it reads the bus from its
- * start again), or as the replica that takes the lease over from one that lost it mid-batch.
+ * start again), or as the replica that takes the lease over from one that lost it mid-batch; and
+ * one that stands by while another holds the lease.
  */
 class ReceivedTable extends Migration {
   override up(): void {
@@ -20,7 +21,7 @@ const serverUrl = process.env.DATABASE_URL!;
 const prefix = `test_bus_starts_${randomBytes(4).toString('hex')}`;
 const logger = new Logger('test', 'error');
 const migrations = [busTablesMigration, { name: 'Migration99990000000000_received', class: ReceivedTable }, busDeadLettersMigration];
-const databases = ['producer', 'old', 'fresh', 'shared', 'bus'];
+const databases = ['producer', 'old', 'fresh', 'shared', 'standby', 'bus'];
 const orms: Orm[] = [];
 let bus: pg.Pool;
 let producer: Orm;
@@ -137,4 +138,28 @@ it('taking the lease over from a leader that lost it mid-batch, loads its memory
   } finally {
     await admin.end();
   }
+});
+
+it('standing by, waits for the lease holder to apply what was published before it was asked to catch up', async () => {
+  const standbyUrl = databaseUrl(serverUrl, `${prefix}_standby`);
+  let releaseLeader!: () => void;
+  const leaderHeld = new Promise<void>((resolve) => (releaseLeader = resolve));
+  const orm = await open('standby');
+  const replica = (holds: boolean) =>
+    new BusConsumer('standing-by', orm, bus, busUrl, { 'test.standby': async (event, em) => (holds && (await leaderHeld), record(event, em)) }, logger, {
+      lease: new AdvisoryLease(standbyUrl, 'test:bus:standby', 'consumes', logger),
+    }, 60_000);
+  const leader = replica(true);
+  await leader.start();
+  const standby = replica(false);
+  await standby.start();
+  await publish('test.standby', 1);
+  const waiting = standby.caughtUp(10_000).then(() => 'caught up');
+  // The leader is still applying the event (it resolved at once before, after one look at the lease).
+  expect(await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 300))])).toBe('still waiting');
+  releaseLeader();
+  expect(await waiting).toBe('caught up');
+  expect(await receivedIn(orm)).toBe(1);
+  await leader.stop();
+  await standby.stop();
 });

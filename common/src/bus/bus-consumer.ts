@@ -33,6 +33,9 @@ export interface BusBatchHooks {
 
 const BATCH_SIZE = 100;
 
+/** How often a standby looks whether the lease holder has applied what it waits for. */
+const CATCH_UP_POLL_MS = 25;
+
 /** One event a consumer gave up on, as admins are shown it (its payload stays in the table). */
 export interface DeadLetterSummary {
   /** Its bus position (decimal text: bigint). */
@@ -138,6 +141,29 @@ export class BusConsumer {
   /** Resolves once every event published before the call has been applied (or one failed: it is retried at the next kick). */
   kick(): Promise<void> {
     return this.loop.kick();
+  }
+
+  /**
+   * Resolves once every event published before the call has been applied to this service's store, or
+   * after `timeoutMs`. A replica without the lease applies nothing itself: the one holding it does, into
+   * the same store, whose position it then waits for (a standby answered at once, before the events it
+   * was asked to wait for).
+   */
+  async caughtUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const { lease } = this.hooks;
+    // Unreadable (the bus or the store gone): nothing to wait for that could be seen; the caller goes on as after a timeout.
+    const target = lease ? await newestBusPosition(this.bus).then(BigInt, () => null) : null;
+    await this.loop.kick();
+    if (target === null || lease?.leading) return;
+    while (Date.now() < deadline) {
+      const own = await this.orm.em
+        .fork()
+        .execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name])
+        .catch(() => null);
+      if (!own || BigInt(own[0]?.position ?? 0) >= target) return;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+    }
   }
 
   async stop(): Promise<void> {

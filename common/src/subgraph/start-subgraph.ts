@@ -167,7 +167,7 @@ export async function startSubgraph<TContext extends SubgraphContext>(
     publishEvents: () => void relay.kick(),
     relayEvents: () => atMost(BUS_WAIT_MS, relay.kick()),
     background: (name, task) => tasks.run(name, task),
-    catchUpEvents: () => atMost(BUS_WAIT_MS, consumer?.kick() ?? Promise.resolve()),
+    catchUpEvents: () => atMost(BUS_WAIT_MS, consumer?.caughtUp(BUS_WAIT_MS) ?? Promise.resolve()),
     exclusively: (name, work) => withPlatformLock(config.busUrl, name, work, logger),
   };
   await consumer?.start();
