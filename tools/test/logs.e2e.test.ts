@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -19,6 +22,8 @@ const shipping = (service: string, level: 'info' | 'debug') => new Logger(servic
 let platform: TestPlatform;
 let admin: { accessToken: string };
 let user: SignedUpUser;
+/** Archives go where `npm start` puts them by default, below a folder whose name starts with a dot (.data). */
+const archiveRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-logs-e2e-'));
 
 beforeAll(async () => {
   platform = await startTestPlatform(
@@ -28,6 +33,7 @@ beforeAll(async () => {
       LOGS_KEEP_BYTES_PER_SERVICE: String(KEEP_BYTES),
       LOGS_MAX_QUERY_LENGTH: '50',
       STATUS_PROBE_SECONDS: '1',
+      LOGS_ARCHIVE_DIR: path.join(archiveRoot, '.data', 'log-archives'),
     },
     { logs: {}, loggers: { gateway: shipping('gateway', 'info'), account: shipping('account', 'debug') } },
   );
@@ -41,6 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(Object.values(shippers).map((shipper) => shipper!.close()));
   await platform?.stop();
+  fs.rmSync(archiveRoot, { recursive: true, force: true });
 }, 60_000);
 
 const logsOf = (filter: Record<string, unknown>, first = 100, after?: string) => send(platform.gatewayUrl, LogsDocument, { filter, first, after }, admin.accessToken);

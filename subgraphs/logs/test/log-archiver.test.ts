@@ -59,6 +59,32 @@ async function fileAged(name: string, ageMs: number): Promise<void> {
   await fs.promises.utimes(file, at, at);
 }
 
+describe('a check whose usage is older than a run that has archived since', () => {
+  it('archives nothing more: the run reads the usage again, and the service keeps what the threshold keeps', async () => {
+    const service = newService();
+    const store = new PostgresLogStore(logs.orm);
+    await store.insert(entries(service));
+    const usageBefore = await store.usage();
+    // The second check's read answers what the store held before the first run (it read before that run committed).
+    let readStale = false;
+    const stale = Object.assign(Object.create(store) as LogStore, {
+      async usage() {
+        if (!readStale) return store.usage();
+        readStale = false;
+        return usageBefore;
+      },
+    });
+    const archiver = archiverOf(stale);
+    await archiver.check([service]);
+    await archiver.idle();
+    readStale = true;
+    await archiver.check([service]);
+    await archiver.idle();
+    expect((await store.usage()).find((usage) => usage.service === service)?.bytes).toBe(300);
+    expect((await store.archives()).filter((archive) => archive.service === service)).toHaveLength(1);
+  });
+});
+
 describe('an archive whose store write reports a failure', () => {
   it('keeps its file when the write went through all the same (the connection dropped at COMMIT): the entries are only there', async () => {
     const store = new PostgresLogStore(logs.orm);

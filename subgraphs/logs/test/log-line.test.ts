@@ -51,6 +51,12 @@ describe('a shipped line PostgreSQL could not store as it is', () => {
     expect(entry.fields).toEqual({ note: ['\ufffd'], 'k\ufffd': 1, rocket: '🚀' });
   });
 
+  it('has an escaped NUL replaced, and keeps a text that reads backslash, u0000', () => {
+    const entry = parseLogLine(JSON.stringify({ msg: 'a\u0000b', body: '{"name":"\\u0000"}', both: '\\\u0000' }), 'orders', new Date())!;
+    expect(entry.message).toBe('a\ufffdb');
+    expect(entry.fields).toEqual({ body: '{"name":"\\u0000"}', both: '\\\ufffd' });
+  });
+
   it('has parts nested deeper than MAX_NESTING cut, and keeps the rest of the entry', () => {
     const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
     // 20,000 levels overflowed JSON.stringify's stack when the batch was stored: the batch failed, and was resent for ever.
@@ -102,5 +108,7 @@ describe('the level of a shipped line', () => {
     expect(['WARNING', 'critical', 'notice', 'crit', 'FATAL', 'TRACE', 'emerg'].map(levelOf)).toEqual(['warn', 'error', 'info', 'error', 'error', 'debug', 'error']);
     // A name no logger uses, or one every object has (constructor), is INFO.
     expect(['whatever', 'constructor', null].map(levelOf)).toEqual(['info', 'info', 'info']);
+    // Below every level pino numbers (a field of the caller's that overwrote it): the lowest, not a failed batch.
+    expect([-1, -1e9].map(levelOf)).toEqual(['debug', 'debug']);
   });
 });

@@ -20,7 +20,10 @@ export function serveArchiveDownloads(app: Express, archiveDir: string, gatewayO
       answerRouteError(res, 400, 'BAD_USER_INPUT', (error as BadUserInputError).message);
       return;
     }
-    res.sendFile(path.join(archiveDir, fileName), { headers: { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${fileName}"` } }, (error) => {
+    // Sent from its folder as root: a folder with a dot in its path (the default, .data/log-archives) is the
+    // operator's choice, not a hidden file the sender should refuse; the name itself was checked above.
+    const options = { root: path.resolve(archiveDir), headers: { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${fileName}"` } };
+    res.sendFile(fileName, options, (error) => {
       if (error && !res.headersSent) answerRouteError(res, 404, 'NOT_FOUND', 'No such archive');
     });
   });

@@ -94,7 +94,11 @@ export class LogArchiver {
     return run;
   }
 
-  private async archive({ service, bytes }: ServiceUsage): Promise<void> {
+  private async archive({ service }: ServiceUsage): Promise<void> {
+    // Read again now that this run is the service's only one: the usage the check read may be from before
+    // a run that has archived since, and archiving its excess again would leave far less than the threshold keeps.
+    const bytes = (await this.store.usage()).find((usage) => usage.service === service)?.bytes ?? 0;
+    if (bytes <= this.settings.maxBytesPerService) return;
     const excess = bytes - this.settings.keepBytesPerService;
     await fs.promises.mkdir(this.settings.archiveDir, { recursive: true, mode: 0o700 });
     const fileName = this.freeName(service);

@@ -36,7 +36,7 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
     let rejected = 0;
     for (const [index, line] of req.body.split('\n').entries()) {
       if (!line.trim()) continue;
-      const entry = parseLogLine(line, service, now, idFor(index));
+      const entry = parsedOrNull(line, service, now, idFor(index), logger);
       if (entry) entries.push(entry);
       else rejected++;
     }
@@ -51,4 +51,17 @@ export function serveLogIngest(app: Express, store: LogStore, verifier: LogShipp
     res.json({ accepted: entries.length, rejected });
     if (entries.length) void archiver.check([service]);
   });
+}
+
+/**
+ * A line that could not be read for a reason nobody foresaw is that line's refusal, not the batch's:
+ * a batch answered 500 is sent again for ever by its shipper, and every later line of its process waits behind it.
+ */
+function parsedOrNull(line: string, service: string, now: Date, id: string, logger: Logger): StoredLogEntry | null {
+  try {
+    return parseLogLine(line, service, now, id);
+  } catch (error) {
+    logger.warn('log line refused: it could not be read', { shippedBy: service, error });
+    return null;
+  }
 }

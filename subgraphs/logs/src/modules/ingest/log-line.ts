@@ -18,8 +18,9 @@ const NUMERIC_LEVELS: [number, StoredLogLevel][] = [
 export function parseLogLine(line: string, service: string, now: Date, id: string = timeOrderedUuid()): StoredLogEntry | null {
   let parsed: unknown;
   try {
-    // PostgreSQL's text and jsonb hold no NUL character.
-    parsed = JSON.parse(line.includes('\\u0000') ? line.replaceAll('\\u0000', '\\ufffd') : line);
+    // PostgreSQL's text and jsonb hold no NUL character. Only an escape of NUL is replaced, not a text that
+    // reads backslash, "u0000" (an escaped backslash before it: an even run of backslashes).
+    parsed = JSON.parse(line.includes('\\u0000') ? line.replace(ESCAPED_NUL, '$1\\ufffd') : line);
   } catch {
     return null;
   }
@@ -46,6 +47,9 @@ export function parseLogLine(line: string, service: string, now: Date, id: strin
     bytes: Buffer.byteLength(line),
   };
 }
+
+/** `\u0000` in a JSON text, with the even run of backslashes (escaped ones) before it. */
+const ESCAPED_NUL = /(?<!\\)((?:\\\\)*)\\u0000/g;
 
 /** The deepest nesting of objects and arrays a stored entry keeps (the line itself is level 1). */
 export const MAX_NESTING = 512;
@@ -108,7 +112,8 @@ function wellFormed(value: unknown): unknown {
 }
 
 function levelOf(value: unknown): StoredLogLevel {
-  if (typeof value === 'number') return NUMERIC_LEVELS.find(([floor]) => value >= floor)![1];
+  // Below every floor (a negative number): the lowest level, as any other odd value gets a default.
+  if (typeof value === 'number') return NUMERIC_LEVELS.find(([floor]) => value >= floor)?.[1] ?? 'debug';
   if (typeof value !== 'string') return 'info';
   const label = value.trim().toLowerCase();
   if ((LOG_LEVELS as readonly string[]).includes(label)) return label as StoredLogLevel;
