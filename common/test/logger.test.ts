@@ -12,6 +12,14 @@ describe('Logger', () => {
     expect(logged({ answer: 42 })).toMatchObject({ level: 'error', service: 'test', msg: 'failed', requestId: 'r1', answer: 42 });
   });
 
+  it('renames a field named like one of the entry’s own keys, which it would replace (and be lost)', () => {
+    const line = logged({ time: 'the round’s', level: -1, msg: 'mine', service: 'other', requestId: 'r2', answer: 42 });
+    expect(line).toMatchObject({ level: 'error', service: 'test', msg: 'failed', requestId: 'r1', answer: 42 });
+    expect(line).toMatchObject({ time_: 'the round’s', level_: -1, msg_: 'mine', service_: 'other', requestId_: 'r2' });
+    expect(typeof line.time).toBe('string');
+    expect(line.time).not.toBe('the round’s');
+  });
+
   it('keeps an error’s name, message, stack and cause, also for errors made in another realm', () => {
     // Node's fetch raises its errors in a realm of its own: `instanceof Error` is false for them under Jest.
     const foreign = vm.runInNewContext('new TypeError("fetch failed")') as Error;

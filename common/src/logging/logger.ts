@@ -38,19 +38,19 @@ export class Logger {
   }
 
   debug(msg: string, fields?: LogFields): void {
-    if (this.pino.isLevelEnabled('debug')) this.pino.debug(serialiseErrors(fields ?? {}), msg);
+    if (this.pino.isLevelEnabled('debug')) this.pino.debug(entryFields(fields ?? {}), msg);
   }
 
   info(msg: string, fields?: LogFields): void {
-    if (this.pino.isLevelEnabled('info')) this.pino.info(serialiseErrors(fields ?? {}), msg);
+    if (this.pino.isLevelEnabled('info')) this.pino.info(entryFields(fields ?? {}), msg);
   }
 
   warn(msg: string, fields?: LogFields): void {
-    if (this.pino.isLevelEnabled('warn')) this.pino.warn(serialiseErrors(fields ?? {}), msg);
+    if (this.pino.isLevelEnabled('warn')) this.pino.warn(entryFields(fields ?? {}), msg);
   }
 
   error(msg: string, fields?: LogFields): void {
-    if (this.pino.isLevelEnabled('error')) this.pino.error(serialiseErrors(fields ?? {}), msg);
+    if (this.pino.isLevelEnabled('error')) this.pino.error(entryFields(fields ?? {}), msg);
   }
 }
 
@@ -70,6 +70,21 @@ function createPino(service: string, level: LogLevel, sink: LogSink): pino.Logge
     },
     { write: (chunk: string) => sink(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk) },
   );
+}
+
+/** What every entry says itself (README: `time level service msg requestId …fields`). */
+const ENTRY_KEYS = new Set(['time', 'level', 'service', 'msg', 'requestId']);
+
+/**
+ * An entry's fields as it carries them: errors serialised, and a field named like one of the entry's
+ * own keys renamed with a trailing `_` (`time_`). pino would write both, and a reader takes the
+ * last: the field replaced the entry's time or level (a line whose `level` was -1 was refused by logs),
+ * and its own value was lost.
+ */
+function entryFields(fields: LogFields): LogFields {
+  const serialised = serialiseErrors(fields);
+  if (!Object.keys(serialised).some((key) => ENTRY_KEYS.has(key))) return serialised;
+  return Object.fromEntries(Object.entries(serialised).map(([key, value]) => [ENTRY_KEYS.has(key) ? `${key}_` : key, value]));
 }
 
 /**

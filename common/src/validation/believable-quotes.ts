@@ -62,7 +62,7 @@ export function usableFx(event: BusEvent, now: Date, logger: Logger): UsableRoun
 function believedTime(event: BusEvent, written: string, now: Date, logger: Logger, what: string): Date | null {
   const time = new Date(written);
   if (isBelievableTime(time, now)) return time;
-  logger.warn(`${what} ignored: the time is not believable`, { event: event.id, time: written });
+  logger.warn(`${what} ignored: the time is not believable`, { event: event.id, roundTime: written });
   return null;
 }
 
