@@ -146,8 +146,18 @@ describe('GraphQL over HTTP status codes', () => {
       const page = await fetch(`${origin}${path}`, { headers: { accept: 'text/html' } });
       expect({ path, status: page.status }).toEqual({ path, status: 404 });
     }
-    const preflight = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: { origin: `http://localhost:${new URL(platform.gatewayUrl).port}`, 'access-control-request-method': 'POST' } });
+    const browser = { origin: `http://localhost:${new URL(platform.gatewayUrl).port}`, 'access-control-request-method': 'POST' };
+    const preflight = await fetch(platform.gatewayUrl, { method: 'OPTIONS', headers: browser });
     expect([preflight.status, preflight.headers.get('access-control-allow-methods')]).toEqual([204, 'GET,POST']);
+    // No preflight approves a request to where nothing is served; and no path gets Express's HTML page.
+    for (const path of ['/graphql/', '/GRAPHQL', '/nothing-here']) {
+      const refused = await fetch(`${origin}${path}`, { method: 'OPTIONS', headers: browser });
+      const body = (await refused.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect({ path, status: refused.status, allowed: refused.headers.get('access-control-allow-methods'), code: body.errors?.[0]?.extensions?.code }).toEqual({ path, status: 404, allowed: null, code: 'NOT_FOUND' });
+    }
+    // A path a route serves still names its methods.
+    const healthz = await fetch(`${origin}/healthz`, { method: 'OPTIONS' });
+    expect([healthz.status, healthz.headers.get('allow')]).toEqual([200, 'GET, HEAD']);
   });
 
   it('keeps the status of every other answer', async () => {

@@ -124,7 +124,13 @@ export class GraphqlHttpService<TContext extends BaseContext> {
       runHandlers(this.graphqlRoute.handlers, this.graphqlRoute.errorHandlers, req, response);
       return;
     }
-    this.app(req, res);
+    // Past every route: Express's own last word is an HTML page; ours is the JSON refusal every other answer is.
+    // (Express still answers an OPTIONS for a path some route serves, with its methods, before this.)
+    this.app(req as Request, res as express.Response, (error?: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (error) return answerRouteError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      answerNothingServed(req, res);
+    });
   }
 
   async listen(port: number, host: string): Promise<string> {
@@ -156,9 +162,10 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     const errorHandlers = [unparsableBodies(), jsonErrors(this.options.logger)];
     // Nothing else is served: a JSON refusal like every other answer, not Express's HTML page. (OPTIONS
     // goes on to Express's own answer, which lists the methods a path takes.)
-    const nothingServed: PlainHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(originalPath(req))}`));
-    // A mount serves its path's prefix in any letter case (`/graphql/x`, `/GRAPHQL`): GraphQL is served at /graphql alone.
-    const exactly: PlainHandler = (req, res, next) => (originalPath(req) === GRAPHQL_PATH ? next() : nothingServed(req, res, next));
+    const nothingServed: PlainHandler = (req, res, next) => (req.method === 'OPTIONS' ? next() : answerNothingServed(req, res));
+    // A mount serves its path's prefix in any letter case (`/graphql/x`, `/GRAPHQL`): GraphQL is served at
+    // /graphql alone, and nothing else at those paths (no CORS preflight approves a request to them either).
+    const exactly: PlainHandler = (req, res, next) => (originalPath(req) === GRAPHQL_PATH ? next() : answerNothingServed(req, res));
     this.app.use(GRAPHQL_PATH, exactly, ...graphql);
     this.app.use(nothingServed);
     this.app.use(...errorHandlers);
@@ -176,6 +183,11 @@ export class GraphqlHttpService<TContext extends BaseContext> {
     await this.apollo.stop();
     await this.inFlight.settled(OPERATIONS_SETTLE_MS);
   }
+}
+
+/** The JSON 404 of a path or method nothing serves. */
+function answerNothingServed(req: http.IncomingMessage, res: http.ServerResponse): void {
+  answerRouteError(res, 404, 'NOT_FOUND', `Nothing is served at ${req.method} ${echoedInput(originalPath(req))}`);
 }
 
 /** What body-parser's refusals mean to a client, by their `type`. */
