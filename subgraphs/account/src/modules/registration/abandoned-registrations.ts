@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/postgresql';
 import { Logger, SubgraphRuntime } from '@herck/common';
 import { accountDeleted } from '../account/account-events';
 import { Account, AccountStatus } from '../account/account.entity';
@@ -12,10 +13,12 @@ export async function deleteAbandonedRegistrations(runtime: Pick<SubgraphRuntime
   let deleted = 0;
   for (;;) {
     const batch = await runtime.orm.em.fork().transactional(async (tx) => {
+      // Locked as read, passing over one a request holds (an admin's edit): deleted in the next pass, its
+      // deletion then numbered after that edit's event on the bus, as it happened.
       const abandoned = await tx.find(
         Account,
         { status: AccountStatus.PENDING, confirmationExpiresAt: { $lt: now } },
-        { limit: BATCH },
+        { limit: BATCH, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
       );
       for (const account of abandoned) {
         tx.remove(account);

@@ -20,12 +20,11 @@ export const accountEventHandlers: Record<string, BusEventHandler> = {
 
   async [ACCOUNT_DELETED](event: BusEvent, em: EntityManager) {
     const { id } = event.payload as unknown as AccountDeletedEvent;
-    // Registrations that were never confirmed need no tombstone: nothing was ever issued for them
-    // that auth would honour. Sparing them keeps abandoned sign-ups from growing the table.
-    const credential = await em.findOne(Credential, { accountId: id });
-    if (!credential || credential.status !== 'PENDING') {
-      await em.execute('INSERT INTO deleted_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
-    }
+    // Every deleted account gets its tombstone, a registration never confirmed too: a change made to it just
+    // before its deletion can reach the bus after the deletion (account's transactions commit in another
+    // order than their events were numbered), and without one it made the credential again, for good,
+    // holding its username and address against whoever registers them next.
+    await em.execute('INSERT INTO deleted_accounts (account_id) VALUES (?) ON CONFLICT DO NOTHING', [id]);
     await em.nativeDelete(Credential, { accountId: id });
     await em.nativeDelete(RefreshToken, { accountId: id });
   },
