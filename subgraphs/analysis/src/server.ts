@@ -61,7 +61,8 @@ export async function startAnalysisService(config: AnalysisConfig, logger: Logge
   // The engine loads history through the ORM once the store is open (onStart).
   let loadHistory: HistoryLoader = async () => [];
   const history: HistoryLoader = (symbol, interval, count) => loadHistory(symbol, interval, count);
-  const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history) : new StrategyEngine(history, overrides.now);
+  // A worker thread that goes takes its strategies with it: all are read again before the next batch.
+  const engine: Evaluator = config.workers > 0 ? new EvaluationPool(config.workers, history, () => loader?.markStale()) : new StrategyEngine(history, overrides.now);
   const calculator = new PortfolioCalculator(config.portfolioThreads);
   const backtester = new Backtester(config.backtestThreads, config.backtestWorkPerAccount);
   const lease = new AdvisoryLease(config.databaseUrl, 'herck:analysis:evaluation', 'evaluates strategies', logger);

@@ -96,3 +96,62 @@ describe('evaluation worker pool', () => {
     }
   });
 });
+
+describe('a worker thread that goes', () => {
+  const above100: StrategyDefinition = { ...strategies[1]!, id: 'a0000000-0000-4000-8000-00000000ffff', symbols: ['BTC'], indicators: [], condition: 'price > 100.0', trigger: TriggerMode.ON_CROSS, cooldownSeconds: 0 };
+  /** The pool's worker thread, ended by a message its handler cannot read (an uncaught exception in the thread). */
+  const killWorker = async (pool: EvaluationPool) => {
+    const thread = (pool as unknown as { workers: { worker: import('node:worker_threads').Worker | null }[] }).workers[0]!.worker!;
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    thread.postMessage(null);
+    await exited;
+  };
+
+  it('fails what waited on it and says so; the next request starts another thread, which evaluates what is watched again', async () => {
+    let lost = 0;
+    // The first history read never comes: the watch asking for it waits on the thread when it goes.
+    let reads = 0;
+    const pool = new EvaluationPool(1, () => (reads++ === 0 ? new Promise(() => undefined) : Promise.resolve([])), () => (lost += 1));
+    try {
+      const waiting = pool.watch({ ...above100, id: 'a0000000-0000-4000-8000-00000000fffe', indicators: [{ name: 'sma', kind: IndicatorKind.SMA, period: 3 }], condition: 'price > sma' });
+      const outcome = waiting.then(() => 'answered', (error: Error) => `failed: ${error.message}`);
+      await killWorker(pool);
+      expect(await outcome).toMatch(/^failed: /);
+      expect(lost).toBe(1);
+      // Watched again (as EngineLoader does once told): a fresh thread evaluates it.
+      await pool.watch(above100);
+      expect((await pool.onTick('BTC', new Date(START), 101, 0)).firings.map((firing) => firing.strategy.id)).toEqual([above100.id]);
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('leaves no request it was sent without waiting for an answer unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', note);
+    const pool = new EvaluationPool(1, async () => []);
+    try {
+      await pool.watch(above100);
+      const thread = (pool as unknown as { workers: { worker: import('node:worker_threads').Worker | null }[] }).workers[0]!.worker!;
+      const exited = new Promise((resolve) => thread.once('exit', resolve));
+      thread.postMessage(null);
+      pool.unwatch(above100.id);
+      await exited;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', note);
+      await pool.stop();
+    }
+  });
+
+  it('fails a request under way when the pool stops', async () => {
+    const pool = new EvaluationPool(1, () => new Promise(() => undefined));
+    // The worker asks for history, which never comes.
+    const waiting = pool.watch({ ...above100, indicators: [{ name: 'sma', kind: IndicatorKind.SMA, period: 3 }], condition: 'price > sma' });
+    const outcome = waiting.then(() => 'answered', (error: Error) => `failed: ${error.message}`);
+    await pool.stop();
+    expect(await outcome).toBe('failed: The evaluation worker stopped');
+  });
+});

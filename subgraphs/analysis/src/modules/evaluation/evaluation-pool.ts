@@ -11,19 +11,45 @@ import { TriggerMode } from '../strategy/trigger-mode';
 
 type Request = WorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-/** One worker thread and its requests under way. */
+/**
+ * One worker thread and its requests under way. A thread that goes (a fault, or stop) fails the
+ * requests waiting on it, and the next request starts another; what the thread held (the strategies
+ * it watched, their series) went with it, which `lost` is told (the engine is then read again).
+ */
 class EvaluationWorker {
-  private readonly worker: Worker;
+  private worker: Worker | null = null;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private next = 0;
+  private stopping = false;
 
-  constructor(loadHistory: HistoryLoader) {
-    this.worker = new Worker(compiledWorkerFile(__filename, 'evaluation-worker'));
-    this.worker.on('message', (message: WorkerMessage) => {
+  constructor(
+    private readonly loadHistory: HistoryLoader,
+    private readonly lost: () => void,
+  ) {}
+
+  request<T>(request: Request): Promise<T> {
+    const worker = (this.worker ??= this.open());
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    if (worker) this.failed(worker, new Error('The evaluation worker stopped'));
+    await worker?.terminate();
+  }
+
+  private open(): Worker {
+    const worker = new Worker(compiledWorkerFile(__filename, 'evaluation-worker'));
+    worker.on('message', (message: WorkerMessage) => {
       if (message.kind === 'history') {
-        loadHistory(message.symbol, message.interval, message.count).then(
-          (candles) => this.worker.postMessage({ kind: 'history', requestId: message.requestId, candles } satisfies HistoryReply),
-          (error: unknown) => this.worker.postMessage({ kind: 'history', requestId: message.requestId, candles: [], error: (error as Error).message } satisfies HistoryReply),
+        this.loadHistory(message.symbol, message.interval, message.count).then(
+          (candles) => worker.postMessage({ kind: 'history', requestId: message.requestId, candles } satisfies HistoryReply),
+          (error: unknown) => worker.postMessage({ kind: 'history', requestId: message.requestId, candles: [], error: (error as Error).message } satisfies HistoryReply),
         );
         return;
       }
@@ -32,22 +58,18 @@ class EvaluationWorker {
       if (message.error) waiting?.reject(new Error(message.error));
       else waiting?.resolve(message.result);
     });
-    this.worker.on('error', (error) => {
-      for (const waiting of this.pending.values()) waiting.reject(error);
-      this.pending.clear();
-    });
+    worker.on('error', (error) => this.failed(worker, error));
+    worker.on('exit', (code) => this.failed(worker, new Error(`The evaluation worker stopped (exit code ${code})`)));
+    return worker;
   }
 
-  request<T>(request: Request): Promise<T> {
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id });
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.worker.terminate();
+  /** The thread is gone (a fault reports `error`, then `exit`: the first one counts). */
+  private failed(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+    if (!this.stopping) this.lost();
   }
 }
 
@@ -63,8 +85,9 @@ export class EvaluationPool implements Evaluator {
   /** What each watched strategy evaluates, to answer without asking a worker. */
   private readonly definitions = new Map<string, StrategyDefinition>();
 
-  constructor(size: number, loadHistory: HistoryLoader) {
-    this.workers = Array.from({ length: size }, () => new EvaluationWorker(loadHistory));
+  /** `lost`: a worker thread went, and the strategies it watched with it: they must be watched again (EngineLoader.markStale). */
+  constructor(size: number, loadHistory: HistoryLoader, lost: () => void = () => undefined) {
+    this.workers = Array.from({ length: size }, () => new EvaluationWorker(loadHistory, lost));
   }
 
   get size(): number {
@@ -78,17 +101,17 @@ export class EvaluationPool implements Evaluator {
 
   unwatch(strategyId: string): void {
     this.definitions.delete(strategyId);
-    void this.workerOf(strategyId).request({ op: 'unwatch', strategyId });
+    unanswered(this.workerOf(strategyId).request({ op: 'unwatch', strategyId }));
   }
 
   unwatchAll(): void {
     this.definitions.clear();
-    for (const worker of this.workers) void worker.request({ op: 'unwatchAll' });
+    for (const worker of this.workers) unanswered(worker.request({ op: 'unwatchAll' }));
   }
 
   unwatchOwner(ownerId: string): void {
     for (const [id, definition] of this.definitions) if (definition.ownerId === ownerId) this.definitions.delete(id);
-    for (const worker of this.workers) void worker.request({ op: 'unwatchOwner', ownerId });
+    for (const worker of this.workers) unanswered(worker.request({ op: 'unwatchOwner', ownerId }));
   }
 
   evaluatesAlike(definition: StrategyDefinition): boolean {
@@ -99,7 +122,7 @@ export class EvaluationPool implements Evaluator {
   redefine(definition: StrategyDefinition): void {
     if (!this.definitions.has(definition.id)) return;
     this.definitions.set(definition.id, definition);
-    void this.workerOf(definition.id).request({ op: 'redefine', definition });
+    unanswered(this.workerOf(definition.id).request({ op: 'redefine', definition }));
   }
 
   async onTick(symbol: string, time: Date, price: number, change24h: number): Promise<EvaluationOutcome> {
@@ -131,6 +154,14 @@ export class EvaluationPool implements Evaluator {
   private workerOf(strategyId: string): EvaluationWorker {
     return this.workers[createHash('sha1').update(strategyId).digest().readUInt32BE(0) % this.workers.length]!;
   }
+}
+
+/**
+ * A request nobody waits for: it fails only with its worker, whose loss is told (`lost`) and
+ * repaired by reading every strategy again; unhandled, the rejection would stop the process.
+ */
+function unanswered(request: Promise<unknown>): void {
+  request.catch(() => undefined);
 }
 
 function merge(outcomes: EvaluationOutcome[]): EvaluationOutcome {
