@@ -163,3 +163,16 @@ it('standing by, waits for the lease holder to apply what was published before i
   await leader.stop();
   await standby.stop();
 });
+
+it('holds its lease on a connection whose server drops it within seconds once its host is gone', async () => {
+  const lease = new AdvisoryLease(databaseUrl(serverUrl, `${prefix}_standby`), 'test:bus:keepalive', 'consumes', logger);
+  try {
+    expect(await lease.isLeader()).toBe(true);
+    // The lock is the server's: its own keep-alive ends the session of a leader that vanished (not after two hours).
+    const client = (lease as unknown as { client: pg.Client }).client;
+    const settings = await client.query<{ name: string; setting: string }>("SELECT name, setting FROM pg_settings WHERE name LIKE 'tcp_keepalives_%' ORDER BY name");
+    expect(Object.fromEntries(settings.rows.map((row) => [row.name, row.setting]))).toEqual({ tcp_keepalives_count: '3', tcp_keepalives_idle: '10', tcp_keepalives_interval: '5' });
+  } finally {
+    await lease.release();
+  }
+});

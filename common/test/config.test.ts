@@ -45,6 +45,17 @@ describe('readSubgraphConfig', () => {
     fs.rmSync(dataDir, { recursive: true });
   });
 
+  it('refuses a housekeeping interval longer than a timer holds (Node would run it every millisecond)', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'herck-config-'));
+    const read = (seconds: string) => {
+      const env = new EnvReader({ DATABASE_URL: 'postgres://u:p@db:5432/postgres', HERCK_DATA_DIR: dataDir, HOUSEKEEPING_INTERVAL_SECONDS: seconds });
+      return () => env.finish(readSubgraphConfig(env, 'account'));
+    };
+    expect(read('2147483')().housekeepingIntervalSeconds).toBe(2_147_483);
+    expect(read('3000000')).toThrow(/HOUSEKEEPING_INTERVAL_SECONDS must be a whole number from 1 to 2147483/);
+    fs.rmSync(dataDir, { recursive: true });
+  });
+
   it('refuses to start in production without a database or keys, naming the variables', () => {
     const env = new EnvReader({ NODE_ENV: 'production' });
     readSubgraphConfig(env, 'auth');

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
 
   const database = await embeddedDatabaseIfNeeded(env);
   try {
-    const [accountConfig, authConfig] = withOptionNames(() => [readAccountConfig(env), readAuthConfig(env)] as const, values.password !== undefined);
+    const given = { HERCK_ADMIN_EMAIL: values.email !== undefined, HERCK_ADMIN_PASSWORD: values.password !== undefined, HERCK_ADMIN_USERNAME: values.username !== undefined };
+    const [accountConfig, authConfig] = withOptionNames(() => [readAccountConfig(env), readAuthConfig(env)] as const, given);
     const accountOrm = await openSubgraphStore(accountConfig, logger, accountStore);
     const account = await ensureFirstAdminAccount(accountOrm.em.fork(), accountConfig.admin!, logger).finally(() => accountOrm.close());
     const authOrm = await openSubgraphStore(authConfig, logger, authStore);
@@ -37,17 +38,26 @@ async function main(): Promise<void> {
   }
 }
 
-/** A password given as `--password` that the configuration refuses is the argument's fault: say so by its name. */
-function withOptionNames<T>(read: () => T, passwordFromOption: boolean): T {
+/** The command's option standing for each variable it fills in. */
+const OPTIONS: Record<string, string> = { HERCK_ADMIN_EMAIL: '--email', HERCK_ADMIN_PASSWORD: '--password', HERCK_ADMIN_USERNAME: '--username' };
+
+/**
+ * A value given as an option (`--password`, `--username`, `--email`) that the configuration refuses is
+ * the argument's fault: say so by the option's name, not by a variable the user never set.
+ */
+function withOptionNames<T>(read: () => T, given: Record<string, boolean>): T {
   try {
     return read();
   } catch (error) {
-    const variable = /^HERCK_ADMIN_PASSWORD /;
-    if (!(error instanceof ConfigError) || !passwordFromOption || !error.problems.some((problem) => variable.test(problem))) throw error;
-    // Only the password's problems are the argument's; any other is still its variable's.
-    const [argument, others] = [error.problems.filter((problem) => variable.test(problem)), error.problems.filter((problem) => !variable.test(problem))];
-    if (others.length) throw new ConfigError([...others, ...argument.map((problem) => problem.replace(variable, 'the --password argument: '))]);
-    throw new UsageError(argument.map((problem) => problem.replace(variable, '--password ')));
+    if (!(error instanceof ConfigError)) throw error;
+    const variableOf = (problem: string) => Object.keys(OPTIONS).find((variable) => given[variable] && problem.startsWith(`${variable} `));
+    const renamed = (problem: string) => {
+      const variable = variableOf(problem);
+      return variable ? `${OPTIONS[variable]} ${problem.slice(variable.length + 1)}` : problem;
+    };
+    // Only the options' problems: a usage error. With any other, still the configuration's, each named as it was given.
+    if (error.problems.every((problem) => variableOf(problem))) throw new UsageError(error.problems.map(renamed));
+    throw new ConfigError(error.problems.map((problem) => (variableOf(problem) ? `the ${renamed(problem).replace(/^(--\w+) /, '$1 argument: ')}` : problem)));
   }
 }
 

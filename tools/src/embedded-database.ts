@@ -1,6 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
-import { DEFAULT_EMBEDDED_POSTGRES_PORT } from '@herck/common';
+import { DEFAULT_EMBEDDED_POSTGRES_PORT, EnvReader } from '@herck/common';
 import { ManagedProcess } from './process-group';
 
 /**
@@ -10,7 +10,8 @@ import { ManagedProcess } from './process-group';
 export async function embeddedDatabaseIfNeeded(env: NodeJS.ProcessEnv): Promise<ManagedProcess | undefined> {
   // Production has no embedded database: its configuration check then names the missing DATABASE_URL.
   if (env.DATABASE_URL || env.NODE_ENV === 'production') return undefined;
-  const port = Number(env.EMBEDDED_POSTGRES_PORT ?? DEFAULT_EMBEDDED_POSTGRES_PORT);
+  const reader = new EnvReader(env);
+  const port = reader.finish(reader.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT));
   const running = await new Promise<boolean>((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));

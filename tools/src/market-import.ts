@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   // One file a run: a second one was ignored without a word.
   if (positionals.length > 1) throw new UsageError([`one file at a time (given ${positionals.length}): ${USAGE}`]);
   if (!isCandleInterval(interval)) throw new UsageError([`--interval must be one of ${CANDLE_INTERVALS.join(', ')}`]);
-  if (!fs.existsSync(file)) throw new UsageError([`no file ${file}`]);
+  const found = fs.statSync(file, { throwIfNoEntry: false });
+  if (!found) throw new UsageError([`no file ${file}`]);
+  if (found.isDirectory()) throw new UsageError([`${file} is a folder: give the CSV file in it`]);
   const symbol = symbolOf(values.symbol);
   const logger = new Logger('market:import', 'info');
   const database = await embeddedDatabaseIfNeeded(process.env);

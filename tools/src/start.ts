@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readAccountConfig } from '@herck/account';
 import { readAnalysisConfig } from '@herck/analysis';
 import { readAuthConfig } from '@herck/auth';
-import { ConfigError, embeddedPostgresDir, EnvReader, Logger, readBaseConfig, readLogShippingConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
+import { ConfigError, DEFAULT_EMBEDDED_POSTGRES_PORT, embeddedPostgresDir, EnvReader, Logger, readBaseConfig, readLogShippingConfig, repositoryRoot, SUBGRAPHS } from '@herck/common';
 import { readGatewayConfig } from '@herck/gateway';
 import { readLogsConfig } from '@herck/logs';
 import { readMarketConfig } from '@herck/market';
@@ -69,8 +69,17 @@ async function main(): Promise<void> {
   const env = new EnvReader();
   const base = readBaseConfig(env);
   const ports = Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.name, env.port(s.portVariable, s.port)]));
+  const databasePort = env.port('EMBEDDED_POSTGRES_PORT', DEFAULT_EMBEDDED_POSTGRES_PORT);
   const backups = readBackupSettings(env, base);
-  env.finish(null);
+  const embedded = !process.env.DATABASE_URL && !base.production;
+  // Every bad or missing variable of every process is named at once, before anything starts: start's own,
+  // and each service's as it reads them (with the embedded database's URL to come standing in for DATABASE_URL).
+  const problems = [
+    ...problemsOf(() => env.finish(null)),
+    ...portProblems({ ...Object.fromEntries([...SERVICES, GATEWAY].map((s) => [s.portVariable, ports[s.name]!])), ...(embedded && { EMBEDDED_POSTGRES_PORT: databasePort }) }),
+    ...configurationProblems(embedded ? { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${databasePort}/postgres` } : process.env),
+  ];
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
   const taken = await portsInUse(ports, base.host);
   if (taken.length) {
     throw new Error(`${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} in use: is Herck running already? Stop it first, or choose other ports (${[...SERVICES, GATEWAY].map((s) => s.portVariable).join(', ')}).`);
@@ -79,16 +88,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  // The embedded PostgreSQL is for development: in production DATABASE_URL is required (the check below says so).
-  if (!process.env.DATABASE_URL && !base.production) {
+  // The embedded PostgreSQL is for development: in production DATABASE_URL is required (the check above says so).
+  if (embedded) {
     logger.info('no DATABASE_URL: starting embedded PostgreSQL', { dataDir: embeddedPostgresDir(base.dataDir) });
     childEnv.DATABASE_URL = await launchDatabase();
   }
-
-  // The services start side by side: every bad or missing variable of every process is named at once,
-  // before any of them starts (a first admin auth would refuse must stop everything before account
-  // creates its profile); each service still reads, and checks, its whole configuration.
-  checkConfigurations(childEnv);
 
   const launch = async (service: { name: string; script: string }) => {
     const child = new ManagedProcess(service.name, service.script, childEnv);
@@ -155,20 +159,40 @@ function supervise(child: ManagedProcess, relaunch: () => Promise<unknown>): voi
   });
 }
 
-/** Reads every process's configuration as that process will: all their problems in one error. */
-function checkConfigurations(env: NodeJS.ProcessEnv): void {
-  const problems = new Set<string>();
+/**
+ * Reads every process's configuration as that process will: all their problems (a first admin auth
+ * would refuse must stop everything before account creates its profile). Each service still reads,
+ * and checks, its whole configuration when it starts.
+ */
+function configurationProblems(env: NodeJS.ProcessEnv): string[] {
   // Every process ships its log lines with the same settings.
   const logShipping = (source: NodeJS.ProcessEnv) => readLogShippingConfig(readBaseConfig(new EnvReader(source)), source);
-  for (const read of [readAccountConfig, readAuthConfig, readMarketConfig, readAnalysisConfig, readOrdersConfig, readLogsConfig, readGatewayConfig, logShipping]) {
-    try {
-      read(env);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      for (const problem of error.problems) problems.add(problem);
-    }
+  return [readAccountConfig, readAuthConfig, readMarketConfig, readAnalysisConfig, readOrdersConfig, readLogsConfig, readGatewayConfig, logShipping].flatMap((read) => problemsOf(() => read(env)));
+}
+
+/** What a configuration read refused, or nothing. */
+function problemsOf(read: () => unknown): string[] {
+  try {
+    read();
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.problems;
   }
-  if (problems.size) throw new ConfigError([...problems]);
+}
+
+/**
+ * Ports `npm start` cannot run on: 0 (a port the system picks, which no other process could find)
+ * and one given to two processes (they would take it from each other).
+ */
+function portProblems(ports: Record<string, number>): string[] {
+  const problems = Object.entries(ports)
+    .filter(([, port]) => port === 0)
+    .map(([variable]) => `${variable} must not be 0 for npm start: the other processes must know where to reach it`);
+  const byPort = new Map<number, string[]>();
+  for (const [variable, port] of Object.entries(ports)) if (port !== 0) byPort.set(port, [...(byPort.get(port) ?? []), variable]);
+  for (const [port, variables] of byPort) if (variables.length > 1) problems.push(`${variables.join(' and ')} are both ${port}: every process needs a port of its own`);
+  return problems;
 }
 
 /** Polls the readiness route; gives up if the process dies or after a minute. */

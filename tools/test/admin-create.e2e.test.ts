@@ -36,6 +36,11 @@ describe('npm run admin:create', () => {
     const fromVariable = spawnSync(process.execPath, [CLI, '--email', 'weak@example.com'], { env: { ...env, HERCK_ADMIN_PASSWORD: 'password1234' }, encoding: 'utf8' });
     expect(fromVariable.status).toBe(1);
     expect(fromVariable.stderr).toMatch(/Invalid environment variables:\n {2}HERCK_ADMIN_PASSWORD .*too common/);
+    // So are a username and an address no account could have.
+    const badName = spawnSync(process.execPath, [CLI, '--email', 'not-an-email', '--password', 'ops-Passphrase-2026', '--username', 'x y!'], { env, encoding: 'utf8' });
+    expect(badName.status).toBe(1);
+    expect(badName.stderr).toMatch(/Invalid arguments:\n {2}--email must be a valid email address, got "not-an-email"\n {2}--username must be 3 to 64/);
+    expect(badName.stderr).not.toContain('HERCK_ADMIN');
     const { default: pg } = await import('pg');
     const account = new pg.Client({ connectionString: process.env.DATABASE_URL!.replace(/\/[^/]*$/, `/${databases.ACCOUNT_DATABASE_NAME}`) });
     const created = await account.connect().then(

@@ -85,6 +85,7 @@ describe('npm run market:import', () => {
     expect(await refusal('--symbol', 'BTC', '--interval', 'D1', file, file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}one file at a time \(given 2\)/)]]);
     expect(await refusal('--symbol', 'BTC', '--interval', 'D1', '--limit', '5', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}Unknown option '--limit'/)]]);
     expect(await refusal('--symbol', 'B-T-C', '--interval', 'D1', file)).toEqual([1, ['Invalid arguments:', expect.stringMatching(/^ {2}--symbol: /)]]);
+    expect(await refusal('--symbol', 'BTC', '--interval', 'D1', path.dirname(file))).toEqual([1, ['Invalid arguments:', `  ${path.dirname(file)} is a folder: give the CSV file in it`]]);
   });
   it('imports a file it can read only once (a pipe: /dev/stdin, <(zcat export.csv.gz)) as it imports one on disk', async () => {
     const file = path.join(dir, 'piped.csv');

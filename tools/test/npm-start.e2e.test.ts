@@ -200,6 +200,16 @@ describe('npm start', () => {
     expect(output).not.toMatch(/exited unexpectedly|did not become ready/);
   });
 
+  it('names start\'s own bad variables with the services\' at once, before any database starts: a port of 0 or given twice among them', async () => {
+    const { code, output } = await startUntilExit({ ...env, GATEWAY_PORT: 'abc', ACCESS_TOKEN_TTL_SECONDS: '5', ACCOUNT_PORT: '0', LOGS_PORT: env.ORDERS_PORT });
+    expect(code).toBe(1);
+    expect(output).toContain('  GATEWAY_PORT must be a whole number');
+    expect(output).toContain('  ACCESS_TOKEN_TTL_SECONDS must be');
+    expect(output).toContain('  ACCOUNT_PORT must not be 0');
+    expect(output).toContain(`  ORDERS_PORT and LOGS_PORT are both ${env.ORDERS_PORT}`);
+    expect(output).not.toContain('starting embedded PostgreSQL');
+  });
+
   it('in production writes nothing but JSON lines, and names no Sandbox and no mail folder (mail goes to SMTP_URL)', async () => {
     const suffix = randomBytes(3).toString('hex');
     const names = Object.fromEntries(['ACCOUNT', 'AUTH', 'BUS', 'MARKET', 'ANALYSIS', 'ORDERS', 'LOGS'].map((name) => [`${name}_DATABASE_NAME`, `start_prod_${name.toLowerCase()}_${suffix}`]));

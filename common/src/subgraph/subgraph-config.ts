@@ -65,7 +65,8 @@ export function readSubgraphConfig(env: EnvReader, name: SubgraphName): Subgraph
       dataDir: base.dataDir,
       production: base.production,
     }),
-    housekeepingIntervalSeconds: env.int('HOUSEKEEPING_INTERVAL_SECONDS', 3600, { min: 1 }),
+    // At most what a timer holds (about 24.8 days): Node runs a longer one after 1 ms, every millisecond.
+    housekeepingIntervalSeconds: env.int('HOUSEKEEPING_INTERVAL_SECONDS', 3600, { min: 1, max: 2_147_483 }),
     busMaxAttempts: env.int('BUS_MAX_ATTEMPTS', 5, { min: 1, max: 1000 }),
     version: env.string('HERCK_VERSION') || packageVersion(name),
   };

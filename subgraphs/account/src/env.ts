@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { EnvReader, Environment, readSigningKeys, readSubgraphConfig, SigningKey, SubgraphConfig } from '@herck/common';
+import { EnvReader, Environment, normaliseEmail, readSigningKeys, readSubgraphConfig, SigningKey, SubgraphConfig } from '@herck/common';
 import { validUsername } from './modules/account/profile-rules';
 import { MailLimits } from './modules/registration/mail-limits';
 
@@ -29,8 +29,9 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
     dataDir: subgraph.dataDir,
     production: subgraph.production,
   });
-  const adminEmail = env.string('HERCK_ADMIN_EMAIL');
-  const adminUsername = adminEmail ? readAdminUsername(env) : undefined;
+  const adminEmail = readAdminEmail(env);
+  // Checked whenever an admin is asked for, so a bad address and a bad name are named together.
+  const adminUsername = source.HERCK_ADMIN_EMAIL ? readAdminUsername(env) : undefined;
   const smtpUrl = env.url('SMTP_URL', undefined, ['smtp', 'smtps']);
   // Without SMTP, mail (and its live links) lands in files: fine on a laptop, not in production.
   if (subgraph.production && !smtpUrl) env.problem('SMTP_URL', 'is required in production');
@@ -64,6 +65,18 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
 }
 
 /** The configured admin username, held to the username rule here: refused at start-up, before any store is written. */
+/** The first admin's address, checked as a registration's is: a bad one is a configuration problem, named with the others. */
+function readAdminEmail(env: EnvReader): string | undefined {
+  const raw = env.string('HERCK_ADMIN_EMAIL');
+  if (raw === undefined) return undefined;
+  try {
+    return normaliseEmail(raw);
+  } catch {
+    env.problem('HERCK_ADMIN_EMAIL', `must be a valid email address, got "${raw}"`);
+    return undefined;
+  }
+}
+
 function readAdminUsername(env: EnvReader): string | undefined {
   const raw = env.string('HERCK_ADMIN_USERNAME');
   if (raw === undefined) return undefined;

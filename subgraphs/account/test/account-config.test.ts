@@ -29,4 +29,12 @@ describe('account configuration', () => {
     expect(readAccountConfig({ ...development, HERCK_ADMIN_USERNAME: ' ops.admin ' }).admin).toEqual({ email: 'ops@example.com', username: 'ops.admin' });
     expect(readAccountConfig(development).admin).toEqual({ email: 'ops@example.com', username: undefined });
   });
+
+  it('refuses a HERCK_ADMIN_EMAIL that is no address, naming the variable with the others', () => {
+    const development = { DATABASE_URL: 'postgres://db/postgres', HERCK_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'herck-account-config-')) };
+    expect(() => readAccountConfig({ ...development, HERCK_ADMIN_EMAIL: 'not-an-email', HERCK_ADMIN_USERNAME: 'the admin' })).toThrow(
+      /HERCK_ADMIN_EMAIL must be a valid email address, got "not-an-email"[\s\S]*HERCK_ADMIN_USERNAME must be/,
+    );
+    expect(readAccountConfig({ ...development, HERCK_ADMIN_EMAIL: ' ops@example.com ' }).admin?.email).toBe('ops@example.com');
+  });
 });
