@@ -45,15 +45,20 @@ afterAll(async () => {
 }, 60_000);
 
 /**
- * Stands where a stopped subgraph was: accepts and at once drops `count`
- * connections (the gateway's reconnect attempts fail as against a dead
- * service), then frees the port.
+ * Stands where a stopped subgraph was: drops every connection (the gateway's attempts fail as against a
+ * dead service) until `count` of them were WebSocket handshakes, the gateway's reconnect attempts, then
+ * frees the port. Other connections (an HTTP probe of the subgraph) are dropped without counting: counted,
+ * they left the gateway's backoff shorter than the test reckons with.
  */
 async function refuseConnections(port: number, count: number, timeoutMs = 30_000): Promise<void> {
   let seen = 0;
   const server = net.createServer((socket) => {
-    seen += 1;
-    socket.destroy();
+    socket.once('data', (request) => {
+      if (/^upgrade:\s*websocket/im.test(request.toString('latin1'))) seen += 1;
+      socket.destroy();
+    });
+    socket.once('error', () => undefined);
+    socket.setTimeout(5_000, () => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   try {
