@@ -64,7 +64,6 @@ export function readAccountConfig(source: Environment = process.env): AccountCon
   });
 }
 
-/** The configured admin username, held to the username rule here: refused at start-up, before any store is written. */
 /** The first admin's address, checked as a registration's is: a bad one is a configuration problem, named with the others. */
 function readAdminEmail(env: EnvReader): string | undefined {
   const raw = env.string('HERCK_ADMIN_EMAIL');
@@ -77,6 +76,7 @@ function readAdminEmail(env: EnvReader): string | undefined {
   }
 }
 
+/** The configured admin username, held to the username rule here: refused at start-up, before any store is written. */
 function readAdminUsername(env: EnvReader): string | undefined {
   const raw = env.string('HERCK_ADMIN_USERNAME');
   if (raw === undefined) return undefined;
