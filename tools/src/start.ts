@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     ...configurationProblems(embedded ? { ...process.env, DATABASE_URL: `postgres://postgres@127.0.0.1:${databasePort}/postgres` } : process.env),
   ];
   if (problems.length) throw new ConfigError([...new Set(problems)]);
-  const taken = await portsInUse(ports, base.host);
+  const taken = await portsInUse(ports, base.host).catch((error: NodeJS.ErrnoException) => {
+    // Not a port in use: the address itself cannot be listened on here (not this machine's, or no such host).
+    throw new ConfigError([`HOST cannot be listened on here (${error.code ?? error.message}), got "${base.host}"`]);
+  });
   if (taken.length) {
     throw new Error(`${taken.length === 1 ? 'port' : 'ports'} ${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} in use: is Herck running already? Stop it first, or choose other ports (${[...SERVICES, GATEWAY].map((s) => s.portVariable).join(', ')}).`);
   }
@@ -94,10 +97,12 @@ async function main(): Promise<void> {
     childEnv.DATABASE_URL = await launchDatabase();
   }
 
+  // The services listen on HOST: asked there (on loopback when HOST is every interface).
+  const readyHost = ['0.0.0.0', '::'].includes(base.host) ? '127.0.0.1' : base.host.includes(':') ? `[${base.host}]` : base.host;
   const launch = async (service: { name: string; script: string }) => {
     const child = new ManagedProcess(service.name, service.script, childEnv);
     supervise(child, () => launch(service));
-    await waitUntilReady(`http://127.0.0.1:${ports[service.name]}/readyz`, child);
+    await waitUntilReady(`http://${readyHost}:${ports[service.name]}/readyz`, child);
   };
   await Promise.all(SERVICES.map(launch));
   await launch(GATEWAY);

@@ -208,6 +208,11 @@ describe('npm start', () => {
     expect(output).toContain('  ACCOUNT_PORT must not be 0');
     expect(output).toContain(`  ORDERS_PORT and LOGS_PORT are both ${env.ORDERS_PORT}`);
     expect(output).not.toContain('starting embedded PostgreSQL');
+    // An address that is not this machine's (TEST-NET-1) is named as HOST's problem, not as a port's.
+    const elsewhere = await startUntilExit({ ...env, HOST: '192.0.2.1' });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.output).toContain('  HOST cannot be listened on here (EADDRNOTAVAIL), got "192.0.2.1"');
+    expect(elsewhere.output).not.toContain('starting embedded PostgreSQL');
   });
 
   it('in production writes nothing but JSON lines, and names no Sandbox and no mail folder (mail goes to SMTP_URL)', async () => {
