@@ -118,11 +118,8 @@ export class BusConsumer {
 
   async start(): Promise<void> {
     // Said before the first batch: a new consumer (at 0) holds back the deletion of what it has yet to read.
-    const own = await this.orm.em
-      .fork()
-      .execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name])
-      .catch((error: unknown) => void this.logger.warn('bus consumer position not read; reported after the first batch', { consumer: this.name, error }));
-    if (own) await this.reportPosition(own[0]?.position ?? '0', { starting: true });
+    const own = await this.appliedPosition().catch((error: unknown) => void this.logger.warn('bus consumer position not read; reported after the first batch', { consumer: this.name, error }));
+    if (own !== undefined) await this.reportPosition(own, { starting: true });
     // Without it the consumer still polls, but each event waits up to a poll interval.
     this.listener = new NotificationListener({
       name: 'bus listener',
@@ -157,13 +154,16 @@ export class BusConsumer {
     await this.loop.kick();
     if (target === null || lease?.leading) return;
     while (Date.now() < deadline) {
-      const own = await this.orm.em
-        .fork()
-        .execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name])
-        .catch(() => null);
-      if (!own || BigInt(own[0]?.position ?? 0) >= target) return;
+      const own = await this.appliedPosition().catch(() => null);
+      if (own === null || BigInt(own) >= target) return;
       await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
     }
+  }
+
+  /** How far this service's store has applied the bus ("0" before its first batch). */
+  private async appliedPosition(): Promise<string> {
+    const [own] = await this.orm.em.fork().execute<{ position: string }[]>('SELECT position::text FROM bus_positions WHERE consumer = ?', [this.name]);
+    return own?.position ?? '0';
   }
 
   async stop(): Promise<void> {
