@@ -210,6 +210,12 @@ describe('per-field roles at the gateway', () => {
     expect(nodes.data?.accounts.nodes.map((node) => node.username)).toEqual(first.data!.accounts.edges.map((edge) => edge.node.username));
     const filtered = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'ALI' } }, admin.accessToken);
     expect(filtered.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
+    // Each word of a search is found in some field: a username and a last name, not one text holding both.
+    const byWords = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: ' ali  USER ' } }, admin.accessToken);
+    expect(byWords.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
+    expect(byWords.data?.accounts.totalCount).toBe(1);
+    const noneHasBoth = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'alice bob' } }, admin.accessToken);
+    expect(noneHasBoth.data?.accounts.totalCount).toBe(0);
     const badCursor = await send(platform.gatewayUrl, AccountsDocument, { after: 'nonsense' }, admin.accessToken);
     expect(codes(badCursor)).toEqual(['BAD_USER_INPUT']);
     // A page size out of range is refused, not clamped.

@@ -9,6 +9,11 @@ export interface AccountPageQuery {
   search?: string;
 }
 
+const SEARCHED_FIELDS = ['username', 'email', 'firstName', 'lastName'] as const;
+
+/** An ILIKE pattern for text anywhere in a field, its own `%`, `_` and `\` taken literally. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
 export class AccountRepository extends EntityRepository<Account> {
   /**
    * Emails and usernames are matched regardless of case, folded by PostgreSQL on both sides as
@@ -36,13 +41,18 @@ export class AccountRepository extends EntityRepository<Account> {
     return this.count(this.filterFor(status, search) as FilterQuery<Account>);
   }
 
+  /**
+   * A search matches when each of its words is found in the username, email or one of the names:
+   * "Ada Lovelace" finds the account whose first name is Ada and last name Lovelace, which no
+   * single field holds. A search of spaces alone is matched as it is.
+   */
   private filterFor(status?: AccountStatus, search?: string): object {
-    const filter: Record<string, unknown> = {};
-    if (status) filter.status = status;
+    const conditions: object[] = status ? [{ status }] : [];
     if (search) {
-      const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      filter.$or = ['username', 'email', 'firstName', 'lastName'].map((field) => ({ [field]: { $ilike: like } }));
+      const words = search.split(/\s+/).filter(Boolean);
+      for (const word of words.length ? words : [search]) conditions.push({ $or: SEARCHED_FIELDS.map((field) => ({ [field]: { $ilike: containing(word) } })) });
     }
-    return filter;
+    if (conditions.length === 0) return {};
+    return conditions.length === 1 ? conditions[0]! : { $and: conditions };
   }
 }
