@@ -23,6 +23,7 @@ export * from './database/delete-older-than';
 export * from './database/batch-by-id';
 export * from './database/connect-timeout';
 export * from './database/entities-by-id';
+export * from './database/shared-reads';
 export * from './database/database-url';
 export * from './database/deleted-owners';
 export * from './database/embedded-postgres';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Decimal from 'decimal.js';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { BadUserInputError, ConflictError, Connection, currencyCodeOf, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText, tickerSymbolOf } from '@herck/common';
+import { arrayParameter, BadUserInputError, ConflictError, Connection, currencyCodeOf, decodeTimeIdCursor, encodeTimeIdCursor, exact, isTickerSymbol, isUuid, lockUndeletedOwner, NotFoundError, pageInfoOf, requireText, SharedRead, sharedRead, tickerSymbolOf } from '@herck/common';
 import { PortfolioCalculator } from './calculation/portfolio-calculator';
 import { PortfolioInputError } from './math';
 import { converterOn } from './portfolio-prices';
@@ -19,6 +19,12 @@ const EARLIEST_TRANSACTION_TIME = Date.UTC(1970, 0, 1);
 const CLOCK_SKEW_MS = 5_000;
 
 const TRADES = [TransactionKindEnum.BUY, TransactionKindEnum.SELL];
+
+/** Owners' portfolios in creation order, read with other requests' at the same moment. */
+const PORTFOLIOS_OF_OWNERS: SharedRead<PortfolioRow> = {
+  run: (em, owners) => em.execute<PortfolioRow[]>('SELECT * FROM portfolios WHERE owner_id = ANY(?::uuid[]) ORDER BY created_at, id', [arrayParameter(owners)]),
+  keyOf: (row) => row.owner_id,
+};
 
 /** Owners keep portfolios of transactions; every change is checked by replaying the ledger before it is written. */
 export class PortfolioService {
@@ -54,7 +60,7 @@ export class PortfolioService {
   }
 
   async list(em: EntityManager, ownerId: string): Promise<Portfolio[]> {
-    return (await em.execute<PortfolioRow[]>('SELECT * FROM portfolios WHERE owner_id = ? ORDER BY created_at, id', [ownerId])).map(toPortfolio);
+    return (await sharedRead(em, PORTFOLIOS_OF_OWNERS, isUuid(ownerId) ? [ownerId] : [])).map(toPortfolio);
   }
 
   /** The owner's portfolio; anyone else's is NOT_FOUND, exactly like one that does not exist. */

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { arrayParameter, decodeTimeIdCursor, isUuid } from '@herck/common';
+import { arrayParameter, decodeTimeIdCursor, isUuid, SharedRead, sharedRead, TimeIdPosition } from '@herck/common';
 import { OrderRow } from './order.type';
 import { orderConnection, OrderListPage, ORDERS_CURSOR } from './order-connection';
 
@@ -33,14 +33,7 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
         const position = after ? decodeTimeIdCursor(ORDERS_CURSOR, after) : null;
         // Reference ids come from the account subgraph; anything else simply owns no orders.
         const owners = group.map((page) => page.accountId).filter(isUuid);
-        const rows = !owners.length ? [] : await em.execute<OrderRow[]>(
-          `SELECT o.* FROM unnest(?::uuid[]) AS owner(id)
-             CROSS JOIN LATERAL (
-               SELECT * FROM orders WHERE owner_id = owner.id ${position ? 'AND (created_at, id) < (?, ?)' : ''}
-               ORDER BY created_at DESC, id DESC LIMIT ?
-             ) o`,
-          [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
-        );
+        const rows = await sharedRead(em, NEWEST_ORDERS_OF_OWNERS, owners, { first, after, position });
         for (const page of group) {
           // PostgreSQL writes a uuid in lower case; the id asked for may be written in capitals.
           const owner = page.accountId.toLowerCase();
@@ -53,7 +46,31 @@ export function accountOrdersLoader(em: EntityManager): DataLoader<AccountOrders
   );
 }
 
-const shapeOf = (page: AccountOrdersPage) => `${page.first}\u0000${page.after ?? ''}`;
+interface OwnersPage {
+  first: number;
+  after: string | null;
+  position: TimeIdPosition | null;
+}
+
+/**
+ * One newest-first page of orders for each owner, in one statement (a lateral join over the
+ * owner index); shared with other requests asking for pages of the same shape at the same moment.
+ */
+const NEWEST_ORDERS_OF_OWNERS: SharedRead<OrderRow, OwnersPage> = {
+  run: (em, owners, { first, position }) =>
+    em.execute<OrderRow[]>(
+      `SELECT o.* FROM unnest(?::uuid[]) AS owner(id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM orders WHERE owner_id = owner.id ${position ? 'AND (created_at, id) < (?, ?)' : ''}
+           ORDER BY created_at DESC, id DESC LIMIT ?
+         ) o`,
+      [arrayParameter(owners), ...(position ? [position.time, position.id] : []), first + 1],
+    ),
+  keyOf: (row) => row.owner_id,
+  variant: (page) => shapeOf(page),
+};
+
+const shapeOf = (page: Pick<AccountOrdersPage, 'first' | 'after'>) => `${page.first}\u0000${page.after ?? ''}`;
 const keyOf = (page: AccountOrdersPage) => `${page.accountId}\u0000${shapeOf(page)}`;
 
 /** How many orders each account has placed, for every account of a request in one statement. */

@@ -1,0 +1,71 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * One kind of read by UUID that concurrent requests may share: its statement
+ * for many keys at once, and the key of each row it gives. `Params` are the
+ * rest of the statement (a page's size, say): only reads with the same
+ * `variant` of them share a statement.
+ */
+export interface SharedRead<Row, Params = undefined> {
+  run(em: EntityManager, keys: string[], params: Params): Promise<Row[]>;
+  keyOf(row: Row): string;
+  variant?(params: Params): string;
+}
+
+/**
+ * The rows of `keys`, read with the keys that other requests ask for at the
+ * same moment: every lookup made while the event loop handles one round of
+ * arrivals goes out as one statement once that round is over (setImmediate),
+ * and each request gets back the rows of its own keys. A loaded subgraph sees
+ * two or three such lookups a round (bench:gateway), each a statement before.
+ *
+ * A request never joins a statement already sent: what it reads starts after
+ * it arrived, so it sees every write committed before. Inside a transaction
+ * the read is the caller's own (its snapshot, its locks).
+ */
+export function sharedRead<Row, Params = undefined>(em: EntityManager, read: SharedRead<Row, Params>, keys: readonly string[], params?: Params): Promise<Row[]> {
+  const asked = [...new Set(keys.map((key) => key.toLowerCase()))];
+  if (!asked.length) return Promise.resolve([]);
+  if (em.isInTransaction()) return read.run(em, asked, params as Params);
+  const batch = pendingBatch(em, read as SharedRead<unknown, unknown>, params);
+  for (const key of asked) batch.keys.add(key);
+  const mine = new Set(asked);
+  // Each request maps its rows into its own identity map: copies, so none sees another's changes.
+  return (batch.rows as Promise<Row[]>).then((rows) => rows.filter((row) => mine.has(read.keyOf(row).toLowerCase())).map((row) => ({ ...row })));
+}
+
+/** Bounds one statement's parameter and answer; a round asking for more opens another. */
+const MAX_KEYS_PER_STATEMENT = 500;
+
+interface Batch {
+  keys: Set<string>;
+  rows: Promise<unknown[]>;
+}
+
+/** The batches not yet sent, per database (each ORM has its connection), read and variant. */
+const unsent = new WeakMap<object, Map<SharedRead<unknown, unknown>, Map<string, Batch>>>();
+
+function pendingBatch(em: EntityManager, read: SharedRead<unknown, unknown>, params: unknown): Batch {
+  const connection = em.getConnection();
+  let reads = unsent.get(connection);
+  if (!reads) unsent.set(connection, (reads = new Map()));
+  let variants = reads.get(read);
+  if (!variants) reads.set(read, (variants = new Map()));
+  const variant = read.variant?.(params) ?? '';
+  const open = variants.get(variant);
+  if (open && open.keys.size < MAX_KEYS_PER_STATEMENT) return open;
+
+  const keys = new Set<string>();
+  const batch: Batch = {
+    keys,
+    rows: new Promise((resolve, reject) => {
+      setImmediate(() => {
+        // Sent now: a request arriving from here on opens a batch of its own.
+        if (variants.get(variant) === batch) variants.delete(variant);
+        read.run(em, [...keys], params).then(resolve, reject);
+      });
+    }),
+  };
+  variants.set(variant, batch);
+  return batch;
+}
