@@ -113,7 +113,8 @@ it('reads inside the caller’s transaction on its own, seeing what that transac
 it('fails every caller of a statement that fails, and the next round reads afresh', async () => {
   let fail = true;
   const read: SharedRead<Item> = {
-    run: async (em, owners) => {
+    // Thrown before any promise: the callers' answers, not an uncaught exception.
+    run: (em, owners) => {
       if (fail) throw new Error('the database went away');
       return em.execute<Item[]>('SELECT owner_id::text, label FROM items WHERE owner_id = ANY(?::uuid[])', [arrayParameter(owners)]);
     },

@@ -62,7 +62,8 @@ function pendingBatch(em: EntityManager, read: SharedRead<unknown, unknown>, par
       setImmediate(() => {
         // Sent now: a request arriving from here on opens a batch of its own.
         if (variants.get(variant) === batch) variants.delete(variant);
-        read.run(em, [...keys], params).then(resolve, reject);
+        // A statement that cannot even be written (a bad key) fails its callers, not the process.
+        new Promise<unknown[]>((ran) => ran(read.run(em, [...keys], params))).then(resolve, reject);
       });
     }),
   };
