@@ -29,9 +29,12 @@ export function sharedRead<Row, Params = undefined>(em: EntityManager, read: Sha
   if (em.isInTransaction()) return read.run(em, asked, params as Params);
   const batch = pendingBatch(em, read as SharedRead<unknown, unknown>, params);
   for (const key of asked) batch.keys.add(key);
-  const mine = new Set(asked);
-  // Each request maps its rows into its own identity map: copies, so none sees another's changes.
-  return (batch.rows as Promise<Row[]>).then((rows) => rows.filter((row) => mine.has(read.keyOf(row).toLowerCase())).map((row) => ({ ...row })));
+  return batch.answer.then(({ rows, byKey }) => {
+    // In the statement's order; most requests ask for one key, found without a pass over every row.
+    const mine = asked.length === 1 ? (byKey.get(asked[0]!) ?? []) : rows.filter((row) => asked.includes(read.keyOf(row as Row).toLowerCase()));
+    // Each request maps its rows into its own identity map: copies, so none sees another's changes.
+    return mine.map((row) => ({ ...(row as Row) }));
+  });
 }
 
 /** Bounds one statement's parameter and answer; a round asking for more opens another. */
@@ -39,7 +42,7 @@ const MAX_KEYS_PER_STATEMENT = 500;
 
 interface Batch {
   keys: Set<string>;
-  rows: Promise<unknown[]>;
+  answer: Promise<{ rows: unknown[]; byKey: Map<string, unknown[]> }>;
 }
 
 /** The batches not yet sent, per database (each ORM has its connection), read and variant. */
@@ -58,15 +61,26 @@ function pendingBatch(em: EntityManager, read: SharedRead<unknown, unknown>, par
   const keys = new Set<string>();
   const batch: Batch = {
     keys,
-    rows: new Promise((resolve, reject) => {
+    answer: new Promise<unknown[]>((resolve, reject) => {
       setImmediate(() => {
         // Sent now: a request arriving from here on opens a batch of its own.
         if (variants.get(variant) === batch) variants.delete(variant);
         // A statement that cannot even be written (a bad key) fails its callers, not the process.
         new Promise<unknown[]>((ran) => ran(read.run(em, [...keys], params))).then(resolve, reject);
       });
-    }),
+    }).then((rows) => ({ rows, byKey: groupedByKey(rows, read) })),
   };
   variants.set(variant, batch);
   return batch;
+}
+
+function groupedByKey(rows: unknown[], read: SharedRead<unknown, unknown>): Map<string, unknown[]> {
+  const byKey = new Map<string, unknown[]>();
+  for (const row of rows) {
+    const key = read.keyOf(row).toLowerCase();
+    const group = byKey.get(key);
+    if (group) group.push(row);
+    else byKey.set(key, [row]);
+  }
+  return byKey;
 }
