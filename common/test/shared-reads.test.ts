@@ -133,3 +133,19 @@ it('sends a round asking for more keys than one statement takes as several state
   expect(read.statements.map((keys) => keys.length)).toEqual([500, 2]);
   expect(labels(answers.at(-1)!)).toEqual(['a1', 'a2']);
 });
+
+it('runs a shared statement on a manager of its own, never on a caller’s, whose transaction it could join', async () => {
+  const callers = [fresh(), fresh()];
+  const runners: EntityManager[] = [];
+  const read: SharedRead<Item> = {
+    run: (em, owners) => {
+      runners.push(em);
+      return em.execute<Item[]>('SELECT owner_id::text, label FROM items WHERE owner_id = ANY(?::uuid[])', [arrayParameter(owners)]);
+    },
+    keyOf: (row) => row.owner_id,
+  };
+  await Promise.all(callers.map((caller) => sharedRead(caller, read, [ann])));
+  expect(runners).toHaveLength(1);
+  expect(callers).not.toContain(runners[0]);
+  expect(runners[0]!.isInTransaction()).toBe(false);
+});

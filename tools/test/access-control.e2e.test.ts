@@ -216,6 +216,11 @@ describe('per-field roles at the gateway', () => {
     expect(byWords.data?.accounts.totalCount).toBe(1);
     const noneHasBoth = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'alice bob' } }, admin.accessToken);
     expect(noneHasBoth.data?.accounts.totalCount).toBe(0);
+    // A word repeated counts once; more than eight different words are refused, not searched for.
+    const repeated = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'ali ALI ali user User' } }, admin.accessToken);
+    expect(repeated.data?.accounts.edges.map((edge) => edge.node.username)).toEqual(['alice']);
+    const tooMany = await send(platform.gatewayUrl, AccountsDocument, { filter: { search: 'a b c d e f g h i' } }, admin.accessToken);
+    expect(tooMany.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', 'search']]);
     const badCursor = await send(platform.gatewayUrl, AccountsDocument, { after: 'nonsense' }, admin.accessToken);
     expect(codes(badCursor)).toEqual(['BAD_USER_INPUT']);
     // A page size out of range is refused, not clamped.

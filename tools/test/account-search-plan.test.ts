@@ -43,3 +43,12 @@ it.each([
   const [{ pages }] = await orm.em.getConnection().execute<{ pages: number }[]>("SELECT pg_relation_size('accounts') / current_setting('block_size')::int AS pages");
   expect(pagesRead(root)).toBeLessThan(pages / 2);
 });
+
+it('a search of a rare word and a short one finds the rare word through the index and narrows its matches by the short one', async () => {
+  // filterFor's two words: each found in some field (a word of two letters has no trigram of its own).
+  const statement = `select count(*) as "count" from "accounts" as "a0" where ${MATCHES} and ${MATCHES}`;
+  const root = await explainAnalyze(orm, statement, [...Array(4).fill('%user12345%'), ...Array(4).fill('%fi%')]);
+  expect(planNodes(root).map((node) => node['Node Type'])).not.toContain('Seq Scan');
+  const [{ pages }] = await orm.em.getConnection().execute<{ pages: number }[]>("SELECT pg_relation_size('accounts') / current_setting('block_size')::int AS pages");
+  expect(pagesRead(root)).toBeLessThan(pages / 2);
+});

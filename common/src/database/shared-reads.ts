@@ -37,7 +37,10 @@ export function sharedRead<Row, Params = undefined>(em: EntityManager, read: Sha
   });
 }
 
-/** Bounds one statement's parameter and answer; a round asking for more opens another. */
+/**
+ * A batch holding this many keys takes no more callers, which bounds a statement's parameter and
+ * answer; a round asking for more opens another. One caller's own keys are never split.
+ */
 const MAX_KEYS_PER_STATEMENT = 500;
 
 interface Batch {
@@ -59,6 +62,8 @@ function pendingBatch(em: EntityManager, read: SharedRead<unknown, unknown>, par
   if (open && open.keys.size < MAX_KEYS_PER_STATEMENT) return open;
 
   const keys = new Set<string>();
+  // The statement runs on a manager of its own: the first caller's may have begun a transaction by then.
+  const runner = em.fork();
   const batch: Batch = {
     keys,
     answer: new Promise<unknown[]>((resolve, reject) => {
@@ -66,7 +71,7 @@ function pendingBatch(em: EntityManager, read: SharedRead<unknown, unknown>, par
         // Sent now: a request arriving from here on opens a batch of its own.
         if (variants.get(variant) === batch) variants.delete(variant);
         // A statement that cannot even be written (a bad key) fails its callers, not the process.
-        new Promise<unknown[]>((ran) => ran(read.run(em, [...keys], params))).then(resolve, reject);
+        new Promise<unknown[]>((ran) => ran(read.run(runner, [...keys], params))).then(resolve, reject);
       });
     }).then((rows) => ({ rows, byKey: groupedByKey(rows, read) })),
   };

@@ -5,7 +5,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Narrows the account list */
 export type AccountFilter = {
-  /** Words each found in the username, email or names (case-insensitive): "Ada Lovelace" finds her by first and last name */
+  /** Words (at most 8 different ones), each found in the username, email or names (case-insensitive): "Ada Lovelace" finds her by first and last name */
   search?: string | null | undefined;
   /** Only accounts in this state */
   status?: AccountStatus | null | undefined;

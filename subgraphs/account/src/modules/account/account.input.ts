@@ -18,6 +18,6 @@ export class AccountFilter {
   @Field(() => AccountStatus, { nullable: true, description: 'Only accounts in this state' })
   status?: AccountStatus;
 
-  @Field(() => String, { nullable: true, description: 'Words each found in the username, email or names (case-insensitive): "Ada Lovelace" finds her by first and last name' })
+  @Field(() => String, { nullable: true, description: 'Words (at most 8 different ones), each found in the username, email or names (case-insensitive): "Ada Lovelace" finds her by first and last name' })
   search?: string;
 }

@@ -1,5 +1,6 @@
 import { raw } from '@mikro-orm/core';
 import { EntityRepository, FilterQuery, LockMode } from '@mikro-orm/postgresql';
+import { BadUserInputError } from '@herck/common';
 import type { Account, AccountStatus } from './account.entity';
 
 export interface AccountPageQuery {
@@ -44,15 +45,24 @@ export class AccountRepository extends EntityRepository<Account> {
   /**
    * A search matches when each of its words is found in the username, email or one of the names:
    * "Ada Lovelace" finds the account whose first name is Ada and last name Lovelace, which no
-   * single field holds. A search of spaces alone is matched as it is.
+   * single field holds. The trigram index finds the accounts holding a word of three characters
+   * or more; shorter words only narrow those down (a search of short words alone reads every account).
    */
   private filterFor(status?: AccountStatus, search?: string): object {
     const conditions: object[] = status ? [{ status }] : [];
-    if (search) {
-      const words = search.split(/\s+/).filter(Boolean);
-      for (const word of words.length ? words : [search]) conditions.push({ $or: SEARCHED_FIELDS.map((field) => ({ [field]: { $ilike: containing(word) } })) });
-    }
+    for (const word of search ? searchWords(search) : []) conditions.push({ $or: SEARCHED_FIELDS.map((field) => ({ [field]: { $ilike: containing(word) } })) });
     if (conditions.length === 0) return {};
     return conditions.length === 1 ? conditions[0]! : { $and: conditions };
   }
+}
+
+/** Each word costs a pass of four patterns over what the others matched: a bounded number, each once. */
+const MAX_SEARCH_WORDS = 8;
+
+/** The search's words, each once whatever its case (kept as typed: PostgreSQL folds the case, see findByEmail). */
+function searchWords(search: string): string[] {
+  const words = new Map<string, string>();
+  for (const word of search.split(/\s+/)) if (word && !words.has(word.toLowerCase())) words.set(word.toLowerCase(), word);
+  if (words.size > MAX_SEARCH_WORDS) throw new BadUserInputError(`search has at most ${MAX_SEARCH_WORDS} different words`, 'search');
+  return [...words.values()];
 }
