@@ -5,6 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
+import { dropRestoreLeftovers, restoreDatabasesFor, swapInRestored } from '../src/backup/database-swap';
 import { BackupError, BackupStore, databaseUrl, openSubgraphStore, SubgraphConfig, subgraphStoreSchema, dropDatabase, ensureDatabase, listBackups, Logger, openOrm, OutboxMessage, readManifest, restoreBackup, writeBackup } from '../src';
 
 class TrickyTables extends Migration {
@@ -44,6 +45,7 @@ const store = (database: string, migrations = [first]): BackupStore => ({ name: 
 const source = `${prefix}_source`;
 const target = `${prefix}_target`;
 const subgraph = `${prefix}_subgraph`;
+const second = `${prefix}_second`;
 let backups: string;
 
 const connect = async (database: string) => {
@@ -60,6 +62,25 @@ const contents = async (database: string) => {
     const children = await client.query('SELECT c::text AS row FROM a_children c ORDER BY seq');
     const seeded = await client.query('SELECT s::text AS row FROM seeded s ORDER BY key');
     return [...parents.rows, ...children.rows, ...seeded.rows].map((row) => row.row as string);
+  } finally {
+    await client.end();
+  }
+};
+
+/** Which of `databases` the server holds, by name. */
+const existingDatabases = async (databases: string[]) => {
+  const client = await connect('postgres');
+  try {
+    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1) ORDER BY datname', [databases]);
+    return rows.map((row) => row.datname);
+  } finally {
+    await client.end();
+  }
+};
+const setRow = async (database: string, table: string, key: string, value: string) => {
+  const client = await connect(database);
+  try {
+    await client.query(`UPDATE ${table} SET value = $2 WHERE key = $1`, [key, value]);
   } finally {
     await client.end();
   }
@@ -89,7 +110,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const database of [source, target, subgraph]) await dropDatabase(serverUrl, database);
+  for (const database of [source, target, subgraph, second]) await dropDatabase(serverUrl, database);
+  await dropRestoreLeftovers(serverUrl, [target, second]);
   fs.rmSync(backups, { recursive: true, force: true });
 });
 
@@ -152,23 +174,53 @@ describe('a database backup', () => {
     expect(await contents(target)).toEqual(before);
   });
 
-  it('says what it has left when a value its files carry cannot be loaded after all', async () => {
-    const [latest] = await listBackups(backups);
+  it('changes no database when a value its files carry cannot be loaded after all, and leaves nothing of its own behind', async () => {
+    // Two stores: the first loads, the second holds a value PostgreSQL refuses.
+    const written = await writeBackup([store(source), { ...store(source), name: 'second' }], backups, logger);
     const refused = path.join(backups, 'refused-value');
-    fs.cpSync(path.join(backups, latest.name), refused, { recursive: true });
-    // A date PostgreSQL refuses, the file and the manifest's size kept consistent: every check before the drop passes.
-    const file = path.join(refused, 'scratch', 'parents.ndjson.gz');
+    fs.cpSync(written.dir, refused, { recursive: true });
+    // A date PostgreSQL refuses, the file and the manifest's size kept consistent: every check before the load passes.
+    const file = path.join(refused, 'second', 'parents.ndjson.gz');
     const rewritten = zlib.gzipSync(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8').replace('2028-02-29', '2028-02-30'));
-    expect(rewritten.length).not.toBe(0);
     fs.writeFileSync(file, rewritten);
     const manifestFile = path.join(refused, 'manifest.json');
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { databases: { tables: { file: string; bytes: number }[] }[] };
-    for (const table of manifest.databases.flatMap((database) => database.tables)) if (table.file === 'scratch/parents.ndjson.gz') table.bytes = rewritten.length;
+    for (const table of manifest.databases.flatMap((database) => database.tables)) if (table.file === 'second/parents.ndjson.gz') table.bytes = rewritten.length;
     fs.writeFileSync(manifestFile, JSON.stringify(manifest));
-    await expect(restoreBackup([store(target, [first])], refused, { force: true }, logger)).rejects.toThrow(
-      /^scratch could not be loaded \(.*2028-02-30.*\)\. The installation is partly restored: scratch is incomplete\. Restore a sound backup with --force before starting Herck\.$/,
+
+    await setRow(target, 'seeded', 'seed', 'before the failed restore');
+    const before = await contents(target);
+    const stores = [store(target), { ...store(second), name: 'second' }];
+    await expect(restoreBackup(stores, refused, { force: true }, logger)).rejects.toThrow(
+      /^nothing was restored: second could not be loaded \(.*2028-02-30.*\); every database is as it was\.$/,
     );
+    // The first store's database was loaded beside the target, never in its place.
+    expect(await contents(target)).toEqual(before);
+    expect(await existingDatabases([second, ...[target, second].flatMap((database) => Object.values(restoreDatabasesFor(database)))])).toEqual([]);
+
+    // The sound backup then replaces both, and nothing of the restore's own stays on the server.
+    await expect(restoreBackup(stores, written.dir, { force: true }, logger)).resolves.toEqual({ databases: ['scratch', 'second'], rows: 12 });
+    expect(await contents(target)).toEqual(await contents(source));
+    expect(await contents(second)).toEqual(await contents(source));
+    expect(await existingDatabases([target, second].flatMap((database) => Object.values(restoreDatabasesFor(database))))).toEqual([]);
     fs.rmSync(refused, { recursive: true });
+  });
+
+  it('puts the loaded databases in place all at once or not at all', async () => {
+    const { staging: stagedTarget } = restoreDatabasesFor(target);
+    const { staging: stagedSecond } = restoreDatabasesFor(second);
+    for (const database of [stagedTarget, stagedSecond]) await ensureDatabase(serverUrl, database);
+    const before = { target: await contents(target), second: await contents(second) };
+    // Someone connected to the second database since the restore's checks: it cannot be renamed, so neither is the first.
+    const holder = await connect(second);
+    try {
+      await expect(swapInRestored(serverUrl, [target, second], logger)).rejects.toThrow(/^nothing was restored: the restored databases could not take their places \(.*being accessed by other users.*\); every database is as it was/);
+    } finally {
+      await holder.end();
+    }
+    expect({ target: await contents(target), second: await contents(second) }).toEqual(before);
+    expect(await existingDatabases([stagedTarget, stagedSecond])).toEqual([stagedTarget, stagedSecond].sort());
+    await dropRestoreLeftovers(serverUrl, [target, second]);
   });
 
   it('migrates a subgraph store with the very migrations, in the same order, as openSubgraphStore', async () => {

@@ -11,6 +11,7 @@ import { backupName } from './backup-catalog';
 import { BackupError, BackupManifest, DatabaseDump, newManifest, readManifest, writeManifest } from './backup-manifest';
 import { dumpDatabase, MIGRATIONS_TABLE } from './database-backup';
 import { checkDumpFiles, loadDatabase } from './database-restore';
+import { dropRestoreLeftovers, restoreDatabasesFor, swapInRestored } from './database-swap';
 import { databaseClient, databasePool } from '../database/connect-timeout';
 
 /** How a store's schema comes to be, which is how restore rebuilds it before loading the rows. */
@@ -107,9 +108,11 @@ export interface RestoreOptions {
  * before anything is touched: the manifest and its files (each read to its end), that this Herck knows
  * every store and migration the backup names, that nothing is connected to
  * the target databases (the platform is stopped), and that they hold no data
- * unless `force`. Then each database is dropped, created again, migrated up
- * to the backup's migration, loaded, and migrated up to date. Stores the
- * backup does not hold are left as they are.
+ * unless `force`. Then each database is loaded beside the one it replaces (made,
+ * migrated up to the backup's migration, loaded, and migrated up to date), and
+ * once all are, they take their places in one transaction: a restore that fails
+ * leaves every database as it was. Stores the backup does not hold are left as
+ * they are.
  */
 export async function restoreBackup(stores: BackupStore[], dir: string, options: RestoreOptions, logger: Logger): Promise<{ databases: string[]; rows: number }> {
   const manifest = await readManifest(dir);
@@ -119,6 +122,11 @@ export async function restoreBackup(stores: BackupStore[], dir: string, options:
     checkMigration(store, dump);
     return { store, dump };
   });
+  if (!plan.length) throw new BackupError('the backup holds no database');
+  // Databases change places in one transaction, which one server holds.
+  if (new Set(plan.map(({ store }) => store.serverUrl)).size > 1) throw new BackupError('a restore takes databases on one server only');
+  const shared = plan.find(({ store }, index) => plan.findIndex((other) => other.store.database === store.database) !== index);
+  if (shared) throw new BackupError(`two stores of the backup would be restored into one database: ${shared.store.database}`);
   const problems: string[] = [];
   let running = false;
   let holdsData = false;
@@ -146,29 +154,29 @@ export async function restoreBackup(stores: BackupStore[], dir: string, options:
     logger.warn('store not in the backup: left as it is', { store: store.name, database: store.database });
   }
 
+  // Each database is loaded beside the one it replaces; only once every one is loaded and migrated do they
+  // take their places, all in one transaction: a restore that fails before then changes no database.
+  const { serverUrl } = plan[0]!.store;
+  const databases = plan.map(({ store }) => store.database);
+  await dropRestoreLeftovers(serverUrl, databases);
   let rows = 0;
-  for (const [index, { store, dump }] of plan.entries()) {
-    const begun = Date.now();
-    const loaded = await restoreStore(store, dump, dir, logger).catch((error: unknown) => {
-      // Files that read through can still hold a value a column refuses, or the server can go away:
-      // the databases before this one are replaced by then, and the user must know.
-      throw new Error(partlyRestored(plan.map((entry) => entry.store.name), index, error), { cause: error });
-    });
-    rows += loaded;
-    logger.info('database restored', { store: store.name, database: store.database, from: dump.database, migration: dump.migration, tables: dump.tables.length, rows: loaded, ms: Date.now() - begun });
+  try {
+    for (const { store, dump } of plan) {
+      const begun = Date.now();
+      const loaded = await restoreStore(store, restoreDatabasesFor(store.database).staging, dump, dir, logger).catch((error: unknown) => {
+        // Files that read through can still hold a value a column refuses, or the server can go away.
+        throw new Error(`nothing was restored: ${store.name} could not be loaded (${(error as Error)?.message ?? error}); every database is as it was.`, { cause: error });
+      });
+      rows += loaded;
+      logger.info('database loaded', { store: store.name, database: store.database, from: dump.database, migration: dump.migration, tables: dump.tables.length, rows: loaded, ms: Date.now() - begun });
+    }
+    await swapInRestored(serverUrl, databases, logger);
+  } catch (error) {
+    await dropRestoreLeftovers(serverUrl, databases).catch((cleanUp: unknown) => logger.warn('a failed restore could not drop the databases it was loading', { error: cleanUp }));
+    throw error;
   }
   logger.info('backup restored', { dir, createdAt: manifest.createdAt, databases: plan.map(({ store }) => store.name), rows });
   return { databases: plan.map(({ store }) => store.name), rows };
-}
-
-/** What a restore that failed at `plan[failedAt]` has left: which stores hold the backup, which not yet. */
-function partlyRestored(plan: string[], failedAt: number, error: unknown): string {
-  const parts = [
-    ...(failedAt > 0 ? [`${plan.slice(0, failedAt).join(', ')} hold the backup's data`] : []),
-    `${plan[failedAt]} is incomplete`,
-    ...(failedAt < plan.length - 1 ? [`${plan.slice(failedAt + 1).join(', ')} are as they were`] : []),
-  ];
-  return `${plan[failedAt]} could not be loaded (${(error as Error)?.message ?? error}). The installation is partly restored: ${parts.join('; ')}. Restore a sound backup with --force before starting Herck.`;
 }
 
 /** The migrations the backup's database had applied. */
@@ -190,10 +198,11 @@ function checkMigration(store: BackupStore, dump: DatabaseDump): void {
   }
 }
 
-async function restoreStore(store: BackupStore, dump: DatabaseDump, dir: string, logger: Logger): Promise<number> {
-  await dropDatabase(store.serverUrl, store.database);
-  await ensureDatabase(store.serverUrl, store.database);
-  const url = databaseUrl(store.serverUrl, store.database);
+/** Loads `dump` into `database` (made anew), migrated as the backup's was, then up to date. */
+async function restoreStore(store: BackupStore, database: string, dump: DatabaseDump, dir: string, logger: Logger): Promise<number> {
+  await dropDatabase(store.serverUrl, database);
+  await ensureDatabase(store.serverUrl, database);
+  const url = databaseUrl(store.serverUrl, database);
   const schema = store.schema;
   if ('migrations' in schema) {
     // Exactly the migrations the backup's database had: the list's order need not be the order they were applied in.
