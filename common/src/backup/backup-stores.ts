@@ -11,8 +11,8 @@ import { backupName } from './backup-catalog';
 import { BackupError, BackupManifest, DatabaseDump, newManifest, readManifest, writeManifest } from './backup-manifest';
 import { dumpDatabase, MIGRATIONS_TABLE } from './database-backup';
 import { checkDumpFiles, loadDatabase } from './database-restore';
-import { dropRestoreLeftovers, restoreDatabasesFor, swapInRestored } from './database-swap';
-import { databaseClient, databasePool } from '../database/connect-timeout';
+import { dropRestoreLeftovers, dropStagingDatabases, restoreDatabasesFor, swapInRestored } from './database-swap';
+import { queryingClient, databasePool } from '../database/connect-timeout';
 
 /** How a store's schema comes to be, which is how restore rebuilds it before loading the rows. */
 export type StoreSchema =
@@ -172,7 +172,7 @@ export async function restoreBackup(stores: BackupStore[], dir: string, options:
     }
     await swapInRestored(serverUrl, databases, logger);
   } catch (error) {
-    await dropRestoreLeftovers(serverUrl, databases).catch((cleanUp: unknown) => logger.warn('a failed restore could not drop the databases it was loading', { error: cleanUp }));
+    await dropStagingDatabases(serverUrl, databases).catch((cleanUp: unknown) => logger.warn('a failed restore could not drop the databases it was loading', { error: cleanUp }));
     throw error;
   }
   logger.info('backup restored', { dir, createdAt: manifest.createdAt, databases: plan.map(({ store }) => store.name), rows });
@@ -220,7 +220,7 @@ async function restoreStore(store: BackupStore, database: string, dump: Database
 }
 
 async function databaseExists(store: BackupStore): Promise<boolean> {
-  const client = databaseClient({ connectionString: store.serverUrl });
+  const client = queryingClient({ connectionString: store.serverUrl });
   await client.connect();
   try {
     return Boolean((await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [store.database])).rowCount);
@@ -232,7 +232,7 @@ async function databaseExists(store: BackupStore): Promise<boolean> {
 /** Who else is connected to the target database, and which of its tables hold rows. */
 async function inspectTarget(store: BackupStore): Promise<{ connections: number; tablesWithRows: string[] }> {
   if (!(await databaseExists(store))) return { connections: 0, tablesWithRows: [] };
-  const server = databaseClient({ connectionString: store.serverUrl });
+  const server = queryingClient({ connectionString: store.serverUrl });
   await server.connect();
   let connections: number;
   try {
@@ -244,7 +244,7 @@ async function inspectTarget(store: BackupStore): Promise<{ connections: number;
   } finally {
     await server.end();
   }
-  const client = databaseClient({ connectionString: databaseUrl(store.serverUrl, store.database) });
+  const client = queryingClient({ connectionString: databaseUrl(store.serverUrl, store.database) });
   await client.connect();
   try {
     const { rows: tables } = await client.query<{ name: string }>(

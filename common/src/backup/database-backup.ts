@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import pg from 'pg';
 import { quoteIdentifier } from '../database/database-url';
 import { DatabaseDump, SequenceDump, TableDump } from './backup-manifest';
-import { databaseClient } from '../database/connect-timeout';
+import { queryingClient } from '../database/connect-timeout';
 
 /** MikroORM's own table: not data. Restore recreates it by migrating. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
@@ -43,7 +43,7 @@ export interface DumpDatabaseOptions {
  * `null` stays distinct from NULL), bytea, arrays.
  */
 export async function dumpDatabase({ name, url, dir, batchRows = 1000 }: DumpDatabaseOptions): Promise<DatabaseDump> {
-  const client = databaseClient({ connectionString: url });
+  const client = queryingClient({ connectionString: url });
   await client.connect();
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');

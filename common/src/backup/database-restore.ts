@@ -5,7 +5,7 @@ import pg from 'pg';
 import { quoteIdentifier } from '../database/database-url';
 import { BackupError, DatabaseDump, TableDump } from './backup-manifest';
 import { MIGRATIONS_TABLE, TEXT_FORMAT_SETTINGS } from './database-backup';
-import { databaseClient } from '../database/connect-timeout';
+import { queryingClient } from '../database/connect-timeout';
 
 /** Rows per INSERT, unless the batch reaches BATCH_BYTES of text first. */
 const BATCH_ROWS = 1000;
@@ -20,7 +20,7 @@ const BATCH_BYTES = 8 * 1024 * 1024;
  * the manifest, so a truncated file fails the restore instead of losing rows.
  */
 export async function loadDatabase(url: string, dump: DatabaseDump, backupDir: string): Promise<{ rows: number }> {
-  const client = databaseClient({ connectionString: url });
+  const client = queryingClient({ connectionString: url });
   await client.connect();
   try {
     await client.query('BEGIN');

@@ -14,6 +14,18 @@ export function databaseClient(config: pg.ClientConfig): pg.Client {
   return new pg.Client({ connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, ...config });
 }
 
+/**
+ * A databaseClient for a run of awaited queries (a backup, a restore, making or dropping a database): a
+ * lost connection fails the query waiting on it, and that is all. pg also emits it as the client's
+ * 'error' event, which, with no listener, ended the whole process (a scheduled backup, `npm start` with
+ * it) before the caller could clean up or say what had happened.
+ */
+export function queryingClient(config: pg.ClientConfig): pg.Client {
+  const client = databaseClient(config);
+  client.on('error', () => undefined);
+  return client;
+}
+
 /** A pg pool whose new connections give up after DATABASE_CONNECT_TIMEOUT_MS (and so does a wait for one), unless `config` says otherwise. */
 export function databasePool(config: pg.PoolConfig): pg.Pool {
   return new pg.Pool({ connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS, ...config });

@@ -1,4 +1,4 @@
-import { databaseClient } from './connect-timeout';
+import { queryingClient } from './connect-timeout';
 
 /** The URL of database `name` on the server that `serverUrl` points at. */
 export function databaseUrl(serverUrl: string, name: string): string {
@@ -9,7 +9,7 @@ export function databaseUrl(serverUrl: string, name: string): string {
 
 /** Creates database `name` unless it exists; safe when several processes race to do it. */
 export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = databaseClient({ connectionString: serverUrl });
+  const client = queryingClient({ connectionString: serverUrl });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -25,7 +25,7 @@ export async function ensureDatabase(serverUrl: string, name: string): Promise<v
 }
 
 export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const client = databaseClient({ connectionString: serverUrl });
+  const client = queryingClient({ connectionString: serverUrl });
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
