@@ -211,6 +211,8 @@ async function restoreStore(store: BackupStore, database: string, dump: Database
     if (applied.length) await openOrm({ url, entities: schema.entities, migrations: applied, logger }).then((orm) => orm.close());
   } else {
     const pool = databasePool({ connectionString: url, max: 1 });
+    // A lost connection fails the statement waiting on it (see queryingClient), not the whole restore's process.
+    pool.on('error', () => undefined);
     await schema.ensureSchema(pool).finally(() => pool.end());
   }
   const { rows } = await loadDatabase(url, dump, dir);
