@@ -90,7 +90,7 @@ class CrowdThread {
  * event, then records every event for `seconds` while `during` (e.g. a process
  * sampler) runs.
  */
-export async function runCrowd(options: CrowdOptions, seconds: number, during: { start(): void; stop(): void }): Promise<CrowdResult> {
+export async function runCrowd(options: CrowdOptions, seconds: number, during: { start(): void | Promise<void>; stop(): void | Promise<void> }): Promise<CrowdResult> {
   const threadCount = Math.max(1, Math.min(options.threads ?? os.cpus().length, options.clients));
   const params = Array.from({ length: options.clients }, () => options.connectionParams());
   const threads = Array.from({ length: threadCount }, (_, index) => new CrowdThread({
@@ -108,13 +108,13 @@ export async function runCrowd(options: CrowdOptions, seconds: number, during: {
       throw new Error(`only ${ready} of ${options.clients} clients got an event (${failures.length} failed${failures.length ? `, e.g. ${failures[0]}` : ''})`);
     }
 
-    during.start();
+    await during.start();
     for (const thread of threads) thread.send('record');
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     for (const thread of threads) thread.send('stop');
     const elapsed = (performance.now() - started) / 1000;
-    during.stop();
+    await during.stop();
     const recorded = await Promise.all(threads.map((thread) => thread.next('recorded')));
 
     // A round's first and last client over every thread.

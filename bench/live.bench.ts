@@ -7,6 +7,7 @@ import { childProcesses, freePort, ProcessSampler, ProcessUsage, ServiceProcess 
 import { percentile } from './timing';
 import { atCleanUp, runBench, startBenchPlatform } from './bench-platform';
 import { CrowdResult, runCrowd } from './live-clients';
+import { describeBetween, scrapeHistogram, ScrapedHistogram } from './scraped-histogram';
 
 /**
  * Live speed (issue 7, "Speed"): BENCH_CLIENTS graphql-ws clients, each
@@ -41,28 +42,40 @@ async function main(): Promise<void> {
 
   console.log(`${CLIENTS} graphql-ws clients × all symbols' ticks, one round per second, ${SECONDS} s per run, clients on ${CROWD_THREADS} threads (${os.cpus().length} CPUs, Node ${process.version})`);
 
-  const run = async (name: string, wsUrl: string, connectionParams: () => Record<string, unknown>, pid: number) => {
+  /** Where a round's time goes, from the services' own histograms (see README, Metrics). */
+  const timings: { label: string; url: string; metric: string; labels?: Record<string, string> }[] = [
+    { label: "market: a round's boundary to its publication", url: platform.subgraphUrl('market'), metric: 'herck_market_round_published_seconds' },
+    { label: "gateway: an event's query plan to its last socket", url: platform.gatewayUrl, metric: 'herck_ws_event_delivery_seconds', labels: { subgraph: 'market' } },
+  ];
+  const scrape = (timed: typeof timings) => Promise.all(timed.map((timing) => scrapeHistogram(timing.url, timing.metric, timing.labels)));
+
+  const run = async (name: string, wsUrl: string, connectionParams: () => Record<string, unknown>, pid: number, timed: typeof timings = []) => {
     const sampler = new ProcessSampler(pid);
     // The clients share the machine: what they spend reading their events is CPU the server does not have.
     const crowdSampler = new ProcessSampler(process.pid, undefined, childProcesses(process.pid));
     let usage: ProcessUsage | undefined;
     let crowd: ProcessUsage | undefined;
+    let timingsBefore: ScrapedHistogram[] = [];
+    let timingsAfter: ScrapedHistogram[] = [];
     const result = await runCrowd({ url: wsUrl, clients: CLIENTS, query: QUERY, connectionParams, threads: CROWD_THREADS }, SECONDS, {
-      start: () => {
+      start: async () => {
+        timingsBefore = await scrape(timed);
         sampler.start();
         crowdSampler.start();
       },
-      stop: () => {
+      stop: async () => {
         usage = sampler.stop();
         crowd = crowdSampler.stop();
+        timingsAfter = await scrape(timed);
       },
     });
     report(name, result, usage!, crowd!);
+    timed.forEach((timing, index) => console.log(`  ${timing.label.padEnd(52)} ${describeBetween(timingsBefore[index]!, timingsAfter[index]!)}`));
     return { result, usage: usage! };
   };
 
-  const viaGateway = await run('via gateway', platform.gatewayUrl.replace(/^http/, 'ws'), () => ({ Authorization: `Bearer ${accessToken}` }), gateway.pid);
-  const direct = await run('direct to market', platform.subgraphUrl('market').replace(/^http/, 'ws'), () => ({ [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER'] }, 'market') }), market.pid);
+  const viaGateway = await run('via gateway', platform.gatewayUrl.replace(/^http/, 'ws'), () => ({ Authorization: `Bearer ${accessToken}` }), gateway.pid, timings);
+  const direct = await run('direct to market', platform.subgraphUrl('market').replace(/^http/, 'ws'), () => ({ [INTERNAL_TOKEN_HEADER]: signer.sign({ accountId: randomUUID(), roles: ['USER'] }, 'market') }), market.pid, timings.slice(0, 1));
   // The same crowd and rounds of the same size from a server that does nothing but write them.
   const floorPort = await freePort();
   const symbols = viaGateway.result.ticks / Math.max(viaGateway.result.events, 1);

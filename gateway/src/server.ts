@@ -25,7 +25,7 @@ import { variableCostCheck } from './http/variable-cost-check';
 import { plainLandingPagePlugin } from './http/plain-landing-page.plugin';
 import { sandboxLandingPagePlugin } from './http/sandbox-landing-page.plugin';
 import { LiveStats, startLiveEndpoint } from './live/live-endpoint';
-import { LiveFigures, liveFiguresOf, registerLiveMetrics } from './live/live.metrics';
+import { eventDeliveryDuration, LiveFigures, liveFiguresOf, registerLiveMetrics } from './live/live.metrics';
 import { OperationRateLimits, RATE_LIMIT_HEADERS } from './limits/operation-rate-limits';
 import { rateLimitPlugin } from './limits/rate-limit.plugin';
 import { reuseOperationsAcrossRequests } from './remote/reused-operations';
@@ -176,6 +176,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger, record
     clientAddress: (request) => http.clientAddress(request),
     rateLimits,
     subgraphFetchDuration: fetchDuration,
+    eventDeliveryDuration: eventDeliveryDuration(metrics),
     operationMetrics: http.operationMetrics,
     subgraphPool: subgraphConnections,
     publicAnswers,

@@ -8,7 +8,7 @@ import { Client, createClient } from 'graphql-ws';
 import jwt from 'jsonwebtoken';
 import WebSocket from 'ws';
 import { GraphQLFormattedError } from 'graphql';
-import { INTERNAL_TOKEN_HEADER, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
+import { INTERNAL_TOKEN_HEADER, parsePrometheusText, sampleValue, SIGNING_ALGORITHM, signingKeyFrom } from '@herck/common';
 import { RunningGateway } from '@herck/gateway';
 import { SharedSubscriptions } from '../../gateway/src/live/shared-subscriptions';
 import { send, sendRaw } from './support/graphql-client';
@@ -242,6 +242,30 @@ describe('federated subscriptions through the gateway (graphql-ws on /graphql)',
       expect(event.data!.ticks[0]).toHaveProperty('global');
     }
     expect(new Date(events[1]!.data!.ticks[0]!.time) > new Date(events[0]!.data!.ticks[0]!.time)).toBe(true);
+  }, 30_000);
+
+  it('times each round at market, from its boundary to its publication, and each event at the gateway, from its query plan to its last socket', async () => {
+    const timings = async () => {
+      const scrape = async (graphqlUrl: string) => parsePrometheusText(await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text());
+      const [market, gateway] = await Promise.all([scrape(platform.market!.url), scrape(platform.gatewayUrl)]);
+      return {
+        rounds: sampleValue(market, 'herck_market_round_published_seconds_count') ?? 0,
+        roundSeconds: sampleValue(market, 'herck_market_round_published_seconds_sum') ?? 0,
+        events: sampleValue(gateway, 'herck_ws_event_delivery_seconds_count', { subgraph: 'market' }) ?? 0,
+        eventSeconds: sampleValue(gateway, 'herck_ws_event_delivery_seconds_sum', { subgraph: 'market' }) ?? 0,
+      };
+    };
+    const before = await timings();
+    const { client } = connect(bearer(user.accessToken));
+    await firstEvents<TickEvent>(client, TICKS, 2);
+    const after = await timings();
+    // Each event the client got is a round market published and an event the gateway delivered.
+    expect(after.rounds - before.rounds).toBeGreaterThanOrEqual(2);
+    expect(after.events - before.events).toBeGreaterThanOrEqual(2);
+    // Published after its boundary and before the next one (rounds are a second apart here); delivered within that too.
+    const meanRound = (after.roundSeconds - before.roundSeconds) / (after.rounds - before.rounds);
+    const meanEvent = (after.eventSeconds - before.eventSeconds) / (after.events - before.events);
+    expect({ meanRound: meanRound > 0 && meanRound < 1, meanEvent: meanEvent > 0 && meanEvent < 1 }).toEqual({ meanRound: true, meanEvent: true });
   }, 30_000);
 
   it('accepts the token as `authorization` and under `headers`, runs queries and mutations with the same identity', async () => {

@@ -90,6 +90,8 @@ export interface SubgraphRuntime {
   catchUpEvents(): Promise<void>;
   /** Runs `work` holding the lock `name`, shared by every service of the platform (see withPlatformLock). */
   exclusively<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** The service's `/metrics`, for figures of its own. */
+  metrics: MetricsRegistry;
 }
 
 export interface SubgraphDefinition<TContext extends SubgraphContext> {
@@ -160,10 +162,12 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const consumer = definition.eventHandlers
     ? new BusConsumer(config.name, orm, bus, config.busUrl, definition.eventHandlers, logger, definition.eventHooks, undefined, config.busMaxAttempts)
     : undefined;
+  const metrics = new MetricsRegistry(config.name);
   const runtime: SubgraphRuntime = {
     config,
     logger,
     orm,
+    metrics,
     publishEvents: () => void relay.kick(),
     relayEvents: () => atMost(BUS_WAIT_MS, relay.kick()),
     background: (name, task) => tasks.run(name, task),
@@ -176,7 +180,6 @@ export async function startSubgraph<TContext extends SubgraphContext>(
   const verifier = new InternalTokenVerifier(config.internalTokenKeys, config.name);
   const gatewayOnly = requireInternalToken(verifier);
   const schema = await definition.buildSchema(runtime);
-  const metrics = new MetricsRegistry(config.name);
   if (consumer) {
     // One status query per scrape, read by both gauges (prom-client collects each metric on its own).
     let pending: Promise<{ consumer: string; lag: number; deadLetters: number }> | undefined;

@@ -26,6 +26,7 @@ import { EventExecutor } from './event-executor';
 import { checkSubscription, OperationPayload, ParsedOperation, parseOperation, SubscriptionRules } from './operation-checks';
 import { PreformattedError } from './preformatted-error';
 import { ResumeCredits, resumeKey } from './resume-credits';
+import { EventDeliveryDuration } from './live.metrics';
 import { PreparedSubscription, SharedSubscriptions } from './shared-subscriptions';
 import { SubscriptionPlanner } from './subscription-planner';
 import { UpstreamSubscriptions } from './upstream-subscriptions';
@@ -73,6 +74,8 @@ export interface LiveEndpointOptions {
   operationMetrics: OperationMetrics;
   /** Times the fetches an event's other fields need, as HTTP's are. */
   subgraphFetchDuration?: SubgraphFetchDuration;
+  /** Times each shared event from its query plan to its last socket. */
+  eventDeliveryDuration?: EventDeliveryDuration;
   /** The keep-alive pool the follow-up fetches of subscription events go through. */
   subgraphPool: Dispatcher;
   /** Public subgraph answers, shared with HTTP's fetches. */
@@ -137,6 +140,7 @@ export function startLiveEndpoint(options: LiveEndpointOptions): LiveEndpoint {
     new EventExecutor(planner, services, logger),
     maskUnexpectedErrors(logger, { production: config.production }),
     logger,
+    options.eventDeliveryDuration,
   );
   const connections = new WeakMap<Ctx, Connection>();
   /** Each open socket's connection: for the credits of what the gateway ends (see endForResumption), and `complete`s. */

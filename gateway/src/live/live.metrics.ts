@@ -1,4 +1,4 @@
-import { Counter, MetricsRegistry } from '@herck/common';
+import { Counter, Histogram, MetricsRegistry } from '@herck/common';
 import { LiveStats } from './live-endpoint';
 
 /** The metrics `status` reads its subscription figures from (liveFiguresOf). */
@@ -35,6 +35,24 @@ export function registerLiveMetrics(metrics: MetricsRegistry, stats: () => LiveS
       },
     });
   }
+}
+
+export type EventDeliveryDuration = Histogram<'subgraph'>;
+
+/**
+ * `herck_ws_event_delivery_seconds{subgraph}`: each event of a shared
+ * subscription, from its turn to run (its query plan, fetching what other
+ * subgraphs add) to its message being handed to every subscribed socket (or
+ * queued for a slow one). What the gateway adds to a live event's latency,
+ * by the subgraph the subscription is to.
+ */
+export function eventDeliveryDuration(metrics: MetricsRegistry): EventDeliveryDuration {
+  return metrics.histogram({
+    name: 'herck_ws_event_delivery_seconds',
+    help: 'Events of shared subscriptions, from running their query plan to writing them to every subscribed socket.',
+    labelNames: ['subgraph'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  });
 }
 
 /** What `status` tells of subscriptions, as `registerLiveMetrics` exposes it. */

@@ -8,6 +8,7 @@ import { KeyOrder } from '../auth/key-order';
 import { ConnectionOutbox } from './connection-outbox';
 import { EventExecutor } from './event-executor';
 import { EventStream, SharedEvent } from './event-stream';
+import { EventDeliveryDuration } from './live.metrics';
 import { PreformattedError } from './preformatted-error';
 import { SubscriptionPlan, SubscriptionPlanner } from './subscription-planner';
 import { Conflate, conflationFor } from './tick-conflation';
@@ -76,6 +77,7 @@ export class SharedSubscriptions {
     private readonly executor: EventExecutor,
     private readonly formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError,
     private readonly logger: Logger,
+    private readonly deliveryDuration?: EventDeliveryDuration,
   ) {}
 
   /** Shared subscriptions currently running. */
@@ -153,6 +155,7 @@ export class SharedSubscriptions {
 
   private async deliver(prepared: PreparedSubscription, channel: Channel, event: UpstreamEvent): Promise<void> {
     if (channel.streams.size === 0) return;
+    const started = performance.now();
     let result: ExecutionResult;
     try {
       const executed = await this.executor.execute(
@@ -176,6 +179,7 @@ export class SharedSubscriptions {
     }
     const shared = new SharedEvent(result);
     for (const stream of channel.streams) stream.push(shared);
+    this.deliveryDuration?.observe({ subgraph: prepared.plan.primary.serviceName }, (performance.now() - started) / 1000);
   }
 
   private close(key: string, channel: Channel, last?: ExecutionResult): void {

@@ -14,6 +14,7 @@ import { IngestionRunner } from './modules/ingestion/ingestion-runner';
 import { IngestionService } from './modules/ingestion/ingestion.service';
 import { LiveFeed } from './modules/live/live-feed';
 import { LiveResolver } from './modules/live/live.resolver';
+import { roundPublicationDelay } from './modules/live/round-publication.metrics';
 import { fallbackFx } from './modules/provider/fallback-fx';
 import { MarketProvider } from './modules/provider/market-provider';
 import { createProviders } from './modules/provider/provider-registry';
@@ -78,6 +79,7 @@ export async function startMarketService(config: MarketConfig, logger: Logger, o
     plugins: [roundCachePlugin(snapshot, config.intervalSeconds, () => (overrides.clock ?? systemClock).now())],
     async onStart(runtime) {
       relayEvents = runtime.relayEvents;
+      live.timePublications(roundPublicationDelay(runtime.metrics), () => (overrides.clock ?? systemClock).now());
       const em = runtime.orm.em.fork();
       await assets.seed(em, config.symbols);
       await providerStates.register(em);

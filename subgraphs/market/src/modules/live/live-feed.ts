@@ -2,6 +2,7 @@ import { EventEmitter, on } from 'node:events';
 import { Candle } from '../candle/candle.type';
 import { CandleInterval } from '@herck/common';
 import { Tick } from '../tick/tick.type';
+import { RoundPublicationDelay } from './round-publication.metrics';
 
 const ROUND = 'round';
 const CANDLE = 'candle';
@@ -16,6 +17,7 @@ export class LiveFeed {
   private readonly emitter = new EventEmitter();
   /** The times of rounds without ticks whose closes this replica published, oldest first. */
   private readonly closeRounds = new Set<number>();
+  private publicationDelay?: { histogram: RoundPublicationDelay; now: () => number };
 
   constructor() {
     // One listener per open subscription; the count is bounded by the gateway's limits, not here.
@@ -24,6 +26,13 @@ export class LiveFeed {
 
   publishRound(ticks: Tick[]): void {
     this.emitter.emit(ROUND, ticks);
+    const delay = this.publicationDelay;
+    if (delay && ticks.length) delay.histogram.observe(Math.max(0, delay.now() - ticks[0]!.time.getTime()) / 1000);
+  }
+
+  /** Times each round published from now on against the schedule's clock (the service's metrics exist once it has started). */
+  timePublications(histogram: RoundPublicationDelay, now: () => number): void {
+    this.publicationDelay = { histogram, now };
   }
 
   publishCandles(candles: Candle[]): void {
