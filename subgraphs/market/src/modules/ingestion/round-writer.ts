@@ -46,6 +46,8 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     // it meanwhile (a replica that took over while this one's round overran) goes: the round landed.
     // Unless a later round landed first (that replica's): its ticks already stand for this round's
     // time in the candles' volumes and closes, so this one stays out, as the gap it was recorded as.
+    // A round claimed is announced in the same statement (a notification is delivered on commit, as the
+    // round is, or never): the other replicas load it into their snapshot.
     const g = round.global;
     const [claimed] = await tx.execute<{ time: string }[]>(
       `WITH claimed AS (
@@ -53,8 +55,8 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
          SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM global_metrics WHERE time > ?)
          ON CONFLICT DO NOTHING RETURNING time),
        landed AS (DELETE FROM ingestion_gaps WHERE round_time IN (SELECT time FROM claimed))
-       SELECT time FROM claimed`,
-      [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource, round.time],
+       SELECT time, pg_notify('${ROUND_CHANNEL}', ?) FROM claimed`,
+      [round.time, g?.totalMarketCap?.toFixed() ?? null, g?.totalVolume24h?.toFixed() ?? null, g?.btcDominance?.toFixed() ?? null, g?.activeCryptocurrencies ?? null, round.globalSource, round.time, round.time.toISOString()],
     );
     if (!claimed) {
       if ((await tx.execute('SELECT 1 FROM global_metrics WHERE time = ?', [round.time])).length) return { updatedCandles: [], closedCandles: [], alreadyStored: true };
@@ -62,26 +64,7 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
       return { updatedCandles: [], closedCandles: [], superseded: true };
     }
     await alsoInTransaction(tx);
-    // Each symbol's tick before this round, with the insert (one statement): a candle's volume covers the rounds missed since.
-    const previousTicks = new Map<string, number>();
-    if (round.ticks.length) {
-      const params = round.ticks.flatMap((t) => [t.symbol, round.time, t.price.toFixed(), t.volume24h?.toFixed() ?? null, t.marketCap?.toFixed() ?? null, t.percentChange1h?.toFixed() ?? null, t.percentChange24h?.toFixed() ?? null, t.source]);
-      const previous = await tx.execute<{ symbol: string; time: string | Date }[]>(
-        `WITH inserted AS (
-           INSERT INTO ticks (symbol, time, price, volume_24h, market_cap, percent_change_1h, percent_change_24h, source)
-           VALUES ${valuesPlaceholders(round.ticks.length, 8)})
-         SELECT s.symbol, previous.time FROM unnest(?::text[]) AS s(symbol)
-           CROSS JOIN LATERAL (SELECT time FROM ticks WHERE ticks.symbol = s.symbol AND ticks.time < ? ORDER BY time DESC LIMIT 1) AS previous`,
-        [...params, arrayParameter(round.ticks.map((t) => t.symbol)), round.time],
-      );
-      for (const row of previous) previousTicks.set(row.symbol, new Date(row.time).getTime());
-    }
-    if (round.fx.length) {
-      await tx.execute(
-        `INSERT INTO fx_rates (base, quote, time, rate) VALUES ${valuesPlaceholders(round.fx.length, 4)} ON CONFLICT DO NOTHING`,
-        round.fx.flatMap((rate) => [rate.base, rate.quote, round.time, rate.rate.toFixed()]),
-      );
-    }
+    const previousTicks = await insertTicksAndRates(tx, round);
     const closedCandles = await closeEndedCandles(tx, round.time);
     const updatedCandles = await addTicksToCandles(tx, round, roundSeconds, previousTicks);
 
@@ -90,10 +73,37 @@ export async function writeRound(em: EntityManager, round: MarketRound, roundSec
     tx.persist(new OutboxMessage(MARKET_TICK, tickEvent(round) as unknown as Record<string, unknown>));
     if (round.fx.length) tx.persist(new OutboxMessage(MARKET_FX, fxEvent(round) as unknown as Record<string, unknown>));
     await tx.flush();
-    // Delivered on commit: the other replicas load the round into their snapshot.
-    await tx.execute(`SELECT pg_notify('${ROUND_CHANNEL}', ?)`, [round.time.toISOString()]);
     return { updatedCandles, closedCandles };
   });
+}
+
+/**
+ * Inserts the round's ticks and FX rates and reads each symbol's tick before
+ * this round, in one statement (a candle's volume covers the rounds missed
+ * since): by symbol, the time of that earlier tick.
+ */
+async function insertTicksAndRates(tx: EntityManager, round: MarketRound): Promise<Map<string, number>> {
+  const rates = round.fx.length
+    ? {
+        sql: `INSERT INTO fx_rates (base, quote, time, rate) VALUES ${valuesPlaceholders(round.fx.length, 4)} ON CONFLICT DO NOTHING`,
+        params: round.fx.flatMap((rate) => [rate.base, rate.quote, round.time, rate.rate.toFixed()]),
+      }
+    : undefined;
+  if (!round.ticks.length) {
+    if (rates) await tx.execute(rates.sql, rates.params);
+    return new Map();
+  }
+  const ticks = round.ticks.flatMap((t) => [t.symbol, round.time, t.price.toFixed(), t.volume24h?.toFixed() ?? null, t.marketCap?.toFixed() ?? null, t.percentChange1h?.toFixed() ?? null, t.percentChange24h?.toFixed() ?? null, t.source]);
+  const previous = await tx.execute<{ symbol: string; time: string | Date }[]>(
+    `WITH inserted AS (
+       INSERT INTO ticks (symbol, time, price, volume_24h, market_cap, percent_change_1h, percent_change_24h, source)
+       VALUES ${valuesPlaceholders(round.ticks.length, 8)})${rates ? `,
+     rates AS (${rates.sql})` : ''}
+     SELECT s.symbol, previous.time FROM unnest(?::text[]) AS s(symbol)
+       CROSS JOIN LATERAL (SELECT time FROM ticks WHERE ticks.symbol = s.symbol AND ticks.time < ? ORDER BY time DESC LIMIT 1) AS previous`,
+    [...ticks, ...(rates?.params ?? []), arrayParameter(round.ticks.map((t) => t.symbol)), round.time],
+  );
+  return new Map(previous.map((row) => [row.symbol, new Date(row.time).getTime()]));
 }
 
 /**
