@@ -78,25 +78,21 @@ export async function swapInRestored(serverUrl: string, databases: string[], log
 
 /** Whether a swap whose commit got no answer took place: its staging databases are gone only if it did. */
 async function swapCommitted(serverUrl: string, databases: string[], commitError: unknown): Promise<boolean> {
+  const stagings = databases.map((database) => restoreDatabasesFor(database).staging);
   const client = queryingClient({ connectionString: serverUrl });
   try {
     await client.connect();
-    const names = databases.map((database) => restoreDatabasesFor(database).staging);
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = ANY($1)', [names]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = ANY($1)', [stagings]);
     return rowCount === 0;
   } catch (error) {
     throw new Error(
       `the restore does not know whether the restored databases took their places: the answer to its commit was lost (${(commitError as Error).message}), and so was the server (${(error as Error).message}). ` +
-        `If databases named ${stagings(databases)} remain on the server, nothing was restored; otherwise the backup is in place.`,
+        `If databases named ${stagings.join(', ')} remain on the server, nothing was restored; otherwise the backup is in place.`,
       { cause: error },
     );
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-function stagings(databases: string[]): string {
-  return databases.map((database) => restoreDatabasesFor(database).staging).join(', ');
 }
 
 function notSwapped(error: unknown): Error {
